@@ -1,0 +1,60 @@
+// rwe: real-world-evidence outcome studies from the command line.
+#include <exception>
+#include <iostream>
+
+#include "rwe/cli/command.hpp"
+#include "rwe/common/error.hpp"
+
+namespace rwe::cli {
+
+std::map<std::string, Command>& commands() {
+    static std::map<std::string, Command> table;
+    return table;
+}
+
+}  // namespace rwe::cli
+
+namespace {
+
+void print_usage(std::ostream& out) {
+    out << "rwe " RWE_VERSION " - real-world-evidence outcome studies\n\n"
+        << "usage: rwe <command> [options]   (rwe <command> --help for its options)\n\ncommands:\n";
+    for (const auto& [name, command] : rwe::cli::commands()) {
+        out << "  " << name << std::string(name.size() < 10 ? 10 - name.size() : 1, ' ')
+            << command.summary << "\n";
+    }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    if (argc < 2) {
+        print_usage(std::cerr);
+        return 2;
+    }
+    const std::string name = argv[1];
+    if (name == "--help" || name == "-h" || name == "help") {
+        print_usage(std::cout);
+        return 0;
+    }
+    if (name == "--version") {
+        std::cout << "rwe " RWE_VERSION "\n";
+        return 0;
+    }
+    auto& table = rwe::cli::commands();
+    auto it = table.find(name);
+    if (it == table.end()) {
+        std::cerr << "rwe: unknown command '" << name << "'\n\n";
+        print_usage(std::cerr);
+        return 2;
+    }
+    try {
+        return it->second.run(argc - 1, argv + 1);
+    } catch (const rwe::Error& error) {
+        std::cerr << "rwe " << name << ": " << error.what() << "\n";
+        return rwe::exit_status(error.kind());
+    } catch (const std::exception& error) {
+        std::cerr << "rwe " << name << ": internal error: " << error.what() << "\n";
+        return 3;
+    }
+}

@@ -1,0 +1,166 @@
+#include "rwe/common/csv_reader.hpp"
+
+#include <zlib.h>
+
+#include <cerrno>
+#include <charconv>
+#include <cstring>
+
+#include "rwe/common/error.hpp"
+
+namespace rwe {
+
+struct CsvReader::GzHandle {
+    gzFile file = nullptr;
+    ~GzHandle() {
+        if (file != nullptr) gzclose(file);
+    }
+};
+
+CsvReader::CsvReader(std::string path, std::size_t chunk_bytes)
+    : path_(std::move(path)), file_(std::make_unique<GzHandle>()), buffer_(chunk_bytes) {
+    // gzopen reads plain files unchanged ("transparent" mode), so one code path serves both.
+    file_->file = gzopen(path_.c_str(), "rb");
+    if (file_->file == nullptr) {
+        throw IoError(path_ + ": cannot open (" + std::strerror(errno) + ")");
+    }
+    gzbuffer(file_->file, 1u << 18);
+}
+
+CsvReader::~CsvReader() = default;
+
+bool CsvReader::fill() {
+    if (eof_) return false;
+    int got = gzread(file_->file, buffer_.data(), static_cast<unsigned>(buffer_.size()));
+    if (got < 0) {
+        int code = 0;
+        const char* message = gzerror(file_->file, &code);
+        throw IoError(path_ + ": cannot read (" + (message ? message : "unknown error") + ")");
+    }
+    if (got == 0) {
+        eof_ = true;
+        return false;
+    }
+    pos_ = 0;
+    len_ = static_cast<std::size_t>(got);
+    if (first_chunk_) {
+        first_chunk_ = false;
+        if (len_ >= 3 && static_cast<unsigned char>(buffer_[0]) == 0xEF &&
+            static_cast<unsigned char>(buffer_[1]) == 0xBB &&
+            static_cast<unsigned char>(buffer_[2]) == 0xBF) {
+            pos_ = 3;
+        }
+    }
+    consumed_ += len_;
+    return true;
+}
+
+bool CsvReader::next(std::vector<std::string_view>& fields) {
+    enum class State { field_start, unquoted, quoted, after_quote };
+    for (;;) {
+        storage_.clear();
+        ends_.clear();
+        fields.clear();
+        State state = State::field_start;
+        bool any_char = false;  // the record has at least one byte (so it is not an empty line)
+        bool done = false;
+        record_line_ = line_;
+        while (!done) {
+            if (pos_ == len_ && !fill()) {
+                if (state == State::quoted) {
+                    throw InputError(path_, record_line_, "", "unterminated quoted field", "");
+                }
+                if (!any_char) return false;
+                ends_.push_back(storage_.size());
+                break;
+            }
+            const char c = buffer_[pos_++];
+            if (skip_lf_) {
+                skip_lf_ = false;
+                if (c == '\n') continue;
+            }
+            switch (state) {
+                case State::field_start:
+                case State::unquoted:
+                    if (c == ',') {
+                        ends_.push_back(storage_.size());
+                        state = State::field_start;
+                        any_char = true;
+                    } else if (c == '\n' || c == '\r') {
+                        ++line_;
+                        skip_lf_ = (c == '\r');
+                        ends_.push_back(storage_.size());
+                        done = true;
+                    } else if (c == '"') {
+                        if (state == State::unquoted) {
+                            throw InputError(path_, record_line_, "",
+                                             "quote inside an unquoted field", "");
+                        }
+                        state = State::quoted;
+                        any_char = true;
+                    } else {
+                        // Fast path: copy the run of plain bytes up to the next delimiter.
+                        std::size_t end = pos_;
+                        while (end < len_) {
+                            const char d = buffer_[end];
+                            if (d == ',' || d == '\n' || d == '\r' || d == '"') break;
+                            ++end;
+                        }
+                        storage_.push_back(c);
+                        storage_.append(buffer_.data() + pos_, end - pos_);
+                        pos_ = end;
+                        state = State::unquoted;
+                        any_char = true;
+                    }
+                    break;
+                case State::quoted:
+                    if (c == '"') {
+                        state = State::after_quote;
+                    } else {
+                        if (c == '\n') ++line_;
+                        if (c == '\r' && (pos_ >= len_ || buffer_[pos_] != '\n')) ++line_;
+                        storage_.push_back(c);
+                    }
+                    break;
+                case State::after_quote:
+                    if (c == '"') {
+                        storage_.push_back('"');
+                        state = State::quoted;
+                    } else if (c == ',') {
+                        ends_.push_back(storage_.size());
+                        state = State::field_start;
+                    } else if (c == '\n' || c == '\r') {
+                        ++line_;
+                        skip_lf_ = (c == '\r');
+                        ends_.push_back(storage_.size());
+                        done = true;
+                    } else {
+                        throw InputError(path_, record_line_, "",
+                                         "text after the closing quote of a field", "");
+                    }
+                    break;
+            }
+        }
+        if (!any_char) continue;  // an empty line
+        std::size_t begin = 0;
+        fields.reserve(ends_.size());
+        for (std::size_t end : ends_) {
+            fields.emplace_back(storage_.data() + begin, end - begin);
+            begin = end;
+        }
+        return true;
+    }
+}
+
+bool parse_double(std::string_view cell, double& value) {
+    if (cell.empty()) return false;
+    const char* first = cell.data();
+    const char* last = first + cell.size();
+    if (*first == '+') ++first;  // from_chars rejects a leading plus
+    if (first == last) return false;
+    auto [ptr, ec] = std::from_chars(first, last, value);
+    if (ec == std::errc::result_out_of_range) return false;
+    return ec == std::errc() && ptr == last;
+}
+
+}  // namespace rwe

@@ -1,0 +1,135 @@
+#include "rwe/common/table.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <numeric>
+#include <unordered_map>
+
+#include "rwe/common/csv_reader.hpp"
+#include "rwe/common/error.hpp"
+
+namespace rwe {
+
+const std::vector<double>& Table::numbers(const std::string& name) const {
+    for (std::size_t i = 0; i < numeric_names.size(); ++i) {
+        if (numeric_names[i] == name) return numeric[i];
+    }
+    throw Error(ErrorKind::internal, "column not loaded as numeric: " + name);
+}
+
+const CategoricalColumn& Table::category(const std::string& name) const {
+    for (const auto& column : categorical) {
+        if (column.name == name) return column;
+    }
+    throw Error(ErrorKind::internal, "column not loaded as categorical: " + name);
+}
+
+namespace {
+
+// Sorts levels (numerically when all are numbers) and rewrites the codes to match.
+void order_levels(CategoricalColumn& column) {
+    const std::size_t k = column.levels.size();
+    std::vector<double> values(k);
+    column.numeric = true;
+    for (std::size_t i = 0; i < k; ++i) {
+        if (!parse_double(column.levels[i], values[i])) column.numeric = false;
+    }
+    std::vector<std::size_t> order(k);
+    std::iota(order.begin(), order.end(), 0);
+    if (column.numeric) {
+        std::sort(order.begin(), order.end(),
+                  [&](std::size_t a, std::size_t b) { return values[a] < values[b]; });
+    } else {
+        std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+            return column.levels[a] < column.levels[b];
+        });
+    }
+    std::vector<std::int32_t> new_code(k);
+    std::vector<std::string> levels(k);
+    for (std::size_t rank = 0; rank < k; ++rank) {
+        new_code[order[rank]] = static_cast<std::int32_t>(rank);
+        levels[rank] = column.levels[order[rank]];
+    }
+    for (auto& code : column.codes) {
+        if (code >= 0) code = new_code[static_cast<std::size_t>(code)];
+    }
+    column.levels = std::move(levels);
+}
+
+}  // namespace
+
+Table read_table(const std::string& path, const std::vector<ColumnRequest>& columns) {
+    CsvReader reader(path);
+    std::vector<std::string_view> fields;
+    if (!reader.next(fields)) throw InputError(path, 1, "", "empty file: no header row", "");
+    std::vector<std::string> header(fields.begin(), fields.end());
+
+    Table table;
+    table.path = path;
+    struct Slot {
+        std::size_t field;
+        ColumnRequest::Kind kind;
+        std::size_t index;  // into table.numeric or table.categorical
+    };
+    std::vector<Slot> slots;
+    std::vector<std::unordered_map<std::string, std::int32_t>> dictionaries;
+    for (const auto& request : columns) {
+        auto it = std::find(header.begin(), header.end(), request.name);
+        if (it == header.end()) {
+            std::string names;
+            for (const auto& h : header) names += (names.empty() ? "" : ", ") + h;
+            throw UsageError(path + ": no column '" + request.name + "' (columns: " + names + ")");
+        }
+        const auto field = static_cast<std::size_t>(it - header.begin());
+        if (request.kind == ColumnRequest::Kind::numeric) {
+            slots.push_back({field, request.kind, table.numeric.size()});
+            table.numeric_names.push_back(request.name);
+            table.numeric.emplace_back();
+        } else {
+            slots.push_back({field, request.kind, table.categorical.size()});
+            table.categorical.push_back(CategoricalColumn{request.name, {}, {}, false});
+            dictionaries.emplace_back();
+        }
+    }
+
+    constexpr double missing = std::numeric_limits<double>::quiet_NaN();
+    std::string key;
+    while (reader.next(fields)) {
+        if (fields.size() != header.size()) {
+            throw InputError(path, reader.line(), "",
+                             "expected " + std::to_string(header.size()) + " fields, found " +
+                                 std::to_string(fields.size()),
+                             "");
+        }
+        for (const auto& slot : slots) {
+            const std::string_view cell = fields[slot.field];
+            if (slot.kind == ColumnRequest::Kind::numeric) {
+                double value = missing;
+                if (!is_missing_cell(cell) && (!parse_double(cell, value) || std::isnan(value))) {
+                    throw InputError(path, reader.line(), header[slot.field], "not a number",
+                                     std::string(cell));
+                }
+                table.numeric[slot.index].push_back(value);
+            } else {
+                auto& column = table.categorical[slot.index];
+                if (is_missing_cell(cell)) {
+                    column.codes.push_back(-1);
+                    continue;
+                }
+                key.assign(cell);
+                auto& dictionary = dictionaries[slot.index];
+                auto [it, inserted] =
+                    dictionary.try_emplace(key, static_cast<std::int32_t>(column.levels.size()));
+                if (inserted) column.levels.push_back(key);
+                column.codes.push_back(it->second);
+            }
+        }
+        table.line_of_row.push_back(reader.line());
+        ++table.rows;
+    }
+    for (auto& column : table.categorical) order_levels(column);
+    return table;
+}
+
+}  // namespace rwe

@@ -1,0 +1,41 @@
+#pragma once
+// Reads chosen columns of a CSV file (plain or gzip) into memory, for the statistics
+// commands. Missing cells (empty or `NA`) are NaN in numeric columns and code -1 in
+// categorical ones; a cell that is not a number in a numeric column is an InputError
+// naming file, line, column and value.
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace rwe {
+
+struct ColumnRequest {
+    enum class Kind { numeric, categorical };
+    std::string name;
+    Kind kind = Kind::numeric;
+};
+
+struct CategoricalColumn {
+    std::string name;
+    std::vector<std::int32_t> codes;  // index into levels; -1 = missing
+    std::vector<std::string> levels;  // ascending: numerically when every level is a number
+    bool numeric = false;             // every level parses as a number
+};
+
+struct Table {
+    std::string path;
+    std::size_t rows = 0;
+    std::vector<std::string> numeric_names;
+    std::vector<std::vector<double>> numeric;  // same order as the numeric requests
+    std::vector<CategoricalColumn> categorical;  // same order as the categorical requests
+    std::vector<std::size_t> line_of_row;        // physical line of each data row
+
+    const std::vector<double>& numbers(const std::string& name) const;
+    const CategoricalColumn& category(const std::string& name) const;
+};
+
+// Throws UsageError when a requested column is not in the header (listing those that are).
+Table read_table(const std::string& path, const std::vector<ColumnRequest>& columns);
+
+}  // namespace rwe

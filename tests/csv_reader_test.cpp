@@ -1,0 +1,123 @@
+// CSV reading: RFC 4180 quoting, line ends, BOM, gzip, and errors that name the line.
+#include <gtest/gtest.h>
+#include <zlib.h>
+
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+
+#include "rwe/common/csv_reader.hpp"
+#include "rwe/common/error.hpp"
+#include "rwe/common/table.hpp"
+
+namespace {
+
+std::string write_temp(const std::string& name, const std::string& bytes) {
+    auto path = std::filesystem::temp_directory_path() / ("rwe_csv_test_" + name);
+    std::ofstream(path, std::ios::binary) << bytes;
+    return path.string();
+}
+
+std::vector<std::vector<std::string>> read_all(const std::string& path, std::size_t chunk = 7) {
+    rwe::CsvReader reader(path, chunk);
+    std::vector<std::string_view> fields;
+    std::vector<std::vector<std::string>> rows;
+    while (reader.next(fields)) rows.emplace_back(fields.begin(), fields.end());
+    return rows;
+}
+
+TEST(CsvReader, QuotesCommasNewlinesBomAndCrlf) {
+    // Small chunks force records and quoted fields across buffer boundaries.
+    auto path = write_temp("quotes.csv",
+                           "\xEF\xBB\xBFid,note\r\n1,\"a, \"\"b\"\"\r\nc\"\r\n\r\n2,\r\n3,plain");
+    auto rows = read_all(path);
+    ASSERT_EQ(rows.size(), 4u);
+    EXPECT_EQ(rows[0], (std::vector<std::string>{"id", "note"}));
+    EXPECT_EQ(rows[1], (std::vector<std::string>{"1", "a, \"b\"\r\nc"}));
+    EXPECT_EQ(rows[2], (std::vector<std::string>{"2", ""}));
+    EXPECT_EQ(rows[3], (std::vector<std::string>{"3", "plain"}));
+}
+
+TEST(CsvReader, LineNumbersCountLineBreaksInsideQuotes) {
+    auto path = write_temp("lines.csv", "a,b\n1,\"x\ny\"\n2,z\n");
+    rwe::CsvReader reader(path, 3);
+    std::vector<std::string_view> fields;
+    ASSERT_TRUE(reader.next(fields));
+    EXPECT_EQ(reader.line(), 1u);
+    ASSERT_TRUE(reader.next(fields));
+    EXPECT_EQ(reader.line(), 2u);
+    ASSERT_TRUE(reader.next(fields));
+    EXPECT_EQ(reader.line(), 4u);
+    EXPECT_FALSE(reader.next(fields));
+}
+
+TEST(CsvReader, UnterminatedQuoteNamesTheLine) {
+    auto path = write_temp("open.csv", "a,b\n1,2\n3,\"open\n");
+    try {
+        read_all(path);
+        FAIL() << "no error";
+    } catch (const rwe::InputError& error) {
+        EXPECT_NE(std::string(error.what()).find("open.csv:3: unterminated quoted field"),
+                  std::string::npos)
+            << error.what();
+    }
+}
+
+TEST(CsvReader, StrayQuoteIsAnError) {
+    EXPECT_THROW(read_all(write_temp("stray.csv", "a\nab\"c\n")), rwe::InputError);
+    EXPECT_THROW(read_all(write_temp("after.csv", "a\n\"ab\"c\n")), rwe::InputError);
+}
+
+TEST(CsvReader, ReadsGzipByContent) {
+    auto path = (std::filesystem::temp_directory_path() / "rwe_csv_test_gz.csv.gz").string();
+    gzFile out = gzopen(path.c_str(), "wb");
+    const std::string text = "time,status\n5,1\n8,0\n";
+    gzwrite(out, text.data(), static_cast<unsigned>(text.size()));
+    gzclose(out);
+    auto rows = read_all(path);
+    ASSERT_EQ(rows.size(), 3u);
+    EXPECT_EQ(rows[2], (std::vector<std::string>{"8", "0"}));
+}
+
+TEST(CsvReader, MissingFileIsAnIoError) {
+    EXPECT_THROW(rwe::CsvReader("/nonexistent/rwe.csv"), rwe::IoError);
+}
+
+TEST(ReadTable, NumericAndCategoricalColumns) {
+    auto path = write_temp("table.csv", "time,status,group\n5,1,10\n8,NA,2\n,0,10\n3,1,\n");
+    auto table = rwe::read_table(path, {{"time"}, {"status"}, {"group", rwe::ColumnRequest::Kind::categorical}});
+    ASSERT_EQ(table.rows, 4u);
+    const auto& time = table.numbers("time");
+    EXPECT_EQ(time[0], 5);
+    EXPECT_TRUE(std::isnan(time[2]));
+    EXPECT_TRUE(std::isnan(table.numbers("status")[1]));
+    const auto& group = table.category("group");
+    EXPECT_TRUE(group.numeric);
+    // Numeric levels sort as numbers: 2 before 10.
+    EXPECT_EQ(group.levels, (std::vector<std::string>{"2", "10"}));
+    EXPECT_EQ(group.codes, (std::vector<std::int32_t>{1, 0, 1, -1}));
+}
+
+TEST(ReadTable, NonNumberNamesLineColumnAndValue) {
+    auto path = write_temp("bad.csv", "time,status\n5,1\nfive,0\n");
+    try {
+        rwe::read_table(path, {{"time"}, {"status"}});
+        FAIL() << "no error";
+    } catch (const rwe::InputError& error) {
+        EXPECT_NE(std::string(error.what()).find("bad.csv:3: time: not a number (five)"),
+                  std::string::npos)
+            << error.what();
+    }
+}
+
+TEST(ReadTable, UnknownColumnIsAUsageError) {
+    auto path = write_temp("cols.csv", "time,status\n5,1\n");
+    EXPECT_THROW(rwe::read_table(path, {{"tme"}}), rwe::UsageError);
+}
+
+TEST(ReadTable, WrongFieldCountNamesTheLine) {
+    auto path = write_temp("count.csv", "time,status\n5,1\n6\n");
+    EXPECT_THROW(rwe::read_table(path, {{"time"}}), rwe::InputError);
+}
+
+}  // namespace
