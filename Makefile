@@ -11,7 +11,8 @@ SUDO  := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 BUILD_PACKAGES := build-essential cmake pkg-config libgtest-dev libgmock-dev libbenchmark-dev \
   zlib1g-dev libsqlite3-dev libeigen3-dev libboost-math-dev libtomlplusplus-dev libcli11-dev \
-  libfmt-dev nlohmann-json3-dev libcairo2-dev libxlsxwriter-dev python3 clang libclang-rt-14-dev
+  libfmt-dev nlohmann-json3-dev libcairo2-dev libxlsxwriter-dev python3 clang libclang-rt-14-dev \
+  fonts-dejavu-core chromium unzip
 BENCH_PACKAGES := r-base-core r-cran-survival
 
 .PHONY: all deps deps-bench build test demo bench clean
