@@ -1,0 +1,237 @@
+// rwe km: Kaplan–Meier curves of a CSV file, one per group, with the median and its
+// confidence interval, survival at chosen times and the restricted mean (docs/methods.md §1).
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "rwe/cli/cli_util.hpp"
+#include "rwe/cli/command.hpp"
+#include "rwe/cli/survival_input.hpp"
+#include "rwe/common/error.hpp"
+#include "rwe/stats/kaplan_meier.hpp"
+#include "rwe/stats/restricted_mean.hpp"
+#include "rwe/stats/survival_at_times.hpp"
+#include "rwe/stats/survival_quantiles.hpp"
+
+namespace {
+
+using nlohmann::json;
+using rwe::cli::format_number;
+using rwe::cli::json_number;
+namespace stats = rwe::stats;
+
+struct KmOptions {
+    std::string file;
+    rwe::cli::SurvivalColumns columns;
+    std::string conf_type = "log";
+    double conf_level = 0.95;
+    std::string median_ci = "r";
+    std::string times;
+    double rmst_tau = 0;
+    bool rmst = false;
+    bool reverse = false;
+    std::string format = "text";
+};
+
+// Everything reported for one curve, computed once for both output formats.
+struct CurveReport {
+    const stats::KaplanMeierCurve* curve;
+    stats::SurvivalQuantile median;
+    stats::SpssMedian spss;
+    bool spss_used;
+    stats::SurvivalAtTimes at_times;
+    stats::RestrictedMean rmst;
+};
+
+json curve_json(const CurveReport& report, bool with_rmst) {
+    const auto& c = *report.curve;
+    json table = json::array();
+    for (std::size_t k = 0; k < c.rows(); ++k) {
+        table.push_back({{"time", json_number(c.time[k])},
+                         {"n_risk", json_number(c.n_risk[k])},
+                         {"n_event", json_number(c.n_event[k])},
+                         {"n_censor", json_number(c.n_censor[k])},
+                         {"surv", json_number(c.surv[k])},
+                         {"std_err", json_number(c.std_err[k])},
+                         {"lower", json_number(c.lower[k])},
+                         {"upper", json_number(c.upper[k])},
+                         {"std_err_surv", json_number(c.std_err_surv[k])},
+                         {"cumhaz", json_number(c.cumhaz[k])},
+                         {"std_chaz", json_number(c.std_chaz[k])}});
+    }
+    json at = json::array();
+    for (const auto& row : report.at_times.rows) {
+        at.push_back({{"time", json_number(row.time)},
+                      {"n_risk", json_number(row.n_risk)},
+                      {"n_event", json_number(row.n_event)},
+                      {"n_censor", json_number(row.n_censor)},
+                      {"surv", json_number(row.surv)},
+                      {"std_err", json_number(row.std_err_surv)},
+                      {"lower", json_number(row.lower)},
+                      {"upper", json_number(row.upper)},
+                      {"cumhaz", json_number(row.cumhaz)}});
+    }
+    json out = {{"name", c.name},
+                {"n", c.n},
+                {"events", json_number(c.events)}};
+    if (report.spss_used) {
+        out["median"] = json_number(report.spss.estimate);
+        out["median_lower"] = json_number(report.spss.lower);
+        out["median_upper"] = json_number(report.spss.upper);
+        out["median_se"] = json_number(report.spss.std_err);
+    } else {
+        out["median"] = json_number(report.median.estimate);
+        out["median_lower"] = json_number(report.median.lower);
+        out["median_upper"] = json_number(report.median.upper);
+    }
+    out["table"] = std::move(table);
+    out["at_times"] = std::move(at);
+    if (!report.at_times.beyond_follow_up.empty()) {
+        json beyond = json::array();
+        for (double t : report.at_times.beyond_follow_up) beyond.push_back(json_number(t));
+        out["times_beyond_follow_up"] = std::move(beyond);
+    }
+    if (with_rmst) {
+        out["rmst"] = {{"tau", json_number(report.rmst.tau)},
+                       {"rmean", json_number(report.rmst.rmean)},
+                       {"se", json_number(report.rmst.se)}};
+    }
+    return out;
+}
+
+// Right-aligned columns under a header.
+void print_columns(std::ostream& out, const std::vector<std::vector<std::string>>& grid) {
+    if (grid.empty()) return;
+    std::vector<std::size_t> width(grid.front().size(), 0);
+    for (const auto& line : grid) {
+        for (std::size_t i = 0; i < line.size(); ++i) width[i] = std::max(width[i], line[i].size());
+    }
+    for (const auto& line : grid) {
+        for (std::size_t i = 0; i < line.size(); ++i) {
+            out << (i == 0 ? "" : "  ") << fmt::format("{:>{}}", line[i], width[i]);
+        }
+        out << "\n";
+    }
+}
+
+void print_curve(std::ostream& out, const CurveReport& report, const KmOptions& options,
+                 const stats::KaplanMeier& km) {
+    const auto& c = *report.curve;
+    const std::string level = fmt::format("{:g}%", 100 * km.conf_level);
+    out << (c.name.empty() ? std::string("All subjects") : options.columns.group + " = " + c.name) << "\n";
+    const char* what = km.reverse ? "censored (reverse KM: follow-up)" : "events";
+    out << fmt::format("  n = {}, {} = {}\n", c.n, what, format_number(c.events, 10));
+    if (report.spss_used) {
+        out << fmt::format("  median = {} (SE {}; {} CI {} to {}, SPSS method)\n",
+                           format_number(report.spss.estimate, 6), format_number(report.spss.std_err, 6),
+                           level, format_number(report.spss.lower, 6), format_number(report.spss.upper, 6));
+    } else {
+        out << fmt::format("  median = {} ({} CI {} to {}, {} band)\n", format_number(report.median.estimate, 6),
+                           level, format_number(report.median.lower, 6), format_number(report.median.upper, 6),
+                           stats::conf_type_name(km.conf_type));
+    }
+    if (options.rmst) {
+        out << fmt::format("  restricted mean to {} = {} (SE {})\n", format_number(report.rmst.tau, 6),
+                           format_number(report.rmst.rmean, 6), format_number(report.rmst.se, 6));
+    }
+    out << "\n";
+    std::vector<std::vector<std::string>> grid{
+        {"time", "n_risk", "n_event", "n_censor", "surv", "std_err", "lower", "upper"}};
+    for (std::size_t k = 0; k < c.rows(); ++k) {
+        grid.push_back({format_number(c.time[k], 8), format_number(c.n_risk[k], 8),
+                        format_number(c.n_event[k], 8), format_number(c.n_censor[k], 8),
+                        format_number(c.surv[k]), format_number(c.std_err[k]), format_number(c.lower[k]),
+                        format_number(c.upper[k])});
+    }
+    print_columns(out, grid);
+    if (!report.at_times.rows.empty() || !report.at_times.beyond_follow_up.empty()) {
+        out << "\n  survival at chosen times (std_err = SE of S)\n";
+        std::vector<std::vector<std::string>> at{
+            {"time", "n_risk", "n_event", "n_censor", "surv", "std_err", "lower", "upper"}};
+        for (const auto& row : report.at_times.rows) {
+            at.push_back({format_number(row.time, 8), format_number(row.n_risk, 8), format_number(row.n_event, 8),
+                          format_number(row.n_censor, 8), format_number(row.surv), format_number(row.std_err_surv),
+                          format_number(row.lower), format_number(row.upper)});
+        }
+        print_columns(out, at);
+        for (double t : report.at_times.beyond_follow_up) {
+            out << "  time " << format_number(t, 8) << " is after the last follow-up: not reported\n";
+        }
+    }
+    out << "\n";
+}
+
+int run_km(int argc, char** argv) {
+    KmOptions options;
+    CLI::App app{"Kaplan–Meier survival curves with median, survival at chosen times and restricted mean",
+                 "rwe km"};
+    app.add_option("file", options.file, "CSV file (plain or .gz)")->required();
+    app.add_option("--time", options.columns.time, "follow-up time column")->required();
+    app.add_option("--event", options.columns.event, "event column: 1 = event, 0 = censored")->required();
+    app.add_option("--group", options.columns.group, "one curve per value of this column");
+    app.add_option("--weights", options.columns.weight, "case-weight column");
+    app.add_option("--conf-type", options.conf_type, "log (R default) | log-log (SAS default) | plain | logit | arcsin")
+        ->check(CLI::IsMember({"log", "log-log", "plain", "logit", "arcsin"}));
+    app.add_option("--conf-level", options.conf_level, "confidence level")->check(CLI::Range(0.0, 1.0));
+    app.add_option("--median-ci", options.median_ci, "r (Brookmeyer–Crowley on the band) | spss (estimate +/- 1.96 SE)")
+        ->check(CLI::IsMember({"r", "spss"}));
+    app.add_option("--times", options.times, "comma-separated times for S(t)");
+    auto* rmst = app.add_option("--rmst", options.rmst_tau, "restricted mean survival time up to TAU");
+    app.add_flag("--reverse", options.reverse, "reverse Kaplan–Meier (median follow-up)");
+    app.add_option("--format", options.format, "text | json")->check(CLI::IsMember({"text", "json"}));
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::CallForHelp& e) {
+        return app.exit(e);
+    } catch (const CLI::ParseError& e) {
+        throw rwe::UsageError(e.what());
+    }
+    options.rmst = rmst->count() > 0;
+    if (options.rmst && !(options.rmst_tau > 0)) throw rwe::UsageError("--rmst: TAU must be > 0");
+    const std::vector<double> times = rwe::cli::parse_number_list("--times", options.times);
+
+    const stats::SurvivalData data = rwe::cli::read_survival_data(options.file, options.columns);
+    stats::KaplanMeierOptions km_options;
+    km_options.conf_type = *stats::conf_type_from_name(options.conf_type);
+    km_options.conf_level = options.conf_level;
+    km_options.reverse = options.reverse;
+    const stats::KaplanMeier km = stats::kaplan_meier(data, km_options);
+
+    std::vector<CurveReport> reports;
+    for (const auto& curve : km.curves) {
+        CurveReport report{&curve, stats::median_survival(curve), {}, options.median_ci == "spss",
+                           stats::survival_at_times(curve, times), {}};
+        if (report.spss_used) report.spss = stats::spss_median(curve, 1.96);
+        if (options.rmst) report.rmst = stats::restricted_mean(curve, options.rmst_tau);
+        reports.push_back(std::move(report));
+    }
+
+    if (options.format == "json") {
+        json strata = json::array();
+        for (const auto& report : reports) strata.push_back(curve_json(report, options.rmst));
+        json doc = {{"strata", std::move(strata)},
+                    {"dropped", data.dropped},
+                    {"conf_type", stats::conf_type_name(km.conf_type)},
+                    {"conf_level", km.conf_level},
+                    {"median_ci", options.median_ci},
+                    {"reverse", km.reverse},
+                    {"messages", km.messages}};
+        std::cout << doc.dump(2) << "\n";
+        return 0;
+    }
+    std::cout << fmt::format("Kaplan–Meier{}: {} (time {}, event {}); {} rows used, {} dropped (missing value)\n\n",
+                             km.reverse ? " (reverse: censoring as the event)" : "", options.file,
+                             options.columns.time, options.columns.event, data.size(), data.dropped);
+    for (const auto& report : reports) print_curve(std::cout, report, options, km);
+    for (const auto& message : km.messages) std::cout << "note: " << message << "\n";
+    return 0;
+}
+
+}  // namespace
+
+RWE_COMMAND(km, "Kaplan–Meier curves, median with CI, S(t) at chosen times, RMST", run_km);

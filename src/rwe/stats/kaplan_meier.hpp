@@ -1,0 +1,59 @@
+#pragma once
+// Kaplan–Meier estimate of the survival function with Greenwood standard errors, the
+// Nelson–Aalen cumulative hazard and pointwise confidence limits (docs/methods.md §1.3–1.4).
+// Matches R survival's survfit() table: one row per distinct time of the curve, censor-only
+// times included; events precede censorings at a tied time.
+
+#include <cstddef>
+#include <string>
+#include <vector>
+
+#include "rwe/stats/confidence_band.hpp"
+#include "rwe/stats/survival_counts.hpp"
+#include "rwe/stats/survival_data.hpp"
+
+namespace rwe::stats {
+
+struct KaplanMeierOptions {
+    ConfType conf_type = ConfType::log;  // R's default; SAS PROC LIFETEST uses log-log
+    double conf_level = 0.95;
+    bool reverse = false;  // reverse KM: censoring is the event (median follow-up)
+};
+
+struct KaplanMeierCurve {
+    std::string name;       // group (and stratum) label; empty for a single curve
+    std::size_t n = 0;      // rows in the curve
+    double events = 0;      // weighted events (censorings when reverse)
+    std::vector<double> time;
+    std::vector<double> n_risk;
+    std::vector<double> n_event;
+    std::vector<double> n_censor;
+    std::vector<double> surv;
+    std::vector<double> std_err;       // Greenwood SE of -log S (R's survfit std.err); Inf once S = 0
+    std::vector<double> std_err_surv;  // Greenwood SE of S = surv * std_err
+    std::vector<double> cumhaz;        // Nelson–Aalen
+    std::vector<double> std_chaz;
+    std::vector<double> lower;  // pointwise limits; NaN where R gives NA
+    std::vector<double> upper;
+
+    std::size_t rows() const noexcept { return time.size(); }
+};
+
+struct KaplanMeier {
+    std::vector<KaplanMeierCurve> curves;  // one per group (x stratum) with rows, ascending codes
+    ConfType conf_type = ConfType::log;
+    double conf_level = 0.95;
+    double z = 0;  // Phi^-1(1 - (1 - conf_level)/2)
+    bool reverse = false;
+    std::vector<std::string> messages;  // diagnostics (e.g. non-integer case weights)
+};
+
+// One curve per group present in the data; with strata as well, one per (stratum, group)
+// pair that has rows, named "stratum, group".
+KaplanMeier kaplan_meier(const SurvivalData& data, const KaplanMeierOptions& options = {});
+
+// Kernel: the curve of one cell of tabulated counts. z as in KaplanMeier.
+KaplanMeierCurve kaplan_meier_curve(const SurvivalCounts& counts, std::size_t cell,
+                                    ConfType conf_type, double z);
+
+}  // namespace rwe::stats

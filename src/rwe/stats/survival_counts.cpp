@@ -1,0 +1,122 @@
+#include "rwe/stats/survival_counts.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+namespace rwe::stats {
+
+namespace {
+
+// Adds each row to its (slot, cell) entry; slot_of(row) gives the time slot.
+template <class SlotOf>
+void tabulate(const SurvivalData& data, std::span<const std::int32_t> cell_of_row,
+              std::size_t cells, bool reverse, SlotOf slot_of, std::vector<double>& n_event,
+              std::vector<double>& n_censor, std::vector<std::uint32_t>& n_rows) {
+    const std::size_t n = data.size();
+    const bool weighted = data.weighted();
+    const bool one_cell = cell_of_row.empty();
+    const std::uint8_t event_code = reverse ? 0 : 1;
+    for (std::size_t row = 0; row < n; ++row) {
+        const std::size_t cell = one_cell ? 0 : static_cast<std::size_t>(cell_of_row[row]);
+        const std::size_t entry = slot_of(row) * cells + cell;
+        const double w = weighted ? data.weight[row] : 1.0;
+        if (data.event[row] == event_code) {
+            n_event[entry] += w;
+        } else {
+            n_censor[entry] += w;
+        }
+        ++n_rows[entry];
+    }
+}
+
+}  // namespace
+
+SurvivalCounts count_survival(const SurvivalData& data, std::span<const std::int32_t> cell_of_row,
+                              std::size_t cells, bool reverse) {
+    SurvivalCounts counts;
+    counts.cells = std::max<std::size_t>(cells, 1);
+    const std::size_t n = data.size();
+    counts.cell_rows.assign(counts.cells, 0);
+    counts.cell_events.assign(counts.cells, 0.0);
+    if (n == 0) return counts;
+
+    // Dense grid when times are integers spanning a range not much larger than the data.
+    double min_time = data.time[0];
+    double max_time = 0;
+    for (double t : data.time) min_time = std::min(min_time, t);
+    const bool integral = integer_times(data.time, &max_time);
+    const double span = max_time - min_time + 1;
+    const bool dense = integral && span <= 4.0 * static_cast<double>(n) + 4096.0 &&
+                       span * static_cast<double>(counts.cells) <= 1.0e8;
+
+    std::vector<double> grid_event, grid_censor;
+    std::vector<std::uint32_t> grid_rows;
+    std::vector<double> grid_time;
+    if (dense) {
+        const auto slots = static_cast<std::size_t>(span);
+        const auto origin = static_cast<std::int64_t>(min_time);
+        grid_event.assign(slots * counts.cells, 0.0);
+        grid_censor.assign(slots * counts.cells, 0.0);
+        grid_rows.assign(slots * counts.cells, 0);
+        tabulate(
+            data, cell_of_row, counts.cells, reverse,
+            [&](std::size_t row) {
+                return static_cast<std::size_t>(static_cast<std::int64_t>(data.time[row]) - origin);
+            },
+            grid_event, grid_censor, grid_rows);
+        grid_time.resize(slots);
+        for (std::size_t s = 0; s < slots; ++s) grid_time[s] = static_cast<double>(origin) + static_cast<double>(s);
+    } else {
+        grid_time = data.time;
+        std::sort(grid_time.begin(), grid_time.end());
+        grid_time.erase(std::unique(grid_time.begin(), grid_time.end()), grid_time.end());
+        const std::size_t slots = grid_time.size();
+        grid_event.assign(slots * counts.cells, 0.0);
+        grid_censor.assign(slots * counts.cells, 0.0);
+        grid_rows.assign(slots * counts.cells, 0);
+        tabulate(
+            data, cell_of_row, counts.cells, reverse,
+            [&](std::size_t row) {
+                return static_cast<std::size_t>(
+                    std::lower_bound(grid_time.begin(), grid_time.end(), data.time[row]) -
+                    grid_time.begin());
+            },
+            grid_event, grid_censor, grid_rows);
+    }
+
+    // Keep the slots that hold at least one row.
+    const std::size_t slots = grid_time.size();
+    const std::size_t k = counts.cells;
+    std::size_t kept = 0;
+    for (std::size_t s = 0; s < slots; ++s) {
+        std::uint32_t occupied = 0;
+        for (std::size_t c = 0; c < k; ++c) occupied |= grid_rows[s * k + c];
+        if (occupied == 0) continue;
+        if (kept != s) {
+            grid_time[kept] = grid_time[s];
+            for (std::size_t c = 0; c < k; ++c) {
+                grid_event[kept * k + c] = grid_event[s * k + c];
+                grid_censor[kept * k + c] = grid_censor[s * k + c];
+                grid_rows[kept * k + c] = grid_rows[s * k + c];
+            }
+        }
+        ++kept;
+    }
+    grid_time.resize(kept);
+    grid_event.resize(kept * k);
+    grid_censor.resize(kept * k);
+    grid_rows.resize(kept * k);
+    for (std::size_t i = 0; i < kept; ++i) {
+        for (std::size_t c = 0; c < k; ++c) {
+            counts.cell_rows[c] += grid_rows[i * k + c];
+            counts.cell_events[c] += grid_event[i * k + c];
+        }
+    }
+    counts.time = std::move(grid_time);
+    counts.n_event = std::move(grid_event);
+    counts.n_censor = std::move(grid_censor);
+    counts.n_rows = std::move(grid_rows);
+    return counts;
+}
+
+}  // namespace rwe::stats
