@@ -1,0 +1,44 @@
+#pragma once
+// The counts every test of the log-rank family is built from (docs/methods.md §2.1): per
+// stratum, each distinct event time t_i in ascending order, with the number at risk n_gi
+// (time >= t_i) and the number of events d_gi of every group g. Case weights, when present,
+// are frequency weights: n_gi and d_gi are sums of weights.
+//
+// One pass over the rows: when every time is an integer in a range not much larger than the
+// number of rows (days, weeks), rows are counted into a dense time x group array; otherwise
+// row indices are sorted by (stratum, time). Censor-only times are not kept: they change
+// neither the weights nor O, E, V, only the risk sets that follow.
+
+#include <cstddef>
+#include <string>
+#include <vector>
+
+#include "rwe/stats/survival_data.hpp"
+
+namespace rwe::stats {
+
+struct GroupRiskStratum {
+    std::vector<double> time;     // event times, ascending
+    std::vector<double> n_risk;   // time.size() x groups, row-major: n_gi
+    std::vector<double> n_event;  // time.size() x groups, row-major: d_gi
+    std::vector<std::size_t> group_n;  // rows of each group in this stratum
+};
+
+struct GroupRiskTable {
+    std::size_t groups = 0;
+    std::vector<std::string> group_names;
+    std::vector<std::string> stratum_names;  // empty names when unstratified
+    std::vector<GroupRiskStratum> strata;
+    std::vector<std::size_t> group_n;   // rows of each group, all strata
+    std::vector<double> group_events;   // (weighted) events of each group, all strata
+    std::size_t rows = 0;
+    std::size_t dropped = 0;            // SurvivalData::dropped, carried to the results
+    bool weighted = false;
+    bool counting_pass = false;         // which algorithm built it (for benchmarks and tests)
+};
+
+// Checks the data (validate_survival_data) and tabulates it. Group names default to "1".."k"
+// shapes: one group when data.group is empty, one stratum when data.stratum is empty.
+GroupRiskTable group_risk_table(const SurvivalData& data);
+
+}  // namespace rwe::stats
