@@ -1,0 +1,28 @@
+#pragma once
+// Harrell's concordance of a Cox linear predictor with its infinitesimal-jackknife standard
+// error, as R's coxph reports it (concordancefit, timewt "n"; docs/methods.md §4.5).
+//
+// A pair is comparable when the earlier time is an event and the other subject is still at
+// risk then: a later time, or censored at the same time (censoring follows death). Pairs
+// of tied event times are not comparable. Within a stratum only. Weights multiply.
+
+#include <cstdint>
+#include <vector>
+
+#include "rwe/stats/cox_risk_sets.hpp"
+
+namespace rwe::stats {
+
+struct CoxConcordance {
+    double concordance = 0;
+    double se = 0;
+    double concordant = 0;  // earlier death has the higher linear predictor
+    double discordant = 0;
+    double tied_risk = 0;   // equal linear predictor (counted 1/2)
+};
+
+// `linear_predictor` in the sorted order of `data`. O(n log n) with Fenwick trees.
+CoxConcordance cox_concordance(const detail::CoxPrepared& data,
+                               const std::vector<double>& linear_predictor);
+
+}  // namespace rwe::stats

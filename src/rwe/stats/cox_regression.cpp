@@ -1,0 +1,364 @@
+#include "rwe/stats/cox_regression.hpp"
+
+#include <algorithm>
+#include <boost/math/distributions/chi_squared.hpp>
+#include <boost/math/distributions/normal.hpp>
+#include <cmath>
+#include <fmt/format.h>
+#include <unordered_map>
+
+#include "rwe/stats/cox_concordance.hpp"
+#include "rwe/stats/cox_risk_sets.hpp"
+
+namespace rwe::stats {
+
+namespace {
+
+constexpr double nan = std::numeric_limits<double>::quiet_NaN();
+
+CoxTest chisq_test(double chisq, int df) {
+    CoxTest test{chisq, df, nan};
+    if (df > 0 && std::isfinite(chisq) && chisq >= 0) {
+        test.p = boost::math::cdf(
+            boost::math::complement(boost::math::chi_squared_distribution<double>(df), chisq));
+    }
+    return test;
+}
+
+// b' M^- b over the non-singular block, M^- from the generalised Cholesky (R's coxph.wtest).
+double quadratic_form_inverse(std::vector<double> m, const std::vector<double>& b, std::size_t p,
+                              double toler) {
+    detail::cholesky_ldl(m, p, toler);
+    std::vector<double> y(b);
+    detail::cholesky_solve(m, p, y);
+    double q = 0;
+    for (std::size_t k = 0; k < p; ++k) q += b[k] * y[k];
+    return q;
+}
+
+// Score residuals (§4.4) of every sorted row, p per row:
+//   L_i = delta_i (x_i - abar(t_i)) - sum_{event times t in risk interval} exp(eta_i) sum_r h_r c_ir (x_i - a_r),
+// with c_ir = 1 - r/d for a death at t (Efron), 1 otherwise.
+std::vector<double> score_residuals(const detail::CoxPrepared& data, const std::vector<double>& beta,
+                                    const detail::CoxEventTimes& times) {
+    const std::size_t n = data.n, p = data.p;
+    std::vector<double> resid(n * p, 0.0);
+    const std::size_t m = times.time.size();
+    // Cumulative sums in ascending time within each stratum; records are in pass order
+    // (stratum ascending, time descending), so walk each stratum's block backwards.
+    std::vector<double> cum_h(m), cum_hx(m * p);
+    std::size_t block_begin = 0;
+    std::unordered_map<std::int32_t, std::pair<std::size_t, std::size_t>> block;
+    while (block_begin < m) {
+        std::size_t block_end = block_begin;
+        while (block_end < m && times.stratum[block_end] == times.stratum[block_begin]) ++block_end;
+        block[times.stratum[block_begin]] = {block_begin, block_end};
+        double h = 0;
+        std::vector<double> hx(p, 0.0);
+        for (std::size_t k = block_end; k-- > block_begin;) {
+            h += times.h[k];
+            cum_h[k] = h;
+            for (std::size_t c = 0; c < p; ++c) {
+                hx[c] += times.hx[k * p + c];
+                cum_hx[k * p + c] = hx[c];
+            }
+        }
+        block_begin = block_end;
+    }
+    // Index of the latest event time <= t in a block (times descending): first k with time <= t.
+    auto first_at_or_before = [&](std::size_t b, std::size_t e, double t) {
+        auto it = std::lower_bound(times.time.begin() + static_cast<std::ptrdiff_t>(b),
+                                   times.time.begin() + static_cast<std::ptrdiff_t>(e), t,
+                                   [](double a, double value) { return a > value; });
+        return static_cast<std::size_t>(it - times.time.begin());
+    };
+    for (std::size_t i = 0; i < n; ++i) {
+        auto found = block.find(data.stratum[i]);
+        if (found == block.end()) continue;  // no events in the stratum
+        const auto [b, e] = found->second;
+        const double* xi = data.x.data() + i * p;
+        double eta = 0;
+        for (std::size_t c = 0; c < p; ++c) eta += xi[c] * beta[c];
+        const double risk = std::exp(std::clamp(eta, -700.0, 700.0));
+        double* r = resid.data() + i * p;
+        // event times strictly before stop, and (counting) strictly after start
+        std::size_t k = first_at_or_before(b, e, data.stop[i]);
+        const bool at_stop = k < e && times.time[k] == data.stop[i];
+        std::size_t before = at_stop ? k + 1 : k;
+        double h = before < e ? cum_h[before] : 0.0;
+        std::vector<double> hx(p, 0.0);
+        if (before < e) {
+            for (std::size_t c = 0; c < p; ++c) hx[c] = cum_hx[before * p + c];
+        }
+        if (data.counting) {
+            const std::size_t s = first_at_or_before(b, e, data.start[i]);
+            if (s < e) {
+                h -= cum_h[s];
+                for (std::size_t c = 0; c < p; ++c) hx[c] -= cum_hx[s * p + c];
+            }
+        }
+        for (std::size_t c = 0; c < p; ++c) r[c] = -risk * (xi[c] * h - hx[c]);
+        if (at_stop) {
+            if (data.event[i]) {
+                for (std::size_t c = 0; c < p; ++c) {
+                    r[c] += xi[c] - times.amean[k * p + c] -
+                            risk * (xi[c] * times.h2[k] - times.hx2[k * p + c]);
+                }
+            } else {
+                for (std::size_t c = 0; c < p; ++c) {
+                    r[c] -= risk * (xi[c] * times.h[k] - times.hx[k * p + c]);
+                }
+            }
+        }
+    }
+    return resid;
+}
+
+}  // namespace
+
+CoxRegression cox_regression(const CoxData& data, const CoxOptions& options) {
+    CoxRegression fit;
+    fit.ties = options.ties;
+    fit.names = data.names;
+    fit.terms = data.terms.empty() ? data.names : data.terms;
+    const detail::CoxPrepared prepared = detail::cox_prepare(data, options.time_fix);
+    const std::size_t p = prepared.p, n = prepared.n;
+    fit.n = n;
+    fit.events = prepared.events;
+    fit.dropped = prepared.dropped;
+    fit.times_merged = prepared.times_merged;
+    fit.means = prepared.means;
+    fit.used_rows = prepared.used_rows;
+    if (prepared.dropped > 0) {
+        fit.diagnostics.push_back({CoxDiagnostic::Kind::dropped_rows, -1,
+                                   fmt::format("{} row(s) dropped for missing values", prepared.dropped)});
+    }
+    if (prepared.times_merged > 0) {
+        fit.diagnostics.push_back({CoxDiagnostic::Kind::time_fix, -1,
+                                   fmt::format("{} time value(s) merged with a near-equal time",
+                                               prepared.times_merged)});
+    }
+    fit.coef.assign(p, nan);
+    fit.singular.assign(p, false);
+    fit.var.assign(p * p, 0.0);
+
+    // Newton–Raphson as R's coxfit6 (§4.3): iteration 0 at beta = 0 gives the null loglik and
+    // the score test; a step that lowers the loglik is halved; stop at
+    // |1 - loglik_old / loglik_new| <= eps.
+    std::vector<double> beta(p, 0.0), new_beta(p, 0.0);
+    detail::CoxPass pass = detail::cox_pass(prepared, beta, options.ties);
+    fit.loglik_null = pass.loglik;
+    double loglik_old = pass.loglik;
+    std::vector<double> factor = pass.imat;
+    int rank = detail::cholesky_ldl(factor, p, options.toler_chol);
+    {
+        std::vector<double> step = pass.u;
+        detail::cholesky_solve(factor, p, step);
+        double sctest = 0;
+        for (std::size_t k = 0; k < p; ++k) sctest += step[k] * pass.u[k];
+        fit.score = chisq_test(sctest, rank);
+        for (std::size_t k = 0; k < p; ++k) new_beta[k] = beta[k] + step[k];
+    }
+    if (prepared.events == 0) {
+        fit.diagnostics.push_back({CoxDiagnostic::Kind::no_events, -1, "no events: nothing to fit"});
+    }
+    bool halving = false;
+    int iter = 0;
+    if (p == 0 || prepared.events == 0) {
+        fit.converged = prepared.events > 0;
+        fit.loglik_final = pass.loglik;
+        new_beta = beta;
+    } else {
+        for (iter = 1; iter <= options.iter_max; ++iter) {
+            pass = detail::cox_pass(prepared, new_beta, options.ties);
+            factor = pass.imat;
+            rank = detail::cholesky_ldl(factor, p, options.toler_chol);
+            if (pass.finite && !halving &&
+                std::fabs(1 - loglik_old / pass.loglik) <= options.eps) {
+                fit.converged = true;
+                break;
+            }
+            if (iter == options.iter_max) break;
+            if (!pass.finite || pass.loglik < loglik_old) {
+                halving = true;
+                for (std::size_t k = 0; k < p; ++k) new_beta[k] = (new_beta[k] + beta[k]) / 2;
+            } else {
+                halving = false;
+                loglik_old = pass.loglik;
+                std::vector<double> step = pass.u;
+                detail::cholesky_solve(factor, p, step);
+                for (std::size_t k = 0; k < p; ++k) {
+                    beta[k] = new_beta[k];
+                    new_beta[k] = new_beta[k] + step[k];
+                }
+            }
+        }
+        fit.iterations = std::min(iter, options.iter_max);
+        fit.loglik_final = pass.loglik;
+    }
+    if (!pass.finite && p > 0 && prepared.events > 0) {
+        // the last trial step overflowed: report the last good coefficients
+        new_beta = beta;
+        pass = detail::cox_pass(prepared, new_beta, options.ties);
+        factor = pass.imat;
+        rank = detail::cholesky_ldl(factor, p, options.toler_chol);
+        fit.loglik_final = pass.loglik;
+    }
+    fit.var = detail::cholesky_inverse(factor, p);
+    for (std::size_t k = 0; k < p; ++k) {
+        fit.singular[k] = fit.var[k * p + k] == 0;
+        fit.coef[k] = fit.singular[k] ? nan : new_beta[k];
+    }
+    const int df = rank;
+
+    // Diagnostics as R: a column dropped by the Cholesky, and a coefficient whose one-step
+    // Newton change u' V is still large at convergence (monotone likelihood).
+    for (std::size_t k = 0; k < p; ++k) {
+        if (fit.singular[k]) {
+            fit.diagnostics.push_back(
+                {CoxDiagnostic::Kind::singular, static_cast<int>(k),
+                 fmt::format("covariate '{}' dropped: no variation or collinear with the others (coefficient NA)",
+                             fit.names[k])});
+        }
+    }
+    if (p > 0 && prepared.events > 0) {
+        double max_lp = -std::numeric_limits<double>::infinity();
+        std::vector<double> infs(p, 0.0);
+        for (std::size_t k = 0; k < p; ++k) {
+            for (std::size_t l = 0; l < p; ++l) infs[k] += pass.u[l] * fit.var[l * p + k];
+            infs[k] = std::fabs(infs[k]);
+        }
+        for (std::size_t i = 0; i < n; ++i) {
+            double eta = 0;
+            for (std::size_t k = 0; k < p; ++k) eta += prepared.x[i * p + k] * new_beta[k];
+            max_lp = std::max(max_lp, eta);
+        }
+        if (!fit.converged) {
+            fit.diagnostics.push_back({CoxDiagnostic::Kind::not_converged, -1,
+                                       fmt::format("did not converge in {} iterations", options.iter_max)});
+        }
+        for (std::size_t k = 0; k < p; ++k) {
+            if (fit.singular[k]) continue;
+            const bool infinite =
+                fit.converged
+                    ? (!std::isfinite(pass.u[k]) ||
+                       (infs[k] > options.eps && infs[k] > options.toler_inf * std::fabs(new_beta[k])))
+                    : (max_lp > 500 || !std::isfinite(infs[k]));
+            if (infinite) {
+                fit.diagnostics.push_back(
+                    {CoxDiagnostic::Kind::infinite, static_cast<int>(k),
+                     fmt::format("coefficient of '{}' may be infinite: the log-likelihood converged "
+                                 "before it did (monotone likelihood, e.g. a group with no events)",
+                                 fit.names[k])});
+            }
+        }
+    }
+
+    // Per-coefficient summaries.
+    const double zq = boost::math::quantile(boost::math::normal_distribution<double>(),
+                                            1 - (1 - options.conf_level) / 2);
+    auto two_sided = [](double z) {
+        return std::isfinite(z) ? 2 * boost::math::cdf(boost::math::complement(
+                                          boost::math::normal_distribution<double>(), std::fabs(z)))
+                                : nan;
+    };
+    fit.exp_coef.assign(p, nan);
+    fit.se.assign(p, nan);
+    fit.z.assign(p, nan);
+    fit.p.assign(p, nan);
+    fit.lower.assign(p, nan);
+    fit.upper.assign(p, nan);
+    fit.robust_se.assign(p, nan);
+    fit.robust_z.assign(p, nan);
+    fit.robust_p.assign(p, nan);
+    for (std::size_t k = 0; k < p; ++k) {
+        if (fit.singular[k]) continue;
+        fit.exp_coef[k] = std::exp(fit.coef[k]);
+        fit.se[k] = std::sqrt(fit.var[k * p + k]);
+        fit.z[k] = fit.coef[k] / fit.se[k];
+        fit.p[k] = two_sided(fit.z[k]);
+    }
+    std::vector<double> beta_used(p);
+    for (std::size_t k = 0; k < p; ++k) beta_used[k] = fit.singular[k] ? 0.0 : new_beta[k];
+
+    if (p > 0 && prepared.events > 0) {
+        fit.wald = chisq_test(quadratic_form_inverse(fit.var, beta_used, p, options.toler_chol), df);
+        fit.lr = chisq_test(2 * (fit.loglik_final - fit.loglik_null), df);
+    } else {
+        fit.wald = chisq_test(0, 0);
+        fit.lr = chisq_test(0, 0);
+    }
+
+    // Robust (sandwich) variance: D'D with D = weighted dfbeta = w_i L_i V, summed by cluster (§4.4).
+    if (options.robust && p > 0 && prepared.events > 0) {
+        detail::CoxEventTimes times;
+        detail::cox_pass(prepared, beta_used, options.ties, &times);
+        const std::vector<double> resid = score_residuals(prepared, beta_used, times);
+        std::vector<double> dfbeta(n * p, 0.0);
+        for (std::size_t i = 0; i < n; ++i) {
+            for (std::size_t k = 0; k < p; ++k) {
+                double s = 0;
+                for (std::size_t l = 0; l < p; ++l) s += resid[i * p + l] * fit.var[l * p + k];
+                dfbeta[i * p + k] = prepared.weight[i] * s;
+            }
+        }
+        if (!prepared.cluster.empty()) {
+            std::unordered_map<std::int32_t, std::size_t> index;
+            std::vector<double> summed;
+            for (std::size_t i = 0; i < n; ++i) {
+                auto [it, inserted] = index.try_emplace(prepared.cluster[i], index.size());
+                if (inserted) summed.resize(summed.size() + p, 0.0);
+                for (std::size_t k = 0; k < p; ++k) summed[it->second * p + k] += dfbeta[i * p + k];
+            }
+            dfbeta = std::move(summed);
+        }
+        fit.robust_var.assign(p * p, 0.0);
+        const std::size_t rows = dfbeta.size() / p;
+        for (std::size_t i = 0; i < rows; ++i) {
+            const double* d = dfbeta.data() + i * p;
+            for (std::size_t k = 0; k < p; ++k) {
+                for (std::size_t l = k; l < p; ++l) fit.robust_var[k * p + l] += d[k] * d[l];
+            }
+        }
+        for (std::size_t k = 0; k < p; ++k) {
+            for (std::size_t l = 0; l < k; ++l) fit.robust_var[k * p + l] = fit.robust_var[l * p + k];
+        }
+        for (std::size_t k = 0; k < p; ++k) {
+            if (fit.singular[k]) continue;
+            fit.robust_se[k] = std::sqrt(fit.robust_var[k * p + k]);
+            fit.robust_z[k] = fit.coef[k] / fit.robust_se[k];
+            fit.robust_p[k] = two_sided(fit.robust_z[k]);
+        }
+        fit.robust_wald =
+            chisq_test(quadratic_form_inverse(fit.robust_var, beta_used, p, options.toler_chol), df);
+    }
+    // The HR interval uses the robust SE when clusters are given (as R's summary does).
+    const bool use_robust = !prepared.cluster.empty() && !fit.robust_var.empty();
+    for (std::size_t k = 0; k < p; ++k) {
+        if (fit.singular[k]) continue;
+        const double se = use_robust ? fit.robust_se[k] : fit.se[k];
+        fit.lower[k] = std::exp(fit.coef[k] - zq * se);
+        fit.upper[k] = std::exp(fit.coef[k] + zq * se);
+    }
+
+    // Linear predictor, centred as R's fit$linear.predictors.
+    std::vector<double> lp_sorted(n);
+    fit.linear_predictor.assign(n, 0.0);
+    for (std::size_t i = 0; i < n; ++i) {
+        double eta = 0;
+        for (std::size_t k = 0; k < p; ++k) eta += prepared.x[i * p + k] * beta_used[k];
+        lp_sorted[i] = eta;
+        fit.linear_predictor[prepared.used_index[i]] = eta;
+    }
+    if (options.concordance && prepared.events > 0) {
+        const CoxConcordance c = cox_concordance(prepared, lp_sorted);
+        fit.concordance = c.concordance;
+        fit.concordance_se = c.se;
+        fit.concordant = c.concordant;
+        fit.discordant = c.discordant;
+        fit.tied_risk = c.tied_risk;
+    }
+    return fit;
+}
+
+}  // namespace rwe::stats

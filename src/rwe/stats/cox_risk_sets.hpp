@@ -1,0 +1,75 @@
+#pragma once
+// Shared kernel of the Cox estimators (docs/methods.md §4.1–4.2): data prepared once
+// (complete rows, merged times, centred covariates, sorted by stratum and descending stop
+// time) and one backward pass over the risk sets that gives the log partial likelihood,
+// its score and information, O(n p^2) per pass.
+
+#include <cstdint>
+#include <vector>
+
+#include "rwe/stats/cox_regression.hpp"
+
+namespace rwe::stats::detail {
+
+// Rows in sorted order: stratum ascending, stop time descending. x is centred, row-major.
+struct CoxPrepared {
+    std::size_t n = 0, p = 0;
+    bool counting = false;              // (start, stop] data
+    std::vector<double> start, stop;    // start empty unless counting
+    std::vector<std::uint8_t> event;
+    std::vector<double> weight;
+    std::vector<std::int32_t> stratum;
+    std::vector<std::int32_t> cluster;  // empty unless given
+    std::vector<double> x;
+    std::vector<std::size_t> used_index;    // index among the used rows (input order)
+    std::vector<std::size_t> stratum_begin; // offsets of each stratum, plus n at the end
+    std::vector<std::size_t> by_start;      // counting: positions by descending start, per stratum
+    std::vector<std::size_t> used_rows;     // input row of each used row
+    std::vector<double> means;
+    std::size_t dropped = 0, events = 0, times_merged = 0;
+};
+
+// Drops incomplete rows, merges near-equal times, centres at `means` (weighted means when
+// empty) and sorts. Throws InputError for values no model accepts (event not 0/1, weight
+// <= 0, stop <= start).
+CoxPrepared cox_prepare(const CoxData& data, bool time_fix, const std::vector<double>& means = {});
+
+// What one event time contributes; enough for score residuals and Schoenfeld residuals.
+// h = sum_r m / D_r, hx = sum_r m a_r / D_r (Efron sub-steps r with weight m = mean death
+// weight, denominator D_r and mean a_r); h2, hx2 the same with the factor (1 - r/d) that
+// applies to the dying; amean = mean of a_r.
+struct CoxEventTimes {
+    std::size_t p = 0;
+    std::vector<std::int32_t> stratum;
+    std::vector<double> time;
+    std::vector<double> deaths;  // unweighted count
+    std::vector<double> h, h2;
+    std::vector<double> hx, hx2, amean;  // times x p
+};
+
+// Extra sums of the cox.zph score test (§4.6): with g_k the transformed time of the k-th
+// event time in pass order, u_g = sum g U_k, i_bg = sum g I_k, i_gg = sum g^2 I_k.
+struct CoxTimeWeighted {
+    std::vector<double> g;  // input, one per event time in pass order
+    std::vector<double> u_g, i_bg, i_gg;
+};
+
+struct CoxPass {
+    double loglik = 0;
+    std::vector<double> u;     // p
+    std::vector<double> imat;  // p x p
+    bool finite = true;
+};
+
+// One pass at coefficient vector beta. Preconditions: `data` from cox_prepare.
+CoxPass cox_pass(const CoxPrepared& data, const std::vector<double>& beta, CoxTies ties,
+                 CoxEventTimes* record = nullptr, CoxTimeWeighted* weighted = nullptr);
+
+// R's cholesky2 / chsolve2 / chinv2 semantics: a generalised LDL' factorisation in which a
+// pivot below toler * max|diag| marks its column singular (solution component 0).
+// Returns the rank; `m` (p x p, row-major) is overwritten by the factor.
+int cholesky_ldl(std::vector<double>& m, std::size_t p, double toler);
+void cholesky_solve(const std::vector<double>& factor, std::size_t p, std::vector<double>& y);
+std::vector<double> cholesky_inverse(const std::vector<double>& factor, std::size_t p);
+
+}  // namespace rwe::stats::detail
