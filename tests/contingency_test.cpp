@@ -1,0 +1,271 @@
+// Contingency tables: Pearson chi-squared, Fisher's exact test and the test-choice rule
+// (docs/methods.md §3.1–3.4). Reference values come from R (tests/data/contingency_reference.json,
+// written by tests/data/contingency_reference.R with the R call beside every value).
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include <cmath>
+#include <fstream>
+#include <limits>
+#include <string>
+
+#include "rwe/common/error.hpp"
+#include "rwe/stats/chi_square_test.hpp"
+#include "rwe/stats/contingency_table.hpp"
+#include "rwe/stats/fisher_exact_test.hpp"
+#include "rwe/stats/test_choice.hpp"
+
+namespace {
+
+using nlohmann::json;
+using rwe::stats::ContingencyTable;
+
+const json& reference() {
+    static const json document = [] {
+        std::ifstream in(std::string(RWE_TEST_DATA_DIR) + "/contingency_reference.json");
+        return json::parse(in);
+    }();
+    return document;
+}
+
+double value_of(const json& value) {
+    if (value.is_null()) return std::numeric_limits<double>::quiet_NaN();
+    if (value.is_string()) {
+        return value.get<std::string>() == "Inf" ? std::numeric_limits<double>::infinity()
+                                                 : -std::numeric_limits<double>::infinity();
+    }
+    return value.get<double>();
+}
+
+// Equal within `relative` (NaN matches NaN, infinities match exactly).
+::testing::AssertionResult near(double actual, const json& expected_json, double relative, const std::string& what) {
+    const double expected = value_of(expected_json);
+    if (std::isnan(expected) && std::isnan(actual)) return ::testing::AssertionSuccess();
+    if (std::isinf(expected) || expected == 0) {
+        if (actual == expected) return ::testing::AssertionSuccess();
+    } else if (std::abs(actual - expected) <= relative * std::abs(expected)) {
+        return ::testing::AssertionSuccess();
+    }
+    return ::testing::AssertionFailure() << what << ": rwe " << actual << ", R " << expected << " (relative tolerance "
+                                         << relative << ")";
+}
+
+// fisher.test solves for ψ in (0, 1) or for 1/ψ in (0, 1) with uniroot's default absolute
+// tolerance (.Machine$double.eps^0.25 ≈ 1.2e-4): compare on that scale.
+::testing::AssertionResult near_uniroot(double actual, const json& expected_json, const std::string& what) {
+    const double expected = value_of(expected_json);
+    if (actual == expected) return ::testing::AssertionSuccess();
+    const auto scale = [](double v) { return v <= 1 ? v : 1 / v; };
+    if (std::abs(scale(actual) - scale(expected)) <= 2.5e-4) return ::testing::AssertionSuccess();
+    return ::testing::AssertionFailure() << what << ": rwe " << actual << ", R " << expected;
+}
+
+ContingencyTable table_of(const json& entry) {
+    return rwe::stats::contingency_table(entry["rows"].get<std::size_t>(), entry["cols"].get<std::size_t>(),
+                                         entry["counts"].get<std::vector<double>>());
+}
+
+class ReferenceTable : public ::testing::TestWithParam<std::size_t> {};
+
+TEST_P(ReferenceTable, ChiSquareMatchesR) {
+    const auto& entry = reference()["tables"][GetParam()];
+    SCOPED_TRACE(entry["name"].get<std::string>());
+    const auto table = table_of(entry);
+    const auto& expected = entry["chisq"];
+    SCOPED_TRACE(expected["call"].get<std::string>());
+    const auto plain = rwe::stats::chi_square_test(table, {.continuity_correction = false});
+    EXPECT_FALSE(plain.continuity_correction);
+    EXPECT_TRUE(near(plain.statistic, expected["statistic"], 1e-9, "statistic"));
+    EXPECT_TRUE(near(plain.df, expected["df"], 0, "df"));
+    EXPECT_TRUE(near(plain.p, expected["p"], 1e-9, "p"));
+    ASSERT_EQ(plain.expected.size(), expected["expected"].size());
+    for (std::size_t cell = 0; cell < plain.expected.size(); ++cell) {
+        EXPECT_TRUE(near(plain.expected[cell], expected["expected"][cell], 1e-12, "expected count"));
+    }
+    if (std::isnan(plain.statistic)) EXPECT_FALSE(plain.messages.empty()) << "a NaN needs its reason";
+
+    const auto corrected = rwe::stats::chi_square_test(table);  // R's default, correct = TRUE
+    if (entry.contains("chisq_yates")) {
+        const auto& yates = entry["chisq_yates"];
+        SCOPED_TRACE(yates["call"].get<std::string>());
+        EXPECT_TRUE(near(corrected.statistic, yates["statistic"], 1e-9, "Yates statistic"));
+        EXPECT_TRUE(near(corrected.p, yates["p"], 1e-9, "Yates p"));
+    } else {
+        // Yates applies to 2 x 2 tables only, as in R.
+        EXPECT_FALSE(corrected.continuity_correction);
+        EXPECT_TRUE(near(corrected.statistic, expected["statistic"], 1e-15, "r x c statistic unchanged"));
+    }
+}
+
+TEST_P(ReferenceTable, FisherMatchesR) {
+    const auto& entry = reference()["tables"][GetParam()];
+    SCOPED_TRACE(entry["name"].get<std::string>());
+    const auto table = table_of(entry);
+    const auto& expected = entry["fisher"];
+    SCOPED_TRACE(expected["call"].get<std::string>());
+    const auto fisher = rwe::stats::fisher_exact_test(table);
+    const bool two_by_two = table.rows == 2 && table.cols == 2;
+    if (two_by_two) {
+        EXPECT_TRUE(near(fisher.p, expected["p"], 1e-9, "p"));
+        // fisher.test itself agrees to uniroot's tolerance ...
+        if (!std::isnan(fisher.odds_ratio)) {
+            EXPECT_TRUE(near_uniroot(fisher.odds_ratio, expected["estimate"], "estimate vs fisher.test"));
+            EXPECT_TRUE(near_uniroot(fisher.lower, expected["lower"], "lower vs fisher.test"));
+            EXPECT_TRUE(near_uniroot(fisher.upper, expected["upper"], "upper vs fisher.test"));
+        } else {
+            EXPECT_FALSE(fisher.messages.empty());
+        }
+        // ... and to 1e-9 with the same definitions solved to full precision in R.
+        if (entry.contains("fisher_precise")) {
+            const auto& precise = entry["fisher_precise"];
+            EXPECT_TRUE(near(fisher.odds_ratio, precise["estimate"], 1e-9, "estimate (precise)"));
+            EXPECT_TRUE(near(fisher.lower, precise["lower"], 1e-9, "lower (precise)"));
+            EXPECT_TRUE(near(fisher.upper, precise["upper"], 1e-9, "upper (precise)"));
+        }
+    } else {
+        const double r_p = value_of(expected["p"]);
+        EXPECT_NEAR(fisher.p, r_p, 1e-7);
+        EXPECT_TRUE(near(fisher.p, expected["p"], 1e-9, "p"));
+    }
+    // The network algorithm agrees with the direct 2 x 2 computation.
+    const auto network = rwe::stats::fisher_exact_network(table);
+    EXPECT_NEAR(network.p, value_of(expected["p"]), 1e-9);
+}
+
+INSTANTIATE_TEST_SUITE_P(R, ReferenceTable, ::testing::Range<std::size_t>(0, reference()["tables"].size()),
+                         [](const ::testing::TestParamInfo<std::size_t>& info) {
+                             std::string name = reference()["tables"][info.param]["name"].get<std::string>();
+                             for (auto& c : name) {
+                                 if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
+                             }
+                             return name;
+                         });
+
+TEST(ContingencyTable, CrossTabulationCountsDroppedPairs) {
+    // rows: A B A B -; cols: x x y - y  -> pairs 4 and 5 are incomplete.
+    const std::vector<std::int32_t> rows{0, 1, 0, 1, -1};
+    const std::vector<std::int32_t> cols{0, 0, 1, -1, 1};
+    const auto table = rwe::stats::cross_tabulate(rows, cols, {"A", "B"}, {"x", "y"});
+    EXPECT_EQ(table.dropped, 2u);
+    EXPECT_EQ(table.total, 3);
+    EXPECT_EQ(table.counts, (std::vector<double>{1, 1, 1, 0}));
+    EXPECT_EQ(table.row_totals, (std::vector<double>{2, 1}));
+    EXPECT_EQ(table.col_totals, (std::vector<double>{2, 1}));
+}
+
+TEST(ContingencyTable, BadCountsAreUsageErrors) {
+    EXPECT_THROW(rwe::stats::contingency_table(2, 2, {1, 2, 3}), rwe::UsageError);
+    EXPECT_THROW(rwe::stats::contingency_table(2, 2, {1, 2, -3, 4}), rwe::UsageError);
+    EXPECT_THROW(rwe::stats::contingency_table(2, 2, {1, 2.5, 3, 4}), rwe::UsageError);
+}
+
+TEST(ContingencyTable, DropEmptyMarginsKeepsLabelsInStep) {
+    const auto table = rwe::stats::contingency_table(3, 3, {1, 0, 2, 0, 0, 0, 3, 0, 4}, {"a", "b", "c"}, {"x", "y", "z"});
+    const auto kept = rwe::stats::drop_empty_margins(table);
+    EXPECT_EQ(kept.row_labels, (std::vector<std::string>{"a", "c"}));
+    EXPECT_EQ(kept.col_labels, (std::vector<std::string>{"x", "z"}));
+    EXPECT_EQ(kept.counts, (std::vector<double>{1, 2, 3, 4}));
+}
+
+TEST(ContingencyCorners, OneRowTableIsDegenerateWithAMessage) {
+    // R: chisq.test turns a 1 x k matrix into a goodness-of-fit test and fisher.test stops
+    // ("'x' must have at least 2 rows and columns"); a test of independence is undefined.
+    const auto table = rwe::stats::contingency_table(1, 3, {4, 5, 6});
+    const auto chi = rwe::stats::chi_square_test(table);
+    EXPECT_TRUE(std::isnan(chi.statistic));
+    EXPECT_TRUE(std::isnan(chi.p));
+    ASSERT_FALSE(chi.messages.empty());
+    EXPECT_NE(chi.messages[0].find("at least 2"), std::string::npos);
+    const auto fisher = rwe::stats::fisher_exact_test(table);
+    EXPECT_TRUE(std::isnan(fisher.p));
+    EXPECT_FALSE(fisher.messages.empty());
+    EXPECT_EQ(rwe::stats::choose_test(table).test, rwe::stats::ChosenTest::none);
+}
+
+TEST(ContingencyCorners, EmptyInputIsDegenerateWithAMessage) {
+    const auto empty = rwe::stats::cross_tabulate({}, {}, {}, {});
+    EXPECT_EQ(empty.total, 0);
+    const auto chi = rwe::stats::chi_square_test(empty);
+    EXPECT_TRUE(std::isnan(chi.p));
+    EXPECT_FALSE(chi.messages.empty());
+    const auto fisher = rwe::stats::fisher_exact_test(empty);
+    EXPECT_TRUE(std::isnan(fisher.p));
+    EXPECT_FALSE(fisher.messages.empty());
+
+    const auto zeros = rwe::stats::contingency_table(2, 2, {0, 0, 0, 0});
+    const auto chi_zeros = rwe::stats::chi_square_test(zeros);
+    EXPECT_TRUE(std::isnan(chi_zeros.p));
+    EXPECT_NE(chi_zeros.messages.at(0).find("no counts"), std::string::npos);
+    EXPECT_TRUE(std::isnan(rwe::stats::fisher_exact_test(zeros).p));
+}
+
+TEST(ContingencyCorners, ZeroMarginOddsRatioIsUndefined) {
+    // Only one table has margins (0, 10; 4, 6): p = 1 as in R; R prints odds ratio 0 with
+    // interval (0, Inf), rwe reports it undefined and says why.
+    const auto table = rwe::stats::contingency_table(2, 2, {0, 0, 4, 6});
+    const auto fisher = rwe::stats::fisher_exact_test(table);
+    EXPECT_EQ(fisher.p, 1.0);
+    EXPECT_TRUE(std::isnan(fisher.odds_ratio));
+    EXPECT_FALSE(fisher.messages.empty());
+}
+
+TEST(FisherNetwork, HandWorked2x3) {
+    // Margins rows (3, 2), columns (2, 2, 1); the observed table (2 0 1 / 0 2 0) has
+    // P = 3! 2! 2! 2! 1! / (5! 2! 0! 1! 0! 2! 0!) = 96 / 480 = 0.2... computed by hand over
+    // the 5 tables with these margins: first rows (2,1,0) (2,0,1) (1,2,0) (1,1,1) (0,2,1) have
+    // Π 1/x! weights 1/2·1/1 ... giving probabilities 0.2, 0.1, 0.2, 0.4, 0.1.
+    // Tables as likely or less than 0.1: the two with 0.1 -> p = 0.2 when observing (2 0 1).
+    const auto table = rwe::stats::contingency_table(2, 3, {2, 0, 1, 0, 2, 0});
+    const auto fisher = rwe::stats::fisher_exact_test(table);
+    EXPECT_NEAR(fisher.p, 0.2, 1e-15);
+    // Observing (1 1 1 / 1 1 0) with P = 0.4: every table counts.
+    const auto likely = rwe::stats::contingency_table(2, 3, {1, 1, 1, 1, 1, 0});
+    EXPECT_NEAR(rwe::stats::fisher_exact_test(likely).p, 1.0, 1e-15);
+}
+
+TEST(FisherNetwork, StepLimitGivesNaNWithAMessage) {
+    const auto table = rwe::stats::contingency_table(4, 5, {30, 25, 40, 22, 31, 28, 35, 20, 27, 33, 41, 29,
+                                                            24, 36, 30, 26, 32, 38, 21, 34});
+    rwe::stats::FisherExactOptions options;
+    options.max_steps = 1e4;
+    const auto fisher = rwe::stats::fisher_exact_test(table, options);
+    EXPECT_TRUE(std::isnan(fisher.p));
+    ASSERT_FALSE(fisher.messages.empty());
+    EXPECT_NE(fisher.messages[0].find("too large"), std::string::npos);
+}
+
+TEST(TestChoice, CochranRuleFor2x2) {
+    // Expected counts of (2 8 / 10 7): 10·12/27 = 4.44 < 5 -> Fisher.
+    const auto small = rwe::stats::contingency_table(2, 2, {2, 8, 10, 7});
+    const auto choice = rwe::stats::choose_test(small);
+    EXPECT_EQ(choice.test, rwe::stats::ChosenTest::fisher);
+    EXPECT_NE(choice.reason.find("1 of 4"), std::string::npos);
+    // (30 39 / 33 126): smallest expected 69·63/228 = 19.1 -> chi-squared.
+    const auto large = rwe::stats::contingency_table(2, 2, {30, 39, 33, 126});
+    EXPECT_EQ(rwe::stats::choose_test(large).test, rwe::stats::ChosenTest::chi_square);
+}
+
+TEST(TestChoice, CochranRuleForRxC) {
+    // 2 x 3 with column totals (4, 20, 20), row totals (22, 22): expected 2, 10, 10 in each
+    // row -> 2 of 6 cells (33%) below 5 -> Fisher.
+    const auto many_small = rwe::stats::contingency_table(2, 3, {2, 10, 10, 2, 10, 10});
+    EXPECT_EQ(rwe::stats::choose_test(many_small).test, rwe::stats::ChosenTest::fisher);
+    // 2 x 5, column totals (6, 20, 20, 20, 20), rows 43/43: expected 3 in 2 of 10 cells (20%,
+    // not more than 20%) and none below 1 -> chi-squared; any-expected-below-5 -> Fisher.
+    const auto few_small = rwe::stats::contingency_table(2, 5, {3, 10, 10, 10, 10, 3, 10, 10, 10, 10});
+    EXPECT_EQ(rwe::stats::choose_test(few_small).test, rwe::stats::ChosenTest::chi_square);
+    EXPECT_EQ(rwe::stats::choose_test(few_small, {.rule = rwe::stats::TestRule::any_expected_below_5}).test,
+              rwe::stats::ChosenTest::fisher);
+    // One expected count below 1 (column total 1) -> Fisher although only 2 of 10 are small.
+    const auto tiny = rwe::stats::contingency_table(2, 5, {1, 10, 10, 10, 10, 0, 10, 10, 10, 10});
+    EXPECT_EQ(rwe::stats::choose_test(tiny).test, rwe::stats::ChosenTest::fisher);
+    // Forced choices.
+    EXPECT_EQ(rwe::stats::choose_test(tiny, {.rule = rwe::stats::TestRule::chi_square}).test,
+              rwe::stats::ChosenTest::chi_square);
+    EXPECT_EQ(rwe::stats::choose_test(few_small, {.rule = rwe::stats::TestRule::fisher}).test,
+              rwe::stats::ChosenTest::fisher);
+    EXPECT_THROW(rwe::stats::parse_test_rule("sometimes"), rwe::UsageError);
+}
+
+}  // namespace
