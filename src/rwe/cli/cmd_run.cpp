@@ -1,0 +1,32 @@
+// rwe run: a study protocol on a registry store.
+#include <CLI/CLI.hpp>
+
+#include <iostream>
+
+#include "rwe/cli/command.hpp"
+#include "rwe/common/error.hpp"
+#include "rwe/study/run_study.hpp"
+
+namespace {
+
+int run_run(int argc, char** argv) {
+    CLI::App app{"Run a study protocol on a registry store: results.json and the analysis datasets"};
+    app.name("rwe run");
+    std::string protocol, database, out;
+    app.add_option("PROTOCOL", protocol, "study protocol (TOML, docs/protocols.md)")->required();
+    app.add_option("--db", database, "registry store written by rwe import")->required();
+    app.add_option("--out", out, "output folder (created; files replaced all together)")->required();
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::ParseError& error) {
+        return app.exit(error) == 0 ? 0 : 2;
+    }
+    const auto summary = rwe::study::run_study(protocol, database, out);
+    std::cout << "rwe run: " << summary.cohort << " of " << summary.patients << " patients in the cohort; "
+              << summary.analyses << " analyses written to " << out << "/results.json\n";
+    return 0;
+}
+
+}  // namespace
+
+RWE_COMMAND(run, "run a study protocol on a registry store", run_run);

@@ -1,0 +1,89 @@
+#pragma once
+// Cohort selection with attrition, and the analysis datasets derived from the registry
+// (CDISC ADaM names, ../shared/DESIGN.md): ADSL one row per patient, ADTTE one row per
+// patient and time-to-event parameter, ADRS best overall response, ADAE worst grade per
+// patient and term. Endpoint definitions: docs/protocols.md ("Derivations").
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "rwe/study/protocol.hpp"
+#include "rwe/study/registry_data.hpp"
+
+namespace rwe::study {
+
+struct AttritionStep {
+    std::string criterion;
+    std::size_t excluded = 0;
+    std::size_t remaining = 0;
+};
+
+// One ADSL column: numeric (NaN = missing) or categorical (empty = missing) with its
+// levels in display order (the first level is the reference in Cox models).
+struct Variable {
+    std::string name;
+    std::string label;
+    bool numeric = false;
+    std::vector<double> numbers;
+    std::vector<std::string> values;
+    std::vector<std::string> levels;
+};
+
+struct SubjectLevel {
+    std::vector<std::string> usubjid;
+    std::vector<Day> index_date;
+    std::vector<Variable> variables;  // in column order
+
+    std::size_t size() const { return usubjid.size(); }
+    const Variable* find(const std::string& name) const;
+    const Variable& at(const std::string& name) const;  // UsageError naming the known ones
+};
+
+struct TimeToEventRecord {
+    std::size_t subject = 0;  // row of ADSL
+    Day start = 0;
+    Day date = 0;       // ADT: event or censoring date
+    double aval = 0;    // (date - start) in the protocol's time unit
+    int cnsr = 1;       // 0 = event, 1 = censored
+    std::string description;
+};
+
+struct TimeToEvent {
+    std::string paramcd;
+    std::string param;  // description
+    std::vector<TimeToEventRecord> records;
+};
+
+struct ResponseRecord {
+    std::size_t subject = 0;
+    std::string best_response;  // CR, PR, SD, PD, NE
+    Day date = 0;               // of the assessment giving it (0 for NE)
+};
+
+struct AdverseEventRecord {
+    std::size_t subject = 0;
+    std::string term;
+    int worst_grade = 0;
+    std::string action;  // the most severe action taken for this term
+};
+
+struct StudyData {
+    std::vector<AttritionStep> attrition;
+    SubjectLevel adsl;
+    std::vector<TimeToEvent> adtte;
+    std::vector<ResponseRecord> adrs;  // patients with measurable disease
+    std::vector<AdverseEventRecord> adae;
+    // Per ADSL row: the days (relative to the index date) of each administration of the
+    // protocol's cycles drug in the index line, ascending; for landmark analyses.
+    std::vector<std::vector<int>> cycle_days;
+
+    const TimeToEvent& endpoint(const std::string& paramcd) const;  // UsageError when unknown
+};
+
+StudyData derive_study_data(const RegistryData& registry, const Protocol& protocol);
+
+// Writes adsl.csv, adtte.csv, adrs.csv and adae.csv into `directory`.
+void write_analysis_datasets(const StudyData& data, const Protocol& protocol, const std::string& directory);
+
+}  // namespace rwe::study

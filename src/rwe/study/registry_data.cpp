@@ -1,0 +1,187 @@
+#include "rwe/study/registry_data.hpp"
+
+#include <sqlite3.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <unordered_map>
+
+#include "rwe/common/error.hpp"
+#include "rwe/registry/sha256.hpp"
+
+namespace rwe::study {
+
+namespace {
+
+class Database {
+public:
+    explicit Database(const std::string& path) : path_(path) {
+        if (!std::filesystem::exists(path)) throw IoError(path + ": no such registry store (run rwe import first)");
+        if (sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READONLY, nullptr) != SQLITE_OK) {
+            std::string message = db_ ? sqlite3_errmsg(db_) : "out of memory";
+            sqlite3_close(db_);
+            throw IoError(path + ": cannot open registry store (" + message + ")");
+        }
+    }
+    ~Database() { sqlite3_close(db_); }
+    Database(const Database&) = delete;
+    Database& operator=(const Database&) = delete;
+
+    bool has_table(const std::string& table) {
+        bool found = false;
+        query("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '" + table + "'",
+              [&](sqlite3_stmt*) { found = true; });
+        return found;
+    }
+
+    template <typename RowFunction>
+    void query(const std::string& sql, RowFunction on_row) {
+        sqlite3_stmt* statement = nullptr;
+        if (sqlite3_prepare_v2(db_, sql.c_str(), -1, &statement, nullptr) != SQLITE_OK) {
+            throw IoError(path_ + ": not a registry store of this version (" + sqlite3_errmsg(db_) + ")");
+        }
+        int status;
+        while ((status = sqlite3_step(statement)) == SQLITE_ROW) on_row(statement);
+        sqlite3_finalize(statement);
+        if (status != SQLITE_DONE) throw IoError(path_ + ": read failed (" + sqlite3_errmsg(db_) + ")");
+    }
+
+private:
+    std::string path_;
+    sqlite3* db_ = nullptr;
+};
+
+std::string text(sqlite3_stmt* statement, int column) {
+    const auto* value = sqlite3_column_text(statement, column);
+    return value ? reinterpret_cast<const char*>(value) : "";
+}
+
+std::optional<Day> date(sqlite3_stmt* statement, int column) {
+    if (sqlite3_column_type(statement, column) == SQLITE_NULL) return std::nullopt;
+    return parse_iso_date(text(statement, column));
+}
+
+Day required_date(sqlite3_stmt* statement, int column, const std::string& what) {
+    auto value = date(statement, column);
+    if (!value) throw IoError("registry store: bad " + what + " (" + text(statement, column) + ")");
+    return *value;
+}
+
+std::string lower(std::string value) {
+    std::transform(value.begin(), value.end(), value.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    return value;
+}
+
+}  // namespace
+
+RegistryData load_registry(const std::string& sqlite_path) {
+    Database db(sqlite_path);
+    RegistryData registry;
+    std::unordered_map<std::string, std::size_t> patient_index;
+    db.query("SELECT patient_id, birth_date, sex, menopausal_status, death_date, last_contact_date "
+             "FROM patients ORDER BY patient_id",
+             [&](sqlite3_stmt* s) {
+                 Patient patient;
+                 patient.id = text(s, 0);
+                 patient.birth = required_date(s, 1, "birth_date");
+                 patient.sex = lower(text(s, 2));
+                 patient.menopausal_status = lower(text(s, 3));
+                 patient.death = date(s, 4);
+                 patient.last_contact = required_date(s, 5, "last_contact_date");
+                 patient_index.emplace(patient.id, registry.patients.size());
+                 registry.patients.push_back(std::move(patient));
+             });
+    auto patient_of = [&](const std::string& id) -> Patient* {
+        auto it = patient_index.find(id);
+        return it == patient_index.end() ? nullptr : &registry.patients[it->second];
+    };
+    db.query("SELECT patient_id, diagnosis_date, stage_at_diagnosis, er, pr, her2_ihc, her2_ish_ratio, "
+             "surgery_date, metastasis_date FROM tumors ORDER BY patient_id, diagnosis_date, tumor_id",
+             [&](sqlite3_stmt* s) {
+                 Patient* patient = patient_of(text(s, 0));
+                 if (!patient) return;
+                 Tumor tumor;
+                 tumor.diagnosis = required_date(s, 1, "diagnosis_date");
+                 tumor.stage = lower(text(s, 2));
+                 tumor.er = lower(text(s, 3));
+                 tumor.pr = lower(text(s, 4));
+                 tumor.her2_ihc = lower(text(s, 5));
+                 if (sqlite3_column_type(s, 6) != SQLITE_NULL) tumor.her2_ish_ratio = sqlite3_column_double(s, 6);
+                 tumor.surgery = date(s, 7);
+                 tumor.metastasis = date(s, 8);
+                 patient->tumors.push_back(std::move(tumor));
+             });
+    if (db.has_table("metastases")) {
+        db.query("SELECT patient_id, site, detected_date FROM metastases ORDER BY patient_id, detected_date, site",
+                 [&](sqlite3_stmt* s) {
+                     if (Patient* patient = patient_of(text(s, 0))) {
+                         patient->metastases.push_back({lower(text(s, 1)), required_date(s, 2, "detected_date")});
+                     }
+                 });
+    }
+    std::unordered_map<std::string, std::pair<std::size_t, std::size_t>> regimen_index;
+    db.query("SELECT patient_id, regimen_id, setting, line, regimen, start_date, end_date, end_reason, "
+             "clinical_trial, measurable_disease FROM regimens ORDER BY patient_id, start_date, regimen_id",
+             [&](sqlite3_stmt* s) {
+                 Patient* patient = patient_of(text(s, 0));
+                 if (!patient) return;
+                 Regimen regimen;
+                 regimen.id = text(s, 1);
+                 regimen.setting = lower(text(s, 2));
+                 regimen.line = sqlite3_column_type(s, 3) == SQLITE_NULL ? 0 : sqlite3_column_int(s, 3);
+                 regimen.regimen = lower(text(s, 4));
+                 regimen.start = required_date(s, 5, "start_date");
+                 regimen.end = date(s, 6);
+                 regimen.end_reason = lower(text(s, 7));
+                 regimen.clinical_trial = lower(text(s, 8)) == "yes";
+                 regimen.measurable = sqlite3_column_type(s, 9) == SQLITE_NULL ? "unknown" : lower(text(s, 9));
+                 regimen_index.emplace(regimen.id, std::make_pair(patient_index[patient->id], patient->regimens.size()));
+                 patient->regimens.push_back(std::move(regimen));
+             });
+    if (db.has_table("administrations")) {
+        db.query("SELECT regimen_id, drug, admin_date FROM administrations ORDER BY regimen_id, admin_date, drug",
+                 [&](sqlite3_stmt* s) {
+                     auto it = regimen_index.find(text(s, 0));
+                     if (it == regimen_index.end()) return;
+                     auto& regimen = registry.patients[it->second.first].regimens[it->second.second];
+                     regimen.administrations.push_back({lower(text(s, 1)), required_date(s, 2, "admin_date")});
+                 });
+    }
+    if (db.has_table("assessments")) {
+        db.query("SELECT patient_id, regimen_id, assessment_date, response FROM assessments "
+                 "ORDER BY patient_id, assessment_date, regimen_id",
+                 [&](sqlite3_stmt* s) {
+                     if (Patient* patient = patient_of(text(s, 0))) {
+                         patient->assessments.push_back({text(s, 1), required_date(s, 2, "assessment_date"), lower(text(s, 3))});
+                     }
+                 });
+    }
+    if (db.has_table("adverse_events")) {
+        db.query("SELECT patient_id, regimen_id, term, grade, onset_date, action FROM adverse_events "
+                 "ORDER BY patient_id, onset_date, term",
+                 [&](sqlite3_stmt* s) {
+                     if (Patient* patient = patient_of(text(s, 0))) {
+                         patient->adverse_events.push_back({text(s, 1), lower(text(s, 2)), sqlite3_column_int(s, 3),
+                                                            required_date(s, 4, "onset_date"),
+                                                            sqlite3_column_type(s, 5) == SQLITE_NULL ? "none" : lower(text(s, 5))});
+                     }
+                 });
+    }
+    // Which import this is: one digest over the source files' digests (docs/registry.md).
+    if (db.has_table("source_files")) {
+        registry::Sha256 digest;
+        db.query("SELECT file_name, sha256 FROM source_files ORDER BY file_name", [&](sqlite3_stmt* s) {
+            const std::string line = text(s, 0) + " " + text(s, 1) + "\n";
+            digest.update(line);
+            registry.source_files.emplace_back(text(s, 0), text(s, 1));
+        });
+        registry.checksum = digest.hex_digest();
+    }
+    if (db.has_table("import_info")) {
+        db.query("SELECT imported_at FROM import_info", [&](sqlite3_stmt* s) { registry.imported_at = text(s, 0); });
+    }
+    return registry;
+}
+
+}  // namespace rwe::study

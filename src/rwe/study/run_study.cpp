@@ -1,0 +1,87 @@
+#include "rwe/study/run_study.hpp"
+
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "rwe/common/error.hpp"
+#include "rwe/study/analyses.hpp"
+#include "rwe/study/analysis_data.hpp"
+#include "rwe/study/protocol.hpp"
+#include "rwe/study/registry_data.hpp"
+
+namespace rwe::study {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+// A sibling directory that is removed unless committed.
+class StagingDirectory {
+public:
+    explicit StagingDirectory(const fs::path& target)
+        : path_(target.parent_path() / (".rwe-run-" + target.filename().string() + "-" + std::to_string(::getpid()))) {
+        fs::remove_all(path_);
+        fs::create_directories(path_);
+    }
+    ~StagingDirectory() {
+        std::error_code ignored;
+        fs::remove_all(path_, ignored);
+    }
+    const fs::path& path() const { return path_; }
+
+    // Moves every staged file into `target` (each rename is atomic).
+    void commit(const fs::path& target) {
+        fs::create_directories(target);
+        for (const auto& entry : fs::directory_iterator(path_)) {
+            fs::rename(entry.path(), target / entry.path().filename());
+        }
+    }
+
+private:
+    fs::path path_;
+};
+
+}  // namespace
+
+RunSummary run_study(const std::string& protocol_path, const std::string& database_path,
+                     const std::string& out_directory) {
+    const Protocol protocol = parse_protocol(protocol_path);
+    const RegistryData registry = load_registry(database_path);
+    const StudyData data = derive_study_data(registry, protocol);
+
+    nlohmann::json results;
+    results["rwe_version"] = RWE_VERSION;
+    results["protocol"] = {{"file", fs::path(protocol_path).filename().string()},
+                           {"id", protocol.id},
+                           {"title", protocol.title},
+                           {"convention", to_string(protocol.convention)},
+                           {"conf_type", protocol.stats.conf_type},
+                           {"median_ci", protocol.stats.median_ci},
+                           {"ties", protocol.stats.ties},
+                           {"time_unit", protocol.time_unit},
+                           {"small_cell", protocol.small_cell},
+                           {"text", protocol.text}};
+    nlohmann::json files = nlohmann::json::object();
+    for (const auto& [file, digest] : registry.source_files) files[file] = digest;
+    results["registry"] = {{"checksum", registry.checksum}, {"source_files", files},
+                           {"imported_at", registry.imported_at}, {"patients", registry.patients.size()}};
+    results["cohort"] = {{"n", data.adsl.size()}};
+    results["analyses"] = run_analyses(data, protocol);
+
+    const fs::path target = fs::absolute(out_directory);
+    if (fs::exists(target) && !fs::is_directory(target)) throw IoError(out_directory + ": exists and is not a directory");
+    fs::create_directories(target.parent_path());
+    StagingDirectory staging(target);
+    write_analysis_datasets(data, protocol, staging.path().string());
+    {
+        std::ofstream out(staging.path() / "results.json", std::ios::binary);
+        out << results.dump(2) << "\n";
+        if (!out) throw IoError((staging.path() / "results.json").string() + ": cannot write");
+    }
+    staging.commit(target);
+    return {registry.patients.size(), data.adsl.size(), protocol.analyses.size()};
+}
+
+}  // namespace rwe::study

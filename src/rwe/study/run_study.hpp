@@ -1,0 +1,18 @@
+#pragma once
+// `rwe run`: protocol + registry store → results.json and the analysis datasets, written
+// all together or not at all.
+
+#include <string>
+
+namespace rwe::study {
+
+struct RunSummary {
+    std::size_t patients = 0;   // in the registry
+    std::size_t cohort = 0;     // after selection
+    std::size_t analyses = 0;
+};
+
+RunSummary run_study(const std::string& protocol_path, const std::string& database_path,
+                     const std::string& out_directory);
+
+}  // namespace rwe::study
