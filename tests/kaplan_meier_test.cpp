@@ -4,6 +4,9 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <sys/wait.h>
+
+#include <algorithm>
 #include <array>
 #include <cmath>
 #include <cstdio>
@@ -259,3 +262,310 @@ INSTANTIATE_TEST_SUITE_P(Golden, GoldenKaplanMeier, ::testing::ValuesIn(golden_c
                          });
 
 }  // namespace
+
+// ---------------------------------------------------------------------------------------
+// Hand-worked corner cases.
+
+namespace {
+
+stats::SurvivalData make(std::vector<double> time, std::vector<std::uint8_t> event,
+                         std::vector<std::int32_t> group = {}, std::vector<std::string> names = {}) {
+    stats::SurvivalData data;
+    data.time = std::move(time);
+    data.event = std::move(event);
+    data.group = std::move(group);
+    data.group_names = std::move(names);
+    return data;
+}
+
+void expect_near_rel(double got, double want, const char* what) {
+    EXPECT_NEAR(got, want, 1e-12 * std::max(1.0, std::fabs(want))) << what;
+}
+
+// Events and censorings tied at t = 2 (unsorted on purpose):
+//   t = 2: n = 5, d = 2, c = 1  S = 3/5              Greenwood sum 2/(5*3) = 2/15
+//   t = 3: n = 2, d = 1         S = 3/5 * 1/2 = 0.3  sum 2/15 + 1/(2*1)
+//   t = 4: n = 1, c = 1
+stats::SurvivalData tied_example() { return make({3, 2, 4, 2, 2}, {1, 1, 0, 0, 1}); }
+
+}  // namespace
+
+TEST(KaplanMeierCorner, EmptyInputGivesAnEmptyCurveAndNoMedian) {
+    const auto km = stats::kaplan_meier(make({}, {}));
+    ASSERT_EQ(km.curves.size(), 1u);
+    EXPECT_EQ(km.curves[0].n, 0u);
+    EXPECT_EQ(km.curves[0].rows(), 0u);
+    EXPECT_TRUE(std::isnan(stats::median_survival(km.curves[0]).estimate));
+    const std::vector<double> times{1.0};
+    EXPECT_TRUE(stats::survival_at_times(km.curves[0], times).rows.empty());
+    EXPECT_TRUE(std::isnan(stats::restricted_mean(km.curves[0], 10).rmean));
+    EXPECT_FALSE(km.messages.empty());
+}
+
+TEST(KaplanMeierCorner, OneSubjectWithAnEvent) {
+    const auto km = stats::kaplan_meier(make({5}, {1}));
+    const auto& c = km.curves[0];
+    ASSERT_EQ(c.rows(), 1u);
+    EXPECT_EQ(c.n_risk[0], 1);
+    EXPECT_EQ(c.surv[0], 0);
+    EXPECT_TRUE(std::isinf(c.std_err[0]));  // n = d: R reports Inf
+    EXPECT_TRUE(std::isnan(c.lower[0]));
+    EXPECT_TRUE(std::isnan(c.upper[0]));
+    const auto median = stats::median_survival(c);
+    EXPECT_EQ(median.estimate, 5);
+    EXPECT_TRUE(std::isnan(median.lower));
+    const auto rmst = stats::restricted_mean(c, 10);
+    EXPECT_EQ(rmst.rmean, 5);  // S = 1 on [0, 5), 0 after
+    EXPECT_EQ(rmst.se, 0);     // the n = d term counts as 0
+}
+
+TEST(KaplanMeierCorner, OneSubjectCensored) {
+    const auto km = stats::kaplan_meier(make({5}, {0}), {stats::ConfType::log_log});
+    const auto& c = km.curves[0];
+    ASSERT_EQ(c.rows(), 1u);
+    EXPECT_EQ(c.surv[0], 1);
+    EXPECT_EQ(c.std_err[0], 0);
+    EXPECT_TRUE(std::isnan(c.lower[0]));  // log-log is NA at S = 1
+    EXPECT_TRUE(std::isnan(stats::median_survival(c).estimate));
+}
+
+TEST(KaplanMeierCorner, AllCensored) {
+    const auto km = stats::kaplan_meier(make({3, 1, 2}, {0, 0, 0}));
+    const auto& c = km.curves[0];
+    EXPECT_EQ(c.time, (std::vector<double>{1, 2, 3}));
+    EXPECT_EQ(c.n_risk, (std::vector<double>{3, 2, 1}));
+    EXPECT_EQ(c.surv, (std::vector<double>{1, 1, 1}));
+    EXPECT_EQ(c.lower, (std::vector<double>{1, 1, 1}));  // log band at S = 1 is [1, 1]
+    EXPECT_EQ(c.events, 0);
+    const auto median = stats::median_survival(c);
+    EXPECT_TRUE(std::isnan(median.estimate));
+    EXPECT_TRUE(std::isnan(median.lower));
+    const auto rmst = stats::restricted_mean(c, 3);
+    EXPECT_EQ(rmst.rmean, 3);
+    EXPECT_EQ(rmst.se, 0);
+}
+
+TEST(KaplanMeierCorner, EventsAndCensoringsTiedAtOneTime) {
+    const auto km = stats::kaplan_meier(tied_example());
+    const auto& c = km.curves[0];
+    EXPECT_EQ(c.time, (std::vector<double>{2, 3, 4}));
+    EXPECT_EQ(c.n_risk, (std::vector<double>{5, 2, 1}));  // the censored at 2 is at risk at 2
+    EXPECT_EQ(c.n_event, (std::vector<double>{2, 1, 0}));
+    EXPECT_EQ(c.n_censor, (std::vector<double>{1, 0, 1}));
+    expect_near_rel(c.surv[0], 0.6, "S(2)");
+    expect_near_rel(c.surv[1], 0.3, "S(3)");
+    expect_near_rel(c.std_err[0], std::sqrt(2.0 / 15), "std_err(2)");
+    expect_near_rel(c.std_err[1], std::sqrt(2.0 / 15 + 0.5), "std_err(3)");
+    expect_near_rel(c.std_err_surv[1], 0.3 * std::sqrt(2.0 / 15 + 0.5), "SE of S(3)");
+    expect_near_rel(c.cumhaz[1], 2.0 / 5 + 1.0 / 2, "cumhaz(3)");
+    expect_near_rel(c.std_chaz[1], std::sqrt(2.0 / 25 + 1.0 / 4), "std_chaz(3)");
+    const double z = km.z;
+    expect_near_rel(c.lower[0], 0.6 * std::exp(-z * std::sqrt(2.0 / 15)), "log lower(2)");
+    EXPECT_EQ(stats::median_survival(c).estimate, 3);
+
+    // S(2.5): right-continuous; at risk at 2.5 are those with time >= 2.5; (0, 2.5] holds
+    // 2 events and 1 censoring.
+    const std::vector<double> times{2.5, 4};
+    const auto at = stats::survival_at_times(c, times);
+    ASSERT_EQ(at.rows.size(), 2u);
+    EXPECT_EQ(at.rows[0].n_risk, 2);
+    EXPECT_EQ(at.rows[0].n_event, 2);
+    EXPECT_EQ(at.rows[0].n_censor, 1);
+    expect_near_rel(at.rows[0].surv, 0.6, "S(2.5)");
+    expect_near_rel(at.rows[0].std_err_surv, 0.6 * std::sqrt(2.0 / 15), "SE S(2.5)");
+    EXPECT_EQ(at.rows[1].n_event, 1);  // (2.5, 4]
+    EXPECT_EQ(at.rows[1].n_censor, 1);
+
+    // RMST to 4: 2 * 1 + 1 * 0.6 + 1 * 0.3 = 2.9; A(3) = 0.3, A(2) = 0.9:
+    // se^2 = 0.3^2 * 1/(2*1) + 0.9^2 * 2/(5*3).
+    const auto rmst = stats::restricted_mean(c, 4);
+    expect_near_rel(rmst.rmean, 2.9, "rmean");
+    expect_near_rel(rmst.se, std::sqrt(0.09 * 0.5 + 0.81 * 2.0 / 15), "se(rmean)");
+}
+
+TEST(KaplanMeierCorner, UnsortedInputGivesTheSameCurve) {
+    const auto sorted = stats::kaplan_meier(make({2, 2, 2, 3, 4}, {1, 1, 0, 1, 0}));
+    const auto shuffled = stats::kaplan_meier(tied_example());
+    EXPECT_EQ(sorted.curves[0].time, shuffled.curves[0].time);
+    EXPECT_EQ(sorted.curves[0].surv, shuffled.curves[0].surv);
+    EXPECT_EQ(sorted.curves[0].std_err, shuffled.curves[0].std_err);
+}
+
+TEST(KaplanMeierCorner, NonIntegerTimesTakeTheSortingPath) {
+    // Same data on a half-day scale: the sorted path must give the same curve.
+    const auto km = stats::kaplan_meier(make({1.5, 1.0, 2.0, 1.0, 1.0}, {1, 1, 0, 0, 1}));
+    EXPECT_EQ(km.curves[0].time, (std::vector<double>{1.0, 1.5, 2.0}));
+    EXPECT_EQ(km.curves[0].surv, stats::kaplan_meier(tied_example()).curves[0].surv);
+}
+
+TEST(KaplanMeierCorner, AGroupWithZeroEvents) {
+    const auto km = stats::kaplan_meier(make({1, 2, 3, 4, 5}, {1, 1, 0, 0, 0}, {0, 0, 1, 1, 1}, {"a", "b"}));
+    ASSERT_EQ(km.curves.size(), 2u);
+    EXPECT_EQ(km.curves[0].name, "a");
+    EXPECT_EQ(km.curves[1].name, "b");
+    EXPECT_EQ(km.curves[1].events, 0);
+    EXPECT_EQ(km.curves[1].surv, (std::vector<double>{1, 1, 1}));
+    EXPECT_TRUE(std::isnan(stats::median_survival(km.curves[1]).estimate));
+    // Group a: S(1) = 1/2 exactly, then 0 at 2: R's rule gives the midpoint (1 + 2)/2.
+    EXPECT_EQ(stats::median_survival(km.curves[0]).estimate, 1.5);
+}
+
+TEST(KaplanMeierCorner, FlatHalfTakesTheMidpoint) {
+    // S(1) = 1/2 exactly, S(2) = 0: R's minmin gives (1 + 2)/2.
+    const auto km = stats::kaplan_meier(make({1, 1, 2, 2}, {1, 1, 1, 1}));
+    EXPECT_EQ(stats::median_survival(km.curves[0]).estimate, 1.5);
+}
+
+TEST(KaplanMeierCorner, ReverseSwapsEventAndCensoring) {
+    // Reverse of the tied example: at t = 2 the original censoring is the event (1 of 5).
+    const auto km = stats::kaplan_meier(tied_example(), {stats::ConfType::log, 0.95, true});
+    const auto& c = km.curves[0];
+    EXPECT_EQ(c.n_event, (std::vector<double>{1, 0, 1}));
+    EXPECT_EQ(c.n_censor, (std::vector<double>{2, 1, 0}));
+    expect_near_rel(c.surv[0], 0.8, "reverse S(2)");
+    EXPECT_EQ(c.surv[2], 0);
+    EXPECT_EQ(c.events, 2);
+}
+
+TEST(KaplanMeierCorner, VeteranTrt2MedianIs52Point5AsR) {
+    // R: print(survfit(Surv(time, status) ~ trt, veteran)): trt=2 median 52.5. S(52) is 34/68
+    // in exact arithmetic; R's product is 0.49999999999999967 and S drops below at 53.
+    const auto data = load((golden_dir / "data" / "veteran.csv").string(), "time", "status", "trt");
+    const auto km = stats::kaplan_meier(data);
+    ASSERT_EQ(km.curves.size(), 2u);
+    EXPECT_EQ(stats::median_survival(km.curves[1]).estimate, 52.5);
+}
+
+TEST(KaplanMeierCorner, LogitAndArcsinBandsAsR) {
+    // R: f <- survfit(Surv(time, status) ~ 1, lung, conf.type = "logit" / "arcsin");
+    //    sprintf("%.17g", f$lower[c(1, 50, 100, 150, 186)]) and the same for f$upper.
+    const auto data = load((golden_dir / "data" / "lung.csv").string(), "time", "status", "");
+    const std::size_t rows[] = {0, 49, 99, 149, 185};
+    struct Expected {
+        stats::ConfType type;
+        double lower[5];
+        double upper[5];
+    };
+    const Expected expected[] = {
+        {stats::ConfType::logit,
+         {0.96954786317222841, 0.6454179659794641, 0.4740344545138383, 0.21527304428718119, 0.020355820472908515},
+         {0.99938250775127402, 0.76367725306607148, 0.60824595458113306, 0.35135448700425742, 0.11914491424128459}},
+        {stats::ConfType::arcsin,
+         {0.98289132149982827, 0.64712820555359418, 0.47421236298952429, 0.21275369610308614, 0.015273797455820701},
+         {0.99999811148755169, 0.76544291909841733, 0.60881991277570291, 0.34884924388153998, 0.10421171542600785}},
+    };
+    for (const auto& e : expected) {
+        const auto km = stats::kaplan_meier(data, {e.type});
+        for (int i = 0; i < 5; ++i) {
+            EXPECT_TRUE(same(km.curves[0].lower[rows[i]], e.lower[i])) << stats::conf_type_name(e.type) << " " << i;
+            EXPECT_TRUE(same(km.curves[0].upper[rows[i]], e.upper[i])) << stats::conf_type_name(e.type) << " " << i;
+        }
+        // R: summary(f)$table: median 310, 0.95LCL 284, 0.95UCL 361 for both types.
+        const auto median = stats::median_survival(km.curves[0]);
+        EXPECT_EQ(median.estimate, 310);
+        EXPECT_EQ(median.lower, 284);
+        EXPECT_EQ(median.upper, 361);
+    }
+}
+
+TEST(KaplanMeierCorner, QuantilesAsR) {
+    // R: quantile(survfit(Surv(time, status) ~ 1, lung), c(.1, .25, .5, .75, .9))
+    //    quantile 79 170 310 550 735; lower 60 145 285 460 689; upper 107 197 363 654 NA
+    const auto data = load((golden_dir / "data" / "lung.csv").string(), "time", "status", "");
+    const auto km = stats::kaplan_meier(data);
+    const std::vector<double> p{0.1, 0.25, 0.5, 0.75, 0.9};
+    const auto q = stats::survival_quantiles(km.curves[0], p);
+    const double estimate[] = {79, 170, 310, 550, 735};
+    const double lower[] = {60, 145, 285, 460, 689};
+    const double upper[] = {107, 197, 363, 654, na};
+    for (std::size_t i = 0; i < p.size(); ++i) {
+        EXPECT_TRUE(same(q[i].estimate, estimate[i])) << p[i];
+        EXPECT_TRUE(same(q[i].lower, lower[i])) << p[i];
+        EXPECT_TRUE(same(q[i].upper, upper[i])) << p[i];
+    }
+}
+
+TEST(KaplanMeierCorner, SpssMedianHandWorked) {
+    // Ten uncensored times 1..10: S(t_k) = 1 - k/10. SPSS median = first S <= 0.5 -> 5.
+    // u = 4 (S = 0.6 >= 0.55), l = 6 (S = 0.4 <= 0.45): f = (0.6 - 0.4)/(6 - 4) = 0.1.
+    // Greenwood: sum_{k<=5} 1/((11-k)(10-k)) = 1/5 - 1/10 = 0.1, SE of S(5) = 0.5 sqrt(0.1).
+    // SE(median) = 0.5 sqrt(0.1) / 0.1; CI = 5 -/+ 1.96 SE.
+    const auto km = stats::kaplan_meier(make({3, 1, 2, 10, 4, 5, 9, 6, 7, 8}, std::vector<std::uint8_t>(10, 1)));
+    const auto spss = stats::spss_median(km.curves[0]);
+    EXPECT_EQ(spss.estimate, 5);
+    const double se = 0.5 * std::sqrt(0.1) / 0.1;
+    expect_near_rel(spss.std_err, se, "SPSS SE");
+    expect_near_rel(spss.lower, 5 - 1.96 * se, "SPSS lower");
+    expect_near_rel(spss.upper, 5 + 1.96 * se, "SPSS upper");
+    // R's median on the same curve: S(5) = 0.5 within sqrt(eps), so (5 + 6)/2.
+    EXPECT_EQ(stats::median_survival(km.curves[0]).estimate, 5.5);
+}
+
+// ---------------------------------------------------------------------------------------
+// The CLI: bad input names file:line: column; dropped rows are counted.
+
+namespace {
+
+struct Run {
+    int status;
+    std::string out;
+};
+
+Run run_rwe(const std::string& args) {
+    const std::string command = std::string(RWE_BINARY) + " " + args + " 2>&1";
+    Run run{0, {}};
+    FILE* pipe = popen(command.c_str(), "r");
+    char buffer[4096];
+    std::size_t got = 0;
+    while ((got = std::fread(buffer, 1, sizeof buffer, pipe)) > 0) run.out.append(buffer, got);
+    const int status = pclose(pipe);
+    run.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    return run;
+}
+
+std::string write_csv(const std::string& name, const std::string& text) {
+    const fs::path dir = fs::temp_directory_path() / "rwe_km_test";
+    fs::create_directories(dir);
+    const fs::path path = dir / name;
+    std::ofstream(path) << text;
+    return path.string();
+}
+
+}  // namespace
+
+TEST(KmCommand, NegativeTimeNamesTheLine) {
+    const auto csv = write_csv("negative.csv", "t,e\n1,1\n-2,0\n");
+    const auto run = run_rwe("km " + csv + " --time t --event e");
+    EXPECT_EQ(run.status, 1);
+    EXPECT_NE(run.out.find(csv + ":3: t: negative time (-2)"), std::string::npos) << run.out;
+}
+
+TEST(KmCommand, BadEventCodeNamesTheLine) {
+    const auto csv = write_csv("event.csv", "t,e\n1,1\n2,2\n");
+    const auto run = run_rwe("km " + csv + " --time t --event e");
+    EXPECT_EQ(run.status, 1);
+    EXPECT_NE(run.out.find(csv + ":3: e: event code must be 0 (censored) or 1 (event) (2)"), std::string::npos)
+        << run.out;
+}
+
+TEST(KmCommand, NonNumericTimeNamesTheLine) {
+    const auto csv = write_csv("text.csv", "t,e\n1,1\nabc,0\n");
+    const auto run = run_rwe("km " + csv + " --time t --event e");
+    EXPECT_EQ(run.status, 1);
+    EXPECT_NE(run.out.find(csv + ":3: t: not a number (abc)"), std::string::npos) << run.out;
+}
+
+TEST(KmCommand, MissingValuesAreDroppedAndCounted) {
+    // Rows with no time (line 3) and no group (line 5) are dropped; group 7 occurs only in a
+    // dropped row and is not listed; groups in numeric order (2 before 10).
+    const auto csv = write_csv("missing.csv", "t,e,g\n1,1,10\n,0,7\n3,0,2\n4,1,\n5,1,2\n");
+    const auto run = run_rwe("km " + csv + " --time t --event e --group g --format json");
+    ASSERT_EQ(run.status, 0) << run.out;
+    const json doc = json::parse(run.out);
+    EXPECT_EQ(doc.at("dropped").get<int>(), 2);
+    ASSERT_EQ(doc.at("strata").size(), 2u);
+    EXPECT_EQ(doc.at("strata")[0].at("name"), "2");
+    EXPECT_EQ(doc.at("strata")[0].at("n").get<int>(), 2);
+    EXPECT_EQ(doc.at("strata")[1].at("name"), "10");
+    EXPECT_EQ(doc.at("strata")[1].at("median").get<double>(), 1);
+}

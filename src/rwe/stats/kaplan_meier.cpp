@@ -104,6 +104,7 @@ KaplanMeier kaplan_meier(const SurvivalData& data, const KaplanMeierOptions& opt
         result.curves.push_back(std::move(curve));
     }
 
+    if (data.size() == 0) result.messages.push_back("no rows: the curve is empty");
     if (data.weighted()) {
         for (double w : data.weight) {
             if (w != std::floor(w)) {

@@ -1,6 +1,7 @@
 #include "rwe/stats/restricted_mean.hpp"
 
 #include <cmath>
+#include <limits>
 #include <vector>
 
 namespace rwe::stats {
@@ -9,6 +10,10 @@ RestrictedMean restricted_mean(const KaplanMeierCurve& curve, double tau) {
     RestrictedMean out;
     out.tau = tau;
     const std::size_t n = curve.rows();
+    if (n == 0) {  // no data: nothing to integrate
+        out.rmean = out.se = std::numeric_limits<double>::quiet_NaN();
+        return out;
+    }
     std::size_t kept = 0;  // rows with time <= tau
     while (kept < n && curve.time[kept] <= tau) ++kept;
 

@@ -84,10 +84,10 @@ std::vector<SurvivalQuantile> survival_quantiles(const KaplanMeierCurve& curve,
     std::vector<SurvivalQuantile> out;
     out.reserve(probabilities.size());
     for (double p : probabilities) {
-        // The upper band gives the lower time limit and vice versa.
+        // The lower band crosses 1 - p first: it gives the lower time limit.
         out.push_back({p, find_quantile(curve.surv, curve.time, p),
-                       find_quantile(curve.upper, curve.time, p),
-                       find_quantile(curve.lower, curve.time, p)});
+                       find_quantile(curve.lower, curve.time, p),
+                       find_quantile(curve.upper, curve.time, p)});
     }
     return out;
 }
