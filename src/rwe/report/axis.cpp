@@ -1,0 +1,66 @@
+#include "rwe/report/axis.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+
+namespace rwe::report {
+
+Ticks time_ticks(double max_time, double step, int max_intervals) {
+    if (!(max_time > 0) || !std::isfinite(max_time)) max_time = 1;
+    if (!(step > 0)) {
+        static constexpr double steps[] = {1, 2, 3, 6, 12, 24, 36, 48, 60, 120, 240};
+        step = steps[std::size(steps) - 1];
+        for (double candidate : steps) {
+            if (std::ceil(max_time / candidate - 1e-9) <= max_intervals) {
+                step = candidate;
+                break;
+            }
+        }
+    }
+    Ticks ticks;
+    ticks.step = step;
+    auto intervals = static_cast<int>(std::ceil(max_time / step - 1e-9));
+    for (int i = 0; i <= std::max(intervals, 1); ++i) ticks.values.push_back(i * step);
+    return ticks;
+}
+
+Ticks ratio_ticks(double low, double high) {
+    if (!(low > 0) || !std::isfinite(low)) low = 0.5;
+    if (!(high > 0) || !std::isfinite(high)) high = 2;
+    low = std::min(low, 1.0);
+    high = std::max(high, 1.0);
+    // The 1-2-5 series from 0.001 to 5000; the axis runs from the largest candidate at or
+    // below `low` to the smallest at or above `high`.
+    std::vector<double> candidates;
+    for (int decade = -3; decade <= 3; ++decade) {
+        double scale = std::pow(10.0, decade);
+        for (double mantissa : {1.0, 2.0, 5.0}) candidates.push_back(mantissa * scale);
+    }
+    double start = candidates.front(), end = candidates.back();
+    for (double c : candidates)
+        if (c <= low * (1 + 1e-9)) start = c;
+    for (auto it = candidates.rbegin(); it != candidates.rend(); ++it)
+        if (*it >= high * (1 - 1e-9)) end = *it;
+    Ticks ticks;
+    for (double c : candidates)
+        if (c >= start * (1 - 1e-9) && c <= end * (1 + 1e-9)) ticks.values.push_back(c);
+    // Too many ticks across several decades: keep powers of ten and 1.
+    if (ticks.values.size() > 9) {
+        std::vector<double> kept;
+        for (double v : ticks.values) {
+            double exponent = std::log10(v);
+            if (std::fabs(exponent - std::round(exponent)) < 1e-9) kept.push_back(v);
+        }
+        ticks.values = kept;
+    }
+    return ticks;
+}
+
+std::string tick_label(double value) {
+    char buffer[32];
+    std::snprintf(buffer, sizeof buffer, "%.6g", value);
+    return buffer;
+}
+
+}  // namespace rwe::report

@@ -1,0 +1,27 @@
+#pragma once
+// Tick positions for figure axes.
+
+#include <string>
+#include <vector>
+
+namespace rwe::report {
+
+struct Ticks {
+    std::vector<double> values;  // ascending, the first at the axis start, the last at its end
+    double step = 0;             // for linear axes
+};
+
+// Time axis in months from 0: the step is the first of 1, 2, 3, 6, 12, 24, 36, 48, 60, 120
+// months that needs at most `max_intervals` intervals to reach `max_time`; the axis ends at
+// the first multiple of the step at or beyond max_time (so clinical readers see whole
+// half-years and years). A positive `step` forces it.
+Ticks time_ticks(double max_time, double step = 0, int max_intervals = 10);
+
+// Log-scale ticks for ratios (hazard ratios) from the 1-2-5 series, always including 1,
+// spanning [low, high] (both > 0); beyond nine ticks only powers of ten are kept.
+Ticks ratio_ticks(double low, double high);
+
+// Tick label without trailing zeros ("0.25", "1", "12").
+std::string tick_label(double value);
+
+}  // namespace rwe::report

@@ -1,0 +1,42 @@
+#pragma once
+// A figure is drawn once, by one function, onto whichever cairo surface is asked for:
+// SVG for the HTML page, PDF for manuscripts, PNG at 300 dpi for journals that want
+// bitmaps. Sizes are in points (1/72 inch), the unit of the vector surfaces.
+
+#include <cairo.h>
+
+#include <filesystem>
+#include <functional>
+#include <string>
+#include <string_view>
+
+namespace rwe::report {
+
+struct Figure {
+    double width_pt = 0;
+    double height_pt = 0;
+    std::function<void(cairo_t*)> draw;  // draws in points, origin top-left
+};
+
+// SVG text. Cairo numbers its ids (glyphs, clips, surfaces) from process-wide counters,
+// so ids are renamed in order of first appearance, prefixed with `id_prefix`: the same
+// figure gives the same bytes whatever was drawn before it, and two figures inlined in
+// one HTML page (a single id namespace) do not capture each other's glyphs.
+std::string render_svg(const Figure& figure, std::string_view id_prefix = "f");
+
+// PDF bytes with fonts embedded as subsets and a fixed creation date (2000-01-01), so
+// the same figure gives the same bytes.
+std::string render_pdf(const Figure& figure);
+
+// PNG bytes at `dpi` (pixel size = round(points / 72 * dpi)) with a pHYs chunk that
+// records the resolution, which journals' submission checks read.
+std::string render_png(const Figure& figure, double dpi = 300);
+
+// Writes stem.svg, stem.pdf and stem.png. Each file is written to a temporary name and
+// renamed, so a failure never leaves a half-written figure. Throws rwe::IoError.
+void write_figure(const Figure& figure, const std::filesystem::path& stem, double dpi = 300);
+
+// Writes bytes to `path` through a temporary file and a rename. Throws rwe::IoError.
+void write_file_atomic(const std::filesystem::path& path, std::string_view bytes);
+
+}  // namespace rwe::report
