@@ -1,0 +1,114 @@
+#include "rwe/registry/registry_export.hpp"
+
+#include <cstdio>
+#include <fstream>
+#include <set>
+
+#include "rwe/common/error.hpp"
+#include "rwe/registry/field_parse.hpp"
+#include "rwe/registry/registry_schema.hpp"
+#include "rwe/registry/sqlite_handle.hpp"
+#include "rwe/registry/store_schema.hpp"
+
+namespace rwe::registry {
+
+namespace fs = std::filesystem;
+
+std::string csv_field(std::string_view value) {
+    if (value.find_first_of(",\"\r\n") == std::string_view::npos) return std::string(value);
+    std::string out = "\"";
+    for (const char c : value) {
+        if (c == '"') out += '"';
+        out += c;
+    }
+    out += '"';
+    return out;
+}
+
+namespace {
+
+std::set<std::string> imported_files(SqliteDatabase& db) {
+    std::set<std::string> names;
+    SqliteStatement query(db, "SELECT file_name FROM source_files");
+    while (query.step()) {
+        const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(query.get(), 0));
+        if (text) names.insert(text);
+    }
+    return names;
+}
+
+std::size_t write_file(SqliteDatabase& db, const FileSpec& file, const fs::path& path) {
+    const fs::path temporary = path.parent_path() / ("." + path.filename().string() + ".tmp");
+    std::size_t rows = 0;
+    {
+        std::ofstream out(temporary, std::ios::binary);
+        if (!out) throw IoError(temporary.string() + ": cannot write");
+        std::string line;
+        for (std::size_t i = 0; i < file.columns.size(); ++i) {
+            if (i > 0) line += ',';
+            line += file.columns[i].name;
+        }
+        out << line << '\n';
+        SqliteStatement query(db, select_statement(file, sqlite_dialect));
+        while (query.step()) {
+            line.clear();
+            for (int column = 0; column < static_cast<int>(file.columns.size()); ++column) {
+                if (column > 0) line += ',';
+                switch (sqlite3_column_type(query.get(), column)) {
+                    case SQLITE_NULL: break;
+                    case SQLITE_INTEGER: line += std::to_string(sqlite3_column_int64(query.get(), column)); break;
+                    case SQLITE_FLOAT: line += format_number(sqlite3_column_double(query.get(), column)); break;
+                    default: {
+                        const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(query.get(), column));
+                        const int size = sqlite3_column_bytes(query.get(), column);
+                        line += csv_field(std::string_view(text ? text : "", static_cast<std::size_t>(size)));
+                    }
+                }
+            }
+            out << line << '\n';
+            ++rows;
+        }
+        out.flush();
+        if (!out) throw IoError(temporary.string() + ": write failed");
+    }
+    std::error_code ec;
+    fs::rename(temporary, path, ec);
+    if (ec) throw IoError(path.string() + ": cannot write (" + ec.message() + ")");
+    return rows;
+}
+
+}  // namespace
+
+ExportResult export_registry(const fs::path& database, const fs::path& directory, const ExportOptions& options) {
+    std::error_code ec;
+    if (!fs::is_regular_file(database, ec)) throw IoError(database.string() + ": no such database file");
+    SqliteDatabase db(database.string(), SQLITE_OPEN_READONLY);
+    {
+        SqliteStatement check(db, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'import_info'");
+        check.step();
+        if (sqlite3_column_int(check.get(), 0) != 1) {
+            throw IoError(database.string() + ": not a registry database (no import_info table)");
+        }
+    }
+    const std::set<std::string> present = imported_files(db);
+    std::vector<const FileSpec*> files;
+    for (const FileSpec& file : registry_files()) {
+        if (file.required || present.count(std::string(file.name)) > 0) files.push_back(&file);
+    }
+    if (!options.replace) {
+        for (const FileSpec* file : files) {
+            if (fs::exists(directory / file->name, ec)) {
+                throw UsageError((directory / file->name).string() + ": already exists; use --replace to overwrite");
+            }
+        }
+    }
+    fs::create_directories(directory, ec);
+    if (!fs::is_directory(directory, ec)) throw IoError(directory.string() + ": cannot create the folder");
+    ExportResult result;
+    for (const FileSpec* file : files) {
+        result.files.push_back({std::string(file->name), write_file(db, *file, directory / file->name)});
+    }
+    return result;
+}
+
+}  // namespace rwe::registry

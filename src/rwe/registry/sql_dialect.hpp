@@ -1,0 +1,29 @@
+#pragma once
+// Every difference between the SQL engines the registry store may live in, in one place.
+// The store's statements (store_schema.hpp) are generated from a dialect, so the same
+// schema, inserts and queries run on SQLite today and PostgreSQL later.
+
+#include <string>
+#include <string_view>
+
+namespace rwe::registry {
+
+struct SqlDialect {
+    std::string_view name;
+    std::string_view text_type;     // dates are ISO 8601 text in every dialect
+    std::string_view integer_type;  // 64-bit integer
+    std::string_view real_type;     // IEEE double
+    bool numbered_placeholders = false;  // `$1, $2` (PostgreSQL) instead of `?` (SQLite)
+
+    // Placeholder for the `position`-th (1-based) bound parameter.
+    std::string placeholder(int position) const {
+        return numbered_placeholders ? "$" + std::to_string(position) : std::string("?");
+    }
+    // Identifiers are quoted so that a column named like a keyword (`line`) is safe.
+    std::string quote(std::string_view identifier) const { return "\"" + std::string(identifier) + "\""; }
+};
+
+inline constexpr SqlDialect sqlite_dialect{"sqlite", "TEXT", "INTEGER", "REAL", false};
+inline constexpr SqlDialect postgresql_dialect{"postgresql", "TEXT", "BIGINT", "DOUBLE PRECISION", true};
+
+}  // namespace rwe::registry

@@ -1,0 +1,103 @@
+#include "rwe/registry/store_schema.hpp"
+
+namespace rwe::registry {
+
+namespace {
+
+std::string_view sql_type(ColumnType type, const SqlDialect& dialect) {
+    switch (type) {
+        case ColumnType::integer: return dialect.integer_type;
+        case ColumnType::number: return dialect.real_type;
+        default: return dialect.text_type;
+    }
+}
+
+struct IndexSpec {
+    std::string_view table;
+    std::string_view name;
+    std::vector<std::string_view> columns;
+    bool unique = false;
+};
+
+// The access paths of the study queries: patient lookups, the first palliative line by
+// regimen, administrations of a line by date, events of a patient by date.
+const std::vector<IndexSpec>& indexes() {
+    static const std::vector<IndexSpec> list{
+        {"patients", "patients_patient_id", {"patient_id"}, true},
+        {"tumors", "tumors_tumor_id", {"tumor_id"}, true},
+        {"tumors", "tumors_patient_id", {"patient_id"}, false},
+        {"metastases", "metastases_patient_date", {"patient_id", "detected_date"}, false},
+        {"regimens", "regimens_regimen_id", {"regimen_id"}, true},
+        {"regimens", "regimens_patient_setting_line", {"patient_id", "setting", "line"}, false},
+        {"regimens", "regimens_setting_line_regimen", {"setting", "line", "regimen"}, false},
+        {"regimens", "regimens_start_date", {"start_date"}, false},
+        {"administrations", "administrations_regimen_date", {"regimen_id", "admin_date"}, false},
+        {"assessments", "assessments_patient_date", {"patient_id", "assessment_date"}, false},
+        {"assessments", "assessments_regimen_id", {"regimen_id"}, false},
+        {"adverse_events", "adverse_events_patient_date", {"patient_id", "onset_date"}, false},
+        {"adverse_events", "adverse_events_regimen_id", {"regimen_id"}, false},
+    };
+    return list;
+}
+
+}  // namespace
+
+std::vector<std::string> create_table_statements(const SqlDialect& dialect) {
+    std::vector<std::string> out;
+    out.push_back("CREATE TABLE import_info (format_version " + std::string(dialect.integer_type) +
+                  " NOT NULL, imported_at " + std::string(dialect.text_type) + " NOT NULL, rwe_version " +
+                  std::string(dialect.text_type) + " NOT NULL, source_directory " + std::string(dialect.text_type) +
+                  " NOT NULL, warnings " + std::string(dialect.integer_type) + " NOT NULL)");
+    out.push_back("CREATE TABLE source_files (file_name " + std::string(dialect.text_type) +
+                  " PRIMARY KEY, sha256 " + std::string(dialect.text_type) + " NOT NULL, bytes " +
+                  std::string(dialect.integer_type) + " NOT NULL, " + "row_count " +
+                  std::string(dialect.integer_type) + " NOT NULL)");
+    for (const FileSpec& file : registry_files()) {
+        std::string sql = "CREATE TABLE " + dialect.quote(file.table) + " (" + dialect.quote("source_line") + " " +
+                          std::string(dialect.integer_type) + " NOT NULL";
+        for (const ColumnSpec& column : file.columns) {
+            sql += ", " + dialect.quote(column.name) + " " + std::string(sql_type(column.type, dialect));
+            if (column.presence == Presence::required) sql += " NOT NULL";
+        }
+        sql += ")";
+        out.push_back(std::move(sql));
+    }
+    return out;
+}
+
+std::vector<std::string> create_index_statements(const SqlDialect& dialect) {
+    std::vector<std::string> out;
+    for (const IndexSpec& index : indexes()) {
+        std::string sql = index.unique ? "CREATE UNIQUE INDEX " : "CREATE INDEX ";
+        sql += dialect.quote(index.name) + " ON " + dialect.quote(index.table) + " (";
+        for (std::size_t i = 0; i < index.columns.size(); ++i) {
+            if (i > 0) sql += ", ";
+            sql += dialect.quote(index.columns[i]);
+        }
+        sql += ")";
+        out.push_back(std::move(sql));
+    }
+    return out;
+}
+
+std::string insert_statement(const FileSpec& file, const SqlDialect& dialect) {
+    std::string sql = "INSERT INTO " + dialect.quote(file.table) + " (" + dialect.quote("source_line");
+    std::string values = " VALUES (" + dialect.placeholder(1);
+    int position = 1;
+    for (const ColumnSpec& column : file.columns) {
+        sql += ", " + dialect.quote(column.name);
+        values += ", " + dialect.placeholder(++position);
+    }
+    return sql + ")" + values + ")";
+}
+
+std::string select_statement(const FileSpec& file, const SqlDialect& dialect) {
+    std::string sql = "SELECT ";
+    for (std::size_t i = 0; i < file.columns.size(); ++i) {
+        if (i > 0) sql += ", ";
+        sql += dialect.quote(file.columns[i].name);
+    }
+    return sql + " FROM " + dialect.quote(file.table) + " ORDER BY " + dialect.quote("source_line");
+}
+
+}  // namespace rwe::registry

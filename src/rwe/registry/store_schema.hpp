@@ -1,0 +1,25 @@
+#pragma once
+// The relational schema of an imported registry (described in docs/registry.md): one
+// table per registry file with the same column names, typed, plus `source_line` (the
+// line of the row in its CSV file, which also keeps the file's row order), and the
+// tables `import_info` and `source_files`. Statements are generated for a SqlDialect.
+
+#include <string>
+#include <vector>
+
+#include "rwe/registry/registry_schema.hpp"
+#include "rwe/registry/sql_dialect.hpp"
+
+namespace rwe::registry {
+
+inline constexpr int store_format_version = 1;
+
+std::vector<std::string> create_table_statements(const SqlDialect& dialect);
+// Created after the rows are loaded (faster than maintaining them row by row).
+std::vector<std::string> create_index_statements(const SqlDialect& dialect);
+// INSERT of `source_line` followed by every column of `file`, in FileSpec order.
+std::string insert_statement(const FileSpec& file, const SqlDialect& dialect);
+// SELECT of every column of `file` in FileSpec order, rows in source order.
+std::string select_statement(const FileSpec& file, const SqlDialect& dialect);
+
+}  // namespace rwe::registry

@@ -1,0 +1,49 @@
+# A short libFuzzer run of the CSV reader and the registry validator (fuzz/), as part of
+# `make test`. Included by tests/CMakeLists.txt, this file adds the ctest entry; run by
+# that entry with `cmake -P`, it configures and builds the fuzz targets with clang in
+# <build>/fuzz-clang (incremental after the first run) and fuzzes each for a few seconds,
+# starting from the seed corpora in fuzz/corpus. Skipped (exit 77) when clang is missing.
+if(NOT CMAKE_SCRIPT_MODE_FILE)
+  add_test(NAME registry_fuzz_smoke
+           COMMAND ${CMAKE_COMMAND} -DRWE_SOURCE_DIR=${PROJECT_SOURCE_DIR} -DRWE_FUZZ_BUILD=${PROJECT_BINARY_DIR}/fuzz-clang
+                   -DRWE_FUZZ_SECONDS=20 -P ${CMAKE_CURRENT_LIST_FILE})
+  set_tests_properties(registry_fuzz_smoke PROPERTIES TIMEOUT 900 SKIP_RETURN_CODE 77 RUN_SERIAL TRUE)
+  return()
+endif()
+
+find_program(CLANGXX clang++)
+if(NOT CLANGXX)
+  message("clang++ not found: fuzz smoke test skipped")
+  cmake_language(EXIT 77)
+endif()
+
+if(NOT EXISTS ${RWE_FUZZ_BUILD}/CMakeCache.txt)
+  execute_process(COMMAND ${CMAKE_COMMAND} -S ${RWE_SOURCE_DIR} -B ${RWE_FUZZ_BUILD} -DCMAKE_CXX_COMPILER=${CLANGXX}
+                          -DCMAKE_BUILD_TYPE=RelWithDebInfo -DRWE_BUILD_FUZZ=ON -DRWE_BUILD_TESTS=OFF
+                  RESULT_VARIABLE status)
+  if(NOT status EQUAL 0)
+    message(FATAL_ERROR "configuring the fuzz build failed")
+  endif()
+endif()
+execute_process(COMMAND ${CMAKE_COMMAND} --build ${RWE_FUZZ_BUILD} -j 2 --target csv_reader_fuzz registry_validator_fuzz
+                RESULT_VARIABLE status)
+if(NOT status EQUAL 0)
+  message(FATAL_ERROR "building the fuzz targets failed")
+endif()
+
+# The corpus grows in the build folder; the committed seeds stay untouched.
+math(EXPR csv_seconds "${RWE_FUZZ_SECONDS} / 4")
+math(EXPR registry_seconds "${RWE_FUZZ_SECONDS} - ${csv_seconds}")
+foreach(pair "csv_reader_fuzz;csv;${csv_seconds}" "registry_validator_fuzz;registry;${registry_seconds}")
+  list(GET pair 0 target)
+  list(GET pair 1 corpus)
+  list(GET pair 2 seconds)
+  set(work ${RWE_FUZZ_BUILD}/corpus-${corpus})
+  file(MAKE_DIRECTORY ${work})
+  execute_process(COMMAND ${RWE_FUZZ_BUILD}/fuzz/${target} -max_total_time=${seconds} -timeout=10 -rss_limit_mb=2048
+                          -print_final_stats=1 -artifact_prefix=${RWE_FUZZ_BUILD}/ ${work} ${RWE_SOURCE_DIR}/fuzz/corpus/${corpus}
+                  RESULT_VARIABLE status)
+  if(NOT status EQUAL 0)
+    message(FATAL_ERROR "${target} found a failure (see the crash- file in ${RWE_FUZZ_BUILD})")
+  endif()
+endforeach()
