@@ -193,7 +193,8 @@ CoxRegression cox_regression(const CoxData& data, const CoxOptions& options) {
                 }
             }
         }
-        fit.iterations = std::min(iter, options.iter_max);
+        // R's count: iter_max + 1 when the loop ran out without converging.
+        fit.iterations = fit.converged ? iter : options.iter_max + 1;
         fit.loglik_final = pass.loglik;
     }
     if (!pass.finite && p > 0 && prepared.events > 0) {
@@ -239,11 +240,12 @@ CoxRegression cox_regression(const CoxData& data, const CoxOptions& options) {
         }
         for (std::size_t k = 0; k < p; ++k) {
             if (fit.singular[k]) continue;
-            const bool infinite =
-                fit.converged
-                    ? (!std::isfinite(pass.u[k]) ||
-                       (infs[k] > options.eps && infs[k] > options.toler_inf * std::fabs(new_beta[k])))
-                    : (max_lp > 500 || !std::isfinite(infs[k]));
+            // R's rule; without convergence R only checks max_lp > 500, but a Newton step
+            // that is still large is worth the same note.
+            const bool still_moving =
+                !std::isfinite(pass.u[k]) || !std::isfinite(infs[k]) ||
+                (infs[k] > options.eps && infs[k] > options.toler_inf * std::fabs(new_beta[k]));
+            const bool infinite = still_moving || (!fit.converged && max_lp > 500);
             if (infinite) {
                 fit.diagnostics.push_back(
                     {CoxDiagnostic::Kind::infinite, static_cast<int>(k),
