@@ -7,24 +7,37 @@ namespace rwe::stats {
 
 namespace {
 
-// Adds each row to its (slot, cell) entry; slot_of(row) gives the time slot.
+// Adds each row to its (slot, cell) entry; slot_of(row) gives the time slot. Unweighted data
+// count rows and events as integers without a branch on the event code (censorings are rows
+// minus events), which is most of the speed of the counting pass.
 template <class SlotOf>
 void tabulate(const SurvivalData& data, std::span<const std::int32_t> cell_of_row,
               std::size_t cells, bool reverse, SlotOf slot_of, std::vector<double>& n_event,
               std::vector<double>& n_censor, std::vector<std::uint32_t>& n_rows) {
     const std::size_t n = data.size();
-    const bool weighted = data.weighted();
     const bool one_cell = cell_of_row.empty();
-    const std::uint8_t event_code = reverse ? 0 : 1;
+    const std::uint8_t flip = reverse ? 1 : 0;
+    if (!data.weighted()) {
+        std::vector<std::uint32_t> events(n_rows.size(), 0);
+        for (std::size_t row = 0; row < n; ++row) {
+            const std::size_t cell = one_cell ? 0 : static_cast<std::size_t>(cell_of_row[row]);
+            const std::size_t entry = slot_of(row) * cells + cell;
+            events[entry] += static_cast<std::uint32_t>(data.event[row] ^ flip);
+            ++n_rows[entry];
+        }
+        for (std::size_t entry = 0; entry < n_rows.size(); ++entry) {
+            n_event[entry] = events[entry];
+            n_censor[entry] = n_rows[entry] - events[entry];
+        }
+        return;
+    }
     for (std::size_t row = 0; row < n; ++row) {
         const std::size_t cell = one_cell ? 0 : static_cast<std::size_t>(cell_of_row[row]);
         const std::size_t entry = slot_of(row) * cells + cell;
-        const double w = weighted ? data.weight[row] : 1.0;
-        if (data.event[row] == event_code) {
-            n_event[entry] += w;
-        } else {
-            n_censor[entry] += w;
-        }
+        const double w = data.weight[row];
+        const bool is_event = (data.event[row] ^ flip) != 0;
+        n_event[entry] += is_event ? w : 0.0;
+        n_censor[entry] += is_event ? 0.0 : w;
         ++n_rows[entry];
     }
 }
@@ -41,10 +54,15 @@ SurvivalCounts count_survival(const SurvivalData& data, std::span<const std::int
     if (n == 0) return counts;
 
     // Dense grid when times are integers spanning a range not much larger than the data.
+    // One pass: range, and whether every time is an integer in [0, 2^31).
     double min_time = data.time[0];
-    double max_time = 0;
-    for (double t : data.time) min_time = std::min(min_time, t);
-    const bool integral = integer_times(data.time, &max_time);
+    double max_time = data.time[0];
+    bool integral = true;
+    for (double t : data.time) {
+        min_time = std::min(min_time, t);
+        max_time = std::max(max_time, t);
+        integral &= (t >= 0 && t < 2147483648.0 && t == std::trunc(t));
+    }
     const double span = max_time - min_time + 1;
     const bool dense = integral && span <= 4.0 * static_cast<double>(n) + 4096.0 &&
                        span * static_cast<double>(counts.cells) <= 1.0e8;
