@@ -1,0 +1,274 @@
+// Import into SQLite and export back: typed tables, provenance, indexes, atomicity (an
+// invalid registry leaves nothing; an existing database is refused without --replace and
+// replaced atomically with it) and the round trip export(import(x)) == x.
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "rwe/common/error.hpp"
+#include "rwe/registry/registry_export.hpp"
+#include "rwe/registry/registry_schema.hpp"
+#include "rwe/registry/sha256.hpp"
+#include "rwe/registry/sqlite_store.hpp"
+#include "rwe/registry/store_schema.hpp"
+
+namespace fs = std::filesystem;
+
+namespace {
+
+const fs::path data_dir = fs::path(RWE_TEST_DATA_DIR) / "registry";
+
+std::string read_bytes(const fs::path& path) {
+    std::ifstream in(path, std::ios::binary);
+    std::ostringstream out;
+    out << in.rdbuf();
+    return out.str();
+}
+
+fs::path fresh_folder(const std::string& name) {
+    const fs::path folder = fs::temp_directory_path() / ("rwe_registry_store_test_" + name);
+    fs::remove_all(folder);
+    fs::create_directories(folder);
+    return folder;
+}
+
+rwe::registry::ImportResult quiet_import(const fs::path& registry, const fs::path& database, bool replace = false) {
+    rwe::registry::ImportOptions options;
+    options.replace = replace;
+    return rwe::registry::import_registry(registry, database, options);
+}
+
+// Every row of a query as text, for comparing tables.
+std::vector<std::string> query_rows(const fs::path& database, const std::string& sql) {
+    sqlite3* db = nullptr;
+    EXPECT_EQ(sqlite3_open_v2(database.c_str(), &db, SQLITE_OPEN_READONLY, nullptr), SQLITE_OK);
+    sqlite3_stmt* statement = nullptr;
+    EXPECT_EQ(sqlite3_prepare_v2(db, sql.c_str(), -1, &statement, nullptr), SQLITE_OK) << sql;
+    std::vector<std::string> rows;
+    while (sqlite3_step(statement) == SQLITE_ROW) {
+        std::string row;
+        for (int column = 0; column < sqlite3_column_count(statement); ++column) {
+            const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(statement, column));
+            row += std::string(sqlite3_column_type(statement, column) == SQLITE_NULL ? "NULL" : text) + "|";
+        }
+        rows.push_back(row);
+    }
+    sqlite3_finalize(statement);
+    sqlite3_close(db);
+    return rows;
+}
+
+std::vector<std::string> folder_listing(const fs::path& folder) {
+    std::vector<std::string> names;
+    for (const auto& entry : fs::directory_iterator(folder)) names.push_back(entry.path().filename().string());
+    std::sort(names.begin(), names.end());
+    return names;
+}
+
+int run_rwe(const std::string& arguments, const fs::path& output) {
+    const std::string command = std::string(RWE_BINARY) + " " + arguments + " > " + output.string() + " 2>&1";
+    const int status = std::system(command.c_str());
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+}  // namespace
+
+TEST(RegistryStore, ImportWritesTypedTablesProvenanceAndIndexes) {
+    const fs::path folder = fresh_folder("typed");
+    const fs::path database = folder / "registry.sqlite";
+    rwe::registry::ImportOptions options;
+    options.imported_at = "2024-05-06T07:08:09Z";
+    const auto result = rwe::registry::import_registry(data_dir / "valid", database, options);
+    ASSERT_TRUE(result.imported);
+    EXPECT_EQ(result.rows, 41u);
+
+    EXPECT_EQ(query_rows(database, "SELECT count(*) FROM patients"), std::vector<std::string>{"4|"});
+    EXPECT_EQ(query_rows(database, "SELECT typeof(line), typeof(start_date) FROM regimens WHERE regimen_id = 'R003'"),
+              std::vector<std::string>{"integer|text|"});
+    EXPECT_EQ(query_rows(database, "SELECT typeof(her2_ish_ratio), her2_ish_ratio FROM tumors WHERE tumor_id = 'T003'"),
+              std::vector<std::string>{"real|5.15|"});
+    EXPECT_EQ(query_rows(database, "SELECT typeof(grade), grade FROM adverse_events WHERE source_line = 2"),
+              std::vector<std::string>{"integer|3|"});
+    // Missing optional values stay missing (NULL), so that export gives them back as empty.
+    EXPECT_EQ(query_rows(database, "SELECT menopausal_status, death_date FROM patients WHERE patient_id = 'P003'"),
+              std::vector<std::string>{"NULL|2020-02-29|"});
+    // The quoted field with a comma, doubled quotes and a line break is one value.
+    EXPECT_EQ(query_rows(database, "SELECT term, source_line FROM adverse_events WHERE patient_id = 'P002'"),
+              std::vector<std::string>{"pain in extremity, \"left\"\nand right|6|"});
+
+    EXPECT_EQ(query_rows(database, "SELECT format_version, imported_at, source_directory, warnings FROM import_info"),
+              std::vector<std::string>{"1|2024-05-06T07:08:09Z|" + fs::absolute(data_dir / "valid").lexically_normal().string() +
+                                       "|0|"});
+    const auto files = query_rows(database, "SELECT file_name, sha256, bytes, row_count FROM source_files ORDER BY file_name");
+    ASSERT_EQ(files.size(), 7u);
+    // sha256sum tests/data/registry/valid/patients.csv
+    EXPECT_EQ(files[4], "patients.csv|362e135b4e11a68d26349e34637197428a1953d26989c339e2fe34b308f4d73b|231|4|");
+    for (const auto& name : {"regimens.csv", "administrations.csv"}) {
+        const auto path = data_dir / "valid" / name;
+        const auto rows = query_rows(database, "SELECT sha256 FROM source_files WHERE file_name = '" + std::string(name) + "'");
+        ASSERT_EQ(rows.size(), 1u);
+        EXPECT_EQ(rows[0], rwe::registry::sha256_of_file(path) + "|");
+    }
+
+    const auto indexes = query_rows(database, "SELECT name FROM sqlite_master WHERE type = 'index' ORDER BY name");
+    for (const char* name : {"patients_patient_id", "regimens_patient_setting_line", "regimens_setting_line_regimen",
+                             "administrations_regimen_date", "assessments_patient_date", "adverse_events_patient_date"}) {
+        EXPECT_NE(std::find(indexes.begin(), indexes.end(), std::string(name) + "|"), indexes.end()) << name;
+    }
+    const auto plan = query_rows(database, "EXPLAIN QUERY PLAN SELECT * FROM regimens WHERE setting = 'palliative' AND line = 1");
+    ASSERT_FALSE(plan.empty());
+    EXPECT_NE(plan[0].find("USING INDEX"), std::string::npos) << plan[0];
+    fs::remove_all(folder);
+}
+
+TEST(RegistryStore, ExportAfterImportGivesTheSameFiles) {
+    // valid/ is in the canonical form (lower-case codes, columns in format order, LF), so
+    // the export must be byte for byte the same; oddities/ holds the same rows in odd form.
+    for (const std::string fixture : {"valid", "oddities"}) {
+        SCOPED_TRACE(fixture);
+        const fs::path folder = fresh_folder("round_" + fixture);
+        ASSERT_TRUE(quiet_import(data_dir / fixture, folder / "db.sqlite").imported);
+        const auto exported = rwe::registry::export_registry(folder / "db.sqlite", folder / "out");
+        ASSERT_EQ(exported.files.size(), 7u);
+        for (const auto& file : rwe::registry::registry_files()) {
+            EXPECT_EQ(read_bytes(folder / "out" / file.name), read_bytes(data_dir / "valid" / file.name)) << file.name;
+        }
+        // And a second import of the export holds the same table contents.
+        ASSERT_TRUE(quiet_import(folder / "out", folder / "again.sqlite").imported);
+        for (const auto& file : rwe::registry::registry_files()) {
+            const std::string sql = "SELECT * FROM " + std::string(file.table) + " ORDER BY source_line";
+            const auto first = query_rows(folder / "db.sqlite", sql);
+            const auto second = query_rows(folder / "again.sqlite", sql);
+            EXPECT_EQ(first.size(), second.size()) << file.name;
+            // source_line differs only in oddities (same rows, same order); compare values.
+            for (std::size_t row = 0; row < std::min(first.size(), second.size()); ++row) {
+                EXPECT_EQ(first[row].substr(first[row].find('|')), second[row].substr(second[row].find('|')));
+            }
+        }
+        fs::remove_all(folder);
+    }
+}
+
+TEST(RegistryStore, ExportWritesOnlyTheFilesThatWereImported) {
+    const fs::path folder = fresh_folder("subset");
+    fs::create_directories(folder / "registry");
+    for (const char* name : {"patients.csv", "tumors.csv", "regimens.csv", "assessments.csv"}) {
+        fs::copy_file(data_dir / "valid" / name, folder / "registry" / name);
+    }
+    ASSERT_TRUE(quiet_import(folder / "registry", folder / "db.sqlite").imported);
+    rwe::registry::export_registry(folder / "db.sqlite", folder / "out");
+    EXPECT_EQ(folder_listing(folder / "out"),
+              (std::vector<std::string>{"assessments.csv", "patients.csv", "regimens.csv", "tumors.csv"}));
+    // Existing files are not overwritten without replace.
+    EXPECT_THROW(rwe::registry::export_registry(folder / "db.sqlite", folder / "out"), rwe::UsageError);
+    rwe::registry::ExportOptions replace;
+    replace.replace = true;
+    EXPECT_NO_THROW(rwe::registry::export_registry(folder / "db.sqlite", folder / "out", replace));
+    fs::remove_all(folder);
+}
+
+TEST(RegistryStore, InvalidRegistryLeavesNoDatabase) {
+    const fs::path folder = fresh_folder("invalid");
+    fs::copy(data_dir / "valid", folder / "registry");
+    std::ofstream(folder / "registry" / "administrations.csv", std::ios::app) << "R002,docetaxel,2030-01-01,75,mg/m2\n";
+    fs::create_directories(folder / "db");
+    std::vector<std::string> errors;
+    rwe::registry::ImportOptions options;
+    options.on_diagnostic = [&](const rwe::registry::Diagnostic& diagnostic) { errors.push_back(diagnostic.text()); };
+    const auto result = rwe::registry::import_registry(folder / "registry", folder / "db" / "registry.sqlite", options);
+    EXPECT_FALSE(result.imported);
+    ASSERT_EQ(errors.size(), 1u);
+    EXPECT_NE(errors[0].find("administrations.csv:12: admin_date: after the regimen's end_date 2019-08-20 (2030-01-01)"),
+              std::string::npos)
+        << errors[0];
+    EXPECT_TRUE(folder_listing(folder / "db").empty());  // no database, no temporary file left
+    fs::remove_all(folder);
+}
+
+TEST(RegistryStore, ExistingDatabaseRefusedWithoutReplaceAndReplacedAtomicallyWithIt) {
+    const fs::path folder = fresh_folder("replace");
+    const fs::path database = folder / "db" / "registry.sqlite";
+    fs::create_directories(database.parent_path());
+    ASSERT_TRUE(quiet_import(data_dir / "valid", database).imported);
+    const std::string original = read_bytes(database);
+
+    EXPECT_THROW(quiet_import(data_dir / "valid", database), rwe::UsageError);
+    EXPECT_EQ(read_bytes(database), original);
+
+    // An invalid registry with --replace leaves the existing database as it was.
+    fs::copy(data_dir / "valid", folder / "broken");
+    fs::remove(folder / "broken" / "tumors.csv");
+    EXPECT_FALSE(quiet_import(folder / "broken", database, true).imported);
+    EXPECT_EQ(read_bytes(database), original);
+    EXPECT_EQ(folder_listing(database.parent_path()), std::vector<std::string>{"registry.sqlite"});
+
+    // A valid registry with --replace replaces it: here one with only three files.
+    fs::create_directories(folder / "small");
+    for (const char* name : {"patients.csv", "tumors.csv", "regimens.csv"}) {
+        fs::copy_file(data_dir / "valid" / name, folder / "small" / name);
+    }
+    ASSERT_TRUE(quiet_import(folder / "small", database, true).imported);
+    EXPECT_EQ(query_rows(database, "SELECT count(*) FROM source_files"), std::vector<std::string>{"3|"});
+    EXPECT_EQ(query_rows(database, "SELECT count(*) FROM administrations"), std::vector<std::string>{"0|"});
+    EXPECT_EQ(folder_listing(database.parent_path()), std::vector<std::string>{"registry.sqlite"});
+    fs::remove_all(folder);
+}
+
+TEST(RegistryStore, ExportRefusesAFileThatIsNotARegistryDatabase) {
+    const fs::path folder = fresh_folder("not_registry");
+    std::ofstream(folder / "other.sqlite") << "";
+    EXPECT_THROW(rwe::registry::export_registry(folder / "other.sqlite", folder / "out"), rwe::IoError);
+    EXPECT_THROW(rwe::registry::export_registry(folder / "missing.sqlite", folder / "out"), rwe::IoError);
+    fs::remove_all(folder);
+}
+
+TEST(RegistryStore, SchemaStatementsFollowTheDialect) {
+    const auto sqlite = rwe::registry::insert_statement(rwe::registry::file_spec(rwe::registry::FileId::metastases),
+                                                        rwe::registry::sqlite_dialect);
+    EXPECT_EQ(sqlite,
+              "INSERT INTO \"metastases\" (\"source_line\", \"patient_id\", \"site\", \"detected_date\") VALUES (?, ?, ?, ?)");
+    const auto postgres = rwe::registry::insert_statement(rwe::registry::file_spec(rwe::registry::FileId::metastases),
+                                                          rwe::registry::postgresql_dialect);
+    EXPECT_NE(postgres.find("VALUES ($1, $2, $3, $4)"), std::string::npos);
+    const auto tables = rwe::registry::create_table_statements(rwe::registry::postgresql_dialect);
+    bool found = false;
+    for (const auto& sql : tables) found = found || sql.find("\"her2_ish_ratio\" DOUBLE PRECISION") != std::string::npos;
+    EXPECT_TRUE(found);
+}
+
+TEST(RegistryCommands, ExitStatusAndMessages) {
+    const fs::path folder = fresh_folder("cli");
+    const fs::path out = folder / "out.txt";
+    EXPECT_EQ(run_rwe("validate " + (data_dir / "valid").string(), out), 0);
+    EXPECT_NE(read_bytes(out).find("valid (0 errors, 0 warnings)"), std::string::npos) << read_bytes(out);
+
+    fs::copy(data_dir / "valid", folder / "broken");
+    std::ofstream(folder / "broken" / "patients.csv", std::ios::app) << "P005,2019-02-30,f,,,2020-01-01\n";
+    EXPECT_EQ(run_rwe("validate " + (folder / "broken").string(), out), 1);
+    const std::string text = read_bytes(out);
+    EXPECT_NE(text.find((folder / "broken" / "patients.csv").string() +
+                        ":6: birth_date: not a calendar date in the form YYYY-MM-DD (2019-02-30)"),
+              std::string::npos)
+        << text;
+    EXPECT_NE(text.find("INVALID (1 error, 1 warning)"), std::string::npos) << text;  // P005 has no tumour
+
+    EXPECT_EQ(run_rwe("validate", out), 2);
+    EXPECT_EQ(run_rwe("validate " + (folder / "nowhere").string(), out), 2);
+    EXPECT_EQ(run_rwe("import " + (folder / "broken").string() + " --db " + (folder / "x.sqlite").string(), out), 1);
+    EXPECT_FALSE(fs::exists(folder / "x.sqlite"));
+    EXPECT_EQ(run_rwe("import " + (data_dir / "valid").string() + " --db " + (folder / "x.sqlite").string(), out), 0);
+    EXPECT_EQ(run_rwe("import " + (data_dir / "valid").string() + " --db " + (folder / "x.sqlite").string(), out), 2);
+    EXPECT_NE(read_bytes(out).find("use --replace"), std::string::npos);
+    EXPECT_EQ(run_rwe("import " + (data_dir / "valid").string() + " --db " + (folder / "x.sqlite").string() + " --replace",
+                      out),
+              0);
+    EXPECT_EQ(run_rwe("export --db " + (folder / "x.sqlite").string() + " --out " + (folder / "exported").string(), out), 0);
+    EXPECT_EQ(read_bytes(folder / "exported" / "regimens.csv"), read_bytes(data_dir / "valid" / "regimens.csv"));
+    EXPECT_EQ(run_rwe("validate " + (data_dir / "valid").string() + " --format json", out), 0);
+    EXPECT_NE(read_bytes(out).find("\"valid\": true"), std::string::npos);
+    fs::remove_all(folder);
+}
