@@ -10,7 +10,12 @@
 #include <string>
 #include <vector>
 
+#include "rwe/report/attrition_diagram.hpp"
+#include "rwe/report/bar_chart.hpp"
+#include "rwe/report/forest_plot.hpp"
+#include "rwe/report/html_page.hpp"
 #include "rwe/report/km_plot.hpp"
+#include "rwe/report/table.hpp"
 
 namespace rwe::report::sample {
 
@@ -70,6 +75,140 @@ inline KmCurveInput product_limit(std::string label, std::vector<Subject> subjec
             break;
         }
     return curve;
+}
+
+// A page shaped like the reference study's results section: every kind of figure and
+// table the writers produce, a published column, a side-by-side block and suppressed
+// cells. Values are illustrative.
+inline HtmlPage page() {
+    HtmlPage page;
+    page.title = "First-line THP in HER2-positive metastatic breast cancer: results";
+    page.metadata = {"Protocol: studies/thp-first-line.toml", "Registry checksum: sha256 0123abcd…",
+                     "rwe " RWE_VERSION};
+
+    AttritionInput attrition;
+    attrition.steps = {{"Patients with HER2-positive metastatic breast cancer in the registry", 260,
+                        {{"THP not the first palliative line", 18}, {"IHC 2+ without ISH amplification", 9},
+                         {"THP started outside the accrual window", 5}}},
+                       {"Treated with first-line THP", 228, {}}};
+    attrition.final_groups = {{"De novo", 130}, {"Relapsed, anti-HER2 naive", 31}, {"Relapsed, anti-HER2 exposed", 67}};
+    Table table1;
+    table1.id = "table-characteristics";
+    table1.title = "Patient characteristics (n = 228)";
+    table1.columns = {"Characteristic", "All patients", "De novo", "Relapsed", "p"};
+    table1.rows = {{"Age, median (range), years", "55 (28–84)", "56 (31–84)", "53 (28–79)", "0.21"},
+                   {"Menopausal status", "", "", "", "0.48"},
+                   {"Premenopausal", "78 (34.2)", "42 (32.3)", "36 (36.7)", ""},
+                   {"Postmenopausal", "150 (65.8)", "88 (67.7)", "62 (63.3)", ""},
+                   {"Hormone receptor positive", "121 (53.1)", "66 (50.8)", "55 (56.1)", "0.50"},
+                   {"Visceral metastasis", "78 (34.2)", "50 (38.5)", "28 (28.6)", "0.16"},
+                   {"Brain metastasis", "6 (2.6)", "3 (2.3)", "3 (3.1)", "> 0.99"}};
+    table1.indent = {0, 0, 1, 1, 0, 0, 0};
+    table1.footnotes = {"Values are n (%) unless stated otherwise; p from χ² or Fisher's exact test."};
+    suppress_small_cells(table1, {1, 2, 3}, 5);
+
+    KmPlotInput os;
+    os.curves.push_back(product_limit("All patients", cohort(228, 58.3, 143.5, 11)));
+    os.annotation = {"Median OS " + std::to_string(static_cast<int>(os.curves[0].median)) + " months"};
+    os.y_label = "Overall survival";
+    KmPlotInput by_cycles;
+    by_cycles.curves.push_back(product_limit("< 6 cycles", cohort(20, 18, 120, 3)));
+    by_cycles.curves.push_back(product_limit("≥ 6 cycles", cohort(208, 60, 143.5, 4)));
+    by_cycles.annotation = {"Log-rank p < 0.001", "HR 0.38 (95% CI 0.22–0.64)"};
+    by_cycles.y_label = "Overall survival";
+
+    Table survival = comparison_table("table-survival", "Survival summary",
+                                      {{"Median OS, months (95% CI)", "57.9 (41.2–74.6)", "58.3 (36.6–80.0)"},
+                                       {"Median PFS, months (95% CI)", "19.4 (16.8–22.1)", "19.1 (16.2–21.9)"},
+                                       {"Median follow-up, months (range)", "29.1 (0.6–143.5)", "28.7 (0.7–143.5)"}});
+    survival.footnotes = {"Published: the reference study; CI by the Brookmeyer–Crowley method on the log scale."};
+
+    ForestPlotInput forest;
+    forest.rows = {{"Age", 0, true},
+                   {"< 50 years", 1, false, NAN, NAN, NAN, NAN, "30/80", "1 (reference)"},
+                   {"≥ 50 years", 1, false, 0.92, 0.61, 1.38, 0.68, "60/148"},
+                   {"Hormone receptor", 0, true},
+                   {"Negative", 1, false, NAN, NAN, NAN, NAN, "40/107", "1 (reference)"},
+                   {"Positive", 1, false, 0.80, 0.52, 1.22, 0.29, "50/121"},
+                   {"Prior anti-HER2 therapy", 0, true},
+                   {"Exposed vs naive", 1, false, 1.62, 1.01, 2.60, 0.043, "30/67"},
+                   {"Brain metastasis", 0, false, NAN, NAN, NAN, NAN, "0/6", "no events"}};
+    forest.favours_left = "Lower hazard";
+    forest.favours_right = "Higher hazard";
+    Table subgroups;
+    subgroups.id = "table-subgroups";
+    subgroups.title = "Overall survival by subgroup";
+    subgroups.columns = {"Subgroup", "Events/N", "Median OS, months", "HR (95% CI)", "Log-rank p"};
+    subgroups.rows = {{"Age < 50 years", "30/80", "60.2", "1 (reference)", ""},
+                      {"Age ≥ 50 years", "60/148", "55.0", "0.92 (0.61–1.38)", "0.68"},
+                      {"Prior anti-HER2: naive", "60/161", "62.4", "1 (reference)", ""},
+                      {"Prior anti-HER2: exposed", "30/67", "41.0", "1.62 (1.01–2.60)", "0.043"}};
+
+    BarChartInput response;
+    response.categories = {"Long-term responders", "Non–long-term responders"};
+    response.category_notes = {"n = 32", "n = 188"};
+    response.series = {{"Complete response", {43.8, 16.3}}, {"Partial response", {56.2, 71.2}},
+                       {"Stable disease", {0, 10.9}}, {"Progressive disease", {0, 1.6}}};
+    Table response_table;
+    response_table.id = "table-response";
+    response_table.title = "Best overall response, patients with measurable disease (n = 220)";
+    response_table.columns = {"Best response", "No. (%)"};
+    response_table.rows = {{"Complete response", "39 (17.7)"}, {"Partial response", "152 (69.1)"},
+                           {"Overall response", "191 (86.8)"}, {"Stable disease", "25 (11.4)"},
+                           {"Progressive disease", "4 (1.8)"}};
+    add_published_column(response_table, 1, "Published, No. (%)",
+                         {"39 (17.7)", "152 (69.0)", "191 (86.8)", "25 (11.3)", "4 (1.8)"});
+    suppress_small_cells(response_table, {1}, 5);
+
+    Table adverse;
+    adverse.id = "table-adverse-events";
+    adverse.title = "Adverse events by worst CTCAE grade per patient";
+    adverse.columns = {"Adverse event", "Grade 1–2", "Grade 3", "Grade 4", "Grade 3–4"};
+    adverse.rows = {{"Neutropenia", "35 (15.4)", "62 (27.2)", "84 (36.8)", "146 (64.0)"},
+                    {"Febrile neutropenia", "0 (0.0)", "18 (7.9)", "3 (1.3)", "21 (9.2)"},
+                    {"Peripheral neuropathy", "62 (27.2)", "20 (8.8)", "0 (0.0)", "20 (8.8)"},
+                    {"Diarrhoea", "80 (35.1)", "7 (3.1)", "1 (0.4)", "8 (3.5)"}};
+    suppress_small_cells(adverse, {1, 2, 3, 4}, 5);
+
+    Table cox;
+    cox.id = "table-cox";
+    cox.title = "Multivariable Cox model for overall survival";
+    cox.columns = {"Covariate", "HR", "95% CI", "p"};
+    cox.rows = {{"Age, per 10 years", "1.04", "0.88–1.23", "0.64"},
+                {"Hormone receptor positive", "0.81", "0.53–1.24", "0.33"},
+                {"De novo", "0.95", "0.58–1.55", "0.83"},
+                {"Prior anti-HER2 exposure", "1.71", "1.02–2.86", "0.042"},
+                {"Visceral metastasis", "1.38", "0.90–2.12", "0.14"}};
+    cox.footnotes = {"Ties by Efron's method (R's default)."};
+
+    page.sections = {
+        {"patients", "Patients", {Paragraph{"Cohort selection and baseline characteristics."},
+                                   FigureBlock{"fig-attrition", "Cohort selection.", "", attrition_diagram(attrition)},
+                                   table1}},
+        {"survival", "Survival",
+         {FigureBlock{"fig-os", "Overall survival after first-line THP.", "", km_plot(os)},
+          SideBySide{"This analysis", "Published",
+                     {Paragraph{"Median OS 57.9 months (95% CI 41.2–74.6)."}},
+                     {Paragraph{"Median OS 58.3 months (95% CI 36.6–80.0)."}}},
+          survival,
+          FigureBlock{"fig-os-cycles", "Overall survival by number of docetaxel cycles (< 6 vs ≥ 6).", "",
+                      km_plot(by_cycles)}}},
+        {"subgroups", "Subgroups", {FigureBlock{"fig-forest", "Hazard ratios for overall survival by subgroup.", "",
+                                                forest_plot(forest)},
+                                    subgroups}},
+        {"response", "Response", {response_table,
+                                  FigureBlock{"fig-response", "Best overall response by long-term-responder status.",
+                                              "", bar_chart(response)}}},
+        {"safety", "Adverse events", {adverse}},
+        {"cox", "Multivariable analysis", {cox}},
+    };
+    return page;
+}
+
+// Ids of every figure and table of page(), for the browser check.
+inline std::vector<std::string> page_block_ids() {
+    return {"fig-attrition", "table-characteristics", "fig-os", "table-survival", "fig-os-cycles", "fig-forest",
+            "table-subgroups", "table-response", "fig-response", "table-adverse-events", "table-cox"};
 }
 
 }  // namespace rwe::report::sample
