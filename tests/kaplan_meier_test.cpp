@@ -501,6 +501,31 @@ TEST(KaplanMeierCorner, SpssMedianHandWorked) {
     EXPECT_EQ(stats::median_survival(km.curves[0]).estimate, 5.5);
 }
 
+TEST(KaplanMeierCorner, IntegerCaseWeightsAsR) {
+    // R: d <- data.frame(t = c(1,2,2,3,4,5,5,6), e = c(0,1,0,1,1,0,1,0), w = c(1,1,2,3,1,1,2,1))
+    //    f <- survfit(Surv(t, e) ~ 1, d, weights = w); f$n.risk, f$surv, f$std.err;
+    //    summary(f, rmean = 6)$table: rmean 4.1590909090909092, se 0.44240634633981352, median 4
+    auto data = make({1, 2, 2, 3, 4, 5, 5, 6}, {0, 1, 0, 1, 1, 0, 1, 0});
+    data.weight = {1, 1, 2, 3, 1, 1, 2, 1};
+    const auto km = stats::kaplan_meier(data);
+    const auto& c = km.curves[0];
+    EXPECT_EQ(c.n_risk, (std::vector<double>{12, 11, 8, 5, 4, 1}));
+    const double surv[] = {1, 0.90909090909090906, 0.56818181818181812, 0.45454545454545453,
+                           0.22727272727272727, 0.22727272727272727};
+    const double std_err[] = {0, 0.095346258924559224, 0.28998432559521053, 0.36618425565677876,
+                              0.61975068300963498, 0.61975068300963498};
+    ASSERT_EQ(c.rows(), 6u);
+    for (std::size_t k = 0; k < 6; ++k) {
+        EXPECT_TRUE(same(c.surv[k], surv[k])) << k;
+        EXPECT_TRUE(same(c.std_err[k], std_err[k])) << k;
+    }
+    EXPECT_EQ(stats::median_survival(c).estimate, 4);
+    const auto rmst = stats::restricted_mean(c, 6);
+    EXPECT_TRUE(same(rmst.rmean, 4.1590909090909092));
+    EXPECT_TRUE(same(rmst.se, 0.44240634633981352));
+    EXPECT_TRUE(km.messages.empty());  // integer weights: Greenwood is R's default too
+}
+
 // ---------------------------------------------------------------------------------------
 // The CLI: bad input names file:line: column; dropped rows are counted.
 
