@@ -4,6 +4,8 @@
 #include <cstdint>
 #include <numeric>
 
+#include "rwe/common/error.hpp"
+
 namespace rwe::stats {
 
 namespace {
@@ -43,47 +45,76 @@ void finish_stratum(std::size_t groups, std::size_t slots, const double* slot_ti
     }
 }
 
+// One pass over the times: are they all integers in [0, 2^31), and the largest. (A cast
+// round trip instead of floor(): floor is a library call on baseline x86-64.)
+bool scan_integer_times(const std::vector<double>& time, double& max_time) {
+    double top = 0;
+    bool ok = true;
+    for (double t : time) {
+        const bool in_range = t >= 0 && t < 2147483648.0;  // false for NaN
+        const double safe = in_range ? t : 0.0;
+        ok &= in_range & (static_cast<double>(static_cast<std::int64_t>(safe)) == safe);
+        top = safe > top ? safe : top;
+    }
+    max_time = top;
+    return ok;
+}
+
 // Dense counting over integer times 0..max_time: cells indexed by (stratum, time, group).
+// Codes and events are checked before each write (a branch never taken on valid data);
+// false on the first bad row, and the caller reports it.
 template <bool Weighted, bool Grouped, bool Stratified>
-void count_rows(const SurvivalData& data, std::size_t groups, std::size_t slots,
-                std::vector<double>& cells, std::vector<std::size_t>& n_by_cell) {
+bool count_rows(const SurvivalData& data, std::size_t groups, std::size_t strata,
+                std::size_t slots, std::vector<double>& cells, std::vector<std::size_t>& n_by_cell) {
     const std::size_t n = data.size();
     const double* time = data.time.data();
     const std::uint8_t* event = data.event.data();
     for (std::size_t row = 0; row < n; ++row) {
         const std::size_t g = Grouped ? static_cast<std::size_t>(data.group[row]) : 0;
         const std::size_t s = Stratified ? static_cast<std::size_t>(data.stratum[row]) : 0;
-        const auto t = static_cast<std::size_t>(time[row]);
+        const std::uint8_t e = event[row];
         const double w = Weighted ? data.weight[row] : 1.0;
+        // Negative codes wrap to huge unsigned values; !(w >= 0) also catches NaN.
+        if (g >= groups || s >= strata || e > 1 ||
+            (Weighted && !(w >= 0 && w <= 1.7976931348623157e308))) {
+            return false;
+        }
+        const auto t = static_cast<std::size_t>(time[row]);
         double* cell = cells.data() + ((s * slots + t) * groups + g) * 2;
         cell[0] += w;
-        cell[1] += event[row] ? w : 0.0;
+        cell[1] += e ? w : 0.0;
         ++n_by_cell[s * groups + g];
     }
+    return true;
 }
 
 template <bool Weighted>
-void count_rows_dispatch(const SurvivalData& data, std::size_t groups, std::size_t slots,
-                         std::vector<double>& cells, std::vector<std::size_t>& n_by_cell) {
+bool count_rows_dispatch(const SurvivalData& data, std::size_t groups, std::size_t strata,
+                         std::size_t slots, std::vector<double>& cells,
+                         std::vector<std::size_t>& n_by_cell) {
     const bool grouped = !data.group.empty();
     const bool stratified = !data.stratum.empty();
     if (grouped && stratified) {
-        count_rows<Weighted, true, true>(data, groups, slots, cells, n_by_cell);
+        return count_rows<Weighted, true, true>(data, groups, strata, slots, cells, n_by_cell);
     } else if (grouped) {
-        count_rows<Weighted, true, false>(data, groups, slots, cells, n_by_cell);
+        return count_rows<Weighted, true, false>(data, groups, strata, slots, cells, n_by_cell);
     } else if (stratified) {
-        count_rows<Weighted, false, true>(data, groups, slots, cells, n_by_cell);
-    } else {
-        count_rows<Weighted, false, false>(data, groups, slots, cells, n_by_cell);
+        return count_rows<Weighted, false, true>(data, groups, strata, slots, cells, n_by_cell);
     }
+    return count_rows<Weighted, false, false>(data, groups, strata, slots, cells, n_by_cell);
 }
 
 }  // namespace
 
 GroupRiskTable group_risk_table(const SurvivalData& data) {
-    validate_survival_data(data);
-    GroupRiskTable table;
+    // Lengths first: the passes below index every column by row.
     const std::size_t n = data.size();
+    if (data.event.size() != n || (!data.weight.empty() && data.weight.size() != n) ||
+        (!data.group.empty() && data.group.size() != n) ||
+        (!data.stratum.empty() && data.stratum.size() != n)) {
+        validate_survival_data(data);  // throws, naming the column
+    }
+    GroupRiskTable table;
     const std::size_t groups = data.group.empty() ? 1 : data.group_names.size();
     const std::size_t strata = data.stratum.empty() ? 1 : data.stratum_names.size();
     table.groups = groups;
@@ -97,7 +128,7 @@ GroupRiskTable group_risk_table(const SurvivalData& data) {
     std::vector<std::size_t> n_by_cell(strata * groups, 0);  // rows per (stratum, group)
 
     double max_time = 0;
-    const bool integer = integer_times(data.time, &max_time);
+    const bool integer = scan_integer_times(data.time, max_time);
     const auto slots = static_cast<std::size_t>(max_time) + 1;
     // The dense array must stay small next to the data: at most ~2 cells per row (plus a
     // floor for small data), else sorting is cheaper.
@@ -105,12 +136,15 @@ GroupRiskTable group_risk_table(const SurvivalData& data) {
                                           static_cast<double>(groups) <=
                                       2.0 * static_cast<double>(n) + 65536.0;
     table.counting_pass = dense;
+    if (!dense) validate_survival_data(data);
     if (dense) {
         std::vector<double> cells(strata * slots * groups * 2, 0.0);
-        if (data.weighted()) {
-            count_rows_dispatch<true>(data, groups, slots, cells, n_by_cell);
-        } else {
-            count_rows_dispatch<false>(data, groups, slots, cells, n_by_cell);
+        const bool valid = data.weighted()
+                               ? count_rows_dispatch<true>(data, groups, strata, slots, cells, n_by_cell)
+                               : count_rows_dispatch<false>(data, groups, strata, slots, cells, n_by_cell);
+        if (!valid) {
+            validate_survival_data(data);  // throws, naming the first bad row
+            throw Error(ErrorKind::internal, "group_risk_table: a row failed the counting checks");
         }
         std::vector<double> slot_time(slots);
         std::iota(slot_time.begin(), slot_time.end(), 0.0);
