@@ -1,12 +1,20 @@
 #!/usr/bin/env bash
-# The main job on the embedded defaults. Until the study pipeline lands, it runs the
-# statistics commands on R survival's lung dataset from ../shared/golden.
+# The main job on the embedded SQLite default: synthesize the 228-patient registry of the
+# reference study, import it, run studies/thp-first-line.toml, and write everything
+# into ./demo-output/.
 # usage: scripts/demo.sh RWE_BINARY SHARED_DIR
 set -euo pipefail
-rwe=$1; shared=$2
-data="$shared/golden/data/lung.csv"
-echo "== Kaplan-Meier by sex, lung ($data)"
-"$rwe" km "$data" --time time --event status --group sex --times 180,365,730 --rmst 730
+rwe=$(realpath "$1")
+out=demo-output
+rm -rf "$out"
+mkdir -p "$out"
+"$rwe" synth --profile thp-her2-mbc --patients 228 --seed 20221001 --out "$out/registry"
+"$rwe" validate "$out/registry" > "$out/validation.txt" || { cat "$out/validation.txt"; exit 1; }
+tail -n 1 "$out/validation.txt"
+"$rwe" import "$out/registry" --db "$out/registry.sqlite"
+"$rwe" run studies/thp-first-line.toml --db "$out/registry.sqlite" --out "$out/thp-first-line"
 echo
-echo "== log-rank test by sex"
-"$rwe" logrank "$data" --time time --event status --group sex
+echo "results: $(realpath "$out/thp-first-line/results.json")"
+if [ -f "$out/thp-first-line/report.html" ]; then
+  echo "report:  $(realpath "$out/thp-first-line/report.html")"
+fi

@@ -9,6 +9,7 @@
 #include <set>
 
 #include "rwe/common/error.hpp"
+#include "rwe/study/published_comparison.hpp"
 #include "rwe/stats/binomial_ci.hpp"
 #include "rwe/stats/chi_square_test.hpp"
 #include "rwe/stats/contingency_table.hpp"
@@ -640,7 +641,10 @@ json run_analyses(const StudyData& data, const Protocol& protocol) {
         else throw Error(ErrorKind::internal, "analysis kind without a runner: " + kind);
         json entry{{"id", analysis.id}, {"kind", kind}, {"result", result}};
         if (analysis.options.contains("title")) entry["title"] = analysis.options["title"];
-        if (!analysis.published.empty()) entry["published"] = analysis.published;
+        if (!analysis.published.empty()) {
+            entry["published"] = analysis.published;
+            entry["comparison"] = compare_with_published(analysis, result);
+        }
         out.push_back(entry);
     }
     return out;
