@@ -123,7 +123,9 @@ void print_curve(std::ostream& out, const CurveReport& report, const KmOptions& 
                  const stats::KaplanMeier& km) {
     const auto& c = *report.curve;
     const std::string level = fmt::format("{:g}%", 100 * km.conf_level);
-    out << (c.name.empty() ? std::string("All subjects") : options.columns.group + " = " + c.name) << "\n";
+    std::string columns = options.columns.stratum;
+    if (!options.columns.group.empty()) columns += (columns.empty() ? "" : ", ") + options.columns.group;
+    out << (c.name.empty() ? std::string("All subjects") : columns + " = " + c.name) << "\n";
     const char* what = km.reverse ? "censored (reverse KM: follow-up)" : "events";
     out << fmt::format("  n = {}, {} = {}\n", c.n, what, format_number(c.events, 10));
     if (report.spss_used) {
@@ -174,6 +176,7 @@ int run_km(int argc, char** argv) {
     app.add_option("--time", options.columns.time, "follow-up time column")->required();
     app.add_option("--event", options.columns.event, "event column: 1 = event, 0 = censored")->required();
     app.add_option("--group", options.columns.group, "one curve per value of this column");
+    app.add_option("--strata", options.columns.stratum, "one curve per value (and group) of this column too");
     app.add_option("--weights", options.columns.weight, "case-weight column");
     app.add_option("--conf-type", options.conf_type, "log (R default) | log-log (SAS default) | plain | logit | arcsin")
         ->check(CLI::IsMember({"log", "log-log", "plain", "logit", "arcsin"}));
