@@ -32,6 +32,7 @@ struct KmOptions {
     double conf_level = 0.95;
     std::string median_ci = "r";
     std::string times;
+    std::string quantiles;
     double rmst_tau = 0;
     bool rmst = false;
     bool reverse = false;
@@ -46,6 +47,7 @@ struct CurveReport {
     bool spss_used;
     stats::SurvivalAtTimes at_times;
     stats::RestrictedMean rmst;
+    std::vector<stats::SurvivalQuantile> quantiles;
 };
 
 json curve_json(const CurveReport& report, bool with_rmst) {
@@ -96,6 +98,16 @@ json curve_json(const CurveReport& report, bool with_rmst) {
         for (double t : report.at_times.beyond_follow_up) beyond.push_back(json_number(t));
         out["times_beyond_follow_up"] = std::move(beyond);
     }
+    if (!report.quantiles.empty()) {
+        json quantiles = json::array();
+        for (const auto& q : report.quantiles) {
+            quantiles.push_back({{"p", json_number(q.probability)},
+                                 {"time", json_number(q.estimate)},
+                                 {"lower", json_number(q.lower)},
+                                 {"upper", json_number(q.upper)}});
+        }
+        out["quantiles"] = std::move(quantiles);
+    }
     if (with_rmst) {
         out["rmst"] = {{"tau", json_number(report.rmst.tau)},
                        {"rmean", json_number(report.rmst.rmean)},
@@ -136,6 +148,11 @@ void print_curve(std::ostream& out, const CurveReport& report, const KmOptions& 
         out << fmt::format("  median = {} ({} CI {} to {}, {} band)\n", format_number(report.median.estimate, 6),
                            level, format_number(report.median.lower, 6), format_number(report.median.upper, 6),
                            stats::conf_type_name(km.conf_type));
+    }
+    for (const auto& q : report.quantiles) {
+        out << fmt::format("  quantile p = {}: {} ({} CI {} to {})\n", format_number(q.probability, 6),
+                           format_number(q.estimate, 6), level, format_number(q.lower, 6),
+                           format_number(q.upper, 6));
     }
     if (options.rmst) {
         out << fmt::format("  restricted mean to {} = {} (SE {})\n", format_number(report.rmst.tau, 6),
@@ -184,6 +201,8 @@ int run_km(int argc, char** argv) {
     app.add_option("--median-ci", options.median_ci, "r (Brookmeyer–Crowley on the band) | spss (estimate +/- 1.96 SE)")
         ->check(CLI::IsMember({"r", "spss"}));
     app.add_option("--times", options.times, "comma-separated times for S(t)");
+    app.add_option("--quantiles", options.quantiles,
+                   "comma-separated probabilities p: the time by which a fraction p had the event (R's quantile)");
     auto* rmst = app.add_option("--rmst", options.rmst_tau, "restricted mean survival time up to TAU");
     app.add_flag("--reverse", options.reverse, "reverse Kaplan–Meier (median follow-up)");
     app.add_option("--format", options.format, "text | json")->check(CLI::IsMember({"text", "json"}));
@@ -197,6 +216,10 @@ int run_km(int argc, char** argv) {
     options.rmst = rmst->count() > 0;
     if (options.rmst && !(options.rmst_tau > 0)) throw rwe::UsageError("--rmst: TAU must be > 0");
     const std::vector<double> times = rwe::cli::parse_number_list("--times", options.times);
+    const std::vector<double> probabilities = rwe::cli::parse_number_list("--quantiles", options.quantiles);
+    for (double p : probabilities) {
+        if (!(p >= 0 && p <= 1)) throw rwe::UsageError("--quantiles: probability outside [0, 1] (" + format_number(p, 6) + ")");
+    }
 
     const stats::SurvivalData data = rwe::cli::read_survival_data(options.file, options.columns);
     stats::KaplanMeierOptions km_options;
@@ -208,7 +231,8 @@ int run_km(int argc, char** argv) {
     std::vector<CurveReport> reports;
     for (const auto& curve : km.curves) {
         CurveReport report{&curve, stats::median_survival(curve), {}, options.median_ci == "spss",
-                           stats::survival_at_times(curve, times), {}};
+                           stats::survival_at_times(curve, times), {},
+                           stats::survival_quantiles(curve, probabilities)};
         if (report.spss_used) report.spss = stats::spss_median(curve, 1.96);
         if (options.rmst) report.rmst = stats::restricted_mean(curve, options.rmst_tau);
         reports.push_back(std::move(report));
