@@ -28,7 +28,7 @@ TEST(ReportHtmlPage, SelfContainedWithEveryBlock) {
         EXPECT_NE(html.find("id=\"" + id + "\""), std::string::npos) << id;
     // Inline SVG without the XML declaration, with a text alternative.
     EXPECT_EQ(html.find("<?xml"), std::string::npos);
-    EXPECT_NE(html.find("<svg role=\"img\" aria-label=\"Cohort selection.\""), std::string::npos);
+    EXPECT_NE(html.find("<svg role=\"img\" aria-label=\"Cohort selection.\" style=\"width: 749px\""), std::string::npos);
 }
 
 TEST(ReportHtmlPage, SvgIdsAreUniqueAcrossFiguresAndReferencesResolve) {

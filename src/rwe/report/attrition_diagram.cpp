@@ -16,22 +16,34 @@ constexpr double line_height = 12;
 constexpr double padding = 6;
 constexpr double min_gap = 26;
 
-std::string count_text(long n) { return "(n = " + std::to_string(n) + ")"; }
+// No-break spaces keep "(n = 5)" on one line when a box wraps.
+std::string count_text(long n) { return "(n\u00a0=\u00a0" + std::to_string(n) + ")"; }
 
 struct TextBox {
     double x = 0, y = 0, width = 0, height = 0;
     std::vector<std::string> lines;
-    size_t bold_lines = 0;  // leading lines drawn bold
+    std::vector<double> offsets;  // hanging indent of wrapped bullet lines
+    size_t bold_lines = 0;        // leading lines drawn bold
 };
+
+const std::string bullet = "• ";
 
 TextBox make_box(std::vector<std::string> lines, size_t bold_lines, double width) {
     TextBox box;
     box.width = width;
-    for (size_t i = 0; i < lines.size(); ++i)
-        for (std::string& wrapped : wrap_text(i < bold_lines ? box_bold : box_font, lines[i], width - 2 * padding)) {
-            box.lines.push_back(wrapped);
+    for (size_t i = 0; i < lines.size(); ++i) {
+        const Font& font = i < bold_lines ? box_bold : box_font;
+        // A bullet's continuation lines align with its text, not with the bullet.
+        const bool bulleted = lines[i].rfind(bullet, 0) == 0;
+        const double hang = bulleted ? text_width(font, bullet) : 0;
+        std::string text = bulleted ? lines[i].substr(bullet.size()) : lines[i];
+        std::vector<std::string> wrapped = wrap_text(font, text, width - 2 * padding - hang);
+        for (size_t k = 0; k < wrapped.size(); ++k) {
+            box.lines.push_back(bulleted && k == 0 ? bullet + wrapped[k] : wrapped[k]);
+            box.offsets.push_back(bulleted && k > 0 ? hang : 0);
             if (i < bold_lines) ++box.bold_lines;
         }
+    }
     box.height = 2 * padding + line_height * static_cast<double>(box.lines.size()) - 2;
     return box;
 }
@@ -64,7 +76,7 @@ Layout make_layout(const AttritionInput& input) {
             std::vector<std::string> lines{""};
             for (const AttritionCount& reason : step.excluded) {
                 total += reason.n;
-                lines.push_back("• " + reason.label + " " + count_text(reason.n));
+                lines.push_back(bullet + reason.label + " " + count_text(reason.n));
             }
             lines[0] = "Excluded " + count_text(total);
             side = make_box(lines, 1, side_width);
@@ -112,8 +124,8 @@ void draw_box(cairo_t* cr, const TextBox& box, bool centred) {
             draw_text(cr, i < box.bold_lines ? box_bold : box_font, box.lines[i], box.x + box.width / 2, y,
                       HAlign::centre, VAlign::top);
         else
-            draw_text(cr, i < box.bold_lines ? box_bold : box_font, box.lines[i], box.x + padding, y,
-                      HAlign::left, VAlign::top);
+            draw_text(cr, i < box.bold_lines ? box_bold : box_font, box.lines[i],
+                      box.x + padding + box.offsets[i], y, HAlign::left, VAlign::top);
     }
 }
 

@@ -91,7 +91,21 @@ void draw_bars(cairo_t* cr, const BarChartInput& input, const Layout& layout) {
             cairo_rectangle(cr, left, layout.y_of(top), layout.bar_width, layout.y_of(bottom) - layout.y_of(top));
             set_colour(cr, fill);
             cairo_fill_preserve(cr);
+            if (bar_hatched(s)) {
+                cairo_save(cr);
+                cairo_clip_preserve(cr);
+                set_colour(cr, {1, 1, 1});
+                cairo_set_line_width(cr, 0.9);
+                const double y0 = layout.y_of(top), y1 = layout.y_of(bottom);
+                for (double x = left - (y1 - y0); x < left + layout.bar_width; x += 4) {
+                    cairo_move_to(cr, x, y1);
+                    cairo_line_to(cr, x + (y1 - y0), y0);
+                }
+                cairo_stroke(cr);
+                cairo_restore(cr);
+            }
             set_colour(cr, {1, 1, 1});  // white separators keep stacked segments apart in greyscale
+            cairo_set_line_width(cr, 0.5);
             cairo_stroke(cr);
             if (input.value_decimals >= 0 && value > 0) {
                 std::string text = format_fixed(value, input.value_decimals) + input.value_suffix;
@@ -156,6 +170,18 @@ void draw_chart(cairo_t* cr, const BarChartInput& input, const Layout& layout) {
         cairo_rectangle(cr, layout.legend_x, y, swatch, swatch);
         set_colour(cr, fill_colour(s));
         cairo_fill_preserve(cr);
+        if (bar_hatched(s)) {
+            cairo_save(cr);
+            cairo_clip_preserve(cr);
+            set_colour(cr, {1, 1, 1});
+            cairo_set_line_width(cr, 0.9);
+            for (double x = layout.legend_x - swatch; x < layout.legend_x + swatch; x += 4) {
+                cairo_move_to(cr, x, y + swatch);
+                cairo_line_to(cr, x + swatch, y);
+            }
+            cairo_stroke(cr);
+            cairo_restore(cr);
+        }
         set_colour(cr, axis_grey);
         cairo_set_line_width(cr, 0.4);
         cairo_stroke(cr);

@@ -40,12 +40,17 @@ LineStyle line_style(size_t index) {
 }
 
 Rgb fill_colour(size_t index) {
-    static const Rgb fills[] = {okabe_ito::blue,     okabe_ito::orange,
-                                okabe_ito::sky_blue, okabe_ito::vermillion,
-                                okabe_ito::yellow,   okabe_ito::bluish_green,
-                                okabe_ito::reddish_purple};
+    // Luminance (BT.709) of blue 0.37, orange 0.64, yellow 0.86, black 0: at least 0.22
+    // apart, so four stacked categories stay distinct in greyscale. Orange and sky blue
+    // (both 0.64) are never neighbours here; from the fifth series on, fills are hatched
+    // (see bar_hatched()).
+    static const Rgb fills[] = {okabe_ito::blue,         okabe_ito::orange,   okabe_ito::yellow,
+                                okabe_ito::black,        okabe_ito::vermillion, okabe_ito::sky_blue,
+                                okabe_ito::bluish_green, okabe_ito::reddish_purple};
     return fills[index % std::size(fills)];
 }
+
+bool bar_hatched(size_t index) { return index % 8 >= 4; }
 
 double luminance(const Rgb& colour) {
     return 0.2126 * colour.r + 0.7152 * colour.g + 0.0722 * colour.b;

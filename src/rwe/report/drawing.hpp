@@ -41,9 +41,10 @@ struct LineStyle {
 // dash-dot, … (cycling after six).
 LineStyle line_style(size_t index);
 
-// Fill of the i-th bar series, ordered so that neighbours differ in luminance (blue,
-// orange, light grey-blue, yellow, …) and stay apart in greyscale.
+// Fill of the i-th bar series: blue, orange, yellow, black (luminances 0.37, 0.64, 0.86,
+// 0: distinct in greyscale), then vermillion, sky blue, green, purple drawn hatched.
 Rgb fill_colour(size_t index);
+bool bar_hatched(size_t index);
 
 // Relative luminance (ITU-R BT.709 weights), used to pick black or white text on a fill.
 double luminance(const Rgb& colour);

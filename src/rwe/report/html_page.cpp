@@ -1,5 +1,6 @@
 #include "rwe/report/html_page.hpp"
 
+#include <cmath>
 #include <set>
 
 #include "rwe/common/error.hpp"
@@ -60,9 +61,13 @@ std::string inline_svg(const FigureBlock& block, const std::string& alt) {
     // Drop the XML declaration; an inline <svg> lives in the HTML document.
     if (svg.rfind("<?xml", 0) == 0) svg.erase(0, svg.find("?>") + 2);
     while (!svg.empty() && (svg.front() == '\n' || svg.front() == '\r')) svg.erase(0, 1);
+    // Shown at 1.2 × print size (1 pt = 4/3 CSS px), so 9 pt figure text reads like the
+    // page's 15 px body text; narrower screens scale it down (max-width: 100%).
+    const long css_width = std::lround(block.figure.width_pt * 4.0 / 3.0 * 1.2);
     size_t open = svg.find("<svg");
     if (open != std::string::npos)
-        svg.insert(open + 4, " role=\"img\" aria-label=\"" + html_escape(alt) + "\"");
+        svg.insert(open + 4, " role=\"img\" aria-label=\"" + html_escape(alt) + "\" style=\"width: " +
+                                 std::to_string(css_width) + "px\"");
     return svg;
 }
 

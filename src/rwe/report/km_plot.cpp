@@ -89,7 +89,11 @@ Layout make_layout(const KmPlotInput& input) {
         double widest = text_width(risk_title_font, "Number at risk") - 20;
         for (const KmCurveInput& curve : input.curves)
             widest = std::max(widest, line_sample_width + 5 + text_width(legend_font, curve.label));
-        left = std::max(left, outer_margin + widest + 10);
+        // Room for half of the widest count centred under the first tick.
+        double count_width = 0;
+        for (const KmCurveInput& curve : input.curves)
+            if (!curve.n_risk.empty()) count_width = std::max(count_width, text_width(legend_font, format_fixed(curve.n_risk[0], 0)));
+        left = std::max(left, outer_margin + widest + 12 + count_width / 2 - data_inset);
     }
     // Half of the last tick label must fit right of the panel.
     double last_label = text_width(tick_font, tick_label(layout.axis_end));

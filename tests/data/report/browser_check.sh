@@ -69,7 +69,7 @@ JS
 
 # A control page that must fail: a figure allowed to exceed its box, a table forced
 # wider than the page, and a figure removed. It proves the check can see a failure.
-sed -e 's|</style>|figure svg { max-width: none !important; width: 2400px; } #table-cox table { min-width: 3000px; }</style>|' \
+sed -e 's|</style>|figure svg { max-width: none !important; width: 2400px !important; } #table-cox table { min-width: 3000px; }</style>|' \
     -e 's|id="fig-response"|id="fig-response-renamed"|' "$work/checked.html" > "$work/control.html"
 
 # Prints the check's JSON for one page and window size.
