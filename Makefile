@@ -10,7 +10,7 @@ SHARED ?= $(abspath ../shared)
 SUDO  := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 BUILD_PACKAGES := build-essential cmake pkg-config libgtest-dev libgmock-dev libbenchmark-dev \
-  zlib1g-dev libsqlite3-dev libeigen3-dev libboost-math-dev libtomlplusplus-dev libcli11-dev \
+  zlib1g-dev libsqlite3-dev libssl-dev libeigen3-dev libboost-math-dev libtomlplusplus-dev libcli11-dev \
   libfmt-dev nlohmann-json3-dev libcairo2-dev libxlsxwriter-dev python3 clang libclang-rt-14-dev \
   fonts-dejavu-core chromium unzip
 BENCH_PACKAGES := r-base-core r-cran-survival

@@ -38,8 +38,9 @@ public:
             switch (cell.kind) {
                 case Cell::Kind::null: sqlite3_bind_null(statement, position); break;
                 case Cell::Kind::text:
+                    // The text stays valid until the row is stepped, so SQLite need not copy it.
                     sqlite3_bind_text(statement, position, cell.text.data(), static_cast<int>(cell.text.size()),
-                                      SQLITE_TRANSIENT);
+                                      SQLITE_STATIC);
                     break;
                 case Cell::Kind::integer: sqlite3_bind_int64(statement, position, cell.integer); break;
                 case Cell::Kind::real: sqlite3_bind_double(statement, position, cell.real); break;
@@ -130,7 +131,7 @@ ImportResult import_registry(const fs::path& directory, const fs::path& database
 
     ImportResult result;
     TemporaryFile temporary(absolute_target);
-    SqliteDatabase db(temporary.path().string(), SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
+    SqliteDatabase db(temporary.path().string(), SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX);
     // The temporary file is thrown away on any failure and renamed into place only when
     // complete, so the rollback journal and fsyncs during the load buy nothing.
     db.execute("PRAGMA journal_mode = OFF");

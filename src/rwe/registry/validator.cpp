@@ -232,6 +232,10 @@ private:
             }
         }
         header_fields_ = header.size();
+        field_is_known_.assign(header.size(), 0);
+        for (const int field : field_of_column_) {
+            if (field >= 0) field_is_known_[static_cast<std::size_t>(field)] = 1;
+        }
         cells_.assign(columns, Cell{});
         dates_.assign(columns, no_date);
         bad_.assign(columns, 0);
@@ -326,10 +330,7 @@ private:
         }
         // Unknown columns are ignored, but the file as a whole must still be UTF-8.
         for (std::size_t field = 0; field < fields.size(); ++field) {
-            if (std::find(field_of_column_.begin(), field_of_column_.end(), static_cast<int>(field)) !=
-                field_of_column_.end()) {
-                continue;
-            }
+            if (field_is_known_[field]) continue;
             if (!is_valid_utf8(fields[field])) {
                 report(Severity::error, line_, header_names_[field], "invalid UTF-8", fields[field]);
             }
@@ -670,6 +671,7 @@ private:
     std::size_t header_fields_ = 0;
     std::vector<int> field_of_column_;  // record field of each schema column; -1 when absent
     std::vector<std::string> header_names_;
+    std::vector<char> field_is_known_;  // the record field feeds a schema column
     std::vector<Cell> cells_;
     std::vector<Days> dates_;
     std::vector<char> bad_;  // the field was reported as invalid
