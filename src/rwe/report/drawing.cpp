@@ -155,26 +155,22 @@ std::vector<std::string> wrap_text(const Font& font, std::string_view text, doub
 
 void draw_marker(cairo_t* cr, Marker marker, double x, double y, double size) {
     const double half = size / 2;
-    cairo_new_path(cr);
     switch (marker) {
         case Marker::plus:
             cairo_move_to(cr, x - half, y);
             cairo_line_to(cr, x + half, y);
             cairo_move_to(cr, x, y - half);
             cairo_line_to(cr, x, y + half);
-            cairo_stroke(cr);
             break;
         case Marker::cross:
             cairo_move_to(cr, x - half * 0.8, y - half * 0.8);
             cairo_line_to(cr, x + half * 0.8, y + half * 0.8);
             cairo_move_to(cr, x - half * 0.8, y + half * 0.8);
             cairo_line_to(cr, x + half * 0.8, y - half * 0.8);
-            cairo_stroke(cr);
             break;
         case Marker::vertical_bar:
             cairo_move_to(cr, x, y - half * 1.2);
             cairo_line_to(cr, x, y + half * 1.2);
-            cairo_stroke(cr);
             break;
         case Marker::diamond:
             cairo_move_to(cr, x, y - half);
@@ -182,18 +178,16 @@ void draw_marker(cairo_t* cr, Marker marker, double x, double y, double size) {
             cairo_line_to(cr, x, y + half);
             cairo_line_to(cr, x - half * 0.8, y);
             cairo_close_path(cr);
-            cairo_stroke(cr);
             break;
         case Marker::circle:
+            cairo_new_sub_path(cr);
             cairo_arc(cr, x, y, half * 0.75, 0, 2 * M_PI);
-            cairo_stroke(cr);
             break;
         case Marker::triangle:
             cairo_move_to(cr, x, y - half);
             cairo_line_to(cr, x + half, y + half * 0.7);
             cairo_line_to(cr, x - half, y + half * 0.7);
             cairo_close_path(cr);
-            cairo_stroke(cr);
             break;
     }
 }

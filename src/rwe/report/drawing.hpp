@@ -75,6 +75,8 @@ void draw_text(cairo_t* cr, const Font& font, std::string_view text, double x, d
 // max_width gets a line of its own). Explicit '\n' starts a new line.
 std::vector<std::string> wrap_text(const Font& font, std::string_view text, double max_width);
 
+// Adds the marker's outline to the current path; the caller strokes (once for many
+// markers, which keeps SVG and PDF files small).
 void draw_marker(cairo_t* cr, Marker marker, double x, double y, double size);
 
 // Number formatting for figure labels: fixed decimals, a real minus sign, no "-0".

@@ -126,6 +126,44 @@ void line_sample(cairo_t* cr, const LineStyle& style, double x, double y) {
     stroke_styled(cr, style, 1.6);
 }
 
+// Vertices of a step function from (t0, v0): horizontal to each time, then vertical to
+// its value. Runs of vertices on one vertical (times closer than 0.2 pt) or one
+// horizontal are merged, so a cohort of 100,000 draws a path no larger than the figure's
+// resolution needs.
+std::vector<Point> step_vertices(const Layout& layout, double t0, double v0, const std::vector<double>& time,
+                                 const std::vector<double>& value, size_t first, size_t last, double t_end) {
+    constexpr double merge = 0.2;  // pt; 0.07 mm, below what print or screen resolves
+    std::vector<Point> points{{layout.x_of(t0), layout.y_of(v0)}};
+    auto add = [&](double x, double y) {
+        Point& back = points.back();
+        if (std::fabs(x - back.x) < merge) x = back.x;
+        if (x == back.x && y == back.y) return;
+        if (points.size() >= 2) {
+            const Point& before = points[points.size() - 2];
+            if ((x == back.x && back.x == before.x) || (y == back.y && back.y == before.y)) {
+                back = {x, y};
+                return;
+            }
+        }
+        points.push_back({x, y});
+    };
+    double level_y = layout.y_of(v0);
+    for (size_t i = first; i <= last; ++i) {
+        add(layout.x_of(time[i]), level_y);
+        level_y = layout.y_of(value[i]);
+        add(layout.x_of(time[i]), level_y);
+    }
+    add(layout.x_of(t_end), level_y);
+    return points;
+}
+
+void path_through(cairo_t* cr, const std::vector<Point>& points, bool continue_path) {
+    for (size_t i = 0; i < points.size(); ++i) {
+        if (i == 0 && !continue_path) cairo_move_to(cr, points[i].x, points[i].y);
+        else cairo_line_to(cr, points[i].x, points[i].y);
+    }
+}
+
 void draw_ribbon(cairo_t* cr, const Layout& layout, const KmCurveInput& curve, const Rgb& colour) {
     const size_t n = curve.time.size();
     auto finite = [&](size_t i) { return std::isfinite(curve.lower[i]) && std::isfinite(curve.upper[i]); };
@@ -137,20 +175,14 @@ void draw_ribbon(cairo_t* cr, const Layout& layout, const KmCurveInput& curve, c
         }
         size_t end = i;
         while (end + 1 < n && finite(end + 1)) ++end;
-        // Stepped band over [time[i], time[end + 1]) or to the last time.
-        double stop = end + 1 < n ? curve.time[end + 1] : curve.time[end];
+        // Stepped band over [time[i], time[end + 1]), or to the last time.
+        const double stop = end + 1 < n ? curve.time[end + 1] : curve.time[end];
+        std::vector<Point> upper = step_vertices(layout, curve.time[i], curve.upper[i], curve.time, curve.upper, i, end, stop);
+        std::vector<Point> lower = step_vertices(layout, curve.time[i], curve.lower[i], curve.time, curve.lower, i, end, stop);
         cairo_new_path(cr);
-        for (size_t k = i; k <= end; ++k) {
-            double next = k + 1 <= end ? curve.time[k + 1] : stop;
-            if (k == i) cairo_move_to(cr, layout.x_of(curve.time[k]), layout.y_of(curve.upper[k]));
-            else cairo_line_to(cr, layout.x_of(curve.time[k]), layout.y_of(curve.upper[k]));
-            cairo_line_to(cr, layout.x_of(next), layout.y_of(curve.upper[k]));
-        }
-        for (size_t k = end + 1; k-- > i;) {
-            double next = k + 1 <= end ? curve.time[k + 1] : stop;
-            cairo_line_to(cr, layout.x_of(next), layout.y_of(curve.lower[k]));
-            cairo_line_to(cr, layout.x_of(curve.time[k]), layout.y_of(curve.lower[k]));
-        }
+        path_through(cr, upper, false);
+        std::reverse(lower.begin(), lower.end());
+        path_through(cr, lower, true);
         cairo_close_path(cr);
         set_colour(cr, colour, 0.16);
         cairo_fill(cr);
@@ -159,16 +191,30 @@ void draw_ribbon(cairo_t* cr, const Layout& layout, const KmCurveInput& curve, c
 }
 
 void draw_curve(cairo_t* cr, const Layout& layout, const KmCurveInput& curve, const LineStyle& style) {
+    if (curve.time.empty()) return;
     cairo_new_path(cr);
-    cairo_move_to(cr, layout.x_of(0), layout.y_of(1));
-    double level = 1;
-    for (size_t i = 0; i < curve.time.size(); ++i) {
-        cairo_line_to(cr, layout.x_of(curve.time[i]), layout.y_of(level));
-        level = curve.surv[i];
-        cairo_line_to(cr, layout.x_of(curve.time[i]), layout.y_of(level));
-    }
+    path_through(cr, step_vertices(layout, 0, 1, curve.time, curve.surv, 0, curve.time.size() - 1, curve.time.back()),
+                 false);
     cairo_set_line_join(cr, CAIRO_LINE_JOIN_MITER);
     stroke_styled(cr, style, 1.4);
+}
+
+// Censoring marks, one per position on a 0.5 pt grid: marks closer than that print as
+// one anyway.
+void draw_censor_marks(cairo_t* cr, const Layout& layout, const KmCurveInput& curve, const LineStyle& style) {
+    std::vector<std::pair<long, long>> drawn;
+    cairo_new_path(cr);
+    for (size_t i = 0; i < curve.time.size(); ++i) {
+        if (!(curve.n_censor[i] > 0)) continue;
+        const double x = layout.x_of(curve.time[i]), y = layout.y_of(curve.surv[i]);
+        std::pair<long, long> cell{std::lround(x * 2), std::lround(y * 2)};
+        if (!drawn.empty() && drawn.back() == cell) continue;
+        drawn.push_back(cell);
+        draw_marker(cr, style.censor_mark, x, y, 5);
+    }
+    set_colour(cr, style.colour);
+    cairo_set_line_width(cr, 0.9);
+    cairo_stroke(cr);
 }
 
 // Box size of the legend and the annotation.
@@ -280,16 +326,8 @@ void draw_km(cairo_t* cr, const KmPlotInput& input, const Layout& layout) {
     for (size_t c = 0; c < input.curves.size(); ++c)
         draw_curve(cr, layout, input.curves[c], line_style(c));
     if (input.censor_marks) {
-        for (size_t c = 0; c < input.curves.size(); ++c) {
-            const KmCurveInput& curve = input.curves[c];
-            LineStyle style = line_style(c);
-            set_colour(cr, style.colour);
-            cairo_set_line_width(cr, 0.9);
-            for (size_t i = 0; i < curve.time.size(); ++i)
-                if (curve.n_censor[i] > 0)
-                    draw_marker(cr, style.censor_mark, layout.x_of(curve.time[i]),
-                                layout.y_of(curve.surv[i]), 5);
-        }
+        for (size_t c = 0; c < input.curves.size(); ++c)
+            draw_censor_marks(cr, layout, input.curves[c], line_style(c));
     }
     cairo_restore(cr);
 
