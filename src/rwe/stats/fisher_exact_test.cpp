@@ -210,6 +210,11 @@ public:
         }
         auto& memo = memo_[stage];
         if (auto it = memo.find(rem); it != memo.end()) return it->second;
+        if (stage + 2 == cols_.size() && rem.size() <= 10) {
+            const auto range = two_column_range(rem, cols_[stage]);
+            memo.emplace(rem, range);
+            return range;
+        }
         const std::span<const int> later(cols_.data() + stage, cols_.size() - stage);
         double high_by_col = 0;
         double low_by_col = 0;
@@ -241,7 +246,61 @@ public:
 
     std::size_t stages() const { return cols_.size(); }
 
+    // One unit of work; past the limit the enumeration stops (StepLimitReached).
+    void step() {
+        if (++steps_ > max_steps_) throw StepLimitReached{};
+    }
+
 private:
+    // Exact range when two columns remain: the completion value is Σ_i g_i(x_i) with
+    // g_i(x) = −log x! − log(rem_i − x)!, concave, over Σ x_i = first, 0 ≤ x_i ≤ rem_i.
+    // The maximum is reached by adding units one at a time where the marginal gain
+    // log((rem_i − x_i)/(x_i + 1)) is largest; the minimum of a concave function lies at a
+    // vertex: every x_i at 0 or rem_i except at most one.
+    std::pair<double, double> two_column_range(const std::vector<int>& rem, int first) {
+        const std::size_t r = rem.size();
+        const auto g = [&](std::size_t i, int x) {
+            return -lf_[static_cast<std::size_t>(x)] - lf_[static_cast<std::size_t>(rem[i] - x)];
+        };
+        std::vector<int> x(r, 0);
+        for (int unit = 0; unit < first; ++unit) {
+            std::size_t best = r;
+            double best_gain = -infinity;
+            for (std::size_t i = 0; i < r; ++i) {
+                if (x[i] >= rem[i]) continue;
+                const double gain = std::log(static_cast<double>(rem[i] - x[i]) / static_cast<double>(x[i] + 1));
+                if (gain > best_gain) {
+                    best_gain = gain;
+                    best = i;
+                }
+            }
+            ++x[best];
+        }
+        double high = 0;
+        for (std::size_t i = 0; i < r; ++i) high += g(i, x[i]);
+
+        double low = infinity;
+        for (std::uint32_t full = 0; full < (1u << r); ++full) {
+            int used = 0;
+            for (std::size_t i = 0; i < r; ++i) {
+                if (full & (1u << i)) used += rem[i];
+            }
+            if (used > first) continue;
+            const int left = first - used;
+            double base = 0;
+            for (std::size_t i = 0; i < r; ++i) base += g(i, (full & (1u << i)) ? rem[i] : 0);
+            if (left == 0) {
+                low = std::min(low, base);
+                continue;
+            }
+            for (std::size_t j = 0; j < r; ++j) {  // the one variable strictly inside its range
+                if ((full & (1u << j)) || left > rem[j]) continue;
+                low = std::min(low, base - g(j, 0) + g(j, left));
+            }
+        }
+        return {low, high};
+    }
+
     // max −Σ log x_i! over Σ x_i = total, 0 ≤ x_i ≤ caps_i: water-filling (−log x! is concave).
     double spread(int total, std::span<const int> caps) {
         scratch_.assign(caps.begin(), caps.end());
@@ -278,10 +337,6 @@ private:
         return value;
     }
 
-    void step() {
-        if (++steps_ > max_steps_) throw StepLimitReached{};
-    }
-
     std::vector<int> rows_;
     std::vector<int> cols_;
     double max_steps_;
@@ -298,7 +353,12 @@ struct PastGroup {
     double reference;
     double mass;
 };
-using PastGroups = std::unordered_map<long long, PastGroup>;
+// Paths reaching one node, appended unsorted and compacted (sorted, near-equal merged) when
+// the list doubles, so memory stays near the number of distinct past values.
+struct PastGroups {
+    std::vector<PastGroup> groups;
+    std::size_t compacted = 0;
+};
 using Level = std::unordered_map<std::vector<int>, PastGroups, KeyHash>;
 
 // log(e^a + e^b) without overflow.
@@ -308,10 +368,26 @@ double log_add(double a, double b) {
     return a + std::log1p(std::exp(b - a));
 }
 
-void add_past(PastGroups& groups, double past, double mass) {
-    const auto key = std::llround(past * 1e9);
-    auto [it, inserted] = groups.try_emplace(key, PastGroup{past, mass});
-    if (!inserted) it->second.mass += mass * std::exp(past - it->second.reference);
+// Sorts by past value and merges values within 1e-9 of a group's first one.
+void compact(PastGroups& paths) {
+    auto& groups = paths.groups;
+    std::sort(groups.begin(), groups.end(),
+              [](const PastGroup& a, const PastGroup& b) { return a.reference < b.reference; });
+    std::size_t kept = 0;
+    for (std::size_t i = 0; i < groups.size(); ++i) {
+        if (kept > 0 && groups[i].reference - groups[kept - 1].reference <= 1e-9) {
+            groups[kept - 1].mass += groups[i].mass * std::exp(groups[i].reference - groups[kept - 1].reference);
+        } else {
+            groups[kept++] = groups[i];
+        }
+    }
+    groups.resize(kept);
+    paths.compacted = kept;
+}
+
+void add_past(PastGroups& paths, double past, double mass) {
+    paths.groups.push_back(PastGroup{past, mass});
+    if (paths.groups.size() >= 2 * paths.compacted + 4096) compact(paths);
 }
 
 }  // namespace
@@ -370,16 +446,13 @@ FisherExactTest fisher_exact_network(const ContingencyTable& input, const Fisher
         // one cumulative log-sum), those with past > limit − v − low(child) count with none,
         // and only the window between goes on to the child. The last stage is exact
         // (low = high), so no window reaches it.
-        std::vector<PastGroup> sorted;
         std::vector<double> references;
         std::vector<double> cumulative;  // cumulative[k] = log Σ_{i<k} mass_i e^{reference_i}
         for (std::size_t stage = 0; stage + 1 < network.stages(); ++stage) {
             Level next;
-            for (const auto& [rem, groups] : current) {
-                sorted.clear();
-                for (const auto& entry : groups) sorted.push_back(entry.second);
-                std::sort(sorted.begin(), sorted.end(),
-                          [](const PastGroup& a, const PastGroup& b) { return a.reference < b.reference; });
+            for (auto& [rem, paths] : current) {
+                compact(paths);
+                const auto& sorted = paths.groups;
                 references.clear();
                 cumulative.assign(1, -infinity);
                 for (const auto& group : sorted) {
@@ -398,6 +471,7 @@ FisherExactTest fisher_exact_network(const ContingencyTable& input, const Fisher
                     if (some > all) {
                         auto& child_groups = next[child];
                         for (std::size_t k = all; k < some; ++k) {
+                            network.step();
                             add_past(child_groups, sorted[k].reference + value, sorted[k].mass);
                         }
                     }

@@ -22,7 +22,7 @@ namespace rwe::stats {
 struct FisherExactOptions {
     double relative_tolerance = 1e-7;  // as R's fisher.test
     double conf_level = 0.95;          // for the 2 x 2 odds-ratio interval
-    double max_steps = 2e8;            // work limit of the r x c enumeration (about 1-2 s)
+    double max_steps = 5e7;            // work limit of the r x c enumeration (a few seconds)
 };
 
 struct FisherExactTest {
