@@ -3,12 +3,12 @@
 // survfit + print(rmean) + summary(times =) give them. The answer is checked against
 // golden/ref/synthetic_1m.json before anything is timed; a wrong answer exits non-zero.
 #include <benchmark/benchmark.h>
-#include <nlohmann/json.hpp>
 
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -33,9 +33,9 @@ const json& reference() {
 }
 
 stats::SurvivalData load(std::size_t copies) {
-    const rwe::Table table = rwe::read_table(
-        golden + "/data/synthetic_1m.csv.gz",
-        {{"time"}, {"status"}, {"group", rwe::ColumnRequest::Kind::categorical}});
+    const rwe::Table table =
+        rwe::read_table(golden + "/data/synthetic_1m.csv.gz",
+                        {{"time"}, {"status"}, {"group", rwe::ColumnRequest::Kind::categorical}});
     const auto& time = table.numbers("time");
     const auto& status = table.numbers("status");
     const auto& group = table.category("group");
@@ -103,15 +103,18 @@ void check(const Summary& got, std::size_t copies) {
         const auto& surv = ref.at("at_times").at("surv");
         for (std::size_t k = 0; k < surv.size(); ++k) {
             const double want = surv[k].get<double>();
-            fail_if(!close(got.at_times[g].rows.at(k).surv, want), "S(t)", got.at_times[g].rows[k].surv, want);
+            fail_if(!close(got.at_times[g].rows.at(k).surv, want), "S(t)",
+                    got.at_times[g].rows[k].surv, want);
         }
         const double rmean = ref.at("rmst").at("rmean").get<double>();
         fail_if(!close(got.rmst[g].rmean, rmean), "rmst", got.rmst[g].rmean, rmean);
         if (copies != 1) continue;
-        fail_if(got.medians[g].lower != median.at("ci").at("log").at("lower").get<double>(), "median lower",
-                got.medians[g].lower, median.at("ci").at("log").at("lower").get<double>());
-        fail_if(got.medians[g].upper != median.at("ci").at("log").at("upper").get<double>(), "median upper",
-                got.medians[g].upper, median.at("ci").at("log").at("upper").get<double>());
+        fail_if(got.medians[g].lower != median.at("ci").at("log").at("lower").get<double>(),
+                "median lower", got.medians[g].lower,
+                median.at("ci").at("log").at("lower").get<double>());
+        fail_if(got.medians[g].upper != median.at("ci").at("log").at("upper").get<double>(),
+                "median upper", got.medians[g].upper,
+                median.at("ci").at("log").at("upper").get<double>());
         const double se = ref.at("rmst").at("se").get<double>();
         fail_if(!close(got.rmst[g].se, se), "rmst se", got.rmst[g].se, se);
     }
@@ -128,8 +131,12 @@ void km_by_group(benchmark::State& state, const stats::SurvivalData& data, std::
     state.SetItemsProcessed(state.iterations() * static_cast<std::int64_t>(data.size()));
 }
 
-void BM_KaplanMeierByGroup_1M(benchmark::State& state) { km_by_group(state, data_1m(), 1); }
-void BM_KaplanMeierByGroup_10M(benchmark::State& state) { km_by_group(state, data_10m(), 10); }
+void BM_KaplanMeierByGroup_1M(benchmark::State& state) {
+    km_by_group(state, data_1m(), 1);
+}
+void BM_KaplanMeierByGroup_10M(benchmark::State& state) {
+    km_by_group(state, data_10m(), 10);
+}
 
 // Reverse KM (median follow-up) by group, checked against R's reverse-KM medians.
 void BM_ReverseKaplanMeierByGroup_1M(benchmark::State& state) {

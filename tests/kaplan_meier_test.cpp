@@ -1,9 +1,9 @@
 // Kaplan–Meier, its CIs, median, S(t) at times, RMST and reverse KM against R survival 3.5-3
 // (the golden files of RWE_SHARED_DIR/golden, produced by survfit / summary / print with
 // rmean), plus hand-worked corner cases (docs/methods.md §1).
-#include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
+#include "rwe/stats/kaplan_meier.hpp"
 
+#include <gtest/gtest.h>
 #include <sys/wait.h>
 
 #include <algorithm>
@@ -13,11 +13,11 @@
 #include <filesystem>
 #include <fstream>
 #include <limits>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
 #include "rwe/common/table.hpp"
-#include "rwe/stats/kaplan_meier.hpp"
 #include "rwe/stats/restricted_mean.hpp"
 #include "rwe/stats/survival_at_times.hpp"
 #include "rwe/stats/survival_quantiles.hpp"
@@ -58,7 +58,8 @@ void expect_values(const std::string& label, const std::vector<double>& got, con
     std::size_t bad = 0;
     for (std::size_t i = 0; i < got.size(); ++i) {
         if (!same(got[i], value_of(want[i]))) {
-            if (++bad <= 3) ADD_FAILURE() << label << "[" << i << "]: " << got[i] << " vs R " << want[i];
+            if (++bad <= 3)
+                ADD_FAILURE() << label << "[" << i << "]: " << got[i] << " vs R " << want[i];
         }
     }
     EXPECT_EQ(bad, 0u) << label;
@@ -100,21 +101,25 @@ struct GoldenCase {
     std::string endpoint;
 };
 
-void PrintTo(const GoldenCase& c, std::ostream* out) { *out << c.dataset << "/" << c.endpoint; }
+void PrintTo(const GoldenCase& c, std::ostream* out) {
+    *out << c.dataset << "/" << c.endpoint;
+}
 
 std::vector<GoldenCase> golden_cases() {
     std::vector<GoldenCase> cases;
     for (const auto& entry : fs::directory_iterator(golden_dir / "ref")) {
         const auto name = entry.path().stem().string();
-        if (entry.path().extension() != ".json" || name.find("timings") != std::string::npos) continue;
+        if (entry.path().extension() != ".json" || name.find("timings") != std::string::npos)
+            continue;
         std::ifstream in(entry.path());
         const json ref = json::parse(in);
         for (const auto& [endpoint, body] : ref.at("endpoints").items()) {
             if (body.contains("km")) cases.push_back({name, endpoint});
         }
     }
-    std::sort(cases.begin(), cases.end(),
-              [](const auto& a, const auto& b) { return a.dataset + a.endpoint < b.dataset + b.endpoint; });
+    std::sort(cases.begin(), cases.end(), [](const auto& a, const auto& b) {
+        return a.dataset + a.endpoint < b.dataset + b.endpoint;
+    });
     return cases;
 }
 
@@ -151,8 +156,10 @@ void expect_curve(const std::string& label, const json& ref, const json& endpoin
         }
         const auto median = stats::median_survival(curve);
         expect_value(tl + " median", median.estimate, ref.at("median").at("estimate"));
-        expect_value(tl + " median lower", median.lower, ref.at("median").at("ci").at(type).at("lower"));
-        expect_value(tl + " median upper", median.upper, ref.at("median").at("ci").at(type).at("upper"));
+        expect_value(tl + " median lower", median.lower,
+                     ref.at("median").at("ci").at(type).at("lower"));
+        expect_value(tl + " median upper", median.upper,
+                     ref.at("median").at("ci").at(type).at("upper"));
 
         const auto at = stats::survival_at_times(curve, times);
         ASSERT_TRUE(at.beyond_follow_up.empty()) << tl;
@@ -169,8 +176,10 @@ void expect_curve(const std::string& label, const json& ref, const json& endpoin
             col[8].push_back(row.upper);
         }
         if (k == 0) {
-            const char* names[] = {"time", "n_risk", "n_event", "n_censor", "surv", "std_err_surv", "cumhaz"};
-            for (int c = 0; c < 7; ++c) expect_values(tl + " at_times." + names[c], col[c], at_ref.at(names[c]));
+            const char* names[] = {"time", "n_risk",       "n_event", "n_censor",
+                                   "surv", "std_err_surv", "cumhaz"};
+            for (int c = 0; c < 7; ++c)
+                expect_values(tl + " at_times." + names[c], col[c], at_ref.at(names[c]));
         }
         expect_values(tl + " at_times.lower", col[7], at_ref.at("ci").at(type).at("lower"));
         expect_values(tl + " at_times.upper", col[8], at_ref.at("ci").at(type).at("upper"));
@@ -269,7 +278,8 @@ INSTANTIATE_TEST_SUITE_P(Golden, GoldenKaplanMeier, ::testing::ValuesIn(golden_c
 namespace {
 
 stats::SurvivalData make(std::vector<double> time, std::vector<std::uint8_t> event,
-                         std::vector<std::int32_t> group = {}, std::vector<std::string> names = {}) {
+                         std::vector<std::int32_t> group = {},
+                         std::vector<std::string> names = {}) {
     stats::SurvivalData data;
     data.time = std::move(time);
     data.event = std::move(event);
@@ -286,7 +296,9 @@ void expect_near_rel(double got, double want, const char* what) {
 //   t = 2: n = 5, d = 2, c = 1  S = 3/5              Greenwood sum 2/(5*3) = 2/15
 //   t = 3: n = 2, d = 1         S = 3/5 * 1/2 = 0.3  sum 2/15 + 1/(2*1)
 //   t = 4: n = 1, c = 1
-stats::SurvivalData tied_example() { return make({3, 2, 4, 2, 2}, {1, 1, 0, 0, 1}); }
+stats::SurvivalData tied_example() {
+    return make({3, 2, 4, 2, 2}, {1, 1, 0, 0, 1});
+}
 
 }  // namespace
 
@@ -399,7 +411,8 @@ TEST(KaplanMeierCorner, NonIntegerTimesTakeTheSortingPath) {
 }
 
 TEST(KaplanMeierCorner, AGroupWithZeroEvents) {
-    const auto km = stats::kaplan_meier(make({1, 2, 3, 4, 5}, {1, 1, 0, 0, 0}, {0, 0, 1, 1, 1}, {"a", "b"}));
+    const auto km =
+        stats::kaplan_meier(make({1, 2, 3, 4, 5}, {1, 1, 0, 0, 0}, {0, 0, 1, 1, 1}, {"a", "b"}));
     ASSERT_EQ(km.curves.size(), 2u);
     EXPECT_EQ(km.curves[0].name, "a");
     EXPECT_EQ(km.curves[1].name, "b");
@@ -448,17 +461,23 @@ TEST(KaplanMeierCorner, LogitAndArcsinBandsAsR) {
     };
     const Expected expected[] = {
         {stats::ConfType::logit,
-         {0.96954786317222841, 0.6454179659794641, 0.4740344545138383, 0.21527304428718119, 0.020355820472908515},
-         {0.99938250775127402, 0.76367725306607148, 0.60824595458113306, 0.35135448700425742, 0.11914491424128459}},
+         {0.96954786317222841, 0.6454179659794641, 0.4740344545138383, 0.21527304428718119,
+          0.020355820472908515},
+         {0.99938250775127402, 0.76367725306607148, 0.60824595458113306, 0.35135448700425742,
+          0.11914491424128459}},
         {stats::ConfType::arcsin,
-         {0.98289132149982827, 0.64712820555359418, 0.47421236298952429, 0.21275369610308614, 0.015273797455820701},
-         {0.99999811148755169, 0.76544291909841733, 0.60881991277570291, 0.34884924388153998, 0.10421171542600785}},
+         {0.98289132149982827, 0.64712820555359418, 0.47421236298952429, 0.21275369610308614,
+          0.015273797455820701},
+         {0.99999811148755169, 0.76544291909841733, 0.60881991277570291, 0.34884924388153998,
+          0.10421171542600785}},
     };
     for (const auto& e : expected) {
         const auto km = stats::kaplan_meier(data, {e.type});
         for (int i = 0; i < 5; ++i) {
-            EXPECT_TRUE(same(km.curves[0].lower[rows[i]], e.lower[i])) << stats::conf_type_name(e.type) << " " << i;
-            EXPECT_TRUE(same(km.curves[0].upper[rows[i]], e.upper[i])) << stats::conf_type_name(e.type) << " " << i;
+            EXPECT_TRUE(same(km.curves[0].lower[rows[i]], e.lower[i]))
+                << stats::conf_type_name(e.type) << " " << i;
+            EXPECT_TRUE(same(km.curves[0].upper[rows[i]], e.upper[i]))
+                << stats::conf_type_name(e.type) << " " << i;
         }
         // R: summary(f)$table: median 310, 0.95LCL 284, 0.95UCL 361 for both types.
         const auto median = stats::median_survival(km.curves[0]);
@@ -490,7 +509,8 @@ TEST(KaplanMeierCorner, SpssMedianHandWorked) {
     // u = 4 (S = 0.6 >= 0.55), l = 6 (S = 0.4 <= 0.45): f = (0.6 - 0.4)/(6 - 4) = 0.1.
     // Greenwood: sum_{k<=5} 1/((11-k)(10-k)) = 1/5 - 1/10 = 0.1, SE of S(5) = 0.5 sqrt(0.1).
     // SE(median) = 0.5 sqrt(0.1) / 0.1; CI = 5 -/+ 1.96 SE.
-    const auto km = stats::kaplan_meier(make({3, 1, 2, 10, 4, 5, 9, 6, 7, 8}, std::vector<std::uint8_t>(10, 1)));
+    const auto km = stats::kaplan_meier(
+        make({3, 1, 2, 10, 4, 5, 9, 6, 7, 8}, std::vector<std::uint8_t>(10, 1)));
     const auto spss = stats::spss_median(km.curves[0]);
     EXPECT_EQ(spss.estimate, 5);
     const double se = 0.5 * std::sqrt(0.1) / 0.1;
@@ -510,10 +530,18 @@ TEST(KaplanMeierCorner, IntegerCaseWeightsAsR) {
     const auto km = stats::kaplan_meier(data);
     const auto& c = km.curves[0];
     EXPECT_EQ(c.n_risk, (std::vector<double>{12, 11, 8, 5, 4, 1}));
-    const double surv[] = {1, 0.90909090909090906, 0.56818181818181812, 0.45454545454545453,
-                           0.22727272727272727, 0.22727272727272727};
-    const double std_err[] = {0, 0.095346258924559224, 0.28998432559521053, 0.36618425565677876,
-                              0.61975068300963498, 0.61975068300963498};
+    const double surv[] = {1,
+                           0.90909090909090906,
+                           0.56818181818181812,
+                           0.45454545454545453,
+                           0.22727272727272727,
+                           0.22727272727272727};
+    const double std_err[] = {0,
+                              0.095346258924559224,
+                              0.28998432559521053,
+                              0.36618425565677876,
+                              0.61975068300963498,
+                              0.61975068300963498};
     ASSERT_EQ(c.rows(), 6u);
     for (std::size_t k = 0; k < 6; ++k) {
         EXPECT_TRUE(same(c.surv[k], surv[k])) << k;
@@ -569,7 +597,8 @@ TEST(KmCommand, BadEventCodeNamesTheLine) {
     const auto csv = write_csv("event.csv", "t,e\n1,1\n2,2\n");
     const auto run = run_rwe("km " + csv + " --time t --event e");
     EXPECT_EQ(run.status, 1);
-    EXPECT_NE(run.out.find(csv + ":3: e: event code must be 0 (censored) or 1 (event) (2)"), std::string::npos)
+    EXPECT_NE(run.out.find(csv + ":3: e: event code must be 0 (censored) or 1 (event) (2)"),
+              std::string::npos)
         << run.out;
 }
 

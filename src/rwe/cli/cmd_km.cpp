@@ -1,11 +1,11 @@
 // rwe km: Kaplan–Meier curves of a CSV file, one per group, with the median and its
 // confidence interval, survival at chosen times and the restricted mean (docs/methods.md §1).
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
-#include <nlohmann/json.hpp>
 
+#include <CLI/CLI.hpp>
 #include <algorithm>
 #include <iostream>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -78,9 +78,7 @@ json curve_json(const CurveReport& report, bool with_rmst) {
                       {"upper", json_number(row.upper)},
                       {"cumhaz", json_number(row.cumhaz)}});
     }
-    json out = {{"name", c.name},
-                {"n", c.n},
-                {"events", json_number(c.events)}};
+    json out = {{"name", c.name}, {"n", c.n}, {"events", json_number(c.events)}};
     if (report.spss_used) {
         out["median"] = json_number(report.spss.estimate);
         out["median_lower"] = json_number(report.spss.lower);
@@ -136,27 +134,31 @@ void print_curve(std::ostream& out, const CurveReport& report, const KmOptions& 
     const auto& c = *report.curve;
     const std::string level = fmt::format("{:g}%", 100 * km.conf_level);
     std::string columns = options.columns.stratum;
-    if (!options.columns.group.empty()) columns += (columns.empty() ? "" : ", ") + options.columns.group;
+    if (!options.columns.group.empty())
+        columns += (columns.empty() ? "" : ", ") + options.columns.group;
     out << (c.name.empty() ? std::string("All subjects") : columns + " = " + c.name) << "\n";
     const char* what = km.reverse ? "censored (reverse KM: follow-up)" : "events";
     out << fmt::format("  n = {}, {} = {}\n", c.n, what, format_number(c.events, 10));
     if (report.spss_used) {
-        out << fmt::format("  median = {} (SE {}; {} CI {} to {}, SPSS method)\n",
-                           format_number(report.spss.estimate, 6), format_number(report.spss.std_err, 6),
-                           level, format_number(report.spss.lower, 6), format_number(report.spss.upper, 6));
+        out << fmt::format(
+            "  median = {} (SE {}; {} CI {} to {}, SPSS method)\n",
+            format_number(report.spss.estimate, 6), format_number(report.spss.std_err, 6), level,
+            format_number(report.spss.lower, 6), format_number(report.spss.upper, 6));
     } else {
-        out << fmt::format("  median = {} ({} CI {} to {}, {} band)\n", format_number(report.median.estimate, 6),
-                           level, format_number(report.median.lower, 6), format_number(report.median.upper, 6),
-                           stats::conf_type_name(km.conf_type));
+        out << fmt::format(
+            "  median = {} ({} CI {} to {}, {} band)\n", format_number(report.median.estimate, 6),
+            level, format_number(report.median.lower, 6), format_number(report.median.upper, 6),
+            stats::conf_type_name(km.conf_type));
     }
     for (const auto& q : report.quantiles) {
-        out << fmt::format("  quantile p = {}: {} ({} CI {} to {})\n", format_number(q.probability, 6),
-                           format_number(q.estimate, 6), level, format_number(q.lower, 6),
-                           format_number(q.upper, 6));
+        out << fmt::format("  quantile p = {}: {} ({} CI {} to {})\n",
+                           format_number(q.probability, 6), format_number(q.estimate, 6), level,
+                           format_number(q.lower, 6), format_number(q.upper, 6));
     }
     if (options.rmst) {
-        out << fmt::format("  restricted mean to {} = {} (SE {})\n", format_number(report.rmst.tau, 6),
-                           format_number(report.rmst.rmean, 6), format_number(report.rmst.se, 6));
+        out << fmt::format("  restricted mean to {} = {} (SE {})\n",
+                           format_number(report.rmst.tau, 6), format_number(report.rmst.rmean, 6),
+                           format_number(report.rmst.se, 6));
     }
     out << "\n";
     std::vector<std::vector<std::string>> grid{
@@ -164,8 +166,8 @@ void print_curve(std::ostream& out, const CurveReport& report, const KmOptions& 
     for (std::size_t k = 0; k < c.rows(); ++k) {
         grid.push_back({format_number(c.time[k], 8), format_number(c.n_risk[k], 8),
                         format_number(c.n_event[k], 8), format_number(c.n_censor[k], 8),
-                        format_number(c.surv[k]), format_number(c.std_err[k]), format_number(c.lower[k]),
-                        format_number(c.upper[k])});
+                        format_number(c.surv[k]), format_number(c.std_err[k]),
+                        format_number(c.lower[k]), format_number(c.upper[k])});
     }
     print_columns(out, grid);
     if (!report.at_times.rows.empty() || !report.at_times.beyond_follow_up.empty()) {
@@ -173,13 +175,15 @@ void print_curve(std::ostream& out, const CurveReport& report, const KmOptions& 
         std::vector<std::vector<std::string>> at{
             {"time", "n_risk", "n_event", "n_censor", "surv", "std_err", "lower", "upper"}};
         for (const auto& row : report.at_times.rows) {
-            at.push_back({format_number(row.time, 8), format_number(row.n_risk, 8), format_number(row.n_event, 8),
-                          format_number(row.n_censor, 8), format_number(row.surv), format_number(row.std_err_surv),
+            at.push_back({format_number(row.time, 8), format_number(row.n_risk, 8),
+                          format_number(row.n_event, 8), format_number(row.n_censor, 8),
+                          format_number(row.surv), format_number(row.std_err_surv),
                           format_number(row.lower), format_number(row.upper)});
         }
         print_columns(out, at);
         for (double t : report.at_times.beyond_follow_up) {
-            out << "  time " << format_number(t, 8) << " is after the last follow-up: not reported\n";
+            out << "  time " << format_number(t, 8)
+                << " is after the last follow-up: not reported\n";
         }
     }
     out << "\n";
@@ -187,25 +191,34 @@ void print_curve(std::ostream& out, const CurveReport& report, const KmOptions& 
 
 int run_km(int argc, char** argv) {
     KmOptions options;
-    CLI::App app{"Kaplan–Meier survival curves with median, survival at chosen times and restricted mean",
-                 "rwe km"};
+    CLI::App app{
+        "Kaplan–Meier survival curves with median, survival at chosen times and restricted mean",
+        "rwe km"};
     app.add_option("file", options.file, "CSV file (plain or .gz)")->required();
     app.add_option("--time", options.columns.time, "follow-up time column")->required();
-    app.add_option("--event", options.columns.event, "event column: 1 = event, 0 = censored")->required();
+    app.add_option("--event", options.columns.event, "event column: 1 = event, 0 = censored")
+        ->required();
     app.add_option("--group", options.columns.group, "one curve per value of this column");
-    app.add_option("--strata", options.columns.stratum, "one curve per value (and group) of this column too");
+    app.add_option("--strata", options.columns.stratum,
+                   "one curve per value (and group) of this column too");
     app.add_option("--weights", options.columns.weight, "case-weight column");
-    app.add_option("--conf-type", options.conf_type, "log (R default) | log-log (SAS default) | plain | logit | arcsin")
+    app.add_option("--conf-type", options.conf_type,
+                   "log (R default) | log-log (SAS default) | plain | logit | arcsin")
         ->check(CLI::IsMember({"log", "log-log", "plain", "logit", "arcsin"}));
-    app.add_option("--conf-level", options.conf_level, "confidence level")->check(CLI::Range(0.0, 1.0));
-    app.add_option("--median-ci", options.median_ci, "r (Brookmeyer–Crowley on the band) | spss (estimate +/- 1.96 SE)")
+    app.add_option("--conf-level", options.conf_level, "confidence level")
+        ->check(CLI::Range(0.0, 1.0));
+    app.add_option("--median-ci", options.median_ci,
+                   "r (Brookmeyer–Crowley on the band) | spss (estimate +/- 1.96 SE)")
         ->check(CLI::IsMember({"r", "spss"}));
     app.add_option("--times", options.times, "comma-separated times for S(t)");
     app.add_option("--quantiles", options.quantiles,
-                   "comma-separated probabilities p: the time by which a fraction p had the event (R's quantile)");
-    auto* rmst = app.add_option("--rmst", options.rmst_tau, "restricted mean survival time up to TAU");
+                   "comma-separated probabilities p: the time by which a fraction p had the event "
+                   "(R's quantile)");
+    auto* rmst =
+        app.add_option("--rmst", options.rmst_tau, "restricted mean survival time up to TAU");
     app.add_flag("--reverse", options.reverse, "reverse Kaplan–Meier (median follow-up)");
-    app.add_option("--format", options.format, "text | json")->check(CLI::IsMember({"text", "json"}));
+    app.add_option("--format", options.format, "text | json")
+        ->check(CLI::IsMember({"text", "json"}));
     try {
         app.parse(argc, argv);
     } catch (const CLI::CallForHelp& e) {
@@ -216,9 +229,12 @@ int run_km(int argc, char** argv) {
     options.rmst = rmst->count() > 0;
     if (options.rmst && !(options.rmst_tau > 0)) throw rwe::UsageError("--rmst: TAU must be > 0");
     const std::vector<double> times = rwe::cli::parse_number_list("--times", options.times);
-    const std::vector<double> probabilities = rwe::cli::parse_number_list("--quantiles", options.quantiles);
+    const std::vector<double> probabilities =
+        rwe::cli::parse_number_list("--quantiles", options.quantiles);
     for (double p : probabilities) {
-        if (!(p >= 0 && p <= 1)) throw rwe::UsageError("--quantiles: probability outside [0, 1] (" + format_number(p, 6) + ")");
+        if (!(p >= 0 && p <= 1))
+            throw rwe::UsageError("--quantiles: probability outside [0, 1] (" +
+                                  format_number(p, 6) + ")");
     }
 
     const stats::SurvivalData data = rwe::cli::read_survival_data(options.file, options.columns);
@@ -230,8 +246,12 @@ int run_km(int argc, char** argv) {
 
     std::vector<CurveReport> reports;
     for (const auto& curve : km.curves) {
-        CurveReport report{&curve, stats::median_survival(curve), {}, options.median_ci == "spss",
-                           stats::survival_at_times(curve, times), {},
+        CurveReport report{&curve,
+                           stats::median_survival(curve),
+                           {},
+                           options.median_ci == "spss",
+                           stats::survival_at_times(curve, times),
+                           {},
                            stats::survival_quantiles(curve, probabilities)};
         if (report.spss_used) report.spss = stats::spss_median(curve, 1.96);
         if (options.rmst) report.rmst = stats::restricted_mean(curve, options.rmst_tau);
@@ -251,9 +271,10 @@ int run_km(int argc, char** argv) {
         std::cout << doc.dump(2) << "\n";
         return 0;
     }
-    std::cout << fmt::format("Kaplan–Meier{}: {} (time {}, event {}); {} rows used, {} dropped (missing value)\n\n",
-                             km.reverse ? " (reverse: censoring as the event)" : "", options.file,
-                             options.columns.time, options.columns.event, data.size(), data.dropped);
+    std::cout << fmt::format(
+        "Kaplan–Meier{}: {} (time {}, event {}); {} rows used, {} dropped (missing value)\n\n",
+        km.reverse ? " (reverse: censoring as the event)" : "", options.file, options.columns.time,
+        options.columns.event, data.size(), data.dropped);
     for (const auto& report : reports) print_curve(std::cout, report, options, km);
     for (const auto& message : km.messages) std::cout << "note: " << message << "\n";
     return 0;

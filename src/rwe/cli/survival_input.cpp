@@ -11,7 +11,8 @@ namespace rwe::cli {
 std::vector<ColumnRequest> survival_requests(const SurvivalColumns& columns) {
     std::vector<ColumnRequest> requests{{columns.time}, {columns.event}};
     if (!columns.weight.empty()) requests.push_back({columns.weight});
-    if (!columns.group.empty()) requests.push_back({columns.group, ColumnRequest::Kind::categorical});
+    if (!columns.group.empty())
+        requests.push_back({columns.group, ColumnRequest::Kind::categorical});
     if (!columns.stratum.empty()) {
         requests.push_back({columns.stratum, ColumnRequest::Kind::categorical});
     }
@@ -43,13 +44,17 @@ void compact_levels(const CategoricalColumn& column, const std::vector<std::size
 stats::SurvivalData survival_data_from_table(const Table& table, const SurvivalColumns& columns) {
     const auto& time = table.numbers(columns.time);
     const auto& event = table.numbers(columns.event);
-    const std::vector<double>* weight = columns.weight.empty() ? nullptr : &table.numbers(columns.weight);
-    const CategoricalColumn* group = columns.group.empty() ? nullptr : &table.category(columns.group);
+    const std::vector<double>* weight =
+        columns.weight.empty() ? nullptr : &table.numbers(columns.weight);
+    const CategoricalColumn* group =
+        columns.group.empty() ? nullptr : &table.category(columns.group);
     const CategoricalColumn* stratum =
         columns.stratum.empty() ? nullptr : &table.category(columns.stratum);
 
-    auto fail = [&](std::size_t row, const std::string& column, const std::string& problem, double value) {
-        throw InputError(table.path, table.line_of_row[row], column, problem, fmt::format("{}", value));
+    auto fail = [&](std::size_t row, const std::string& column, const std::string& problem,
+                    double value) {
+        throw InputError(table.path, table.line_of_row[row], column, problem,
+                         fmt::format("{}", value));
     };
 
     std::vector<std::size_t> kept;

@@ -1,7 +1,6 @@
 #include "rwe/stats/confidence_band.hpp"
 
 #include <boost/math/distributions/normal.hpp>
-
 #include <cmath>
 #include <limits>
 #include <numbers>
@@ -13,8 +12,12 @@ namespace {
 constexpr double na = std::numeric_limits<double>::quiet_NaN();
 
 // R's pmax/pmin: NA in, NA out (std::max would depend on the argument order).
-double r_max(double a, double b) { return (std::isnan(a) || std::isnan(b)) ? na : std::max(a, b); }
-double r_min(double a, double b) { return (std::isnan(a) || std::isnan(b)) ? na : std::min(a, b); }
+double r_max(double a, double b) {
+    return (std::isnan(a) || std::isnan(b)) ? na : std::max(a, b);
+}
+double r_min(double a, double b) {
+    return (std::isnan(a) || std::isnan(b)) ? na : std::min(a, b);
+}
 
 }  // namespace
 
@@ -29,11 +32,16 @@ std::optional<ConfType> conf_type_from_name(std::string_view name) {
 
 std::string conf_type_name(ConfType type) {
     switch (type) {
-        case ConfType::log: return "log";
-        case ConfType::log_log: return "log-log";
-        case ConfType::plain: return "plain";
-        case ConfType::logit: return "logit";
-        case ConfType::arcsin: return "arcsin";
+        case ConfType::log:
+            return "log";
+        case ConfType::log_log:
+            return "log-log";
+        case ConfType::plain:
+            return "plain";
+        case ConfType::logit:
+            return "logit";
+        case ConfType::arcsin:
+            return "arcsin";
     }
     return "log";
 }

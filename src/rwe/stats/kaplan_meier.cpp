@@ -89,7 +89,8 @@ KaplanMeier kaplan_meier(const SurvivalData& data, const KaplanMeierOptions& opt
         }
     }
     const std::span<const std::int32_t> cells_span =
-        data.stratum.empty() ? std::span<const std::int32_t>(data.group) : std::span<const std::int32_t>(cell_of_row);
+        data.stratum.empty() ? std::span<const std::int32_t>(data.group)
+                             : std::span<const std::int32_t>(cell_of_row);
     const SurvivalCounts counts = count_survival(data, cells_span, cells, options.reverse);
 
     for (std::size_t cell = 0; cell < cells; ++cell) {
@@ -99,7 +100,8 @@ KaplanMeier kaplan_meier(const SurvivalData& data, const KaplanMeierOptions& opt
         const std::size_t stratum = cell / groups;
         if (!data.group.empty()) curve.name = data.group_names[group];
         if (!data.stratum.empty()) {
-            curve.name = data.stratum_names[stratum] + (curve.name.empty() ? "" : ", " + curve.name);
+            curve.name =
+                data.stratum_names[stratum] + (curve.name.empty() ? "" : ", " + curve.name);
         }
         result.curves.push_back(std::move(curve));
     }

@@ -21,15 +21,15 @@ struct KaplanMeierOptions {
 };
 
 struct KaplanMeierCurve {
-    std::string name;       // group (and stratum) label; empty for a single curve
-    std::size_t n = 0;      // rows in the curve
-    double events = 0;      // weighted events (censorings when reverse)
+    std::string name;   // group (and stratum) label; empty for a single curve
+    std::size_t n = 0;  // rows in the curve
+    double events = 0;  // weighted events (censorings when reverse)
     std::vector<double> time;
     std::vector<double> n_risk;
     std::vector<double> n_event;
     std::vector<double> n_censor;
     std::vector<double> surv;
-    std::vector<double> std_err;       // Greenwood SE of -log S (R's survfit std.err); Inf once S = 0
+    std::vector<double> std_err;  // Greenwood SE of -log S (R's survfit std.err); Inf once S = 0
     std::vector<double> std_err_surv;  // Greenwood SE of S = surv * std_err
     std::vector<double> cumhaz;        // Nelson–Aalen
     std::vector<double> std_chaz;

@@ -14,8 +14,8 @@ struct SurvivalAtTime {
     double n_risk = 0;    // at risk at t: follow-up time >= t
     double n_event = 0;   // events in (previous requested time, t]; the first interval is (0, t]
     double n_censor = 0;  // censorings in the same interval
-    double surv = 1;      // right-continuous: the last table row with time <= t (1 before the first)
-    double std_err = 0;   // SE of -log S (log scale)
+    double surv = 1;     // right-continuous: the last table row with time <= t (1 before the first)
+    double std_err = 0;  // SE of -log S (log scale)
     double std_err_surv = 0;  // SE of S, what summary() prints as "std.err"
     double cumhaz = 0;
     double lower = 1;
@@ -23,8 +23,9 @@ struct SurvivalAtTime {
 };
 
 struct SurvivalAtTimes {
-    std::vector<SurvivalAtTime> rows;   // requested times in ascending order
-    std::vector<double> beyond_follow_up;  // requested times after the last follow-up (left out, as R)
+    std::vector<SurvivalAtTime> rows;  // requested times in ascending order
+    std::vector<double>
+        beyond_follow_up;  // requested times after the last follow-up (left out, as R)
 };
 
 // times need not be sorted; duplicates are kept once. Limits use the curve's band

@@ -83,7 +83,8 @@ SurvivalCounts count_survival(const SurvivalData& data, std::span<const std::int
             },
             grid_event, grid_censor, grid_rows);
         grid_time.resize(slots);
-        for (std::size_t s = 0; s < slots; ++s) grid_time[s] = static_cast<double>(origin) + static_cast<double>(s);
+        for (std::size_t s = 0; s < slots; ++s)
+            grid_time[s] = static_cast<double>(origin) + static_cast<double>(s);
     } else {
         grid_time = data.time;
         std::sort(grid_time.begin(), grid_time.end());

@@ -17,7 +17,8 @@ namespace {
 
 void validate_survival_data(const SurvivalData& data) {
     const std::size_t n = data.time.size();
-    if (data.event.size() != n) throw Error(ErrorKind::input, "survival data: time and event lengths differ");
+    if (data.event.size() != n)
+        throw Error(ErrorKind::input, "survival data: time and event lengths differ");
     if (!data.weight.empty() && data.weight.size() != n) {
         throw Error(ErrorKind::input, "survival data: time and weight lengths differ");
     }

@@ -19,13 +19,13 @@ namespace rwe::stats {
 
 struct SurvivalData {
     std::vector<double> time;
-    std::vector<std::uint8_t> event;        // 1 = event, 0 = censored
-    std::vector<double> weight;             // case weights; empty = all 1
-    std::vector<std::int32_t> group;        // codes 0..k-1; empty = one group
-    std::vector<std::string> group_names;   // ascending order of the group values
-    std::vector<std::int32_t> stratum;      // codes 0..s-1; empty = one stratum
+    std::vector<std::uint8_t> event;       // 1 = event, 0 = censored
+    std::vector<double> weight;            // case weights; empty = all 1
+    std::vector<std::int32_t> group;       // codes 0..k-1; empty = one group
+    std::vector<std::string> group_names;  // ascending order of the group values
+    std::vector<std::int32_t> stratum;     // codes 0..s-1; empty = one stratum
     std::vector<std::string> stratum_names;
-    std::size_t dropped = 0;                // input rows left out (missing value in a used column)
+    std::size_t dropped = 0;  // input rows left out (missing value in a used column)
 
     std::size_t size() const noexcept { return time.size(); }
     bool weighted() const noexcept { return !weight.empty(); }
