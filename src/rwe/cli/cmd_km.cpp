@@ -4,6 +4,7 @@
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
+#include <cmath>
 #include <iostream>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -114,6 +115,11 @@ json curve_json(const CurveReport& report, bool with_rmst) {
     return out;
 }
 
+// A time read off the curve or a band: NaN means the curve never reached it.
+std::string reached(double time) {
+    return std::isnan(time) ? std::string("not reached") : format_number(time, 6);
+}
+
 // Right-aligned columns under a header.
 void print_columns(std::ostream& out, const std::vector<std::vector<std::string>>& grid) {
     if (grid.empty()) return;
@@ -139,16 +145,16 @@ void print_curve(std::ostream& out, const CurveReport& report, const KmOptions& 
     out << (c.name.empty() ? std::string("All subjects") : columns + " = " + c.name) << "\n";
     const char* what = km.reverse ? "censored (reverse KM: follow-up)" : "events";
     out << fmt::format("  n = {}, {} = {}\n", c.n, what, format_number(c.events, 10));
+    const char* median_label = km.reverse ? "median follow-up" : "median";
     if (report.spss_used) {
-        out << fmt::format(
-            "  median = {} (SE {}; {} CI {} to {}, SPSS method)\n",
-            format_number(report.spss.estimate, 6), format_number(report.spss.std_err, 6), level,
-            format_number(report.spss.lower, 6), format_number(report.spss.upper, 6));
+        out << fmt::format("  {} = {} (SE {}; {} CI {} to {}, SPSS method)\n", median_label,
+                           reached(report.spss.estimate), format_number(report.spss.std_err, 6),
+                           level, format_number(report.spss.lower, 6),
+                           format_number(report.spss.upper, 6));
     } else {
-        out << fmt::format(
-            "  median = {} ({} CI {} to {}, {} band)\n", format_number(report.median.estimate, 6),
-            level, format_number(report.median.lower, 6), format_number(report.median.upper, 6),
-            stats::conf_type_name(km.conf_type));
+        out << fmt::format("  {} = {} ({} CI {} to {}, {} band)\n", median_label,
+                           reached(report.median.estimate), level, reached(report.median.lower),
+                           reached(report.median.upper), stats::conf_type_name(km.conf_type));
     }
     for (const auto& q : report.quantiles) {
         out << fmt::format("  quantile p = {}: {} ({} CI {} to {})\n",
