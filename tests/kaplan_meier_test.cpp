@@ -410,6 +410,26 @@ TEST(KaplanMeierCorner, NonIntegerTimesTakeTheSortingPath) {
     EXPECT_EQ(km.curves[0].surv, stats::kaplan_meier(tied_example()).curves[0].surv);
 }
 
+TEST(KaplanMeierCorner, SortingPathEqualsCountingPathOnPbc) {
+    // pbc times are integer days (counting pass); shifted by a quarter day they are sorted
+    // instead. The curves must be the same, bit for bit, at the shifted times.
+    const auto data = load((golden_dir / "data" / "pbc.csv").string(), "time", "status", "trt");
+    auto shifted = data;
+    for (double& t : shifted.time) t += 0.25;
+    const auto a = stats::kaplan_meier(data);
+    const auto b = stats::kaplan_meier(shifted);
+    ASSERT_EQ(a.curves.size(), b.curves.size());
+    for (std::size_t g = 0; g < a.curves.size(); ++g) {
+        ASSERT_EQ(a.curves[g].rows(), b.curves[g].rows());
+        for (std::size_t k = 0; k < a.curves[g].rows(); ++k) {
+            EXPECT_EQ(a.curves[g].time[k] + 0.25, b.curves[g].time[k]);
+        }
+        EXPECT_EQ(a.curves[g].n_risk, b.curves[g].n_risk);
+        EXPECT_EQ(a.curves[g].surv, b.curves[g].surv);
+        EXPECT_EQ(a.curves[g].std_err, b.curves[g].std_err);
+    }
+}
+
 TEST(KaplanMeierCorner, AGroupWithZeroEvents) {
     const auto km =
         stats::kaplan_meier(make({1, 2, 3, 4, 5}, {1, 1, 0, 0, 0}, {0, 0, 1, 1, 1}, {"a", "b"}));

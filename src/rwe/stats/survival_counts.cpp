@@ -1,7 +1,9 @@
 #include "rwe/stats/survival_counts.hpp"
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
+#include <utility>
 
 namespace rwe::stats {
 
@@ -40,6 +42,44 @@ void tabulate(const SurvivalData& data, std::span<const std::int32_t> cell_of_ro
         n_censor[entry] += is_event ? 0.0 : w;
         ++n_rows[entry];
     }
+}
+
+// The index of each row's time among the distinct times (returned in `distinct`, ascending).
+// Non-negative doubles order as their bit patterns, so an LSD radix sort of the bits (11-bit
+// digits, passes skipped where every key has the same digit) orders the rows in O(n).
+std::vector<std::uint32_t> slots_of_sorted_times(const std::vector<double>& time,
+                                                 std::vector<double>& distinct) {
+    const std::size_t n = time.size();
+    std::vector<std::uint64_t> key(n), key_buffer(n);
+    std::vector<std::uint32_t> row(n), row_buffer(n);
+    for (std::size_t i = 0; i < n; ++i) {
+        key[i] = std::bit_cast<std::uint64_t>(time[i] + 0.0);  // + 0.0 turns -0 into +0
+        row[i] = static_cast<std::uint32_t>(i);
+    }
+    constexpr int digit_bits = 11;
+    constexpr std::size_t buckets = std::size_t{1} << digit_bits;
+    std::vector<std::size_t> count(buckets);
+    for (int shift = 0; shift < 64; shift += digit_bits) {
+        std::fill(count.begin(), count.end(), 0);
+        for (std::size_t i = 0; i < n; ++i) ++count[(key[i] >> shift) & (buckets - 1)];
+        if (count[(key[0] >> shift) & (buckets - 1)] == n) continue;  // one digit value: no-op
+        std::size_t offset = 0;
+        for (auto& c : count) offset += std::exchange(c, offset);
+        for (std::size_t i = 0; i < n; ++i) {
+            const std::size_t to = count[(key[i] >> shift) & (buckets - 1)]++;
+            key_buffer[to] = key[i];
+            row_buffer[to] = row[i];
+        }
+        key.swap(key_buffer);
+        row.swap(row_buffer);
+    }
+    std::vector<std::uint32_t> slot(n);
+    distinct.clear();
+    for (std::size_t i = 0; i < n; ++i) {
+        if (i == 0 || key[i] != key[i - 1]) distinct.push_back(std::bit_cast<double>(key[i]));
+        slot[row[i]] = static_cast<std::uint32_t>(distinct.size() - 1);
+    }
+    return slot;
 }
 
 }  // namespace
@@ -86,20 +126,13 @@ SurvivalCounts count_survival(const SurvivalData& data, std::span<const std::int
         for (std::size_t s = 0; s < slots; ++s)
             grid_time[s] = static_cast<double>(origin) + static_cast<double>(s);
     } else {
-        grid_time = data.time;
-        std::sort(grid_time.begin(), grid_time.end());
-        grid_time.erase(std::unique(grid_time.begin(), grid_time.end()), grid_time.end());
+        const std::vector<std::uint32_t> slot = slots_of_sorted_times(data.time, grid_time);
         const std::size_t slots = grid_time.size();
         grid_event.assign(slots * counts.cells, 0.0);
         grid_censor.assign(slots * counts.cells, 0.0);
         grid_rows.assign(slots * counts.cells, 0);
         tabulate(
-            data, cell_of_row, counts.cells, reverse,
-            [&](std::size_t row) {
-                return static_cast<std::size_t>(
-                    std::lower_bound(grid_time.begin(), grid_time.end(), data.time[row]) -
-                    grid_time.begin());
-            },
+            data, cell_of_row, counts.cells, reverse, [&](std::size_t row) { return slot[row]; },
             grid_event, grid_censor, grid_rows);
     }
 
