@@ -84,7 +84,7 @@ TEST(ReportKmPlot, SvgIsDeterministicWhateverWasDrawnBefore) {
     // must not change ours.
     render_pdf(km_plot(small_plot()));
     render_svg(forest_plot({{{"x", 0, false, 1.5, 1.1, 2.0}}}));
-    EXPECT_EQ(first, render_svg(km_plot(small_plot())));
+    EXPECT_TRUE(first == render_svg(km_plot(small_plot())));
     // Prefixes keep two inlined figures apart.
     std::string prefixed = render_svg(km_plot(small_plot()), "km-os-");
     EXPECT_NE(prefixed.find("id=\"km-os-1\""), std::string::npos);
@@ -121,7 +121,7 @@ TEST(ReportKmPlot, PdfHasHeaderEmbeddedFontAndFixedDate) {
     EXPECT_NE(pdf.find("/FontFile"), std::string::npos) << "font not embedded";
     EXPECT_NE(pdf.find("DejaVuSans"), std::string::npos);
     EXPECT_NE(pdf.find("/CreationDate (20000101000000Z)"), std::string::npos);
-    EXPECT_EQ(pdf, render_pdf(km_plot(small_plot())));
+    EXPECT_TRUE(pdf == render_pdf(km_plot(small_plot())));
 }
 
 TEST(ReportKmPlot, WriteFigureWritesThreeFormats) {
@@ -224,6 +224,31 @@ TEST(ReportForestPlot, ValidatesAndDraws) {
     EXPECT_THROW(forest_plot(input), UsageError);
     input.rows[1] = {"bad", 0, false, -1, -2, 1};
     EXPECT_THROW(forest_plot(input), UsageError);
+}
+
+TEST(ReportForestPlot, LongLabelsWidenTheFigureInsteadOfSqueezingThePlot) {
+    ForestPlotInput input;
+    input.rows = {{"Relapsed disease with prior exposure to anti-HER2 therapy in the adjuvant or neoadjuvant setting",
+                   0, false, 1.62, 1.01, 2.60, 0.043}};
+    Figure figure = forest_plot(input);
+    EXPECT_GT(figure.width_pt, input.width_pt);
+    input.rows[0].label = "Short";
+    EXPECT_EQ(forest_plot(input).width_pt, input.width_pt);
+}
+
+TEST(ReportKmPlot, RiskTableCountsCanBeSuppressed) {
+    // The risk table is drawn as glyphs, so compare drawings: a threshold ≤ 1 is off, and
+    // with 5 the counts 1…4 at the ticks (group A: 4, 3, 2, 1) change.
+    KmPlotInput input = small_plot();
+    const std::string plain = render_svg(km_plot(input));
+    input.risk_table_threshold = 1;
+    EXPECT_TRUE(render_svg(km_plot(input)) == plain);
+    input.risk_table_threshold = 5;
+    EXPECT_FALSE(render_svg(km_plot(input)) == plain);
+    input.risk_table = false;  // without a risk table the threshold changes nothing
+    const std::string without = render_svg(km_plot(input));
+    input.risk_table_threshold = 0;
+    EXPECT_TRUE(render_svg(km_plot(input)) == without);
 }
 
 TEST(ReportBarChart, ValidatesAndDraws) {

@@ -94,8 +94,19 @@ TEST(ReportHtmlPage, EscapesTextAndRefusesDuplicateIds) {
     EXPECT_THROW(html_page(page), UsageError);
 }
 
+TEST(ReportHtmlPage, DownloadLinksAreRelative) {
+    const std::string html = html_page(sample::page());
+    EXPECT_NE(html.find("<a href=\"fig-os.pdf\">PDF</a>"), std::string::npos);
+    EXPECT_NE(html.find("<a href=\"tables.xlsx\">All tables (XLSX)</a>"), std::string::npos);
+    for (const char* bad : {"/etc/passwd", "https://example.org/x.pdf", "//host/x", "C:\\x.pdf"}) {
+        HtmlPage page = sample::page();
+        page.downloads = {{"x", bad}};
+        EXPECT_THROW(html_page(page), UsageError) << bad;
+    }
+}
+
 TEST(ReportHtmlPage, SamePageSameBytes) {
-    EXPECT_EQ(html_page(sample::page()), html_page(sample::page()));
+    EXPECT_TRUE(html_page(sample::page()) == html_page(sample::page()));
 }
 
 }  // namespace

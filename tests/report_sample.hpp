@@ -202,6 +202,13 @@ inline HtmlPage page() {
         {"safety", "Adverse events", {adverse}},
         {"cox", "Multivariable analysis", {cox}},
     };
+    // report_sample_page writes each figure beside the page as <id>.svg/.pdf/.png.
+    for (Section& section : page.sections)
+        for (Block& block : section.blocks)
+            if (auto* figure = std::get_if<FigureBlock>(&block))
+                figure->downloads = {{"PDF", figure->id + ".pdf"}, {"PNG, 300 dpi", figure->id + ".png"},
+                                     {"SVG", figure->id + ".svg"}};
+    page.downloads = {{"All tables (XLSX)", "tables.xlsx"}};
     return page;
 }
 

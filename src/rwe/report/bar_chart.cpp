@@ -20,6 +20,7 @@ constexpr double margin = 4;
 constexpr double swatch = 9;
 
 struct Layout {
+    double width = 0;
     double panel_left = 0, panel_right = 0, panel_top = 0, panel_bottom = 0;
     double legend_x = 0, height = 0, y_max = 100, y_step = 20;
     double slot = 0, bar_width = 0;
@@ -56,7 +57,11 @@ Layout make_layout(const BarChartInput& input) {
     double legend_width = 0;
     for (const BarSeries& series : input.series)
         legend_width = std::max(legend_width, swatch + 5 + text_width(legend_font, series.label));
-    layout.legend_x = input.width_pt - margin - legend_width;
+    // A long legend widens the figure rather than squeeze the bars below 50 pt each.
+    const double min_panel = std::max(120.0, 50.0 * static_cast<double>(input.categories.size()) *
+                                                 (input.stacked ? 1.0 : 0.6 * static_cast<double>(input.series.size())));
+    layout.width = std::max(input.width_pt, layout.panel_left + min_panel + 14 + legend_width + margin);
+    layout.legend_x = layout.width - margin - legend_width;
     layout.panel_right = layout.legend_x - 14;
     layout.panel_top = margin + 8;
     layout.panel_bottom = layout.panel_top + input.panel_height_pt;
@@ -69,8 +74,6 @@ Layout make_layout(const BarChartInput& input) {
                                          static_cast<int>(wrap_text(tick_font, category, layout.slot - 4).size()));
     layout.height = layout.panel_bottom + 6 + 11.0 * layout.category_lines +
                     (input.category_notes.empty() ? 0 : 11) + 2 + margin;
-    if (layout.panel_right - layout.panel_left < 60)
-        throw UsageError("bar_chart: the legend leaves no room for the bars; widen the figure");
     return layout;
 }
 
@@ -203,7 +206,7 @@ Figure bar_chart(const BarChartInput& input) {
     auto shared_input = std::make_shared<const BarChartInput>(input);
     Layout layout = make_layout(input);
     Figure figure;
-    figure.width_pt = input.width_pt;
+    figure.width_pt = layout.width;
     figure.height_pt = layout.height;
     figure.draw = [shared_input, layout](cairo_t* cr) { draw_chart(cr, *shared_input, layout); };
     return figure;

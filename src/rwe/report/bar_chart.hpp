@@ -23,7 +23,7 @@ struct BarChartInput {
     double y_max = 0;          // 0: 100 when stacked, else the next multiple of 10 above the data
     int value_decimals = 1;    // labels on the bars; -1: none
     std::string value_suffix = "%";
-    double width_pt = 340;
+    double width_pt = 340;  // widened when the legend leaves too little room for the bars
     double panel_height_pt = 200;
 };
 

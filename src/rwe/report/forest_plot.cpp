@@ -34,6 +34,7 @@ std::string p_text(const ForestRow& row) {
 }
 
 struct Layout {
+    double width = 0;
     double label_x = 0, count_x = 0, panel_left = 0, panel_right = 0, estimate_x = 0, p_x = 0;
     double header_y = 0, rows_top = 0, axis_y = 0, height = 0;
     bool has_count = false;
@@ -78,7 +79,10 @@ Layout make_layout(const ForestPlotInput& input) {
         layout.count_x = x + count_width;  // right-aligned
         x += count_width + gap;
     }
-    layout.p_x = input.width_pt - margin;  // right-aligned
+    // Long labels widen the figure rather than squeeze the plot below 120 pt.
+    const double columns_right = p_width + gap + estimate_width + gap + 12 + margin;
+    layout.width = std::max(input.width_pt, x + 120 + columns_right);
+    layout.p_x = layout.width - margin;  // right-aligned
     layout.estimate_x = layout.p_x - p_width - gap - estimate_width;  // left-aligned
     layout.panel_left = x + 6;
     layout.panel_right = layout.estimate_x - gap - 6;
@@ -87,10 +91,6 @@ Layout make_layout(const ForestPlotInput& input) {
     layout.axis_y = layout.rows_top + input.row_height_pt * static_cast<double>(input.rows.size()) + 4;
     layout.height = layout.axis_y + 4 + 3 + 12 + 16 +
                     ((input.favours_left.empty() && input.favours_right.empty()) ? 0 : 13) + margin;
-    if (layout.panel_right - layout.panel_left < 80)
-        throw UsageError("forest_plot: labels leave " +
-                         format_fixed(layout.panel_right - layout.panel_left, 0) +
-                         " pt for the plot; widen the figure or shorten the labels");
     return layout;
 }
 
@@ -195,7 +195,7 @@ Figure forest_plot(const ForestPlotInput& input) {
     auto shared_input = std::make_shared<const ForestPlotInput>(input);
     Layout layout = make_layout(input);
     Figure figure;
-    figure.width_pt = input.width_pt;
+    figure.width_pt = layout.width;
     figure.height_pt = layout.height;
     figure.draw = [shared_input, layout](cairo_t* cr) { draw_forest(cr, *shared_input, layout); };
     return figure;

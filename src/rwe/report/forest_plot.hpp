@@ -31,7 +31,7 @@ struct ForestPlotInput {
     std::string x_label = "Hazard ratio (log scale)";
     std::string favours_left;   // e.g. "Favours ≥ 6 cycles"
     std::string favours_right;
-    double width_pt = 468;
+    double width_pt = 468;  // widened when the label columns leave the plot < 120 pt
     double row_height_pt = 15;
 };
 

@@ -18,6 +18,8 @@ h1 { font-size: 1.5rem; margin: 0 0 .25rem; }
 h2 { font-size: 1.2rem; margin: 2.25rem 0 .75rem; padding-bottom: .2rem; border-bottom: 1px solid #999; }
 h3 { font-size: 1rem; margin: .25rem 0 .5rem; }
 p { margin: .5rem 0 .9rem; }
+.downloads { font-size: .85rem; color: #444; margin: .3rem 0; text-align: center; }
+header .downloads { text-align: left; }
 .metadata { color: #444; font-size: .85rem; margin: 0 0 1rem; padding: 0; list-style: none; }
 nav.contents { font-size: .9rem; margin: 1rem 0 1.5rem; }
 nav.contents ol { margin: .25rem 0; padding-left: 1.5rem; }
@@ -56,6 +58,20 @@ struct Numbering {
     }
 };
 
+std::string download_links(const std::vector<Download>& downloads) {
+    if (downloads.empty()) return "";
+    std::string html = "<p class=\"downloads\">Files: ";
+    for (size_t i = 0; i < downloads.size(); ++i) {
+        const std::string& path = downloads[i].path;
+        if (path.empty() || path.front() == '/' || path.front() == '\\' || path.find(':') != std::string::npos ||
+            path.find("//") != std::string::npos)
+            throw UsageError("html_page: download '" + path + "' must be a relative path");
+        if (i > 0) html += " · ";
+        html += "<a href=\"" + html_escape(path) + "\">" + html_escape(downloads[i].label) + "</a>";
+    }
+    return html + "</p>\n";
+}
+
 std::string inline_svg(const FigureBlock& block, const std::string& alt) {
     std::string svg = render_svg(block.figure, (block.id.empty() ? "fig" : block.id) + "-");
     // Drop the XML declaration; an inline <svg> lives in the HTML document.
@@ -81,7 +97,7 @@ std::string render_figure(const FigureBlock& block, Numbering& numbering) {
     html += ">\n<figcaption><span class=\"label\">" + label + "</span> " + html_escape(block.caption) +
             "</figcaption>\n<div class=\"figure-body\">\n";
     html += inline_svg(block, block.alt.empty() ? block.caption : block.alt);
-    html += "</div>\n</figure>\n";
+    html += "</div>\n" + download_links(block.downloads) + "</figure>\n";
     return html;
 }
 
@@ -137,6 +153,7 @@ std::string html_page(const HtmlPage& page) {
         for (const std::string& line : page.metadata) html += "<li>" + html_escape(line) + "</li>\n";
         html += "</ul>\n";
     }
+    html += download_links(page.downloads);
     html += "</header>\n";
     bool any_heading = false;
     for (const Section& section : page.sections) any_heading = any_heading || !section.id.empty();

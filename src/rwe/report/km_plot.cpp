@@ -8,6 +8,7 @@
 #include "rwe/report/axis.hpp"
 #include "rwe/report/drawing.hpp"
 #include "rwe/report/layout.hpp"
+#include "rwe/report/table.hpp"
 
 namespace rwe::report {
 namespace {
@@ -404,8 +405,9 @@ void draw_km(cairo_t* cr, const KmPlotInput& input, const Layout& layout) {
             draw_text(cr, legend_font, curve.label, outer_margin + line_sample_width + 5, y,
                       HAlign::left, VAlign::middle);
             for (double t : layout.ticks.values)
-                draw_text(cr, legend_font, format_fixed(n_risk_at(curve, t), 0), layout.x_of(t), y,
-                          HAlign::centre, VAlign::middle);
+                draw_text(cr, legend_font,
+                          suppress_count(std::lround(n_risk_at(curve, t)), input.risk_table_threshold),
+                          layout.x_of(t), y, HAlign::centre, VAlign::middle);
         }
     }
 }

@@ -39,6 +39,7 @@ struct KmPlotInput {
     bool median_lines = true;
     bool censor_marks = true;
     bool risk_table = true;
+    long risk_table_threshold = 0;          // > 1: counts 1…threshold−1 at risk shown as "<threshold"
     bool y_percent = false;                 // "0%…100%" instead of "0.0…1.0"
     double width_pt = 468;                  // 6.5 in, a full text width
     double panel_height_pt = 250;
