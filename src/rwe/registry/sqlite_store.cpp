@@ -4,7 +4,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <condition_variable>
 #include <cstdlib>
+#include <deque>
+#include <exception>
+#include <mutex>
+#include <thread>
 #include <ctime>
 #include <memory>
 #include <vector>
@@ -20,45 +25,147 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// Loads rows as the validator hands them over, with one prepared INSERT per file.
+// Loads rows as the validator hands them over. Parsing and checking (the caller's thread)
+// and inserting (a loader thread) overlap: rows are copied into batches that pass through
+// a queue of at most `max_batches`, so memory stays bounded whatever the file size.
 class SqliteRowSink : public RowSink {
 public:
-    explicit SqliteRowSink(SqliteDatabase& db) : db_(db) {}
+    explicit SqliteRowSink(SqliteDatabase& db) : db_(db), loader_([this] { load(); }) {}
+    ~SqliteRowSink() override {
+        try {
+            finish();
+        } catch (...) {
+            // finish() is called explicitly on the success path; here only cleanup matters.
+        }
+    }
 
     void begin_file(const FileSpec& file) override {
-        insert_ = std::make_unique<SqliteStatement>(db_, insert_statement(file, sqlite_dialect));
+        flush();
+        batch_.file = &file;
     }
 
     void row(const FileSpec&, std::size_t line, std::span<const Cell> cells) override {
-        sqlite3_stmt* statement = insert_->get();
-        sqlite3_bind_int64(statement, 1, static_cast<sqlite3_int64>(line));
-        int position = 1;
+        batch_.lines.push_back(line);
         for (const Cell& cell : cells) {
-            ++position;
-            switch (cell.kind) {
-                case Cell::Kind::null: sqlite3_bind_null(statement, position); break;
-                case Cell::Kind::text:
-                    // The text stays valid until the row is stepped, so SQLite need not copy it.
-                    sqlite3_bind_text(statement, position, cell.text.data(), static_cast<int>(cell.text.size()),
-                                      SQLITE_STATIC);
-                    break;
-                case Cell::Kind::integer: sqlite3_bind_int64(statement, position, cell.integer); break;
-                case Cell::Kind::real: sqlite3_bind_double(statement, position, cell.real); break;
-            }
+            StoredCell stored{cell.kind, cell.integer, cell.real, batch_.arena.size(), cell.text.size()};
+            batch_.arena.append(cell.text);
+            batch_.cells.push_back(stored);
         }
-        insert_->step();
-        sqlite3_reset(statement);
-        ++rows_;
+        if (batch_.lines.size() >= batch_rows) flush();
     }
 
-    void end_file(const FileSpec&) override { insert_.reset(); }
+    void end_file(const FileSpec&) override { flush(); }
+
+    // Waits until every row is in the database; rethrows a failure of the loader.
+    void finish() {
+        if (!loader_.joinable()) return;
+        flush();
+        {
+            std::unique_lock lock(mutex_);
+            done_ = true;
+        }
+        changed_.notify_all();
+        loader_.join();
+        if (failure_) std::rethrow_exception(failure_);
+    }
 
     std::size_t rows() const { return rows_; }
 
 private:
+    static constexpr std::size_t batch_rows = 8192;
+    static constexpr std::size_t max_batches = 4;
+
+    struct StoredCell {
+        Cell::Kind kind;
+        std::int64_t integer;
+        double real;
+        std::size_t offset;
+        std::size_t size;
+    };
+    struct Batch {
+        const FileSpec* file = nullptr;
+        std::vector<std::size_t> lines;
+        std::vector<StoredCell> cells;
+        std::string arena;
+    };
+
+    void flush() {
+        if (batch_.lines.empty()) return;
+        const FileSpec* file = batch_.file;
+        {
+            std::unique_lock lock(mutex_);
+            changed_.wait(lock, [&] { return queue_.size() < max_batches || failure_; });
+            if (failure_) return;  // reported by finish()
+            queue_.push_back(std::move(batch_));
+        }
+        changed_.notify_all();
+        batch_ = Batch{};
+        batch_.file = file;
+    }
+
+    void load() {
+        const FileSpec* current = nullptr;
+        std::unique_ptr<SqliteStatement> insert;
+        for (;;) {
+            Batch batch;
+            {
+                std::unique_lock lock(mutex_);
+                changed_.wait(lock, [&] { return !queue_.empty() || done_; });
+                if (queue_.empty()) return;
+                batch = std::move(queue_.front());
+                queue_.pop_front();
+            }
+            changed_.notify_all();
+            try {
+                if (batch.file != current) {
+                    insert = std::make_unique<SqliteStatement>(db_, insert_statement(*batch.file, sqlite_dialect));
+                    current = batch.file;
+                }
+                insert_batch(batch, *insert);
+            } catch (...) {
+                std::unique_lock lock(mutex_);
+                failure_ = std::current_exception();
+                queue_.clear();
+                changed_.notify_all();
+                return;
+            }
+        }
+    }
+
+    void insert_batch(const Batch& batch, SqliteStatement& insert) {
+        sqlite3_stmt* statement = insert.get();
+        const std::size_t columns = batch.file->columns.size();
+        for (std::size_t row = 0; row < batch.lines.size(); ++row) {
+            sqlite3_bind_int64(statement, 1, static_cast<sqlite3_int64>(batch.lines[row]));
+            for (std::size_t column = 0; column < columns; ++column) {
+                const StoredCell& cell = batch.cells[row * columns + column];
+                const int position = static_cast<int>(column) + 2;
+                switch (cell.kind) {
+                    case Cell::Kind::null: sqlite3_bind_null(statement, position); break;
+                    case Cell::Kind::text:
+                        // The batch outlives the step, so SQLite need not copy the text.
+                        sqlite3_bind_text(statement, position, batch.arena.data() + cell.offset,
+                                          static_cast<int>(cell.size), SQLITE_STATIC);
+                        break;
+                    case Cell::Kind::integer: sqlite3_bind_int64(statement, position, cell.integer); break;
+                    case Cell::Kind::real: sqlite3_bind_double(statement, position, cell.real); break;
+                }
+            }
+            insert.step();
+            sqlite3_reset(statement);
+            ++rows_;
+        }
+    }
+
     SqliteDatabase& db_;
-    std::unique_ptr<SqliteStatement> insert_;
-    std::size_t rows_ = 0;
+    Batch batch_;  // being filled by the validator's thread
+    std::mutex mutex_;
+    std::condition_variable changed_;
+    std::deque<Batch> queue_;
+    bool done_ = false;
+    std::exception_ptr failure_;
+    std::size_t rows_ = 0;  // written by the loader, read after finish()
+    std::thread loader_;    // last: starts after the other members exist
 };
 
 // A temporary database file beside the target; removed unless committed.
@@ -147,6 +254,7 @@ ImportResult import_registry(const fs::path& directory, const fs::path& database
     validation.on_progress = options.on_progress;
     validation.rows = &sink;
     result.validation = validate_registry(directory, validation);
+    sink.finish();
     if (!result.validation.valid()) return result;  // the temporary file is removed
 
     for (const std::string& sql : create_index_statements(sqlite_dialect)) db.execute(sql);
