@@ -24,6 +24,10 @@ const Rgb guide_grey{0.45, 0.45, 0.45};
 constexpr double outer_margin = 4;
 constexpr double line_sample_width = 22;
 constexpr double risk_row_height = 13;
+constexpr double risk_line_height = 10;  // per extra line of a wrapped risk-table label
+// Risk-table labels wrap beyond this share of the figure width, so that long group names
+// do not push the panel to the right.
+constexpr double max_risk_label_share = 0.24;
 constexpr double data_inset = 5;  // keeps curves and marks at the panel edges unclipped
 
 void validate(const KmCurveInput& curve) {
@@ -54,6 +58,8 @@ struct Layout {
     double y_label_x = 0;  // baseline of the rotated y-axis label
     double panel_left = 0, panel_right = 0, panel_top = 0, panel_bottom = 0;
     double risk_top = 0;
+    std::vector<std::vector<std::string>> risk_labels;  // wrapped, one list per curve
+    std::vector<double> risk_row_centre;                // y of each row's counts
     double height = 0;
     double axis_start = 0, axis_end = 1;
     Ticks ticks;
@@ -87,9 +93,13 @@ Layout make_layout(const KmPlotInput& input) {
     const double label_height = font_ascent(label_font) + font_descent(label_font);
     double left = outer_margin + label_height + 6 + y_tick_width + 6;
     if (input.risk_table) {
+        const double label_room = input.width_pt * max_risk_label_share;
         double widest = text_width(risk_title_font, "Number at risk") - 20;
-        for (const KmCurveInput& curve : input.curves)
-            widest = std::max(widest, line_sample_width + 5 + text_width(legend_font, curve.label));
+        for (const KmCurveInput& curve : input.curves) {
+            layout.risk_labels.push_back(wrap_text(legend_font, curve.label, label_room));
+            for (const std::string& line : layout.risk_labels.back())
+                widest = std::max(widest, line_sample_width + 5 + text_width(legend_font, line));
+        }
         // Room for half of the widest count centred under the first tick.
         double count_width = 0;
         for (const KmCurveInput& curve : input.curves)
@@ -107,7 +117,12 @@ Layout make_layout(const KmPlotInput& input) {
     double below = layout.panel_bottom + 4 + 3 + 12 + 4 + label_height;
     if (input.risk_table) {
         layout.risk_top = below + 12;
-        below = layout.risk_top + 14 + risk_row_height * static_cast<double>(input.curves.size());
+        below = layout.risk_top + 14;
+        for (const std::vector<std::string>& lines : layout.risk_labels) {
+            double height = risk_row_height + risk_line_height * static_cast<double>(std::max<size_t>(lines.size(), 1) - 1);
+            layout.risk_row_centre.push_back(below + height / 2);
+            below += height;
+        }
     }
     layout.height = below + outer_margin + 2;
     return layout;
@@ -399,11 +414,16 @@ void draw_km(cairo_t* cr, const KmPlotInput& input, const Layout& layout) {
                   HAlign::left, VAlign::top);
         for (size_t c = 0; c < input.curves.size(); ++c) {
             const KmCurveInput& curve = input.curves[c];
-            double y = layout.risk_top + 14 + risk_row_height * (static_cast<double>(c) + 0.5);
+            const double y = layout.risk_row_centre[c];
+            const std::vector<std::string>& lines = layout.risk_labels[c];
             line_sample(cr, line_style(c), outer_margin, y);
             set_colour(cr, okabe_ito::black);
-            draw_text(cr, legend_font, curve.label, outer_margin + line_sample_width + 5, y,
-                      HAlign::left, VAlign::middle);
+            double line_y = y - risk_line_height * (static_cast<double>(lines.size()) - 1) / 2;
+            for (const std::string& line : lines) {
+                draw_text(cr, legend_font, line, outer_margin + line_sample_width + 5, line_y, HAlign::left,
+                          VAlign::middle);
+                line_y += risk_line_height;
+            }
             for (double t : layout.ticks.values)
                 draw_text(cr, legend_font,
                           suppress_count(std::lround(n_risk_at(curve, t)), input.risk_table_threshold),
