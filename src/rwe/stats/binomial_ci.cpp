@@ -44,8 +44,9 @@ BinomialCi binomial_ci(double x, double n, const BinomialCiOptions& options) {
     const double z2n = z * z / n;
     const double centre = p + z2n / 2;
     const double half = z * std::sqrt(p * (1 - p) / n + z2n / (4 * n));
-    result.lower = std::max(0.0, (centre - half) / (1 + z2n));
-    result.upper = std::min(1.0, (centre + half) / (1 + z2n));
+    // At x = 0 and x = n the limits are exactly 0 and 1 (R's prop.test sets them so too).
+    result.lower = x == 0 ? 0.0 : std::max(0.0, (centre - half) / (1 + z2n));
+    result.upper = x == n ? 1.0 : std::min(1.0, (centre + half) / (1 + z2n));
     return result;
 }
 
