@@ -244,6 +244,7 @@ ImportResult import_registry(const fs::path& directory, const fs::path& database
     db.execute("PRAGMA journal_mode = OFF");
     db.execute("PRAGMA synchronous = OFF");
     db.execute("PRAGMA locking_mode = EXCLUSIVE");
+    db.execute("PRAGMA page_size = 16384");
     db.execute("PRAGMA cache_size = -65536");  // 64 MiB page cache: bounded memory
     db.execute("BEGIN");
     for (const std::string& sql : create_table_statements(sqlite_dialect)) db.execute(sql);
