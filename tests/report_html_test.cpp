@@ -60,8 +60,8 @@ TEST(ReportHtmlPage, NumbersFiguresAndTablesInOrder) {
     EXPECT_LT(position("Table 1.</span>"), position("Figure 2.</span> Overall survival after"));
     EXPECT_LT(position("Figure 2.</span>"), position("Table 2.</span> Survival summary"));
     EXPECT_LT(position("Table 2.</span>"), position("Figure 3.</span> Overall survival by number"));
-    EXPECT_NE(html.find("Table 6.</span> Multivariable Cox"), std::string::npos);
-    EXPECT_EQ(html.find("Table 7."), std::string::npos);
+    EXPECT_NE(html.find("Table 7.</span> Multivariable Cox"), std::string::npos);
+    EXPECT_EQ(html.find("Table 8."), std::string::npos);
     EXPECT_NE(html.find("Figure 5.</span> Best overall response"), std::string::npos);
     // Sections in the given order, with a table of contents.
     EXPECT_LT(position("<section id=\"patients\">"), position("<section id=\"survival\">"));

@@ -123,6 +123,19 @@ inline HtmlPage page() {
                                        {"Median follow-up, months (range)", "29.1 (0.6–143.5)", "28.7 (0.7–143.5)"}});
     survival.footnotes = {"Published: the reference study; CI by the Brookmeyer–Crowley method on the log scale."};
 
+    // As wide as a Kaplan–Meier summary gets: nine value columns with CIs.
+    Table km_summary;
+    km_summary.id = "table-km-summary";
+    km_summary.title = "Overall survival: Kaplan–Meier summary";
+    km_summary.columns = {"Group", "Patients", "Events", "Median (95% CI), Brookmeyer–Crowley",
+                          "Median (95% CI), SPSS", "S(12) (95% CI)", "S(24) (95% CI)", "S(36) (95% CI)",
+                          "S(60) (95% CI)"};
+    km_summary.rows = {{"All patients", "228", "77", "61.3 (53.0–80.9)", "61.3 (47.8–74.8)", "0.982 (0.965–0.999)",
+                        "0.900 (0.858–0.942)", "0.727 (0.657–0.797)", "0.538 (0.447–0.629)"},
+                       {"Relapsed, anti-HER2 exposed", "67", "30", "41.0 (30.9–NR)", "41.0 (28.3–53.7)",
+                        "0.955 (0.906–1.000)", "0.811 (0.716–0.906)", "0.620 (0.494–0.746)", "0.402 (0.262–0.542)"}};
+    km_summary.footnotes = {"NR: not reached."};
+
     ForestPlotInput forest;
     forest.rows = {{"Age", 0, true},
                    {"< 50 years", 1, false, NAN, NAN, NAN, NAN, "30/80", "1 (reference)"},
@@ -191,6 +204,7 @@ inline HtmlPage page() {
                      {Paragraph{"Median OS 57.9 months (95% CI 41.2–74.6)."}},
                      {Paragraph{"Median OS 58.3 months (95% CI 36.6–80.0)."}}},
           survival,
+          km_summary,
           FigureBlock{"fig-os-cycles", "Overall survival by number of docetaxel cycles (< 6 vs ≥ 6).", "",
                       km_plot(by_cycles)}}},
         {"subgroups", "Subgroups", {FigureBlock{"fig-forest", "Hazard ratios for overall survival by subgroup.", "",
@@ -214,7 +228,7 @@ inline HtmlPage page() {
 
 // Ids of every figure and table of page(), for the browser check.
 inline std::vector<std::string> page_block_ids() {
-    return {"fig-attrition", "table-characteristics", "fig-os", "table-survival", "fig-os-cycles", "fig-forest",
+    return {"fig-attrition", "table-characteristics", "fig-os", "table-survival", "table-km-summary", "fig-os-cycles", "fig-forest",
             "table-subgroups", "table-response", "fig-response", "table-adverse-events", "table-cox"};
 }
 

@@ -35,7 +35,10 @@ tbody tr:last-child th, tbody tr:last-child td { border-bottom: 2px solid #111; 
 th, td { padding: .2rem .6rem; }
 th.label-col { text-align: left; font-weight: normal; }
 thead th.label-col { font-weight: bold; }
-td.value, th.value { text-align: right; white-space: nowrap; }
+td.value, th.value { text-align: right; }
+thead th { white-space: normal; }
+/* Wide tables wrap inside cells (at spaces, e.g. before a CI) rather than overflow. */
+td.value { white-space: normal; }
 tr.indent-1 th.label-col { padding-left: 1.6rem; }
 tr.indent-2 th.label-col { padding-left: 2.6rem; }
 tr.indent-3 th.label-col { padding-left: 3.6rem; }
@@ -44,7 +47,7 @@ tfoot td { font-size: .8rem; color: #333; text-align: left; padding-top: .35rem;
 .side-by-side { display: grid; grid-template-columns: minmax(0, 1fr) minmax(0, 1fr); gap: 1.25rem; }
 .side-by-side > div { min-width: 0; }
 .side-by-side .published-side { background: #f7f7f7; padding: 0 .5rem; }
-@media (max-width: 50rem) { .side-by-side { grid-template-columns: minmax(0, 1fr); } }
+@media (max-width: 50rem) { .side-by-side { grid-template-columns: minmax(0, 1fr); } th, td { padding: .2rem .3rem; } table { font-size: .8rem; } }
 @media print { body { max-width: none; } h2 { break-after: avoid; } figure, .table-wrap { break-inside: avoid; } }
 )css";
 
