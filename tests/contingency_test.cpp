@@ -5,8 +5,13 @@
 
 #include <nlohmann/json.hpp>
 
+#include <sys/wait.h>
+
 #include <cmath>
+#include <cstdlib>
+#include <filesystem>
 #include <fstream>
+#include <sstream>
 #include <limits>
 #include <string>
 
@@ -266,6 +271,159 @@ TEST(TestChoice, CochranRuleForRxC) {
     EXPECT_EQ(rwe::stats::choose_test(few_small, {.rule = rwe::stats::TestRule::fisher}).test,
               rwe::stats::ChosenTest::fisher);
     EXPECT_THROW(rwe::stats::parse_test_rule("sometimes"), rwe::UsageError);
+}
+
+// ---- rwe crosstab -----------------------------------------------------------------------
+
+struct CommandResult {
+    int status = -1;
+    std::string out;
+    std::string err;
+};
+
+CommandResult run_crosstab(const std::string& arguments) {
+    const auto dir = std::filesystem::temp_directory_path();
+    const auto out = dir / ("rwe_crosstab_out_" + std::to_string(::getpid()));
+    const auto err = dir / ("rwe_crosstab_err_" + std::to_string(::getpid()));
+    const std::string command = std::string(RWE_BINARY) + " crosstab " + arguments + " > " + out.string() + " 2> " +
+                                err.string();
+    CommandResult result;
+    const int raw = std::system(command.c_str());
+    result.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
+    const auto slurp = [](const std::filesystem::path& path) {
+        std::ifstream in(path);
+        std::stringstream text;
+        text << in.rdbuf();
+        return text.str();
+    };
+    result.out = slurp(out);
+    result.err = slurp(err);
+    std::filesystem::remove(out);
+    std::filesystem::remove(err);
+    return result;
+}
+
+// Writes one CSV row per subject of the reference table `name`, plus rows with a missing
+// value (and a level seen only there), so that the command must drop and count them.
+std::string write_reference_csv(const std::string& name, std::size_t extra_missing) {
+    const json* entry = nullptr;
+    for (const auto& candidate : reference()["tables"]) {
+        if (candidate["name"] == name) entry = &candidate;
+    }
+    if (entry == nullptr) throw std::runtime_error("no reference table " + name);
+    const auto rows = (*entry)["rows"].get<std::size_t>();
+    const auto cols = (*entry)["cols"].get<std::size_t>();
+    const auto counts = (*entry)["counts"].get<std::vector<int>>();
+    const auto path = std::filesystem::temp_directory_path() / ("rwe_crosstab_" + std::to_string(::getpid()) + ".csv");
+    std::ofstream csv(path);
+    csv << "id,stage,response\n";
+    int id = 0;
+    // Reversed order, so the command cannot rely on sorted input.
+    for (std::size_t row = rows; row-- > 0;) {
+        for (std::size_t col = cols; col-- > 0;) {
+            for (int k = 0; k < counts[row * cols + col]; ++k) {
+                csv << ++id << ",S" << row + 1 << ",R" << col + 1 << "\n";
+            }
+        }
+    }
+    for (std::size_t k = 0; k < extra_missing; ++k) {
+        csv << ++id << (k % 2 == 0 ? ",S1," : ",,R1") << "\n";
+    }
+    csv << ++id << ",S9,NA\n";  // level S9 occurs only in a dropped row
+    return path.string();
+}
+
+TEST(CrosstabCommand, JsonMatchesRAndCountsDroppedRows) {
+    const auto path = write_reference_csv("3x4 sparse", 3);
+    const auto result = run_crosstab(path + " --row stage --col response --format json");
+    std::filesystem::remove(path);
+    ASSERT_EQ(result.status, 0) << result.err;
+    const auto document = json::parse(result.out);
+    const json* entry = nullptr;
+    for (const auto& candidate : reference()["tables"]) {
+        if (candidate["name"] == "3x4 sparse") entry = &candidate;
+    }
+    ASSERT_NE(entry, nullptr);
+    EXPECT_EQ(document["dropped"], 4);
+    EXPECT_EQ(document["row_levels"], json({"S1", "S2", "S3"}));
+    EXPECT_EQ(document["col_levels"], json({"R1", "R2", "R3", "R4"}));
+    const auto counts = (*entry)["counts"].get<std::vector<double>>();
+    for (std::size_t row = 0; row < 3; ++row) {
+        for (std::size_t col = 0; col < 4; ++col) {
+            EXPECT_EQ(document["counts"][row][col].get<double>(), counts[row * 4 + col]);
+        }
+    }
+    EXPECT_TRUE(near(document["chi_square"]["statistic"].get<double>(), (*entry)["chisq"]["statistic"], 1e-9, "X2"));
+    EXPECT_TRUE(near(document["chi_square"]["p"].get<double>(), (*entry)["chisq"]["p"], 1e-9, "p"));
+    EXPECT_TRUE(document["chi_square_yates"].is_null());
+    EXPECT_NEAR(document["fisher"]["p"].get<double>(), value_of((*entry)["fisher"]["p"]), 1e-7);
+    EXPECT_EQ(document["rule"]["test"], "fisher");  // most expected counts are below 5
+    // Percentages: row S1 = (2, 0, 3, 1) of 6.
+    EXPECT_DOUBLE_EQ(document["row_percent"][0][2].get<double>(), 50.0);
+    bool reported_s9 = false;
+    for (const auto& message : document["messages"]) {
+        if (message.get<std::string>().find("S9") != std::string::npos) reported_s9 = true;
+    }
+    EXPECT_TRUE(reported_s9);
+}
+
+TEST(CrosstabCommand, TwoByTwoReportsYatesAndOddsRatio) {
+    const auto path = write_reference_csv("2x2 n=228", 0);
+    const auto result = run_crosstab(path + " --row stage --col response --format json");
+    const auto text = run_crosstab(path + " --row stage --col response");
+    std::filesystem::remove(path);
+    ASSERT_EQ(result.status, 0) << result.err;
+    const auto document = json::parse(result.out);
+    const json* entry = nullptr;
+    for (const auto& candidate : reference()["tables"]) {
+        if (candidate["name"] == "2x2 n=228") entry = &candidate;
+    }
+    ASSERT_NE(entry, nullptr);
+    EXPECT_EQ(document["dropped"], 1);
+    EXPECT_TRUE(near(document["chi_square_yates"]["statistic"].get<double>(), (*entry)["chisq_yates"]["statistic"], 1e-9,
+                     "Yates X2"));
+    EXPECT_TRUE(near(document["fisher"]["p"].get<double>(), (*entry)["fisher"]["p"], 1e-9, "Fisher p"));
+    EXPECT_TRUE(near(document["fisher"]["odds_ratio"].get<double>(), (*entry)["fisher_precise"]["estimate"], 1e-9,
+                     "odds ratio"));
+    EXPECT_EQ(document["rule"]["test"], "chi-square");
+    ASSERT_EQ(text.status, 0);
+    EXPECT_NE(text.out.find("with Yates' correction"), std::string::npos);
+    EXPECT_NE(text.out.find("Test chosen: chi-square"), std::string::npos);
+}
+
+TEST(CrosstabCommand, HeaderOnlyFileIsADegenerateResult) {
+    const auto path = std::filesystem::temp_directory_path() / ("rwe_crosstab_empty_" + std::to_string(::getpid()) + ".csv");
+    std::ofstream(path) << "stage,response\n";
+    const auto result = run_crosstab(path.string() + " --row stage --col response --format json");
+    std::filesystem::remove(path);
+    ASSERT_EQ(result.status, 0) << result.err;
+    const auto document = json::parse(result.out);
+    EXPECT_EQ(document["total"], 0);
+    EXPECT_TRUE(document["chi_square"]["p"].is_null());
+    EXPECT_TRUE(document["fisher"]["p"].is_null());
+    EXPECT_EQ(document["rule"]["test"], "none");
+    EXPECT_FALSE(document["messages"].empty());
+}
+
+TEST(CrosstabCommand, OneLevelIsADegenerateResult) {
+    const auto path = std::filesystem::temp_directory_path() / ("rwe_crosstab_one_" + std::to_string(::getpid()) + ".csv");
+    std::ofstream(path) << "stage,response\nI,yes\nI,no\nI,yes\n";
+    const auto result = run_crosstab(path.string() + " --row stage --col response");
+    std::filesystem::remove(path);
+    ASSERT_EQ(result.status, 0) << result.err;
+    EXPECT_NE(result.out.find("at least 2"), std::string::npos) << result.out;
+}
+
+TEST(CrosstabCommand, UnknownColumnIsAUsageError) {
+    const auto path = std::filesystem::temp_directory_path() / ("rwe_crosstab_bad_" + std::to_string(::getpid()) + ".csv");
+    std::ofstream(path) << "stage,response\nI,yes\n";
+    const auto result = run_crosstab(path.string() + " --row stage --col reply");
+    const auto same = run_crosstab(path.string() + " --row stage --col stage");
+    std::filesystem::remove(path);
+    EXPECT_EQ(result.status, 2);
+    EXPECT_NE(result.err.find("no column 'reply'"), std::string::npos) << result.err;
+    EXPECT_TRUE(result.out.empty());
+    EXPECT_EQ(same.status, 2);
 }
 
 }  // namespace
