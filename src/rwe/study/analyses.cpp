@@ -135,7 +135,8 @@ struct Context {
 json run_attrition(const Context& c, const Analysis&) {
     json steps = json::array();
     for (const auto& step : c.data.attrition) {
-        steps.push_back({{"criterion", step.criterion}, {"excluded", step.excluded}, {"remaining", step.remaining}});
+        steps.push_back({{"criterion", step.criterion}, {"reason", step.reason}, {"excluded", step.excluded},
+                         {"remaining", step.remaining}});
     }
     return {{"steps", steps}, {"n", c.data.adsl.size()}};
 }

@@ -182,7 +182,7 @@ private:
             throw InputError(protocol_.path, 0, "bands." + band.name,
                              "'from' must name a numeric variable", band.from);
         }
-        Variable variable{band.name, band.from + " banded", false, {}, {}, band.labels};
+        Variable variable{band.name, band.label.empty() ? band.from + " banded" : band.label, false, {}, {}, band.labels};
         for (double value : from->numbers) {
             if (std::isnan(value)) {
                 variable.values.emplace_back();
@@ -220,7 +220,7 @@ StudyData derive_study_data(const RegistryData& registry, const Protocol& protoc
         const Regimen* line;
     };
     std::vector<Candidate> candidates;
-    data.attrition.push_back({"Patients in the registry", 0, registry.patients.size()});
+    data.attrition.push_back({"Patients in the registry", "", 0, registry.patients.size()});
     for (const auto& patient : registry.patients) {
         const Regimen* line = nullptr;
         for (const auto& regimen : patient.regimens) {
@@ -231,20 +231,23 @@ StudyData derive_study_data(const RegistryData& registry, const Protocol& protoc
         }
         if (line != nullptr) candidates.push_back({&patient, line});
     }
-    auto step = [&](const std::string& criterion, auto keep) {
+    auto step = [&](const std::string& criterion, const std::string& reason, auto keep) {
         const std::size_t before = candidates.size();
         std::erase_if(candidates, [&](const Candidate& c) { return !keep(c); });
-        data.attrition.push_back({criterion, before - candidates.size(), candidates.size()});
+        data.attrition.push_back({criterion, reason, before - candidates.size(), candidates.size()});
     };
     data.attrition.push_back({fmt::format("Received {} ({} setting)", regimen_name, index_definition.setting),
+                              fmt::format("No {} in the {} setting", regimen_name, index_definition.setting),
                               registry.patients.size() - candidates.size(), candidates.size()});
     if (index_definition.line > 0) {
         step(fmt::format("{} was palliative line {}", regimen_name, index_definition.line),
+             fmt::format("{} not palliative line {}", regimen_name, index_definition.line),
              [&](const Candidate& c) { return c.line->line == index_definition.line; });
     }
     if (protocol.eligibility.her2_positive) {
         step(fmt::format("HER2-positive (IHC 3+, or IHC 2+ with ISH ratio > {})",
                          protocol.eligibility.her2_ish_threshold),
+             "Not HER2-positive",
              [&](const Candidate& c) {
                  return her2_positive(metastatic_tumor(*c.patient, c.line->start),
                                       protocol.eligibility.her2_ish_threshold);
@@ -252,6 +255,8 @@ StudyData derive_study_data(const RegistryData& registry, const Protocol& protoc
     }
     step(fmt::format("{} started within the accrual window {} to {}", regimen_name,
                      format_iso_date(index_definition.accrual_start), format_iso_date(index_definition.accrual_end)),
+         fmt::format("{} started outside {} to {}", regimen_name, format_iso_date(index_definition.accrual_start),
+                     format_iso_date(index_definition.accrual_end)),
          [&](const Candidate& c) {
              return c.line->start >= index_definition.accrual_start && c.line->start <= index_definition.accrual_end;
          });

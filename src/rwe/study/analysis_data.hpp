@@ -14,7 +14,8 @@
 namespace rwe::study {
 
 struct AttritionStep {
-    std::string criterion;
+    std::string criterion;  // what patients must meet to stay
+    std::string reason;     // why those who leave at this step are excluded
     std::size_t excluded = 0;
     std::size_t remaining = 0;
 };

@@ -274,12 +274,14 @@ Protocol parse_protocol_text(const std::string& text, const std::string& source_
             const std::string name(key.str());
             if (!node.is_table()) parser.fail(node, "bands." + name, "expected a table { from, upper, labels }");
             const auto& table = *node.as_table();
-            parser.check_keys(table, "bands." + name + ".", {{"from", Type::string}, {"upper", Type::numbers}, {"labels", Type::strings}});
+            parser.check_keys(table, "bands." + name + ".", {{"from", Type::string}, {"upper", Type::numbers},
+                                                             {"labels", Type::strings}, {"label", Type::string}});
             Band band;
             band.name = name;
             band.from = *require(table, "bands." + name + ".", "from").value<std::string>();
             for (const auto& value : *require(table, "bands." + name + ".", "upper").as_array()) band.upper.push_back(*value.value<double>());
             band.labels = strings_of(&require(table, "bands." + name + ".", "labels"), false);
+            if (const auto* label = table.get("label")) band.label = *label->value<std::string>();
             if (band.labels.size() != band.upper.size() + 1) {
                 parser.fail(node, "bands." + name, "needs one label more than upper limits");
             }

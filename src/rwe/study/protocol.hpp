@@ -51,6 +51,7 @@ struct DerivationOptions {
 // A categorical variable cut from a numeric one: value <= upper[0] → labels[0], ...
 struct Band {
     std::string name, from;
+    std::string label;  // for tables; "<from> banded" when empty
     std::vector<double> upper;
     std::vector<std::string> labels;
 };

@@ -6,6 +6,7 @@
 #include <fstream>
 
 #include "rwe/common/error.hpp"
+#include "rwe/report/study_report.hpp"
 #include "rwe/study/analyses.hpp"
 #include "rwe/study/analysis_data.hpp"
 #include "rwe/study/protocol.hpp"
@@ -31,11 +32,14 @@ public:
     }
     const fs::path& path() const { return path_; }
 
-    // Moves every staged file into `target` (each rename is atomic).
+    // Moves every staged file into `target`. Files replace their old versions atomically;
+    // a folder (figures/, tables/) replaces the old one whole, so no stale file survives.
     void commit(const fs::path& target) {
         fs::create_directories(target);
         for (const auto& entry : fs::directory_iterator(path_)) {
-            fs::rename(entry.path(), target / entry.path().filename());
+            const fs::path destination = target / entry.path().filename();
+            if (entry.is_directory() && fs::exists(destination)) fs::remove_all(destination);
+            fs::rename(entry.path(), destination);
         }
     }
 
@@ -80,6 +84,7 @@ RunSummary run_study(const std::string& protocol_path, const std::string& databa
         out << results.dump(2) << "\n";
         if (!out) throw IoError((staging.path() / "results.json").string() + ": cannot write");
     }
+    report::write_study_report(results, staging.path());
     staging.commit(target);
     return {registry.patients.size(), data.adsl.size(), protocol.analyses.size()};
 }

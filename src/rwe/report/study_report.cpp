@@ -1,0 +1,468 @@
+#include "rwe/report/study_report.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+
+#include "rwe/report/attrition_diagram.hpp"
+#include "rwe/report/bar_chart.hpp"
+#include "rwe/report/drawing.hpp"
+#include "rwe/report/figure.hpp"
+#include "rwe/report/forest_plot.hpp"
+#include "rwe/report/html_page.hpp"
+#include "rwe/report/km_plot.hpp"
+#include "rwe/report/table.hpp"
+#include "rwe/report/table_writers.hpp"
+
+namespace rwe::report {
+
+namespace {
+
+using nlohmann::json;
+constexpr double nan = std::numeric_limits<double>::quiet_NaN();
+
+double number(const json& value) { return value.is_number() ? value.get<double>() : nan; }
+
+std::string fixed(const json& value, int decimals = 1) {
+    return value.is_number() ? format_fixed(value.get<double>(), decimals) : "NR";
+}
+
+// "19.1 (16.2–21.9)"; NR = not reached.
+std::string estimate_ci(const json& estimate, const json& lower, const json& upper, int decimals = 1) {
+    if (!estimate.is_number()) return "NR";
+    return fixed(estimate, decimals) + " (" + fixed(lower, decimals) + "–" + fixed(upper, decimals) + ")";
+}
+
+std::string p_text(const json& p) {
+    if (p.is_string()) return "p " + p.get<std::string>();
+    if (!p.is_number()) return "–";
+    return format_p_value(p.get<double>());
+}
+
+std::string published_text(const json& value) {
+    if (value.is_null()) return "";
+    if (value.is_string()) return value.get<std::string>();
+    if (value.is_number_integer()) return std::to_string(value.get<long>());
+    if (value.is_number()) return format_fixed(value.get<double>(), 1);
+    return value.dump();
+}
+
+class Builder {
+public:
+    Builder(const json& results, std::filesystem::path directory)
+        : results_(results), dir_(std::move(directory)), threshold_(results["protocol"].value("small_cell", 0)) {}
+
+    StudyReportFiles build() {
+        page_.title = results_["protocol"].value("title", "Study report");
+        page_.metadata = {
+            fmt::format("Protocol {} ({}), convention {}: KM confidence limits {}, median CI by the {} method, Cox ties {}",
+                        results_["protocol"].value("id", ""), results_["protocol"].value("file", ""),
+                        results_["protocol"].value("convention", ""), results_["protocol"].value("conf_type", ""),
+                        results_["protocol"].value("median_ci", "") == "spss" ? "SPSS" : "Brookmeyer–Crowley",
+                        results_["protocol"].value("ties", "")),
+            "Registry checksum (SHA-256 of the source files) " + results_["registry"].value("checksum", ""),
+            "rwe " + results_.value("rwe_version", "") + "; time in " + results_["protocol"].value("time_unit", "months") +
+                "; every number below is in results.json"};
+        for (const auto& analysis : results_["analyses"]) add(analysis);
+        if (!comparisons_.rows.empty()) {
+            Section section{"sec-published", "Comparison with the published study", {}};
+            section.blocks.push_back(Paragraph{
+                "Each published figure beside ours. Proportions and medians are judged against our 95% confidence "
+                "interval; p-values by whether both reach the same conclusion at the 5% level."});
+            section.blocks.push_back(comparisons_);
+            sections_.push_back(section);
+        }
+        page_.sections = sections_;
+        std::filesystem::create_directories(dir_ / "figures");
+        std::filesystem::create_directories(dir_ / "tables");
+        for (const auto& [stem, figure] : figures_) write_figure(figure, dir_ / "figures" / stem);
+        for (const auto& table : tables_) write_file_atomic(dir_ / "tables" / (table.id + ".csv"), table_csv(table));
+        if (!tables_.empty()) write_xlsx(tables_, dir_ / "tables.xlsx");
+        write_file_atomic(dir_ / "report.html", html_page(page_));
+        return {figures_.size(), tables_.size()};
+    }
+
+private:
+    std::string count(double n, double of) const {
+        return count_percent(std::lround(n), std::lround(of), threshold_);
+    }
+    std::string count_only(double n) const { return suppress_count(std::lround(n), threshold_); }
+
+    Section& section(const std::string& id, const std::string& heading) {
+        for (auto& s : sections_) {
+            if (s.id == "sec-" + id) return s;
+        }
+        sections_.push_back(Section{"sec-" + id, heading, {}});
+        return sections_.back();
+    }
+
+    void add_table(Section& target, Table table) {
+        table.id = "tab-" + table.id;
+        validate_table(table);
+        tables_.push_back(table);
+        target.blocks.push_back(std::move(table));
+    }
+    void add_figure(Section& target, const std::string& id, const std::string& caption, Figure figure) {
+        figures_.emplace_back(id, figure);
+        target.blocks.push_back(FigureBlock{id, caption, "", std::move(figure)});
+    }
+
+    void add_comparisons(const json& analysis) {
+        if (comparisons_.id.empty()) {
+            comparisons_.id = "published-comparison";
+            comparisons_.title = "Published figures beside ours";
+            comparisons_.columns = {"Analysis", "Quantity", "This analysis", "Our 95% CI", "Published", "Verdict"};
+            comparisons_.published_columns = {4};
+        }
+        for (const auto& row : analysis.value("comparison", json::array())) {
+            std::string ci;
+            if (row.contains("ours_lower") && (row["ours_lower"].is_number() || row["ours_upper"].is_number())) {
+                ci = fixed(row["ours_lower"]) + "–" + fixed(row["ours_upper"]);
+            }
+            const auto& ours = row["ours"];
+            comparisons_.rows.push_back({analysis["id"].get<std::string>(), row["quantity"].get<std::string>(),
+                                         ours.is_number() ? format_fixed(ours.get<double>(), ours.is_number_integer() ? 0 : 3 - (std::fabs(ours.get<double>()) >= 1 ? 2 : 0)) : published_text(ours),
+                                         ci, published_text(row["published"]), row.value("verdict", "")});
+        }
+    }
+
+    void add(const json& analysis) {
+        const std::string kind = analysis["kind"];
+        const json& r = analysis["result"];
+        const std::string id = analysis["id"];
+        if (kind == "attrition") attrition(id, r);
+        else if (kind == "table1") table1(id, r, analysis.value("published", json::object()));
+        else if (kind == "followup") followup(id, r);
+        else if (kind == "km") km(id, r);
+        else if (kind == "logrank") logrank(id, r);
+        else if (kind == "response") response(id, r);
+        else if (kind == "long_term_response") long_term(id, r);
+        else if (kind == "adverse_events") adverse_events(id, r);
+        else if (kind == "association") association(id, r);
+        else if (kind == "second_line") second_line(id, r);
+        else if (kind == "cox") cox(id, r);
+        else if (kind == "landmark") landmark(id, r);
+        if (analysis.contains("comparison")) add_comparisons(analysis);
+    }
+
+    void attrition(const std::string& id, const json& r) {
+        Section& s = section("cohort", "Cohort selection");
+        AttritionInput input;
+        Table table{id, "Cohort selection", {"Criterion", "Excluded", "Remaining"}, {}, {}, {}, {}};
+        const auto& steps = r["steps"];
+        for (std::size_t i = 0; i < steps.size(); ++i) {
+            const auto& step = steps[i];
+            table.rows.push_back({step["criterion"], i == 0 ? "" : count_only(step["excluded"].get<double>()),
+                                  count_only(step["remaining"].get<double>())});
+            if (i == 0) {
+                input.steps.push_back({step["criterion"], step["remaining"].get<long>(), {}});
+            } else {
+                input.steps.back().excluded.push_back({step["reason"].get<std::string>(), step["excluded"].get<long>()});
+                if (i + 1 == steps.size()) input.steps.push_back({"Analysed", step["remaining"].get<long>(), {}});
+            }
+        }
+        if (threshold_ <= 1) add_figure(s, "fig-" + id, "Cohort selection.", attrition_diagram(input));
+        add_table(s, table);
+    }
+
+    void table1(const std::string& id, const json& r, const json& published) {
+        Section& s = section("baseline", "Baseline characteristics");
+        const double n = r["n"].get<double>();
+        Table table{id, fmt::format("Patient characteristics (N = {})", std::lround(n)), {"Characteristic", "n (%)", "Published"}, {}, {}, {}, {2}};
+        for (const auto& row : r["rows"]) {
+            const std::string name = row["variable"];
+            const auto& o = row["overall"];
+            const json pub = published.contains(name) ? published[name] : json::object();
+            if (o["type"] == "numeric") {
+                table.rows.push_back({row["label"].get<std::string>() + ", median (range)",
+                                      fixed(o["median"]) + " (" + fixed(o["min"]) + "–" + fixed(o["max"]) + ")",
+                                      pub.contains("median") ? published_text(pub["median"]) + " (" + published_text(pub.value("min", json())) + "–" + published_text(pub.value("max", json())) + ")" : ""});
+                table.indent.push_back(0);
+                if (o["missing"].get<long>() > 0) {
+                    table.rows.push_back({"missing", count_only(o["missing"].get<double>()), ""});
+                    table.indent.push_back(1);
+                }
+                continue;
+            }
+            table.rows.push_back({row["label"], "", ""});
+            table.indent.push_back(0);
+            for (const auto& level : o["levels"]) {
+                const std::string name_of_level = level["level"];
+                table.rows.push_back({name_of_level, count(level["n"].get<double>(), o["denominator"].get<double>()),
+                                      pub.contains(name_of_level) ? published_text(pub[name_of_level]) : ""});
+                table.indent.push_back(1);
+            }
+            if (o["missing"].get<long>() > 0) {
+                table.rows.push_back({"not applicable or missing", count_only(o["missing"].get<double>()), ""});
+                table.indent.push_back(1);
+            }
+        }
+        table.footnotes.push_back("Percentages are of patients with a value; continuous variables as median (range).");
+        add_table(s, table);
+    }
+
+    void followup(const std::string& id, const json& r) {
+        Section& s = section("survival", "Survival");
+        const auto& o = r["observed"];
+        std::string text = fmt::format("Median follow-up: {} {} (range {}–{}) as the median of observed times",
+                                       fixed(o["median"]), results_["protocol"].value("time_unit", "months"), fixed(o["min"]), fixed(o["max"]));
+        if (r.contains("reverse_km")) {
+            const auto& k = r["reverse_km"];
+            text += "; " + estimate_ci(k["median"], k["lower"], k["upper"]) + " by the reverse Kaplan–Meier method.";
+        }
+        s.blocks.push_back(Paragraph{text});
+        (void)id;
+    }
+
+    KmPlotInput km_input(const json& r) const {
+        KmPlotInput input;
+        input.x_label = "Time (" + results_["protocol"].value("time_unit", "months") + ")";
+        for (const auto& stratum : r["strata"]) {
+            KmCurveInput curve;
+            curve.label = stratum["name"].get<std::string>().empty() ? "All patients" : stratum["name"].get<std::string>();
+            for (const auto& row : stratum["curve"]["rows"]) {
+                curve.time.push_back(number(row[0]));
+                curve.n_risk.push_back(number(row[1]));
+                curve.n_event.push_back(number(row[2]));
+                curve.n_censor.push_back(number(row[3]));
+                curve.surv.push_back(number(row[4]));
+                curve.lower.push_back(number(row[5]));
+                curve.upper.push_back(number(row[6]));
+            }
+            curve.median = number(stratum["median_primary"]["estimate"]);
+            input.curves.push_back(std::move(curve));
+        }
+        return input;
+    }
+
+    void km(const std::string& id, const json& r) {
+        const std::string endpoint = r["endpoint"];
+        const bool second_line = endpoint.rfind("L2", 0) == 0;
+        Section& s = endpoint == "DOR" ? section("response", "Response") : second_line ? section("second-line", "Treatment after progression")
+                                                                                     : section("survival", "Survival");
+        KmPlotInput input = km_input(r);
+        input.confidence_bands = input.curves.size() == 1;
+        if (r.contains("log_rank")) input.annotation.push_back("Log-rank " + p_text(r["log_rank"]["p"]));
+        for (const auto& stratum : r["strata"]) {
+            const auto& m = stratum["median_primary"];
+            input.annotation.push_back(fmt::format("{}median {} ({})", input.curves.size() > 1 ? stratum["name"].get<std::string>() + ": " : "",
+                                                   estimate_ci(m["estimate"], m["lower"], m["upper"]),
+                                                   m["method"] == "spss" ? "95% CI, SPSS" : "95% CI"));
+        }
+        if (!input.curves.empty() && !input.curves.front().time.empty()) {
+            add_figure(s, "fig-" + id, r["description"].get<std::string>() + fmt::format(" (Kaplan–Meier, pointwise {} confidence band).", r["conf_type"].get<std::string>()),
+                       km_plot(input));
+        }
+        // Summary table: median by both methods and S(t) at the protocol's times.
+        Table table{id, r["description"].get<std::string>() + ": Kaplan–Meier summary", {"Group", "Patients", "Events",
+                    "Median (95% CI), Brookmeyer–Crowley", "Median (95% CI), SPSS"}, {}, {}, {}, {}};
+        std::vector<double> times;
+        if (!r["strata"].empty()) {
+            for (const auto& at : r["strata"][0]["at_times"]) times.push_back(at["time"].get<double>());
+        }
+        for (double t : times) table.columns.push_back(fmt::format("S({:g}) (95% CI)", t));
+        for (const auto& stratum : r["strata"]) {
+            std::vector<std::string> row{stratum["name"].get<std::string>().empty() ? "All" : stratum["name"].get<std::string>(),
+                                         count_only(stratum["n"].get<double>()), count_only(stratum["events"].get<double>()),
+                                         estimate_ci(stratum["median"], stratum["median_lower"], stratum["median_upper"]),
+                                         estimate_ci(stratum["median_spss"]["estimate"], stratum["median_spss"]["lower"], stratum["median_spss"]["upper"])};
+            for (double t : times) {
+                std::string cell = "–";
+                for (const auto& at : stratum["at_times"]) {
+                    if (at["time"].get<double>() == t) cell = estimate_ci(at["surv"], at["lower"], at["upper"], 3);
+                }
+                row.push_back(cell);
+            }
+            table.rows.push_back(row);
+        }
+        table.footnotes.push_back("NR: not reached. SPSS method: median ± 1.96 SE, SE from the Greenwood variance and a density estimate (docs/methods.md §1).");
+        add_table(s, table);
+    }
+
+    void logrank(const std::string& id, const json& r) {
+        Section& s = section("subgroups", "Subgroup comparisons");
+        Table table{id, "Log-rank tests by subgroup", {"Endpoint", "Variable", "Group", "Patients", "Events", "Median (95% CI)", "p"}, {}, {}, {}, {}};
+        for (const auto& test : r["tests"]) {
+            bool first = true;
+            for (const auto& group : test.value("groups", json::array())) {
+                table.rows.push_back({first ? test["endpoint"].get<std::string>() : "", first ? test["by"].get<std::string>() : "",
+                                      group["name"], count_only(group["n"].get<double>()), count_only(group["events"].get<double>()),
+                                      estimate_ci(group.value("median", json()), group.value("median_lower", json()), group.value("median_upper", json())),
+                                      first ? p_text(test["p"]) : ""});
+                first = false;
+            }
+        }
+        table.footnotes.push_back("Unweighted log-rank test (Mantel 1966); medians with Brookmeyer–Crowley 95% CIs.");
+        add_table(s, table);
+    }
+
+    void response(const std::string& id, const json& r) {
+        Section& s = section("response", "Response");
+        const double n = r["measurable"].get<double>();
+        Table table{id, fmt::format("Best overall response (RECIST 1.1), patients with measurable disease (n = {})", std::lround(n)),
+                    {"Response", "n (%)", "95% CI (%)"}, {}, {}, {}, {}};
+        const std::map<std::string, std::string> names{{"CR", "Complete response"}, {"PR", "Partial response"}, {"SD", "Stable disease"},
+                                                       {"PD", "Progressive disease"}, {"NE", "Not evaluable"}};
+        BarChartInput chart;
+        chart.categories = {"All measurable"};
+        for (const char* level : {"CR", "PR", "SD", "PD", "NE"}) {
+            const auto& row = r["best_response"][level];
+            table.rows.push_back({names.at(level), count(row["n"].get<double>(), n), fixed(row["lower"]) + "–" + fixed(row["upper"])});
+            chart.series.push_back({names.at(level), {number(row["percent"])}});
+        }
+        for (const auto& [key, label] : std::vector<std::pair<std::string, std::string>>{{"orr", "Objective response (CR + PR)"}, {"dcr", "Disease control (CR + PR + SD)"}}) {
+            const auto& row = r[key];
+            table.rows.push_back({label, count(row["n"].get<double>(), n), fixed(row["lower"]) + "–" + fixed(row["upper"])});
+        }
+        table.footnotes.push_back("Exact (Clopper–Pearson) 95% confidence intervals.");
+        add_table(s, table);
+        response_chart_ = chart;
+    }
+
+    void long_term(const std::string& id, const json& r) {
+        Section& s = section("response", "Response");
+        const auto& ltr = r["long_term_responders"];
+        Table table{id, "Long-term responders (" + r["definition"].get<std::string>() + ")", {"Quantity", "Value", "p"}, {}, {}, {}, {}};
+        table.rows.push_back({"Long-term responders among responders", count(ltr["n"].get<double>(), ltr["of"].get<double>()), ""});
+        const auto& cr = r["cr_rate"];
+        table.rows.push_back({"Complete response, long-term responders", count(cr["long_term"]["n"].get<double>(), cr["long_term"]["of"].get<double>()), p_text(cr["test"]["p"])});
+        table.rows.push_back({"Complete response, other responders", count(cr["other_responders"]["n"].get<double>(), cr["other_responders"]["of"].get<double>()), ""});
+        if (r.contains("os")) {
+            for (const auto& stratum : r["os"]["strata"]) {
+                table.rows.push_back({std::string("Median OS, ") + (stratum["name"] == "Y" ? "long-term" : "other") + " responders",
+                                      estimate_ci(stratum["median"], stratum["median_lower"], stratum["median_upper"]),
+                                      stratum["name"] == "Y" && r["os"].contains("log_rank") ? p_text(r["os"]["log_rank"]["p"]) : ""});
+            }
+        }
+        const auto& prior = r["by_prior_exposure"];
+        table.rows.push_back({"Long-term response by prior anti-HER2 exposure", "", p_text(prior["p"])});
+        add_table(s, table);
+        BarChartInput chart;
+        chart.stacked = false;
+        chart.categories = {"Long-term responders", "Other responders"};
+        chart.category_notes = {fmt::format("n = {}", count_only(cr["long_term"]["of"].get<double>())),
+                                fmt::format("n = {}", count_only(cr["other_responders"]["of"].get<double>()))};
+        chart.series.push_back({"Complete response", {number(cr["long_term"]["percent"]), number(cr["other_responders"]["percent"])}});
+        chart.y_label = "Complete response (%)";
+        if (threshold_ <= 1) add_figure(s, "fig-" + id, "Complete response rate of long-term and other responders.", bar_chart(chart));
+        if (response_chart_ && threshold_ <= 1) {
+            add_figure(s, "fig-response", "Best overall response among patients with measurable disease.", bar_chart(*response_chart_));
+            response_chart_.reset();
+        }
+    }
+
+    void adverse_events(const std::string& id, const json& r) {
+        Section& s = section("safety", "Adverse events");
+        const double n = r["n"].get<double>();
+        Table table{id, fmt::format("Adverse events of the index line by worst CTCAE grade (N = {})", std::lround(n)),
+                    {"Term", "Any grade", "Grade 1–2", "Grade 3", "Grade 4", "Grade 3–4", "Grade 5"}, {}, {}, {}, {}};
+        for (const auto& term : r["terms"]) {
+            table.rows.push_back({term["term"], count(term["any"]["n"].get<double>(), n), count(term["grade_1_2"]["n"].get<double>(), n),
+                                  count(term["grade_3"]["n"].get<double>(), n), count(term["grade_4"]["n"].get<double>(), n),
+                                  count(term["grade_3_4"]["n"].get<double>(), n), count(term["grade_5"]["n"].get<double>(), n)});
+        }
+        table.footnotes.push_back("Worst grade per patient and term; CTCAE v5.0.");
+        add_table(s, table);
+    }
+
+    void association(const std::string& id, const json& r) {
+        Section& s = section("safety", "Adverse events");
+        Table table{id, "Associations", {"Outcome", "By", "Table (rows × columns)", "Test", "p"}, {}, {}, {}, {}};
+        for (const auto& test : r["tests"]) {
+            std::string cells;
+            for (const auto& row : test["counts"]) {
+                std::string line;
+                for (const auto& c : row) line += (line.empty() ? "" : " / ") + count_only(c.get<double>());
+                cells += (cells.empty() ? "" : "; ") + line;
+            }
+            table.rows.push_back({test["outcome"], test["by"], cells, test.value("test", ""), p_text(test["p"])});
+        }
+        table.footnotes.push_back("term:k = worst grade k or higher. Fisher's exact test when an expected count is small (Cochran's rule), else Pearson's χ².");
+        add_table(s, table);
+    }
+
+    void second_line(const std::string& id, const json& r) {
+        Section& s = section("second-line", "Treatment after progression");
+        Table table{id, "Next line of treatment", {"Quantity", "n (%)"}, {}, {}, {}, {}};
+        table.rows.push_back({"Progressed", count(r["progressed"]["n"].get<double>(), r["n"].get<double>())});
+        const double treated = r["next_line"]["n"].get<double>();
+        table.rows.push_back({"Received a next line", count_only(treated)});
+        for (const auto& [name, value] : r["regimens"].items()) table.rows.push_back({"  " + name, count(value["n"].get<double>(), treated)});
+        table.rows.push_back({"Within a clinical trial", count(r["clinical_trial"]["n"].get<double>(), treated)});
+        add_table(s, table);
+    }
+
+    void cox(const std::string& id, const json& r) {
+        Section& s = section("cox", "Multivariable Cox models");
+        const std::string endpoint = r["endpoint"];
+        Table table{id, fmt::format("Cox model for {} (n = {}, {} events; ties {})", endpoint, r["n"].get<long>(), r["events"].get<long>(), r["ties"].get<std::string>()),
+                    {"Covariate", "HR (95% CI)", "p"}, {}, {}, {}, {}};
+        ForestPlotInput forest;
+        forest.label_header = "Covariate";
+        for (const auto& c : r["coefficients"]) {
+            table.rows.push_back({c["name"], estimate_ci(c["exp_coef"], c["lower"], c["upper"], 2), p_text(c["p"])});
+            ForestRow row;
+            row.label = c["name"];
+            row.estimate = number(c["exp_coef"]);
+            row.lower = number(c["lower"]);
+            row.upper = number(c["upper"]);
+            row.p = number(c["p"]);
+            if (!(row.lower > 0) || !std::isfinite(row.upper)) {
+                row.estimate = row.lower = row.upper = nan;
+                row.note = "not estimable";
+            }
+            forest.rows.push_back(row);
+        }
+        table.footnotes.push_back(fmt::format("Likelihood-ratio test {} on {} df; concordance {}.", p_text(r["lr"]["p"]), r["lr"]["df"].get<int>(), fixed(r["concordance"], 3)));
+        for (const auto& d : r["diagnostics"]) table.footnotes.push_back(d.get<std::string>());
+        add_table(s, table);
+        const bool any_estimable = std::any_of(forest.rows.begin(), forest.rows.end(),
+                                               [](const ForestRow& row) { return std::isfinite(row.estimate); });
+        if (any_estimable) {
+            add_figure(s, "fig-" + id, fmt::format("Hazard ratios of the Cox model for {}.", endpoint), forest_plot(forest));
+        }
+    }
+
+    void landmark(const std::string& id, const json& r) {
+        Section& s = section("landmark", "Cycles received: landmark analysis");
+        s.blocks.push_back(Paragraph{r["explanation"]});
+        Table table{id, fmt::format("Landmark analysis at day {}", r["landmark_days"].get<int>()),
+                    {"Endpoint", "At risk at landmark", "Group", "Patients", "Events", "Median (95% CI) from landmark", "HR (95% CI)", "p"}, {}, {}, {}, {}};
+        for (const auto& e : r["results"]) {
+            bool first = true;
+            for (const auto& stratum : e.value("strata", json::array())) {
+                std::string hr, p;
+                if (first && e.contains("cox") && !e["cox"]["coefficients"].empty()) {
+                    const auto& c = e["cox"]["coefficients"][0];
+                    hr = c["name"].get<std::string>() + ": " + estimate_ci(c["exp_coef"], c["lower"], c["upper"], 2);
+                }
+                if (first && e.contains("log_rank")) p = p_text(e["log_rank"]["p"]);
+                table.rows.push_back({first ? e["endpoint"].get<std::string>() : "", first ? count_only(e["at_risk_at_landmark"].get<double>()) : "",
+                                      stratum["name"], count_only(stratum["n"].get<double>()), count_only(stratum["events"].get<double>()),
+                                      estimate_ci(stratum["median"], stratum["median_lower"], stratum["median_upper"]), hr, p});
+                first = false;
+            }
+        }
+        add_table(s, table);
+    }
+
+    const json& results_;
+    std::filesystem::path dir_;
+    long threshold_;
+    HtmlPage page_;
+    std::vector<Section> sections_;
+    std::vector<std::pair<std::string, Figure>> figures_;
+    std::vector<Table> tables_;
+    Table comparisons_;
+    std::optional<BarChartInput> response_chart_;
+};
+
+}  // namespace
+
+StudyReportFiles write_study_report(const json& results, const std::filesystem::path& directory) {
+    return Builder(results, directory).build();
+}
+
+}  // namespace rwe::report

@@ -1,0 +1,21 @@
+#pragma once
+// The report of a study run: from results.json (docs/protocols.md) to report.html (one
+// self-contained page in the order of a results section), every figure as SVG, PDF and
+// 300-dpi PNG, and every table as CSV and as a sheet of tables.xlsx. Every number shown is
+// read from results.json; no patient identifiers are in it; counts below the protocol's
+// small-cell threshold are suppressed.
+
+#include <nlohmann/json.hpp>
+
+#include <filesystem>
+
+namespace rwe::report {
+
+struct StudyReportFiles {
+    std::size_t figures = 0;
+    std::size_t tables = 0;
+};
+
+StudyReportFiles write_study_report(const nlohmann::json& results, const std::filesystem::path& directory);
+
+}  // namespace rwe::report
