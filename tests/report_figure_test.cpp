@@ -160,12 +160,17 @@ TEST(ReportAxis, TimeBreaksInMonths) {
     EXPECT_EQ(time_ticks(18).values.back(), 18);
     EXPECT_EQ(time_ticks(60).step, 6);
     EXPECT_EQ(time_ticks(60).values.size(), 11u);
+    EXPECT_EQ(time_ticks(60).axis_end, 60);
+    // 145.2 months lies 1.2 beyond the tick at 144 (step 24): the axis ends at 145.2.
+    EXPECT_EQ(time_ticks(145.2).values.back(), 144);
+    EXPECT_DOUBLE_EQ(time_ticks(145.2).axis_end, 145.2);
     EXPECT_EQ(time_ticks(143.5).step, 24);
     EXPECT_EQ(time_ticks(143.5).values.back(), 144);
     EXPECT_EQ(time_ticks(100).step, 12);
     EXPECT_EQ(time_ticks(100).values.back(), 108);
     EXPECT_EQ(time_ticks(100, 6).values.size(), 18u);  // forced step
     EXPECT_EQ(time_ticks(0).values.size(), 2u);        // empty data still gives an axis
+    EXPECT_EQ(time_ticks(0.1).values, (std::vector<double>{0, 1}));
 }
 
 TEST(ReportAxis, RatioTicksIncludeOneAndCoverTheRange) {

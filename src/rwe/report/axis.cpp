@@ -20,8 +20,15 @@ Ticks time_ticks(double max_time, double step, int max_intervals) {
     }
     Ticks ticks;
     ticks.step = step;
-    auto intervals = static_cast<int>(std::ceil(max_time / step - 1e-9));
-    for (int i = 0; i <= std::max(intervals, 1); ++i) ticks.values.push_back(i * step);
+    auto whole = static_cast<int>(std::floor(max_time / step + 1e-9));
+    for (int i = 0; i <= whole; ++i) ticks.values.push_back(i * step);
+    const double beyond = max_time - ticks.values.back();
+    if (whole >= 1 && beyond <= 0.25 * step) {
+        ticks.axis_end = std::max(max_time, ticks.values.back());
+    } else {
+        ticks.values.push_back((whole + 1) * step);
+        ticks.axis_end = ticks.values.back();
+    }
     return ticks;
 }
 

@@ -7,14 +7,17 @@
 namespace rwe::report {
 
 struct Ticks {
-    std::vector<double> values;  // ascending, the first at the axis start, the last at its end
+    std::vector<double> values;  // ascending, the first at the axis start
     double step = 0;             // for linear axes
+    double axis_end = 0;         // ≥ the last tick
 };
 
 // Time axis in months from 0: the step is the first of 1, 2, 3, 6, 12, 24, 36, 48, 60, 120
-// months that needs at most `max_intervals` intervals to reach `max_time`; the axis ends at
-// the first multiple of the step at or beyond max_time (so clinical readers see whole
-// half-years and years). A positive `step` forces it.
+// months that needs at most `max_intervals` intervals to reach `max_time` (so clinical
+// readers see whole half-years and years). Ticks are the multiples of the step up to
+// max_time; when max_time lies less than a quarter step beyond the last of them, the axis
+// ends at max_time (no near-empty interval), otherwise one more tick is added and the axis
+// ends there. A positive `step` forces it.
 Ticks time_ticks(double max_time, double step = 0, int max_intervals = 10);
 
 // Log-scale ticks for ratios (hazard ratios) from the 1-2-5 series, always including 1,

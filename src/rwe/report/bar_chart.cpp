@@ -54,15 +54,17 @@ Layout make_layout(const BarChartInput& input) {
         tick_width = std::max(tick_width, text_width(tick_font, tick_label(v)));
     const double label_height = font_ascent(label_font) + font_descent(label_font);
     layout.panel_left = margin + label_height + 6 + tick_width + 6;
+    // One series needs no legend: the axis label names it.
     double legend_width = 0;
-    for (const BarSeries& series : input.series)
-        legend_width = std::max(legend_width, swatch + 5 + text_width(legend_font, series.label));
+    if (input.series.size() > 1)
+        for (const BarSeries& series : input.series)
+            legend_width = std::max(legend_width, swatch + 5 + text_width(legend_font, series.label));
     // A long legend widens the figure rather than squeeze the bars below 50 pt each.
     const double min_panel = std::max(120.0, 50.0 * static_cast<double>(input.categories.size()) *
                                                  (input.stacked ? 1.0 : 0.6 * static_cast<double>(input.series.size())));
     layout.width = std::max(input.width_pt, layout.panel_left + min_panel + 14 + legend_width + margin);
     layout.legend_x = layout.width - margin - legend_width;
-    layout.panel_right = layout.legend_x - 14;
+    layout.panel_right = layout.legend_x - (legend_width > 0 ? 14 : 0);
     layout.panel_top = margin + 8;
     layout.panel_bottom = layout.panel_top + input.panel_height_pt;
     layout.slot = (layout.panel_right - layout.panel_left) / std::max<double>(1, static_cast<double>(input.categories.size()));
@@ -168,7 +170,7 @@ void draw_chart(cairo_t* cr, const BarChartInput& input, const Layout& layout) {
               (layout.panel_top + layout.panel_bottom) / 2, HAlign::centre, VAlign::baseline, -M_PI / 2);
     // Legend in stack order: the top segment's series first.
     double y = layout.panel_top + 4;
-    for (size_t k = 0; k < input.series.size(); ++k) {
+    for (size_t k = 0; k < input.series.size() && input.series.size() > 1; ++k) {
         size_t s = input.stacked ? input.series.size() - 1 - k : k;
         cairo_rectangle(cr, layout.legend_x, y, swatch, swatch);
         set_colour(cr, fill_colour(s));

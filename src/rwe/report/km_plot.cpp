@@ -85,7 +85,7 @@ Layout make_layout(const KmPlotInput& input) {
         for (const KmCurveInput& curve : input.curves)
             if (!curve.time.empty()) max_time = std::max(max_time, curve.time.back());
     layout.ticks = time_ticks(max_time, input.time_step);
-    layout.axis_end = layout.ticks.values.back();
+    layout.axis_end = layout.ticks.axis_end;
 
     double y_tick_width = 0;
     for (int i = 0; i <= 5; ++i)
@@ -107,7 +107,7 @@ Layout make_layout(const KmPlotInput& input) {
         left = std::max(left, outer_margin + widest + 12 + count_width / 2 - data_inset);
     }
     // Half of the last tick label must fit right of the panel.
-    double last_label = text_width(tick_font, tick_label(layout.axis_end));
+    double last_label = text_width(tick_font, tick_label(layout.ticks.values.back()));
     layout.panel_left = left;
     // The y label hugs the tick labels even when risk-table labels widen the margin.
     layout.y_label_x = left - 6 - y_tick_width - 6 - font_descent(label_font);
