@@ -6,7 +6,9 @@
 // The file is written under a temporary name and renamed by commit(), so a registry is
 // never left half-written: a writer destroyed without commit() removes its file.
 
+#include <cassert>
 #include <cstdint>
+#include <cstring>
 #include <cstdio>
 #include <initializer_list>
 #include <string>
@@ -23,7 +25,15 @@ public:
     CsvWriter(const CsvWriter&) = delete;
     CsvWriter& operator=(const CsvWriter&) = delete;
 
+    // Any text: quoted when it holds a comma, a quote or a line break.
     void text(std::string_view value);
+    // A value that cannot hold those characters (the generator's own codes, ids and
+    // numbers): written as is, without scanning. Precondition checked by assert.
+    void code(std::string_view value) {
+        assert(value.find_first_of(",\"\r\n") == std::string_view::npos);
+        separator();
+        put(value);
+    }
     void integer(std::int64_t value);
     void date(int day_number);
     // A number with exactly `decimals` decimals (value >= 0), e.g. an ISH ratio 2.35.
@@ -48,7 +58,15 @@ private:
         if (used_ == buffer_.size()) flush();
         buffer_[used_++] = c;
     }
-    void put(std::string_view s);
+    void put(std::string_view s) {
+        if (s.size() <= buffer_.size() - used_) {  // the common case: fits in the buffer
+            std::memcpy(buffer_.data() + used_, s.data(), s.size());
+            used_ += s.size();
+        } else {
+            put_slow(s);
+        }
+    }
+    void put_slow(std::string_view s);
     void flush();
 
     std::string path_;

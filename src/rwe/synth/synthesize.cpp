@@ -248,16 +248,16 @@ RegimenOutcome Generator::write_regimen(const RegimenSpec& spec, int number) {
         for (const DrugSchedule& drug : spec.drugs) {
             if (cycle < drug.from_cycle || cycle >= drug.to_cycle) continue;
             CsvWriter& a = out_.administrations_;
-            a.text(id);
-            a.text(drug.drug);
+            a.code(id);
+            a.code(drug.drug);
             a.date(day);
             if (drug.unit.empty()) {
                 a.empty();
                 a.empty();
             } else {
                 const bool reduced = drug.drug == "docetaxel" && cycle >= spec.reduced_from_cycle;
-                a.text(reduced ? "60" : cycle == drug.from_cycle ? drug.first_dose : drug.dose);
-                a.text(drug.unit);
+                a.code(reduced ? "60" : cycle == drug.from_cycle ? drug.first_dose : drug.dose);
+                a.code(drug.unit);
             }
             a.end_row();
         }
@@ -274,19 +274,19 @@ RegimenOutcome Generator::write_regimen(const RegimenSpec& spec, int number) {
         outcome.end_day = -1;
     }
     CsvWriter& r = out_.regimens_;
-    r.text(id);
-    r.text(patient_id_);
-    r.text(spec.setting);
+    r.code(id);
+    r.code(patient_id_);
+    r.code(spec.setting);
     if (spec.line > 0) r.integer(spec.line);
     else r.empty();
-    r.text(spec.code);
+    r.code(spec.code);
     r.date(spec.start);
     if (outcome.end_day >= 0) r.date(outcome.end_day);
     else r.empty();
-    r.text(reason);
-    r.text(spec.trial ? "yes" : "no");
+    r.code(reason);
+    r.code(spec.trial ? "yes" : "no");
     if (spec.measurable.empty()) r.empty();
-    else r.text(spec.measurable);
+    else r.code(spec.measurable);
     r.end_row();
     return outcome;
 }
@@ -294,18 +294,18 @@ RegimenOutcome Generator::write_regimen(const RegimenSpec& spec, int number) {
 void Generator::write_assessment(int regimen, int day, std::string_view response,
                                  std::string_view method) {
     CsvWriter& w = out_.assessments_;
-    w.text(patient_id_);
-    w.text(regimen_id(regimen));
+    w.code(patient_id_);
+    w.code(regimen_id(regimen));
     w.date(day);
-    w.text(response);
-    w.text(method);
+    w.code(response);
+    w.code(method);
     w.end_row();
 }
 
 void Generator::write_site(std::string_view site, int day) {
     CsvWriter& w = out_.metastases_;
-    w.text(patient_id_);
-    w.text(site);
+    w.code(patient_id_);
+    w.code(site);
     w.date(day);
     w.end_row();
 }
@@ -802,16 +802,18 @@ void Generator::patient(std::int64_t index, Exclusion reason, std::int64_t reaso
     thp.drugs = std::span<const DrugSchedule>(drugs, drug_count);
     thp.measurable = measurable ? "yes" : "no";
     thp.reduced_from_cycle = reduced_from;
+    // Maintenance ends at the study's maximum of 88 THP cycles (about 61 months).
+    thp.planned_cycles = p_.thp_max_cycles;
     const int thp_number = ++regimen_count_;
     write_regimen(thp, thp_number);
     for (const AdverseEvent& event : adverse_events_) {
         CsvWriter& w = out_.adverse_events_;
-        w.text(patient_id_);
-        w.text(regimen_id(thp_number));
-        w.text(event.term);
+        w.code(patient_id_);
+        w.code(regimen_id(thp_number));
+        w.code(event.term);
         w.integer(event.grade);
         w.date(index_day + event.onset);
-        w.text(event.action);
+        w.code(event.action);
         w.end_row();
     }
 
@@ -900,10 +902,10 @@ void Generator::patient(std::int64_t index, Exclusion reason, std::int64_t reaso
 
     // --- Patient and tumour rows ----------------------------------------------------------
     CsvWriter& pw = out_.patients_;
-    pw.text(patient_id_);
+    pw.code(patient_id_);
     pw.date(birth);
-    pw.text("f");
-    pw.text(menopause);
+    pw.code("f");
+    pw.code(menopause);
     if (died) pw.date(death);
     else pw.empty();
     pw.date(last_contact_);
@@ -912,13 +914,13 @@ void Generator::patient(std::int64_t index, Exclusion reason, std::int64_t reaso
     CsvWriter& tw = out_.tumors_;
     tumor_id_.assign(patient_id_);
     tumor_id_ += "-T1";
-    tw.text(tumor_id_);
-    tw.text(patient_id_);
+    tw.code(tumor_id_);
+    tw.code(patient_id_);
     tw.date(diagnosis);
-    tw.text(stage);
-    tw.text(er);
-    tw.text(pr);
-    tw.text(her2_ihc);
+    tw.code(stage);
+    tw.code(er);
+    tw.code(pr);
+    tw.code(her2_ihc);
     if (ish_hundredths >= 0) tw.fixed(ish_hundredths / 100.0, 2);
     else tw.empty();
     if (surgery >= 0) tw.date(surgery);

@@ -105,6 +105,7 @@ struct ThpHer2MbcProfile {
     double pfs_scale = 0;   // calibrate()
     double pfs_death_first = 0.03;   // share of PFS events that are deaths without progression
     double thp_early_stop = 0.06;    // THP stopped (toxicity or choice) before progression
+    int thp_max_cycles = 88;         // the study's maximum number of THP cycles
 
     // After progression on THP.
     double second_line = 126.0 / 131;
