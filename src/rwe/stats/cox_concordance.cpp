@@ -12,9 +12,10 @@ namespace {
 // Weighted counts by linear-predictor rank.
 class Fenwick {
 public:
-    explicit Fenwick(std::size_t size) : tree_(size + 1, 0.0) {}
+    explicit Fenwick(std::size_t size) : tree_(size + 1, 0.0), point_(size, 0.0) {}
     void add(std::size_t rank, double w) {
         total_ += w;
+        point_[rank] += w;
         for (std::size_t i = rank + 1; i < tree_.size(); i += i & (~i + 1)) tree_[i] += w;
     }
     // Sum over ranks < rank.
@@ -24,13 +25,13 @@ public:
         return s;
     }
     double total() const { return total_; }
-    void clear() {
-        std::fill(tree_.begin(), tree_.end(), 0.0);
-        total_ = 0;
-    }
+    double at(std::size_t rank) const { return point_[rank]; }
+    // After removing every weight: drop rounding residue of the scalar totals.
+    void reset_totals() { total_ = 0; }
 
 private:
     std::vector<double> tree_;
+    std::vector<double> point_;
     double total_ = 0;
 };
 
@@ -45,40 +46,44 @@ CoxConcordance cox_concordance(const detail::CoxPrepared& data,
     const std::size_t n = data.n;
     CoxConcordance out;
     // Ranks of the linear predictor (exact ties share a rank, as R's match(unique)).
-    std::vector<double> values(linear_predictor);
-    std::sort(values.begin(), values.end());
-    values.erase(std::unique(values.begin(), values.end()), values.end());
     std::vector<std::size_t> rank(n);
-    for (std::size_t i = 0; i < n; ++i) {
-        rank[i] = static_cast<std::size_t>(
-            std::lower_bound(values.begin(), values.end(), linear_predictor[i]) - values.begin());
+    std::size_t m = 0;
+    {
+        const std::vector<std::size_t> order = detail::radix_order_descending(linear_predictor);
+        for (std::size_t k = n; k-- > 0;) {
+            const std::size_t i = order[k];
+            if (k + 1 < n && linear_predictor[order[k + 1]] != linear_predictor[i]) ++m;
+            rank[i] = m;
+        }
+        m = n > 0 ? m + 1 : 0;
     }
-    const std::size_t m = values.size();
     Fenwick at_risk(m), deaths(m);
     auto split = [&](const Fenwick& tree, std::size_t r) {
         Split s;
         s.below = tree.below(r);
-        const double upto = tree.below(r + 1);
-        s.equal = upto - s.below;
-        s.above = tree.total() - upto;
+        s.equal = tree.at(r);
+        s.above = tree.total() - s.below - s.equal;
         return s;
     };
     // Influence of each row: weighted numbers of concordant, discordant and tied pairs it is in.
     std::vector<double> inf_c(n, 0.0), inf_d(n, 0.0), inf_t(n, 0.0);
-    std::vector<Split> entry(n);
-    auto leave = [&](std::size_t j) {
-        // deaths that happened while j was at risk: the pair is concordant when the death
-        // has the higher linear predictor.
+    // Deaths while j is at risk = (deaths when j leaves) - (deaths when j enters); the pair
+    // is concordant when the death has the higher linear predictor.
+    auto enter = [&](std::size_t j) {
         const Split now = split(deaths, rank[j]);
-        inf_c[j] += now.above - entry[j].above;
-        inf_d[j] += now.below - entry[j].below;
-        inf_t[j] += now.equal - entry[j].equal;
+        inf_c[j] -= now.above;
+        inf_d[j] -= now.below;
+        inf_t[j] -= now.equal;
+    };
+    auto leave = [&](std::size_t j) {
+        const Split now = split(deaths, rank[j]);
+        inf_c[j] += now.above;
+        inf_d[j] += now.below;
+        inf_t[j] += now.equal;
     };
 
     for (std::size_t s = 0; s + 1 < data.stratum_begin.size(); ++s) {
         const std::size_t begin = data.stratum_begin[s], end = data.stratum_begin[s + 1];
-        at_risk.clear();
-        deaths.clear();
         std::vector<bool> inside(end - begin, false);
         std::size_t next_start = begin;
         std::size_t i = begin;
@@ -98,7 +103,7 @@ CoxConcordance cox_concordance(const detail::CoxPrepared& data,
             }
             for (std::size_t k = i; k < j; ++k) {
                 if (data.event[k]) continue;
-                entry[k] = split(deaths, rank[k]);
+                enter(k);
                 at_risk.add(rank[k], data.weight[k]);
                 inside[k - begin] = true;
             }
@@ -120,7 +125,7 @@ CoxConcordance cox_concordance(const detail::CoxPrepared& data,
             // times are not comparable.
             for (std::size_t k = i; k < j; ++k) {
                 if (!data.event[k]) continue;
-                entry[k] = split(deaths, rank[k]);
+                enter(k);
                 at_risk.add(rank[k], data.weight[k]);
                 inside[k - begin] = true;
             }
@@ -129,6 +134,13 @@ CoxConcordance cox_concordance(const detail::CoxPrepared& data,
         for (std::size_t k = begin; k < end; ++k) {
             if (inside[k - begin]) leave(k);
         }
+        // empty the trees for the next stratum, O(stratum size log m)
+        for (std::size_t k = begin; k < end; ++k) {
+            if (inside[k - begin]) at_risk.add(rank[k], -data.weight[k]);
+            if (data.event[k]) deaths.add(rank[k], -data.weight[k]);
+        }
+        at_risk.reset_totals();
+        deaths.reset_totals();
     }
 
     const double npair = out.concordant + out.discordant + out.tied_risk;

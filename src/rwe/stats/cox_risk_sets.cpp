@@ -5,11 +5,72 @@
 #include <numeric>
 #include <span>
 #include <string>
+#include <cstring>
 
 #include "rwe/common/error.hpp"
 #include "rwe/stats/time_fix.hpp"
 
 namespace rwe::stats::detail {
+
+namespace {
+
+// Order-preserving map of a double to an unsigned key (NaN excluded by the caller).
+inline std::uint64_t ordered_bits(double v) {
+    std::uint64_t u;
+    std::memcpy(&u, &v, sizeof u);
+    return (u >> 63) ? ~u : (u | (std::uint64_t{1} << 63));
+}
+
+}  // namespace
+
+std::vector<std::size_t> radix_order_descending(const std::vector<double>& values) {
+    // Keys travel with their indices so that every pass reads sequentially.
+    struct Item {
+        std::uint64_t key;
+        std::size_t index;
+    };
+    const std::size_t n = values.size();
+    std::vector<Item> items(n), next(n);
+    std::uint64_t all_or = 0, all_and = ~std::uint64_t{0};
+    for (std::size_t i = 0; i < n; ++i) {
+        const std::uint64_t key = ~ordered_bits(values[i] == 0 ? 0.0 : values[i]);  // -0 sorts with +0
+        items[i] = {key, i};
+        all_or |= key;
+        all_and &= key;
+    }
+    constexpr int bits = 11;
+    constexpr std::uint64_t buckets = std::uint64_t{1} << bits;
+    constexpr std::uint64_t mask = buckets - 1;
+    std::vector<std::size_t> count(buckets);
+    for (int shift = 0; shift < 64; shift += bits) {
+        if ((((all_or ^ all_and) >> shift) & mask) == 0) continue;  // digit constant: skip
+        std::fill(count.begin(), count.end(), 0);
+        for (const Item& item : items) ++count[(item.key >> shift) & mask];
+        std::size_t sum = 0;
+        for (auto& c : count) {
+            const std::size_t here = c;
+            c = sum;
+            sum += here;
+        }
+        for (const Item& item : items) next[count[(item.key >> shift) & mask]++] = item;
+        items.swap(next);
+    }
+    std::vector<std::size_t> order(n);
+    for (std::size_t i = 0; i < n; ++i) order[i] = items[i].index;
+    return order;
+}
+
+std::vector<std::size_t> stable_order_by_code(const std::vector<std::size_t>& order,
+                                              const std::vector<std::int32_t>& codes) {
+    std::int32_t max_code = 0;
+    for (auto c : codes) max_code = std::max(max_code, c);
+    std::vector<std::size_t> count(static_cast<std::size_t>(max_code) + 2, 0);
+    for (auto i : order) ++count[static_cast<std::size_t>(codes[i]) + 1];
+    for (std::size_t k = 1; k < count.size(); ++k) count[k] += count[k - 1];
+    std::vector<std::size_t> out(order.size());
+    for (auto i : order) out[count[static_cast<std::size_t>(codes[i])]++] = i;
+    return out;
+}
 
 CoxPrepared cox_prepare(const CoxData& data, bool time_fix, const std::vector<double>& means) {
     const std::size_t rows = data.stop.size();
@@ -65,33 +126,48 @@ CoxPrepared cox_prepare(const CoxData& data, bool time_fix, const std::vector<do
             throw InputError("stop time must be > start time (row " + std::to_string(row + 1) + ")");
         }
     }
+    // Sort: stratum ascending, stop descending; rows of one time keep input order (the
+    // order within a time changes no sum). LSD radix sort, O(n).
+    std::vector<std::size_t> order = radix_order_descending(stop);
+    if (!data.stratum.empty()) {
+        std::vector<std::int32_t> codes(n);
+        for (std::size_t i = 0; i < n; ++i) codes[i] = data.stratum[used[i]];
+        order = stable_order_by_code(order, codes);
+    }
+
     if (time_fix) {
-        std::vector<std::span<double>> columns{std::span<double>(stop)};
-        if (out.counting) columns.emplace_back(start);
-        out.times_merged = merge_near_equal_times(columns);
         if (out.counting) {
+            std::vector<std::span<double>> columns{std::span<double>(stop), std::span<double>(start)};
+            out.times_merged = merge_near_equal_times(columns);
             for (std::size_t i = 0; i < n; ++i) {
                 if (!(start[i] < stop[i])) {
                     throw InputError("stop time must be > start time after merging near-equal times (row " +
                                      std::to_string(used[i] + 1) + ")");
                 }
             }
+        } else {
+            // Merging maps each time to the first of its run, which keeps the order: work on
+            // the distinct times only (the same result as on all values).
+            std::vector<double> distinct;
+            for (std::size_t i = 0; i < n; ++i) {
+                const double t = stop[order[i]];
+                if (distinct.empty() || distinct.back() != t) distinct.push_back(t);
+            }
+            std::sort(distinct.begin(), distinct.end());
+            distinct.erase(std::unique(distinct.begin(), distinct.end()), distinct.end());
+            std::vector<double> merged(distinct);
+            if (merge_near_equal_times(merged) > 0) {
+                for (std::size_t i = 0; i < n; ++i) {
+                    const auto k = static_cast<std::size_t>(
+                        std::lower_bound(distinct.begin(), distinct.end(), stop[i]) - distinct.begin());
+                    if (merged[k] != stop[i]) {
+                        stop[i] = merged[k];
+                        ++out.times_merged;
+                    }
+                }
+            }
         }
     }
-
-    // Sort: stratum ascending, stop descending; at one time, censored rows before events
-    // (order within a time does not change any sum; it fixes a reproducible layout).
-    std::vector<std::size_t> order(n);
-    std::iota(order.begin(), order.end(), 0);
-    auto stratum_of = [&](std::size_t i) { return data.stratum.empty() ? 0 : data.stratum[used[i]]; };
-    std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
-        const auto sa = stratum_of(a), sb = stratum_of(b);
-        if (sa != sb) return sa < sb;
-        if (stop[a] != stop[b]) return stop[a] > stop[b];
-        const double ea = data.event[used[a]], eb = data.event[used[b]];
-        if (ea != eb) return ea < eb;
-        return a < b;
-    });
 
     // Weighted means over the used rows (R centres at these; results do not depend on it).
     out.means = means;
@@ -118,17 +194,31 @@ CoxPrepared cox_prepare(const CoxData& data, bool time_fix, const std::vector<do
     out.x.resize(n * p);
     out.used_index = order;
     out.used_rows = used;
+    // Pack each used row (stop, start, event, weight, x) contiguously in input order, so
+    // that the gather into sorted order touches one place per row.
+    const std::size_t width = p + 4;
+    std::vector<double> packed(n * width);
+    for (std::size_t i = 0; i < n; ++i) {
+        const std::size_t row = used[i];
+        double* dst = packed.data() + i * width;
+        dst[0] = stop[i];
+        dst[1] = out.counting ? start[i] : 0.0;
+        dst[2] = data.event[row] != 0 ? 1.0 : 0.0;
+        dst[3] = data.weight.empty() ? 1.0 : data.weight[row];
+        const double* x = data.x.data() + row * p;
+        for (std::size_t k = 0; k < p; ++k) dst[4 + k] = x[k] - out.means[k];
+    }
     for (std::size_t pos = 0; pos < n; ++pos) {
         const std::size_t i = order[pos];
-        const std::size_t row = used[i];
-        out.stop[pos] = stop[i];
-        if (out.counting) out.start[pos] = start[i];
-        out.event[pos] = data.event[row] != 0 ? 1 : 0;
+        const double* src = packed.data() + i * width;
+        out.stop[pos] = src[0];
+        if (out.counting) out.start[pos] = src[1];
+        out.event[pos] = src[2] != 0 ? 1 : 0;
         out.events += out.event[pos];
-        out.weight[pos] = data.weight.empty() ? 1.0 : data.weight[row];
-        out.stratum[pos] = stratum_of(i);
-        if (!data.cluster.empty()) out.cluster[pos] = data.cluster[row];
-        for (std::size_t k = 0; k < p; ++k) out.x[pos * p + k] = data.x[row * p + k] - out.means[k];
+        out.weight[pos] = src[3];
+        if (!data.stratum.empty()) out.stratum[pos] = data.stratum[used[i]];
+        if (!data.cluster.empty()) out.cluster[pos] = data.cluster[used[i]];
+        for (std::size_t k = 0; k < p; ++k) out.x[pos * p + k] = src[4 + k];
     }
     out.stratum_begin.push_back(0);
     for (std::size_t pos = 1; pos < n; ++pos) {
@@ -159,15 +249,19 @@ inline double safe_exp(double eta) { return std::exp(std::clamp(eta, -700.0, 700
 
 }  // namespace
 
-CoxPass cox_pass(const CoxPrepared& data, const std::vector<double>& beta, CoxTies ties,
-                 CoxEventTimes* record, CoxTimeWeighted* weighted) {
-    const std::size_t n = data.n, p = data.p;
+// P > 0: the number of covariates as a compile-time constant (unrolled loops); 0: any.
+template <std::size_t P>
+CoxPass cox_pass_impl(const CoxPrepared& data, const std::vector<double>& beta, CoxTies ties,
+                      CoxEventTimes* record, CoxTimeWeighted* weighted) {
+    const std::size_t n = data.n, p = P > 0 ? P : data.p;
     CoxPass out;
     out.u.assign(p, 0.0);
     out.imat.assign(p * p, 0.0);
     const double* x = data.x.data();
 
-    std::vector<double> eta(n), risk(n);
+    thread_local std::vector<double> eta, risk;  // reused between passes (no page faults)
+    eta.resize(n);
+    risk.resize(n);
     for (std::size_t i = 0; i < n; ++i) {
         double e = 0;
         for (std::size_t k = 0; k < p; ++k) e += x[i * p + k] * beta[k];
@@ -216,8 +310,9 @@ CoxPass cox_pass(const CoxPrepared& data, const std::vector<double>& beta, CoxTi
             bool any_death = false;
             std::size_t j = i;
             for (; j < end && data.stop[j] == t; ++j) {
-                update(j, 1.0);
-                if (data.event[j]) {
+                if (!data.event[j]) {
+                    update(j, 1.0);
+                } else {
                     if (!any_death) {
                         std::fill(e1.begin(), e1.end(), 0.0);
                         std::fill(e2.begin(), e2.end(), 0.0);
@@ -238,6 +333,13 @@ CoxPass cox_pass(const CoxPrepared& data, const std::vector<double>& beta, CoxTi
                     }
                 }
             }
+            if (any_death) {  // the deaths join the risk set: S += e
+                s0 += e0;
+                for (std::size_t k = 0; k < p; ++k) {
+                    s1[k] += e1[k];
+                    for (std::size_t l = k; l < p; ++l) s2[k * p + l] += e2[k * p + l];
+                }
+            }
             // (start, stop]: rows that start at or after t are not at risk at t.
             if (data.counting) {
                 while (next_start < end && data.start[data.by_start[next_start]] >= t) {
@@ -250,54 +352,48 @@ CoxPass cox_pass(const CoxPrepared& data, const std::vector<double>& beta, CoxTi
                 const bool efron = ties == CoxTies::efron && deaths > 1;
                 const int steps = efron ? static_cast<int>(deaths) : 1;
                 const double m = efron ? death_weight / deaths : death_weight;
-                double c1 = 0, c2 = 0, h = 0, h2 = 0;
-                std::fill(it.begin(), it.end(), 0.0);
-                if (record) {
-                    record->stratum.push_back(data.stratum[i]);
-                    record->time.push_back(t);
-                    record->deaths.push_back(deaths);
-                    record->hx.resize(record->hx.size() + p, 0.0);
-                    record->hx2.resize(record->hx2.size() + p, 0.0);
-                    record->amean.resize(record->amean.size() + p, 0.0);
-                }
+                // With D_r = S0 - f_r e0 and a_r = (S1 - f_r e1) / D_r, every sum over the
+                // steps r is a combination of S1, e1 (S2, e2) with the scalar sums
+                // c_k = sum m f^k / D_r and q_k = sum m f^k / D_r^2, so a tied time costs
+                // O(d + p^2), not O(d p^2).
+                double c1 = 0, c2 = 0, q0 = 0, q1 = 0, q2 = 0, log_sum = 0;
                 for (int r = 0; r < steps; ++r) {
                     const double f = efron ? r / deaths : 0.0;
                     const double denom = s0 - f * e0;
-                    loglik -= m * std::log(denom);
-                    c1 += m / denom;
-                    c2 += m * f / denom;
-                    for (std::size_t k = 0; k < p; ++k) a[k] = (s1[k] - f * e1[k]) / denom;
-                    for (std::size_t k = 0; k < p; ++k) {
-                        ut[k] -= m * a[k];
-                        double* row = it.data() + k * p;
-                        for (std::size_t l = k; l < p; ++l) row[l] -= m * a[k] * a[l];
-                    }
-                    if (record) {
-                        const double hr = m / denom;
-                        h += hr;
-                        h2 += hr * (1 - f);
-                        double* hx = record->hx.data() + record->hx.size() - p;
-                        double* hx2 = record->hx2.data() + record->hx2.size() - p;
-                        double* am = record->amean.data() + record->amean.size() - p;
-                        for (std::size_t k = 0; k < p; ++k) {
-                            hx[k] += hr * a[k];
-                            hx2[k] += hr * (1 - f) * a[k];
-                            am[k] += a[k] / steps;
-                        }
+                    log_sum += std::log(denom);
+                    const double inv = m / denom, inv2 = inv / denom;
+                    c1 += inv;
+                    c2 += f * inv;
+                    q0 += inv2;
+                    q1 += f * inv2;
+                    q2 += f * f * inv2;
+                }
+                loglik -= m * log_sum;
+                for (std::size_t k = 0; k < p; ++k) {
+                    ut[k] -= s1[k] * c1 - e1[k] * c2;
+                    for (std::size_t l = k; l < p; ++l) {
+                        it[k * p + l] = c1 * s2[k * p + l] - c2 * e2[k * p + l] -
+                                        (s1[k] * s1[l] * q0 - (s1[k] * e1[l] + e1[k] * s1[l]) * q1 +
+                                         e1[k] * e1[l] * q2);
                     }
                 }
                 for (std::size_t k = 0; k < p; ++k) {
                     out.u[k] += ut[k];
-                    for (std::size_t l = k; l < p; ++l) {
-                        it[k * p + l] += c1 * s2[k * p + l] - c2 * e2[k * p + l];
-                    }
-                }
-                for (std::size_t k = 0; k < p; ++k) {
                     for (std::size_t l = k; l < p; ++l) out.imat[k * p + l] += it[k * p + l];
                 }
                 if (record) {
-                    record->h.push_back(h);
-                    record->h2.push_back(h2);
+                    // h = sum m/D_r, h2 = sum m (1-f)/D_r, hx = sum m a_r/D_r,
+                    // hx2 = sum m (1-f) a_r/D_r, amean = (1/d) sum a_r.
+                    record->stratum.push_back(data.stratum[i]);
+                    record->time.push_back(t);
+                    record->deaths.push_back(deaths);
+                    record->h.push_back(c1);
+                    record->h2.push_back(c1 - c2);
+                    for (std::size_t k = 0; k < p; ++k) {
+                        record->hx.push_back(s1[k] * q0 - e1[k] * q1);
+                        record->hx2.push_back(s1[k] * (q0 - q1) - e1[k] * (q1 - q2));
+                        record->amean.push_back((s1[k] * c1 - e1[k] * c2) / (m * steps));
+                    }
                 }
                 if (weighted) {
                     const double g = weighted->g[event_time_index];
@@ -329,6 +425,21 @@ CoxPass cox_pass(const CoxPrepared& data, const std::vector<double>& beta, CoxTi
     for (double v : out.u) out.finite = out.finite && std::isfinite(v);
     for (double v : out.imat) out.finite = out.finite && std::isfinite(v);
     return out;
+}
+
+CoxPass cox_pass(const CoxPrepared& data, const std::vector<double>& beta, CoxTies ties,
+                 CoxEventTimes* record, CoxTimeWeighted* weighted) {
+    switch (data.p) {
+        case 1: return cox_pass_impl<1>(data, beta, ties, record, weighted);
+        case 2: return cox_pass_impl<2>(data, beta, ties, record, weighted);
+        case 3: return cox_pass_impl<3>(data, beta, ties, record, weighted);
+        case 4: return cox_pass_impl<4>(data, beta, ties, record, weighted);
+        case 5: return cox_pass_impl<5>(data, beta, ties, record, weighted);
+        case 6: return cox_pass_impl<6>(data, beta, ties, record, weighted);
+        case 7: return cox_pass_impl<7>(data, beta, ties, record, weighted);
+        case 8: return cox_pass_impl<8>(data, beta, ties, record, weighted);
+        default: return cox_pass_impl<0>(data, beta, ties, record, weighted);
+    }
 }
 
 int cholesky_ldl(std::vector<double>& m, std::size_t p, double toler) {

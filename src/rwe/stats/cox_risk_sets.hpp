@@ -29,6 +29,12 @@ struct CoxPrepared {
     std::size_t dropped = 0, events = 0, times_merged = 0;
 };
 
+// Indices ordered by descending value, stable; O(n) radix sort of the IEEE bits.
+std::vector<std::size_t> radix_order_descending(const std::vector<double>& values);
+// Stable reorder of `order` by ascending non-negative code.
+std::vector<std::size_t> stable_order_by_code(const std::vector<std::size_t>& order,
+                                              const std::vector<std::int32_t>& codes);
+
 // Drops incomplete rows, merges near-equal times, centres at `means` (weighted means when
 // empty) and sorts. Throws InputError for values no model accepts (event not 0/1, weight
 // <= 0, stop <= start).
