@@ -236,6 +236,10 @@ ImportResult import_registry(const fs::path& directory, const fs::path& database
         throw IoError(database.string() + ": its folder does not exist");
     }
 
+    // SQLite's allocation statistics take a global mutex on every malloc; rwe does not use
+    // them. This only takes effect before SQLite's first use in the process (else ignored).
+    sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+
     ImportResult result;
     TemporaryFile temporary(absolute_target);
     SqliteDatabase db(temporary.path().string(), SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX);

@@ -344,23 +344,31 @@ private:
     // (the missing reference is reported here).
     std::uint32_t patient_of(int column) {
         if (!has(column) || !patients_complete_) return no_index;
-        key_.assign(cell(column).text);
-        const auto found = patient_index_.find(key_);
-        if (found == patient_index_.end()) {
-            error(column, "patient_id not found in patients.csv", cell(column).text);
-            return no_index;
-        }
-        return found->second;
+        return lookup(patient_index_, patient_cache_, column, "patient_id not found in patients.csv");
     }
 
     std::uint32_t regimen_of(int column) {
         if (!has(column) || !regimens_complete_) return no_index;
-        key_.assign(cell(column).text);
-        const auto found = regimen_index_.find(key_);
-        if (found == regimen_index_.end()) {
-            error(column, "regimen_id not found in regimens.csv", cell(column).text);
+        return lookup(regimen_index_, regimen_cache_, column, "regimen_id not found in regimens.csv");
+    }
+
+    // Rows of one patient or regimen usually follow each other, so the last id found is
+    // remembered: most lookups then cost one string comparison instead of a hash probe.
+    struct LookupCache {
+        std::string key;
+        std::uint32_t index = no_index;
+    };
+    std::uint32_t lookup(const IdIndex& index, LookupCache& cache, int column, const char* problem) {
+        const std::string_view id = cell(column).text;
+        if (cache.index != no_index && cache.key == id) return cache.index;
+        key_.assign(id);
+        const auto found = index.find(key_);
+        if (found == index.end()) {
+            error(column, problem, id);
             return no_index;
         }
+        cache.key = key_;
+        cache.index = found->second;
         return found->second;
     }
 
@@ -687,6 +695,8 @@ private:
     IdIndex regimen_index_;
     std::vector<RegimenInfo> regimens_;
     std::unordered_map<std::string, std::uint32_t> tumor_lines_;
+    LookupCache patient_cache_;
+    LookupCache regimen_cache_;
     bool patients_complete_ = true;
     bool tumors_complete_ = true;
     bool regimens_complete_ = true;
