@@ -72,11 +72,14 @@ TEST(ReportHtmlPage, NumbersFiguresAndTablesInOrder) {
 TEST(ReportHtmlPage, PublishedValuesAndSuppressedCellsAreShown) {
     const std::string html = html_page(sample::page());
     EXPECT_NE(html.find("<div class=\"side-by-side\">"), std::string::npos);
-    EXPECT_NE(html.find("<td class=\"value published\">58.3 (36.6–80.0)</td>"), std::string::npos);
+    EXPECT_NE(html.find("<td class=\"value published\"><span class=\"nw\">58.3</span> <span class=\"nw\">(36.6–80.0)</span></td>"),
+              std::string::npos);
     EXPECT_NE(html.find("<th scope=\"col\" class=\"value published\">Published, No. (%)</th>"), std::string::npos);
     // Brain metastasis 3 (2.3) and PD 4 (1.8) are below the threshold of 5.
     EXPECT_NE(html.find("<td class=\"value\">&lt;5</td>"), std::string::npos);
-    EXPECT_EQ(html.find("<td class=\"value\">4 (1.8)</td>"), std::string::npos);
+    EXPECT_EQ(html.find(">(1.8)</span></td>\n<td class=\"value published\"><span class=\"nw\">4</span>"), std::string::npos);
+    EXPECT_NE(html.find("<td class=\"value\">&lt;5</td><td class=\"value published\"><span class=\"nw\">4</span> <span class=\"nw\">(1.8)</span></td>"),
+              std::string::npos);
     EXPECT_NE(html.find("are shown as &lt;5"), std::string::npos);
 }
 

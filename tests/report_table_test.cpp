@@ -53,6 +53,7 @@ TEST(ReportTableHtml, EscapesEverythingUserSupplied) {
     EXPECT_NE(html.find("&lt;script&gt;alert(1)&lt;/script&gt;"), std::string::npos);
     EXPECT_NE(html.find("Group &amp; subgroup"), std::string::npos);
     EXPECT_NE(html.find("Age &lt; 65"), std::string::npos);
+    EXPECT_NE(html.find("<td class=\"value\">&lt;0.001</td>"), std::string::npos);
     EXPECT_NE(html.find("id=\"t&quot;1\""), std::string::npos);
     EXPECT_NE(html.find("<span class=\"label\">Table 1.</span>"), std::string::npos);
     EXPECT_NE(html.find("colspan=\"2\">HR &gt; 1 favours &lt;b&gt;</td>"), std::string::npos);
@@ -70,6 +71,17 @@ TEST(ReportTableHtml, IndentAndPublishedColumnsAreMarked) {
     // A second published column inserted before shifts the first.
     add_published_column(table, 0, "Published (%)", {"", "", "", ""});
     EXPECT_EQ(table.published_columns, (std::vector<size_t>{1, 3}));
+}
+
+TEST(ReportTableHtml, ValueCellsBreakBetweenWordsOnly) {
+    Table table;
+    table.columns = {"Group", "S(12) (95% CI)"};
+    table.rows = {{"All patients", "0.982 (0.965–0.999)"}};
+    const std::string html = table_html(table);
+    // The label column wraps normally; the value's words are kept whole.
+    EXPECT_NE(html.find("<th scope=\"row\" class=\"label-col\">All patients</th>"), std::string::npos) << html;
+    EXPECT_NE(html.find("<td class=\"value\"><span class=\"nw\">0.982</span> <span class=\"nw\">(0.965–0.999)</span></td>"),
+              std::string::npos) << html;
 }
 
 TEST(ReportTableHtml, RejectsRaggedRows) {

@@ -39,6 +39,7 @@ td.value, th.value { text-align: right; }
 thead th { white-space: normal; }
 /* Wide tables wrap inside cells (at spaces, e.g. before a CI) rather than overflow. */
 td.value { white-space: normal; }
+.nw { white-space: nowrap; }
 tr.indent-1 th.label-col { padding-left: 1.6rem; }
 tr.indent-2 th.label-col { padding-left: 2.6rem; }
 tr.indent-3 th.label-col { padding-left: 3.6rem; }
@@ -47,7 +48,7 @@ tfoot td { font-size: .8rem; color: #333; text-align: left; padding-top: .35rem;
 .side-by-side { display: grid; grid-template-columns: minmax(0, 1fr) minmax(0, 1fr); gap: 1.25rem; }
 .side-by-side > div { min-width: 0; }
 .side-by-side .published-side { background: #f7f7f7; padding: 0 .5rem; }
-@media (max-width: 50rem) { .side-by-side { grid-template-columns: minmax(0, 1fr); } th, td { padding: .2rem .3rem; } table { font-size: .8rem; } }
+@media (max-width: 50rem) { .side-by-side { grid-template-columns: minmax(0, 1fr); } th, td { padding: .2rem .3rem; } table { font-size: .8rem; } .nw { white-space: normal; } }
 @media print { body { max-width: none; } h2 { break-after: avoid; } figure, .table-wrap { break-inside: avoid; } }
 )css";
 

@@ -20,6 +20,29 @@ std::string html_escape(std::string_view text) {
     return out;
 }
 
+namespace {
+
+// A value cell may wrap between words but never inside one: "0.982 (0.965–0.999)" breaks
+// before the CI, not after its dash (browsers may break after "–"). Each word goes in a
+// no-wrap span; copied text is unchanged.
+std::string value_cell_html(const std::string& text) {
+    if (text.find(' ') == std::string::npos) return html_escape(text);
+    std::string html;
+    size_t start = 0;
+    while (start <= text.size()) {
+        size_t end = text.find(' ', start);
+        if (end == std::string::npos) end = text.size();
+        if (end > start) {
+            if (!html.empty()) html += ' ';
+            html += "<span class=\"nw\">" + html_escape(std::string_view(text).substr(start, end - start)) + "</span>";
+        }
+        start = end + 1;
+    }
+    return html;
+}
+
+}  // namespace
+
 std::string table_html(const Table& table, std::string_view label) {
     validate_table(table);
     std::string html = "<div class=\"table-wrap\"";
@@ -44,8 +67,9 @@ std::string table_html(const Table& table, std::string_view label) {
         html += indent > 0 ? "<tr class=\"indent-" + std::to_string(std::min(indent, 3)) + "\">" : "<tr>";
         for (size_t column = 0; column < table.columns.size(); ++column) {
             const char* tag = column == 0 ? "th scope=\"row\"" : "td";
-            html += std::string("<") + tag + cell_class(column) + ">" + html_escape(table.rows[row][column]) +
-                    (column == 0 ? "</th>" : "</td>");
+            const std::string& text = table.rows[row][column];
+            html += std::string("<") + tag + cell_class(column) + ">" +
+                    (column == 0 ? html_escape(text) : value_cell_html(text)) + (column == 0 ? "</th>" : "</td>");
         }
         html += "</tr>\n";
     }
