@@ -121,3 +121,40 @@ TEST(ReadTable, WrongFieldCountNamesTheLine) {
 }
 
 }  // namespace
+
+namespace {
+
+// Whole records in a large buffer take the reader's copy-free fast path; tiny chunks take the
+// full parser. Both must give the same fields and the same line numbers.
+TEST(CsvReader, FastPathAgreesWithFullParserAtEveryChunkSize) {
+    const std::string bytes =
+        "\xEF\xBB\xBFtime,status,group\n1,0,a\r\n\n2,1,\"b,c\"\n3,,\"x\ny\"\r\n\r\n"
+        "4,1,lone\r5,0,NA\n6,1, sp ace \n\"7\",1,q\"\"\n" "8,0,last";
+    // (the line with q"" is an error in both paths: a quote inside an unquoted field)
+    const auto path = write_temp("fastpath.csv", bytes.substr(0, bytes.find("\"7\"")) + "8,0,last");
+    auto read = [&](std::size_t chunk) {
+        rwe::CsvReader reader(path, chunk);
+        std::vector<std::string_view> fields;
+        std::vector<std::pair<std::size_t, std::vector<std::string>>> rows;
+        while (reader.next(fields)) rows.push_back({reader.line(), {fields.begin(), fields.end()}});
+        return rows;
+    };
+    // (Chunks of at least 3 bytes: the byte-order mark is recognised within the first chunk.)
+    const auto reference = read(3);
+    ASSERT_EQ(reference.size(), 8u);
+    EXPECT_EQ(reference[0].second, (std::vector<std::string>{"time", "status", "group"}));
+    EXPECT_EQ(reference[2].second, (std::vector<std::string>{"2", "1", "b,c"}));
+    EXPECT_EQ(reference[3].second, (std::vector<std::string>{"3", "", "x\ny"}));
+    EXPECT_EQ(reference[7].first, 11u);
+    for (std::size_t chunk : {4u, 5u, 7u, 16u, 64u, 1u << 20}) {
+        EXPECT_EQ(read(chunk), reference) << "chunk " << chunk;
+    }
+    // A file that is only a byte-order mark (or whose first chunk is only the mark).
+    const auto bom = write_temp("bom_only.csv", "\xEF\xBB\xBF");
+    EXPECT_TRUE(read_all(bom, 1u << 20).empty());
+    EXPECT_TRUE(read_all(bom, 3).empty());
+    const auto bad = write_temp("fastpath_bad.csv", "a,b\n1,q\"\"\n");
+    EXPECT_THROW(read_all(bad, 1u << 20), rwe::InputError);
+}
+
+}  // namespace

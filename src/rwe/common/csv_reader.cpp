@@ -49,6 +49,9 @@ bool CsvReader::fill() {
             static_cast<unsigned char>(buffer_[1]) == 0xBB &&
             static_cast<unsigned char>(buffer_[2]) == 0xBF) {
             pos_ = 3;
+            // A chunk that held only the mark leaves nothing to read: refill, so that callers
+            // never see pos_ == len_ after a successful fill (they would read past the end).
+            if (pos_ == len_) return fill();
         }
     }
     consumed_ += len_;
@@ -58,6 +61,43 @@ bool CsvReader::fill() {
 bool CsvReader::next(std::vector<std::string_view>& fields) {
     enum class State { field_start, unquoted, quoted, after_quote };
     for (;;) {
+        // Fast path for the common record: whole in the buffer, no quote, no lone CR. Its
+        // fields are views into the buffer (valid until the next call, which is when the
+        // buffer may be refilled), so nothing is copied. One pass over the bytes finds the
+        // commas and the end of the record; anything unusual falls through to the full parser.
+        if (!skip_lf_ && pos_ < len_) {
+            const char* const begin = buffer_.data() + pos_;
+            const char* const limit = buffer_.data() + len_;
+            const char* field = begin;
+            const char* end = nullptr;   // end of the record's text
+            const char* after = nullptr; // first byte of the next record
+            fields.clear();
+            for (const char* p = begin; p < limit; ++p) {
+                const char c = *p;
+                if (c > '"' && c != ',') continue;  // the common byte: digits, letters, '.', '-'
+                if (c == ',') {
+                    fields.emplace_back(field, static_cast<std::size_t>(p - field));
+                    field = p + 1;
+                } else if (c == '\n') {
+                    end = p;
+                    after = p + 1;
+                    break;
+                } else if (c == '\r' && p + 1 < limit && p[1] == '\n') {
+                    end = p;
+                    after = p + 2;
+                    break;
+                } else if (c == '"' || c == '\r') {
+                    break;  // quoted field or lone CR
+                }
+            }
+            if (end != nullptr) {
+                record_line_ = line_++;
+                pos_ = static_cast<std::size_t>(after - buffer_.data());
+                if (end == begin) continue;  // an empty line
+                fields.emplace_back(field, static_cast<std::size_t>(end - field));
+                return true;
+            }
+        }
         storage_.clear();
         ends_.clear();
         fields.clear();

@@ -117,6 +117,21 @@ Table read_table(const std::string& path, const std::vector<ColumnRequest>& colu
                     column.codes.push_back(-1);
                     continue;
                 }
+                // Few levels (groups, strata): a linear scan is cheaper than hashing the cell.
+                // Codes are indices into `levels` in order of first appearance.
+                if (column.levels.size() <= 16) {
+                    std::int32_t code = -1;
+                    for (std::size_t level = 0; level < column.levels.size(); ++level) {
+                        if (column.levels[level] == cell) {
+                            code = static_cast<std::int32_t>(level);
+                            break;
+                        }
+                    }
+                    if (code >= 0) {
+                        column.codes.push_back(code);
+                        continue;
+                    }
+                }
                 key.assign(cell);
                 auto& dictionary = dictionaries[slot.index];
                 auto [it, inserted] =
