@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <cstdint>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -17,6 +18,10 @@ inline const std::filesystem::path& scratch_folder() {
                                                                         : std::filesystem::temp_directory_path();
         auto path = base / ("rwe_fuzz_" + std::to_string(::getpid()));
         std::filesystem::create_directories(path);
+        std::atexit([] {
+            std::error_code ec;
+            std::filesystem::remove_all(scratch_folder(), ec);
+        });
         return path;
     }();
     return folder;

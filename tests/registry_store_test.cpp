@@ -5,6 +5,8 @@
 #include <sqlite3.h>
 
 #include <cstdlib>
+#include <unistd.h>
+
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -30,7 +32,7 @@ std::string read_bytes(const fs::path& path) {
 }
 
 fs::path fresh_folder(const std::string& name) {
-    const fs::path folder = fs::temp_directory_path() / ("rwe_registry_store_test_" + name);
+    const fs::path folder = fs::temp_directory_path() / ("rwe_registry_store_test_" + std::to_string(::getpid()) + "_" + name);
     fs::remove_all(folder);
     fs::create_directories(folder);
     return folder;

@@ -5,6 +5,8 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <unistd.h>
+
 #include <filesystem>
 #include <fstream>
 #include <random>
@@ -36,7 +38,7 @@ void write_bytes(const fs::path& path, const std::string& bytes) {
 
 // A fresh copy of a fixture folder in a per-test temporary folder.
 fs::path copy_fixture(const std::string& fixture, const std::string& name) {
-    const fs::path target = fs::temp_directory_path() / ("rwe_registry_validator_test_" + name);
+    const fs::path target = fs::temp_directory_path() / ("rwe_registry_validator_test_" + std::to_string(::getpid()) + "_" + name);
     fs::remove_all(target);
     fs::copy(data_dir / fixture, target);
     return target;
