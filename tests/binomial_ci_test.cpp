@@ -1,16 +1,16 @@
 // Confidence intervals for a proportion (docs/methods.md §3.6): Clopper–Pearson against R's
 // binom.test and Wilson against prop.test(correct = FALSE); reference values with their R call
 // in tests/data/contingency_descriptive_reference.json.
-#include <gtest/gtest.h>
+#include "rwe/stats/binomial_ci.hpp"
 
-#include <nlohmann/json.hpp>
+#include <gtest/gtest.h>
 
 #include <cmath>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <string>
 
 #include "rwe/common/error.hpp"
-#include "rwe/stats/binomial_ci.hpp"
 
 namespace {
 
@@ -18,14 +18,16 @@ using nlohmann::json;
 
 const json& reference() {
     static const json document = [] {
-        std::ifstream in(std::string(RWE_TEST_DATA_DIR) + "/contingency_descriptive_reference.json");
+        std::ifstream in(std::string(RWE_TEST_DATA_DIR) +
+                         "/contingency_descriptive_reference.json");
         return json::parse(in);
     }();
     return document;
 }
 
 ::testing::AssertionResult near(double actual, double expected, const std::string& what) {
-    if (expected == 0 || expected == 1 ? actual == expected : std::abs(actual - expected) <= 1e-9 * std::abs(expected)) {
+    if (expected == 0 || expected == 1 ? actual == expected
+                                       : std::abs(actual - expected) <= 1e-9 * std::abs(expected)) {
         return ::testing::AssertionSuccess();
     }
     return ::testing::AssertionFailure() << what << ": rwe " << actual << ", R " << expected;
@@ -54,7 +56,8 @@ TEST_P(BinomialReference, ClopperPearsonAndWilsonMatchR) {
     }
 }
 
-INSTANTIATE_TEST_SUITE_P(R, BinomialReference, ::testing::Range<std::size_t>(0, reference()["binomial"].size()));
+INSTANTIATE_TEST_SUITE_P(R, BinomialReference,
+                         ::testing::Range<std::size_t>(0, reference()["binomial"].size()));
 
 TEST(BinomialCi, HandWorkedEnds) {
     // x = 0: lower 0 and upper 1 − (α/2)^(1/n); n = 5, α = 0.05: 1 − 0.025^(1/5).

@@ -2,17 +2,15 @@
 // (docs/methods.md §3.1–3.4). Reference values come from R (tests/data/contingency_reference.json,
 // written by tests/data/contingency_reference.R with the R call beside every value).
 #include <gtest/gtest.h>
-
-#include <nlohmann/json.hpp>
-
 #include <sys/wait.h>
 
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
-#include <sstream>
 #include <limits>
+#include <nlohmann/json.hpp>
+#include <sstream>
 #include <string>
 
 #include "rwe/common/error.hpp"
@@ -44,7 +42,8 @@ double value_of(const json& value) {
 }
 
 // Equal within `relative` (NaN matches NaN, infinities match exactly).
-::testing::AssertionResult near(double actual, const json& expected_json, double relative, const std::string& what) {
+::testing::AssertionResult near(double actual, const json& expected_json, double relative,
+                                const std::string& what) {
     const double expected = value_of(expected_json);
     if (std::isnan(expected) && std::isnan(actual)) return ::testing::AssertionSuccess();
     if (std::isinf(expected) || expected == 0) {
@@ -52,13 +51,14 @@ double value_of(const json& value) {
     } else if (std::abs(actual - expected) <= relative * std::abs(expected)) {
         return ::testing::AssertionSuccess();
     }
-    return ::testing::AssertionFailure() << what << ": rwe " << actual << ", R " << expected << " (relative tolerance "
-                                         << relative << ")";
+    return ::testing::AssertionFailure() << what << ": rwe " << actual << ", R " << expected
+                                         << " (relative tolerance " << relative << ")";
 }
 
 // fisher.test solves for ψ in (0, 1) or for 1/ψ in (0, 1) with uniroot's default absolute
 // tolerance (.Machine$double.eps^0.25 ≈ 1.2e-4): compare on that scale.
-::testing::AssertionResult near_uniroot(double actual, const json& expected_json, const std::string& what) {
+::testing::AssertionResult near_uniroot(double actual, const json& expected_json,
+                                        const std::string& what) {
     const double expected = value_of(expected_json);
     if (actual == expected) return ::testing::AssertionSuccess();
     const auto scale = [](double v) { return v <= 1 ? v : 1 / v; };
@@ -67,7 +67,8 @@ double value_of(const json& value) {
 }
 
 ContingencyTable table_of(const json& entry) {
-    return rwe::stats::contingency_table(entry["rows"].get<std::size_t>(), entry["cols"].get<std::size_t>(),
+    return rwe::stats::contingency_table(entry["rows"].get<std::size_t>(),
+                                         entry["cols"].get<std::size_t>(),
                                          entry["counts"].get<std::vector<double>>());
 }
 
@@ -86,9 +87,11 @@ TEST_P(ReferenceTable, ChiSquareMatchesR) {
     EXPECT_TRUE(near(plain.p, expected["p"], 1e-9, "p"));
     ASSERT_EQ(plain.expected.size(), expected["expected"].size());
     for (std::size_t cell = 0; cell < plain.expected.size(); ++cell) {
-        EXPECT_TRUE(near(plain.expected[cell], expected["expected"][cell], 1e-12, "expected count"));
+        EXPECT_TRUE(
+            near(plain.expected[cell], expected["expected"][cell], 1e-12, "expected count"));
     }
-    if (std::isnan(plain.statistic)) EXPECT_FALSE(plain.messages.empty()) << "a NaN needs its reason";
+    if (std::isnan(plain.statistic))
+        EXPECT_FALSE(plain.messages.empty()) << "a NaN needs its reason";
 
     const auto corrected = rwe::stats::chi_square_test(table);  // R's default, correct = TRUE
     if (entry.contains("chisq_yates")) {
@@ -99,7 +102,8 @@ TEST_P(ReferenceTable, ChiSquareMatchesR) {
     } else {
         // Yates applies to 2 x 2 tables only, as in R.
         EXPECT_FALSE(corrected.continuity_correction);
-        EXPECT_TRUE(near(corrected.statistic, expected["statistic"], 1e-15, "r x c statistic unchanged"));
+        EXPECT_TRUE(
+            near(corrected.statistic, expected["statistic"], 1e-15, "r x c statistic unchanged"));
     }
 }
 
@@ -115,7 +119,8 @@ TEST_P(ReferenceTable, FisherMatchesR) {
         EXPECT_TRUE(near(fisher.p, expected["p"], 1e-9, "p"));
         // fisher.test itself agrees to uniroot's tolerance ...
         if (!std::isnan(fisher.odds_ratio)) {
-            EXPECT_TRUE(near_uniroot(fisher.odds_ratio, expected["estimate"], "estimate vs fisher.test"));
+            EXPECT_TRUE(
+                near_uniroot(fisher.odds_ratio, expected["estimate"], "estimate vs fisher.test"));
             EXPECT_TRUE(near_uniroot(fisher.lower, expected["lower"], "lower vs fisher.test"));
             EXPECT_TRUE(near_uniroot(fisher.upper, expected["upper"], "upper vs fisher.test"));
         } else {
@@ -138,9 +143,11 @@ TEST_P(ReferenceTable, FisherMatchesR) {
     EXPECT_NEAR(network.p, value_of(expected["p"]), 1e-9);
 }
 
-INSTANTIATE_TEST_SUITE_P(R, ReferenceTable, ::testing::Range<std::size_t>(0, reference()["tables"].size()),
+INSTANTIATE_TEST_SUITE_P(R, ReferenceTable,
+                         ::testing::Range<std::size_t>(0, reference()["tables"].size()),
                          [](const ::testing::TestParamInfo<std::size_t>& info) {
-                             std::string name = reference()["tables"][info.param]["name"].get<std::string>();
+                             std::string name =
+                                 reference()["tables"][info.param]["name"].get<std::string>();
                              for (auto& c : name) {
                                  if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
                              }
@@ -166,7 +173,8 @@ TEST(ContingencyTable, BadCountsAreUsageErrors) {
 }
 
 TEST(ContingencyTable, DropEmptyMarginsKeepsLabelsInStep) {
-    const auto table = rwe::stats::contingency_table(3, 3, {1, 0, 2, 0, 0, 0, 3, 0, 4}, {"a", "b", "c"}, {"x", "y", "z"});
+    const auto table = rwe::stats::contingency_table(3, 3, {1, 0, 2, 0, 0, 0, 3, 0, 4},
+                                                     {"a", "b", "c"}, {"x", "y", "z"});
     const auto kept = rwe::stats::drop_empty_margins(table);
     EXPECT_EQ(kept.row_labels, (std::vector<std::string>{"a", "c"}));
     EXPECT_EQ(kept.col_labels, (std::vector<std::string>{"x", "z"}));
@@ -230,8 +238,8 @@ TEST(FisherNetwork, HandWorked2x3) {
 }
 
 TEST(FisherNetwork, StepLimitGivesNaNWithAMessage) {
-    const auto table = rwe::stats::contingency_table(4, 5, {30, 25, 40, 22, 31, 28, 35, 20, 27, 33, 41, 29,
-                                                            24, 36, 30, 26, 32, 38, 21, 34});
+    const auto table = rwe::stats::contingency_table(
+        4, 5, {30, 25, 40, 22, 31, 28, 35, 20, 27, 33, 41, 29, 24, 36, 30, 26, 32, 38, 21, 34});
     rwe::stats::FisherExactOptions options;
     options.max_steps = 1e4;
     const auto fisher = rwe::stats::fisher_exact_test(table, options);
@@ -258,10 +266,13 @@ TEST(TestChoice, CochranRuleForRxC) {
     EXPECT_EQ(rwe::stats::choose_test(many_small).test, rwe::stats::ChosenTest::fisher);
     // 2 x 5, column totals (6, 20, 20, 20, 20), rows 43/43: expected 3 in 2 of 10 cells (20%,
     // not more than 20%) and none below 1 -> chi-squared; any-expected-below-5 -> Fisher.
-    const auto few_small = rwe::stats::contingency_table(2, 5, {3, 10, 10, 10, 10, 3, 10, 10, 10, 10});
+    const auto few_small =
+        rwe::stats::contingency_table(2, 5, {3, 10, 10, 10, 10, 3, 10, 10, 10, 10});
     EXPECT_EQ(rwe::stats::choose_test(few_small).test, rwe::stats::ChosenTest::chi_square);
-    EXPECT_EQ(rwe::stats::choose_test(few_small, {.rule = rwe::stats::TestRule::any_expected_below_5}).test,
-              rwe::stats::ChosenTest::fisher);
+    EXPECT_EQ(
+        rwe::stats::choose_test(few_small, {.rule = rwe::stats::TestRule::any_expected_below_5})
+            .test,
+        rwe::stats::ChosenTest::fisher);
     // One expected count below 1 (column total 1) -> Fisher although only 2 of 10 are small.
     const auto tiny = rwe::stats::contingency_table(2, 5, {1, 10, 10, 10, 10, 0, 10, 10, 10, 10});
     EXPECT_EQ(rwe::stats::choose_test(tiny).test, rwe::stats::ChosenTest::fisher);
@@ -285,8 +296,8 @@ CommandResult run_crosstab(const std::string& arguments) {
     const auto dir = std::filesystem::temp_directory_path();
     const auto out = dir / ("rwe_crosstab_out_" + std::to_string(::getpid()));
     const auto err = dir / ("rwe_crosstab_err_" + std::to_string(::getpid()));
-    const std::string command = std::string(RWE_BINARY) + " crosstab " + arguments + " > " + out.string() + " 2> " +
-                                err.string();
+    const std::string command = std::string(RWE_BINARY) + " crosstab " + arguments + " > " +
+                                out.string() + " 2> " + err.string();
     CommandResult result;
     const int raw = std::system(command.c_str());
     result.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
@@ -314,7 +325,8 @@ std::string write_reference_csv(const std::string& name, std::size_t extra_missi
     const auto rows = (*entry)["rows"].get<std::size_t>();
     const auto cols = (*entry)["cols"].get<std::size_t>();
     const auto counts = (*entry)["counts"].get<std::vector<int>>();
-    const auto path = std::filesystem::temp_directory_path() / ("rwe_crosstab_" + std::to_string(::getpid()) + ".csv");
+    const auto path = std::filesystem::temp_directory_path() /
+                      ("rwe_crosstab_" + std::to_string(::getpid()) + ".csv");
     std::ofstream csv(path);
     csv << "id,stage,response\n";
     int id = 0;
@@ -353,7 +365,8 @@ TEST(CrosstabCommand, JsonMatchesRAndCountsDroppedRows) {
             EXPECT_EQ(document["counts"][row][col].get<double>(), counts[row * 4 + col]);
         }
     }
-    EXPECT_TRUE(near(document["chi_square"]["statistic"].get<double>(), (*entry)["chisq"]["statistic"], 1e-9, "X2"));
+    EXPECT_TRUE(near(document["chi_square"]["statistic"].get<double>(),
+                     (*entry)["chisq"]["statistic"], 1e-9, "X2"));
     EXPECT_TRUE(near(document["chi_square"]["p"].get<double>(), (*entry)["chisq"]["p"], 1e-9, "p"));
     EXPECT_TRUE(document["chi_square_yates"].is_null());
     EXPECT_NEAR(document["fisher"]["p"].get<double>(), value_of((*entry)["fisher"]["p"]), 1e-7);
@@ -380,11 +393,12 @@ TEST(CrosstabCommand, TwoByTwoReportsYatesAndOddsRatio) {
     }
     ASSERT_NE(entry, nullptr);
     EXPECT_EQ(document["dropped"], 1);
-    EXPECT_TRUE(near(document["chi_square_yates"]["statistic"].get<double>(), (*entry)["chisq_yates"]["statistic"], 1e-9,
-                     "Yates X2"));
-    EXPECT_TRUE(near(document["fisher"]["p"].get<double>(), (*entry)["fisher"]["p"], 1e-9, "Fisher p"));
-    EXPECT_TRUE(near(document["fisher"]["odds_ratio"].get<double>(), (*entry)["fisher_precise"]["estimate"], 1e-9,
-                     "odds ratio"));
+    EXPECT_TRUE(near(document["chi_square_yates"]["statistic"].get<double>(),
+                     (*entry)["chisq_yates"]["statistic"], 1e-9, "Yates X2"));
+    EXPECT_TRUE(
+        near(document["fisher"]["p"].get<double>(), (*entry)["fisher"]["p"], 1e-9, "Fisher p"));
+    EXPECT_TRUE(near(document["fisher"]["odds_ratio"].get<double>(),
+                     (*entry)["fisher_precise"]["estimate"], 1e-9, "odds ratio"));
     EXPECT_EQ(document["rule"]["test"], "chi-square");
     ASSERT_EQ(text.status, 0);
     EXPECT_NE(text.out.find("with Yates' correction"), std::string::npos);
@@ -392,7 +406,8 @@ TEST(CrosstabCommand, TwoByTwoReportsYatesAndOddsRatio) {
 }
 
 TEST(CrosstabCommand, HeaderOnlyFileIsADegenerateResult) {
-    const auto path = std::filesystem::temp_directory_path() / ("rwe_crosstab_empty_" + std::to_string(::getpid()) + ".csv");
+    const auto path = std::filesystem::temp_directory_path() /
+                      ("rwe_crosstab_empty_" + std::to_string(::getpid()) + ".csv");
     std::ofstream(path) << "stage,response\n";
     const auto result = run_crosstab(path.string() + " --row stage --col response --format json");
     std::filesystem::remove(path);
@@ -406,7 +421,8 @@ TEST(CrosstabCommand, HeaderOnlyFileIsADegenerateResult) {
 }
 
 TEST(CrosstabCommand, OneLevelIsADegenerateResult) {
-    const auto path = std::filesystem::temp_directory_path() / ("rwe_crosstab_one_" + std::to_string(::getpid()) + ".csv");
+    const auto path = std::filesystem::temp_directory_path() /
+                      ("rwe_crosstab_one_" + std::to_string(::getpid()) + ".csv");
     std::ofstream(path) << "stage,response\nI,yes\nI,no\nI,yes\n";
     const auto result = run_crosstab(path.string() + " --row stage --col response");
     std::filesystem::remove(path);
@@ -415,7 +431,8 @@ TEST(CrosstabCommand, OneLevelIsADegenerateResult) {
 }
 
 TEST(CrosstabCommand, UnknownColumnIsAUsageError) {
-    const auto path = std::filesystem::temp_directory_path() / ("rwe_crosstab_bad_" + std::to_string(::getpid()) + ".csv");
+    const auto path = std::filesystem::temp_directory_path() /
+                      ("rwe_crosstab_bad_" + std::to_string(::getpid()) + ".csv");
     std::ofstream(path) << "stage,response\nI,yes\n";
     const auto result = run_crosstab(path.string() + " --row stage --col reply");
     const auto same = run_crosstab(path.string() + " --row stage --col stage");

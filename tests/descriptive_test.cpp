@@ -2,16 +2,16 @@
 // R's quantile types 7 (R), 6 (SPSS) and 2 (SAS), and n (%) of categories with missing shown.
 // Reference values: tests/data/contingency_descriptive_reference.json, from R with the call
 // beside each value (tests/data/contingency_descriptive_reference.R).
-#include <gtest/gtest.h>
+#include "rwe/stats/descriptive.hpp"
 
-#include <nlohmann/json.hpp>
+#include <gtest/gtest.h>
 
 #include <cmath>
 #include <fstream>
 #include <limits>
+#include <nlohmann/json.hpp>
 #include <string>
 
-#include "rwe/stats/descriptive.hpp"
 #include "rwe/stats/frequency_table.hpp"
 #include "rwe/stats/quantile.hpp"
 
@@ -21,7 +21,8 @@ using nlohmann::json;
 
 const json& reference() {
     static const json document = [] {
-        std::ifstream in(std::string(RWE_TEST_DATA_DIR) + "/contingency_descriptive_reference.json");
+        std::ifstream in(std::string(RWE_TEST_DATA_DIR) +
+                         "/contingency_descriptive_reference.json");
         return json::parse(in);
     }();
     return document;
@@ -30,13 +31,15 @@ const json& reference() {
 std::vector<double> values_of(const json& array) {
     std::vector<double> values;
     for (const auto& value : array) {
-        values.push_back(value.is_null() ? std::numeric_limits<double>::quiet_NaN() : value.get<double>());
+        values.push_back(value.is_null() ? std::numeric_limits<double>::quiet_NaN()
+                                         : value.get<double>());
     }
     return values;
 }
 
 ::testing::AssertionResult near(double actual, double expected, const std::string& what) {
-    if (std::abs(actual - expected) <= 1e-9 * std::max(std::abs(expected), 1e-3)) return ::testing::AssertionSuccess();
+    if (std::abs(actual - expected) <= 1e-9 * std::max(std::abs(expected), 1e-3))
+        return ::testing::AssertionSuccess();
     return ::testing::AssertionFailure() << what << ": rwe " << actual << ", R " << expected;
 }
 
@@ -65,13 +68,15 @@ TEST_P(NumericReference, SummaryMatchesR) {
     }
     EXPECT_EQ(summary.min, entry["min"].get<double>());
     EXPECT_EQ(summary.max, entry["max"].get<double>());
-    const auto r7 = values_of(entry["quantile_type7"]["value"]);  // probs 0, .1, .25, .5, .75, .9, 1
+    const auto r7 =
+        values_of(entry["quantile_type7"]["value"]);  // probs 0, .1, .25, .5, .75, .9, 1
     EXPECT_TRUE(near(summary.q1, r7[2], "q1"));
     EXPECT_TRUE(near(summary.median, r7[3], "median"));
     EXPECT_TRUE(near(summary.q3, r7[4], "q3"));
     EXPECT_TRUE(near(summary.iqr, r7[4] - r7[2], "IQR"));
 
-    const auto spss = rwe::stats::describe_numeric(values, {.quantile_type = rwe::stats::QuantileType::type6});
+    const auto spss =
+        rwe::stats::describe_numeric(values, {.quantile_type = rwe::stats::QuantileType::type6});
     const auto r6 = values_of(entry["quantile_type6"]["value"]);
     EXPECT_TRUE(near(spss.q1, r6[2], "type 6 q1"));
     EXPECT_TRUE(near(spss.q3, r6[4], "type 6 q3"));
@@ -101,7 +106,8 @@ TEST_P(NumericReference, QuantileTypesMatchR) {
     }
 }
 
-INSTANTIATE_TEST_SUITE_P(R, NumericReference, ::testing::Range<std::size_t>(0, reference()["numeric"].size()));
+INSTANTIATE_TEST_SUITE_P(R, NumericReference,
+                         ::testing::Range<std::size_t>(0, reference()["numeric"].size()));
 
 TEST(Quantile, EmptyInputIsNaN) {
     EXPECT_TRUE(std::isnan(rwe::stats::quantile_sorted({}, 0.5)));
@@ -119,7 +125,8 @@ TEST(FrequencyTable, CountsAndPercentagesMatchR) {
             codes.push_back(-1);
         } else {
             codes.push_back(static_cast<std::int32_t>(
-                std::find(levels.begin(), levels.end(), value.get<std::string>()) - levels.begin()));
+                std::find(levels.begin(), levels.end(), value.get<std::string>()) -
+                levels.begin()));
         }
     }
     const auto counts = values_of(entry["counts"]["value"]);  // levels..., then <NA>
@@ -129,7 +136,8 @@ TEST(FrequencyTable, CountsAndPercentagesMatchR) {
     for (std::size_t level = 0; level < levels.size(); ++level) {
         EXPECT_EQ(valid.levels[level].level, levels[level]);
         EXPECT_EQ(static_cast<double>(valid.levels[level].n), counts[level]);
-        EXPECT_TRUE(near(valid.levels[level].percent, valid_percent[level], "percent of non-missing"));
+        EXPECT_TRUE(
+            near(valid.levels[level].percent, valid_percent[level], "percent of non-missing"));
     }
     EXPECT_EQ(static_cast<double>(valid.missing.n), counts.back());
     EXPECT_TRUE(std::isnan(valid.missing.percent));  // missing is not part of the valid 100%
@@ -155,7 +163,9 @@ TEST(FrequencyTable, EmptyAndAllMissing) {
     EXPECT_EQ(none.levels[0].n, 0u);
     EXPECT_TRUE(std::isnan(none.levels[0].percent));
     // Over all values the missing row is 100% (hand-worked: 3 of 3).
-    EXPECT_DOUBLE_EQ(rwe::stats::frequency_table(missing, {"a"}, {.percent_of_all = true}).missing.percent, 100.0);
+    EXPECT_DOUBLE_EQ(
+        rwe::stats::frequency_table(missing, {"a"}, {.percent_of_all = true}).missing.percent,
+        100.0);
 }
 
 }  // namespace

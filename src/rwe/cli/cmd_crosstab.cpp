@@ -1,12 +1,12 @@
 // rwe crosstab: a two-way table of two categorical columns with margins, percentages,
 // expected counts, Pearson's chi-squared (with and without Yates for 2 x 2), Fisher's exact
 // test and the test the choice rule picks (docs/methods.md §3).
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
-#include <nlohmann/json.hpp>
 
+#include <CLI/CLI.hpp>
 #include <algorithm>
 #include <iostream>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -29,7 +29,8 @@ json matrix_json(const std::vector<double>& values, std::size_t rows, std::size_
     json matrix = json::array();
     for (std::size_t row = 0; row < rows; ++row) {
         json line = json::array();
-        for (std::size_t col = 0; col < cols; ++col) line.push_back(json_number(values[row * cols + col]));
+        for (std::size_t col = 0; col < cols; ++col)
+            line.push_back(json_number(values[row * cols + col]));
         matrix.push_back(line);
     }
     return matrix;
@@ -48,8 +49,8 @@ std::string percent(double count, double total) {
 
 // Prints a labelled grid; cell(row, col) gives the text, with a total column and row.
 template <class Cell>
-void print_grid(std::ostream& out, const rwe::stats::ContingencyTable& table, const std::string& title,
-                Cell&& cell, bool with_totals) {
+void print_grid(std::ostream& out, const rwe::stats::ContingencyTable& table,
+                const std::string& title, Cell&& cell, bool with_totals) {
     std::vector<std::vector<std::string>> grid;
     std::vector<std::string> header{title};
     for (const auto& label : table.col_labels) header.push_back(label);
@@ -72,7 +73,8 @@ void print_grid(std::ostream& out, const rwe::stats::ContingencyTable& table, co
     }
     for (const auto& line : grid) {
         for (std::size_t i = 0; i < line.size(); ++i) {
-            out << (i == 0 ? fmt::format("{:<{}}", line[i], width[i]) : fmt::format("  {:>{}}", line[i], width[i]));
+            out << (i == 0 ? fmt::format("{:<{}}", line[i], width[i])
+                           : fmt::format("  {:>{}}", line[i], width[i]));
         }
         out << "\n";
     }
@@ -80,8 +82,9 @@ void print_grid(std::ostream& out, const rwe::stats::ContingencyTable& table, co
 }
 
 int run_crosstab(int argc, char** argv) {
-    CLI::App app{"Two-way table of two categorical columns with chi-squared and Fisher's exact tests",
-                 "rwe crosstab"};
+    CLI::App app{
+        "Two-way table of two categorical columns with chi-squared and Fisher's exact tests",
+        "rwe crosstab"};
     std::string path;
     std::string row_column;
     std::string col_column;
@@ -94,7 +97,8 @@ int run_crosstab(int argc, char** argv) {
     app.add_option("--format", format, "text or json")->check(CLI::IsMember({"text", "json"}));
     app.add_option("--rule", rule_name,
                    "test choice: cochran (default), any-expected-below-5, chi-square, fisher");
-    app.add_option("--conf-level", conf_level, "confidence level of the 2x2 odds ratio (default 0.95)")
+    app.add_option("--conf-level", conf_level,
+                   "confidence level of the 2x2 odds ratio (default 0.95)")
         ->check(CLI::Range(0.0, 1.0));
     try {
         app.parse(argc, argv);
@@ -105,10 +109,12 @@ int run_crosstab(int argc, char** argv) {
         throw rwe::UsageError(error.what());
     }
     const auto rule = rwe::stats::parse_test_rule(rule_name);
-    if (row_column == col_column) throw rwe::UsageError("--row and --col name the same column (" + row_column + ")");
+    if (row_column == col_column)
+        throw rwe::UsageError("--row and --col name the same column (" + row_column + ")");
 
     using Kind = rwe::ColumnRequest::Kind;
-    const auto data = rwe::read_table(path, {{row_column, Kind::categorical}, {col_column, Kind::categorical}});
+    const auto data =
+        rwe::read_table(path, {{row_column, Kind::categorical}, {col_column, Kind::categorical}});
     const auto& rows = data.category(row_column);
     const auto& cols = data.category(col_column);
     const auto full = rwe::stats::cross_tabulate(rows.codes, cols.codes, rows.levels, cols.levels);
@@ -117,12 +123,14 @@ int run_crosstab(int argc, char** argv) {
     std::vector<std::string> messages;
     for (std::size_t row = 0; row < full.rows; ++row) {
         if (full.row_totals[row] == 0) {
-            messages.push_back(row_column + " = " + full.row_labels[row] + " occurs only in dropped rows: not shown");
+            messages.push_back(row_column + " = " + full.row_labels[row] +
+                               " occurs only in dropped rows: not shown");
         }
     }
     for (std::size_t col = 0; col < full.cols; ++col) {
         if (full.col_totals[col] == 0) {
-            messages.push_back(col_column + " = " + full.col_labels[col] + " occurs only in dropped rows: not shown");
+            messages.push_back(col_column + " = " + full.col_labels[col] +
+                               " occurs only in dropped rows: not shown");
         }
     }
     const auto table = rwe::stats::drop_empty_margins(full);
@@ -172,8 +180,10 @@ int run_crosstab(int argc, char** argv) {
               {"lower", json_number(fisher.lower)},
               {"upper", json_number(fisher.upper)},
               {"conf_level", fisher.conf_level}}},
-            {"rule", {{"name", rwe::stats::to_string(rule)}, {"test", rwe::stats::to_string(choice.test)},
-                      {"reason", choice.reason}}},
+            {"rule",
+             {{"name", rwe::stats::to_string(rule)},
+              {"test", rwe::stats::to_string(choice.test)},
+              {"reason", choice.reason}}},
             {"dropped", data.rows - static_cast<std::size_t>(table.total)},
             {"messages", messages},
         };
@@ -182,43 +192,57 @@ int run_crosstab(int argc, char** argv) {
     }
 
     auto& out = std::cout;
-    out << "rows: " << row_column << ", columns: " << col_column << "; n = " << table.total << ", dropped "
-        << (data.rows - static_cast<std::size_t>(table.total)) << " row(s) with a missing value\n\n";
+    out << "rows: " << row_column << ", columns: " << col_column << "; n = " << table.total
+        << ", dropped " << (data.rows - static_cast<std::size_t>(table.total))
+        << " row(s) with a missing value\n\n";
     if (table.rows == 0 || table.cols == 0) {
         out << "no complete rows: nothing to tabulate\n";
         return 0;
     }
     const auto count_cell = [&](std::size_t row, std::size_t col) {
-        double value = row == table.rows ? (col == table.cols ? table.total : table.col_totals[col])
-                                         : (col == table.cols ? table.row_totals[row] : table.count(row, col));
+        double value = row == table.rows
+                           ? (col == table.cols ? table.total : table.col_totals[col])
+                           : (col == table.cols ? table.row_totals[row] : table.count(row, col));
         return format_number(value, 10);
     };
     print_grid(out, table, "Counts", count_cell, true);
-    print_grid(out, table, "Row %",
-               [&](std::size_t row, std::size_t col) {
-                   if (row == table.rows) return percent(col == table.cols ? table.total : table.col_totals[col], table.total);
-                   return percent(col == table.cols ? table.row_totals[row] : table.count(row, col), table.row_totals[row]);
-               },
-               true);
-    print_grid(out, table, "Column %",
-               [&](std::size_t row, std::size_t col) {
-                   const double total = col == table.cols ? table.total : table.col_totals[col];
-                   if (row == table.rows) return percent(total, total);
-                   return percent(col == table.cols ? table.row_totals[row] : table.count(row, col), total);
-               },
-               true);
-    print_grid(out, table, "Expected",
-               [&](std::size_t row, std::size_t col) { return format_number(pearson.expected[row * table.cols + col], 4); },
-               false);
-    out << fmt::format("Pearson chi-squared          X2 = {}, df = {}, p = {}\n", format_number(pearson.statistic),
-                       format_number(pearson.df), format_number(pearson.p));
+    print_grid(
+        out, table, "Row %",
+        [&](std::size_t row, std::size_t col) {
+            if (row == table.rows)
+                return percent(col == table.cols ? table.total : table.col_totals[col],
+                               table.total);
+            return percent(col == table.cols ? table.row_totals[row] : table.count(row, col),
+                           table.row_totals[row]);
+        },
+        true);
+    print_grid(
+        out, table, "Column %",
+        [&](std::size_t row, std::size_t col) {
+            const double total = col == table.cols ? table.total : table.col_totals[col];
+            if (row == table.rows) return percent(total, total);
+            return percent(col == table.cols ? table.row_totals[row] : table.count(row, col),
+                           total);
+        },
+        true);
+    print_grid(
+        out, table, "Expected",
+        [&](std::size_t row, std::size_t col) {
+            return format_number(pearson.expected[row * table.cols + col], 4);
+        },
+        false);
+    out << fmt::format("Pearson chi-squared          X2 = {}, df = {}, p = {}\n",
+                       format_number(pearson.statistic), format_number(pearson.df),
+                       format_number(pearson.p));
     if (two_by_two) {
-        out << fmt::format("  with Yates' correction     X2 = {}, df = {}, p = {}\n", format_number(yates.statistic),
-                           format_number(yates.df), format_number(yates.p));
+        out << fmt::format("  with Yates' correction     X2 = {}, df = {}, p = {}\n",
+                           format_number(yates.statistic), format_number(yates.df),
+                           format_number(yates.p));
     }
     out << fmt::format("Fisher's exact test          p = {}\n", format_number(fisher.p));
     if (two_by_two && !std::isnan(fisher.odds_ratio)) {
-        out << fmt::format("  conditional MLE odds ratio {} ({}% CI {} to {})\n", format_number(fisher.odds_ratio),
+        out << fmt::format("  conditional MLE odds ratio {} ({}% CI {} to {})\n",
+                           format_number(fisher.odds_ratio),
                            format_number(100 * fisher.conf_level, 3), format_number(fisher.lower),
                            format_number(fisher.upper));
     }

@@ -1,17 +1,17 @@
 #include "rwe/stats/binomial_ci.hpp"
 
-#include <cmath>
-#include <limits>
-
 #include <boost/math/distributions/beta.hpp>
 #include <boost/math/distributions/normal.hpp>
+#include <cmath>
+#include <limits>
 
 #include "rwe/common/error.hpp"
 
 namespace rwe::stats {
 
 BinomialCi binomial_ci(double x, double n, const BinomialCiOptions& options) {
-    if (!(n >= 0) || !(x >= 0) || x > n || x != std::floor(x) || n != std::floor(n) || !std::isfinite(n)) {
+    if (!(n >= 0) || !(x >= 0) || x > n || x != std::floor(x) || n != std::floor(n) ||
+        !std::isfinite(n)) {
         throw UsageError("binomial interval: need integers 0 <= x <= n (x = " + std::to_string(x) +
                          ", n = " + std::to_string(n) + ")");
     }
@@ -33,13 +33,18 @@ BinomialCi binomial_ci(double x, double n, const BinomialCiOptions& options) {
     result.estimate = x / n;
     const double alpha = 1 - options.conf_level;
     if (options.method == BinomialCiMethod::clopper_pearson) {
-        result.lower = x == 0 ? 0.0 : boost::math::quantile(boost::math::beta_distribution<double>(x, n - x + 1), alpha / 2);
-        result.upper = x == n ? 1.0
-                              : boost::math::quantile(
-                                    boost::math::complement(boost::math::beta_distribution<double>(x + 1, n - x), alpha / 2));
+        result.lower = x == 0
+                           ? 0.0
+                           : boost::math::quantile(
+                                 boost::math::beta_distribution<double>(x, n - x + 1), alpha / 2);
+        result.upper = x == n
+                           ? 1.0
+                           : boost::math::quantile(boost::math::complement(
+                                 boost::math::beta_distribution<double>(x + 1, n - x), alpha / 2));
         return result;
     }
-    const double z = boost::math::quantile(boost::math::complement(boost::math::normal_distribution<double>(), alpha / 2));
+    const double z = boost::math::quantile(
+        boost::math::complement(boost::math::normal_distribution<double>(), alpha / 2));
     const double p = result.estimate;
     const double z2n = z * z / n;
     const double centre = p + z2n / 2;

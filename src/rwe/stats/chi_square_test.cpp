@@ -1,10 +1,9 @@
 #include "rwe/stats/chi_square_test.hpp"
 
 #include <algorithm>
+#include <boost/math/distributions/chi_squared.hpp>
 #include <cmath>
 #include <limits>
-
-#include <boost/math/distributions/chi_squared.hpp>
 
 namespace rwe::stats {
 
@@ -34,9 +33,10 @@ ChiSquareTest chi_square_test(const ContingencyTable& table, const ChiSquareOpti
     result.cells_expected_below_5 = static_cast<std::size_t>(std::count_if(
         result.expected.begin(), result.expected.end(), [](double e) { return e < 5; }));
 
-    const bool empty_margin =
-        std::any_of(table.row_totals.begin(), table.row_totals.end(), [](double t) { return t <= 0; }) ||
-        std::any_of(table.col_totals.begin(), table.col_totals.end(), [](double t) { return t <= 0; });
+    const bool empty_margin = std::any_of(table.row_totals.begin(), table.row_totals.end(),
+                                          [](double t) { return t <= 0; }) ||
+                              std::any_of(table.col_totals.begin(), table.col_totals.end(),
+                                          [](double t) { return t <= 0; });
     if (empty_margin) {
         // E_ij = 0 makes a term 0/0; R's chisq.test returns NaN here as well.
         result.messages.push_back(
@@ -54,7 +54,8 @@ ChiSquareTest chi_square_test(const ContingencyTable& table, const ChiSquareOpti
     }
     double statistic = 0;
     for (std::size_t cell = 0; cell < table.counts.size(); ++cell) {
-        const double deviation = std::abs(table.counts[cell] - result.expected[cell]) - result.yates;
+        const double deviation =
+            std::abs(table.counts[cell] - result.expected[cell]) - result.yates;
         statistic += deviation * deviation / result.expected[cell];
     }
     result.statistic = statistic;

@@ -26,7 +26,7 @@ struct ChiSquareTest {
     std::vector<double> expected;        // row-major, as the table
     double min_expected = 0;
     std::size_t cells_expected_below_5 = 0;
-    std::vector<std::string> messages;   // why a value is NaN; small expected counts
+    std::vector<std::string> messages;  // why a value is NaN; small expected counts
 };
 
 ChiSquareTest chi_square_test(const ContingencyTable& table, const ChiSquareOptions& options = {});

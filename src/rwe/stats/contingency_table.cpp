@@ -83,7 +83,8 @@ ContingencyTable cross_tabulate(std::span<const std::int32_t> row_codes,
             static_cast<std::size_t>(col) >= table.cols) {
             throw Error(ErrorKind::internal, "cross tabulation: code outside its levels");
         }
-        table.counts[static_cast<std::size_t>(row) * table.cols + static_cast<std::size_t>(col)] += 1;
+        table.counts[static_cast<std::size_t>(row) * table.cols + static_cast<std::size_t>(col)] +=
+            1;
     }
     table.row_labels = std::move(row_levels);
     table.col_labels = std::move(col_levels);
@@ -114,13 +115,13 @@ ContingencyTable drop_empty_margins(const ContingencyTable& table) {
 }
 
 std::vector<double> expected_counts(const ContingencyTable& table) {
-    std::vector<double> expected(table.rows * table.cols,
-                                 std::numeric_limits<double>::quiet_NaN());
+    std::vector<double> expected(table.rows * table.cols, std::numeric_limits<double>::quiet_NaN());
     if (table.total <= 0) return expected;
     for (std::size_t row = 0; row < table.rows; ++row) {
         for (std::size_t col = 0; col < table.cols; ++col) {
             // Same order of operations as R's chisq.test: outer(sr, sc) / n.
-            expected[row * table.cols + col] = table.row_totals[row] * table.col_totals[col] / table.total;
+            expected[row * table.cols + col] =
+                table.row_totals[row] * table.col_totals[col] / table.total;
         }
     }
     return expected;

@@ -13,13 +13,13 @@ namespace rwe::stats {
 struct ContingencyTable {
     std::size_t rows = 0;
     std::size_t cols = 0;
-    std::vector<double> counts;        // row-major, rows * cols; non-negative integers
+    std::vector<double> counts;  // row-major, rows * cols; non-negative integers
     std::vector<std::string> row_labels;
     std::vector<std::string> col_labels;
     std::vector<double> row_totals;
     std::vector<double> col_totals;
     double total = 0;
-    std::size_t dropped = 0;           // pairs with a missing row or column value
+    std::size_t dropped = 0;  // pairs with a missing row or column value
 
     double count(std::size_t row, std::size_t col) const { return counts[row * cols + col]; }
 };

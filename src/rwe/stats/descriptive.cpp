@@ -6,7 +6,8 @@
 
 namespace rwe::stats {
 
-NumericSummary describe_numeric(std::span<const double> values, const NumericSummaryOptions& options) {
+NumericSummary describe_numeric(std::span<const double> values,
+                                const NumericSummaryOptions& options) {
     constexpr double not_available = std::numeric_limits<double>::quiet_NaN();
     NumericSummary summary;
     summary.quantile_type = options.quantile_type;

@@ -19,17 +19,18 @@ struct NumericSummary {
     std::size_t n = 0;        // non-missing values
     std::size_t missing = 0;  // NaN values
     double mean = 0;
-    double sd = 0;            // NaN when n < 2
+    double sd = 0;  // NaN when n < 2
     double median = 0;
     double q1 = 0;
     double q3 = 0;
-    double iqr = 0;           // q3 − q1
+    double iqr = 0;  // q3 − q1
     double min = 0;
     double max = 0;
     QuantileType quantile_type = QuantileType::type7;
     std::vector<std::string> messages;
 };
 
-NumericSummary describe_numeric(std::span<const double> values, const NumericSummaryOptions& options = {});
+NumericSummary describe_numeric(std::span<const double> values,
+                                const NumericSummaryOptions& options = {});
 
 }  // namespace rwe::stats

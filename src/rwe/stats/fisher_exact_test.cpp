@@ -27,8 +27,9 @@ std::vector<double> log_factorials(std::size_t n) {
 // ratio ψ = e^θ) hypergeometric distribution on lo..hi, lo = max(0, k − n), hi = min(k, m):
 //   P(x = u) ∝ C(m, u) C(n, k − u) ψ^u.
 class NoncentralHypergeometric {
-public:
-    NoncentralHypergeometric(long m, long n, long k) : lo_(std::max(0L, k - n)), hi_(std::min(k, m)) {
+  public:
+    NoncentralHypergeometric(long m, long n, long k)
+        : lo_(std::max(0L, k - n)), hi_(std::min(k, m)) {
         const auto lf = log_factorials(static_cast<std::size_t>(m + n));
         for (long u = lo_; u <= hi_; ++u) {
             log_central_.push_back(lf[m] - lf[u] - lf[m - u] + lf[n] - lf[k - u] - lf[n - k + u]);
@@ -41,7 +42,8 @@ public:
     std::vector<double> density(double theta) const {
         std::vector<double> d(log_central_.size());
         for (std::size_t i = 0; i < d.size(); ++i) {
-            d[i] = log_central_[i] + (theta == 0 ? 0.0 : theta * static_cast<double>(lo_ + static_cast<long>(i)));
+            d[i] = log_central_[i] +
+                   (theta == 0 ? 0.0 : theta * static_cast<double>(lo_ + static_cast<long>(i)));
         }
         const double top = *std::max_element(d.begin(), d.end());
         double sum = 0;
@@ -55,7 +57,8 @@ public:
     double mean(double theta) const {
         const auto d = density(theta);
         double mean = 0;
-        for (std::size_t i = 0; i < d.size(); ++i) mean += static_cast<double>(lo_ + static_cast<long>(i)) * d[i];
+        for (std::size_t i = 0; i < d.size(); ++i)
+            mean += static_cast<double>(lo_ + static_cast<long>(i)) * d[i];
         return mean;
     }
     double lower_tail(long q, double theta) const {  // P(X ≤ q)
@@ -71,7 +74,7 @@ public:
         return sum;
     }
 
-private:
+  private:
     long lo_;
     long hi_;
     std::vector<double> log_central_;
@@ -92,7 +95,8 @@ double solve_increasing(const std::function<double(double)>& f, double target) {
     return 0.5 * (a + b);
 }
 
-FisherExactTest fisher_two_by_two(const ContingencyTable& table, const FisherExactOptions& options) {
+FisherExactTest fisher_two_by_two(const ContingencyTable& table,
+                                  const FisherExactOptions& options) {
     FisherExactTest result;
     result.method = "2x2 hypergeometric";
     result.conf_level = options.conf_level;
@@ -129,12 +133,14 @@ FisherExactTest fisher_two_by_two(const ContingencyTable& table, const FisherExa
     }
     // Exact interval (Cornfield 1956): each tail at (1 − level)/2.
     const double alpha = (1 - options.conf_level) / 2;
-    result.lower = x == lo ? 0.0
-                           : as_odds(solve_increasing(
-                                 [&](double theta) { return distribution.upper_tail(x, theta); }, alpha));
-    result.upper = x == hi ? infinity
-                           : as_odds(solve_increasing(
-                                 [&](double theta) { return -distribution.lower_tail(x, theta); }, -alpha));
+    result.lower =
+        x == lo ? 0.0
+                : as_odds(solve_increasing(
+                      [&](double theta) { return distribution.upper_tail(x, theta); }, alpha));
+    result.upper =
+        x == hi ? infinity
+                : as_odds(solve_increasing(
+                      [&](double theta) { return -distribution.lower_tail(x, theta); }, -alpha));
     return result;
 }
 
@@ -148,7 +154,8 @@ struct KeyHash {
     std::size_t operator()(const std::vector<int>& key) const noexcept {
         std::size_t hash = 1469598103934665603ULL;
         for (int value : key) {
-            hash ^= static_cast<std::size_t>(value) + 0x9e3779b97f4a7c15ULL + (hash << 6) + (hash >> 2);
+            hash ^=
+                static_cast<std::size_t>(value) + 0x9e3779b97f4a7c15ULL + (hash << 6) + (hash >> 2);
         }
         return hash;
     }
@@ -157,9 +164,12 @@ struct KeyHash {
 struct StepLimitReached {};
 
 class Network {
-public:
+  public:
     Network(std::vector<int> row_totals, std::vector<int> col_totals, double max_steps)
-        : rows_(std::move(row_totals)), cols_(std::move(col_totals)), max_steps_(max_steps), memo_(cols_.size()) {
+        : rows_(std::move(row_totals)),
+          cols_(std::move(col_totals)),
+          max_steps_(max_steps),
+          memo_(cols_.size()) {
         const int n = std::accumulate(cols_.begin(), cols_.end(), 0);
         lf_ = log_factorials(static_cast<std::size_t>(n));
         suffix_log_col_.assign(cols_.size() + 1, 0.0);
@@ -178,7 +188,8 @@ public:
         std::vector<int> suffix(r + 1, 0);  // Σ rem over rows ≥ i: cap on what later rows absorb
         for (std::size_t i = r; i-- > 0;) suffix[i] = suffix[i + 1] + rem[i];
         std::vector<int> child(rem);
-        std::function<void(std::size_t, int, double)> place = [&](std::size_t row, int left, double value) {
+        std::function<void(std::size_t, int, double)> place = [&](std::size_t row, int left,
+                                                                  double value) {
             if (row + 1 == r) {
                 child[row] = rem[row] - left;
                 step();
@@ -228,7 +239,8 @@ public:
             high_by_row += spread(total, later);
             low_by_row += pile(total, later);
         }
-        const std::pair<double, double> range{std::max(low_by_col, low_by_row), std::min(high_by_col, high_by_row)};
+        const std::pair<double, double> range{std::max(low_by_col, low_by_row),
+                                              std::min(high_by_col, high_by_row)};
         memo.emplace(rem, range);
         return range;
     }
@@ -251,7 +263,7 @@ public:
         if (++steps_ > max_steps_) throw StepLimitReached{};
     }
 
-private:
+  private:
     // Exact range when two columns remain: the completion value is Σ_i g_i(x_i) with
     // g_i(x) = −log x! − log(rem_i − x)!, concave, over Σ x_i = first, 0 ≤ x_i ≤ rem_i.
     // The maximum is reached by adding units one at a time where the marginal gain
@@ -262,19 +274,28 @@ private:
         const auto g = [&](std::size_t i, int x) {
             return -lf_[static_cast<std::size_t>(x)] - lf_[static_cast<std::size_t>(rem[i] - x)];
         };
+        // The two columns are symmetric: allocate units to the smaller one.
+        int total = 0;
+        for (int value : rem) total += value;
+        const bool mirror = first > total - first;
+        const int units = mirror ? total - first : first;
         std::vector<int> x(r, 0);
-        for (int unit = 0; unit < first; ++unit) {
+        for (int unit = 0; unit < units; ++unit) {
             std::size_t best = r;
-            double best_gain = -infinity;
+            double best_ratio = -1;  // (rem_i − x_i)/(x_i + 1), compared without the log
             for (std::size_t i = 0; i < r; ++i) {
                 if (x[i] >= rem[i]) continue;
-                const double gain = std::log(static_cast<double>(rem[i] - x[i]) / static_cast<double>(x[i] + 1));
-                if (gain > best_gain) {
-                    best_gain = gain;
+                const double ratio =
+                    static_cast<double>(rem[i] - x[i]) / static_cast<double>(x[i] + 1);
+                if (ratio > best_ratio) {
+                    best_ratio = ratio;
                     best = i;
                 }
             }
             ++x[best];
+        }
+        if (mirror) {
+            for (std::size_t i = 0; i < r; ++i) x[i] = rem[i] - x[i];
         }
         double high = 0;
         for (std::size_t i = 0; i < r; ++i) high += g(i, x[i]);
@@ -376,7 +397,8 @@ void compact(PastGroups& paths) {
     std::size_t kept = 0;
     for (std::size_t i = 0; i < groups.size(); ++i) {
         if (kept > 0 && groups[i].reference - groups[kept - 1].reference <= 1e-9) {
-            groups[kept - 1].mass += groups[i].mass * std::exp(groups[i].reference - groups[kept - 1].reference);
+            groups[kept - 1].mass +=
+                groups[i].mass * std::exp(groups[i].reference - groups[kept - 1].reference);
         } else {
             groups[kept++] = groups[i];
         }
@@ -392,7 +414,8 @@ void add_past(PastGroups& paths, double past, double mass) {
 
 }  // namespace
 
-FisherExactTest fisher_exact_network(const ContingencyTable& input, const FisherExactOptions& options) {
+FisherExactTest fisher_exact_network(const ContingencyTable& input,
+                                     const FisherExactOptions& options) {
     FisherExactTest result;
     result.method = "network enumeration";
     result.conf_level = options.conf_level;
@@ -403,8 +426,9 @@ FisherExactTest fisher_exact_network(const ContingencyTable& input, const Fisher
     const ContingencyTable table = drop_empty_margins(input);
     if (table.rows < 2 || table.cols < 2) {
         result.p = 1;
-        result.messages.push_back("only one table has these margins (fewer than 2 non-empty rows "
-                                  "or columns): p = 1");
+        result.messages.push_back(
+            "only one table has these margins (fewer than 2 non-empty rows "
+            "or columns): p = 1");
         return result;
     }
     const bool transpose = table.rows > table.cols;
@@ -457,25 +481,32 @@ FisherExactTest fisher_exact_network(const ContingencyTable& input, const Fisher
                 cumulative.assign(1, -infinity);
                 for (const auto& group : sorted) {
                     references.push_back(group.reference);
-                    cumulative.push_back(log_add(cumulative.back(), std::log(group.mass) + group.reference));
+                    cumulative.push_back(
+                        log_add(cumulative.back(), std::log(group.mass) + group.reference));
                 }
-                network.for_each_allocation(rem, static_cast<int>(stage), [&](const std::vector<int>& child, double value) {
-                    const auto [low, high] = network.bounds(stage + 1, child);
-                    const auto all = static_cast<std::size_t>(
-                        std::upper_bound(references.begin(), references.end(), limit - value - high) - references.begin());
-                    const auto some = static_cast<std::size_t>(
-                        std::upper_bound(references.begin(), references.end(), limit - value - low) - references.begin());
-                    if (all > 0) {
-                        p += std::exp(log_constant + cumulative[all] + value + network.log_total(stage + 1, child));
-                    }
-                    if (some > all) {
-                        auto& child_groups = next[child];
-                        for (std::size_t k = all; k < some; ++k) {
-                            network.step();
-                            add_past(child_groups, sorted[k].reference + value, sorted[k].mass);
+                network.for_each_allocation(
+                    rem, static_cast<int>(stage), [&](const std::vector<int>& child, double value) {
+                        const auto [low, high] = network.bounds(stage + 1, child);
+                        const auto all = static_cast<std::size_t>(
+                            std::upper_bound(references.begin(), references.end(),
+                                             limit - value - high) -
+                            references.begin());
+                        const auto some = static_cast<std::size_t>(
+                            std::upper_bound(references.begin(), references.end(),
+                                             limit - value - low) -
+                            references.begin());
+                        if (all > 0) {
+                            p += std::exp(log_constant + cumulative[all] + value +
+                                          network.log_total(stage + 1, child));
                         }
-                    }
-                });
+                        if (some > all) {
+                            auto& child_groups = next[child];
+                            for (std::size_t k = all; k < some; ++k) {
+                                network.step();
+                                add_past(child_groups, sorted[k].reference + value, sorted[k].mass);
+                            }
+                        }
+                    });
             }
             current = std::move(next);
         }
@@ -493,7 +524,8 @@ FisherExactTest fisher_exact_network(const ContingencyTable& input, const Fisher
     return result;
 }
 
-FisherExactTest fisher_exact_test(const ContingencyTable& table, const FisherExactOptions& options) {
+FisherExactTest fisher_exact_test(const ContingencyTable& table,
+                                  const FisherExactOptions& options) {
     if (table.total <= 0) {
         FisherExactTest result;
         result.p = result.odds_ratio = result.lower = result.upper = not_available;

@@ -37,10 +37,12 @@ struct FisherExactTest {
     std::vector<std::string> messages;  // why a value is NaN or degenerate
 };
 
-FisherExactTest fisher_exact_test(const ContingencyTable& table, const FisherExactOptions& options = {});
+FisherExactTest fisher_exact_test(const ContingencyTable& table,
+                                  const FisherExactOptions& options = {});
 
 // The r x c algorithm on any table (also 2 x 2), for cross-checks; same result fields
 // except the odds ratio.
-FisherExactTest fisher_exact_network(const ContingencyTable& table, const FisherExactOptions& options = {});
+FisherExactTest fisher_exact_network(const ContingencyTable& table,
+                                     const FisherExactOptions& options = {});
 
 }  // namespace rwe::stats

@@ -31,7 +31,8 @@ struct FrequencyTable {
 };
 
 // codes: index into `levels`, −1 = missing.
-FrequencyTable frequency_table(std::span<const std::int32_t> codes, const std::vector<std::string>& levels,
+FrequencyTable frequency_table(std::span<const std::int32_t> codes,
+                               const std::vector<std::string>& levels,
                                const FrequencyTableOptions& options = {});
 
 }  // namespace rwe::stats

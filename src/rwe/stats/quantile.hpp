@@ -11,6 +11,7 @@ namespace rwe::stats {
 enum class QuantileType { type2 = 2, type6 = 6, type7 = 7 };
 
 // Quantile p ∈ [0, 1] of `sorted` (ascending, no NaN, non-empty); NaN when empty.
-double quantile_sorted(std::span<const double> sorted, double p, QuantileType type = QuantileType::type7);
+double quantile_sorted(std::span<const double> sorted, double p,
+                       QuantileType type = QuantileType::type7);
 
 }  // namespace rwe::stats
