@@ -274,3 +274,32 @@ TEST(RegistryCommands, ExitStatusAndMessages) {
     EXPECT_NE(read_bytes(out).find("\"valid\": true"), std::string::npos);
     fs::remove_all(folder);
 }
+
+TEST(RegistryStore, ManyRowsPassThroughTheLoaderInBatches) {
+    // More rows than several loader batches (8192 rows each), in two files, so that
+    // batches, the queue bound and the switch of INSERT between files are exercised.
+    const fs::path folder = fresh_folder("batches");
+    fs::create_directories(folder / "registry");
+    for (const char* name : {"patients.csv", "tumors.csv", "regimens.csv"}) {
+        fs::copy_file(data_dir / "valid" / name, folder / "registry" / name);
+    }
+    {
+        std::ofstream administrations(folder / "registry" / "administrations.csv");
+        administrations << "regimen_id,drug,admin_date,dose,unit\n";
+        for (int row = 0; row < 40000; ++row) {
+            administrations << (row % 2 ? "R002" : "R004") << ",drug" << row % 7 << ",2019-05-0" << 1 + row % 9 << ","
+                            << row % 100 + 1 << ",mg\n";
+        }
+        std::ofstream assessments(folder / "registry" / "assessments.csv");
+        assessments << "patient_id,regimen_id,assessment_date,response,method\n";
+        for (int row = 0; row < 20000; ++row) assessments << "P002,R004,2019-06-20,SD,\n";
+    }
+    const auto result = quiet_import(folder / "registry", folder / "db.sqlite");
+    ASSERT_TRUE(result.imported);
+    EXPECT_EQ(result.rows, 4u + 4u + 8u + 40000u + 20000u);
+    EXPECT_EQ(query_rows(folder / "db.sqlite", "SELECT count(*), sum(dose), min(source_line), max(source_line) FROM administrations"),
+              std::vector<std::string>{"40000|2020000.0|2|40001|"});  // dose cycles 1..100: 400 * 5050
+    EXPECT_EQ(query_rows(folder / "db.sqlite", "SELECT count(*), min(response) FROM assessments"),
+              std::vector<std::string>{"20000|sd|"});
+    fs::remove_all(folder);
+}
