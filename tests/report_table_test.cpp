@@ -84,6 +84,23 @@ TEST(ReportTableHtml, ValueCellsBreakBetweenWordsOnly) {
               std::string::npos) << html;
 }
 
+TEST(ReportTableHtml, WordsAlignLeftNumbersRight) {
+    Table table;
+    table.columns = {"Endpoint", "Group", "n (%)", "Median (95% CI)", "p", "HR"};
+    table.rows = {{"OS", "de novo", "115 (50.4)", "61.1 (51.6–102.8)", "p < 0.001", "<0.5"},
+                  {"", "relapsed", "<5", "NR", "", "−1.2"},
+                  {"", "≥ 6 cycles", "0 (0.0)", "8.4 (5.4–11.4)", "0.43", "> 2"}};
+    EXPECT_FALSE(is_numeric_column(table, 0));  // row labels
+    EXPECT_FALSE(is_numeric_column(table, 1));
+    EXPECT_TRUE(is_numeric_column(table, 2));
+    EXPECT_TRUE(is_numeric_column(table, 3));
+    EXPECT_TRUE(is_numeric_column(table, 4));
+    EXPECT_TRUE(is_numeric_column(table, 5));
+    const std::string html = table_html(table);
+    EXPECT_NE(html.find("<th scope=\"col\" class=\"value text\">Group</th>"), std::string::npos) << html;
+    EXPECT_NE(html.find("<th scope=\"col\" class=\"value\">n (%)</th>"), std::string::npos) << html;
+}
+
 TEST(ReportTableHtml, RejectsRaggedRows) {
     Table table = response_table();
     table.rows[2].pop_back();

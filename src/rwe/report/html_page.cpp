@@ -36,6 +36,7 @@ th, td { padding: .2rem .6rem; }
 th.label-col { text-align: left; font-weight: normal; }
 thead th.label-col { font-weight: bold; }
 td.value, th.value { text-align: right; }
+td.text, th.text { text-align: left; }
 thead th { white-space: normal; }
 /* Wide tables wrap inside cells (at spaces, e.g. before a CI) rather than overflow. */
 td.value { white-space: normal; }

@@ -28,6 +28,39 @@ bool is_published_column(const Table& table, size_t column) {
            table.published_columns.end();
 }
 
+namespace {
+
+bool starts_like_number(const std::string& cell) {
+    static const std::string_view prefixes[] = {"<", ">", "≤", "≥", "−", "-", "+", "p ", "p<", "p>", "p="};
+    std::string_view rest = cell;
+    for (bool stripped = true; stripped;) {
+        stripped = false;
+        for (std::string_view prefix : prefixes)
+            if (rest.substr(0, prefix.size()) == prefix) {
+                rest.remove_prefix(prefix.size());
+                stripped = true;
+            }
+        while (!rest.empty() && (rest.front() == ' ' || rest.front() == '=')) {
+            rest.remove_prefix(1);
+            stripped = true;
+        }
+    }
+    return !rest.empty() && (std::isdigit(static_cast<unsigned char>(rest.front())) || rest.front() == '.');
+}
+
+}  // namespace
+
+bool is_numeric_column(const Table& table, size_t column) {
+    if (column == 0 || column >= table.columns.size()) return false;
+    for (const std::vector<std::string>& row : table.rows) {
+        if (column >= row.size()) continue;
+        const std::string& cell = row[column];
+        if (cell.empty() || cell == "NR" || cell == "NA" || cell == "–" || cell == "-" || cell == "—") continue;
+        if (!starts_like_number(cell)) return false;
+    }
+    return true;
+}
+
 void add_published_column(Table& table, size_t after_column, const std::string& header,
                           const std::vector<std::string>& values) {
     if (values.size() != table.rows.size())

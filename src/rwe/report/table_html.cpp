@@ -53,8 +53,10 @@ std::string table_html(const Table& table, std::string_view label) {
         if (!label.empty()) html += "<span class=\"label\">" + html_escape(label) + "</span> ";
         html += html_escape(table.title) + "</caption>\n";
     }
+    std::vector<bool> numeric(table.columns.size());
+    for (size_t column = 0; column < table.columns.size(); ++column) numeric[column] = is_numeric_column(table, column);
     auto cell_class = [&](size_t column) -> std::string {
-        std::string classes = column == 0 ? "label-col" : "value";
+        std::string classes = column == 0 ? "label-col" : numeric[column] ? "value" : "value text";
         if (is_published_column(table, column)) classes += " published";
         return " class=\"" + classes + "\"";
     };

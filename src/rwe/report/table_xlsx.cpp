@@ -132,6 +132,8 @@ void write_xlsx(const std::vector<Table>& tables, const std::filesystem::path& p
     lxw_format* published_text = workbook_add_format(workbook);
     format_set_align(published_text, LXW_ALIGN_RIGHT);
     format_set_italic(published_text);
+    lxw_format* published_words = workbook_add_format(workbook);
+    format_set_italic(published_words);
 
     std::vector<std::string> names = sheet_names(tables);
     lxw_error error = LXW_NO_ERROR;
@@ -146,6 +148,9 @@ void write_xlsx(const std::vector<Table>& tables, const std::filesystem::path& p
         worksheet_write_string(sheet, row, 0, table.title.c_str(), title_format);
         row = 2;
         std::vector<size_t> widths(table.columns.size(), 8);
+        std::vector<bool> numeric(table.columns.size());
+        for (size_t column = 0; column < table.columns.size(); ++column)
+            numeric[column] = is_numeric_column(table, column);
         for (size_t column = 0; column < table.columns.size(); ++column) {
             worksheet_write_string(sheet, row, static_cast<lxw_col_t>(column), table.columns[column].c_str(),
                                    is_published_column(table, column) ? published_header : header_format);
@@ -166,8 +171,10 @@ void write_xlsx(const std::vector<Table>& tables, const std::filesystem::path& p
                 } else if (column == 0) {
                     int level = table.indent.empty() ? 0 : table.indent[r];
                     worksheet_write_string(sheet, row, col, cell.c_str(), level > 0 ? indent_format(level) : nullptr);
-                } else {
+                } else if (numeric[column]) {  // "39 (17.7)": right, as numbers
                     worksheet_write_string(sheet, row, col, cell.c_str(), published ? published_text : text_value);
+                } else {
+                    worksheet_write_string(sheet, row, col, cell.c_str(), published ? published_words : nullptr);
                 }
             }
         }
