@@ -36,6 +36,18 @@ json matrix_json(const std::vector<double>& values, std::size_t rows, std::size_
     return matrix;
 }
 
+json count_matrix_json(const rwe::stats::ContingencyTable& table) {
+    json matrix = json::array();
+    for (std::size_t row = 0; row < table.rows; ++row) {
+        json line = json::array();
+        for (std::size_t col = 0; col < table.cols; ++col) {
+            line.push_back(static_cast<long long>(table.count(row, col)));
+        }
+        matrix.push_back(line);
+    }
+    return matrix;
+}
+
 json chi_square_json(const rwe::stats::ChiSquareTest& test) {
     return {{"statistic", json_number(test.statistic)},
             {"df", json_number(test.df)},
@@ -98,8 +110,8 @@ int run_crosstab(int argc, char** argv) {
     app.add_option("--rule", rule_name,
                    "test choice: cochran (default), any-expected-below-5, chi-square, fisher");
     app.add_option("--conf-level", conf_level,
-                   "confidence level of the 2x2 odds ratio (default 0.95)")
-        ->check(CLI::Range(0.0, 1.0));
+                   "confidence level of the 2x2 odds ratio, 0.5 to 0.9999 (default 0.95)")
+        ->check(CLI::Range(0.5, 0.9999));
     try {
         app.parse(argc, argv);
     } catch (const CLI::CallForHelp& help) {
@@ -156,18 +168,18 @@ int run_crosstab(int argc, char** argv) {
             }
         }
         json totals_row = json::array();
-        for (double value : table.row_totals) totals_row.push_back(value);
+        for (double value : table.row_totals) totals_row.push_back(static_cast<long long>(value));
         json totals_col = json::array();
-        for (double value : table.col_totals) totals_col.push_back(value);
+        for (double value : table.col_totals) totals_col.push_back(static_cast<long long>(value));
         json document = {
             {"row", row_column},
             {"col", col_column},
             {"row_levels", table.row_labels},
             {"col_levels", table.col_labels},
-            {"counts", matrix_json(table.counts, table.rows, table.cols)},
+            {"counts", count_matrix_json(table)},
             {"row_totals", totals_row},
             {"col_totals", totals_col},
-            {"total", table.total},
+            {"total", static_cast<long long>(table.total)},
             {"row_percent", matrix_json(row_percent, table.rows, table.cols)},
             {"col_percent", matrix_json(col_percent, table.rows, table.cols)},
             {"expected", matrix_json(pearson.expected, table.rows, table.cols)},

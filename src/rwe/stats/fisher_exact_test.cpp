@@ -9,6 +9,8 @@
 #include <span>
 #include <unordered_map>
 
+#include "rwe/common/error.hpp"
+
 namespace rwe::stats {
 
 namespace {
