@@ -175,7 +175,11 @@ TEST(ReportAxis, TimeBreaksInMonths) {
 
 TEST(ReportAxis, RatioTicksIncludeOneAndCoverTheRange) {
     Ticks ticks = ratio_ticks(0.61, 2.6);
-    EXPECT_EQ(ticks.values, (std::vector<double>{0.5, 1, 2, 5}));
+    EXPECT_EQ(ticks.values, (std::vector<double>{0.5, 1, 2, 4}));
+    ticks = ratio_ticks(0.5, 13.79);
+    EXPECT_EQ(ticks.values, (std::vector<double>{0.5, 1, 2, 5, 10, 20}));
+    ticks = ratio_ticks(0.3, 1.5);
+    EXPECT_EQ(ticks.values, (std::vector<double>{0.25, 0.5, 1, 2}));
     ticks = ratio_ticks(1.2, 1.8);
     EXPECT_EQ(ticks.values, (std::vector<double>{1, 2}));
     EXPECT_EQ(tick_label(0.5), "0.5");

@@ -37,30 +37,38 @@ Ticks ratio_ticks(double low, double high) {
     if (!(high > 0) || !std::isfinite(high)) high = 2;
     low = std::min(low, 1.0);
     high = std::max(high, 1.0);
-    // The 1-2-5 series from 0.001 to 5000; the axis runs from the largest candidate at or
-    // below `low` to the smallest at or above `high`.
-    std::vector<double> candidates;
+    // Ticks from the 1-2-5 series (0.001 to 5000); the axis ends may also be 0.25 or 4,
+    // the halvings around 1 forest plots use, so that [0.6, 2.6] runs 0.5–4, not 0.5–5.
+    std::vector<double> series;
     for (int decade = -3; decade <= 3; ++decade) {
         double scale = std::pow(10.0, decade);
-        for (double mantissa : {1.0, 2.0, 5.0}) candidates.push_back(mantissa * scale);
+        for (double mantissa : {1.0, 2.0, 5.0}) series.push_back(mantissa * scale);
     }
-    double start = candidates.front(), end = candidates.back();
-    for (double c : candidates)
+    std::vector<double> ends = series;
+    ends.push_back(0.25);
+    ends.push_back(4);
+    std::sort(ends.begin(), ends.end());
+    double start = ends.front(), end = ends.back();
+    for (double c : ends)
         if (c <= low * (1 + 1e-9)) start = c;
-    for (auto it = candidates.rbegin(); it != candidates.rend(); ++it)
+    for (auto it = ends.rbegin(); it != ends.rend(); ++it)
         if (*it >= high * (1 - 1e-9)) end = *it;
     Ticks ticks;
-    for (double c : candidates)
-        if (c >= start * (1 - 1e-9) && c <= end * (1 + 1e-9)) ticks.values.push_back(c);
-    // Too many ticks across several decades: keep powers of ten and 1.
+    ticks.values.push_back(start);
+    for (double c : series)
+        if (c > start * (1 + 1e-9) && c < end * (1 - 1e-9)) ticks.values.push_back(c);
+    ticks.values.push_back(end);
+    // Too many ticks across several decades: keep the ends, powers of ten and 1.
     if (ticks.values.size() > 9) {
         std::vector<double> kept;
-        for (double v : ticks.values) {
-            double exponent = std::log10(v);
-            if (std::fabs(exponent - std::round(exponent)) < 1e-9) kept.push_back(v);
+        for (size_t i = 0; i < ticks.values.size(); ++i) {
+            double exponent = std::log10(ticks.values[i]);
+            if (i == 0 || i + 1 == ticks.values.size() || std::fabs(exponent - std::round(exponent)) < 1e-9)
+                kept.push_back(ticks.values[i]);
         }
         ticks.values = kept;
     }
+    ticks.axis_end = ticks.values.back();
     return ticks;
 }
 

@@ -21,7 +21,8 @@ struct Ticks {
 Ticks time_ticks(double max_time, double step = 0, int max_intervals = 10);
 
 // Log-scale ticks for ratios (hazard ratios) from the 1-2-5 series, always including 1,
-// spanning [low, high] (both > 0); beyond nine ticks only powers of ten are kept.
+// spanning [low, high] (both > 0); the ends may also be 0.25 or 4. Beyond nine ticks
+// only the ends and powers of ten are kept.
 Ticks ratio_ticks(double low, double high);
 
 // Tick label without trailing zeros ("0.25", "1", "12").
