@@ -479,6 +479,31 @@ TEST(LogRankHand, CaseWeightsAsRepeatedRows) {
     }
 }
 
+// Data that breaks SurvivalData's invariants is an error on both tabulation paths, never a
+// write outside the counting array.
+TEST(LogRankHand, InvalidDataIsAnError) {
+    auto bad_group = tied_example();
+    bad_group.group[2] = 5;
+    EXPECT_THROW(stats::group_risk_table(bad_group), rwe::Error);
+    bad_group.time[0] = 0.5;  // the sorting path
+    EXPECT_THROW(stats::group_risk_table(bad_group), rwe::Error);
+    auto negative_code = tied_example();
+    negative_code.group[1] = -1;
+    EXPECT_THROW(stats::group_risk_table(negative_code), rwe::Error);
+    auto bad_event = tied_example();
+    bad_event.event[4] = 2;
+    EXPECT_THROW(stats::group_risk_table(bad_event), rwe::Error);
+    auto negative_time = tied_example();
+    negative_time.time[3] = -1;
+    EXPECT_THROW(stats::group_risk_table(negative_time), rwe::Error);
+    auto short_column = tied_example();
+    short_column.group.pop_back();
+    EXPECT_THROW(stats::group_risk_table(short_column), rwe::Error);
+    auto bad_weight = tied_example();
+    bad_weight.weight = {1, 1, nan, 1, 1};
+    EXPECT_THROW(stats::group_risk_table(bad_weight), rwe::Error);
+}
+
 TEST(LogRankHand, BadOptionsAndScores) {
     EXPECT_THROW(stats::log_rank_test(tied_example(), {stats::LogRankWeight::fleming_harrington, -1, 0}),
                  rwe::UsageError);
