@@ -77,6 +77,8 @@ BENCHMARK_CAPTURE(fisher, 2x2_n228, std::string("2x2 n=228"))->Unit(benchmark::k
 BENCHMARK_CAPTURE(fisher, 2x4_n228, std::string("2x4 n=228"))->Unit(benchmark::kMicrosecond);
 BENCHMARK_CAPTURE(fisher, 3x3_n200, std::string("3x3 n=200"))->Unit(benchmark::kMicrosecond);
 BENCHMARK_CAPTURE(fisher, 4x3_n150, std::string("4x3 n=150"))->Unit(benchmark::kMicrosecond);
+BENCHMARK_CAPTURE(fisher, 3x5_n230, std::string("3x5 n=230"))->Unit(benchmark::kMicrosecond);
+BENCHMARK_CAPTURE(fisher, 4x4_n228, std::string("4x4 n=228"))->Unit(benchmark::kMicrosecond);
 BENCHMARK_CAPTURE(fisher, 5x2_n48, std::string("5x2 dose groups"))->Unit(benchmark::kMicrosecond);
 BENCHMARK_CAPTURE(chi_square, 3x3_n200, std::string("3x3 n=200"))->Unit(benchmark::kMicrosecond);
 

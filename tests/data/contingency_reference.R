@@ -58,7 +58,10 @@ tables <- list(
   list(name = "2x3 zero column", x = matrix(c(3, 0, 4, 2, 0, 5), 2, byrow = TRUE)),
   list(name = "5x2 dose groups", x = matrix(c(5, 1, 8, 3, 6, 6, 2, 9, 1, 7), 5, byrow = TRUE)),
   list(name = "4x3 n=150", x = matrix(c(10, 15, 12, 8, 14, 16, 11, 9, 13, 20, 12, 10), 4, byrow = TRUE)),
-  list(name = "3x2 ties", x = matrix(c(2, 2, 2, 2, 2, 2), 3, byrow = TRUE))
+  list(name = "3x2 ties", x = matrix(c(2, 2, 2, 2, 2, 2), 3, byrow = TRUE)),
+  list(name = "3x4 n=228 one sparse row", x = matrix(c(30, 25, 40, 18, 28, 22, 35, 22, 2, 2, 2, 2), 3, byrow = TRUE)),
+  list(name = "3x5 n=230", x = matrix(c(10, 20, 25, 15, 8, 12, 18, 22, 14, 9, 11, 17, 20, 16, 13), 3, byrow = TRUE)),
+  list(name = "4x4 n=228", x = matrix(c(14, 20, 15, 8, 16, 18, 12, 10, 13, 17, 19, 9, 12, 15, 18, 12), 4, byrow = TRUE))
 )
 
 cat('{\n"generator": "Rscript tests/data/contingency_reference.R (', R.version.string, ')",\n"tables": [\n', sep = "")
