@@ -183,31 +183,16 @@ class Network {
     double steps() const { return steps_; }
     double log_factorial(int k) const { return lf_[static_cast<std::size_t>(k)]; }
 
-    // Calls visit(child, −Σ log x_i!) for every allocation x of column `stage` within rem.
+    // Calls visit(child, −Σ log x_i!) for every allocation x of column `stage` within rem,
+    // child being the sorted remaining row totals. Not re-entrant (shared buffers): visit
+    // must not enumerate allocations itself.
     template <class Visit>
     void for_each_allocation(const std::vector<int>& rem, int stage, Visit&& visit) {
         const std::size_t r = rem.size();
-        std::vector<int> suffix(r + 1, 0);  // Σ rem over rows ≥ i: cap on what later rows absorb
-        for (std::size_t i = r; i-- > 0;) suffix[i] = suffix[i + 1] + rem[i];
-        std::vector<int> child(rem);
-        std::function<void(std::size_t, int, double)> place = [&](std::size_t row, int left,
-                                                                  double value) {
-            if (row + 1 == r) {
-                child[row] = rem[row] - left;
-                step();
-                std::vector<int> key(child);
-                std::sort(key.begin(), key.end());
-                visit(key, value - lf_[static_cast<std::size_t>(left)]);
-                return;
-            }
-            const int low = std::max(0, left - suffix[row + 1]);
-            const int high = std::min(rem[row], left);
-            for (int x = low; x <= high; ++x) {
-                child[row] = rem[row] - x;
-                place(row + 1, left - x, value - lf_[static_cast<std::size_t>(x)]);
-            }
-        };
-        place(0, cols_[static_cast<std::size_t>(stage)], 0.0);
+        suffix_.assign(r + 1, 0);  // Σ rem over rows ≥ i: the most later rows can absorb
+        for (std::size_t i = r; i-- > 0;) suffix_[i] = suffix_[i + 1] + rem[i];
+        child_.assign(rem.begin(), rem.end());
+        place(0, cols_[static_cast<std::size_t>(stage)], 0.0, rem, visit);
     }
 
     // Range [low, high] of completion values from a node. Exact at the last stage; before
@@ -266,6 +251,24 @@ class Network {
     }
 
   private:
+    template <class Visit>
+    void place(std::size_t row, int left, double value, const std::vector<int>& rem, Visit& visit) {
+        if (row + 1 == rem.size()) {
+            child_[row] = rem[row] - left;
+            step();
+            key_.assign(child_.begin(), child_.end());
+            std::sort(key_.begin(), key_.end());
+            visit(key_, value - lf_[static_cast<std::size_t>(left)]);
+            return;
+        }
+        const int low = std::max(0, left - suffix_[row + 1]);
+        const int high = std::min(rem[row], left);
+        for (int x = low; x <= high; ++x) {
+            child_[row] = rem[row] - x;
+            place(row + 1, left - x, value - lf_[static_cast<std::size_t>(x)], rem, visit);
+        }
+    }
+
     // Exact range when two columns remain: the completion value is Σ_i g_i(x_i) with
     // g_i(x) = −log x! − log(rem_i − x)!, concave, over Σ x_i = first, 0 ≤ x_i ≤ rem_i.
     // The maximum is reached by adding units one at a time where the marginal gain
@@ -367,6 +370,9 @@ class Network {
     std::vector<double> lf_;
     std::vector<double> suffix_log_col_;
     std::vector<int> scratch_;
+    std::vector<int> suffix_;
+    std::vector<int> child_;
+    std::vector<int> key_;
     std::vector<std::unordered_map<std::vector<int>, std::pair<double, double>, KeyHash>> memo_;
 };
 
