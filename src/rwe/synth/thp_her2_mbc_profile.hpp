@@ -101,7 +101,7 @@ struct ThpHer2MbcProfile {
     double pfs_shape = 0.72;
     std::array<double, 3> pfs_response_hr{0.3, 1.0, 2.2};  // CR PR SD
     double pfs_prior_her2_hr = 1.45;
-    double pfs_few_cycles_hr = 2.0;
+    double pfs_few_cycles_hr = 2.5;
     double pfs_scale = 0;   // calibrate()
     double pfs_death_first = 0.03;   // share of PFS events that are deaths without progression
     double thp_early_stop = 0.06;    // THP stopped (toxicity or choice) before progression
@@ -116,10 +116,10 @@ struct ThpHer2MbcProfile {
     double pfs2_shape = 1.25;
     double pfs2_death_first = 0.12;
     // Survival after progression on line 2: Weibull(pps2_shape, scale) with multipliers.
-    double pps2_median = 24.5;
+    double pps2_median = 26.0;
     double pps2_shape = 0.7;
     double pps2_prior_her2_hr = 1.35;
-    double pps2_few_cycles_hr = 1.6;
+    double pps2_few_cycles_hr = 2.5;
     std::array<double, 3> pps2_response_hr{0.3, 1.0, 1.3};
     // Disease that progressed late on THP stays indolent: HR x (PFS1 / pfs_median)^-g.
     double pps2_pfs_elasticity = 0.0;
@@ -138,7 +138,7 @@ struct ThpHer2MbcProfile {
     std::array<double, 2> vomiting{105.0 / 228, 31.0 / 228};
     std::array<double, 2> mucositis{118.0 / 228, 35.0 / 228};
     std::array<double, 2> neuropathy{42.0 / 228, 20.0 / 228};  // 1-2 (any 62 - 20), 3
-    double neuropathy_many_cycles_rr = 2.5;
+    double neuropathy_many_cycles_rr = 4.0;
     double earlier_low_grade_episode = 0.4;
 };
 
