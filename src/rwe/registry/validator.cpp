@@ -588,7 +588,8 @@ private:
                               std::to_string(expected),
                           std::to_string(info.line));
                 }
-                expected = info.line + 1;
+                // Continue from the number found, so that one gap is reported once.
+                expected = info.line < std::numeric_limits<std::int64_t>::max() ? info.line + 1 : info.line;
             }
             first = last;
         }
