@@ -22,9 +22,9 @@
 
 namespace {
 
-using nlohmann::json;
+// Keys in the documented order: chisq, df, p, groups first.
+using json = nlohmann::ordered_json;
 using rwe::cli::format_number;
-using rwe::cli::json_number;
 namespace stats = rwe::stats;
 
 struct LogRankCommand {
@@ -93,9 +93,17 @@ std::string weight_name(const stats::LogRankOptions& options) {
     return "logrank";
 }
 
+// rwe::cli::json_number (NaN -> null, +-Inf -> "Inf"/"-Inf") for the ordered document type.
+json number(double value) {
+    const nlohmann::json encoded = rwe::cli::json_number(value);
+    if (encoded.is_null()) return nullptr;
+    if (encoded.is_string()) return encoded.get<std::string>();
+    return value;
+}
+
 json numbers(const std::vector<double>& values) {
     json out = json::array();
-    for (double v : values) out.push_back(json_number(v));
+    for (double v : values) out.push_back(number(v));
     return out;
 }
 
@@ -105,18 +113,18 @@ json to_json(const stats::LogRank& test, const std::optional<stats::LogRankTrend
     for (const auto& g : test.groups) {
         groups.push_back({{"name", g.name},
                           {"n", g.n},
-                          {"events", json_number(g.events)},
-                          {"observed", json_number(g.observed)},
-                          {"expected", json_number(g.expected)}});
+                          {"events", number(g.events)},
+                          {"observed", number(g.observed)},
+                          {"expected", number(g.expected)}});
     }
     json variance = json::array();
     for (const auto& row : test.variance) variance.push_back(numbers(row));
-    json out = {{"test", test.method},
-                {"weights", weight_name(test.options)},
-                {"chisq", json_number(test.chisq)},
+    json out = {{"chisq", number(test.chisq)},
                 {"df", test.df},
-                {"p", json_number(test.p)},
+                {"p", number(test.p)},
                 {"groups", groups},
+                {"test", test.method},
+                {"weights", weight_name(test.options)},
                 {"var", variance},
                 {"n_used", test.n_used},
                 {"dropped", test.dropped}};
@@ -143,12 +151,12 @@ json to_json(const stats::LogRank& test, const std::optional<stats::LogRankTrend
     }
     if (trend) {
         out["trend"] = {{"scores", numbers(trend->scores)},
-                        {"statistic", json_number(trend->statistic)},
-                        {"variance", json_number(trend->variance)},
-                        {"z", json_number(trend->z)},
-                        {"chisq", json_number(trend->chisq)},
+                        {"statistic", number(trend->statistic)},
+                        {"variance", number(trend->variance)},
+                        {"z", number(trend->z)},
+                        {"chisq", number(trend->chisq)},
                         {"df", trend->df},
-                        {"p", json_number(trend->p)},
+                        {"p", number(trend->p)},
                         {"diagnostics", trend->diagnostics}};
     }
     if (pairwise) {
@@ -156,12 +164,12 @@ json to_json(const stats::LogRank& test, const std::optional<stats::LogRankTrend
         for (const auto& c : pairwise->comparisons) {
             comparisons.push_back({{"group1", c.group1},
                                    {"group2", c.group2},
-                                   {"observed", {json_number(c.observed1), json_number(c.observed2)}},
-                                   {"expected", {json_number(c.expected1), json_number(c.expected2)}},
-                                   {"chisq", json_number(c.chisq)},
+                                   {"observed", {number(c.observed1), number(c.observed2)}},
+                                   {"expected", {number(c.expected1), number(c.expected2)}},
+                                   {"chisq", number(c.chisq)},
                                    {"df", c.df},
-                                   {"p", json_number(c.p)},
-                                   {"p_adjusted", json_number(c.p_adjusted)}});
+                                   {"p", number(c.p)},
+                                   {"p_adjusted", number(c.p_adjusted)}});
         }
         out["pairwise"] = {{"adjust", stats::p_adjust_name(pairwise->adjust)},
                            {"comparisons", comparisons},
