@@ -50,7 +50,7 @@ int run_cox(int argc, char** argv) {
     std::string file, time_col, event_col, start_col, covariates_text, strata_text, cluster_col,
         weights_col, ties = "efron", format = "text", zph_transform = "km";
     std::vector<std::string> factors;
-    bool zph = false;
+    bool zph = false, robust = false;
     double conf_level = 0.95;
     app.add_option("file", file, "CSV file (plain or .gz)")->required();
     app.add_option("--time", time_col, "event/censoring time column (the stop time with --start)")->required();
@@ -64,6 +64,7 @@ int run_cox(int argc, char** argv) {
     app.add_option("--strata", strata_text, "stratify by these columns (comma-separated)");
     app.add_option("--cluster", cluster_col, "cluster column: robust SE summed within clusters");
     app.add_option("--weights", weights_col, "case weight column (> 0)");
+    app.add_flag("--robust", robust, "robust (sandwich) standard errors, as R's robust = TRUE (implied by --cluster)");
     app.add_option("--start", start_col, "start time column: counting-process (start, stop] data");
     app.add_option("--ties", ties, "efron|breslow")->check(CLI::IsMember({"efron", "breslow"}));
     app.add_flag("--zph", zph, "add the proportional-hazards test (R cox.zph)");
@@ -238,6 +239,7 @@ int run_cox(int argc, char** argv) {
     stats::CoxOptions options;
     options.ties = ties == "breslow" ? stats::CoxTies::breslow : stats::CoxTies::efron;
     options.conf_level = conf_level;
+    options.robust = robust || !cluster_col.empty();
     const stats::CoxRegression fit = stats::cox_regression(data, options);
     stats::CoxZph zph_result;
     if (zph) {
