@@ -37,8 +37,9 @@ struct GroupRiskTable {
     bool counting_pass = false;         // which algorithm built it (for benchmarks and tests)
 };
 
-// Checks the data (validate_survival_data) and tabulates it. Group names default to "1".."k"
-// shapes: one group when data.group is empty, one stratum when data.stratum is empty.
+// Checks the data against SurvivalData's invariants (a broken one throws, as
+// validate_survival_data) and tabulates it. Without a group column there is one group named
+// "all"; without a strata column one stratum with an empty name.
 GroupRiskTable group_risk_table(const SurvivalData& data);
 
 }  // namespace rwe::stats
