@@ -64,7 +64,7 @@ int run_cox(int argc, char** argv) {
     app.add_option("--strata", strata_text, "stratify by these columns (comma-separated)");
     app.add_option("--cluster", cluster_col, "cluster column: robust SE summed within clusters");
     app.add_option("--weights", weights_col, "case weight column (> 0)");
-    app.add_flag("--robust", robust, "robust (sandwich) standard errors, as R's robust = TRUE (implied by --cluster)");
+    app.add_flag("--robust", robust, "robust (sandwich) standard errors, as R's robust = TRUE (implied by --cluster and by non-integer weights)");
     app.add_option("--start", start_col, "start time column: counting-process (start, stop] data");
     app.add_option("--ties", ties, "efron|breslow")->check(CLI::IsMember({"efron", "breslow"}));
     app.add_flag("--zph", zph, "add the proportional-hazards test (R cox.zph)");
@@ -239,7 +239,11 @@ int run_cox(int argc, char** argv) {
     stats::CoxOptions options;
     options.ties = ties == "breslow" ? stats::CoxTies::breslow : stats::CoxTies::efron;
     options.conf_level = conf_level;
-    options.robust = robust || !cluster_col.empty();
+    // As R's coxph: the sandwich variance is used when asked for, with clusters, and with
+    // non-integer case weights (which are then sampling weights, not replication counts).
+    bool fractional_weights = false;
+    for (double w : data.weight) fractional_weights = fractional_weights || (!std::isnan(w) && w != std::floor(w));
+    options.robust = robust || !cluster_col.empty() || fractional_weights;
     const stats::CoxRegression fit = stats::cox_regression(data, options);
     stats::CoxZph zph_result;
     if (zph) {
