@@ -129,6 +129,7 @@ for p in meas:
     best[rs[0] if rs else 'NE'] += 1
 print("measurable", pct(len(meas)), "(96.5) best", {k: pct(best[k], len(meas)) for k in order + ['NE']}, "(17.7 69.0 11.3 1.8)")
 fu.sort()
+print(f"reverse-KM follow-up median {km_median(os_t, [1 - e for e in os_e]):.1f}")
 print(f"follow-up median {fu[N//2]:.1f} (28.7)  deaths {pct(sum(os_e))} (26.3)  PD-events {pct(sum(pfs_e))}")
 print(f"PFS median {km_median(pfs_t, pfs_e):.1f} (19.1)   OS median {km_median(os_t, os_e):.1f} (58.3)")
 print(f"OS prior anti-HER2 {km_median(*exp_os):.1f} vs none {km_median(*nexp_os):.1f} (46.6 vs >80)")
