@@ -429,6 +429,8 @@ TEST(LogRankHand, EmptyInputAndEmptyGroup) {
     EXPECT_EQ(r.df, 0u);
     EXPECT_TRUE(std::isnan(r.p));
     EXPECT_TRUE(mentions(r.diagnostics, "no subjects"));
+    EXPECT_EQ(r.groups.size(), 2u);  // the named groups, with n = 0
+    EXPECT_FALSE(mentions(r.diagnostics, "group 'A'"));
     // Group C has no rows: reported with n = 0, left out of the test (df = 1, as for A vs B).
     r = stats::log_rank_test(small_data({3, 2, 4, 1, 2}, {1, 0, 1, 1, 1}, {0, 0, 1, 0, 1}, 3));
     EXPECT_EQ(r.groups[2].n, 0u);

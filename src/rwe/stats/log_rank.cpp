@@ -184,7 +184,9 @@ LogRank log_rank_test(const GroupRiskTable& table, const LogRankOptions& options
     for (std::size_t g = 0; g < table.groups; ++g) {
         result.groups.push_back({table.group_names[g], table.group_n[g], table.group_events[g],
                                  sums.observed[g], sums.expected[g]});
-        if (table.group_n[g] == 0) {
+        if (table.rows == 0) {
+            continue;  // "no subjects" below says it once
+        } else if (table.group_n[g] == 0) {
             result.diagnostics.push_back("group '" + table.group_names[g] +
                                          "' has no subjects; it takes no part in the test");
         } else if (table.group_events[g] == 0) {

@@ -115,10 +115,13 @@ GroupRiskTable group_risk_table(const SurvivalData& data) {
         validate_survival_data(data);  // throws, naming the column
     }
     GroupRiskTable table;
-    const std::size_t groups = data.group.empty() ? 1 : data.group_names.size();
+    // No group column: one group. (With zero rows the group vector is empty too, but its
+    // names, when given, still say which groups there are.)
+    const bool one_group = data.group.empty() && (n > 0 || data.group_names.empty());
+    const std::size_t groups = one_group ? 1 : data.group_names.size();
     const std::size_t strata = data.stratum.empty() ? 1 : data.stratum_names.size();
     table.groups = groups;
-    table.group_names = data.group.empty() ? std::vector<std::string>{"all"} : data.group_names;
+    table.group_names = one_group ? std::vector<std::string>{"all"} : data.group_names;
     table.stratum_names =
         data.stratum.empty() ? std::vector<std::string>{""} : data.stratum_names;
     table.strata.resize(strata);
