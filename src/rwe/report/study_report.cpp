@@ -35,6 +35,12 @@ std::string estimate_ci(const json& estimate, const json& lower, const json& upp
     return fixed(estimate, decimals) + " (" + fixed(lower, decimals) + "–" + fixed(upper, decimals) + ")";
 }
 
+// Three significant digits for small values (p-values, proportions), one decimal above 1.
+std::string significant(double value) {
+    if (std::fabs(value) >= 1 || value == 0) return format_fixed(value, 1);
+    return fmt::format("{:.3g}", value);
+}
+
 std::string p_text(const json& p) {
     if (p.is_string()) return "p " + p.get<std::string>();
     if (!p.is_number()) return "–";
@@ -75,6 +81,8 @@ public:
             sections_.push_back(section);
         }
         page_.sections = sections_;
+        page_.downloads = {{"All tables (XLSX)", "tables.xlsx"}, {"Every number (results.json)", "results.json"},
+                           {"ADSL", "adsl.csv"}, {"ADTTE", "adtte.csv"}, {"ADRS", "adrs.csv"}, {"ADAE", "adae.csv"}};
         std::filesystem::create_directories(dir_ / "figures");
         std::filesystem::create_directories(dir_ / "tables");
         for (const auto& [stem, figure] : figures_) write_figure(figure, dir_ / "figures" / stem);
@@ -106,7 +114,9 @@ private:
     }
     void add_figure(Section& target, const std::string& id, const std::string& caption, Figure figure) {
         figures_.emplace_back(id, figure);
-        target.blocks.push_back(FigureBlock{id, caption, "", std::move(figure)});
+        const std::string stem = "figures/" + id;
+        target.blocks.push_back(FigureBlock{id, caption, "", std::move(figure),
+                                            {{"SVG", stem + ".svg"}, {"PDF", stem + ".pdf"}, {"PNG, 300 dpi", stem + ".png"}}});
     }
 
     void add_comparisons(const json& analysis) {
@@ -123,7 +133,7 @@ private:
             }
             const auto& ours = row["ours"];
             comparisons_.rows.push_back({analysis["id"].get<std::string>(), row["quantity"].get<std::string>(),
-                                         ours.is_number() ? format_fixed(ours.get<double>(), ours.is_number_integer() ? 0 : 3 - (std::fabs(ours.get<double>()) >= 1 ? 2 : 0)) : published_text(ours),
+                                         ours.is_number() ? significant(ours.get<double>()) : published_text(ours),
                                          ci, published_text(row["published"]), row.value("verdict", "")});
         }
     }
@@ -402,9 +412,10 @@ private:
         ForestPlotInput forest;
         forest.label_header = "Covariate";
         for (const auto& c : r["coefficients"]) {
-            table.rows.push_back({c["name"], estimate_ci(c["exp_coef"], c["lower"], c["upper"], 2), p_text(c["p"])});
+            const std::string label = c.value("label", c["name"].get<std::string>());
+            table.rows.push_back({label, estimate_ci(c["exp_coef"], c["lower"], c["upper"], 2), p_text(c["p"])});
             ForestRow row;
-            row.label = c["name"];
+            row.label = label;
             row.estimate = number(c["exp_coef"]);
             row.lower = number(c["lower"]);
             row.upper = number(c["upper"]);

@@ -54,8 +54,7 @@ using Mask = std::vector<bool>;
 
 // Survival data for an endpoint, optionally grouped by an ADSL variable and restricted to
 // a subset of subjects; subjects with a missing group value are dropped and counted.
-stats::SurvivalData survival_data(const StudyData& data, const TimeToEvent& endpoint,
-                                  const Variable* group, const Mask& mask = {}) {
+stats::SurvivalData survival_data(const TimeToEvent& endpoint, const Variable* group, const Mask& mask = {}) {
     stats::SurvivalData out;
     std::vector<std::int32_t> codes;
     if (group != nullptr) out.group_names = group->levels;
@@ -241,7 +240,7 @@ json run_km(const Context& c, const Analysis& analysis) {
     if (analysis.options.contains("times")) {
         for (const auto& t : analysis.options["times"]) times.push_back(t.get<double>());
     }
-    const auto data = survival_data(c.data, endpoint, group);
+    const auto data = survival_data(endpoint, group);
     const std::string conf = string_option(analysis.options, "conf_type", c.protocol.stats.conf_type);
     stats::KaplanMeierOptions options;
     options.conf_type = conf_type_of(conf);
@@ -272,7 +271,7 @@ json run_followup(const Context& c, const Analysis& analysis) {
     json out{{"endpoint", endpoint.paramcd},
              {"observed", {{"method", "median and range of observed times (death or last contact)"},
                            {"n", s.n}, {"median", num(s.median)}, {"min", num(s.min)}, {"max", num(s.max)}}}};
-    const auto data = survival_data(c.data, endpoint, nullptr);
+    const auto data = survival_data(endpoint, nullptr);
     if (data.size() > 0) {
         stats::KaplanMeierOptions options;
         options.reverse = true;
@@ -290,7 +289,7 @@ json run_logrank(const Context& c, const Analysis& analysis) {
         const auto& endpoint = c.data.endpoint(paramcd);
         for (const auto& by : strings(analysis.options, "by")) {
             const Variable& group = c.data.adsl.at(by);
-            const auto data = survival_data(c.data, endpoint, &group);
+            const auto data = survival_data(endpoint, &group);
             json test{{"endpoint", paramcd}, {"by", by}, {"label", group.label}, {"dropped", data.dropped}};
             if (group.levels.size() < 2 || data.size() == 0) {
                 test["p"] = nullptr;
@@ -389,7 +388,7 @@ json run_long_term_response(const Context& c, const Analysis&) {
                       {"test", association_test(ltr_values, {"Y", "N"}, cr_values, {"Y", "N"})}};
     out["by_prior_exposure"] = association_test(prior_values, {"N", "Y"}, ltr_values, {"Y", "N"});
     // OS of responders by long-term-responder status.
-    const auto data = survival_data(c.data, c.data.endpoint("OS"), &ltr, responders);
+    const auto data = survival_data(c.data.endpoint("OS"), &ltr, responders);
     if (data.size() > 0) {
         const auto km = stats::kaplan_meier(data, {.conf_type = conf_type_of(c.protocol.stats.conf_type)});
         json strata = json::array();
@@ -501,8 +500,10 @@ json cox_json(const stats::CoxRegression& fit) {
 
 // Covariates by ADSL name: numeric as they are; categorical as treatment-contrast dummies
 // against the first level.
-void add_covariates(const StudyData& data, const std::vector<std::string>& names, const std::vector<std::size_t>& subjects,
-                    stats::CoxData& cox) {
+// Returns a readable label per column ("HR: positive vs negative").
+std::vector<std::string> add_covariates(const StudyData& data, const std::vector<std::string>& names,
+                                        const std::vector<std::size_t>& subjects, stats::CoxData& cox) {
+    std::vector<std::string> labels;
     std::vector<std::vector<double>> columns;
     for (const auto& name : names) {
         const Variable& variable = data.adsl.at(name);
@@ -512,6 +513,7 @@ void add_covariates(const StudyData& data, const std::vector<std::string>& names
             columns.push_back(std::move(column));
             cox.names.push_back(name);
             cox.terms.push_back(name);
+            labels.push_back(variable.label + " (per unit)");
             continue;
         }
         for (std::size_t level = 1; level < variable.levels.size(); ++level) {
@@ -523,12 +525,14 @@ void add_covariates(const StudyData& data, const std::vector<std::string>& names
             columns.push_back(std::move(column));
             cox.names.push_back(name + variable.levels[level]);
             cox.terms.push_back(name);
+            labels.push_back(variable.label + ": " + variable.levels[level] + " vs " + variable.levels[0]);
         }
     }
     cox.x.resize(subjects.size() * columns.size());
     for (std::size_t row = 0; row < subjects.size(); ++row) {
         for (std::size_t k = 0; k < columns.size(); ++k) cox.x[row * columns.size() + k] = columns[k][row];
     }
+    return labels;
 }
 
 stats::CoxTies ties_of(const std::string& name) {
@@ -547,10 +551,11 @@ json run_cox(const Context& c, const Analysis& analysis) {
         cox.event.push_back(record.cnsr == 0 ? 1.0 : 0.0);
     }
     const auto covariates = strings(analysis.options, "covariates");
-    add_covariates(c.data, covariates, subjects, cox);
+    const auto labels = add_covariates(c.data, covariates, subjects, cox);
     stats::CoxOptions options;
     options.ties = ties_of(string_option(analysis.options, "ties", c.protocol.stats.ties));
     json out = cox_json(stats::cox_regression(cox, options));
+    for (std::size_t k = 0; k < labels.size() && k < out["coefficients"].size(); ++k) out["coefficients"][k]["label"] = labels[k];
     out["endpoint"] = endpoint.paramcd;
     out["covariates"] = covariates;
     return out;
@@ -589,7 +594,7 @@ json run_landmark(const Context& c, const Analysis& analysis) {
             record.aval -= landmark_time;
             shifted.records.push_back(record);
         }
-        const auto data = survival_data(c.data, shifted, &group);
+        const auto data = survival_data(shifted, &group);
         json entry{{"endpoint", paramcd}, {"at_risk_at_landmark", data.size()}, {"excluded_before_landmark", excluded}};
         if (data.size() > 0) {
             const auto km = stats::kaplan_meier(data, {.conf_type = conf_type_of(c.protocol.stats.conf_type)});

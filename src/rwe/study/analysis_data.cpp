@@ -319,7 +319,7 @@ StudyData derive_study_data(const RegistryData& registry, const Protocol& protoc
             periop += (periop.empty() ? "" : "; ") + regimen.setting + " " + upper(regimen.regimen);
             if (contains(protocol.derive.prior_exposure_settings, regimen.setting)) {
                 for (const auto& given : regimen.administrations) {
-                    if (contains(protocol.derive.prior_exposure_drugs, given.drug)) prior_exposure = true;
+                    if (contains(protocol.derive.prior_exposure_drugs, *given.drug)) prior_exposure = true;
                 }
             }
         }
@@ -356,7 +356,7 @@ StudyData derive_study_data(const RegistryData& registry, const Protocol& protoc
         std::vector<int> drug_days;
         for (const auto& given : line.administrations) {
             cycle_days.insert(given.date);
-            if (given.drug == protocol.derive.cycles_drug) drug_days.push_back(given.date - index);
+            if (*given.drug == protocol.derive.cycles_drug) drug_days.push_back(given.date - index);
         }
         const auto drug_cycles = static_cast<double>(drug_days.size());
         data.cycle_days.push_back(std::move(drug_days));

@@ -140,13 +140,22 @@ RegistryData load_registry(const std::string& sqlite_path) {
                  patient->regimens.push_back(std::move(regimen));
              });
     if (db.has_table("administrations")) {
-        db.query("SELECT regimen_id, drug, admin_date FROM administrations ORDER BY regimen_id, admin_date, drug",
-                 [&](sqlite3_stmt* s) {
-                     auto it = regimen_index.find(text(s, 0));
-                     if (it == regimen_index.end()) return;
-                     auto& regimen = registry.patients[it->second.first].regimens[it->second.second];
-                     regimen.administrations.push_back({lower(text(s, 1)), required_date(s, 2, "admin_date")});
-                 });
+        // Unordered (a registry has millions of administrations): sorted per regimen below.
+        db.query("SELECT regimen_id, drug, admin_date FROM administrations", [&](sqlite3_stmt* s) {
+            auto it = regimen_index.find(text(s, 0));
+            if (it == regimen_index.end()) return;
+            auto& regimen = registry.patients[it->second.first].regimens[it->second.second];
+            const std::string* drug = &*registry.names.insert(lower(text(s, 1))).first;
+            regimen.administrations.push_back({drug, required_date(s, 2, "admin_date")});
+        });
+        for (auto& patient : registry.patients) {
+            for (auto& regimen : patient.regimens) {
+                std::sort(regimen.administrations.begin(), regimen.administrations.end(),
+                          [](const Administration& a, const Administration& b) {
+                              return a.date != b.date ? a.date < b.date : *a.drug < *b.drug;
+                          });
+            }
+        }
     }
     if (db.has_table("assessments")) {
         db.query("SELECT patient_id, regimen_id, assessment_date, response FROM assessments "

@@ -6,6 +6,7 @@
 #include <optional>
 #include <utility>
 #include <string>
+#include <unordered_set>
 #include <vector>
 
 #include "rwe/study/date.hpp"
@@ -23,7 +24,7 @@ struct Tumor {
 };
 
 struct Administration {
-    std::string drug;
+    const std::string* drug = nullptr;  // interned in RegistryData::names (millions of rows, few drugs)
     Day date = 0;
 };
 
@@ -75,6 +76,7 @@ struct Patient {
 
 struct RegistryData {
     std::vector<Patient> patients;  // sorted by id
+    std::unordered_set<std::string> names;  // interned codes; element addresses are stable
     std::string checksum;  // SHA-256 over the lines "file sha256" of the source files, by name
     std::vector<std::pair<std::string, std::string>> source_files;  // (file, SHA-256)
     std::string imported_at;
