@@ -35,6 +35,7 @@
 
 #include "rwe/common/csv_reader.hpp"
 #include "rwe/synth/csv_writer.hpp"
+#include "rwe/synth/thp_her2_mbc_profile.hpp"
 
 namespace fs = std::filesystem;
 
@@ -776,6 +777,26 @@ TEST(Synth, OnePatientIsAValidRegistry) {
     EXPECT_EQ(r.patients.size(), 1u);
     EXPECT_EQ(r.cohort().size(), 1u);
     fs::remove_all(dir);
+}
+
+TEST(ThpHer2MbcProfile, SolvedParametersHitTheirTargetsExactly) {
+    // The calibration is exact in the population: S_PFS(19.1) = 0.5 for the mixture over
+    // response class, exposure and cycles; prior exposure (1 - 123/228) * 67/105 = 67/228.
+    const auto& profile = rwe::synth::thp_her2_mbc_profile();
+    EXPECT_NEAR(rwe::synth::thp_pfs_survival(profile, 19.1), 0.5, 1e-9);
+    EXPECT_GT(rwe::synth::thp_pfs_survival(profile, 12.0), 0.5);
+    EXPECT_NEAR(rwe::synth::prior_her2_share(profile), 67.0 / 228, 1e-12);
+    double total = 0, below6 = 0, upto8 = 0;
+    for (int c = 1; c <= rwe::synth::max_docetaxel_cycles; ++c) {
+        EXPECT_GE(profile.docetaxel_non_pd[c], 0) << c;
+        total += profile.docetaxel_target[c];
+        below6 += c < 6 ? profile.docetaxel_target[c] : 0;
+        upto8 += c <= 8 ? profile.docetaxel_target[c] : 0;
+    }
+    EXPECT_NEAR(total, 1.0, 1e-12);
+    EXPECT_NEAR(below6, 20.0 / 228, 1e-12);
+    EXPECT_LT(upto8, 0.5);  // so the median is 9
+    EXPECT_GT(upto8 + profile.docetaxel_target[9], 0.5);
 }
 
 TEST(CsvWriter, QuotesOnlyWhenNeededAndRoundTrips) {
