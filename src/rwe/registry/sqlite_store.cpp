@@ -74,6 +74,7 @@ public:
 private:
     static constexpr std::size_t batch_rows = 8192;
     static constexpr std::size_t max_batches = 4;
+    static constexpr int rows_per_insert = 64;
 
     struct StoredCell {
         Cell::Kind kind;
@@ -105,7 +106,8 @@ private:
 
     void load() {
         const FileSpec* current = nullptr;
-        std::unique_ptr<SqliteStatement> insert;
+        std::unique_ptr<SqliteStatement> insert_one;
+        std::unique_ptr<SqliteStatement> insert_many;
         for (;;) {
             Batch batch;
             {
@@ -118,10 +120,12 @@ private:
             changed_.notify_all();
             try {
                 if (batch.file != current) {
-                    insert = std::make_unique<SqliteStatement>(db_, insert_statement(*batch.file, sqlite_dialect));
+                    insert_one = std::make_unique<SqliteStatement>(db_, insert_statement(*batch.file, sqlite_dialect));
+                    insert_many = std::make_unique<SqliteStatement>(
+                        db_, insert_statement(*batch.file, sqlite_dialect, rows_per_insert));
                     current = batch.file;
                 }
-                insert_batch(batch, *insert);
+                insert_batch(batch, *insert_one, *insert_many);
             } catch (...) {
                 std::unique_lock lock(mutex_);
                 failure_ = std::current_exception();
@@ -132,14 +136,17 @@ private:
         }
     }
 
-    void insert_batch(const Batch& batch, SqliteStatement& insert) {
-        sqlite3_stmt* statement = insert.get();
+    // Rows go in groups of rows_per_insert per INSERT (fewer statement executions), the
+    // rest of a batch one by one.
+    void insert_batch(const Batch& batch, SqliteStatement& insert_one, SqliteStatement& insert_many) {
         const std::size_t columns = batch.file->columns.size();
-        for (std::size_t row = 0; row < batch.lines.size(); ++row) {
-            sqlite3_bind_int64(statement, 1, static_cast<sqlite3_int64>(batch.lines[row]));
+        const std::size_t rows = batch.lines.size();
+        std::size_t row = 0;
+        const auto bind_row = [&](sqlite3_stmt* statement, std::size_t source_row, int first_position) {
+            sqlite3_bind_int64(statement, first_position, static_cast<sqlite3_int64>(batch.lines[source_row]));
             for (std::size_t column = 0; column < columns; ++column) {
-                const StoredCell& cell = batch.cells[row * columns + column];
-                const int position = static_cast<int>(column) + 2;
+                const StoredCell& cell = batch.cells[source_row * columns + column];
+                const int position = first_position + 1 + static_cast<int>(column);
                 switch (cell.kind) {
                     case Cell::Kind::null: sqlite3_bind_null(statement, position); break;
                     case Cell::Kind::text:
@@ -151,10 +158,19 @@ private:
                     case Cell::Kind::real: sqlite3_bind_double(statement, position, cell.real); break;
                 }
             }
-            insert.step();
-            sqlite3_reset(statement);
-            ++rows_;
+        };
+        const int per_row = static_cast<int>(columns) + 1;
+        for (; row + rows_per_insert <= rows; row += rows_per_insert) {
+            for (int k = 0; k < rows_per_insert; ++k) bind_row(insert_many.get(), row + k, 1 + k * per_row);
+            insert_many.step();
+            sqlite3_reset(insert_many.get());
         }
+        for (; row < rows; ++row) {
+            bind_row(insert_one.get(), row, 1);
+            insert_one.step();
+            sqlite3_reset(insert_one.get());
+        }
+        rows_ += rows;
     }
 
     SqliteDatabase& db_;

@@ -80,15 +80,20 @@ std::vector<std::string> create_index_statements(const SqlDialect& dialect) {
     return out;
 }
 
-std::string insert_statement(const FileSpec& file, const SqlDialect& dialect) {
+std::string insert_statement(const FileSpec& file, const SqlDialect& dialect, int rows) {
     std::string sql = "INSERT INTO " + dialect.quote(file.table) + " (" + dialect.quote("source_line");
-    std::string values = " VALUES (" + dialect.placeholder(1);
-    int position = 1;
-    for (const ColumnSpec& column : file.columns) {
-        sql += ", " + dialect.quote(column.name);
-        values += ", " + dialect.placeholder(++position);
+    for (const ColumnSpec& column : file.columns) sql += ", " + dialect.quote(column.name);
+    sql += ") VALUES ";
+    int position = 0;
+    for (int row = 0; row < rows; ++row) {
+        sql += row == 0 ? "(" : ", (";
+        for (std::size_t column = 0; column <= file.columns.size(); ++column) {
+            if (column > 0) sql += ", ";
+            sql += dialect.placeholder(++position);
+        }
+        sql += ")";
     }
-    return sql + ")" + values + ")";
+    return sql;
 }
 
 std::string select_statement(const FileSpec& file, const SqlDialect& dialect) {

@@ -17,8 +17,9 @@ inline constexpr int store_format_version = 1;
 std::vector<std::string> create_table_statements(const SqlDialect& dialect);
 // Created after the rows are loaded (faster than maintaining them row by row).
 std::vector<std::string> create_index_statements(const SqlDialect& dialect);
-// INSERT of `source_line` followed by every column of `file`, in FileSpec order.
-std::string insert_statement(const FileSpec& file, const SqlDialect& dialect);
+// INSERT of `rows` rows, each `source_line` followed by every column of `file` in
+// FileSpec order (parameters numbered row after row).
+std::string insert_statement(const FileSpec& file, const SqlDialect& dialect, int rows = 1);
 // SELECT of every column of `file` in FileSpec order, rows in source order.
 std::string select_statement(const FileSpec& file, const SqlDialect& dialect);
 
