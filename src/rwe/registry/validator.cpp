@@ -167,7 +167,6 @@ private:
                     report(Severity::warning, 1, "", "empty file: no header row; read as no records", "");
                 }
             } else if (read_header(fields)) {
-                begin_checks();
                 while (reader.next(fields)) {
                     line_ = reader.line();
                     ++summary.rows;
@@ -396,8 +395,6 @@ private:
     }
 
     // ---- per-file rules ------------------------------------------------------------------
-
-    void begin_checks() {}
 
     void check_row() {
         switch (spec_->id) {
