@@ -131,8 +131,25 @@ CoxConcordance cox_concordance(const detail::CoxPrepared& data,
             }
             i = j;
         }
-        for (std::size_t k = begin; k < end; ++k) {
-            if (inside[k - begin]) leave(k);
+        if (end - begin >= m / 4) {
+            // everyone still at risk leaves now: one prefix-sum sweep instead of a query each
+            std::vector<double> below(m);
+            double running = 0;
+            for (std::size_t r = 0; r < m; ++r) {
+                below[r] = running;
+                running += deaths.at(r);
+            }
+            for (std::size_t k = begin; k < end; ++k) {
+                if (!inside[k - begin]) continue;
+                const double b = below[rank[k]], e = deaths.at(rank[k]);
+                inf_c[k] += deaths.total() - b - e;
+                inf_d[k] += b;
+                inf_t[k] += e;
+            }
+        } else {
+            for (std::size_t k = begin; k < end; ++k) {
+                if (inside[k - begin]) leave(k);
+            }
         }
         // empty the trees for the next stratum, O(stratum size log m)
         for (std::size_t k = begin; k < end; ++k) {
