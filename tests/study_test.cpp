@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "rwe/common/error.hpp"
+#include "rwe/study/analyses.hpp"
 #include "rwe/study/analysis_data.hpp"
 #include "rwe/study/protocol.hpp"
 #include "rwe/study/registry_data.hpp"
@@ -173,6 +174,26 @@ TEST_F(StudyPipeline, WorstGradePerPatientAndTerm) {
         }
     }
     EXPECT_EQ(found, 1);
+}
+
+TEST_F(StudyPipeline, Table1ByGroupComparesWithTheChosenTest) {
+    // The cohort: P01, P02, P04, P06, P07 de novo; P03 relapsed. Hormone receptor:
+    // positive P01, P04; negative P02, P03, P06; unknown P07.
+    Protocol protocol = protocol_;
+    Analysis table1;
+    table1.id = "t1";
+    table1.kind = "table1";
+    table1.options = {{"variables", {"HR"}}, {"by", "DENOVO"}};
+    protocol.analyses = {table1};
+    const auto results = run_analyses(data_, protocol);
+    const auto& row = results[0]["result"]["rows"][0];
+    EXPECT_EQ(row["by_group"]["Y"]["levels"][0]["level"], "negative");
+    EXPECT_EQ(row["by_group"]["Y"]["levels"][0]["n"], 2);
+    EXPECT_EQ(row["by_group"]["N"]["levels"][0]["n"], 1);
+    // 3 x 2 table [[2, 1], [2, 0], [1, 0]] (negative/positive/unknown by Y/N): every expected
+    // count is below 5, so Fisher's exact test is chosen. R: fisher.test(matrix(c(2,2,1,1,0,0), 3)) p = 1.
+    EXPECT_EQ(row["comparison"]["test"], "fisher");
+    EXPECT_NEAR(row["comparison"]["p"].get<double>(), 1.0, 1e-12);
 }
 
 TEST_F(StudyPipeline, RunIsByteIdenticalAndHasNoIdentifiersInResults) {
