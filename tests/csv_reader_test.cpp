@@ -158,3 +158,18 @@ TEST(CsvReader, FastPathAgreesWithFullParserAtEveryChunkSize) {
 }
 
 }  // namespace
+
+TEST(CsvReader, CrlfInsideQuotesCountsOneLineAtEveryChunkBoundary) {
+    // The quoted CRLF sits at every possible position relative to the buffer end.
+    auto path = write_temp("crlf_quoted.csv", "a,b\r\n1,\"x\r\ny\"\r\n2,z\r\n");
+    for (std::size_t chunk = 1; chunk <= 20; ++chunk) {
+        rwe::CsvReader reader(path, chunk);
+        std::vector<std::string_view> fields;
+        ASSERT_TRUE(reader.next(fields));
+        ASSERT_TRUE(reader.next(fields));
+        EXPECT_EQ(reader.line(), 2u) << "chunk " << chunk;
+        ASSERT_TRUE(reader.next(fields));
+        EXPECT_EQ(reader.line(), 4u) << "chunk " << chunk;
+        EXPECT_EQ(fields[1], "z");
+    }
+}

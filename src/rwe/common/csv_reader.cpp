@@ -157,8 +157,12 @@ bool CsvReader::next(std::vector<std::string_view>& fields) {
                     if (c == '"') {
                         state = State::after_quote;
                     } else {
-                        if (c == '\n') ++line_;
-                        if (c == '\r' && (pos_ >= len_ || buffer_[pos_] != '\n')) ++line_;
+                        // CR, LF and CRLF each end one line; the LF of a CRLF is not
+                        // counted again, even when the pair straddles two buffer fills.
+                        if (c == '\r' || (c == '\n' && storage_.empty()) ||
+                            (c == '\n' && storage_.back() != '\r')) {
+                            ++line_;
+                        }
                         storage_.push_back(c);
                     }
                     break;

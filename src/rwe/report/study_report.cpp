@@ -315,16 +315,41 @@ private:
                     {"Response", "n (%)", "95% CI (%)"}, {}, {}, {}, {}};
         const std::map<std::string, std::string> names{{"CR", "Complete response"}, {"PR", "Partial response"}, {"SD", "Stable disease"},
                                                        {"PD", "Progressive disease"}, {"NE", "Not evaluable"}};
-        BarChartInput chart;
-        chart.categories = {"All measurable"};
         for (const char* level : {"CR", "PR", "SD", "PD", "NE"}) {
             const auto& row = r["best_response"][level];
             table.rows.push_back({names.at(level), count(row["n"].get<double>(), n), fixed(row["lower"]) + "–" + fixed(row["upper"])});
-            chart.series.push_back({names.at(level), {number(row["percent"])}});
         }
         for (const auto& [key, label] : std::vector<std::pair<std::string, std::string>>{{"orr", "Objective response (CR + PR)"}, {"dcr", "Disease control (CR + PR + SD)"}}) {
             const auto& row = r[key];
             table.rows.push_back({label, count(row["n"].get<double>(), n), fixed(row["lower"]) + "–" + fixed(row["upper"])});
+        }
+        // Response by group (as the reference study's Fig. 2): stacked bars of best response.
+        BarChartInput chart;
+        chart.width_pt = 468;
+        std::vector<json> groups{r};
+        chart.categories = {"All"};
+        chart.category_notes = {"n = " + count_only(n)};
+        std::vector<std::string> group_rows;
+        for (const auto& by : r.value("by", json::array())) {
+            for (const auto& level : by["levels"]) {
+                groups.push_back(level);
+                chart.categories.push_back(by["by"].get<std::string>() + ": " + level["level"].get<std::string>());
+                chart.category_notes.push_back("n = " + count_only(level["measurable"].get<double>()));
+                const auto& orr = level["orr"];
+                table.rows.push_back({"ORR, " + by["label"].get<std::string>() + " " + level["level"].get<std::string>(),
+                                      count(orr["n"].get<double>(), orr["of"].get<double>()),
+                                      fixed(orr["lower"]) + "–" + fixed(orr["upper"]) +
+                                          (level == by["levels"].back() ? "; " + p_text(by["orr_test"]["p"]) : "")});
+            }
+        }
+        for (const char* level : {"CR", "PR", "SD", "PD", "NE"}) {
+            BarSeries series{names.at(level), {}};
+            double total = 0;
+            for (const auto& g : groups) {
+                series.values.push_back(number(g["best_response"][level]["percent"]));
+                total += std::isfinite(series.values.back()) ? series.values.back() : 0;
+            }
+            if (total > 0) chart.series.push_back(series);
         }
         table.footnotes.push_back("Exact (Clopper–Pearson) 95% confidence intervals.");
         add_table(s, table);

@@ -334,25 +334,50 @@ json proportion(double x, double n) {
     return {{"n", x}, {"of", n}, {"percent", percent(x, n)}, {"lower", num(100 * ci.lower)}, {"upper", num(100 * ci.upper)}};
 }
 
-json run_response(const Context& c, const Analysis&) {
-    const auto& adsl = c.data.adsl;
-    const Variable& bor = adsl.at("BOR");
+// Best overall response counts of the subjects selected by `mask` (measurable disease only).
+json response_counts(const Variable& bor, const Mask& mask) {
     std::map<std::string, double> counts;
     double measurable = 0;
-    for (const auto& value : bor.values) {
-        if (value.empty()) continue;
+    for (std::size_t i = 0; i < bor.values.size(); ++i) {
+        if (bor.values[i].empty() || (!mask.empty() && !mask[i])) continue;
         ++measurable;
-        ++counts[value];
+        ++counts[bor.values[i]];
     }
     json categories = json::object();
     for (const char* level : {"CR", "PR", "SD", "PD", "NE"}) categories[level] = proportion(counts[level], measurable);
     return {{"measurable", measurable},
-            {"not_measurable", static_cast<double>(adsl.size()) - measurable},
             {"best_response", categories},
             {"orr", proportion(counts["CR"] + counts["PR"], measurable)},
             {"cr_rate", proportion(counts["CR"], measurable)},
-            {"dcr", proportion(counts["CR"] + counts["PR"] + counts["SD"], measurable)},
-            {"ci_method", "Clopper-Pearson exact 95% CI, percent"}};
+            {"dcr", proportion(counts["CR"] + counts["PR"] + counts["SD"], measurable)}};
+}
+
+json run_response(const Context& c, const Analysis& analysis) {
+    const auto& adsl = c.data.adsl;
+    const Variable& bor = adsl.at("BOR");
+    json out = response_counts(bor, {});
+    out["not_measurable"] = static_cast<double>(adsl.size()) - out["measurable"].get<double>();
+    out["ci_method"] = "Clopper-Pearson exact 95% CI, percent";
+    json by = json::array();
+    for (const auto& name : strings(analysis.options, "by")) {
+        const Variable& group = adsl.at(name);
+        json levels = json::array();
+        std::vector<std::string> responders;
+        for (std::size_t i = 0; i < adsl.size(); ++i) {
+            responders.push_back(bor.values[i].empty() ? "" : (bor.values[i] == "CR" || bor.values[i] == "PR" ? "Y" : "N"));
+        }
+        for (const auto& level : group.levels) {
+            Mask mask(adsl.size());
+            for (std::size_t i = 0; i < adsl.size(); ++i) mask[i] = group.values[i] == level;
+            json entry = response_counts(bor, mask);
+            entry["level"] = level;
+            levels.push_back(entry);
+        }
+        by.push_back({{"by", name}, {"label", group.label}, {"levels", levels},
+                      {"orr_test", association_test(group.values, group.levels, responders, {"Y", "N"})}});
+    }
+    if (!by.empty()) out["by"] = by;
+    return out;
 }
 
 json run_long_term_response(const Context& c, const Analysis&) {

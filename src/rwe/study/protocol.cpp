@@ -151,7 +151,7 @@ const std::map<std::string, std::vector<Key>>& analysis_keys() {
                 {"conf_type", Type::string}, {"median_ci", Type::string}, {"rmst_tau", Type::number}}},
         {"logrank", {{"endpoints", Type::strings}, {"by", Type::strings}, {"rho", Type::number},
                      {"strata", Type::string}}},
-        {"response", {}},
+        {"response", {{"by", Type::strings}}},
         {"long_term_response", {}},
         {"adverse_events", {{"terms", Type::strings}}},
         {"association", {{"by", Type::string}, {"outcomes", Type::strings}}},
