@@ -85,6 +85,25 @@ stats::ConfType conf_type_of(const std::string& name) {
     return *type;
 }
 
+// Per group: n, events and the median with its CI; and the log-rank test when there are
+// two groups or more.
+json grouped_medians(const stats::SurvivalData& data, const Protocol& protocol) {
+    json out{{"strata", json::array()}};
+    if (data.size() == 0) return out;
+    const auto km = stats::kaplan_meier(data, {.conf_type = conf_type_of(protocol.stats.conf_type)});
+    for (const auto& curve : km.curves) {
+        const auto median = stats::median_survival(curve);
+        out["strata"].push_back({{"name", curve.name}, {"n", curve.n}, {"events", curve.events},
+                                 {"median", num(median.estimate)}, {"median_lower", num(median.lower)},
+                                 {"median_upper", num(median.upper)}});
+    }
+    if (km.curves.size() > 1) {
+        const auto test = stats::log_rank_test(data);
+        out["log_rank"] = {{"chisq", num(test.chisq)}, {"df", test.df}, {"p", num(test.p)}};
+    }
+    return out;
+}
+
 json curve_summary(const stats::KaplanMeierCurve& curve, const std::vector<double>& times) {
     const auto median = stats::median_survival(curve);
     const auto spss = stats::spss_median(curve);
@@ -413,21 +432,7 @@ json run_long_term_response(const Context& c, const Analysis&) {
                       {"test", association_test(ltr_values, {"Y", "N"}, cr_values, {"Y", "N"})}};
     out["by_prior_exposure"] = association_test(prior_values, {"N", "Y"}, ltr_values, {"Y", "N"});
     // OS of responders by long-term-responder status.
-    const auto data = survival_data(c.data.endpoint("OS"), &ltr, responders);
-    if (data.size() > 0) {
-        const auto km = stats::kaplan_meier(data, {.conf_type = conf_type_of(c.protocol.stats.conf_type)});
-        json strata = json::array();
-        for (const auto& curve : km.curves) {
-            const auto median = stats::median_survival(curve);
-            strata.push_back({{"name", curve.name}, {"n", curve.n}, {"events", curve.events}, {"median", num(median.estimate)},
-                              {"median_lower", num(median.lower)}, {"median_upper", num(median.upper)}});
-        }
-        out["os"] = {{"strata", strata}};
-        if (km.curves.size() > 1) {
-            const auto test = stats::log_rank_test(data);
-            out["os"]["log_rank"] = {{"chisq", num(test.chisq)}, {"df", test.df}, {"p", num(test.p)}};
-        }
-    }
+    out["os"] = grouped_medians(survival_data(c.data.endpoint("OS"), &ltr, responders), c.protocol);
     return out;
 }
 
@@ -621,27 +626,18 @@ json run_landmark(const Context& c, const Analysis& analysis) {
         }
         const auto data = survival_data(shifted, &group);
         json entry{{"endpoint", paramcd}, {"at_risk_at_landmark", data.size()}, {"excluded_before_landmark", excluded}};
-        if (data.size() > 0) {
-            const auto km = stats::kaplan_meier(data, {.conf_type = conf_type_of(c.protocol.stats.conf_type)});
-            json strata = json::array();
-            for (const auto& curve : km.curves) {
-                const auto median = stats::median_survival(curve);
-                strata.push_back({{"name", curve.name}, {"n", curve.n}, {"events", curve.events}, {"median", num(median.estimate)},
-                                  {"median_lower", num(median.lower)}, {"median_upper", num(median.upper)}});
+        const json medians = grouped_medians(data, c.protocol);
+        entry["strata"] = medians["strata"];
+        if (medians.contains("log_rank")) {
+            entry["log_rank"] = medians["log_rank"];
+            stats::CoxData cox;
+            for (std::size_t row = 0; row < data.size(); ++row) {
+                cox.stop.push_back(data.time[row]);
+                cox.event.push_back(data.event[row]);
+                cox.x.push_back(data.group[row] == 1 ? 1.0 : 0.0);
             }
-            entry["strata"] = strata;
-            if (km.curves.size() > 1) {
-                const auto test = stats::log_rank_test(data);
-                entry["log_rank"] = {{"chisq", num(test.chisq)}, {"df", test.df}, {"p", num(test.p)}};
-                stats::CoxData cox;
-                for (std::size_t row = 0; row < data.size(); ++row) {
-                    cox.stop.push_back(data.time[row]);
-                    cox.event.push_back(data.event[row]);
-                    cox.x.push_back(data.group[row] == 1 ? 1.0 : 0.0);
-                }
-                cox.names = {group.levels[1] + " vs " + group.levels[0]};
-                entry["cox"] = cox_json(stats::cox_regression(cox, {.ties = ties_of(c.protocol.stats.ties)}));
-            }
+            cox.names = {group.levels[1] + " vs " + group.levels[0]};
+            entry["cox"] = cox_json(stats::cox_regression(cox, {.ties = ties_of(c.protocol.stats.ties)}));
         }
         results.push_back(entry);
     }
