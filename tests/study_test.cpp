@@ -211,6 +211,24 @@ TEST_F(StudyPipeline, RunIsByteIdenticalAndHasNoIdentifiersInResults) {
     fs::remove_all(second);
 }
 
+TEST_F(StudyPipeline, SmallCellsAreSuppressedInTheReport) {
+    // Every count in the 6-patient cohort is below 5, so with small_cell = 5 the report
+    // shows "<5" and no attrition diagram (whose boxes would print the counts).
+    auto dir = temp_dir("small_cell");
+    std::string text = slurp(protocol_path);
+    const auto at = text.find("small_cell = 0");
+    ASSERT_NE(at, std::string::npos);
+    text.replace(at, 14, "small_cell = 5");
+    std::ofstream(dir / "protocol.toml") << text;
+    ASSERT_EQ(run(std::string(RWE_BINARY) + " run " + (dir / "protocol.toml").string() + " --db " + db_ + " --out " +
+                  (dir / "out").string()),
+              0);
+    const std::string html = slurp(dir / "out" / "report.html");
+    EXPECT_NE(html.find("&lt;5"), std::string::npos);
+    EXPECT_EQ(html.find("fig-attrition"), std::string::npos);
+    fs::remove_all(dir);
+}
+
 TEST_F(StudyPipeline, FailedRunLeavesNothing) {
     auto out = temp_dir("failed") / "out";
     EXPECT_NE(run(std::string(RWE_BINARY) + " run " + protocol_path + " --db /nonexistent.sqlite --out " + out.string()), 0);

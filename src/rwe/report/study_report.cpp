@@ -228,6 +228,7 @@ private:
 
     KmPlotInput km_input(const json& r) const {
         KmPlotInput input;
+        input.risk_table_threshold = threshold_;
         input.x_label = "Time (" + results_["protocol"].value("time_unit", "months") + ")";
         for (const auto& stratum : r["strata"]) {
             KmCurveInput curve;
