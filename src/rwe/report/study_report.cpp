@@ -257,6 +257,7 @@ private:
         input.confidence_bands = input.curves.size() == 1;
         if (r.contains("log_rank")) input.annotation.push_back("Log-rank " + p_text(r["log_rank"]["p"]));
         for (const auto& stratum : r["strata"]) {
+            if (input.curves.size() > 1) break;  // group medians are in the table below the figure
             const auto& m = stratum["median_primary"];
             input.annotation.push_back(fmt::format("{}median {} ({})", input.curves.size() > 1 ? stratum["name"].get<std::string>() + ": " : "",
                                                    estimate_ci(m["estimate"], m["lower"], m["upper"]),

@@ -266,7 +266,7 @@ StudyData derive_study_data(const RegistryData& registry, const Protocol& protoc
     adsl.set_levels("MENO", {"pre", "post", "unknown"});
     adsl.set_levels("HR", {"negative", "positive", "unknown"});
     adsl.set_levels("BOR", {"CR", "PR", "SD", "PD", "NE"});
-    adsl.set_levels("GROUP3", {"de novo", "relapsed, anti-HER2 naive", "relapsed, anti-HER2 exposed"});
+    adsl.set_levels("GROUP3", {"de novo", "relapsed naive", "relapsed exposed"});
     adsl.set_levels("RELAPSE", {"curative surgery", "progression during neoadjuvant", "surgery unknown"});
     for (const char* flag : {"DENOVO", "PRIORHER2", "VISCERAL", "BONE", "BRAIN", "MEASURABLE", "RESP",
                              "LTR", "PROG", "DTHFL", "ONGOING"}) {
@@ -332,8 +332,8 @@ StudyData derive_study_data(const RegistryData& registry, const Protocol& protoc
         adsl.add_text("RELAPSE", "Relapsed disease: primary treatment", relapse);
         adsl.add_text("PERIOP", "Perioperative systemic therapy", de_novo ? "" : (periop.empty() ? "none" : periop));
         adsl.add_text("PRIORHER2", "Prior (neo)adjuvant anti-HER2 therapy", yes_no(prior_exposure));
-        adsl.add_text("GROUP3", "Disease setting",
-                      de_novo ? "de novo" : (prior_exposure ? "relapsed, anti-HER2 exposed" : "relapsed, anti-HER2 naive"));
+        adsl.add_text("GROUP3", "Disease setting (relapsed: naive or exposed to anti-HER2 therapy)",
+                      de_novo ? "de novo" : (prior_exposure ? "relapsed exposed" : "relapsed naive"));
         double dfi = missing;
         if (!de_novo && tumor && tumor->surgery && tumor->metastasis) {
             dfi = (*tumor->metastasis - *tumor->surgery) / unit;

@@ -63,6 +63,14 @@ json value_or_null(const json& object, const char* key) { return object.contains
 
 void compare_km(const json& published, const json& result, json& rows) {
     if (!result.contains("strata") || result["strata"].empty()) return;
+    // By group: published values keyed by the group's name.
+    for (const auto& stratum : result["strata"]) {
+        const std::string name = stratum["name"];
+        if (name.empty() || !published.contains(name)) continue;
+        const auto& primary = stratum["median_primary"];
+        rows.push_back(row(name + ": median (" + primary["method"].get<std::string>() + " CI)", published[name].value("median", json()),
+                           primary["estimate"], primary["lower"], primary["upper"]));
+    }
     const auto& primary = result["strata"][0]["median_primary"];
     if (published.contains("median")) {
         rows.push_back(row("median (" + primary["method"].get<std::string>() + " CI)", published["median"],
