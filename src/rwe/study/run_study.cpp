@@ -75,17 +75,22 @@ RunSummary run_study(const std::string& protocol_path, const std::string& databa
     results["analyses"] = run_analyses(data, protocol);
 
     const fs::path target = fs::absolute(out_directory);
-    if (fs::exists(target) && !fs::is_directory(target)) throw IoError(out_directory + ": exists and is not a directory");
-    fs::create_directories(target.parent_path());
-    StagingDirectory staging(target);
-    write_analysis_datasets(data, protocol, staging.path().string());
-    {
-        std::ofstream out(staging.path() / "results.json", std::ios::binary);
-        out << results.dump(2) << "\n";
-        if (!out) throw IoError((staging.path() / "results.json").string() + ": cannot write");
+    try {
+        if (fs::exists(target) && !fs::is_directory(target)) throw IoError(out_directory + ": exists and is not a directory");
+        fs::create_directories(target.parent_path());
+        StagingDirectory staging(target);
+        write_analysis_datasets(data, protocol, staging.path().string());
+        {
+            std::ofstream out(staging.path() / "results.json", std::ios::binary);
+            out << results.dump(2) << "\n";
+            if (!out) throw IoError((staging.path() / "results.json").string() + ": cannot write");
+        }
+        report::write_study_report(results, staging.path());
+        staging.commit(target);
+    } catch (const fs::filesystem_error& error) {
+        throw IoError(out_directory + ": cannot write the results (" + error.code().message() + ": " +
+                      error.path1().string() + ")");
     }
-    report::write_study_report(results, staging.path());
-    staging.commit(target);
     return {registry.patients.size(), data.adsl.size(), protocol.analyses.size()};
 }
 
