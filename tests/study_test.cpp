@@ -196,6 +196,28 @@ TEST_F(StudyPipeline, Table1ByGroupComparesWithTheChosenTest) {
     EXPECT_NEAR(row["comparison"]["p"].get<double>(), 1.0, 1e-12);
 }
 
+TEST_F(StudyPipeline, CyclesAsATimeVaryingCovariate) {
+    // P01 reaches its 6th docetaxel cycle on day 105 and dies on day 351: (0, 105] unexposed,
+    // (105, 351] exposed with the event. P02 (OS 0) has no time at risk. The others never
+    // reach 6 cycles. R (survival 3.5-3), months = days / 30.4375:
+    //   d <- data.frame(start = c(0, 105, 0, 0, 0, 0) / m, stop = c(105, 351, 1632, 1795, 730, 151) / m,
+    //                   event = c(0, 1, 0, 0, 1, 0), x = c(0, 1, 0, 0, 0, 0))
+    //   coxph(Surv(start, stop, event) ~ x, data = d, ties = "breslow")$loglik
+    //   -2.4849066497880004 -1.0986122889508891  ("beta may be infinite")
+    Protocol protocol = protocol_;
+    Analysis landmark;
+    landmark.id = "lm";
+    landmark.kind = "landmark";
+    landmark.options = {{"endpoints", {"OS"}}, {"landmark_days", 105}, {"min_cycles", 6}};
+    protocol.analyses = {landmark};
+    const auto results = run_analyses(data_, protocol);
+    const auto& cox = results[0]["result"]["results"][0]["time_dependent_cox"];
+    EXPECT_EQ(cox["n"], 6);  // rows: P01 twice, P03, P04, P06, P07
+    EXPECT_NEAR(cox["loglik"][0].get<double>(), -2.4849066497880004, 1e-9);
+    EXPECT_NEAR(cox["loglik"][1].get<double>(), -1.0986122889508891, 1e-6);
+    EXPECT_FALSE(cox["diagnostics"].empty());  // the coefficient is flagged as infinite
+}
+
 TEST_F(StudyPipeline, RunIsByteIdenticalAndHasNoIdentifiersInResults) {
     auto first = temp_dir("run1"), second = temp_dir("run2");
     ASSERT_EQ(run(std::string(RWE_BINARY) + " run " + protocol_path + " --db " + db_ + " --out " + first.string()), 0);

@@ -482,7 +482,15 @@ private:
                                       estimate_ci(stratum["median"], stratum["median_lower"], stratum["median_upper"]), hr, p});
                 first = false;
             }
+            if (e.contains("time_dependent_cox") && !e["time_dependent_cox"]["coefficients"].empty()) {
+                const auto& c = e["time_dependent_cox"]["coefficients"][0];
+                table.rows.push_back({e["endpoint"].get<std::string>(), "all patients", "time-varying covariate", "", "", "",
+                                      c["name"].get<std::string>() + ": " + estimate_ci(c["exp_coef"], c["lower"], c["upper"], 2),
+                                      p_text(c["p"])});
+            }
         }
+        table.footnotes.push_back("Time-varying covariate: a Cox model in which each patient counts as unexposed until the day of the "
+                                  "cycle that reaches the threshold and exposed afterwards, using all patients and all follow-up.");
         add_table(s, table);
     }
 

@@ -591,6 +591,40 @@ json run_cox(const Context& c, const Analysis& analysis) {
     return out;
 }
 
+// Cox model with "min_cycles received" as a time-varying covariate, in counting-process
+// form: each patient is unexposed on (0, t_k] and exposed on (t_k, T], t_k the day of the
+// k-th cycle (Mantel & Byar 1974; docs/methods.md §5). Uses every patient and all follow-up.
+json time_dependent_cycles_cox(const Context& c, const TimeToEvent& endpoint, int min_cycles) {
+    stats::CoxData cox;
+    for (const auto& record : endpoint.records) {
+        const auto& days = c.data.cycle_days[record.subject];
+        const double end = record.aval;
+        const int event = record.cnsr == 0 ? 1 : 0;
+        double switch_time = -1;
+        if (static_cast<int>(days.size()) >= min_cycles) {
+            switch_time = days[static_cast<std::size_t>(min_cycles - 1)] / c.protocol.days_per_unit;
+        }
+        if (switch_time > 0 && switch_time < end) {
+            cox.start.insert(cox.start.end(), {0.0, switch_time});
+            cox.stop.insert(cox.stop.end(), {switch_time, end});
+            cox.event.insert(cox.event.end(), {0.0, static_cast<double>(event)});
+            cox.x.insert(cox.x.end(), {0.0, 1.0});
+        } else {
+            // Never reached the k-th cycle before the end (or reached it on day 0).
+            const bool exposed = switch_time == 0;
+            if (end <= 0) continue;  // no time at risk: (0, 0] is empty
+            cox.start.push_back(0.0);
+            cox.stop.push_back(end);
+            cox.event.push_back(event);
+            cox.x.push_back(exposed ? 1.0 : 0.0);
+        }
+    }
+    cox.names = {fmt::format(">= {} cycles received (time-varying)", min_cycles)};
+    json out = cox_json(stats::cox_regression(cox, {.ties = ties_of(c.protocol.stats.ties)}));
+    out["method"] = "Cox model with the cycles received as a time-varying covariate (counting process)";
+    return out;
+}
+
 json run_landmark(const Context& c, const Analysis& analysis) {
     const int landmark = analysis.options.value("landmark_days", 105);
     const int min_cycles = analysis.options.value("min_cycles", 6);
@@ -639,6 +673,7 @@ json run_landmark(const Context& c, const Analysis& analysis) {
             cox.names = {group.levels[1] + " vs " + group.levels[0]};
             entry["cox"] = cox_json(stats::cox_regression(cox, {.ties = ties_of(c.protocol.stats.ties)}));
         }
+        entry["time_dependent_cox"] = time_dependent_cycles_cox(c, endpoint, min_cycles);
         results.push_back(entry);
     }
     out["results"] = results;
