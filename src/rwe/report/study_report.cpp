@@ -37,7 +37,8 @@ std::string estimate_ci(const json& estimate, const json& lower, const json& upp
 
 // Three significant digits for small values (p-values, proportions), one decimal above 1.
 std::string significant(double value) {
-    if (std::fabs(value) >= 1 || value == 0) return format_fixed(value, 1);
+    if (value == std::round(value) && std::fabs(value) < 1e9) return format_fixed(value, 0);
+    if (std::fabs(value) >= 1) return format_fixed(value, 1);
     return fmt::format("{:.3g}", value);
 }
 
@@ -51,7 +52,7 @@ std::string published_text(const json& value) {
     if (value.is_null()) return "";
     if (value.is_string()) return value.get<std::string>();
     if (value.is_number_integer()) return std::to_string(value.get<long>());
-    if (value.is_number()) return format_fixed(value.get<double>(), 1);
+    if (value.is_number()) return significant(value.get<double>());
     return value.dump();
 }
 
