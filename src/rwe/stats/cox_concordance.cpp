@@ -9,23 +9,34 @@ namespace rwe::stats {
 
 namespace {
 
-// Weighted counts by linear-predictor rank.
+// Weighted counts by linear-predictor rank. Two levels, so that the tree stays in cache
+// when there are millions of distinct ranks: a Fenwick tree over blocks of 32 ranks, and
+// the counts per rank, summed within the block (one contiguous read).
 class Fenwick {
 public:
-    explicit Fenwick(std::size_t size) : tree_(size + 1, 0.0), point_(size, 0.0) {}
+    static constexpr std::size_t shift = 5;
+    explicit Fenwick(std::size_t size)
+        : tree_((size >> shift) + 2, 0.0), point_(size + (std::size_t{1} << shift), 0.0) {}
     void add(std::size_t rank, double w) {
         total_ += w;
         point_[rank] += w;
-        for (std::size_t i = rank + 1; i < tree_.size(); i += i & (~i + 1)) tree_[i] += w;
+        for (std::size_t i = (rank >> shift) + 1; i < tree_.size(); i += i & (~i + 1)) tree_[i] += w;
     }
     // Sum over ranks < rank.
     double below(std::size_t rank) const {
+        const std::size_t block = rank >> shift;
         double s = 0;
-        for (std::size_t i = rank; i > 0; i -= i & (~i + 1)) s += tree_[i];
+        for (std::size_t i = block; i > 0; i -= i & (~i + 1)) s += tree_[i];
+        for (std::size_t r = block << shift; r < rank; ++r) s += point_[r];
         return s;
     }
     double total() const { return total_; }
     double at(std::size_t rank) const { return point_[rank]; }
+    void clear() {
+        std::fill(tree_.begin(), tree_.end(), 0.0);
+        std::fill(point_.begin(), point_.end(), 0.0);
+        total_ = 0;
+    }
     // After removing every weight: drop rounding residue of the scalar totals.
     void reset_totals() { total_ = 0; }
 
@@ -151,13 +162,20 @@ CoxConcordance cox_concordance(const detail::CoxPrepared& data,
                 if (inside[k - begin]) leave(k);
             }
         }
-        // empty the trees for the next stratum, O(stratum size log m)
-        for (std::size_t k = begin; k < end; ++k) {
-            if (inside[k - begin]) at_risk.add(rank[k], -data.weight[k]);
-            if (data.event[k]) deaths.add(rank[k], -data.weight[k]);
+        // empty the trees for the next stratum: O(stratum size log m), or a plain fill when
+        // the stratum is large; nothing after the last one
+        if (s + 2 == data.stratum_begin.size()) break;
+        if (end - begin >= m / 8) {
+            at_risk.clear();
+            deaths.clear();
+        } else {
+            for (std::size_t k = begin; k < end; ++k) {
+                if (inside[k - begin]) at_risk.add(rank[k], -data.weight[k]);
+                if (data.event[k]) deaths.add(rank[k], -data.weight[k]);
+            }
+            at_risk.reset_totals();
+            deaths.reset_totals();
         }
-        at_risk.reset_totals();
-        deaths.reset_totals();
     }
 
     const double npair = out.concordant + out.discordant + out.tied_risk;
