@@ -227,31 +227,27 @@ CoxPrepared cox_prepare(const CoxData& data, bool time_fix, const std::vector<do
     out.x.resize(n * p);
     out.used_index = order;
     out.used_rows = used;
-    // Pack each used row (stop, start, event, weight, x) contiguously in input order, so
-    // that the gather into sorted order touches one place per row.
-    const std::size_t width = p + 4;
-    std::vector<double> packed(n * width);
+    // Scatter each used row, read in input order, to its sorted position: the reads are
+    // sequential and the scattered writes do not stall as scattered reads would.
+    const bool weighted = !data.weight.empty(), stratified = !data.stratum.empty(),
+               clustered = !data.cluster.empty();
+    const double* mean = out.means.data();
+    std::vector<std::size_t> position(n);
+    for (std::size_t pos = 0; pos < n; ++pos) position[order[pos]] = pos;
     for (std::size_t i = 0; i < n; ++i) {
+        const std::size_t pos = position[i];
         const std::size_t row = used[i];
-        double* dst = packed.data() + i * width;
-        dst[0] = stop[i];
-        dst[1] = out.counting ? start[i] : 0.0;
-        dst[2] = data.event[row] != 0 ? 1.0 : 0.0;
-        dst[3] = data.weight.empty() ? 1.0 : data.weight[row];
+        out.stop[pos] = stop[i];
+        if (out.counting) out.start[pos] = start[i];
+        const std::uint8_t e = data.event[row] != 0 ? 1 : 0;
+        out.event[pos] = e;
+        out.events += e;
+        out.weight[pos] = weighted ? data.weight[row] : 1.0;
+        if (stratified) out.stratum[pos] = data.stratum[row];
+        if (clustered) out.cluster[pos] = data.cluster[row];
         const double* x = data.x.data() + row * p;
-        for (std::size_t k = 0; k < p; ++k) dst[4 + k] = x[k] - out.means[k];
-    }
-    for (std::size_t pos = 0; pos < n; ++pos) {
-        const std::size_t i = order[pos];
-        const double* src = packed.data() + i * width;
-        out.stop[pos] = src[0];
-        if (out.counting) out.start[pos] = src[1];
-        out.event[pos] = src[2] != 0 ? 1 : 0;
-        out.events += out.event[pos];
-        out.weight[pos] = src[3];
-        if (!data.stratum.empty()) out.stratum[pos] = data.stratum[used[i]];
-        if (!data.cluster.empty()) out.cluster[pos] = data.cluster[used[i]];
-        for (std::size_t k = 0; k < p; ++k) out.x[pos * p + k] = src[4 + k];
+        double* dst = out.x.data() + pos * p;
+        for (std::size_t k = 0; k < p; ++k) dst[k] = x[k] - mean[k];
     }
     out.stratum_begin.push_back(0);
     for (std::size_t pos = 1; pos < n; ++pos) {
