@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <numeric>
 #include <unordered_map>
 
@@ -46,6 +47,50 @@ private:
     double total_ = 0;
 };
 
+// Ranks by a hash table of the distinct values when there are few of them (discrete
+// covariates): two sequential passes and a sort of the distinct values only. False when
+// the values are too many (or NaN): the caller sorts them all.
+bool distinct_ranks(const std::vector<double>& values, std::vector<std::size_t>& rank, std::size_t& m) {
+    const std::size_t n = values.size();
+    constexpr std::size_t max_capacity = std::size_t{1} << 20;  // 16 MB of slots at most
+    std::size_t capacity = 1024;
+    while (capacity < max_capacity && capacity < n / 2) capacity <<= 1;
+    const std::size_t limit = capacity / 2;
+    int bits = 0;
+    while ((std::size_t{1} << bits) < capacity) ++bits;
+    struct Slot {
+        std::uint64_t key;
+        std::uint64_t rank;  // ~0: empty
+    };
+    constexpr std::uint64_t empty = ~std::uint64_t{0};
+    std::vector<Slot> table(capacity, Slot{0, empty});
+    std::vector<double> distinct;
+    auto slot_of = [&](double v) -> Slot& {
+        std::uint64_t key;
+        const double canonical = v == 0 ? 0.0 : v;  // -0 ranks with +0
+        std::memcpy(&key, &canonical, sizeof key);
+        std::size_t h = static_cast<std::size_t>((key * 0x9E3779B97F4A7C15ull) >> (64 - bits));
+        while (table[h].rank != empty && table[h].key != key) h = (h + 1) & (capacity - 1);
+        table[h].key = key;
+        return table[h];
+    };
+    for (const double v : values) {
+        if (std::isnan(v)) return false;
+        Slot& slot = slot_of(v);
+        if (slot.rank == empty) {
+            if (distinct.size() >= limit) return false;
+            slot.rank = 0;
+            distinct.push_back(v == 0 ? 0.0 : v);
+        }
+    }
+    std::sort(distinct.begin(), distinct.end());
+    for (std::size_t k = 0; k < distinct.size(); ++k) slot_of(distinct[k]).rank = k;
+    rank.resize(n);
+    for (std::size_t i = 0; i < n; ++i) rank[i] = slot_of(values[i]).rank;
+    m = distinct.size();
+    return true;
+}
+
 struct Split {
     double below = 0, equal = 0, above = 0;
 };
@@ -57,9 +102,10 @@ CoxConcordance cox_concordance(const detail::CoxPrepared& data,
     const std::size_t n = data.n;
     CoxConcordance out;
     // Ranks of the linear predictor (exact ties share a rank, as R's match(unique)).
-    std::vector<std::size_t> rank(n);
+    std::vector<std::size_t> rank;
     std::size_t m = 0;
-    {
+    if (!distinct_ranks(linear_predictor, rank, m)) {
+        rank.assign(n, 0);
         const std::vector<std::size_t> order = detail::radix_order_descending(linear_predictor);
         for (std::size_t k = n; k-- > 0;) {
             const std::size_t i = order[k];
@@ -77,20 +123,19 @@ CoxConcordance cox_concordance(const detail::CoxPrepared& data,
         return s;
     };
     // Influence of each row: weighted numbers of concordant, discordant and tied pairs it is in.
-    std::vector<double> inf_c(n, 0.0), inf_d(n, 0.0), inf_t(n, 0.0);
+    // Kept as c - d and c + d + t, all that the jackknife below needs.
+    std::vector<double> inf_diff(n, 0.0), inf_sum(n, 0.0);
     // Deaths while j is at risk = (deaths when j leaves) - (deaths when j enters); the pair
     // is concordant when the death has the higher linear predictor.
     auto enter = [&](std::size_t j) {
         const Split now = split(deaths, rank[j]);
-        inf_c[j] -= now.above;
-        inf_d[j] -= now.below;
-        inf_t[j] -= now.equal;
+        inf_diff[j] -= now.above - now.below;
+        inf_sum[j] -= deaths.total();
     };
     auto leave = [&](std::size_t j) {
         const Split now = split(deaths, rank[j]);
-        inf_c[j] += now.above;
-        inf_d[j] += now.below;
-        inf_t[j] += now.equal;
+        inf_diff[j] += now.above - now.below;
+        inf_sum[j] += deaths.total();
     };
 
     for (std::size_t s = 0; s + 1 < data.stratum_begin.size(); ++s) {
@@ -125,9 +170,8 @@ CoxConcordance cox_concordance(const detail::CoxPrepared& data,
                 out.concordant += w * cmp.below;
                 out.discordant += w * cmp.above;
                 out.tied_risk += w * cmp.equal;
-                inf_c[k] += cmp.below;
-                inf_d[k] += cmp.above;
-                inf_t[k] += cmp.equal;
+                inf_diff[k] += cmp.below - cmp.above;
+                inf_sum[k] += at_risk.total();
             }
             for (std::size_t k = i; k < j; ++k) {
                 if (data.event[k]) deaths.add(rank[k], data.weight[k]);
@@ -153,9 +197,8 @@ CoxConcordance cox_concordance(const detail::CoxPrepared& data,
             for (std::size_t k = begin; k < end; ++k) {
                 if (!inside[k - begin]) continue;
                 const double b = below[rank[k]], e = deaths.at(rank[k]);
-                inf_c[k] += deaths.total() - b - e;
-                inf_d[k] += b;
-                inf_t[k] += e;
+                inf_diff[k] += (deaths.total() - b - e) - b;
+                inf_sum[k] += deaths.total();
             }
         } else {
             for (std::size_t k = begin; k < end; ++k) {
@@ -188,10 +231,9 @@ CoxConcordance cox_concordance(const detail::CoxPrepared& data,
     out.concordance = (somers + 1) / 2;
     // Infinitesimal jackknife: dfbeta of Somers' d per row (per cluster when given), and
     // var(C) = sum dfbeta^2 / 4.
-    std::vector<double> dfbeta(n);
+    std::vector<double>& dfbeta = inf_diff;  // overwritten in place
     for (std::size_t k = 0; k < n; ++k) {
-        dfbeta[k] = data.weight[k] * ((inf_c[k] - inf_d[k]) / npair -
-                                      somers / npair * (inf_c[k] + inf_d[k] + inf_t[k]));
+        dfbeta[k] = data.weight[k] * (inf_diff[k] / npair - somers / npair * inf_sum[k]);
     }
     double var = 0;
     if (!data.cluster.empty()) {
