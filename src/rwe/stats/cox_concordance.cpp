@@ -4,6 +4,9 @@
 #include <cmath>
 #include <cstring>
 #include <numeric>
+#include <optional>
+#include <system_error>
+#include <thread>
 #include <unordered_map>
 
 namespace rwe::stats {
@@ -12,59 +15,48 @@ namespace {
 
 // Weighted counts by linear-predictor rank. Two levels, so that the tree stays in cache
 // when there are millions of distinct ranks: a Fenwick tree over blocks of 32 ranks, and
-// the counts per rank, summed within the block (one contiguous read). The two trees of
-// the sweep (at risk, deaths) share one storage, interleaved, so that the counts of a rank
-// in both sit in the same cache line.
-constexpr std::size_t block_shift = 5;
-
-struct RankStorage {
-    explicit RankStorage(std::size_t size)
-        : tree(2 * ((size >> block_shift) + 2), 0.0), point(2 * (size + (std::size_t{1} << block_shift)), 0.0) {}
-    std::vector<double> tree, point;
-};
-
+// the counts per rank, summed within the block (one contiguous read).
 class Fenwick {
 public:
-    Fenwick(RankStorage& storage, std::size_t lane)
-        : tree_(storage.tree.data() + lane), point_(storage.point.data() + lane),
-          tree_size_(storage.tree.size() / 2), point_size_(storage.point.size() / 2) {}
+    static constexpr std::size_t shift = 5;
+    explicit Fenwick(std::size_t size)
+        : tree_((size >> shift) + 2, 0.0), point_(size + (std::size_t{1} << shift), 0.0) {}
     void add(std::size_t rank, double w) {
         total_ += w;
-        point_[2 * rank] += w;
-        for (std::size_t i = (rank >> block_shift) + 1; i < tree_size_; i += i & (~i + 1)) tree_[2 * i] += w;
+        point_[rank] += w;
+        for (std::size_t i = (rank >> shift) + 1; i < tree_.size(); i += i & (~i + 1)) tree_[i] += w;
     }
     // Sum over ranks < rank.
     double below(std::size_t rank) const {
-        const std::size_t block = rank >> block_shift;
+        const std::size_t block = rank >> shift;
         double s = 0;
-        for (std::size_t i = block; i > 0; i -= i & (~i + 1)) s += tree_[2 * i];
+        for (std::size_t i = block; i > 0; i -= i & (~i + 1)) s += tree_[i];
         // four independent partial sums: the additions do not wait on each other
         double s4[4] = {0, 0, 0, 0};
-        std::size_t r = block << block_shift;
+        std::size_t r = block << shift;
         for (; r + 4 <= rank; r += 4) {
-            s4[0] += point_[2 * r];
-            s4[1] += point_[2 * r + 2];
-            s4[2] += point_[2 * r + 4];
-            s4[3] += point_[2 * r + 6];
+            s4[0] += point_[r];
+            s4[1] += point_[r + 1];
+            s4[2] += point_[r + 2];
+            s4[3] += point_[r + 3];
         }
-        for (; r < rank; ++r) s4[0] += point_[2 * r];
+        for (; r < rank; ++r) s4[0] += point_[r];
         return s + ((s4[0] + s4[1]) + (s4[2] + s4[3]));
     }
     double total() const { return total_; }
-    double at(std::size_t rank) const { return point_[2 * rank]; }
-    const double* address(std::size_t rank) const { return point_ + 2 * ((rank >> block_shift) << block_shift); }
+    double at(std::size_t rank) const { return point_[rank]; }
+    const double* address(std::size_t rank) const { return point_.data() + ((rank >> shift) << shift); }
     void clear() {
-        for (std::size_t i = 0; i < tree_size_; ++i) tree_[2 * i] = 0;
-        for (std::size_t r = 0; r < point_size_; ++r) point_[2 * r] = 0;
+        std::fill(tree_.begin(), tree_.end(), 0.0);
+        std::fill(point_.begin(), point_.end(), 0.0);
         total_ = 0;
     }
     // After removing every weight: drop rounding residue of the scalar totals.
     void reset_totals() { total_ = 0; }
 
 private:
-    double* tree_;
-    double* point_;
-    std::size_t tree_size_, point_size_;
+    std::vector<double> tree_;
+    std::vector<double> point_;
     double total_ = 0;
 };
 
@@ -135,8 +127,6 @@ CoxConcordance cox_concordance(const detail::CoxPrepared& data,
         }
         m = n > 0 ? m + 1 : 0;
     }
-    RankStorage storage(m);
-    Fenwick at_risk(storage, 0), deaths(storage, 1);
     auto split = [&](const Fenwick& tree, std::size_t r) {
         Split s;
         s.below = tree.below(r);
@@ -144,106 +134,166 @@ CoxConcordance cox_concordance(const detail::CoxPrepared& data,
         s.above = tree.total() - s.below - s.equal;
         return s;
     };
-    // Influence of each row: weighted numbers of concordant, discordant and tied pairs it is in.
-    // Kept as c - d and c + d + t, all that the jackknife below needs.
-    std::vector<double> inf_diff(n, 0.0), inf_sum(n, 0.0);
-    // Deaths while j is at risk = (deaths when j leaves) - (deaths when j enters); the pair
-    // is concordant when the death has the higher linear predictor.
-    auto enter = [&](std::size_t j) {
-        const Split now = split(deaths, rank[j]);
-        inf_diff[j] -= now.above - now.below;
-        inf_sum[j] -= deaths.total();
+    // Influence of each row: weighted numbers of concordant (c), discordant (d) and tied (t)
+    // pairs it is in, kept as c - d and c + d + t, all that the jackknife below needs.
+    // The sweep keeps two independent trees: the rows at risk (which give the pair counts
+    // of each death) and the deaths (which give the pairs of each row at risk). With many
+    // rows each tree is swept on its own thread, into its own influence arrays; the
+    // arithmetic of each is the same as in one sweep.
+    struct Side {
+        bool risk = false, death = false;
+        double* diff = nullptr;
+        double* sum = nullptr;
+        double concordant = 0, discordant = 0, tied = 0;
     };
-    auto leave = [&](std::size_t j) {
-        const Split now = split(deaths, rank[j]);
-        inf_diff[j] += now.above - now.below;
-        inf_sum[j] += deaths.total();
-    };
-
-    for (std::size_t s = 0; s + 1 < data.stratum_begin.size(); ++s) {
-        const std::size_t begin = data.stratum_begin[s], end = data.stratum_begin[s + 1];
-        std::vector<bool> inside(end - begin, false);
-        std::size_t next_start = begin;
-        std::size_t i = begin;
-        while (i < end) {
-            const double t = data.stop[i];
-            std::size_t j = i;
-            while (j < end && data.stop[j] == t) ++j;
-            if (data.counting) {
-                while (next_start < end && data.start[data.by_start[next_start]] >= t) {
-                    const std::size_t k = data.by_start[next_start++];
-                    if (inside[k - begin]) {
-                        leave(k);
-                        at_risk.add(rank[k], -data.weight[k]);
-                        inside[k - begin] = false;
+    auto sweep = [&](Side& side) {
+        std::optional<Fenwick> at_risk_tree, deaths_tree;
+        if (side.risk) at_risk_tree.emplace(m);
+        if (side.death) deaths_tree.emplace(m);
+        double* diff = side.diff;
+        double* sum = side.sum;
+        // Deaths while j is at risk = (deaths when j leaves) - (deaths when j enters); the
+        // pair is concordant when the death has the higher linear predictor.
+        auto enter = [&](std::size_t j) {
+            if (!side.death) return;
+            const Split now = split(*deaths_tree, rank[j]);
+            diff[j] -= now.above - now.below;
+            sum[j] -= deaths_tree->total();
+        };
+        auto leave = [&](std::size_t j) {
+            if (!side.death) return;
+            const Split now = split(*deaths_tree, rank[j]);
+            diff[j] += now.above - now.below;
+            sum[j] += deaths_tree->total();
+        };
+        auto risk_add = [&](std::size_t k, double w) {
+            if (side.risk) at_risk_tree->add(rank[k], w);
+        };
+        for (std::size_t s = 0; s + 1 < data.stratum_begin.size(); ++s) {
+            const std::size_t begin = data.stratum_begin[s], end = data.stratum_begin[s + 1];
+            std::vector<bool> inside(end - begin, false);
+            std::size_t next_start = begin;
+            std::size_t i = begin;
+            const Fenwick& ahead = side.risk ? *at_risk_tree : *deaths_tree;
+            while (i < end) {
+                const double t = data.stop[i];
+                std::size_t j = i;
+                while (j < end && data.stop[j] == t) ++j;
+                if (data.counting) {
+                    while (next_start < end && data.start[data.by_start[next_start]] >= t) {
+                        const std::size_t k = data.by_start[next_start++];
+                        if (inside[k - begin]) {
+                            leave(k);
+                            risk_add(k, -data.weight[k]);
+                            inside[k - begin] = false;
+                        }
+                    }
+                }
+                for (std::size_t k = i; k < j; ++k) {
+                    // the rows ahead touch random ranks: fetch their counts early
+                    if (k + 16 < end) __builtin_prefetch(ahead.address(rank[k + 16]), 1);
+                    if (data.event[k]) continue;
+                    enter(k);
+                    risk_add(k, data.weight[k]);
+                    inside[k - begin] = true;
+                }
+                if (side.risk) {
+                    for (std::size_t k = i; k < j; ++k) {
+                        if (!data.event[k]) continue;
+                        const Split cmp = split(*at_risk_tree, rank[k]);
+                        const double w = data.weight[k];
+                        side.concordant += w * cmp.below;
+                        side.discordant += w * cmp.above;
+                        side.tied += w * cmp.equal;
+                        diff[k] += cmp.below - cmp.above;
+                        sum[k] += at_risk_tree->total();
+                    }
+                }
+                if (side.death) {
+                    for (std::size_t k = i; k < j; ++k) {
+                        if (data.event[k]) deaths_tree->add(rank[k], data.weight[k]);
+                    }
+                }
+                // a death's entry is taken after its own time's deaths are added: tied
+                // event times are not comparable.
+                for (std::size_t k = i; k < j; ++k) {
+                    if (!data.event[k]) continue;
+                    enter(k);
+                    risk_add(k, data.weight[k]);
+                    inside[k - begin] = true;
+                }
+                i = j;
+            }
+            if (side.death) {
+                if (end - begin >= m / 4) {
+                    // everyone still at risk leaves now: one prefix-sum sweep instead of a
+                    // query each
+                    const Fenwick& deaths = *deaths_tree;
+                    std::vector<double> below(m);
+                    double running = 0;
+                    for (std::size_t r = 0; r < m; ++r) {
+                        below[r] = running;
+                        running += deaths.at(r);
+                    }
+                    for (std::size_t k = begin; k < end; ++k) {
+                        if (!inside[k - begin]) continue;
+                        const double b = below[rank[k]], e = deaths.at(rank[k]);
+                        diff[k] += (deaths.total() - b - e) - b;
+                        sum[k] += deaths.total();
+                    }
+                } else {
+                    for (std::size_t k = begin; k < end; ++k) {
+                        if (inside[k - begin]) leave(k);
                     }
                 }
             }
-            for (std::size_t k = i; k < j; ++k) {
-                // the rows ahead touch random ranks: fetch their counts early
-                if (k + 16 < end) __builtin_prefetch(at_risk.address(rank[k + 16]), 1);
-                if (data.event[k]) continue;
-                enter(k);
-                at_risk.add(rank[k], data.weight[k]);
-                inside[k - begin] = true;
-            }
-            for (std::size_t k = i; k < j; ++k) {
-                if (!data.event[k]) continue;
-                const Split cmp = split(at_risk, rank[k]);
-                const double w = data.weight[k];
-                out.concordant += w * cmp.below;
-                out.discordant += w * cmp.above;
-                out.tied_risk += w * cmp.equal;
-                inf_diff[k] += cmp.below - cmp.above;
-                inf_sum[k] += at_risk.total();
-            }
-            for (std::size_t k = i; k < j; ++k) {
-                if (data.event[k]) deaths.add(rank[k], data.weight[k]);
-            }
-            // a death's entry is taken after its own time's deaths are added: tied event
-            // times are not comparable.
-            for (std::size_t k = i; k < j; ++k) {
-                if (!data.event[k]) continue;
-                enter(k);
-                at_risk.add(rank[k], data.weight[k]);
-                inside[k - begin] = true;
-            }
-            i = j;
-        }
-        if (end - begin >= m / 4) {
-            // everyone still at risk leaves now: one prefix-sum sweep instead of a query each
-            std::vector<double> below(m);
-            double running = 0;
-            for (std::size_t r = 0; r < m; ++r) {
-                below[r] = running;
-                running += deaths.at(r);
-            }
-            for (std::size_t k = begin; k < end; ++k) {
-                if (!inside[k - begin]) continue;
-                const double b = below[rank[k]], e = deaths.at(rank[k]);
-                inf_diff[k] += (deaths.total() - b - e) - b;
-                inf_sum[k] += deaths.total();
-            }
-        } else {
-            for (std::size_t k = begin; k < end; ++k) {
-                if (inside[k - begin]) leave(k);
+            // empty the trees for the next stratum: O(stratum size log m), or a plain fill
+            // when the stratum is large; nothing after the last one
+            if (s + 2 == data.stratum_begin.size()) break;
+            for (Fenwick* tree : {side.risk ? &*at_risk_tree : nullptr, side.death ? &*deaths_tree : nullptr}) {
+                if (tree == nullptr) continue;
+                if (end - begin >= m / 8) {
+                    tree->clear();
+                    continue;
+                }
+                for (std::size_t k = begin; k < end; ++k) {
+                    if (tree == &*at_risk_tree && inside[k - begin]) tree->add(rank[k], -data.weight[k]);
+                    if (tree != &*at_risk_tree && data.event[k]) tree->add(rank[k], -data.weight[k]);
+                }
+                tree->reset_totals();
             }
         }
-        // empty the trees for the next stratum: O(stratum size log m), or a plain fill when
-        // the stratum is large; nothing after the last one
-        if (s + 2 == data.stratum_begin.size()) break;
-        if (end - begin >= m / 8) {
-            at_risk.clear();
-            deaths.clear();
-        } else {
-            for (std::size_t k = begin; k < end; ++k) {
-                if (inside[k - begin]) at_risk.add(rank[k], -data.weight[k]);
-                if (data.event[k]) deaths.add(rank[k], -data.weight[k]);
-            }
-            at_risk.reset_totals();
-            deaths.reset_totals();
+    };
+    std::vector<double> inf_diff(n, 0.0), inf_sum(n, 0.0);
+    constexpr std::size_t threaded_rows = 200'000;
+    Side both{true, true, inf_diff.data(), inf_sum.data()};
+    Side risk_side{true, false, nullptr, nullptr}, death_side{false, true, inf_diff.data(), inf_sum.data()};
+    std::vector<double> risk_diff, risk_sum;
+    Side* counts = &both;
+    if (n >= threaded_rows) {
+        risk_diff.assign(n, 0.0);
+        risk_sum.assign(n, 0.0);
+        risk_side.diff = risk_diff.data();
+        risk_side.sum = risk_sum.data();
+        std::optional<std::thread> worker;
+        try {
+            worker.emplace([&] { sweep(risk_side); });
+        } catch (const std::system_error&) {
+            sweep(risk_side);  // no thread available: one after the other
         }
+        sweep(death_side);
+        if (worker) worker->join();
+        for (std::size_t k = 0; k < n; ++k) {
+            inf_diff[k] += risk_diff[k];
+            inf_sum[k] += risk_sum[k];
+        }
+        counts = &risk_side;
+    } else {
+        sweep(both);
     }
+    out.concordant = counts->concordant;
+    out.discordant = counts->discordant;
+    out.tied_risk = counts->tied;
 
     const double npair = out.concordant + out.discordant + out.tied_risk;
     if (!(npair > 0)) {
