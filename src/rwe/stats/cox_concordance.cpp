@@ -18,9 +18,11 @@ namespace {
 // the counts per rank, summed within the block (one contiguous read).
 class Fenwick {
 public:
-    static constexpr std::size_t shift = 5;
+    // Blocks only pay off once the tree no longer fits in cache.
     explicit Fenwick(std::size_t size)
-        : tree_((size >> shift) + 2, 0.0), point_(size + (std::size_t{1} << shift), 0.0) {}
+        : shift(size > (std::size_t{1} << 18) ? 5 : 0),
+          tree_((size >> shift) + 2, 0.0),
+          point_(size + (std::size_t{1} << shift), 0.0) {}
     void add(std::size_t rank, double w) {
         total_ += w;
         point_[rank] += w;
@@ -55,6 +57,7 @@ public:
     void reset_totals() { total_ = 0; }
 
 private:
+    std::size_t shift;
     std::vector<double> tree_;
     std::vector<double> point_;
     double total_ = 0;
