@@ -160,7 +160,8 @@ CoxPrepared cox_prepare(const CoxData& data, bool time_fix, const std::vector<do
         }
     }
     // Sort: stratum ascending, stop descending; rows of one time keep input order (the
-    // order within a time changes no sum). LSD radix sort, O(n).
+    // order within a time changes no sum). Counting sort for whole-number times of a
+    // narrow range, LSD radix sort otherwise; O(n).
     std::vector<std::size_t> order = radix_order_descending(stop);
     if (!data.stratum.empty()) {
         std::vector<std::int32_t> codes(n);
@@ -176,27 +177,6 @@ CoxPrepared cox_prepare(const CoxData& data, bool time_fix, const std::vector<do
                 if (!(start[i] < stop[i])) {
                     throw InputError("stop time must be > start time after merging near-equal times (row " +
                                      std::to_string(used[i] + 1) + ")");
-                }
-            }
-        } else {
-            // Merging maps each time to the first of its run, which keeps the order: work on
-            // the distinct times only (the same result as on all values).
-            std::vector<double> distinct;
-            for (std::size_t i = 0; i < n; ++i) {
-                const double t = stop[order[i]];
-                if (distinct.empty() || distinct.back() != t) distinct.push_back(t);
-            }
-            std::sort(distinct.begin(), distinct.end());
-            distinct.erase(std::unique(distinct.begin(), distinct.end()), distinct.end());
-            std::vector<double> merged(distinct);
-            if (merge_near_equal_times(merged) > 0) {
-                for (std::size_t i = 0; i < n; ++i) {
-                    const auto k = static_cast<std::size_t>(
-                        std::lower_bound(distinct.begin(), distinct.end(), stop[i]) - distinct.begin());
-                    if (merged[k] != stop[i]) {
-                        stop[i] = merged[k];
-                        ++out.times_merged;
-                    }
                 }
             }
         }
@@ -248,6 +228,29 @@ CoxPrepared cox_prepare(const CoxData& data, bool time_fix, const std::vector<do
         const double* x = data.x.data() + row * p;
         double* dst = out.x.data() + pos * p;
         for (std::size_t k = 0; k < p; ++k) dst[k] = x[k] - mean[k];
+    }
+    if (time_fix && !out.counting) {
+        // Merging maps each time to the first of its run, which keeps the order: work on
+        // the distinct times only (the same result as on all values), read from the sorted
+        // times (sequential).
+        std::vector<double> distinct;
+        for (std::size_t pos = 0; pos < n; ++pos) {
+            const double t = out.stop[pos];
+            if (distinct.empty() || distinct.back() != t) distinct.push_back(t);
+        }
+        std::sort(distinct.begin(), distinct.end());
+        distinct.erase(std::unique(distinct.begin(), distinct.end()), distinct.end());
+        std::vector<double> merged(distinct);
+        if (merge_near_equal_times(merged) > 0) {
+            for (std::size_t pos = 0; pos < n; ++pos) {
+                const auto k = static_cast<std::size_t>(
+                    std::lower_bound(distinct.begin(), distinct.end(), out.stop[pos]) - distinct.begin());
+                if (merged[k] != out.stop[pos]) {
+                    out.stop[pos] = merged[k];
+                    ++out.times_merged;
+                }
+            }
+        }
     }
     out.stratum_begin.push_back(0);
     for (std::size_t pos = 1; pos < n; ++pos) {
