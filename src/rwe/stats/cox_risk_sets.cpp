@@ -5,6 +5,7 @@
 #include <numeric>
 #include <span>
 #include <string>
+#include <utility>
 #include <cstring>
 
 #include "rwe/common/error.hpp"
@@ -205,8 +206,6 @@ CoxPrepared cox_prepare(const CoxData& data, bool time_fix, const std::vector<do
     out.stratum.resize(n);
     if (!data.cluster.empty()) out.cluster.resize(n);
     out.x.resize(n * p);
-    out.used_index = order;
-    out.used_rows = used;
     // Scatter each used row, read in input order, to its sorted position: the reads are
     // sequential and the scattered writes do not stall as scattered reads would.
     const bool weighted = !data.weight.empty(), stratified = !data.stratum.empty(),
@@ -270,6 +269,8 @@ CoxPrepared cox_prepare(const CoxData& data, bool time_fix, const std::vector<do
             });
         }
     }
+    out.used_index = std::move(order);
+    out.used_rows = std::move(used);
     return out;
 }
 
