@@ -3,10 +3,13 @@
 #include <algorithm>
 #include <cmath>
 #include <numeric>
+#include <optional>
 #include <span>
 #include <string>
 #include <utility>
 #include <cstring>
+#include <system_error>
+#include <thread>
 
 #include "rwe/common/error.hpp"
 #include "rwe/stats/time_fix.hpp"
@@ -257,6 +260,12 @@ CoxPrepared cox_prepare(const CoxData& data, bool time_fix, const std::vector<do
     }
     out.stratum_begin.push_back(n);
     if (n == 0) out.stratum_begin = {0, 0};
+    for (std::size_t pos = 0; pos < n; ++pos) {
+        if (pos == 0 || out.stop[pos] != out.stop[pos - 1] || out.stratum[pos] != out.stratum[pos - 1]) {
+            out.group_begin.push_back(pos);
+        }
+    }
+    out.group_begin.push_back(n);
 
     if (out.counting) {
         out.by_start.resize(n);
@@ -460,8 +469,146 @@ CoxPass cox_pass_impl(const CoxPrepared& data, const std::vector<double>& beta, 
     return out;
 }
 
+// The same pass for right-censored data with few distinct times, in two phases: the sums
+// of each run of one time (censored rows and deaths apart), which need no running state
+// and are split between two threads when the rows are many; then one short sequential
+// walk over the runs that accumulates the risk sets and does the tie arithmetic.
+template <std::size_t P>
+CoxPass cox_pass_grouped(const CoxPrepared& data, const std::vector<double>& beta, CoxTies ties) {
+    const std::size_t p = P;
+    constexpr std::size_t w_sum = 1 + P + P * P;            // r, r x, r x x' (upper)
+    constexpr std::size_t stride = 2 * w_sum + P + 3;       // censored, deaths, sum w x, d, sum w, sum w eta
+    const std::size_t groups = data.group_begin.size() - 1;
+    thread_local std::vector<double> reused;  // between passes (no page faults)
+    std::vector<double>& sums = reused;       // the caller's, also on the worker thread
+    sums.assign(groups * stride, 0.0);
+    double b[P];
+    for (std::size_t k = 0; k < P; ++k) b[k] = beta[k];
+    auto phase1 = [&](std::size_t g0, std::size_t g1) {
+        const double* x = data.x.data();
+        for (std::size_t g = g0; g < g1; ++g) {
+            double* cs = sums.data() + g * stride;
+            double* ds = cs + w_sum;
+            double* tail = ds + w_sum;  // ut[P], deaths, death weight, sum w eta
+            for (std::size_t i = data.group_begin[g]; i < data.group_begin[g + 1]; ++i) {
+                const double* xi = x + i * P;
+                double e = 0;
+                for (std::size_t k = 0; k < P; ++k) e += xi[k] * b[k];
+                const double w = data.weight[i];
+                const double r = w * safe_exp(e);
+                double* t = data.event[i] ? ds : cs;
+                t[0] += r;
+                for (std::size_t j = 0; j < P; ++j) {
+                    const double rx = r * xi[j];
+                    t[1 + j] += rx;
+                    for (std::size_t k = j; k < P; ++k) t[1 + P + j * P + k] += rx * xi[k];
+                }
+                if (data.event[i]) {
+                    for (std::size_t k = 0; k < P; ++k) tail[k] += w * xi[k];
+                    tail[P] += 1;
+                    tail[P + 1] += w;
+                    tail[P + 2] += w * e;
+                }
+            }
+        }
+    };
+    if (data.n >= 200'000 && groups >= 2) {
+        std::size_t middle = 0;
+        while (middle < groups && data.group_begin[middle] < data.n / 2) ++middle;
+        std::optional<std::thread> worker;
+        try {
+            worker.emplace(phase1, middle, groups);
+        } catch (const std::system_error&) {
+            phase1(middle, groups);
+        }
+        phase1(0, middle);
+        if (worker) worker->join();
+    } else {
+        phase1(0, groups);
+    }
+
+    CoxPass out;
+    out.u.assign(p, 0.0);
+    out.imat.assign(p * p, 0.0);
+    double loglik = 0;
+    double s0 = 0, s1[P] = {}, s2[P * P] = {}, ut[P] = {};
+    std::size_t next_stratum = 0;
+    for (std::size_t g = 0; g < groups; ++g) {
+        if (next_stratum < data.stratum_begin.size() && data.group_begin[g] == data.stratum_begin[next_stratum]) {
+            s0 = 0;
+            std::fill(s1, s1 + P, 0.0);
+            std::fill(s2, s2 + P * P, 0.0);
+            ++next_stratum;
+        }
+        const double* cs = sums.data() + g * stride;
+        const double* ds = cs + w_sum;
+        const double* tail = ds + w_sum;
+        // censored rows and the deaths join the risk set
+        s0 += cs[0] + ds[0];
+        for (std::size_t k = 0; k < P; ++k) {
+            s1[k] += cs[1 + k] + ds[1 + k];
+            for (std::size_t l = k; l < P; ++l) s2[k * P + l] += cs[1 + P + k * P + l] + ds[1 + P + k * P + l];
+        }
+        const double deaths = tail[P];
+        if (deaths == 0) continue;
+        const double death_weight = tail[P + 1];
+        const double e0 = ds[0];
+        const double* e1 = ds + 1;
+        const double* e2 = ds + 1 + P;
+        loglik += tail[P + 2];
+        for (std::size_t k = 0; k < P; ++k) ut[k] = tail[k];
+        // Efron's sub-steps as in cox_pass_impl (§4.2).
+        const bool efron = ties == CoxTies::efron && deaths > 1;
+        const int steps = efron ? static_cast<int>(deaths) : 1;
+        const double m = efron ? death_weight / deaths : death_weight;
+        double c1 = 0, c2 = 0, q0 = 0, q1 = 0, q2 = 0, log_sum = 0;
+        for (int r = 0; r < steps; ++r) {
+            const double f = efron ? r / deaths : 0.0;
+            const double denom = s0 - f * e0;
+            log_sum += std::log(denom);
+            const double inv = m / denom, inv2 = inv / denom;
+            c1 += inv;
+            c2 += f * inv;
+            q0 += inv2;
+            q1 += f * inv2;
+            q2 += f * f * inv2;
+        }
+        loglik -= m * log_sum;
+        for (std::size_t k = 0; k < P; ++k) {
+            out.u[k] += ut[k] - (s1[k] * c1 - e1[k] * c2);
+            for (std::size_t l = k; l < P; ++l) {
+                out.imat[k * P + l] += c1 * s2[k * P + l] - c2 * e2[k * P + l] -
+                                       (s1[k] * s1[l] * q0 - (s1[k] * e1[l] + e1[k] * s1[l]) * q1 +
+                                        e1[k] * e1[l] * q2);
+            }
+        }
+    }
+    for (std::size_t k = 0; k < p; ++k) {
+        for (std::size_t l = 0; l < k; ++l) out.imat[k * p + l] = out.imat[l * p + k];
+    }
+    out.loglik = loglik;
+    out.finite = std::isfinite(loglik);
+    for (double v : out.u) out.finite = out.finite && std::isfinite(v);
+    for (double v : out.imat) out.finite = out.finite && std::isfinite(v);
+    return out;
+}
+
 CoxPass cox_pass(const CoxPrepared& data, const std::vector<double>& beta, CoxTies ties,
                  CoxEventTimes* record, CoxTimeWeighted* weighted) {
+    // few distinct times (whole days): the two-phase pass
+    const bool grouped = !data.counting && record == nullptr && weighted == nullptr &&
+                         data.group_begin.size() >= 2 && (data.group_begin.size() - 1) * 8 <= data.n;
+    if (grouped) {
+        switch (data.p) {
+            case 1: return cox_pass_grouped<1>(data, beta, ties);
+            case 2: return cox_pass_grouped<2>(data, beta, ties);
+            case 3: return cox_pass_grouped<3>(data, beta, ties);
+            case 4: return cox_pass_grouped<4>(data, beta, ties);
+            case 5: return cox_pass_grouped<5>(data, beta, ties);
+            case 6: return cox_pass_grouped<6>(data, beta, ties);
+            default: break;
+        }
+    }
     switch (data.p) {
         case 1: return cox_pass_impl<1>(data, beta, ties, record, weighted);
         case 2: return cox_pass_impl<2>(data, beta, ties, record, weighted);

@@ -23,6 +23,7 @@ struct CoxPrepared {
     std::vector<double> x;
     std::vector<std::size_t> used_index;    // index among the used rows (input order)
     std::vector<std::size_t> stratum_begin; // offsets of each stratum, plus n at the end
+    std::vector<std::size_t> group_begin;   // offsets of each run of one (stratum, stop), plus n
     std::vector<std::size_t> by_start;      // counting: positions by descending start, per stratum
     std::vector<std::size_t> used_rows;     // input row of each used row
     std::vector<double> means;
