@@ -3,15 +3,19 @@
 // tests/data/cox_reference.json (made by tests/data/cox_reference.R); docs/methods.md §4.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <array>
 #include <cmath>
 #include <cstdio>
 #include <fstream>
 #include <memory>
+#include <numeric>
+#include <random>
 #include <nlohmann/json.hpp>
 #include <string>
 
 #include "rwe/stats/cox_regression.hpp"
+#include "rwe/stats/cox_risk_sets.hpp"
 #include "rwe/stats/cox_zph.hpp"
 
 namespace {
@@ -277,6 +281,21 @@ TEST(CoxZphResiduals, ScaledSchoenfeldResidualsAverageToTheCoefficient) {
     mean /= static_cast<double>(zph.scaled_residuals.size());
     EXPECT_NEAR(mean, fit.coef[0], 1e-6 * std::fabs(fit.coef[0]));
     for (std::size_t i = 1; i < zph.event_time.size(); ++i) EXPECT_LE(zph.event_time[i - 1], zph.event_time[i]);
+}
+
+// The O(n) sort behind the risk sets and the concordance ranks (two threads above 2^21
+// values) against the library's stable comparison sort: descending, ties in input order.
+TEST(CoxSort, RadixOrderMatchesStableSortOnManyValues) {
+    const std::size_t n = (std::size_t{1} << 21) + 12345;
+    std::mt19937_64 rng(7);
+    std::normal_distribution<double> normal;
+    std::vector<double> values(n);
+    for (auto& v : values) v = std::round(normal(rng) * 1e4) / 1e3;  // ties, both signs
+    std::vector<std::size_t> expected(n);
+    std::iota(expected.begin(), expected.end(), std::size_t{0});
+    std::stable_sort(expected.begin(), expected.end(),
+                     [&](std::size_t a, std::size_t b) { return values[a] > values[b]; });
+    EXPECT_EQ(rwe::stats::detail::radix_order_descending(values), expected);
 }
 
 }  // namespace

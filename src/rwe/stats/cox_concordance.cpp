@@ -97,8 +97,11 @@ bool distinct_ranks(const std::vector<double>& values, std::vector<std::size_t>&
         table[h].key = key;
         return table[h];
     };
-    for (const double v : values) {
+    for (std::size_t i = 0; i < n; ++i) {
+        const double v = values[i];
         if (std::isnan(v)) return false;
+        // mostly distinct values early on: give up before filling the table
+        if ((i & 0xffff) == 0xffff && distinct.size() * 2 > i) return false;
         Slot& slot = slot_of(v);
         if (slot.rank == empty) {
             if (distinct.size() >= limit) return false;

@@ -78,18 +78,44 @@ std::vector<std::size_t> radix_order_descending(const std::vector<double>& value
     constexpr int bits = 11;
     constexpr std::uint64_t buckets = std::uint64_t{1} << bits;
     constexpr std::uint64_t mask = buckets - 1;
-    std::vector<std::size_t> count(buckets);
+    // With many values two threads each count and scatter one half; the second half's
+    // items go after the first half's in every bucket, so the sort stays stable.
+    const bool two = n >= (std::size_t{1} << 21);
+    const std::size_t half = two ? n / 2 : n;
+    std::vector<std::size_t> count(buckets), count2(buckets);
     for (int shift = 0; shift < 64; shift += bits) {
         if ((((all_or ^ all_and) >> shift) & mask) == 0) continue;  // digit constant: skip
-        std::fill(count.begin(), count.end(), 0);
-        for (const Item& item : items) ++count[(item.key >> shift) & mask];
-        std::size_t sum = 0;
-        for (auto& c : count) {
-            const std::size_t here = c;
-            c = sum;
-            sum += here;
+        auto histogram = [&](std::size_t from, std::size_t to, std::vector<std::size_t>& c) {
+            std::fill(c.begin(), c.end(), 0);
+            for (std::size_t i = from; i < to; ++i) ++c[(items[i].key >> shift) & mask];
+        };
+        auto scatter = [&](std::size_t from, std::size_t to, std::vector<std::size_t>& c) {
+            for (std::size_t i = from; i < to; ++i) next[c[(items[i].key >> shift) & mask]++] = items[i];
+        };
+        if (!two) {
+            histogram(0, n, count);
+            std::size_t sum = 0;
+            for (auto& c : count) {
+                const std::size_t here = c;
+                c = sum;
+                sum += here;
+            }
+            scatter(0, n, count);
+        } else {
+            std::thread worker([&] { histogram(half, n, count2); });
+            histogram(0, half, count);
+            worker.join();
+            std::size_t sum = 0;
+            for (std::uint64_t b = 0; b < buckets; ++b) {
+                const std::size_t first = count[b], second = count2[b];
+                count[b] = sum;
+                count2[b] = sum + first;
+                sum += first + second;
+            }
+            std::thread scatterer([&] { scatter(half, n, count2); });
+            scatter(0, half, count);
+            scatterer.join();
         }
-        for (const Item& item : items) next[count[(item.key >> shift) & mask]++] = item;
         items.swap(next);
     }
     std::vector<std::size_t> order(n);
