@@ -2,7 +2,8 @@
 # Side by side, in the same run: R survival's coxph and rwe cox on synthetic_1m (1,000,000
 # rows, 4 covariates, Efron and Breslow). Checks that both give the same coefficients and
 # prints the time ratios:
-#   computation alone: R system.time(coxph(...)) vs the fit inside cox_bench (Google Benchmark)
+#   computation alone: R system.time(coxph(...)) vs the fit inside cox_bench (Google Benchmark;
+#                      its CPU time is the whole process, both threads of the fit)
 #   whole process:     Rscript (read.csv of the gzip file + coxph) vs rwe cox on the gzip file
 # usage: bench/compare_cox.sh BUILD_DIR SHARED_DIR    (BUILD_DIR configured with -DRWE_BUILD_BENCH=ON)
 set -euo pipefail
