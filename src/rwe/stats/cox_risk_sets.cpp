@@ -57,6 +57,20 @@ std::vector<std::size_t> counting_order_descending(const std::vector<double>& va
     return order;
 }
 
+// Runs `other` on a second thread while `here` runs on this one; one after the other when
+// no thread can be started.
+template <class Other, class Here>
+void run_beside(Other&& other, Here&& here) {
+    std::optional<std::thread> worker;
+    try {
+        worker.emplace(other);
+    } catch (const std::system_error&) {
+        other();
+    }
+    here();
+    if (worker) worker->join();
+}
+
 }  // namespace
 
 std::vector<std::size_t> radix_order_descending(const std::vector<double>& values) {
@@ -102,9 +116,7 @@ std::vector<std::size_t> radix_order_descending(const std::vector<double>& value
             }
             scatter(0, n, count);
         } else {
-            std::thread worker([&] { histogram(half, n, count2); });
-            histogram(0, half, count);
-            worker.join();
+            run_beside([&] { histogram(half, n, count2); }, [&] { histogram(0, half, count); });
             std::size_t sum = 0;
             for (std::uint64_t b = 0; b < buckets; ++b) {
                 const std::size_t first = count[b], second = count2[b];
@@ -112,9 +124,7 @@ std::vector<std::size_t> radix_order_descending(const std::vector<double>& value
                 count2[b] = sum + first;
                 sum += first + second;
             }
-            std::thread scatterer([&] { scatter(half, n, count2); });
-            scatter(0, half, count);
-            scatterer.join();
+            run_beside([&] { scatter(half, n, count2); }, [&] { scatter(0, half, count); });
         }
         items.swap(next);
     }
