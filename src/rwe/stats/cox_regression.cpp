@@ -222,6 +222,7 @@ CoxRegression cox_regression(const CoxData& data, const CoxOptions& options) {
                              fit.names[k])});
         }
     }
+    std::vector<double> lp_sorted;  // linear predictor in sorted order, once computed
     if (p > 0 && prepared.events > 0) {
         double max_lp = -std::numeric_limits<double>::infinity();
         std::vector<double> infs(p, 0.0);
@@ -229,10 +230,23 @@ CoxRegression cox_regression(const CoxData& data, const CoxOptions& options) {
             for (std::size_t l = 0; l < p; ++l) infs[k] += pass.u[l] * fit.var[l * p + k];
             infs[k] = std::fabs(infs[k]);
         }
-        for (std::size_t i = 0; i < n; ++i) {
-            double eta = 0;
-            for (std::size_t k = 0; k < p; ++k) eta += prepared.x[i * p + k] * new_beta[k];
-            max_lp = std::max(max_lp, eta);
+        bool any_singular = false;
+        for (std::size_t k = 0; k < p; ++k) any_singular = any_singular || fit.singular[k];
+        if (!any_singular) {
+            // the same as the linear predictor below: compute it once
+            lp_sorted.resize(n);
+            for (std::size_t i = 0; i < n; ++i) {
+                double eta = 0;
+                for (std::size_t k = 0; k < p; ++k) eta += prepared.x[i * p + k] * new_beta[k];
+                lp_sorted[i] = eta;
+                max_lp = std::max(max_lp, eta);
+            }
+        } else {
+            for (std::size_t i = 0; i < n; ++i) {
+                double eta = 0;
+                for (std::size_t k = 0; k < p; ++k) eta += prepared.x[i * p + k] * new_beta[k];
+                max_lp = std::max(max_lp, eta);
+            }
         }
         if (!fit.converged) {
             fit.diagnostics.push_back({CoxDiagnostic::Kind::not_converged, -1,
@@ -344,14 +358,16 @@ CoxRegression cox_regression(const CoxData& data, const CoxOptions& options) {
     }
 
     // Linear predictor, centred as R's fit$linear.predictors.
-    std::vector<double> lp_sorted(n);
     fit.linear_predictor.assign(n, 0.0);
-    for (std::size_t i = 0; i < n; ++i) {
-        double eta = 0;
-        for (std::size_t k = 0; k < p; ++k) eta += prepared.x[i * p + k] * beta_used[k];
-        lp_sorted[i] = eta;
-        fit.linear_predictor[prepared.used_index[i]] = eta;
+    if (lp_sorted.size() != n) {
+        lp_sorted.resize(n);
+        for (std::size_t i = 0; i < n; ++i) {
+            double eta = 0;
+            for (std::size_t k = 0; k < p; ++k) eta += prepared.x[i * p + k] * beta_used[k];
+            lp_sorted[i] = eta;
+        }
     }
+    for (std::size_t i = 0; i < n; ++i) fit.linear_predictor[prepared.used_index[i]] = lp_sorted[i];
     if (options.concordance && prepared.events > 0) {
         const CoxConcordance c = cox_concordance(prepared, lp_sorted);
         fit.concordance = c.concordance;
