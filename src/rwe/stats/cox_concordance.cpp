@@ -3,11 +3,14 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <limits>
 #include <numeric>
 #include <optional>
 #include <system_error>
 #include <thread>
 #include <unordered_map>
+
+#include "rwe/common/error.hpp"
 
 namespace rwe::stats {
 
@@ -73,7 +76,7 @@ private:
 // Ranks by a hash table of the distinct values when there are few of them (discrete
 // covariates): two sequential passes and a sort of the distinct values only. False when
 // the values are too many (or NaN): the caller sorts them all.
-bool distinct_ranks(const std::vector<double>& values, std::vector<std::size_t>& rank, std::size_t& m) {
+bool distinct_ranks(const std::vector<double>& values, std::vector<std::uint32_t>& rank, std::size_t& m) {
     const std::size_t n = values.size();
     constexpr std::size_t max_capacity = std::size_t{1} << 20;  // 16 MB of slots at most
     std::size_t capacity = 1024;
@@ -112,7 +115,7 @@ bool distinct_ranks(const std::vector<double>& values, std::vector<std::size_t>&
     std::sort(distinct.begin(), distinct.end());
     for (std::size_t k = 0; k < distinct.size(); ++k) slot_of(distinct[k]).rank = k;
     rank.resize(n);
-    for (std::size_t i = 0; i < n; ++i) rank[i] = slot_of(values[i]).rank;
+    for (std::size_t i = 0; i < n; ++i) rank[i] = static_cast<std::uint32_t>(slot_of(values[i]).rank);
     m = distinct.size();
     return true;
 }
@@ -128,7 +131,11 @@ CoxConcordance cox_concordance(const detail::CoxPrepared& data,
     const std::size_t n = data.n;
     CoxConcordance out;
     // Ranks of the linear predictor (exact ties share a rank, as R's match(unique)).
-    std::vector<std::size_t> rank;
+    // 32-bit ranks: half the memory traffic of the sweeps
+    if (n > std::numeric_limits<std::uint32_t>::max()) {
+        throw Error(ErrorKind::internal, "concordance: more than 2^32 rows");
+    }
+    std::vector<std::uint32_t> rank;
     std::size_t m = 0;
     if (!distinct_ranks(linear_predictor, rank, m)) {
         rank.assign(n, 0);
@@ -136,7 +143,7 @@ CoxConcordance cox_concordance(const detail::CoxPrepared& data,
         for (std::size_t k = n; k-- > 0;) {
             const std::size_t i = order[k];
             if (k + 1 < n && linear_predictor[order[k + 1]] != linear_predictor[i]) ++m;
-            rank[i] = m;
+            rank[i] = static_cast<std::uint32_t>(m);
         }
         m = n > 0 ? m + 1 : 0;
     }
