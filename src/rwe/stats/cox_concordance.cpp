@@ -78,6 +78,14 @@ private:
 // the values are too many (or NaN): the caller sorts them all.
 bool distinct_ranks(const std::vector<double>& values, std::vector<std::uint32_t>& rank, std::size_t& m) {
     const std::size_t n = values.size();
+    constexpr std::size_t sample = 16384;
+    if (n >= 8 * sample) {
+        // nearly all of a leading sample distinct: too many values for the table
+        std::vector<double> head(values.begin(), values.begin() + sample);
+        std::sort(head.begin(), head.end());
+        const auto distinct = static_cast<std::size_t>(std::unique(head.begin(), head.end()) - head.begin());
+        if (distinct * 20 > sample * 19) return false;
+    }
     constexpr std::size_t max_capacity = std::size_t{1} << 20;  // 16 MB of slots at most
     std::size_t capacity = 1024;
     while (capacity < max_capacity && capacity < n / 2) capacity <<= 1;
