@@ -325,6 +325,35 @@ namespace {
 // likelihood is flat there anyway and Newton–Raphson halves the step.
 inline double safe_exp(double eta) { return std::exp(std::clamp(eta, -700.0, 700.0)); }
 
+// The scalar sums of one tied event time. Efron: the d tied deaths leave the risk set in d
+// equal steps (§4.2); with D_r = S0 - f_r e0 and a_r = (S1 - f_r e1) / D_r, every sum over
+// the steps r is a combination of S1, e1 (S2, e2) with c_k = sum m f^k / D_r and
+// q_k = sum m f^k / D_r^2, so a tied time costs O(d + p^2), not O(d p^2). Breslow: one step.
+struct TiedTimeSums {
+    int steps = 1;
+    double m = 0;  // weight of each step
+    double c1 = 0, c2 = 0, q0 = 0, q1 = 0, q2 = 0, log_sum = 0;
+};
+
+inline TiedTimeSums tied_time_sums(CoxTies ties, double deaths, double death_weight, double s0, double e0) {
+    const bool efron = ties == CoxTies::efron && deaths > 1;
+    TiedTimeSums sums;
+    sums.steps = efron ? static_cast<int>(deaths) : 1;
+    sums.m = efron ? death_weight / deaths : death_weight;
+    for (int r = 0; r < sums.steps; ++r) {
+        const double f = efron ? r / deaths : 0.0;
+        const double denom = s0 - f * e0;
+        sums.log_sum += std::log(denom);
+        const double inv = sums.m / denom, inv2 = inv / denom;
+        sums.c1 += inv;
+        sums.c2 += f * inv;
+        sums.q0 += inv2;
+        sums.q1 += f * inv2;
+        sums.q2 += f * f * inv2;
+    }
+    return sums;
+}
+
 }  // namespace
 
 // P > 0: the number of covariates as a compile-time constant (unrolled loops); 0: any.
@@ -426,26 +455,7 @@ CoxPass cox_pass_impl(const CoxPrepared& data, const std::vector<double>& beta, 
                 }
             }
             if (any_death) {
-                // Efron: the tied deaths leave the risk set in d equal steps (§4.2).
-                const bool efron = ties == CoxTies::efron && deaths > 1;
-                const int steps = efron ? static_cast<int>(deaths) : 1;
-                const double m = efron ? death_weight / deaths : death_weight;
-                // With D_r = S0 - f_r e0 and a_r = (S1 - f_r e1) / D_r, every sum over the
-                // steps r is a combination of S1, e1 (S2, e2) with the scalar sums
-                // c_k = sum m f^k / D_r and q_k = sum m f^k / D_r^2, so a tied time costs
-                // O(d + p^2), not O(d p^2).
-                double c1 = 0, c2 = 0, q0 = 0, q1 = 0, q2 = 0, log_sum = 0;
-                for (int r = 0; r < steps; ++r) {
-                    const double f = efron ? r / deaths : 0.0;
-                    const double denom = s0 - f * e0;
-                    log_sum += std::log(denom);
-                    const double inv = m / denom, inv2 = inv / denom;
-                    c1 += inv;
-                    c2 += f * inv;
-                    q0 += inv2;
-                    q1 += f * inv2;
-                    q2 += f * f * inv2;
-                }
+                const auto [steps, m, c1, c2, q0, q1, q2, log_sum] = tied_time_sums(ties, deaths, death_weight, s0, e0);
                 loglik -= m * log_sum;
                 for (std::size_t k = 0; k < p; ++k) {
                     ut[k] -= s1[k] * c1 - e1[k] * c2;
@@ -593,22 +603,7 @@ CoxPass cox_pass_grouped(const CoxPrepared& data, const std::vector<double>& bet
         const double* e2 = ds + 1 + P;
         loglik += tail[P + 2];
         for (std::size_t k = 0; k < P; ++k) ut[k] = tail[k];
-        // Efron's sub-steps as in cox_pass_impl (§4.2).
-        const bool efron = ties == CoxTies::efron && deaths > 1;
-        const int steps = efron ? static_cast<int>(deaths) : 1;
-        const double m = efron ? death_weight / deaths : death_weight;
-        double c1 = 0, c2 = 0, q0 = 0, q1 = 0, q2 = 0, log_sum = 0;
-        for (int r = 0; r < steps; ++r) {
-            const double f = efron ? r / deaths : 0.0;
-            const double denom = s0 - f * e0;
-            log_sum += std::log(denom);
-            const double inv = m / denom, inv2 = inv / denom;
-            c1 += inv;
-            c2 += f * inv;
-            q0 += inv2;
-            q1 += f * inv2;
-            q2 += f * f * inv2;
-        }
+        const auto [steps, m, c1, c2, q0, q1, q2, log_sum] = tied_time_sums(ties, deaths, death_weight, s0, e0);
         loglik -= m * log_sum;
         for (std::size_t k = 0; k < P; ++k) {
             out.u[k] += ut[k] - (s1[k] * c1 - e1[k] * c2);
