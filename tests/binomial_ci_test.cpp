@@ -10,20 +10,14 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "descriptive_reference.hpp"
 #include "rwe/common/error.hpp"
 
 namespace {
 
 using nlohmann::json;
 
-const json& reference() {
-    static const json document = [] {
-        std::ifstream in(std::string(RWE_TEST_DATA_DIR) +
-                         "/contingency_descriptive_reference.json");
-        return json::parse(in);
-    }();
-    return document;
-}
+const json& reference() { return descriptive_reference(); }
 
 ::testing::AssertionResult near(double actual, double expected, const std::string& what) {
     if (expected == 0 || expected == 1 ? actual == expected

@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "descriptive_reference.hpp"
 #include "rwe/stats/frequency_table.hpp"
 #include "rwe/stats/quantile.hpp"
 
@@ -19,14 +20,7 @@ namespace {
 
 using nlohmann::json;
 
-const json& reference() {
-    static const json document = [] {
-        std::ifstream in(std::string(RWE_TEST_DATA_DIR) +
-                         "/contingency_descriptive_reference.json");
-        return json::parse(in);
-    }();
-    return document;
-}
+const json& reference() { return descriptive_reference(); }
 
 std::vector<double> values_of(const json& array) {
     std::vector<double> values;
