@@ -74,8 +74,9 @@ private:
 };
 
 // Ranks by a hash table of the distinct values when there are few of them (discrete
-// covariates): two sequential passes and a sort of the distinct values only. False when
-// the values are too many (or NaN): the caller sorts them all.
+// covariates): two sequential passes and a sort of the distinct values only. The table
+// starts small and doubles as values arrive, so that it stays in cache while the values
+// are few. False when the values are too many (or NaN): the caller sorts them all.
 bool distinct_ranks(const std::vector<double>& values, std::vector<std::uint32_t>& rank, std::size_t& m) {
     const std::size_t n = values.size();
     constexpr std::size_t sample = 16384;
@@ -86,23 +87,23 @@ bool distinct_ranks(const std::vector<double>& values, std::vector<std::uint32_t
         const auto distinct = static_cast<std::size_t>(std::unique(head.begin(), head.end()) - head.begin());
         if (distinct * 20 > sample * 19) return false;
     }
-    constexpr std::size_t max_capacity = std::size_t{1} << 20;  // 16 MB of slots at most
-    std::size_t capacity = 1024;
-    while (capacity < max_capacity && capacity < n / 2) capacity <<= 1;
-    const std::size_t limit = capacity / 2;
-    int bits = 0;
-    while ((std::size_t{1} << bits) < capacity) ++bits;
+    constexpr std::size_t max_capacity = std::size_t{1} << 21;  // 32 MB of slots at most
     struct Slot {
         std::uint64_t key;
         std::uint64_t rank;  // ~0: empty
     };
     constexpr std::uint64_t empty = ~std::uint64_t{0};
+    std::size_t capacity = 4096;
+    int bits = 12;
     std::vector<Slot> table(capacity, Slot{0, empty});
     std::vector<double> distinct;
-    auto slot_of = [&](double v) -> Slot& {
+    auto key_of = [](double v) {
         std::uint64_t key;
         const double canonical = v == 0 ? 0.0 : v;  // -0 ranks with +0
         std::memcpy(&key, &canonical, sizeof key);
+        return key;
+    };
+    auto slot_of = [&](std::uint64_t key) -> Slot& {
         std::size_t h = static_cast<std::size_t>((key * 0x9E3779B97F4A7C15ull) >> (64 - bits));
         while (table[h].rank != empty && table[h].key != key) h = (h + 1) & (capacity - 1);
         table[h].key = key;
@@ -113,17 +114,22 @@ bool distinct_ranks(const std::vector<double>& values, std::vector<std::uint32_t
         if (std::isnan(v)) return false;
         // mostly distinct values early on: give up before filling the table
         if ((i & 0xffff) == 0xffff && distinct.size() * 2 > i) return false;
-        Slot& slot = slot_of(v);
-        if (slot.rank == empty) {
-            if (distinct.size() >= limit) return false;
-            slot.rank = 0;
-            distinct.push_back(v == 0 ? 0.0 : v);
+        Slot& slot = slot_of(key_of(v));
+        if (slot.rank != empty) continue;
+        slot.rank = 0;
+        distinct.push_back(v == 0 ? 0.0 : v);
+        if (distinct.size() * 2 > capacity) {
+            if (capacity == max_capacity) return false;
+            capacity *= 2;
+            ++bits;
+            table.assign(capacity, Slot{0, empty});
+            for (const double d : distinct) slot_of(key_of(d)).rank = 0;
         }
     }
     std::sort(distinct.begin(), distinct.end());
-    for (std::size_t k = 0; k < distinct.size(); ++k) slot_of(distinct[k]).rank = k;
+    for (std::size_t k = 0; k < distinct.size(); ++k) slot_of(key_of(distinct[k])).rank = k;
     rank.resize(n);
-    for (std::size_t i = 0; i < n; ++i) rank[i] = static_cast<std::uint32_t>(slot_of(values[i]).rank);
+    for (std::size_t i = 0; i < n; ++i) rank[i] = static_cast<std::uint32_t>(slot_of(key_of(values[i])).rank);
     m = distinct.size();
     return true;
 }

@@ -79,7 +79,7 @@ struct CoxRegression {
     std::size_t dropped = 0;   // rows dropped for missing values
     std::size_t times_merged = 0;
     std::vector<double> linear_predictor;  // per used row (input order), centred: (x - means) beta
-    std::vector<std::size_t> used_rows;    // input row index of each used row
+    std::vector<std::size_t> used_rows;    // input row index of each used row; empty when no row was dropped
     std::vector<CoxDiagnostic> diagnostics;
 };
 

@@ -158,115 +158,142 @@ CoxPrepared cox_prepare(const CoxData& data, bool time_fix, const std::vector<do
     CoxPrepared out;
     out.p = p;
     out.counting = !data.start.empty();
+    const bool weighted = !data.weight.empty(), stratified = !data.stratum.empty(),
+               clustered = !data.cluster.empty();
 
-    // Complete cases, in input order.
+    // One sequential pass over the input: complete cases, the values no model accepts, and
+    // the weighted sums of the means. The list of used rows is only built once a row is
+    // dropped; until then row i is used row i.
     std::vector<std::size_t> used;
-    used.reserve(rows);
+    const bool want_means = means.empty();
+    std::vector<double> sum_x(p, 0.0);
+    double total_weight = 0;
     for (std::size_t row = 0; row < rows; ++row) {
+        const double* x = data.x.data() + row * p;
         bool ok = !std::isnan(data.stop[row]) && !std::isnan(data.event[row]);
         if (out.counting) ok = ok && !std::isnan(data.start[row]);
-        if (!data.weight.empty()) ok = ok && !std::isnan(data.weight[row]);
-        if (!data.stratum.empty()) ok = ok && data.stratum[row] >= 0;
-        if (!data.cluster.empty()) ok = ok && data.cluster[row] >= 0;
-        for (std::size_t k = 0; ok && k < p; ++k) ok = !std::isnan(data.x[row * p + k]);
-        if (ok) {
-            used.push_back(row);
-        } else {
-            ++out.dropped;
+        if (weighted) ok = ok && !std::isnan(data.weight[row]);
+        if (stratified) ok = ok && data.stratum[row] >= 0;
+        if (clustered) ok = ok && data.cluster[row] >= 0;
+        for (std::size_t k = 0; ok && k < p; ++k) ok = !std::isnan(x[k]);
+        if (!ok) {
+            if (out.dropped++ == 0) {
+                used.reserve(rows - 1);
+                for (std::size_t r = 0; r < row; ++r) used.push_back(r);
+            }
+            continue;
         }
-    }
-    const std::size_t n = used.size();
-    out.n = n;
-
-    std::vector<double> start(out.counting ? n : 0), stop(n);
-    for (std::size_t i = 0; i < n; ++i) {
-        const std::size_t row = used[i];
-        stop[i] = data.stop[row];
-        if (out.counting) start[i] = data.start[row];
+        if (out.dropped > 0) used.push_back(row);
         const double e = data.event[row];
         if (e != 0 && e != 1) {
             throw InputError("event indicator must be 0 or 1 (row " + std::to_string(row + 1) +
                              ": " + std::to_string(e) + ")");
         }
-        if (!std::isfinite(stop[i])) {
+        if (!std::isfinite(data.stop[row])) {
             throw InputError("time must be finite (row " + std::to_string(row + 1) + ")");
         }
-        if (!data.weight.empty() && !(data.weight[row] > 0 && std::isfinite(data.weight[row]))) {
+        const double w = weighted ? data.weight[row] : 1.0;
+        if (weighted && !(w > 0 && std::isfinite(w))) {
             throw InputError("weights must be > 0 (row " + std::to_string(row + 1) + ": " +
-                             std::to_string(data.weight[row]) + ")");
+                             std::to_string(w) + ")");
         }
-        if (out.counting && !(start[i] < stop[i])) {
+        if (out.counting && !(data.start[row] < data.stop[row])) {
             throw InputError("stop time must be > start time (row " + std::to_string(row + 1) + ")");
         }
+        if (want_means) {
+            total_weight += w;
+            for (std::size_t k = 0; k < p; ++k) sum_x[k] += w * x[k];
+        }
     }
-    // Sort: stratum ascending, stop descending; rows of one time keep input order (the
-    // order within a time changes no sum). Counting sort for whole-number times of a
-    // narrow range, LSD radix sort otherwise; O(n).
-    std::vector<std::size_t> order = radix_order_descending(stop);
-    if (!data.stratum.empty()) {
-        std::vector<std::int32_t> codes(n);
-        for (std::size_t i = 0; i < n; ++i) codes[i] = data.stratum[used[i]];
-        order = stable_order_by_code(order, codes);
+    const std::size_t n = rows - out.dropped;
+    out.n = n;
+    const bool all_used = out.dropped == 0;
+    auto row_of = [&](std::size_t i) { return all_used ? i : used[i]; };
+    // Weighted means over the used rows (R centres at these; results do not depend on it).
+    out.means = means;
+    if (want_means) {
+        out.means = sum_x;
+        if (total_weight > 0) {
+            for (auto& m : out.means) m /= total_weight;
+        }
     }
 
-    if (time_fix) {
-        if (out.counting) {
-            std::vector<std::span<double>> columns{std::span<double>(stop), std::span<double>(start)};
+    // The times of the used rows: the input column itself when every row is used and no
+    // merging can change it, a compact copy otherwise.
+    std::vector<double> start_used, stop_used;
+    if (!all_used || out.counting) {
+        stop_used.resize(n);
+        for (std::size_t i = 0; i < n; ++i) stop_used[i] = data.stop[row_of(i)];
+    }
+    if (out.counting) {
+        start_used.resize(n);
+        for (std::size_t i = 0; i < n; ++i) start_used[i] = data.start[row_of(i)];
+        if (time_fix) {
+            std::vector<std::span<double>> columns{std::span<double>(stop_used), std::span<double>(start_used)};
             out.times_merged = merge_near_equal_times(columns);
             for (std::size_t i = 0; i < n; ++i) {
-                if (!(start[i] < stop[i])) {
+                if (!(start_used[i] < stop_used[i])) {
                     throw InputError("stop time must be > start time after merging near-equal times (row " +
-                                     std::to_string(used[i] + 1) + ")");
+                                     std::to_string(row_of(i) + 1) + ")");
                 }
             }
         }
     }
+    const std::vector<double>& stop = stop_used.empty() ? data.stop : stop_used;
 
-    // Weighted means over the used rows (R centres at these; results do not depend on it).
-    out.means = means;
-    if (out.means.empty()) {
-        out.means.assign(p, 0.0);
-        double total = 0;
-        for (std::size_t i = 0; i < n; ++i) {
-            const std::size_t row = used[i];
-            const double w = data.weight.empty() ? 1.0 : data.weight[row];
-            total += w;
-            for (std::size_t k = 0; k < p; ++k) out.means[k] += w * data.x[row * p + k];
-        }
-        if (total > 0) {
-            for (auto& m : out.means) m /= total;
-        }
+    // Sort: stratum ascending, stop descending; rows of one time keep input order (the
+    // order within a time changes no sum). Counting sort for whole-number times of a
+    // narrow range, LSD radix sort otherwise; O(n).
+    std::vector<std::size_t> order = radix_order_descending(stop);
+    if (stratified) {
+        std::vector<std::int32_t> codes(n);
+        for (std::size_t i = 0; i < n; ++i) codes[i] = data.stratum[row_of(i)];
+        order = stable_order_by_code(order, codes);
     }
 
+    // Gather each sorted row from the input: sequential writes (the first touch of every
+    // page of the new arrays), random reads fetched ahead. Two threads, one half of the
+    // output each, when the rows are many.
     out.stop.resize(n);
     if (out.counting) out.start.resize(n);
     out.event.resize(n);
     out.weight.resize(n);
     out.stratum.resize(n);
-    if (!data.cluster.empty()) out.cluster.resize(n);
+    if (clustered) out.cluster.resize(n);
     out.x.resize(n * p);
-    // Scatter each used row, read in input order, to its sorted position: the reads are
-    // sequential and the scattered writes do not stall as scattered reads would.
-    const bool weighted = !data.weight.empty(), stratified = !data.stratum.empty(),
-               clustered = !data.cluster.empty();
     const double* mean = out.means.data();
-    std::vector<std::size_t> position(n);
-    for (std::size_t pos = 0; pos < n; ++pos) position[order[pos]] = pos;
-    for (std::size_t i = 0; i < n; ++i) {
-        const std::size_t pos = position[i];
-        const std::size_t row = used[i];
-        out.stop[pos] = stop[i];
-        if (out.counting) out.start[pos] = start[i];
-        const std::uint8_t e = data.event[row] != 0 ? 1 : 0;
-        out.event[pos] = e;
-        out.events += e;
-        out.weight[pos] = weighted ? data.weight[row] : 1.0;
-        if (stratified) out.stratum[pos] = data.stratum[row];
-        if (clustered) out.cluster[pos] = data.cluster[row];
-        const double* x = data.x.data() + row * p;
-        double* dst = out.x.data() + pos * p;
-        for (std::size_t k = 0; k < p; ++k) dst[k] = x[k] - mean[k];
+    auto gather = [&](std::size_t from, std::size_t to, std::size_t& events) {
+        constexpr std::size_t ahead = 16;
+        for (std::size_t pos = from; pos < to; ++pos) {
+            if (pos + ahead < to) {
+                const std::size_t later = row_of(order[pos + ahead]);
+                __builtin_prefetch(data.x.data() + later * p);
+                __builtin_prefetch(data.event.data() + later);
+                if (all_used) __builtin_prefetch(data.stop.data() + later);
+            }
+            const std::size_t i = order[pos];
+            const std::size_t row = row_of(i);
+            out.stop[pos] = stop[i];
+            if (out.counting) out.start[pos] = start_used[i];
+            const std::uint8_t e = data.event[row] != 0 ? 1 : 0;
+            out.event[pos] = e;
+            events += e;
+            out.weight[pos] = weighted ? data.weight[row] : 1.0;
+            out.stratum[pos] = stratified ? data.stratum[row] : 0;
+            if (clustered) out.cluster[pos] = data.cluster[row];
+            const double* x = data.x.data() + row * p;
+            double* dst = out.x.data() + pos * p;
+            for (std::size_t k = 0; k < p; ++k) dst[k] = x[k] - mean[k];
+        }
+    };
+    std::size_t events_second = 0;
+    if (n >= 200'000) {
+        run_beside([&] { gather(n / 2, n, events_second); }, [&] { gather(0, n / 2, out.events); });
+    } else {
+        gather(0, n, out.events);
     }
+    out.events += events_second;
+
     if (time_fix && !out.counting) {
         // Merging maps each time to the first of its run, which keeps the order: work on
         // the distinct times only (the same result as on all values), read from the sorted

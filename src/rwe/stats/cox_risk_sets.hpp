@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "rwe/common/buffer.hpp"
 #include "rwe/stats/cox_regression.hpp"
 
 namespace rwe::stats::detail {
@@ -15,17 +16,17 @@ namespace rwe::stats::detail {
 struct CoxPrepared {
     std::size_t n = 0, p = 0;
     bool counting = false;              // (start, stop] data
-    std::vector<double> start, stop;    // start empty unless counting
-    std::vector<std::uint8_t> event;
-    std::vector<double> weight;
-    std::vector<std::int32_t> stratum;
-    std::vector<std::int32_t> cluster;  // empty unless given
-    std::vector<double> x;
+    Buffer<double> start, stop;         // start empty unless counting
+    Buffer<std::uint8_t> event;
+    Buffer<double> weight;
+    Buffer<std::int32_t> stratum;
+    Buffer<std::int32_t> cluster;       // empty unless given
+    Buffer<double> x;
     std::vector<std::size_t> used_index;    // index among the used rows (input order)
     std::vector<std::size_t> stratum_begin; // offsets of each stratum, plus n at the end
     std::vector<std::size_t> group_begin;   // offsets of each run of one (stratum, stop), plus n
     std::vector<std::size_t> by_start;      // counting: positions by descending start, per stratum
-    std::vector<std::size_t> used_rows;     // input row of each used row
+    std::vector<std::size_t> used_rows;     // input row of each used row; empty: every row, in order
     std::vector<double> means;
     std::size_t dropped = 0, events = 0, times_merged = 0;
 };

@@ -69,7 +69,7 @@ CoxZph cox_zph(const CoxData& data, const CoxRegression& fit, const CoxZphOption
     std::vector<double> ttime(n);
     if (options.transform == ZphTransform::km) {
         // Left-continuous KM of all rows together, unweighted: g = 1 - S(t-).
-        std::vector<double> stops(all.stop), starts(all.counting ? all.start : std::vector<double>{});
+        std::vector<double> stops(all.stop.begin(), all.stop.end()), starts(all.start.begin(), all.start.end());
         std::sort(stops.begin(), stops.end());
         std::sort(starts.begin(), starts.end());
         std::vector<double> event_times;
@@ -107,7 +107,7 @@ CoxZph cox_zph(const CoxData& data, const CoxRegression& fit, const CoxZphOption
             ttime[i] = 1 - s_before;
         }
     } else if (options.transform == ZphTransform::identity) {
-        ttime = all.stop;
+        ttime.assign(all.stop.begin(), all.stop.end());
     } else if (options.transform == ZphTransform::log) {
         for (std::size_t i = 0; i < n; ++i) ttime[i] = std::log(all.stop[i]);
     } else {
