@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <numbers>
 #include <numeric>
 #include <optional>
 #include <span>
@@ -13,6 +14,7 @@
 
 #include "rwe/common/error.hpp"
 #include "rwe/stats/time_fix.hpp"
+#include "rwe/stats/vector_math.hpp"
 
 namespace rwe::stats::detail {
 
@@ -348,9 +350,10 @@ CoxPrepared cox_prepare(const CoxData& data, bool time_fix, const std::vector<do
 
 namespace {
 
-// exp() of a linear predictor, kept finite for runaway coefficients (separation): the
-// likelihood is flat there anyway and Newton–Raphson halves the step.
-inline double safe_exp(double eta) { return std::exp(std::clamp(eta, -700.0, 700.0)); }
+// The argument of exp() for a linear predictor, bounded so that the risk stays finite for
+// runaway coefficients (separation): the likelihood is flat there anyway and Newton–Raphson
+// halves the step.
+inline double exp_argument(double eta) { return std::clamp(eta, -700.0, 700.0); }
 
 // The scalar sums of one tied event time. Efron: the d tied deaths leave the risk set in d
 // equal steps (§4.2); with D_r = S0 - f_r e0 and a_r = (S1 - f_r e1) / D_r, every sum over
@@ -367,10 +370,28 @@ inline TiedTimeSums tied_time_sums(CoxTies ties, double deaths, double death_wei
     TiedTimeSums sums;
     sums.steps = efron ? static_cast<int>(deaths) : 1;
     sums.m = efron ? death_weight / deaths : death_weight;
+    if (!efron) {
+        const double inv = sums.m / s0;
+        sums.log_sum = std::log(s0);
+        sums.c1 = inv;
+        sums.q0 = inv / s0;
+        return sums;
+    }
+    // sum_r log D_r = d log S0 + log prod_r (D_r / S0): one log per tied time instead of
+    // one per death. Each factor lies in [1/d, 1] (the deaths are part of the risk set), so
+    // the product is rescaled by a power of two before it could underflow.
+    const double inv_s0 = 1 / s0;
+    double product = 1;
+    int exponent = 0;
     for (int r = 0; r < sums.steps; ++r) {
-        const double f = efron ? r / deaths : 0.0;
+        const double f = r / deaths;
         const double denom = s0 - f * e0;
-        sums.log_sum += std::log(denom);
+        product *= denom * inv_s0;
+        if (product < 0x1p-900) {
+            int e = 0;
+            product = std::frexp(product, &e);
+            exponent += e;
+        }
         const double inv = sums.m / denom, inv2 = inv / denom;
         sums.c1 += inv;
         sums.c2 += f * inv;
@@ -378,6 +399,7 @@ inline TiedTimeSums tied_time_sums(CoxTies ties, double deaths, double death_wei
         sums.q1 += f * inv2;
         sums.q2 += f * f * inv2;
     }
+    sums.log_sum = deaths * std::log(s0) + (std::log(product) + exponent * std::numbers::ln2);
     return sums;
 }
 
@@ -400,8 +422,10 @@ CoxPass cox_pass_impl(const CoxPrepared& data, const std::vector<double>& beta, 
         double e = 0;
         for (std::size_t k = 0; k < p; ++k) e += x[i * p + k] * beta[k];
         eta[i] = e;
-        risk[i] = data.weight[i] * safe_exp(e);
+        risk[i] = exp_argument(e);
     }
+    exp_in_place(risk.data(), n);
+    for (std::size_t i = 0; i < n; ++i) risk[i] *= data.weight[i];
 
     std::vector<double> s1(p), s2(p * p), e1(p), e2(p * p), a(p), it(p * p), ut(p);
     if (record) {
@@ -542,10 +566,12 @@ CoxPass cox_pass_impl(const CoxPrepared& data, const std::vector<double>& beta, 
     return out;
 }
 
-// The same pass for right-censored data with few distinct times, in two phases: the sums
-// of each run of one time (censored rows and deaths apart), which need no running state
-// and are split between two threads when the rows are many; then one short sequential
-// walk over the runs that accumulates the risk sets and does the tie arithmetic.
+// The same pass for right-censored data with few distinct times, in phases that need no
+// running state except one short walk: (1) the sums of each run of one time (censored rows
+// and deaths apart), split between two threads when the rows are many; (2) the risk-set
+// sums at each run, a running total over the runs; (3) the tie arithmetic of each event
+// time, which given those sums is independent of every other time, split between two
+// threads by the number of deaths.
 template <std::size_t P>
 CoxPass cox_pass_grouped(const CoxPrepared& data, const std::vector<double>& beta, CoxTies ties) {
     const std::size_t p = P;
@@ -557,89 +583,131 @@ CoxPass cox_pass_grouped(const CoxPrepared& data, const std::vector<double>& bet
     sums.assign(groups * stride, 0.0);
     double b[P];
     for (std::size_t k = 0; k < P; ++k) b[k] = beta[k];
+    const bool threaded = data.n >= 200'000 && groups >= 2;
+
     auto phase1 = [&](std::size_t g0, std::size_t g1) {
         const double* x = data.x.data();
+        constexpr std::size_t chunk = 256;
+        double eta[chunk], risk[chunk];
         for (std::size_t g = g0; g < g1; ++g) {
             double* cs = sums.data() + g * stride;
             double* ds = cs + w_sum;
             double* tail = ds + w_sum;  // ut[P], deaths, death weight, sum w eta
-            for (std::size_t i = data.group_begin[g]; i < data.group_begin[g + 1]; ++i) {
-                const double* xi = x + i * P;
-                double e = 0;
-                for (std::size_t k = 0; k < P; ++k) e += xi[k] * b[k];
-                const double w = data.weight[i];
-                const double r = w * safe_exp(e);
-                double* t = data.event[i] ? ds : cs;
-                t[0] += r;
-                for (std::size_t j = 0; j < P; ++j) {
-                    const double rx = r * xi[j];
-                    t[1 + j] += rx;
-                    for (std::size_t k = j; k < P; ++k) t[1 + P + j * P + k] += rx * xi[k];
+            for (std::size_t i0 = data.group_begin[g]; i0 < data.group_begin[g + 1]; i0 += chunk) {
+                const std::size_t len = std::min(chunk, data.group_begin[g + 1] - i0);
+                for (std::size_t j = 0; j < len; ++j) {
+                    const double* xi = x + (i0 + j) * P;
+                    double e = 0;
+                    for (std::size_t k = 0; k < P; ++k) e += xi[k] * b[k];
+                    eta[j] = e;
+                    risk[j] = exp_argument(e);
                 }
-                if (data.event[i]) {
-                    for (std::size_t k = 0; k < P; ++k) tail[k] += w * xi[k];
-                    tail[P] += 1;
-                    tail[P + 1] += w;
-                    tail[P + 2] += w * e;
+                exp_in_place(risk, len);
+                for (std::size_t j = 0; j < len; ++j) {
+                    const std::size_t i = i0 + j;
+                    const double* xi = x + i * P;
+                    const double w = data.weight[i];
+                    const double r = w * risk[j];
+                    double* t = data.event[i] ? ds : cs;
+                    t[0] += r;
+                    for (std::size_t a = 0; a < P; ++a) {
+                        const double rx = r * xi[a];
+                        t[1 + a] += rx;
+                        for (std::size_t c = a; c < P; ++c) t[1 + P + a * P + c] += rx * xi[c];
+                    }
+                    if (data.event[i]) {
+                        for (std::size_t k = 0; k < P; ++k) tail[k] += w * xi[k];
+                        tail[P] += 1;
+                        tail[P + 1] += w;
+                        tail[P + 2] += w * eta[j];
+                    }
                 }
             }
         }
     };
-    if (data.n >= 200'000 && groups >= 2) {
+    if (threaded) {
         std::size_t middle = 0;
         while (middle < groups && data.group_begin[middle] < data.n / 2) ++middle;
-        std::optional<std::thread> worker;
-        try {
-            worker.emplace(phase1, middle, groups);
-        } catch (const std::system_error&) {
-            phase1(middle, groups);
-        }
-        phase1(0, middle);
-        if (worker) worker->join();
+        run_beside([&] { phase1(middle, groups); }, [&] { phase1(0, middle); });
     } else {
         phase1(0, groups);
+    }
+
+    // (2) The censored block of each run becomes the risk-set sums S at its time: all rows of
+    // the stratum with this time or a later one.
+    double total_deaths = 0;
+    {
+        double s[w_sum] = {};
+        std::size_t next_stratum = 0;
+        for (std::size_t g = 0; g < groups; ++g) {
+            if (next_stratum < data.stratum_begin.size() &&
+                data.group_begin[g] == data.stratum_begin[next_stratum]) {
+                std::fill(s, s + w_sum, 0.0);
+                ++next_stratum;
+            }
+            double* cs = sums.data() + g * stride;
+            const double* ds = cs + w_sum;
+            for (std::size_t q = 0; q < w_sum; ++q) {
+                s[q] += cs[q] + ds[q];
+                cs[q] = s[q];
+            }
+            total_deaths += ds[w_sum + P];
+        }
+    }
+
+    // (3) Each event time's contribution, into one partial sum per thread.
+    struct Partial {
+        double loglik = 0;
+        double u[P] = {};
+        double imat[P * P] = {};
+    };
+    auto phase3 = [&](std::size_t g0, std::size_t g1, Partial& part) {
+        for (std::size_t g = g0; g < g1; ++g) {
+            const double* cs = sums.data() + g * stride;
+            const double* ds = cs + w_sum;
+            const double* tail = ds + w_sum;
+            const double deaths = tail[P];
+            if (deaths == 0) continue;
+            const double s0 = cs[0];
+            const double* s1 = cs + 1;
+            const double* s2 = cs + 1 + P;
+            const double e0 = ds[0];
+            const double* e1 = ds + 1;
+            const double* e2 = ds + 1 + P;
+            part.loglik += tail[P + 2];
+            const auto [steps, m, c1, c2, q0, q1, q2, log_sum] =
+                tied_time_sums(ties, deaths, tail[P + 1], s0, e0);
+            part.loglik -= m * log_sum;
+            for (std::size_t k = 0; k < P; ++k) {
+                part.u[k] += tail[k] - (s1[k] * c1 - e1[k] * c2);
+                for (std::size_t l = k; l < P; ++l) {
+                    part.imat[k * P + l] += c1 * s2[k * P + l] - c2 * e2[k * P + l] -
+                                            (s1[k] * s1[l] * q0 - (s1[k] * e1[l] + e1[k] * s1[l]) * q1 +
+                                             e1[k] * e1[l] * q2);
+                }
+            }
+        }
+    };
+    Partial first, second;
+    if (threaded && total_deaths >= 50'000) {
+        std::size_t middle = 0;
+        double running = 0;
+        while (middle < groups && running < total_deaths / 2) {
+            running += sums[middle * stride + 2 * w_sum + P];
+            ++middle;
+        }
+        run_beside([&] { phase3(middle, groups, second); }, [&] { phase3(0, middle, first); });
+    } else {
+        phase3(0, groups, first);
     }
 
     CoxPass out;
     out.u.assign(p, 0.0);
     out.imat.assign(p * p, 0.0);
-    double loglik = 0;
-    double s0 = 0, s1[P] = {}, s2[P * P] = {}, ut[P] = {};
-    std::size_t next_stratum = 0;
-    for (std::size_t g = 0; g < groups; ++g) {
-        if (next_stratum < data.stratum_begin.size() && data.group_begin[g] == data.stratum_begin[next_stratum]) {
-            s0 = 0;
-            std::fill(s1, s1 + P, 0.0);
-            std::fill(s2, s2 + P * P, 0.0);
-            ++next_stratum;
-        }
-        const double* cs = sums.data() + g * stride;
-        const double* ds = cs + w_sum;
-        const double* tail = ds + w_sum;
-        // censored rows and the deaths join the risk set
-        s0 += cs[0] + ds[0];
-        for (std::size_t k = 0; k < P; ++k) {
-            s1[k] += cs[1 + k] + ds[1 + k];
-            for (std::size_t l = k; l < P; ++l) s2[k * P + l] += cs[1 + P + k * P + l] + ds[1 + P + k * P + l];
-        }
-        const double deaths = tail[P];
-        if (deaths == 0) continue;
-        const double death_weight = tail[P + 1];
-        const double e0 = ds[0];
-        const double* e1 = ds + 1;
-        const double* e2 = ds + 1 + P;
-        loglik += tail[P + 2];
-        for (std::size_t k = 0; k < P; ++k) ut[k] = tail[k];
-        const auto [steps, m, c1, c2, q0, q1, q2, log_sum] = tied_time_sums(ties, deaths, death_weight, s0, e0);
-        loglik -= m * log_sum;
-        for (std::size_t k = 0; k < P; ++k) {
-            out.u[k] += ut[k] - (s1[k] * c1 - e1[k] * c2);
-            for (std::size_t l = k; l < P; ++l) {
-                out.imat[k * P + l] += c1 * s2[k * P + l] - c2 * e2[k * P + l] -
-                                       (s1[k] * s1[l] * q0 - (s1[k] * e1[l] + e1[k] * s1[l]) * q1 +
-                                        e1[k] * e1[l] * q2);
-            }
-        }
+    const double loglik = first.loglik + second.loglik;
+    for (std::size_t k = 0; k < P; ++k) {
+        out.u[k] = first.u[k] + second.u[k];
+        for (std::size_t l = k; l < P; ++l) out.imat[k * P + l] = first.imat[k * P + l] + second.imat[k * P + l];
     }
     for (std::size_t k = 0; k < p; ++k) {
         for (std::size_t l = 0; l < k; ++l) out.imat[k * p + l] = out.imat[l * p + k];
