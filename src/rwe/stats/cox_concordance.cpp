@@ -10,6 +10,7 @@
 #include <thread>
 #include <unordered_map>
 
+#include "rwe/common/buffer.hpp"
 #include "rwe/common/error.hpp"
 
 namespace rwe::stats {
@@ -138,17 +139,43 @@ struct Split {
     double below = 0, equal = 0, above = 0;
 };
 
-}  // namespace
+// Concordance from the weighted pair counts, and its standard error by the infinitesimal
+// jackknife: the dfbeta of Somers' d of each row (summed per cluster when given) from its
+// influence, diff = c - d and sum = c + d + t of the pairs it is in; var(C) = sum dfbeta^2 / 4.
+template <class Weight, class Diff, class Sum, class Cluster>
+void finish(CoxConcordance& out, std::size_t n, Weight weight, Diff diff, Sum sum, Cluster cluster,
+            bool clustered) {
+    const double npair = out.concordant + out.discordant + out.tied_risk;
+    if (!(npair > 0)) {
+        out.concordance = std::numeric_limits<double>::quiet_NaN();
+        out.se = std::numeric_limits<double>::quiet_NaN();
+        return;
+    }
+    const double somers = (out.concordant - out.discordant) / npair;
+    out.concordance = (somers + 1) / 2;
+    auto dfbeta = [&](std::size_t k) { return weight(k) * (diff(k) / npair - somers / npair * sum(k)); };
+    double var = 0;
+    if (clustered) {
+        std::unordered_map<std::int32_t, double> by_cluster;
+        for (std::size_t k = 0; k < n; ++k) by_cluster[cluster(k)] += dfbeta(k);
+        for (const auto& [id, d] : by_cluster) var += d * d;
+    } else {
+        for (std::size_t k = 0; k < n; ++k) {
+            const double d = dfbeta(k);
+            var += d * d;
+        }
+    }
+    out.se = std::sqrt(var / 4);
+}
 
-CoxConcordance cox_concordance(const detail::CoxPrepared& data,
-                               const std::vector<double>& linear_predictor) {
+// Any data, (start, stop] included: a sweep over the rows in time order with trees over the
+// ranks of the linear predictor.
+CoxConcordance concordance_by_time(const detail::CoxPrepared& data,
+                                   const std::vector<double>& linear_predictor) {
     const std::size_t n = data.n;
     CoxConcordance out;
     // Ranks of the linear predictor (exact ties share a rank, as R's match(unique)).
     // 32-bit ranks: half the memory traffic of the sweeps
-    if (n > std::numeric_limits<std::uint32_t>::max()) {
-        throw Error(ErrorKind::internal, "concordance: more than 2^32 rows");
-    }
     std::vector<std::uint32_t> rank;
     std::size_t m = 0;
     if (!distinct_ranks(linear_predictor, rank, m)) {
@@ -333,30 +360,285 @@ CoxConcordance cox_concordance(const detail::CoxPrepared& data,
     out.discordant = counts->discordant;
     out.tied_risk = counts->tied;
 
-    const double npair = out.concordant + out.discordant + out.tied_risk;
-    if (!(npair > 0)) {
-        out.concordance = std::numeric_limits<double>::quiet_NaN();
-        out.se = std::numeric_limits<double>::quiet_NaN();
-        return out;
-    }
-    const double somers = (out.concordant - out.discordant) / npair;
-    out.concordance = (somers + 1) / 2;
-    // Infinitesimal jackknife: dfbeta of Somers' d per row (per cluster when given), and
-    // var(C) = sum dfbeta^2 / 4.
-    std::vector<double>& dfbeta = inf_diff;  // overwritten in place
-    for (std::size_t k = 0; k < n; ++k) {
-        dfbeta[k] = data.weight[k] * (inf_diff[k] / npair - somers / npair * inf_sum[k]);
-    }
-    double var = 0;
-    if (!data.cluster.empty()) {
-        std::unordered_map<std::int32_t, double> by_cluster;
-        for (std::size_t k = 0; k < n; ++k) by_cluster[data.cluster[k]] += dfbeta[k];
-        for (const auto& [cluster, d] : by_cluster) var += d * d;
-    } else {
-        for (double d : dfbeta) var += d * d;
-    }
-    out.se = std::sqrt(var / 4);
+    finish(out, n, [&](std::size_t k) { return data.weight[k]; }, [&](std::size_t k) { return inf_diff[k]; },
+           [&](std::size_t k) { return inf_sum[k]; },
+           [&](std::size_t k) { return data.cluster.empty() ? 0 : data.cluster[k]; }, !data.cluster.empty());
     return out;
+}
+
+// Binary indexed tree of weights over time slots, built in one pass from per-slot weights.
+class SlotTree {
+public:
+    explicit SlotTree(std::size_t slots) : tree_(slots + 1, 0.0) {}
+    void build(const std::vector<double>& weights) {
+        std::fill(tree_.begin(), tree_.end(), 0.0);
+        for (std::size_t i = 1; i < tree_.size(); ++i) {
+            tree_[i] += weights[i - 1];
+            const std::size_t parent = i + (i & (~i + 1));
+            if (parent < tree_.size()) tree_[parent] += tree_[i];
+        }
+    }
+    void add(std::size_t slot, double w) {
+        for (std::size_t i = slot + 1; i < tree_.size(); i += i & (~i + 1)) tree_[i] += w;
+    }
+    // Sum over slots < slot.
+    double before(std::size_t slot) const {
+        double s = 0;
+        for (std::size_t i = slot; i > 0; i -= i & (~i + 1)) s += tree_[i];
+        return s;
+    }
+
+private:
+    std::vector<double> tree_;
+};
+
+// Right-censored data with few distinct times: the rows taken in ascending order of the
+// linear predictor, counted into trees over time slots. Run g of one (stratum, time) has
+// slot 2g for its censored rows and 2g + 1 for its deaths; slots ascend as time descends
+// within a stratum, so that
+//   the rows at risk at a death of run g are the slots [first slot of the stratum, 2g + 1)
+//   (later times, and censored at the same time), and
+//   the deaths a row of run g is at risk for are the death slots in [2g + 1, end of the
+//   stratum) for a censored row, [2g + 2, ...) for a death (tied deaths are not comparable).
+// Sums over rows of lower rank come from the trees; the totals of each range from prefix
+// sums over all rows; so each row's influence is complete when it is reached, and the
+// rows can be split between two threads by rank (the second one starts from the trees of
+// the first half, built in one pass).
+CoxConcordance concordance_by_rank(const detail::CoxPrepared& data, const std::vector<double>& lp) {
+    const std::size_t n = data.n;
+    const std::size_t groups = data.group_begin.size() - 1;
+    const std::size_t slots = 2 * groups;
+    CoxConcordance out;
+
+    // Per run: its stratum's slot range. Per row: its slot code, run << 1 | event. Prefix
+    // sums of the weights of all rows and of the deaths over the slots.
+    if (groups >= (std::size_t{1} << 30)) throw Error(ErrorKind::internal, "concordance: too many times");
+    Buffer<std::uint32_t> slot_code(n);
+    std::vector<std::uint32_t> stratum_first(groups), stratum_end(groups);
+    std::vector<double> all_before(slots + 1, 0.0), deaths_before(slots + 1, 0.0);
+    bool unit_weights = true;
+    {
+        std::vector<double> slot_all(slots, 0.0), slot_deaths(slots, 0.0);
+        std::size_t first = 0;
+        for (std::size_t g = 0; g < groups; ++g) {
+            const std::size_t begin = data.group_begin[g], end = data.group_begin[g + 1];
+            if (g > 0 && data.stratum[begin] != data.stratum[data.group_begin[g - 1]]) {
+                for (std::size_t h = first; h < g; ++h) stratum_end[h] = static_cast<std::uint32_t>(2 * g);
+                first = g;
+            }
+            stratum_first[g] = static_cast<std::uint32_t>(2 * first);
+            for (std::size_t i = begin; i < end; ++i) {
+                const std::uint8_t e = data.event[i];
+                const double w = data.weight[i];
+                slot_code[i] = static_cast<std::uint32_t>(g << 1) | e;
+                slot_all[2 * g + e] += w;
+                if (e) slot_deaths[2 * g + 1] += w;
+                unit_weights = unit_weights && w == 1;
+            }
+        }
+        for (std::size_t h = first; h < groups; ++h) stratum_end[h] = static_cast<std::uint32_t>(slots);
+        for (std::size_t q = 0; q < slots; ++q) {
+            all_before[q + 1] = all_before[q] + slot_all[q];
+            deaths_before[q + 1] = deaths_before[q] + slot_deaths[q];
+        }
+    }
+
+    // The rows in ascending order of the linear predictor, packed: slot code << 1 | same
+    // value as the row before; their weights (unless all 1) and sorted positions (for the
+    // clusters). By the ranks of the distinct values when they are few (one counting pass
+    // that writes the packed rows directly), by a radix sort otherwise.
+    Buffer<std::uint32_t> code(n);
+    Buffer<double> weight(unit_weights ? 0 : n);
+    const bool clustered = !data.cluster.empty();
+    Buffer<std::uint32_t> order(clustered ? n : 0);
+    {
+        std::vector<std::uint32_t> rank;
+        std::size_t m = 0;
+        if (distinct_ranks(lp, rank, m)) {
+            std::vector<std::uint32_t> start(m + 1, 0);
+            for (std::size_t i = 0; i < n; ++i) ++start[rank[i] + 1];
+            for (std::size_t r = 1; r <= m; ++r) start[r] += start[r - 1];
+            std::vector<std::uint32_t> next(start.begin(), start.end() - 1);
+            for (std::size_t i = 0; i < n; ++i) {
+                const std::uint32_t r = rank[i];
+                const std::uint32_t pos = next[r]++;
+                code[pos] = slot_code[i] << 1 | (pos != start[r] ? 1u : 0u);
+                if (!unit_weights) weight[pos] = data.weight[i];
+                if (clustered) order[pos] = static_cast<std::uint32_t>(i);
+            }
+        } else {
+            const std::vector<std::size_t> descending = detail::radix_order_descending(lp);
+            double previous = 0;
+            for (std::size_t k = 0; k < n; ++k) {
+                if (k + 16 < n) {
+                    const std::size_t later = descending[n - 17 - k];
+                    __builtin_prefetch(slot_code.data() + later);
+                    __builtin_prefetch(lp.data() + later);
+                    if (!unit_weights) __builtin_prefetch(data.weight.data() + later);
+                }
+                const std::size_t i = descending[n - 1 - k];
+                code[k] = slot_code[i] << 1 | (k > 0 && lp[i] == previous ? 1u : 0u);
+                previous = lp[i];
+                if (!unit_weights) weight[k] = data.weight[i];
+                if (clustered) order[k] = static_cast<std::uint32_t>(i);
+            }
+        }
+    }
+    auto weight_at = [&](std::size_t k) { return unit_weights ? 1.0 : weight[k]; };
+
+    // Influence of each row in rank order: diff = c - d, sum = c + d + t of its pairs.
+    Buffer<double> diff(n), sum(n);
+    struct Counts {
+        double concordant = 0, discordant = 0, tied = 0;
+    };
+    auto sweep = [&](std::size_t from, std::size_t to, Counts& result) {
+        Counts counts;  // on this thread's stack: the two threads' sums share no cache line
+        SlotTree all(slots), deaths(slots);
+        double deaths_so_far = 0;  // weight in the deaths tree
+        if (from > 0) {
+            std::vector<double> slot_all(slots, 0.0), slot_deaths(slots, 0.0);
+            for (std::size_t k = 0; k < from; ++k) {
+                const std::uint32_t slot = code[k] >> 1;
+                const double w = weight_at(k);
+                slot_all[slot] += w;
+                if (slot & 1) {
+                    slot_deaths[slot] += w;
+                    deaths_so_far += w;
+                }
+            }
+            all.build(slot_all);
+            deaths.build(slot_deaths);
+        }
+        // The rows of lower rank in each row's two ranges, and the rows of the same rank.
+        struct Row {
+            std::size_t pos, slot, first, last, from_slot;
+            double w, risk_below, death_below, risk_equal, death_equal;
+        };
+        std::vector<Row> block;
+        std::size_t k = from;
+        while (k < to) {
+            std::size_t end = k + 1;
+            while (end < to && (code[end] & 1)) ++end;
+            block.clear();
+            for (std::size_t j = k; j < end; ++j) {
+                Row row{};
+                row.pos = j;
+                row.slot = code[j] >> 1;
+                const std::size_t g = row.slot >> 1;
+                const bool event = row.slot & 1;
+                row.first = stratum_first[g];
+                row.last = stratum_end[g];
+                row.from_slot = 2 * g + 1 + (event ? 1 : 0);
+                row.w = weight_at(j);
+                if (event) row.risk_below = all.before(2 * g + 1) - (row.first > 0 ? all.before(row.first) : 0.0);
+                row.death_below = (row.last == slots ? deaths_so_far : deaths.before(row.last)) -
+                                  deaths.before(row.from_slot);
+                block.push_back(row);
+            }
+            if (block.size() > 1) {
+                // Pairs within one rank, from the block alone. By slot (runs in order; the
+                // counting sort already leaves them so): per run the censored and death
+                // weights; within a stratum, the weight of the earlier runs and the deaths of
+                // the later ones.
+                auto by_slot = [](const Row& x, const Row& y) { return x.slot < y.slot; };
+                if (!std::is_sorted(block.begin(), block.end(), by_slot)) {
+                    std::sort(block.begin(), block.end(), by_slot);
+                }
+                for (std::size_t a = 0; a < block.size();) {
+                    std::size_t b = a;
+                    double stratum_deaths = 0;
+                    for (; b < block.size() && block[b].first == block[a].first; ++b) {
+                        if (block[b].slot & 1) stratum_deaths += block[b].w;
+                    }
+                    double earlier = 0, earlier_deaths = 0;
+                    for (std::size_t r0 = a; r0 < b;) {
+                        const std::size_t run = block[r0].slot >> 1;
+                        double censored = 0, dying = 0;
+                        std::size_t r1 = r0;
+                        for (; r1 < b && (block[r1].slot >> 1) == run; ++r1) {
+                            (block[r1].slot & 1 ? dying : censored) += block[r1].w;
+                        }
+                        const double later_deaths = stratum_deaths - earlier_deaths - dying;
+                        for (std::size_t r = r0; r < r1; ++r) {
+                            if (block[r].slot & 1) {
+                                block[r].risk_equal = earlier + censored;
+                                block[r].death_equal = later_deaths;
+                            } else {
+                                block[r].death_equal = later_deaths + dying;
+                            }
+                        }
+                        earlier += censored + dying;
+                        earlier_deaths += dying;
+                        r0 = r1;
+                    }
+                    a = b;
+                }
+            }
+            for (const Row& row : block) {
+                const std::size_t g = row.slot >> 1;
+                double d = 0, s = 0;
+                if (row.slot & 1) {
+                    const double at_risk = all_before[2 * g + 1] - all_before[row.first];
+                    const double above = at_risk - row.risk_below - row.risk_equal;
+                    counts.concordant += row.w * row.risk_below;
+                    counts.discordant += row.w * above;
+                    counts.tied += row.w * row.risk_equal;
+                    d += row.risk_below - above;
+                    s += at_risk;
+                }
+                const double comparable = deaths_before[row.last] - deaths_before[row.from_slot];
+                const double above = comparable - row.death_below - row.death_equal;
+                d += above - row.death_below;
+                s += comparable;
+                diff[row.pos] = d;
+                sum[row.pos] = s;
+                if (row.slot & 1) deaths_so_far += row.w;
+                all.add(row.slot, row.w);
+                if (row.slot & 1) deaths.add(row.slot, row.w);
+            }
+            k = end;
+        }
+        result = counts;
+    };
+    Counts first, second;
+    if (n >= 200'000) {
+        std::size_t middle = n / 2;
+        while (middle < n && (code[middle] & 1)) ++middle;  // a rank's rows stay together
+        std::optional<std::thread> worker;
+        try {
+            worker.emplace([&] { sweep(middle, n, second); });
+        } catch (const std::system_error&) {
+            sweep(middle, n, second);
+        }
+        sweep(0, middle, first);
+        if (worker) worker->join();
+    } else {
+        sweep(0, n, first);
+    }
+    out.concordant = first.concordant + second.concordant;
+    out.discordant = first.discordant + second.discordant;
+    out.tied_risk = first.tied + second.tied;
+    finish(out, n, weight_at, [&](std::size_t k) { return diff[k]; }, [&](std::size_t k) { return sum[k]; },
+           [&](std::size_t k) { return clustered ? data.cluster[order[k]] : 0; }, clustered);
+    return out;
+}
+}  // namespace
+
+CoxConcordance cox_concordance(const detail::CoxPrepared& data, const std::vector<double>& linear_predictor,
+                               ConcordanceSweep sweep) {
+    if (data.n > std::numeric_limits<std::uint32_t>::max()) {
+        throw Error(ErrorKind::internal, "concordance: more than 2^32 rows");
+    }
+    if (sweep == ConcordanceSweep::automatic) {
+        // few distinct times: the trees over time slots are small and stay in cache
+        const std::size_t groups = data.group_begin.size() - 1;
+        sweep = !data.counting && groups * 8 <= data.n ? ConcordanceSweep::by_rank : ConcordanceSweep::by_time;
+    }
+    if (sweep == ConcordanceSweep::by_rank && data.counting) {
+        throw Error(ErrorKind::internal, "concordance: the rank sweep needs right-censored data");
+    }
+    return sweep == ConcordanceSweep::by_rank ? concordance_by_rank(data, linear_predictor)
+                                              : concordance_by_time(data, linear_predictor);
 }
 
 }  // namespace rwe::stats

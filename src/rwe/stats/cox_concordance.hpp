@@ -21,8 +21,14 @@ struct CoxConcordance {
     double tied_risk = 0;   // equal linear predictor (counted 1/2)
 };
 
+// Two sweeps give the same pairs: over the rows in time order with trees over the ranks of
+// the linear predictor (any data), or over the rows in rank order with trees over the time
+// slots (right-censored data only; much faster when the distinct times are few). Automatic
+// picks the second for right-censored data with at least 8 rows per distinct time.
+enum class ConcordanceSweep { automatic, by_time, by_rank };
+
 // `linear_predictor` in the sorted order of `data`. O(n log n) with Fenwick trees.
-CoxConcordance cox_concordance(const detail::CoxPrepared& data,
-                               const std::vector<double>& linear_predictor);
+CoxConcordance cox_concordance(const detail::CoxPrepared& data, const std::vector<double>& linear_predictor,
+                               ConcordanceSweep sweep = ConcordanceSweep::automatic);
 
 }  // namespace rwe::stats

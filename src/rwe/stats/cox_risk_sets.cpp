@@ -661,7 +661,8 @@ CoxPass cox_pass_grouped(const CoxPrepared& data, const std::vector<double>& bet
         double u[P] = {};
         double imat[P * P] = {};
     };
-    auto phase3 = [&](std::size_t g0, std::size_t g1, Partial& part) {
+    auto phase3 = [&](std::size_t g0, std::size_t g1, Partial& result) {
+        Partial part;  // on this thread's stack: the two threads' sums share no cache line
         for (std::size_t g = g0; g < g1; ++g) {
             const double* cs = sums.data() + g * stride;
             const double* ds = cs + w_sum;
@@ -687,6 +688,7 @@ CoxPass cox_pass_grouped(const CoxPrepared& data, const std::vector<double>& bet
                 }
             }
         }
+        result = part;
     };
     Partial first, second;
     if (threaded && total_deaths >= 50'000) {
