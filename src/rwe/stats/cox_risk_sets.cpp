@@ -246,12 +246,49 @@ CoxPrepared cox_prepare(const CoxData& data, bool time_fix, const std::vector<do
     // Sort: stratum ascending, stop descending; rows of one time keep input order (the
     // order within a time changes no sum). Counting sort for whole-number times of a
     // narrow range, LSD radix sort otherwise; O(n).
-    std::vector<std::size_t> order = radix_order_descending(stop);
-    if (stratified) {
-        std::vector<std::int32_t> codes(n);
-        for (std::size_t i = 0; i < n; ++i) codes[i] = data.stratum[row_of(i)];
-        order = stable_order_by_code(order, codes);
+    // With whole-number times of a narrow range, one stratum and no start times: a counting
+    // sort by (time descending, event), after which every sorted position's time and event
+    // follow from its bucket, and only the covariates are gathered row by row.
+    std::vector<std::size_t> order;
+    std::vector<std::size_t> bucket_end;  // bucket b = 2 (top - time) + event
+    double top = 0;
+    if (!stratified && !out.counting && n >= 1024) {
+        double lo = stop[0], hi = stop[0];
+        bool whole = true;
+        for (std::size_t i = 0; i < n && whole; ++i) {
+            const double v = stop[i];
+            whole = v == std::floor(v) && std::fabs(v) < 9.0e15;
+            lo = std::min(lo, v);
+            hi = std::max(hi, v);
+        }
+        if (whole && hi - lo + 1 <= static_cast<double>(4 * n + 4096)) {
+            top = hi;
+            const auto buckets = 2 * static_cast<std::size_t>(hi - lo + 1);
+            auto bucket_of = [&](std::size_t i) {
+                return 2 * static_cast<std::size_t>(hi - stop[i]) + (data.event[row_of(i)] != 0 ? 1 : 0);
+            };
+            bucket_end.assign(buckets, 0);
+            for (std::size_t i = 0; i < n; ++i) ++bucket_end[bucket_of(i)];
+            std::size_t running = 0;
+            std::vector<std::size_t> next(buckets);
+            for (std::size_t b = 0; b < buckets; ++b) {
+                next[b] = running;
+                running += bucket_end[b];
+                bucket_end[b] = running;
+            }
+            order.resize(n);
+            for (std::size_t i = 0; i < n; ++i) order[next[bucket_of(i)]++] = i;
+        }
     }
+    if (order.empty()) {
+        order = radix_order_descending(stop);
+        if (stratified) {
+            std::vector<std::int32_t> codes(n);
+            for (std::size_t i = 0; i < n; ++i) codes[i] = data.stratum[row_of(i)];
+            order = stable_order_by_code(order, codes);
+        }
+    }
+    const bool bucketed = !bucket_end.empty();
 
     // Gather each sorted row from the input: sequential writes (the first touch of every
     // page of the new arrays), random reads fetched ahead. Two threads, one half of the
@@ -266,18 +303,33 @@ CoxPrepared cox_prepare(const CoxData& data, bool time_fix, const std::vector<do
     const double* mean = out.means.data();
     auto gather = [&](std::size_t from, std::size_t to, std::size_t& events) {
         constexpr std::size_t ahead = 16;
+        // the bucket of `from`, when times and events come from the buckets
+        std::size_t bucket = bucketed ? static_cast<std::size_t>(
+                                            std::upper_bound(bucket_end.begin(), bucket_end.end(), from) -
+                                            bucket_end.begin())
+                                      : 0;
         for (std::size_t pos = from; pos < to; ++pos) {
             if (pos + ahead < to) {
                 const std::size_t later = row_of(order[pos + ahead]);
                 __builtin_prefetch(data.x.data() + later * p);
-                __builtin_prefetch(data.event.data() + later);
-                if (all_used) __builtin_prefetch(data.stop.data() + later);
+                if (!bucketed) {
+                    __builtin_prefetch(data.event.data() + later);
+                    if (all_used) __builtin_prefetch(data.stop.data() + later);
+                }
+                if (weighted) __builtin_prefetch(data.weight.data() + later);
             }
             const std::size_t i = order[pos];
             const std::size_t row = row_of(i);
-            out.stop[pos] = stop[i];
-            if (out.counting) out.start[pos] = start_used[i];
-            const std::uint8_t e = data.event[row] != 0 ? 1 : 0;
+            std::uint8_t e = 0;
+            if (bucketed) {
+                while (bucket_end[bucket] <= pos) ++bucket;
+                out.stop[pos] = top - static_cast<double>(bucket / 2);
+                e = static_cast<std::uint8_t>(bucket & 1);
+            } else {
+                out.stop[pos] = stop[i];
+                if (out.counting) out.start[pos] = start_used[i];
+                e = data.event[row] != 0 ? 1 : 0;
+            }
             out.event[pos] = e;
             events += e;
             out.weight[pos] = weighted ? data.weight[row] : 1.0;
