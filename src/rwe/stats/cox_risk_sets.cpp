@@ -246,12 +246,23 @@ CoxPrepared cox_prepare(const CoxData& data, bool time_fix, const std::vector<do
     // Sort: stratum ascending, stop descending; rows of one time keep input order (the
     // order within a time changes no sum). Counting sort for whole-number times of a
     // narrow range, LSD radix sort otherwise; O(n).
-    // With whole-number times of a narrow range, one stratum and no start times: a counting
-    // sort by (time descending, event), after which every sorted position's time and event
-    // follow from its bucket, and only the covariates are gathered row by row.
+    out.stop.resize(n);
+    if (out.counting) out.start.resize(n);
+    out.event.resize(n);
+    out.weight.resize(n);
+    out.stratum.resize(n);
+    if (clustered) out.cluster.resize(n);
+    out.x.resize(n * p);
+    const double* mean = out.means.data();
+    const bool threaded = n >= 200'000;
     std::vector<std::size_t> order;
-    std::vector<std::size_t> bucket_end;  // bucket b = 2 (top - time) + event
-    double top = 0;
+
+    // With whole-number times of a narrow range, one stratum and no start times: a counting
+    // sort by (time descending, event). Each half of the input is counted and then written
+    // to its sorted positions on its own thread: sequential reads, and writes that advance
+    // through one short run per bucket (few enough to stay in cache). Every sorted
+    // position's time and event follow from its bucket.
+    bool bucketed = false;
     if (!stratified && !out.counting && n >= 1024) {
         double lo = stop[0], hi = stop[0];
         bool whole = true;
@@ -261,92 +272,113 @@ CoxPrepared cox_prepare(const CoxData& data, bool time_fix, const std::vector<do
             lo = std::min(lo, v);
             hi = std::max(hi, v);
         }
-        if (whole && hi - lo + 1 <= static_cast<double>(4 * n + 4096)) {
-            top = hi;
+        bucketed = whole && hi - lo + 1 <= static_cast<double>(4 * n + 4096);
+        if (bucketed) {
             const auto buckets = 2 * static_cast<std::size_t>(hi - lo + 1);
-            auto bucket_of = [&](std::size_t i) {
+            auto bucket_of = [&](std::size_t i) {  // b = 2 (top - time) + event
                 return 2 * static_cast<std::size_t>(hi - stop[i]) + (data.event[row_of(i)] != 0 ? 1 : 0);
             };
-            bucket_end.assign(buckets, 0);
-            for (std::size_t i = 0; i < n; ++i) ++bucket_end[bucket_of(i)];
+            const std::size_t half = threaded ? n / 2 : n;
+            std::vector<std::size_t> first_next(buckets, 0), second_next(buckets, 0);
+            auto count = [&](std::size_t from, std::size_t to, std::vector<std::size_t>& c) {
+                for (std::size_t i = from; i < to; ++i) ++c[bucket_of(i)];
+            };
+            if (threaded) {
+                run_beside([&] { count(half, n, second_next); }, [&] { count(0, half, first_next); });
+            } else {
+                count(0, n, first_next);
+            }
+            // bucket b: the first half's rows, then the second half's (a stable sort)
+            std::vector<std::size_t> bucket_end(buckets);
             std::size_t running = 0;
-            std::vector<std::size_t> next(buckets);
             for (std::size_t b = 0; b < buckets; ++b) {
-                next[b] = running;
-                running += bucket_end[b];
+                const std::size_t in_first = first_next[b], in_second = second_next[b];
+                first_next[b] = running;
+                second_next[b] = running + in_first;
+                running += in_first + in_second;
                 bucket_end[b] = running;
             }
-            order.resize(n);
-            for (std::size_t i = 0; i < n; ++i) order[next[bucket_of(i)]++] = i;
+            out.used_index.resize(n);
+            auto scatter = [&](std::size_t from, std::size_t to, std::vector<std::size_t>& next) {
+                for (std::size_t i = from; i < to; ++i) {
+                    const std::size_t pos = next[bucket_of(i)]++;
+                    const std::size_t row = row_of(i);
+                    out.used_index[pos] = i;
+                    out.weight[pos] = weighted ? data.weight[row] : 1.0;
+                    if (clustered) out.cluster[pos] = data.cluster[row];
+                    const double* x = data.x.data() + row * p;
+                    double* dst = out.x.data() + pos * p;
+                    for (std::size_t k = 0; k < p; ++k) dst[k] = x[k] - mean[k];
+                }
+            };
+            // the times, events and (one) stratum of sorted positions [from, to)
+            auto fill = [&](std::size_t from, std::size_t to, std::size_t& events) {
+                auto bucket = static_cast<std::size_t>(
+                    std::upper_bound(bucket_end.begin(), bucket_end.end(), from) - bucket_end.begin());
+                for (std::size_t pos = from; pos < to; ++pos) {
+                    while (bucket_end[bucket] <= pos) ++bucket;
+                    out.stop[pos] = hi - static_cast<double>(bucket / 2);
+                    const auto e = static_cast<std::uint8_t>(bucket & 1);
+                    out.event[pos] = e;
+                    events += e;
+                    out.stratum[pos] = 0;
+                }
+            };
+            std::size_t events_second = 0;
+            if (threaded) {
+                run_beside([&] { scatter(half, n, second_next); }, [&] { scatter(0, half, first_next); });
+                run_beside([&] { fill(n / 2, n, events_second); }, [&] { fill(0, n / 2, out.events); });
+            } else {
+                scatter(0, n, first_next);
+                fill(0, n, out.events);
+            }
+            out.events += events_second;
         }
     }
-    if (order.empty()) {
+    if (!bucketed) {
+        // Radix (or counting) order by time, stably by stratum; then each sorted row is
+        // gathered from the input: sequential writes (the first touch of every page of the
+        // new arrays), random reads fetched ahead; two threads, one half of the output each.
         order = radix_order_descending(stop);
         if (stratified) {
             std::vector<std::int32_t> codes(n);
             for (std::size_t i = 0; i < n; ++i) codes[i] = data.stratum[row_of(i)];
             order = stable_order_by_code(order, codes);
         }
-    }
-    const bool bucketed = !bucket_end.empty();
-
-    // Gather each sorted row from the input: sequential writes (the first touch of every
-    // page of the new arrays), random reads fetched ahead. Two threads, one half of the
-    // output each, when the rows are many.
-    out.stop.resize(n);
-    if (out.counting) out.start.resize(n);
-    out.event.resize(n);
-    out.weight.resize(n);
-    out.stratum.resize(n);
-    if (clustered) out.cluster.resize(n);
-    out.x.resize(n * p);
-    const double* mean = out.means.data();
-    auto gather = [&](std::size_t from, std::size_t to, std::size_t& events) {
-        constexpr std::size_t ahead = 16;
-        // the bucket of `from`, when times and events come from the buckets
-        std::size_t bucket = bucketed ? static_cast<std::size_t>(
-                                            std::upper_bound(bucket_end.begin(), bucket_end.end(), from) -
-                                            bucket_end.begin())
-                                      : 0;
-        for (std::size_t pos = from; pos < to; ++pos) {
-            if (pos + ahead < to) {
-                const std::size_t later = row_of(order[pos + ahead]);
-                __builtin_prefetch(data.x.data() + later * p);
-                if (!bucketed) {
+        auto gather = [&](std::size_t from, std::size_t to, std::size_t& events) {
+            constexpr std::size_t ahead = 16;
+            for (std::size_t pos = from; pos < to; ++pos) {
+                if (pos + ahead < to) {
+                    const std::size_t later = row_of(order[pos + ahead]);
+                    __builtin_prefetch(data.x.data() + later * p);
                     __builtin_prefetch(data.event.data() + later);
                     if (all_used) __builtin_prefetch(data.stop.data() + later);
+                    if (weighted) __builtin_prefetch(data.weight.data() + later);
                 }
-                if (weighted) __builtin_prefetch(data.weight.data() + later);
-            }
-            const std::size_t i = order[pos];
-            const std::size_t row = row_of(i);
-            std::uint8_t e = 0;
-            if (bucketed) {
-                while (bucket_end[bucket] <= pos) ++bucket;
-                out.stop[pos] = top - static_cast<double>(bucket / 2);
-                e = static_cast<std::uint8_t>(bucket & 1);
-            } else {
+                const std::size_t i = order[pos];
+                const std::size_t row = row_of(i);
                 out.stop[pos] = stop[i];
                 if (out.counting) out.start[pos] = start_used[i];
-                e = data.event[row] != 0 ? 1 : 0;
+                const std::uint8_t e = data.event[row] != 0 ? 1 : 0;
+                out.event[pos] = e;
+                events += e;
+                out.weight[pos] = weighted ? data.weight[row] : 1.0;
+                out.stratum[pos] = stratified ? data.stratum[row] : 0;
+                if (clustered) out.cluster[pos] = data.cluster[row];
+                const double* x = data.x.data() + row * p;
+                double* dst = out.x.data() + pos * p;
+                for (std::size_t k = 0; k < p; ++k) dst[k] = x[k] - mean[k];
             }
-            out.event[pos] = e;
-            events += e;
-            out.weight[pos] = weighted ? data.weight[row] : 1.0;
-            out.stratum[pos] = stratified ? data.stratum[row] : 0;
-            if (clustered) out.cluster[pos] = data.cluster[row];
-            const double* x = data.x.data() + row * p;
-            double* dst = out.x.data() + pos * p;
-            for (std::size_t k = 0; k < p; ++k) dst[k] = x[k] - mean[k];
+        };
+        std::size_t events_second = 0;
+        if (threaded) {
+            run_beside([&] { gather(n / 2, n, events_second); }, [&] { gather(0, n / 2, out.events); });
+        } else {
+            gather(0, n, out.events);
         }
-    };
-    std::size_t events_second = 0;
-    if (n >= 200'000) {
-        run_beside([&] { gather(n / 2, n, events_second); }, [&] { gather(0, n / 2, out.events); });
-    } else {
-        gather(0, n, out.events);
+        out.events += events_second;
+        out.used_index = std::move(order);
     }
-    out.events += events_second;
 
     if (time_fix && !out.counting) {
         // Merging maps each time to the first of its run, which keeps the order: work on
@@ -395,7 +427,6 @@ CoxPrepared cox_prepare(const CoxData& data, bool time_fix, const std::vector<do
             });
         }
     }
-    out.used_index = std::move(order);
     out.used_rows = std::move(used);
     return out;
 }
