@@ -6,12 +6,11 @@
 #include <limits>
 #include <numeric>
 #include <optional>
-#include <system_error>
-#include <thread>
 #include <unordered_map>
 
 #include "rwe/common/buffer.hpp"
 #include "rwe/common/error.hpp"
+#include "rwe/common/parallel.hpp"
 
 namespace rwe::stats {
 
@@ -78,7 +77,7 @@ private:
 // covariates): two sequential passes and a sort of the distinct values only. The table
 // starts small and doubles as values arrive, so that it stays in cache while the values
 // are few. False when the values are too many (or NaN): the caller sorts them all.
-bool distinct_ranks(const std::vector<double>& values, std::vector<std::uint32_t>& rank, std::size_t& m) {
+bool distinct_ranks(std::span<const double> values, std::vector<std::uint32_t>& rank, std::size_t& m) {
     const std::size_t n = values.size();
     constexpr std::size_t sample = 16384;
     if (n >= 8 * sample) {
@@ -170,8 +169,7 @@ void finish(CoxConcordance& out, std::size_t n, Weight weight, Diff diff, Sum su
 
 // Any data, (start, stop] included: a sweep over the rows in time order with trees over the
 // ranks of the linear predictor.
-CoxConcordance concordance_by_time(const detail::CoxPrepared& data,
-                                   const std::vector<double>& linear_predictor) {
+CoxConcordance concordance_by_time(const detail::CoxPrepared& data, std::span<const double> linear_predictor) {
     const std::size_t n = data.n;
     CoxConcordance out;
     // Ranks of the linear predictor (exact ties share a rank, as R's match(unique)).
@@ -340,14 +338,7 @@ CoxConcordance concordance_by_time(const detail::CoxPrepared& data,
         risk_sum.assign(n, 0.0);
         risk_side.diff = risk_diff.data();
         risk_side.sum = risk_sum.data();
-        std::optional<std::thread> worker;
-        try {
-            worker.emplace([&] { sweep(risk_side); });
-        } catch (const std::system_error&) {
-            sweep(risk_side);  // no thread available: one after the other
-        }
-        sweep(death_side);
-        if (worker) worker->join();
+        run_beside([&] { sweep(risk_side); }, [&] { sweep(death_side); });
         for (std::size_t k = 0; k < n; ++k) {
             inf_diff[k] += risk_diff[k];
             inf_sum[k] += risk_sum[k];
@@ -404,7 +395,7 @@ private:
 // sums over all rows; so each row's influence is complete when it is reached, and the
 // rows can be split between two threads by rank (the second one starts from the trees of
 // the first half, built in one pass).
-CoxConcordance concordance_by_rank(const detail::CoxPrepared& data, const std::vector<double>& lp) {
+CoxConcordance concordance_by_rank(const detail::CoxPrepared& data, std::span<const double> lp) {
     const std::size_t n = data.n;
     const std::size_t groups = data.group_begin.size() - 1;
     const std::size_t slots = 2 * groups;
@@ -604,14 +595,7 @@ CoxConcordance concordance_by_rank(const detail::CoxPrepared& data, const std::v
     if (n >= 200'000) {
         std::size_t middle = n / 2;
         while (middle < n && (code[middle] & 1)) ++middle;  // a rank's rows stay together
-        std::optional<std::thread> worker;
-        try {
-            worker.emplace([&] { sweep(middle, n, second); });
-        } catch (const std::system_error&) {
-            sweep(middle, n, second);
-        }
-        sweep(0, middle, first);
-        if (worker) worker->join();
+        run_beside([&] { sweep(middle, n, second); }, [&] { sweep(0, middle, first); });
     } else {
         sweep(0, n, first);
     }
@@ -624,7 +608,7 @@ CoxConcordance concordance_by_rank(const detail::CoxPrepared& data, const std::v
 }
 }  // namespace
 
-CoxConcordance cox_concordance(const detail::CoxPrepared& data, const std::vector<double>& linear_predictor,
+CoxConcordance cox_concordance(const detail::CoxPrepared& data, std::span<const double> linear_predictor,
                                ConcordanceSweep sweep) {
     if (data.n > std::numeric_limits<std::uint32_t>::max()) {
         throw Error(ErrorKind::internal, "concordance: more than 2^32 rows");

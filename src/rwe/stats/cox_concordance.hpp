@@ -7,6 +7,7 @@
 // of tied event times are not comparable. Within a stratum only. Weights multiply.
 
 #include <cstdint>
+#include <span>
 #include <vector>
 
 #include "rwe/stats/cox_risk_sets.hpp"
@@ -28,7 +29,7 @@ struct CoxConcordance {
 enum class ConcordanceSweep { automatic, by_time, by_rank };
 
 // `linear_predictor` in the sorted order of `data`. O(n log n) with Fenwick trees.
-CoxConcordance cox_concordance(const detail::CoxPrepared& data, const std::vector<double>& linear_predictor,
+CoxConcordance cox_concordance(const detail::CoxPrepared& data, std::span<const double> linear_predictor,
                                ConcordanceSweep sweep = ConcordanceSweep::automatic);
 
 }  // namespace rwe::stats

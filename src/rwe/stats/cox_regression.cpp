@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 #include <unordered_map>
 
+#include "rwe/common/parallel.hpp"
 #include "rwe/stats/cox_concordance.hpp"
 #include "rwe/stats/cox_risk_sets.hpp"
 
@@ -222,9 +223,24 @@ CoxRegression cox_regression(const CoxData& data, const CoxOptions& options) {
                              fit.names[k])});
         }
     }
-    std::vector<double> lp_sorted;  // linear predictor in sorted order, once computed
+    // Linear predictor (x - means) beta of each sorted row, on two threads for many rows
+    // (into `out` when given); returns the largest.
+    auto sorted_linear_predictor = [&](const std::vector<double>& b, double* out) {
+        double largest[2] = {-std::numeric_limits<double>::infinity(), -std::numeric_limits<double>::infinity()};
+        for_halves(n, 200'000, [&](std::size_t from, std::size_t to) {
+            double top = -std::numeric_limits<double>::infinity();
+            for (std::size_t i = from; i < to; ++i) {
+                double eta = 0;
+                for (std::size_t k = 0; k < p; ++k) eta += prepared.x[i * p + k] * b[k];
+                if (out != nullptr) out[i] = eta;
+                top = std::max(top, eta);
+            }
+            largest[from == 0 ? 0 : 1] = top;
+        });
+        return std::max(largest[0], largest[1]);
+    };
+    Buffer<double> lp_sorted;  // linear predictor in sorted order, once computed
     if (p > 0 && prepared.events > 0) {
-        double max_lp = -std::numeric_limits<double>::infinity();
         std::vector<double> infs(p, 0.0);
         for (std::size_t k = 0; k < p; ++k) {
             for (std::size_t l = 0; l < p; ++l) infs[k] += pass.u[l] * fit.var[l * p + k];
@@ -232,22 +248,9 @@ CoxRegression cox_regression(const CoxData& data, const CoxOptions& options) {
         }
         bool any_singular = false;
         for (std::size_t k = 0; k < p; ++k) any_singular = any_singular || fit.singular[k];
-        if (!any_singular) {
-            // the same as the linear predictor below: compute it once
-            lp_sorted.resize(n);
-            for (std::size_t i = 0; i < n; ++i) {
-                double eta = 0;
-                for (std::size_t k = 0; k < p; ++k) eta += prepared.x[i * p + k] * new_beta[k];
-                lp_sorted[i] = eta;
-                max_lp = std::max(max_lp, eta);
-            }
-        } else {
-            for (std::size_t i = 0; i < n; ++i) {
-                double eta = 0;
-                for (std::size_t k = 0; k < p; ++k) eta += prepared.x[i * p + k] * new_beta[k];
-                max_lp = std::max(max_lp, eta);
-            }
-        }
+        // without a dropped covariate, the same as the linear predictor below: computed once
+        if (!any_singular) lp_sorted.resize(n);
+        const double max_lp = sorted_linear_predictor(new_beta, any_singular ? nullptr : lp_sorted.data());
         if (!fit.converged) {
             fit.diagnostics.push_back({CoxDiagnostic::Kind::not_converged, -1,
                                        fmt::format("did not converge in {} iterations", options.iter_max)});
@@ -357,17 +360,21 @@ CoxRegression cox_regression(const CoxData& data, const CoxOptions& options) {
         fit.upper[k] = std::exp(fit.coef[k] + zq * se);
     }
 
-    // Linear predictor, centred as R's fit$linear.predictors.
-    fit.linear_predictor.assign(n, 0.0);
+    // Linear predictor, centred as R's fit$linear.predictors: per used row in input order,
+    // from the input rows (sequential reads), on two threads for many rows.
     if (lp_sorted.size() != n) {
         lp_sorted.resize(n);
-        for (std::size_t i = 0; i < n; ++i) {
-            double eta = 0;
-            for (std::size_t k = 0; k < p; ++k) eta += prepared.x[i * p + k] * beta_used[k];
-            lp_sorted[i] = eta;
-        }
+        sorted_linear_predictor(beta_used, lp_sorted.data());
     }
-    for (std::size_t i = 0; i < n; ++i) fit.linear_predictor[prepared.used_index[i]] = lp_sorted[i];
+    fit.linear_predictor.resize(n);
+    for_halves(n, 200'000, [&](std::size_t from, std::size_t to) {
+        for (std::size_t i = from; i < to; ++i) {
+            const double* x = data.x.data() + (prepared.used_rows.empty() ? i : prepared.used_rows[i]) * p;
+            double eta = 0;
+            for (std::size_t k = 0; k < p; ++k) eta += (x[k] - prepared.means[k]) * beta_used[k];
+            fit.linear_predictor[i] = eta;
+        }
+    });
     if (options.concordance && prepared.events > 0) {
         const CoxConcordance c = cox_concordance(prepared, lp_sorted);
         fit.concordance = c.concordance;

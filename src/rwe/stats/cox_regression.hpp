@@ -12,6 +12,8 @@
 #include <string>
 #include <vector>
 
+#include "rwe/common/buffer.hpp"
+
 namespace rwe::stats {
 
 enum class CoxTies { efron, breslow };
@@ -78,7 +80,7 @@ struct CoxRegression {
     std::size_t events = 0;    // events among them
     std::size_t dropped = 0;   // rows dropped for missing values
     std::size_t times_merged = 0;
-    std::vector<double> linear_predictor;  // per used row (input order), centred: (x - means) beta
+    Buffer<double> linear_predictor;       // per used row (input order), centred: (x - means) beta
     std::vector<std::size_t> used_rows;    // input row index of each used row; empty when no row was dropped
     std::vector<CoxDiagnostic> diagnostics;
 };

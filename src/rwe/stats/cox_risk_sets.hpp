@@ -5,6 +5,7 @@
 // its score and information, O(n p^2) per pass.
 
 #include <cstdint>
+#include <span>
 #include <vector>
 
 #include "rwe/common/buffer.hpp"
@@ -32,7 +33,7 @@ struct CoxPrepared {
 };
 
 // Indices ordered by descending value, stable; O(n) radix sort of the IEEE bits.
-std::vector<std::size_t> radix_order_descending(const std::vector<double>& values);
+std::vector<std::size_t> radix_order_descending(std::span<const double> values);
 // Stable reorder of `order` by ascending non-negative code.
 std::vector<std::size_t> stable_order_by_code(const std::vector<std::size_t>& order,
                                               const std::vector<std::int32_t>& codes);
