@@ -512,7 +512,7 @@ CoxConcordance concordance_by_rank(const detail::CoxPrepared& data, std::span<co
             while (end < to && (code[end] & 1)) ++end;
             block.clear();
             for (std::size_t j = k; j < end; ++j) {
-                Row row{};
+                Row& row = block.emplace_back();  // filled in place (no copy of a temporary)
                 row.pos = j;
                 row.slot = code[j] >> 1;
                 const std::size_t g = row.slot >> 1;
@@ -524,7 +524,6 @@ CoxConcordance concordance_by_rank(const detail::CoxPrepared& data, std::span<co
                 if (event) row.risk_below = all.before(2 * g + 1) - (row.first > 0 ? all.before(row.first) : 0.0);
                 row.death_below = (row.last == slots ? deaths_so_far : deaths.before(row.last)) -
                                   deaths.before(row.from_slot);
-                block.push_back(row);
             }
             if (block.size() > 1) {
                 // Pairs within one rank, from the block alone. By slot (runs in order; the
