@@ -6,6 +6,7 @@
 #include <numeric>
 #include <span>
 #include <string>
+#include <type_traits>
 #include <utility>
 #include <cstring>
 
@@ -711,24 +712,45 @@ CoxPass cox_pass_grouped(const CoxPrepared& data, const std::vector<double>& bet
                     risk[j] = exp_argument(e);
                 }
                 exp_in_place(risk, len);
-                for (std::size_t j = 0; j < len; ++j) {
-                    const std::size_t i = i0 + j;
-                    const double* xi = x + i * P;
-                    const double w = data.weight[i];
-                    const double r = w * risk[j];
-                    double* t = data.event[i] ? ds : cs;
-                    t[0] += r;
-                    for (std::size_t a = 0; a < P; ++a) {
-                        const double rx = r * xi[a];
-                        t[1 + a] += rx;
-                        for (std::size_t c = a; c < P; ++c) t[1 + P + a * P + c] += rx * xi[c];
-                    }
-                    if (data.event[i]) {
-                        for (std::size_t k = 0; k < P; ++k) tail[k] += w * xi[k];
-                        tail[P] += 1;
-                        tail[P + 1] += w;
-                        tail[P + 2] += w * eta[j];
-                    }
+                // Runs of rows of one event status (one run each when a time's censored rows
+                // precede its deaths): their sums in local variables, which the compiler can
+                // keep in registers, added to the time's block at the end of the run.
+                for (std::size_t j = 0; j < len;) {
+                    const std::size_t i_run = i0 + j;
+                    auto run = [&](auto dying) {
+                        double acc[w_sum] = {};
+                        double ut[P] = {};
+                        double count = 0, weight_sum = 0, weight_eta = 0;
+                        std::size_t q = j;
+                        for (; q < len && (data.event[i0 + q] != 0) == dying.value; ++q) {
+                            const std::size_t i = i0 + q;
+                            const double* xi = x + i * P;
+                            const double w = data.weight[i];
+                            const double r = w * risk[q];
+                            acc[0] += r;
+                            for (std::size_t a = 0; a < P; ++a) {
+                                const double rx = r * xi[a];
+                                acc[1 + a] += rx;
+                                for (std::size_t c = a; c < P; ++c) acc[1 + P + a * P + c] += rx * xi[c];
+                            }
+                            if constexpr (dying.value) {
+                                for (std::size_t k = 0; k < P; ++k) ut[k] += w * xi[k];
+                                count += 1;
+                                weight_sum += w;
+                                weight_eta += w * eta[q];
+                            }
+                        }
+                        double* t = dying.value ? ds : cs;
+                        for (std::size_t v = 0; v < w_sum; ++v) t[v] += acc[v];
+                        if constexpr (dying.value) {
+                            for (std::size_t k = 0; k < P; ++k) tail[k] += ut[k];
+                            tail[P] += count;
+                            tail[P + 1] += weight_sum;
+                            tail[P + 2] += weight_eta;
+                        }
+                        return q;
+                    };
+                    j = data.event[i_run] ? run(std::true_type{}) : run(std::false_type{});
                 }
             }
         }
