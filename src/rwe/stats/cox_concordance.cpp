@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <iterator>
 #include <limits>
 #include <numeric>
 #include <optional>
@@ -73,64 +74,112 @@ private:
     double total_ = 0;
 };
 
-// Ranks by a hash table of the distinct values when there are few of them (discrete
-// covariates): two sequential passes and a sort of the distinct values only. The table
-// starts small and doubles as values arrive, so that it stays in cache while the values
-// are few. False when the values are too many (or NaN): the caller sorts them all.
-bool distinct_ranks(std::span<const double> values, std::vector<std::uint32_t>& rank, std::size_t& m) {
+// Open-addressing set of the bit patterns of non-NaN doubles (a NaN pattern marks an empty
+// slot), linear probing.
+class KeySet {
+public:
+    static constexpr std::uint64_t empty = 0x7ff8dead0000beefull;
+    explicit KeySet(int bits) : bits_(bits), keys_(std::size_t{1} << bits, empty) {}
+    static std::uint64_t key_of(double v) {
+        std::uint64_t key;
+        const double canonical = v == 0 ? 0.0 : v;  // -0 ranks with +0
+        std::memcpy(&key, &canonical, sizeof key);
+        return key;
+    }
+    // The slot of `key`, or the empty slot where it would go.
+    std::size_t slot(std::uint64_t key) const {
+        const std::size_t mask = keys_.size() - 1;
+        std::size_t h = static_cast<std::size_t>((key * 0x9E3779B97F4A7C15ull) >> (64 - bits_));
+        while (keys_[h] != empty && keys_[h] != key) h = (h + 1) & mask;
+        return h;
+    }
+    // True when the key was not there.
+    bool insert(std::uint64_t key, std::size_t& at) {
+        at = slot(key);
+        if (keys_[at] == key) return false;
+        keys_[at] = key;
+        ++size_;
+        return true;
+    }
+    std::size_t size() const { return size_; }
+    std::size_t capacity() const { return keys_.size(); }
+    int bits() const { return bits_; }
+
+private:
+    int bits_;
+    std::vector<std::uint64_t> keys_;
+    std::size_t size_ = 0;
+};
+
+// Ranks by hashing the distinct values when there are few of them (discrete covariates):
+// each half of the values collects its distinct values on its own thread (a table that
+// starts small and doubles, so that it stays in cache while the values are few); the two
+// sorted lists are merged; then each half looks its ranks up. False when the values are too
+// many (or NaN): the caller sorts them all.
+bool distinct_ranks(std::span<const double> values, Buffer<std::uint32_t>& rank, std::size_t& m) {
     const std::size_t n = values.size();
-    constexpr std::size_t sample = 16384;
-    if (n >= 8 * sample) {
+    constexpr std::size_t sample = 8192;
+    if (n >= 16 * sample) {
         // nearly all of a leading sample distinct: too many values for the table
         std::vector<double> head(values.begin(), values.begin() + sample);
         std::sort(head.begin(), head.end());
         const auto distinct = static_cast<std::size_t>(std::unique(head.begin(), head.end()) - head.begin());
         if (distinct * 20 > sample * 19) return false;
     }
-    constexpr std::size_t max_capacity = std::size_t{1} << 21;  // 32 MB of slots at most
-    struct Slot {
-        std::uint64_t key;
-        std::uint64_t rank;  // ~0: empty
+    constexpr int max_bits = 21;  // 16 MB of keys per half at most
+    struct Half {
+        bool ok = true;
+        std::vector<double> distinct;
     };
-    constexpr std::uint64_t empty = ~std::uint64_t{0};
-    std::size_t capacity = 4096;
-    int bits = 12;
-    std::vector<Slot> table(capacity, Slot{0, empty});
-    std::vector<double> distinct;
-    auto key_of = [](double v) {
-        std::uint64_t key;
-        const double canonical = v == 0 ? 0.0 : v;  // -0 ranks with +0
-        std::memcpy(&key, &canonical, sizeof key);
-        return key;
-    };
-    auto slot_of = [&](std::uint64_t key) -> Slot& {
-        std::size_t h = static_cast<std::size_t>((key * 0x9E3779B97F4A7C15ull) >> (64 - bits));
-        while (table[h].rank != empty && table[h].key != key) h = (h + 1) & (capacity - 1);
-        table[h].key = key;
-        return table[h];
-    };
-    for (std::size_t i = 0; i < n; ++i) {
-        const double v = values[i];
-        if (std::isnan(v)) return false;
-        // mostly distinct values early on: give up before filling the table
-        if ((i & 0xffff) == 0xffff && distinct.size() * 2 > i) return false;
-        Slot& slot = slot_of(key_of(v));
-        if (slot.rank != empty) continue;
-        slot.rank = 0;
-        distinct.push_back(v == 0 ? 0.0 : v);
-        if (distinct.size() * 2 > capacity) {
-            if (capacity == max_capacity) return false;
-            capacity *= 2;
-            ++bits;
-            table.assign(capacity, Slot{0, empty});
-            for (const double d : distinct) slot_of(key_of(d)).rank = 0;
+    Half halves[2];
+    for_halves(n, 200'000, [&](std::size_t from, std::size_t to) {
+        Half& half = halves[from == 0 ? 0 : 1];
+        KeySet set(12);
+        std::size_t at = 0;
+        for (std::size_t i = from; i < to; ++i) {
+            const double v = values[i];
+            if (std::isnan(v)) {
+                half.ok = false;
+                return;
+            }
+            // mostly distinct values early on: give up before filling the table
+            if (((i - from) & 0xffff) == 0xffff && half.distinct.size() * 2 > i - from) {
+                half.ok = false;
+                return;
+            }
+            if (!set.insert(KeySet::key_of(v), at)) continue;
+            half.distinct.push_back(v == 0 ? 0.0 : v);
+            if (set.size() * 2 > set.capacity()) {
+                if (set.bits() == max_bits) {
+                    half.ok = false;
+                    return;
+                }
+                KeySet bigger(set.bits() + 1);
+                for (const double d : half.distinct) bigger.insert(KeySet::key_of(d), at);
+                set = std::move(bigger);
+            }
         }
-    }
-    std::sort(distinct.begin(), distinct.end());
-    for (std::size_t k = 0; k < distinct.size(); ++k) slot_of(key_of(distinct[k])).rank = k;
-    rank.resize(n);
-    for (std::size_t i = 0; i < n; ++i) rank[i] = static_cast<std::uint32_t>(slot_of(key_of(values[i])).rank);
+        std::sort(half.distinct.begin(), half.distinct.end());
+    });
+    if (!halves[0].ok || !halves[1].ok) return false;
+    std::vector<double> distinct;
+    distinct.reserve(halves[0].distinct.size() + halves[1].distinct.size());
+    std::set_union(halves[0].distinct.begin(), halves[0].distinct.end(), halves[1].distinct.begin(),
+                   halves[1].distinct.end(), std::back_inserter(distinct));
     m = distinct.size();
+    int bits = 12;
+    while ((std::size_t{1} << bits) < 2 * m) ++bits;
+    KeySet table(bits);
+    std::vector<std::uint32_t> rank_at(table.capacity(), 0);
+    std::size_t at = 0;
+    for (std::size_t k = 0; k < m; ++k) {
+        table.insert(KeySet::key_of(distinct[k]), at);
+        rank_at[at] = static_cast<std::uint32_t>(k);
+    }
+    rank.resize(n);
+    for_halves(n, 200'000, [&](std::size_t from, std::size_t to) {
+        for (std::size_t i = from; i < to; ++i) rank[i] = rank_at[table.slot(KeySet::key_of(values[i]))];
+    });
     return true;
 }
 
@@ -174,7 +223,7 @@ CoxConcordance concordance_by_time(const detail::CoxPrepared& data, std::span<co
     CoxConcordance out;
     // Ranks of the linear predictor (exact ties share a rank, as R's match(unique)).
     // 32-bit ranks: half the memory traffic of the sweeps
-    std::vector<std::uint32_t> rank;
+    Buffer<std::uint32_t> rank;
     std::size_t m = 0;
     if (!distinct_ranks(linear_predictor, rank, m)) {
         rank.assign(n, 0);
@@ -443,20 +492,34 @@ CoxConcordance concordance_by_rank(const detail::CoxPrepared& data, std::span<co
     const bool clustered = !data.cluster.empty();
     Buffer<std::uint32_t> order(clustered ? n : 0);
     {
-        std::vector<std::uint32_t> rank;
+        Buffer<std::uint32_t> rank;
         std::size_t m = 0;
         if (distinct_ranks(lp, rank, m)) {
-            std::vector<std::uint32_t> start(m + 1, 0);
-            for (std::size_t i = 0; i < n; ++i) ++start[rank[i] + 1];
-            for (std::size_t r = 1; r <= m; ++r) start[r] += start[r - 1];
-            std::vector<std::uint32_t> next(start.begin(), start.end() - 1);
-            for (std::size_t i = 0; i < n; ++i) {
-                const std::uint32_t r = rank[i];
-                const std::uint32_t pos = next[r]++;
-                code[pos] = slot_code[i] << 1 | (pos != start[r] ? 1u : 0u);
-                if (!unit_weights) weight[pos] = data.weight[i];
-                if (clustered) order[pos] = static_cast<std::uint32_t>(i);
+            // counting sort by rank, each half of the rows on its own thread (stable: the
+            // first half's rows first in every rank)
+            std::vector<std::uint32_t> first_next(m, 0), second_next(m, 0), start(m);
+            for_halves(n, 200'000, [&](std::size_t from, std::size_t to) {
+                std::vector<std::uint32_t>& count = from == 0 ? first_next : second_next;
+                for (std::size_t i = from; i < to; ++i) ++count[rank[i]];
+            });
+            std::uint32_t running = 0;
+            for (std::size_t r = 0; r < m; ++r) {
+                const std::uint32_t in_first = first_next[r], in_second = second_next[r];
+                start[r] = running;
+                first_next[r] = running;
+                second_next[r] = running + in_first;
+                running += in_first + in_second;
             }
+            for_halves(n, 200'000, [&](std::size_t from, std::size_t to) {
+                std::vector<std::uint32_t>& next = from == 0 ? first_next : second_next;
+                for (std::size_t i = from; i < to; ++i) {
+                    const std::uint32_t r = rank[i];
+                    const std::uint32_t pos = next[r]++;
+                    code[pos] = slot_code[i] << 1 | (pos != start[r] ? 1u : 0u);
+                    if (!unit_weights) weight[pos] = data.weight[i];
+                    if (clustered) order[pos] = static_cast<std::uint32_t>(i);
+                }
+            });
         } else {
             const std::vector<std::size_t> descending = detail::radix_order_descending(lp);
             double previous = 0;
