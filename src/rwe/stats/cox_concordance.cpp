@@ -423,9 +423,17 @@ public:
     }
     // Sum over slots < slot.
     double before(std::size_t slot) const {
-        double s = 0;
-        for (std::size_t i = slot; i > 0; i -= i & (~i + 1)) s += tree_[i];
-        return s;
+        // two partial sums: the additions do not wait on each other
+        double s0 = 0, s1 = 0;
+        std::size_t i = slot;
+        while (i > 0) {
+            s0 += tree_[i];
+            i -= i & (~i + 1);
+            if (i == 0) break;
+            s1 += tree_[i];
+            i -= i & (~i + 1);
+        }
+        return s0 + s1;
     }
 
 private:
