@@ -466,25 +466,38 @@ CoxConcordance concordance_by_rank(const detail::CoxPrepared& data, std::span<co
     std::vector<double> all_before(slots + 1, 0.0), deaths_before(slots + 1, 0.0);
     bool unit_weights = true;
     {
-        std::vector<double> slot_all(slots, 0.0), slot_deaths(slots, 0.0);
         std::size_t first = 0;
         for (std::size_t g = 0; g < groups; ++g) {
-            const std::size_t begin = data.group_begin[g], end = data.group_begin[g + 1];
+            const std::size_t begin = data.group_begin[g];
             if (g > 0 && data.stratum[begin] != data.stratum[data.group_begin[g - 1]]) {
                 for (std::size_t h = first; h < g; ++h) stratum_end[h] = static_cast<std::uint32_t>(2 * g);
                 first = g;
             }
             stratum_first[g] = static_cast<std::uint32_t>(2 * first);
-            for (std::size_t i = begin; i < end; ++i) {
-                const std::uint8_t e = data.event[i];
-                const double w = data.weight[i];
-                slot_code[i] = static_cast<std::uint32_t>(g << 1) | e;
-                slot_all[2 * g + e] += w;
-                if (e) slot_deaths[2 * g + 1] += w;
-                unit_weights = unit_weights && w == 1;
-            }
         }
         for (std::size_t h = first; h < groups; ++h) stratum_end[h] = static_cast<std::uint32_t>(slots);
+        // per run (two threads, one half of the runs each): the slot codes, and the weights of
+        // its censored rows and of its deaths
+        std::vector<double> slot_all(slots, 0.0), slot_deaths(slots, 0.0);
+        bool unit[2] = {true, true};
+        for_halves(groups, n >= 200'000 ? 2 : groups + 1, [&](std::size_t g0, std::size_t g1) {
+            bool all_one = true;
+            for (std::size_t g = g0; g < g1; ++g) {
+                double censored = 0, dying = 0;
+                for (std::size_t i = data.group_begin[g]; i < data.group_begin[g + 1]; ++i) {
+                    const std::uint8_t e = data.event[i];
+                    const double w = data.weight[i];
+                    slot_code[i] = static_cast<std::uint32_t>(g << 1) | e;
+                    (e ? dying : censored) += w;
+                    all_one = all_one && w == 1;
+                }
+                slot_all[2 * g] = censored;
+                slot_all[2 * g + 1] = dying;
+                slot_deaths[2 * g + 1] = dying;
+            }
+            unit[g0 == 0 ? 0 : 1] = all_one;
+        });
+        unit_weights = unit[0] && unit[1];
         for (std::size_t q = 0; q < slots; ++q) {
             all_before[q + 1] = all_before[q] + slot_all[q];
             deaths_before[q + 1] = deaths_before[q] + slot_deaths[q];
