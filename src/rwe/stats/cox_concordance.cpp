@@ -561,8 +561,16 @@ CoxConcordance concordance_by_rank(const detail::CoxPrepared& data, std::span<co
     }
     auto weight_at = [&](std::size_t k) { return unit_weights ? 1.0 : weight[k]; };
 
-    // Influence of each row in rank order: diff = c - d, sum = c + d + t of its pairs.
-    Buffer<double> diff(n), sum(n);
+    // Influence of each row in rank order: diff = c - d, sum = c + d + t of its pairs. The
+    // sum depends on the slot alone (the weight of the rows at risk at a death, plus the
+    // deaths the row is at risk for): one value per slot.
+    std::vector<double> slot_sum(slots);
+    for (std::size_t slot = 0; slot < slots; ++slot) {
+        const std::size_t g = slot >> 1, first = stratum_first[g], last = stratum_end[g];
+        const double at_risk = slot & 1 ? all_before[2 * g + 1] - all_before[first] : 0.0;
+        slot_sum[slot] = at_risk + (deaths_before[last] - deaths_before[slot + 1]);
+    }
+    Buffer<double> diff(n);
     struct Counts {
         double concordant = 0, discordant = 0, tied = 0;
     };
@@ -650,7 +658,7 @@ CoxConcordance concordance_by_rank(const detail::CoxPrepared& data, std::span<co
             }
             for (const Row& row : block) {
                 const std::size_t g = row.slot >> 1;
-                double d = 0, s = 0;
+                double d = 0;
                 if (row.slot & 1) {
                     const double at_risk = all_before[2 * g + 1] - all_before[row.first];
                     const double above = at_risk - row.risk_below - row.risk_equal;
@@ -658,14 +666,11 @@ CoxConcordance concordance_by_rank(const detail::CoxPrepared& data, std::span<co
                     counts.discordant += row.w * above;
                     counts.tied += row.w * row.risk_equal;
                     d += row.risk_below - above;
-                    s += at_risk;
                 }
                 const double comparable = deaths_before[row.last] - deaths_before[row.from_slot];
                 const double above = comparable - row.death_below - row.death_equal;
                 d += above - row.death_below;
-                s += comparable;
                 diff[row.pos] = d;
-                sum[row.pos] = s;
                 if (row.slot & 1) deaths_so_far += row.w;
                 all.add(row.slot, row.w);
                 if (row.slot & 1) deaths.add(row.slot, row.w);
@@ -685,7 +690,7 @@ CoxConcordance concordance_by_rank(const detail::CoxPrepared& data, std::span<co
     out.concordant = first.concordant + second.concordant;
     out.discordant = first.discordant + second.discordant;
     out.tied_risk = first.tied + second.tied;
-    finish(out, n, weight_at, [&](std::size_t k) { return diff[k]; }, [&](std::size_t k) { return sum[k]; },
+    finish(out, n, weight_at, [&](std::size_t k) { return diff[k]; }, [&](std::size_t k) { return slot_sum[code[k] >> 1]; },
            [&](std::size_t k) { return clustered ? data.cluster[order[k]] : 0; }, clustered);
     return out;
 }

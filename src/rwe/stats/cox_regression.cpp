@@ -122,7 +122,7 @@ CoxRegression cox_regression(const CoxData& data, const CoxOptions& options) {
     fit.ties = options.ties;
     fit.names = data.names;
     fit.terms = data.terms.empty() ? data.names : data.terms;
-    const detail::CoxPrepared prepared = detail::cox_prepare(data, options.time_fix);
+    const detail::CoxPrepared prepared = detail::cox_prepare(data, options.time_fix, {}, false);
     const std::size_t p = prepared.p, n = prepared.n;
     fit.n = n;
     fit.events = prepared.events;

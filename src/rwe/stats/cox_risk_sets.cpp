@@ -132,7 +132,7 @@ std::vector<std::size_t> stable_order_by_code(const std::vector<std::size_t>& or
     return out;
 }
 
-CoxPrepared cox_prepare(const CoxData& data, bool time_fix, const std::vector<double>& means) {
+CoxPrepared cox_prepare(const CoxData& data, bool time_fix, const std::vector<double>& means, bool keep_index) {
     const std::size_t rows = data.stop.size();
     const std::size_t p = data.names.size();
     if (data.event.size() != rows || data.x.size() != rows * p ||
@@ -324,12 +324,12 @@ CoxPrepared cox_prepare(const CoxData& data, bool time_fix, const std::vector<do
                 running += in_first + in_second;
                 bucket_end[b] = running;
             }
-            out.used_index.resize(n);
+            if (keep_index) out.used_index.resize(n);
             auto scatter = [&](std::size_t from, std::size_t to, std::vector<std::size_t>& next) {
                 for (std::size_t i = from; i < to; ++i) {
                     const std::size_t pos = next[bucket_of(i)]++;
                     const std::size_t row = row_of(i);
-                    out.used_index[pos] = i;
+                    if (keep_index) out.used_index[pos] = i;
                     out.weight[pos] = weighted ? data.weight[row] : 1.0;
                     if (clustered) out.cluster[pos] = data.cluster[row];
                     const double* x = data.x.data() + row * p;
@@ -501,7 +501,8 @@ inline TiedTimeSums tied_time_sums(CoxTies ties, double deaths, double death_wei
             product = std::frexp(product, &e);
             exponent += e;
         }
-        const double inv = sums.m / denom, inv2 = inv / denom;
+        const double reciprocal = 1 / denom;
+        const double inv = sums.m * reciprocal, inv2 = inv * reciprocal;
         sums.c1 += inv;
         sums.c2 += f * inv;
         sums.q0 += inv2;

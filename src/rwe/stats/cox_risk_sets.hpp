@@ -23,7 +23,7 @@ struct CoxPrepared {
     Buffer<std::int32_t> stratum;
     Buffer<std::int32_t> cluster;       // empty unless given
     Buffer<double> x;
-    std::vector<std::size_t> used_index;    // index among the used rows (input order)
+    std::vector<std::size_t> used_index;    // index among the used rows (input order); see keep_index
     std::vector<std::size_t> stratum_begin; // offsets of each stratum, plus n at the end
     std::vector<std::size_t> group_begin;   // offsets of each run of one (stratum, stop), plus n
     std::vector<std::size_t> by_start;      // counting: positions by descending start, per stratum
@@ -41,7 +41,9 @@ std::vector<std::size_t> stable_order_by_code(const std::vector<std::size_t>& or
 // Drops incomplete rows, merges near-equal times, centres at `means` (weighted means when
 // empty) and sorts. Throws InputError for values no model accepts (event not 0/1, weight
 // <= 0, stop <= start).
-CoxPrepared cox_prepare(const CoxData& data, bool time_fix, const std::vector<double>& means = {});
+// keep_index = false leaves used_index empty (the fit itself never maps rows back).
+CoxPrepared cox_prepare(const CoxData& data, bool time_fix, const std::vector<double>& means = {},
+                        bool keep_index = true);
 
 // What one event time contributes; enough for score residuals and Schoenfeld residuals.
 // h = sum_r m / D_r, hx = sum_r m a_r / D_r (Efron sub-steps r with weight m = mean death
