@@ -147,6 +147,7 @@ CoxPrepared cox_prepare(const CoxData& data, bool time_fix, const std::vector<do
     out.counting = !data.start.empty();
     const bool weighted = !data.weight.empty(), stratified = !data.stratum.empty(),
                clustered = !data.cluster.empty();
+    out.unit_weights = !weighted;
 
     // Complete cases, the values no model accepts, and the weighted sums of the means. First
     // on two threads, one half of the rows each, for the usual case of complete and valid
@@ -695,7 +696,8 @@ CoxPass cox_pass_grouped(const CoxPrepared& data, const std::vector<double>& bet
     for (std::size_t k = 0; k < P; ++k) b[k] = beta[k];
     const bool threaded = data.n >= 200'000 && groups >= 2;
 
-    auto phase1 = [&](std::size_t g0, std::size_t g1) {
+    // unit weights (a compile-time constant): the weights are not read
+    auto phase1_with = [&](std::size_t g0, std::size_t g1, auto unit) {
         const double* x = data.x.data();
         constexpr std::size_t chunk = 256;
         double eta[chunk], risk[chunk];
@@ -726,7 +728,7 @@ CoxPass cox_pass_grouped(const CoxPrepared& data, const std::vector<double>& bet
                         for (; q < len && (data.event[i0 + q] != 0) == dying.value; ++q) {
                             const std::size_t i = i0 + q;
                             const double* xi = x + i * P;
-                            const double w = data.weight[i];
+                            const double w = unit.value ? 1.0 : data.weight[i];
                             const double r = w * risk[q];
                             acc[0] += r;
                             for (std::size_t a = 0; a < P; ++a) {
@@ -754,6 +756,13 @@ CoxPass cox_pass_grouped(const CoxPrepared& data, const std::vector<double>& bet
                     j = data.event[i_run] ? run(std::true_type{}) : run(std::false_type{});
                 }
             }
+        }
+    };
+    auto phase1 = [&](std::size_t g0, std::size_t g1) {
+        if (data.unit_weights) {
+            phase1_with(g0, g1, std::true_type{});
+        } else {
+            phase1_with(g0, g1, std::false_type{});
         }
     };
     if (threaded) {

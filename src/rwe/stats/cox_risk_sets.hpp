@@ -30,6 +30,7 @@ struct CoxPrepared {
     std::vector<std::size_t> used_rows;     // input row of each used row; empty: every row, in order
     std::vector<double> means;
     std::size_t dropped = 0, events = 0, times_merged = 0;
+    bool unit_weights = true;           // every weight is 1 (the passes need not read them)
 };
 
 // Indices ordered by descending value, stable; O(n) radix sort of the IEEE bits.
