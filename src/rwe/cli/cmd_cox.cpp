@@ -119,7 +119,7 @@ int run_cox(int argc, char** argv) {
     }
     for (const auto& s : strata_cols) want(s, ColumnRequest::Kind::categorical);
     if (!cluster_col.empty()) want(cluster_col, ColumnRequest::Kind::categorical);
-    const Table table = read_table(file, requests);
+    Table table = read_table(file, requests);
     const std::size_t rows = table.rows;
 
     // Values no model accepts stop the work, naming the line.
@@ -136,47 +136,38 @@ int run_cox(int argc, char** argv) {
         }
     }
     stats::CoxData data;
-    data.stop = stop;
-    data.event = event;
     if (!start_col.empty()) {
-        data.start = table.numbers(start_col);
+        const auto& start = table.numbers(start_col);
         for (std::size_t row = 0; row < rows; ++row) {
-            if (!std::isnan(data.start[row]) && !std::isnan(stop[row]) && !(data.start[row] < stop[row])) {
+            if (!std::isnan(start[row]) && !std::isnan(stop[row]) && !(start[row] < stop[row])) {
                 throw InputError(file, table.line_of_row[row], start_col, "start time must be < stop time",
-                                 format_number(data.start[row], 17) + " >= " + format_number(stop[row], 17));
+                                 format_number(start[row], 17) + " >= " + format_number(stop[row], 17));
             }
         }
     }
     if (!weights_col.empty()) {
-        data.weight = table.numbers(weights_col);
+        const auto& weight = table.numbers(weights_col);
         for (std::size_t row = 0; row < rows; ++row) {
-            const double w = data.weight[row];
+            const double w = weight[row];
             if (!std::isnan(w) && !(w > 0 && std::isfinite(w))) {
                 throw InputError(file, table.line_of_row[row], weights_col, "weight must be > 0",
                                  format_number(w, 17));
             }
         }
     }
-    // Design matrix columns.
-    std::vector<std::vector<double>> design;
+    // Design matrix, row-major, filled straight from the table's columns (no copy of a
+    // column): a numeric column (its log when asked), or a factor's 0/1 dummy.
+    struct DesignColumn {
+        const std::vector<double>* values = nullptr;  // numeric
+        bool log = false;
+        const std::string* name = nullptr;
+        const CategoricalColumn* factor = nullptr;    // dummy of `level`
+        std::int32_t level = 0;
+    };
+    std::vector<DesignColumn> design;
     for (const auto& spec : specs) {
         if (!spec.factor) {
-            std::vector<double> values = table.numbers(spec.column);
-            for (std::size_t row = 0; row < rows; ++row) {
-                double& v = values[row];
-                if (std::isinf(v)) {
-                    throw InputError(file, table.line_of_row[row], spec.column, "covariate must be finite",
-                                     format_number(v, 17));
-                }
-                if (spec.log && !std::isnan(v)) {
-                    if (!(v > 0)) {
-                        throw InputError(file, table.line_of_row[row], spec.column,
-                                         "log() of a value that is not positive", format_number(v, 17));
-                    }
-                    v = std::log(v);
-                }
-            }
-            design.push_back(std::move(values));
+            design.push_back({&table.numbers(spec.column), spec.log, &spec.column, nullptr, 0});
             data.names.push_back(spec.text);
             data.terms.push_back(spec.text);
             continue;
@@ -196,21 +187,46 @@ int run_cox(int argc, char** argv) {
         }
         for (std::size_t level = 0; level < column.levels.size(); ++level) {
             if (static_cast<std::int32_t>(level) == reference) continue;
-            std::vector<double> dummy(rows);
-            for (std::size_t row = 0; row < rows; ++row) {
-                const auto code = column.codes[row];
-                dummy[row] = code < 0 ? std::numeric_limits<double>::quiet_NaN()
-                                      : (code == static_cast<std::int32_t>(level) ? 1.0 : 0.0);
-            }
-            design.push_back(std::move(dummy));
+            design.push_back({nullptr, false, &spec.column, &column, static_cast<std::int32_t>(level)});
             data.names.push_back(spec.text + column.levels[level]);
             data.terms.push_back(spec.text);
         }
     }
     const std::size_t p = design.size();
+    // Values no covariate accepts stop the work, naming the first such line of the first
+    // such column (columns in formula order).
+    for (const auto& column : design) {
+        if (column.values == nullptr) continue;
+        const std::vector<double>& values = *column.values;
+        for (std::size_t row = 0; row < rows; ++row) {
+            const double v = values[row];
+            if (std::isinf(v)) {
+                throw InputError(file, table.line_of_row[row], *column.name, "covariate must be finite",
+                                 format_number(v, 17));
+            }
+            if (column.log && !std::isnan(v) && !(v > 0)) {
+                throw InputError(file, table.line_of_row[row], *column.name,
+                                 "log() of a value that is not positive", format_number(v, 17));
+            }
+        }
+    }
     data.x.resize(rows * p);
-    for (std::size_t row = 0; row < rows; ++row) {
-        for (std::size_t k = 0; k < p; ++k) data.x[row * p + k] = design[k][row];
+    for (std::size_t k = 0; k < p; ++k) {
+        const DesignColumn& column = design[k];
+        double* x = data.x.data() + k;
+        if (column.values != nullptr) {
+            const std::vector<double>& values = *column.values;
+            for (std::size_t row = 0; row < rows; ++row) {
+                const double v = values[row];
+                x[row * p] = column.log && !std::isnan(v) ? std::log(v) : v;
+            }
+        } else {
+            const std::vector<std::int32_t>& codes = column.factor->codes;
+            for (std::size_t row = 0; row < rows; ++row) {
+                const auto code = codes[row];
+                x[row * p] = code < 0 ? std::numeric_limits<double>::quiet_NaN() : (code == column.level ? 1.0 : 0.0);
+            }
+        }
     }
     // Strata: the combination of the strata columns' levels.
     if (!strata_cols.empty()) {
@@ -235,6 +251,20 @@ int run_cox(int argc, char** argv) {
         }
     }
     if (!cluster_col.empty()) data.cluster = table.category(cluster_col).codes;
+    // The time, event, start and weight columns move out of the table (no copy), unless
+    // one column serves two of these roles.
+    std::map<std::string, int> roles;
+    for (const std::string* name : {&time_col, &event_col, &start_col, &weights_col}) {
+        if (!name->empty()) ++roles[*name];
+    }
+    auto take = [&](const std::string& name) {
+        std::vector<double>& column = table.numbers(name);
+        return roles[name] > 1 ? column : std::move(column);
+    };
+    if (!start_col.empty()) data.start = take(start_col);
+    if (!weights_col.empty()) data.weight = take(weights_col);
+    data.stop = take(time_col);
+    data.event = take(event_col);
 
     stats::CoxOptions options;
     options.ties = ties == "breslow" ? stats::CoxTies::breslow : stats::CoxTies::efron;

@@ -4,6 +4,7 @@
 
 #include <cerrno>
 #include <charconv>
+#include <cstdio>
 #include <cstring>
 
 #include "rwe/common/error.hpp"
@@ -28,6 +29,23 @@ CsvReader::CsvReader(std::string path, std::size_t chunk_bytes)
 }
 
 CsvReader::~CsvReader() = default;
+
+std::size_t CsvReader::size_hint() const {
+    std::unique_ptr<std::FILE, int (*)(std::FILE*)> in(std::fopen(path_.c_str(), "rb"), std::fclose);
+    if (!in) return 0;
+    unsigned char magic[2] = {0, 0};
+    const bool gzip = std::fread(magic, 1, 2, in.get()) == 2 && magic[0] == 0x1f && magic[1] == 0x8b;
+    if (std::fseek(in.get(), 0, SEEK_END) != 0) return 0;
+    const long size = std::ftell(in.get());
+    if (size < 0) return 0;
+    if (!gzip) return static_cast<std::size_t>(size);
+    unsigned char trailer[4];
+    if (size < 18 || std::fseek(in.get(), size - 4, SEEK_SET) != 0 || std::fread(trailer, 1, 4, in.get()) != 4) {
+        return 0;
+    }
+    return static_cast<std::size_t>(trailer[0]) | static_cast<std::size_t>(trailer[1]) << 8 |
+           static_cast<std::size_t>(trailer[2]) << 16 | static_cast<std::size_t>(trailer[3]) << 24;
+}
 
 bool CsvReader::fill() {
     if (eof_) return false;

@@ -35,6 +35,12 @@ public:
     std::size_t line() const noexcept { return record_line_; }
     // Bytes of (decompressed) input consumed so far, for progress reports.
     std::size_t bytes_read() const noexcept { return consumed_; }
+    // Bytes of (decompressed) input before the next record.
+    std::size_t position() const noexcept { return consumed_ - (len_ - pos_); }
+    // The decompressed size of the whole input, for sizing what is read into (0 when
+    // unknown): a plain file's size, or the size a gzip file records in its last four
+    // bytes (exact for one gzip member under 4 GiB, a hint otherwise).
+    std::size_t size_hint() const;
     const std::string& path() const noexcept { return path_; }
 
 private:

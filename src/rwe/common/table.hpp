@@ -32,6 +32,7 @@ struct Table {
     std::vector<std::size_t> line_of_row;        // physical line of each data row
 
     const std::vector<double>& numbers(const std::string& name) const;
+    std::vector<double>& numbers(const std::string& name);
     const CategoricalColumn& category(const std::string& name) const;
 };
 
