@@ -113,7 +113,7 @@ private:
 
 // Ranks by hashing the distinct values when there are few of them (discrete covariates):
 // each half of the values collects its distinct values on its own thread (a table that
-// starts small and doubles, so that it stays in cache while the values are few); the two
+// starts small and doubles at load 0.7, so that it stays in cache while the values are few); the two
 // sorted lists are merged; then each half looks its ranks up. False when the values are too
 // many (or NaN): the caller sorts them all.
 bool distinct_ranks(std::span<const double> values, Buffer<std::uint32_t>& rank, std::size_t& m) {
@@ -149,7 +149,7 @@ bool distinct_ranks(std::span<const double> values, Buffer<std::uint32_t>& rank,
             }
             if (!set.insert(KeySet::key_of(v), at)) continue;
             half.distinct.push_back(v == 0 ? 0.0 : v);
-            if (set.size() * 2 > set.capacity()) {
+            if (set.size() * 10 > set.capacity() * 7) {  // load 0.7 at most
                 if (set.bits() == max_bits) {
                     half.ok = false;
                     return;
@@ -168,7 +168,7 @@ bool distinct_ranks(std::span<const double> values, Buffer<std::uint32_t>& rank,
                    halves[1].distinct.end(), std::back_inserter(distinct));
     m = distinct.size();
     int bits = 12;
-    while ((std::size_t{1} << bits) < 2 * m) ++bits;
+    while ((std::size_t{1} << bits) * 7 < m * 10) ++bits;
     KeySet table(bits);
     std::vector<std::uint32_t> rank_at(table.capacity(), 0);
     std::size_t at = 0;
@@ -681,7 +681,9 @@ CoxConcordance concordance_by_rank(const detail::CoxPrepared& data, std::span<co
     };
     Counts first, second;
     if (n >= 200'000) {
-        std::size_t middle = n / 2;
+        // the second thread first counts the rows before its part into its trees (about a
+        // fifth of the work of sweeping them): the first thread takes a little more than half
+        std::size_t middle = n / 9 * 5;
         while (middle < n && (code[middle] & 1)) ++middle;  // a rank's rows stay together
         run_beside([&] { sweep(middle, n, second); }, [&] { sweep(0, middle, first); });
     } else {

@@ -249,8 +249,8 @@ CoxRegression cox_regression(const CoxData& data, const CoxOptions& options) {
         bool any_singular = false;
         for (std::size_t k = 0; k < p; ++k) any_singular = any_singular || fit.singular[k];
         // without a dropped covariate, the same as the linear predictor below: computed once
-        if (!any_singular) lp_sorted.resize(n);
-        const double max_lp = sorted_linear_predictor(new_beta, any_singular ? nullptr : lp_sorted.data());
+        if (!any_singular && options.concordance) lp_sorted.resize(n);
+        const double max_lp = sorted_linear_predictor(new_beta, lp_sorted.empty() ? nullptr : lp_sorted.data());
         if (!fit.converged) {
             fit.diagnostics.push_back({CoxDiagnostic::Kind::not_converged, -1,
                                        fmt::format("did not converge in {} iterations", options.iter_max)});
@@ -360,21 +360,13 @@ CoxRegression cox_regression(const CoxData& data, const CoxOptions& options) {
         fit.upper[k] = std::exp(fit.coef[k] + zq * se);
     }
 
-    // Linear predictor, centred as R's fit$linear.predictors: per used row in input order,
-    // from the input rows (sequential reads), on two threads for many rows.
-    if (lp_sorted.size() != n) {
+    // The linear predictor of the sorted rows, for the concordance. (R also keeps it per row
+    // as fit$linear.predictors: (x - means) beta, which a caller can form from `means` and
+    // `coef`; the fit does not store a copy of it.)
+    if (options.concordance && lp_sorted.size() != n) {
         lp_sorted.resize(n);
         sorted_linear_predictor(beta_used, lp_sorted.data());
     }
-    fit.linear_predictor.resize(n);
-    for_halves(n, 200'000, [&](std::size_t from, std::size_t to) {
-        for (std::size_t i = from; i < to; ++i) {
-            const double* x = data.x.data() + (prepared.used_rows.empty() ? i : prepared.used_rows[i]) * p;
-            double eta = 0;
-            for (std::size_t k = 0; k < p; ++k) eta += (x[k] - prepared.means[k]) * beta_used[k];
-            fit.linear_predictor[i] = eta;
-        }
-    });
     if (options.concordance && prepared.events > 0) {
         const CoxConcordance c = cox_concordance(prepared, lp_sorted);
         fit.concordance = c.concordance;

@@ -12,8 +12,6 @@
 #include <string>
 #include <vector>
 
-#include "rwe/common/buffer.hpp"
-
 namespace rwe::stats {
 
 enum class CoxTies { efron, breslow };
@@ -80,7 +78,6 @@ struct CoxRegression {
     std::size_t events = 0;    // events among them
     std::size_t dropped = 0;   // rows dropped for missing values
     std::size_t times_merged = 0;
-    Buffer<double> linear_predictor;       // per used row (input order), centred: (x - means) beta
     std::vector<std::size_t> used_rows;    // input row index of each used row; empty when no row was dropped
     std::vector<CoxDiagnostic> diagnostics;
 };
