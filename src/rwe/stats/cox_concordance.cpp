@@ -201,19 +201,26 @@ void finish(CoxConcordance& out, std::size_t n, Weight weight, Diff diff, Sum su
     }
     const double somers = (out.concordant - out.discordant) / npair;
     out.concordance = (somers + 1) / 2;
-    auto dfbeta = [&](std::size_t k) { return weight(k) * (diff(k) / npair - somers / npair * sum(k)); };
+    // dfbeta * npair, so that the rows need no division; var = sum (dfbeta npair)^2 / npair^2
+    auto scaled_dfbeta = [&](std::size_t k) { return weight(k) * (diff(k) - somers * sum(k)); };
     double var = 0;
     if (clustered) {
         std::unordered_map<std::int32_t, double> by_cluster;
-        for (std::size_t k = 0; k < n; ++k) by_cluster[cluster(k)] += dfbeta(k);
+        for (std::size_t k = 0; k < n; ++k) by_cluster[cluster(k)] += scaled_dfbeta(k);
         for (const auto& [id, d] : by_cluster) var += d * d;
     } else {
-        for (std::size_t k = 0; k < n; ++k) {
-            const double d = dfbeta(k);
-            var += d * d;
-        }
+        double halves[2] = {0, 0};
+        for_halves(n, 200'000, [&](std::size_t from, std::size_t to) {
+            double sum_squares = 0;
+            for (std::size_t k = from; k < to; ++k) {
+                const double d = scaled_dfbeta(k);
+                sum_squares += d * d;
+            }
+            halves[from == 0 ? 0 : 1] = sum_squares;
+        });
+        var = halves[0] + halves[1];
     }
-    out.se = std::sqrt(var / 4);
+    out.se = std::sqrt(var / 4) / npair;
 }
 
 // Any data, (start, stop] included: a sweep over the rows in time order with trees over the
