@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <new>
 #include <numeric>
 #include <unordered_map>
 
@@ -110,9 +111,13 @@ Table read_table(const std::string& path, const std::vector<ColumnRequest>& colu
                 const double per_row = static_cast<double>(so_far) / static_cast<double>(sample_rows);
                 const auto expected = static_cast<std::size_t>(
                     std::min(static_cast<double>(total - data_start) / per_row * 1.02 + 64, 4.0e9));
-                for (auto& column : table.numeric) column.reserve(expected);
-                for (auto& column : table.categorical) column.codes.reserve(expected);
-                table.line_of_row.reserve(expected);
+                try {
+                    for (auto& column : table.numeric) column.reserve(expected);
+                    for (auto& column : table.categorical) column.codes.reserve(expected);
+                    table.line_of_row.reserve(expected);
+                } catch (const std::bad_alloc&) {
+                    // an estimate too large to reserve: the columns grow as they are read
+                }
             }
         }
         if (fields.size() != header.size()) {
