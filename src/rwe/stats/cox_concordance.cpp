@@ -583,21 +583,27 @@ CoxConcordance concordance_by_rank(const detail::CoxPrepared& data, std::span<co
     };
     auto sweep = [&](std::size_t from, std::size_t to, Counts& result) {
         Counts counts;  // on this thread's stack: the two threads' sums share no cache line
-        SlotTree all(slots), deaths(slots);
+        // Trees by run (half the slots: both stay in the first-level cache): of all rows and
+        // of the deaths; and per run the censored rows, of lower rank so far.
+        SlotTree all(groups), deaths(groups);
+        std::vector<double> censored_lower(groups, 0.0);
         double deaths_so_far = 0;  // weight in the deaths tree
         if (from > 0) {
-            std::vector<double> slot_all(slots, 0.0), slot_deaths(slots, 0.0);
+            std::vector<double> run_all(groups, 0.0), run_deaths(groups, 0.0);
             for (std::size_t k = 0; k < from; ++k) {
                 const std::uint32_t slot = code[k] >> 1;
+                const std::size_t g = slot >> 1;
                 const double w = weight_at(k);
-                slot_all[slot] += w;
+                run_all[g] += w;
                 if (slot & 1) {
-                    slot_deaths[slot] += w;
+                    run_deaths[g] += w;
                     deaths_so_far += w;
+                } else {
+                    censored_lower[g] += w;
                 }
             }
-            all.build(slot_all);
-            deaths.build(slot_deaths);
+            all.build(run_all);
+            deaths.build(run_deaths);
         }
         // The rows of lower rank in each row's two ranges, and the rows of the same rank.
         struct Row {
@@ -620,9 +626,15 @@ CoxConcordance concordance_by_rank(const detail::CoxPrepared& data, std::span<co
                 row.last = stratum_end[g];
                 row.from_slot = 2 * g + 1 + (event ? 1 : 0);
                 row.w = weight_at(j);
-                if (event) row.risk_below = all.before(2 * g + 1) - (row.first > 0 ? all.before(row.first) : 0.0);
-                row.death_below = (row.last == slots ? deaths_so_far : deaths.before(row.last)) -
-                                  deaths.before(row.from_slot);
+                const std::size_t first_run = row.first / 2, last_run = row.last / 2;
+                // at risk at a death of run g: runs before g in the stratum, and g's censored
+                if (event) {
+                    row.risk_below = all.before(g) - (first_run > 0 ? all.before(first_run) : 0.0) +
+                                     censored_lower[g];
+                }
+                // deaths a row of run g is at risk for: runs g (when censored) or g + 1 onwards
+                row.death_below = (last_run == groups ? deaths_so_far : deaths.before(last_run)) -
+                                  deaths.before(g + (event ? 1 : 0));
             }
             if (block.size() > 1) {
                 // Pairs within one rank, from the block alone. By slot (runs in order; the
@@ -678,9 +690,13 @@ CoxConcordance concordance_by_rank(const detail::CoxPrepared& data, std::span<co
                 const double above = comparable - row.death_below - row.death_equal;
                 d += above - row.death_below;
                 diff[row.pos] = d;
-                if (row.slot & 1) deaths_so_far += row.w;
-                all.add(row.slot, row.w);
-                if (row.slot & 1) deaths.add(row.slot, row.w);
+                all.add(g, row.w);
+                if (row.slot & 1) {
+                    deaths.add(g, row.w);
+                    deaths_so_far += row.w;
+                } else {
+                    censored_lower[g] += row.w;
+                }
             }
             k = end;
         }
