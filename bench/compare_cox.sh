@@ -2,8 +2,10 @@
 # Side by side, in the same run: R survival's coxph and rwe cox on synthetic_1m (1,000,000
 # rows, 4 covariates, Efron and Breslow). Checks that both give the same coefficients and
 # prints the time ratios:
-#   computation alone: R system.time(coxph(...)) vs the fit inside cox_bench (Google Benchmark;
-#                      its CPU time is the whole process, both threads of the fit)
+#   computation alone: R system.time(coxph(...)), best of 3, vs the fit inside cox_bench
+#                      (Google Benchmark, best of 3 repetitions; its CPU time is the whole
+#                      process, both threads of the fit). The ratio is given for wall time and
+#                      for CPU time: R fits on one core, rwe on two.
 #   whole process:     Rscript (read.csv of the gzip file + coxph) vs rwe cox on the gzip file
 # usage: bench/compare_cox.sh BUILD_DIR SHARED_DIR    (BUILD_DIR configured with -DRWE_BUILD_BENCH=ON)
 set -euo pipefail
@@ -55,8 +57,10 @@ done
 "$rwe" cox "$data" --time time --event status --covariates x1,x2,group_2,group_3 --ties breslow \
   --format json > "$work/rwe_breslow.json"
 
-# rwe: computation alone (the fit, data already in memory; the benchmark checks its answer).
-"$bench" --benchmark_filter='1M' --benchmark_min_time=2 --benchmark_format=json > "$work/bench.json" 2>/dev/null
+# rwe: computation alone (the fit, data already in memory; the benchmark checks its answer):
+# 3 repetitions of at least 1 s each, the best repetition's mean per fit (R: best of 3 fits).
+"$bench" --benchmark_filter='1M|10Mx5/' --benchmark_min_time=1 --benchmark_repetitions=3 \
+  --benchmark_format=json > "$work/bench.json" 2>/dev/null
 
 python3 - "$work" "$r_whole" "$rwe_whole" <<'EOF'
 import json, sys
@@ -73,18 +77,34 @@ for ties, path in (("efron", "rwe.json"), ("breslow", "rwe_breslow.json")):
     ok = ok and diff <= 1e-6
 whole_r = [float(v) for v in open(f"{work}/r_whole.txt").read().split()]
 ok = ok and max(abs(a - b) / abs(b) for a, b in zip(whole_r, r["efron"]["coef"])) <= 1e-12
-bench = {b["name"].split("/")[0]: b for b in json.load(open(f"{work}/bench.json"))["benchmarks"]}
+# best repetition (lowest mean wall time per fit) of each benchmark
+bench = {}
+for b in json.load(open(f"{work}/bench.json"))["benchmarks"]:
+    if b.get("run_type") == "aggregate":
+        continue
+    name = b["name"].split("/")[0]
+    if b.get("error_occurred"):
+        bench[name] = b
+    elif name not in bench or (not bench[name].get("error_occurred") and b["real_time"] < bench[name]["real_time"]):
+        bench[name] = b
+def seconds(b, key):
+    return b[key] * {"ms": 1e-3, "us": 1e-6, "ns": 1e-9, "s": 1.0}[b["time_unit"]]
 for ties, name in (("efron", "BM_CoxEfron1M"), ("breslow", "BM_CoxBreslow1M")):
     b = bench.get(name)
     if b is None or b.get("error_occurred"):
         print(f"{ties}: benchmark failed"); ok = False; continue
-    scale = {"ms": 1e-3, "us": 1e-6, "ns": 1e-9, "s": 1.0}[b["time_unit"]]
-    real, cpu = b["real_time"] * scale, b["cpu_time"] * scale
+    real, cpu = seconds(b, "real_time"), seconds(b, "cpu_time")
     print(f"{ties:8s} computation: R coxph elapsed min {r[ties]['el_min']:.3f} s (cpu {r[ties]['cpu_min']:.3f} s); "
           f"rwe fit elapsed {real:.3f} s (cpu {cpu:.3f} s); ratio elapsed {r[ties]['el_min'] / real:.1f}x, "
           f"cpu {r[ties]['cpu_min'] / cpu:.1f}x  (target >= 30x)")
 print(f"whole process (read gzip CSV + fit, efron): Rscript {r_whole:.2f} s, rwe {rwe_whole:.2f} s, "
       f"ratio {r_whole / rwe_whole:.1f}x  (target >= 15x)")
+b = bench.get("BM_CoxEfron10Mx5")
+if b is None or b.get("error_occurred"):
+    print("10M x 5: benchmark failed"); ok = False
+else:
+    print(f"10M rows x 5 covariates, Efron with concordance: fit {seconds(b, 'real_time'):.2f} s "
+          f"(cpu {seconds(b, 'cpu_time'):.2f} s)  (target < 3 s)")
 print("answers agree" if ok else "ANSWERS DIFFER")
 sys.exit(0 if ok else 1)
 EOF

@@ -290,15 +290,27 @@ CoxPrepared cox_prepare(const CoxData& data, bool time_fix, const std::vector<do
     // through one short run per bucket (few enough to stay in cache). Every sorted
     // position's time and event follow from its bucket.
     bool bucketed = false;
+    std::vector<std::size_t> time_begin;  // bucketed: where each distinct time's rows begin
     if (!stratified && !out.counting && n >= 1024) {
-        double lo = stop[0], hi = stop[0];
-        bool whole = true;
-        for (std::size_t i = 0; i < n && whole; ++i) {
-            const double v = stop[i];
-            whole = v == std::floor(v) && std::fabs(v) < 9.0e15;
-            lo = std::min(lo, v);
-            hi = std::max(hi, v);
-        }
+        // whole numbers, and their range (two threads, one half each)
+        struct Range {
+            double lo = 0, hi = 0;
+            bool whole = true;
+        };
+        Range ranges[2];
+        for_halves(n, 200'000, [&](std::size_t from, std::size_t to) {
+            Range r{stop[from], stop[from], true};
+            for (std::size_t i = from; i < to && r.whole; ++i) {
+                const double v = stop[i];
+                r.whole = v == std::floor(v) && std::fabs(v) < 9.0e15;
+                r.lo = std::min(r.lo, v);
+                r.hi = std::max(r.hi, v);
+            }
+            ranges[from == 0 ? 0 : 1] = r;
+        });
+        if (n < 200'000) ranges[1] = ranges[0];
+        const double lo = std::min(ranges[0].lo, ranges[1].lo), hi = std::max(ranges[0].hi, ranges[1].hi);
+        const bool whole = ranges[0].whole && ranges[1].whole;
         bucketed = whole && hi - lo + 1 <= static_cast<double>(4 * n + 4096);
         if (bucketed) {
             const auto buckets = 2 * static_cast<std::size_t>(hi - lo + 1);
@@ -324,6 +336,10 @@ CoxPrepared cox_prepare(const CoxData& data, bool time_fix, const std::vector<do
                 second_next[b] = running + in_first;
                 running += in_first + in_second;
                 bucket_end[b] = running;
+            }
+            for (std::size_t b = 0; b < buckets; b += 2) {
+                const std::size_t begin = b == 0 ? 0 : bucket_end[b - 1];
+                if (bucket_end[b + 1] > begin) time_begin.push_back(begin);
             }
             if (keep_index) out.used_index.resize(n);
             auto scatter = [&](std::size_t from, std::size_t to, std::vector<std::size_t>& next) {
@@ -430,15 +446,21 @@ CoxPrepared cox_prepare(const CoxData& data, bool time_fix, const std::vector<do
             }
         }
     }
-    out.stratum_begin.push_back(0);
-    for (std::size_t pos = 1; pos < n; ++pos) {
-        if (out.stratum[pos] != out.stratum[pos - 1]) out.stratum_begin.push_back(pos);
-    }
-    out.stratum_begin.push_back(n);
-    if (n == 0) out.stratum_begin = {0, 0};
-    for (std::size_t pos = 0; pos < n; ++pos) {
-        if (pos == 0 || out.stop[pos] != out.stop[pos - 1] || out.stratum[pos] != out.stratum[pos - 1]) {
-            out.group_begin.push_back(pos);
+    if (bucketed && out.times_merged == 0) {
+        // one stratum; the runs of one time are the buckets' (no scan of the sorted rows)
+        out.stratum_begin = {0, n};
+        out.group_begin = std::move(time_begin);
+    } else {
+        out.stratum_begin.push_back(0);
+        for (std::size_t pos = 1; pos < n; ++pos) {
+            if (out.stratum[pos] != out.stratum[pos - 1]) out.stratum_begin.push_back(pos);
+        }
+        out.stratum_begin.push_back(n);
+        if (n == 0) out.stratum_begin = {0, 0};
+        for (std::size_t pos = 0; pos < n; ++pos) {
+            if (pos == 0 || out.stop[pos] != out.stop[pos - 1] || out.stratum[pos] != out.stratum[pos - 1]) {
+                out.group_begin.push_back(pos);
+            }
         }
     }
     out.group_begin.push_back(n);
