@@ -703,19 +703,6 @@ CoxPass cox_pass_impl(const CoxPrepared& data, const std::vector<double>& beta, 
     return out;
 }
 
-// The processor has AVX2 and FMA (checked once).
-inline bool has_avx2_fma() {
-#if defined(__x86_64__)
-    static const bool yes = [] {
-        __builtin_cpu_init();
-        return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-    }();
-    return yes;
-#else
-    return false;
-#endif
-}
-
 #if defined(__x86_64__)
 // The sums of one run of rows of one event status, four doubles at a time (AVX2, FMA): each
 // row's covariates as ceil(P/4) vectors; r x and r x x' as vector multiply-adds over the full
@@ -825,7 +812,7 @@ CoxPass cox_pass_grouped(const CoxPrepared& data, const std::vector<double>& bet
                         while (end < len && (data.event[i0 + end] != 0) == dying.value) ++end;
                         double* t = dying.value ? ds : cs;
 #if defined(__x86_64__)
-                        if (has_avx2_fma()) {
+                        if (cpu_has_avx2_fma()) {
                             run_sums_avx2<P, dying.value, unit.value>(
                                 x + i0 * P + j * P, risk + j, eta + j, data.weight.data() + i0 + j, end - j, t, tail);
                             return end;

@@ -24,18 +24,10 @@ void exp_sse2(double* v, std::size_t n) {
     for (; i < n; ++i) v[i] = std::exp(v[i]);
 }
 
-bool has_avx2() {
-    static const bool yes = [] {
-        __builtin_cpu_init();
-        return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-    }();
-    return yes;
-}
-
 }  // namespace
 
 void exp_in_place(double* values, std::size_t n) {
-    if (has_avx2()) {
+    if (cpu_has_avx2_fma()) {
         exp_avx2(values, n);
     } else {
         exp_sse2(values, n);
@@ -55,3 +47,19 @@ void exp_in_place(double* values, std::size_t n) {
 }  // namespace rwe::stats
 
 #endif
+
+namespace rwe::stats {
+
+bool cpu_has_avx2_fma() {
+#if defined(__x86_64__)
+    static const bool yes = [] {
+        __builtin_cpu_init();
+        return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+    }();
+    return yes;
+#else
+    return false;
+#endif
+}
+
+}  // namespace rwe::stats

@@ -12,4 +12,8 @@ namespace rwe::stats {
 // values[i] = exp(values[i]) for i < n.
 void exp_in_place(double* values, std::size_t n);
 
+// The processor has AVX2 and FMA (checked once; false off x86-64), for code that picks a
+// vector version at run time.
+bool cpu_has_avx2_fma();
+
 }  // namespace rwe::stats
