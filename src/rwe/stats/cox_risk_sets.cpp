@@ -808,8 +808,11 @@ CoxPass cox_pass_grouped(const CoxPrepared& data, const std::vector<double>& bet
                 for (std::size_t j = 0; j < len;) {
                     const std::size_t i_run = i0 + j;
                     auto run = [&](auto dying) {
-                        std::size_t end = j;
-                        while (end < len && (data.event[i0 + end] != 0) == dying.value) ++end;
+                        // the run ends at the first row of the other status (events are 0/1 bytes)
+                        const std::uint8_t* flags = data.event.data() + i0;
+                        const void* other = std::memchr(flags + j, dying.value ? 0 : 1, len - j);
+                        const std::size_t end =
+                            other == nullptr ? len : static_cast<std::size_t>(static_cast<const std::uint8_t*>(other) - flags);
                         double* t = dying.value ? ds : cs;
 #if defined(__x86_64__)
                         if (cpu_has_avx2_fma()) {
