@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <deque>
 #include <iostream>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -210,23 +211,29 @@ int run_cox(int argc, char** argv) {
             }
         }
     }
-    data.x.resize(rows * p);
+    // The fit reads each covariate in place: a numeric column straight from the table; a
+    // log or a factor's dummy from a column made for it.
+    std::deque<std::vector<double>> made;
     for (std::size_t k = 0; k < p; ++k) {
         const DesignColumn& column = design[k];
-        double* x = data.x.data() + k;
+        if (column.values != nullptr && !column.log) {
+            data.columns.emplace_back(*column.values);
+            continue;
+        }
+        std::vector<double>& values = made.emplace_back(rows);
         if (column.values != nullptr) {
-            const std::vector<double>& values = *column.values;
+            const std::vector<double>& source = *column.values;
             for (std::size_t row = 0; row < rows; ++row) {
-                const double v = values[row];
-                x[row * p] = column.log && !std::isnan(v) ? std::log(v) : v;
+                values[row] = std::isnan(source[row]) ? source[row] : std::log(source[row]);
             }
         } else {
             const std::vector<std::int32_t>& codes = column.factor->codes;
             for (std::size_t row = 0; row < rows; ++row) {
                 const auto code = codes[row];
-                x[row * p] = code < 0 ? std::numeric_limits<double>::quiet_NaN() : (code == column.level ? 1.0 : 0.0);
+                values[row] = code < 0 ? std::numeric_limits<double>::quiet_NaN() : (code == column.level ? 1.0 : 0.0);
             }
         }
+        data.columns.emplace_back(values);
     }
     // Strata: the combination of the strata columns' levels.
     if (!strata_cols.empty()) {

@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <limits>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -25,7 +26,10 @@ struct CoxData {
     std::vector<double> weight;  // empty: all 1; otherwise > 0
     std::vector<std::int32_t> stratum;  // empty: one stratum
     std::vector<std::int32_t> cluster;  // empty: none (robust SE treats each row as a cluster)
-    std::vector<double> x;              // rows * names.size(), row-major
+    std::vector<double> x;              // rows * names.size(), row-major; or:
+    // one column per name (rows values each), read in place (the caller keeps them alive);
+    // when given, x is not used
+    std::vector<std::span<const double>> columns;
     std::vector<std::string> names;     // covariate (column) names
     std::vector<std::string> terms;     // term of each covariate (cox.zph groups by term); empty: each its own
 };

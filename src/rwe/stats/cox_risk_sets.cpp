@@ -139,7 +139,10 @@ std::vector<std::size_t> stable_order_by_code(const std::vector<std::size_t>& or
 CoxPrepared cox_prepare(const CoxData& data, bool time_fix, const std::vector<double>& means, bool keep_index) {
     const std::size_t rows = data.stop.size();
     const std::size_t p = data.names.size();
-    if (data.event.size() != rows || data.x.size() != rows * p ||
+    const bool by_column = !data.columns.empty();
+    bool columns_ok = !by_column || data.columns.size() == p;
+    for (const auto& column : data.columns) columns_ok = columns_ok && column.size() == rows;
+    if (data.event.size() != rows || (by_column ? !columns_ok : data.x.size() != rows * p) ||
         (!data.start.empty() && data.start.size() != rows) ||
         (!data.weight.empty() && data.weight.size() != rows) ||
         (!data.stratum.empty() && data.stratum.size() != rows) ||
@@ -152,6 +155,11 @@ CoxPrepared cox_prepare(const CoxData& data, bool time_fix, const std::vector<do
     const bool weighted = !data.weight.empty(), stratified = !data.stratum.empty(),
                clustered = !data.cluster.empty();
     out.unit_weights = !weighted;
+    // Covariate k of input row `row`, from the row-major x or from the columns.
+    std::vector<const double*> column_base(p);
+    for (std::size_t k = 0; k < p; ++k) column_base[k] = by_column ? data.columns[k].data() : data.x.data() + k;
+    const std::size_t stride = by_column ? 1 : p;
+    auto covariate = [&](std::size_t row, std::size_t k) { return column_base[k][row * stride]; };
 
     // Complete cases, the values no model accepts, and the weighted sums of the means. First
     // on two threads, one half of the rows each, for the usual case of complete and valid
@@ -163,14 +171,13 @@ CoxPrepared cox_prepare(const CoxData& data, bool time_fix, const std::vector<do
     std::vector<double> sum_x(p, 0.0);
     double total_weight = 0;
     auto clean_row = [&](std::size_t row) {
-        const double* x = data.x.data() + row * p;
         const double e = data.event[row], stop_time = data.stop[row];
         bool ok = (e == 0 || e == 1) && std::isfinite(stop_time);
         if (out.counting) ok = ok && data.start[row] < stop_time;
         if (weighted) ok = ok && data.weight[row] > 0 && std::isfinite(data.weight[row]);
         if (stratified) ok = ok && data.stratum[row] >= 0;
         if (clustered) ok = ok && data.cluster[row] >= 0;
-        for (std::size_t k = 0; ok && k < p; ++k) ok = !std::isnan(x[k]);
+        for (std::size_t k = 0; ok && k < p; ++k) ok = !std::isnan(covariate(row, k));
         return ok;
     };
     struct HalfScan {
@@ -189,9 +196,8 @@ CoxPrepared cox_prepare(const CoxData& data, bool time_fix, const std::vector<do
             }
             if (!want_means) continue;
             const double w = weighted ? data.weight[row] : 1.0;
-            const double* x = data.x.data() + row * p;
             half.total += w;
-            for (std::size_t k = 0; k < p; ++k) half.sums[k] += w * x[k];
+            for (std::size_t k = 0; k < p; ++k) half.sums[k] += w * covariate(row, k);
         }
     });
     const bool all_clean = halves[0].clean && halves[1].clean;
@@ -202,13 +208,12 @@ CoxPrepared cox_prepare(const CoxData& data, bool time_fix, const std::vector<do
         }
     }
     for (std::size_t row = 0; !all_clean && row < rows; ++row) {
-        const double* x = data.x.data() + row * p;
         bool ok = !std::isnan(data.stop[row]) && !std::isnan(data.event[row]);
         if (out.counting) ok = ok && !std::isnan(data.start[row]);
         if (weighted) ok = ok && !std::isnan(data.weight[row]);
         if (stratified) ok = ok && data.stratum[row] >= 0;
         if (clustered) ok = ok && data.cluster[row] >= 0;
-        for (std::size_t k = 0; ok && k < p; ++k) ok = !std::isnan(x[k]);
+        for (std::size_t k = 0; ok && k < p; ++k) ok = !std::isnan(covariate(row, k));
         if (!ok) {
             if (out.dropped++ == 0) {
                 used.reserve(rows - 1);
@@ -235,7 +240,7 @@ CoxPrepared cox_prepare(const CoxData& data, bool time_fix, const std::vector<do
         }
         if (want_means) {
             total_weight += w;
-            for (std::size_t k = 0; k < p; ++k) sum_x[k] += w * x[k];
+            for (std::size_t k = 0; k < p; ++k) sum_x[k] += w * covariate(row, k);
         }
     }
     const std::size_t n = rows - out.dropped;
@@ -353,9 +358,8 @@ CoxPrepared cox_prepare(const CoxData& data, bool time_fix, const std::vector<do
                     if (keep_index) out.used_index[pos] = i;
                     out.weight[pos] = weighted ? data.weight[row] : 1.0;
                     if (clustered) out.cluster[pos] = data.cluster[row];
-                    const double* x = data.x.data() + row * p;
                     double* dst = out.x.data() + pos * p;
-                    for (std::size_t k = 0; k < p; ++k) dst[k] = x[k] - mean[k];
+                    for (std::size_t k = 0; k < p; ++k) dst[k] = covariate(row, k) - mean[k];
                 }
             };
             // the times, events and (one) stratum of sorted positions [from, to)
@@ -397,7 +401,7 @@ CoxPrepared cox_prepare(const CoxData& data, bool time_fix, const std::vector<do
             for (std::size_t pos = from; pos < to; ++pos) {
                 if (pos + ahead < to) {
                     const std::size_t later = row_of(order[pos + ahead]);
-                    __builtin_prefetch(data.x.data() + later * p);
+                    if (!by_column) __builtin_prefetch(data.x.data() + later * p);
                     __builtin_prefetch(data.event.data() + later);
                     if (all_used) __builtin_prefetch(data.stop.data() + later);
                     if (weighted) __builtin_prefetch(data.weight.data() + later);
@@ -412,9 +416,8 @@ CoxPrepared cox_prepare(const CoxData& data, bool time_fix, const std::vector<do
                 out.weight[pos] = weighted ? data.weight[row] : 1.0;
                 out.stratum[pos] = stratified ? data.stratum[row] : 0;
                 if (clustered) out.cluster[pos] = data.cluster[row];
-                const double* x = data.x.data() + row * p;
                 double* dst = out.x.data() + pos * p;
-                for (std::size_t k = 0; k < p; ++k) dst[k] = x[k] - mean[k];
+                for (std::size_t k = 0; k < p; ++k) dst[k] = covariate(row, k) - mean[k];
             }
         };
         std::size_t events_second = 0;
