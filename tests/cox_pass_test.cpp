@@ -109,4 +109,32 @@ TEST(CoxPassForms, DroppedRowsGiveTheFitOfTheRemainingRows) {
     }
 }
 
+// Covariates given as columns read in place fit exactly as the same values row-major,
+// rows with a missing value included.
+TEST(CoxPassForms, ColumnsGiveTheFitOfRowMajorCovariates) {
+    for (const std::size_t n : {3000u, 260'000u}) {
+        CoxData row_major = simulate(n, 3, 60, n > 3000, 3);
+        row_major.x[7 * 3 + 1] = std::nan("");
+        std::vector<std::vector<double>> columns(3, std::vector<double>(n));
+        for (std::size_t i = 0; i < n; ++i) {
+            for (std::size_t k = 0; k < 3; ++k) columns[k][i] = row_major.x[i * 3 + k];
+        }
+        CoxData by_column = row_major;
+        by_column.x.clear();
+        for (const auto& column : columns) by_column.columns.emplace_back(column);
+        const auto a = rwe::stats::cox_regression(row_major);
+        const auto b = rwe::stats::cox_regression(by_column);
+        EXPECT_EQ(a.dropped, 1u);
+        EXPECT_EQ(b.dropped, 1u);
+        EXPECT_EQ(a.loglik_final, b.loglik_final);
+        EXPECT_EQ(a.concordance, b.concordance);
+        EXPECT_EQ(a.concordance_se, b.concordance_se);
+        for (std::size_t k = 0; k < 3; ++k) {
+            EXPECT_EQ(a.coef[k], b.coef[k]);
+            EXPECT_EQ(a.se[k], b.se[k]);
+            EXPECT_EQ(a.robust_se[k], b.robust_se[k]);
+        }
+    }
+}
+
 }  // namespace
