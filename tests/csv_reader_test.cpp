@@ -98,6 +98,34 @@ TEST(ReadTable, NumericAndCategoricalColumns) {
     EXPECT_EQ(group.codes, (std::vector<std::int32_t>{1, 0, 1, -1}));
 }
 
+// Each row's physical line, past empty lines and line breaks inside quotes; and columns
+// sized from the input's size once 4096 rows are read (plain and gzip), without changing
+// what is read.
+TEST(ReadTable, LineOfEachRowAndSizedColumns) {
+    auto path = write_temp("lines.csv", "t,note\n1,a\n\n2,\"two\nlines\"\n3,b\n\n\n4,c\n");
+    auto table = rwe::read_table(path, {{"t"}});
+    ASSERT_EQ(table.rows, 4u);
+    EXPECT_EQ(table.line(0), 2u);
+    EXPECT_EQ(table.line(1), 4u);
+    EXPECT_EQ(table.line(2), 6u);
+    EXPECT_EQ(table.line(3), 9u);
+    std::string many = "t\n";
+    for (int i = 0; i < 10000; ++i) many += std::to_string(i) + "\n";
+    auto plain = rwe::read_table(write_temp("many.csv", many), {{"t"}});
+    ASSERT_EQ(plain.rows, 10000u);
+    EXPECT_EQ(plain.numbers("t")[9999], 9999);
+    EXPECT_EQ(plain.line(9999), 10001u);
+    EXPECT_LE(plain.numbers("t").capacity(), 11000u);  // sized, not doubled past the rows
+    const auto gz = std::filesystem::temp_directory_path() / "rwe_csv_test_many.csv.gz";
+    gzFile out = gzopen(gz.string().c_str(), "wb");
+    gzwrite(out, many.data(), static_cast<unsigned>(many.size()));
+    gzclose(out);
+    auto packed = rwe::read_table(gz.string(), {{"t"}});
+    ASSERT_EQ(packed.rows, 10000u);
+    EXPECT_EQ(packed.numbers("t")[5000], 5000);
+    EXPECT_LE(packed.numbers("t").capacity(), 11000u);
+}
+
 TEST(ReadTable, NonNumberNamesLineColumnAndValue) {
     auto path = write_temp("bad.csv", "time,status\n5,1\nfive,0\n");
     try {

@@ -129,11 +129,11 @@ int run_cox(int argc, char** argv) {
     for (std::size_t row = 0; row < rows; ++row) {
         const double e = event[row];
         if (!std::isnan(e) && e != 0 && e != 1) {
-            throw InputError(file, table.line_of_row[row], event_col, "event must be 0 or 1",
+            throw InputError(file, table.line(row), event_col, "event must be 0 or 1",
                              format_number(e, 17));
         }
         if (std::isinf(stop[row])) {
-            throw InputError(file, table.line_of_row[row], time_col, "time must be finite", "Inf");
+            throw InputError(file, table.line(row), time_col, "time must be finite", "Inf");
         }
     }
     stats::CoxData data;
@@ -141,7 +141,7 @@ int run_cox(int argc, char** argv) {
         const auto& start = table.numbers(start_col);
         for (std::size_t row = 0; row < rows; ++row) {
             if (!std::isnan(start[row]) && !std::isnan(stop[row]) && !(start[row] < stop[row])) {
-                throw InputError(file, table.line_of_row[row], start_col, "start time must be < stop time",
+                throw InputError(file, table.line(row), start_col, "start time must be < stop time",
                                  format_number(start[row], 17) + " >= " + format_number(stop[row], 17));
             }
         }
@@ -151,7 +151,7 @@ int run_cox(int argc, char** argv) {
         for (std::size_t row = 0; row < rows; ++row) {
             const double w = weight[row];
             if (!std::isnan(w) && !(w > 0 && std::isfinite(w))) {
-                throw InputError(file, table.line_of_row[row], weights_col, "weight must be > 0",
+                throw InputError(file, table.line(row), weights_col, "weight must be > 0",
                                  format_number(w, 17));
             }
         }
@@ -202,11 +202,11 @@ int run_cox(int argc, char** argv) {
         for (std::size_t row = 0; row < rows; ++row) {
             const double v = values[row];
             if (std::isinf(v)) {
-                throw InputError(file, table.line_of_row[row], *column.name, "covariate must be finite",
+                throw InputError(file, table.line(row), *column.name, "covariate must be finite",
                                  format_number(v, 17));
             }
             if (column.log && !std::isnan(v) && !(v > 0)) {
-                throw InputError(file, table.line_of_row[row], *column.name,
+                throw InputError(file, table.line(row), *column.name,
                                  "log() of a value that is not positive", format_number(v, 17));
             }
         }

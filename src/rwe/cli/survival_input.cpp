@@ -53,7 +53,7 @@ stats::SurvivalData survival_data_from_table(const Table& table, const SurvivalC
 
     auto fail = [&](std::size_t row, const std::string& column, const std::string& problem,
                     double value) {
-        throw InputError(table.path, table.line_of_row[row], column, problem,
+        throw InputError(table.path, table.line(row), column, problem,
                          fmt::format("{}", value));
     };
 

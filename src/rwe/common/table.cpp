@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <iterator>
 #include <limits>
 #include <new>
 #include <numeric>
@@ -21,6 +22,12 @@ const std::vector<double>& Table::numbers(const std::string& name) const {
 
 std::vector<double>& Table::numbers(const std::string& name) {
     return const_cast<std::vector<double>&>(static_cast<const Table&>(*this).numbers(name));
+}
+
+std::size_t Table::line(std::size_t row) const {
+    auto it = std::upper_bound(line_shifts.begin(), line_shifts.end(), row,
+                               [](std::size_t r, const LineShift& shift) { return r < shift.first; });
+    return it == line_shifts.begin() ? row + 1 : row + std::prev(it)->offset;
 }
 
 const CategoricalColumn& Table::category(const std::string& name) const {
@@ -114,7 +121,6 @@ Table read_table(const std::string& path, const std::vector<ColumnRequest>& colu
                 try {
                     for (auto& column : table.numeric) column.reserve(expected);
                     for (auto& column : table.categorical) column.codes.reserve(expected);
-                    table.line_of_row.reserve(expected);
                 } catch (const std::bad_alloc&) {
                     // an estimate too large to reserve: the columns grow as they are read
                 }
@@ -164,7 +170,10 @@ Table read_table(const std::string& path, const std::vector<ColumnRequest>& colu
                 column.codes.push_back(it->second);
             }
         }
-        table.line_of_row.push_back(reader.line());
+        const std::size_t offset = reader.line() - table.rows;
+        if (table.line_shifts.empty() || table.line_shifts.back().offset != offset) {
+            table.line_shifts.push_back({table.rows, offset});
+        }
         ++table.rows;
     }
     for (auto& column : table.categorical) order_levels(column);

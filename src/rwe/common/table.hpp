@@ -29,7 +29,14 @@ struct Table {
     std::vector<std::string> numeric_names;
     std::vector<std::vector<double>> numeric;  // same order as the numeric requests
     std::vector<CategoricalColumn> categorical;  // same order as the categorical requests
-    std::vector<std::size_t> line_of_row;        // physical line of each data row
+    // Physical line (1-based) of data row `row`: for error messages.
+    std::size_t line(std::size_t row) const;
+    // Where line - row changes (quoted line breaks, skipped empty lines): from row `first` on,
+    // line = row + offset. One entry for a file of one line per row.
+    struct LineShift {
+        std::size_t first = 0, offset = 0;
+    };
+    std::vector<LineShift> line_shifts;
 
     const std::vector<double>& numbers(const std::string& name) const;
     std::vector<double>& numbers(const std::string& name);
