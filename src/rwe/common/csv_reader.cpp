@@ -4,16 +4,93 @@
 
 #include <cerrno>
 #include <charconv>
+#include <condition_variable>
 #include <cstdio>
 #include <cstring>
+#include <mutex>
+#include <string>
+#include <system_error>
+#include <thread>
 
 #include "rwe/common/error.hpp"
 
 namespace rwe {
 
+// The decompressing reader. A second thread reads (and inflates) the next chunk into a spare
+// buffer while the caller parses the current one; the buffers are swapped at each fill.
+// Without a thread, chunks are read when asked for.
 struct CsvReader::GzHandle {
     gzFile file = nullptr;
+    std::thread worker;
+    std::mutex mutex;
+    std::condition_variable changed;
+    bool requested = false, ready = false, stop = false;
+    std::vector<char> spare;
+    int got = 0;
+    std::string error;
+
+    int read_into(std::vector<char>& buffer, std::string& message) {
+        const int n = gzread(file, buffer.data(), static_cast<unsigned>(buffer.size()));
+        if (n < 0) {
+            int code = 0;
+            const char* text = gzerror(file, &code);
+            message = text != nullptr ? text : "unknown error";
+        }
+        return n;
+    }
+    void start(std::size_t chunk_bytes) {
+        spare.resize(chunk_bytes);
+        try {
+            worker = std::thread([this] { run(); });
+        } catch (const std::system_error&) {
+            return;  // no second thread: read on demand
+        }
+        request();
+    }
+    void run() {
+        std::unique_lock lock(mutex);
+        for (;;) {
+            changed.wait(lock, [this] { return requested || stop; });
+            if (stop) return;
+            lock.unlock();
+            std::string message;
+            const int n = read_into(spare, message);
+            lock.lock();
+            got = n;
+            error = std::move(message);
+            requested = false;
+            ready = true;
+            changed.notify_all();
+        }
+    }
+    void request() {
+        if (!worker.joinable()) return;
+        {
+            std::lock_guard guard(mutex);
+            requested = true;
+            ready = false;
+        }
+        changed.notify_all();
+    }
+    // The next chunk, in `buffer` (which becomes the spare); bytes, 0 at the end, -1 on error.
+    int take(std::vector<char>& buffer, std::string& message) {
+        if (!worker.joinable()) return read_into(buffer, message);
+        std::unique_lock lock(mutex);
+        changed.wait(lock, [this] { return ready; });
+        ready = false;
+        buffer.swap(spare);
+        message = error;
+        return got;
+    }
     ~GzHandle() {
+        if (worker.joinable()) {
+            {
+                std::lock_guard guard(mutex);
+                stop = true;
+            }
+            changed.notify_all();
+            worker.join();
+        }
         if (file != nullptr) gzclose(file);
     }
 };
@@ -26,6 +103,7 @@ CsvReader::CsvReader(std::string path, std::size_t chunk_bytes)
         throw IoError(path_ + ": cannot open (" + std::strerror(errno) + ")");
     }
     gzbuffer(file_->file, 1u << 18);
+    file_->start(chunk_bytes);
 }
 
 CsvReader::~CsvReader() = default;
@@ -49,16 +127,14 @@ std::size_t CsvReader::size_hint() const {
 
 bool CsvReader::fill() {
     if (eof_) return false;
-    int got = gzread(file_->file, buffer_.data(), static_cast<unsigned>(buffer_.size()));
-    if (got < 0) {
-        int code = 0;
-        const char* message = gzerror(file_->file, &code);
-        throw IoError(path_ + ": cannot read (" + (message ? message : "unknown error") + ")");
-    }
+    std::string message;
+    const int got = file_->take(buffer_, message);
+    if (got < 0) throw IoError(path_ + ": cannot read (" + message + ")");
     if (got == 0) {
         eof_ = true;
         return false;
     }
+    file_->request();  // the chunk after this one, while this one is parsed
     pos_ = 0;
     len_ = static_cast<std::size_t>(got);
     if (first_chunk_) {
