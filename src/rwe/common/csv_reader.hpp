@@ -5,8 +5,9 @@
 // - records end with LF, CRLF or a lone CR; quoted fields may hold commas, quotes and
 //   line breaks;
 // - a UTF-8 byte-order mark at the start is skipped; empty lines are skipped;
-// - gzip input is recognised by its magic bytes (not its name) and decompressed on the fly.
-// Memory is bounded by the longest record, not by the file size.
+// - gzip input is recognised by its magic bytes (not its name) and decompressed on the fly,
+//   one chunk ahead on a second thread while the current chunk is parsed.
+// Memory is bounded by two chunks and the longest record, not by the file size.
 //
 // A quote inside an unquoted field, text after a closing quote, and a quoted field that
 // is still open at end of file are InputErrors naming the file and line.
