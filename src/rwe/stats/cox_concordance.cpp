@@ -449,7 +449,7 @@ private:
 
 // Right-censored data with few distinct times: the rows taken in ascending order of the
 // linear predictor, counted into trees over the runs of one (stratum, time) (and, beside
-// them, each run's censored rows and deaths). Run g has slot 2g for its censored rows and
+// them, each run's censored rows). Run g has slot 2g for its censored rows and
 // 2g + 1 for its deaths; slots ascend as time descends within a stratum, so that
 //   the rows at risk at a death of run g are the slots [first slot of the stratum, 2g + 1)
 //   (later times, and censored at the same time), and
