@@ -525,19 +525,13 @@ CoxConcordance concordance_by_rank(const detail::CoxPrepared& data, std::span<co
         if (distinct_ranks(lp, rank, m)) {
             // counting sort by rank, each half of the rows on its own thread (stable: the
             // first half's rows first in every rank)
-            std::vector<std::uint32_t> first_next(m, 0), second_next(m, 0), start(m);
+            std::vector<std::uint32_t> first_next(m, 0), second_next(m, 0);
             for_halves(n, 200'000, [&](std::size_t from, std::size_t to) {
                 std::vector<std::uint32_t>& count = from == 0 ? first_next : second_next;
                 for (std::size_t i = from; i < to; ++i) ++count[rank[i]];
             });
-            std::uint32_t running = 0;
-            for (std::size_t r = 0; r < m; ++r) {
-                const std::uint32_t in_first = first_next[r], in_second = second_next[r];
-                start[r] = running;
-                first_next[r] = running;
-                second_next[r] = running + in_first;
-                running += in_first + in_second;
-            }
+            detail::half_starts(first_next, second_next);
+            const std::vector<std::uint32_t> start(first_next);  // where each rank's rows start
             for_halves(n, 200'000, [&](std::size_t from, std::size_t to) {
                 std::vector<std::uint32_t>& next = from == 0 ? first_next : second_next;
                 for (std::size_t i = from; i < to; ++i) {

@@ -97,25 +97,17 @@ std::vector<std::size_t> radix_order_descending(std::span<const double> values) 
         auto scatter = [&](std::size_t from, std::size_t to, std::vector<std::size_t>& c) {
             for (std::size_t i = from; i < to; ++i) next[c[(items[i].key >> shift) & mask]++] = items[i];
         };
-        if (!two) {
-            histogram(0, n, count);
-            std::size_t sum = 0;
-            for (auto& c : count) {
-                const std::size_t here = c;
-                c = sum;
-                sum += here;
-            }
-            scatter(0, n, count);
-        } else {
+        if (two) {
             run_beside([&] { histogram(half, n, count2); }, [&] { histogram(0, half, count); });
-            std::size_t sum = 0;
-            for (std::uint64_t b = 0; b < buckets; ++b) {
-                const std::size_t first = count[b], second = count2[b];
-                count[b] = sum;
-                count2[b] = sum + first;
-                sum += first + second;
-            }
+        } else {
+            histogram(0, n, count);
+            histogram(n, n, count2);  // no second half: all zero
+        }
+        half_starts(count, count2);
+        if (two) {
             run_beside([&] { scatter(half, n, count2); }, [&] { scatter(0, half, count); });
+        } else {
+            scatter(0, n, count);
         }
         items.swap(next);
     }
@@ -337,15 +329,9 @@ CoxPrepared cox_prepare(const CoxData& data, bool time_fix, const std::vector<do
                 count(0, n, first_next);
             }
             // bucket b: the first half's rows, then the second half's (a stable sort)
+            const std::size_t total = half_starts(first_next, second_next);
             std::vector<std::size_t> bucket_end(buckets);
-            std::size_t running = 0;
-            for (std::size_t b = 0; b < buckets; ++b) {
-                const std::size_t in_first = first_next[b], in_second = second_next[b];
-                first_next[b] = running;
-                second_next[b] = running + in_first;
-                running += in_first + in_second;
-                bucket_end[b] = running;
-            }
+            for (std::size_t b = 0; b < buckets; ++b) bucket_end[b] = b + 1 < buckets ? first_next[b + 1] : total;
             for (std::size_t b = 0; b < buckets; b += 2) {
                 const std::size_t begin = b == 0 ? 0 : bucket_end[b - 1];
                 if (bucket_end[b + 1] > begin) time_begin.push_back(begin);

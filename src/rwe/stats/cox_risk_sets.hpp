@@ -35,6 +35,20 @@ struct CoxPrepared {
 
 // Indices ordered by descending value, stable; O(n) radix sort of the IEEE bits.
 std::vector<std::size_t> radix_order_descending(std::span<const double> values);
+// A counting sort split between two halves of the input, stable (in every bucket the first
+// half's rows come first): turns each bucket's count in the first and in the second half
+// into the position where that half's rows of the bucket start. Returns the total.
+template <class Count>
+Count half_starts(std::vector<Count>& first, std::vector<Count>& second) {
+    Count running = 0;
+    for (std::size_t b = 0; b < first.size(); ++b) {
+        const Count in_first = first[b], in_second = second[b];
+        first[b] = running;
+        second[b] = running + in_first;
+        running += in_first + in_second;
+    }
+    return running;
+}
 // Stable reorder of `order` by ascending non-negative code.
 std::vector<std::size_t> stable_order_by_code(const std::vector<std::size_t>& order,
                                               const std::vector<std::int32_t>& codes);
