@@ -373,7 +373,7 @@ json response_counts(const Variable& bor, const Mask& mask) {
 
 json run_response(const Context& c, const Analysis& analysis) {
     const auto& adsl = c.data.adsl;
-    const Variable& bor = adsl.at("BOR");
+    const Variable& bor = adsl.at(string_option(analysis.options, "variable", "BOR"));
     json out = response_counts(bor, {});
     out["not_measurable"] = static_cast<double>(adsl.size()) - out["measurable"].get<double>();
     out["ci_method"] = "Clopper-Pearson exact 95% CI, percent";
@@ -396,43 +396,6 @@ json run_response(const Context& c, const Analysis& analysis) {
                       {"orr_test", association_test(group.values, group.levels, responders, {"Y", "N"})}});
     }
     if (!by.empty()) out["by"] = by;
-    return out;
-}
-
-json run_long_term_response(const Context& c, const Analysis&) {
-    const auto& adsl = c.data.adsl;
-    const Variable& responder = adsl.at("RESP");
-    const Variable& ltr = adsl.at("LTR");
-    const Variable& bor = adsl.at("BOR");
-    Mask responders(adsl.size());
-    std::vector<std::string> ltr_values, cr_values, prior_values;
-    double n_ltr = 0, n_resp = 0;
-    const Variable& prior = adsl.at("PRIORHER2");
-    for (std::size_t i = 0; i < adsl.size(); ++i) {
-        responders[i] = responder.values[i] == "Y";
-        if (!responders[i]) continue;
-        ++n_resp;
-        if (ltr.values[i] == "Y") ++n_ltr;
-        ltr_values.push_back(ltr.values[i]);
-        cr_values.push_back(bor.values[i] == "CR" ? "Y" : "N");
-        prior_values.push_back(prior.values[i]);
-    }
-    json out{{"definition", fmt::format("responders on the index line > {} months", c.protocol.derive.long_term_months)},
-             {"long_term_responders", proportion(n_ltr, n_resp)}};
-    auto rate = [&](const std::string& group) {
-        double n = 0, cr = 0;
-        for (std::size_t i = 0; i < ltr_values.size(); ++i) {
-            if (ltr_values[i] != group) continue;
-            ++n;
-            if (cr_values[i] == "Y") ++cr;
-        }
-        return proportion(cr, n);
-    };
-    out["cr_rate"] = {{"long_term", rate("Y")}, {"other_responders", rate("N")},
-                      {"test", association_test(ltr_values, {"Y", "N"}, cr_values, {"Y", "N"})}};
-    out["by_prior_exposure"] = association_test(prior_values, {"N", "Y"}, ltr_values, {"Y", "N"});
-    // OS of responders by long-term-responder status.
-    out["os"] = grouped_medians(survival_data(c.data.endpoint("OS"), &ltr, responders), c.protocol);
     return out;
 }
 
@@ -488,27 +451,6 @@ json run_association(const Context& c, const Analysis& analysis) {
         tests.push_back(test);
     }
     return {{"tests", tests}};
-}
-
-json run_second_line(const Context& c, const Analysis&) {
-    const auto& adsl = c.data.adsl;
-    const Variable& progressed = adsl.at("PROG");
-    const Variable& next = adsl.at("L2REG");
-    const Variable& trial = adsl.at("L2TRIAL");
-    double n_prog = 0, treated = 0, in_trial = 0;
-    std::map<std::string, double> regimens;
-    for (std::size_t i = 0; i < adsl.size(); ++i) {
-        if (progressed.values[i] == "Y") ++n_prog;
-        if (next.values[i].empty()) continue;
-        ++treated;
-        ++regimens[next.values[i]];
-        if (trial.values[i] == "Y") ++in_trial;
-    }
-    json shares = json::object();
-    for (const auto& [name, count] : regimens) shares[name] = {{"n", count}, {"percent", percent(count, treated)}};
-    return {{"n", adsl.size()}, {"progressed", {{"n", n_prog}, {"percent", percent(n_prog, static_cast<double>(adsl.size()))}}},
-            {"next_line", {{"n", treated}}}, {"regimens", shares},
-            {"clinical_trial", {{"n", in_trial}, {"percent", percent(in_trial, treated)}}}};
 }
 
 json cox_json(const stats::CoxRegression& fit) {
@@ -594,10 +536,11 @@ json run_cox(const Context& c, const Analysis& analysis) {
 // Cox model with "min_cycles received" as a time-varying covariate, in counting-process
 // form: each patient is unexposed on (0, t_k] and exposed on (t_k, T], t_k the day of the
 // k-th cycle (Mantel & Byar 1974; docs/methods.md §5). Uses every patient and all follow-up.
-json time_dependent_cycles_cox(const Context& c, const TimeToEvent& endpoint, int min_cycles) {
+json time_dependent_cycles_cox(const Context& c, const std::vector<std::vector<int>>& cycle_days,
+                               const TimeToEvent& endpoint, int min_cycles) {
     stats::CoxData cox;
     for (const auto& record : endpoint.records) {
-        const auto& days = c.data.cycle_days[record.subject];
+        const auto& days = cycle_days[record.subject];
         const double end = record.aval;
         const int event = record.cnsr == 0 ? 1 : 0;
         double switch_time = -1;
@@ -627,7 +570,8 @@ json time_dependent_cycles_cox(const Context& c, const TimeToEvent& endpoint, in
 
 json run_landmark(const Context& c, const Analysis& analysis) {
     const int landmark = analysis.options.value("landmark_days", 105);
-    const int min_cycles = analysis.options.value("min_cycles", 6);
+    const int min_cycles = analysis.options.value("min_count", 6);
+    const auto& cycle_days = c.data.administration_days.at(analysis.id);
     const double landmark_time = landmark / c.protocol.days_per_unit;
     json out{{"landmark_days", landmark}, {"landmark_time", landmark_time}, {"min_cycles", min_cycles},
              {"explanation",
@@ -638,10 +582,13 @@ json run_landmark(const Context& c, const Analysis& analysis) {
                           "only patients still event-free at the landmark are compared, from the landmark onwards.",
                           landmark, min_cycles)}};
     json results = json::array();
-    Variable group{"LMGROUP", "cycles by the landmark", false, {}, {}, {fmt::format(">={}", min_cycles), fmt::format("<{}", min_cycles)}};
+    Variable group;
+    group.name = "LMGROUP";
+    group.label = "cycles by the landmark";
+    group.levels = {fmt::format(">={}", min_cycles), fmt::format("<{}", min_cycles)};
     group.values.resize(c.data.adsl.size());
     for (std::size_t s = 0; s < c.data.adsl.size(); ++s) {
-        const auto& days = c.data.cycle_days[s];
+        const auto& days = cycle_days[s];
         const auto received = std::count_if(days.begin(), days.end(), [&](int d) { return d <= landmark; });
         group.values[s] = received >= min_cycles ? group.levels[0] : group.levels[1];
     }
@@ -673,7 +620,7 @@ json run_landmark(const Context& c, const Analysis& analysis) {
             cox.names = {group.levels[1] + " vs " + group.levels[0]};
             entry["cox"] = cox_json(stats::cox_regression(cox, {.ties = ties_of(c.protocol.stats.ties)}));
         }
-        entry["time_dependent_cox"] = time_dependent_cycles_cox(c, endpoint, min_cycles);
+        entry["time_dependent_cox"] = time_dependent_cycles_cox(c, cycle_days, endpoint, min_cycles);
         results.push_back(entry);
     }
     out["results"] = results;
@@ -694,10 +641,8 @@ json run_analyses(const StudyData& data, const Protocol& protocol) {
         else if (kind == "km") result = run_km(context, analysis);
         else if (kind == "logrank") result = run_logrank(context, analysis);
         else if (kind == "response") result = run_response(context, analysis);
-        else if (kind == "long_term_response") result = run_long_term_response(context, analysis);
         else if (kind == "adverse_events") result = run_adverse_events(context, analysis);
         else if (kind == "association") result = run_association(context, analysis);
-        else if (kind == "second_line") result = run_second_line(context, analysis);
         else if (kind == "cox") result = run_cox(context, analysis);
         else if (kind == "landmark") result = run_landmark(context, analysis);
         else throw Error(ErrorKind::internal, "analysis kind without a runner: " + kind);

@@ -12,6 +12,7 @@
 #include <set>
 
 #include "rwe/common/error.hpp"
+#include "rwe/study/derivation.hpp"
 
 namespace rwe::study {
 
@@ -29,6 +30,22 @@ const Variable& SubjectLevel::at(const std::string& name) const {
     throw UsageError("unknown variable '" + name + "' (known: " + names + ")");
 }
 
+Value Variable::value(std::size_t row) const {
+    switch (type) {
+        case ValueType::number: return Value::of_number(numbers[row]);
+        case ValueType::text: return Value::of_text(values[row]);
+        case ValueType::date: {
+            if (values[row].empty()) return {};
+            auto day = parse_iso_date(values[row]);
+            return day ? Value::of_date(*day) : Value{};
+        }
+        case ValueType::boolean:
+            if (values[row].empty()) return {};
+            return Value::of_boolean(values[row] == "Y");
+    }
+    return {};
+}
+
 const TimeToEvent& StudyData::endpoint(const std::string& paramcd) const {
     for (const auto& parameter : adtte) {
         if (parameter.paramcd == paramcd) return parameter;
@@ -36,6 +53,25 @@ const TimeToEvent& StudyData::endpoint(const std::string& paramcd) const {
     std::string names;
     for (const auto& parameter : adtte) names += (names.empty() ? "" : ", ") + parameter.paramcd;
     throw UsageError("unknown endpoint '" + paramcd + "' (known: " + names + ")");
+}
+
+std::vector<bool> select_rows(const SubjectLevel& adsl, const std::optional<Expression>& where, const Protocol& protocol) {
+    std::vector<bool> keep(adsl.size(), true);
+    if (!where) return keep;
+    const EvaluationContext context{protocol.days_per_unit};
+    std::vector<Value> row(adsl.variables.size());
+    const auto& used = where->names();
+    std::vector<std::size_t> slots;
+    for (const auto& name : used) {
+        for (std::size_t slot = 0; slot < adsl.variables.size(); ++slot) {
+            if (adsl.variables[slot].name == name) slots.push_back(slot);
+        }
+    }
+    for (std::size_t subject = 0; subject < adsl.size(); ++subject) {
+        for (auto slot : slots) row[slot] = adsl.variables[slot].value(subject);
+        keep[subject] = where->evaluate(row, context).is_true();
+    }
+    return keep;
 }
 
 namespace {
@@ -46,55 +82,30 @@ bool contains(const std::vector<std::string>& list, const std::string& value) {
     return std::find(list.begin(), list.end(), value) != list.end();
 }
 
-int response_rank(const std::string& response) {
-    if (response == "cr") return 4;
-    if (response == "pr") return 3;
-    if (response == "sd") return 2;
-    if (response == "pd") return 1;
-    return 0;  // ne
-}
-
 std::string upper(std::string text) {
     std::transform(text.begin(), text.end(), text.begin(),
                    [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
     return text;
 }
 
-std::string yes_no(bool value) { return value ? "Y" : "N"; }
-
-// Completed years between two dates.
-double age_in_years(Day birth, Day at) {
-    const auto b = format_iso_date(birth), a = format_iso_date(at);
-    int years = std::stoi(a.substr(0, 4)) - std::stoi(b.substr(0, 4));
-    if (a.substr(5) < b.substr(5)) --years;
-    return years;
+std::string lower(std::string text) {
+    std::transform(text.begin(), text.end(), text.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    return text;
 }
 
-// The tumour behind the metastatic disease: the latest diagnosed before the index date
-// that has a metastasis date, else the latest diagnosed before the index date.
-const Tumor* metastatic_tumor(const Patient& patient, Day index) {
-    const Tumor* best = nullptr;
-    for (const auto& tumor : patient.tumors) {
-        if (tumor.diagnosis > index) continue;
-        const bool better = best == nullptr ||
-                            (tumor.metastasis.has_value() && !best->metastasis.has_value()) ||
-                            (tumor.metastasis.has_value() == best->metastasis.has_value() &&
-                             tumor.diagnosis > best->diagnosis);
-        if (better) best = &tumor;
+// Whether a regimen qualifies as an index line (or arm): its code and the drugs given in it.
+bool matches(const Regimen& regimen, const RegimenChoice& choice) {
+    if (!choice.codes.empty() && !contains(choice.codes, regimen.regimen)) return false;
+    auto given = [&](const std::string& drug) {
+        return std::any_of(regimen.administrations.begin(), regimen.administrations.end(),
+                           [&](const Administration& a) { return *a.drug == drug; });
+    };
+    for (const auto& drug : choice.drugs_all) {
+        if (!given(drug)) return false;
     }
-    return best;
-}
-
-bool her2_positive(const Tumor* tumor, double threshold) {
-    if (tumor == nullptr) return false;
-    if (tumor->her2_ihc == "3+") return true;
-    return tumor->her2_ihc == "2+" && tumor->her2_ish_ratio.has_value() && *tumor->her2_ish_ratio > threshold;
-}
-
-// Assessments of a line: linked to it, or unlinked and dated within it.
-bool assesses(const Assessment& assessment, const Regimen& line, Day line_end) {
-    if (!assessment.regimen_id.empty()) return assessment.regimen_id == line.id;
-    return assessment.date >= line.start && assessment.date <= line_end;
+    if (!choice.drugs_any.empty() && std::none_of(choice.drugs_any.begin(), choice.drugs_any.end(), given)) return false;
+    return std::none_of(choice.drugs_none.begin(), choice.drugs_none.end(), given);
 }
 
 struct EventTime {
@@ -103,107 +114,136 @@ struct EventTime {
     std::string description;
 };
 
-// First PD dated strictly after `start`, or death, whichever comes first; else censored
-// at last contact (registry-format.md, "Deriving the seed study").
-EventTime progression_or_death(const Patient& patient, Day start) {
-    std::optional<Day> progression;
-    for (const auto& assessment : patient.assessments) {
-        if (assessment.response == "pd" && assessment.date > start) {
-            progression = assessment.date;
-            break;
-        }
+// One endpoint of one patient (docs/protocols.md, "Endpoints"): the earliest of the
+// listed events after the origin (ties: the first listed) up to the end of follow-up,
+// else censored.
+std::optional<std::pair<Day, EventTime>> endpoint_of(const EndpointDefinition& endpoint, const PatientContext& c,
+                                                     std::span<const Value> row, const Protocol& protocol) {
+    const Patient& patient = *c.patient;
+    std::optional<Day> origin;
+    if (endpoint.origin == "index") origin = c.index;
+    else if (endpoint.origin == "surgery") origin = c.tumor ? c.tumor->surgery : std::nullopt;
+    else if (endpoint.origin == "first_response") origin = first_response_date(c);
+    else if (endpoint.origin == "next_line") origin = c.next_line ? std::optional<Day>(c.next_line->start) : std::nullopt;
+    else {
+        const auto* variable = protocol.variable(endpoint.origin);
+        const Value& value = row[static_cast<std::size_t>(variable - protocol.variables.data())];
+        if (!value.is_missing()) origin = value.date;
     }
-    if (progression && (!patient.death || *progression <= *patient.death)) {
-        return {*progression, 0, "progression"};
+    if (!origin) return std::nullopt;
+    const Day start = *origin;
+
+    // Follow-up ends at last contact (at most the cut-off), or at the start of the next line.
+    Day follow_up_end = std::max(c.last_contact, start);
+    std::string end_description = c.cutoff && c.last_contact == *c.cutoff && patient.last_contact > *c.cutoff
+                                      ? "data cut-off" : "last contact";
+    if (contains(endpoint.censor, "next_line") && c.next_line && c.next_line->start > start &&
+        c.next_line->start < follow_up_end) {
+        follow_up_end = c.next_line->start;
+        end_description = "start of next line";
     }
-    if (patient.death) return {*patient.death, 0, "death"};
-    return {patient.last_contact, 1, "last contact"};
-}
-
-EventTime death(const Patient& patient) {
-    if (patient.death) return {*patient.death, 0, "death"};
-    return {patient.last_contact, 1, "last contact"};
-}
-
-class Builder {
-public:
-    Builder(const Protocol& protocol) : protocol_(protocol) {}
-
-    void add_number(const std::string& name, const std::string& label, double value) {
-        Variable& variable = column(name, label, true);
-        variable.numbers.push_back(value);
-    }
-    void add_text(const std::string& name, const std::string& label, const std::string& value) {
-        Variable& variable = column(name, label, false);
-        variable.values.push_back(value);
-    }
-    void set_levels(const std::string& name, std::vector<std::string> levels) { levels_[name] = std::move(levels); }
-
-    SubjectLevel finish(std::vector<std::string> usubjid, std::vector<Day> index_date) {
-        SubjectLevel out;
-        out.usubjid = std::move(usubjid);
-        out.index_date = std::move(index_date);
-        for (auto& variable : variables_) {
-            if (!variable.numeric) {
-                if (auto it = levels_.find(variable.name); it != levels_.end()) {
-                    // Declared order first, then any other value seen, ascending.
-                    variable.levels = it->second;
+    std::optional<EventTime> first;
+    auto consider = [&](std::optional<Day> date, const std::string& description) {
+        if (!date || *date > follow_up_end) return;
+        if (!first || *date < first->date) first = EventTime{*date, 0, description};
+    };
+    for (const auto& event : endpoint.events) {
+        if (event == "death") {
+            if (c.death && *c.death >= start) consider(c.death, "death");
+        } else if (event == "progression") {
+            for (const auto& assessment : patient.assessments) {
+                if (assessment.response == "pd" && assessment.date > start) {
+                    consider(assessment.date, "progression");
+                    break;
                 }
-                std::set<std::string> seen(variable.values.begin(), variable.values.end());
-                seen.erase("");
-                for (const auto& value : seen) {
-                    if (!contains(variable.levels, value)) variable.levels.push_back(value);
-                }
-                // Keep only levels that occur, in order.
-                std::vector<std::string> present;
-                for (const auto& level : variable.levels) {
-                    if (seen.count(level)) present.push_back(level);
-                }
-                variable.levels = present;
             }
-            out.variables.push_back(std::move(variable));
+        } else if (event == "next_line") {
+            if (c.next_line && c.next_line->start > start) consider(c.next_line->start, "next line");
+        } else if (event == "index_line_end") {
+            if (!c.ongoing && c.line_end >= start) consider(c.line_end, "end of index line");
+        } else if (event == "metastasis") {
+            if (c.tumor && c.tumor->metastasis && *c.tumor->metastasis > start) consider(c.tumor->metastasis, "metastasis");
+        } else {
+            const auto* variable = protocol.variable(event);
+            const Value& value = row[static_cast<std::size_t>(variable - protocol.variables.data())];
+            if (!value.is_missing() && value.date >= start) consider(value.date, event);
         }
-        for (const auto& band : protocol_.bands) add_band(out, band);
-        return out;
+    }
+    if (first) return std::make_pair(start, *first);
+    if (contains(endpoint.censor, "last_assessment")) {
+        Day last = start;
+        for (const auto& assessment : patient.assessments) {
+            if (assessment.date >= start && assessment.date <= follow_up_end) last = std::max(last, assessment.date);
+        }
+        return std::make_pair(start, EventTime{last, 1, "last assessment"});
+    }
+    return std::make_pair(start, EventTime{follow_up_end, 1, end_description});
+}
+
+// Builds ADSL columns from rows of values.
+class ColumnBuilder {
+public:
+    explicit ColumnBuilder(const Protocol& protocol) {
+        for (const auto& definition : protocol.variables) {
+            Variable variable;
+            variable.name = definition.name;
+            variable.label = definition.label;
+            variable.type = definition.type;
+            variable.numeric = definition.type == ValueType::number;
+            variable.levels = definition.levels;
+            variable.value_labels = definition.value_labels;
+            columns_.push_back(std::move(variable));
+        }
+    }
+
+    void add(std::span<const Value> row) {
+        for (std::size_t k = 0; k < columns_.size(); ++k) {
+            Variable& variable = columns_[k];
+            const Value& value = row[k];
+            if (variable.numeric) {
+                variable.numbers.push_back(value.is_missing() ? missing : value.number);
+                continue;
+            }
+            if (value.is_missing()) variable.values.emplace_back();
+            else if (variable.type == ValueType::date) variable.values.push_back(format_iso_date(value.date));
+            else if (variable.type == ValueType::boolean) variable.values.emplace_back(value.is_true() ? "Y" : "N");
+            else variable.values.push_back(value.text);
+        }
+    }
+
+    // Levels: those declared (or known) first, in order, then any other value seen,
+    // ascending; only the levels that occur are kept.
+    std::vector<Variable> finish() {
+        for (auto& variable : columns_) {
+            if (variable.numeric || variable.type == ValueType::date) {
+                if (variable.type == ValueType::date) variable.levels.clear();
+                continue;
+            }
+            std::set<std::string> seen(variable.values.begin(), variable.values.end());
+            seen.erase("");
+            // Known levels match the data case-insensitively; the data's spelling of a level
+            // given in the protocol is the protocol's.
+            for (auto& value : variable.values) {
+                for (const auto& level : variable.levels) {
+                    if (value != level && lower(value) == lower(level)) value = level;
+                }
+            }
+            seen = std::set<std::string>(variable.values.begin(), variable.values.end());
+            seen.erase("");
+            std::vector<std::string> levels;
+            for (const auto& level : variable.levels) {
+                if (seen.count(level) && !contains(levels, level)) levels.push_back(level);
+            }
+            for (const auto& value : seen) {
+                if (!contains(levels, value)) levels.push_back(value);
+            }
+            variable.levels = std::move(levels);
+        }
+        return std::move(columns_);
     }
 
 private:
-    Variable& column(const std::string& name, const std::string& label, bool numeric) {
-        for (auto& variable : variables_) {
-            if (variable.name == name) return variable;
-        }
-        variables_.push_back(Variable{name, label, numeric, {}, {}, {}});
-        return variables_.back();
-    }
-
-    void add_band(SubjectLevel& data, const Band& band) const {
-        const Variable* from = data.find(band.from);
-        if (from == nullptr || !from->numeric) {
-            throw InputError(protocol_.path, 0, "bands." + band.name,
-                             "'from' must name a numeric variable", band.from);
-        }
-        Variable variable{band.name, band.label.empty() ? band.from + " banded" : band.label, false, {}, {}, band.labels};
-        for (double value : from->numbers) {
-            if (std::isnan(value)) {
-                variable.values.emplace_back();
-                continue;
-            }
-            std::size_t k = 0;
-            while (k < band.upper.size() && value > band.upper[k]) ++k;
-            variable.values.push_back(band.labels[k]);
-        }
-        std::set<std::string> seen(variable.values.begin(), variable.values.end());
-        std::vector<std::string> present;
-        for (const auto& level : variable.levels) {
-            if (seen.count(level)) present.push_back(level);
-        }
-        variable.levels = present;
-        data.variables.push_back(std::move(variable));
-    }
-
-    const Protocol& protocol_;
-    std::vector<Variable> variables_;
-    std::map<std::string, std::vector<std::string>> levels_;
+    std::vector<Variable> columns_;
 };
 
 }  // namespace
@@ -211,236 +251,200 @@ private:
 StudyData derive_study_data(const RegistryData& registry, const Protocol& protocol) {
     StudyData data;
     const auto& index_definition = protocol.index;
-    const std::string regimen_name = upper(index_definition.regimen);
+    const std::string& name = index_definition.label;
     const double unit = protocol.days_per_unit;
 
-    // --- cohort selection, one criterion at a time, counting who leaves at each.
+    // --- the index line: each patient's first regimen in the settings that qualifies.
     struct Candidate {
         const Patient* patient;
         const Regimen* line;
+        std::size_t arm;
     };
     std::vector<Candidate> candidates;
     data.attrition.push_back({"Patients in the registry", "", 0, registry.patients.size()});
     for (const auto& patient : registry.patients) {
-        const Regimen* line = nullptr;
         for (const auto& regimen : patient.regimens) {
-            if (regimen.setting == index_definition.setting && regimen.regimen == index_definition.regimen) {
-                line = &regimen;
-                break;
-            }
+            if (!contains(index_definition.settings, regimen.setting)) continue;
+            if (protocol.data_cutoff && regimen.start > *protocol.data_cutoff) continue;
+            auto arm = std::find_if(index_definition.regimens.begin(), index_definition.regimens.end(),
+                                    [&](const RegimenChoice& choice) { return matches(regimen, choice); });
+            if (arm == index_definition.regimens.end()) continue;
+            candidates.push_back({&patient, &regimen, static_cast<std::size_t>(arm - index_definition.regimens.begin())});
+            break;
         }
-        if (line != nullptr) candidates.push_back({&patient, line});
     }
+    std::string settings;
+    for (std::size_t k = 0; k < index_definition.settings.size(); ++k) {
+        settings += (k == 0 ? "" : k + 1 == index_definition.settings.size() ? " or " : ", ") + index_definition.settings[k];
+    }
+    data.attrition.push_back({fmt::format("Received {} ({} setting)", name, settings),
+                              fmt::format("No {} in the {} setting", name, settings),
+                              registry.patients.size() - candidates.size(), candidates.size()});
     auto step = [&](const std::string& criterion, const std::string& reason, auto keep) {
         const std::size_t before = candidates.size();
         std::erase_if(candidates, [&](const Candidate& c) { return !keep(c); });
         data.attrition.push_back({criterion, reason, before - candidates.size(), candidates.size()});
     };
-    data.attrition.push_back({fmt::format("Received {} ({} setting)", regimen_name, index_definition.setting),
-                              fmt::format("No {} in the {} setting", regimen_name, index_definition.setting),
-                              registry.patients.size() - candidates.size(), candidates.size()});
-    if (index_definition.line > 0) {
-        step(fmt::format("{} was palliative line {}", regimen_name, index_definition.line),
-             fmt::format("{} not palliative line {}", regimen_name, index_definition.line),
-             [&](const Candidate& c) { return c.line->line == index_definition.line; });
-    }
-    if (protocol.eligibility.her2_positive) {
-        step(fmt::format("HER2-positive (IHC 3+, or IHC 2+ with ISH ratio > {})",
-                         protocol.eligibility.her2_ish_threshold),
-             "Not HER2-positive",
+    if (index_definition.line_first > 0) {
+        const std::string lines = index_definition.line_first == index_definition.line_last
+                                      ? fmt::format("line {}", index_definition.line_first)
+                                      : fmt::format("lines {} to {}", index_definition.line_first, index_definition.line_last);
+        step(fmt::format("{} was palliative {}", name, lines), fmt::format("{} not palliative {}", name, lines),
              [&](const Candidate& c) {
-                 return her2_positive(metastatic_tumor(*c.patient, c.line->start),
-                                      protocol.eligibility.her2_ish_threshold);
+                 return c.line->setting == "palliative" && c.line->line >= index_definition.line_first &&
+                        c.line->line <= index_definition.line_last;
              });
     }
-    step(fmt::format("{} started within the accrual window {} to {}", regimen_name,
-                     format_iso_date(index_definition.accrual_start), format_iso_date(index_definition.accrual_end)),
-         fmt::format("{} started outside {} to {}", regimen_name, format_iso_date(index_definition.accrual_start),
-                     format_iso_date(index_definition.accrual_end)),
-         [&](const Candidate& c) {
-             return c.line->start >= index_definition.accrual_start && c.line->start <= index_definition.accrual_end;
-         });
 
-    // --- ADSL and the endpoints, patient by patient.
-    Builder adsl(protocol);
-    adsl.set_levels("MENO", {"pre", "post", "unknown"});
-    adsl.set_levels("HR", {"negative", "positive", "unknown"});
-    adsl.set_levels("BOR", {"CR", "PR", "SD", "PD", "NE"});
-    adsl.set_levels("GROUP3", {"de novo", "relapsed naive", "relapsed exposed"});
-    adsl.set_levels("RELAPSE", {"curative surgery", "progression during neoadjuvant", "surgery unknown"});
-    for (const char* flag : {"DENOVO", "PRIORHER2", "VISCERAL", "BONE", "BRAIN", "MEASURABLE", "RESP",
-                             "LTR", "PROG", "DTHFL", "ONGOING"}) {
-        adsl.set_levels(flag, {"N", "Y"});
+    // --- every variable of every remaining candidate, then the criteria in order.
+    const EvaluationContext evaluation{unit};
+    const std::size_t width = protocol.variables.size();
+    std::vector<PatientContext> contexts;
+    std::vector<Value> rows;  // candidates x variables
+    contexts.reserve(candidates.size());
+    rows.reserve(candidates.size() * width);
+    for (const auto& candidate : candidates) {
+        PatientContext c;
+        c.patient = candidate.patient;
+        c.index_line = candidate.line;
+        c.arm = candidate.arm;
+        c.index = candidate.line->start;
+        c.tumor = index_tumor(*candidate.patient, c.index);
+        c.cutoff = protocol.data_cutoff;
+        c.death = candidate.patient->death;
+        c.last_contact = candidate.patient->last_contact;
+        if (c.cutoff) {
+            if (c.death && *c.death > *c.cutoff) c.death.reset();
+            c.last_contact = std::min(c.last_contact, *c.cutoff);
+        }
+        const bool ended = candidate.line->end && (!c.cutoff || *candidate.line->end <= *c.cutoff);
+        c.ongoing = !ended;
+        c.line_end = ended ? *candidate.line->end : c.last_contact;
+        c.next_line = next_line_after(*candidate.patient, *candidate.line);
+        if (c.next_line && c.cutoff && c.next_line->start > *c.cutoff) c.next_line = nullptr;
+        c.days_per_unit = unit;
+        const std::size_t offset = rows.size();
+        rows.resize(offset + width);
+        std::span<Value> row(rows.data() + offset, width);
+        for (std::size_t k = 0; k < width; ++k) {
+            const auto& definition = protocol.variables[k];
+            Value value;
+            if (definition.name == "TRTSDT") value = Value::of_date(c.index);
+            else if (definition.name == "ARM") value = Value::of_text(protocol.index.regimens[c.arm].name);
+            else if (definition.derivation) value = definition.derivation->evaluate(c, row.first(k));
+            else value = definition.expression->evaluate(row.first(k), evaluation);
+            if (value.is_missing() && definition.fallback) value = *definition.fallback;
+            row[k] = std::move(value);
+        }
+        contexts.push_back(c);
     }
+    std::vector<bool> kept(candidates.size(), true);
+    std::size_t remaining = candidates.size();
+    auto criterion_step = [&](const std::string& label, const std::string& reason, auto keep) {
+        std::size_t excluded = 0;
+        for (std::size_t i = 0; i < candidates.size(); ++i) {
+            if (kept[i] && !keep(i)) kept[i] = false, ++excluded;
+        }
+        remaining -= excluded;
+        data.attrition.push_back({label, reason, excluded, remaining});
+    };
+    for (const auto& criterion : protocol.criteria) {
+        criterion_step(criterion.label, criterion.reason, [&](std::size_t i) {
+            const Value verdict = criterion.expression.evaluate(std::span<const Value>(rows.data() + i * width, width), evaluation);
+            return criterion.exclude ? !verdict.is_true() : verdict.is_true();
+        });
+    }
+    criterion_step(fmt::format("{} started within the accrual window {} to {}", name,
+                               format_iso_date(index_definition.accrual_start), format_iso_date(index_definition.accrual_end)),
+                   fmt::format("{} started outside {} to {}", name, format_iso_date(index_definition.accrual_start),
+                               format_iso_date(index_definition.accrual_end)),
+                   [&](std::size_t i) {
+                       return contexts[i].index >= index_definition.accrual_start && contexts[i].index <= index_definition.accrual_end;
+                   });
+
+    // --- ADSL, the endpoints, ADRS and ADAE of the cohort.
+    ColumnBuilder adsl(protocol);
     std::vector<std::string> usubjid;
     std::vector<Day> index_dates;
-    TimeToEvent os{"OS", "Overall survival", {}};
-    TimeToEvent pfs{"PFS", "Progression-free survival", {}};
-    TimeToEvent dor{"DOR", "Duration of response", {}};
-    TimeToEvent l2os{"L2OS", "Overall survival from the start of second-line " + upper(protocol.derive.second_line_regimen), {}};
-    TimeToEvent l2pfs{"L2PFS", "Progression-free survival from the start of second-line " + upper(protocol.derive.second_line_regimen), {}};
-    auto record = [&](TimeToEvent& parameter, std::size_t subject, Day start, const EventTime& event) {
-        parameter.records.push_back({subject, start, event.date, (event.date - start) / unit, event.cnsr, event.description});
-    };
-
-    for (const auto& candidate : candidates) {
-        const Patient& patient = *candidate.patient;
-        const Regimen& line = *candidate.line;
+    for (const auto& endpoint : protocol.endpoints) data.adtte.push_back({endpoint.paramcd, endpoint.label, {}});
+    const VariableDefinition* best_response = nullptr;
+    for (const auto& variable : protocol.variables) {
+        if (variable.derivation && variable.derivation->kind == Derivation::Kind::best_response) {
+            best_response = &variable;
+            break;
+        }
+    }
+    std::vector<const Analysis*> landmarks;
+    for (const auto& analysis : protocol.analyses) {
+        if (analysis.kind == "landmark") {
+            landmarks.push_back(&analysis);
+            data.administration_days[analysis.id];
+        }
+    }
+    for (std::size_t i = 0; i < candidates.size(); ++i) {
+        if (!kept[i]) continue;
+        const PatientContext& c = contexts[i];
+        const std::span<const Value> row(rows.data() + i * width, width);
         const std::size_t subject = usubjid.size();
-        const Day index = line.start;
-        const Day line_end = line.end.value_or(patient.last_contact);
-        usubjid.push_back(patient.id);
-        index_dates.push_back(index);
-        const Tumor* tumor = metastatic_tumor(patient, index);
+        usubjid.push_back(c.patient->id);
+        index_dates.push_back(c.index);
+        adsl.add(row);
 
-        adsl.add_number("AGE", "Age at index (years)", age_in_years(patient.birth, index));
-        adsl.add_text("SEX", "Sex", upper(patient.sex));
-        adsl.add_text("MENO", "Menopausal status", patient.menopausal_status.empty() ? "unknown" : patient.menopausal_status);
-        const std::string er = tumor ? tumor->er : "unknown";
-        const std::string pr = tumor ? tumor->pr : "unknown";
-        adsl.add_text("ER", "Oestrogen receptor", er);
-        adsl.add_text("PR", "Progesterone receptor", pr);
-        std::string hr = "unknown";
-        if (er == "positive" || pr == "positive") hr = "positive";
-        else if (er == "negative" && pr == "negative") hr = "negative";
-        adsl.add_text("HR", "Hormone receptor (ER or PR positive)", hr);
-        adsl.add_text("HER2IHC", "HER2 IHC", tumor ? tumor->her2_ihc : "unknown");
-        adsl.add_number("HER2ISH", "HER2/CEP17 ratio",
-                        tumor && tumor->her2_ish_ratio ? *tumor->her2_ish_ratio : missing);
+        for (std::size_t e = 0; e < protocol.endpoints.size(); ++e) {
+            const auto& endpoint = protocol.endpoints[e];
+            if (endpoint.population && !endpoint.population->evaluate(row, evaluation).is_true()) continue;
+            if (auto record = endpoint_of(endpoint, c, row, protocol)) {
+                const auto& [start, event] = *record;
+                data.adtte[e].records.push_back({subject, start, event.date, (event.date - start) / unit, event.cnsr, event.description});
+            }
+        }
 
-        const bool de_novo = tumor != nullptr && tumor->stage == "iv";
-        adsl.add_text("DENOVO", "De novo metastatic", yes_no(de_novo));
-        bool prior_exposure = false;
-        bool neoadjuvant = false;
-        std::string periop;
-        for (const auto& regimen : patient.regimens) {
-            if (regimen.start >= index || regimen.setting == "palliative") continue;
-            if (regimen.setting == "neoadjuvant") neoadjuvant = true;
-            periop += (periop.empty() ? "" : "; ") + regimen.setting + " " + upper(regimen.regimen);
-            if (contains(protocol.derive.prior_exposure_settings, regimen.setting)) {
-                for (const auto& given : regimen.administrations) {
-                    if (contains(protocol.derive.prior_exposure_drugs, *given.drug)) prior_exposure = true;
+        if (best_response != nullptr) {
+            const bool measurable = c.index_line->measurable == "yes";
+            if (measurable || !best_response->derivation->measurable_only) {
+                // The assessment that gave the best response (the first of equal rank).
+                std::string best = "ne";
+                Day best_date = 0;
+                auto rank = [](const std::string& r) { return r == "cr" ? 4 : r == "pr" ? 3 : r == "sd" ? 2 : r == "pd" ? 1 : 0; };
+                for (const auto& assessment : c.patient->assessments) {
+                    if (c.cutoff && assessment.date > *c.cutoff) break;
+                    if (!assesses(assessment, *c.index_line, c.line_end) || assessment.date < c.index) continue;
+                    if (rank(assessment.response) > rank(best)) best = assessment.response, best_date = assessment.date;
+                }
+                data.adrs.push_back({subject, upper(best), best == "ne" ? 0 : best_date});
+            }
+        }
+
+        for (const auto* analysis : landmarks) {
+            std::vector<std::string> drugs;
+            if (analysis->options.contains("drugs")) {
+                for (const auto& drug : analysis->options["drugs"]) drugs.push_back(lower(drug.get<std::string>()));
+            }
+            std::set<int> days;
+            for (const auto& given : c.index_line->administrations) {
+                if ((drugs.empty() || contains(drugs, *given.drug)) && (!c.cutoff || given.date <= *c.cutoff)) {
+                    days.insert(given.date - c.index);
                 }
             }
+            data.administration_days[analysis->id].emplace_back(days.begin(), days.end());
         }
-        std::string relapse;
-        if (!de_novo) {
-            if (tumor && tumor->surgery) relapse = "curative surgery";
-            else if (neoadjuvant) relapse = "progression during neoadjuvant";
-            else relapse = "surgery unknown";
-        }
-        adsl.add_text("RELAPSE", "Relapsed disease: primary treatment", relapse);
-        adsl.add_text("PERIOP", "Perioperative systemic therapy", de_novo ? "" : (periop.empty() ? "none" : periop));
-        adsl.add_text("PRIORHER2", "Prior (neo)adjuvant anti-HER2 therapy", yes_no(prior_exposure));
-        adsl.add_text("GROUP3", "Disease setting (relapsed: naive or exposed to anti-HER2 therapy)",
-                      de_novo ? "de novo" : (prior_exposure ? "relapsed exposed" : "relapsed naive"));
-        double dfi = missing;
-        if (!de_novo && tumor && tumor->surgery && tumor->metastasis) {
-            dfi = (*tumor->metastasis - *tumor->surgery) / unit;
-        }
-        adsl.add_number("DFI", "Disease-free interval (" + protocol.time_unit + ")", dfi);
 
-        bool visceral = false, bone = false, brain = false;
-        for (const auto& site : patient.metastases) {
-            if (site.detected > index + protocol.derive.site_window_days) continue;
-            if (site.site == "lung" || site.site == "liver" || site.site == "pleura" || site.site == "peritoneum" ||
-                site.site == "adrenal" || site.site == "other_visceral") visceral = true;
-            if (site.site == "bone") bone = true;
-            if (site.site == "brain") brain = true;
-        }
-        adsl.add_text("VISCERAL", "Visceral metastasis at index", yes_no(visceral));
-        adsl.add_text("BONE", "Bone metastasis at index", yes_no(bone));
-        adsl.add_text("BRAIN", "Brain metastasis at index", yes_no(brain));
-
-        std::set<Day> cycle_days;
-        std::vector<int> drug_days;
-        for (const auto& given : line.administrations) {
-            cycle_days.insert(given.date);
-            if (*given.drug == protocol.derive.cycles_drug) drug_days.push_back(given.date - index);
-        }
-        const auto drug_cycles = static_cast<double>(drug_days.size());
-        data.cycle_days.push_back(std::move(drug_days));
-        adsl.add_text("TRTSDT", "Index date", format_iso_date(index));
-        adsl.add_text("TRTEDT", "End of index line (last contact when ongoing)", format_iso_date(line_end));
-        adsl.add_text("ONGOING", "Index line ongoing at last contact", yes_no(!line.end.has_value()));
-        const double duration = (line_end - index) / unit;
-        adsl.add_number("TRTDUR", "Duration of index line (" + protocol.time_unit + ")", duration);
-        adsl.add_number("CYCLES", "Cycles of the index line (administration days)", static_cast<double>(cycle_days.size()));
-        adsl.add_number("DOCECYC", "Cycles of " + protocol.derive.cycles_drug, protocol.derive.cycles_drug.empty() ? missing : drug_cycles);
-
-        // Best overall response among the assessments of the index line.
-        const bool measurable = line.measurable == "yes";
-        adsl.add_text("MEASURABLE", "Measurable disease at baseline", yes_no(measurable));
-        std::string best = "ne";
-        Day best_date = 0;
-        std::optional<Day> first_response;
-        for (const auto& assessment : patient.assessments) {
-            if (!assesses(assessment, line, line_end) || assessment.date < index) continue;
-            if (response_rank(assessment.response) > response_rank(best)) {
-                best = assessment.response;
-                best_date = assessment.date;
-            }
-            if ((assessment.response == "cr" || assessment.response == "pr") && !first_response) {
-                first_response = assessment.date;
-            }
-        }
-        const bool responder = measurable && (best == "cr" || best == "pr");
-        adsl.add_text("BOR", "Best overall response (RECIST 1.1)", measurable ? upper(best) : "");
-        adsl.add_text("RESP", "Objective response (CR or PR)", measurable ? yes_no(responder) : "");
-        adsl.add_text("LTR", "Long-term responder (on the index line > " + fmt::format("{}", protocol.derive.long_term_months) + " months)",
-                      measurable ? yes_no(responder && (line_end - index) / days_per_month > protocol.derive.long_term_months) : "");
-        if (measurable) data.adrs.push_back({subject, upper(best), best == "ne" ? 0 : best_date});
-
-        const EventTime progression = progression_or_death(patient, index);
-        record(os, subject, index, death(patient));
-        record(pfs, subject, index, progression);
-        bool progressed = false;
-        for (const auto& assessment : patient.assessments) {
-            if (assessment.response == "pd" && assessment.date > index) progressed = true;
-        }
-        adsl.add_text("PROG", "Progression after the index line started", yes_no(progressed));
-        if (responder && first_response) record(dor, subject, *first_response, progression_or_death(patient, *first_response));
-
-        // The next palliative line after the index line.
-        const Regimen* next = nullptr;
-        for (const auto& regimen : patient.regimens) {
-            if (regimen.setting == "palliative" && regimen.start > index && regimen.line == line.line + 1) {
-                next = &regimen;
-                break;
-            }
-        }
-        adsl.add_text("L2REG", "Next palliative regimen", next ? upper(next->regimen) : "");
-        adsl.add_text("L2SDT", "Start of next palliative regimen", next ? format_iso_date(next->start) : "");
-        adsl.add_text("L2TRIAL", "Next line within a clinical trial", next ? yes_no(next->clinical_trial) : "");
-        if (next && !protocol.derive.second_line_regimen.empty() && next->regimen == protocol.derive.second_line_regimen) {
-            record(l2os, subject, next->start, death(patient));
-            record(l2pfs, subject, next->start, progression_or_death(patient, next->start));
-        }
-        adsl.add_text("DTHFL", "Died", yes_no(patient.death.has_value()));
-        adsl.add_text("LSTALVDT", "Last known alive", format_iso_date(patient.last_contact));
-
-        // Adverse events of the index line: worst grade per term.
+        // Adverse events of the index line: worst grade per term, the most severe action.
         std::map<std::string, std::pair<int, std::string>> worst;
-        for (const auto& event : patient.adverse_events) {
-            if (event.regimen_id != line.id) continue;
+        static const std::vector<std::string> severity{"", "none", "dose_reduced", "drug_withdrawn", "regimen_stopped"};
+        auto action_rank = [&](const std::string& action) { return std::find(severity.begin(), severity.end(), action) - severity.begin(); };
+        for (const auto& event : c.patient->adverse_events) {
+            if (event.regimen_id != c.index_line->id) continue;
+            if (c.cutoff && event.onset > *c.cutoff) continue;
             auto& slot = worst[event.term];
             if (event.grade > slot.first) slot.first = event.grade;
-            static const std::vector<std::string> severity{"", "none", "dose_reduced", "drug_withdrawn", "regimen_stopped"};
-            auto rank = [&](const std::string& action) {
-                return std::find(severity.begin(), severity.end(), action) - severity.begin();
-            };
-            if (rank(event.action) > rank(slot.second)) slot.second = event.action;
+            if (action_rank(event.action) > action_rank(slot.second)) slot.second = event.action;
         }
-        for (const auto& [term, grade_action] : worst) {
-            data.adae.push_back({subject, term, grade_action.first, grade_action.second});
-        }
+        for (const auto& [term, grade_action] : worst) data.adae.push_back({subject, term, grade_action.first, grade_action.second});
     }
-    data.adsl = adsl.finish(std::move(usubjid), std::move(index_dates));
-    data.adtte = {std::move(os), std::move(pfs), std::move(dor)};
-    if (!protocol.derive.second_line_regimen.empty()) {
-        data.adtte.push_back(std::move(l2os));
-        data.adtte.push_back(std::move(l2pfs));
-    }
+    data.adsl.usubjid = std::move(usubjid);
+    data.adsl.index_date = std::move(index_dates);
+    data.adsl.variables = adsl.finish();
     return data;
 }
 

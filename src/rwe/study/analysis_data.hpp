@@ -5,6 +5,8 @@
 // patient and term. Endpoint definitions: docs/protocols.md ("Derivations").
 
 #include <cstdint>
+#include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -21,7 +23,9 @@ struct AttritionStep {
 };
 
 // One ADSL column: numeric (NaN = missing) or categorical (empty = missing) with its
-// levels in display order (the first level is the reference in Cox models).
+// levels in display order (the first level is the reference in Cox models). Text, date
+// (ISO 8601) and true/false variables (`Y`/`N`, levels N then Y) are categorical; `type`
+// says which, for expressions over ADSL rows.
 struct Variable {
     std::string name;
     std::string label;
@@ -29,6 +33,11 @@ struct Variable {
     std::vector<double> numbers;
     std::vector<std::string> values;
     std::vector<std::string> levels;
+    ValueType type = ValueType::text;
+    std::map<std::string, std::string> value_labels;  // level → text for tables
+
+    // The value of one row as an expression sees it.
+    Value value(std::size_t row) const;
 };
 
 struct SubjectLevel {
@@ -75,14 +84,21 @@ struct StudyData {
     std::vector<TimeToEvent> adtte;
     std::vector<ResponseRecord> adrs;  // patients with measurable disease
     std::vector<AdverseEventRecord> adae;
-    // Per ADSL row: the days (relative to the index date) of each administration of the
-    // protocol's cycles drug in the index line, ascending; for landmark analyses.
-    std::vector<std::vector<int>> cycle_days;
+    // Per landmark analysis (by id), per ADSL row: the days (relative to the index date)
+    // on which the analysis's drugs were given in the index line, distinct, ascending.
+    std::map<std::string, std::vector<std::vector<int>>> administration_days;
+    // What depends on the data and may surprise (an AE term or drug the registry lacks):
+    // `file:line: key: warning: problem (value)`, also printed by `rwe run`.
+    std::vector<std::string> warnings;
 
     const TimeToEvent& endpoint(const std::string& paramcd) const;  // UsageError when unknown
 };
 
 StudyData derive_study_data(const RegistryData& registry, const Protocol& protocol);
+
+// The rows of ADSL where `where` is true (all rows when it is absent).
+std::vector<bool> select_rows(const SubjectLevel& adsl, const std::optional<Expression>& where,
+                              const Protocol& protocol);
 
 // Writes adsl.csv, adtte.csv, adrs.csv and adae.csv into `directory`.
 void write_analysis_datasets(const StudyData& data, const Protocol& protocol, const std::string& directory);

@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "rwe/common/error.hpp"
+#include "rwe/study/derivation.hpp"
 
 namespace rwe::study {
 
@@ -121,15 +122,6 @@ nlohmann::json to_json(const toml::node& node) {
     return nullptr;
 }
 
-std::vector<std::string> strings_of(const toml::node* node, bool to_lower) {
-    std::vector<std::string> out;
-    if (node == nullptr) return out;
-    for (const auto& item : *node->as_array()) {
-        out.push_back(to_lower ? lower(*item.value<std::string>()) : *item.value<std::string>());
-    }
-    return out;
-}
-
 Day parse_date_node(const Parser& parser, const toml::node& node, const std::string& key) {
     if (auto date = node.value<toml::date>()) {
         return days_from_civil(date->year, date->month, date->day);
@@ -151,19 +143,228 @@ const std::map<std::string, std::vector<Key>>& analysis_keys() {
                 {"conf_type", Type::string}, {"median_ci", Type::string}, {"rmst_tau", Type::number}}},
         {"logrank", {{"endpoints", Type::strings}, {"by", Type::strings}, {"rho", Type::number},
                      {"strata", Type::string}}},
-        {"response", {{"by", Type::strings}}},
-        {"long_term_response", {}},
+        {"response", {{"by", Type::strings}, {"variable", Type::string}}},
         {"adverse_events", {{"terms", Type::strings}}},
         {"association", {{"by", Type::string}, {"outcomes", Type::strings}}},
-        {"second_line", {}},
         {"cox", {{"endpoint", Type::string}, {"covariates", Type::strings}, {"ties", Type::string},
                  {"strata", Type::string}}},
-        {"landmark", {{"endpoints", Type::strings}, {"min_cycles", Type::integer}, {"landmark_days", Type::integer}}},
+        {"landmark", {{"endpoints", Type::strings}, {"drugs", Type::strings}, {"min_count", Type::integer},
+                      {"landmark_days", Type::integer}}},
     };
     return keys;
 }
 
 }  // namespace
+
+namespace {
+
+const std::set<std::string> reserved_names{"USUBJID", "TRTSDT", "ARM"};
+const std::set<std::string> keywords{"and", "or", "not", "in", "is", "missing", "case", "when", "then",
+                                     "else", "end", "true", "false", "date"};
+
+bool valid_name(const std::string& name) {
+    if (name.empty() || !(std::isalpha(static_cast<unsigned char>(name[0])) || name[0] == '_')) return false;
+    for (char c : name) {
+        if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '_')) return false;
+    }
+    return !keywords.count(lower(name));
+}
+
+// The entries of a table in the order they were written (toml++ keeps tables sorted).
+std::vector<std::pair<std::string, const toml::node*>> in_written_order(const toml::table& table) {
+    std::vector<std::pair<std::string, const toml::node*>> entries;
+    for (const auto& [key, node] : table) entries.emplace_back(std::string(key.str()), &node);
+    std::stable_sort(entries.begin(), entries.end(), [](const auto& a, const auto& b) {
+        const auto& x = a.second->source().begin;
+        const auto& y = b.second->source().begin;
+        return x.line != y.line ? x.line < y.line : x.column < y.column;
+    });
+    return entries;
+}
+
+std::string join(const std::vector<std::string>& list, const char* separator = ", ") {
+    std::string out;
+    for (const auto& item : list) out += (out.empty() ? "" : separator) + item;
+    return out;
+}
+
+std::string upper(std::string text) {
+    std::transform(text.begin(), text.end(), text.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
+    return text;
+}
+
+// A string or an array of strings, lower-cased.
+std::vector<std::string> code_list(const Parser& parser, const toml::node& node, const std::string& key) {
+    std::vector<std::string> out;
+    if (node.is_string()) {
+        out.push_back(lower(*node.value<std::string>()));
+    } else if (node.is_array() && node.as_array()->is_homogeneous(toml::node_type::string) && !node.as_array()->empty()) {
+        for (const auto& item : *node.as_array()) out.push_back(lower(*item.value<std::string>()));
+    } else {
+        parser.fail(node, key, "expected a string or a non-empty array of strings");
+    }
+    for (const auto& code : out) {
+        if (code.empty()) parser.fail(node, key, "a code must not be empty");
+    }
+    return out;
+}
+
+RegimenChoice parse_regimen_choice(const Parser& parser, const toml::table& table, const std::string& context,
+                                   bool arm) {
+    RegimenChoice choice;
+    choice.line = table.source().begin.line;
+    if (const auto* node = table.get("regimen")) choice.codes = code_list(parser, *node, context + "regimen");
+    if (const auto* node = table.get("drugs")) {
+        if (!node->is_table()) parser.fail(*node, context + "drugs", "expected a table { all = [...], any = [...], none = [...] }");
+        parser.check_keys(*node->as_table(), context + "drugs.", {{"all", Type::any}, {"any", Type::any}, {"none", Type::any}});
+        const auto& drugs = *node->as_table();
+        if (const auto* all = drugs.get("all")) choice.drugs_all = code_list(parser, *all, context + "drugs.all");
+        if (const auto* any = drugs.get("any")) choice.drugs_any = code_list(parser, *any, context + "drugs.any");
+        if (const auto* none = drugs.get("none")) choice.drugs_none = code_list(parser, *none, context + "drugs.none");
+        if (choice.drugs_all.empty() && choice.drugs_any.empty()) {
+            parser.fail(*node, context + "drugs", "needs `all` or `any` (a regimen is not chosen by what it lacks alone)");
+        }
+    }
+    if (choice.codes.empty() && choice.drugs_all.empty() && choice.drugs_any.empty()) {
+        throw InputError(parser.source(), table.source().begin.line, context + (arm ? "" : "regimen"),
+                         "the index regimen needs `regimen` (codes) or `drugs`", "");
+    }
+    return choice;
+}
+
+std::string describe_choice(const RegimenChoice& choice) {
+    if (!choice.name.empty()) return choice.name;
+    std::string text = choice.codes.empty() ? "" : upper(join(choice.codes, "/"));
+    if (!choice.drugs_all.empty() || !choice.drugs_any.empty()) {
+        std::string drugs;
+        if (!choice.drugs_all.empty()) drugs = join(choice.drugs_all, " + ");
+        if (!choice.drugs_any.empty()) drugs += (drugs.empty() ? "" : " + ") + join(choice.drugs_any, " or ");
+        if (!choice.drugs_none.empty()) drugs += " without " + join(choice.drugs_none, " or ");
+        text += (text.empty() ? "" : ", ") + drugs;
+    }
+    return text;
+}
+
+Value literal_value(const Parser& parser, const toml::node& node, const std::string& key, ValueType type) {
+    switch (type) {
+        case ValueType::number:
+            if (node.is_integer() || node.is_floating_point()) return Value::of_number(*node.value<double>());
+            break;
+        case ValueType::text:
+            if (node.is_string()) return Value::of_text(*node.value<std::string>());
+            break;
+        case ValueType::boolean:
+            if (node.is_boolean()) return Value::of_boolean(*node.value<bool>());
+            break;
+        case ValueType::date:
+            return Value::of_date(parse_date_node(parser, node, key));
+    }
+    parser.fail(node, key, "expected a " + to_string(type) + " value, the variable's type");
+}
+
+
+// Every name an analysis option gives must exist, with a type that fits its use.
+void check_analysis_names(const Parser& parser, const Analysis& analysis, const Protocol& protocol,
+                          const toml::table& table) {
+    auto node_of = [&](const std::string& key) -> const toml::node& { return *table.get(key); };
+    auto context = [&](const std::string& key) { return "analysis." + analysis.id + "." + key; };
+    auto names = [&](const std::string& key) {
+        std::vector<std::string> out;
+        const auto& value = analysis.options[key];
+        if (value.is_string()) out.push_back(value.get<std::string>());
+        else for (const auto& item : value) out.push_back(item.get<std::string>());
+        return out;
+    };
+    auto known_variables = [&] {
+        std::vector<std::string> out;
+        for (const auto& v : protocol.variables) out.push_back(v.name);
+        return join(out);
+    };
+    auto variable = [&](const std::string& key, const std::string& name) -> const VariableDefinition& {
+        const auto* v = protocol.variable(name);
+        if (v == nullptr) parser.fail(node_of(key), context(key), "unknown variable (known: " + known_variables() + ")", name);
+        return *v;
+    };
+    auto categorical = [&](const std::string& key, const std::string& name) {
+        const auto& v = variable(key, name);
+        if (v.type == ValueType::number) {
+            parser.fail(node_of(key), context(key), "a numeric variable cannot define groups; cut it into bands (derive = \"band\")", name);
+        }
+        if (v.type == ValueType::date) parser.fail(node_of(key), context(key), "a date variable cannot define groups", name);
+    };
+    for (const auto& [key, value] : analysis.options.items()) {
+        if (key == "endpoint" || key == "endpoints") {
+            for (const auto& name : names(key)) {
+                if (protocol.endpoint(name) == nullptr) {
+                    std::vector<std::string> known;
+                    for (const auto& e : protocol.endpoints) known.push_back(e.paramcd);
+                    parser.fail(node_of(key), context(key), "unknown endpoint (known: " + join(known) + ")", name);
+                }
+            }
+        } else if (key == "by" || key == "strata") {
+            for (const auto& name : names(key)) categorical(key, name);
+        } else if (key == "variables") {
+            for (const auto& name : names(key)) variable(key, name);
+        } else if (key == "covariates") {
+            for (const auto& name : names(key)) {
+                if (variable(key, name).type == ValueType::date) {
+                    parser.fail(node_of(key), context(key), "a date cannot be a covariate", name);
+                }
+            }
+        } else if (key == "variable") {
+            for (const auto& name : names(key)) {
+                if (variable(key, name).type != ValueType::text) parser.fail(node_of(key), context(key), "expected a text variable", name);
+            }
+        } else if (key == "outcomes") {
+            for (const auto& name : names(key)) {
+                const auto colon = name.rfind(':');
+                if (colon == std::string::npos) {
+                    categorical(key, name);
+                    continue;
+                }
+                const std::string grade = name.substr(colon + 1);
+                if (colon == 0 || grade.size() != 1 || grade[0] < '1' || grade[0] > '5') {
+                    parser.fail(node_of(key), context(key), "expected a variable or `term:k` with k a grade 1 to 5", name);
+                }
+            }
+        }
+    }
+}
+
+}  // namespace
+
+const VariableDefinition* Protocol::variable(const std::string& name) const {
+    for (const auto& v : variables) {
+        if (v.name == name) return &v;
+    }
+    return nullptr;
+}
+
+const EndpointDefinition* Protocol::endpoint(const std::string& paramcd) const {
+    for (const auto& e : endpoints) {
+        if (e.paramcd == paramcd) return &e;
+    }
+    return nullptr;
+}
+
+namespace {
+
+NameScope scope_of(const std::vector<VariableDefinition>& variables) {
+    NameScope scope;
+    for (const auto& v : variables) scope.known.push_back(v.name);
+    scope.lookup = [&variables](const std::string& name) -> std::optional<NameInfo> {
+        for (std::size_t slot = 0; slot < variables.size(); ++slot) {
+            if (variables[slot].name == name) return NameInfo{slot, variables[slot].type, variables[slot].levels};
+        }
+        return std::nullopt;
+    };
+    return scope;
+}
+
+}  // namespace
+
+NameScope Protocol::adsl_scope() const { return scope_of(variables); }
 
 Protocol parse_protocol_text(const std::string& text, const std::string& source_name) {
     Parser parser(source_name);
@@ -178,9 +379,8 @@ Protocol parse_protocol_text(const std::string& text, const std::string& source_
     protocol.path = source_name;
     protocol.text = text;
 
-    parser.check_keys(root, "", {{"study", Type::table}, {"index", Type::table},
-                                 {"eligibility", Type::table}, {"derive", Type::table},
-                                 {"bands", Type::table}, {"analysis", Type::any}});
+    parser.check_keys(root, "", {{"study", Type::table}, {"index", Type::table}, {"criterion", Type::any},
+                                 {"variables", Type::table}, {"endpoints", Type::table}, {"analysis", Type::any}});
     auto require = [&](const toml::table& table, const std::string& context, const std::string& key) -> const toml::node& {
         const toml::node* node = table.get(key);
         if (node == nullptr) {
@@ -189,12 +389,14 @@ Protocol parse_protocol_text(const std::string& text, const std::string& source_
         return *node;
     };
 
+    // --- [study]
     const toml::table* study = root["study"].as_table();
     if (study == nullptr) throw InputError(source_name, 1, "study", "required table missing", "");
     parser.check_keys(*study, "study.", {{"id", Type::string}, {"title", Type::string},
                                           {"convention", Type::string}, {"time_unit", Type::string},
                                           {"small_cell", Type::integer}, {"conf_type", Type::string},
-                                          {"median_ci", Type::string}, {"ties", Type::string}});
+                                          {"median_ci", Type::string}, {"ties", Type::string},
+                                          {"data_cutoff", Type::any}});
     protocol.id = *require(*study, "study.", "id").value<std::string>();
     protocol.title = study->get("title") ? *study->get("title")->value<std::string>() : protocol.id;
     if (const auto* node = study->get("convention")) {
@@ -228,68 +430,260 @@ Protocol parse_protocol_text(const std::string& text, const std::string& source_
         protocol.small_cell = static_cast<int>(*node->value<std::int64_t>());
         if (protocol.small_cell < 0) parser.fail(*node, "study.small_cell", "must be >= 0");
     }
+    if (const auto* node = study->get("data_cutoff")) protocol.data_cutoff = parse_date_node(parser, *node, "study.data_cutoff");
 
+    // --- [index]
     const toml::table* index = root["index"].as_table();
     if (index == nullptr) throw InputError(source_name, 1, "index", "required table missing", "");
-    parser.check_keys(*index, "index.", {{"setting", Type::string}, {"regimen", Type::string},
-                                          {"line", Type::integer}, {"accrual", Type::any}});
-    if (const auto* node = index->get("setting")) protocol.index.setting = lower(*node->value<std::string>());
-    protocol.index.regimen = lower(*require(*index, "index.", "regimen").value<std::string>());
-    if (const auto* node = index->get("line")) protocol.index.line = static_cast<int>(*node->value<std::int64_t>());
+    parser.check_keys(*index, "index.", {{"setting", Type::any}, {"regimen", Type::any}, {"drugs", Type::any},
+                                          {"arm", Type::any}, {"line", Type::any}, {"accrual", Type::any},
+                                          {"label", Type::string}});
+    auto& index_definition = protocol.index;
+    if (const auto* node = index->get("setting")) {
+        index_definition.settings = code_list(parser, *node, "index.setting");
+        for (const auto& setting : index_definition.settings) {
+            if (setting != "neoadjuvant" && setting != "adjuvant" && setting != "palliative") {
+                parser.fail(*node, "index.setting", "expected neoadjuvant, adjuvant or palliative", setting);
+            }
+        }
+    }
+    if (const auto* arms = index->get("arm")) {
+        if (!arms->is_array_of_tables()) parser.fail(*arms, "index.arm", "expected [[index.arm]] tables");
+        if (index->get("regimen") || index->get("drugs")) {
+            parser.fail(*arms, "index.arm", "give the regimen either in [index] or in each [[index.arm]], not both");
+        }
+        std::set<std::string> names;
+        for (const auto& node : *arms->as_array()) {
+            const auto& table = *node.as_table();
+            parser.check_keys(table, "index.arm.", {{"name", Type::string}, {"regimen", Type::any}, {"drugs", Type::any}});
+            RegimenChoice choice = parse_regimen_choice(parser, table, "index.arm.", true);
+            choice.name = *require(table, "index.arm.", "name").value<std::string>();
+            if (choice.name.empty() || !names.insert(lower(choice.name)).second) {
+                parser.fail(node, "index.arm.name", "arm names must be unique and not empty", choice.name);
+            }
+            index_definition.regimens.push_back(std::move(choice));
+        }
+        if (index_definition.regimens.size() < 2) parser.fail(*arms, "index.arm", "needs two arms or more");
+        index_definition.arms = true;
+    } else {
+        index_definition.regimens.push_back(parse_regimen_choice(parser, *index, "index.", false));
+    }
+    if (const auto* node = index->get("line")) {
+        if (node->is_integer()) {
+            index_definition.line_first = index_definition.line_last = static_cast<int>(*node->value<std::int64_t>());
+        } else if (node->is_string() && lower(*node->value<std::string>()) == "any") {
+            index_definition.line_first = index_definition.line_last = 0;
+        } else if (node->is_array() && node->as_array()->size() == 2 && (*node->as_array())[0].is_integer() &&
+                   (*node->as_array())[1].is_integer()) {
+            index_definition.line_first = static_cast<int>(*(*node->as_array())[0].value<std::int64_t>());
+            index_definition.line_last = static_cast<int>(*(*node->as_array())[1].value<std::int64_t>());
+        } else {
+            parser.fail(*node, "index.line", "expected a line number, [first, last] or \"any\"");
+        }
+        if (index_definition.line_first < 0 || index_definition.line_last < index_definition.line_first ||
+            (index_definition.line_first == 0) != (index_definition.line_last == 0)) {
+            parser.fail(*node, "index.line", "expected lines >= 1, the first not after the last");
+        }
+        if (index_definition.line_first > 0 &&
+            std::find(index_definition.settings.begin(), index_definition.settings.end(), "palliative") ==
+                index_definition.settings.end()) {
+            parser.fail(*node, "index.line", "only palliative lines are numbered; add \"palliative\" to index.setting");
+        }
+    }
     const toml::node& accrual = require(*index, "index.", "accrual");
     if (!accrual.is_array() || accrual.as_array()->size() != 2) {
         parser.fail(accrual, "index.accrual", "expected [first date, last date]");
     }
-    protocol.index.accrual_start = parse_date_node(parser, *accrual.as_array()->get(0), "index.accrual");
-    protocol.index.accrual_end = parse_date_node(parser, *accrual.as_array()->get(1), "index.accrual");
-    if (protocol.index.accrual_end < protocol.index.accrual_start) {
+    index_definition.accrual_start = parse_date_node(parser, *accrual.as_array()->get(0), "index.accrual");
+    index_definition.accrual_end = parse_date_node(parser, *accrual.as_array()->get(1), "index.accrual");
+    if (index_definition.accrual_end < index_definition.accrual_start) {
         parser.fail(accrual, "index.accrual", "the window ends before it starts");
     }
-
-    if (const toml::table* eligibility = root["eligibility"].as_table()) {
-        parser.check_keys(*eligibility, "eligibility.", {{"her2_positive", Type::boolean},
-                                                         {"her2_ish_threshold", Type::number}});
-        if (const auto* node = eligibility->get("her2_positive")) protocol.eligibility.her2_positive = *node->value<bool>();
-        if (const auto* node = eligibility->get("her2_ish_threshold")) protocol.eligibility.her2_ish_threshold = *node->value<double>();
+    if (protocol.data_cutoff && index_definition.accrual_end > *protocol.data_cutoff) {
+        parser.fail(accrual, "index.accrual", "the window ends after the data cut-off (study.data_cutoff)",
+                    format_iso_date(index_definition.accrual_end));
+    }
+    if (const auto* node = index->get("label")) {
+        index_definition.label = *node->value<std::string>();
+    } else {
+        std::vector<std::string> names;
+        for (const auto& choice : index_definition.regimens) names.push_back(describe_choice(choice));
+        index_definition.label = join(names, " or ");
     }
 
-    if (const toml::table* derive = root["derive"].as_table()) {
-        parser.check_keys(*derive, "derive.", {{"cycles_drug", Type::string},
-                                               {"prior_exposure_drugs", Type::strings},
-                                               {"prior_exposure_settings", Type::strings},
-                                               {"site_window_days", Type::integer},
-                                               {"long_term_months", Type::number},
-                                               {"second_line_regimen", Type::string}});
-        auto& d = protocol.derive;
-        if (const auto* node = derive->get("cycles_drug")) d.cycles_drug = lower(*node->value<std::string>());
-        if (derive->get("prior_exposure_drugs")) d.prior_exposure_drugs = strings_of(derive->get("prior_exposure_drugs"), true);
-        if (derive->get("prior_exposure_settings")) d.prior_exposure_settings = strings_of(derive->get("prior_exposure_settings"), true);
-        if (const auto* node = derive->get("site_window_days")) d.site_window_days = static_cast<int>(*node->value<std::int64_t>());
-        if (const auto* node = derive->get("long_term_months")) d.long_term_months = *node->value<double>();
-        if (const auto* node = derive->get("second_line_regimen")) d.second_line_regimen = lower(*node->value<std::string>());
+    // --- [variables], in the order written; TRTSDT (and ARM) come first.
+    protocol.variables.push_back({"TRTSDT", "Index date", ValueType::date, {}, {}, nullptr, std::nullopt, std::nullopt, 0});
+    if (index_definition.arms) {
+        VariableDefinition arm{"ARM", "Index regimen (arm)", ValueType::text, {}, {}, nullptr, std::nullopt, std::nullopt, 0};
+        for (const auto& choice : index_definition.regimens) arm.levels.push_back(choice.name);
+        protocol.variables.push_back(std::move(arm));
     }
-
-    if (const toml::table* bands = root["bands"].as_table()) {
-        for (const auto& [key, node] : *bands) {
-            const std::string name(key.str());
-            if (!node.is_table()) parser.fail(node, "bands." + name, "expected a table { from, upper, labels }");
-            const auto& table = *node.as_table();
-            parser.check_keys(table, "bands." + name + ".", {{"from", Type::string}, {"upper", Type::numbers},
-                                                             {"labels", Type::strings}, {"label", Type::string}});
-            Band band;
-            band.name = name;
-            band.from = *require(table, "bands." + name + ".", "from").value<std::string>();
-            for (const auto& value : *require(table, "bands." + name + ".", "upper").as_array()) band.upper.push_back(*value.value<double>());
-            band.labels = strings_of(&require(table, "bands." + name + ".", "labels"), false);
-            if (const auto* label = table.get("label")) band.label = *label->value<std::string>();
-            if (band.labels.size() != band.upper.size() + 1) {
-                parser.fail(node, "bands." + name, "needs one label more than upper limits");
+    if (const toml::table* variables = root["variables"].as_table()) {
+        for (const auto& [name, node] : in_written_order(*variables)) {
+            const std::string context = "variables." + name;
+            if (!node->is_table()) parser.fail(*node, context, "expected a table { derive = ..., ... } or { expr = ..., ... }");
+            if (!valid_name(name)) parser.fail(*node, context, "not a valid name (letters, digits and _, not a keyword)", name);
+            if (reserved_names.count(name)) parser.fail(*node, context, "reserved name", name);
+            if (protocol.variable(name)) parser.fail(*node, context, "defined twice", name);
+            const toml::table& table = *node->as_table();
+            VariableDefinition variable;
+            variable.name = name;
+            variable.line = node->source().begin.line;
+            std::vector<std::string> allowed{"label", "levels", "value_labels", "default"};
+            const NameScope scope = scope_of(protocol.variables);
+            if (table.get("derive") && table.get("expr")) parser.fail(*node, context, "give `derive` or `expr`, not both");
+            if (table.get("derive")) {
+                std::vector<std::string> consumed;
+                variable.derivation = parse_derivation(table, name, source_name, scope, consumed);
+                variable.type = variable.derivation->type;
+                variable.levels = variable.derivation->levels;
+                allowed.push_back("derive");
+                allowed.insert(allowed.end(), consumed.begin(), consumed.end());
+            } else if (const auto* expr = table.get("expr")) {
+                if (!expr->is_string()) parser.fail(*expr, context + ".expr", "expected a string");
+                variable.expression = Expression::parse(*expr->value<std::string>(),
+                                                        {source_name, expr->source().begin.line, context + ".expr"}, scope);
+                variable.type = variable.expression->type();
+                variable.levels = variable.expression->result_levels();
+                allowed.push_back("expr");
+            } else {
+                parser.fail(*node, context, "needs `derive` (a library derivation) or `expr` (an expression)");
             }
-            if (!std::is_sorted(band.upper.begin(), band.upper.end())) parser.fail(node, "bands." + name + ".upper", "limits must ascend");
-            protocol.bands.push_back(std::move(band));
+            for (const auto& [key, value] : table) {
+                if (std::find(allowed.begin(), allowed.end(), std::string(key.str())) == allowed.end()) {
+                    parser.fail(value, context + "." + std::string(key.str()), "unknown key (allowed: " + join(allowed) + ")");
+                }
+            }
+            variable.label = name;
+            if (const auto* label = table.get("label")) {
+                if (!label->is_string()) parser.fail(*label, context + ".label", "expected a string");
+                variable.label = *label->value<std::string>();
+            }
+            if (variable.type == ValueType::boolean) variable.levels = {"N", "Y"};
+            if (const auto* levels = table.get("levels")) {
+                if (variable.type != ValueType::text) parser.fail(*levels, context + ".levels", "only a text variable has levels");
+                parser.check_type(*levels, context + ".levels", Type::strings);
+                std::vector<std::string> declared;
+                for (const auto& level : *levels->as_array()) declared.push_back(*level.value<std::string>());
+                if (!variable.levels.empty()) {
+                    for (const auto& level : declared) {
+                        const bool known = std::any_of(variable.levels.begin(), variable.levels.end(),
+                                                       [&](const std::string& l) { return lower(l) == lower(level); });
+                        if (!known) parser.fail(*levels, context + ".levels", "not a value this variable can take (" + join(variable.levels) + ")", level);
+                    }
+                }
+                variable.levels = declared;
+            }
+            if (const auto* labels = table.get("value_labels")) {
+                if (!labels->is_table()) parser.fail(*labels, context + ".value_labels", "expected a table { level = \"text\" }");
+                for (const auto& [level, text_node] : *labels->as_table()) {
+                    if (!text_node.is_string()) parser.fail(text_node, context + ".value_labels", "expected a string");
+                    variable.value_labels[std::string(level.str())] = *text_node.value<std::string>();
+                }
+            }
+            if (const auto* fallback = table.get("default")) {
+                variable.fallback = literal_value(parser, *fallback, context + ".default", variable.type);
+                if (variable.type == ValueType::text && !variable.levels.empty() &&
+                    std::find(variable.levels.begin(), variable.levels.end(), variable.fallback->text) == variable.levels.end()) {
+                    variable.levels.push_back(variable.fallback->text);
+                }
+            }
+            protocol.variables.push_back(std::move(variable));
+        }
+    }
+    const NameScope adsl = protocol.adsl_scope();
+
+    // --- [[criterion]], in order.
+    if (const toml::node* criteria = root.get("criterion")) {
+        if (!criteria->is_array_of_tables()) parser.fail(*criteria, "criterion", "expected [[criterion]] tables");
+        std::size_t number = 0;
+        for (const auto& node : *criteria->as_array()) {
+            ++number;
+            const auto& table = *node.as_table();
+            const std::string context = "criterion[" + std::to_string(number) + "].";
+            parser.check_keys(table, context, {{"include", Type::string}, {"exclude", Type::string},
+                                               {"label", Type::string}, {"reason", Type::string}});
+            const toml::node* include = table.get("include");
+            const toml::node* exclude = table.get("exclude");
+            if ((include == nullptr) == (exclude == nullptr)) parser.fail(node, context + "include", "give `include` or `exclude` (one of them)");
+            const toml::node& expr = include ? *include : *exclude;
+            Criterion criterion;
+            criterion.exclude = exclude != nullptr;
+            criterion.line = node.source().begin.line;
+            criterion.expression = Expression::parse(*expr.value<std::string>(),
+                                                     {source_name, expr.source().begin.line, context + (include ? "include" : "exclude")},
+                                                     adsl, ValueType::boolean);
+            criterion.label = *require(table, context, "label").value<std::string>();
+            criterion.reason = table.get("reason") ? *table.get("reason")->value<std::string>()
+                                                   : (criterion.exclude ? criterion.label : "Not: " + criterion.label);
+            protocol.criteria.push_back(std::move(criterion));
         }
     }
 
+    // --- [endpoints]
+    if (const toml::table* endpoints = root["endpoints"].as_table()) {
+        const std::vector<std::string> origins{"index", "surgery", "first_response", "next_line"};
+        const std::vector<std::string> event_kinds{"death", "progression", "next_line", "index_line_end", "metastasis"};
+        const std::vector<std::string> censor_kinds{"last_contact", "last_assessment", "next_line"};
+        auto date_variable = [&](const std::string& name) {
+            const auto* v = protocol.variable(name);
+            return v != nullptr && v->type == ValueType::date;
+        };
+        for (const auto& [name, node] : in_written_order(*endpoints)) {
+            const std::string context = "endpoints." + name;
+            if (!node->is_table()) parser.fail(*node, context, "expected a table { origin, events, censor, ... }");
+            if (!valid_name(name)) parser.fail(*node, context, "not a valid name (letters, digits and _)", name);
+            if (protocol.endpoint(name)) parser.fail(*node, context, "defined twice", name);
+            const auto& table = *node->as_table();
+            parser.check_keys(table, context + ".", {{"label", Type::string}, {"origin", Type::string},
+                                                     {"events", Type::any}, {"censor", Type::any},
+                                                     {"population", Type::string}});
+            EndpointDefinition endpoint;
+            endpoint.paramcd = name;
+            endpoint.line = node->source().begin.line;
+            endpoint.label = table.get("label") ? *table.get("label")->value<std::string>() : name;
+            if (const auto* origin = table.get("origin")) {
+                endpoint.origin = *origin->value<std::string>();
+                if (std::find(origins.begin(), origins.end(), lower(endpoint.origin)) != origins.end()) {
+                    endpoint.origin = lower(endpoint.origin);
+                } else if (!date_variable(endpoint.origin)) {
+                    parser.fail(*origin, context + ".origin", "expected " + join(origins) + " or a date variable", endpoint.origin);
+                }
+            }
+            auto names_of = [&](const char* key, const std::vector<std::string>& kinds, bool variables_allowed) {
+                std::vector<std::string> out;
+                const auto* list = table.get(key);
+                if (list == nullptr) return out;
+                std::vector<std::string> raw;
+                if (list->is_string()) raw.push_back(*list->value<std::string>());
+                else if (list->is_array() && list->as_array()->is_homogeneous(toml::node_type::string) && !list->as_array()->empty()) {
+                    for (const auto& item : *list->as_array()) raw.push_back(*item.value<std::string>());
+                } else {
+                    parser.fail(*list, context + "." + key, "expected a string or a non-empty array of strings");
+                }
+                for (const auto& item : raw) {
+                    if (std::find(kinds.begin(), kinds.end(), lower(item)) != kinds.end()) out.push_back(lower(item));
+                    else if (variables_allowed && date_variable(item)) out.push_back(item);
+                    else parser.fail(*list, context + "." + key, "expected " + join(kinds) + (variables_allowed ? " or a date variable" : ""), item);
+                }
+                return out;
+            };
+            if (table.get("events")) endpoint.events = names_of("events", event_kinds, true);
+            if (table.get("censor")) endpoint.censor = names_of("censor", censor_kinds, false);
+            if (std::find(endpoint.censor.begin(), endpoint.censor.end(), "last_contact") == endpoint.censor.end() &&
+                std::find(endpoint.censor.begin(), endpoint.censor.end(), "last_assessment") == endpoint.censor.end()) {
+                endpoint.censor.push_back("last_contact");
+            }
+            if (const auto* population = table.get("population")) {
+                endpoint.population = Expression::parse(*population->value<std::string>(),
+                                                        {source_name, population->source().begin.line, context + ".population"},
+                                                        adsl, ValueType::boolean);
+            }
+            protocol.endpoints.push_back(std::move(endpoint));
+        }
+    }
+
+    // --- [[analysis]]
     if (const toml::node* analyses = root.get("analysis")) {
         if (!analyses->is_array_of_tables()) parser.fail(*analyses, "analysis", "expected [[analysis]] tables");
         std::set<std::string> ids;
@@ -306,17 +700,26 @@ Protocol parse_protocol_text(const std::string& text, const std::string& source_
                 for (const auto& [name, keys] : analysis_keys()) kinds += (kinds.empty() ? "" : ", ") + name;
                 parser.fail(*kind_node, "analysis.kind", "unknown kind (known: " + kinds + ")", kind);
             }
-            std::vector<Key> allowed{{"id", Type::string}, {"kind", Type::string},
-                                     {"title", Type::string}, {"published", Type::table}};
+            std::vector<Key> allowed{{"id", Type::string}, {"kind", Type::string}, {"title", Type::string},
+                                     {"published", Type::table}, {"where", Type::string}};
             allowed.insert(allowed.end(), spec->second.begin(), spec->second.end());
             parser.check_keys(table, "analysis.", allowed);
             Analysis analysis;
             analysis.kind = kind;
             analysis.id = table.get("id") ? *table.get("id")->value<std::string>() : kind;
             if (!ids.insert(analysis.id).second) parser.fail(node, "analysis.id", "duplicate id", analysis.id);
+            analysis.line = node.source().begin.line;
+            for (const auto& [key, value] : table) analysis.key_lines[std::string(key.str())] = value.source().begin.line;
+            if (const auto* where = table.get("where")) {
+                analysis.where = Expression::parse(*where->value<std::string>(),
+                                                   {source_name, where->source().begin.line, "analysis." + analysis.id + ".where"},
+                                                   adsl, ValueType::boolean);
+            }
             analysis.options = to_json(table);
             analysis.published = analysis.options.contains("published") ? analysis.options["published"] : nlohmann::json::object();
             analysis.options.erase("published");
+            analysis.options.erase("where");
+            check_analysis_names(parser, analysis, protocol, table);
             protocol.analyses.push_back(std::move(analysis));
         }
     }

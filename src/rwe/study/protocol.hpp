@@ -1,17 +1,22 @@
 #pragma once
-// A study protocol (TOML, docs/protocols.md): the index event and eligibility, derived
-// variables, the analyses and their options, and published values to show beside ours.
-// Parsing is strict: an unknown key or a value of the wrong type is an InputError naming
-// the file, line and key.
+// A study protocol (TOML, docs/protocols.md): the index event, ordered inclusion and
+// exclusion criteria, variables from the derivation library or expressions, endpoints,
+// the analyses and their options, and published values to show beside ours.
+//
+// The protocol is checked whole when it is read, before any data: unknown keys, values of
+// the wrong type, unknown names (variables, endpoints, kinds, derivations, option keys)
+// and misused ones are InputErrors `file:line: key: problem (value)`.
 
 #include <nlohmann/json.hpp>
 
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "rwe/study/date.hpp"
+#include "rwe/study/expression.hpp"
 
 namespace rwe::study {
 
@@ -26,41 +31,68 @@ struct StatisticalOptions {
 
 StatisticalOptions defaults_for(Convention convention);
 
+// Which regimens qualify as the index line, or as one arm of it: by code (any of) and/or
+// by the drugs given in it (all of, any of, none of). Codes and drugs are lower case.
+struct RegimenChoice {
+    std::string name;  // the arm (ARM value); empty without arms
+    std::vector<std::string> codes;
+    std::vector<std::string> drugs_all, drugs_any, drugs_none;
+    std::size_t line = 0;  // protocol line, for warnings
+};
+
 struct IndexDefinition {
-    std::string setting = "palliative";
-    std::string regimen;      // lower case
-    int line = 0;             // required palliative line; 0 = the first line giving the regimen
+    std::vector<RegimenChoice> regimens;  // one, or one per arm in order (first = reference)
+    bool arms = false;
+    std::vector<std::string> settings{"palliative"};
+    int line_first = 0, line_last = 0;  // palliative line range, both included; 0 = any
     Day accrual_start = 0;
     Day accrual_end = 0;
+    std::string label;  // names the index regimen in the attrition ("THP")
 };
 
-struct Eligibility {
-    bool her2_positive = false;
-    double her2_ish_threshold = 2.0;  // IHC 2+ needs a ratio strictly above this
+// One selection step after the index event, in protocol order.
+struct Criterion {
+    std::string label;   // what patients must meet to stay
+    std::string reason;  // why those who leave at this step are excluded
+    bool exclude = false;  // leave when the expression is true; else stay only when it is true
+    Expression expression;
+    std::size_t line = 0;
 };
 
-struct DerivationOptions {
-    std::string cycles_drug;  // DOCECYC counts this drug's administrations in the index line
-    std::vector<std::string> prior_exposure_drugs;
-    std::vector<std::string> prior_exposure_settings{"neoadjuvant", "adjuvant"};
-    int site_window_days = 30;
-    double long_term_months = 35;
-    std::string second_line_regimen;  // lower case; L2OS and L2PFS start at this line-2 regimen
+struct Derivation;  // derivation.hpp: a library derivation with its typed arguments
+
+// One ADSL variable: a library derivation or an expression over earlier variables.
+struct VariableDefinition {
+    std::string name;
+    std::string label;
+    ValueType type = ValueType::number;
+    std::vector<std::string> levels;  // display order of a text variable (first = Cox reference)
+    std::map<std::string, std::string> value_labels;  // level → text shown in tables
+    std::shared_ptr<const Derivation> derivation;  // either this ...
+    std::optional<Expression> expression;          // ... or this
+    std::optional<Value> fallback;                 // `default`: the value when missing
+    std::size_t line = 0;
 };
 
-// A categorical variable cut from a numeric one: value <= upper[0] → labels[0], ...
-struct Band {
-    std::string name, from;
-    std::string label;  // for tables; "<from> banded" when empty
-    std::vector<double> upper;
-    std::vector<std::string> labels;
+// A time-to-event endpoint (docs/protocols.md, "Endpoints").
+struct EndpointDefinition {
+    std::string paramcd;
+    std::string label;
+    std::string origin = "index";  // index, surgery, first_response, next_line, or a date variable
+    std::vector<std::string> events{"death"};   // death, progression, next_line, index_line_end, metastasis, date variables
+    std::vector<std::string> censor{"last_contact"};  // last_contact, last_assessment, next_line
+    std::optional<Expression> population;  // who has the endpoint (all patients with an origin when absent)
+    std::size_t line = 0;
 };
 
 struct Analysis {
     std::string id;
     std::string kind;
-    nlohmann::json options;    // the analysis table, checked against its kind's keys
+    nlohmann::json options;    // the analysis table without `published` and `where`
     nlohmann::json published;  // reference values, shown beside ours
+    std::optional<Expression> where;  // the analysis population (all patients when absent)
+    std::size_t line = 0;                          // of the [[analysis]] table
+    std::map<std::string, std::size_t> key_lines;  // line of each key of the table
 };
 
 struct Protocol {
@@ -71,12 +103,19 @@ struct Protocol {
     std::string time_unit = "months";
     double days_per_unit = days_per_month;
     int small_cell = 0;
+    std::optional<Day> data_cutoff;  // events after it are ignored; follow-up ends at it
     IndexDefinition index;
-    Eligibility eligibility;
-    DerivationOptions derive;
-    std::vector<Band> bands;
+    std::vector<Criterion> criteria;
+    std::vector<VariableDefinition> variables;  // in ADSL column order
+    std::vector<EndpointDefinition> endpoints;
     std::vector<Analysis> analyses;
     std::string text;  // the protocol file as read, kept in results.json
+
+    const VariableDefinition* variable(const std::string& name) const;
+    const EndpointDefinition* endpoint(const std::string& paramcd) const;
+    // Names every expression over ADSL rows may use: the variables (slot = position in
+    // `variables`), with their types and known levels.
+    NameScope adsl_scope() const;
 };
 
 Protocol parse_protocol(const std::string& path);

@@ -14,6 +14,9 @@
 namespace rwe::study {
 
 struct Tumor {
+    std::string id;
+    std::string primary_site;  // lower case; "unknown" when missing
+    std::string histology;
     Day diagnosis = 0;
     std::string stage;  // 0, i, ii, iii, iv, unknown
     std::string er, pr;
@@ -21,6 +24,21 @@ struct Tumor {
     std::optional<double> her2_ish_ratio;
     std::optional<Day> surgery;
     std::optional<Day> metastasis;
+};
+
+struct Biomarker {
+    std::string tumor_id;
+    std::string marker, method, result;
+    std::optional<double> value;
+    std::string unit;
+    std::optional<Day> test_date;
+};
+
+struct Observation {
+    std::string name;
+    Day date = 0;
+    std::optional<double> value;
+    std::string result, unit;
 };
 
 struct Administration {
@@ -72,6 +90,8 @@ struct Patient {
     std::vector<Regimen> regimens;  // sorted by start date
     std::vector<Assessment> assessments;  // sorted by date
     std::vector<AdverseEvent> adverse_events;
+    std::vector<Biomarker> biomarkers;
+    std::vector<Observation> observations;
 };
 
 struct RegistryData {
