@@ -155,6 +155,67 @@ TEST(RegistryStore, ExportAfterImportGivesTheSameFiles) {
     }
 }
 
+TEST(RegistryStore, Version2RegistryRoundTripsByteForByte) {
+    // valid_v2/ has biomarkers.csv, observations.csv and tumors.csv's primary_site and
+    // histology (with missing values, a quoted free code with a comma and quotes).
+    const fs::path folder = fresh_folder("round_v2");
+    const auto imported = quiet_import(data_dir / "valid_v2", folder / "db.sqlite");
+    ASSERT_TRUE(imported.imported);
+    EXPECT_EQ(imported.rows, 41u + 10u + 7u);
+    EXPECT_EQ(query_rows(folder / "db.sqlite",
+                         "SELECT typeof(value), value, unit, method FROM biomarkers WHERE source_line = 7"),
+              std::vector<std::string>{"real|15.0|percent|NULL|"});
+    EXPECT_EQ(query_rows(folder / "db.sqlite", "SELECT result FROM biomarkers WHERE source_line = 11"),
+              std::vector<std::string>{"h1047r, \"e545k\"|"});
+    EXPECT_EQ(query_rows(folder / "db.sqlite", "SELECT primary_site, histology FROM tumors ORDER BY source_line"),
+              (std::vector<std::string>{"breast|ductal|", "breast|lobular|", "breast|NULL|", "NULL|NULL|"}));
+    EXPECT_EQ(query_rows(folder / "db.sqlite", "SELECT er, her2_ihc FROM tumors WHERE tumor_id = 'T002'"),
+              std::vector<std::string>{"NULL|NULL|"});
+    const auto indexes = query_rows(folder / "db.sqlite", "SELECT name FROM sqlite_master WHERE type = 'index' ORDER BY name");
+    for (const char* name : {"biomarkers_patient_marker", "biomarkers_tumor_id", "observations_patient_name_date"}) {
+        EXPECT_NE(std::find(indexes.begin(), indexes.end(), std::string(name) + "|"), indexes.end()) << name;
+    }
+
+    const auto exported = rwe::registry::export_registry(folder / "db.sqlite", folder / "out");
+    ASSERT_EQ(exported.files.size(), rwe::registry::file_count);
+    for (const auto& file : rwe::registry::registry_files()) {
+        EXPECT_EQ(read_bytes(folder / "out" / file.name), read_bytes(data_dir / "valid_v2" / file.name)) << file.name;
+    }
+    ASSERT_TRUE(quiet_import(folder / "out", folder / "again.sqlite").imported);
+    for (const auto& file : rwe::registry::registry_files()) {
+        const std::string sql = "SELECT * FROM " + std::string(file.table) + " ORDER BY source_line";
+        EXPECT_EQ(query_rows(folder / "db.sqlite", sql), query_rows(folder / "again.sqlite", sql)) << file.name;
+    }
+    fs::remove_all(folder);
+}
+
+TEST(RegistryStore, Version1RegistryExportsWithoutTheVersion2Columns) {
+    // A version 1 registry exports as before: tumors.csv without primary_site and histology
+    // (checked byte for byte in ExportAfterImportGivesTheSameFiles), no biomarkers.csv or
+    // observations.csv; likewise from a store imported before version 2, which has neither
+    // those columns nor those tables.
+    const fs::path folder = fresh_folder("v1_store");
+    ASSERT_TRUE(quiet_import(data_dir / "valid", folder / "db.sqlite").imported);
+    {
+        sqlite3* db = nullptr;
+        ASSERT_EQ(sqlite3_open((folder / "db.sqlite").c_str(), &db), SQLITE_OK);
+        ASSERT_EQ(sqlite3_exec(db,
+                               "DROP TABLE biomarkers; DROP TABLE observations; "
+                               "ALTER TABLE tumors DROP COLUMN primary_site; ALTER TABLE tumors DROP COLUMN histology",
+                               nullptr, nullptr, nullptr),
+                  SQLITE_OK)
+            << sqlite3_errmsg(db);
+        sqlite3_close(db);
+    }
+    const auto exported = rwe::registry::export_registry(folder / "db.sqlite", folder / "out");
+    EXPECT_EQ(exported.files.size(), 7u);
+    EXPECT_EQ(folder_listing(folder / "out"), folder_listing(data_dir / "valid"));
+    for (const auto& name : folder_listing(data_dir / "valid")) {
+        EXPECT_EQ(read_bytes(folder / "out" / name), read_bytes(data_dir / "valid" / name)) << name;
+    }
+    fs::remove_all(folder);
+}
+
 TEST(RegistryStore, ExportWritesOnlyTheFilesThatWereImported) {
     const fs::path folder = fresh_folder("subset");
     fs::create_directories(folder / "registry");
