@@ -206,9 +206,9 @@ TEST_F(StudyPipeline, CyclesAsATimeVaryingCovariate) {
     //   -2.4849066497880004 -1.0986122889508891  ("beta may be infinite")
     Protocol protocol = protocol_;
     Analysis landmark;
-    landmark.id = "lm";
+    landmark.id = "landmark_cycles";  // the protocol's analysis: docetaxel days were collected for it
     landmark.kind = "landmark";
-    landmark.options = {{"endpoints", {"OS"}}, {"landmark_days", 105}, {"min_cycles", 6}};
+    landmark.options = {{"endpoints", {"OS"}}, {"drugs", {"docetaxel"}}, {"landmark_days", 105}, {"min_count", 6}};
     protocol.analyses = {landmark};
     const auto results = run_analyses(data_, protocol);
     const auto& cox = results[0]["result"]["results"][0]["time_dependent_cox"];
@@ -273,7 +273,7 @@ TEST(Protocol, WrongTypeNamesItsLine) {
                             "p.toml");
         FAIL() << "no error";
     } catch (const rwe::InputError& error) {
-        EXPECT_NE(std::string(error.what()).find("p.toml:5: index.line: expected an integer"), std::string::npos) << error.what();
+        EXPECT_NE(std::string(error.what()).find("p.toml:5: index.line: expected a line number, [first, last] or \"any\""), std::string::npos) << error.what();
     }
 }
 

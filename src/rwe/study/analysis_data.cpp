@@ -248,8 +248,74 @@ private:
 
 }  // namespace
 
+namespace {
+
+// Codes the protocol names that the registry never uses: a warning each, so that a typo
+// (or a registry without such records) is never a silent column of zeros.
+std::vector<std::string> code_warnings(const RegistryData& registry, const Protocol& protocol) {
+    std::set<std::string> regimens, drugs, markers, observations;
+    for (const auto& patient : registry.patients) {
+        for (const auto& regimen : patient.regimens) {
+            regimens.insert(regimen.regimen);
+            for (const auto& given : regimen.administrations) drugs.insert(*given.drug);
+        }
+        for (const auto& marker : patient.biomarkers) markers.insert(marker.marker + "/" + marker.method);
+        for (const auto& observation : patient.observations) observations.insert(observation.name);
+    }
+    std::vector<std::string> warnings;
+    auto warn = [&](std::size_t line, const std::string& key, const std::string& problem, const std::string& code) {
+        warnings.push_back(where_what(protocol.path, line, key, "warning: " + problem, code));
+    };
+    auto check_drugs = [&](std::size_t line, const std::string& key, const std::vector<std::string>& list) {
+        for (const auto& drug : list) {
+            if (!drugs.count(drug)) warn(line, key, "no administration of this drug in the registry", drug);
+        }
+    };
+    for (const auto& choice : protocol.index.regimens) {
+        const std::string key = protocol.index.arms ? "index.arm." + choice.name : std::string("index");
+        for (const auto& code : choice.codes) {
+            if (!regimens.count(code)) warn(choice.line, key + ".regimen", "no regimen with this code in the registry", code);
+        }
+        check_drugs(choice.line, key + ".drugs", choice.drugs_all);
+        check_drugs(choice.line, key + ".drugs", choice.drugs_any);
+        check_drugs(choice.line, key + ".drugs", choice.drugs_none);
+    }
+    for (const auto& variable : protocol.variables) {
+        if (!variable.derivation) continue;
+        const auto& d = *variable.derivation;
+        const std::string key = "variables." + variable.name;
+        check_drugs(variable.line, key + ".drugs", d.drugs);
+        for (const auto& code : d.regimens) {
+            if (!regimens.count(code)) warn(variable.line, key + ".regimens", "no regimen with this code in the registry", code);
+        }
+        if (d.kind == Derivation::Kind::biomarker) {
+            const bool found = std::any_of(markers.begin(), markers.end(), [&](const std::string& m) {
+                return m.rfind(d.code + "/", 0) == 0 && (d.method.empty() || m == d.code + "/" + d.method);
+            });
+            if (!found) {
+                warn(variable.line, key + ".marker", "no result of this marker" + (d.method.empty() ? "" : " by " + d.method) + " in the registry", d.code);
+            }
+        }
+        if (d.kind == Derivation::Kind::observation && !observations.count(d.code)) {
+            warn(variable.line, key + ".name", "no observation of this name in the registry", d.code);
+        }
+    }
+    for (const auto& analysis : protocol.analyses) {
+        if (analysis.kind != "landmark" || !analysis.options.contains("drugs")) continue;
+        std::vector<std::string> list;
+        for (const auto& drug : analysis.options["drugs"]) list.push_back(lower(drug.get<std::string>()));
+        const auto line = analysis.key_lines.count("drugs") ? analysis.key_lines.at("drugs") : analysis.line;
+        check_drugs(line, "analysis." + analysis.id + ".drugs", list);
+    }
+    return warnings;
+}
+
+}  // namespace
+
+
 StudyData derive_study_data(const RegistryData& registry, const Protocol& protocol) {
     StudyData data;
+    data.warnings = code_warnings(registry, protocol);
     const auto& index_definition = protocol.index;
     const std::string& name = index_definition.label;
     const double unit = protocol.days_per_unit;

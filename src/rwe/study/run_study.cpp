@@ -72,6 +72,7 @@ RunSummary run_study(const std::string& protocol_path, const std::string& databa
     results["registry"] = {{"checksum", registry.checksum}, {"source_files", files},
                            {"imported_at", registry.imported_at}, {"patients", registry.patients.size()}};
     results["cohort"] = {{"n", data.adsl.size()}};
+    results["warnings"] = data.warnings;
     results["analyses"] = run_analyses(data, protocol);
 
     const fs::path target = fs::absolute(out_directory);
@@ -91,7 +92,7 @@ RunSummary run_study(const std::string& protocol_path, const std::string& databa
         throw IoError(out_directory + ": cannot write the results (" + error.code().message() + ": " +
                       error.path1().string() + ")");
     }
-    return {registry.patients.size(), data.adsl.size(), protocol.analyses.size()};
+    return {registry.patients.size(), data.adsl.size(), protocol.analyses.size(), data.warnings};
 }
 
 }  // namespace rwe::study
