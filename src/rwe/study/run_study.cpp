@@ -2,6 +2,9 @@
 
 #include <unistd.h>
 
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 
@@ -17,6 +20,22 @@ namespace rwe::study {
 namespace fs = std::filesystem;
 
 namespace {
+
+// With RWE_TIMING set, each phase's wall time on stderr (for profiling the whole command).
+class PhaseTimer {
+public:
+    PhaseTimer() : enabled_(std::getenv("RWE_TIMING") != nullptr), last_(std::chrono::steady_clock::now()) {}
+    void done(const char* phase) {
+        if (!enabled_) return;
+        const auto now = std::chrono::steady_clock::now();
+        std::fprintf(stderr, "rwe run: %.2f s to %s\n", std::chrono::duration<double>(now - last_).count(), phase);
+        last_ = now;
+    }
+
+private:
+    bool enabled_;
+    std::chrono::steady_clock::time_point last_;
+};
 
 // A sibling directory that is removed unless committed.
 class StagingDirectory {
@@ -52,8 +71,11 @@ private:
 RunSummary run_study(const std::string& protocol_path, const std::string& database_path,
                      const std::string& out_directory) {
     const Protocol protocol = parse_protocol(protocol_path);
+    PhaseTimer timer;
     const RegistryData registry = load_registry(database_path);
+    timer.done("load the registry");
     const StudyData data = derive_study_data(registry, protocol);
+    timer.done("select the cohort and derive the analysis datasets");
 
     nlohmann::json results;
     results["rwe_version"] = RWE_VERSION;
@@ -74,6 +96,7 @@ RunSummary run_study(const std::string& protocol_path, const std::string& databa
     results["cohort"] = {{"n", data.adsl.size()}};
     results["warnings"] = data.warnings;
     results["analyses"] = run_analyses(data, protocol);
+    timer.done("run the analyses");
 
     const fs::path target = fs::absolute(out_directory);
     try {
@@ -81,12 +104,14 @@ RunSummary run_study(const std::string& protocol_path, const std::string& databa
         fs::create_directories(target.parent_path());
         StagingDirectory staging(target);
         write_analysis_datasets(data, protocol, staging.path().string());
+        timer.done("write the analysis datasets");
         {
             std::ofstream out(staging.path() / "results.json", std::ios::binary);
             out << results.dump(2) << "\n";
             if (!out) throw IoError((staging.path() / "results.json").string() + ": cannot write");
         }
         report::write_study_report(results, staging.path());
+        timer.done("write the report, tables and figures");
         staging.commit(target);
     } catch (const fs::filesystem_error& error) {
         throw IoError(out_directory + ": cannot write the results (" + error.code().message() + ": " +
