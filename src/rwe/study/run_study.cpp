@@ -72,10 +72,12 @@ RunSummary run_study(const std::string& protocol_path, const std::string& databa
                      const std::string& out_directory) {
     const Protocol protocol = parse_protocol(protocol_path);
     PhaseTimer timer;
-    const RegistryData registry = load_registry(database_path);
-    timer.done("load the registry");
-    const StudyData data = derive_study_data(registry, protocol);
-    timer.done("select the cohort and derive the analysis datasets");
+    // The registry is read a chunk of patients at a time: rwe holds the analysis
+    // datasets, never the whole registry.
+    StudyDataBuilder builder(protocol);
+    const RegistryInfo registry = read_registry(database_path, 20000, [&](const RegistryData& chunk) { builder.add(chunk); });
+    const StudyData data = builder.finish(registry.patients, registry.codes);
+    timer.done("read the registry, select the cohort and derive the analysis datasets");
 
     nlohmann::json results;
     results["rwe_version"] = RWE_VERSION;
@@ -92,7 +94,7 @@ RunSummary run_study(const std::string& protocol_path, const std::string& databa
     nlohmann::json files = nlohmann::json::object();
     for (const auto& [file, digest] : registry.source_files) files[file] = digest;
     results["registry"] = {{"checksum", registry.checksum}, {"source_files", files},
-                           {"imported_at", registry.imported_at}, {"patients", registry.patients.size()}};
+                           {"imported_at", registry.imported_at}, {"patients", registry.patients}};
     results["cohort"] = {{"n", data.adsl.size()}};
     results["warnings"] = data.warnings;
     results["analyses"] = run_analyses(data, protocol);
@@ -117,7 +119,7 @@ RunSummary run_study(const std::string& protocol_path, const std::string& databa
         throw IoError(out_directory + ": cannot write the results (" + error.code().message() + ": " +
                       error.path1().string() + ")");
     }
-    return {registry.patients.size(), data.adsl.size(), protocol.analyses.size(), data.warnings};
+    return {registry.patients, data.adsl.size(), protocol.analyses.size(), data.warnings};
 }
 
 }  // namespace rwe::study
