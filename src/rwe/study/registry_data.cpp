@@ -17,7 +17,7 @@ class Database {
 public:
     explicit Database(const std::string& path) : path_(path) {
         if (!std::filesystem::exists(path)) throw IoError(path + ": no such registry store (run rwe import first)");
-        if (sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READONLY, nullptr) != SQLITE_OK) {
+        if (sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, nullptr) != SQLITE_OK) {
             std::string message = db_ ? sqlite3_errmsg(db_) : "out of memory";
             sqlite3_close(db_);
             throw IoError(path + ": cannot open registry store (" + message + ")");
@@ -74,9 +74,11 @@ Day required_date(sqlite3_stmt* statement, int column, const std::string& what) 
     return *value;
 }
 
+// Codes are ASCII as the registry format writes them; lower-casing needs no locale.
 std::string lower(std::string value) {
-    std::transform(value.begin(), value.end(), value.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    for (char& c : value) {
+        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    }
     return value;
 }
 
@@ -206,15 +208,31 @@ void load_patients(Database& db, const std::string& where, RegistryData& registr
                  patient->regimens.push_back(std::move(regimen));
              });
     if (db.has_table("administrations")) {
+        std::string last_regimen_id;
+        Regimen* last_regimen = nullptr;
+        std::unordered_map<std::string, const std::string*> drug_spellings;
         // Unordered (a registry has millions of administrations): sorted per regimen below.
         db.query("SELECT regimen_id, drug, admin_date FROM administrations" +
                  (where.empty() ? std::string() : " WHERE regimen_id IN (SELECT regimen_id FROM regimens" + filter + ")"),
                  [&](sqlite3_stmt* s) {
-            auto it = regimen_index.find(text(s, 0));
-            if (it == regimen_index.end()) return;
-            auto& regimen = registry.patients[it->second.first].regimens[it->second.second];
-            const std::string* drug = &*registry.names.insert(lower(text(s, 1))).first;
-            regimen.administrations.push_back({drug, required_date(s, 2, "admin_date")});
+            // Rows of one regimen come together and a registry has few drugs: the last
+            // regimen and each drug's spelling are looked up once.
+            const auto* id = reinterpret_cast<const char*>(sqlite3_column_text(s, 0));
+            if (id == nullptr) return;
+            if (last_regimen_id != id) {
+                last_regimen_id = id;
+                auto it = regimen_index.find(last_regimen_id);
+                last_regimen = it == regimen_index.end() ? nullptr
+                                                         : &registry.patients[it->second.first].regimens[it->second.second];
+            }
+            if (last_regimen == nullptr) return;
+            const auto* raw = reinterpret_cast<const char*>(sqlite3_column_text(s, 1));
+            const std::string spelled = raw ? raw : "";
+            auto known = drug_spellings.find(spelled);
+            if (known == drug_spellings.end()) {
+                known = drug_spellings.emplace(spelled, &*registry.names.insert(lower(spelled)).first).first;
+            }
+            last_regimen->administrations.push_back({known->second, required_date(s, 2, "admin_date")});
         });
         for (auto& patient : registry.patients) {
             for (auto& regimen : patient.regimens) {
