@@ -214,7 +214,12 @@ RegimenChoice parse_regimen_choice(const Parser& parser, const toml::table& tabl
                                    bool arm) {
     RegimenChoice choice;
     choice.line = table.source().begin.line;
-    if (const auto* node = table.get("regimen")) choice.codes = code_list(parser, *node, context + "regimen");
+    if (const auto* node = table.get("regimen")) {
+        choice.codes = code_list(parser, *node, context + "regimen");
+        choice.line = node->source().begin.line;
+    } else if (const auto* drugs = table.get("drugs")) {
+        choice.line = drugs->source().begin.line;
+    }
     if (const auto* node = table.get("drugs")) {
         if (!node->is_table()) parser.fail(*node, context + "drugs", "expected a table { all = [...], any = [...], none = [...] }");
         parser.check_keys(*node->as_table(), context + "drugs.", {{"all", Type::any}, {"any", Type::any}, {"none", Type::any}});
