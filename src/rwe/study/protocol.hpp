@@ -61,6 +61,7 @@ struct Analysis {
     std::string kind;
     nlohmann::json options;    // the analysis table, checked against its kind's keys
     nlohmann::json published;  // reference values, shown beside ours
+    std::size_t line = 0;      // of the [[analysis]] table
 };
 
 struct Protocol {
