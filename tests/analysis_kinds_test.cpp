@@ -143,4 +143,272 @@ TEST(AnalysisOptions, TheReferenceProtocolsParse) {
     EXPECT_NO_THROW(parse_protocol(std::string(RWE_SOURCE_DIR) + "/studies/tdm1-second-line.toml"));
 }
 
+TEST(AnalysisOptions, EveryKindHasARunnerAndEveryPublishedAComparison) {
+    for (const auto& kind : analysis_kinds()) {
+        EXPECT_TRUE(has_analysis_runner(kind)) << kind;
+        EXPECT_EQ(analysis_accepts_published(kind), has_published_comparison(kind)) << kind;
+        EXPECT_NO_THROW(analysis_options(kind));
+    }
+    EXPECT_THROW(analysis_options("kaplan"), rwe::UsageError);
+    ASSERT_NE(find_analysis_option("cox", "strata"), nullptr);
+    EXPECT_EQ(find_analysis_option("cox", "strata")->type, OptionType::categorical_variable);
+}
+
+// ---- the analyses on a constructed study ----
+//
+// 17 patients; times in months. SITE is missing for the last one, who drops out of the
+// stratified analyses (as R's na.action drops the row). In R (survival 3.5-3):
+//   d <- data.frame(
+//     time   = c(2, 3, 3, 5, 6.5, 8, 9, 12, 1.5, 4, 4, 7, 10, 11, 13, 15, 6),
+//     status = c(1, 1, 0, 1, 1,   0, 1, 0,  1,   1, 1, 0, 1,  0,  1,  0,  1),
+//     x      = factor(c("A","B","A","A","B","B","A","B","B","A","B","A","B","A","A","B","A"), levels = c("A","B")),
+//     s      = factor(c(rep("S1", 8), rep("S2", 8), NA), levels = c("S1","S2")),
+//     age    = c(61, 55, 70, 48, 66, 59, 52, 73, 68, 45, 62, 57, 71, 50, 64, 60, 58))
+const std::vector<double> times{2, 3, 3, 5, 6.5, 8, 9, 12, 1.5, 4, 4, 7, 10, 11, 13, 15, 6};
+const std::vector<int> status{1, 1, 0, 1, 1, 0, 1, 0, 1, 1, 1, 0, 1, 0, 1, 0, 1};
+const std::vector<std::string> arm{"A", "B", "A", "A", "B", "B", "A", "B", "B", "A", "B", "A", "B", "A", "A", "B", "A"};
+const std::vector<std::string> site{"S1", "S1", "S1", "S1", "S1", "S1", "S1", "S1",
+                                    "S2", "S2", "S2", "S2", "S2", "S2", "S2", "S2", ""};
+const std::vector<double> age{61, 55, 70, 48, 66, 59, 52, 73, 68, 45, 62, 57, 71, 50, 64, 60, 58};
+
+Variable categorical(const std::string& name, const std::string& label, std::vector<std::string> values,
+                     std::vector<std::string> levels) {
+    Variable variable;
+    variable.name = name;
+    variable.label = label;
+    variable.values = std::move(values);
+    variable.levels = std::move(levels);
+    return variable;
+}
+
+StudyData small_study() {
+    StudyData data;
+    const std::size_t n = times.size();
+    for (std::size_t i = 0; i < n; ++i) data.adsl.usubjid.push_back("S" + std::to_string(i + 1));
+    data.adsl.index_date.assign(n, 0);
+    Variable age_variable;
+    age_variable.name = "AGE";
+    age_variable.label = "Age (years)";
+    age_variable.numeric = true;
+    age_variable.numbers = age;
+    data.adsl.variables.push_back(age_variable);
+    data.adsl.variables.push_back(categorical("ARM", "Arm", arm, {"A", "B"}));
+    data.adsl.variables.push_back(categorical("SITE", "Site", site, {"S1", "S2"}));
+    // Response: the first 12 patients have measurable disease.
+    std::vector<std::string> bor{"CR", "PR", "PR", "SD", "PD", "PR", "CR", "NE", "PR", "SD", "PR", "CR", "", "", "", "", ""};
+    std::vector<std::string> resp, ltr;
+    for (std::size_t i = 0; i < n; ++i) {
+        resp.push_back(bor[i] == "CR" || bor[i] == "PR" ? "Y" : "N");
+        ltr.push_back(resp[i] == "Y" && times[i] > 8 ? "Y" : "N");
+    }
+    data.adsl.variables.push_back(categorical("BOR", "Best overall response", bor, {"CR", "PR", "SD", "PD", "NE"}));
+    data.adsl.variables.push_back(categorical("RESP", "Responder", resp, {"N", "Y"}));
+    data.adsl.variables.push_back(categorical("LTR", "Long-term responder", ltr, {"N", "Y"}));
+    std::vector<std::string> prior;
+    for (std::size_t i = 0; i < n; ++i) prior.push_back(i % 3 == 0 ? "Y" : "N");
+    data.adsl.variables.push_back(categorical("PRIORHER2", "Prior exposure to the index drugs", prior, {"N", "Y"}));
+    TimeToEvent os{"OS", "Overall survival", {}};
+    for (std::size_t i = 0; i < n; ++i) {
+        TimeToEventRecord record;
+        record.subject = i;
+        record.aval = times[i];
+        record.cnsr = status[i] == 1 ? 0 : 1;
+        os.records.push_back(record);
+    }
+    data.adtte.push_back(os);
+    // Adverse events (registry terms are lower case): nausea in patients 1 (grade 3) and 2 (grade 1).
+    data.adae.push_back({0, "nausea", 3, "none"});
+    data.adae.push_back({1, "nausea", 1, "dose_reduced"});
+    data.adae.push_back({2, "diarrhea", 2, "none"});
+    data.cycle_days.assign(n, {});
+    return data;
+}
+
+Protocol protocol_with(std::vector<Analysis> analyses) {
+    Protocol protocol;
+    protocol.path = "k.toml";
+    protocol.id = "k";
+    protocol.title = "Constructed study";
+    protocol.stats = defaults_for(Convention::r);
+    protocol.analyses = std::move(analyses);
+    return protocol;
+}
+
+Analysis analysis(const std::string& id, const std::string& kind, json options, json published = json::object(),
+                  std::size_t line = 12) {
+    Analysis out;
+    out.id = id;
+    out.kind = kind;
+    out.options = std::move(options);
+    out.options["id"] = id;
+    out.options["kind"] = kind;
+    out.published = std::move(published);
+    out.line = line;
+    return out;
+}
+
+json run_one(const Analysis& one, std::vector<std::string>& warnings) {
+    const auto results = run_analyses(small_study(), protocol_with({one}), warnings);
+    return results[0];
+}
+
+double at(const json& value) { return value.get<double>(); }
+
+TEST(AnalysisKinds, StratifiedCoxMatchesR) {
+    // f <- coxph(Surv(time, status) ~ x + age + strata(s), data = d, ties = "efron")
+    //   coef(f)  xB 0.166453229619073662   age -0.027923078877086935
+    //   sqrt(diag(vcov(f)))  0.819927002817634420  0.050445227619312243
+    //   f$loglik  -15.610783846492126 -15.437950329049071;  f$n 16, f$nevent 10
+    // (unstratified, coxph(... ~ x + age): xB 0.12054758017716585, age -0.03012594386542080)
+    std::vector<std::string> warnings;
+    const json entry = run_one(analysis("cox", "cox", {{"endpoint", "OS"}, {"covariates", {"ARM", "AGE"}}, {"strata", "SITE"}}),
+                               warnings);
+    const json& r = entry["result"];
+    EXPECT_EQ(r["strata"], "SITE");
+    EXPECT_EQ(r["n"], 16);
+    EXPECT_EQ(r["events"], 10);
+    EXPECT_EQ(r["dropped"], 1);
+    const auto& arm_b = r["coefficients"][0];
+    const auto& age_coefficient = r["coefficients"][1];
+    EXPECT_NEAR(at(arm_b["coef"]), 0.166453229619073662, 1e-6);
+    EXPECT_NEAR(at(age_coefficient["coef"]), -0.027923078877086935, 1e-6);
+    EXPECT_NEAR(at(arm_b["se"]), 0.819927002817634420, 1e-6);
+    EXPECT_NEAR(at(age_coefficient["se"]), 0.050445227619312243, 1e-6);
+    EXPECT_NEAR(at(r["loglik"][0]), -15.610783846492126, 1e-9);
+    EXPECT_NEAR(at(r["loglik"][1]), -15.437950329049071, 1e-6);
+    EXPECT_TRUE(warnings.empty());
+}
+
+TEST(AnalysisKinds, StratifiedLogRankMatchesR) {
+    // sd <- survdiff(Surv(time, status) ~ x + strata(s), data = d)
+    //   sd$chisq 0.033297576566912561; pchisq(sd$chisq, 1, lower.tail = FALSE) 0.85520900247942488
+    //   sd$obs (group x stratum): A 3 2, B 2 3
+    //   sd$exp (group x stratum): A 2.0785714285714283 2.6428571428571428, B 2.9214285714285717 2.3571428571428572
+    // (unstratified survdiff(Surv(time, status) ~ x): chisq 0.06198690452978857)
+    std::vector<std::string> warnings;
+    const json entry = run_one(analysis("lr", "logrank", {{"endpoints", {"OS"}}, {"by", {"ARM"}}, {"strata", "SITE"}}), warnings);
+    const json& test = entry["result"]["tests"][0];
+    EXPECT_EQ(test["strata"], "SITE");
+    EXPECT_EQ(test["dropped"], 1);
+    EXPECT_NEAR(at(test["chisq"]), 0.033297576566912561, 1e-9);
+    EXPECT_NEAR(at(test["p"]), 0.85520900247942488, 1e-9);
+    EXPECT_NEAR(at(test["groups"][0]["observed"]), 5.0, 1e-12);
+    EXPECT_NEAR(at(test["groups"][1]["observed"]), 5.0, 1e-12);
+    EXPECT_NEAR(at(test["groups"][0]["expected"]), 2.0785714285714283 + 2.6428571428571428, 1e-9);
+    EXPECT_NEAR(at(test["groups"][1]["expected"]), 2.9214285714285717 + 2.3571428571428572, 1e-9);
+    // Without strata the same call gives the unstratified test.
+    const json plain = run_one(analysis("lr", "logrank", {{"endpoints", {"OS"}}, {"by", {"ARM"}}}), warnings);
+    EXPECT_FALSE(plain["result"]["tests"][0].contains("strata"));
+    EXPECT_NEAR(at(plain["result"]["tests"][0]["chisq"]), 0.06198690452978857, 1e-9);
+}
+
+TEST(AnalysisKinds, RestrictedMeanMatchesR) {
+    // km <- survfit(Surv(time, status) ~ x, data = d); survival:::survmean(km, rmean = 10)$matrix
+    //   x=A rmean 7.0370370370370363 se(rmean) 1.0028684570448412
+    //   x=B rmean 6.8750000000000000 se(rmean) 1.1948783933940725
+    // survival:::survmean(survfit(Surv(time, status) ~ 1, data = d), rmean = 20)$matrix
+    //   rmean 9.1772247360482648 se(rmean) 1.6817510985861694  (tau beyond the last time, 15)
+    std::vector<std::string> warnings;
+    const json by_arm = run_one(analysis("os", "km", {{"endpoint", "OS"}, {"by", "ARM"}, {"rmst_tau", 10}}), warnings)["result"];
+    const double z = 1.959963984540054;
+    const auto& a = by_arm["strata"][0]["rmst"];
+    const auto& b = by_arm["strata"][1]["rmst"];
+    EXPECT_EQ(at(a["tau"]), 10.0);
+    EXPECT_NEAR(at(a["rmean"]), 7.0370370370370363, 1e-12);
+    EXPECT_NEAR(at(a["se"]), 1.0028684570448412, 1e-12);
+    EXPECT_NEAR(at(a["lower"]), 7.0370370370370363 - z * 1.0028684570448412, 1e-9);
+    EXPECT_NEAR(at(a["upper"]), 7.0370370370370363 + z * 1.0028684570448412, 1e-9);
+    EXPECT_NEAR(at(b["rmean"]), 6.875, 1e-12);
+    EXPECT_NEAR(at(b["se"]), 1.1948783933940725, 1e-12);
+    EXPECT_FALSE(a["beyond_follow_up"].get<bool>());
+    const json all = run_one(analysis("os", "km", {{"endpoint", "OS"}, {"rmst_tau", 20}}), warnings)["result"];
+    EXPECT_NEAR(at(all["strata"][0]["rmst"]["rmean"]), 9.1772247360482648, 1e-12);
+    EXPECT_NEAR(at(all["strata"][0]["rmst"]["se"]), 1.6817510985861694, 1e-12);
+    EXPECT_TRUE(all["strata"][0]["rmst"]["beyond_follow_up"].get<bool>());
+    // Without rmst_tau, no RMST.
+    EXPECT_FALSE(run_one(analysis("os", "km", {{"endpoint", "OS"}}), warnings)["result"]["strata"][0].contains("rmst"));
+}
+
+std::string usage_error_of(const Analysis& one) {
+    std::vector<std::string> warnings;
+    try {
+        run_one(one, warnings);
+    } catch (const rwe::UsageError& error) {
+        return error.what();
+    }
+    return "";
+}
+
+TEST(AnalysisKinds, NumericGroupingVariableIsAnError) {
+    // Before: every patient dropped out without a word (a number has no levels).
+    const std::string problem = "numeric variable used as a group; define a band (AGE)";
+    EXPECT_EQ(usage_error_of(analysis("os", "km", {{"endpoint", "OS"}, {"by", "AGE"}})), "k.toml:12: analysis.os.by: " + problem);
+    EXPECT_EQ(usage_error_of(analysis("lr", "logrank", {{"endpoints", {"OS"}}, {"by", {"ARM", "AGE"}}})),
+              "k.toml:12: analysis.lr.by: " + problem);
+    EXPECT_EQ(usage_error_of(analysis("lr", "logrank", {{"endpoints", {"OS"}}, {"by", {"ARM"}}, {"strata", "AGE"}})),
+              "k.toml:12: analysis.lr.strata: " + problem);
+    EXPECT_EQ(usage_error_of(analysis("c", "cox", {{"covariates", {"ARM"}}, {"strata", "AGE"}})), "k.toml:12: analysis.c.strata: " + problem);
+    EXPECT_EQ(usage_error_of(analysis("t", "table1", {{"variables", {"ARM"}}, {"by", "AGE"}})), "k.toml:12: analysis.t.by: " + problem);
+    EXPECT_EQ(usage_error_of(analysis("r", "response", {{"by", {"AGE"}}})), "k.toml:12: analysis.r.by: " + problem);
+    EXPECT_EQ(usage_error_of(analysis("a", "association", {{"by", "AGE"}, {"outcomes", {"RESP"}}})), "k.toml:12: analysis.a.by: " + problem);
+    EXPECT_EQ(usage_error_of(analysis("a", "association", {{"by", "ARM"}, {"outcomes", {"AGE"}}})),
+              "k.toml:12: analysis.a.outcomes: numeric variable used as an outcome; define a band (AGE)");
+}
+
+TEST(AnalysisKinds, AdverseEventTermsIgnoreCaseAndAnAbsentTermIsAWarning) {
+    std::vector<std::string> warnings;
+    const json entry = run_one(analysis("ae", "adverse_events", {{"terms", {"Nausea", "sepsis"}}}, json::object(), 40), warnings);
+    const json& r = entry["result"];
+    EXPECT_EQ(r["grading_scale"], "CTCAE");
+    EXPECT_EQ(r["grading"], "worst CTCAE grade per patient and term, events of the index line");
+    ASSERT_EQ(r["terms"].size(), 2u);
+    EXPECT_EQ(r["terms"][0]["term"], "nausea");
+    EXPECT_EQ(r["terms"][0]["any"]["n"], 2);
+    EXPECT_EQ(r["terms"][0]["grade_3"]["n"], 1);
+    EXPECT_EQ(r["terms"][1]["any"]["n"], 0);  // the row stays, with a warning
+    ASSERT_EQ(warnings.size(), 1u);
+    EXPECT_EQ(warnings[0], "k.toml:40: analysis.ae.terms: warning: no adverse event with this term in the cohort (sepsis)");
+    // The same for a term of an association outcome.
+    warnings.clear();
+    const json association = run_one(analysis("a", "association", {{"by", "ARM"}, {"outcomes", {"NAUSEA:3", "sepsis:3"}}}), warnings);
+    EXPECT_EQ(association["result"]["tests"][0]["counts"][0][0], 1);  // arm A, nausea grade >= 3
+    ASSERT_EQ(warnings.size(), 1u);
+    EXPECT_EQ(warnings[0], "k.toml:12: analysis.a.outcomes: warning: no adverse event with this term in the cohort (sepsis)");
+}
+
+TEST(AnalysisKinds, GradingNamesTheScale) {
+    std::vector<std::string> warnings;
+    const json entry = run_one(analysis("ae", "adverse_events", {{"grading", "CTCAE v4.03"}}), warnings);
+    EXPECT_EQ(entry["result"]["grading_scale"], "CTCAE v4.03");
+    EXPECT_EQ(entry["result"]["terms"].size(), 2u);  // every term in the cohort: diarrhea, nausea
+}
+
+TEST(AnalysisKinds, PublishedNamesTheResultsLackAreWarnings) {
+    std::vector<std::string> warnings;
+    const json km = run_one(analysis("os", "km", {{"endpoint", "OS"}, {"by", "ARM"}},
+                                     {{"A", {{"median", 9.0}, {"lower", 5.0}}}, {"C", {{"median", 5.0}}}}),
+                            warnings);
+    ASSERT_EQ(warnings.size(), 1u);
+    EXPECT_EQ(warnings[0], "k.toml:12: analysis.os.published.C: warning: no group of this name in the results (groups: A, B)");
+    // Group A's median and its lower limit are both compared (the limit was ignored before).
+    ASSERT_EQ(km["comparison"].size(), 2u);
+    EXPECT_EQ(km["comparison"][0]["quantity"], "A: median (r CI)");
+    EXPECT_EQ(km["comparison"][1]["quantity"], "A: median CI lower");
+    warnings.clear();
+    const json t1 = run_one(analysis("t1", "table1", {{"variables", {"ARM", "AGE"}}},
+                                     {{"ARM", {{"A", 9}, {"b", 8}}}, {"AGE", {{"median", 60}, {"Y", 3}}}}),
+                            warnings);
+    ASSERT_EQ(warnings.size(), 2u);
+    EXPECT_EQ(warnings[0], "k.toml:12: analysis.t1.published.ARM.b: warning: no level of this name in the results (counted as 0)");
+    EXPECT_EQ(warnings[1], "k.toml:12: analysis.t1.published.AGE.Y: warning: the variable is numeric: give summary statistics "
+                           "(n, median, min, max, mean, sd, q1, q3), not level counts");
+    // Rows in the order of the results; AGE's median is compared, Y is not.
+    ASSERT_EQ(t1["comparison"].size(), 3u);
+    EXPECT_EQ(t1["comparison"][2]["quantity"], "AGE median");
+    warnings.clear();
+    run_one(analysis("ae", "adverse_events", {}, {{"Vomiting", {{"any", 3}}}}), warnings);
+    ASSERT_EQ(warnings.size(), 1u);
+    EXPECT_EQ(warnings[0], "k.toml:12: analysis.ae.published.Vomiting: warning: no adverse event with this term in the cohort");
+}
+
 }  // namespace

@@ -72,7 +72,9 @@ RunSummary run_study(const std::string& protocol_path, const std::string& databa
     results["registry"] = {{"checksum", registry.checksum}, {"source_files", files},
                            {"imported_at", registry.imported_at}, {"patients", registry.patients.size()}};
     results["cohort"] = {{"n", data.adsl.size()}};
-    results["analyses"] = run_analyses(data, protocol);
+    std::vector<std::string> warnings;
+    results["analyses"] = run_analyses(data, protocol, warnings);
+    results["warnings"] = warnings;
 
     const fs::path target = fs::absolute(out_directory);
     try {
@@ -91,7 +93,7 @@ RunSummary run_study(const std::string& protocol_path, const std::string& databa
         throw IoError(out_directory + ": cannot write the results (" + error.code().message() + ": " +
                       error.path1().string() + ")");
     }
-    return {registry.patients.size(), data.adsl.size(), protocol.analyses.size()};
+    return {registry.patients.size(), data.adsl.size(), protocol.analyses.size(), warnings};
 }
 
 }  // namespace rwe::study
