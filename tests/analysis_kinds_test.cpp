@@ -411,4 +411,78 @@ TEST(AnalysisKinds, PublishedNamesTheResultsLackAreWarnings) {
     EXPECT_EQ(warnings[0], "k.toml:12: analysis.ae.published.Vomiting: warning: no adverse event with this term in the cohort");
 }
 
+// ---- the report ----
+
+fs::path temp_dir(const std::string& name) {
+    auto dir = fs::temp_directory_path() / ("rwe_kinds_test_" + name + "_" + std::to_string(::getpid()));
+    fs::remove_all(dir);
+    fs::create_directories(dir);
+    return dir;
+}
+
+std::string slurp(const fs::path& path) {
+    std::ifstream in(path, std::ios::binary);
+    std::stringstream out;
+    out << in.rdbuf();
+    return out.str();
+}
+
+json results_of(const std::vector<Analysis>& analyses, std::vector<std::string>& warnings) {
+    const Protocol protocol = protocol_with(analyses);
+    json results;
+    results["protocol"] = {{"id", protocol.id}, {"title", protocol.title}, {"file", "k.toml"}, {"convention", "r"},
+                           {"conf_type", "log"}, {"median_ci", "r"}, {"ties", "efron"}, {"time_unit", "months"},
+                           {"small_cell", 0}};
+    results["registry"] = {{"checksum", "0"}};
+    results["rwe_version"] = "test";
+    results["analyses"] = run_analyses(small_study(), protocol, warnings);
+    results["warnings"] = warnings;
+    return results;
+}
+
+TEST(StudyReport, WordsComeFromTheResults) {
+    std::vector<std::string> warnings;
+    const json results = results_of({analysis("resp", "response", {}), analysis("ltr", "long_term_response", {}),
+                                     analysis("ae", "adverse_events", {{"terms", {"nausea", "sepsis"}}, {"grading", "CTCAE v4.03"}})},
+                                    warnings);
+    const auto dir = temp_dir("words");
+    rwe::report::write_study_report(results, dir);
+    const std::string html = slurp(dir / "report.html");
+    EXPECT_NE(html.find("Worst grade per patient and term; CTCAE v4.03."), std::string::npos);
+    EXPECT_NE(html.find("by worst CTCAE v4.03 grade"), std::string::npos);
+    EXPECT_EQ(html.find("CTCAE v5.0"), std::string::npos);
+    EXPECT_NE(html.find("Long-term response by Prior exposure to the index drugs"), std::string::npos);
+    EXPECT_EQ(html.find("anti-HER2"), std::string::npos);
+    // The warning is on the page too.
+    EXPECT_NE(html.find("no adverse event with this term in the cohort (sepsis)"), std::string::npos);
+    fs::remove_all(dir);
+}
+
+TEST(StudyReport, ResponseFigureWithoutALongTermAnalysis) {
+    // Before: the response bar chart was drawn only by the long_term_response analysis.
+    std::vector<std::string> warnings;
+    const json results = results_of({analysis("resp", "response", {{"by", {"ARM"}}})}, warnings);
+    const auto dir = temp_dir("response");
+    rwe::report::write_study_report(results, dir);
+    EXPECT_TRUE(fs::exists(dir / "figures" / "fig-resp.svg"));
+    fs::remove_all(dir);
+}
+
+TEST(StudyReport, StrataAndRestrictedMeanAreShown) {
+    std::vector<std::string> warnings;
+    const json results = results_of({analysis("os", "km", {{"endpoint", "OS"}, {"by", "ARM"}, {"rmst_tau", 10}}),
+                                     analysis("lr", "logrank", {{"endpoints", {"OS"}}, {"by", {"ARM"}}, {"strata", "SITE"}}),
+                                     analysis("cox", "cox", {{"covariates", {"ARM"}}, {"strata", "SITE"}})},
+                                    warnings);
+    const auto dir = temp_dir("strata");
+    rwe::report::write_study_report(results, dir);
+    const std::string km = slurp(dir / "tables" / "tab-os.csv");
+    EXPECT_NE(km.find("RMST to 10 (95% CI)"), std::string::npos);
+    EXPECT_NE(km.find("7.0 (5.1–9.0)"), std::string::npos);  // 7.037 ± 1.96 × 1.003
+    const std::string html = slurp(dir / "report.html");
+    EXPECT_NE(html.find("Unweighted log-rank test (Mantel 1966), stratified by SITE"), std::string::npos);
+    EXPECT_NE(html.find("stratified by Site)"), std::string::npos);
+    fs::remove_all(dir);
+}
+
 }  // namespace

@@ -73,6 +73,11 @@ public:
             "rwe " + results_.value("rwe_version", "") + "; time in " + results_["protocol"].value("time_unit", "months") +
                 "; every number below is in results.json"};
         for (const auto& analysis : results_["analyses"]) add(analysis);
+        if (!results_.value("warnings", json::array()).empty()) {
+            Section section{"sec-warnings", "Warnings", {}};
+            for (const auto& warning : results_["warnings"]) section.blocks.push_back(Paragraph{warning.get<std::string>()});
+            sections_.push_back(section);
+        }
         if (!comparisons_.rows.empty()) {
             Section section{"sec-published", "Comparison with the published study", {}};
             section.blocks.push_back(Paragraph{
@@ -276,6 +281,8 @@ private:
             for (const auto& at : r["strata"][0]["at_times"]) times.push_back(at["time"].get<double>());
         }
         for (double t : times) table.columns.push_back(fmt::format("S({:g}) (95% CI)", t));
+        const bool with_rmst = !r["strata"].empty() && r["strata"][0].contains("rmst");
+        if (with_rmst) table.columns.push_back(fmt::format("RMST to {:g} (95% CI)", r["strata"][0]["rmst"]["tau"].get<double>()));
         for (const auto& stratum : r["strata"]) {
             std::vector<std::string> row{stratum["name"].get<std::string>().empty() ? "All" : stratum["name"].get<std::string>(),
                                          count_only(stratum["n"].get<double>()), count_only(stratum["events"].get<double>()),
@@ -288,9 +295,17 @@ private:
                 }
                 row.push_back(cell);
             }
+            if (with_rmst) {
+                const auto& rmst = stratum["rmst"];
+                row.push_back(estimate_ci(rmst["rmean"], rmst["lower"], rmst["upper"]));
+            }
             table.rows.push_back(row);
         }
         table.footnotes.push_back("NR: not reached. SPSS method: median ± 1.96 SE, SE from the Greenwood variance and a density estimate (docs/methods.md §1).");
+        if (with_rmst) {
+            table.footnotes.push_back("RMST: restricted mean survival time, the area under the Kaplan–Meier curve up to the time given "
+                                      "(the curve carried flat beyond the last observation); 95% CI as RMST ± 1.96 SE.");
+        }
         add_table(s, table);
     }
 
@@ -307,7 +322,14 @@ private:
                 first = false;
             }
         }
-        table.footnotes.push_back("Unweighted log-rank test (Mantel 1966); medians with Brookmeyer–Crowley 95% CIs.");
+        std::string method = "Unweighted log-rank test (Mantel 1966)";
+        std::string strata;
+        for (const auto& test : r["tests"]) {
+            if (test.contains("method") && test["method"] != "log-rank") method = "Weighted log-rank test, " + test["method"].get<std::string>();
+            if (test.contains("strata")) strata = test["strata"].get<std::string>();
+        }
+        table.footnotes.push_back(method + (strata.empty() ? "" : ", stratified by " + strata) +
+                                  "; medians with Brookmeyer–Crowley 95% CIs" + (strata.empty() ? "" : " over all strata") + ".");
         add_table(s, table);
     }
 
@@ -356,7 +378,9 @@ private:
         }
         table.footnotes.push_back("Exact (Clopper–Pearson) 95% confidence intervals.");
         add_table(s, table);
-        response_chart_ = chart;
+        if (threshold_ <= 1 && !chart.series.empty()) {
+            add_figure(s, "fig-" + id, "Best overall response among patients with measurable disease.", bar_chart(chart));
+        }
     }
 
     void long_term(const std::string& id, const json& r) {
@@ -375,7 +399,7 @@ private:
             }
         }
         const auto& prior = r["by_prior_exposure"];
-        table.rows.push_back({"Long-term response by prior anti-HER2 exposure", "", p_text(prior["p"])});
+        table.rows.push_back({"Long-term response by " + prior.value("label", prior.value("by", std::string("prior exposure"))), "", p_text(prior["p"])});
         add_table(s, table);
         BarChartInput chart;
         chart.stacked = false;
@@ -385,23 +409,20 @@ private:
         chart.series.push_back({"Complete response", {number(cr["long_term"]["percent"]), number(cr["other_responders"]["percent"])}});
         chart.y_label = "Complete response (%)";
         if (threshold_ <= 1) add_figure(s, "fig-" + id, "Complete response rate of long-term and other responders.", bar_chart(chart));
-        if (response_chart_ && threshold_ <= 1) {
-            add_figure(s, "fig-response", "Best overall response among patients with measurable disease.", bar_chart(*response_chart_));
-            response_chart_.reset();
-        }
     }
 
     void adverse_events(const std::string& id, const json& r) {
         Section& s = section("safety", "Adverse events");
         const double n = r["n"].get<double>();
-        Table table{id, fmt::format("Adverse events of the index line by worst CTCAE grade (N = {})", std::lround(n)),
+        const std::string grading = r.value("grading_scale", "CTCAE");
+        Table table{id, fmt::format("Adverse events of the index line by worst {} grade (N = {})", grading, std::lround(n)),
                     {"Term", "Any grade", "Grade 1–2", "Grade 3", "Grade 4", "Grade 3–4", "Grade 5"}, {}, {}, {}, {}};
         for (const auto& term : r["terms"]) {
             table.rows.push_back({term["term"], count(term["any"]["n"].get<double>(), n), count(term["grade_1_2"]["n"].get<double>(), n),
                                   count(term["grade_3"]["n"].get<double>(), n), count(term["grade_4"]["n"].get<double>(), n),
                                   count(term["grade_3_4"]["n"].get<double>(), n), count(term["grade_5"]["n"].get<double>(), n)});
         }
-        table.footnotes.push_back("Worst grade per patient and term; CTCAE v5.0.");
+        table.footnotes.push_back("Worst grade per patient and term; " + grading + ".");
         add_table(s, table);
     }
 
@@ -435,7 +456,8 @@ private:
     void cox(const std::string& id, const json& r) {
         Section& s = section("cox", "Multivariable Cox models");
         const std::string endpoint = r["endpoint"];
-        Table table{id, fmt::format("Cox model for {} (n = {}, {} events; ties {})", endpoint, r["n"].get<long>(), r["events"].get<long>(), r["ties"].get<std::string>()),
+        const std::string strata = r.contains("strata") ? fmt::format("; stratified by {}", r.value("strata_label", r["strata"].get<std::string>())) : "";
+        Table table{id, fmt::format("Cox model for {} (n = {}, {} events; ties {}{})", endpoint, r["n"].get<long>(), r["events"].get<long>(), r["ties"].get<std::string>(), strata),
                     {"Covariate", "HR (95% CI)", "p"}, {}, {}, {}, {}};
         ForestPlotInput forest;
         forest.label_header = "Covariate";
@@ -503,7 +525,6 @@ private:
     std::vector<std::pair<std::string, Figure>> figures_;
     std::vector<Table> tables_;
     Table comparisons_;
-    std::optional<BarChartInput> response_chart_;
 };
 
 }  // namespace
