@@ -485,4 +485,35 @@ TEST(StudyReport, StrataAndRestrictedMeanAreShown) {
     fs::remove_all(dir);
 }
 
+// ---- rwe report ----
+
+int run(const std::string& command) { return std::system((command + " > /dev/null 2>&1").c_str()); }
+
+TEST(ReportCommand, RendersTheSameReportFromResultsAlone) {
+    const auto dir = temp_dir("command");
+    const std::string rwe = RWE_BINARY;
+    ASSERT_EQ(run(rwe + " import " + RWE_TEST_DATA_DIR + "/study/registry --db " + (dir / "registry.sqlite").string()), 0);
+    ASSERT_EQ(run(rwe + " run " + RWE_SOURCE_DIR + "/studies/thp-first-line.toml --db " + (dir / "registry.sqlite").string() +
+                  " --out " + (dir / "run").string()),
+              0);
+    ASSERT_EQ(run(rwe + " report " + (dir / "run" / "results.json").string() + " --out " + (dir / "again").string()), 0);
+    std::size_t tables = 0;
+    for (const auto& entry : fs::directory_iterator(dir / "run" / "tables")) {
+        EXPECT_EQ(slurp(entry.path()), slurp(dir / "again" / "tables" / entry.path().filename())) << entry.path().filename();
+        ++tables;
+    }
+    EXPECT_GT(tables, 10u);
+    EXPECT_EQ(slurp(dir / "run" / "report.html"), slurp(dir / "again" / "report.html"));
+    for (const char* file : {"results.json", "adsl.csv", "tables.xlsx", "figures/fig-os.svg"}) {
+        EXPECT_TRUE(fs::exists(dir / "again" / file)) << file;
+    }
+    // All or nothing: a file that is not a results.json leaves no folder behind.
+    std::ofstream(dir / "other.json") << "{\"analyses\": []}";
+    EXPECT_EQ(run(rwe + " report " + (dir / "other.json").string() + " --out " + (dir / "none").string()) >> 8, 1);
+    std::ofstream(dir / "broken.json") << "{\"protocol\": {}, \"registry\": {}, \"analyses\": [{\"kind\": \"km\", \"id\": \"os\"}]}";
+    EXPECT_EQ(run(rwe + " report " + (dir / "broken.json").string() + " --out " + (dir / "none").string()) >> 8, 1);
+    EXPECT_FALSE(fs::exists(dir / "none"));
+    fs::remove_all(dir);
+}
+
 }  // namespace

@@ -4,7 +4,12 @@
 
 #include <algorithm>
 #include <cmath>
+#include <fstream>
 #include <map>
+#include <sstream>
+
+#include "rwe/common/error.hpp"
+#include "rwe/common/staging_directory.hpp"
 
 #include "rwe/report/attrition_diagram.hpp"
 #include "rwe/report/bar_chart.hpp"
@@ -531,6 +536,58 @@ private:
 
 StudyReportFiles write_study_report(const json& results, const std::filesystem::path& directory) {
     return Builder(results, directory).build();
+}
+
+StudyReportFiles render_study_report(const std::filesystem::path& results_json, const std::filesystem::path& out_directory) {
+    namespace fs = std::filesystem;
+    const std::string name = results_json.string();
+    std::ifstream in(results_json, std::ios::binary);
+    if (!in) throw IoError(name + ": cannot open");
+    std::stringstream text;
+    text << in.rdbuf();
+    json results;
+    try {
+        results = json::parse(text.str());
+    } catch (const json::parse_error& error) {
+        throw InputError(name + ": not valid JSON (" + error.what() + ")");
+    }
+    // The envelope the page is built from; the results inside are read as rwe run wrote them.
+    auto object = [&](const char* key) { return results.contains(key) && results[key].is_object(); };
+    if (!results.is_object() || !object("protocol") || !object("registry") || !results.contains("analyses") ||
+        !results["analyses"].is_array()) {
+        throw InputError(name + ": not a results.json written by rwe run (no protocol, registry or analyses)");
+    }
+    for (const auto& analysis : results["analyses"]) {
+        if (!analysis.is_object() || !analysis.contains("id") || !analysis["id"].is_string() || !analysis.contains("kind") ||
+            !analysis["kind"].is_string() || !analysis.contains("result") || !analysis["result"].is_object()) {
+            throw InputError(name + ": not a results.json written by rwe run (an analysis without id, kind or result)");
+        }
+    }
+    const fs::path target = fs::absolute(out_directory);
+    const fs::path source_folder = fs::absolute(results_json).parent_path();
+    try {
+        if (fs::exists(target) && !fs::is_directory(target)) throw IoError(out_directory.string() + ": exists and is not a directory");
+        fs::create_directories(target.parent_path());
+        StagingDirectory staging(target, "report");
+        StudyReportFiles files;
+        try {
+            files = write_study_report(results, staging.path());
+        } catch (const json::exception& error) {
+            throw InputError(name + ": not a results.json this version of rwe can render (" + error.what() + ")");
+        }
+        // The page links results.json and the analysis datasets: keep them beside it.
+        if (!fs::exists(target) || !fs::equivalent(source_folder, target)) {
+            fs::copy_file(results_json, staging.path() / "results.json");
+            for (const char* dataset : {"adsl.csv", "adtte.csv", "adrs.csv", "adae.csv"}) {
+                if (fs::exists(source_folder / dataset)) fs::copy_file(source_folder / dataset, staging.path() / dataset);
+            }
+        }
+        staging.commit(target);
+        return files;
+    } catch (const fs::filesystem_error& error) {
+        throw IoError(out_directory.string() + ": cannot write the report (" + error.code().message() + ": " +
+                      error.path1().string() + ")");
+    }
 }
 
 }  // namespace rwe::report

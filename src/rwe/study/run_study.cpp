@@ -1,11 +1,10 @@
 #include "rwe/study/run_study.hpp"
 
-#include <unistd.h>
-
 #include <filesystem>
 #include <fstream>
 
 #include "rwe/common/error.hpp"
+#include "rwe/common/staging_directory.hpp"
 #include "rwe/report/study_report.hpp"
 #include "rwe/study/analyses.hpp"
 #include "rwe/study/analysis_data.hpp"
@@ -15,39 +14,6 @@
 namespace rwe::study {
 
 namespace fs = std::filesystem;
-
-namespace {
-
-// A sibling directory that is removed unless committed.
-class StagingDirectory {
-public:
-    explicit StagingDirectory(const fs::path& target)
-        : path_(target.parent_path() / (".rwe-run-" + target.filename().string() + "-" + std::to_string(::getpid()))) {
-        fs::remove_all(path_);
-        fs::create_directories(path_);
-    }
-    ~StagingDirectory() {
-        std::error_code ignored;
-        fs::remove_all(path_, ignored);
-    }
-    const fs::path& path() const { return path_; }
-
-    // Moves every staged file into `target`. Files replace their old versions atomically;
-    // a folder (figures/, tables/) replaces the old one whole, so no stale file survives.
-    void commit(const fs::path& target) {
-        fs::create_directories(target);
-        for (const auto& entry : fs::directory_iterator(path_)) {
-            const fs::path destination = target / entry.path().filename();
-            if (entry.is_directory() && fs::exists(destination)) fs::remove_all(destination);
-            fs::rename(entry.path(), destination);
-        }
-    }
-
-private:
-    fs::path path_;
-};
-
-}  // namespace
 
 RunSummary run_study(const std::string& protocol_path, const std::string& database_path,
                      const std::string& out_directory) {
@@ -80,7 +46,7 @@ RunSummary run_study(const std::string& protocol_path, const std::string& databa
     try {
         if (fs::exists(target) && !fs::is_directory(target)) throw IoError(out_directory + ": exists and is not a directory");
         fs::create_directories(target.parent_path());
-        StagingDirectory staging(target);
+        StagingDirectory staging(target, "run");
         write_analysis_datasets(data, protocol, staging.path().string());
         {
             std::ofstream out(staging.path() / "results.json", std::ios::binary);
