@@ -226,7 +226,7 @@ INSTANTIATE_TEST_SUITE_P(
                     "p.toml:15: analysis.k.by: a numeric variable cannot define groups; cut it into bands (derive = \"band\") (AGE)"},
         BadProtocol{"grade_not_a_number",
                     protocol("", "[variables]\nS = { derive = \"patient\", field = \"sex\" }\n[[analysis]]\nid = \"a\"\nkind = \"association\"\nby = \"S\"\noutcomes = [\"nausea:x\"]\n"),
-                    "p.toml:13: analysis.a.outcomes: expected a variable or `term:k` with k a grade 1 to 5 (nausea:x)"},
+                    "p.toml:13: analysis.a.outcomes: expected a variable name or \"term:k\" with k an integer from 1 to 5 (nausea:x)"},
         BadProtocol{"unknown_name_in_criterion", protocol("", age + "[[criterion]]\ninclude = \"AGEE >= 65\"\nlabel = \"old\"\n"),
                     "p.toml:10: criterion[1].include: unknown name (AGEE)"},
         BadProtocol{"variable_used_before_it_is_defined",

@@ -9,6 +9,7 @@
 
 #include "rwe/common/error.hpp"
 #include "rwe/study/derivation.hpp"
+#include "rwe/study/analysis_options.hpp"
 
 namespace rwe::study {
 
@@ -131,27 +132,6 @@ Day parse_date_node(const Parser& parser, const toml::node& node, const std::str
         parser.fail(node, key, "not a date YYYY-MM-DD", *text);
     }
     parser.fail(node, key, "expected a date YYYY-MM-DD");
-}
-
-// The keys each analysis kind accepts, beyond id, kind, title and published.
-const std::map<std::string, std::vector<Key>>& analysis_keys() {
-    static const std::map<std::string, std::vector<Key>> keys{
-        {"attrition", {}},
-        {"table1", {{"variables", Type::strings}, {"by", Type::string}}},
-        {"followup", {{"endpoint", Type::string}}},
-        {"km", {{"endpoint", Type::string}, {"by", Type::string}, {"times", Type::numbers},
-                {"conf_type", Type::string}, {"median_ci", Type::string}, {"rmst_tau", Type::number}}},
-        {"logrank", {{"endpoints", Type::strings}, {"by", Type::strings}, {"rho", Type::number},
-                     {"strata", Type::string}}},
-        {"response", {{"by", Type::strings}, {"variable", Type::string}}},
-        {"adverse_events", {{"terms", Type::strings}}},
-        {"association", {{"by", Type::string}, {"outcomes", Type::strings}}},
-        {"cox", {{"endpoint", Type::string}, {"covariates", Type::strings}, {"ties", Type::string},
-                 {"strata", Type::string}}},
-        {"landmark", {{"endpoints", Type::strings}, {"drugs", Type::strings}, {"min_count", Type::integer},
-                      {"landmark_days", Type::integer}}},
-    };
-    return keys;
 }
 
 }  // namespace
@@ -699,16 +679,7 @@ Protocol parse_protocol_text(const std::string& text, const std::string& source_
                 parser.fail(node, "analysis.kind", "required string key missing");
             }
             const std::string kind = *kind_node->value<std::string>();
-            auto spec = analysis_keys().find(kind);
-            if (spec == analysis_keys().end()) {
-                std::string kinds;
-                for (const auto& [name, keys] : analysis_keys()) kinds += (kinds.empty() ? "" : ", ") + name;
-                parser.fail(*kind_node, "analysis.kind", "unknown kind (known: " + kinds + ")", kind);
-            }
-            std::vector<Key> allowed{{"id", Type::string}, {"kind", Type::string}, {"title", Type::string},
-                                     {"published", Type::table}, {"where", Type::string}};
-            allowed.insert(allowed.end(), spec->second.begin(), spec->second.end());
-            parser.check_keys(table, "analysis.", allowed);
+            check_analysis_table(table, kind, source_name);
             Analysis analysis;
             analysis.kind = kind;
             analysis.id = table.get("id") ? *table.get("id")->value<std::string>() : kind;

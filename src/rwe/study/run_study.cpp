@@ -1,7 +1,5 @@
 #include "rwe/study/run_study.hpp"
 
-#include <unistd.h>
-
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -9,6 +7,7 @@
 #include <fstream>
 
 #include "rwe/common/error.hpp"
+#include "rwe/common/staging_directory.hpp"
 #include "rwe/report/study_report.hpp"
 #include "rwe/study/analyses.hpp"
 #include "rwe/study/analysis_data.hpp"
@@ -35,35 +34,6 @@ public:
 private:
     bool enabled_;
     std::chrono::steady_clock::time_point last_;
-};
-
-// A sibling directory that is removed unless committed.
-class StagingDirectory {
-public:
-    explicit StagingDirectory(const fs::path& target)
-        : path_(target.parent_path() / (".rwe-run-" + target.filename().string() + "-" + std::to_string(::getpid()))) {
-        fs::remove_all(path_);
-        fs::create_directories(path_);
-    }
-    ~StagingDirectory() {
-        std::error_code ignored;
-        fs::remove_all(path_, ignored);
-    }
-    const fs::path& path() const { return path_; }
-
-    // Moves every staged file into `target`. Files replace their old versions atomically;
-    // a folder (figures/, tables/) replaces the old one whole, so no stale file survives.
-    void commit(const fs::path& target) {
-        fs::create_directories(target);
-        for (const auto& entry : fs::directory_iterator(path_)) {
-            const fs::path destination = target / entry.path().filename();
-            if (entry.is_directory() && fs::exists(destination)) fs::remove_all(destination);
-            fs::rename(entry.path(), destination);
-        }
-    }
-
-private:
-    fs::path path_;
 };
 
 }  // namespace
@@ -96,15 +66,16 @@ RunSummary run_study(const std::string& protocol_path, const std::string& databa
     results["registry"] = {{"checksum", registry.checksum}, {"source_files", files},
                            {"imported_at", registry.imported_at}, {"patients", registry.patients}};
     results["cohort"] = {{"n", data.adsl.size()}};
-    results["warnings"] = data.warnings;
-    results["analyses"] = run_analyses(data, protocol);
+    std::vector<std::string> warnings = data.warnings;
+    results["analyses"] = run_analyses(data, protocol, warnings);
+    results["warnings"] = warnings;
     timer.done("run the analyses");
 
     const fs::path target = fs::absolute(out_directory);
     try {
         if (fs::exists(target) && !fs::is_directory(target)) throw IoError(out_directory + ": exists and is not a directory");
         fs::create_directories(target.parent_path());
-        StagingDirectory staging(target);
+        StagingDirectory staging(target, "run");
         write_analysis_datasets(data, protocol, staging.path().string());
         timer.done("write the analysis datasets");
         {
@@ -119,7 +90,7 @@ RunSummary run_study(const std::string& protocol_path, const std::string& databa
         throw IoError(out_directory + ": cannot write the results (" + error.code().message() + ": " +
                       error.path1().string() + ")");
     }
-    return {registry.patients, data.adsl.size(), protocol.analyses.size(), data.warnings};
+    return {registry.patients, data.adsl.size(), protocol.analyses.size(), warnings};
 }
 
 }  // namespace rwe::study
