@@ -159,10 +159,8 @@ private:
         else if (kind == "km") km(id, r);
         else if (kind == "logrank") logrank(id, r);
         else if (kind == "response") response(id, r);
-        else if (kind == "long_term_response") long_term(id, r);
         else if (kind == "adverse_events") adverse_events(id, r);
         else if (kind == "association") association(id, r);
-        else if (kind == "second_line") second_line(id, r);
         else if (kind == "cox") cox(id, r);
         else if (kind == "landmark") landmark(id, r);
         if (analysis.contains("comparison")) add_comparisons(analysis);
@@ -260,10 +258,7 @@ private:
     }
 
     void km(const std::string& id, const json& r) {
-        const std::string endpoint = r["endpoint"];
-        const bool second_line = endpoint.rfind("L2", 0) == 0;
-        Section& s = endpoint == "DOR" ? section("response", "Response") : second_line ? section("second-line", "Treatment after progression")
-                                                                                     : section("survival", "Survival");
+        Section& s = section("survival", "Time-to-event endpoints");
         KmPlotInput input = km_input(r);
         input.confidence_bands = input.curves.size() == 1;
         if (r.contains("log_rank")) input.annotation.push_back("Log-rank " + p_text(r["log_rank"]["p"]));
@@ -388,34 +383,6 @@ private:
         }
     }
 
-    void long_term(const std::string& id, const json& r) {
-        Section& s = section("response", "Response");
-        const auto& ltr = r["long_term_responders"];
-        Table table{id, "Long-term responders (" + r["definition"].get<std::string>() + ")", {"Quantity", "Value", "p"}, {}, {}, {}, {}};
-        table.rows.push_back({"Long-term responders among responders", count(ltr["n"].get<double>(), ltr["of"].get<double>()), ""});
-        const auto& cr = r["cr_rate"];
-        table.rows.push_back({"Complete response, long-term responders", count(cr["long_term"]["n"].get<double>(), cr["long_term"]["of"].get<double>()), p_text(cr["test"]["p"])});
-        table.rows.push_back({"Complete response, other responders", count(cr["other_responders"]["n"].get<double>(), cr["other_responders"]["of"].get<double>()), ""});
-        if (r.contains("os")) {
-            for (const auto& stratum : r["os"]["strata"]) {
-                table.rows.push_back({std::string("Median OS, ") + (stratum["name"] == "Y" ? "long-term" : "other") + " responders",
-                                      estimate_ci(stratum["median"], stratum["median_lower"], stratum["median_upper"]),
-                                      stratum["name"] == "Y" && r["os"].contains("log_rank") ? p_text(r["os"]["log_rank"]["p"]) : ""});
-            }
-        }
-        const auto& prior = r["by_prior_exposure"];
-        table.rows.push_back({"Long-term response by " + prior.value("label", prior.value("by", std::string("prior exposure"))), "", p_text(prior["p"])});
-        add_table(s, table);
-        BarChartInput chart;
-        chart.stacked = false;
-        chart.categories = {"Long-term responders", "Other responders"};
-        chart.category_notes = {fmt::format("n = {}", count_only(cr["long_term"]["of"].get<double>())),
-                                fmt::format("n = {}", count_only(cr["other_responders"]["of"].get<double>()))};
-        chart.series.push_back({"Complete response", {number(cr["long_term"]["percent"]), number(cr["other_responders"]["percent"])}});
-        chart.y_label = "Complete response (%)";
-        if (threshold_ <= 1) add_figure(s, "fig-" + id, "Complete response rate of long-term and other responders.", bar_chart(chart));
-    }
-
     void adverse_events(const std::string& id, const json& r) {
         Section& s = section("safety", "Adverse events");
         const double n = r["n"].get<double>();
@@ -444,17 +411,6 @@ private:
             table.rows.push_back({test["outcome"], test["by"], cells, test.value("test", ""), p_text(test["p"])});
         }
         table.footnotes.push_back("term:k = worst grade k or higher. Fisher's exact test when an expected count is small (Cochran's rule), else Pearson's χ².");
-        add_table(s, table);
-    }
-
-    void second_line(const std::string& id, const json& r) {
-        Section& s = section("second-line", "Treatment after progression");
-        Table table{id, "Next line of treatment", {"Quantity", "n (%)"}, {}, {}, {}, {}};
-        table.rows.push_back({"Progressed", count(r["progressed"]["n"].get<double>(), r["n"].get<double>())});
-        const double treated = r["next_line"]["n"].get<double>();
-        table.rows.push_back({"Received a next line", count_only(treated)});
-        for (const auto& [name, value] : r["regimens"].items()) table.rows.push_back({"  " + name, count(value["n"].get<double>(), treated)});
-        table.rows.push_back({"Within a clinical trial", count(r["clinical_trial"]["n"].get<double>(), treated)});
         add_table(s, table);
     }
 

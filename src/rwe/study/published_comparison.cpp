@@ -230,52 +230,6 @@ void compare_followup(const Comparison& c) {
     }
 }
 
-void compare_long_term(const Comparison& c) {
-    const auto& published = c.published;
-    const auto& result = c.result;
-    auto& rows = c.rows;
-    const auto& ltr = result["long_term_responders"];
-    if (published.contains("n") && published.contains("of")) {
-        rows.push_back(proportion_row("long-term responders among responders", published["n"].get<double>(),
-                                      published["of"].get<double>(), ltr["n"].get<double>(), ltr["of"].get<double>()));
-    }
-    if (published.contains("cr_rate") && published["cr_rate"].size() == 2) {
-        const auto& rate = result["cr_rate"];
-        rows.push_back(row("CR rate, long-term responders (%)", published["cr_rate"][0], rate["long_term"]["percent"],
-                           rate["long_term"]["lower"], rate["long_term"]["upper"]));
-        rows.push_back(row("CR rate, other responders (%)", published["cr_rate"][1], rate["other_responders"]["percent"],
-                           rate["other_responders"]["lower"], rate["other_responders"]["upper"]));
-    }
-    if (published.contains("os_median") && result.contains("os")) {
-        for (const auto& stratum : result["os"]["strata"]) {
-            const bool long_term = stratum["name"] == "Y";
-            rows.push_back(row(std::string("OS median, ") + (long_term ? "long-term" : "other") + " responders",
-                               published["os_median"][long_term ? 0 : 1], stratum["median"], stratum["median_lower"],
-                               stratum["median_upper"]));
-        }
-    }
-}
-
-void compare_second_line(const Comparison& c) {
-    const auto& published = c.published;
-    const auto& result = c.result;
-    auto& rows = c.rows;
-    const double n = result["n"].get<double>();
-    if (published.contains("progressed")) {
-        rows.push_back(proportion_row("progressed after the index line", published["progressed"].get<double>(), n,
-                                      result["progressed"]["n"].get<double>(), n));
-    }
-    const double treated = result["next_line"]["n"].get<double>();
-    const double published_treated = published.value("treated", treated);
-    if (published.contains("treated")) rows.push_back(row("received a next line", published["treated"], treated, nullptr, nullptr));
-    for (const auto& [name, count] : published.items()) {
-        if (name == "progressed" || name == "treated") continue;
-        if (!result["regimens"].contains(name)) c.warn(name, "no patient received this next-line regimen in the cohort (counted as 0)");
-        const double ours = result["regimens"].contains(name) ? result["regimens"][name]["n"].get<double>() : 0.0;
-        rows.push_back(proportion_row("next line " + name, count.get<double>(), published_treated, ours, treated));
-    }
-}
-
 void compare_attrition(const Comparison& c) {
     if (c.published.contains("n")) c.rows.push_back(row("cohort size", c.published["n"], c.result["n"], nullptr, nullptr));
 }
@@ -288,9 +242,8 @@ const std::map<std::string, Comparer>& comparers() {
         {"attrition", compare_attrition},       {"table1", compare_table1},
         {"followup", compare_followup},         {"km", compare_km},
         {"logrank", compare_logrank},           {"response", compare_response},
-        {"long_term_response", compare_long_term},
         {"adverse_events", compare_adverse_events},
-        {"association", compare_association},   {"second_line", compare_second_line},
+        {"association", compare_association},
     };
     return table;
 }
