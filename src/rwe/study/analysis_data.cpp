@@ -162,7 +162,7 @@ std::optional<std::pair<Day, EventTime>> endpoint_of(const EndpointDefinition& e
         } else if (event == "index_line_end") {
             if (!c.ongoing && c.line_end >= start) consider(c.line_end, "end of index line");
         } else if (event == "metastasis") {
-            if (c.tumor && c.tumor->metastasis && *c.tumor->metastasis > start) consider(c.tumor->metastasis, "metastasis");
+            if (c.tumor && c.tumor->metastasis && *c.tumor->metastasis >= start) consider(c.tumor->metastasis, "metastasis");
         } else {
             const auto* variable = protocol.variable(event);
             const Value& value = row[static_cast<std::size_t>(variable - protocol.variables.data())];

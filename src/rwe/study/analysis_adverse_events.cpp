@@ -1,0 +1,62 @@
+// Adverse events by worst grade per patient and term.
+#include "rwe/study/analysis_kit.hpp"
+
+#include <fmt/format.h>
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <map>
+#include <set>
+#include "rwe/common/error.hpp"
+#include "rwe/study/analysis_options.hpp"
+#include "rwe/study/published_comparison.hpp"
+#include "rwe/stats/binomial_ci.hpp"
+#include "rwe/stats/chi_square_test.hpp"
+#include "rwe/stats/contingency_table.hpp"
+#include "rwe/stats/cox_regression.hpp"
+#include "rwe/stats/descriptive.hpp"
+#include "rwe/stats/fisher_exact_test.hpp"
+#include "rwe/stats/frequency_table.hpp"
+#include "rwe/stats/kaplan_meier.hpp"
+#include "rwe/stats/log_rank.hpp"
+#include "rwe/stats/restricted_mean.hpp"
+#include "rwe/stats/survival_at_times.hpp"
+#include "rwe/stats/survival_quantiles.hpp"
+#include "rwe/stats/test_choice.hpp"
+
+namespace rwe::study::kit {
+
+
+json run_adverse_events(const Context& c, const Analysis& analysis) {
+    const double n = static_cast<double>(c.data.adsl.size());
+    std::vector<std::string> terms = strings(analysis.options, "terms");
+    for (auto& term : terms) term = lower(term);
+    if (terms.empty()) {
+        std::set<std::string> seen;
+        for (const auto& record : c.data.adae) seen.insert(record.term);
+        terms.assign(seen.begin(), seen.end());
+    }
+    json rows = json::array();
+    for (const auto& term : terms) {
+        std::map<int, double> by_grade;
+        std::map<std::string, double> actions;
+        for (const auto& record : c.data.adae) {
+            if (record.term != term) continue;
+            ++by_grade[record.worst_grade];
+            if (record.action != "none" && !record.action.empty()) ++actions[record.action];
+        }
+        if (by_grade.empty()) c.warn(analysis, "terms", "no adverse event with this term in the cohort", term);
+        const double g12 = by_grade[1] + by_grade[2], g3 = by_grade[3], g4 = by_grade[4], g5 = by_grade[5];
+        auto cell = [&](double count) { return json{{"n", count}, {"percent", percent(count, n)}}; };
+        rows.push_back({{"term", term}, {"any", cell(g12 + g3 + g4 + g5)}, {"grade_1_2", cell(g12)}, {"grade_3", cell(g3)},
+                        {"grade_4", cell(g4)}, {"grade_3_4", cell(g3 + g4)}, {"grade_5", cell(g5)},
+                        {"grade_3_plus", cell(g3 + g4 + g5)}, {"actions", actions}});
+    }
+    const std::string scale = string_option(analysis.options, "grading", "CTCAE");
+    return {{"n", n},
+            {"grading_scale", scale},
+            {"grading", fmt::format("worst {} grade per patient and term, events of the index line", scale)},
+            {"terms", rows}};
+}
+
+}  // namespace rwe::study::kit

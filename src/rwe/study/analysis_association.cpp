@@ -1,0 +1,59 @@
+// Two-way tables of a grouping variable against outcomes, with the chosen test.
+#include "rwe/study/analysis_kit.hpp"
+
+#include <fmt/format.h>
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <map>
+#include <set>
+#include "rwe/common/error.hpp"
+#include "rwe/study/analysis_options.hpp"
+#include "rwe/study/published_comparison.hpp"
+#include "rwe/stats/binomial_ci.hpp"
+#include "rwe/stats/chi_square_test.hpp"
+#include "rwe/stats/contingency_table.hpp"
+#include "rwe/stats/cox_regression.hpp"
+#include "rwe/stats/descriptive.hpp"
+#include "rwe/stats/fisher_exact_test.hpp"
+#include "rwe/stats/frequency_table.hpp"
+#include "rwe/stats/kaplan_meier.hpp"
+#include "rwe/stats/log_rank.hpp"
+#include "rwe/stats/restricted_mean.hpp"
+#include "rwe/stats/survival_at_times.hpp"
+#include "rwe/stats/survival_quantiles.hpp"
+#include "rwe/stats/test_choice.hpp"
+
+namespace rwe::study::kit {
+
+json run_association(const Context& c, const Analysis& analysis) {
+    const auto& adsl = c.data.adsl;
+    const Variable& by = categorical(c, analysis, "by", string_option(analysis.options, "by", ""));
+    json tests = json::array();
+    for (const auto& outcome : strings(analysis.options, "outcomes")) {
+        // "term:k" = worst grade >= k of that term (k checked when the protocol is read); a
+        // plain ADSL name is used as it is.
+        const auto colon = outcome.rfind(':');
+        std::vector<std::string> values(adsl.size(), "N");
+        std::vector<std::string> levels{"Y", "N"};
+        if (colon != std::string::npos) {
+            const std::string term = lower(outcome.substr(0, colon));
+            const int grade = std::stoi(outcome.substr(colon + 1));
+            if (!term_in_cohort(c.data, term)) c.warn(analysis, "outcomes", "no adverse event with this term in the cohort", term);
+            for (const auto& record : c.data.adae) {
+                if (record.term == term && record.worst_grade >= grade) values[record.subject] = "Y";
+            }
+        } else {
+            const Variable& variable = categorical(c, analysis, "outcomes", outcome);
+            values = variable.values;
+            levels = variable.levels;
+        }
+        json test = association_test(by.values, by.levels, values, levels);
+        test["outcome"] = outcome;
+        test["by"] = by.name;
+        tests.push_back(test);
+    }
+    return {{"tests", tests}};
+}
+
+}  // namespace rwe::study::kit

@@ -1,0 +1,38 @@
+// The attrition: each selection step with the patients it excludes.
+#include "rwe/study/analysis_kit.hpp"
+
+#include <fmt/format.h>
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <map>
+#include <set>
+#include "rwe/common/error.hpp"
+#include "rwe/study/analysis_options.hpp"
+#include "rwe/study/published_comparison.hpp"
+#include "rwe/stats/binomial_ci.hpp"
+#include "rwe/stats/chi_square_test.hpp"
+#include "rwe/stats/contingency_table.hpp"
+#include "rwe/stats/cox_regression.hpp"
+#include "rwe/stats/descriptive.hpp"
+#include "rwe/stats/fisher_exact_test.hpp"
+#include "rwe/stats/frequency_table.hpp"
+#include "rwe/stats/kaplan_meier.hpp"
+#include "rwe/stats/log_rank.hpp"
+#include "rwe/stats/restricted_mean.hpp"
+#include "rwe/stats/survival_at_times.hpp"
+#include "rwe/stats/survival_quantiles.hpp"
+#include "rwe/stats/test_choice.hpp"
+
+namespace rwe::study::kit {
+
+json run_attrition(const Context& c, const Analysis&) {
+    json steps = json::array();
+    for (const auto& step : c.data.attrition) {
+        steps.push_back({{"criterion", step.criterion}, {"reason", step.reason}, {"excluded", step.excluded},
+                         {"remaining", step.remaining}});
+    }
+    return {{"steps", steps}, {"n", c.data.adsl.size()}};
+}
+
+}  // namespace rwe::study::kit

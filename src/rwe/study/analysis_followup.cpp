@@ -1,0 +1,49 @@
+// Median follow-up: observed times and the reverse Kaplan-Meier estimate.
+#include "rwe/study/analysis_kit.hpp"
+
+#include <fmt/format.h>
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <map>
+#include <set>
+#include "rwe/common/error.hpp"
+#include "rwe/study/analysis_options.hpp"
+#include "rwe/study/published_comparison.hpp"
+#include "rwe/stats/binomial_ci.hpp"
+#include "rwe/stats/chi_square_test.hpp"
+#include "rwe/stats/contingency_table.hpp"
+#include "rwe/stats/cox_regression.hpp"
+#include "rwe/stats/descriptive.hpp"
+#include "rwe/stats/fisher_exact_test.hpp"
+#include "rwe/stats/frequency_table.hpp"
+#include "rwe/stats/kaplan_meier.hpp"
+#include "rwe/stats/log_rank.hpp"
+#include "rwe/stats/restricted_mean.hpp"
+#include "rwe/stats/survival_at_times.hpp"
+#include "rwe/stats/survival_quantiles.hpp"
+#include "rwe/stats/test_choice.hpp"
+
+namespace rwe::study::kit {
+
+json run_followup(const Context& c, const Analysis& analysis) {
+    const auto& endpoint = c.data.endpoint(string_option(analysis.options, "endpoint", "OS"));
+    std::vector<double> observed;
+    for (const auto& record : endpoint.records) observed.push_back(record.aval);
+    const auto s = stats::describe_numeric(observed);
+    json out{{"endpoint", endpoint.paramcd},
+             {"observed", {{"method", "median and range of observed times (death or last contact)"},
+                           {"n", s.n}, {"median", num(s.median)}, {"min", num(s.min)}, {"max", num(s.max)}}}};
+    const auto data = survival_data(endpoint, nullptr);
+    if (data.size() > 0) {
+        stats::KaplanMeierOptions options;
+        options.reverse = true;
+        const auto km = stats::kaplan_meier(data, options);
+        const auto median = stats::median_survival(km.curves.front());
+        out["reverse_km"] = {{"method", "reverse Kaplan-Meier (censoring as the event; Schemper & Smith 1996)"},
+                             {"median", num(median.estimate)}, {"lower", num(median.lower)}, {"upper", num(median.upper)}};
+    }
+    return out;
+}
+
+}  // namespace rwe::study::kit

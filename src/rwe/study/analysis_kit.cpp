@@ -1,0 +1,273 @@
+#include "rwe/study/analysis_kit.hpp"
+
+#include <fmt/format.h>
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <map>
+#include <set>
+#include "rwe/common/error.hpp"
+#include "rwe/study/analysis_options.hpp"
+#include "rwe/study/published_comparison.hpp"
+#include "rwe/stats/binomial_ci.hpp"
+#include "rwe/stats/chi_square_test.hpp"
+#include "rwe/stats/contingency_table.hpp"
+#include "rwe/stats/cox_regression.hpp"
+#include "rwe/stats/descriptive.hpp"
+#include "rwe/stats/fisher_exact_test.hpp"
+#include "rwe/stats/frequency_table.hpp"
+#include "rwe/stats/kaplan_meier.hpp"
+#include "rwe/stats/log_rank.hpp"
+#include "rwe/stats/restricted_mean.hpp"
+#include "rwe/stats/survival_at_times.hpp"
+#include "rwe/stats/survival_quantiles.hpp"
+#include "rwe/stats/test_choice.hpp"
+
+namespace rwe::study::kit {
+
+json num(double value) {
+    if (std::isnan(value) || std::isinf(value)) return nullptr;
+    return value;
+}
+
+json percent(double part, double whole) { return whole > 0 ? num(100.0 * part / whole) : json(nullptr); }
+
+std::vector<std::string> strings(const json& options, const char* key) {
+    std::vector<std::string> out;
+    if (options.contains(key)) {
+        for (const auto& item : options[key]) out.push_back(item.get<std::string>());
+    }
+    return out;
+}
+
+std::string string_option(const json& options, const char* key, const std::string& fallback) {
+    return options.contains(key) ? options[key].get<std::string>() : fallback;
+}
+
+// Survival data for an endpoint, optionally grouped and stratified by ADSL variables and
+// restricted to a subset of subjects; subjects with a missing group or stratum value are
+// dropped and counted.
+stats::SurvivalData survival_data(const TimeToEvent& endpoint, const Variable* group, const Mask& mask,
+                                  const Variable* stratum) {
+    stats::SurvivalData out;
+    std::vector<std::int32_t> group_codes, stratum_codes;
+    if (group != nullptr) out.group_names = group->levels;
+    if (stratum != nullptr) out.stratum_names = stratum->levels;
+    auto code_of = [](const Variable& variable, std::size_t subject) -> std::int32_t {
+        const std::string& value = variable.values[subject];
+        auto it = std::find(variable.levels.begin(), variable.levels.end(), value);
+        return value.empty() || it == variable.levels.end() ? -1 : static_cast<std::int32_t>(it - variable.levels.begin());
+    };
+    for (const auto& record : endpoint.records) {
+        if (!mask.empty() && !mask[record.subject]) continue;
+        const std::int32_t group_code = group != nullptr ? code_of(*group, record.subject) : 0;
+        const std::int32_t stratum_code = stratum != nullptr ? code_of(*stratum, record.subject) : 0;
+        if (group_code < 0 || stratum_code < 0) {
+            ++out.dropped;
+            continue;
+        }
+        out.time.push_back(record.aval);
+        out.event.push_back(record.cnsr == 0 ? 1 : 0);
+        group_codes.push_back(group_code);
+        stratum_codes.push_back(stratum_code);
+    }
+    if (group != nullptr) out.group = std::move(group_codes);
+    if (stratum != nullptr) out.stratum = std::move(stratum_codes);
+    stats::merge_survival_times(out);
+    return out;
+}
+
+stats::ConfType conf_type_of(const std::string& name) {
+    auto type = stats::conf_type_from_name(name);
+    if (!type) throw UsageError("unknown conf_type '" + name + "'");
+    return *type;
+}
+
+// Per group: n, events and the median with its CI; and the log-rank test when there are
+// two groups or more.
+json grouped_medians(const stats::SurvivalData& data, const Protocol& protocol) {
+    json out{{"strata", json::array()}};
+    if (data.size() == 0) return out;
+    const auto km = stats::kaplan_meier(data, {.conf_type = conf_type_of(protocol.stats.conf_type)});
+    for (const auto& curve : km.curves) {
+        const auto median = stats::median_survival(curve);
+        out["strata"].push_back({{"name", curve.name}, {"n", curve.n}, {"events", curve.events},
+                                 {"median", num(median.estimate)}, {"median_lower", num(median.lower)},
+                                 {"median_upper", num(median.upper)}});
+    }
+    if (km.curves.size() > 1) {
+        const auto test = stats::log_rank_test(data);
+        out["log_rank"] = {{"chisq", num(test.chisq)}, {"df", test.df}, {"p", num(test.p)}};
+    }
+    return out;
+}
+
+json curve_summary(const stats::KaplanMeierCurve& curve, const std::vector<double>& times) {
+    const auto median = stats::median_survival(curve);
+    const auto spss = stats::spss_median(curve);
+    json out{{"name", curve.name},
+             {"n", curve.n},
+             {"events", curve.events},
+             {"median", num(median.estimate)},
+             {"median_lower", num(median.lower)},
+             {"median_upper", num(median.upper)},
+             {"median_spss", {{"estimate", num(spss.estimate)}, {"std_err", num(spss.std_err)},
+                              {"lower", num(spss.lower)}, {"upper", num(spss.upper)}}}};
+    json at = json::array();
+    const auto at_times = stats::survival_at_times(curve, times);
+    for (const auto& row : at_times.rows) {
+        at.push_back({{"time", row.time}, {"n_risk", row.n_risk}, {"surv", num(row.surv)},
+                      {"std_err", num(row.std_err_surv)}, {"lower", num(row.lower)}, {"upper", num(row.upper)}});
+    }
+    out["at_times"] = at;
+    if (!at_times.beyond_follow_up.empty()) out["times_beyond_follow_up"] = at_times.beyond_follow_up;
+    // The curve itself, for figures: steps, censoring marks and bands.
+    json steps = json::array();
+    for (std::size_t row = 0; row < curve.rows(); ++row) {
+        steps.push_back({curve.time[row], curve.n_risk[row], curve.n_event[row], curve.n_censor[row],
+                         num(curve.surv[row]), num(curve.lower[row]), num(curve.upper[row])});
+    }
+    out["curve"] = {{"columns", {"time", "n_risk", "n_event", "n_censor", "surv", "lower", "upper"}},
+                    {"rows", steps}};
+    return out;
+}
+
+// Median with its CI by the method the protocol's convention uses, and the other one.
+json primary_median(const json& summary, const Protocol& protocol, const json& options) {
+    const std::string method = string_option(options, "median_ci", protocol.stats.median_ci);
+    if (method == "spss") {
+        const auto& m = summary["median_spss"];
+        return {{"method", "spss"}, {"estimate", m["estimate"]}, {"lower", m["lower"]}, {"upper", m["upper"]}};
+    }
+    return {{"method", "r"}, {"estimate", summary["median"]}, {"lower", summary["median_lower"]},
+            {"upper", summary["median_upper"]}};
+}
+
+// An ADSL variable that defines groups (or a categorical outcome): numeric variables have
+// no levels, so every patient would silently drop out.
+const Variable& categorical(const Context& c, const Analysis& analysis, const std::string& key, const std::string& name) {
+    const Variable& variable = c.data.adsl.at(name);
+    if (variable.numeric) {
+        throw UsageError(where_what(c.protocol.path, analysis_line(analysis, key), "analysis." + analysis.id + "." + key,
+                                    key == "outcomes" ? "numeric variable used as an outcome; define a band"
+                                                      : "numeric variable used as a group; define a band",
+                                    name));
+    }
+    return variable;
+}
+
+const Variable* optional_categorical(const Context& c, const Analysis& analysis, const std::string& key) {
+    const std::string name = string_option(analysis.options, key.c_str(), "");
+    return name.empty() ? nullptr : &categorical(c, analysis, key, name);
+}
+
+json describe_variable(const Variable& variable, const Mask& mask) {
+    if (variable.numeric) {
+        std::vector<double> values;
+        for (std::size_t row = 0; row < variable.numbers.size(); ++row) {
+            if (mask.empty() || mask[row]) values.push_back(variable.numbers[row]);
+        }
+        const auto s = stats::describe_numeric(values);
+        return {{"type", "numeric"}, {"n", s.n}, {"missing", s.missing}, {"mean", num(s.mean)},
+                {"sd", num(s.sd)}, {"median", num(s.median)}, {"q1", num(s.q1)}, {"q3", num(s.q3)},
+                {"min", num(s.min)}, {"max", num(s.max)}};
+    }
+    std::vector<std::int32_t> codes;
+    for (std::size_t row = 0; row < variable.values.size(); ++row) {
+        if (!mask.empty() && !mask[row]) continue;
+        auto it = std::find(variable.levels.begin(), variable.levels.end(), variable.values[row]);
+        codes.push_back(it == variable.levels.end() ? -1 : static_cast<std::int32_t>(it - variable.levels.begin()));
+    }
+    const auto table = stats::frequency_table(codes, variable.levels);
+    json levels = json::array();
+    for (const auto& level : table.levels) {
+        json entry{{"level", level.level}, {"n", level.n}, {"percent", num(level.percent)}};
+        if (auto label = variable.value_labels.find(level.level); label != variable.value_labels.end()) {
+            entry["label"] = label->second;  // the protocol's value label, for tables
+        }
+        levels.push_back(std::move(entry));
+    }
+    return {{"type", "categorical"}, {"levels", levels}, {"missing", table.missing.n}, {"denominator", table.denominator}};
+}
+
+// A test of independence between two categorical variables, chosen by Cochran's rule.
+json association_test(const std::vector<std::string>& rows_of, const std::vector<std::string>& row_levels,
+                      const std::vector<std::string>& cols_of, const std::vector<std::string>& col_levels) {
+    std::vector<double> counts(row_levels.size() * col_levels.size(), 0.0);
+    std::size_t dropped = 0;
+    for (std::size_t i = 0; i < rows_of.size(); ++i) {
+        auto r = std::find(row_levels.begin(), row_levels.end(), rows_of[i]);
+        auto k = std::find(col_levels.begin(), col_levels.end(), cols_of[i]);
+        if (rows_of[i].empty() || cols_of[i].empty() || r == row_levels.end() || k == col_levels.end()) {
+            ++dropped;
+            continue;
+        }
+        counts[static_cast<std::size_t>(r - row_levels.begin()) * col_levels.size() +
+               static_cast<std::size_t>(k - col_levels.begin())] += 1;
+    }
+    json out{{"rows", row_levels}, {"columns", col_levels}, {"dropped", dropped}};
+    json matrix = json::array();
+    for (std::size_t r = 0; r < row_levels.size(); ++r) {
+        json row = json::array();
+        for (std::size_t k = 0; k < col_levels.size(); ++k) row.push_back(counts[r * col_levels.size() + k]);
+        matrix.push_back(row);
+    }
+    out["counts"] = matrix;
+    if (row_levels.size() < 2 || col_levels.size() < 2) {
+        out["test"] = "none";
+        out["p"] = nullptr;
+        out["note"] = "fewer than two levels present: no test";
+        return out;
+    }
+    const stats::ContingencyTable table = stats::drop_empty_margins(
+        stats::contingency_table(row_levels.size(), col_levels.size(), counts, row_levels, col_levels));
+    const auto choice = stats::choose_test(table);
+    const auto chi = stats::chi_square_test(table, {.continuity_correction = false});
+    const auto fisher = stats::fisher_exact_test(table);
+    out["chi_square"] = {{"statistic", num(chi.statistic)}, {"df", chi.df}, {"p", num(chi.p)}};
+    out["fisher_p"] = num(fisher.p);
+    out["test"] = stats::to_string(choice.test);
+    out["test_reason"] = choice.reason;
+    out["p"] = choice.test == stats::ChosenTest::fisher ? num(fisher.p) : num(chi.p);
+    return out;
+}
+
+json proportion(double x, double n) {
+    const auto ci = stats::binomial_ci(x, n);
+    return {{"n", x}, {"of", n}, {"percent", percent(x, n)}, {"lower", num(100 * ci.lower)}, {"upper", num(100 * ci.upper)}};
+}
+
+// Registry terms are lower case (docs/registry.md); the protocol's are matched without case.
+std::string lower(std::string text) {
+    std::transform(text.begin(), text.end(), text.begin(), [](unsigned char ch) { return static_cast<char>(std::tolower(ch)); });
+    return text;
+}
+
+json cox_json(const stats::CoxRegression& fit) {
+    json coefficients = json::array();
+    for (std::size_t k = 0; k < fit.names.size(); ++k) {
+        coefficients.push_back({{"name", fit.names[k]}, {"coef", num(fit.coef[k])}, {"exp_coef", num(fit.exp_coef[k])},
+                                {"se", num(fit.se[k])}, {"z", num(fit.z[k])}, {"p", num(fit.p[k])},
+                                {"lower", num(fit.lower[k])}, {"upper", num(fit.upper[k])}});
+    }
+    json diagnostics = json::array();
+    for (const auto& d : fit.diagnostics) diagnostics.push_back(d.message);
+    auto test = [](const stats::CoxTest& t) { return json{{"chisq", num(t.chisq)}, {"df", t.df}, {"p", num(t.p)}}; };
+    return {{"n", fit.n}, {"events", fit.events}, {"dropped", fit.dropped}, {"coefficients", coefficients},
+            {"loglik", {num(fit.loglik_null), num(fit.loglik_final)}}, {"wald", test(fit.wald)}, {"lr", test(fit.lr)},
+            {"score", test(fit.score)}, {"concordance", num(fit.concordance)}, {"concordance_se", num(fit.concordance_se)},
+            {"iterations", fit.iterations}, {"converged", fit.converged}, {"ties", fit.ties == stats::CoxTies::efron ? "efron" : "breslow"},
+            {"diagnostics", diagnostics}};
+}
+
+stats::CoxTies ties_of(const std::string& name) {
+    if (name == "efron") return stats::CoxTies::efron;
+    if (name == "breslow") return stats::CoxTies::breslow;
+    throw UsageError("unknown ties '" + name + "' (efron or breslow)");
+}
+
+bool term_in_cohort(const StudyData& data, const std::string& term) {
+    return std::any_of(data.adae.begin(), data.adae.end(), [&](const AdverseEventRecord& record) { return record.term == term; });
+}
+
+}  // namespace rwe::study::kit

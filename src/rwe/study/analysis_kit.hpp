@@ -1,0 +1,98 @@
+#pragma once
+// What the analysis kinds share (src/rwe/study/analysis_*.cpp, one file per kind): the
+// context an analysis runs in, JSON helpers, survival data from ADTTE, descriptive
+// tables and tests, and the runner of each kind. Internal to the study module.
+
+#include <nlohmann/json.hpp>
+
+#include <limits>
+#include <string>
+#include <vector>
+
+#include "rwe/stats/cox_regression.hpp"
+#include "rwe/stats/kaplan_meier.hpp"
+#include "rwe/stats/survival_data.hpp"
+#include "rwe/study/analysis_data.hpp"
+#include "rwe/study/analysis_options.hpp"
+#include "rwe/study/protocol.hpp"
+
+namespace rwe::study::kit {
+
+using nlohmann::json;
+constexpr double nan = std::numeric_limits<double>::quiet_NaN();
+
+// Subjects selected by a mask (empty mask = everyone).
+using Mask = std::vector<bool>;
+
+struct Context {
+    const StudyData& data;
+    const Protocol& protocol;
+    std::vector<std::string>& warnings;
+
+    void warn(const Analysis& analysis, const std::string& key, const std::string& problem, const std::string& value) const {
+        warnings.push_back(analysis_warning(protocol.path, analysis, key, problem, value));
+    }
+};
+
+json num(double value);
+
+json percent(double part, double whole);
+
+std::vector<std::string> strings(const json& options, const char* key);
+
+std::string string_option(const json& options, const char* key, const std::string& fallback);
+
+// Survival data for an endpoint, optionally grouped and stratified by ADSL variables and
+// restricted to a subset of subjects; subjects with a missing group or stratum value are
+// dropped and counted.
+stats::SurvivalData survival_data(const TimeToEvent& endpoint, const Variable* group, const Mask& mask = {},
+                                  const Variable* stratum = nullptr);
+
+stats::ConfType conf_type_of(const std::string& name);
+
+// Per group: n, events and the median with its CI; and the log-rank test when there are
+// two groups or more.
+json grouped_medians(const stats::SurvivalData& data, const Protocol& protocol);
+
+json curve_summary(const stats::KaplanMeierCurve& curve, const std::vector<double>& times);
+
+// Median with its CI by the method the protocol's convention uses, and the other one.
+json primary_median(const json& summary, const Protocol& protocol, const json& options);
+
+// An ADSL variable that defines groups (or a categorical outcome): numeric variables have
+// no levels, so every patient would silently drop out.
+const Variable& categorical(const Context& c, const Analysis& analysis, const std::string& key, const std::string& name);
+
+const Variable* optional_categorical(const Context& c, const Analysis& analysis, const std::string& key);
+
+json describe_variable(const Variable& variable, const Mask& mask);
+
+// A test of independence between two categorical variables, chosen by Cochran's rule.
+json association_test(const std::vector<std::string>& rows_of, const std::vector<std::string>& row_levels,
+                      const std::vector<std::string>& cols_of, const std::vector<std::string>& col_levels);
+
+json proportion(double x, double n);
+
+// Registry terms are lower case (docs/registry.md); the protocol's are matched without case.
+std::string lower(std::string text);
+
+// Whether any patient of the cohort has an adverse event with this (lower-case) term.
+bool term_in_cohort(const StudyData& data, const std::string& term);
+
+json cox_json(const stats::CoxRegression& fit);
+
+stats::CoxTies ties_of(const std::string& name);
+
+// The runner of each kind (analysis_<kind>.cpp).
+json run_attrition(const Context& c, const Analysis&);
+json run_table1(const Context& c, const Analysis& analysis);
+json run_km(const Context& c, const Analysis& analysis);
+json run_followup(const Context& c, const Analysis& analysis);
+json run_logrank(const Context& c, const Analysis& analysis);
+json run_response(const Context& c, const Analysis& analysis);
+json run_adverse_events(const Context& c, const Analysis& analysis);
+json run_association(const Context& c, const Analysis& analysis);
+json run_cox(const Context& c, const Analysis& analysis);
+json run_landmark(const Context& c, const Analysis& analysis);
+
+}  // namespace rwe::study::kit

@@ -1,0 +1,71 @@
+// Kaplan-Meier estimates of an endpoint, overall or by group, with the log-rank test.
+#include "rwe/study/analysis_kit.hpp"
+
+#include <fmt/format.h>
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <map>
+#include <set>
+#include "rwe/common/error.hpp"
+#include "rwe/study/analysis_options.hpp"
+#include "rwe/study/published_comparison.hpp"
+#include "rwe/stats/binomial_ci.hpp"
+#include "rwe/stats/chi_square_test.hpp"
+#include "rwe/stats/contingency_table.hpp"
+#include "rwe/stats/cox_regression.hpp"
+#include "rwe/stats/descriptive.hpp"
+#include "rwe/stats/fisher_exact_test.hpp"
+#include "rwe/stats/frequency_table.hpp"
+#include "rwe/stats/kaplan_meier.hpp"
+#include "rwe/stats/log_rank.hpp"
+#include "rwe/stats/restricted_mean.hpp"
+#include "rwe/stats/survival_at_times.hpp"
+#include "rwe/stats/survival_quantiles.hpp"
+#include "rwe/stats/test_choice.hpp"
+
+namespace rwe::study::kit {
+
+json run_km(const Context& c, const Analysis& analysis) {
+    const auto& endpoint = c.data.endpoint(string_option(analysis.options, "endpoint", "OS"));
+    const Variable* group = optional_categorical(c, analysis, "by");
+    std::vector<double> times;
+    if (analysis.options.contains("times")) {
+        for (const auto& t : analysis.options["times"]) times.push_back(t.get<double>());
+    }
+    const auto data = survival_data(endpoint, group);
+    const std::string conf = string_option(analysis.options, "conf_type", c.protocol.stats.conf_type);
+    stats::KaplanMeierOptions options;
+    options.conf_type = conf_type_of(conf);
+    json out{{"endpoint", endpoint.paramcd}, {"description", endpoint.param}, {"time_unit", c.protocol.time_unit},
+             {"conf_type", conf}, {"dropped", data.dropped}};
+    if (group != nullptr) {
+        out["by"] = group->name;
+        out["by_label"] = group->label;
+    }
+    const bool with_rmst = analysis.options.contains("rmst_tau");
+    json strata = json::array();
+    if (data.size() > 0) {
+        const auto km = stats::kaplan_meier(data, options);
+        for (const auto& curve : km.curves) {
+            json summary = curve_summary(curve, times);
+            summary["median_primary"] = primary_median(summary, c.protocol, analysis.options);
+            if (with_rmst) {
+                // RMST up to tau with a normal-approximation CI (docs/methods.md §1.8).
+                const auto rmst = stats::restricted_mean(curve, analysis.options["rmst_tau"].get<double>());
+                summary["rmst"] = {{"tau", rmst.tau}, {"rmean", num(rmst.rmean)}, {"se", num(rmst.se)},
+                                   {"lower", num(rmst.rmean - km.z * rmst.se)}, {"upper", num(rmst.rmean + km.z * rmst.se)},
+                                   {"beyond_follow_up", curve.rows() > 0 && rmst.tau > curve.time.back()}};
+            }
+            strata.push_back(summary);
+        }
+    }
+    out["strata"] = strata;
+    if (group != nullptr && data.size() > 0) {
+        const auto test = stats::log_rank_test(data);
+        out["log_rank"] = {{"chisq", num(test.chisq)}, {"df", test.df}, {"p", num(test.p)}};
+    }
+    return out;
+}
+
+}  // namespace rwe::study::kit

@@ -1,0 +1,81 @@
+// Log-rank tests of endpoints by grouping variables (subgroups).
+#include "rwe/study/analysis_kit.hpp"
+
+#include <fmt/format.h>
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <map>
+#include <set>
+#include "rwe/common/error.hpp"
+#include "rwe/study/analysis_options.hpp"
+#include "rwe/study/published_comparison.hpp"
+#include "rwe/stats/binomial_ci.hpp"
+#include "rwe/stats/chi_square_test.hpp"
+#include "rwe/stats/contingency_table.hpp"
+#include "rwe/stats/cox_regression.hpp"
+#include "rwe/stats/descriptive.hpp"
+#include "rwe/stats/fisher_exact_test.hpp"
+#include "rwe/stats/frequency_table.hpp"
+#include "rwe/stats/kaplan_meier.hpp"
+#include "rwe/stats/log_rank.hpp"
+#include "rwe/stats/restricted_mean.hpp"
+#include "rwe/stats/survival_at_times.hpp"
+#include "rwe/stats/survival_quantiles.hpp"
+#include "rwe/stats/test_choice.hpp"
+
+namespace rwe::study::kit {
+
+json run_logrank(const Context& c, const Analysis& analysis) {
+    const Variable* stratum = optional_categorical(c, analysis, "strata");
+    json tests = json::array();
+    for (const auto& paramcd : strings(analysis.options, "endpoints")) {
+        const auto& endpoint = c.data.endpoint(paramcd);
+        for (const auto& by : strings(analysis.options, "by")) {
+            const Variable& group = categorical(c, analysis, "by", by);
+            const auto data = survival_data(endpoint, &group, {}, stratum);
+            json test{{"endpoint", paramcd}, {"by", by}, {"label", group.label}, {"dropped", data.dropped}};
+            if (stratum != nullptr) test["strata"] = stratum->name;
+            if (group.levels.size() < 2 || data.size() == 0) {
+                test["p"] = nullptr;
+                test["note"] = "fewer than two groups present";
+                tests.push_back(test);
+                continue;
+            }
+            stats::LogRankOptions options;
+            if (analysis.options.contains("rho")) {
+                options.weight = stats::LogRankWeight::fleming_harrington;
+                options.fh_p = analysis.options["rho"].get<double>();
+            }
+            const auto result = stats::log_rank_test(data, options);
+            // Medians per group over all strata (the rows the test used).
+            stats::SurvivalData pooled = data;
+            pooled.stratum.clear();
+            pooled.stratum_names.clear();
+            const auto km = stats::kaplan_meier(pooled, {.conf_type = conf_type_of(c.protocol.stats.conf_type)});
+            json groups = json::array();
+            for (std::size_t g = 0; g < result.groups.size(); ++g) {
+                json entry{{"name", result.groups[g].name}, {"n", result.groups[g].n}, {"events", result.groups[g].events},
+                           {"observed", result.groups[g].observed}, {"expected", result.groups[g].expected}};
+                for (const auto& curve : km.curves) {
+                    if (curve.name == result.groups[g].name) {
+                        const auto median = stats::median_survival(curve);
+                        entry["median"] = num(median.estimate);
+                        entry["median_lower"] = num(median.lower);
+                        entry["median_upper"] = num(median.upper);
+                    }
+                }
+                groups.push_back(entry);
+            }
+            test["groups"] = groups;
+            test["method"] = result.method;
+            test["chisq"] = num(result.chisq);
+            test["df"] = result.df;
+            test["p"] = num(result.p);
+            tests.push_back(test);
+        }
+    }
+    return {{"tests", tests}};
+}
+
+}  // namespace rwe::study::kit

@@ -1,0 +1,79 @@
+// Best overall response (RECIST categories), response rates and their tests.
+#include "rwe/study/analysis_kit.hpp"
+
+#include <fmt/format.h>
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <map>
+#include <set>
+#include "rwe/common/error.hpp"
+#include "rwe/study/analysis_options.hpp"
+#include "rwe/study/published_comparison.hpp"
+#include "rwe/stats/binomial_ci.hpp"
+#include "rwe/stats/chi_square_test.hpp"
+#include "rwe/stats/contingency_table.hpp"
+#include "rwe/stats/cox_regression.hpp"
+#include "rwe/stats/descriptive.hpp"
+#include "rwe/stats/fisher_exact_test.hpp"
+#include "rwe/stats/frequency_table.hpp"
+#include "rwe/stats/kaplan_meier.hpp"
+#include "rwe/stats/log_rank.hpp"
+#include "rwe/stats/restricted_mean.hpp"
+#include "rwe/stats/survival_at_times.hpp"
+#include "rwe/stats/survival_quantiles.hpp"
+#include "rwe/stats/test_choice.hpp"
+
+namespace rwe::study::kit {
+
+namespace {
+
+// Best overall response counts of the subjects selected by `mask` (measurable disease only).
+json response_counts(const Variable& bor, const Mask& mask) {
+    std::map<std::string, double> counts;
+    double measurable = 0;
+    for (std::size_t i = 0; i < bor.values.size(); ++i) {
+        if (bor.values[i].empty() || (!mask.empty() && !mask[i])) continue;
+        ++measurable;
+        ++counts[bor.values[i]];
+    }
+    json categories = json::object();
+    for (const char* level : {"CR", "PR", "SD", "PD", "NE"}) categories[level] = proportion(counts[level], measurable);
+    return {{"measurable", measurable},
+            {"best_response", categories},
+            {"orr", proportion(counts["CR"] + counts["PR"], measurable)},
+            {"cr_rate", proportion(counts["CR"], measurable)},
+            {"dcr", proportion(counts["CR"] + counts["PR"] + counts["SD"], measurable)}};
+}
+
+}  // namespace
+
+json run_response(const Context& c, const Analysis& analysis) {
+    const auto& adsl = c.data.adsl;
+    const Variable& bor = adsl.at(string_option(analysis.options, "variable", "BOR"));
+    json out = response_counts(bor, {});
+    out["not_measurable"] = static_cast<double>(adsl.size()) - out["measurable"].get<double>();
+    out["ci_method"] = "Clopper-Pearson exact 95% CI, percent";
+    json by = json::array();
+    for (const auto& name : strings(analysis.options, "by")) {
+        const Variable& group = categorical(c, analysis, "by", name);
+        json levels = json::array();
+        std::vector<std::string> responders;
+        for (std::size_t i = 0; i < adsl.size(); ++i) {
+            responders.push_back(bor.values[i].empty() ? "" : (bor.values[i] == "CR" || bor.values[i] == "PR" ? "Y" : "N"));
+        }
+        for (const auto& level : group.levels) {
+            Mask mask(adsl.size());
+            for (std::size_t i = 0; i < adsl.size(); ++i) mask[i] = group.values[i] == level;
+            json entry = response_counts(bor, mask);
+            entry["level"] = level;
+            levels.push_back(entry);
+        }
+        by.push_back({{"by", name}, {"label", group.label}, {"levels", levels},
+                      {"orr_test", association_test(group.values, group.levels, responders, {"Y", "N"})}});
+    }
+    if (!by.empty()) out["by"] = by;
+    return out;
+}
+
+}  // namespace rwe::study::kit
