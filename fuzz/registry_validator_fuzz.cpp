@@ -1,7 +1,8 @@
 // libFuzzer target: any registry folder, whatever its bytes, is validated without a
 // crash, hang or sanitizer report. The input is split on the line "@@" into the files of
 // the registry in load order (patients.csv, tumors.csv, regimens.csv, metastases.csv,
-// administrations.csv, assessments.csv, adverse_events.csv); missing parts are absent files.
+// administrations.csv, assessments.csv, adverse_events.csv, biomarkers.csv,
+// observations.csv); missing parts are absent files.
 #include <cstddef>
 #include <cstdint>
 #include <string_view>

@@ -1,6 +1,7 @@
 // Import into SQLite and export back: typed tables, provenance, indexes, atomicity (an
 // invalid registry leaves nothing; an existing database is refused without --replace and
-// replaced atomically with it) and the round trip export(import(x)) == x.
+// replaced atomically with it) and the round trip export(import(x)) == x; and the study
+// loader's view of a store (load_registry), of version 1 and 2 registries.
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 
@@ -12,11 +13,13 @@
 #include <sstream>
 
 #include "rwe/common/error.hpp"
+#include "rwe/registry/field_parse.hpp"
 #include "rwe/registry/registry_export.hpp"
 #include "rwe/registry/registry_schema.hpp"
 #include "rwe/registry/sha256.hpp"
 #include "rwe/registry/sqlite_store.hpp"
 #include "rwe/registry/store_schema.hpp"
+#include "rwe/study/registry_data.hpp"
 
 namespace fs = std::filesystem;
 
@@ -75,6 +78,20 @@ int run_rwe(const std::string& arguments, const fs::path& output) {
     const std::string command = std::string(RWE_BINARY) + " " + arguments + " > " + output.string() + " 2>&1";
     const int status = std::system(command.c_str());
     return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+// Drops what registry format version 2 added, giving a store as `rwe import` wrote it
+// before version 2.
+void make_pre_version2_store(const fs::path& database) {
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(database.c_str(), &db), SQLITE_OK);
+    ASSERT_EQ(sqlite3_exec(db,
+                           "DROP TABLE biomarkers; DROP TABLE observations; "
+                           "ALTER TABLE tumors DROP COLUMN primary_site; ALTER TABLE tumors DROP COLUMN histology",
+                           nullptr, nullptr, nullptr),
+              SQLITE_OK)
+        << sqlite3_errmsg(db);
+    sqlite3_close(db);
 }
 
 }  // namespace
@@ -153,6 +170,57 @@ TEST(RegistryStore, ExportAfterImportGivesTheSameFiles) {
         }
         fs::remove_all(folder);
     }
+}
+
+TEST(RegistryStore, Version2RegistryRoundTripsByteForByte) {
+    // valid_v2/ has biomarkers.csv, observations.csv and tumors.csv's primary_site and
+    // histology (with missing values, a quoted free code with a comma and quotes).
+    const fs::path folder = fresh_folder("round_v2");
+    const auto imported = quiet_import(data_dir / "valid_v2", folder / "db.sqlite");
+    ASSERT_TRUE(imported.imported);
+    EXPECT_EQ(imported.rows, 41u + 10u + 7u);
+    EXPECT_EQ(query_rows(folder / "db.sqlite",
+                         "SELECT typeof(value), value, unit, method FROM biomarkers WHERE source_line = 7"),
+              std::vector<std::string>{"real|15.0|percent|NULL|"});
+    EXPECT_EQ(query_rows(folder / "db.sqlite", "SELECT result FROM biomarkers WHERE source_line = 11"),
+              std::vector<std::string>{"h1047r, \"e545k\"|"});
+    EXPECT_EQ(query_rows(folder / "db.sqlite", "SELECT primary_site, histology FROM tumors ORDER BY source_line"),
+              (std::vector<std::string>{"breast|ductal|", "breast|lobular|", "breast|NULL|", "NULL|NULL|"}));
+    EXPECT_EQ(query_rows(folder / "db.sqlite", "SELECT er, her2_ihc FROM tumors WHERE tumor_id = 'T002'"),
+              std::vector<std::string>{"NULL|NULL|"});
+    const auto indexes = query_rows(folder / "db.sqlite", "SELECT name FROM sqlite_master WHERE type = 'index' ORDER BY name");
+    for (const char* name : {"biomarkers_patient_marker", "biomarkers_tumor_id", "observations_patient_name_date"}) {
+        EXPECT_NE(std::find(indexes.begin(), indexes.end(), std::string(name) + "|"), indexes.end()) << name;
+    }
+
+    const auto exported = rwe::registry::export_registry(folder / "db.sqlite", folder / "out");
+    ASSERT_EQ(exported.files.size(), rwe::registry::file_count);
+    for (const auto& file : rwe::registry::registry_files()) {
+        EXPECT_EQ(read_bytes(folder / "out" / file.name), read_bytes(data_dir / "valid_v2" / file.name)) << file.name;
+    }
+    ASSERT_TRUE(quiet_import(folder / "out", folder / "again.sqlite").imported);
+    for (const auto& file : rwe::registry::registry_files()) {
+        const std::string sql = "SELECT * FROM " + std::string(file.table) + " ORDER BY source_line";
+        EXPECT_EQ(query_rows(folder / "db.sqlite", sql), query_rows(folder / "again.sqlite", sql)) << file.name;
+    }
+    fs::remove_all(folder);
+}
+
+TEST(RegistryStore, Version1RegistryExportsWithoutTheVersion2Columns) {
+    // A version 1 registry exports as before: tumors.csv without primary_site and histology
+    // (checked byte for byte in ExportAfterImportGivesTheSameFiles), no biomarkers.csv or
+    // observations.csv; likewise from a store imported before version 2, which has neither
+    // those columns nor those tables.
+    const fs::path folder = fresh_folder("v1_store");
+    ASSERT_TRUE(quiet_import(data_dir / "valid", folder / "db.sqlite").imported);
+    make_pre_version2_store(folder / "db.sqlite");
+    const auto exported = rwe::registry::export_registry(folder / "db.sqlite", folder / "out");
+    EXPECT_EQ(exported.files.size(), 7u);
+    EXPECT_EQ(folder_listing(folder / "out"), folder_listing(data_dir / "valid"));
+    for (const auto& name : folder_listing(data_dir / "valid")) {
+        EXPECT_EQ(read_bytes(folder / "out" / name), read_bytes(data_dir / "valid" / name)) << name;
+    }
+    fs::remove_all(folder);
 }
 
 TEST(RegistryStore, ExportWritesOnlyTheFilesThatWereImported) {
@@ -301,5 +369,146 @@ TEST(RegistryStore, ManyRowsPassThroughTheLoaderInBatches) {
               std::vector<std::string>{"40000|2020000.0|2|40001|"});  // dose cycles 1..100: 400 * 5050
     EXPECT_EQ(query_rows(folder / "db.sqlite", "SELECT count(*), min(response) FROM assessments"),
               std::vector<std::string>{"20000|sd|"});
+    fs::remove_all(folder);
+}
+
+namespace {
+
+// One biomarker as `tumor|marker|method|result|value|unit|test_date`, empty when missing.
+std::string biomarker_text(const rwe::study::Biomarker& biomarker) {
+    return biomarker.tumor_id + "|" + biomarker.marker + "|" + biomarker.method + "|" + biomarker.result + "|" +
+           (biomarker.value ? rwe::registry::format_number(*biomarker.value) : "") + "|" + biomarker.unit + "|" +
+           (biomarker.test_date ? rwe::study::format_iso_date(*biomarker.test_date) : "");
+}
+
+std::vector<std::string> biomarkers_of(const rwe::study::Patient& patient) {
+    std::vector<std::string> out;
+    for (const auto& biomarker : patient.biomarkers) out.push_back(biomarker_text(biomarker));
+    return out;
+}
+
+std::vector<std::string> observations_of(const rwe::study::Patient& patient) {
+    std::vector<std::string> out;
+    for (const auto& observation : patient.observations) {
+        out.push_back(observation.name + "|" + rwe::study::format_iso_date(observation.date) + "|" +
+                      (observation.value ? rwe::registry::format_number(*observation.value) : "") + "|" +
+                      observation.result + "|" + observation.unit);
+    }
+    return out;
+}
+
+rwe::study::RegistryData load_fixture(const std::string& fixture, const fs::path& folder, bool pre_version2 = false) {
+    const fs::path database = folder / (fixture + ".sqlite");
+    EXPECT_TRUE(quiet_import(data_dir / fixture, database).imported);
+    if (pre_version2) make_pre_version2_store(database);
+    return rwe::study::load_registry(database.string());
+}
+
+}  // namespace
+
+TEST(RegistryLoader, Version2BiomarkersObservationsAndTumourCodes) {
+    const fs::path folder = fresh_folder("loader_v2");
+    const auto registry = load_fixture("valid_v2", folder);
+    ASSERT_EQ(registry.patients.size(), 4u);
+    const auto& p001 = registry.patients[0];
+    const auto& p002 = registry.patients[1];
+    const auto& p003 = registry.patients[2];
+    const auto& p004 = registry.patients[3];
+    ASSERT_EQ(p004.id, "P004");
+
+    // tests/data/registry/valid_v2/tumors.csv, by hand: T001 breast/ductal, T003 breast
+    // without histology, T004 neither (primary_site missing = unknown).
+    ASSERT_EQ(p001.tumors.size(), 1u);
+    EXPECT_EQ(p001.tumors[0].id, "T001");
+    EXPECT_EQ(p001.tumors[0].primary_site, "breast");
+    EXPECT_EQ(p001.tumors[0].histology, "ductal");
+    EXPECT_EQ(p003.tumors[0].histology, "");
+    EXPECT_EQ(p004.tumors[0].primary_site, "unknown");
+    EXPECT_EQ(p004.tumors[0].histology, "");
+    // The shorthand fields stay as given; T002 gives none (missing = unknown).
+    EXPECT_EQ(p001.tumors[0].er, "positive");
+    EXPECT_EQ(p001.tumors[0].her2_ihc, "3+");
+    EXPECT_EQ(p002.tumors[0].er, "unknown");
+    EXPECT_EQ(p002.tumors[0].her2_ihc, "unknown");
+    EXPECT_FALSE(p002.tumors[0].her2_ish_ratio.has_value());
+    EXPECT_EQ(p004.tumors[0].pr, "unknown");
+
+    // T001 (diagnosed 2015-04-10): shorthand er positive, pr negative, her2_ihc 3+, no
+    // ratio -> three rows dated at diagnosis; biomarkers.csv: ki67 15 % undated (method
+    // missing = unknown, so it sorts first), pdl1 positive 1.5 % on 2018-09-10.
+    EXPECT_EQ(biomarkers_of(p001), (std::vector<std::string>{
+                                       "T001|ki67|unknown||15|percent|",
+                                       "T001|er|ihc|positive|||2015-04-10",
+                                       "T001|her2|ihc|3+|||2015-04-10",
+                                       "T001|pr|ihc|negative|||2015-04-10",
+                                       "T001|pdl1|ihc|positive|1.5|percent|2018-09-10",
+                                   }));
+    // T002: no shorthand; everything from biomarkers.csv, ordered by date, marker, method.
+    EXPECT_EQ(biomarkers_of(p002), (std::vector<std::string>{
+                                       "T002|er|ihc|negative|||2019-03-08",
+                                       "T002|her2|ihc|2+|||2019-03-08",
+                                       "T002|ki67|ihc||30|percent|2019-03-08",
+                                       "T002|pr|ihc|negative|||2019-03-08",
+                                       "T002|her2|ish||2.6|ratio|2019-03-15",
+                                   }));
+    // T003 (2012-08-15): er, pr positive, her2_ihc 3+, her2_ish_ratio 5.15 -> four rows, the
+    // ratio as her2/ish with unit ratio; a germline brca1 not tied to a tumour.
+    EXPECT_EQ(biomarkers_of(p003), (std::vector<std::string>{
+                                       "T003|er|ihc|positive|||2012-08-15",
+                                       "T003|her2|ihc|3+|||2012-08-15",
+                                       "T003|her2|ish||5.15|ratio|2012-08-15",
+                                       "T003|pr|ihc|positive|||2012-08-15",
+                                       "|brca1|ngs|negative|||2013-01-10",
+                                   }));
+    // T004 (2020-02-01): shorthand pr `unknown` gives no row; pr comes from biomarkers.csv.
+    EXPECT_EQ(biomarkers_of(p004), (std::vector<std::string>{
+                                       "T004|er|ihc|negative|||2020-02-01",
+                                       "T004|her2|ihc|3+|||2020-02-01",
+                                       "T004|pr|ihc|negative|||2020-02-05",
+                                       "T004|pik3ca|ngs|h1047r, \"e545k\"|||2020-03-01",
+                                   }));
+
+    EXPECT_EQ(observations_of(p001),
+              (std::vector<std::string>{"ecog|2018-09-05|1||", "weight_kg|2018-09-05|63.5||kg"}));
+    EXPECT_EQ(observations_of(p002),
+              (std::vector<std::string>{"smoking|2019-03-05||never|", "ecog|2019-03-20|0||"}));
+    EXPECT_TRUE(p003.observations.size() == 1u && p003.observations[0].unit == "u/l");
+    EXPECT_EQ(observations_of(p004),
+              (std::vector<std::string>{"bmi|2020-02-01|27.25||", "ecog|2020-02-01|2||"}));
+    fs::remove_all(folder);
+}
+
+TEST(RegistryLoader, Version1RegistryAndAStoreImportedBeforeVersion2) {
+    // A version 1 registry: biomarkers only from the shorthand, no observations; a store
+    // imported before version 2 (no biomarkers/observations tables, no primary_site or
+    // histology column) loads the same.
+    const fs::path folder = fresh_folder("loader_v1");
+    for (const bool pre_version2 : {false, true}) {
+        SCOPED_TRACE(pre_version2 ? "store before version 2" : "version 1 registry");
+        const auto registry = load_fixture("valid", folder, pre_version2);
+        ASSERT_EQ(registry.patients.size(), 4u);
+        const auto& p002 = registry.patients[1];
+        ASSERT_EQ(p002.tumors.size(), 1u);
+        EXPECT_EQ(p002.tumors[0].id, "T002");
+        EXPECT_EQ(p002.tumors[0].primary_site, "unknown");
+        EXPECT_EQ(p002.tumors[0].histology, "");
+        EXPECT_EQ(p002.tumors[0].her2_ihc, "2+");
+        EXPECT_EQ(p002.tumors[0].her2_ish_ratio, 2.6);
+        // valid/tumors.csv line 3: T002,P002,2019-03-05,iv,negative,negative,2+,2.6,,2019-03-20
+        EXPECT_EQ(biomarkers_of(p002), (std::vector<std::string>{
+                                           "T002|er|ihc|negative|||2019-03-05",
+                                           "T002|her2|ihc|2+|||2019-03-05",
+                                           "T002|her2|ish||2.6|ratio|2019-03-05",
+                                           "T002|pr|ihc|negative|||2019-03-05",
+                                       }));
+        // line 5: T004,P004,2020-02-01,iv,negative,unknown,3+,,,2020-02-01 (pr unknown: no row)
+        EXPECT_EQ(biomarkers_of(registry.patients[3]), (std::vector<std::string>{
+                                                           "T004|er|ihc|negative|||2020-02-01",
+                                                           "T004|her2|ihc|3+|||2020-02-01",
+                                                       }));
+        for (const auto& patient : registry.patients) EXPECT_TRUE(patient.observations.empty());
+        fs::remove_all(folder);
+        fs::create_directories(folder);
+    }
     fs::remove_all(folder);
 }

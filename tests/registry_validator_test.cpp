@@ -1,5 +1,6 @@
 // Registry validation: every rule of ../shared/registry-format.md is broken by one case in
-// tests/data/registry/rule_cases.json (an edit of the valid fixture) and the exact message
+// tests/data/registry/rule_cases.json (an edit of a valid fixture: `valid`, a version 1
+// registry, unless the case names another, such as `valid_v2`) and the exact message
 // and line are checked; the accepted oddities (BOM, CRLF, quoting, column order, case)
 // are checked on tests/data/registry/oddities.
 #include <gtest/gtest.h>
@@ -99,8 +100,28 @@ TEST(RegistryValidator, ValidFixtureHasNoDiagnostics) {
     EXPECT_TRUE(outcome.summary.valid()) << joined(outcome.errors);
     EXPECT_TRUE(outcome.errors.empty()) << joined(outcome.errors);
     EXPECT_TRUE(outcome.warnings.empty()) << joined(outcome.warnings);
-    ASSERT_EQ(outcome.summary.files.size(), 7u);
+    // Every file of the format is listed; valid/ is a version 1 registry, without the
+    // files version 2 added (biomarkers.csv, observations.csv, listed last).
+    ASSERT_EQ(outcome.summary.files.size(), rwe::registry::file_count);
     const std::vector<std::size_t> rows{4, 4, 8, 5, 10, 5, 5};
+    for (std::size_t i = 0; i < rows.size(); ++i) {
+        EXPECT_EQ(outcome.summary.files[i].rows, rows[i]) << outcome.summary.files[i].name;
+        EXPECT_TRUE(outcome.summary.files[i].present);
+    }
+    for (std::size_t i = rows.size(); i < rwe::registry::file_count; ++i) {
+        EXPECT_FALSE(outcome.summary.files[i].present) << outcome.summary.files[i].name;
+    }
+}
+
+TEST(RegistryValidator, Version2FixtureHasNoDiagnostics) {
+    // valid_v2/ is valid/ with tumors.csv's primary_site and histology, biomarkers.csv and
+    // observations.csv; tumour T002 gives its receptors in biomarkers.csv instead of the
+    // shorthand columns, T004 gives pr there because its shorthand pr is `unknown`.
+    const Outcome outcome = validate(data_dir / "valid_v2");
+    EXPECT_TRUE(outcome.summary.valid()) << joined(outcome.errors);
+    EXPECT_TRUE(outcome.warnings.empty()) << joined(outcome.warnings);
+    ASSERT_EQ(outcome.summary.files.size(), rwe::registry::file_count);
+    const std::vector<std::size_t> rows{4, 4, 8, 5, 10, 5, 5, 10, 7};
     for (std::size_t i = 0; i < rows.size(); ++i) {
         EXPECT_EQ(outcome.summary.files[i].rows, rows[i]) << outcome.summary.files[i].name;
         EXPECT_TRUE(outcome.summary.files[i].present);
@@ -125,7 +146,7 @@ TEST(RegistryValidator, EachRuleBrokenByItsCase) {
     for (const auto& rule_case : cases) {
         const std::string rule = rule_case.at("rule");
         SCOPED_TRACE("rule: " + rule);
-        const fs::path folder = copy_fixture("valid", "case" + std::to_string(number++));
+        const fs::path folder = copy_fixture(rule_case.value("fixture", "valid"), "case" + std::to_string(number++));
         for (const auto& edit : rule_case.at("edits")) {
             const fs::path path = folder / edit.at("file").get<std::string>();
             if (edit.contains("remove")) {

@@ -3,6 +3,8 @@
 #include <cstdio>
 #include <fstream>
 #include <set>
+#include <string_view>
+#include <vector>
 
 #include "rwe/common/error.hpp"
 #include "rwe/registry/field_parse.hpp"
@@ -37,22 +39,52 @@ std::set<std::string> imported_files(SqliteDatabase& db) {
     return names;
 }
 
+std::set<std::string> table_columns(SqliteDatabase& db, std::string_view table) {
+    std::set<std::string> names;
+    SqliteStatement query(db, "SELECT name FROM pragma_table_info(" + sqlite_dialect.quote(table) + ")");
+    while (query.step()) {
+        const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(query.get(), 0));
+        if (text) names.insert(text);
+    }
+    return names;
+}
+
+// The columns to write: every column of the format, except a column added after version 1
+// of a version 1 file when no row has a value (or the store predates it), so that a version
+// 1 registry is written back as it was read.
+std::vector<std::string_view> columns_to_write(SqliteDatabase& db, const FileSpec& file) {
+    std::vector<std::string_view> columns;
+    std::set<std::string> stored;
+    for (const ColumnSpec& column : file.columns) {
+        if (column.omitted_when_unused) {
+            if (stored.empty()) stored = table_columns(db, file.table);
+            if (stored.count(std::string(column.name)) == 0) continue;
+            SqliteStatement used(db, "SELECT 1 FROM " + sqlite_dialect.quote(file.table) + " WHERE " +
+                                         sqlite_dialect.quote(column.name) + " IS NOT NULL LIMIT 1");
+            if (!used.step()) continue;
+        }
+        columns.push_back(column.name);
+    }
+    return columns;
+}
+
 std::size_t write_file(SqliteDatabase& db, const FileSpec& file, const fs::path& path) {
     const fs::path temporary = path.parent_path() / ("." + path.filename().string() + ".tmp");
+    const std::vector<std::string_view> columns = columns_to_write(db, file);
     std::size_t rows = 0;
     {
         std::ofstream out(temporary, std::ios::binary);
         if (!out) throw IoError(temporary.string() + ": cannot write");
         std::string line;
-        for (std::size_t i = 0; i < file.columns.size(); ++i) {
+        for (std::size_t i = 0; i < columns.size(); ++i) {
             if (i > 0) line += ',';
-            line += file.columns[i].name;
+            line += columns[i];
         }
         out << line << '\n';
-        SqliteStatement query(db, select_statement(file, sqlite_dialect));
+        SqliteStatement query(db, select_statement(file, columns, sqlite_dialect));
         while (query.step()) {
             line.clear();
-            for (int column = 0; column < static_cast<int>(file.columns.size()); ++column) {
+            for (int column = 0; column < static_cast<int>(columns.size()); ++column) {
                 if (column > 0) line += ',';
                 switch (sqlite3_column_type(query.get(), column)) {
                     case SQLITE_NULL: break;

@@ -1,8 +1,9 @@
 #pragma once
 // Writes an imported registry back as a registry folder in the interchange format:
 // the same files that were imported (required files always), every column of the
-// format, rows in their original order, codes in lower case. Importing the result gives
-// the same rows and values.
+// format (a column that version 2 added to a version 1 file only when it holds a value),
+// rows in their original order, codes in lower case. Importing the result gives the same
+// rows and values.
 
 #include <cstddef>
 #include <filesystem>

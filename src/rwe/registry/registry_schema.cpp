@@ -26,10 +26,13 @@ std::vector<FileSpec> make_files() {
                          {"tumor_id", T::text, req, {}},
                          {"patient_id", T::text, req, {}},
                          {"diagnosis_date", T::date, req, {}},
+                         {"primary_site", T::free_code, opt, {}, true},
+                         {"histology", T::free_code, opt, {}, true},
                          {"stage_at_diagnosis", T::code, req, {"0", "i", "ii", "iii", "iv", "unknown"}},
-                         {"er", T::code, req, {"positive", "negative", "unknown"}},
-                         {"pr", T::code, req, {"positive", "negative", "unknown"}},
-                         {"her2_ihc", T::code, req, {"0", "1+", "2+", "3+", "unknown"}},
+                         // Breast shorthand for biomarker rows (registry-format.md, tumors.csv).
+                         {"er", T::code, opt, {"positive", "negative", "unknown"}},
+                         {"pr", T::code, opt, {"positive", "negative", "unknown"}},
+                         {"her2_ihc", T::code, opt, {"0", "1+", "2+", "3+", "unknown"}},
                          {"her2_ish_ratio", T::number, opt, {}},
                          {"surgery_date", T::date, opt, {}},
                          {"metastasis_date", T::date, opt, {}},
@@ -82,6 +85,26 @@ std::vector<FileSpec> make_files() {
                          {"onset_date", T::date, req, {}},
                          {"action", T::code, opt,
                           {"none", "dose_reduced", "drug_withdrawn", "regimen_stopped"}},
+                     }});
+    files.push_back({FileId::biomarkers, "biomarkers.csv", "biomarkers", false, "",
+                     {
+                         {"patient_id", T::text, req, {}},
+                         {"tumor_id", T::text, opt, {}},
+                         {"marker", T::free_code, req, {}},
+                         {"method", T::free_code, opt, {}},
+                         {"result", T::free_code, opt, {}},
+                         {"value", T::number, opt, {}},
+                         {"unit", T::free_code, opt, {}},
+                         {"test_date", T::date, opt, {}},
+                     }});
+    files.push_back({FileId::observations, "observations.csv", "observations", false, "",
+                     {
+                         {"patient_id", T::text, req, {}},
+                         {"name", T::free_code, req, {}},
+                         {"observation_date", T::date, req, {}},
+                         {"value", T::number, opt, {}},
+                         {"result", T::free_code, opt, {}},
+                         {"unit", T::free_code, opt, {}},
                      }});
     return files;
 }

@@ -1,7 +1,8 @@
 #pragma once
-// The registry interchange format, version 1 (../shared/registry-format.md, docs/registry.md),
+// The registry interchange format, version 2 (../shared/registry-format.md, docs/registry.md),
 // as data: its files, their columns, types and code lists. The validator, the SQLite
 // store and the exporter all read this one description, so a column is added in one place.
+// Every version 1 registry is a version 2 registry with the same meaning.
 
 #include <span>
 #include <string_view>
@@ -28,6 +29,10 @@ struct ColumnSpec {
     ColumnType type = ColumnType::text;
     Presence presence = Presence::optional;
     std::vector<std::string_view> codes;  // allowed codes, lower case (type code only)
+    // A column added to a version 1 file by a later version (tumors.csv primary_site,
+    // histology): export writes it only when some row has a value, so that a version 1
+    // registry is written back exactly as it was read.
+    bool omitted_when_unused = false;
 };
 
 enum class FileId {
@@ -38,8 +43,10 @@ enum class FileId {
     administrations,
     assessments,
     adverse_events,
+    biomarkers,
+    observations,
 };
-inline constexpr std::size_t file_count = 7;
+inline constexpr std::size_t file_count = 9;
 
 struct FileSpec {
     FileId id;
@@ -53,7 +60,8 @@ struct FileSpec {
     int column_index(std::string_view column_name) const;
 };
 
-// The files in load order: every file comes after the files its references point to.
+// The files in load order: every file comes after the files its references point to
+// (the files added in version 2 come last, so that the version 1 files keep their places).
 std::span<const FileSpec> registry_files();
 const FileSpec& file_spec(FileId id);
 

@@ -20,7 +20,8 @@ struct IndexSpec {
 };
 
 // The access paths of the study queries: patient lookups, the first palliative line by
-// regimen, administrations of a line by date, events of a patient by date.
+// regimen, administrations of a line by date, events of a patient by date, a patient's
+// biomarkers by marker (and a tumour's), observations of a patient by name and date.
 const std::vector<IndexSpec>& indexes() {
     static const std::vector<IndexSpec> list{
         {"patients", "patients_patient_id", {"patient_id"}, true},
@@ -36,6 +37,9 @@ const std::vector<IndexSpec>& indexes() {
         {"assessments", "assessments_regimen_id", {"regimen_id"}, false},
         {"adverse_events", "adverse_events_patient_date", {"patient_id", "onset_date"}, false},
         {"adverse_events", "adverse_events_regimen_id", {"regimen_id"}, false},
+        {"biomarkers", "biomarkers_patient_marker", {"patient_id", "marker"}, false},
+        {"biomarkers", "biomarkers_tumor_id", {"tumor_id"}, false},
+        {"observations", "observations_patient_name_date", {"patient_id", "name", "observation_date"}, false},
     };
     return list;
 }
@@ -97,10 +101,17 @@ std::string insert_statement(const FileSpec& file, const SqlDialect& dialect, in
 }
 
 std::string select_statement(const FileSpec& file, const SqlDialect& dialect) {
+    std::vector<std::string_view> columns;
+    for (const ColumnSpec& column : file.columns) columns.push_back(column.name);
+    return select_statement(file, columns, dialect);
+}
+
+std::string select_statement(const FileSpec& file, std::span<const std::string_view> columns,
+                             const SqlDialect& dialect) {
     std::string sql = "SELECT ";
-    for (std::size_t i = 0; i < file.columns.size(); ++i) {
+    for (std::size_t i = 0; i < columns.size(); ++i) {
         if (i > 0) sql += ", ";
-        sql += dialect.quote(file.columns[i].name);
+        sql += dialect.quote(columns[i]);
     }
     return sql + " FROM " + dialect.quote(file.table) + " ORDER BY " + dialect.quote("source_line");
 }

@@ -4,7 +4,9 @@
 // line of the row in its CSV file, which also keeps the file's row order), and the
 // tables `import_info` and `source_files`. Statements are generated for a SqlDialect.
 
+#include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "rwe/registry/registry_schema.hpp"
@@ -22,5 +24,8 @@ std::vector<std::string> create_index_statements(const SqlDialect& dialect);
 std::string insert_statement(const FileSpec& file, const SqlDialect& dialect, int rows = 1);
 // SELECT of every column of `file` in FileSpec order, rows in source order.
 std::string select_statement(const FileSpec& file, const SqlDialect& dialect);
+// SELECT of the given columns of `file`, rows in source order.
+std::string select_statement(const FileSpec& file, std::span<const std::string_view> columns,
+                             const SqlDialect& dialect);
 
 }  // namespace rwe::registry

@@ -23,12 +23,16 @@ namespace fs = std::filesystem;
 // Column positions in each FileSpec (registry_schema.cpp); checked against the names at
 // start-up by check_column_positions().
 enum PatientColumn { p_id, p_birth, p_sex, p_menopausal, p_death, p_last_contact };
-enum TumorColumn { t_id, t_patient, t_diagnosis, t_stage, t_er, t_pr, t_ihc, t_ish, t_surgery, t_metastasis };
+enum TumorColumn {
+    t_id, t_patient, t_diagnosis, t_site, t_histology, t_stage, t_er, t_pr, t_ihc, t_ish, t_surgery, t_metastasis
+};
 enum RegimenColumn { r_id, r_patient, r_setting, r_line, r_regimen, r_start, r_end, r_reason, r_trial, r_measurable };
 enum MetastasisColumn { m_patient, m_site, m_detected };
 enum AdministrationColumn { a_regimen, a_drug, a_date, a_dose, a_unit };
 enum AssessmentColumn { s_patient, s_regimen, s_date, s_response, s_method };
 enum AdverseEventColumn { e_patient, e_regimen, e_term, e_grade, e_onset, e_action };
+enum BiomarkerColumn { b_patient, b_tumor, b_marker, b_method, b_result, b_value, b_unit, b_date };
+enum ObservationColumn { o_patient, o_name, o_date, o_value, o_result, o_unit };
 
 constexpr std::uint32_t no_index = std::numeric_limits<std::uint32_t>::max();
 constexpr int stage_iv_window_days = 90;  // registry-format.md, tumors.csv metastasis_date
@@ -42,6 +46,24 @@ struct PatientInfo {
     std::uint32_t line = 0;
     std::uint32_t tumors = 0;
     bool death_given = false;
+};
+
+// What the cross-file rules need of a tumour: its patient, its line, and which biomarkers
+// its breast shorthand columns gave (a tumour gives a marker and method in tumors.csv or in
+// biomarkers.csv, not both).
+enum TumorFlag : std::uint8_t {
+    shorthand_er = 1,        // er given (not empty, not unknown): er by ihc
+    shorthand_pr = 2,        // pr by ihc
+    shorthand_her2_ihc = 4,  // her2 by ihc
+    shorthand_her2_ish = 8,  // her2 by ish (her2_ish_ratio)
+    her2_ihc_2plus = 16,     // HER2 IHC 2+, from either file
+    her2_ish_given = 32,     // a HER2 ISH result, from either file
+};
+
+struct TumorInfo {
+    std::uint32_t patient = no_index;
+    std::uint32_t line = 0;
+    std::uint8_t flags = 0;
 };
 
 struct RegimenInfo {
@@ -63,12 +85,15 @@ void check_column_positions() {
         }
     };
     expect(FileId::patients, p_last_contact, "last_contact_date");
+    expect(FileId::tumors, t_stage, "stage_at_diagnosis");
     expect(FileId::tumors, t_metastasis, "metastasis_date");
     expect(FileId::regimens, r_measurable, "measurable_disease");
     expect(FileId::metastases, m_detected, "detected_date");
     expect(FileId::administrations, a_unit, "unit");
     expect(FileId::assessments, s_method, "method");
     expect(FileId::adverse_events, e_action, "action");
+    expect(FileId::biomarkers, b_date, "test_date");
+    expect(FileId::observations, o_unit, "unit");
 }
 
 std::string code_list(const ColumnSpec& column) {
@@ -197,6 +222,7 @@ private:
         if (id == FileId::patients) patients_complete_ = false;
         if (id == FileId::tumors) tumors_complete_ = false;
         if (id == FileId::regimens) regimens_complete_ = false;
+        if (id == FileId::biomarkers) biomarkers_complete_ = false;
     }
 
     // Maps header names to schema columns. Returns false when the header is unusable.
@@ -346,6 +372,11 @@ private:
         return lookup(patient_index_, patient_cache_, column, "patient_id not found in patients.csv");
     }
 
+    std::uint32_t tumor_of(int column) {
+        if (!has(column) || !tumors_complete_) return no_index;
+        return lookup(tumor_index_, tumor_cache_, column, "tumor_id not found in tumors.csv");
+    }
+
     std::uint32_t regimen_of(int column) {
         if (!has(column) || !regimens_complete_) return no_index;
         return lookup(regimen_index_, regimen_cache_, column, "regimen_id not found in regimens.csv");
@@ -405,6 +436,8 @@ private:
             case FileId::administrations: check_administration(); break;
             case FileId::assessments: check_assessment(); break;
             case FileId::adverse_events: check_adverse_event(); break;
+            case FileId::biomarkers: check_biomarker(); break;
+            case FileId::observations: check_observation(); break;
         }
     }
 
@@ -440,17 +473,29 @@ private:
     }
 
     void check_tumor() {
+        TumorInfo tumor;
+        tumor.line = static_cast<std::uint32_t>(line_);
+        const auto given = [&](int column) { return has(column) && cell(column).text != "unknown"; };
+        if (given(t_er)) tumor.flags |= shorthand_er;
+        if (given(t_pr)) tumor.flags |= shorthand_pr;
+        if (given(t_ihc)) tumor.flags |= shorthand_her2_ihc;
+        if (has(t_ish)) tumor.flags |= shorthand_her2_ish;
+        if (has(t_ihc) && cell(t_ihc).text == "2+") tumor.flags |= her2_ihc_2plus;
+        if (!missing(t_ish)) tumor.flags |= her2_ish_given;  // a bad ratio is reported, not warned about
         if (has(t_id)) {
             const auto [found, inserted] =
-                tumor_lines_.try_emplace(std::string(cell(t_id).text), static_cast<std::uint32_t>(line_));
+                tumor_index_.try_emplace(std::string(cell(t_id).text), static_cast<std::uint32_t>(tumors_.size()));
             if (!inserted) {
-                error(t_id, "duplicate tumor_id, first on line " + std::to_string(found->second), cell(t_id).text);
+                error(t_id, "duplicate tumor_id, first on line " + std::to_string(tumors_[found->second].line),
+                      cell(t_id).text);
             }
         }
+        const std::uint32_t patient = patient_of(t_patient);
+        tumor.patient = patient;
+        tumors_.push_back(tumor);
         const Days diagnosis = date(t_diagnosis);
         const Days metastasis = date(t_metastasis);
         const Days surgery = date(t_surgery);
-        const std::uint32_t patient = patient_of(t_patient);
         if (patient != no_index) {
             check_event_date(patient, t_diagnosis);
             check_event_date(patient, t_surgery);
@@ -478,9 +523,8 @@ private:
         if (has(t_ish) && cell(t_ish).real < 0) {
             error(t_ish, "must be a number >= 0", raw(t_ish));
         }
-        if (has(t_ihc) && cell(t_ihc).text == "2+" && missing(t_ish)) {
-            warning(t_ish, "missing for an IHC 2+ tumour, so its HER2 status is undetermined", "");
-        }
+        // An IHC 2+ tumour without an ISH result is warned about in final_checks(), once
+        // biomarkers.csv (which may hold the ISH result) has been read.
         if (surgery != no_date && diagnosis != no_date && surgery < diagnosis) {
             warning(t_surgery, "before diagnosis_date " + format_iso_date(diagnosis), raw(t_surgery));
         }
@@ -645,8 +689,68 @@ private:
         }
     }
 
-    // Suspicious but legal: a patient without a tumour, a long silence before last contact.
+    // A biomarker row: of a known patient, of one of that patient's tumours when tied to one,
+    // with a result or a value (a value with its unit), tested within the patient's life
+    // as recorded, and not repeating what the tumour's shorthand columns already give.
+    void check_biomarker() {
+        const std::uint32_t patient = patient_of(b_patient);
+        check_event_date(patient, b_date);
+        if (missing(b_result) && missing(b_value)) error(b_result, "required when value is missing", "");
+        if (has(b_value) && missing(b_unit)) error(b_unit, "required when value is given", "");
+        const std::uint32_t tumor = tumor_of(b_tumor);
+        if (tumor == no_index) return;
+        TumorInfo& info = tumors_[tumor];
+        if (patient != no_index && info.patient != no_index && info.patient != patient) {
+            error(b_tumor, "tumour belongs to another patient", cell(b_tumor).text);
+            return;
+        }
+        if (!has(b_marker) || !has(b_method)) return;
+        const std::string_view marker = cell(b_marker).text;
+        const std::string_view method = cell(b_method).text;
+        std::uint8_t shorthand = 0;
+        std::string_view column;
+        if (marker == "er" && method == "ihc") {
+            shorthand = shorthand_er;
+            column = "er";
+        } else if (marker == "pr" && method == "ihc") {
+            shorthand = shorthand_pr;
+            column = "pr";
+        } else if (marker == "her2" && method == "ihc") {
+            shorthand = shorthand_her2_ihc;
+            column = "her2_ihc";
+            if (has(b_result) && cell(b_result).text == "2+") info.flags |= her2_ihc_2plus;
+        } else if (marker == "her2" && method == "ish") {
+            shorthand = shorthand_her2_ish;
+            column = "her2_ish_ratio";
+            info.flags |= her2_ish_given;
+        }
+        if ((info.flags & shorthand) != 0) {
+            error(b_marker,
+                  std::string(marker) + " by " + std::string(method) + " is already given by column " +
+                      std::string(column) + " of tumors.csv line " + std::to_string(info.line) +
+                      "; a tumour gives a marker and method in one place only",
+                  raw(b_marker));
+        }
+    }
+
+    void check_observation() {
+        const std::uint32_t patient = patient_of(o_patient);
+        check_event_date(patient, o_date);
+        if (missing(o_value) && missing(o_result)) error(o_value, "required when result is missing", "");
+    }
+
+    // Suspicious but legal: an IHC 2+ tumour without an ISH result, a patient without a
+    // tumour, a long silence before last contact.
     void final_checks() {
+        if (biomarkers_complete_) {
+            spec_ = &file_spec(FileId::tumors);
+            path_ = (directory_ / spec_->name).string();
+            for (const TumorInfo& info : tumors_) {
+                if ((info.flags & her2_ihc_2plus) == 0 || (info.flags & her2_ish_given) != 0) continue;
+                line_ = info.line;
+                warning(t_ish, "missing for an IHC 2+ tumour, so its HER2 status is undetermined", "");
+            }
+        }
         if (!patients_complete_) return;
         spec_ = &file_spec(FileId::patients);
         path_ = (directory_ / spec_->name).string();
@@ -692,12 +796,15 @@ private:
     std::vector<PatientInfo> patients_;
     IdIndex regimen_index_;
     std::vector<RegimenInfo> regimens_;
-    std::unordered_map<std::string, std::uint32_t> tumor_lines_;
+    IdIndex tumor_index_;
+    std::vector<TumorInfo> tumors_;  // every row of tumors.csv, with or without an id
     LookupCache patient_cache_;
+    LookupCache tumor_cache_;
     LookupCache regimen_cache_;
     bool patients_complete_ = true;
     bool tumors_complete_ = true;
     bool regimens_complete_ = true;
+    bool biomarkers_complete_ = true;
 };
 
 }  // namespace

@@ -1,11 +1,13 @@
 #pragma once
-// Checks a registry folder against every rule of the registry format
+// Checks a registry folder against every rule of the registry format, version 2
 // (../shared/registry-format.md; the list of checks is in docs/registry.md).
 //
 // The files are streamed once each, in load order (patients, tumors, regimens, then the
 // files that refer to them). Memory is bounded by the indexes the cross-file rules need:
-// patient ids with their key dates, regimen ids with their dates, tumour ids; never by
-// the number of administrations, assessments or adverse events.
+// patient ids with their key dates, regimen ids with their dates, tumour ids with their
+// patient and a byte of flags (which breast shorthand columns were given, HER2 IHC 2+ and
+// ISH seen); never by the number of administrations, assessments, adverse events,
+// biomarkers or observations.
 //
 // Every problem is reported, not only the first: diagnostics are handed to a callback as
 // they are found, and the rows of a registry that is still valid are handed to a RowSink

@@ -253,116 +253,33 @@ StudyData derive_study_data(const RegistryData& registry, const Protocol& protoc
     const auto& index_definition = protocol.index;
     const std::string& name = index_definition.label;
     const double unit = protocol.days_per_unit;
+    const EvaluationContext evaluation{unit};
 
-    // --- the index line: each patient's first regimen in the settings that qualifies.
-    struct Candidate {
-        const Patient* patient;
-        const Regimen* line;
-        std::size_t arm;
-    };
-    std::vector<Candidate> candidates;
-    data.attrition.push_back({"Patients in the registry", "", 0, registry.patients.size()});
-    for (const auto& patient : registry.patients) {
-        for (const auto& regimen : patient.regimens) {
-            if (!contains(index_definition.settings, regimen.setting)) continue;
-            if (protocol.data_cutoff && regimen.start > *protocol.data_cutoff) continue;
-            auto arm = std::find_if(index_definition.regimens.begin(), index_definition.regimens.end(),
-                                    [&](const RegimenChoice& choice) { return matches(regimen, choice); });
-            if (arm == index_definition.regimens.end()) continue;
-            candidates.push_back({&patient, &regimen, static_cast<std::size_t>(arm - index_definition.regimens.begin())});
-            break;
-        }
-    }
+    // The selection steps after the index regimen, in order; a patient leaves at the
+    // first step they fail, and each step counts who leaves there.
+    std::vector<AttritionStep> steps;
     std::string settings;
     for (std::size_t k = 0; k < index_definition.settings.size(); ++k) {
         settings += (k == 0 ? "" : k + 1 == index_definition.settings.size() ? " or " : ", ") + index_definition.settings[k];
     }
-    data.attrition.push_back({fmt::format("Received {} ({} setting)", name, settings),
-                              fmt::format("No {} in the {} setting", name, settings),
-                              registry.patients.size() - candidates.size(), candidates.size()});
-    auto step = [&](const std::string& criterion, const std::string& reason, auto keep) {
-        const std::size_t before = candidates.size();
-        std::erase_if(candidates, [&](const Candidate& c) { return !keep(c); });
-        data.attrition.push_back({criterion, reason, before - candidates.size(), candidates.size()});
-    };
-    if (index_definition.line_first > 0) {
+    steps.push_back({fmt::format("Received {} ({} setting)", name, settings),
+                     fmt::format("No {} in the {} setting", name, settings), 0, 0});
+    const bool line_step = index_definition.line_first > 0;
+    if (line_step) {
         const std::string lines = index_definition.line_first == index_definition.line_last
                                       ? fmt::format("line {}", index_definition.line_first)
                                       : fmt::format("lines {} to {}", index_definition.line_first, index_definition.line_last);
-        step(fmt::format("{} was palliative {}", name, lines), fmt::format("{} not palliative {}", name, lines),
-             [&](const Candidate& c) {
-                 return c.line->setting == "palliative" && c.line->line >= index_definition.line_first &&
-                        c.line->line <= index_definition.line_last;
-             });
+        steps.push_back({fmt::format("{} was palliative {}", name, lines), fmt::format("{} not palliative {}", name, lines), 0, 0});
     }
+    const std::size_t first_criterion = steps.size();
+    for (const auto& criterion : protocol.criteria) steps.push_back({criterion.label, criterion.reason, 0, 0});
+    steps.push_back({fmt::format("{} started within the accrual window {} to {}", name,
+                                 format_iso_date(index_definition.accrual_start), format_iso_date(index_definition.accrual_end)),
+                     fmt::format("{} started outside {} to {}", name, format_iso_date(index_definition.accrual_start),
+                                 format_iso_date(index_definition.accrual_end)),
+                     0, 0});
+    const std::size_t accrual_step = steps.size() - 1;
 
-    // --- every variable of every remaining candidate, then the criteria in order.
-    const EvaluationContext evaluation{unit};
-    const std::size_t width = protocol.variables.size();
-    std::vector<PatientContext> contexts;
-    std::vector<Value> rows;  // candidates x variables
-    contexts.reserve(candidates.size());
-    rows.reserve(candidates.size() * width);
-    for (const auto& candidate : candidates) {
-        PatientContext c;
-        c.patient = candidate.patient;
-        c.index_line = candidate.line;
-        c.arm = candidate.arm;
-        c.index = candidate.line->start;
-        c.tumor = index_tumor(*candidate.patient, c.index);
-        c.cutoff = protocol.data_cutoff;
-        c.death = candidate.patient->death;
-        c.last_contact = candidate.patient->last_contact;
-        if (c.cutoff) {
-            if (c.death && *c.death > *c.cutoff) c.death.reset();
-            c.last_contact = std::min(c.last_contact, *c.cutoff);
-        }
-        const bool ended = candidate.line->end && (!c.cutoff || *candidate.line->end <= *c.cutoff);
-        c.ongoing = !ended;
-        c.line_end = ended ? *candidate.line->end : c.last_contact;
-        c.next_line = next_line_after(*candidate.patient, *candidate.line);
-        if (c.next_line && c.cutoff && c.next_line->start > *c.cutoff) c.next_line = nullptr;
-        c.days_per_unit = unit;
-        const std::size_t offset = rows.size();
-        rows.resize(offset + width);
-        std::span<Value> row(rows.data() + offset, width);
-        for (std::size_t k = 0; k < width; ++k) {
-            const auto& definition = protocol.variables[k];
-            Value value;
-            if (definition.name == "TRTSDT") value = Value::of_date(c.index);
-            else if (definition.name == "ARM") value = Value::of_text(protocol.index.regimens[c.arm].name);
-            else if (definition.derivation) value = definition.derivation->evaluate(c, row.first(k));
-            else value = definition.expression->evaluate(row.first(k), evaluation);
-            if (value.is_missing() && definition.fallback) value = *definition.fallback;
-            row[k] = std::move(value);
-        }
-        contexts.push_back(c);
-    }
-    std::vector<bool> kept(candidates.size(), true);
-    std::size_t remaining = candidates.size();
-    auto criterion_step = [&](const std::string& label, const std::string& reason, auto keep) {
-        std::size_t excluded = 0;
-        for (std::size_t i = 0; i < candidates.size(); ++i) {
-            if (kept[i] && !keep(i)) kept[i] = false, ++excluded;
-        }
-        remaining -= excluded;
-        data.attrition.push_back({label, reason, excluded, remaining});
-    };
-    for (const auto& criterion : protocol.criteria) {
-        criterion_step(criterion.label, criterion.reason, [&](std::size_t i) {
-            const Value verdict = criterion.expression.evaluate(std::span<const Value>(rows.data() + i * width, width), evaluation);
-            return criterion.exclude ? !verdict.is_true() : verdict.is_true();
-        });
-    }
-    criterion_step(fmt::format("{} started within the accrual window {} to {}", name,
-                               format_iso_date(index_definition.accrual_start), format_iso_date(index_definition.accrual_end)),
-                   fmt::format("{} started outside {} to {}", name, format_iso_date(index_definition.accrual_start),
-                               format_iso_date(index_definition.accrual_end)),
-                   [&](std::size_t i) {
-                       return contexts[i].index >= index_definition.accrual_start && contexts[i].index <= index_definition.accrual_end;
-                   });
-
-    // --- ADSL, the endpoints, ADRS and ADAE of the cohort.
     ColumnBuilder adsl(protocol);
     std::vector<std::string> usubjid;
     std::vector<Day> index_dates;
@@ -374,22 +291,100 @@ StudyData derive_study_data(const RegistryData& registry, const Protocol& protoc
             break;
         }
     }
-    std::vector<const Analysis*> landmarks;
+    struct Landmark {
+        std::string id;
+        std::vector<std::string> drugs;
+    };
+    std::vector<Landmark> landmarks;
     for (const auto& analysis : protocol.analyses) {
-        if (analysis.kind == "landmark") {
-            landmarks.push_back(&analysis);
-            data.administration_days[analysis.id];
+        if (analysis.kind != "landmark") continue;
+        Landmark landmark{analysis.id, {}};
+        if (analysis.options.contains("drugs")) {
+            for (const auto& drug : analysis.options["drugs"]) landmark.drugs.push_back(lower(drug.get<std::string>()));
         }
+        landmarks.push_back(std::move(landmark));
+        data.administration_days[analysis.id];
     }
-    for (std::size_t i = 0; i < candidates.size(); ++i) {
-        if (!kept[i]) continue;
-        const PatientContext& c = contexts[i];
-        const std::span<const Value> row(rows.data() + i * width, width);
+    static const std::vector<std::string> severity{"", "none", "dose_reduced", "drug_withdrawn", "regimen_stopped"};
+    auto action_rank = [&](const std::string& action) { return std::find(severity.begin(), severity.end(), action) - severity.begin(); };
+    auto response_rank = [](const std::string& r) { return r == "cr" ? 4 : r == "pr" ? 3 : r == "sd" ? 2 : r == "pd" ? 1 : 0; };
+
+    const std::size_t width = protocol.variables.size();
+    std::vector<Value> row(width);
+    for (const auto& patient : registry.patients) {
+        // The index line: the patient's first regimen in the settings that qualifies.
+        const Regimen* line = nullptr;
+        std::size_t arm = 0;
+        for (const auto& regimen : patient.regimens) {
+            if (!contains(index_definition.settings, regimen.setting)) continue;
+            if (protocol.data_cutoff && regimen.start > *protocol.data_cutoff) continue;
+            auto choice = std::find_if(index_definition.regimens.begin(), index_definition.regimens.end(),
+                                       [&](const RegimenChoice& c) { return matches(regimen, c); });
+            if (choice == index_definition.regimens.end()) continue;
+            line = &regimen;
+            arm = static_cast<std::size_t>(choice - index_definition.regimens.begin());
+            break;
+        }
+        if (line == nullptr) {
+            ++steps[0].excluded;
+            continue;
+        }
+        if (line_step && !(line->setting == "palliative" && line->line >= index_definition.line_first &&
+                           line->line <= index_definition.line_last)) {
+            ++steps[1].excluded;
+            continue;
+        }
+
+        PatientContext c;
+        c.patient = &patient;
+        c.index_line = line;
+        c.arm = arm;
+        c.index = line->start;
+        c.tumor = index_tumor(patient, c.index);
+        c.cutoff = protocol.data_cutoff;
+        c.death = patient.death;
+        c.last_contact = patient.last_contact;
+        if (c.cutoff) {
+            if (c.death && *c.death > *c.cutoff) c.death.reset();
+            c.last_contact = std::min(c.last_contact, *c.cutoff);
+        }
+        const bool ended = line->end && (!c.cutoff || *line->end <= *c.cutoff);
+        c.ongoing = !ended;
+        c.line_end = ended ? *line->end : c.last_contact;
+        c.next_line = next_line_after(patient, *line);
+        if (c.next_line && c.cutoff && c.next_line->start > *c.cutoff) c.next_line = nullptr;
+        c.days_per_unit = unit;
+        const std::span<Value> values(row);
+        for (std::size_t k = 0; k < width; ++k) {
+            const auto& definition = protocol.variables[k];
+            Value value;
+            if (definition.name == "TRTSDT") value = Value::of_date(c.index);
+            else if (definition.name == "ARM") value = Value::of_text(protocol.index.regimens[c.arm].name);
+            else if (definition.derivation) value = definition.derivation->evaluate(c, values.first(k));
+            else value = definition.expression->evaluate(values.first(k), evaluation);
+            if (value.is_missing() && definition.fallback) value = *definition.fallback;
+            row[k] = std::move(value);
+        }
+        bool excluded = false;
+        for (std::size_t k = 0; k < protocol.criteria.size() && !excluded; ++k) {
+            const auto& criterion = protocol.criteria[k];
+            const Value verdict = criterion.expression.evaluate(row, evaluation);
+            if (criterion.exclude ? verdict.is_true() : !verdict.is_true()) {
+                ++steps[first_criterion + k].excluded;
+                excluded = true;
+            }
+        }
+        if (excluded) continue;
+        if (c.index < index_definition.accrual_start || c.index > index_definition.accrual_end) {
+            ++steps[accrual_step].excluded;
+            continue;
+        }
+
+        // In the cohort: ADSL, the endpoints, ADRS and ADAE.
         const std::size_t subject = usubjid.size();
-        usubjid.push_back(c.patient->id);
+        usubjid.push_back(patient.id);
         index_dates.push_back(c.index);
         adsl.add(row);
-
         for (std::size_t e = 0; e < protocol.endpoints.size(); ++e) {
             const auto& endpoint = protocol.endpoints[e];
             if (endpoint.population && !endpoint.population->evaluate(row, evaluation).is_true()) continue;
@@ -398,49 +393,43 @@ StudyData derive_study_data(const RegistryData& registry, const Protocol& protoc
                 data.adtte[e].records.push_back({subject, start, event.date, (event.date - start) / unit, event.cnsr, event.description});
             }
         }
-
-        if (best_response != nullptr) {
-            const bool measurable = c.index_line->measurable == "yes";
-            if (measurable || !best_response->derivation->measurable_only) {
-                // The assessment that gave the best response (the first of equal rank).
-                std::string best = "ne";
-                Day best_date = 0;
-                auto rank = [](const std::string& r) { return r == "cr" ? 4 : r == "pr" ? 3 : r == "sd" ? 2 : r == "pd" ? 1 : 0; };
-                for (const auto& assessment : c.patient->assessments) {
-                    if (c.cutoff && assessment.date > *c.cutoff) break;
-                    if (!assesses(assessment, *c.index_line, c.line_end) || assessment.date < c.index) continue;
-                    if (rank(assessment.response) > rank(best)) best = assessment.response, best_date = assessment.date;
-                }
-                data.adrs.push_back({subject, upper(best), best == "ne" ? 0 : best_date});
+        if (best_response != nullptr && (line->measurable == "yes" || !best_response->derivation->measurable_only)) {
+            // The assessment that gave the best response (the first of equal rank).
+            std::string best = "ne";
+            Day best_date = 0;
+            for (const auto& assessment : patient.assessments) {
+                if (c.cutoff && assessment.date > *c.cutoff) break;
+                if (!assesses(assessment, *line, c.line_end) || assessment.date < c.index) continue;
+                if (response_rank(assessment.response) > response_rank(best)) best = assessment.response, best_date = assessment.date;
             }
+            data.adrs.push_back({subject, upper(best), best == "ne" ? 0 : best_date});
         }
-
-        for (const auto* analysis : landmarks) {
-            std::vector<std::string> drugs;
-            if (analysis->options.contains("drugs")) {
-                for (const auto& drug : analysis->options["drugs"]) drugs.push_back(lower(drug.get<std::string>()));
-            }
+        for (const auto& landmark : landmarks) {
             std::set<int> days;
-            for (const auto& given : c.index_line->administrations) {
-                if ((drugs.empty() || contains(drugs, *given.drug)) && (!c.cutoff || given.date <= *c.cutoff)) {
+            for (const auto& given : line->administrations) {
+                if ((landmark.drugs.empty() || contains(landmark.drugs, *given.drug)) && (!c.cutoff || given.date <= *c.cutoff)) {
                     days.insert(given.date - c.index);
                 }
             }
-            data.administration_days[analysis->id].emplace_back(days.begin(), days.end());
+            data.administration_days[landmark.id].emplace_back(days.begin(), days.end());
         }
-
         // Adverse events of the index line: worst grade per term, the most severe action.
         std::map<std::string, std::pair<int, std::string>> worst;
-        static const std::vector<std::string> severity{"", "none", "dose_reduced", "drug_withdrawn", "regimen_stopped"};
-        auto action_rank = [&](const std::string& action) { return std::find(severity.begin(), severity.end(), action) - severity.begin(); };
-        for (const auto& event : c.patient->adverse_events) {
-            if (event.regimen_id != c.index_line->id) continue;
-            if (c.cutoff && event.onset > *c.cutoff) continue;
+        for (const auto& event : patient.adverse_events) {
+            if (event.regimen_id != line->id || (c.cutoff && event.onset > *c.cutoff)) continue;
             auto& slot = worst[event.term];
             if (event.grade > slot.first) slot.first = event.grade;
             if (action_rank(event.action) > action_rank(slot.second)) slot.second = event.action;
         }
         for (const auto& [term, grade_action] : worst) data.adae.push_back({subject, term, grade_action.first, grade_action.second});
+    }
+
+    data.attrition.push_back({"Patients in the registry", "", 0, registry.patients.size()});
+    std::size_t remaining = registry.patients.size();
+    for (auto& step : steps) {
+        remaining -= step.excluded;
+        step.remaining = remaining;
+        data.attrition.push_back(step);
     }
     data.adsl.usubjid = std::move(usubjid);
     data.adsl.index_date = std::move(index_dates);

@@ -34,6 +34,13 @@ public:
         return found;
     }
 
+    bool has_column(const std::string& table, const std::string& column) {
+        bool found = false;
+        query("SELECT 1 FROM pragma_table_info('" + table + "') WHERE name = '" + column + "'",
+              [&](sqlite3_stmt*) { found = true; });
+        return found;
+    }
+
     template <typename RowFunction>
     void query(const std::string& sql, RowFunction on_row) {
         sqlite3_stmt* statement = nullptr;
@@ -73,6 +80,28 @@ std::string lower(std::string value) {
     return value;
 }
 
+std::string code_or(sqlite3_stmt* statement, int column, const char* missing) {
+    return sqlite3_column_type(statement, column) == SQLITE_NULL ? missing : lower(text(statement, column));
+}
+
+std::optional<double> number(sqlite3_stmt* statement, int column) {
+    if (sqlite3_column_type(statement, column) == SQLITE_NULL) return std::nullopt;
+    return sqlite3_column_double(statement, column);
+}
+
+// The biomarker rows that a tumour's breast shorthand columns stand for
+// (registry-format.md, tumors.csv).
+void add_shorthand_biomarkers(const Tumor& tumor, std::vector<Biomarker>& out) {
+    const auto add_result = [&](const char* marker, const std::string& result) {
+        if (result.empty() || result == "unknown") return;
+        out.push_back({tumor.id, marker, "ihc", result, std::nullopt, "", tumor.diagnosis});
+    };
+    add_result("er", tumor.er);
+    add_result("pr", tumor.pr);
+    add_result("her2", tumor.her2_ihc);
+    if (tumor.her2_ish_ratio) out.push_back({tumor.id, "her2", "ish", "", tumor.her2_ish_ratio, "ratio", tumor.diagnosis});
+}
+
 }  // namespace
 
 RegistryData load_registry(const std::string& sqlite_path) {
@@ -96,22 +125,60 @@ RegistryData load_registry(const std::string& sqlite_path) {
         auto it = patient_index.find(id);
         return it == patient_index.end() ? nullptr : &registry.patients[it->second];
     };
-    db.query("SELECT patient_id, diagnosis_date, stage_at_diagnosis, er, pr, her2_ihc, her2_ish_ratio, "
-             "surgery_date, metastasis_date FROM tumors ORDER BY patient_id, diagnosis_date, tumor_id",
+    // A store imported before registry format version 2 has no primary_site and histology.
+    const bool version2_tumors = db.has_column("tumors", "primary_site") && db.has_column("tumors", "histology");
+    db.query(std::string("SELECT patient_id, diagnosis_date, stage_at_diagnosis, er, pr, her2_ihc, her2_ish_ratio, "
+                         "surgery_date, metastasis_date, tumor_id, ") +
+                 (version2_tumors ? "primary_site, histology" : "NULL, NULL") +
+                 " FROM tumors ORDER BY patient_id, diagnosis_date, tumor_id",
              [&](sqlite3_stmt* s) {
                  Patient* patient = patient_of(text(s, 0));
                  if (!patient) return;
                  Tumor tumor;
+                 tumor.id = text(s, 9);
                  tumor.diagnosis = required_date(s, 1, "diagnosis_date");
+                 tumor.primary_site = code_or(s, 10, "unknown");
+                 tumor.histology = code_or(s, 11, "");
                  tumor.stage = lower(text(s, 2));
-                 tumor.er = lower(text(s, 3));
-                 tumor.pr = lower(text(s, 4));
-                 tumor.her2_ihc = lower(text(s, 5));
-                 if (sqlite3_column_type(s, 6) != SQLITE_NULL) tumor.her2_ish_ratio = sqlite3_column_double(s, 6);
+                 tumor.er = code_or(s, 3, "unknown");
+                 tumor.pr = code_or(s, 4, "unknown");
+                 tumor.her2_ihc = code_or(s, 5, "unknown");
+                 tumor.her2_ish_ratio = number(s, 6);
                  tumor.surgery = date(s, 7);
                  tumor.metastasis = date(s, 8);
+                 add_shorthand_biomarkers(tumor, patient->biomarkers);
                  patient->tumors.push_back(std::move(tumor));
              });
+    if (db.has_table("biomarkers")) {
+        db.query("SELECT patient_id, tumor_id, marker, method, result, value, unit, test_date FROM biomarkers "
+                 "ORDER BY patient_id, source_line",
+                 [&](sqlite3_stmt* s) {
+                     if (Patient* patient = patient_of(text(s, 0))) {
+                         patient->biomarkers.push_back({text(s, 1), lower(text(s, 2)), code_or(s, 3, "unknown"),
+                                                        code_or(s, 4, ""), number(s, 5), code_or(s, 6, ""),
+                                                        date(s, 7)});
+                     }
+                 });
+    }
+    for (auto& patient : registry.patients) {
+        std::stable_sort(patient.biomarkers.begin(), patient.biomarkers.end(),
+                         [](const Biomarker& a, const Biomarker& b) {
+                             // nullopt sorts before any date.
+                             if (a.test_date != b.test_date) return a.test_date < b.test_date;
+                             if (a.marker != b.marker) return a.marker < b.marker;
+                             return a.method < b.method;
+                         });
+    }
+    if (db.has_table("observations")) {
+        db.query("SELECT patient_id, name, observation_date, value, result, unit FROM observations "
+                 "ORDER BY patient_id, observation_date, name, source_line",
+                 [&](sqlite3_stmt* s) {
+                     if (Patient* patient = patient_of(text(s, 0))) {
+                         patient->observations.push_back({lower(text(s, 1)), required_date(s, 2, "observation_date"),
+                                                          number(s, 3), code_or(s, 4, ""), code_or(s, 5, "")});
+                     }
+                 });
+    }
     if (db.has_table("metastases")) {
         db.query("SELECT patient_id, site, detected_date FROM metastases ORDER BY patient_id, detected_date, site",
                  [&](sqlite3_stmt* s) {

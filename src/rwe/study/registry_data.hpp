@@ -1,7 +1,8 @@
 #pragma once
 // The registry as the study pipeline sees it: one record per patient with everything
 // recorded about them, read from the SQLite store written by `rwe import`
-// (docs/registry.md). Codes are compared case-insensitively and kept lower case.
+// (docs/registry.md; registry format version 2, and stores imported before it). Codes
+// are compared case-insensitively and kept lower case.
 
 #include <optional>
 #include <utility>
@@ -15,30 +16,17 @@ namespace rwe::study {
 
 struct Tumor {
     std::string id;
-    std::string primary_site;  // lower case; "unknown" when missing
-    std::string histology;
     Day diagnosis = 0;
+    std::string primary_site;  // free code: breast, lung, ...; unknown when missing
+    std::string histology;     // free code; empty when missing
     std::string stage;  // 0, i, ii, iii, iv, unknown
+    // The breast shorthand columns as given (unknown when missing); the same values are
+    // also in Patient::biomarkers.
     std::string er, pr;
     std::string her2_ihc;  // 0, 1+, 2+, 3+, unknown
     std::optional<double> her2_ish_ratio;
     std::optional<Day> surgery;
     std::optional<Day> metastasis;
-};
-
-struct Biomarker {
-    std::string tumor_id;
-    std::string marker, method, result;
-    std::optional<double> value;
-    std::string unit;
-    std::optional<Day> test_date;
-};
-
-struct Observation {
-    std::string name;
-    Day date = 0;
-    std::optional<double> value;
-    std::string result, unit;
 };
 
 struct Administration {
@@ -73,6 +61,26 @@ struct AdverseEvent {
     std::string action;
 };
 
+// A biomarker result: a row of biomarkers.csv, or one given by a tumour's breast
+// shorthand columns (registry-format.md: er -> er/ihc/result, pr likewise, her2_ihc ->
+// her2/ihc/result, her2_ish_ratio -> her2/ish/value with unit `ratio`, dated at the
+// tumour's diagnosis; `unknown` gives no row).
+struct Biomarker {
+    std::string tumor_id;  // empty when not tied to a tumour (e.g. germline)
+    std::string marker, method, result;  // method `unknown` when missing; result empty when missing
+    std::optional<double> value;
+    std::string unit;  // empty when missing
+    std::optional<Day> test_date;
+};
+
+// A dated observation of the patient (observations.csv): ECOG, weight, smoking, a lab value.
+struct Observation {
+    std::string name;
+    Day date = 0;
+    std::optional<double> value;
+    std::string result, unit;  // empty when missing
+};
+
 struct Metastasis {
     std::string site;
     Day detected = 0;
@@ -85,13 +93,15 @@ struct Patient {
     std::string menopausal_status;  // pre, post, unknown
     std::optional<Day> death;
     Day last_contact = 0;
-    std::vector<Tumor> tumors;
+    std::vector<Tumor> tumors;  // sorted by diagnosis date, then id
+    // Sorted by test date (missing first), marker, method; ties keep the shorthand rows
+    // first (in tumour order), then biomarkers.csv rows in file order.
+    std::vector<Biomarker> biomarkers;
+    std::vector<Observation> observations;  // sorted by date, name; ties in file order
     std::vector<Metastasis> metastases;
     std::vector<Regimen> regimens;  // sorted by start date
     std::vector<Assessment> assessments;  // sorted by date
     std::vector<AdverseEvent> adverse_events;
-    std::vector<Biomarker> biomarkers;
-    std::vector<Observation> observations;
 };
 
 struct RegistryData {

@@ -1,7 +1,8 @@
 #pragma once
-// rwe synth: writes a synthetic registry (every file of ../shared/registry-format.md)
-// calibrated to a reference study. The generative model of the profile
-// `thp-her2-mbc` is documented in docs/synth.md.
+// rwe synth: writes a synthetic registry (the files of ../shared/registry-format.md
+// version 1, which are valid version 2: receptors in the breast shorthand columns of
+// tumors.csv, no biomarkers.csv or observations.csv) calibrated to a reference study.
+// The generative model of the profile `thp-her2-mbc` is documented in docs/synth.md.
 
 #include <array>
 #include <cstdint>
