@@ -11,7 +11,8 @@ Differences by design, each checked against what replaced it:
   - `long_term_response` became a table1 of responders by LTR (LTR, CR, PRIORHER2) and a
     km of OS by LTR among responders;
   - `second_line` became a table1 of PROG, L2REG and L2TRIAL;
-  - results carry new keys (kept out of the comparison), never fewer.
+  - results carry new keys (kept out of the comparison), never fewer;
+  - texts that name the grading scale now say which version the protocol gives.
 """
 import csv, gzip, io, json, math, os, subprocess, sys
 
@@ -61,6 +62,9 @@ def compare(old, new, path):
             return fail(f"{path}: list of {len(old)} became {len(new) if isinstance(new, list) else new!r}")
         for i, (a, b) in enumerate(zip(old, new)):
             compare(a, b, f"{path}[{i}]")
+    elif path.endswith("adverse_events.grading"):
+        if old.replace("CTCAE", "CTCAE v5.0") != new:
+            fail(f"{path}: {old!r} became {new!r}")
     elif not same_number(old, new):
         fail(f"{path}: {old!r} became {new!r}")
 

@@ -23,7 +23,7 @@ within = [(i, c) for i, c in judged if c["verdict"] == "within our 95% CI"]
 key = {("os", "median"), ("pfs", "median"), ("dor", "median"), ("tdm1_pfs", "median"),
        ("response", "objective response (%)"), ("response", "best response CR (%)"),
        ("table1", "DENOVO = Y (%)"), ("table1", "PRIORHER2 = Y (%)"), ("table1", "VISCERAL = Y (%)"),
-       ("second_line", "next line T-DM1 (%)")}
+       ("second_line", "L2REG = T-DM1 (%)")}
 failed = []
 for analysis, quantity in sorted(key):
     match = [c for i, c in judged if i == analysis and c["quantity"].startswith(quantity)]

@@ -185,7 +185,8 @@ TEST_F(StudyPipeline, Table1ByGroupComparesWithTheChosenTest) {
     table1.kind = "table1";
     table1.options = {{"variables", {"HR"}}, {"by", "DENOVO"}};
     protocol.analyses = {table1};
-    const auto results = run_analyses(data_, protocol);
+    std::vector<std::string> warnings;
+    const auto results = run_analyses(data_, protocol, warnings);
     const auto& row = results[0]["result"]["rows"][0];
     EXPECT_EQ(row["by_group"]["Y"]["levels"][0]["level"], "negative");
     EXPECT_EQ(row["by_group"]["Y"]["levels"][0]["n"], 2);
@@ -206,11 +207,12 @@ TEST_F(StudyPipeline, CyclesAsATimeVaryingCovariate) {
     //   -2.4849066497880004 -1.0986122889508891  ("beta may be infinite")
     Protocol protocol = protocol_;
     Analysis landmark;
-    landmark.id = "lm";
+    landmark.id = "landmark_cycles";  // the protocol's analysis: docetaxel days were collected for it
     landmark.kind = "landmark";
-    landmark.options = {{"endpoints", {"OS"}}, {"landmark_days", 105}, {"min_cycles", 6}};
+    landmark.options = {{"endpoints", {"OS"}}, {"drugs", {"docetaxel"}}, {"landmark_days", 105}, {"min_count", 6}};
     protocol.analyses = {landmark};
-    const auto results = run_analyses(data_, protocol);
+    std::vector<std::string> warnings;
+    const auto results = run_analyses(data_, protocol, warnings);
     const auto& cox = results[0]["result"]["results"][0]["time_dependent_cox"];
     EXPECT_EQ(cox["n"], 6);  // rows: P01 twice, P03, P04, P06, P07
     EXPECT_NEAR(cox["loglik"][0].get<double>(), -2.4849066497880004, 1e-9);
@@ -273,7 +275,7 @@ TEST(Protocol, WrongTypeNamesItsLine) {
                             "p.toml");
         FAIL() << "no error";
     } catch (const rwe::InputError& error) {
-        EXPECT_NE(std::string(error.what()).find("p.toml:5: index.line: expected an integer"), std::string::npos) << error.what();
+        EXPECT_NE(std::string(error.what()).find("p.toml:5: index.line: expected a line number, [first, last] or \"any\""), std::string::npos) << error.what();
     }
 }
 

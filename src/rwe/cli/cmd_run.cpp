@@ -22,6 +22,7 @@ int run_run(int argc, char** argv) {
         return app.exit(error) == 0 ? 0 : 2;
     }
     const auto summary = rwe::study::run_study(protocol, database, out);
+    for (const auto& warning : summary.warnings) std::cerr << warning << "\n";
     std::cout << "rwe run: " << summary.cohort << " of " << summary.patients << " patients in the cohort; "
               << summary.analyses << " analyses written to " << out << "/results.json\n";
     return 0;

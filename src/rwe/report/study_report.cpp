@@ -4,7 +4,12 @@
 
 #include <algorithm>
 #include <cmath>
+#include <fstream>
 #include <map>
+#include <sstream>
+
+#include "rwe/common/error.hpp"
+#include "rwe/common/staging_directory.hpp"
 
 #include "rwe/report/attrition_diagram.hpp"
 #include "rwe/report/bar_chart.hpp"
@@ -73,6 +78,11 @@ public:
             "rwe " + results_.value("rwe_version", "") + "; time in " + results_["protocol"].value("time_unit", "months") +
                 "; every number below is in results.json"};
         for (const auto& analysis : results_["analyses"]) add(analysis);
+        if (!results_.value("warnings", json::array()).empty()) {
+            Section section{"sec-warnings", "Warnings", {}};
+            for (const auto& warning : results_["warnings"]) section.blocks.push_back(Paragraph{warning.get<std::string>()});
+            sections_.push_back(section);
+        }
         if (!comparisons_.rows.empty()) {
             Section section{"sec-published", "Comparison with the published study", {}};
             section.blocks.push_back(Paragraph{
@@ -149,10 +159,8 @@ private:
         else if (kind == "km") km(id, r);
         else if (kind == "logrank") logrank(id, r);
         else if (kind == "response") response(id, r);
-        else if (kind == "long_term_response") long_term(id, r);
         else if (kind == "adverse_events") adverse_events(id, r);
         else if (kind == "association") association(id, r);
-        else if (kind == "second_line") second_line(id, r);
         else if (kind == "cox") cox(id, r);
         else if (kind == "landmark") landmark(id, r);
         if (analysis.contains("comparison")) add_comparisons(analysis);
@@ -250,10 +258,7 @@ private:
     }
 
     void km(const std::string& id, const json& r) {
-        const std::string endpoint = r["endpoint"];
-        const bool second_line = endpoint.rfind("L2", 0) == 0;
-        Section& s = endpoint == "DOR" ? section("response", "Response") : second_line ? section("second-line", "Treatment after progression")
-                                                                                     : section("survival", "Survival");
+        Section& s = section("survival", "Time-to-event endpoints");
         KmPlotInput input = km_input(r);
         input.confidence_bands = input.curves.size() == 1;
         if (r.contains("log_rank")) input.annotation.push_back("Log-rank " + p_text(r["log_rank"]["p"]));
@@ -276,6 +281,8 @@ private:
             for (const auto& at : r["strata"][0]["at_times"]) times.push_back(at["time"].get<double>());
         }
         for (double t : times) table.columns.push_back(fmt::format("S({:g}) (95% CI)", t));
+        const bool with_rmst = !r["strata"].empty() && r["strata"][0].contains("rmst");
+        if (with_rmst) table.columns.push_back(fmt::format("RMST to {:g} (95% CI)", r["strata"][0]["rmst"]["tau"].get<double>()));
         for (const auto& stratum : r["strata"]) {
             std::vector<std::string> row{stratum["name"].get<std::string>().empty() ? "All" : stratum["name"].get<std::string>(),
                                          count_only(stratum["n"].get<double>()), count_only(stratum["events"].get<double>()),
@@ -288,9 +295,17 @@ private:
                 }
                 row.push_back(cell);
             }
+            if (with_rmst) {
+                const auto& rmst = stratum["rmst"];
+                row.push_back(estimate_ci(rmst["rmean"], rmst["lower"], rmst["upper"]));
+            }
             table.rows.push_back(row);
         }
         table.footnotes.push_back("NR: not reached. SPSS method: median ± 1.96 SE, SE from the Greenwood variance and a density estimate (docs/methods.md §1).");
+        if (with_rmst) {
+            table.footnotes.push_back("RMST: restricted mean survival time, the area under the Kaplan–Meier curve up to the time given "
+                                      "(the curve carried flat beyond the last observation); 95% CI as RMST ± 1.96 SE.");
+        }
         add_table(s, table);
     }
 
@@ -307,7 +322,14 @@ private:
                 first = false;
             }
         }
-        table.footnotes.push_back("Unweighted log-rank test (Mantel 1966); medians with Brookmeyer–Crowley 95% CIs.");
+        std::string method = "Unweighted log-rank test (Mantel 1966)";
+        std::string strata;
+        for (const auto& test : r["tests"]) {
+            if (test.contains("method") && test["method"] != "log-rank") method = "Weighted log-rank test, " + test["method"].get<std::string>();
+            if (test.contains("strata")) strata = test["strata"].get<std::string>();
+        }
+        table.footnotes.push_back(method + (strata.empty() ? "" : ", stratified by " + strata) +
+                                  "; medians with Brookmeyer–Crowley 95% CIs" + (strata.empty() ? "" : " over all strata") + ".");
         add_table(s, table);
     }
 
@@ -356,52 +378,23 @@ private:
         }
         table.footnotes.push_back("Exact (Clopper–Pearson) 95% confidence intervals.");
         add_table(s, table);
-        response_chart_ = chart;
-    }
-
-    void long_term(const std::string& id, const json& r) {
-        Section& s = section("response", "Response");
-        const auto& ltr = r["long_term_responders"];
-        Table table{id, "Long-term responders (" + r["definition"].get<std::string>() + ")", {"Quantity", "Value", "p"}, {}, {}, {}, {}};
-        table.rows.push_back({"Long-term responders among responders", count(ltr["n"].get<double>(), ltr["of"].get<double>()), ""});
-        const auto& cr = r["cr_rate"];
-        table.rows.push_back({"Complete response, long-term responders", count(cr["long_term"]["n"].get<double>(), cr["long_term"]["of"].get<double>()), p_text(cr["test"]["p"])});
-        table.rows.push_back({"Complete response, other responders", count(cr["other_responders"]["n"].get<double>(), cr["other_responders"]["of"].get<double>()), ""});
-        if (r.contains("os")) {
-            for (const auto& stratum : r["os"]["strata"]) {
-                table.rows.push_back({std::string("Median OS, ") + (stratum["name"] == "Y" ? "long-term" : "other") + " responders",
-                                      estimate_ci(stratum["median"], stratum["median_lower"], stratum["median_upper"]),
-                                      stratum["name"] == "Y" && r["os"].contains("log_rank") ? p_text(r["os"]["log_rank"]["p"]) : ""});
-            }
-        }
-        const auto& prior = r["by_prior_exposure"];
-        table.rows.push_back({"Long-term response by prior anti-HER2 exposure", "", p_text(prior["p"])});
-        add_table(s, table);
-        BarChartInput chart;
-        chart.stacked = false;
-        chart.categories = {"Long-term responders", "Other responders"};
-        chart.category_notes = {fmt::format("n = {}", count_only(cr["long_term"]["of"].get<double>())),
-                                fmt::format("n = {}", count_only(cr["other_responders"]["of"].get<double>()))};
-        chart.series.push_back({"Complete response", {number(cr["long_term"]["percent"]), number(cr["other_responders"]["percent"])}});
-        chart.y_label = "Complete response (%)";
-        if (threshold_ <= 1) add_figure(s, "fig-" + id, "Complete response rate of long-term and other responders.", bar_chart(chart));
-        if (response_chart_ && threshold_ <= 1) {
-            add_figure(s, "fig-response", "Best overall response among patients with measurable disease.", bar_chart(*response_chart_));
-            response_chart_.reset();
+        if (threshold_ <= 1 && !chart.series.empty()) {
+            add_figure(s, "fig-" + id, "Best overall response among patients with measurable disease.", bar_chart(chart));
         }
     }
 
     void adverse_events(const std::string& id, const json& r) {
         Section& s = section("safety", "Adverse events");
         const double n = r["n"].get<double>();
-        Table table{id, fmt::format("Adverse events of the index line by worst CTCAE grade (N = {})", std::lround(n)),
+        const std::string grading = r.value("grading_scale", "CTCAE");
+        Table table{id, fmt::format("Adverse events of the index line by worst {} grade (N = {})", grading, std::lround(n)),
                     {"Term", "Any grade", "Grade 1–2", "Grade 3", "Grade 4", "Grade 3–4", "Grade 5"}, {}, {}, {}, {}};
         for (const auto& term : r["terms"]) {
             table.rows.push_back({term["term"], count(term["any"]["n"].get<double>(), n), count(term["grade_1_2"]["n"].get<double>(), n),
                                   count(term["grade_3"]["n"].get<double>(), n), count(term["grade_4"]["n"].get<double>(), n),
                                   count(term["grade_3_4"]["n"].get<double>(), n), count(term["grade_5"]["n"].get<double>(), n)});
         }
-        table.footnotes.push_back("Worst grade per patient and term; CTCAE v5.0.");
+        table.footnotes.push_back("Worst grade per patient and term; " + grading + ".");
         add_table(s, table);
     }
 
@@ -421,21 +414,11 @@ private:
         add_table(s, table);
     }
 
-    void second_line(const std::string& id, const json& r) {
-        Section& s = section("second-line", "Treatment after progression");
-        Table table{id, "Next line of treatment", {"Quantity", "n (%)"}, {}, {}, {}, {}};
-        table.rows.push_back({"Progressed", count(r["progressed"]["n"].get<double>(), r["n"].get<double>())});
-        const double treated = r["next_line"]["n"].get<double>();
-        table.rows.push_back({"Received a next line", count_only(treated)});
-        for (const auto& [name, value] : r["regimens"].items()) table.rows.push_back({"  " + name, count(value["n"].get<double>(), treated)});
-        table.rows.push_back({"Within a clinical trial", count(r["clinical_trial"]["n"].get<double>(), treated)});
-        add_table(s, table);
-    }
-
     void cox(const std::string& id, const json& r) {
         Section& s = section("cox", "Multivariable Cox models");
         const std::string endpoint = r["endpoint"];
-        Table table{id, fmt::format("Cox model for {} (n = {}, {} events; ties {})", endpoint, r["n"].get<long>(), r["events"].get<long>(), r["ties"].get<std::string>()),
+        const std::string strata = r.contains("strata") ? fmt::format("; stratified by {}", r.value("strata_label", r["strata"].get<std::string>())) : "";
+        Table table{id, fmt::format("Cox model for {} (n = {}, {} events; ties {}{})", endpoint, r["n"].get<long>(), r["events"].get<long>(), r["ties"].get<std::string>(), strata),
                     {"Covariate", "HR (95% CI)", "p"}, {}, {}, {}, {}};
         ForestPlotInput forest;
         forest.label_header = "Covariate";
@@ -503,13 +486,64 @@ private:
     std::vector<std::pair<std::string, Figure>> figures_;
     std::vector<Table> tables_;
     Table comparisons_;
-    std::optional<BarChartInput> response_chart_;
 };
 
 }  // namespace
 
 StudyReportFiles write_study_report(const json& results, const std::filesystem::path& directory) {
     return Builder(results, directory).build();
+}
+
+StudyReportFiles render_study_report(const std::filesystem::path& results_json, const std::filesystem::path& out_directory) {
+    namespace fs = std::filesystem;
+    const std::string name = results_json.string();
+    std::ifstream in(results_json, std::ios::binary);
+    if (!in) throw IoError(name + ": cannot open");
+    std::stringstream text;
+    text << in.rdbuf();
+    json results;
+    try {
+        results = json::parse(text.str());
+    } catch (const json::parse_error& error) {
+        throw InputError(name + ": not valid JSON (" + error.what() + ")");
+    }
+    // The envelope the page is built from; the results inside are read as rwe run wrote them.
+    auto object = [&](const char* key) { return results.contains(key) && results[key].is_object(); };
+    if (!results.is_object() || !object("protocol") || !object("registry") || !results.contains("analyses") ||
+        !results["analyses"].is_array()) {
+        throw InputError(name + ": not a results.json written by rwe run (no protocol, registry or analyses)");
+    }
+    for (const auto& analysis : results["analyses"]) {
+        if (!analysis.is_object() || !analysis.contains("id") || !analysis["id"].is_string() || !analysis.contains("kind") ||
+            !analysis["kind"].is_string() || !analysis.contains("result") || !analysis["result"].is_object()) {
+            throw InputError(name + ": not a results.json written by rwe run (an analysis without id, kind or result)");
+        }
+    }
+    const fs::path target = fs::absolute(out_directory);
+    const fs::path source_folder = fs::absolute(results_json).parent_path();
+    try {
+        if (fs::exists(target) && !fs::is_directory(target)) throw IoError(out_directory.string() + ": exists and is not a directory");
+        fs::create_directories(target.parent_path());
+        StagingDirectory staging(target, "report");
+        StudyReportFiles files;
+        try {
+            files = write_study_report(results, staging.path());
+        } catch (const json::exception& error) {
+            throw InputError(name + ": not a results.json this version of rwe can render (" + error.what() + ")");
+        }
+        // The page links results.json and the analysis datasets: keep them beside it.
+        if (!fs::exists(target) || !fs::equivalent(source_folder, target)) {
+            fs::copy_file(results_json, staging.path() / "results.json");
+            for (const char* dataset : {"adsl.csv", "adtte.csv", "adrs.csv", "adae.csv"}) {
+                if (fs::exists(source_folder / dataset)) fs::copy_file(source_folder / dataset, staging.path() / dataset);
+            }
+        }
+        staging.commit(target);
+        return files;
+    } catch (const fs::filesystem_error& error) {
+        throw IoError(out_directory.string() + ": cannot write the report (" + error.code().message() + ": " +
+                      error.path1().string() + ")");
+    }
 }
 
 }  // namespace rwe::report

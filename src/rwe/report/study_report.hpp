@@ -18,4 +18,10 @@ struct StudyReportFiles {
 
 StudyReportFiles write_study_report(const nlohmann::json& results, const std::filesystem::path& directory);
 
+// `rwe report`: the report again from a results.json alone, written into `out_directory`
+// all together or not at all (report.html, figures/, tables/, tables.xlsx, and a copy of
+// the results.json and of the analysis datasets found beside it, which the page links).
+// InputError for a file that is not a results.json of rwe run; IoError when unreadable.
+StudyReportFiles render_study_report(const std::filesystem::path& results_json, const std::filesystem::path& out_directory);
+
 }  // namespace rwe::report

@@ -9,6 +9,7 @@
 #include <set>
 
 #include "rwe/common/error.hpp"
+#include "rwe/study/analysis_options.hpp"
 #include "rwe/study/published_comparison.hpp"
 #include "rwe/stats/binomial_ci.hpp"
 #include "rwe/stats/chi_square_test.hpp"
@@ -19,6 +20,7 @@
 #include "rwe/stats/frequency_table.hpp"
 #include "rwe/stats/kaplan_meier.hpp"
 #include "rwe/stats/log_rank.hpp"
+#include "rwe/stats/restricted_mean.hpp"
 #include "rwe/stats/survival_at_times.hpp"
 #include "rwe/stats/survival_quantiles.hpp"
 #include "rwe/stats/test_choice.hpp"
@@ -52,29 +54,35 @@ std::string string_option(const json& options, const char* key, const std::strin
 // Subjects selected by a mask (empty mask = everyone).
 using Mask = std::vector<bool>;
 
-// Survival data for an endpoint, optionally grouped by an ADSL variable and restricted to
-// a subset of subjects; subjects with a missing group value are dropped and counted.
-stats::SurvivalData survival_data(const TimeToEvent& endpoint, const Variable* group, const Mask& mask = {}) {
+// Survival data for an endpoint, optionally grouped and stratified by ADSL variables and
+// restricted to a subset of subjects; subjects with a missing group or stratum value are
+// dropped and counted.
+stats::SurvivalData survival_data(const TimeToEvent& endpoint, const Variable* group, const Mask& mask = {},
+                                  const Variable* stratum = nullptr) {
     stats::SurvivalData out;
-    std::vector<std::int32_t> codes;
+    std::vector<std::int32_t> group_codes, stratum_codes;
     if (group != nullptr) out.group_names = group->levels;
+    if (stratum != nullptr) out.stratum_names = stratum->levels;
+    auto code_of = [](const Variable& variable, std::size_t subject) -> std::int32_t {
+        const std::string& value = variable.values[subject];
+        auto it = std::find(variable.levels.begin(), variable.levels.end(), value);
+        return value.empty() || it == variable.levels.end() ? -1 : static_cast<std::int32_t>(it - variable.levels.begin());
+    };
     for (const auto& record : endpoint.records) {
         if (!mask.empty() && !mask[record.subject]) continue;
-        std::int32_t code = 0;
-        if (group != nullptr) {
-            const std::string& value = group->values[record.subject];
-            auto it = std::find(group->levels.begin(), group->levels.end(), value);
-            if (value.empty() || it == group->levels.end()) {
-                ++out.dropped;
-                continue;
-            }
-            code = static_cast<std::int32_t>(it - group->levels.begin());
+        const std::int32_t group_code = group != nullptr ? code_of(*group, record.subject) : 0;
+        const std::int32_t stratum_code = stratum != nullptr ? code_of(*stratum, record.subject) : 0;
+        if (group_code < 0 || stratum_code < 0) {
+            ++out.dropped;
+            continue;
         }
         out.time.push_back(record.aval);
         out.event.push_back(record.cnsr == 0 ? 1 : 0);
-        codes.push_back(code);
+        group_codes.push_back(group_code);
+        stratum_codes.push_back(stratum_code);
     }
-    if (group != nullptr) out.group = std::move(codes);
+    if (group != nullptr) out.group = std::move(group_codes);
+    if (stratum != nullptr) out.stratum = std::move(stratum_codes);
     stats::merge_survival_times(out);
     return out;
 }
@@ -148,7 +156,30 @@ json primary_median(const json& summary, const Protocol& protocol, const json& o
 struct Context {
     const StudyData& data;
     const Protocol& protocol;
+    std::vector<std::string>& warnings;
+
+    void warn(const Analysis& analysis, const std::string& key, const std::string& problem, const std::string& value) const {
+        warnings.push_back(analysis_warning(protocol.path, analysis, key, problem, value));
+    }
 };
+
+// An ADSL variable that defines groups (or a categorical outcome): numeric variables have
+// no levels, so every patient would silently drop out.
+const Variable& categorical(const Context& c, const Analysis& analysis, const std::string& key, const std::string& name) {
+    const Variable& variable = c.data.adsl.at(name);
+    if (variable.numeric) {
+        throw UsageError(where_what(c.protocol.path, analysis_line(analysis, key), "analysis." + analysis.id + "." + key,
+                                    key == "outcomes" ? "numeric variable used as an outcome; define a band"
+                                                      : "numeric variable used as a group; define a band",
+                                    name));
+    }
+    return variable;
+}
+
+const Variable* optional_categorical(const Context& c, const Analysis& analysis, const std::string& key) {
+    const std::string name = string_option(analysis.options, key.c_str(), "");
+    return name.empty() ? nullptr : &categorical(c, analysis, key, name);
+}
 
 json run_attrition(const Context& c, const Analysis&) {
     json steps = json::array();
@@ -228,8 +259,7 @@ json association_test(const std::vector<std::string>& rows_of, const std::vector
 
 json run_table1(const Context& c, const Analysis& analysis) {
     const auto& adsl = c.data.adsl;
-    const std::string by = string_option(analysis.options, "by", "");
-    const Variable* group = by.empty() ? nullptr : &adsl.at(by);
+    const Variable* group = optional_categorical(c, analysis, "by");
     json rows = json::array();
     for (const auto& name : strings(analysis.options, "variables")) {
         const Variable& variable = adsl.at(name);
@@ -253,8 +283,7 @@ json run_table1(const Context& c, const Analysis& analysis) {
 
 json run_km(const Context& c, const Analysis& analysis) {
     const auto& endpoint = c.data.endpoint(string_option(analysis.options, "endpoint", "OS"));
-    const std::string by = string_option(analysis.options, "by", "");
-    const Variable* group = by.empty() ? nullptr : &c.data.adsl.at(by);
+    const Variable* group = optional_categorical(c, analysis, "by");
     std::vector<double> times;
     if (analysis.options.contains("times")) {
         for (const auto& t : analysis.options["times"]) times.push_back(t.get<double>());
@@ -265,12 +294,24 @@ json run_km(const Context& c, const Analysis& analysis) {
     options.conf_type = conf_type_of(conf);
     json out{{"endpoint", endpoint.paramcd}, {"description", endpoint.param}, {"time_unit", c.protocol.time_unit},
              {"conf_type", conf}, {"dropped", data.dropped}};
+    if (group != nullptr) {
+        out["by"] = group->name;
+        out["by_label"] = group->label;
+    }
+    const bool with_rmst = analysis.options.contains("rmst_tau");
     json strata = json::array();
     if (data.size() > 0) {
         const auto km = stats::kaplan_meier(data, options);
         for (const auto& curve : km.curves) {
             json summary = curve_summary(curve, times);
             summary["median_primary"] = primary_median(summary, c.protocol, analysis.options);
+            if (with_rmst) {
+                // RMST up to tau with a normal-approximation CI (docs/methods.md §1.8).
+                const auto rmst = stats::restricted_mean(curve, analysis.options["rmst_tau"].get<double>());
+                summary["rmst"] = {{"tau", rmst.tau}, {"rmean", num(rmst.rmean)}, {"se", num(rmst.se)},
+                                   {"lower", num(rmst.rmean - km.z * rmst.se)}, {"upper", num(rmst.rmean + km.z * rmst.se)},
+                                   {"beyond_follow_up", curve.rows() > 0 && rmst.tau > curve.time.back()}};
+            }
             strata.push_back(summary);
         }
     }
@@ -303,13 +344,15 @@ json run_followup(const Context& c, const Analysis& analysis) {
 }
 
 json run_logrank(const Context& c, const Analysis& analysis) {
+    const Variable* stratum = optional_categorical(c, analysis, "strata");
     json tests = json::array();
     for (const auto& paramcd : strings(analysis.options, "endpoints")) {
         const auto& endpoint = c.data.endpoint(paramcd);
         for (const auto& by : strings(analysis.options, "by")) {
-            const Variable& group = c.data.adsl.at(by);
-            const auto data = survival_data(endpoint, &group);
+            const Variable& group = categorical(c, analysis, "by", by);
+            const auto data = survival_data(endpoint, &group, {}, stratum);
             json test{{"endpoint", paramcd}, {"by", by}, {"label", group.label}, {"dropped", data.dropped}};
+            if (stratum != nullptr) test["strata"] = stratum->name;
             if (group.levels.size() < 2 || data.size() == 0) {
                 test["p"] = nullptr;
                 test["note"] = "fewer than two groups present";
@@ -322,7 +365,11 @@ json run_logrank(const Context& c, const Analysis& analysis) {
                 options.fh_p = analysis.options["rho"].get<double>();
             }
             const auto result = stats::log_rank_test(data, options);
-            const auto km = stats::kaplan_meier(data, {.conf_type = conf_type_of(c.protocol.stats.conf_type)});
+            // Medians per group over all strata (the rows the test used).
+            stats::SurvivalData pooled = data;
+            pooled.stratum.clear();
+            pooled.stratum_names.clear();
+            const auto km = stats::kaplan_meier(pooled, {.conf_type = conf_type_of(c.protocol.stats.conf_type)});
             json groups = json::array();
             for (std::size_t g = 0; g < result.groups.size(); ++g) {
                 json entry{{"name", result.groups[g].name}, {"n", result.groups[g].n}, {"events", result.groups[g].events},
@@ -379,7 +426,7 @@ json run_response(const Context& c, const Analysis& analysis) {
     out["ci_method"] = "Clopper-Pearson exact 95% CI, percent";
     json by = json::array();
     for (const auto& name : strings(analysis.options, "by")) {
-        const Variable& group = adsl.at(name);
+        const Variable& group = categorical(c, analysis, "by", name);
         json levels = json::array();
         std::vector<std::string> responders;
         for (std::size_t i = 0; i < adsl.size(); ++i) {
@@ -399,9 +446,20 @@ json run_response(const Context& c, const Analysis& analysis) {
     return out;
 }
 
+// Registry terms are lower case (docs/registry.md); the protocol's are matched without case.
+std::string lower(std::string text) {
+    std::transform(text.begin(), text.end(), text.begin(), [](unsigned char ch) { return static_cast<char>(std::tolower(ch)); });
+    return text;
+}
+
+bool term_in_cohort(const StudyData& data, const std::string& term) {
+    return std::any_of(data.adae.begin(), data.adae.end(), [&](const AdverseEventRecord& record) { return record.term == term; });
+}
+
 json run_adverse_events(const Context& c, const Analysis& analysis) {
     const double n = static_cast<double>(c.data.adsl.size());
     std::vector<std::string> terms = strings(analysis.options, "terms");
+    for (auto& term : terms) term = lower(term);
     if (terms.empty()) {
         std::set<std::string> seen;
         for (const auto& record : c.data.adae) seen.insert(record.term);
@@ -416,32 +474,39 @@ json run_adverse_events(const Context& c, const Analysis& analysis) {
             ++by_grade[record.worst_grade];
             if (record.action != "none" && !record.action.empty()) ++actions[record.action];
         }
+        if (by_grade.empty()) c.warn(analysis, "terms", "no adverse event with this term in the cohort", term);
         const double g12 = by_grade[1] + by_grade[2], g3 = by_grade[3], g4 = by_grade[4], g5 = by_grade[5];
         auto cell = [&](double count) { return json{{"n", count}, {"percent", percent(count, n)}}; };
         rows.push_back({{"term", term}, {"any", cell(g12 + g3 + g4 + g5)}, {"grade_1_2", cell(g12)}, {"grade_3", cell(g3)},
                         {"grade_4", cell(g4)}, {"grade_3_4", cell(g3 + g4)}, {"grade_5", cell(g5)},
                         {"grade_3_plus", cell(g3 + g4 + g5)}, {"actions", actions}});
     }
-    return {{"n", n}, {"grading", "worst CTCAE grade per patient and term, events of the index line"}, {"terms", rows}};
+    const std::string scale = string_option(analysis.options, "grading", "CTCAE");
+    return {{"n", n},
+            {"grading_scale", scale},
+            {"grading", fmt::format("worst {} grade per patient and term, events of the index line", scale)},
+            {"terms", rows}};
 }
 
 json run_association(const Context& c, const Analysis& analysis) {
     const auto& adsl = c.data.adsl;
-    const Variable& by = adsl.at(string_option(analysis.options, "by", ""));
+    const Variable& by = categorical(c, analysis, "by", string_option(analysis.options, "by", ""));
     json tests = json::array();
     for (const auto& outcome : strings(analysis.options, "outcomes")) {
-        // "term:k" = worst grade >= k of that term; a plain ADSL name is used as it is.
+        // "term:k" = worst grade >= k of that term (k checked when the protocol is read); a
+        // plain ADSL name is used as it is.
         const auto colon = outcome.rfind(':');
         std::vector<std::string> values(adsl.size(), "N");
         std::vector<std::string> levels{"Y", "N"};
         if (colon != std::string::npos) {
-            const std::string term = outcome.substr(0, colon);
+            const std::string term = lower(outcome.substr(0, colon));
             const int grade = std::stoi(outcome.substr(colon + 1));
+            if (!term_in_cohort(c.data, term)) c.warn(analysis, "outcomes", "no adverse event with this term in the cohort", term);
             for (const auto& record : c.data.adae) {
                 if (record.term == term && record.worst_grade >= grade) values[record.subject] = "Y";
             }
         } else {
-            const Variable& variable = adsl.at(outcome);
+            const Variable& variable = categorical(c, analysis, "outcomes", outcome);
             values = variable.values;
             levels = variable.levels;
         }
@@ -524,12 +589,26 @@ json run_cox(const Context& c, const Analysis& analysis) {
     }
     const auto covariates = strings(analysis.options, "covariates");
     const auto labels = add_covariates(c.data, covariates, subjects, cox);
+    // Stratified model: a baseline hazard per level (R's strata()); a missing level drops the row.
+    const Variable* stratum = optional_categorical(c, analysis, "strata");
+    if (stratum != nullptr) {
+        for (auto subject : subjects) {
+            const auto& value = stratum->values[subject];
+            auto it = std::find(stratum->levels.begin(), stratum->levels.end(), value);
+            cox.stratum.push_back(value.empty() || it == stratum->levels.end() ? -1
+                                                                                : static_cast<std::int32_t>(it - stratum->levels.begin()));
+        }
+    }
     stats::CoxOptions options;
     options.ties = ties_of(string_option(analysis.options, "ties", c.protocol.stats.ties));
     json out = cox_json(stats::cox_regression(cox, options));
     for (std::size_t k = 0; k < labels.size() && k < out["coefficients"].size(); ++k) out["coefficients"][k]["label"] = labels[k];
     out["endpoint"] = endpoint.paramcd;
     out["covariates"] = covariates;
+    if (stratum != nullptr) {
+        out["strata"] = stratum->name;
+        out["strata_label"] = stratum->label;
+    }
     return out;
 }
 
@@ -627,30 +706,101 @@ json run_landmark(const Context& c, const Analysis& analysis) {
     return out;
 }
 
+using Runner = json (*)(const Context&, const Analysis&);
+
+// The runner of each kind; every kind of analysis_kinds() has one (tests/analysis_kinds_test.cpp).
+const std::map<std::string, Runner>& runners() {
+    static const std::map<std::string, Runner> table{
+        {"attrition", run_attrition},   {"table1", run_table1},
+        {"followup", run_followup},     {"km", run_km},
+        {"logrank", run_logrank},       {"response", run_response},
+        {"adverse_events", run_adverse_events},
+        {"association", run_association},
+        {"cox", run_cox},               {"landmark", run_landmark},
+    };
+    return table;
+}
+
+// The study data of the patients an analysis's `where` keeps: ADSL rows and every record
+// of those patients, renumbered.
+StudyData subset(const StudyData& data, const std::vector<bool>& keep) {
+    StudyData out;
+    out.attrition = data.attrition;
+    std::vector<std::size_t> renumbered(data.adsl.size(), 0);
+    std::size_t kept = 0;
+    for (std::size_t row = 0; row < data.adsl.size(); ++row) {
+        if (!keep[row]) continue;
+        renumbered[row] = kept++;
+        out.adsl.usubjid.push_back(data.adsl.usubjid[row]);
+        out.adsl.index_date.push_back(data.adsl.index_date[row]);
+    }
+    for (const auto& variable : data.adsl.variables) {
+        Variable copy = variable;
+        copy.numbers.clear();
+        copy.values.clear();
+        for (std::size_t row = 0; row < data.adsl.size(); ++row) {
+            if (!keep[row]) continue;
+            if (variable.numeric) copy.numbers.push_back(variable.numbers[row]);
+            else copy.values.push_back(variable.values[row]);
+        }
+        if (!copy.numeric && copy.type != ValueType::date) {
+            // Only the levels that still occur, in their order.
+            std::vector<std::string> present;
+            for (const auto& level : copy.levels) {
+                if (std::find(copy.values.begin(), copy.values.end(), level) != copy.values.end()) present.push_back(level);
+            }
+            copy.levels = std::move(present);
+        }
+        out.adsl.variables.push_back(std::move(copy));
+    }
+    for (const auto& parameter : data.adtte) {
+        TimeToEvent copy{parameter.paramcd, parameter.param, {}};
+        for (auto record : parameter.records) {
+            if (!keep[record.subject]) continue;
+            record.subject = renumbered[record.subject];
+            copy.records.push_back(std::move(record));
+        }
+        out.adtte.push_back(std::move(copy));
+    }
+    for (auto record : data.adrs) {
+        if (keep[record.subject]) record.subject = renumbered[record.subject], out.adrs.push_back(std::move(record));
+    }
+    for (auto record : data.adae) {
+        if (keep[record.subject]) record.subject = renumbered[record.subject], out.adae.push_back(std::move(record));
+    }
+    for (const auto& [id, days] : data.administration_days) {
+        auto& copy = out.administration_days[id];
+        for (std::size_t row = 0; row < days.size(); ++row) {
+            if (keep[row]) copy.push_back(days[row]);
+        }
+    }
+    return out;
+}
+
 }  // namespace
 
-json run_analyses(const StudyData& data, const Protocol& protocol) {
-    const Context context{data, protocol};
+bool has_analysis_runner(const std::string& kind) { return runners().count(kind) > 0; }
+
+json run_analyses(const StudyData& data, const Protocol& protocol, std::vector<std::string>& warnings) {
+    const Context context{data, protocol, warnings};
     json out = json::array();
     for (const auto& analysis : protocol.analyses) {
+        const auto runner = runners().find(analysis.kind);
+        if (runner == runners().end()) throw Error(ErrorKind::internal, "analysis kind without a runner: " + analysis.kind);
         json result;
-        const auto& kind = analysis.kind;
-        if (kind == "attrition") result = run_attrition(context, analysis);
-        else if (kind == "table1") result = run_table1(context, analysis);
-        else if (kind == "followup") result = run_followup(context, analysis);
-        else if (kind == "km") result = run_km(context, analysis);
-        else if (kind == "logrank") result = run_logrank(context, analysis);
-        else if (kind == "response") result = run_response(context, analysis);
-        else if (kind == "adverse_events") result = run_adverse_events(context, analysis);
-        else if (kind == "association") result = run_association(context, analysis);
-        else if (kind == "cox") result = run_cox(context, analysis);
-        else if (kind == "landmark") result = run_landmark(context, analysis);
-        else throw Error(ErrorKind::internal, "analysis kind without a runner: " + kind);
-        json entry{{"id", analysis.id}, {"kind", kind}, {"result", result}};
+        if (analysis.where) {
+            const auto keep = select_rows(data.adsl, analysis.where, protocol);
+            const StudyData population = subset(data, keep);
+            result = runner->second(Context{population, protocol, warnings}, analysis);
+            result["population"] = {{"where", analysis.where->text()}, {"n", population.adsl.size()}};
+        } else {
+            result = runner->second(context, analysis);
+        }
+        json entry{{"id", analysis.id}, {"kind", analysis.kind}, {"result", result}};
         if (analysis.options.contains("title")) entry["title"] = analysis.options["title"];
         if (!analysis.published.empty()) {
             entry["published"] = analysis.published;
-            entry["comparison"] = compare_with_published(analysis, result);
+            entry["comparison"] = compare_with_published(analysis, result, protocol.path, warnings);
         }
         out.push_back(entry);
     }

@@ -4,11 +4,19 @@
 
 #include <nlohmann/json.hpp>
 
+#include <string>
+#include <vector>
+
 #include "rwe/study/analysis_data.hpp"
 #include "rwe/study/protocol.hpp"
 
 namespace rwe::study {
 
-nlohmann::json run_analyses(const StudyData& data, const Protocol& protocol);
+// What depends on the data and may surprise (a term no patient has, a published group the
+// results lack) is appended to `warnings` as `file:line: analysis.<id>.<key>: warning: ...`.
+nlohmann::json run_analyses(const StudyData& data, const Protocol& protocol, std::vector<std::string>& warnings);
+
+// True when `kind` has a runner (every kind of analysis_kinds() must).
+bool has_analysis_runner(const std::string& kind);
 
 }  // namespace rwe::study

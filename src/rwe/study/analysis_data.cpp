@@ -248,69 +248,156 @@ private:
 
 }  // namespace
 
-StudyData derive_study_data(const RegistryData& registry, const Protocol& protocol) {
+namespace {
+
+// Codes the protocol names that the registry never uses: a warning each, so that a typo
+// (or a registry without such records) is never a silent column of zeros.
+std::vector<std::string> code_warnings(const RegistryCodes& codes, const Protocol& protocol) {
+    const auto& [regimens, drugs, markers, observations] = codes;
+    std::vector<std::string> warnings;
+    auto warn = [&](std::size_t line, const std::string& key, const std::string& problem, const std::string& code) {
+        warnings.push_back(where_what(protocol.path, line, key, "warning: " + problem, code));
+    };
+    auto check_drugs = [&](std::size_t line, const std::string& key, const std::vector<std::string>& list) {
+        for (const auto& drug : list) {
+            if (!drugs.count(drug)) warn(line, key, "no administration of this drug in the registry", drug);
+        }
+    };
+    for (const auto& choice : protocol.index.regimens) {
+        const std::string key = protocol.index.arms ? "index.arm." + choice.name : std::string("index");
+        for (const auto& code : choice.codes) {
+            if (!regimens.count(code)) warn(choice.line, key + ".regimen", "no regimen with this code in the registry", code);
+        }
+        check_drugs(choice.line, key + ".drugs", choice.drugs_all);
+        check_drugs(choice.line, key + ".drugs", choice.drugs_any);
+        check_drugs(choice.line, key + ".drugs", choice.drugs_none);
+    }
+    for (const auto& variable : protocol.variables) {
+        if (!variable.derivation) continue;
+        const auto& d = *variable.derivation;
+        const std::string key = "variables." + variable.name;
+        check_drugs(variable.line, key + ".drugs", d.drugs);
+        for (const auto& code : d.regimens) {
+            if (!regimens.count(code)) warn(variable.line, key + ".regimens", "no regimen with this code in the registry", code);
+        }
+        if (d.kind == Derivation::Kind::biomarker) {
+            const bool found = std::any_of(markers.begin(), markers.end(), [&](const std::string& m) {
+                return m.rfind(d.code + "/", 0) == 0 && (d.method.empty() || m == d.code + "/" + d.method);
+            });
+            if (!found) {
+                warn(variable.line, key + ".marker", "no result of this marker" + (d.method.empty() ? "" : " by " + d.method) + " in the registry", d.code);
+            }
+        }
+        if (d.kind == Derivation::Kind::observation && !observations.count(d.code)) {
+            warn(variable.line, key + ".name", "no observation of this name in the registry", d.code);
+        }
+    }
+    for (const auto& analysis : protocol.analyses) {
+        if (analysis.kind != "landmark" || !analysis.options.contains("drugs")) continue;
+        std::vector<std::string> list;
+        for (const auto& drug : analysis.options["drugs"]) list.push_back(lower(drug.get<std::string>()));
+        const auto line = analysis.key_lines.count("drugs") ? analysis.key_lines.at("drugs") : analysis.line;
+        check_drugs(line, "analysis." + analysis.id + ".drugs", list);
+    }
+    return warnings;
+}
+
+}  // namespace
+
+
+struct StudyDataBuilder::State {
+    const Protocol& protocol;
     StudyData data;
+    std::vector<AttritionStep> steps;
+    bool line_step = false;
+    std::size_t first_criterion = 0, accrual_step = 0;
+    ColumnBuilder adsl;
+    std::vector<std::string> usubjid;
+    std::vector<Day> index_dates;
+    const VariableDefinition* best_response = nullptr;
+    struct Landmark {
+        std::string id;
+        std::vector<std::string> drugs;
+    };
+    std::vector<Landmark> landmarks;
+    std::vector<Value> row;
+
+    explicit State(const Protocol& p) : protocol(p), adsl(p), row(p.variables.size()) {}
+};
+
+StudyDataBuilder::StudyDataBuilder(const Protocol& protocol) : state_(std::make_unique<State>(protocol)) {
+    State& st = *state_;
+    auto& steps = st.steps;
+    auto& data = st.data;
     const auto& index_definition = protocol.index;
     const std::string& name = index_definition.label;
-    const double unit = protocol.days_per_unit;
-    const EvaluationContext evaluation{unit};
 
     // The selection steps after the index regimen, in order; a patient leaves at the
     // first step they fail, and each step counts who leaves there.
-    std::vector<AttritionStep> steps;
     std::string settings;
     for (std::size_t k = 0; k < index_definition.settings.size(); ++k) {
         settings += (k == 0 ? "" : k + 1 == index_definition.settings.size() ? " or " : ", ") + index_definition.settings[k];
     }
     steps.push_back({fmt::format("Received {} ({} setting)", name, settings),
                      fmt::format("No {} in the {} setting", name, settings), 0, 0});
-    const bool line_step = index_definition.line_first > 0;
+    st.line_step = index_definition.line_first > 0;
+    const bool line_step = st.line_step;
     if (line_step) {
         const std::string lines = index_definition.line_first == index_definition.line_last
                                       ? fmt::format("line {}", index_definition.line_first)
                                       : fmt::format("lines {} to {}", index_definition.line_first, index_definition.line_last);
         steps.push_back({fmt::format("{} was palliative {}", name, lines), fmt::format("{} not palliative {}", name, lines), 0, 0});
     }
-    const std::size_t first_criterion = steps.size();
+    st.first_criterion = steps.size();
     for (const auto& criterion : protocol.criteria) steps.push_back({criterion.label, criterion.reason, 0, 0});
     steps.push_back({fmt::format("{} started within the accrual window {} to {}", name,
                                  format_iso_date(index_definition.accrual_start), format_iso_date(index_definition.accrual_end)),
                      fmt::format("{} started outside {} to {}", name, format_iso_date(index_definition.accrual_start),
                                  format_iso_date(index_definition.accrual_end)),
                      0, 0});
-    const std::size_t accrual_step = steps.size() - 1;
+    st.accrual_step = steps.size() - 1;
 
-    ColumnBuilder adsl(protocol);
-    std::vector<std::string> usubjid;
-    std::vector<Day> index_dates;
     for (const auto& endpoint : protocol.endpoints) data.adtte.push_back({endpoint.paramcd, endpoint.label, {}});
-    const VariableDefinition* best_response = nullptr;
     for (const auto& variable : protocol.variables) {
         if (variable.derivation && variable.derivation->kind == Derivation::Kind::best_response) {
-            best_response = &variable;
+            st.best_response = &variable;
             break;
         }
     }
-    struct Landmark {
-        std::string id;
-        std::vector<std::string> drugs;
-    };
-    std::vector<Landmark> landmarks;
     for (const auto& analysis : protocol.analyses) {
         if (analysis.kind != "landmark") continue;
-        Landmark landmark{analysis.id, {}};
+        State::Landmark landmark{analysis.id, {}};
         if (analysis.options.contains("drugs")) {
             for (const auto& drug : analysis.options["drugs"]) landmark.drugs.push_back(lower(drug.get<std::string>()));
         }
-        landmarks.push_back(std::move(landmark));
+        st.landmarks.push_back(std::move(landmark));
         data.administration_days[analysis.id];
     }
+}
+
+StudyDataBuilder::~StudyDataBuilder() = default;
+
+void StudyDataBuilder::add(const RegistryData& registry) {
+    State& st = *state_;
+    const Protocol& protocol = st.protocol;
+    auto& steps = st.steps;
+    auto& data = st.data;
+    auto& adsl = st.adsl;
+    auto& usubjid = st.usubjid;
+    auto& index_dates = st.index_dates;
+    const auto* best_response = st.best_response;
+    const auto& landmarks = st.landmarks;
+    const bool line_step = st.line_step;
+    const std::size_t first_criterion = st.first_criterion, accrual_step = st.accrual_step;
+    const auto& index_definition = protocol.index;
+    const double unit = protocol.days_per_unit;
+    const EvaluationContext evaluation{unit};
     static const std::vector<std::string> severity{"", "none", "dose_reduced", "drug_withdrawn", "regimen_stopped"};
     auto action_rank = [&](const std::string& action) { return std::find(severity.begin(), severity.end(), action) - severity.begin(); };
     auto response_rank = [](const std::string& r) { return r == "cr" ? 4 : r == "pr" ? 3 : r == "sd" ? 2 : r == "pd" ? 1 : 0; };
 
     const std::size_t width = protocol.variables.size();
-    std::vector<Value> row(width);
+    std::vector<Value>& row = st.row;
     for (const auto& patient : registry.patients) {
         // The index line: the patient's first regimen in the settings that qualifies.
         const Regimen* line = nullptr;
@@ -424,17 +511,39 @@ StudyData derive_study_data(const RegistryData& registry, const Protocol& protoc
         for (const auto& [term, grade_action] : worst) data.adae.push_back({subject, term, grade_action.first, grade_action.second});
     }
 
-    data.attrition.push_back({"Patients in the registry", "", 0, registry.patients.size()});
-    std::size_t remaining = registry.patients.size();
+}
+
+StudyData StudyDataBuilder::finish(std::size_t registry_patients, const RegistryCodes& codes) {
+    State& st = *state_;
+    StudyData data = std::move(st.data);
+    data.warnings = code_warnings(codes, st.protocol);
+    auto& steps = st.steps;
+    data.attrition.push_back({"Patients in the registry", "", 0, registry_patients});
+    std::size_t remaining = registry_patients;
     for (auto& step : steps) {
         remaining -= step.excluded;
         step.remaining = remaining;
         data.attrition.push_back(step);
     }
-    data.adsl.usubjid = std::move(usubjid);
-    data.adsl.index_date = std::move(index_dates);
-    data.adsl.variables = adsl.finish();
+    data.adsl.usubjid = std::move(st.usubjid);
+    data.adsl.index_date = std::move(st.index_dates);
+    data.adsl.variables = st.adsl.finish();
     return data;
+}
+
+StudyData derive_study_data(const RegistryData& registry, const Protocol& protocol) {
+    RegistryCodes codes;
+    for (const auto& patient : registry.patients) {
+        for (const auto& regimen : patient.regimens) {
+            codes.regimens.insert(regimen.regimen);
+            for (const auto& given : regimen.administrations) codes.drugs.insert(*given.drug);
+        }
+        for (const auto& marker : patient.biomarkers) codes.markers.insert(marker.marker + "/" + marker.method);
+        for (const auto& observation : patient.observations) codes.observations.insert(observation.name);
+    }
+    StudyDataBuilder builder(protocol);
+    builder.add(registry);
+    return builder.finish(registry.patients.size(), codes);
 }
 
 namespace {

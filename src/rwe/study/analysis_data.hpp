@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -94,6 +95,27 @@ struct StudyData {
     const TimeToEvent& endpoint(const std::string& paramcd) const;  // UsageError when unknown
 };
 
+// Selects the cohort and derives the analysis datasets from the registry, a chunk of
+// patients at a time (read_registry), so that only the analysis datasets are held.
+class StudyDataBuilder {
+public:
+    explicit StudyDataBuilder(const Protocol& protocol);  // `protocol` must outlive the builder
+    ~StudyDataBuilder();
+    StudyDataBuilder(const StudyDataBuilder&) = delete;
+    StudyDataBuilder& operator=(const StudyDataBuilder&) = delete;
+
+    // The next patients, in id order after those added before.
+    void add(const RegistryData& patients);
+    // `registry_patients`: how many patients the registry holds (the first attrition row);
+    // `codes`: the codes it uses, for warnings about codes the protocol names in vain.
+    StudyData finish(std::size_t registry_patients, const RegistryCodes& codes);
+
+private:
+    struct State;
+    std::unique_ptr<State> state_;
+};
+
+// The whole registry at once (tests).
 StudyData derive_study_data(const RegistryData& registry, const Protocol& protocol);
 
 // The rows of ADSL where `where` is true (all rows when it is absent).

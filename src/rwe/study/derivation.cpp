@@ -152,7 +152,7 @@ struct FieldType {
     std::vector<std::string> levels;
 };
 
-const FieldType& pick_field(const Args& args, const std::vector<FieldType>& fields, const char* fallback) {
+FieldType pick_field(const Args& args, const std::vector<FieldType>& fields, const char* fallback) {
     std::vector<std::string> names;
     for (const auto& field : fields) names.emplace_back(field.name);
     const std::string chosen = args.choice("field", names, fallback ? fallback : "");
@@ -193,7 +193,7 @@ std::shared_ptr<const Derivation> parse_derivation(const toml::table& table, con
             d->type = ValueType::number;
             break;
         case Kind::patient: {
-            const auto& field = pick_field(args, {{"sex", ValueType::text, {"f", "m"}},
+            const FieldType field = pick_field(args, {{"sex", ValueType::text, {"f", "m"}},
                                                   {"menopausal_status", ValueType::text, {"pre", "post", "unknown"}},
                                                   {"birth_date", ValueType::date, {}},
                                                   {"death_date", ValueType::date, {}},
@@ -203,7 +203,7 @@ std::shared_ptr<const Derivation> parse_derivation(const toml::table& table, con
             break;
         }
         case Kind::tumor: {
-            const auto& field = pick_field(args, {{"stage", ValueType::text, stage_levels},
+            const FieldType field = pick_field(args, {{"stage", ValueType::text, stage_levels},
                                                   {"primary_site", ValueType::text, {}},
                                                   {"histology", ValueType::text, {}},
                                                   {"diagnosis_date", ValueType::date, {}},
@@ -219,7 +219,7 @@ std::shared_ptr<const Derivation> parse_derivation(const toml::table& table, con
             d->code = *marker;
             d->method = args.text("method").value_or("");
             d->which = args.choice("which", {"diagnosis", "latest"}, "diagnosis");
-            const auto& field = pick_field(args, {{"result", ValueType::text, {}}, {"value", ValueType::number, {}}}, "result");
+            const FieldType field = pick_field(args, {{"result", ValueType::text, {}}, {"value", ValueType::number, {}}}, "result");
             d->field = field.name, d->type = field.type;
             break;
         }
@@ -237,7 +237,7 @@ std::shared_ptr<const Derivation> parse_derivation(const toml::table& table, con
                 d->window_to = static_cast<int>(*(*array)[1].value<std::int64_t>());
                 if (d->window_to < d->window_from) args.fail(*node, "window", "the window ends before it starts");
             }
-            const auto& field = pick_field(args, {{"value", ValueType::number, {}}, {"result", ValueType::text, {}}}, "value");
+            const FieldType field = pick_field(args, {{"value", ValueType::number, {}}, {"result", ValueType::text, {}}}, "value");
             d->field = field.name, d->type = field.type;
             break;
         }
@@ -298,7 +298,7 @@ std::shared_ptr<const Derivation> parse_derivation(const toml::table& table, con
                 fields.push_back({"duration", ValueType::number, {}});
                 fields.push_back({"ongoing", ValueType::boolean, {}});
             }
-            const auto& field = pick_field(args, fields, nullptr);
+            const FieldType field = pick_field(args, fields, nullptr);
             d->field = field.name, d->type = field.type, d->levels = field.levels;
             break;
         }
@@ -311,7 +311,7 @@ std::shared_ptr<const Derivation> parse_derivation(const toml::table& table, con
             d->type = ValueType::date;
             break;
         case Kind::progression: {
-            const auto& field = pick_field(args, {{"any", ValueType::boolean, {}}, {"date", ValueType::date, {}}}, "any");
+            const FieldType field = pick_field(args, {{"any", ValueType::boolean, {}}, {"date", ValueType::date, {}}}, "any");
             d->field = field.name, d->type = field.type;
             break;
         }

@@ -9,6 +9,7 @@
 
 #include "rwe/common/error.hpp"
 #include "rwe/study/derivation.hpp"
+#include "rwe/study/analysis_options.hpp"
 
 namespace rwe::study {
 
@@ -133,27 +134,6 @@ Day parse_date_node(const Parser& parser, const toml::node& node, const std::str
     parser.fail(node, key, "expected a date YYYY-MM-DD");
 }
 
-// The keys each analysis kind accepts, beyond id, kind, title and published.
-const std::map<std::string, std::vector<Key>>& analysis_keys() {
-    static const std::map<std::string, std::vector<Key>> keys{
-        {"attrition", {}},
-        {"table1", {{"variables", Type::strings}, {"by", Type::string}}},
-        {"followup", {{"endpoint", Type::string}}},
-        {"km", {{"endpoint", Type::string}, {"by", Type::string}, {"times", Type::numbers},
-                {"conf_type", Type::string}, {"median_ci", Type::string}, {"rmst_tau", Type::number}}},
-        {"logrank", {{"endpoints", Type::strings}, {"by", Type::strings}, {"rho", Type::number},
-                     {"strata", Type::string}}},
-        {"response", {{"by", Type::strings}, {"variable", Type::string}}},
-        {"adverse_events", {{"terms", Type::strings}}},
-        {"association", {{"by", Type::string}, {"outcomes", Type::strings}}},
-        {"cox", {{"endpoint", Type::string}, {"covariates", Type::strings}, {"ties", Type::string},
-                 {"strata", Type::string}}},
-        {"landmark", {{"endpoints", Type::strings}, {"drugs", Type::strings}, {"min_count", Type::integer},
-                      {"landmark_days", Type::integer}}},
-    };
-    return keys;
-}
-
 }  // namespace
 
 namespace {
@@ -214,7 +194,12 @@ RegimenChoice parse_regimen_choice(const Parser& parser, const toml::table& tabl
                                    bool arm) {
     RegimenChoice choice;
     choice.line = table.source().begin.line;
-    if (const auto* node = table.get("regimen")) choice.codes = code_list(parser, *node, context + "regimen");
+    if (const auto* node = table.get("regimen")) {
+        choice.codes = code_list(parser, *node, context + "regimen");
+        choice.line = node->source().begin.line;
+    } else if (const auto* drugs = table.get("drugs")) {
+        choice.line = drugs->source().begin.line;
+    }
     if (const auto* node = table.get("drugs")) {
         if (!node->is_table()) parser.fail(*node, context + "drugs", "expected a table { all = [...], any = [...], none = [...] }");
         parser.check_keys(*node->as_table(), context + "drugs.", {{"all", Type::any}, {"any", Type::any}, {"none", Type::any}});
@@ -694,16 +679,7 @@ Protocol parse_protocol_text(const std::string& text, const std::string& source_
                 parser.fail(node, "analysis.kind", "required string key missing");
             }
             const std::string kind = *kind_node->value<std::string>();
-            auto spec = analysis_keys().find(kind);
-            if (spec == analysis_keys().end()) {
-                std::string kinds;
-                for (const auto& [name, keys] : analysis_keys()) kinds += (kinds.empty() ? "" : ", ") + name;
-                parser.fail(*kind_node, "analysis.kind", "unknown kind (known: " + kinds + ")", kind);
-            }
-            std::vector<Key> allowed{{"id", Type::string}, {"kind", Type::string}, {"title", Type::string},
-                                     {"published", Type::table}, {"where", Type::string}};
-            allowed.insert(allowed.end(), spec->second.begin(), spec->second.end());
-            parser.check_keys(table, "analysis.", allowed);
+            check_analysis_table(table, kind, source_name);
             Analysis analysis;
             analysis.kind = kind;
             analysis.id = table.get("id") ? *table.get("id")->value<std::string>() : kind;

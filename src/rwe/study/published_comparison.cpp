@@ -1,9 +1,14 @@
 #include "rwe/study/published_comparison.hpp"
 
+#include <algorithm>
+#include <cctype>
 #include <cmath>
+#include <map>
 #include <string>
 
+#include "rwe/common/error.hpp"
 #include "rwe/stats/binomial_ci.hpp"
+#include "rwe/study/analysis_options.hpp"
 
 namespace rwe::study {
 
@@ -59,54 +64,95 @@ json p_row(const std::string& quantity, const json& published, const json& ours)
     return out;
 }
 
-json value_or_null(const json& object, const char* key) { return object.contains(key) ? object[key] : json(nullptr); }
+// One analysis being compared: its published values, our result, the rows so far, and
+// where a published name the results lack is reported.
+struct Comparison {
+    const Analysis& analysis;
+    const json& published;
+    const json& result;
+    json& rows;
+    const std::string& source;
+    std::vector<std::string>& warnings;
 
-void compare_km(const json& published, const json& result, json& rows) {
-    if (!result.contains("strata") || result["strata"].empty()) return;
-    // By group: published values keyed by the group's name.
-    for (const auto& stratum : result["strata"]) {
-        const std::string name = stratum["name"];
-        if (name.empty() || !published.contains(name)) continue;
-        const auto& primary = stratum["median_primary"];
-        rows.push_back(row(name + ": median (" + primary["method"].get<std::string>() + " CI)", published[name].value("median", json()),
-                           primary["estimate"], primary["lower"], primary["upper"]));
+    void warn(const std::string& name, const std::string& problem) const {
+        warnings.push_back(analysis_warning(source, analysis, "published." + name, problem, ""));
     }
-    const auto& primary = result["strata"][0]["median_primary"];
-    if (published.contains("median")) {
-        rows.push_back(row("median (" + primary["method"].get<std::string>() + " CI)", published["median"],
-                           primary["estimate"], primary["lower"], primary["upper"]));
-    }
-    for (const char* limit : {"lower", "upper"}) {
-        if (published.contains(limit)) {
-            rows.push_back(row(std::string("median CI ") + limit, published[limit], primary[limit], nullptr, nullptr));
+};
+
+// Without `by`: the median with its limits. With `by`: the same per group, by name.
+void compare_km(const Comparison& c) {
+    const auto& published = c.published;
+    const auto& result = c.result;
+    auto& rows = c.rows;
+    const bool grouped = result.contains("by");
+    auto median_rows = [&](const std::string& prefix, const json& values, const json& primary) {
+        const std::string method = primary["method"].get<std::string>();
+        if (values.contains("median")) {
+            rows.push_back(row(prefix + "median (" + method + " CI)", values["median"], primary["estimate"], primary["lower"], primary["upper"]));
         }
+        for (const char* limit : {"lower", "upper"}) {
+            if (values.contains(limit)) {
+                rows.push_back(row(prefix + "median CI " + limit, values[limit], primary[limit], nullptr, nullptr));
+            }
+        }
+    };
+    if (!grouped) {
+        if (!result["strata"].empty()) median_rows("", published, result["strata"][0]["median_primary"]);
+        return;
+    }
+    std::string groups;
+    for (const auto& stratum : result["strata"]) {
+        const std::string name = stratum["name"].get<std::string>();
+        groups += (groups.empty() ? "" : ", ") + name;
+        if (published.contains(name)) median_rows(name + ": ", published[name], stratum["median_primary"]);
+    }
+    for (const auto& [name, values] : published.items()) {
+        const bool found = std::any_of(result["strata"].begin(), result["strata"].end(), [&](const json& s) { return s["name"] == name; });
+        if (!found) c.warn(name, "no group of this name in the results (groups: " + groups + ")");
     }
 }
 
-void compare_table1(const json& published, const json& result, json& rows) {
-    for (const auto& variable : result["rows"]) {
+// Numeric variables: the summary statistics; categorical ones: the share of each level.
+// Rows in the order of the results (the parser requires every published variable among
+// `variables`).
+void compare_table1(const Comparison& c) {
+    for (const auto& variable : c.result["rows"]) {
         const std::string name = variable["variable"].get<std::string>();
-        if (!published.contains(name)) continue;
-        const auto& pub = published[name];
+        if (!c.published.contains(name)) continue;
+        const auto& pub = c.published[name];
         const auto& ours = variable["overall"];
         if (ours["type"] == "numeric") {
-            for (const char* key : {"median", "min", "max"}) {
-                if (pub.contains(key)) rows.push_back(row(name + " " + key, pub[key], value_or_null(ours, key), nullptr, nullptr));
+            static const std::vector<std::string> statistics{"n", "median", "min", "max", "mean", "sd", "q1", "q3"};
+            for (const auto& key : statistics) {
+                if (pub.contains(key)) c.rows.push_back(row(name + " " + key, pub[key], ours[key], nullptr, nullptr));
+            }
+            for (const auto& [key, value] : pub.items()) {
+                if (std::find(statistics.begin(), statistics.end(), key) == statistics.end()) {
+                    c.warn(name + "." + key, "the variable is numeric: give summary statistics (n, median, min, max, mean, sd, q1, q3), not level counts");
+                }
             }
             continue;
         }
+        // `n`, when given, is the published denominator (patients with a value); else ours.
+        const double denominator = ours["denominator"].get<double>();
+        const double published_denominator = pub.contains("n") ? pub["n"].get<double>() : denominator;
+        if (pub.contains("n")) c.rows.push_back(row(name + " n", pub["n"], denominator, nullptr, nullptr));
         for (const auto& [level, count] : pub.items()) {
-            double our_count = 0;
-            for (const auto& l : ours["levels"]) {
-                if (l["level"] == level) our_count = l["n"].get<double>();
+            if (level == "n") continue;
+            auto found = std::find_if(ours["levels"].begin(), ours["levels"].end(), [&](const json& l) { return l["level"] == level; });
+            if (found == ours["levels"].end()) {
+                c.warn(name + "." + level, "no level of this name in the results (counted as 0)");
             }
-            const double denominator = ours["denominator"].get<double>();
-            rows.push_back(proportion_row(name + " = " + level, count.get<double>(), denominator, our_count, denominator));
+            const double our_count = found == ours["levels"].end() ? 0.0 : (*found)["n"].get<double>();
+            c.rows.push_back(proportion_row(name + " = " + level, count.get<double>(), published_denominator, our_count, denominator));
         }
     }
 }
 
-void compare_response(const json& published, const json& result, json& rows) {
+void compare_response(const Comparison& c) {
+    const auto& published = c.published;
+    const auto& result = c.result;
+    auto& rows = c.rows;
     const double our_n = result["measurable"].get<double>();
     const double pub_n = published.value("n", our_n);
     if (published.contains("n")) rows.push_back(row("patients with measurable disease", published["n"], our_n, nullptr, nullptr));
@@ -122,7 +168,10 @@ void compare_response(const json& published, const json& result, json& rows) {
     }
 }
 
-void compare_logrank(const json& published, const json& result, json& rows) {
+void compare_logrank(const Comparison& c) {
+    const auto& published = c.published;
+    const auto& result = c.result;
+    auto& rows = c.rows;
     for (const auto& test : result["tests"]) {
         const std::string by = test["by"].get<std::string>();
         if (published.contains(by) && published[by].contains("p")) {
@@ -132,7 +181,10 @@ void compare_logrank(const json& published, const json& result, json& rows) {
     }
 }
 
-void compare_association(const json& published, const json& result, json& rows) {
+void compare_association(const Comparison& c) {
+    const auto& published = c.published;
+    const auto& result = c.result;
+    auto& rows = c.rows;
     for (const auto& test : result["tests"]) {
         const std::string outcome = test["outcome"].get<std::string>();
         if (published.contains(outcome) && published[outcome].contains("p")) {
@@ -141,82 +193,74 @@ void compare_association(const json& published, const json& result, json& rows) 
     }
 }
 
-void compare_adverse_events(const json& published, const json& result, json& rows) {
-    const double n = result["n"].get<double>();
-    for (const auto& term : result["terms"]) {
-        const std::string name = term["term"].get<std::string>();
-        if (!published.contains(name)) continue;
-        for (const auto& [band, count] : published[name].items()) {
-            const std::string key = band == "1-2" ? "grade_1_2" : band == "3-4" ? "grade_3_4" : band == "any" ? "any" : "grade_" + band;
-            if (!term.contains(key)) continue;
-            rows.push_back(proportion_row(name + " grade " + band, count.get<double>(), n, term[key]["n"].get<double>(), n));
-        }
-    }
+std::string lower(std::string text) {
+    std::transform(text.begin(), text.end(), text.begin(), [](unsigned char ch) { return static_cast<char>(std::tolower(ch)); });
+    return text;
 }
 
-void compare_followup(const json& published, const json& result, json& rows) {
+// Counts by worst-grade band, matched to our terms without case (registry terms are lower
+// case); rows in the order of the results.
+void compare_adverse_events(const Comparison& c) {
+    static const std::map<std::string, std::string> band_keys{{"any", "any"},         {"1-2", "grade_1_2"}, {"3", "grade_3"},
+                                                              {"4", "grade_4"},       {"3-4", "grade_3_4"}, {"5", "grade_5"},
+                                                              {">=3", "grade_3_plus"}};
+    const double n = c.result["n"].get<double>();
+    std::map<std::string, std::string> published_names;  // lower case → as written
+    for (const auto& [name, bands] : c.published.items()) published_names[lower(name)] = name;
+    for (const auto& term : c.result["terms"]) {
+        const auto name = published_names.find(term["term"].get<std::string>());
+        if (name == published_names.end()) continue;
+        for (const auto& [band, count] : c.published[name->second].items()) {
+            const auto key = band_keys.find(band);
+            if (key == band_keys.end()) throw Error(ErrorKind::internal, "grade band not checked by the parser: " + band);
+            c.rows.push_back(proportion_row(name->second + " grade " + band, count.get<double>(), n, term[key->second]["n"].get<double>(), n));
+        }
+        published_names.erase(name);
+    }
+    for (const auto& [term, name] : published_names) c.warn(name, "no adverse event with this term in the cohort");
+}
+
+void compare_followup(const Comparison& c) {
+    const auto& published = c.published;
+    const auto& result = c.result;
+    auto& rows = c.rows;
     const auto& observed = result["observed"];
     for (const char* key : {"median", "min", "max"}) {
         if (published.contains(key)) rows.push_back(row(std::string("follow-up ") + key, published[key], observed[key], nullptr, nullptr));
     }
 }
 
-void compare_long_term(const json& published, const json& result, json& rows) {
-    const auto& ltr = result["long_term_responders"];
-    if (published.contains("n") && published.contains("of")) {
-        rows.push_back(proportion_row("long-term responders among responders", published["n"].get<double>(),
-                                      published["of"].get<double>(), ltr["n"].get<double>(), ltr["of"].get<double>()));
-    }
-    if (published.contains("cr_rate") && published["cr_rate"].size() == 2) {
-        const auto& rate = result["cr_rate"];
-        rows.push_back(row("CR rate, long-term responders (%)", published["cr_rate"][0], rate["long_term"]["percent"],
-                           rate["long_term"]["lower"], rate["long_term"]["upper"]));
-        rows.push_back(row("CR rate, other responders (%)", published["cr_rate"][1], rate["other_responders"]["percent"],
-                           rate["other_responders"]["lower"], rate["other_responders"]["upper"]));
-    }
-    if (published.contains("os_median") && result.contains("os")) {
-        for (const auto& stratum : result["os"]["strata"]) {
-            const bool long_term = stratum["name"] == "Y";
-            rows.push_back(row(std::string("OS median, ") + (long_term ? "long-term" : "other") + " responders",
-                               published["os_median"][long_term ? 0 : 1], stratum["median"], stratum["median_lower"],
-                               stratum["median_upper"]));
-        }
-    }
+void compare_attrition(const Comparison& c) {
+    if (c.published.contains("n")) c.rows.push_back(row("cohort size", c.published["n"], c.result["n"], nullptr, nullptr));
 }
 
-void compare_second_line(const json& published, const json& result, json& rows) {
-    const double n = result["n"].get<double>();
-    if (published.contains("progressed")) {
-        rows.push_back(proportion_row("progressed after the index line", published["progressed"].get<double>(), n,
-                                      result["progressed"]["n"].get<double>(), n));
-    }
-    const double treated = result["next_line"]["n"].get<double>();
-    const double published_treated = published.value("treated", treated);
-    if (published.contains("treated")) rows.push_back(row("received a next line", published["treated"], treated, nullptr, nullptr));
-    for (const auto& [name, count] : published.items()) {
-        if (name == "progressed" || name == "treated") continue;
-        const double ours = result["regimens"].contains(name) ? result["regimens"][name]["n"].get<double>() : 0.0;
-        rows.push_back(proportion_row("next line " + name, count.get<double>(), published_treated, ours, treated));
-    }
+using Comparer = void (*)(const Comparison&);
+
+// The comparison of each kind that takes published values (analysis_options.cpp says which).
+const std::map<std::string, Comparer>& comparers() {
+    static const std::map<std::string, Comparer> table{
+        {"attrition", compare_attrition},       {"table1", compare_table1},
+        {"followup", compare_followup},         {"km", compare_km},
+        {"logrank", compare_logrank},           {"response", compare_response},
+        {"adverse_events", compare_adverse_events},
+        {"association", compare_association},
+    };
+    return table;
 }
 
 }  // namespace
 
-json compare_with_published(const Analysis& analysis, const json& result) {
+json compare_with_published(const Analysis& analysis, const json& result, const std::string& source,
+                            std::vector<std::string>& warnings) {
     json rows = json::array();
-    const auto& published = analysis.published;
-    const auto& kind = analysis.kind;
-    if (kind == "km") compare_km(published, result, rows);
-    else if (kind == "table1") compare_table1(published, result, rows);
-    else if (kind == "response") compare_response(published, result, rows);
-    else if (kind == "logrank") compare_logrank(published, result, rows);
-    else if (kind == "association") compare_association(published, result, rows);
-    else if (kind == "adverse_events") compare_adverse_events(published, result, rows);
-    else if (kind == "followup") compare_followup(published, result, rows);
-    else if (kind == "long_term_response") compare_long_term(published, result, rows);
-    else if (kind == "second_line") compare_second_line(published, result, rows);
-    else if (kind == "attrition" && published.contains("n")) rows.push_back(row("cohort size", published["n"], result["n"], nullptr, nullptr));
+    const auto comparer = comparers().find(analysis.kind);
+    if (comparer == comparers().end()) {
+        throw Error(ErrorKind::internal, "published values of a kind without a comparison: " + analysis.kind);
+    }
+    comparer->second(Comparison{analysis, analysis.published, result, rows, source, warnings});
     return rows;
 }
+
+bool has_published_comparison(const std::string& kind) { return comparers().count(kind) > 0; }
 
 }  // namespace rwe::study

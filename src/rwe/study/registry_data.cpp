@@ -17,7 +17,7 @@ class Database {
 public:
     explicit Database(const std::string& path) : path_(path) {
         if (!std::filesystem::exists(path)) throw IoError(path + ": no such registry store (run rwe import first)");
-        if (sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READONLY, nullptr) != SQLITE_OK) {
+        if (sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, nullptr) != SQLITE_OK) {
             std::string message = db_ ? sqlite3_errmsg(db_) : "out of memory";
             sqlite3_close(db_);
             throw IoError(path + ": cannot open registry store (" + message + ")");
@@ -74,9 +74,11 @@ Day required_date(sqlite3_stmt* statement, int column, const std::string& what) 
     return *value;
 }
 
+// Codes are ASCII as the registry format writes them; lower-casing needs no locale.
 std::string lower(std::string value) {
-    std::transform(value.begin(), value.end(), value.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    for (char& c : value) {
+        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    }
     return value;
 }
 
@@ -102,14 +104,13 @@ void add_shorthand_biomarkers(const Tumor& tumor, std::vector<Biomarker>& out) {
     if (tumor.her2_ish_ratio) out.push_back({tumor.id, "her2", "ish", "", tumor.her2_ish_ratio, "ratio", tumor.diagnosis});
 }
 
-}  // namespace
-
-RegistryData load_registry(const std::string& sqlite_path) {
-    Database db(sqlite_path);
-    RegistryData registry;
+// Loads the patients whose ids satisfy `where` (an SQL condition on patient_id; empty:
+// all) with everything recorded about them.
+void load_patients(Database& db, const std::string& where, RegistryData& registry) {
+    const std::string filter = where.empty() ? "" : " WHERE " + where;
     std::unordered_map<std::string, std::size_t> patient_index;
     db.query("SELECT patient_id, birth_date, sex, menopausal_status, death_date, last_contact_date "
-             "FROM patients ORDER BY patient_id",
+             "FROM patients" + filter + " ORDER BY patient_id",
              [&](sqlite3_stmt* s) {
                  Patient patient;
                  patient.id = text(s, 0);
@@ -130,7 +131,7 @@ RegistryData load_registry(const std::string& sqlite_path) {
     db.query(std::string("SELECT patient_id, diagnosis_date, stage_at_diagnosis, er, pr, her2_ihc, her2_ish_ratio, "
                          "surgery_date, metastasis_date, tumor_id, ") +
                  (version2_tumors ? "primary_site, histology" : "NULL, NULL") +
-                 " FROM tumors ORDER BY patient_id, diagnosis_date, tumor_id",
+                 " FROM tumors" + filter + " ORDER BY patient_id, diagnosis_date, tumor_id",
              [&](sqlite3_stmt* s) {
                  Patient* patient = patient_of(text(s, 0));
                  if (!patient) return;
@@ -150,8 +151,8 @@ RegistryData load_registry(const std::string& sqlite_path) {
                  patient->tumors.push_back(std::move(tumor));
              });
     if (db.has_table("biomarkers")) {
-        db.query("SELECT patient_id, tumor_id, marker, method, result, value, unit, test_date FROM biomarkers "
-                 "ORDER BY patient_id, source_line",
+        db.query("SELECT patient_id, tumor_id, marker, method, result, value, unit, test_date FROM biomarkers" + filter +
+                 " ORDER BY patient_id, source_line",
                  [&](sqlite3_stmt* s) {
                      if (Patient* patient = patient_of(text(s, 0))) {
                          patient->biomarkers.push_back({text(s, 1), lower(text(s, 2)), code_or(s, 3, "unknown"),
@@ -170,8 +171,8 @@ RegistryData load_registry(const std::string& sqlite_path) {
                          });
     }
     if (db.has_table("observations")) {
-        db.query("SELECT patient_id, name, observation_date, value, result, unit FROM observations "
-                 "ORDER BY patient_id, observation_date, name, source_line",
+        db.query("SELECT patient_id, name, observation_date, value, result, unit FROM observations" + filter +
+                 " ORDER BY patient_id, observation_date, name, source_line",
                  [&](sqlite3_stmt* s) {
                      if (Patient* patient = patient_of(text(s, 0))) {
                          patient->observations.push_back({lower(text(s, 1)), required_date(s, 2, "observation_date"),
@@ -180,7 +181,7 @@ RegistryData load_registry(const std::string& sqlite_path) {
                  });
     }
     if (db.has_table("metastases")) {
-        db.query("SELECT patient_id, site, detected_date FROM metastases ORDER BY patient_id, detected_date, site",
+        db.query("SELECT patient_id, site, detected_date FROM metastases" + filter + " ORDER BY patient_id, detected_date, site",
                  [&](sqlite3_stmt* s) {
                      if (Patient* patient = patient_of(text(s, 0))) {
                          patient->metastases.push_back({lower(text(s, 1)), required_date(s, 2, "detected_date")});
@@ -189,7 +190,7 @@ RegistryData load_registry(const std::string& sqlite_path) {
     }
     std::unordered_map<std::string, std::pair<std::size_t, std::size_t>> regimen_index;
     db.query("SELECT patient_id, regimen_id, setting, line, regimen, start_date, end_date, end_reason, "
-             "clinical_trial, measurable_disease FROM regimens ORDER BY patient_id, start_date, regimen_id",
+             "clinical_trial, measurable_disease FROM regimens" + filter + " ORDER BY patient_id, start_date, regimen_id",
              [&](sqlite3_stmt* s) {
                  Patient* patient = patient_of(text(s, 0));
                  if (!patient) return;
@@ -207,13 +208,31 @@ RegistryData load_registry(const std::string& sqlite_path) {
                  patient->regimens.push_back(std::move(regimen));
              });
     if (db.has_table("administrations")) {
+        std::string last_regimen_id;
+        Regimen* last_regimen = nullptr;
+        std::unordered_map<std::string, const std::string*> drug_spellings;
         // Unordered (a registry has millions of administrations): sorted per regimen below.
-        db.query("SELECT regimen_id, drug, admin_date FROM administrations", [&](sqlite3_stmt* s) {
-            auto it = regimen_index.find(text(s, 0));
-            if (it == regimen_index.end()) return;
-            auto& regimen = registry.patients[it->second.first].regimens[it->second.second];
-            const std::string* drug = &*registry.names.insert(lower(text(s, 1))).first;
-            regimen.administrations.push_back({drug, required_date(s, 2, "admin_date")});
+        db.query("SELECT regimen_id, drug, admin_date FROM administrations" +
+                 (where.empty() ? std::string() : " WHERE regimen_id IN (SELECT regimen_id FROM regimens" + filter + ")"),
+                 [&](sqlite3_stmt* s) {
+            // Rows of one regimen come together and a registry has few drugs: the last
+            // regimen and each drug's spelling are looked up once.
+            const auto* id = reinterpret_cast<const char*>(sqlite3_column_text(s, 0));
+            if (id == nullptr) return;
+            if (last_regimen_id != id) {
+                last_regimen_id = id;
+                auto it = regimen_index.find(last_regimen_id);
+                last_regimen = it == regimen_index.end() ? nullptr
+                                                         : &registry.patients[it->second.first].regimens[it->second.second];
+            }
+            if (last_regimen == nullptr) return;
+            const auto* raw = reinterpret_cast<const char*>(sqlite3_column_text(s, 1));
+            const std::string spelled = raw ? raw : "";
+            auto known = drug_spellings.find(spelled);
+            if (known == drug_spellings.end()) {
+                known = drug_spellings.emplace(spelled, &*registry.names.insert(lower(spelled)).first).first;
+            }
+            last_regimen->administrations.push_back({known->second, required_date(s, 2, "admin_date")});
         });
         for (auto& patient : registry.patients) {
             for (auto& regimen : patient.regimens) {
@@ -225,8 +244,8 @@ RegistryData load_registry(const std::string& sqlite_path) {
         }
     }
     if (db.has_table("assessments")) {
-        db.query("SELECT patient_id, regimen_id, assessment_date, response FROM assessments "
-                 "ORDER BY patient_id, assessment_date, regimen_id",
+        db.query("SELECT patient_id, regimen_id, assessment_date, response FROM assessments" + filter +
+                 " ORDER BY patient_id, assessment_date, regimen_id",
                  [&](sqlite3_stmt* s) {
                      if (Patient* patient = patient_of(text(s, 0))) {
                          patient->assessments.push_back({text(s, 1), required_date(s, 2, "assessment_date"), lower(text(s, 3))});
@@ -234,8 +253,8 @@ RegistryData load_registry(const std::string& sqlite_path) {
                  });
     }
     if (db.has_table("adverse_events")) {
-        db.query("SELECT patient_id, regimen_id, term, grade, onset_date, action FROM adverse_events "
-                 "ORDER BY patient_id, onset_date, term",
+        db.query("SELECT patient_id, regimen_id, term, grade, onset_date, action FROM adverse_events" + filter +
+                 " ORDER BY patient_id, onset_date, term",
                  [&](sqlite3_stmt* s) {
                      if (Patient* patient = patient_of(text(s, 0))) {
                          patient->adverse_events.push_back({text(s, 1), lower(text(s, 2)), sqlite3_column_int(s, 3),
@@ -244,6 +263,9 @@ RegistryData load_registry(const std::string& sqlite_path) {
                      }
                  });
     }
+}
+
+void load_provenance(Database& db, RegistryData& registry) {
     // Which import this is: one digest over the source files' digests (docs/registry.md).
     if (db.has_table("source_files")) {
         registry::Sha256 digest;
@@ -257,7 +279,60 @@ RegistryData load_registry(const std::string& sqlite_path) {
     if (db.has_table("import_info")) {
         db.query("SELECT imported_at FROM import_info", [&](sqlite3_stmt* s) { registry.imported_at = text(s, 0); });
     }
+}
+
+std::string sql_text(const std::string& value) {
+    std::string out = "'";
+    for (char c : value) {
+        if (c == '\'') out += '\'';
+        out += c;
+    }
+    return out + "'";
+}
+
+}  // namespace
+
+RegistryData load_registry(const std::string& sqlite_path) {
+    Database db(sqlite_path);
+    RegistryData registry;
+    load_patients(db, "", registry);
+    load_provenance(db, registry);
     return registry;
+}
+
+RegistryInfo read_registry(const std::string& sqlite_path, std::size_t chunk_patients,
+                           const std::function<void(const RegistryData&)>& visit) {
+    Database db(sqlite_path);
+    RegistryData provenance;
+    load_provenance(db, provenance);
+    RegistryInfo info{provenance.checksum, provenance.source_files, provenance.imported_at, 0, {}};
+    std::vector<std::string> ids;
+    db.query("SELECT patient_id FROM patients ORDER BY patient_id", [&](sqlite3_stmt* s) { ids.push_back(text(s, 0)); });
+    info.patients = ids.size();
+    for (std::size_t first = 0; first < ids.size(); first += chunk_patients) {
+        const std::size_t last = std::min(first + chunk_patients, ids.size()) - 1;
+        RegistryData chunk;
+        load_patients(db, "patient_id BETWEEN " + sql_text(ids[first]) + " AND " + sql_text(ids[last]), chunk);
+        visit(chunk);
+    }
+    // The codes the registry uses, counted by the store, for the protocol's warnings.
+    auto collect = [&](const std::string& sql, std::set<std::string>& out) {
+        db.query(sql, [&](sqlite3_stmt* s) { out.insert(lower(text(s, 0))); });
+    };
+    collect("SELECT DISTINCT regimen FROM regimens", info.codes.regimens);
+    if (db.has_table("administrations")) collect("SELECT DISTINCT drug FROM administrations", info.codes.drugs);
+    if (db.has_table("biomarkers")) {
+        collect("SELECT DISTINCT lower(marker) || '/' || lower(coalesce(method, 'unknown')) FROM biomarkers", info.codes.markers);
+    }
+    for (const auto& [column, marker] : {std::pair<std::string, std::string>{"er", "er/ihc"}, {"pr", "pr/ihc"},
+                                         {"her2_ihc", "her2/ihc"}, {"her2_ish_ratio", "her2/ish"}}) {
+        bool found = false;
+        db.query("SELECT 1 FROM tumors WHERE " + column + " IS NOT NULL AND lower(" + column + ") <> 'unknown' LIMIT 1",
+                 [&](sqlite3_stmt*) { found = true; });
+        if (found) info.codes.markers.insert(marker);
+    }
+    if (db.has_table("observations")) collect("SELECT DISTINCT name FROM observations", info.codes.observations);
+    return info;
 }
 
 }  // namespace rwe::study

@@ -4,7 +4,9 @@
 // (docs/registry.md; registry format version 2, and stores imported before it). Codes
 // are compared case-insensitively and kept lower case.
 
+#include <functional>
 #include <optional>
+#include <set>
 #include <utility>
 #include <string>
 #include <unordered_set>
@@ -114,5 +116,25 @@ struct RegistryData {
 
 // Reads the whole registry store; throws IoError when the file is not a registry store.
 RegistryData load_registry(const std::string& sqlite_path);
+
+// The codes a registry uses, as the store counts them (for warnings about codes a
+// protocol names that the registry never uses). Markers are `marker/method`.
+struct RegistryCodes {
+    std::set<std::string> regimens, drugs, markers, observations;
+};
+
+struct RegistryInfo {
+    std::string checksum;
+    std::vector<std::pair<std::string, std::string>> source_files;
+    std::string imported_at;
+    std::size_t patients = 0;
+    RegistryCodes codes;
+};
+
+// Streams the registry store: `visit` sees the patients in id order, `chunk_patients` at
+// a time, each chunk with everything recorded about its patients; only one chunk is in
+// memory at once.
+RegistryInfo read_registry(const std::string& sqlite_path, std::size_t chunk_patients,
+                           const std::function<void(const RegistryData&)>& visit);
 
 }  // namespace rwe::study

@@ -1,11 +1,13 @@
 #include "rwe/study/run_study.hpp"
 
-#include <unistd.h>
-
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 
 #include "rwe/common/error.hpp"
+#include "rwe/common/staging_directory.hpp"
 #include "rwe/report/study_report.hpp"
 #include "rwe/study/analyses.hpp"
 #include "rwe/study/analysis_data.hpp"
@@ -18,33 +20,20 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// A sibling directory that is removed unless committed.
-class StagingDirectory {
+// With RWE_TIMING set, each phase's wall time on stderr (for profiling the whole command).
+class PhaseTimer {
 public:
-    explicit StagingDirectory(const fs::path& target)
-        : path_(target.parent_path() / (".rwe-run-" + target.filename().string() + "-" + std::to_string(::getpid()))) {
-        fs::remove_all(path_);
-        fs::create_directories(path_);
-    }
-    ~StagingDirectory() {
-        std::error_code ignored;
-        fs::remove_all(path_, ignored);
-    }
-    const fs::path& path() const { return path_; }
-
-    // Moves every staged file into `target`. Files replace their old versions atomically;
-    // a folder (figures/, tables/) replaces the old one whole, so no stale file survives.
-    void commit(const fs::path& target) {
-        fs::create_directories(target);
-        for (const auto& entry : fs::directory_iterator(path_)) {
-            const fs::path destination = target / entry.path().filename();
-            if (entry.is_directory() && fs::exists(destination)) fs::remove_all(destination);
-            fs::rename(entry.path(), destination);
-        }
+    PhaseTimer() : enabled_(std::getenv("RWE_TIMING") != nullptr), last_(std::chrono::steady_clock::now()) {}
+    void done(const char* phase) {
+        if (!enabled_) return;
+        const auto now = std::chrono::steady_clock::now();
+        std::fprintf(stderr, "rwe run: %.2f s to %s\n", std::chrono::duration<double>(now - last_).count(), phase);
+        last_ = now;
     }
 
 private:
-    fs::path path_;
+    bool enabled_;
+    std::chrono::steady_clock::time_point last_;
 };
 
 }  // namespace
@@ -52,8 +41,13 @@ private:
 RunSummary run_study(const std::string& protocol_path, const std::string& database_path,
                      const std::string& out_directory) {
     const Protocol protocol = parse_protocol(protocol_path);
-    const RegistryData registry = load_registry(database_path);
-    const StudyData data = derive_study_data(registry, protocol);
+    PhaseTimer timer;
+    // The registry is read a chunk of patients at a time: rwe holds the analysis
+    // datasets, never the whole registry.
+    StudyDataBuilder builder(protocol);
+    const RegistryInfo registry = read_registry(database_path, 20000, [&](const RegistryData& chunk) { builder.add(chunk); });
+    const StudyData data = builder.finish(registry.patients, registry.codes);
+    timer.done("read the registry, select the cohort and derive the analysis datasets");
 
     nlohmann::json results;
     results["rwe_version"] = RWE_VERSION;
@@ -70,28 +64,33 @@ RunSummary run_study(const std::string& protocol_path, const std::string& databa
     nlohmann::json files = nlohmann::json::object();
     for (const auto& [file, digest] : registry.source_files) files[file] = digest;
     results["registry"] = {{"checksum", registry.checksum}, {"source_files", files},
-                           {"imported_at", registry.imported_at}, {"patients", registry.patients.size()}};
+                           {"imported_at", registry.imported_at}, {"patients", registry.patients}};
     results["cohort"] = {{"n", data.adsl.size()}};
-    results["analyses"] = run_analyses(data, protocol);
+    std::vector<std::string> warnings = data.warnings;
+    results["analyses"] = run_analyses(data, protocol, warnings);
+    results["warnings"] = warnings;
+    timer.done("run the analyses");
 
     const fs::path target = fs::absolute(out_directory);
     try {
         if (fs::exists(target) && !fs::is_directory(target)) throw IoError(out_directory + ": exists and is not a directory");
         fs::create_directories(target.parent_path());
-        StagingDirectory staging(target);
+        StagingDirectory staging(target, "run");
         write_analysis_datasets(data, protocol, staging.path().string());
+        timer.done("write the analysis datasets");
         {
             std::ofstream out(staging.path() / "results.json", std::ios::binary);
             out << results.dump(2) << "\n";
             if (!out) throw IoError((staging.path() / "results.json").string() + ": cannot write");
         }
         report::write_study_report(results, staging.path());
+        timer.done("write the report, tables and figures");
         staging.commit(target);
     } catch (const fs::filesystem_error& error) {
         throw IoError(out_directory + ": cannot write the results (" + error.code().message() + ": " +
                       error.path1().string() + ")");
     }
-    return {registry.patients.size(), data.adsl.size(), protocol.analyses.size()};
+    return {registry.patients, data.adsl.size(), protocol.analyses.size(), warnings};
 }
 
 }  // namespace rwe::study

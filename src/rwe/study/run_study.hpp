@@ -3,6 +3,7 @@
 // all together or not at all.
 
 #include <string>
+#include <vector>
 
 namespace rwe::study {
 
@@ -10,6 +11,7 @@ struct RunSummary {
     std::size_t patients = 0;   // in the registry
     std::size_t cohort = 0;     // after selection
     std::size_t analyses = 0;
+    std::vector<std::string> warnings;  // also in results.json
 };
 
 RunSummary run_study(const std::string& protocol_path, const std::string& database_path,

@@ -1,0 +1,267 @@
+// The protocol language on the small study registry (tests/data/study/registry, ten
+// patients): every expected value is worked by hand from the registry's CSV files in the
+// comments; errors are checked by their text, with the line they name.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+
+#include "rwe/common/error.hpp"
+#include "rwe/study/analysis_data.hpp"
+#include "rwe/study/protocol.hpp"
+#include "rwe/study/registry_data.hpp"
+#include "rwe/study/run_study.hpp"
+
+namespace fs = std::filesystem;
+using namespace rwe::study;
+
+namespace {
+
+const std::string registry_dir = std::string(RWE_TEST_DATA_DIR) + "/study/registry";
+
+// The protocol text around the parts a test changes.
+std::string protocol(const std::string& index_extra, const std::string& body, const std::string& study_extra = "") {
+    return "[study]\nid = \"t\"\ntime_unit = \"days\"\n" + study_extra +
+           "[index]\nregimen = \"THP\"\naccrual = [\"2008-08-01\", \"2020-12-31\"]\n" + index_extra + body;
+}
+
+class Language : public ::testing::Test {
+protected:
+    static void SetUpTestSuite() {
+        dir_ = fs::temp_directory_path() / ("rwe_language_test_" + std::to_string(::getpid()));
+        fs::remove_all(dir_);
+        fs::create_directories(dir_);
+        db_ = (dir_ / "registry.sqlite").string();
+        const std::string command = std::string(RWE_BINARY) + " import " + registry_dir + " --db " + db_ + " > /dev/null 2>&1";
+        ASSERT_EQ(std::system(command.c_str()), 0);
+        registry_ = new RegistryData(load_registry(db_));
+    }
+    static void TearDownTestSuite() {
+        delete registry_;
+        fs::remove_all(dir_);
+    }
+    static StudyData derive(const std::string& text) { return derive_study_data(*registry_, parse_protocol_text(text, "p.toml")); }
+    static std::string value(const StudyData& data, const std::string& id, const std::string& variable) {
+        for (std::size_t row = 0; row < data.adsl.size(); ++row) {
+            if (data.adsl.usubjid[row] == id) return data.adsl.at(variable).values[row];
+        }
+        ADD_FAILURE() << id << " not in the cohort";
+        return "";
+    }
+    static const TimeToEventRecord* tte(const StudyData& data, const std::string& paramcd, const std::string& id) {
+        for (const auto& record : data.endpoint(paramcd).records) {
+            if (data.adsl.usubjid[record.subject] == id) return &record;
+        }
+        return nullptr;
+    }
+
+    static inline fs::path dir_;
+    static inline std::string db_;
+    static inline RegistryData* registry_ = nullptr;
+};
+
+// The error of a protocol text, or "" when it parses.
+std::string error_of(const std::string& text) {
+    try {
+        parse_protocol_text(text, "p.toml");
+    } catch (const rwe::InputError& error) {
+        return error.what();
+    }
+    return "";
+}
+
+}  // namespace
+
+TEST_F(Language, ExclusionCriterionCountsWhoLeaves) {
+    // Ages at index (completed years): P01 54, P02 45, P03 59 (born 1955-12-31, index
+    // 2015-01-10), P04 35, P06 58 (born 1950-08-01, index 2008-08-01: the 58th birthday),
+    // P07 45. Excluding AGE >= 58 removes P03 and P06. Before it: P09 (no THP) and P08 (THP
+    // as line 2) leave at the index steps; P05 (IHC 2+, ratio 2.0) fails HER2. P10 (index
+    // 2008-07-31) leaves at the accrual window (2008-08-01 on).
+    const auto data = derive(protocol("line = 1\n",
+                                      "[variables]\nAGE = { derive = \"age\" }\n"
+                                      "HER2IHC = { derive = \"biomarker\", marker = \"her2\", method = \"ihc\" }\n"
+                                      "HER2ISH = { derive = \"biomarker\", marker = \"her2\", method = \"ish\", field = \"value\" }\n"
+                                      "[[criterion]]\ninclude = \"HER2IHC == '3+' or (HER2IHC == '2+' and HER2ISH > 2)\"\nlabel = \"HER2-positive\"\n"
+                                      "[[criterion]]\nexclude = \"AGE >= 58\"\nlabel = \"Under 58\"\nreason = \"Aged 58 or over\"\n"));
+    ASSERT_EQ(data.attrition.size(), 6u);
+    EXPECT_EQ(data.attrition[1].excluded, 1u);  // P09
+    EXPECT_EQ(data.attrition[2].excluded, 1u);  // P08
+    EXPECT_EQ(data.attrition[3].excluded, 1u);  // P05
+    EXPECT_EQ(data.attrition[4].criterion, "Under 58");
+    EXPECT_EQ(data.attrition[4].reason, "Aged 58 or over");
+    EXPECT_EQ(data.attrition[4].excluded, 2u);  // P03, P06
+    EXPECT_EQ(data.attrition[5].excluded, 1u);  // P10
+    EXPECT_EQ(data.adsl.usubjid, (std::vector<std::string>{"P01", "P02", "P04", "P07"}));
+}
+
+TEST_F(Language, ArmsByTheirDrugs) {
+    // Administrations: R01 (P01) gave docetaxel, trastuzumab and pertuzumab; R03 (P03) and
+    // R04 (P04) docetaxel alone; the other THP lines have none recorded, so only these three
+    // qualify for an arm defined by drugs.
+    const auto data = derive(
+        "[study]\nid = \"t\"\n[index]\naccrual = [\"2008-08-01\", \"2020-12-31\"]\nline = 1\n"
+        "[[index.arm]]\nname = \"THP\"\ndrugs = { all = [\"docetaxel\", \"trastuzumab\", \"pertuzumab\"] }\n"
+        "[[index.arm]]\nname = \"D\"\ndrugs = { any = [\"docetaxel\", \"paclitaxel\"], none = [\"pertuzumab\"] }\n");
+    EXPECT_EQ(data.attrition[1].criterion, "Received THP or D (palliative setting)");
+    EXPECT_EQ(data.attrition[1].excluded, 7u);
+    EXPECT_EQ(data.adsl.usubjid, (std::vector<std::string>{"P01", "P03", "P04"}));
+    EXPECT_EQ(value(data, "P01", "ARM"), "THP");
+    EXPECT_EQ(value(data, "P03", "ARM"), "D");
+    EXPECT_EQ(data.adsl.at("ARM").levels, (std::vector<std::string>{"THP", "D"}));
+}
+
+TEST_F(Language, DataCutoffEndsFollowUp) {
+    // Cut-off 2015-06-30: THP lines starting later (P04 2016, P07 2020) do not qualify.
+    // P01 (index 2015-01-15) died 2016-01-01, after the cut-off: OS censored at the cut-off,
+    // 166 days. P03 (index 2015-01-10): PD on 2015-07-01 is after the cut-off: PFS censored
+    // at 171 days. P06 died 2010-08-01, before it: an event at 730 days.
+    std::string text = protocol("line = 1\n",
+                                "[endpoints]\nOS = { events = [\"death\"] }\nPFS = { events = [\"progression\", \"death\"] }\n",
+                                "data_cutoff = \"2015-06-30\"\n");
+    text.replace(text.find("2020-12-31"), 10, "2015-06-30");  // the accrual window ends at the cut-off
+    const auto data = derive(text);
+    EXPECT_EQ(data.attrition[1].excluded, 3u);  // P09, P04, P07
+    const auto* os = tte(data, "OS", "P01");
+    ASSERT_NE(os, nullptr);
+    EXPECT_EQ(os->cnsr, 1);
+    EXPECT_EQ(os->aval, 166);
+    EXPECT_EQ(os->description, "data cut-off");
+    EXPECT_EQ(tte(data, "PFS", "P03")->cnsr, 1);
+    EXPECT_EQ(tte(data, "PFS", "P03")->aval, 171);
+    EXPECT_EQ(tte(data, "OS", "P06")->cnsr, 0);
+    EXPECT_EQ(tte(data, "OS", "P06")->aval, 730);
+}
+
+TEST_F(Language, EndpointsOfTreatment) {
+    // TTD: R01 ended 2015-12-20, 339 days after 2015-01-15; P02's line ended on the index
+    // day, the day of death: the event listed first (end of the index line) at 0; P04 is
+    // ongoing: censored at last contact, 1795 days. TTNT: P03's second line started
+    // 2015-08-01, 203 days after 2015-01-10. OS censored at the next line: P03 at 203 days.
+    // Real-world PFS censored at the last assessment: P04 has none, censored at the origin.
+    const auto data = derive(protocol("line = 1\n",
+                                      "[endpoints]\nTTD = { events = [\"index_line_end\", \"death\"] }\n"
+                                      "TTNT = { events = [\"next_line\", \"death\"] }\n"
+                                      "OSL1 = { events = [\"death\"], censor = [\"next_line\"] }\n"
+                                      "RWPFS = { events = [\"progression\", \"death\"], censor = [\"last_assessment\"] }\n"));
+    EXPECT_EQ(tte(data, "TTD", "P01")->aval, 339);
+    EXPECT_EQ(tte(data, "TTD", "P01")->description, "end of index line");
+    EXPECT_EQ(tte(data, "TTD", "P02")->aval, 0);
+    EXPECT_EQ(tte(data, "TTD", "P02")->description, "end of index line");
+    EXPECT_EQ(tte(data, "TTD", "P04")->cnsr, 1);
+    EXPECT_EQ(tte(data, "TTD", "P04")->aval, 1795);
+    EXPECT_EQ(tte(data, "TTNT", "P03")->aval, 203);
+    EXPECT_EQ(tte(data, "TTNT", "P03")->description, "next line");
+    EXPECT_EQ(tte(data, "OSL1", "P03")->cnsr, 1);
+    EXPECT_EQ(tte(data, "OSL1", "P03")->aval, 203);
+    EXPECT_EQ(tte(data, "OSL1", "P03")->description, "start of next line");
+    EXPECT_EQ(tte(data, "RWPFS", "P04")->cnsr, 1);
+    EXPECT_EQ(tte(data, "RWPFS", "P04")->aval, 0);
+    EXPECT_EQ(tte(data, "RWPFS", "P04")->description, "last assessment");
+}
+
+TEST_F(Language, PriorExposureHonoursItsSettings) {
+    // P08: palliative TCH (line 1, 2013) before THP (line 2, 2014). Counted only when the
+    // palliative setting is asked for; P03's adjuvant AC-TH only by default.
+    const std::string variables =
+        "[variables]\nPRIORTCH = { derive = \"prior_exposure\", regimens = [\"TCH\"], settings = [\"palliative\"] }\n"
+        "PRIORADJ = { derive = \"prior_exposure\", regimens = [\"TCH\", \"AC-TH\"] }\n";
+    const auto data = derive(protocol("line = \"any\"\n", variables));
+    EXPECT_EQ(value(data, "P08", "PRIORTCH"), "Y");
+    EXPECT_EQ(value(data, "P08", "PRIORADJ"), "N");
+    EXPECT_EQ(value(data, "P03", "PRIORTCH"), "N");
+    EXPECT_EQ(value(data, "P03", "PRIORADJ"), "Y");
+}
+
+TEST_F(Language, CodesTheRegistryLacksAreWarnings) {
+    const auto data = derive(protocol("line = 1\n", "[variables]\nX = { derive = \"administrations\", drugs = [\"docetaxol\"] }\n"));
+    ASSERT_EQ(data.warnings.size(), 1u);
+    EXPECT_EQ(data.warnings[0], "p.toml:9: variables.X.drugs: warning: no administration of this drug in the registry (docetaxol)");
+    std::string text = protocol("line = 1\n", "");
+    text.replace(text.find("\"THP\""), 5, "\"thpx\"");
+    const auto none = derive(text);
+    EXPECT_EQ(none.adsl.size(), 0u);
+    ASSERT_EQ(none.warnings.size(), 1u);
+    EXPECT_EQ(none.warnings[0], "p.toml:5: index.regimen: warning: no regimen with this code in the registry (thpx)");
+}
+
+TEST_F(Language, ProtocolErrorsComeBeforeTheRegistryIsRead) {
+    const auto path = dir_ / "bad.toml";
+    {
+        std::ofstream out(path);
+        out << protocol("line = 1\n", "[variables]\nAGE = { derive = \"agee\" }\n");
+    }
+    try {
+        run_study(path.string(), (dir_ / "no-such.sqlite").string(), (dir_ / "out").string());
+        FAIL() << "no error";
+    } catch (const rwe::InputError& error) {
+        EXPECT_NE(std::string(error.what()).find("bad.toml:9: variables.AGE.derive: unknown derivation"), std::string::npos) << error.what();
+    }
+    EXPECT_FALSE(fs::exists(dir_ / "out"));
+}
+
+struct BadProtocol {
+    const char* name;
+    std::string text;
+    std::string message;  // the start of the error, from the file name on
+};
+
+class ProtocolErrors : public ::testing::TestWithParam<BadProtocol> {};
+
+TEST_P(ProtocolErrors, NameTheLineTheKeyAndTheProblem) {
+    const auto& bad = GetParam();
+    const std::string error = error_of(bad.text);
+    EXPECT_EQ(error.substr(0, bad.message.size()), bad.message) << error;
+}
+
+const std::string age = "[variables]\nAGE = { derive = \"age\" }\n";
+const std::string os = "[endpoints]\nOS = { events = [\"death\"] }\n";
+
+INSTANTIATE_TEST_SUITE_P(
+    Language, ProtocolErrors,
+    ::testing::Values(
+        BadProtocol{"numeric_by", protocol("", age + os + "[[analysis]]\nid = \"k\"\nkind = \"km\"\nendpoint = \"OS\"\nby = \"AGE\"\n"),
+                    "p.toml:15: analysis.k.by: a numeric variable cannot define groups; cut it into bands (derive = \"band\") (AGE)"},
+        BadProtocol{"grade_not_a_number",
+                    protocol("", "[variables]\nS = { derive = \"patient\", field = \"sex\" }\n[[analysis]]\nid = \"a\"\nkind = \"association\"\nby = \"S\"\noutcomes = [\"nausea:x\"]\n"),
+                    "p.toml:13: analysis.a.outcomes: expected a variable name or \"term:k\" with k an integer from 1 to 5 (nausea:x)"},
+        BadProtocol{"unknown_name_in_criterion", protocol("", age + "[[criterion]]\ninclude = \"AGEE >= 65\"\nlabel = \"old\"\n"),
+                    "p.toml:10: criterion[1].include: unknown name (AGEE)"},
+        BadProtocol{"variable_used_before_it_is_defined",
+                    protocol("", "[variables]\nOLD = { expr = \"AGE >= 65\" }\nAGE = { derive = \"age\" }\n"),
+                    "p.toml:8: variables.OLD.expr: unknown name (AGE)"},
+        BadProtocol{"unknown_derivation", protocol("", "[variables]\nAGE = { derive = \"agee\" }\n"),
+                    "p.toml:8: variables.AGE.derive: unknown derivation (known: age, patient, tumor"},
+        BadProtocol{"argument_of_another_derivation", protocol("", "[variables]\nAGE = { derive = \"age\", field = \"sex\" }\n"),
+                    "p.toml:8: variables.AGE.field: unknown key (allowed: label, levels, value_labels, default, derive)"},
+        BadProtocol{"closed_argument_value", protocol("", "[variables]\nS = { derive = \"patient\", field = \"gender\" }\n"),
+                    "p.toml:8: variables.S.field: expected one of sex, menopausal_status, birth_date, death_date, last_contact_date (gender)"},
+        BadProtocol{"band_of_text", protocol("", "[variables]\nS = { derive = \"patient\", field = \"sex\" }\nB = { derive = \"band\", from = \"S\", upper = [1], labels = [\"a\", \"b\"] }\n"),
+                    "p.toml:9: variables.B.from: must name a numeric variable (S)"},
+        BadProtocol{"band_labels", protocol("", age + "B = { derive = \"band\", from = \"AGE\", upper = [50, 60], labels = [\"a\", \"b\"] }\n"),
+                    "p.toml:9: variables.B.labels: needs one label more than upper limits (2 limits, 2 labels)"},
+        BadProtocol{"levels_of_a_number", protocol("", "[variables]\nAGE = { derive = \"age\", levels = [\"1\"] }\n"),
+                    "p.toml:8: variables.AGE.levels: only a text variable has levels"},
+        BadProtocol{"default_of_another_type", protocol("", "[variables]\nAGE = { derive = \"age\", default = \"old\" }\n"),
+                    "p.toml:8: variables.AGE.default: expected a number value, the variable's type"},
+        BadProtocol{"reserved_name", protocol("", "[variables]\nTRTSDT = { derive = \"age\" }\n"),
+                    "p.toml:8: variables.TRTSDT: reserved name (TRTSDT)"},
+        BadProtocol{"endpoint_origin", protocol("", "[endpoints]\nX = { origin = \"diagnosis\" }\n"),
+                    "p.toml:8: endpoints.X.origin: expected index, surgery, first_response, next_line or a date variable (diagnosis)"},
+        BadProtocol{"endpoint_event", protocol("", "[endpoints]\nX = { events = [\"relapse\"] }\n"),
+                    "p.toml:8: endpoints.X.events: expected death, progression, next_line, index_line_end, metastasis or a date variable (relapse)"},
+        BadProtocol{"unknown_endpoint", protocol("", os + "[[analysis]]\nid = \"k\"\nkind = \"km\"\nendpoint = \"PFS\"\n"),
+                    "p.toml:12: analysis.k.endpoint: unknown endpoint (known: OS) (PFS)"},
+        BadProtocol{"one_arm", "[study]\nid = \"t\"\n[index]\naccrual = [\"2008-08-01\", \"2020-12-31\"]\n[[index.arm]]\nname = \"A\"\nregimen = \"THP\"\n",
+                    "p.toml:5: index.arm: needs two arms or more"},
+        BadProtocol{"no_regimen", "[study]\nid = \"t\"\n[index]\naccrual = [\"2008-08-01\", \"2020-12-31\"]\n",
+                    "p.toml:3: index.regimen: the index regimen needs `regimen` (codes) or `drugs`"},
+        BadProtocol{"line_of_adjuvant", protocol("setting = \"adjuvant\"\nline = 1\n", ""),
+                    "p.toml:8: index.line: only palliative lines are numbered; add \"palliative\" to index.setting"},
+        BadProtocol{"accrual_after_cutoff", protocol("", "", "data_cutoff = \"2019-12-31\"\n"),
+                    "p.toml:7: index.accrual: the window ends after the data cut-off (study.data_cutoff) (2020-12-31)"},
+        BadProtocol{"criterion_not_true_false", protocol("", age + "[[criterion]]\ninclude = \"AGE\"\nlabel = \"x\"\n"),
+                    "p.toml:10: criterion[1].include: expected a true/false expression, got number"}),
+    [](const ::testing::TestParamInfo<BadProtocol>& info) { return std::string(info.param.name); });
