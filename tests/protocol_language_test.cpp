@@ -9,6 +9,7 @@
 #include <fstream>
 
 #include "rwe/common/error.hpp"
+#include "rwe/study/analyses.hpp"
 #include "rwe/study/analysis_data.hpp"
 #include "rwe/study/protocol.hpp"
 #include "rwe/study/registry_data.hpp"
@@ -173,6 +174,28 @@ TEST_F(Language, PriorExposureHonoursItsSettings) {
     EXPECT_EQ(value(data, "P08", "PRIORADJ"), "N");
     EXPECT_EQ(value(data, "P03", "PRIORTCH"), "N");
     EXPECT_EQ(value(data, "P03", "PRIORADJ"), "Y");
+}
+
+TEST_F(Language, PopulationsAndValueLabels) {
+    // Without a HER2 criterion the cohort is the seven THP line-1 patients in the window,
+    // P01-P07. Ages at index: P01 54, P02 45, P03 59, P04 35, P05 49 (born 1965-02-02,
+    // index 2015-02-01, the day before the birthday), P06 58, P07 45. Aged 50 or over:
+    // P01, P03, P06, all postmenopausal: the table has one level, with its label.
+    const auto text = protocol("line = 1\n",
+                               "[variables]\nAGE = { derive = \"age\" }\n"
+                               "MENO = { derive = \"patient\", field = \"menopausal_status\", value_labels = { post = \"Postmenopausal\" } }\n"
+                               "[[analysis]]\nid = \"t\"\nkind = \"table1\"\nvariables = [\"MENO\"]\nwhere = \"AGE >= 50\"\n");
+    const Protocol parsed = parse_protocol_text(text, "p.toml");
+    const auto data = derive_study_data(*registry_, parsed);
+    EXPECT_EQ(data.adsl.size(), 7u);
+    std::vector<std::string> warnings;
+    const auto results = run_analyses(data, parsed, warnings);
+    const auto& result = results[0]["result"];
+    EXPECT_EQ(result["population"]["n"], 3);
+    const auto& levels = result["rows"][0]["overall"]["levels"];
+    ASSERT_EQ(levels.size(), 1u);
+    EXPECT_EQ(levels[0]["level"], "post");
+    EXPECT_EQ(levels[0]["label"], "Postmenopausal");
 }
 
 TEST_F(Language, CodesTheRegistryLacksAreWarnings) {

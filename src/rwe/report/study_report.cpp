@@ -209,7 +209,7 @@ private:
             table.indent.push_back(0);
             for (const auto& level : o["levels"]) {
                 const std::string name_of_level = level["level"];
-                table.rows.push_back({name_of_level, count(level["n"].get<double>(), o["denominator"].get<double>()),
+                table.rows.push_back({level.value("label", name_of_level), count(level["n"].get<double>(), o["denominator"].get<double>()),
                                       pub.contains(name_of_level) ? published_text(pub[name_of_level]) : ""});
                 table.indent.push_back(1);
             }

@@ -210,7 +210,11 @@ json describe_variable(const Variable& variable, const Mask& mask) {
     const auto table = stats::frequency_table(codes, variable.levels);
     json levels = json::array();
     for (const auto& level : table.levels) {
-        levels.push_back({{"level", level.level}, {"n", level.n}, {"percent", num(level.percent)}});
+        json entry{{"level", level.level}, {"n", level.n}, {"percent", num(level.percent)}};
+        if (auto label = variable.value_labels.find(level.level); label != variable.value_labels.end()) {
+            entry["label"] = label->second;  // the protocol's value label, for tables
+        }
+        levels.push_back(std::move(entry));
     }
     return {{"type", "categorical"}, {"levels", levels}, {"missing", table.missing.n}, {"denominator", table.denominator}};
 }

@@ -1,6 +1,5 @@
 #include "rwe/study/registry_data.hpp"
 
-#include <sqlite3.h>
 
 #include <algorithm>
 #include <filesystem>
@@ -8,69 +7,43 @@
 
 #include "rwe/common/error.hpp"
 #include "rwe/registry/sha256.hpp"
+#include "rwe/registry/store_connection.hpp"
 
 namespace rwe::study {
 
 namespace {
 
+// The store through its boundary (registry/store_connection.hpp): rows by position.
 class Database {
 public:
-    explicit Database(const std::string& path) : path_(path) {
-        if (!std::filesystem::exists(path)) throw IoError(path + ": no such registry store (run rwe import first)");
-        if (sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, nullptr) != SQLITE_OK) {
-            std::string message = db_ ? sqlite3_errmsg(db_) : "out of memory";
-            sqlite3_close(db_);
-            throw IoError(path + ": cannot open registry store (" + message + ")");
-        }
-    }
-    ~Database() { sqlite3_close(db_); }
-    Database(const Database&) = delete;
-    Database& operator=(const Database&) = delete;
+    explicit Database(const std::string& location) : connection_(registry::open_store(location)) {}
 
-    bool has_table(const std::string& table) {
-        bool found = false;
-        query("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '" + table + "'",
-              [&](sqlite3_stmt*) { found = true; });
-        return found;
-    }
-
-    bool has_column(const std::string& table, const std::string& column) {
-        bool found = false;
-        query("SELECT 1 FROM pragma_table_info('" + table + "') WHERE name = '" + column + "'",
-              [&](sqlite3_stmt*) { found = true; });
-        return found;
-    }
+    bool has_table(const std::string& table) { return connection_->has_table(table); }
+    bool has_column(const std::string& table, const std::string& column) { return connection_->has_column(table, column); }
+    const registry::SqlDialect& dialect() const { return connection_->dialect(); }
 
     template <typename RowFunction>
-    void query(const std::string& sql, RowFunction on_row) {
-        sqlite3_stmt* statement = nullptr;
-        if (sqlite3_prepare_v2(db_, sql.c_str(), -1, &statement, nullptr) != SQLITE_OK) {
-            throw IoError(path_ + ": not a registry store of this version (" + sqlite3_errmsg(db_) + ")");
-        }
-        int status;
-        while ((status = sqlite3_step(statement)) == SQLITE_ROW) on_row(statement);
-        sqlite3_finalize(statement);
-        if (status != SQLITE_DONE) throw IoError(path_ + ": read failed (" + sqlite3_errmsg(db_) + ")");
+    void query(const std::string& sql, RowFunction on_row, const std::vector<std::string>& parameters = {}) {
+        auto cursor = connection_->execute(sql, parameters);
+        while (cursor->next()) on_row(cursor->row());
     }
 
 private:
-    std::string path_;
-    sqlite3* db_ = nullptr;
+    std::unique_ptr<registry::StoreConnection> connection_;
 };
 
-std::string text(sqlite3_stmt* statement, int column) {
-    const auto* value = sqlite3_column_text(statement, column);
-    return value ? reinterpret_cast<const char*>(value) : "";
+using Row = registry::StoreRow;
+
+std::string text(const Row& row, int column) { return std::string(row.text(column)); }
+
+std::optional<Day> date(const Row& row, int column) {
+    if (row.is_null(column)) return std::nullopt;
+    return parse_iso_date(row.text(column));
 }
 
-std::optional<Day> date(sqlite3_stmt* statement, int column) {
-    if (sqlite3_column_type(statement, column) == SQLITE_NULL) return std::nullopt;
-    return parse_iso_date(text(statement, column));
-}
-
-Day required_date(sqlite3_stmt* statement, int column, const std::string& what) {
-    auto value = date(statement, column);
-    if (!value) throw IoError("registry store: bad " + what + " (" + text(statement, column) + ")");
+Day required_date(const Row& row, int column, const std::string& what) {
+    auto value = date(row, column);
+    if (!value) throw IoError("registry store: bad " + what + " (" + text(row, column) + ")");
     return *value;
 }
 
@@ -82,13 +55,13 @@ std::string lower(std::string value) {
     return value;
 }
 
-std::string code_or(sqlite3_stmt* statement, int column, const char* missing) {
-    return sqlite3_column_type(statement, column) == SQLITE_NULL ? missing : lower(text(statement, column));
+std::string code_or(const Row& statement, int column, const char* missing) {
+    return statement.is_null(column) ? missing : lower(text(statement, column));
 }
 
-std::optional<double> number(sqlite3_stmt* statement, int column) {
-    if (sqlite3_column_type(statement, column) == SQLITE_NULL) return std::nullopt;
-    return sqlite3_column_double(statement, column);
+std::optional<double> number(const Row& statement, int column) {
+    if (statement.is_null(column)) return std::nullopt;
+    return statement.real(column);
 }
 
 // The biomarker rows that a tumour's breast shorthand columns stand for
@@ -111,7 +84,7 @@ void load_patients(Database& db, const std::string& where, RegistryData& registr
     std::unordered_map<std::string, std::size_t> patient_index;
     db.query("SELECT patient_id, birth_date, sex, menopausal_status, death_date, last_contact_date "
              "FROM patients" + filter + " ORDER BY patient_id",
-             [&](sqlite3_stmt* s) {
+             [&](const Row& s) {
                  Patient patient;
                  patient.id = text(s, 0);
                  patient.birth = required_date(s, 1, "birth_date");
@@ -132,7 +105,7 @@ void load_patients(Database& db, const std::string& where, RegistryData& registr
                          "surgery_date, metastasis_date, tumor_id, ") +
                  (version2_tumors ? "primary_site, histology" : "NULL, NULL") +
                  " FROM tumors" + filter + " ORDER BY patient_id, diagnosis_date, tumor_id",
-             [&](sqlite3_stmt* s) {
+             [&](const Row& s) {
                  Patient* patient = patient_of(text(s, 0));
                  if (!patient) return;
                  Tumor tumor;
@@ -153,7 +126,7 @@ void load_patients(Database& db, const std::string& where, RegistryData& registr
     if (db.has_table("biomarkers")) {
         db.query("SELECT patient_id, tumor_id, marker, method, result, value, unit, test_date FROM biomarkers" + filter +
                  " ORDER BY patient_id, source_line",
-                 [&](sqlite3_stmt* s) {
+                 [&](const Row& s) {
                      if (Patient* patient = patient_of(text(s, 0))) {
                          patient->biomarkers.push_back({text(s, 1), lower(text(s, 2)), code_or(s, 3, "unknown"),
                                                         code_or(s, 4, ""), number(s, 5), code_or(s, 6, ""),
@@ -173,7 +146,7 @@ void load_patients(Database& db, const std::string& where, RegistryData& registr
     if (db.has_table("observations")) {
         db.query("SELECT patient_id, name, observation_date, value, result, unit FROM observations" + filter +
                  " ORDER BY patient_id, observation_date, name, source_line",
-                 [&](sqlite3_stmt* s) {
+                 [&](const Row& s) {
                      if (Patient* patient = patient_of(text(s, 0))) {
                          patient->observations.push_back({lower(text(s, 1)), required_date(s, 2, "observation_date"),
                                                           number(s, 3), code_or(s, 4, ""), code_or(s, 5, "")});
@@ -182,7 +155,7 @@ void load_patients(Database& db, const std::string& where, RegistryData& registr
     }
     if (db.has_table("metastases")) {
         db.query("SELECT patient_id, site, detected_date FROM metastases" + filter + " ORDER BY patient_id, detected_date, site",
-                 [&](sqlite3_stmt* s) {
+                 [&](const Row& s) {
                      if (Patient* patient = patient_of(text(s, 0))) {
                          patient->metastases.push_back({lower(text(s, 1)), required_date(s, 2, "detected_date")});
                      }
@@ -191,19 +164,19 @@ void load_patients(Database& db, const std::string& where, RegistryData& registr
     std::unordered_map<std::string, std::pair<std::size_t, std::size_t>> regimen_index;
     db.query("SELECT patient_id, regimen_id, setting, line, regimen, start_date, end_date, end_reason, "
              "clinical_trial, measurable_disease FROM regimens" + filter + " ORDER BY patient_id, start_date, regimen_id",
-             [&](sqlite3_stmt* s) {
+             [&](const Row& s) {
                  Patient* patient = patient_of(text(s, 0));
                  if (!patient) return;
                  Regimen regimen;
                  regimen.id = text(s, 1);
                  regimen.setting = lower(text(s, 2));
-                 regimen.line = sqlite3_column_type(s, 3) == SQLITE_NULL ? 0 : sqlite3_column_int(s, 3);
+                 regimen.line = s.is_null(3) ? 0 : static_cast<int>(s.integer(3));
                  regimen.regimen = lower(text(s, 4));
                  regimen.start = required_date(s, 5, "start_date");
                  regimen.end = date(s, 6);
                  regimen.end_reason = lower(text(s, 7));
                  regimen.clinical_trial = lower(text(s, 8)) == "yes";
-                 regimen.measurable = sqlite3_column_type(s, 9) == SQLITE_NULL ? "unknown" : lower(text(s, 9));
+                 regimen.measurable = s.is_null(9) ? "unknown" : lower(text(s, 9));
                  regimen_index.emplace(regimen.id, std::make_pair(patient_index[patient->id], patient->regimens.size()));
                  patient->regimens.push_back(std::move(regimen));
              });
@@ -214,11 +187,10 @@ void load_patients(Database& db, const std::string& where, RegistryData& registr
         // Unordered (a registry has millions of administrations): sorted per regimen below.
         db.query("SELECT regimen_id, drug, admin_date FROM administrations" +
                  (where.empty() ? std::string() : " WHERE regimen_id IN (SELECT regimen_id FROM regimens" + filter + ")"),
-                 [&](sqlite3_stmt* s) {
+                 [&](const Row& s) {
             // Rows of one regimen come together and a registry has few drugs: the last
             // regimen and each drug's spelling are looked up once.
-            const auto* id = reinterpret_cast<const char*>(sqlite3_column_text(s, 0));
-            if (id == nullptr) return;
+            const std::string_view id = s.text(0);
             if (last_regimen_id != id) {
                 last_regimen_id = id;
                 auto it = regimen_index.find(last_regimen_id);
@@ -226,8 +198,7 @@ void load_patients(Database& db, const std::string& where, RegistryData& registr
                                                          : &registry.patients[it->second.first].regimens[it->second.second];
             }
             if (last_regimen == nullptr) return;
-            const auto* raw = reinterpret_cast<const char*>(sqlite3_column_text(s, 1));
-            const std::string spelled = raw ? raw : "";
+            const std::string spelled(s.text(1));
             auto known = drug_spellings.find(spelled);
             if (known == drug_spellings.end()) {
                 known = drug_spellings.emplace(spelled, &*registry.names.insert(lower(spelled)).first).first;
@@ -246,7 +217,7 @@ void load_patients(Database& db, const std::string& where, RegistryData& registr
     if (db.has_table("assessments")) {
         db.query("SELECT patient_id, regimen_id, assessment_date, response FROM assessments" + filter +
                  " ORDER BY patient_id, assessment_date, regimen_id",
-                 [&](sqlite3_stmt* s) {
+                 [&](const Row& s) {
                      if (Patient* patient = patient_of(text(s, 0))) {
                          patient->assessments.push_back({text(s, 1), required_date(s, 2, "assessment_date"), lower(text(s, 3))});
                      }
@@ -255,11 +226,11 @@ void load_patients(Database& db, const std::string& where, RegistryData& registr
     if (db.has_table("adverse_events")) {
         db.query("SELECT patient_id, regimen_id, term, grade, onset_date, action FROM adverse_events" + filter +
                  " ORDER BY patient_id, onset_date, term",
-                 [&](sqlite3_stmt* s) {
+                 [&](const Row& s) {
                      if (Patient* patient = patient_of(text(s, 0))) {
-                         patient->adverse_events.push_back({text(s, 1), lower(text(s, 2)), sqlite3_column_int(s, 3),
+                         patient->adverse_events.push_back({text(s, 1), lower(text(s, 2)), static_cast<int>(s.integer(3)),
                                                             required_date(s, 4, "onset_date"),
-                                                            sqlite3_column_type(s, 5) == SQLITE_NULL ? "none" : lower(text(s, 5))});
+                                                            s.is_null(5) ? "none" : lower(text(s, 5))});
                      }
                  });
     }
@@ -269,7 +240,7 @@ void load_provenance(Database& db, RegistryData& registry) {
     // Which import this is: one digest over the source files' digests (docs/registry.md).
     if (db.has_table("source_files")) {
         registry::Sha256 digest;
-        db.query("SELECT file_name, sha256 FROM source_files ORDER BY file_name", [&](sqlite3_stmt* s) {
+        db.query("SELECT file_name, sha256 FROM source_files ORDER BY file_name", [&](const Row& s) {
             const std::string line = text(s, 0) + " " + text(s, 1) + "\n";
             digest.update(line);
             registry.source_files.emplace_back(text(s, 0), text(s, 1));
@@ -277,7 +248,7 @@ void load_provenance(Database& db, RegistryData& registry) {
         registry.checksum = digest.hex_digest();
     }
     if (db.has_table("import_info")) {
-        db.query("SELECT imported_at FROM import_info", [&](sqlite3_stmt* s) { registry.imported_at = text(s, 0); });
+        db.query("SELECT imported_at FROM import_info", [&](const Row& s) { registry.imported_at = text(s, 0); });
     }
 }
 
@@ -307,7 +278,7 @@ RegistryInfo read_registry(const std::string& sqlite_path, std::size_t chunk_pat
     load_provenance(db, provenance);
     RegistryInfo info{provenance.checksum, provenance.source_files, provenance.imported_at, 0, {}};
     std::vector<std::string> ids;
-    db.query("SELECT patient_id FROM patients ORDER BY patient_id", [&](sqlite3_stmt* s) { ids.push_back(text(s, 0)); });
+    db.query("SELECT patient_id FROM patients ORDER BY patient_id", [&](const Row& s) { ids.push_back(text(s, 0)); });
     info.patients = ids.size();
     for (std::size_t first = 0; first < ids.size(); first += chunk_patients) {
         const std::size_t last = std::min(first + chunk_patients, ids.size()) - 1;
@@ -317,7 +288,7 @@ RegistryInfo read_registry(const std::string& sqlite_path, std::size_t chunk_pat
     }
     // The codes the registry uses, counted by the store, for the protocol's warnings.
     auto collect = [&](const std::string& sql, std::set<std::string>& out) {
-        db.query(sql, [&](sqlite3_stmt* s) { out.insert(lower(text(s, 0))); });
+        db.query(sql, [&](const Row& s) { out.insert(lower(text(s, 0))); });
     };
     collect("SELECT DISTINCT regimen FROM regimens", info.codes.regimens);
     if (db.has_table("administrations")) collect("SELECT DISTINCT drug FROM administrations", info.codes.drugs);
@@ -328,7 +299,7 @@ RegistryInfo read_registry(const std::string& sqlite_path, std::size_t chunk_pat
                                          {"her2_ihc", "her2/ihc"}, {"her2_ish_ratio", "her2/ish"}}) {
         bool found = false;
         db.query("SELECT 1 FROM tumors WHERE " + column + " IS NOT NULL AND lower(" + column + ") <> 'unknown' LIMIT 1",
-                 [&](sqlite3_stmt*) { found = true; });
+                 [&](const Row&) { found = true; });
         if (found) info.codes.markers.insert(marker);
     }
     if (db.has_table("observations")) collect("SELECT DISTINCT name FROM observations", info.codes.observations);

@@ -51,6 +51,9 @@ RunSummary run_study(const std::string& protocol_path, const std::string& databa
 
     nlohmann::json results;
     results["rwe_version"] = RWE_VERSION;
+    // Version 2: protocols in the protocol language (criteria, variables, endpoints,
+    // analysis populations, warnings).
+    results["schema_version"] = 2;
     results["protocol"] = {{"file", fs::path(protocol_path).filename().string()},
                            {"id", protocol.id},
                            {"title", protocol.title},
