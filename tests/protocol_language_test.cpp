@@ -146,7 +146,9 @@ TEST_F(Language, EndpointsOfTreatment) {
                                       "[endpoints]\nTTD = { events = [\"index_line_end\", \"death\"] }\n"
                                       "TTNT = { events = [\"next_line\", \"death\"] }\n"
                                       "OSL1 = { events = [\"death\"], censor = [\"next_line\"] }\n"
-                                      "RWPFS = { events = [\"progression\", \"death\"], censor = [\"last_assessment\"] }\n"));
+                                      "RWPFS = { events = [\"progression\", \"death\"], censor = [\"last_assessment\"] }\n"
+                                      "MET = { origin = \"METDT\", events = [\"metastasis\"] }\n"
+                                      "[variables]\nMETDT = { derive = \"tumor\", field = \"metastasis_date\" }\n"));
     EXPECT_EQ(tte(data, "TTD", "P01")->aval, 339);
     EXPECT_EQ(tte(data, "TTD", "P01")->description, "end of index line");
     EXPECT_EQ(tte(data, "TTD", "P02")->aval, 0);
@@ -161,6 +163,10 @@ TEST_F(Language, EndpointsOfTreatment) {
     EXPECT_EQ(tte(data, "RWPFS", "P04")->cnsr, 1);
     EXPECT_EQ(tte(data, "RWPFS", "P04")->aval, 0);
     EXPECT_EQ(tte(data, "RWPFS", "P04")->description, "last assessment");
+    // From the metastasis date, a metastasis on that very day is an event at 0 (P03:
+    // metastasis 2014-11-15).
+    EXPECT_EQ(tte(data, "MET", "P03")->cnsr, 0);
+    EXPECT_EQ(tte(data, "MET", "P03")->aval, 0);
 }
 
 TEST_F(Language, PriorExposureHonoursItsSettings) {
@@ -196,6 +202,20 @@ TEST_F(Language, PopulationsAndValueLabels) {
     ASSERT_EQ(levels.size(), 1u);
     EXPECT_EQ(levels[0]["level"], "post");
     EXPECT_EQ(levels[0]["label"], "Postmenopausal");
+}
+
+TEST_F(Language, BiomarkerByAnyOfItsMethods) {
+    // P01's tumour gives HER2 by IHC (3+) and no ISH ratio; P03's IHC 2+ and ISH 2.4. A list
+    // of methods takes the first test of any of them (IHC and ISH rows are both dated at
+    // diagnosis; IHC sorts first); a method the registry never uses is a warning.
+    const auto data = derive(protocol("line = 1\n",
+                                      "[variables]\nH = { derive = \"biomarker\", marker = \"her2\", method = [\"ish\", \"ihc\"] }\n"
+                                      "F = { derive = \"biomarker\", marker = \"her2\", method = [\"fish\", \"cish\"] }\n"));
+    EXPECT_EQ(value(data, "P01", "H"), "3+");
+    EXPECT_EQ(value(data, "P03", "H"), "2+");
+    EXPECT_EQ(value(data, "P03", "F"), "");
+    ASSERT_EQ(data.warnings.size(), 1u);
+    EXPECT_EQ(data.warnings[0], "p.toml:10: variables.F.marker: warning: no result of this marker by fish or cish in the registry (her2)");
 }
 
 TEST_F(Language, CodesTheRegistryLacksAreWarnings) {

@@ -282,10 +282,15 @@ std::vector<std::string> code_warnings(const RegistryCodes& codes, const Protoco
         }
         if (d.kind == Derivation::Kind::biomarker) {
             const bool found = std::any_of(markers.begin(), markers.end(), [&](const std::string& m) {
-                return m.rfind(d.code + "/", 0) == 0 && (d.method.empty() || m == d.code + "/" + d.method);
+                return m.rfind(d.code + "/", 0) == 0 &&
+                       (d.methods.empty() || std::any_of(d.methods.begin(), d.methods.end(), [&](const std::string& method) {
+                            return m == d.code + "/" + method;
+                        }));
             });
             if (!found) {
-                warn(variable.line, key + ".marker", "no result of this marker" + (d.method.empty() ? "" : " by " + d.method) + " in the registry", d.code);
+                std::string methods;
+                for (const auto& method : d.methods) methods += (methods.empty() ? " by " : " or ") + method;
+                warn(variable.line, key + ".marker", "no result of this marker" + methods + " in the registry", d.code);
             }
         }
         if (d.kind == Derivation::Kind::observation && !observations.count(d.code)) {

@@ -217,7 +217,7 @@ std::shared_ptr<const Derivation> parse_derivation(const toml::table& table, con
             const auto marker = args.text("marker");
             if (!marker) args.fail_table("marker", "required key missing");
             d->code = *marker;
-            d->method = args.text("method").value_or("");
+            d->methods = args.texts("method");
             d->which = args.choice("which", {"diagnosis", "latest"}, "diagnosis");
             const FieldType field = pick_field(args, {{"result", ValueType::text, {}}, {"value", ValueType::number, {}}}, "result");
             d->field = field.name, d->type = field.type;
@@ -444,7 +444,7 @@ Value Derivation::evaluate(const PatientContext& c, std::span<const Value> row) 
             // dated at diagnosis); `latest`: the latest test dated on or before the index date.
             const Biomarker* chosen = nullptr;
             for (const auto& marker : patient.biomarkers) {
-                if (marker.marker != code || (!method.empty() && marker.method != method)) continue;
+                if (marker.marker != code || (!methods.empty() && !contains(methods, marker.method))) continue;
                 if (which == "diagnosis") {
                     if (tumor == nullptr || marker.tumor_id != tumor->id) continue;
                     if (chosen == nullptr || (marker.test_date && (!chosen->test_date || *marker.test_date < *chosen->test_date))) chosen = &marker;

@@ -43,7 +43,7 @@ struct Derivation {
     std::vector<std::string> levels;  // known levels of a text result
     std::string field;                // patient, tumor, biomarker, observation, index_line, next_line, progression
     std::string code;                 // biomarker marker, observation name
-    std::string method;               // biomarker method (empty = any)
+    std::vector<std::string> methods;  // biomarker methods (empty = any)
     std::string which;                // biomarker: diagnosis or latest
     std::vector<std::string> drugs, settings, regimens, sites;
     int window_from = 0, window_to = 0;  // days relative to the index date
