@@ -27,11 +27,21 @@ public:
     void done(const char* phase) {
         if (!enabled_) return;
         const auto now = std::chrono::steady_clock::now();
-        std::fprintf(stderr, "rwe run: %.2f s to %s\n", std::chrono::duration<double>(now - last_).count(), phase);
+        std::fprintf(stderr, "rwe run: %.2f s to %s (peak memory so far %ld MB)\n",
+                     std::chrono::duration<double>(now - last_).count(), phase, peak_megabytes());
         last_ = now;
     }
 
 private:
+    static long peak_megabytes() {
+        std::ifstream status("/proc/self/status");
+        std::string line;
+        while (std::getline(status, line)) {
+            if (line.rfind("VmHWM:", 0) == 0) return std::atol(line.c_str() + 6) / 1024;
+        }
+        return -1;
+    }
+
     bool enabled_;
     std::chrono::steady_clock::time_point last_;
 };
