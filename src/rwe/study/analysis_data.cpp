@@ -12,6 +12,7 @@
 #include <set>
 
 #include "rwe/common/error.hpp"
+#include "rwe/common/text.hpp"
 #include "rwe/study/derivation.hpp"
 
 namespace rwe::study {
@@ -82,17 +83,9 @@ bool contains(const std::vector<std::string>& list, const std::string& value) {
     return std::find(list.begin(), list.end(), value) != list.end();
 }
 
-std::string upper(std::string text) {
-    std::transform(text.begin(), text.end(), text.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
-    return text;
-}
+std::string upper(const std::string& text) { return ascii_upper(text); }
 
-std::string lower(std::string text) {
-    std::transform(text.begin(), text.end(), text.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    return text;
-}
+std::string lower(const std::string& text) { return ascii_lower(text); }
 
 // Whether a regimen qualifies as an index line (or arm): its code and the drugs given in it.
 bool matches(const Regimen& regimen, const RegimenChoice& choice) {

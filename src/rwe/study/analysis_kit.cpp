@@ -7,6 +7,7 @@
 #include <map>
 #include <set>
 #include "rwe/common/error.hpp"
+#include "rwe/common/text.hpp"
 #include "rwe/study/analysis_options.hpp"
 #include "rwe/study/published_comparison.hpp"
 #include "rwe/stats/binomial_ci.hpp"
@@ -237,11 +238,7 @@ json proportion(double x, double n) {
     return {{"n", x}, {"of", n}, {"percent", percent(x, n)}, {"lower", num(100 * ci.lower)}, {"upper", num(100 * ci.upper)}};
 }
 
-// Registry terms are lower case (docs/registry.md); the protocol's are matched without case.
-std::string lower(std::string text) {
-    std::transform(text.begin(), text.end(), text.begin(), [](unsigned char ch) { return static_cast<char>(std::tolower(ch)); });
-    return text;
-}
+std::string lower(const std::string& text) { return ascii_lower(text); }
 
 json cox_json(const stats::CoxRegression& fit) {
     json coefficients = json::array();

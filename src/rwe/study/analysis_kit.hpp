@@ -74,7 +74,7 @@ json association_test(const std::vector<std::string>& rows_of, const std::vector
 json proportion(double x, double n);
 
 // Registry terms are lower case (docs/registry.md); the protocol's are matched without case.
-std::string lower(std::string text);
+std::string lower(const std::string& text);
 
 // Whether any patient of the cohort has an adverse event with this (lower-case) term.
 bool term_in_cohort(const StudyData& data, const std::string& term);

@@ -10,17 +10,14 @@
 #include <set>
 
 #include "rwe/common/error.hpp"
+#include "rwe/common/text.hpp"
 #include "rwe/study/protocol.hpp"
 
 namespace rwe::study {
 
 namespace {
 
-std::string lower(std::string text) {
-    std::transform(text.begin(), text.end(), text.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    return text;
-}
+std::string lower(const std::string& text) { return ascii_lower(text); }
 
 std::string join(const std::vector<std::string>& items) {
     std::string out;

@@ -8,6 +8,7 @@
 #include <set>
 
 #include "rwe/common/error.hpp"
+#include "rwe/common/text.hpp"
 
 namespace rwe::study {
 
@@ -15,17 +16,9 @@ namespace {
 
 using Kind = Derivation::Kind;
 
-std::string lower(std::string text) {
-    std::transform(text.begin(), text.end(), text.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    return text;
-}
+std::string lower(const std::string& text) { return ascii_lower(text); }
 
-std::string to_upper(std::string text) {
-    std::transform(text.begin(), text.end(), text.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
-    return text;
-}
+std::string to_upper(const std::string& text) { return ascii_upper(text); }
 
 bool contains(const std::vector<std::string>& list, const std::string& value) {
     return std::find(list.begin(), list.end(), value) != list.end();

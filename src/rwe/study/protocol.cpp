@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "rwe/common/error.hpp"
+#include "rwe/common/text.hpp"
 #include "rwe/study/derivation.hpp"
 #include "rwe/study/analysis_options.hpp"
 
@@ -40,11 +41,7 @@ struct Key {
     Type type;
 };
 
-std::string lower(std::string text) {
-    std::transform(text.begin(), text.end(), text.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    return text;
-}
+std::string lower(const std::string& text) { return ascii_lower(text); }
 
 class Parser {
 public:
@@ -168,11 +165,7 @@ std::string join(const std::vector<std::string>& list, const char* separator = "
     return out;
 }
 
-std::string upper(std::string text) {
-    std::transform(text.begin(), text.end(), text.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
-    return text;
-}
+std::string upper(const std::string& text) { return ascii_upper(text); }
 
 // A string or an array of strings, lower-cased.
 std::vector<std::string> code_list(const Parser& parser, const toml::node& node, const std::string& key) {

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "rwe/common/error.hpp"
+#include "rwe/common/text.hpp"
 #include "rwe/stats/binomial_ci.hpp"
 #include "rwe/study/analysis_options.hpp"
 
@@ -193,10 +194,7 @@ void compare_association(const Comparison& c) {
     }
 }
 
-std::string lower(std::string text) {
-    std::transform(text.begin(), text.end(), text.begin(), [](unsigned char ch) { return static_cast<char>(std::tolower(ch)); });
-    return text;
-}
+std::string lower(const std::string& text) { return ascii_lower(text); }
 
 // Counts by worst-grade band, matched to our terms without case (registry terms are lower
 // case); rows in the order of the results.

@@ -6,6 +6,7 @@
 #include <unordered_map>
 
 #include "rwe/common/error.hpp"
+#include "rwe/common/text.hpp"
 #include "rwe/registry/sha256.hpp"
 #include "rwe/registry/store_connection.hpp"
 
@@ -47,13 +48,7 @@ Day required_date(const Row& row, int column, const std::string& what) {
     return *value;
 }
 
-// Codes are ASCII as the registry format writes them; lower-casing needs no locale.
-std::string lower(std::string value) {
-    for (char& c : value) {
-        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-    }
-    return value;
-}
+std::string lower(const std::string& text) { return ascii_lower(text); }
 
 std::string code_or(const Row& statement, int column, const char* missing) {
     return statement.is_null(column) ? missing : lower(text(statement, column));
