@@ -297,6 +297,8 @@ INSTANTIATE_TEST_SUITE_P(
                     "p.toml:8: endpoints.X.events: expected death, progression, next_line, index_line_end, metastasis or a date variable (relapse)"},
         BadProtocol{"unknown_endpoint", protocol("", os + "[[analysis]]\nid = \"k\"\nkind = \"km\"\nendpoint = \"PFS\"\n"),
                     "p.toml:12: analysis.k.endpoint: unknown endpoint (known: OS) (PFS)"},
+        BadProtocol{"response_without_a_response_variable", protocol("", age + "[[analysis]]\nid = \"r\"\nkind = \"response\"\n"),
+                    "p.toml:9: analysis.r.variable: required: the best-response variable (derive = \"best_response\"); BOR is the default and there is none"},
         BadProtocol{"one_arm", "[study]\nid = \"t\"\n[index]\naccrual = [\"2008-08-01\", \"2020-12-31\"]\n[[index.arm]]\nname = \"A\"\nregimen = \"THP\"\n",
                     "p.toml:5: index.arm: needs two arms or more"},
         BadProtocol{"no_regimen", "[study]\nid = \"t\"\n[index]\naccrual = [\"2008-08-01\", \"2020-12-31\"]\n",

@@ -271,6 +271,13 @@ void check_analysis_names(const Parser& parser, const Analysis& analysis, const 
         }
         if (v.type == ValueType::date) parser.fail(node_of(key), context(key), "a date variable cannot define groups", name);
     };
+    if (analysis.kind == "response" && !analysis.options.contains("variable")) {
+        const auto* bor = protocol.variable("BOR");
+        if (bor == nullptr || bor->type != ValueType::text) {
+            throw InputError(parser.source(), analysis.line, "analysis." + analysis.id + ".variable",
+                             "required: the best-response variable (derive = \"best_response\"); BOR is the default and there is none", "");
+        }
+    }
     for (const auto& [key, value] : analysis.options.items()) {
         if (key == "endpoint" || key == "endpoints") {
             for (const auto& name : names(key)) {
