@@ -45,9 +45,23 @@ const std::map<std::string, Runner>& runners() {
     return table;
 }
 
-// The study data of the patients an analysis's `where` keeps: ADSL rows and every record
-// of those patients, renumbered.
-StudyData subset(const StudyData& data, const std::vector<bool>& keep) {
+// The ADSL variables an analysis reads: those its options name (and the best-response
+// variable of `response`), so that a population copies only these.
+std::set<std::string> variables_read(const Analysis& analysis) {
+    std::set<std::string> names;
+    for (const char* key : {"variables", "by", "strata", "covariates", "variable", "outcomes"}) {
+        if (!analysis.options.contains(key)) continue;
+        const auto& value = analysis.options[key];
+        if (value.is_string()) names.insert(value.get<std::string>());
+        else for (const auto& item : value) names.insert(item.get<std::string>());
+    }
+    if (analysis.kind == "response" && !analysis.options.contains("variable")) names.insert("BOR");
+    return names;
+}
+
+// The study data of the patients an analysis's `where` keeps: ADSL rows (of the variables
+// in `read`) and every record of those patients, renumbered.
+StudyData subset(const StudyData& data, const std::vector<bool>& keep, const std::set<std::string>& read) {
     StudyData out;
     out.attrition = data.attrition;
     std::vector<std::size_t> renumbered(data.adsl.size(), 0);
@@ -59,9 +73,14 @@ StudyData subset(const StudyData& data, const std::vector<bool>& keep) {
         out.adsl.index_date.push_back(data.adsl.index_date[row]);
     }
     for (const auto& variable : data.adsl.variables) {
-        Variable copy = variable;
-        copy.numbers.clear();
-        copy.values.clear();
+        if (!read.count(variable.name)) continue;
+        Variable copy;
+        copy.name = variable.name;
+        copy.label = variable.label;
+        copy.numeric = variable.numeric;
+        copy.levels = variable.levels;
+        copy.type = variable.type;
+        copy.value_labels = variable.value_labels;
         for (std::size_t row = 0; row < data.adsl.size(); ++row) {
             if (!keep[row]) continue;
             if (variable.numeric) copy.numbers.push_back(variable.numbers[row]);
@@ -114,7 +133,7 @@ json run_analyses(const StudyData& data, const Protocol& protocol, std::vector<s
         json result;
         if (analysis.where) {
             const auto keep = select_rows(data.adsl, analysis.where, protocol);
-            const StudyData population = subset(data, keep);
+            const StudyData population = subset(data, keep, variables_read(analysis));
             result = runner->second(Context{population, protocol, warnings}, analysis);
             result["population"] = {{"where", analysis.where->text()}, {"n", population.adsl.size()}};
         } else {
