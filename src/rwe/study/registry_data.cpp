@@ -290,15 +290,23 @@ RegistryInfo read_registry(const std::string& sqlite_path, std::size_t chunk_pat
         const std::size_t last = std::min(first + chunk_patients, ids.size());
         RegistryData chunk;
         std::string where;
+        std::size_t in_range = last - first;
+        const std::string range = "patient_id BETWEEN " + sql_text(ids[first]) + " AND " + sql_text(ids[last - 1]);
         if (candidates) {
-            // The chunk's patients by id, bound as parameters.
+            db.chunk_parameters.clear();
+            db.query("SELECT count(*) FROM patients WHERE " + range,
+                     [&](const Row& s) { in_range = static_cast<std::size_t>(s.integer(0)); });
+        }
+        if (in_range > 2 * (last - first)) {
+            // Few of the patients in this id range are selected: the chunk's patients by
+            // id, bound as parameters (a range scan is faster when most are).
             db.chunk_parameters.assign(ids.begin() + static_cast<std::ptrdiff_t>(first), ids.begin() + static_cast<std::ptrdiff_t>(last));
             where = "patient_id IN (";
             for (std::size_t k = 0; k < last - first; ++k) where += (k ? ", " : "") + db.dialect().placeholder(static_cast<int>(k + 1));
             where += ")";
         } else {
             db.chunk_parameters.clear();
-            where = "patient_id BETWEEN " + sql_text(ids[first]) + " AND " + sql_text(ids[last - 1]);
+            where = range;
         }
         load_patients(db, where, chunk);
         visit(chunk);
