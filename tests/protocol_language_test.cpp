@@ -8,6 +8,8 @@
 #include <filesystem>
 #include <fstream>
 
+#include <nlohmann/json.hpp>
+
 #include "rwe/common/error.hpp"
 #include "rwe/study/analyses.hpp"
 #include "rwe/study/analysis_data.hpp"
@@ -228,6 +230,36 @@ TEST_F(Language, CodesTheRegistryLacksAreWarnings) {
     EXPECT_EQ(none.adsl.size(), 0u);
     ASSERT_EQ(none.warnings.size(), 1u);
     EXPECT_EQ(none.warnings[0], "p.toml:5: index.regimen: warning: no regimen with this code in the registry (thpx)");
+}
+
+TEST_F(Language, TheStoreSelectsThePatientsToRead) {
+    // Only P03 (T-DM1, palliative line 2) and P08 (TCH, line 1) have one of these regimens:
+    // the store reads just them (by id: 6 patients lie in their id range), the other 8 count
+    // as excluded at the first step, as when the whole registry is read.
+    const auto path = dir_ / "sparse.toml";
+    {
+        std::ofstream out(path);
+        out << "[study]\nid = \"s\"\n[index]\nregimen = [\"T-DM1\", \"TCH\"]\naccrual = [\"2008-08-01\", \"2020-12-31\"]\n"
+               "[[analysis]]\nkind = \"attrition\"\n";
+    }
+    const auto out = dir_ / "sparse-out";
+    const auto summary = run_study(path.string(), db_, out.string());
+    EXPECT_EQ(summary.patients, 10u);
+    EXPECT_EQ(summary.cohort, 2u);
+    std::ifstream results(out / "results.json");
+    const auto steps = nlohmann::json::parse(results)["analyses"][0]["result"]["steps"];
+    ASSERT_EQ(steps.size(), 3u);
+    EXPECT_EQ(steps[0]["remaining"], 10);
+    EXPECT_EQ(steps[1]["excluded"], 8);
+    EXPECT_EQ(steps[2]["excluded"], 0);
+    EXPECT_EQ(steps[2]["remaining"], 2);
+    std::ifstream adsl(out / "adsl.csv");
+    std::string header, first, second;
+    std::getline(adsl, header);
+    std::getline(adsl, first);
+    std::getline(adsl, second);
+    EXPECT_EQ(first.substr(0, 4), "P03,");
+    EXPECT_EQ(second.substr(0, 4), "P08,");
 }
 
 TEST_F(Language, ProtocolErrorsComeBeforeTheRegistryIsRead) {

@@ -319,6 +319,7 @@ struct StudyDataBuilder::State {
     };
     std::vector<Landmark> landmarks;
     std::vector<Value> row;
+    std::size_t patients_seen = 0;
 
     explicit State(const Protocol& p) : protocol(p), adsl(p), row(p.variables.size()) {}
 };
@@ -396,6 +397,7 @@ void StudyDataBuilder::add(const RegistryData& registry) {
 
     const std::size_t width = protocol.variables.size();
     std::vector<Value>& row = st.row;
+    st.patients_seen += registry.patients.size();
     for (const auto& patient : registry.patients) {
         // The index line: the patient's first regimen in the settings that qualifies.
         const Regimen* line = nullptr;
@@ -516,6 +518,8 @@ StudyData StudyDataBuilder::finish(std::size_t registry_patients, const Registry
     StudyData data = std::move(st.data);
     data.warnings = code_warnings(codes, st.protocol);
     auto& steps = st.steps;
+    // Patients the store did not select have no index regimen (candidate_query).
+    steps[0].excluded += registry_patients - st.patients_seen;
     data.attrition.push_back({"Patients in the registry", "", 0, registry_patients});
     std::size_t remaining = registry_patients;
     for (auto& step : steps) {
@@ -527,6 +531,40 @@ StudyData StudyDataBuilder::finish(std::size_t registry_patients, const Registry
     data.adsl.index_date = std::move(st.index_dates);
     data.adsl.variables = st.adsl.finish();
     return data;
+}
+
+CandidateQuery candidate_query(const Protocol& protocol) {
+    const IndexDefinition index = protocol.index;
+    return [index](const registry::SqlDialect& dialect) {
+        std::vector<std::string> parameters;
+        auto list = [&](const std::vector<std::string>& values) {
+            std::string out = "(";
+            for (const auto& value : values) {
+                parameters.push_back(value);
+                out += (out.size() > 1 ? ", " : "") + dialect.placeholder(static_cast<int>(parameters.size()));
+            }
+            return out + ")";
+        };
+        // A superset of the patients with a qualifying regimen: one in the settings with one
+        // of an arm's codes, and one of its drugs (all of, any of) given in it. The exact
+        // choice (first qualifying regimen, drugs none of, lines) is made afterwards.
+        std::string sql = "SELECT DISTINCT r.patient_id FROM regimens r WHERE lower(r.setting) IN " + list(index.settings) + " AND (";
+        for (std::size_t arm = 0; arm < index.regimens.size(); ++arm) {
+            const auto& choice = index.regimens[arm];
+            std::string condition;
+            if (!choice.codes.empty()) condition = "lower(r.regimen) IN " + list(choice.codes);
+            std::vector<std::string> drugs = choice.drugs_all;
+            drugs.insert(drugs.end(), choice.drugs_any.begin(), choice.drugs_any.end());
+            if (!drugs.empty()) {
+                condition += (condition.empty() ? "" : " AND ") +
+                             std::string("EXISTS (SELECT 1 FROM administrations a WHERE a.regimen_id = r.regimen_id AND lower(a.drug) IN ") +
+                             list(drugs) + ")";
+            }
+            sql += (arm ? " OR (" : "(") + condition + ")";
+        }
+        sql += ") ORDER BY r.patient_id";
+        return std::make_pair(sql, parameters);
+    };
 }
 
 StudyData derive_study_data(const RegistryData& registry, const Protocol& protocol) {

@@ -115,6 +115,10 @@ private:
     std::unique_ptr<State> state_;
 };
 
+// The store's query for the patients who may have an index regimen (a superset): only
+// they are read; the others count as excluded at the first selection step.
+CandidateQuery candidate_query(const Protocol& protocol);
+
 // The whole registry at once (tests).
 StudyData derive_study_data(const RegistryData& registry, const Protocol& protocol);
 

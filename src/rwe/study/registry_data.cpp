@@ -23,11 +23,15 @@ public:
     bool has_column(const std::string& table, const std::string& column) { return connection_->has_column(table, column); }
     const registry::SqlDialect& dialect() const { return connection_->dialect(); }
 
+    // Runs `sql` with the chunk's parameters bound (the ids of its patients, when the
+    // query's filter names them).
     template <typename RowFunction>
-    void query(const std::string& sql, RowFunction on_row, const std::vector<std::string>& parameters = {}) {
-        auto cursor = connection_->execute(sql, parameters);
+    void query(const std::string& sql, RowFunction on_row) {
+        auto cursor = connection_->execute(sql, chunk_parameters);
         while (cursor->next()) on_row(cursor->row());
     }
+
+    std::vector<std::string> chunk_parameters;
 
 private:
     std::unique_ptr<registry::StoreConnection> connection_;
@@ -267,20 +271,47 @@ RegistryData load_registry(const std::string& sqlite_path) {
 }
 
 RegistryInfo read_registry(const std::string& sqlite_path, std::size_t chunk_patients,
-                           const std::function<void(const RegistryData&)>& visit) {
+                           const std::function<void(const RegistryData&)>& visit, const CandidateQuery& candidates) {
     Database db(sqlite_path);
     RegistryData provenance;
     load_provenance(db, provenance);
     RegistryInfo info{provenance.checksum, provenance.source_files, provenance.imported_at, 0, {}};
+    db.query("SELECT count(*) FROM patients", [&](const Row& s) { info.patients = static_cast<std::size_t>(s.integer(0)); });
+    // The patients to read, in id order: every patient, or those the store selects.
     std::vector<std::string> ids;
-    db.query("SELECT patient_id FROM patients ORDER BY patient_id", [&](const Row& s) { ids.push_back(text(s, 0)); });
-    info.patients = ids.size();
+    if (candidates) {
+        const auto [sql, parameters] = candidates(db.dialect());
+        db.chunk_parameters = parameters;
+        db.query(sql, [&](const Row& s) { ids.push_back(text(s, 0)); });
+    } else {
+        db.query("SELECT patient_id FROM patients ORDER BY patient_id", [&](const Row& s) { ids.push_back(text(s, 0)); });
+    }
     for (std::size_t first = 0; first < ids.size(); first += chunk_patients) {
-        const std::size_t last = std::min(first + chunk_patients, ids.size()) - 1;
+        const std::size_t last = std::min(first + chunk_patients, ids.size());
         RegistryData chunk;
-        load_patients(db, "patient_id BETWEEN " + sql_text(ids[first]) + " AND " + sql_text(ids[last]), chunk);
+        std::string where;
+        std::size_t in_range = last - first;
+        const std::string range = "patient_id BETWEEN " + sql_text(ids[first]) + " AND " + sql_text(ids[last - 1]);
+        if (candidates) {
+            db.chunk_parameters.clear();
+            db.query("SELECT count(*) FROM patients WHERE " + range,
+                     [&](const Row& s) { in_range = static_cast<std::size_t>(s.integer(0)); });
+        }
+        if (in_range > 2 * (last - first)) {
+            // Few of the patients in this id range are selected: the chunk's patients by
+            // id, bound as parameters (a range scan is faster when most are).
+            db.chunk_parameters.assign(ids.begin() + static_cast<std::ptrdiff_t>(first), ids.begin() + static_cast<std::ptrdiff_t>(last));
+            where = "patient_id IN (";
+            for (std::size_t k = 0; k < last - first; ++k) where += (k ? ", " : "") + db.dialect().placeholder(static_cast<int>(k + 1));
+            where += ")";
+        } else {
+            db.chunk_parameters.clear();
+            where = range;
+        }
+        load_patients(db, where, chunk);
         visit(chunk);
     }
+    db.chunk_parameters.clear();
     // The codes the registry uses, counted by the store, for the protocol's warnings.
     auto collect = [&](const std::string& sql, std::set<std::string>& out) {
         db.query(sql, [&](const Row& s) { out.insert(lower(text(s, 0))); });

@@ -12,6 +12,7 @@
 #include <unordered_set>
 #include <vector>
 
+#include "rwe/registry/sql_dialect.hpp"
 #include "rwe/study/date.hpp"
 
 namespace rwe::study {
@@ -131,10 +132,17 @@ struct RegistryInfo {
     RegistryCodes codes;
 };
 
+// SQL (in the store's dialect) selecting the patient ids to read, in id order, with its
+// bound parameters; empty: every patient.
+using CandidateQuery =
+    std::function<std::pair<std::string, std::vector<std::string>>(const registry::SqlDialect&)>;
+
 // Streams the registry store: `visit` sees the patients in id order, `chunk_patients` at
 // a time, each chunk with everything recorded about its patients; only one chunk is in
-// memory at once.
+// memory at once. With `candidates`, only the patients that query selects are read (the
+// store selects them); `RegistryInfo::patients` still counts every patient.
 RegistryInfo read_registry(const std::string& sqlite_path, std::size_t chunk_patients,
-                           const std::function<void(const RegistryData&)>& visit);
+                           const std::function<void(const RegistryData&)>& visit,
+                           const CandidateQuery& candidates = {});
 
 }  // namespace rwe::study
