@@ -24,9 +24,9 @@ printed at the end, and a case that starts to hold there fails the test until it
 taken off the list.
 
 The registry is the demo registry (rwe synth --profile thp-her2-mbc --patients 228 --seed
-20221001) with a biomarkers.csv (Ki-67 by two methods at two dates) and an
-observations.csv (ECOG and weight near the index date) written by this test, so that the
-arguments of the `biomarker` and `observation` derivations have data to act on.
+20221001) with a biomarkers.csv (Ki-67 by two methods at two dates), an observations.csv
+(ECOG and weight near the index date) and the tumour's primary site and histology added
+by this test, so that every argument of the derivations has data to act on.
 """
 
 import concurrent.futures
@@ -265,6 +265,7 @@ class Case:
 
 
 def changes(key, edits, probe, control=(), note=""):
+    """`probe`: one probe, or a list of probes that must all change."""
     return Case(key, "changes", edits, probe, control, note=note)
 
 
@@ -288,9 +289,19 @@ def arms(second='name = "TH"\nregimen = "TH"'):
 
 
 ARMS = arms()
+COX_ARM = Replace('covariates = ["AGE"]', 'covariates = ["ARM"]')
 T2DRUGS = [Replace("line = 1", 'line = "any"'),
            Replace('regimen = "THP"', 'drugs = { any = ["trastuzumab", "trastuzumab_emtansine"] }')]
 KM_RESULT = "results:analyses[id=a_km].result.strata[0]"
+PATIENT_FIELDS = ["sex", "menopausal_status", "birth_date", "death_date", "last_contact_date"]
+TUMOR_FIELDS = ["stage", "primary_site", "histology", "diagnosis_date", "surgery_date", "metastasis_date"]
+LINE_FIELDS = ["regimen", "start_date", "end_date", "end_reason", "line", "clinical_trial", "measurable_disease", "setting",
+               "end_or_last_contact", "duration", "ongoing"]  # next_line: the first eight
+
+
+def every_field(derivation, fields):
+    """One new variable F_<field> per field of a derivation: each must give values."""
+    return [variable(f"F_{field}", f'derive = "{derivation}", field = "{field}"') for field in fields]
 
 
 def published_case(kind, key, table, probe_id=None, control=()):
@@ -308,20 +319,28 @@ CASES = [
     changes("study.convention", Replace('convention = "r"', 'convention = "spss"'), KM_RESULT + ".median_primary.lower"),
     changes("study.convention", Replace('convention = "r"', 'convention = "sas"'), KM_RESULT + ".at_times[0].lower"),
     rejected("study.convention", Replace('convention = "r"', 'convention = "stata"'), "study.convention", "expected r, sas or spss"),
-    changes("study.conf_type", After('convention = "r"', 'conf_type = "log-log"'), KM_RESULT + ".at_times[0].lower"),
+    changes("study.conf_type", After('convention = "r"', 'conf_type = "log-log"'),
+            [KM_RESULT + ".at_times[0].lower", KM_RESULT + ".median_lower"]),
     rejected("study.conf_type", After('convention = "r"', 'conf_type = "loglog"'), "study.conf_type", "not an allowed value"),
     changes("study.median_ci", After('convention = "r"', 'median_ci = "spss"'), KM_RESULT + ".median_primary.lower"),
     rejected("study.median_ci", After('convention = "r"', 'median_ci = "sas"'), "study.median_ci", "not an allowed value"),
-    changes("study.ties", After('convention = "r"', 'ties = "breslow"'), "results:analyses[id=a_cox].result.coefficients[0].coef"),
+    changes("study.ties", After('convention = "r"', 'ties = "breslow"'),
+            ["results:analyses[id=a_cox].result.coefficients[0].coef",
+             "results:analyses[id=a_landmark].result.results[0].cox.coefficients[0].coef",
+             "results:analyses[id=a_landmark].result.results[0].time_dependent_cox.coefficients[0].coef"]),
     rejected("study.ties", After('convention = "r"', 'ties = "exact"'), "study.ties", "not an allowed value"),
     changes("study.time_unit", Replace('time_unit = "months"', 'time_unit = "days"'), "adtte:OS:AVAL"),
     changes("study.time_unit", Replace('time_unit = "months"', 'time_unit = "years"'), KM_RESULT + ".median"),
+    changes("study.time_unit", Replace('time_unit = "months"', 'time_unit = "weeks"'), ["adtte:OS:AVAL", "adsl:TRTDUR"]),
     rejected("study.time_unit", Replace('time_unit = "months"', 'time_unit = "fortnights"'), "study.time_unit",
              "expected days, weeks, months or years"),
     changes("study.small_cell", Replace("small_cell = 0", "small_cell = 10"), "file:tables/tab-a_table1.csv"),
     rejected("study.small_cell", Replace("small_cell = 0", "small_cell = -1"), "study.small_cell", "must be >= 0"),
     rejected("study.small_cell", Replace("small_cell = 0", 'small_cell = "ten"'), "study.small_cell", "expected an integer"),
     changes("study.data_cutoff", After("small_cell = 0", 'data_cutoff = "2020-12-31"'), "adtte:OS:ADT"),
+    changes("study.data_cutoff", After("small_cell = 0", 'data_cutoff = "2020-10-31"'),
+            ["adsl:CYCLES", "adsl:TRTDUR", "adsl:PROG", "adsl:L2REG", "adae:AETOXGR", "adtte:PFS:CNSR",
+             KM_RESULT + ".events"]),
     rejected("study.data_cutoff", After("small_cell = 0", 'data_cutoff = "2020-02-30"'), "study.data_cutoff", "not a date"),
     rejected("study.data_cutoff", After("small_cell = 0", 'data_cutoff = "2020-06-30"'), "index.accrual",
              "the window ends after the data cut-off", line="accrual ="),
@@ -332,6 +351,8 @@ CASES = [
     rejected("index.regimen", Replace('regimen = "THP"\n', ""), "index.regimen", "the index regimen needs", line="[index]"),
     changes("index.drugs", Replace('regimen = "THP"', 'drugs = { all = ["docetaxel", "trastuzumab"] }'),
             "results:analyses[id=a_attrition].result.steps"),
+    changes("index.drugs", [Replace('regimen = "THP"', 'regimen = ["THP", "TH"]'), After('regimen = [', 'drugs = { all = ["pertuzumab"] }')],
+            "results:analyses[id=a_attrition].result.steps", control=Replace('regimen = "THP"', 'regimen = ["THP", "TH"]')),
     rejected("index.drugs", After('regimen = "THP"', 'drugs = { some = ["docetaxel"] }'), "index.drugs.some", "unknown key"),
     rejected("index.drugs", After('regimen = "THP"', 'drugs = { none = ["docetaxel"] }'), "index.drugs", "needs `all` or `any`"),
     changes("index.drugs.all", Replace('regimen = "THP"', 'drugs = { any = ["trastuzumab"], all = ["docetaxel"] }'),
@@ -364,6 +385,8 @@ CASES = [
     shows("index.label", After("accrual =", 'label = "docetaxel-trastuzumab-pertuzumab"'), "results.json",
           "docetaxel-trastuzumab-pertuzumab"),
     changes("index.arm", ARMS, "adsl:ARM"),
+    changes("index.arm", arms('name = "TH"\nregimen = "TH"\n\n[[index.arm]]\nname = "HT"\nregimen = "HT"') + [COX_ARM],
+            "results:analyses[id=a_cox].result.coefficients", control=ARMS + [COX_ARM]),
     rejected("index.arm", [Replace('regimen = "THP"\n', ""), Append('[[index.arm]]\nname = "THP"\nregimen = "THP"')],
              "index.arm", "needs two arms or more", line="[[index.arm]]"),
     rejected("index.arm", ARMS[1:], "index.arm", "give the regimen either in [index] or in each [[index.arm]]", line="[[index.arm]]"),
@@ -409,6 +432,9 @@ CASES = [
           "Menopause at the index date"),
     changes("variables.levels", Replace('label = "Menopausal status"', 'label = "Menopausal status", levels = ["unknown", "post", "pre"]'),
             "results:analyses[id=a_table1].result.rows[1].overall.levels"),
+    changes("variables.levels", [Replace('label = "Menopausal status"', 'label = "Menopausal status", levels = ["post", "pre", "unknown"]'),
+                                 Replace('covariates = ["AGE"]', 'covariates = ["MENO"]')],
+            "results:analyses[id=a_cox].result.coefficients[0].coef", control=Replace('covariates = ["AGE"]', 'covariates = ["MENO"]')),
     rejected("variables.levels", Replace('AGE = { derive = "age"', 'AGE = { derive = "age", levels = ["1"]'), "variables.AGE.levels",
              "only a text variable has levels"),
     rejected("variables.levels", Replace('label = "Menopausal status"', 'label = "Menopausal status", levels = ["pre", "peri"]'),
@@ -421,6 +447,8 @@ CASES = [
                                          'L2REG = { derive = "next_line", field = "regimen", default = "none" }'), "adsl:L2REG"),
     changes("variables.default", Replace('ECOG = { derive = "observation", name = "ecog" }',
                                          'ECOG = { derive = "observation", name = "ecog", default = 5 }'), "adsl:ECOG"),
+    changes("variables.default", variable("NEW", "expr = \"case when AGE > 60 then 'older' end\", default = \"younger\""), "adsl:NEW",
+            control=variable("NEW", "expr = \"case when AGE > 60 then 'older' end\"")),
     rejected("variables.default", Replace('field = "regimen" }', 'field = "regimen", default = 0 }'), "variables.L2REG.default",
              "expected a text value"),
     rejected("variables", variable("TRTSDT", 'derive = "age"'), "variables.TRTSDT", "reserved name"),
@@ -431,12 +459,14 @@ CASES = [
     changes("derive.patient", variable("NEW", 'derive = "patient", field = "birth_date"'), "adsl:NEW"),
     changes("derive.patient.field", Replace('SEX = { derive = "patient", field = "sex" }',
                                             'SEX = { derive = "patient", field = "last_contact_date" }'), "adsl:SEX"),
+    changes("derive.patient.field", every_field("patient", PATIENT_FIELDS), [f"adsl:F_{f}" for f in PATIENT_FIELDS]),
     rejected("derive.patient.field", Replace('field = "sex"', 'field = "weight"'), "variables.SEX.field", "expected one of"),
     rejected("derive.patient.field", Replace('SEX = { derive = "patient", field = "sex" }', 'SEX = { derive = "patient" }'),
              "variables.SEX.field", "required key missing"),
     changes("derive.tumor", variable("NEW", 'derive = "tumor", field = "surgery_date"'), "adsl:NEW"),
     changes("derive.tumor.field", Replace('DXDT = { derive = "tumor", field = "diagnosis_date" }',
                                           'DXDT = { derive = "tumor", field = "metastasis_date" }'), "adsl:DXDT"),
+    changes("derive.tumor.field", every_field("tumor", TUMOR_FIELDS), [f"adsl:F_{f}" for f in TUMOR_FIELDS]),
     rejected("derive.tumor.field", Replace('field = "stage"', 'field = "grade"'), "variables.STAGE.field", "expected one of"),
     changes("derive.biomarker", variable("NEW", 'derive = "biomarker", marker = "her2"'), "adsl:NEW"),
     changes("derive.biomarker.marker", Replace('marker = "er"', 'marker = "pr"'), "adsl:ER"),
@@ -492,10 +522,12 @@ CASES = [
              "variables.CYCLES.within_days", "must be >= 0"),
     changes("derive.index_line", variable("NEW", 'derive = "index_line", field = "end_reason"'), "adsl:NEW"),
     changes("derive.index_line.field", Replace('field = "duration"', 'field = "end_or_last_contact"'), "adsl:TRTDUR"),
+    changes("derive.index_line.field", every_field("index_line", LINE_FIELDS), [f"adsl:F_{f}" for f in LINE_FIELDS]),
     rejected("derive.index_line.field", Replace('field = "duration"', 'field = "dose"'), "variables.TRTDUR.field", "expected one of"),
     changes("derive.next_line", variable("NEW", 'derive = "next_line", field = "start_date"'), "adsl:NEW"),
     changes("derive.next_line.field", Replace('L2REG = { derive = "next_line", field = "regimen" }',
                                               'L2REG = { derive = "next_line", field = "line" }'), "adsl:L2REG"),
+    changes("derive.next_line.field", every_field("next_line", LINE_FIELDS[:8]), [f"adsl:F_{f}" for f in LINE_FIELDS[:8]]),
     rejected("derive.next_line.field", Replace('L2REG = { derive = "next_line", field = "regimen" }',
                                                'L2REG = { derive = "next_line", field = "duration" }'), "variables.L2REG.field",
              "expected one of"),
@@ -529,9 +561,18 @@ CASES = [
           "adtte.csv", "Overall survival (keys)"),
     changes("endpoints.origin", Replace('OS = { events = ["death"] }', 'OS = { origin = "next_line", events = ["death"] }'), "adtte:OS:STARTDT"),
     changes("endpoints.origin", Replace('OS = { events = ["death"] }', 'OS = { origin = "FRDT", events = ["death"] }'), "adtte:OS:STARTDT"),
+    changes("endpoints.origin", Replace('OS = { events = ["death"] }', 'OS = { origin = "surgery", events = ["death"] }'),
+            "adtte:OS:STARTDT"),
+    changes("endpoints.origin", Replace('OS = { events = ["death"] }', 'OS = { origin = "first_response", events = ["death"] }'),
+            "adtte:OS:STARTDT"),
     rejected("endpoints.origin", Replace('OS = { events = ["death"] }', 'OS = { origin = "diagnosis", events = ["death"] }'),
              "endpoints.OS.origin", "expected index, surgery, first_response, next_line or a date variable"),
     changes("endpoints.events", Replace('OS = { events = ["death"] }', 'OS = { events = ["next_line", "death"] }'), "adtte:OS:ADT"),
+    changes("endpoints.events", Replace('OS = { events = ["death"] }', 'OS = { events = ["index_line_end"] }'), "adtte:OS:ADT"),
+    changes("endpoints.events", Replace('OS = { events = ["death"] }', 'OS = { events = ["progression"] }'), "adtte:OS:ADT"),
+    changes("endpoints.events", Replace('OS = { events = ["death"] }', 'OS = { origin = "surgery", events = ["metastasis"] }'),
+            "adtte:OS:ADT", control=Replace('OS = { events = ["death"] }', 'OS = { origin = "surgery", events = ["death"] }')),
+    changes("endpoints.events", Replace('OS = { events = ["death"] }', 'OS = { events = ["FRDT"] }'), "adtte:OS:ADT"),
     rejected("endpoints.events", Replace('OS = { events = ["death"] }', 'OS = { events = ["relapse"] }'), "endpoints.OS.events",
              "expected death, progression"),
     changes("endpoints.censor", Replace('PFS = { events = ["progression", "death"] }',
@@ -557,6 +598,14 @@ CASES = [
     shows("analysis.title", analysis("km", 'title = "Survival of the keys cohort"'), "results.json", "Survival of the keys cohort"),
     changes("analysis.where", analysis("km", 'where = "AGE < 60"'), KM_RESULT + ".n"),
     changes("analysis.where", analysis("table1", 'where = "VISCERAL"'), "results:analyses[id=a_table1].result.rows[0].overall"),
+    changes("analysis.where", analysis("followup", 'where = "AGE < 60"'), "results:analyses[id=a_followup].result.observed.n"),
+    changes("analysis.where", analysis("logrank", 'where = "AGE < 60"'), "results:analyses[id=a_logrank].result.tests[0].groups[0].n"),
+    changes("analysis.where", analysis("response", 'where = "AGE < 60"'), "results:analyses[id=a_response].result.measurable"),
+    changes("analysis.where", analysis("adverse_events", 'where = "AGE < 60"'), "results:analyses[id=a_adverse_events].result.n"),
+    changes("analysis.where", analysis("association", 'where = "AGE < 60"'), "results:analyses[id=a_association].result.tests[0].counts"),
+    changes("analysis.where", analysis("cox", 'where = "AGE < 60"'), "results:analyses[id=a_cox].result.n"),
+    changes("analysis.where", analysis("landmark", 'where = "AGE < 60"'),
+            "results:analyses[id=a_landmark].result.results[0].at_risk_at_landmark"),
     rejected("analysis.where", analysis("attrition", 'where = "AGE < 60"'), "analysis.a_attrition.where",
              "the attrition is of the whole cohort"),
     rejected("analysis.where", analysis("km", 'where = "AGE"'), "analysis.a_km.where", "expected a true/false expression"),
@@ -615,6 +664,9 @@ CASES = [
     rejected("analysis.km.times", Replace("times = [12]", "times = [24, 12]"), "analysis.a_km.times", "must ascend strictly"),
     rejected("analysis.km.times", Replace("times = [12]", "times = [-1]"), "analysis.a_km.times", "must be >= 0"),
     changes("analysis.km.conf_type", analysis("km", 'conf_type = "log-log"'), KM_RESULT + ".at_times[0].lower"),
+    changes("analysis.km.conf_type", analysis("km", 'conf_type = "plain"'), KM_RESULT + ".at_times[0].lower"),
+    changes("analysis.km.conf_type", analysis("km", 'conf_type = "logit"'), KM_RESULT + ".at_times[0].lower"),
+    changes("analysis.km.conf_type", analysis("km", 'conf_type = "arcsin"'), KM_RESULT + ".at_times[0].lower"),
     rejected("analysis.km.conf_type", analysis("km", 'conf_type = "loglog"'), "analysis.a_km.conf_type", "not an allowed value"),
     changes("analysis.km.median_ci", analysis("km", 'median_ci = "spss"'), KM_RESULT + ".median_primary.lower"),
     rejected("analysis.km.median_ci", analysis("km", 'median_ci = "sas"'), "analysis.a_km.median_ci", "not an allowed value"),
@@ -769,12 +821,18 @@ def day(text):
     return datetime.date.fromisoformat(text)
 
 
-def add_biomarkers_and_observations(registry):
+def add_to_registry(registry):
     """biomarkers.csv: Ki-67 by IHC at diagnosis and by a digital method five days before
     the index date (of each patient's first palliative THP); observations.csv: ECOG 10 and
     45 days before the index date (the first missing for every fourth patient) and weight
-    two days before. Deterministic; the registry's own files are not changed."""
+    two days before; tumors.csv: the columns primary_site and histology. Deterministic."""
     read = lambda name: list(csv.DictReader(open(os.path.join(registry, name), newline="")))
+    rows = read("tumors.csv")
+    with open(os.path.join(registry, "tumors.csv"), "w", newline="") as out:
+        writer = csv.DictWriter(out, list(rows[0]) + ["primary_site", "histology"], lineterminator="\n")
+        writer.writeheader()
+        for n, row in enumerate(rows):
+            writer.writerow(dict(row, primary_site="breast", histology=("ductal", "lobular", "mixed")[n % 3]))
     tumors = {row["patient_id"]: row for row in read("tumors.csv")}
     index = {}
     for regimen in read("regimens.csv"):
@@ -876,13 +934,13 @@ def probe(output, spec):
          results:<path>          a value of results.json
          adsl:<COLUMN>           a column of adsl.csv (None: no such column)
          adtte:<PARAMCD>:<COL>   a column of adtte.csv, rows of one parameter
-         adrs:<COLUMN>           a column of adrs.csv
+         adrs:<COLUMN>           a column of adrs.csv (adae:<COLUMN>: of adae.csv)
          file:<name>             the text of an output file (e.g. a table of the report)
          files                   the names of the output files"""
     kind, _, rest = spec.partition(":")
     if kind == "results":
         return json_path(output.results(), rest)
-    if kind in ("adsl", "adrs"):
+    if kind in ("adsl", "adrs", "adae"):
         rows = output.table(f"{kind}.csv")
         if rows is None or (rows and rest not in rows[0]):
             return None
@@ -917,7 +975,6 @@ def short(value, limit=160):
 class Runner:
     def __init__(self, rwe, work, db, base_text):
         self.rwe, self.work, self.db, self.base_text = rwe, work, db, base_text
-        self.controls = {}  # control protocol text -> (Output or None, error)
 
     def run_protocol(self, name, text):
         directory = os.path.join(self.work, "runs", name)
@@ -929,10 +986,42 @@ class Runner:
         return protocol, result, Output(os.path.join(directory, "out"))
 
 
+DATASETS = ("adsl:", "adtte:", "adrs:", "adae:")
+
+
+def datasets_only(case):
+    """A case that probes only the analysis datasets: it and its control run without the
+    [[analysis]] tables (they do not change the datasets; the report they need costs most
+    of a run)."""
+    probes = case.probe if isinstance(case.probe, list) else [case.probe]
+    return case.expect == "changes" and all(p.startswith(DATASETS) for p in probes)
+
+
+def without_analyses(text):
+    out, skipping = [], False
+    for line in text.splitlines(keepends=True):
+        if line.startswith("["):
+            skipping = line.startswith(("[[analysis]]", "[analysis."))
+        if not skipping:
+            out.append(line)
+    return "".join(out)
+
+
+def case_text(base_text, case):
+    """The protocol of a case, and the line of its last edit."""
+    text, line = apply_edits(base_text, case.edits)
+    return (without_analyses(text), line) if datasets_only(case) else (text, line)
+
+
+def control_text(base_text, case):
+    text = apply_edits(base_text, case.control)[0] if case.control else base_text
+    return without_analyses(text) if datasets_only(case) else text
+
+
 def check_case(runner, case, control_output):
     """(passed, message)."""
     try:
-        text, line = apply_edits(runner.base_text, case.edits)
+        text, line = case_text(runner.base_text, case)
     except ValueError as error:
         return False, f"the edit does not apply: {error}"
     protocol, result, output = runner.run_protocol(case.name, text)
@@ -960,12 +1049,15 @@ def check_case(runner, case, control_output):
         if theirs is not None and wanted in theirs:
             return False, f"{wanted!r} is in {file} of the control run already"
         return True, f"{wanted!r} in {file}"
-    before, after = probe(control_output, case.probe), probe(output, case.probe)
-    if not informative(after):
-        return False, f"{case.probe}: no value ({short(after)})"
-    if before == after:
-        return False, f"{case.probe}: unchanged ({short(after)})"
-    return True, f"{case.probe}: {short(before, 60)} -> {short(after, 60)}"
+    messages = []
+    for spec in case.probe if isinstance(case.probe, list) else [case.probe]:
+        before, after = probe(control_output, spec), probe(output, spec)
+        if not informative(after):
+            return False, f"{spec}: no value ({short(after)})"
+        if before == after:
+            return False, f"{spec}: unchanged ({short(after)})"
+        messages.append(f"{spec}: {short(before, 60)} -> {short(after, 60)}")
+    return True, "\n      ".join(messages)
 
 
 def main():
@@ -1005,7 +1097,7 @@ def main():
     for command in ([rwe, "synth", "--profile", "thp-her2-mbc", "--patients", "228", "--seed", "20221001", "--out", registry],
                     None, [rwe, "import", registry, "--db", db]):
         if command is None:
-            add_biomarkers_and_observations(registry)
+            add_to_registry(registry)
             continue
         result = run(command)
         if result.returncode != 0:
@@ -1021,24 +1113,30 @@ def main():
             failures.append(f"the base protocol has no analysis of kind {key.split('.')[2]}")
 
     # 3. The control runs (base + control edits), then every case, two at a time.
-    controls = {}
+    controls = {base_text: base_output}
     for case in CASES:
-        if case.control and case.expect != "rejected":
-            text, _ = apply_edits(base_text, case.control)
-            controls.setdefault(text, []).append(case)
-    control_outputs = {}
-    for k, (text, cases) in enumerate(controls.items()):
+        if case.expect != "rejected":
+            try:
+                controls.setdefault(control_text(base_text, case), None)
+            except ValueError as error:
+                failures.append(f"{case.name}: the control edit does not apply: {error}")
+    pending = [text for text, output in controls.items() if output is None]
+
+    def run_control(k, text):
         _, result, output = runner.run_protocol(f"control.{k + 1}", text)
-        control_outputs[text] = output if result.returncode == 0 else None
         if result.returncode != 0:
             print(f"control run {k + 1} failed: {result.stderr.strip()}")
+        return output if result.returncode == 0 else None
 
     def control_of(case):
-        if not case.control:
-            return base_output
-        return control_outputs.get(apply_edits(base_text, case.control)[0])
+        try:
+            return controls.get(control_text(base_text, case))
+        except ValueError:
+            return None
 
     with concurrent.futures.ThreadPoolExecutor(max_workers=2) as pool:
+        for text, output in zip(pending, pool.map(run_control, range(len(pending)), pending)):
+            controls[text] = output
         outcomes = list(pool.map(lambda case: check_case(runner, case, control_of(case)), CASES))
 
     # 4. The verdicts.
