@@ -76,9 +76,16 @@ def ticks(text):
     return re.findall(r"`([^`]*)`", text)
 
 
+def choices(text):
+    """The values a table cell or a sentence offers as a closed set: two or more backticked
+    words (`r`, `sas`, `spss`), or none."""
+    words = [t for t in ticks(text) if re.fullmatch(r'"?[a-z][a-z0-9_-]*"?', t)]
+    return words if len(words) >= 2 else []
+
+
 def documented_keys(doc_text):
-    """{key: line in docs/protocols.md} for every key documented from "### `[study]`" up to
-    "#### Warnings":
+    """({key: line in docs/protocols.md}, {keys whose values form a closed set}) for every
+    key documented from "### `[study]`" up to "#### Warnings":
       study.<key>, index.<key>, index.drugs.<all|any|none>, index.arm.<key>,
       criterion.<key>, variables.<key>, endpoints.<key>   first column of the key tables
                                                           (and the keys of a `{ a, b }` type)
@@ -91,10 +98,12 @@ def documented_keys(doc_text):
     lines = doc_text.splitlines()
     start = next(i for i, l in enumerate(lines) if l.startswith("### `[study]`"))
     end = next(i for i, l in enumerate(lines) if l.startswith("#### Warnings"))
-    keys = {}
+    keys, closed = {}, set()
 
-    def add(key, i):
+    def add(key, i, values=()):
         keys.setdefault(key, i + 1)
+        if values:
+            closed.add(key)
 
     section, table = None, None
     for i in range(start, end):
@@ -116,7 +125,7 @@ def documented_keys(doc_text):
                 for name in ticks(row[0]):
                     name = name.strip("[]")
                     key = name if name.startswith(section + ".") else f"{section}.{name}"
-                    add(key, i)
+                    add(key, i, choices(row[2] if section == "endpoints" else row[1]))
                     for inner in re.findall(r"`\{([^}`]*)\}`", row[1]):  # table { all, any, none }
                         for sub in inner.split(","):
                             if re.fullmatch(r"\s*[a-z_]+\s*", sub):
@@ -126,15 +135,16 @@ def documented_keys(doc_text):
                 add(f"derive.{name}", i)
                 arguments = strip_parens(row[1])
                 if re.match(r"\s*`[a-z_]+`\s*:", arguments):  # `field`: value, value, ...
-                    add(f"derive.{name}.{ticks(arguments)[0]}", i)
+                    add(f"derive.{name}.{ticks(arguments)[0]}", i, choices(arguments.split(":", 1)[1]))
                 else:  # `a` = value or value, `b`, ...
                     for part in re.split(r",(?![^\[]*\])", arguments):
                         found = ticks(part.split("=")[0])
                         if found:
-                            add(f"derive.{name}.{found[0]}", i)
+                            add(f"derive.{name}.{found[0]}", i, choices(part.split("=", 1)[1]) if "=" in part else ())
             elif table == "kind":
                 kind = ticks(row[0])[0]
                 add(f"analysis.kind.{kind}", i)
+                closed.add("analysis.kind")
                 for name in ticks(strip_parens(row[1])):
                     add(f"analysis.{kind}.{name}", i)
             elif table == "published":
@@ -144,6 +154,8 @@ def documented_keys(doc_text):
                 for token in ticks(text):
                     names += re.findall(r"([A-Za-z0-9_<>=\-]+)\s*(?:=|,|\}|$)", token.replace("...", ""))
                 for kind in ticks(row[0]):
+                    if names:
+                        closed.add(f"published.{kind}")
                     for name in names:
                         name = {"level": "<level>", "group": "<group>", "count": None, "denominator": None}.get(name, name)
                         if name:
@@ -161,7 +173,12 @@ def documented_keys(doc_text):
             sentence = strip_parens(" ".join(lines[i:i + 6])).split(". ")[0]
             for name in ticks(sentence):
                 add(f"analysis.{name}", i)
-    return keys
+        if section == "analysis" and line.startswith("Allowed values:"):  # `conf_type` `log`, ...; `ties` ...
+            for part in " ".join(lines[i:i + 4]).split(";"):
+                named = re.match(r"\s*(?:Allowed values:)?\s*`([a-z_]+)`(.*)", strip_parens(part))
+                if named and choices(named.group(2)):
+                    closed.update(k for k in keys if k.startswith("analysis.") and k.endswith("." + named.group(1)))
+    return keys, closed
 
 
 # ---------------------------------------------------------------------------------------
@@ -345,6 +362,8 @@ CASES = [
     rejected("study.data_cutoff", After("small_cell = 0", 'data_cutoff = "2020-06-30"'), "index.accrual",
              "the window ends after the data cut-off", line="accrual ="),
 
+    rejected("study", After("small_cell = 0", 'colour = "red"'), "study.colour", "unknown key (allowed: id, title, "),
+
     # --- [index]
     changes("index.regimen", Replace('regimen = "THP"', 'regimen = ["THP", "TH"]'), "results:analyses[id=a_attrition].result.steps"),
     rejected("index.regimen", Replace('regimen = "THP"', 'regimen = ""'), "index.regimen", "a code must not be empty"),
@@ -380,6 +399,7 @@ CASES = [
              "index.accrual", "the window ends before it starts"),
     rejected("index.accrual", Replace('accrual = ["2008-08-01", "2020-10-31"]', 'accrual = ["2008-08-01"]'),
              "index.accrual", "expected [first date, last date]"),
+    rejected("index", After("accrual =", 'cutoff = "2020-12-31"'), "index.cutoff", "unknown key"),
     rejected("index.accrual", Replace('accrual = ["2008-08-01", "2020-10-31"]\n', ""), "index.accrual", "required key missing",
              line="[index]"),
     shows("index.label", After("accrual =", 'label = "docetaxel-trastuzumab-pertuzumab"'), "results.json",
@@ -390,6 +410,8 @@ CASES = [
     rejected("index.arm", [Replace('regimen = "THP"\n', ""), Append('[[index.arm]]\nname = "THP"\nregimen = "THP"')],
              "index.arm", "needs two arms or more", line="[[index.arm]]"),
     rejected("index.arm", ARMS[1:], "index.arm", "give the regimen either in [index] or in each [[index.arm]]", line="[[index.arm]]"),
+    rejected("index.arm", arms('name = "TH"\nregimen = "TH"\ncolour = "red"'), "index.arm.colour", "unknown key",
+             line='colour = "red"'),
     changes("index.arm.name", arms('name = "docetaxel + trastuzumab"\nregimen = "TH"'),
             "adsl:ARM", control=ARMS),
     rejected("index.arm.name", arms('name = "thp"\nregimen = "TH"'),
@@ -417,6 +439,7 @@ CASES = [
     shows("criterion.reason", After('label = "HER2-positive"', 'reason = "HER2-negative or unknown"'), "results.json",
           "HER2-negative or unknown"),
     rejected("criterion.reason", After('label = "HER2-positive"', "reason = 3"), "criterion[1].reason", "expected a string"),
+    rejected("criterion", After('label = "HER2-positive"', 'when = "AGE > 18"'), "criterion[1].when", "unknown key"),
 
     # --- [variables]
     changes("variables.derive", Replace('SEX = { derive = "patient", field = "sex" }', 'SEX = { derive = "tumor", field = "stage" }'),
@@ -612,6 +635,8 @@ CASES = [
     changes("analysis.published", analysis("followup", "published = { median = 30 }"), "results:analyses[id=a_followup].comparison"),
     rejected("analysis.published", analysis("cox", "published = { hr = 0.7 }"), "analysis.a_cox.published",
              "the kind cox takes no published values"),
+    rejected("analysis.published", analysis("landmark", "published = { n = 200 }"), "analysis.a_landmark.published",
+             "the kind landmark takes no published values"),
     rejected("analysis", analysis("km", "colour = \"red\""), "analysis.a_km.colour", "unknown key for kind km"),
 
     # --- each kind runs
@@ -780,6 +805,8 @@ CASES = [
     published_case("logrank", "p", '{ VISCERAL = { p = "<0.001" } }', control=analysis("logrank", "published = { VISCERAL = { p = 0.04 } }")),
     rejected("published.logrank.p", analysis("logrank", "published = { VISCERAL = { p = 1.5 } }"),
              "analysis.a_logrank.published.VISCERAL.p", "a p-value must lie in [0, 1]"),
+    rejected("published.logrank.p", analysis("logrank", "published = { VISCERAL = { chisq = 3.1 } }"),
+             "analysis.a_logrank.published.VISCERAL.chisq", "unknown key"),
     rejected("published.logrank.p", analysis("logrank", "published = { AGEGR = { p = 0.5 } }"),
              "analysis.a_logrank.published.AGEGR", "not one of `by`"),
     published_case("response", "n", "{ n = 220 }"),
@@ -801,6 +828,10 @@ CASES = [
     rejected("published.adverse_events", analysis("adverse_events", "published = { vomiting = { any = 100 } }"),
              "analysis.a_adverse_events.published.vomiting", "not one of `terms`"),
     published_case("association", "p", '{ "nausea:3" = { p = 0.3 } }'),
+    rejected("published.association.p", analysis("association", '{ "nausea:3" = { q = 0.3 } }'.join(["published = ", ""])),
+             "analysis.a_association.published.nausea:3.q", "unknown key"),
+    rejected("published.association", analysis("association", '{ "nausea:1" = { p = 0.3 } }'.join(["published = ", ""])),
+             "analysis.a_association.published.nausea:1", "not one of `outcomes`"),
     rejected("published.association.p", analysis("association", '{ "nausea:3" = { p = "0.3" } }'.join(["published = ", ""])),
              "analysis.a_association.published.nausea:3.p", "expected a p-value"),
 ]
@@ -1068,7 +1099,7 @@ def main():
     failures = []
 
     # 1. The documented keys, and a case for each.
-    documented = documented_keys(open(os.path.join(source, "docs", "protocols.md"), encoding="utf-8").read())
+    documented, closed = documented_keys(open(os.path.join(source, "docs", "protocols.md"), encoding="utf-8").read())
     print(f"docs/protocols.md documents {len(documented)} protocol keys:")
     for key, line in documented.items():
         print(f"  protocols.md:{line}: {key}")
@@ -1076,6 +1107,10 @@ def main():
     for key in documented:
         if key not in covered:
             failures.append(f"documented key without a case: {key} (docs/protocols.md:{documented[key]})")
+    print(f"of which these take a closed set of values (each needs a rejected case): {', '.join(sorted(closed))}")
+    for key in sorted(closed):
+        if not any(case.expect == "rejected" and (case.key == key or case.key.startswith(key + ".")) for case in CASES):
+            failures.append(f"a key with a closed set of values has no rejected case: {key}")
     for key in sorted(covered - set(documented)):
         # A case may also name a table (e.g. `variables`) to check its unknown keys.
         if not any(k.startswith(key + ".") for k in documented):
