@@ -335,6 +335,8 @@ INSTANTIATE_TEST_SUITE_P(
                     "p.toml:5: index.arm: needs two arms or more"},
         BadProtocol{"no_regimen", "[study]\nid = \"t\"\n[index]\naccrual = [\"2008-08-01\", \"2020-12-31\"]\n",
                     "p.toml:3: index.regimen: the index regimen needs `regimen` (codes) or `drugs`"},
+        BadProtocol{"line_zero", protocol("line = 0\n", ""),
+                    "p.toml:7: index.line: expected a line number >= 1, [first, last] or \"any\" (0)"},
         BadProtocol{"line_of_adjuvant", protocol("setting = \"adjuvant\"\nline = 1\n", ""),
                     "p.toml:8: index.line: only palliative lines are numbered; add \"palliative\" to index.setting"},
         BadProtocol{"accrual_after_cutoff", protocol("", "", "data_cutoff = \"2019-12-31\"\n"),

@@ -599,53 +599,84 @@ std::string number_cell(double value) {
     return fmt::format("{}", value);  // shortest representation that reads back exactly
 }
 
-void write_file(const std::filesystem::path& path, const std::string& content) {
-    std::ofstream out(path, std::ios::binary | std::ios::trunc);
-    out << content;
-    if (!out) throw IoError(path.string() + ": cannot write");
-}
+// A CSV file written as it is made, a block at a time (a national cohort's datasets are
+// hundreds of megabytes: they are never held whole in memory).
+class CsvFile {
+public:
+    explicit CsvFile(std::filesystem::path path) : path_(std::move(path)), out_(path_, std::ios::binary | std::ios::trunc) {
+        if (!out_) throw IoError(path_.string() + ": cannot write");
+        block_.reserve(block_bytes + 4096);
+    }
+    CsvFile& operator<<(std::string_view text) {
+        block_ += text;
+        if (block_.size() >= block_bytes) flush();
+        return *this;
+    }
+    void close() {
+        flush();
+        out_.close();
+        if (!out_) throw IoError(path_.string() + ": cannot write");
+    }
+
+private:
+    static constexpr std::size_t block_bytes = std::size_t{1} << 20;
+    void flush() {
+        out_.write(block_.data(), static_cast<std::streamsize>(block_.size()));
+        if (!out_) throw IoError(path_.string() + ": cannot write");
+        block_.clear();
+    }
+
+    std::filesystem::path path_;
+    std::ofstream out_;
+    std::string block_;
+};
 
 }  // namespace
 
 void write_analysis_datasets(const StudyData& data, const Protocol& protocol, const std::string& directory) {
     const std::filesystem::path dir(directory);
-    std::string adsl = "USUBJID";
-    for (const auto& variable : data.adsl.variables) adsl += "," + variable.name;
-    adsl += "\n";
+    CsvFile adsl(dir / "adsl.csv");
+    adsl << "USUBJID";
+    for (const auto& variable : data.adsl.variables) adsl << "," << variable.name;
+    adsl << "\n";
     for (std::size_t row = 0; row < data.adsl.size(); ++row) {
-        adsl += csv_cell(data.adsl.usubjid[row]);
+        adsl << csv_cell(data.adsl.usubjid[row]);
         for (const auto& variable : data.adsl.variables) {
-            adsl += ",";
-            adsl += variable.numeric ? number_cell(variable.numbers[row]) : csv_cell(variable.values[row]);
+            adsl << ",";
+            adsl << (variable.numeric ? number_cell(variable.numbers[row]) : csv_cell(variable.values[row]));
         }
-        adsl += "\n";
+        adsl << "\n";
     }
-    write_file(dir / "adsl.csv", adsl);
+    adsl.close();
 
-    std::string adtte = "USUBJID,PARAMCD,PARAM,STARTDT,ADT,AVAL,AVALU,CNSR,EVNTDESC\n";
+    CsvFile adtte(dir / "adtte.csv");
+    adtte << "USUBJID,PARAMCD,PARAM,STARTDT,ADT,AVAL,AVALU,CNSR,EVNTDESC\n";
+    const std::string unit = upper(protocol.time_unit);
     for (const auto& parameter : data.adtte) {
+        const std::string param = csv_cell(parameter.param);
         for (const auto& r : parameter.records) {
-            adtte += fmt::format("{},{},{},{},{},{},{},{},{}\n", csv_cell(data.adsl.usubjid[r.subject]),
-                                 parameter.paramcd, csv_cell(parameter.param), format_iso_date(r.start),
-                                 format_iso_date(r.date), number_cell(r.aval), upper(protocol.time_unit),
+            adtte << fmt::format("{},{},{},{},{},{},{},{},{}\n", csv_cell(data.adsl.usubjid[r.subject]), parameter.paramcd,
+                                 param, format_iso_date(r.start), format_iso_date(r.date), number_cell(r.aval), unit,
                                  r.cnsr, csv_cell(r.description));
         }
     }
-    write_file(dir / "adtte.csv", adtte);
+    adtte.close();
 
-    std::string adrs = "USUBJID,PARAMCD,AVALC,ADT\n";
+    CsvFile adrs(dir / "adrs.csv");
+    adrs << "USUBJID,PARAMCD,AVALC,ADT\n";
     for (const auto& r : data.adrs) {
-        adrs += fmt::format("{},BOR,{},{}\n", csv_cell(data.adsl.usubjid[r.subject]), r.best_response,
+        adrs << fmt::format("{},BOR,{},{}\n", csv_cell(data.adsl.usubjid[r.subject]), r.best_response,
                             r.best_response == "NE" ? "" : format_iso_date(r.date));
     }
-    write_file(dir / "adrs.csv", adrs);
+    adrs.close();
 
-    std::string adae = "USUBJID,AETERM,AETOXGR,AEACN\n";
+    CsvFile adae(dir / "adae.csv");
+    adae << "USUBJID,AETERM,AETOXGR,AEACN\n";
     for (const auto& r : data.adae) {
-        adae += fmt::format("{},{},{},{}\n", csv_cell(data.adsl.usubjid[r.subject]), csv_cell(r.term),
-                            r.worst_grade, csv_cell(r.action));
+        adae << fmt::format("{},{},{},{}\n", csv_cell(data.adsl.usubjid[r.subject]), csv_cell(r.term), r.worst_grade,
+                            csv_cell(r.action));
     }
-    write_file(dir / "adae.csv", adae);
+    adae.close();
 }
 
 }  // namespace rwe::study

@@ -456,6 +456,8 @@ Protocol parse_protocol_text(const std::string& text, const std::string& source_
     if (const auto* node = index->get("line")) {
         if (node->is_integer()) {
             index_definition.line_first = index_definition.line_last = static_cast<int>(*node->value<std::int64_t>());
+            if (index_definition.line_first < 1) parser.fail(*node, "index.line", "expected a line number >= 1, [first, last] or \"any\"",
+                                                              std::to_string(index_definition.line_first));
         } else if (node->is_string() && lower(*node->value<std::string>()) == "any") {
             index_definition.line_first = index_definition.line_last = 0;
         } else if (node->is_array() && node->as_array()->size() == 2 && (*node->as_array())[0].is_integer() &&

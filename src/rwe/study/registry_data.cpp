@@ -3,6 +3,8 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <future>
+#include <memory>
 #include <unordered_map>
 
 #include "rwe/common/error.hpp"
@@ -286,9 +288,9 @@ RegistryInfo read_registry(const std::string& sqlite_path, std::size_t chunk_pat
     } else {
         db.query("SELECT patient_id FROM patients ORDER BY patient_id", [&](const Row& s) { ids.push_back(text(s, 0)); });
     }
-    for (std::size_t first = 0; first < ids.size(); first += chunk_patients) {
+    auto load_chunk = [&](std::size_t first) {
         const std::size_t last = std::min(first + chunk_patients, ids.size());
-        RegistryData chunk;
+        auto chunk = std::make_unique<RegistryData>();
         std::string where;
         std::size_t in_range = last - first;
         const std::string range = "patient_id BETWEEN " + sql_text(ids[first]) + " AND " + sql_text(ids[last - 1]);
@@ -308,8 +310,22 @@ RegistryInfo read_registry(const std::string& sqlite_path, std::size_t chunk_pat
             db.chunk_parameters.clear();
             where = range;
         }
-        load_patients(db, where, chunk);
-        visit(chunk);
+        load_patients(db, where, *chunk);
+        return chunk;
+    };
+    // The next chunk is read on a second thread while `visit` works on this one (only that
+    // thread uses the connection meanwhile); at most two chunks are in memory.
+    std::future<std::unique_ptr<RegistryData>> next;
+    if (!ids.empty()) next = std::async(std::launch::async, load_chunk, std::size_t{0});
+    for (std::size_t first = 0; first < ids.size(); first += chunk_patients) {
+        std::unique_ptr<RegistryData> chunk = next.get();
+        if (first + chunk_patients < ids.size()) next = std::async(std::launch::async, load_chunk, first + chunk_patients);
+        try {
+            visit(*chunk);
+        } catch (...) {
+            if (next.valid()) next.wait();  // the reader is done with the connection before it closes
+            throw;
+        }
     }
     db.chunk_parameters.clear();
     // The codes the registry uses, counted by the store, for the protocol's warnings.
