@@ -391,7 +391,8 @@ CASES = [
              "only palliative lines are numbered", line="line = 1"),
     changes("index.line", Replace("line = 1", "line = [1, 2]"), "results:analyses[id=a_attrition].result.steps"),
     changes("index.line", Replace("line = 1", 'line = "any"'), "results:analyses[id=a_attrition].result.steps"),
-    rejected("index.line", Replace("line = 1", "line = 0"), "index.line", "expected lines >= 1"),
+    rejected("index.line", Replace("line = 1", "line = 0"), "index.line", "expected a line number >= 1"),
+    rejected("index.line", Replace("line = 1", "line = [0, 0]"), "index.line", "expected lines >= 1"),
     rejected("index.line", Replace("line = 1", 'line = "all"'), "index.line", "expected a line number"),
     changes("index.accrual", Replace('accrual = ["2008-08-01", "2020-10-31"]', 'accrual = ["2008-08-01", "2015-12-31"]'),
             "results:analyses[id=a_attrition].result.steps"),
@@ -839,7 +840,7 @@ CASES = [
 # Documented keys that rwe accepts and then ignores (a bug of rwe): their cases are
 # expected to fail until rwe honours them; take a key off when its case holds.
 KNOWN_IGNORED = {
-    "index.line.3": "`line = 0` is accepted and taken as \"any\": the line step is dropped, no error",
+    "index.line.4": "`line = [0, 0]` is accepted and taken as \"any\": the line step is dropped, no error",
 }
 
 
