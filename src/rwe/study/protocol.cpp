@@ -467,8 +467,8 @@ Protocol parse_protocol_text(const std::string& text, const std::string& source_
         } else {
             parser.fail(*node, "index.line", "expected a line number, [first, last] or \"any\"");
         }
-        if (index_definition.line_first < 0 || index_definition.line_last < index_definition.line_first ||
-            (index_definition.line_first == 0) != (index_definition.line_last == 0)) {
+        const bool any = node->is_string();
+        if (!any && (index_definition.line_first < 1 || index_definition.line_last < index_definition.line_first)) {
             parser.fail(*node, "index.line", "expected lines >= 1, the first not after the last");
         }
         if (index_definition.line_first > 0 &&
