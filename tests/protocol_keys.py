@@ -19,10 +19,10 @@ must follow:
             any, for a rejection rwe does not make yet and whose words are not decided).
 
 The test fails when a documented key has no case, when a case names a key the document
-does not list, or when a case does not hold. Cases listed in KNOWN_IGNORED are keys that
-are accepted and then ignored (a bug of rwe, not of the test): they are expected to fail,
-printed at the end, and a case that starts to hold there fails the test until it is
-taken off the list.
+does not list, when a key whose values form a closed set has no rejected case, or when a
+case does not hold. The cases named in KNOWN_IGNORED show a key or value that rwe accepts
+and then ignores (a bug of rwe, not of the test): they are expected to fail and are
+printed at the end; one that starts to hold fails the test until it is taken off.
 
 The registry is the demo registry (rwe synth --profile thp-her2-mbc --patients 228 --seed
 20221001) with a biomarkers.csv (Ki-67 by two methods at two dates), an observations.csv
@@ -268,13 +268,12 @@ def apply_edits(text, edits):
 class Case:
     """`edits` and `control` are edits of the base protocol: the case runs the base with
     `edits`, and compares with the base run, or with the base with `control` when given."""
-    def __init__(self, key, expect, edits, probe=None, control=(), error=None, line=None, note=""):
+    def __init__(self, key, expect, edits, probe=None, control=(), error=None, line=None, tag=None):
         self.key, self.expect = key, expect
         self.edits = list(edits) if isinstance(edits, (list, tuple)) else [edits]
         self.probe, self.control = probe, list(control) if isinstance(control, (list, tuple)) else [control]
-        self.error, self.line, self.note = error, line, note
-        self.name = None  # set when numbered: <key>.<n>, or <key>[<tag>] when tagged
-        self.tag = None
+        self.error, self.line, self.tag = error, line, tag
+        self.name = None  # set in main(): <key>.<n>, or <key>[<tag>] when tagged
 
     def describe(self):
         text = "; ".join(str(e) for e in self.edits)
@@ -283,9 +282,9 @@ class Case:
         return text
 
 
-def changes(key, edits, probe, control=(), note=""):
-    """`probe`: one probe, or a list of probes that must all change."""
-    return Case(key, "changes", edits, probe, control, note=note)
+def changes(key, edits, probe, control=()):
+    """`probe`: one probe (see probe()), or a list of probes that must all change."""
+    return Case(key, "changes", edits, probe, control)
 
 
 def shows(key, edits, file, text, control=()):
@@ -296,9 +295,7 @@ def rejected(key, edits, error_key, problem, line=None, control=(), tag=None):
     """`line`: the expected line of the edited protocol: the first line holding a text, or
     (text, n, offset): `offset` lines from the n-th line holding it (default: the line of
     the last edit)."""
-    case = Case(key, "rejected", edits, control=control, error=(error_key, problem), line=line)
-    case.tag = tag
-    return case
+    return Case(key, "rejected", edits, control=control, error=(error_key, problem), line=line, tag=tag)
 
 
 KM = 'kind = "km"'
@@ -325,9 +322,10 @@ def every_field(derivation, fields):
     return [variable(f"F_{field}", f'derive = "{derivation}", field = "{field}"') for field in fields]
 
 
-def published_case(kind, key, table, probe_id=None, control=()):
+def published_case(kind, key, table, control=()):
+    """A published value of the analysis of `kind`: the comparison with ours appears."""
     return changes(f"published.{kind}.{key}", analysis(kind, f"published = {table}"),
-                   f"results:analyses[id={probe_id or 'a_' + kind}].comparison", control=control)
+                   f"results:analyses[id=a_{kind}].comparison", control=control)
 
 
 CASES = [
@@ -1161,7 +1159,10 @@ def main():
         counts[case.key] = counts.get(case.key, 0) + 1
         case.name = f"{case.key}[{case.tag}]" if case.tag else f"{case.key}.{counts[case.key]}"
         case.name = case.name.replace("<", "").replace(">", "").replace("=", "ge")
-    for name in sorted(set(KNOWN_IGNORED) - {case.name for case in CASES}):
+    names = [case.name for case in CASES]
+    for name in sorted({n for n in names if names.count(n) > 1}):
+        failures.append(f"two cases are named {name}: give them different tags")
+    for name in sorted(set(KNOWN_IGNORED) - set(names)):
         failures.append(f"KNOWN_IGNORED names no case: {name}")
     if failures:
         print("\n".join(failures))
@@ -1217,7 +1218,7 @@ def main():
         outcomes = list(pool.map(lambda case: check_case(runner, case, control_of(case)), CASES))
 
     # 4. The verdicts.
-    print(f"\n{len(CASES)} cases for {len(covered)} keys:")
+    print(f"\n{len(CASES)} cases for the {len(documented)} documented keys (and the unknown keys of their tables):")
     unexpected, ignored, fixed = [], [], []
     for case, (passed, message) in zip(CASES, outcomes):
         known = case.name in KNOWN_IGNORED
