@@ -16,7 +16,10 @@ must follow:
   shows     the run succeeds and a text (a label, a title) appears in a named output file
             of the case and not in the control's (results.json without the protocol text);
   rejected  exit status 1 and `<file>:<line>: <key>: <problem>` on stderr (an empty problem:
-            any, for a rejection rwe does not make yet and whose words are not decided).
+            any, for a rejection rwe does not make yet and whose words are not decided);
+  warns     for what depends on the data (a code the registry lacks, a published group
+            the results lack): the run succeeds, and `<file>:<line>: <key>: warning:
+            <problem>` is on stderr and among the warnings of results.json.
 
 The test fails when a documented key has no case, when a case names a key the document
 does not list, when a key whose values form a closed set has no rejected case, or when a
@@ -291,6 +294,11 @@ def shows(key, edits, file, text, control=()):
     return Case(key, "shows", edits, (file, text), control)
 
 
+def warns(key, edits, warning_key, problem, line=None):
+    """`line` as for rejected()."""
+    return Case(key, "warns", edits, error=(warning_key, "warning: " + problem), line=line)
+
+
 def rejected(key, edits, error_key, problem, line=None, control=(), tag=None):
     """`line`: the expected line of the edited protocol: the first line holding a text, or
     (text, n, offset): `offset` lines from the n-th line holding it (default: the line of
@@ -368,12 +376,16 @@ CASES = [
 
     # --- [index]
     changes("index.regimen", Replace('regimen = "THP"', 'regimen = ["THP", "TH"]'), "results:analyses[id=a_attrition].result.steps"),
+    warns("index.regimen", Replace('regimen = "THP"', 'regimen = ["THP", "THQ"]'), "index.regimen",
+          "no regimen with this code in the registry (thq)"),
     rejected("index.regimen", Replace('regimen = "THP"', 'regimen = ""'), "index.regimen", "a code must not be empty"),
     rejected("index.regimen", Replace('regimen = "THP"\n', ""), "index.regimen", "the index regimen needs", line="[index]"),
     changes("index.drugs", Replace('regimen = "THP"', 'drugs = { all = ["docetaxel", "trastuzumab"] }'),
             "results:analyses[id=a_attrition].result.steps"),
     changes("index.drugs", [Replace('regimen = "THP"', 'regimen = ["THP", "TH"]'), After('regimen = [', 'drugs = { all = ["pertuzumab"] }')],
             "results:analyses[id=a_attrition].result.steps", control=Replace('regimen = "THP"', 'regimen = ["THP", "TH"]')),
+    warns("index.drugs", After('regimen = "THP"', 'drugs = { any = ["pertuzumab", "pertuzumib"] }'), "index.drugs",
+          "no administration of this drug in the registry (pertuzumib)", line='regimen = "THP"'),
     rejected("index.drugs", After('regimen = "THP"', 'drugs = { some = ["docetaxel"] }'), "index.drugs.some", "unknown key"),
     rejected("index.drugs", After('regimen = "THP"', 'drugs = { none = ["docetaxel"] }'), "index.drugs", "needs `all` or `any`"),
     changes("index.drugs.all", Replace('regimen = "THP"', 'drugs = { any = ["trastuzumab"], all = ["docetaxel"] }'),
@@ -504,6 +516,10 @@ CASES = [
     rejected("derive.tumor.field", Replace('field = "stage"', 'field = "grade"'), "variables.STAGE.field", "expected one of"),
     changes("derive.biomarker", variable("NEW", 'derive = "biomarker", marker = "her2"'), "adsl:NEW"),
     changes("derive.biomarker.marker", Replace('marker = "er"', 'marker = "pr"'), "adsl:ER"),
+    warns("derive.biomarker.marker", Replace('marker = "ki67"', 'marker = "ki76"'), "variables.KI67.marker",
+          "no result of this marker in the registry (ki76)"),
+    warns("derive.biomarker.method", Replace('marker = "ki67"', 'marker = "ki67", method = "ngs"'), "variables.KI67.marker",
+          "no result of this marker by ngs in the registry (ki67)"),
     rejected("derive.biomarker.marker", Replace('marker = "ki67", ', ""), "variables.KI67.marker", "required key missing"),
     changes("derive.biomarker.method", Replace('marker = "ki67"', 'marker = "ki67", method = "digital"'), "adsl:KI67"),
     changes("derive.biomarker.method", Replace('marker = "ki67"', 'marker = "ki67", method = ["digital", "ihc"]'), "adsl:KI67",
@@ -518,6 +534,8 @@ CASES = [
              "variables.KI67.field", "expected one of result, value"),
     changes("derive.observation", variable("NEW", 'derive = "observation", name = "weight"'), "adsl:NEW"),
     changes("derive.observation.name", Replace('name = "ecog"', 'name = "weight"'), "adsl:ECOG"),
+    warns("derive.observation.name", Replace('name = "ecog"', 'name = "ecgo"'), "variables.ECOG.name",
+          "no observation of this name in the registry (ecgo)"),
     rejected("derive.observation.name", Replace('name = "ecog"', "window = [-30, 0]"), "variables.ECOG.name", "required key missing"),
     changes("derive.observation.window", Replace('name = "ecog"', 'name = "ecog", window = [-60, -31]'), "adsl:ECOG"),
     rejected("derive.observation.window", Replace('name = "ecog"', 'name = "ecog", window = [0, -30]'), "variables.ECOG.window",
@@ -538,6 +556,10 @@ CASES = [
     changes("derive.prior_exposure", variable("NEW", 'derive = "prior_exposure"'), "adsl:NEW"),
     changes("derive.prior_exposure.drugs", Replace('drugs = ["trastuzumab"]', 'drugs = ["doxorubicin"]'), "adsl:PRIORHER2"),
     changes("derive.prior_exposure.regimens", Replace('drugs = ["trastuzumab"]', 'regimens = ["H"]'), "adsl:PRIORHER2"),
+    warns("derive.prior_exposure.drugs", Replace('drugs = ["trastuzumab"]', 'drugs = ["trastuzumib"]'), "variables.PRIORHER2.drugs",
+          "no administration of this drug in the registry (trastuzumib)"),
+    warns("derive.prior_exposure.regimens", Replace('drugs = ["trastuzumab"]', 'regimens = ["H", "HH"]'), "variables.PRIORHER2.regimens",
+          "no regimen with this code in the registry (hh)"),
     changes("derive.prior_exposure.settings", Replace('drugs = ["trastuzumab"]', 'drugs = ["trastuzumab"], settings = ["neoadjuvant"]'),
             "adsl:PRIORHER2"),
     rejected("derive.prior_exposure.settings", Replace('drugs = ["trastuzumab"]', 'drugs = ["trastuzumab"], settings = ["metastatic"]'),
@@ -552,6 +574,8 @@ CASES = [
             "adsl:CYCLES"),
     changes("derive.administrations.within_days", Replace('{ derive = "administrations" }', '{ derive = "administrations", within_days = 42 }'),
             "adsl:CYCLES"),
+    warns("derive.administrations.drugs", Replace('{ derive = "administrations" }', '{ derive = "administrations", drugs = ["docetaxol"] }'),
+          "variables.CYCLES.drugs", "no administration of this drug in the registry (docetaxol)"),
     rejected("derive.administrations.within_days", Replace('{ derive = "administrations" }', '{ derive = "administrations", within_days = -3 }'),
              "variables.CYCLES.within_days", "must be >= 0"),
     changes("derive.index_line", variable("NEW", 'derive = "index_line", field = "end_reason"'), "adsl:NEW"),
@@ -741,6 +765,8 @@ CASES = [
              "must not be empty"),
     rejected("analysis.adverse_events.terms", Replace('terms = ["nausea"]', 'terms = ["nausea", "Nausea"]'),
              "analysis.a_adverse_events.terms", "listed twice", tag="twice in other case"),
+    warns("analysis.adverse_events.terms", Replace('terms = ["nausea"]', 'terms = ["nausea", "sepsis"]'),
+          "analysis.a_adverse_events.terms", "no adverse event with this term in the cohort (sepsis)", line=('id = "a_adverse_events"', 1, -1)),
     shows("analysis.adverse_events.grading", analysis("adverse_events", 'grading = "CTCAE v4.03"'), "report.html", "CTCAE v4.03"),
     rejected("analysis.adverse_events.grading", analysis("adverse_events", "grading = 5"), "analysis.a_adverse_events.grading",
              "expected a string"),
@@ -752,6 +778,8 @@ CASES = [
             "results:analyses[id=a_association].result.tests[0].counts"),
     changes("analysis.association.outcomes", Replace('outcomes = ["nausea:3"]', 'outcomes = ["PROG"]'),
             "results:analyses[id=a_association].result.tests[0].counts"),
+    warns("analysis.association.outcomes", Replace('outcomes = ["nausea:3"]', 'outcomes = ["nausea:3", "sepsis:3"]'),
+          "analysis.a_association.outcomes", "no adverse event with this term in the cohort (sepsis)", line=('id = "a_association"', 1, -1)),
     rejected("analysis.association.outcomes", Replace('outcomes = ["nausea:3"]', 'outcomes = ["nausea:6"]'),
              "analysis.a_association.outcomes", "expected a variable name or \"term:k\" with k an integer from 1 to 5"),
     rejected("analysis.association.outcomes", Replace('outcomes = ["nausea:3"]', 'outcomes = ["nausea:3", "Nausea:3"]'),
@@ -777,6 +805,8 @@ CASES = [
              "analysis.a_landmark.endpoints", "listed twice"),
     changes("analysis.landmark.drugs", Replace('drugs = ["docetaxel"]', 'drugs = ["pertuzumab"]', within='kind = "landmark"'),
             "results:analyses[id=a_landmark].result.results[0].strata"),
+    warns("analysis.landmark.drugs", Replace('drugs = ["docetaxel"]', 'drugs = ["docetaxol"]', within='kind = "landmark"'),
+          "analysis.a_landmark.drugs", "no administration of this drug in the registry (docetaxol)"),
     rejected("analysis.landmark.drugs", Replace('drugs = ["docetaxel"]', "drugs = []", within='kind = "landmark"'),
              "analysis.a_landmark.drugs", "must not be empty"),
     rejected("analysis.landmark.drugs", Replace('drugs = ["docetaxel"]', 'drugs = ["docetaxel", "Docetaxel"]', within='kind = "landmark"'),
@@ -807,6 +837,10 @@ CASES = [
     published_case("table1", "q1", "{ AGE = { q1 = 50 } }"),
     published_case("table1", "q3", "{ AGE = { q3 = 65 } }"),
     published_case("table1", "<level>", "{ MENO = { post = 107 } }"),
+    warns("published.table1.<level>", analysis("table1", "published = { MENO = { peri = 3 } }"), "analysis.a_table1.published.MENO.peri",
+          "no level of this name in the results", line=('id = "a_table1"', 1, -1)),
+    warns("published.table1.<level>", analysis("table1", "published = { AGE = { old = 3 } }"), "analysis.a_table1.published.AGE.old",
+          "the variable is numeric", line=('id = "a_table1"', 1, -1)),
     rejected("published.table1.<level>", analysis("table1", "published = { MENO = { post = -5 } }"),
              "analysis.a_table1.published.MENO.post", "a count must be >= 0"),
     rejected("published.table1.median", analysis("table1", "published = { AGE = { median = 60, mode = 58 } }"),
@@ -822,6 +856,8 @@ CASES = [
     published_case("km", "upper", "{ upper = 80.0 }"),
     changes("published.km.<group>", [analysis("km", 'by = "VISCERAL"'), analysis("km", "published = { Y = { median = 40 } }")],
             "results:analyses[id=a_km].comparison", control=analysis("km", 'by = "VISCERAL"')),
+    warns("published.km.<group>", [analysis("km", 'by = "VISCERAL"'), analysis("km", "published = { Z = { median = 40 } }")],
+          "analysis.a_km.published.Z", "no group of this name in the results (groups: N, Y)", line=('id = "a_km"', 1, -1)),
     rejected("published.km", analysis("km", "published = { median = 58.3, hr = 0.7 }"), "analysis.a_km.published.hr", "unknown key"),
     rejected("published.km.<group>", [analysis("km", 'by = "VISCERAL"'), analysis("km", "published = { Y = 40 }")],
              "analysis.a_km.published.Y", "expected a table"),
@@ -1095,7 +1131,7 @@ def check_case(runner, case, control_output):
     except ValueError as error:
         return False, f"the edit does not apply: {error}"
     protocol, result, output = runner.run_protocol(case.name, text)
-    if case.expect == "rejected":
+    if case.expect in ("rejected", "warns"):
         key, problem = case.error
         if case.line is not None:
             wanted, nth, offset = case.line if isinstance(case.line, tuple) else (case.line, 1, 0)
@@ -1104,6 +1140,13 @@ def check_case(runner, case, control_output):
                 return False, f"line text {wanted!r} found {len(matches)} times in the edited protocol"
             line = matches[nth - 1] + offset
         expected = f"{protocol}:{line}: {key}: {problem}"
+        if case.expect == "warns":
+            if result.returncode != 0 or expected not in result.stderr:
+                return False, f"expected exit 0 and `{expected}`; got exit {result.returncode}: {result.stderr.strip()[-400:]}"
+            listed = [w for w in output.results().get("warnings", []) if w.startswith(expected)]
+            if not listed:
+                return False, f"`{expected}` is not among the warnings of results.json"
+            return True, listed[0]
         if result.returncode == 1 and expected in result.stderr:
             return True, result.stderr.strip().splitlines()[-1]
         return False, f"expected exit 1 and `{expected}`; got exit {result.returncode}: {result.stderr.strip()[-400:]}"
