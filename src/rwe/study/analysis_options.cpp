@@ -164,7 +164,11 @@ void check_option(const Where& where, const OptionSpec& spec, const toml::node& 
         if (spec.ascending && previous != nullptr && !(number_of(item) > number_of(*previous))) {
             where.fail(item, spec.key, "must ascend strictly", text_of(item));
         }
-        if (!seen.insert(text_of(item)).second) where.fail(item, spec.key, "listed twice", text_of(item));
+        // Codes (terms, drugs) match without case, so two spellings of one code are one code;
+        // variable names are case-sensitive.
+        const bool names_variables = spec.type == OptionType::variables || spec.type == OptionType::categorical_variables;
+        const std::string key_of = names_variables ? text_of(item) : lower(text_of(item));
+        if (!seen.insert(key_of).second) where.fail(item, spec.key, "listed twice", text_of(item));
         previous = &item;
     }
 }

@@ -299,7 +299,10 @@ void check_analysis_names(const Parser& parser, const Analysis& analysis, const 
             }
         } else if (key == "variable") {
             for (const auto& name : names(key)) {
-                if (variable(key, name).type != ValueType::text) parser.fail(node_of(key), context(key), "expected a text variable", name);
+                const auto& v = variable(key, name);
+                if (!v.derivation || v.derivation->kind != Derivation::Kind::best_response) {
+                    parser.fail(node_of(key), context(key), "expected a best-response variable (derive = \"best_response\")", name);
+                }
             }
         } else if (key == "outcomes") {
             for (const auto& name : names(key)) {
@@ -563,9 +566,18 @@ Protocol parse_protocol_text(const std::string& text, const std::string& source_
             }
             if (const auto* labels = table.get("value_labels")) {
                 if (!labels->is_table()) parser.fail(*labels, context + ".value_labels", "expected a table { level = \"text\" }");
-                for (const auto& [level, text_node] : *labels->as_table()) {
-                    if (!text_node.is_string()) parser.fail(text_node, context + ".value_labels", "expected a string");
-                    variable.value_labels[std::string(level.str())] = *text_node.value<std::string>();
+                if (variable.type != ValueType::text && variable.type != ValueType::boolean) {
+                    parser.fail(*labels, context + ".value_labels", "only a text or true/false variable has value labels");
+                }
+                for (const auto& [level_key, text_node] : *labels->as_table()) {
+                    const std::string level(level_key.str());
+                    if (!text_node.is_string()) parser.fail(text_node, context + ".value_labels." + level, "expected a string");
+                    if (!variable.levels.empty() &&
+                        std::find(variable.levels.begin(), variable.levels.end(), level) == variable.levels.end()) {
+                        parser.fail(text_node, context + ".value_labels." + level,
+                                    "not a value this variable can take (" + join(variable.levels) + ")", level);
+                    }
+                    variable.value_labels[level] = *text_node.value<std::string>();
                 }
             }
             if (const auto* fallback = table.get("default")) {
@@ -657,6 +669,11 @@ Protocol parse_protocol_text(const std::string& text, const std::string& source_
             };
             if (table.get("events")) endpoint.events = names_of("events", event_kinds, true);
             if (table.get("censor")) endpoint.censor = names_of("censor", censor_kinds, false);
+            if (std::find(endpoint.censor.begin(), endpoint.censor.end(), "last_contact") != endpoint.censor.end() &&
+                std::find(endpoint.censor.begin(), endpoint.censor.end(), "last_assessment") != endpoint.censor.end()) {
+                parser.fail(*table.get("censor"), context + ".censor",
+                            "give last_contact or last_assessment, not both (they censor at different dates)");
+            }
             if (std::find(endpoint.censor.begin(), endpoint.censor.end(), "last_contact") == endpoint.censor.end() &&
                 std::find(endpoint.censor.begin(), endpoint.censor.end(), "last_assessment") == endpoint.censor.end()) {
                 endpoint.censor.push_back("last_contact");
