@@ -896,8 +896,9 @@ CASES = [
              "analysis.a_association.published.nausea:3.p", "expected a p-value"),
 ]
 
-# Documented keys that rwe accepts and then ignores (a bug of rwe): their cases are
-# expected to fail until rwe honours them; take a key off when its case holds.
+# Cases, by name (<key>.<n> or <key>[<tag>]), that show a documented key or value rwe
+# accepts and then ignores (a bug of rwe), with what was tried: they are expected to fail
+# until rwe honours or rejects it; take a case off when it holds.
 KNOWN_IGNORED = {
 }
 
