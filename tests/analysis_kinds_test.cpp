@@ -181,7 +181,7 @@ Variable categorical(const std::string& name, const std::string& label, std::vec
     Variable variable;
     variable.name = name;
     variable.label = label;
-    variable.values = std::move(values);
+    variable.values = TextColumn(values);
     variable.levels = std::move(levels);
     return variable;
 }

@@ -34,14 +34,14 @@ json run_association(const Context& c, const Analysis& analysis) {
         // "term:k" = worst grade >= k of that term (k checked when the protocol is read); a
         // plain ADSL name is used as it is.
         const auto colon = outcome.rfind(':');
-        std::vector<std::string> values(adsl.size(), "N");
+        TextColumn values(adsl.size(), "N");
         std::vector<std::string> levels{"Y", "N"};
         if (colon != std::string::npos) {
             const std::string term = lower(outcome.substr(0, colon));
             const int grade = std::stoi(outcome.substr(colon + 1));
             if (!term_in_cohort(c.data, term)) c.warn(analysis, "outcomes", "no adverse event with this term in the cohort", term);
             for (const auto& record : c.data.adae) {
-                if (record.term == term && record.worst_grade >= grade) values[record.subject] = "Y";
+                if (record.term == term && record.worst_grade >= grade) values.set(record.subject, "Y");
             }
         } else {
             const Variable& variable = categorical(c, analysis, "outcomes", outcome);

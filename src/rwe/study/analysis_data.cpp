@@ -197,9 +197,9 @@ public:
                 variable.numbers.push_back(value.is_missing() ? missing : value.number);
                 continue;
             }
-            if (value.is_missing()) variable.values.emplace_back();
+            if (value.is_missing()) variable.values.push_back("");
             else if (variable.type == ValueType::date) variable.values.push_back(format_iso_date(value.date));
-            else if (variable.type == ValueType::boolean) variable.values.emplace_back(value.is_true() ? "Y" : "N");
+            else if (variable.type == ValueType::boolean) variable.values.push_back(value.is_true() ? "Y" : "N");
             else variable.values.push_back(value.text);
         }
     }
@@ -212,17 +212,20 @@ public:
                 if (variable.type == ValueType::date) variable.levels.clear();
                 continue;
             }
-            std::set<std::string> seen(variable.values.begin(), variable.values.end());
-            seen.erase("");
             // Known levels match the data case-insensitively; the data's spelling of a level
             // given in the protocol is the protocol's.
-            for (auto& value : variable.values) {
+            const std::vector<std::string> spelled = variable.values.dictionary();
+            for (std::uint32_t code = 1; code < spelled.size(); ++code) {
                 for (const auto& level : variable.levels) {
-                    if (value != level && lower(value) == lower(level)) value = level;
+                    if (spelled[code] != level && lower(spelled[code]) == lower(level)) variable.values.rename(code, level);
                 }
             }
-            seen = std::set<std::string>(variable.values.begin(), variable.values.end());
-            seen.erase("");
+            std::vector<bool> used(variable.values.dictionary().size(), false);
+            for (std::size_t row = 0; row < variable.values.size(); ++row) used[variable.values.code(row)] = true;
+            std::set<std::string> seen;
+            for (std::uint32_t code = 1; code < used.size(); ++code) {
+                if (used[code]) seen.insert(variable.values.dictionary()[code]);
+            }
             std::vector<std::string> levels;
             for (const auto& level : variable.levels) {
                 if (seen.count(level) && !contains(levels, level)) levels.push_back(level);

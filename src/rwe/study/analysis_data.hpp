@@ -13,6 +13,7 @@
 
 #include "rwe/study/protocol.hpp"
 #include "rwe/study/registry_data.hpp"
+#include "rwe/study/text_column.hpp"
 
 namespace rwe::study {
 
@@ -32,7 +33,7 @@ struct Variable {
     std::string label;
     bool numeric = false;
     std::vector<double> numbers;
-    std::vector<std::string> values;
+    TextColumn values;
     std::vector<std::string> levels;
     ValueType type = ValueType::text;
     std::map<std::string, std::string> value_labels;  // level → text for tables

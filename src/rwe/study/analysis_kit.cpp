@@ -54,15 +54,13 @@ stats::SurvivalData survival_data(const TimeToEvent& endpoint, const Variable* g
     std::vector<std::int32_t> group_codes, stratum_codes;
     if (group != nullptr) out.group_names = group->levels;
     if (stratum != nullptr) out.stratum_names = stratum->levels;
-    auto code_of = [](const Variable& variable, std::size_t subject) -> std::int32_t {
-        const std::string& value = variable.values[subject];
-        auto it = std::find(variable.levels.begin(), variable.levels.end(), value);
-        return value.empty() || it == variable.levels.end() ? -1 : static_cast<std::int32_t>(it - variable.levels.begin());
-    };
+    std::vector<std::int32_t> group_level, stratum_level;
+    if (group != nullptr) group_level = group->values.level_index(group->levels);
+    if (stratum != nullptr) stratum_level = stratum->values.level_index(stratum->levels);
     for (const auto& record : endpoint.records) {
         if (!mask.empty() && !mask[record.subject]) continue;
-        const std::int32_t group_code = group != nullptr ? code_of(*group, record.subject) : 0;
-        const std::int32_t stratum_code = stratum != nullptr ? code_of(*stratum, record.subject) : 0;
+        const std::int32_t group_code = group != nullptr ? group_level[group->values.code(record.subject)] : 0;
+        const std::int32_t stratum_code = stratum != nullptr ? stratum_level[stratum->values.code(record.subject)] : 0;
         if (group_code < 0 || stratum_code < 0) {
             ++out.dropped;
             continue;
@@ -174,10 +172,10 @@ json describe_variable(const Variable& variable, const Mask& mask) {
                 {"min", num(s.min)}, {"max", num(s.max)}};
     }
     std::vector<std::int32_t> codes;
+    const auto level_of = variable.values.level_index(variable.levels);
     for (std::size_t row = 0; row < variable.values.size(); ++row) {
         if (!mask.empty() && !mask[row]) continue;
-        auto it = std::find(variable.levels.begin(), variable.levels.end(), variable.values[row]);
-        codes.push_back(it == variable.levels.end() ? -1 : static_cast<std::int32_t>(it - variable.levels.begin()));
+        codes.push_back(level_of[variable.values.code(row)]);
     }
     const auto table = stats::frequency_table(codes, variable.levels);
     json levels = json::array();
@@ -192,19 +190,18 @@ json describe_variable(const Variable& variable, const Mask& mask) {
 }
 
 // A test of independence between two categorical variables, chosen by Cochran's rule.
-json association_test(const std::vector<std::string>& rows_of, const std::vector<std::string>& row_levels,
-                      const std::vector<std::string>& cols_of, const std::vector<std::string>& col_levels) {
+json association_test(const TextColumn& rows_of, const std::vector<std::string>& row_levels,
+                      const TextColumn& cols_of, const std::vector<std::string>& col_levels) {
     std::vector<double> counts(row_levels.size() * col_levels.size(), 0.0);
     std::size_t dropped = 0;
+    const auto row_level = rows_of.level_index(row_levels), col_level = cols_of.level_index(col_levels);
     for (std::size_t i = 0; i < rows_of.size(); ++i) {
-        auto r = std::find(row_levels.begin(), row_levels.end(), rows_of[i]);
-        auto k = std::find(col_levels.begin(), col_levels.end(), cols_of[i]);
-        if (rows_of[i].empty() || cols_of[i].empty() || r == row_levels.end() || k == col_levels.end()) {
+        const std::int32_t r = row_level[rows_of.code(i)], k = col_level[cols_of.code(i)];
+        if (r < 0 || k < 0) {
             ++dropped;
             continue;
         }
-        counts[static_cast<std::size_t>(r - row_levels.begin()) * col_levels.size() +
-               static_cast<std::size_t>(k - col_levels.begin())] += 1;
+        counts[static_cast<std::size_t>(r) * col_levels.size() + static_cast<std::size_t>(k)] += 1;
     }
     json out{{"rows", row_levels}, {"columns", col_levels}, {"dropped", dropped}};
     json matrix = json::array();

@@ -68,8 +68,8 @@ const Variable* optional_categorical(const Context& c, const Analysis& analysis,
 json describe_variable(const Variable& variable, const Mask& mask);
 
 // A test of independence between two categorical variables, chosen by Cochran's rule.
-json association_test(const std::vector<std::string>& rows_of, const std::vector<std::string>& row_levels,
-                      const std::vector<std::string>& cols_of, const std::vector<std::string>& col_levels);
+json association_test(const TextColumn& rows_of, const std::vector<std::string>& row_levels,
+                      const TextColumn& cols_of, const std::vector<std::string>& col_levels);
 
 json proportion(double x, double n);
 

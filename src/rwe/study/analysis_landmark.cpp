@@ -83,11 +83,11 @@ json run_landmark(const Context& c, const Analysis& analysis) {
     group.name = "LMGROUP";
     group.label = "cycles by the landmark";
     group.levels = {fmt::format(">={}", min_cycles), fmt::format("<{}", min_cycles)};
-    group.values.resize(c.data.adsl.size());
+    group.values.assign(c.data.adsl.size(), "");
     for (std::size_t s = 0; s < c.data.adsl.size(); ++s) {
         const auto& days = cycle_days[s];
         const auto received = std::count_if(days.begin(), days.end(), [&](int d) { return d <= landmark; });
-        group.values[s] = received >= min_cycles ? group.levels[0] : group.levels[1];
+        group.values.set(s, received >= min_cycles ? group.levels[0] : group.levels[1]);
     }
     for (const auto& paramcd : strings(analysis.options, "endpoints")) {
         const auto& endpoint = c.data.endpoint(paramcd);

@@ -58,7 +58,7 @@ json run_response(const Context& c, const Analysis& analysis) {
     for (const auto& name : strings(analysis.options, "by")) {
         const Variable& group = categorical(c, analysis, "by", name);
         json levels = json::array();
-        std::vector<std::string> responders;
+        TextColumn responders;
         for (std::size_t i = 0; i < adsl.size(); ++i) {
             responders.push_back(bor.values[i].empty() ? "" : (bor.values[i] == "CR" || bor.values[i] == "PR" ? "Y" : "N"));
         }
