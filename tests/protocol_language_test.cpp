@@ -262,6 +262,51 @@ TEST_F(Language, TheStoreSelectsThePatientsToRead) {
     EXPECT_EQ(second.substr(0, 4), "P08,");
 }
 
+// The read plan: only the administrations the protocol looks at are read, and the
+// derivations give what they give on the whole registry.
+TEST_F(Language, TheReadPlanReadsTheAdministrationsDerivationsUse) {
+    // P03's adjuvant AC-TH (R03a) gave trastuzumab: PRIORT is Y for P03, N for P01 (no
+    // earlier regimen). DOC counts the index line's docetaxel days: P01 7 (R01: 2015-01-15
+    // to 2015-05-21, every three weeks), P03 2 (R03: 2015-01-10 and 2015-01-31).
+    const std::string text = protocol("line = 1\n",
+                                      "[variables]\n"
+                                      "PRIORT = { derive = \"prior_exposure\", drugs = [\"trastuzumab\"], settings = [\"adjuvant\"] }\n"
+                                      "DOC = { derive = \"administrations\", drugs = [\"docetaxel\"] }\n");
+    const Protocol parsed = parse_protocol_text(text, "p.toml");
+    const ReadPlan plan = read_plan(parsed);
+    ASSERT_TRUE(plan.administrations_of.has_value());
+    EXPECT_EQ(*plan.administrations_of,
+              "(lower(r.setting) IN ('adjuvant')) OR (lower(r.setting) IN ('palliative') AND (lower(r.regimen) IN ('thp')))");
+    StudyDataBuilder builder(parsed);
+    std::size_t administrations = 0;
+    const auto info = read_registry(db_, 3, [&](const RegistryData& chunk) {
+        for (const auto& patient : chunk.patients) {
+            for (const auto& regimen : patient.regimens) {
+                administrations += regimen.administrations.size();
+                // Second-line and other regimens are not read: no derivation looks at them.
+                if (regimen.setting == "palliative" && regimen.regimen != "thp") EXPECT_TRUE(regimen.administrations.empty());
+            }
+        }
+        builder.add(chunk);
+    }, plan);
+    EXPECT_GT(administrations, 0u);
+    const StudyData planned = builder.finish(info.patients, info.codes);
+    const StudyData whole = derive(text);
+    ASSERT_EQ(planned.adsl.size(), whole.adsl.size());
+    for (const auto& variable : whole.adsl.variables) {
+        for (std::size_t row = 0; row < whole.adsl.size(); ++row) {
+            if (variable.numeric) EXPECT_EQ(planned.adsl.at(variable.name).numbers[row], variable.numbers[row]) << variable.name;
+            else EXPECT_EQ(planned.adsl.at(variable.name).values[row], variable.values[row]) << variable.name;
+        }
+    }
+    EXPECT_EQ(value(planned, "P03", "PRIORT"), "Y");
+    EXPECT_EQ(value(planned, "P01", "PRIORT"), "N");
+    EXPECT_EQ(planned.adsl.at("DOC").numbers[0], 7);
+    EXPECT_EQ(planned.warnings, whole.warnings);
+    // A protocol that looks at no administration reads none.
+    EXPECT_EQ(read_plan(parse_protocol_text(protocol("", ""), "p.toml")).administrations_of, std::string());
+}
+
 TEST_F(Language, ProtocolErrorsComeBeforeTheRegistryIsRead) {
     const auto path = dir_ / "bad.toml";
     {

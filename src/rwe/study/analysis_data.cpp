@@ -570,6 +570,86 @@ CandidateQuery candidate_query(const Protocol& protocol) {
     };
 }
 
+namespace {
+
+std::string sql_literal(const std::string& value) {
+    std::string out = "'";
+    for (char c : value) {
+        if (c == '\'') out += '\'';
+        out += c;
+    }
+    return out + "'";
+}
+
+std::string sql_list(const std::vector<std::string>& values) {
+    std::string out = "(";
+    for (const auto& value : values) out += (out.size() > 1 ? ", " : "") + sql_literal(value);
+    return out + ")";
+}
+
+void add_codes(std::vector<std::string>& to, const std::vector<std::string>& codes) {
+    for (const auto& code : codes) {
+        if (!contains(to, code)) to.push_back(code);
+    }
+}
+
+}  // namespace
+
+ReadPlan read_plan(const Protocol& protocol) {
+    ReadPlan plan;
+    plan.candidates = candidate_query(protocol);
+    // Which regimens' administrations are looked at: conditions on the regimens table, or
+    // every regimen's when a derivation may look at any.
+    std::vector<std::string> conditions;
+    bool every_regimen = false;
+    bool index_line = false;  // the index line's (or a candidate's) administrations
+    for (const auto& choice : protocol.index.regimens) {
+        add_codes(plan.regimen_codes, choice.codes);
+        add_codes(plan.drug_codes, choice.drugs_all);
+        add_codes(plan.drug_codes, choice.drugs_any);
+        add_codes(plan.drug_codes, choice.drugs_none);
+        if (!choice.drugs_all.empty() || !choice.drugs_any.empty() || !choice.drugs_none.empty()) index_line = true;
+    }
+    for (const auto& variable : protocol.variables) {
+        if (!variable.derivation) continue;
+        const Derivation& d = *variable.derivation;
+        add_codes(plan.regimen_codes, d.regimens);
+        add_codes(plan.drug_codes, d.drugs);
+        if (d.kind == Derivation::Kind::administrations) index_line = true;
+        if (d.kind == Derivation::Kind::prior_exposure && !d.drugs.empty()) {
+            if (d.settings.empty()) every_regimen = true;
+            else conditions.push_back("lower(r.setting) IN " + sql_list(d.settings));
+        }
+    }
+    for (const auto& analysis : protocol.analyses) {
+        if (analysis.kind != "landmark") continue;
+        index_line = true;
+        if (analysis.options.contains("drugs")) {
+            for (const auto& drug : analysis.options["drugs"]) add_codes(plan.drug_codes, {lower(drug.get<std::string>())});
+        }
+    }
+    if (index_line) {
+        // The regimens that may be chosen as the index line: in the index settings, with
+        // one of an arm's codes (any code when an arm is chosen by its drugs alone).
+        std::string codes_condition;
+        for (const auto& choice : protocol.index.regimens) {
+            if (choice.codes.empty()) {
+                codes_condition.clear();
+                break;
+            }
+            codes_condition += (codes_condition.empty() ? "" : " OR ") + std::string("lower(r.regimen) IN ") + sql_list(choice.codes);
+        }
+        conditions.push_back("lower(r.setting) IN " + sql_list(protocol.index.settings) +
+                             (codes_condition.empty() ? std::string() : " AND (" + codes_condition + ")"));
+    }
+    if (!every_regimen) {
+        std::string any;
+        for (const auto& condition : conditions) any += (any.empty() ? "(" : " OR (") + condition + ")";
+        plan.administrations_of = any;  // empty: no administration is looked at
+    }
+    return plan;
+}
+
 StudyData derive_study_data(const RegistryData& registry, const Protocol& protocol) {
     RegistryCodes codes;
     for (const auto& patient : registry.patients) {

@@ -116,9 +116,11 @@ private:
     std::unique_ptr<State> state_;
 };
 
-// The store's query for the patients who may have an index regimen (a superset): only
-// they are read; the others count as excluded at the first selection step.
-CandidateQuery candidate_query(const Protocol& protocol);
+// What the protocol needs of the registry: the patients who may have an index regimen (a
+// superset, selected by the store; the others count as excluded at the first selection
+// step), the regimens whose administrations a derivation, the index choice or an
+// analysis looks at, and the regimen and drug codes it names (for code warnings).
+ReadPlan read_plan(const Protocol& protocol);
 
 // The whole registry at once (tests).
 StudyData derive_study_data(const RegistryData& registry, const Protocol& protocol);

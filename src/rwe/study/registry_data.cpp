@@ -80,7 +80,8 @@ void add_shorthand_biomarkers(const Tumor& tumor, std::vector<Biomarker>& out) {
 
 // Loads the patients whose ids satisfy `where` (an SQL condition on patient_id; empty:
 // all) with everything recorded about them.
-void load_patients(Database& db, const std::string& where, RegistryData& registry) {
+void load_patients(Database& db, const std::string& where, RegistryData& registry,
+                   const std::optional<std::string>& administrations_of = std::nullopt) {
     const std::string filter = where.empty() ? "" : " WHERE " + where;
     std::unordered_map<std::string, std::size_t> patient_index;
     db.query("SELECT patient_id, birth_date, sex, menopausal_status, death_date, last_contact_date "
@@ -96,9 +97,15 @@ void load_patients(Database& db, const std::string& where, RegistryData& registr
                  patient_index.emplace(patient.id, registry.patients.size());
                  registry.patients.push_back(std::move(patient));
              });
-    auto patient_of = [&](const std::string& id) -> Patient* {
-        auto it = patient_index.find(id);
-        return it == patient_index.end() ? nullptr : &registry.patients[it->second];
+    // Rows come in patient order: the last patient found is looked up once per run of rows.
+    std::string last_id;
+    Patient* last_patient = nullptr;
+    auto patient_of = [&](std::string_view id) -> Patient* {
+        if (last_patient != nullptr && id == last_id) return last_patient;
+        last_id = id;
+        auto it = patient_index.find(last_id);
+        last_patient = it == patient_index.end() ? nullptr : &registry.patients[it->second];
+        return last_patient;
     };
     // A store imported before registry format version 2 has no primary_site and histology.
     const bool version2_tumors = db.has_column("tumors", "primary_site") && db.has_column("tumors", "histology");
@@ -107,7 +114,7 @@ void load_patients(Database& db, const std::string& where, RegistryData& registr
                  (version2_tumors ? "primary_site, histology" : "NULL, NULL") +
                  " FROM tumors" + filter + " ORDER BY patient_id, diagnosis_date, tumor_id",
              [&](const Row& s) {
-                 Patient* patient = patient_of(text(s, 0));
+                 Patient* patient = patient_of(s.text(0));
                  if (!patient) return;
                  Tumor tumor;
                  tumor.id = text(s, 9);
@@ -128,7 +135,7 @@ void load_patients(Database& db, const std::string& where, RegistryData& registr
         db.query("SELECT patient_id, tumor_id, marker, method, result, value, unit, test_date FROM biomarkers" + filter +
                  " ORDER BY patient_id, source_line",
                  [&](const Row& s) {
-                     if (Patient* patient = patient_of(text(s, 0))) {
+                     if (Patient* patient = patient_of(s.text(0))) {
                          patient->biomarkers.push_back({text(s, 1), lower(text(s, 2)), code_or(s, 3, "unknown"),
                                                         code_or(s, 4, ""), number(s, 5), code_or(s, 6, ""),
                                                         date(s, 7)});
@@ -148,7 +155,7 @@ void load_patients(Database& db, const std::string& where, RegistryData& registr
         db.query("SELECT patient_id, name, observation_date, value, result, unit FROM observations" + filter +
                  " ORDER BY patient_id, observation_date, name, source_line",
                  [&](const Row& s) {
-                     if (Patient* patient = patient_of(text(s, 0))) {
+                     if (Patient* patient = patient_of(s.text(0))) {
                          patient->observations.push_back({lower(text(s, 1)), required_date(s, 2, "observation_date"),
                                                           number(s, 3), code_or(s, 4, ""), code_or(s, 5, "")});
                      }
@@ -157,7 +164,7 @@ void load_patients(Database& db, const std::string& where, RegistryData& registr
     if (db.has_table("metastases")) {
         db.query("SELECT patient_id, site, detected_date FROM metastases" + filter + " ORDER BY patient_id, detected_date, site",
                  [&](const Row& s) {
-                     if (Patient* patient = patient_of(text(s, 0))) {
+                     if (Patient* patient = patient_of(s.text(0))) {
                          patient->metastases.push_back({lower(text(s, 1)), required_date(s, 2, "detected_date")});
                      }
                  });
@@ -166,7 +173,7 @@ void load_patients(Database& db, const std::string& where, RegistryData& registr
     db.query("SELECT patient_id, regimen_id, setting, line, regimen, start_date, end_date, end_reason, "
              "clinical_trial, measurable_disease FROM regimens" + filter + " ORDER BY patient_id, start_date, regimen_id",
              [&](const Row& s) {
-                 Patient* patient = patient_of(text(s, 0));
+                 Patient* patient = patient_of(s.text(0));
                  if (!patient) return;
                  Regimen regimen;
                  regimen.id = text(s, 1);
@@ -181,13 +188,18 @@ void load_patients(Database& db, const std::string& where, RegistryData& registr
                  regimen_index.emplace(regimen.id, std::make_pair(patient_index[patient->id], patient->regimens.size()));
                  patient->regimens.push_back(std::move(regimen));
              });
-    if (db.has_table("administrations")) {
+    if (db.has_table("administrations") && !(administrations_of && administrations_of->empty())) {
+        std::string regimens_read;
+        if (!where.empty() || administrations_of) {
+            regimens_read = " WHERE regimen_id IN (SELECT r.regimen_id FROM regimens r WHERE " +
+                            (where.empty() ? std::string("1 = 1") : where) +
+                            (administrations_of ? " AND (" + *administrations_of + ")" : std::string()) + ")";
+        }
         std::string last_regimen_id;
         Regimen* last_regimen = nullptr;
         std::unordered_map<std::string, const std::string*> drug_spellings;
         // Unordered (a registry has millions of administrations): sorted per regimen below.
-        db.query("SELECT regimen_id, drug, admin_date FROM administrations" +
-                 (where.empty() ? std::string() : " WHERE regimen_id IN (SELECT regimen_id FROM regimens" + filter + ")"),
+        db.query("SELECT regimen_id, drug, admin_date FROM administrations" + regimens_read,
                  [&](const Row& s) {
             // Rows of one regimen come together and a registry has few drugs: the last
             // regimen and each drug's spelling are looked up once.
@@ -219,7 +231,7 @@ void load_patients(Database& db, const std::string& where, RegistryData& registr
         db.query("SELECT patient_id, regimen_id, assessment_date, response FROM assessments" + filter +
                  " ORDER BY patient_id, assessment_date, regimen_id",
                  [&](const Row& s) {
-                     if (Patient* patient = patient_of(text(s, 0))) {
+                     if (Patient* patient = patient_of(s.text(0))) {
                          patient->assessments.push_back({text(s, 1), required_date(s, 2, "assessment_date"), lower(text(s, 3))});
                      }
                  });
@@ -228,7 +240,7 @@ void load_patients(Database& db, const std::string& where, RegistryData& registr
         db.query("SELECT patient_id, regimen_id, term, grade, onset_date, action FROM adverse_events" + filter +
                  " ORDER BY patient_id, onset_date, term",
                  [&](const Row& s) {
-                     if (Patient* patient = patient_of(text(s, 0))) {
+                     if (Patient* patient = patient_of(s.text(0))) {
                          patient->adverse_events.push_back({text(s, 1), lower(text(s, 2)), static_cast<int>(s.integer(3)),
                                                             required_date(s, 4, "onset_date"),
                                                             s.is_null(5) ? "none" : lower(text(s, 5))});
@@ -273,7 +285,8 @@ RegistryData load_registry(const std::string& sqlite_path) {
 }
 
 RegistryInfo read_registry(const std::string& sqlite_path, std::size_t chunk_patients,
-                           const std::function<void(const RegistryData&)>& visit, const CandidateQuery& candidates) {
+                           const std::function<void(const RegistryData&)>& visit, const ReadPlan& plan) {
+    const CandidateQuery& candidates = plan.candidates;
     Database db(sqlite_path);
     RegistryData provenance;
     load_provenance(db, provenance);
@@ -310,7 +323,7 @@ RegistryInfo read_registry(const std::string& sqlite_path, std::size_t chunk_pat
             db.chunk_parameters.clear();
             where = range;
         }
-        load_patients(db, where, *chunk);
+        load_patients(db, where, *chunk, plan.administrations_of);
         return chunk;
     };
     // The next chunk is read on a second thread while `visit` works on this one (only that
@@ -332,8 +345,20 @@ RegistryInfo read_registry(const std::string& sqlite_path, std::size_t chunk_pat
     auto collect = [&](const std::string& sql, std::set<std::string>& out) {
         db.query(sql, [&](const Row& s) { out.insert(lower(text(s, 0))); });
     };
-    collect("SELECT DISTINCT regimen FROM regimens", info.codes.regimens);
-    if (db.has_table("administrations")) collect("SELECT DISTINCT drug FROM administrations", info.codes.drugs);
+    // Regimen and drug codes: only those the plan names are looked up, a row each at most.
+    auto probe = [&](const std::string& sql, const std::vector<std::string>& codes, std::set<std::string>& out) {
+        for (const auto& code : codes) {
+            db.chunk_parameters = {code};
+            db.query(sql, [&](const Row&) { out.insert(code); });
+        }
+        db.chunk_parameters.clear();
+    };
+    probe("SELECT 1 FROM regimens WHERE lower(regimen) = " + db.dialect().placeholder(1) + " LIMIT 1", plan.regimen_codes,
+          info.codes.regimens);
+    if (db.has_table("administrations")) {
+        probe("SELECT 1 FROM administrations WHERE lower(drug) = " + db.dialect().placeholder(1) + " LIMIT 1",
+              plan.drug_codes, info.codes.drugs);
+    }
     if (db.has_table("biomarkers")) {
         collect("SELECT DISTINCT lower(marker) || '/' || lower(coalesce(method, 'unknown')) FROM biomarkers", info.codes.markers);
     }

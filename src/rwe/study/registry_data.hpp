@@ -129,7 +129,7 @@ struct RegistryInfo {
     std::vector<std::pair<std::string, std::string>> source_files;
     std::string imported_at;
     std::size_t patients = 0;
-    RegistryCodes codes;
+    RegistryCodes codes;  // regimens and drugs: those of ReadPlan's that the registry uses
 };
 
 // SQL (in the store's dialect) selecting the patient ids to read, in id order, with its
@@ -137,12 +137,28 @@ struct RegistryInfo {
 using CandidateQuery =
     std::function<std::pair<std::string, std::vector<std::string>>(const registry::SqlDialect&)>;
 
+// What a study reads of the registry (analysis_data.hpp `read_plan` makes it from a
+// protocol); the default reads everything.
+struct ReadPlan {
+    // The patients to read; empty: every patient.
+    CandidateQuery candidates;
+    // An SQL condition on the regimens table (alias `r`, literals inline) choosing the
+    // regimens whose administrations are read; nullopt: every regimen's. Other regimens
+    // have no Regimen::administrations. A registry has a hundred administrations a patient:
+    // most of the rows of the store, and most of the time it takes to read it.
+    std::optional<std::string> administrations_of;
+    // The regimen and drug codes (lower case) to look up for RegistryInfo::codes; the
+    // store is asked about these only (listing every distinct drug reads every
+    // administration). Markers and observations are always listed.
+    std::vector<std::string> regimen_codes, drug_codes;
+};
+
 // Streams the registry store: `visit` sees the patients in id order, `chunk_patients` at
-// a time, each chunk with everything recorded about its patients; only one chunk is in
-// memory at once. With `candidates`, only the patients that query selects are read (the
-// store selects them); `RegistryInfo::patients` still counts every patient.
+// a time, each chunk with everything recorded about its patients that `plan` asks for;
+// only two chunks are in memory at once. With `plan.candidates`, only the patients that
+// query selects are read (the store selects them); `RegistryInfo::patients` still counts
+// every patient.
 RegistryInfo read_registry(const std::string& sqlite_path, std::size_t chunk_patients,
-                           const std::function<void(const RegistryData&)>& visit,
-                           const CandidateQuery& candidates = {});
+                           const std::function<void(const RegistryData&)>& visit, const ReadPlan& plan = {});
 
 }  // namespace rwe::study
