@@ -2,6 +2,9 @@
 
 #include <fmt/format.h>
 #include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
 #include <cmath>
 #include <limits>
 #include <map>
@@ -127,7 +130,9 @@ bool has_analysis_runner(const std::string& kind) { return runners().count(kind)
 json run_analyses(const StudyData& data, const Protocol& protocol, std::vector<std::string>& warnings) {
     const Context context{data, protocol, warnings};
     json out = json::array();
+    const bool timing = std::getenv("RWE_TIMING") != nullptr;  // the time of each analysis (bench/study_run.sh)
     for (const auto& analysis : protocol.analyses) {
+        const auto started = std::chrono::steady_clock::now();
         const auto runner = runners().find(analysis.kind);
         if (runner == runners().end()) throw Error(ErrorKind::internal, "analysis kind without a runner: " + analysis.kind);
         json result;
@@ -146,6 +151,11 @@ json run_analyses(const StudyData& data, const Protocol& protocol, std::vector<s
             entry["comparison"] = compare_with_published(analysis, result, protocol.path, warnings);
         }
         out.push_back(entry);
+        if (timing) {
+            std::fprintf(stderr, "rwe run:   %.2f s analysis %s (%s)\n",
+                         std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count(),
+                         analysis.id.c_str(), analysis.kind.c_str());
+        }
     }
     return out;
 }

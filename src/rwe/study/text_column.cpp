@@ -4,7 +4,7 @@ namespace rwe::study {
 
 std::uint32_t TextColumn::code_for(std::string_view value) {
     if (value.empty()) return 0;
-    if (auto it = lookup_.find(std::string(value)); it != lookup_.end()) return it->second;
+    if (auto it = lookup_.find(value); it != lookup_.end()) return it->second;
     const auto code = static_cast<std::uint32_t>(dictionary_.size());
     dictionary_.emplace_back(value);
     lookup_.emplace(std::string(value), code);
@@ -13,7 +13,7 @@ std::uint32_t TextColumn::code_for(std::string_view value) {
 
 void TextColumn::rename(std::uint32_t code, std::string_view value) {
     if (code == 0 || dictionary_[code] == value) return;
-    auto existing = lookup_.find(std::string(value));
+    auto existing = lookup_.find(value);
     if (existing == lookup_.end()) {
         lookup_.erase(dictionary_[code]);
         dictionary_[code] = std::string(value);

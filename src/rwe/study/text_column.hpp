@@ -6,6 +6,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <iterator>
 #include <string>
 #include <string_view>
@@ -70,7 +71,12 @@ private:
 
     std::vector<std::uint32_t> codes_;
     std::vector<std::string> dictionary_{std::string()};
-    std::unordered_map<std::string, std::uint32_t> lookup_{{std::string(), 0}};
+    // Looked up by string_view without making a string (a lookup a row).
+    struct Hash {
+        using is_transparent = void;
+        std::size_t operator()(std::string_view text) const { return std::hash<std::string_view>{}(text); }
+    };
+    std::unordered_map<std::string, std::uint32_t, Hash, std::equal_to<>> lookup_{{std::string(), 0}};
 };
 
 }  // namespace rwe::study
