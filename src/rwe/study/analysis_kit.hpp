@@ -67,6 +67,9 @@ const Variable* optional_categorical(const Context& c, const Analysis& analysis,
 
 json describe_variable(const Variable& variable, const Mask& mask);
 
+// The rows of a categorical variable at one of its levels.
+Mask rows_at_level(const Variable& variable, const std::string& level);
+
 // A test of independence between two categorical variables, chosen by Cochran's rule.
 json association_test(const TextColumn& rows_of, const std::vector<std::string>& row_levels,
                       const TextColumn& cols_of, const std::vector<std::string>& col_levels);

@@ -63,8 +63,7 @@ json run_response(const Context& c, const Analysis& analysis) {
             responders.push_back(bor.values[i].empty() ? "" : (bor.values[i] == "CR" || bor.values[i] == "PR" ? "Y" : "N"));
         }
         for (const auto& level : group.levels) {
-            Mask mask(adsl.size());
-            for (std::size_t i = 0; i < adsl.size(); ++i) mask[i] = group.values[i] == level;
+            const Mask mask = rows_at_level(group, level);
             json entry = response_counts(bor, mask);
             entry["level"] = level;
             levels.push_back(entry);

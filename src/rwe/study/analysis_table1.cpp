@@ -36,8 +36,7 @@ json run_table1(const Context& c, const Analysis& analysis) {
         if (group != nullptr) {
             json by_group = json::object();
             for (const auto& level : group->levels) {
-                Mask mask(adsl.size());
-                for (std::size_t i = 0; i < adsl.size(); ++i) mask[i] = group->values[i] == level;
+                const Mask mask = rows_at_level(*group, level);
                 by_group[level] = describe_variable(variable, mask);
             }
             row["by_group"] = by_group;

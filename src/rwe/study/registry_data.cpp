@@ -83,7 +83,6 @@ void add_shorthand_biomarkers(const Tumor& tumor, std::vector<Biomarker>& out) {
 void load_patients(Database& db, const std::string& where, RegistryData& registry,
                    const std::optional<std::string>& administrations_of = std::nullopt) {
     const std::string filter = where.empty() ? "" : " WHERE " + where;
-    std::unordered_map<std::string, std::size_t> patient_index;
     db.query("SELECT patient_id, birth_date, sex, menopausal_status, death_date, last_contact_date "
              "FROM patients" + filter + " ORDER BY patient_id",
              [&](const Row& s) {
@@ -94,17 +93,16 @@ void load_patients(Database& db, const std::string& where, RegistryData& registr
                  patient.menopausal_status = lower(text(s, 3));
                  patient.death = date(s, 4);
                  patient.last_contact = required_date(s, 5, "last_contact_date");
-                 patient_index.emplace(patient.id, registry.patients.size());
                  registry.patients.push_back(std::move(patient));
              });
-    // Rows come in patient order: the last patient found is looked up once per run of rows.
-    std::string last_id;
+    // The patients are in id order (the store's byte order, as std::string compares) and so
+    // are the rows of the other tables: a patient is looked up once per run of rows.
     Patient* last_patient = nullptr;
     auto patient_of = [&](std::string_view id) -> Patient* {
-        if (last_patient != nullptr && id == last_id) return last_patient;
-        last_id = id;
-        auto it = patient_index.find(last_id);
-        last_patient = it == patient_index.end() ? nullptr : &registry.patients[it->second];
+        if (last_patient != nullptr && id == last_patient->id) return last_patient;
+        auto it = std::lower_bound(registry.patients.begin(), registry.patients.end(), id,
+                                   [](const Patient& patient, std::string_view key) { return patient.id < key; });
+        last_patient = it == registry.patients.end() || it->id != id ? nullptr : &*it;
         return last_patient;
     };
     // A store imported before registry format version 2 has no primary_site and histology.
@@ -185,7 +183,8 @@ void load_patients(Database& db, const std::string& where, RegistryData& registr
                  regimen.end_reason = lower(text(s, 7));
                  regimen.clinical_trial = lower(text(s, 8)) == "yes";
                  regimen.measurable = s.is_null(9) ? "unknown" : lower(text(s, 9));
-                 regimen_index.emplace(regimen.id, std::make_pair(patient_index[patient->id], patient->regimens.size()));
+                 regimen_index.emplace(regimen.id, std::make_pair(static_cast<std::size_t>(patient - registry.patients.data()),
+                                                                  patient->regimens.size()));
                  patient->regimens.push_back(std::move(regimen));
              });
     if (db.has_table("administrations") && !(administrations_of && administrations_of->empty())) {
@@ -198,6 +197,8 @@ void load_patients(Database& db, const std::string& where, RegistryData& registr
         std::string last_regimen_id;
         Regimen* last_regimen = nullptr;
         std::unordered_map<std::string, const std::string*> drug_spellings;
+        std::string last_spelling;
+        const std::string* last_drug = nullptr;
         // Unordered (a registry has millions of administrations): sorted per regimen below.
         db.query("SELECT regimen_id, drug, admin_date FROM administrations" + regimens_read,
                  [&](const Row& s) {
@@ -211,12 +212,16 @@ void load_patients(Database& db, const std::string& where, RegistryData& registr
                                                          : &registry.patients[it->second.first].regimens[it->second.second];
             }
             if (last_regimen == nullptr) return;
-            const std::string spelled(s.text(1));
-            auto known = drug_spellings.find(spelled);
-            if (known == drug_spellings.end()) {
-                known = drug_spellings.emplace(spelled, &*registry.names.insert(lower(spelled)).first).first;
+            const std::string_view spelled = s.text(1);
+            if (last_drug == nullptr || spelled != last_spelling) {
+                last_spelling = spelled;
+                auto known = drug_spellings.find(last_spelling);
+                if (known == drug_spellings.end()) {
+                    known = drug_spellings.emplace(last_spelling, &*registry.names.insert(lower(last_spelling)).first).first;
+                }
+                last_drug = known->second;
             }
-            last_regimen->administrations.push_back({known->second, required_date(s, 2, "admin_date")});
+            last_regimen->administrations.push_back({last_drug, required_date(s, 2, "admin_date")});
         });
         for (auto& patient : registry.patients) {
             for (auto& regimen : patient.regimens) {

@@ -4,6 +4,8 @@ namespace rwe::study {
 
 std::uint32_t TextColumn::code_for(std::string_view value) {
     if (value.empty()) return 0;
+    // Rows often repeat the value of the row before.
+    if (!codes_.empty() && dictionary_[codes_.back()] == value) return codes_.back();
     if (auto it = lookup_.find(value); it != lookup_.end()) return it->second;
     const auto code = static_cast<std::uint32_t>(dictionary_.size());
     dictionary_.emplace_back(value);
