@@ -6,6 +6,7 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <limits>
 #include <map>
 #include <optional>
@@ -695,6 +696,18 @@ public:
         if (block_.size() >= block_bytes) flush();
         return *this;
     }
+    template <typename... Args>
+    CsvFile& format(fmt::format_string<Args...> format, Args&&... args) {
+        fmt::format_to(std::back_inserter(block_), format, std::forward<Args>(args)...);
+        if (block_.size() >= block_bytes) flush();
+        return *this;
+    }
+    // A number in its shortest form that reads back exactly; empty when missing.
+    CsvFile& number(double value) {
+        if (!std::isnan(value)) fmt::format_to(std::back_inserter(block_), "{}", value);
+        if (block_.size() >= block_bytes) flush();
+        return *this;
+    }
     void close() {
         flush();
         out_.close();
@@ -722,11 +735,18 @@ void write_analysis_datasets(const StudyData& data, const Protocol& protocol, co
     adsl << "USUBJID";
     for (const auto& variable : data.adsl.variables) adsl << "," << variable.name;
     adsl << "\n";
+    // Each text column's distinct values, written as CSV cells once.
+    std::vector<std::vector<std::string>> cells(data.adsl.variables.size());
+    for (std::size_t k = 0; k < cells.size(); ++k) {
+        for (const auto& value : data.adsl.variables[k].values.dictionary()) cells[k].push_back(csv_cell(value));
+    }
     for (std::size_t row = 0; row < data.adsl.size(); ++row) {
         adsl << csv_cell(data.adsl.usubjid[row]);
-        for (const auto& variable : data.adsl.variables) {
+        for (std::size_t k = 0; k < cells.size(); ++k) {
+            const Variable& variable = data.adsl.variables[k];
             adsl << ",";
-            adsl << (variable.numeric ? number_cell(variable.numbers[row]) : csv_cell(variable.values[row]));
+            if (variable.numeric) adsl.number(variable.numbers[row]);
+            else adsl << cells[k][variable.values.code(row)];
         }
         adsl << "\n";
     }
@@ -738,7 +758,7 @@ void write_analysis_datasets(const StudyData& data, const Protocol& protocol, co
     for (const auto& parameter : data.adtte) {
         const std::string param = csv_cell(parameter.param);
         for (const auto& r : parameter.records) {
-            adtte << fmt::format("{},{},{},{},{},{},{},{},{}\n", csv_cell(data.adsl.usubjid[r.subject]), parameter.paramcd,
+            adtte.format("{},{},{},{},{},{},{},{},{}\n", csv_cell(data.adsl.usubjid[r.subject]), parameter.paramcd,
                                  param, format_iso_date(r.start), format_iso_date(r.date), number_cell(r.aval), unit,
                                  r.cnsr, csv_cell(r.description));
         }
@@ -748,7 +768,7 @@ void write_analysis_datasets(const StudyData& data, const Protocol& protocol, co
     CsvFile adrs(dir / "adrs.csv");
     adrs << "USUBJID,PARAMCD,AVALC,ADT\n";
     for (const auto& r : data.adrs) {
-        adrs << fmt::format("{},BOR,{},{}\n", csv_cell(data.adsl.usubjid[r.subject]), r.best_response,
+        adrs.format("{},BOR,{},{}\n", csv_cell(data.adsl.usubjid[r.subject]), r.best_response,
                             r.best_response == "NE" ? "" : format_iso_date(r.date));
     }
     adrs.close();
@@ -756,7 +776,7 @@ void write_analysis_datasets(const StudyData& data, const Protocol& protocol, co
     CsvFile adae(dir / "adae.csv");
     adae << "USUBJID,AETERM,AETOXGR,AEACN\n";
     for (const auto& r : data.adae) {
-        adae << fmt::format("{},{},{},{}\n", csv_cell(data.adsl.usubjid[r.subject]), csv_cell(r.term), r.worst_grade,
+        adae.format("{},{},{},{}\n", csv_cell(data.adsl.usubjid[r.subject]), csv_cell(r.term), r.worst_grade,
                             csv_cell(r.action));
     }
     adae.close();
