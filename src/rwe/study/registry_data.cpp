@@ -2,6 +2,9 @@
 
 
 #include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <future>
 #include <memory>
@@ -335,8 +338,15 @@ RegistryInfo read_registry(const std::string& sqlite_path, std::size_t chunk_pat
     // thread uses the connection meanwhile); at most two chunks are in memory.
     std::future<std::unique_ptr<RegistryData>> next;
     if (!ids.empty()) next = std::async(std::launch::async, load_chunk, std::size_t{0});
+    // RWE_TIMING: how long the caller waited for the store, and how long it worked on the
+    // chunks (whichever is longer bounds the whole).
+    using clock = std::chrono::steady_clock;
+    clock::duration waited{}, visiting{};
     for (std::size_t first = 0; first < ids.size(); first += chunk_patients) {
+        const auto asked = clock::now();
         std::unique_ptr<RegistryData> chunk = next.get();
+        const auto got = clock::now();
+        waited += got - asked;
         if (first + chunk_patients < ids.size()) next = std::async(std::launch::async, load_chunk, first + chunk_patients);
         try {
             visit(*chunk);
@@ -344,6 +354,13 @@ RegistryInfo read_registry(const std::string& sqlite_path, std::size_t chunk_pat
             if (next.valid()) next.wait();  // the reader is done with the connection before it closes
             throw;
         }
+        chunk.reset();
+        visiting += clock::now() - got;
+    }
+    if (std::getenv("RWE_TIMING") != nullptr && !ids.empty()) {
+        std::fprintf(stderr, "rwe run:   %.2f s waiting for the store, %.2f s deriving, %zu chunks\n",
+                     std::chrono::duration<double>(waited).count(), std::chrono::duration<double>(visiting).count(),
+                     (ids.size() + chunk_patients - 1) / chunk_patients);
     }
     db.chunk_parameters.clear();
     // The codes the registry uses, counted by the store, for the protocol's warnings.
