@@ -496,13 +496,14 @@ void StudyDataBuilder::add(const RegistryData& registry) {
             data.adrs.push_back({subject, upper(best), best == "ne" ? 0 : best_date});
         }
         for (const auto& landmark : landmarks) {
-            std::set<int> days;
+            // Administrations are in date order: distinct days as they change.
+            std::vector<int> days;
             for (const auto& given : line->administrations) {
                 if ((landmark.drugs.empty() || contains(landmark.drugs, *given.drug)) && (!c.cutoff || given.date <= *c.cutoff)) {
-                    days.insert(given.date - c.index);
+                    if (days.empty() || days.back() != given.date - c.index) days.push_back(given.date - c.index);
                 }
             }
-            data.administration_days[landmark.id].emplace_back(days.begin(), days.end());
+            data.administration_days[landmark.id].push_back(std::move(days));
         }
         // Adverse events of the index line: worst grade per term, the most severe action.
         std::map<std::string, std::pair<int, std::string>> worst;

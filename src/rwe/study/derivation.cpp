@@ -491,14 +491,17 @@ Value Derivation::evaluate(const PatientContext& c, std::span<const Value> row) 
             return Value::of_text(listed);
         }
         case Kind::administrations: {
-            std::set<Day> days;
+            // Administrations are in date order: distinct days are counted as they change.
+            std::size_t days = 0;
+            std::optional<Day> last;
             for (const auto& given : c.index_line->administrations) {
                 if (!drugs.empty() && !contains(drugs, *given.drug)) continue;
                 if (within_days && given.date > c.index + *within_days) continue;
                 if (c.cutoff && given.date > *c.cutoff) continue;
-                days.insert(given.date);
+                if (last != given.date) ++days;
+                last = given.date;
             }
-            return Value::of_number(static_cast<double>(days.size()));
+            return Value::of_number(static_cast<double>(days));
         }
         case Kind::index_line:
             return line_field(*this, c.index_line, c);
