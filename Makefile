@@ -13,7 +13,7 @@ BUILD_PACKAGES := build-essential cmake pkg-config libgtest-dev libgmock-dev lib
   zlib1g-dev libsqlite3-dev libssl-dev libeigen3-dev libboost-math-dev libtomlplusplus-dev libcli11-dev \
   libfmt-dev nlohmann-json3-dev libcairo2-dev libxlsxwriter-dev python3 clang libclang-rt-14-dev \
   fonts-dejavu-core chromium unzip
-BENCH_PACKAGES := r-base-core r-cran-survival
+BENCH_PACKAGES := r-base-core r-cran-survival r-cran-data.table
 
 .PHONY: all deps deps-bench build test demo bench clean
 

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Runs every side-by-side comparison (bench/compare_*.sh) against R in the same run.
+# Runs every side-by-side comparison (bench/compare_*.sh, bench/pipeline_vs_r.sh) against R
+# in the same run.
 # usage: bench/run_all.sh BUILD_DIR SHARED_DIR
 set -euo pipefail
 build=$(realpath "$1"); shared=$(realpath "$2")
@@ -10,4 +11,7 @@ for script in "$here"/compare_*.sh; do
   echo "== $(basename "$script")"
   "$script" "$build" "$shared" || status=1
 done
+# The pipeline, a registry to the reference study's core (RWE_BENCH_PATIENTS, default 100,000).
+echo "== pipeline_vs_r.sh"
+"$here"/pipeline_vs_r.sh "$build" "${RWE_BENCH_PATIENTS:-100000}" || status=1
 exit $status
