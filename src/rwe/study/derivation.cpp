@@ -32,14 +32,6 @@ int response_rank(const std::string& response) {
     return 0;  // ne
 }
 
-// Completed years from `from` to `to` (birthday arithmetic).
-double completed_years(Day from, Day to) {
-    const auto b = format_iso_date(from), a = format_iso_date(to);
-    int years = std::stoi(a.substr(0, 4)) - std::stoi(b.substr(0, 4));
-    if (a.substr(5) < b.substr(5)) --years;
-    return years;
-}
-
 Value date_value(const std::optional<Day>& day) { return day ? Value::of_date(*day) : Value{}; }
 
 struct Library {

@@ -133,8 +133,8 @@ CivilDate civil_of(Day day) {
 // less one when the birthday (month, day) has not yet come in the final year. Someone born
 // on 29 February completes a year on 1 March of a common year. Negative when `to` is
 // before `from`: -(completed years from `to` to `from`).
-double completed_years(Day from, Day to) {
-    if (to < from) return -completed_years(to, from);
+double years_between(Day from, Day to) {
+    if (to < from) return -years_between(to, from);
     const CivilDate start = civil_of(from);
     const CivilDate stop = civil_of(to);
     int years = stop.year - start.year;
@@ -224,7 +224,7 @@ double number_of(const Node& node, Row row, const EvaluationContext& context) {
             const std::optional<Day> stop = date_of(node.args[1], row, context);
             if (!start || !stop || !in_calendar(*start) || !in_calendar(*stop))
                 return missing_number;
-            return completed_years(*start, *stop);
+            return years_between(*start, *stop);
         }
         case Op::year: {
             const std::optional<Day> day = date_of(node.args[0], row, context);
@@ -541,5 +541,7 @@ Value Expression::evaluate(std::span<const Value> row, const EvaluationContext& 
     }
     return {};
 }
+
+double completed_years(Day from, Day to) { return years_between(from, to); }
 
 }  // namespace rwe::study

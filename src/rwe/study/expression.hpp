@@ -107,4 +107,9 @@ private:
     ValueType type_ = ValueType::boolean;
 };
 
+// Completed years from `from` to `to`, as ages are counted (the expression function
+// `years_between` and the `age` derivation): the difference of the years, less one when
+// the (month, day) of `from` has not yet come in the final year.
+double completed_years(Day from, Day to);
+
 }  // namespace rwe::study
