@@ -10,7 +10,7 @@ if(NOT CMAKE_SCRIPT_MODE_FILE)
   return()
 endif()
 
-foreach(run thp-her2-mbc:1 thp-her2-mbc:20221001 thp-vs-th:1 nsclc-egfr:1)
+foreach(run thp-her2-mbc:1 thp-her2-mbc:20221001 thp-vs-th:1 nsclc-egfr:1 early-her2-breast:1)
   string(REPLACE ":" ";" parts ${run})
   list(GET parts 0 profile)
   list(GET parts 1 seed)

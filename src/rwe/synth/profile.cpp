@@ -272,11 +272,16 @@ public:
             }
             regimens.done();
         }
-        read_tumor(top.sub("tumor"));
+        if (!top.has("adjuvant") || top.has("tumor")) read_tumor(top.sub("tumor"));
         if (top.has("relapse")) read_relapse(top.sub("relapse"));
         else if (p_.de_novo < 1) top.fail_here("relapse", "required when de_novo < 1");
         read_sites(top.sub("sites"));
-        read_index(top.sub("index"));
+        if (top.has("adjuvant")) {
+            if (top.has("index")) top.fail(top.need("index"), "index", "a profile has [index] or [adjuvant], not both");
+            read_adjuvant(top.sub("adjuvant"));
+        } else {
+            read_index(top.sub("index"));
+        }
         read_after(top.sub("after_progression"));
         if (top.has("adverse_events")) read_adverse_events(top.sub("adverse_events"));
         for (Section& e : top.tables("exclusion")) read_exclusion(e);
@@ -772,6 +777,52 @@ private:
         s.done();
     }
 
+    void read_adjuvant(Section s) {
+        p_.adjuvant_mode = true;
+        p_.adjuvant_stage = s.choice("stage");
+        p_.adjuvant_after_surgery = s.range("days_after_surgery");
+        p_.adjuvant_diagnosis_before = s.range("diagnosis_days_before");
+        if (s.has("neoadjuvant")) {
+            Section n = s.sub("neoadjuvant");
+            p_.neoadjuvant_p = n.share("p");
+            p_.neoadjuvant_regimen = regimen_index(n, "regimen");
+            if (p_.regimens[static_cast<std::size_t>(p_.neoadjuvant_regimen)].cycles.low == no_limit) {
+                n.fail(n.need("regimen"), "regimen", "a neoadjuvant regimen needs planned cycles");
+            }
+            p_.neoadjuvant_surgery_after = n.range("surgery_days_after");
+            n.done();
+        }
+        {
+            Section d = s.sub("dfs");
+            p_.dfs_months = d.positive("months");
+            p_.dfs_share = d.share("share");
+            if (p_.dfs_share <= 0 || p_.dfs_share >= 1) d.fail(d.need("share"), "share", "strictly between 0 and 1");
+            p_.dfs_shape = d.positive("shape");
+            p_.dfs_death_first = d.share("death_first", 0);
+            if (d.has("stage_hr")) {
+                Section h = d.sub("stage_hr");
+                for (const auto& [key, node] : h.raw()) {
+                    const std::string stage(key.str());
+                    h.get(stage);
+                    p_.stage_hr.emplace_back(stage, h.number(node, stage));
+                    if (!(p_.stage_hr.back().second > 0)) h.fail(node, stage, "must be > 0");
+                }
+                h.done();
+            }
+            d.done();
+        }
+        p_.relapse_pps_median = s.positive("pps_median");
+        for (Section& a : s.tables("arm", true)) {
+            Arm arm;
+            arm.name = a.text("name");
+            arm.weight = a.number("weight", 1);
+            arm.regimen = regimen_index(a, "regimen");
+            a.done();
+            p_.arms.push_back(std::move(arm));
+        }
+        s.done();
+    }
+
     void read_after(Section s) {
         p_.next_line = s.share("next_line");
         p_.next_line_days = s.range("next_line_days");
@@ -879,6 +930,9 @@ private:
             e.progression_before_index = s.range("progression_days_before_index");
             e.line_days = s.range("earlier_line_days");
             e.metastasis_before_line = s.range("metastasis_days_before_earlier_line");
+        } else if (kind == "surgery_missing") {
+            e.kind = Exclusion::Kind::surgery_missing;
+            if (!p_.adjuvant_mode) s.fail(s.need("kind"), "kind", "surgery_missing needs the [adjuvant] model");
         } else if (kind == "outside_accrual") {
             e.kind = Exclusion::Kind::outside_accrual;
             e.earliest_day = s.date("earliest");
@@ -887,7 +941,7 @@ private:
                 s.fail_here("earliest", "earliest must precede the accrual window, latest follow it (by the cut-off)");
             }
         } else {
-            s.fail(s.need("kind"), "kind", "one of characteristic, other_index_regimen, index_as_later_line, outside_accrual");
+            s.fail(s.need("kind"), "kind", "one of characteristic, other_index_regimen, index_as_later_line, outside_accrual, surgery_missing");
         }
         s.done();
         p_.exclusions.push_back(std::move(e));
@@ -968,6 +1022,40 @@ void calibrate(Profile& p, const Section& top) {
         double total = 0;
         for (double t : target) total += t;
         if (std::abs(total - 1) > 1e-9) top.fail_here("index.limited_cycles.segments", "shares must sum to 1 (they sum to " + std::to_string(total) + ")");
+    }
+    if (p.adjuvant_mode) {
+        // S(t) = sum over stages of P(stage) exp(-HR (t / scale)^shape); bisection on the scale.
+        std::vector<std::pair<double, double>> mix;  // P(stage), HR
+        const Choice<std::string>& stage = p.adjuvant_stage;
+        auto hr_of = [&](const std::string& code) {
+            for (const auto& [s, hr] : p.stage_hr) {
+                if (s == code) return hr;
+            }
+            return 1.0;
+        };
+        switch (stage.kind) {
+            case Choice<std::string>::Kind::fixed: mix.emplace_back(1.0, hr_of(stage.fixed)); break;
+            case Choice<std::string>::Kind::two_way:
+                mix.emplace_back(stage.p, hr_of(stage.yes));
+                mix.emplace_back(1 - stage.p, hr_of(stage.no));
+                break;
+            case Choice<std::string>::Kind::weighted: {
+                double total = 0;
+                for (double w : stage.weights) total += w;
+                for (std::size_t i = 0; i < stage.options.size(); ++i) mix.emplace_back(stage.weights[i] / total, hr_of(stage.options[i]));
+                break;
+            }
+        }
+        double lo = 1, hi = 100000;
+        for (int iteration = 0; iteration < 200; ++iteration) {
+            p.dfs_scale = 0.5 * (lo + hi);
+            double survival = 0;
+            for (const auto& [share, hr] : mix) survival += share * std::exp(-hr * std::pow(p.dfs_months / p.dfs_scale, p.dfs_shape));
+            if (survival < p.dfs_share) lo = p.dfs_scale;
+            else hi = p.dfs_scale;
+        }
+        p.dfs_scale = 0.5 * (lo + hi);
+        return;
     }
     for (Arm& arm : p.arms) {
         double response_total = 0;
@@ -1177,6 +1265,7 @@ Profile load_profile(const std::string& path) {
     loader.load(root);
     Section top(profile.source, root, "");
     if (profile.arms.empty()) top.fail_here("index.arm", "at least one arm");
+    if (profile.adjuvant_mode && !profile.responses.empty()) top.fail_here("index", "responses belong to [index]");
     for (const History& h : profile.histories) profile.history_weights.push_back(h.weight);
     for (const Arm& a : profile.arms) profile.arm_weights.push_back(a.weight);
     for (const NextLineOption& o : profile.next_options) profile.next_weights.push_back(o.weight);

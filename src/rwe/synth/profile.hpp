@@ -198,7 +198,7 @@ struct AdverseEventSpec {
 };
 
 struct Exclusion {
-    enum class Kind { characteristic, other_index_regimen, index_as_later_line, outside_accrual };
+    enum class Kind { characteristic, other_index_regimen, index_as_later_line, outside_accrual, surgery_missing };
     std::string name;
     std::string description;
     Kind kind = Kind::characteristic;
@@ -296,6 +296,21 @@ struct Profile {
     // Without limited drugs: events begin within the first n cycles of the index line.
     int adverse_within_cycles = 1;
     std::vector<AdverseEventSpec> adverse_events;
+
+    // Adjuvant model ([adjuvant] instead of [index]): the index is the adjuvant regimen
+    // after curative surgery; disease-free survival from surgery is Weibull proportional
+    // hazards (scale solved so that S(dfs_months) = dfs_share), with stage effects; a
+    // relapse is a metastasis followed by the [after_progression] lines.
+    bool adjuvant_mode = false;
+    Choice<std::string> adjuvant_stage;
+    DayRange adjuvant_after_surgery{}, adjuvant_diagnosis_before{};
+    double neoadjuvant_p = 0;
+    int neoadjuvant_regimen = -1;
+    DayRange neoadjuvant_surgery_after{};
+    double dfs_months = 60, dfs_share = 0.5, dfs_shape = 1, dfs_death_first = 0;
+    double dfs_scale = 0;  // solved
+    std::vector<std::pair<std::string, double>> stage_hr;
+    double relapse_pps_median = 1;  // survival after progression on the first palliative line
 
     std::vector<Exclusion> exclusions;
     int excluded_per_eligible = 10;  // floor(N / this) excluded patients; 0: none

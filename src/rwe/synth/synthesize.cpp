@@ -154,6 +154,8 @@ public:
     // `reason` is null for an eligible patient; `occurrence` counts the patients of a reason.
     // Returns the arm of the patient.
     std::size_t patient(std::int64_t index, const Exclusion* reason, std::int64_t occurrence);
+    // The adjuvant model (Profile::adjuvant_mode).
+    std::size_t adjuvant_patient(std::int64_t index, const Exclusion* reason, std::int64_t occurrence);
 
 private:
     void set_patient_id(std::int64_t index);
@@ -165,6 +167,9 @@ private:
                           std::string_view method = "radiologic");
     void write_site(std::string_view site, int day);
     void write_value(CsvWriter& w, const FieldValue& v, int decimals);
+    void write_patient_rows(int birth, std::string_view sex, std::string_view menopause, bool died, int death,
+                            int diagnosis, std::string_view stage, int surgery, int metastasis, int index_day);
+    std::size_t draw_arm();
 
     void evaluate(const Node& node, std::int64_t occurrence);
     int draw_index_day(const Exclusion* reason);
@@ -504,7 +509,214 @@ bool Generator::effect_applies(const Effect& effect, bool prior_exposure, int cy
     return false;
 }
 
+// Patient, tumour, biomarker and observation rows; metastasis and surgery -1: none.
+void Generator::write_patient_rows(int birth, std::string_view sex, std::string_view menopause, bool died, int death,
+                                   int diagnosis, std::string_view stage, int surgery, int metastasis, int index_day) {
+    CsvWriter& pw = *out_.patients_;
+    pw.code(patient_id_);
+    pw.date(birth);
+    pw.code(sex);
+    if (p_.has_menopause) pw.code(menopause);
+    if (died) pw.date(death);
+    else pw.empty();
+    pw.date(last_contact_);
+    pw.end_row();
+
+    CsvWriter& tw = *out_.tumors_;
+    tumor_id_.assign(patient_id_);
+    tumor_id_ += "-T1";
+    tw.code(tumor_id_);
+    tw.code(patient_id_);
+    tw.date(diagnosis);
+    tw.code(stage);
+    for (std::size_t f = 0; f < p_.fields.size(); ++f) {
+        if (p_.fields[f].target == Field::Target::tumor) write_value(tw, fields_[f], p_.fields[f].decimals);
+    }
+    if (surgery >= 0) tw.date(surgery);
+    else tw.empty();
+    if (metastasis >= 0) tw.date(metastasis);
+    else tw.empty();
+    tw.end_row();
+
+    for (std::size_t f = 0; f < p_.fields.size(); ++f) {
+        const Field& field = p_.fields[f];
+        const FieldValue& value = fields_[f];
+        if (!value.present || field.target == Field::Target::tumor) continue;
+        if (field.target == Field::Target::biomarker) {
+            CsvWriter& w = *out_.biomarkers_;
+            w.code(patient_id_);
+            w.code(tumor_id_);
+            w.code(field.marker);
+            if (field.has_method) w.code(pick(rng_, field.method));
+            else w.empty();
+            if (value.numeric) {
+                w.empty();
+                write_value(w, value, field.decimals);
+                w.code(field.unit);
+            } else {
+                w.code(value.code);
+                w.empty();
+                w.empty();
+            }
+            w.date(diagnosis);
+            w.end_row();
+        } else {
+            CsvWriter& w = *out_.observations_;
+            w.code(patient_id_);
+            w.code(field.name);
+            w.date(std::max(index_day - rng_.integer(field.days_before_index.low, field.days_before_index.high), birth));
+            if (value.numeric) {
+                write_value(w, value, field.decimals);
+                w.empty();
+            } else {
+                w.empty();
+                w.code(value.code);
+            }
+            if (field.unit.empty()) w.empty();
+            else w.code(field.unit);
+            w.end_row();
+        }
+    }
+}
+
+std::size_t Generator::draw_arm() { return p_.arms.size() > 1 ? rng_.categorical(p_.arm_weights) : 0; }
+
+std::size_t Generator::adjuvant_patient(std::int64_t index, const Exclusion* reason, std::int64_t occurrence) {
+    using Kind = Exclusion::Kind;
+    rng_ = Rng(seed_, static_cast<std::uint64_t>(index));
+    set_patient_id(index);
+    regimen_count_ = 0;
+    const int cutoff_contact = p_.cutoff_day - rng_.integer(0, p_.last_contact_gap_days);
+    last_contact_ = cutoff_contact;
+    const std::size_t arm_index = draw_arm();
+    const Arm& arm = p_.arms[arm_index];
+    const int index_day = draw_index_day(reason);
+    const int age = draw_age();
+    const CivilDate index_date = civil_date(index_day);
+    const int birth = day_number({index_date.year - age, index_date.month,
+                                  index_date.month == 2 && index_date.day == 29 ? 28 : index_date.day}) -
+                      rng_.integer(0, 364);
+    const std::string_view sex = pick(rng_, p_.sex);
+    std::string_view menopause = "unknown";
+    if (p_.has_menopause && !rng_.bernoulli(p_.menopause_unknown)) {
+        const double pre = 1 / (1 + std::exp((age - p_.menopause_center) / p_.menopause_slope_years));
+        menopause = rng_.bernoulli(pre) ? "pre" : "post";
+    }
+    for (std::size_t f = 0; f < fields_.size(); ++f) fields_[f] = p_.fields[f].fallback;
+    for (std::size_t c = 0; c < p_.characteristics.size(); ++c) {
+        const bool replaced = reason && reason->kind == Kind::characteristic && reason->characteristic == static_cast<int>(c);
+        evaluate(replaced ? reason->instead : p_.characteristics[c].root, occurrence);
+    }
+
+    // Surgery, then the adjuvant (index) regimen; neoadjuvant therapy before surgery in some.
+    const std::string_view stage = pick(rng_, p_.adjuvant_stage);
+    const int surgery = index_day - rng_.integer(p_.adjuvant_after_surgery.low, p_.adjuvant_after_surgery.high);
+    int first_treatment = surgery;
+    const bool neoadjuvant = p_.neoadjuvant_regimen >= 0 && rng_.bernoulli(p_.neoadjuvant_p);
+    int neo_start = 0;
+    if (neoadjuvant) {
+        const Regimen& neo = p_.regimens[static_cast<std::size_t>(p_.neoadjuvant_regimen)];
+        const int last_cycle = surgery - rng_.integer(p_.neoadjuvant_surgery_after.low, p_.neoadjuvant_surgery_after.high);
+        neo_start = last_cycle - neo.period_days * (neo.cycles.low - 1);
+        first_treatment = neo_start;
+    }
+    const int diagnosis = first_treatment - rng_.integer(p_.adjuvant_diagnosis_before.low, p_.adjuvant_diagnosis_before.high);
+
+    // Disease-free survival from surgery: relapse (metastasis) or death without relapse.
+    double hr = 1.0;
+    for (const auto& [code, stage_hr] : p_.stage_hr) {
+        if (code == stage) hr = stage_hr;
+    }
+    // Drawn beyond the start of the adjuvant regimen (H(t) = H(a) + E / HR): a patient
+    // who relapsed or died before it would not have received it.
+    const int a_days = index_day - surgery + 1;
+    const double a = a_days / kDay, k = p_.dfs_shape, scale = p_.dfs_scale;
+    const double dfs = scale * std::pow(std::pow(a / scale, k) + rng_.exponential() / hr, 1 / k);
+    const int event = surgery + std::max(months_to_days(dfs), a_days);
+    const bool death_first = rng_.bernoulli(p_.dfs_death_first);
+    int death = event, metastasis = -1;
+    bool treated = false, line_death = false;
+    int line_start = 0, line_pfs = 0, second = -1;
+    const NextLineOption* option = nullptr;
+    if (!death_first) {
+        metastasis = event;
+        if (rng_.bernoulli(p_.next_line)) {
+            treated = true;
+            line_start = metastasis + rng_.integer(p_.next_line_days.low, p_.next_line_days.high);
+            option = &p_.next_options[rng_.categorical(p_.next_weights)];
+            line_pfs = std::max(1, months_to_days(weibull_by_median(rng_, option->pfs_median, p_.next_pfs_shape)));
+            line_death = rng_.bernoulli(p_.next_death_first);
+            death = line_start + line_pfs;
+            if (!line_death) {
+                death += std::max(1, months_to_days(weibull_by_median(rng_, p_.relapse_pps_median, p_.pps_shape)));
+                if (rng_.bernoulli(p_.third_line)) second = pick(rng_, option->then);
+            }
+        } else {
+            death = metastasis + std::max(1, months_to_days(weibull_by_median(rng_, p_.no_next_line_median, p_.no_next_line_shape)));
+        }
+    }
+    const bool died = death <= cutoff_contact;
+    if (died) last_contact_ = death;
+    if (metastasis > last_contact_) metastasis = -1;  // not (yet) observed
+
+    if (neoadjuvant) {
+        RegimenSpec neo = spec_of(p_.neoadjuvant_regimen);
+        neo.setting = "neoadjuvant";
+        neo.start = neo_start;
+        write_regimen(neo, ++regimen_count_);
+    }
+    const int regimen = reason && reason->kind == Kind::other_index_regimen ? pick(rng_, reason->regimens) : arm.regimen;
+    RegimenSpec adjuvant = spec_of(regimen);
+    adjuvant.setting = "adjuvant";
+    adjuvant.start = index_day;
+    adjuvant.stop_day = metastasis >= 0 ? metastasis : (died ? death : INT_MAX);
+    adjuvant.stop_reason = metastasis >= 0 ? "progression" : "death";
+    write_regimen(adjuvant, ++regimen_count_);
+
+    if (metastasis >= 0) {
+        write_initial_sites(metastasis);
+        if (treated && line_start <= last_contact_) {
+            RegimenSpec first = spec_of(option->regimen);
+            const Regimen& r = p_.regimens[static_cast<std::size_t>(option->regimen)];
+            if (r.cycles.low != r.cycles.high) first.planned_cycles = rng_.integer(r.cycles.low, r.cycles.high);
+            first.setting = "palliative";
+            first.line = 1;
+            first.start = line_start;
+            const int pd = line_start + line_pfs;
+            first.stop_day = line_death ? death : pd;
+            first.stop_reason = line_death ? "death" : "progression";
+            first.measurable = "yes";
+            const int number = ++regimen_count_;
+            write_regimen(first, number);
+            for (int day = line_start + rng_.integer(p_.first_assessment_days.low, p_.first_assessment_days.high);
+                 day < std::min(pd, death) && day <= last_contact_;
+                 day += p_.assessment_interval_days + rng_.integer(-p_.assessment_jitter_days, p_.assessment_jitter_days)) {
+                write_assessment(number, day, rng_.bernoulli(p_.next_responds) ? "PR" : "SD");
+            }
+            if (!line_death && pd <= last_contact_) {
+                write_assessment(number, pd, "PD");
+                const int next_start = pd + rng_.integer(p_.next_line_days.low, p_.next_line_days.high);
+                if (second >= 0 && next_start < death && next_start <= last_contact_) {
+                    RegimenSpec next = spec_of(second);
+                    next.planned_cycles = INT_MAX;
+                    next.setting = "palliative";
+                    next.line = 2;
+                    next.start = next_start;
+                    next.stop_day = death;
+                    next.stop_reason = "death";
+                    next.measurable = "unknown";
+                    write_regimen(next, ++regimen_count_);
+                }
+            }
+        }
+    }
+    const bool no_surgery = reason && reason->kind == Kind::surgery_missing;
+    write_patient_rows(birth, sex, menopause, died, death, diagnosis, stage, no_surgery ? -1 : surgery, metastasis, index_day);
+    return arm_index;
+}
+
 std::size_t Generator::patient(std::int64_t index, const Exclusion* reason, std::int64_t occurrence) {
+    if (p_.adjuvant_mode) return adjuvant_patient(index, reason, occurrence);
     using Kind = Exclusion::Kind;
     const Kind kind = reason ? reason->kind : Kind::characteristic;
     const bool later_line = reason && kind == Kind::index_as_later_line;
@@ -794,71 +1006,7 @@ std::size_t Generator::patient(std::int64_t index, const Exclusion* reason, std:
         }
     }
 
-    // --- Patient, tumour, biomarker and observation rows ------------------------------------
-    CsvWriter& pw = *out_.patients_;
-    pw.code(patient_id_);
-    pw.date(birth);
-    pw.code(sex);
-    if (p_.has_menopause) pw.code(menopause);
-    if (died) pw.date(death);
-    else pw.empty();
-    pw.date(last_contact_);
-    pw.end_row();
-
-    CsvWriter& tw = *out_.tumors_;
-    tumor_id_.assign(patient_id_);
-    tumor_id_ += "-T1";
-    tw.code(tumor_id_);
-    tw.code(patient_id_);
-    tw.date(diagnosis);
-    tw.code(stage);
-    for (std::size_t f = 0; f < p_.fields.size(); ++f) {
-        if (p_.fields[f].target == Field::Target::tumor) write_value(tw, fields_[f], p_.fields[f].decimals);
-    }
-    if (surgery >= 0) tw.date(surgery);
-    else tw.empty();
-    tw.date(tumor_metastasis);
-    tw.end_row();
-
-    for (std::size_t f = 0; f < p_.fields.size(); ++f) {
-        const Field& field = p_.fields[f];
-        const FieldValue& value = fields_[f];
-        if (!value.present || field.target == Field::Target::tumor) continue;
-        if (field.target == Field::Target::biomarker) {
-            CsvWriter& w = *out_.biomarkers_;
-            w.code(patient_id_);
-            w.code(tumor_id_);
-            w.code(field.marker);
-            if (field.has_method) w.code(pick(rng_, field.method));
-            else w.empty();
-            if (value.numeric) {
-                w.empty();
-                write_value(w, value, field.decimals);
-                w.code(field.unit);
-            } else {
-                w.code(value.code);
-                w.empty();
-                w.empty();
-            }
-            w.date(diagnosis);
-            w.end_row();
-        } else {
-            CsvWriter& w = *out_.observations_;
-            w.code(patient_id_);
-            w.code(field.name);
-            w.date(std::max(index_day - rng_.integer(field.days_before_index.low, field.days_before_index.high), birth));
-            if (value.numeric) {
-                write_value(w, value, field.decimals);
-                w.empty();
-            } else {
-                w.empty();
-                w.code(value.code);
-            }
-            if (field.unit.empty()) w.empty();
-            else w.code(field.unit);
-            w.end_row();
-        }
-    }
+    write_patient_rows(birth, sex, menopause, died, death, diagnosis, stage, surgery, tumor_metastasis, index_day);
     return arm_index;
 }
 
