@@ -344,10 +344,11 @@ TEST(Profiles, AreFoundByNameOrPathWithTheSameResult) {
     fs::remove_all(by_path);
 }
 
-// Writes the shipped thp-her2-mbc profile with `from` replaced by `to` and runs rwe synth on
+// Writes a shipped profile (thp-her2-mbc unless named) with `from` replaced by `to` and runs rwe synth on
 // it: the exit status and the message.
-std::pair<int, std::string> synth_edited(const std::string& from, const std::string& to) {
-    std::string text = slurp(std::string(RWE_SOURCE_DIR) + "/studies/profiles/thp-her2-mbc.toml");
+std::pair<int, std::string> synth_edited(const std::string& from, const std::string& to,
+                                         const std::string& profile_name = "thp-her2-mbc") {
+    std::string text = slurp(std::string(RWE_SOURCE_DIR) + "/studies/profiles/" + profile_name + ".toml");
     const std::size_t at = text.find(from);
     EXPECT_NE(at, std::string::npos) << from;
     text.replace(at, from.size(), to);
@@ -391,6 +392,12 @@ TEST(Profiles, EveryKeyIsHonouredOrRejectedWithFileLineKeyAndValue) {
         const auto [status, said] = synth_edited("{ drug = \"tamoxifen\", dose = 20, unit = \"mg\" }", "{ drug = \"tamoxifen\", dose = 20, unit = \"mg/day\" }");
         EXPECT_EQ(status, 1);
         EXPECT_NE(said.find("unit: one of mg, mg/kg, mg/m2 (mg/day)"), std::string::npos) << said;
+    }
+    {
+        // A section the adjuvant model does not use is rejected, not ignored.
+        const auto [status, said] = synth_edited("[after_progression]", "[tumor]\nde_novo = 0.5\n\n[after_progression]", "early-her2-breast");
+        EXPECT_EQ(status, 1);
+        EXPECT_NE(said.find(": tumor: not used by the [adjuvant] model"), std::string::npos) << said;
     }
 }
 

@@ -272,11 +272,17 @@ public:
             }
             regimens.done();
         }
-        if (!top.has("adjuvant") || top.has("tumor")) read_tumor(top.sub("tumor"));
+        // The adjuvant model has its own timeline: sections of the metastatic one are
+        // rejected rather than ignored.
+        const bool adjuvant = top.has("adjuvant");
+        for (const char* key : {"tumor", "relapse", "adverse_events"}) {
+            if (adjuvant && top.has(key)) top.fail(top.need(key), key, "not used by the [adjuvant] model");
+        }
+        if (!adjuvant) read_tumor(top.sub("tumor"));
         if (top.has("relapse")) read_relapse(top.sub("relapse"));
         else if (p_.de_novo < 1) top.fail_here("relapse", "required when de_novo < 1");
-        read_sites(top.sub("sites"));
-        if (top.has("adjuvant")) {
+        read_sites(top.sub("sites"), adjuvant);
+        if (adjuvant) {
             if (top.has("index")) top.fail(top.need("index"), "index", "a profile has [index] or [adjuvant], not both");
             read_adjuvant(top.sub("adjuvant"));
         } else {
@@ -628,7 +634,8 @@ private:
         return g;
     }
 
-    void read_sites(Section s) {
+    void read_sites(Section s, bool adjuvant) {
+        if (adjuvant && s.has("at_progression")) s.fail(s.need("at_progression"), "at_progression", "not used by the [adjuvant] model");
         for (Section& g : s.tables("group", true)) {
             p_.site_groups.push_back(site_group(g, true));
             g.done();
@@ -838,13 +845,18 @@ private:
         p_.next_death_first = s.share("death_first", 0);
         p_.pps_shape = s.positive("pps_shape");
         p_.third_line = s.share("third_line");
-        {
+        if (p_.adjuvant_mode) {
+            // After a relapse: the first palliative line, then its `then` line until death.
+            for (const char* key : {"third_line_duration", "salvage"}) {
+                if (s.has(key)) s.fail(s.need(key), key, "not used by the [adjuvant] model");
+            }
+        } else {
             Section t = s.sub("third_line_duration");
             p_.third_line_median = t.positive("median");
             p_.third_line_shape = t.positive("shape");
             t.done();
+            p_.salvage_regimen = regimen_index(s, "salvage");
         }
-        p_.salvage_regimen = regimen_index(s, "salvage");
         for (Section& o : s.tables("option", true)) {
             NextLineOption option;
             option.regimen = regimen_index(o, "regimen");
@@ -925,6 +937,7 @@ private:
             e.kind = Exclusion::Kind::other_index_regimen;
             e.regimens = regimen_choice(s, "regimens");
         } else if (kind == "index_as_later_line") {
+            if (p_.adjuvant_mode) s.fail(s.need("kind"), "kind", "index_as_later_line needs the [index] model");
             e.kind = Exclusion::Kind::index_as_later_line;
             e.regimens = regimen_choice(s, "earlier_line");
             e.progression_before_index = s.range("progression_days_before_index");

@@ -635,7 +635,7 @@ std::size_t Generator::adjuvant_patient(std::int64_t index, const Exclusion* rea
     const int event = surgery + std::max(months_to_days(dfs), a_days);
     const bool death_first = rng_.bernoulli(p_.dfs_death_first);
     int death = event, metastasis = -1;
-    bool treated = false, line_death = false;
+    bool treated = false, line_death = false, line_trial = false;
     int line_start = 0, line_pfs = 0, second = -1;
     const NextLineOption* option = nullptr;
     if (!death_first) {
@@ -644,6 +644,7 @@ std::size_t Generator::adjuvant_patient(std::int64_t index, const Exclusion* rea
             treated = true;
             line_start = metastasis + rng_.integer(p_.next_line_days.low, p_.next_line_days.high);
             option = &p_.next_options[rng_.categorical(p_.next_weights)];
+            line_trial = rng_.bernoulli(p_.next_trial);
             line_pfs = std::max(1, months_to_days(weibull_by_median(rng_, option->pfs_median, p_.next_pfs_shape)));
             line_death = rng_.bernoulli(p_.next_death_first);
             death = line_start + line_pfs;
@@ -686,6 +687,7 @@ std::size_t Generator::adjuvant_patient(std::int64_t index, const Exclusion* rea
             first.stop_day = line_death ? death : pd;
             first.stop_reason = line_death ? "death" : "progression";
             first.measurable = "yes";
+            first.trial = line_trial;
             const int number = ++regimen_count_;
             write_regimen(first, number);
             for (int day = line_start + rng_.integer(p_.first_assessment_days.low, p_.first_assessment_days.high);
