@@ -1252,7 +1252,11 @@ std::string find_profile(const std::string& name_or_path) {
     places.emplace_back(RWE_PROFILES_DIR);
 #endif
     std::string looked;
-    for (const fs::path& place : places) {
+    std::vector<fs::path> seen;
+    for (fs::path place : places) {
+        place = place.lexically_normal();
+        if (std::find(seen.begin(), seen.end(), place) != seen.end()) continue;
+        seen.push_back(place);
         const fs::path file = place / (name_or_path + ".toml");
         if (fs::is_regular_file(file, error)) return file.string();
         looked += (looked.empty() ? "" : ", ") + place.string();
