@@ -43,7 +43,9 @@ public:
         throw InputError(source_, node.source().begin.line, context_ + key, problem, show(node));
     }
     [[noreturn]] void fail_here(const std::string& key, const std::string& problem) const {
-        throw InputError(source_, table_.source().begin.line, context_ + key, problem, "");
+        std::string where = context_ + key;
+        if (!where.empty() && where.back() == '.') where.pop_back();
+        throw InputError(source_, table_.source().begin.line, where, problem, "");
     }
 
     const toml::node* get(const std::string& key) {
