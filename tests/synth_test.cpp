@@ -34,8 +34,9 @@
 #include <unistd.h>
 
 #include "rwe/common/csv_reader.hpp"
+#include "synth_files.hpp"
 #include "rwe/synth/csv_writer.hpp"
-#include "rwe/synth/thp_her2_mbc_profile.hpp"
+#include "rwe/synth/profile.hpp"
 
 namespace fs = std::filesystem;
 
@@ -45,19 +46,7 @@ constexpr int kEligible = 5000;
 constexpr const char* kSeed = "20240601";
 constexpr double kMonth = 30.4375;
 
-std::string run(const std::string& arguments) {
-    const std::string command = std::string(RWE_BINARY) + " " + arguments + " > /dev/null 2>&1";
-    return command;
-}
-
-int status_of(const std::string& command) {
-    const int status = std::system(command.c_str());
-    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
-
-fs::path temp_dir(const std::string& name) {
-    return fs::temp_directory_path() / ("rwe_synth_test_" + std::to_string(::getpid()) + "_" + name);
-}
+using namespace synth_files;
 
 void synth(const fs::path& dir, const std::string& seed, int patients = kEligible) {
     fs::remove_all(dir);
@@ -65,93 +54,6 @@ void synth(const fs::path& dir, const std::string& seed, int patients = kEligibl
                                      std::to_string(patients) + " --seed " + seed + " --out " +
                                      dir.string()));
     ASSERT_EQ(status, 0) << "rwe synth failed";
-}
-
-// One CSV file read through rwe::CsvReader; columns by name.
-struct Table {
-    std::vector<std::string> header;
-    std::vector<std::vector<std::string>> rows;
-    std::vector<std::size_t> lines;
-    std::size_t col(const std::string& name) const {
-        auto it = std::find(header.begin(), header.end(), name);
-        if (it == header.end()) throw std::runtime_error("no column " + name);
-        return static_cast<std::size_t>(it - header.begin());
-    }
-};
-
-Table read_table(const fs::path& path) {
-    rwe::CsvReader reader(path.string());
-    std::vector<std::string_view> fields;
-    Table table;
-    if (!reader.next(fields)) return table;
-    table.header.assign(fields.begin(), fields.end());
-    while (reader.next(fields)) {
-        table.rows.emplace_back(fields.begin(), fields.end());
-        table.lines.push_back(reader.line());
-    }
-    return table;
-}
-
-int day_of(const std::string& iso) {
-    using namespace std::chrono;
-    int y = 0;
-    unsigned m = 0, d = 0;
-    char dash1 = 0, dash2 = 0;
-    std::istringstream in(iso);
-    in >> y >> dash1 >> m >> dash2 >> d;
-    const year_month_day date{year{y}, month{m}, day{d}};
-    if (!in || dash1 != '-' || dash2 != '-' || iso.size() != 10 || !date.ok()) {
-        throw std::runtime_error("bad date " + iso);
-    }
-    return static_cast<int>(sys_days(date).time_since_epoch().count());
-}
-
-// Kaplan-Meier S(t) and Greenwood standard error at time t (months).
-struct KmAt {
-    double surv = 1;
-    double se = 0;
-};
-KmAt km_at(std::vector<std::pair<double, int>> data, double t) {
-    std::sort(data.begin(), data.end());
-    KmAt out;
-    double greenwood = 0;
-    std::size_t at_risk = data.size();
-    for (std::size_t i = 0; i < data.size();) {
-        const double time = data[i].first;
-        if (time > t) break;
-        std::size_t events = 0, all = 0;
-        while (i < data.size() && data[i].first == time) {
-            events += static_cast<std::size_t>(data[i].second);
-            ++all;
-            ++i;
-        }
-        if (events > 0) {
-            out.surv *= 1 - static_cast<double>(events) / static_cast<double>(at_risk);
-            greenwood += static_cast<double>(events) /
-                         (static_cast<double>(at_risk) * static_cast<double>(at_risk - events));
-        }
-        at_risk -= all;
-    }
-    out.se = out.surv * std::sqrt(greenwood);
-    return out;
-}
-
-void expect_share(const std::string& what, double count, double n, double target,
-                  double allowance = 0) {
-    const double share = count / n;
-    const double se = std::sqrt(target * (1 - target) / n);
-    EXPECT_LE(std::abs(share - target), 4 * se + allowance)
-        << what << ": " << count << "/" << n << " = " << share << ", target " << target
-        << " (4 SE = " << 4 * se << ", allowance " << allowance << ")";
-}
-
-// KM S(published median) within 4 Greenwood SE (+ allowance) of 0.5.
-void expect_km_median(const std::string& what, const std::vector<std::pair<double, int>>& data,
-                      double median, double allowance = 0) {
-    const KmAt at = km_at(data, median);
-    EXPECT_LE(std::abs(at.surv - 0.5), 4 * at.se + allowance)
-        << what << ": S(" << median << ") = " << at.surv << " (4 SE = " << 4 * at.se
-        << ", allowance " << allowance << ", n = " << data.size() << ")";
 }
 
 bool is_visceral(const std::string& site) {
@@ -736,11 +638,6 @@ TEST_F(SynthRegistry, SecondLineMatchesTheText) {
     expect_km_median("T-DM1 OS", tdm1_os, 30.3, 0.02);
 }
 
-std::string slurp(const fs::path& path) {
-    std::ifstream in(path, std::ios::binary);
-    return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
-
 TEST_F(SynthRegistry, SameSeedSameBytesOtherSeedOtherData) {
     const fs::path again = temp_dir("again"), other = temp_dir("other");
     synth(again, kSeed);
@@ -782,21 +679,23 @@ TEST(Synth, OnePatientIsAValidRegistry) {
 TEST(ThpHer2MbcProfile, SolvedParametersHitTheirTargetsExactly) {
     // The calibration is exact in the population: S_PFS(19.1) = 0.5 for the mixture over
     // response class, exposure and cycles; prior exposure (1 - 123/228) * 67/105 = 67/228.
-    const auto& profile = rwe::synth::thp_her2_mbc_profile();
-    EXPECT_NEAR(rwe::synth::thp_pfs_survival(profile, 19.1), 0.5, 1e-9);
-    EXPECT_GT(rwe::synth::thp_pfs_survival(profile, 12.0), 0.5);
-    EXPECT_NEAR(rwe::synth::prior_her2_share(profile), 67.0 / 228, 1e-12);
+    const auto profile = rwe::synth::load_profile(std::string(RWE_SOURCE_DIR) + "/studies/profiles/thp-her2-mbc.toml");
+    ASSERT_EQ(profile.arms.size(), 1u);
+    const auto& arm = profile.arms[0];
+    EXPECT_NEAR(rwe::synth::index_pfs_survival(profile, arm, 19.1), 0.5, 1e-9);
+    EXPECT_GT(rwe::synth::index_pfs_survival(profile, arm, 12.0), 0.5);
+    EXPECT_NEAR(rwe::synth::prior_exposure_share(profile), 67.0 / 228, 1e-12);
     double total = 0, below6 = 0, upto8 = 0;
-    for (int c = 1; c <= rwe::synth::max_docetaxel_cycles; ++c) {
-        EXPECT_GE(profile.docetaxel_non_pd[c], 0) << c;
-        total += profile.docetaxel_target[c];
-        below6 += c < 6 ? profile.docetaxel_target[c] : 0;
-        upto8 += c <= 8 ? profile.docetaxel_target[c] : 0;
+    for (int c = 1; c <= profile.limited_max; ++c) {
+        EXPECT_GE(arm.limited_non_early[c], 0) << c;
+        total += profile.limited_target[c];
+        below6 += c < 6 ? profile.limited_target[c] : 0;
+        upto8 += c <= 8 ? profile.limited_target[c] : 0;
     }
     EXPECT_NEAR(total, 1.0, 1e-12);
     EXPECT_NEAR(below6, 20.0 / 228, 1e-12);
     EXPECT_LT(upto8, 0.5);  // so the median is 9
-    EXPECT_GT(upto8 + profile.docetaxel_target[9], 0.5);
+    EXPECT_GT(upto8 + profile.limited_target[9], 0.5);
 }
 
 TEST(CsvWriter, QuotesOnlyWhenNeededAndRoundTrips) {

@@ -1,4 +1,5 @@
-// rwe synth: write a synthetic registry calibrated to a reference study (docs/synth.md).
+// rwe synth: write a synthetic registry from a profile calibrated to published figures
+// (docs/synth.md; profiles in studies/profiles/).
 #include <CLI/CLI.hpp>
 
 #include <iostream>
@@ -11,15 +12,15 @@
 namespace {
 
 int run_synth(int argc, char** argv) {
-    CLI::App app{"Write a synthetic registry (every file of the registry format) calibrated to a "
-                 "reference study. The N patients requested form the study cohort; floor(N/10) "
-                 "patients who must be excluded are added (HER2-negative, IHC 2+ not amplified, "
-                 "other first line, THP as a later line, outside the accrual window).",
+    CLI::App app{"Write a synthetic registry (every file of the registry format) from a profile "
+                 "calibrated to published figures. The N patients requested form the study cohort; "
+                 "the profile's excluded patients (each breaking one criterion, for a reason it "
+                 "names) are added, by default floor(N/10).",
                  "rwe synth"};
     rwe::synth::SynthOptions options;
     std::string format = "text";
-    app.add_option("--profile", options.profile, "reference study profile")
-        ->check(CLI::IsMember({"thp-her2-mbc"}))
+    app.add_option("--profile", options.profile,
+                   "profile: a name in studies/profiles/ (thp-her2-mbc, thp-vs-th, ...) or a path to a .toml file")
         ->capture_default_str();
     app.add_option("--patients", options.patients, "eligible patients (the study cohort)")
         ->required();
@@ -38,31 +39,42 @@ int run_synth(int argc, char** argv) {
     }
 
     const rwe::synth::SynthSummary summary = rwe::synth::synthesize(options);
-    const auto& files = rwe::synth::registry_files();
     if (format == "json") {
         nlohmann::json out;
-        out["profile"] = options.profile;
+        out["profile"] = summary.profile;
+        out["profile_file"] = summary.profile_file;
         out["seed"] = options.seed;
         out["eligible"] = summary.eligible;
         out["excluded"] = summary.excluded;
-        for (std::size_t k = 0; k < rwe::synth::exclusion_kinds; ++k) {
-            const auto reason = static_cast<rwe::synth::Exclusion>(k + 1);
-            out["excluded_by_reason"][rwe::synth::exclusion_name(reason)] = summary.excluded_by_reason[k];
+        out["excluded_by_reason"] = nlohmann::json::object();
+        for (const auto& [reason, count] : summary.excluded_by_reason) out["excluded_by_reason"][reason] = count;
+        for (const auto& [arm, count] : summary.eligible_by_arm) out["eligible_by_arm"][arm] = count;
+        for (const auto& [file, count] : summary.rows) out["rows"][file] = count;
+        out["targets"] = nlohmann::json::array();
+        for (const auto& t : summary.targets) {
+            out["targets"].push_back({{"figure", t.figure}, {"value", t.value}, {"unit", t.unit},
+                                      {"reference", t.reference}, {"how", t.how}});
         }
-        for (std::size_t f = 0; f < files.size(); ++f) out["rows"][files[f]] = summary.rows[f];
         std::cout << out.dump(2) << "\n";
         return 0;
     }
     std::cout << "rwe synth: " << summary.eligible << " eligible + " << summary.excluded
               << " excluded patients (";
-    for (std::size_t k = 0; k < rwe::synth::exclusion_kinds; ++k) {
-        const auto reason = static_cast<rwe::synth::Exclusion>(k + 1);
-        std::cout << (k ? ", " : "") << rwe::synth::exclusion_name(reason) << " "
-                  << summary.excluded_by_reason[k];
+    for (std::size_t k = 0; k < summary.excluded_by_reason.size(); ++k) {
+        std::cout << (k ? ", " : "") << summary.excluded_by_reason[k].first << " "
+                  << summary.excluded_by_reason[k].second;
     }
-    std::cout << ") written to " << options.out_dir << "\n  rows:";
-    for (std::size_t f = 0; f < files.size(); ++f) {
-        std::cout << (f ? ", " : " ") << files[f] << " " << summary.rows[f];
+    std::cout << ") written to " << options.out_dir << "\n";
+    if (summary.eligible_by_arm.size() > 1) {
+        std::cout << "  arms:";
+        for (std::size_t a = 0; a < summary.eligible_by_arm.size(); ++a) {
+            std::cout << (a ? ", " : " ") << summary.eligible_by_arm[a].first << " " << summary.eligible_by_arm[a].second;
+        }
+        std::cout << "\n";
+    }
+    std::cout << "  rows:";
+    for (std::size_t f = 0; f < summary.rows.size(); ++f) {
+        std::cout << (f ? ", " : " ") << summary.rows[f].first << " " << summary.rows[f].second;
     }
     std::cout << "\n";
     return 0;
@@ -70,4 +82,4 @@ int run_synth(int argc, char** argv) {
 
 }  // namespace
 
-RWE_COMMAND(synth, "write a synthetic registry calibrated to the reference study", run_synth);
+RWE_COMMAND(synth, "write a synthetic registry from a calibrated profile", run_synth);

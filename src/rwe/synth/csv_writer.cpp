@@ -11,7 +11,7 @@
 
 namespace rwe::synth {
 
-CsvWriter::CsvWriter(std::string path, std::initializer_list<std::string_view> header,
+CsvWriter::CsvWriter(std::string path, const std::vector<std::string_view>& header,
                      std::size_t buffer_bytes)
     : path_(std::move(path)), temp_path_(path_ + ".partial"), buffer_(buffer_bytes) {
     file_ = std::fopen(temp_path_.c_str(), "wb");

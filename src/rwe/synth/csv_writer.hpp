@@ -10,7 +10,6 @@
 #include <cstdint>
 #include <cstring>
 #include <cstdio>
-#include <initializer_list>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -19,7 +18,7 @@ namespace rwe::synth {
 
 class CsvWriter {
 public:
-    CsvWriter(std::string path, std::initializer_list<std::string_view> header,
+    CsvWriter(std::string path, const std::vector<std::string_view>& header,
               std::size_t buffer_bytes = std::size_t{1} << 20);
     ~CsvWriter();
     CsvWriter(const CsvWriter&) = delete;
