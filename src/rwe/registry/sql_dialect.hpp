@@ -21,6 +21,16 @@ struct SqlDialect {
     }
     // Identifiers are quoted so that a column named like a keyword (`line`) is safe.
     std::string quote(std::string_view identifier) const { return "\"" + std::string(identifier) + "\""; }
+    // A text literal, for SQL generated with its values inline: standard SQL (quotes
+    // doubled), as SQLite and PostgreSQL (standard_conforming_strings) read it.
+    static std::string literal(std::string_view text) {
+        std::string out = "'";
+        for (char c : text) {
+            if (c == '\'') out += '\'';
+            out += c;
+        }
+        return out + "'";
+    }
 };
 
 inline constexpr SqlDialect sqlite_dialect{"sqlite", "TEXT", "INTEGER", "REAL", false};

@@ -574,18 +574,9 @@ CandidateQuery candidate_query(const Protocol& protocol) {
 
 namespace {
 
-std::string sql_literal(const std::string& value) {
-    std::string out = "'";
-    for (char c : value) {
-        if (c == '\'') out += '\'';
-        out += c;
-    }
-    return out + "'";
-}
-
 std::string sql_list(const std::vector<std::string>& values) {
     std::string out = "(";
-    for (const auto& value : values) out += (out.size() > 1 ? ", " : "") + sql_literal(value);
+    for (const auto& value : values) out += (out.size() > 1 ? ", " : "") + registry::SqlDialect::literal(value);
     return out + ")";
 }
 

@@ -273,15 +273,6 @@ void load_provenance(Database& db, RegistryData& registry) {
     }
 }
 
-std::string sql_text(const std::string& value) {
-    std::string out = "'";
-    for (char c : value) {
-        if (c == '\'') out += '\'';
-        out += c;
-    }
-    return out + "'";
-}
-
 }  // namespace
 
 RegistryData load_registry(const std::string& sqlite_path) {
@@ -314,7 +305,8 @@ RegistryInfo read_registry(const std::string& sqlite_path, std::size_t chunk_pat
         auto chunk = std::make_unique<RegistryData>();
         std::string where;
         std::size_t in_range = last - first;
-        const std::string range = "patient_id BETWEEN " + sql_text(ids[first]) + " AND " + sql_text(ids[last - 1]);
+        const std::string range = "patient_id BETWEEN " + registry::SqlDialect::literal(ids[first]) + " AND " +
+                                  registry::SqlDialect::literal(ids[last - 1]);
         if (candidates) {
             db.chunk_parameters.clear();
             db.query("SELECT count(*) FROM patients WHERE " + range,

@@ -170,6 +170,15 @@ private:
     void write_patient_rows(int birth, std::string_view sex, std::string_view menopause, bool died, int death,
                             int diagnosis, std::string_view stage, int surgery, int metastasis, int index_day);
     std::size_t draw_arm();
+    // What every patient starts with, drawn in this order: the last contact, the arm, the
+    // index date, age and birth date, sex, menopausal status, the characteristics.
+    struct Start {
+        int cutoff_contact = 0;
+        std::size_t arm = 0;
+        int index_day = 0, age = 0, birth = 0;
+        std::string_view sex, menopause = "unknown";
+    };
+    Start start_patient(std::int64_t index, const Exclusion* reason, std::int64_t occurrence);
 
     void evaluate(const Node& node, std::int64_t occurrence);
     int draw_index_day(const Exclusion* reason);
@@ -581,32 +590,41 @@ void Generator::write_patient_rows(int birth, std::string_view sex, std::string_
 
 std::size_t Generator::draw_arm() { return p_.arms.size() > 1 ? rng_.categorical(p_.arm_weights) : 0; }
 
-std::size_t Generator::adjuvant_patient(std::int64_t index, const Exclusion* reason, std::int64_t occurrence) {
+Generator::Start Generator::start_patient(std::int64_t index, const Exclusion* reason, std::int64_t occurrence) {
     using Kind = Exclusion::Kind;
     rng_ = Rng(seed_, static_cast<std::uint64_t>(index));
     set_patient_id(index);
     regimen_count_ = 0;
-    const int cutoff_contact = p_.cutoff_day - rng_.integer(0, p_.last_contact_gap_days);
-    last_contact_ = cutoff_contact;
-    const std::size_t arm_index = draw_arm();
-    const Arm& arm = p_.arms[arm_index];
-    const int index_day = draw_index_day(reason);
-    const int age = draw_age();
-    const CivilDate index_date = civil_date(index_day);
-    const int birth = day_number({index_date.year - age, index_date.month,
-                                  index_date.month == 2 && index_date.day == 29 ? 28 : index_date.day}) -
-                      rng_.integer(0, 364);
-    const std::string_view sex = pick(rng_, p_.sex);
-    std::string_view menopause = "unknown";
+    Start out;
+    // Every event of the patient is on or before the last contact; it is drawn early so
+    // that writers can truncate (the death date replaces it below when earlier).
+    out.cutoff_contact = p_.cutoff_day - rng_.integer(0, p_.last_contact_gap_days);
+    last_contact_ = out.cutoff_contact;
+    out.arm = draw_arm();
+    out.index_day = draw_index_day(reason);
+    out.age = draw_age();
+    const CivilDate index_date = civil_date(out.index_day);
+    out.birth = day_number({index_date.year - out.age, index_date.month,
+                            index_date.month == 2 && index_date.day == 29 ? 28 : index_date.day}) -
+                rng_.integer(0, 364);
+    out.sex = pick(rng_, p_.sex);
     if (p_.has_menopause && !rng_.bernoulli(p_.menopause_unknown)) {
-        const double pre = 1 / (1 + std::exp((age - p_.menopause_center) / p_.menopause_slope_years));
-        menopause = rng_.bernoulli(pre) ? "pre" : "post";
+        const double pre = 1 / (1 + std::exp((out.age - p_.menopause_center) / p_.menopause_slope_years));
+        out.menopause = rng_.bernoulli(pre) ? "pre" : "post";
     }
     for (std::size_t f = 0; f < fields_.size(); ++f) fields_[f] = p_.fields[f].fallback;
     for (std::size_t c = 0; c < p_.characteristics.size(); ++c) {
         const bool replaced = reason && reason->kind == Kind::characteristic && reason->characteristic == static_cast<int>(c);
         evaluate(replaced ? reason->instead : p_.characteristics[c].root, occurrence);
     }
+    return out;
+}
+
+std::size_t Generator::adjuvant_patient(std::int64_t index, const Exclusion* reason, std::int64_t occurrence) {
+    using Kind = Exclusion::Kind;
+    const Start start = start_patient(index, reason, occurrence);
+    const auto [cutoff_contact, arm_index, index_day, age, birth, sex, menopause] = start;
+    const Arm& arm = p_.arms[arm_index];
 
     // Surgery, then the adjuvant (index) regimen; neoadjuvant therapy before surgery in some.
     const std::string_view stage = pick(rng_, p_.adjuvant_stage);
@@ -722,36 +740,9 @@ std::size_t Generator::patient(std::int64_t index, const Exclusion* reason, std:
     using Kind = Exclusion::Kind;
     const Kind kind = reason ? reason->kind : Kind::characteristic;
     const bool later_line = reason && kind == Kind::index_as_later_line;
-    rng_ = Rng(seed_, static_cast<std::uint64_t>(index));
-    set_patient_id(index);
-    regimen_count_ = 0;
-    // Every event of the patient is on or before the last contact; it is drawn early so
-    // that writers can truncate (the death date replaces it below when earlier).
-    const int cutoff_contact = p_.cutoff_day - rng_.integer(0, p_.last_contact_gap_days);
-    last_contact_ = cutoff_contact;
-    const std::size_t arm_index = p_.arms.size() > 1 ? rng_.categorical(p_.arm_weights) : 0;
+    const Start start = start_patient(index, reason, occurrence);
+    const auto [cutoff_contact, arm_index, index_day, age, birth, sex, menopause] = start;
     const Arm& arm = p_.arms[arm_index];
-
-    const int index_day = draw_index_day(reason);
-    const int age = draw_age();
-    const CivilDate index_date = civil_date(index_day);
-    const int birth = day_number({index_date.year - age, index_date.month,
-                                  index_date.month == 2 && index_date.day == 29 ? 28 : index_date.day}) -
-                      rng_.integer(0, 364);
-    const std::string_view sex = pick(rng_, p_.sex);
-    std::string_view menopause = "unknown";
-    if (p_.has_menopause && !rng_.bernoulli(p_.menopause_unknown)) {
-        const double pre = 1 / (1 + std::exp((age - p_.menopause_center) / p_.menopause_slope_years));
-        menopause = rng_.bernoulli(pre) ? "pre" : "post";
-    }
-    for (std::size_t f = 0; f < fields_.size(); ++f) fields_[f] = p_.fields[f].fallback;
-    for (std::size_t c = 0; c < p_.characteristics.size(); ++c) {
-        if (reason && kind == Kind::characteristic && reason->characteristic == static_cast<int>(c)) {
-            evaluate(reason->instead, occurrence);
-        } else {
-            evaluate(p_.characteristics[c].root, occurrence);
-        }
-    }
 
     // A later-line patient first had another palliative line that progressed.
     int prior_line_start = 0, prior_line_progression = 0;
