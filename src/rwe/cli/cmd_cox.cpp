@@ -276,12 +276,16 @@ int run_cox(int argc, char** argv) {
     stats::CoxOptions options;
     options.ties = ties == "breslow" ? stats::CoxTies::breslow : stats::CoxTies::efron;
     options.conf_level = conf_level;
-    // As R's coxph: the sandwich variance is used when asked for, with clusters, and with
-    // non-integer case weights (which are then sampling weights, not replication counts).
-    bool fractional_weights = false;
-    for (double w : data.weight) fractional_weights = fractional_weights || (!std::isnan(w) && w != std::floor(w));
-    options.robust = robust || !cluster_col.empty() || fractional_weights;
+    // As R's coxph: the sandwich variance is used when asked for, and (the library's
+    // automatic rule) with clusters or non-integer case weights.
+    options.variance = robust ? stats::CoxVariance::robust : stats::CoxVariance::automatic;
     const stats::CoxRegression fit = stats::cox_regression(data, options);
+    for (const auto& d : fit.diagnostics) {
+        if (d.kind == stats::CoxDiagnostic::Kind::single_cluster) {
+            throw InputError(file + ": " + (cluster_col.empty() ? std::string("--robust") : "--cluster " + cluster_col) +
+                             ": the rows used form a single cluster; a robust variance needs at least two");
+        }
+    }
     stats::CoxZph zph_result;
     if (zph) {
         stats::CoxZphOptions zo;
@@ -298,6 +302,8 @@ int run_cox(int argc, char** argv) {
         out["events"] = fit.events;
         out["dropped"] = fit.dropped;
         out["ties"] = ties;
+        // the variance behind z, p, the HR interval and the Wald test
+        out["variance"] = fit.robust ? "robust" : "model";
         nlohmann::json coefficients = nlohmann::json::array();
         for (std::size_t k = 0; k < p; ++k) {
             coefficients.push_back({{"name", fit.names[k]},
@@ -315,7 +321,10 @@ int run_cox(int argc, char** argv) {
         out["wald"] = test_json(fit.wald);
         out["lr"] = test_json(fit.lr);
         out["score"] = test_json(fit.score);
-        if (!fit.robust_var.empty()) out["robust_wald"] = test_json(fit.robust_wald);
+        if (fit.robust) {
+            out["robust_wald"] = test_json(fit.robust_wald);
+            out["robust_score"] = test_json(fit.robust_score);
+        }
         out["concordance"] = json_number(fit.concordance);
         out["concordance_se"] = json_number(fit.concordance_se);
         out["iterations"] = fit.iterations;
@@ -360,11 +369,15 @@ int run_cox(int argc, char** argv) {
                                  format_number(t.p, 3));
     };
     print_test("likelihood ratio test", fit.lr);
-    print_test("Wald test", fit.wald);
+    print_test(fit.robust ? "Wald test (robust)" : "Wald test", fit.wald);
     print_test("score (log-rank) test", fit.score);
-    if (!fit.robust_var.empty()) print_test("robust Wald test", fit.robust_wald);
+    if (fit.robust) print_test("robust score test", fit.robust_score);
     std::cout << fmt::format("concordance = {} (se = {})\n", format_number(fit.concordance),
                              format_number(fit.concordance_se, 3));
+    if (fit.robust) {
+        std::cout << "note: z, p, the HR interval and the Wald and robust score tests use the robust variance; "
+                     "the likelihood ratio and score tests assume independent rows\n";
+    }
     for (const auto& d : fit.diagnostics) std::cout << "note: " << d.message << "\n";
     if (zph) {
         std::cout << fmt::format("\nproportional-hazards test (cox.zph, transform {})\n",

@@ -308,54 +308,106 @@ CoxRegression cox_regression(const CoxData& data, const CoxOptions& options) {
         fit.lr = chisq_test(0, 0);
     }
 
-    // Robust (sandwich) variance: D'D with D = weighted dfbeta = w_i L_i V, summed by cluster (§4.4).
-    if (options.robust && p > 0 && prepared.events > 0) {
-        detail::CoxEventTimes times;
-        detail::cox_pass(prepared, beta_used, options.ties, &times);
-        const std::vector<double> resid = score_residuals(prepared, beta_used, times);
-        std::vector<double> dfbeta(n * p, 0.0);
-        for (std::size_t i = 0; i < n; ++i) {
-            for (std::size_t k = 0; k < p; ++k) {
-                double s = 0;
-                for (std::size_t l = 0; l < p; ++l) s += resid[i * p + l] * fit.var[l * p + k];
-                dfbeta[i * p + k] = prepared.weight[i] * s;
-            }
-        }
+    // Whether the sandwich variance is the fit's variance: R's coxph(robust =), whose default
+    // is TRUE with clusters or with a case weight that is not a whole number.
+    bool robust = options.variance == CoxVariance::robust;
+    if (options.variance == CoxVariance::automatic) {
+        robust = !prepared.cluster.empty();
+        for (std::size_t i = 0; i < n && !robust; ++i) robust = prepared.weight[i] != std::floor(prepared.weight[i]);
+    }
+    fit.robust_score = {nan, 0, nan};
+    if (robust && p > 0 && prepared.events > 0) {
+        // Per-cluster sums of weighted rows (each row its own cluster without clusters).
+        std::vector<std::size_t> cluster_of(n);
+        std::size_t clusters = n;
         if (!prepared.cluster.empty()) {
             std::unordered_map<std::int32_t, std::size_t> index;
-            std::vector<double> summed;
             for (std::size_t i = 0; i < n; ++i) {
-                auto [it, inserted] = index.try_emplace(prepared.cluster[i], index.size());
-                if (inserted) summed.resize(summed.size() + p, 0.0);
-                for (std::size_t k = 0; k < p; ++k) summed[it->second * p + k] += dfbeta[i * p + k];
+                cluster_of[i] = index.try_emplace(prepared.cluster[i], index.size()).first->second;
             }
-            dfbeta = std::move(summed);
+            clusters = index.size();
+        } else {
+            for (std::size_t i = 0; i < n; ++i) cluster_of[i] = i;
         }
-        fit.robust_var.assign(p * p, 0.0);
-        const std::size_t rows = dfbeta.size() / p;
-        for (std::size_t i = 0; i < rows; ++i) {
-            const double* d = dfbeta.data() + i * p;
+        auto cluster_sums = [&](const std::vector<double>& per_row) {
+            std::vector<double> summed(clusters * p, 0.0);
+            for (std::size_t i = 0; i < n; ++i) {
+                for (std::size_t k = 0; k < p; ++k) summed[cluster_of[i] * p + k] += per_row[i * p + k];
+            }
+            return summed;
+        };
+        auto cross_product = [&](const std::vector<double>& d) {
+            std::vector<double> m(p * p, 0.0);
+            for (std::size_t i = 0; i < clusters; ++i) {
+                for (std::size_t k = 0; k < p; ++k) {
+                    for (std::size_t l = k; l < p; ++l) m[k * p + l] += d[i * p + k] * d[i * p + l];
+                }
+            }
             for (std::size_t k = 0; k < p; ++k) {
-                for (std::size_t l = k; l < p; ++l) fit.robust_var[k * p + l] += d[k] * d[l];
+                for (std::size_t l = 0; l < k; ++l) m[k * p + l] = m[l * p + k];
             }
+            return m;
+        };
+        if (clusters < 2) {
+            // The dfbeta residuals sum to zero over the data, so one cluster's D'D is rounding
+            // noise (R reports SEs of about 1e-11): no robust variance.
+            fit.diagnostics.push_back(
+                {CoxDiagnostic::Kind::single_cluster, -1,
+                 "a single cluster: the robust variance needs at least two clusters (robust SE, z, p "
+                 "and Wald test are NA)"});
+        } else {
+            fit.robust = true;
+            // Robust variance D'D, D = weighted dfbeta w_i L_i V summed by cluster (§4.4).
+            detail::CoxEventTimes times;
+            detail::cox_pass(prepared, beta_used, options.ties, &times);
+            const std::vector<double> resid = score_residuals(prepared, beta_used, times);
+            std::vector<double> dfbeta(n * p, 0.0);
+            for (std::size_t i = 0; i < n; ++i) {
+                for (std::size_t k = 0; k < p; ++k) {
+                    double s = 0;
+                    for (std::size_t l = 0; l < p; ++l) s += resid[i * p + l] * fit.var[l * p + k];
+                    dfbeta[i * p + k] = prepared.weight[i] * s;
+                }
+            }
+            fit.robust_var = cross_product(cluster_sums(dfbeta));
+            // Robust score test (R's rscore): U(0)' (S'S)^- U(0), S = weighted score residuals at
+            // beta = 0 summed by cluster, U(0) their total.
+            const std::vector<double> zero(p, 0.0);
+            detail::CoxEventTimes times0;
+            detail::cox_pass(prepared, zero, options.ties, &times0);
+            std::vector<double> resid0 = score_residuals(prepared, zero, times0);
+            for (std::size_t i = 0; i < n; ++i) {
+                for (std::size_t k = 0; k < p; ++k) resid0[i * p + k] *= prepared.weight[i];
+            }
+            const std::vector<double> summed0 = cluster_sums(resid0);
+            std::vector<double> u0(p, 0.0);
+            for (std::size_t i = 0; i < clusters; ++i) {
+                for (std::size_t k = 0; k < p; ++k) u0[k] += summed0[i * p + k];
+            }
+            fit.robust_score =
+                chisq_test(quadratic_form_inverse(cross_product(summed0), u0, p, options.toler_chol), df);
+            for (std::size_t k = 0; k < p; ++k) {
+                if (fit.singular[k]) continue;
+                fit.robust_se[k] = std::sqrt(fit.robust_var[k * p + k]);
+                fit.robust_z[k] = fit.coef[k] / fit.robust_se[k];
+                fit.robust_p[k] = two_sided(fit.robust_z[k]);
+                fit.z[k] = fit.robust_z[k];
+                fit.p[k] = fit.robust_p[k];
+            }
+            fit.robust_wald =
+                chisq_test(quadratic_form_inverse(fit.robust_var, beta_used, p, options.toler_chol), df);
+            fit.wald = fit.robust_wald;
         }
-        for (std::size_t k = 0; k < p; ++k) {
-            for (std::size_t l = 0; l < k; ++l) fit.robust_var[k * p + l] = fit.robust_var[l * p + k];
+        if (!fit.robust) {
+            for (std::size_t k = 0; k < p; ++k) fit.z[k] = fit.p[k] = nan;
+            fit.wald = {nan, 0, nan};
+            fit.robust_wald = fit.wald;
         }
-        for (std::size_t k = 0; k < p; ++k) {
-            if (fit.singular[k]) continue;
-            fit.robust_se[k] = std::sqrt(fit.robust_var[k * p + k]);
-            fit.robust_z[k] = fit.coef[k] / fit.robust_se[k];
-            fit.robust_p[k] = two_sided(fit.robust_z[k]);
-        }
-        fit.robust_wald =
-            chisq_test(quadratic_form_inverse(fit.robust_var, beta_used, p, options.toler_chol), df);
     }
-    // The HR interval uses the robust SE when clusters are given (as R's summary does).
-    const bool use_robust = !prepared.cluster.empty() && !fit.robust_var.empty();
+    // The HR interval from the variance the fit reports (R's summary.coxph).
     for (std::size_t k = 0; k < p; ++k) {
-        if (fit.singular[k]) continue;
-        const double se = use_robust ? fit.robust_se[k] : fit.se[k];
+        if (fit.singular[k] || (robust && !fit.robust)) continue;  // no robust variance: NA
+        const double se = fit.robust ? fit.robust_se[k] : fit.se[k];
         fit.lower[k] = std::exp(fit.coef[k] - zq * se);
         fit.upper[k] = std::exp(fit.coef[k] + zq * se);
     }
