@@ -261,11 +261,13 @@ TEST(CoxCommandLineInput, BadValuesNameFileLineAndColumn) {
     const std::string path = testing::TempDir() + "cox_bad_event.csv";
     {
         std::ofstream f(path);
-        f << "time,status,x\n5,1,0.1\n6,2,0.3\n";
+        f << "time,status,x\n5,1,0.1\n6,3,0.3\n";
     }
     auto [status, output] = run_rwe(path + " --time time --event status --covariates x");
     EXPECT_EQ(status, 1);
-    EXPECT_NE(output.find(path + ":3: status: event must be 0 or 1 (2)"), std::string::npos) << output;
+    EXPECT_NE(output.find(path + ":3: status: event code must be 0/1 (censored/event), 1/2 or TRUE/FALSE (3)"),
+              std::string::npos)
+        << output;
     std::tie(status, output) = run_rwe(path + " --time time --event status --covariates nope");
     EXPECT_EQ(status, 2);
     EXPECT_NE(output.find("no column 'nope'"), std::string::npos) << output;

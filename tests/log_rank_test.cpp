@@ -593,7 +593,8 @@ TEST(LogRankCli, JsonHasTheDocumentedFields) {
 }
 
 TEST(LogRankCli, BadInputNamesTheLine) {
-    const auto csv = write_csv("bad", "t,s,g\n3,1,a\n2,2,a\n4,1,b\n");
+    // 1 and 3: neither 0/1 nor Surv()'s 1/2 coding (1/2 alone would be read as R reads it)
+    const auto csv = write_csv("bad", "t,s,g\n3,1,a\n2,3,a\n4,1,b\n");
     CliRun run = run_rwe("logrank " + csv.string() + " --time t --event s --group g");
     EXPECT_EQ(run.status, 1);
     EXPECT_NE(run.out.find(":3: s:"), std::string::npos) << run.out;

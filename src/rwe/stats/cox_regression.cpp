@@ -18,23 +18,44 @@ namespace {
 constexpr double nan = std::numeric_limits<double>::quiet_NaN();
 
 CoxTest chisq_test(double chisq, int df) {
+    // As R's pchisq(chisq, df, lower.tail = FALSE): p = 1 on 0 degrees of freedom and for a
+    // statistic at or below 0 (an LR test that rounds to -1e-15).
     CoxTest test{chisq, df, nan};
-    if (df > 0 && std::isfinite(chisq) && chisq >= 0) {
+    if (std::isnan(chisq)) return test;
+    if (df <= 0 || chisq <= 0) {
+        test.p = 1;
+    } else if (std::isfinite(chisq)) {
         test.p = boost::math::cdf(
             boost::math::complement(boost::math::chi_squared_distribution<double>(df), chisq));
+    } else {
+        test.p = 0;
     }
     return test;
 }
 
-// b' M^- b over the non-singular block, M^- from the generalised Cholesky (R's coxph.wtest).
-double quadratic_form_inverse(std::vector<double> m, const std::vector<double>& b, std::size_t p,
-                              double toler) {
-    detail::cholesky_ldl(m, p, toler);
+// b' M^- b, M^- from the generalised Cholesky, as R's coxph.wtest; like it, a single
+// coefficient is b^2 / m with no tolerance (0 / 0 is NaN). `keep` selects the coefficients
+// tested (R drops the NA ones first); empty: all.
+double quadratic_form_inverse(const std::vector<double>& full, const std::vector<double>& b_full, std::size_t p,
+                              double toler, const std::vector<bool>& drop = {}) {
+    std::vector<std::size_t> index;
+    for (std::size_t k = 0; k < p; ++k) {
+        if (drop.empty() || !drop[k]) index.push_back(k);
+    }
+    const std::size_t q = index.size();
+    if (q == 0) return 0;
+    std::vector<double> m(q * q), b(q);
+    for (std::size_t i = 0; i < q; ++i) {
+        b[i] = b_full[index[i]];
+        for (std::size_t j = 0; j < q; ++j) m[i * q + j] = full[index[i] * p + index[j]];
+    }
+    if (q == 1) return b[0] * b[0] / m[0];
+    detail::cholesky_ldl(m, q, toler);
     std::vector<double> y(b);
-    detail::cholesky_solve(m, p, y);
-    double q = 0;
-    for (std::size_t k = 0; k < p; ++k) q += b[k] * y[k];
-    return q;
+    detail::cholesky_solve(m, q, y);
+    double result = 0;
+    for (std::size_t k = 0; k < q; ++k) result += b[k] * y[k];
+    return result;
 }
 
 // Score residuals (§4.4) of every sorted row, p per row:
@@ -122,8 +143,21 @@ CoxRegression cox_regression(const CoxData& data, const CoxOptions& options) {
     fit.ties = options.ties;
     fit.names = data.names;
     fit.terms = data.terms.empty() ? data.names : data.terms;
-    const detail::CoxPrepared prepared = detail::cox_prepare(data, options.time_fix, {}, false);
+    detail::CoxPrepared prepared = detail::cox_prepare(data, options.time_fix, {}, false);
     const std::size_t p = prepared.p, n = prepared.n;
+    // A covariate constant within every stratum adds nothing to the partial likelihood: its
+    // information is zero. Centred by the overall mean it is not constant, and rounding leaves
+    // an information of ~1e-17 that the Cholesky tolerance (relative to the largest diagonal)
+    // can miss; zeroing the column makes it exactly singular, R's NA.
+    for (std::size_t k = 0; k < p; ++k) {
+        bool constant = true;
+        for (std::size_t i = 1; i < n && constant; ++i) {
+            constant = prepared.stratum[i] != prepared.stratum[i - 1] || prepared.x[i * p + k] == prepared.x[(i - 1) * p + k];
+        }
+        if (constant) {
+            for (std::size_t i = 0; i < n; ++i) prepared.x[i * p + k] = 0;
+        }
+    }
     fit.n = n;
     fit.events = prepared.events;
     fit.dropped = prepared.dropped;
@@ -163,7 +197,15 @@ CoxRegression cox_regression(const CoxData& data, const CoxOptions& options) {
     if (prepared.events == 0) {
         fit.diagnostics.push_back({CoxDiagnostic::Kind::no_events, -1, "no events: nothing to fit"});
     }
-    bool halving = false;
+    // Right-censored data follow R's coxfit6: a step that lowers the loglik is halved towards
+    // the last good beta. Counting-process data follow R's agfit4: a step also fails when the
+    // information is not finite or its rank differs from that at beta = 0, failed steps are
+    // shrunk progressively, beta = (halving * good + trial) / (halving + 1), and when the
+    // iterations run out R counts iter_max and returns to the last good beta if the last trial
+    // was worse.
+    const bool counting = prepared.counting;
+    const int rank_null = rank;
+    int halving = 0;
     int iter = 0;
     if (p == 0 || prepared.events == 0) {
         fit.converged = prepared.events > 0;
@@ -174,17 +216,26 @@ CoxRegression cox_regression(const CoxData& data, const CoxOptions& options) {
             pass = detail::cox_pass(prepared, new_beta, options.ties);
             factor = pass.imat;
             rank = detail::cholesky_ldl(factor, p, options.toler_chol);
-            if (pass.finite && !halving &&
-                std::fabs(1 - loglik_old / pass.loglik) <= options.eps) {
+            const bool fail = !pass.finite || (counting && rank != rank_null);
+            if (!fail && halving == 0 && std::fabs(1 - loglik_old / pass.loglik) <= options.eps) {
                 fit.converged = true;
                 break;
             }
-            if (iter == options.iter_max) break;
-            if (!pass.finite || pass.loglik < loglik_old) {
-                halving = true;
-                for (std::size_t k = 0; k < p; ++k) new_beta[k] = (new_beta[k] + beta[k]) / 2;
+            if (iter == options.iter_max) {
+                if (counting && options.iter_max > 1 && (pass.loglik - loglik_old) / loglik_old < -options.eps) {
+                    new_beta = beta;
+                    pass = detail::cox_pass(prepared, new_beta, options.ties);
+                    factor = pass.imat;
+                    rank = detail::cholesky_ldl(factor, p, options.toler_chol);
+                }
+                break;
+            }
+            if (fail || pass.loglik < loglik_old) {
+                ++halving;
+                const double h = counting ? halving : 1.0;
+                for (std::size_t k = 0; k < p; ++k) new_beta[k] = (h * beta[k] + new_beta[k]) / (h + 1);
             } else {
-                halving = false;
+                halving = 0;
                 loglik_old = pass.loglik;
                 std::vector<double> step = pass.u;
                 detail::cholesky_solve(factor, p, step);
@@ -194,8 +245,9 @@ CoxRegression cox_regression(const CoxData& data, const CoxOptions& options) {
                 }
             }
         }
-        // R's count: iter_max + 1 when the loop ran out without converging.
-        fit.iterations = fit.converged ? iter : options.iter_max + 1;
+        // R's count when the loop ran out without converging: iter_max + 1 (coxfit6),
+        // iter_max (agfit4).
+        fit.iterations = fit.converged ? iter : options.iter_max + (counting ? 0 : 1);
         fit.loglik_final = pass.loglik;
     }
     if (!pass.finite && p > 0 && prepared.events > 0) {
@@ -215,7 +267,7 @@ CoxRegression cox_regression(const CoxData& data, const CoxOptions& options) {
 
     // Diagnostics as R: a column dropped by the Cholesky, and a coefficient whose one-step
     // Newton change u' V is still large at convergence (monotone likelihood).
-    for (std::size_t k = 0; k < p; ++k) {
+    for (std::size_t k = 0; k < p && prepared.events > 0; ++k) {
         if (fit.singular[k]) {
             fit.diagnostics.push_back(
                 {CoxDiagnostic::Kind::singular, static_cast<int>(k),
@@ -251,7 +303,13 @@ CoxRegression cox_regression(const CoxData& data, const CoxOptions& options) {
         // without a dropped covariate, the same as the linear predictor below: computed once
         if (!any_singular && options.concordance) lp_sorted.resize(n);
         const double max_lp = sorted_linear_predictor(new_beta, lp_sorted.empty() ? nullptr : lp_sorted.data());
-        if (!fit.converged) {
+        if (!fit.converged && df == 0) {
+            // Nothing was estimable (the notes above say why); "did not converge" would mislead.
+            if (n == 1) {
+                fit.diagnostics.push_back({CoxDiagnostic::Kind::not_converged, -1,
+                                           "a single row: a Cox model needs at least two rows"});
+            }
+        } else if (!fit.converged) {
             fit.diagnostics.push_back({CoxDiagnostic::Kind::not_converged, -1,
                                        fmt::format("did not converge in {} iterations", options.iter_max)});
         }
@@ -300,8 +358,11 @@ CoxRegression cox_regression(const CoxData& data, const CoxOptions& options) {
     std::vector<double> beta_used(p);
     for (std::size_t k = 0; k < p; ++k) beta_used[k] = fit.singular[k] ? 0.0 : new_beta[k];
 
+    // R's summary tests all use df = the number of coefficients that are not NA, the score
+    // test too (its rank at beta = 0 can be larger).
+    fit.score = chisq_test(fit.score.chisq, df);
     if (p > 0 && prepared.events > 0) {
-        fit.wald = chisq_test(quadratic_form_inverse(fit.var, beta_used, p, options.toler_chol), df);
+        fit.wald = chisq_test(quadratic_form_inverse(fit.var, beta_used, p, options.toler_chol, fit.singular), df);
         fit.lr = chisq_test(2 * (fit.loglik_final - fit.loglik_null), df);
     } else {
         fit.wald = chisq_test(0, 0);
@@ -395,7 +456,7 @@ CoxRegression cox_regression(const CoxData& data, const CoxOptions& options) {
                 fit.p[k] = fit.robust_p[k];
             }
             fit.robust_wald =
-                chisq_test(quadratic_form_inverse(fit.robust_var, beta_used, p, options.toler_chol), df);
+                chisq_test(quadratic_form_inverse(fit.robust_var, beta_used, p, options.toler_chol, fit.singular), df);
             fit.wald = fit.robust_wald;
         }
         if (!fit.robust) {
@@ -404,6 +465,10 @@ CoxRegression cox_regression(const CoxData& data, const CoxOptions& options) {
             fit.robust_wald = fit.wald;
         }
     }
+    // Every coefficient NA although there are events: R's wald.test is empty (summary: NA),
+    // while the LR test is 0 on 0 df with p = 1. (Without events R reports 0, p = 1.)
+    if (df == 0 && prepared.events > 0) fit.wald = {nan, 0, nan};
+    if (df == 0 && prepared.events > 0 && fit.robust) fit.robust_wald = fit.wald;
     // The HR interval from the variance the fit reports (R's summary.coxph).
     for (std::size_t k = 0; k < p; ++k) {
         if (fit.singular[k] || (robust && !fit.robust)) continue;  // no robust variance: NA
@@ -423,6 +488,10 @@ CoxRegression cox_regression(const CoxData& data, const CoxOptions& options) {
         const CoxConcordance c = cox_concordance(prepared, lp_sorted);
         fit.concordance = c.concordance;
         fit.concordance_se = c.se;
+        // Without a comparable pair the jackknife terms are 0/0. R's concordancefit replaces
+        // NaN cluster sums by 0, and a robust coxph always passes clusters (each row its own
+        // without --cluster): R's std is then 0, NaN otherwise.
+        if (fit.robust && std::isnan(c.concordance)) fit.concordance_se = 0;
         fit.concordant = c.concordant;
         fit.discordant = c.discordant;
         fit.tied_risk = c.tied_risk;
