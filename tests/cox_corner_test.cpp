@@ -202,6 +202,9 @@ TEST_P(CoxCommandLine, MatchesR) {
     const json out = json::parse(output);
     const auto& co = out["coefficients"];
     ASSERT_EQ(co.size(), c["coef"].size());
+    if (GetParam() == "text_factor_status_12") {  // R's names of a character column's dummies
+        for (std::size_t k = 0; k < co.size(); ++k) EXPECT_EQ(co[k]["name"], c["names"][k]);
+    }
     for (std::size_t k = 0; k < co.size(); ++k) {
         const double coef = co[k]["coef"].is_null() ? NAN : co[k]["coef"].get<double>();
         EXPECT_TRUE(near("coef", coef, c["coef"][k]));
@@ -243,7 +246,8 @@ TEST_P(CoxCommandLine, MatchesR) {
 
 INSTANTIATE_TEST_SUITE_P(R, CoxCommandLine,
                          ::testing::Values("weights_strata", "cluster_breslow", "factor_ref_b", "counting_efron",
-                                           "counting_breslow", "robust_cluster", "robust_flag", "robust_weights"));
+                                           "counting_breslow", "robust_cluster", "robust_flag", "robust_weights",
+                                           "zph_log_near_1e6", "zero_information", "text_factor_status_12"));
 
 TEST(CoxCommandLineInput, FactorDummiesAreNamedLikeRAndMissingRowsCounted) {
     const std::string csv = std::string(RWE_TEST_DATA_DIR) + "/cox_small.csv";
@@ -292,6 +296,35 @@ TEST(CoxCommandLineInput, SingleClusterIsAClearError) {
     const auto [status, output] = run_rwe(path + " --time time --event status --covariates x --cluster id");
     EXPECT_EQ(status, 1);
     EXPECT_NE(output.find("--cluster id: the rows used form a single cluster"), std::string::npos) << output;
+}
+
+// Messages that say what happened. No events: R's coxph(Surv(time, status) ~ x + y,
+// data.frame(time = 1:3, status = 0, x = c(1, 3, 2), y = c(2, 1, 2))) gives NA coefficients,
+// iter 0 and "Likelihood ratio test=0 on 0 df, p=1"; rwe says "no events", not that every
+// covariate was dropped as collinear. One row: R stops; rwe says it is a single row, not that
+// the fit did not converge.
+TEST(CoxCommandLineInput, NoEventsAndOneRowSayWhatHappened) {
+    const std::string path = testing::TempDir() + "cox_no_events.csv";
+    {
+        std::ofstream f(path);
+        f << "time,status,x,y\n1,0,1,2\n2,0,3,1\n3,0,2,2\n";
+    }
+    auto [status, output] = run_rwe(path + " --time time --event status --covariates x,y --format json");
+    ASSERT_EQ(status, 0) << output;
+    json out = json::parse(output);
+    EXPECT_EQ(out["iterations"], 0);
+    EXPECT_EQ(out["lr"]["df"], 0);
+    EXPECT_EQ(out["lr"]["p"].get<double>(), 1.0);
+    ASSERT_EQ(out["diagnostics"].size(), 1u) << output;
+    EXPECT_EQ(out["diagnostics"][0], "no events: nothing to fit");
+    {
+        std::ofstream f(path);
+        f << "time,status,x\n5,1,2\n";
+    }
+    std::tie(status, output) = run_rwe(path + " --time time --event status --covariates x");
+    ASSERT_EQ(status, 0) << output;
+    EXPECT_NE(output.find("a single row: a Cox model needs at least two rows"), std::string::npos) << output;
+    EXPECT_EQ(output.find("did not converge"), std::string::npos) << output;
 }
 
 TEST(CoxZphResiduals, ScaledSchoenfeldResidualsAverageToTheCoefficient) {

@@ -68,6 +68,24 @@ fit <- coxph(Surv(time, status) ~ x, data = robust, weights = w)
 add_case("robust_weights", "coxph(Surv(time, status) ~ x, data = robust, weights = w)  # non-integer weights: robust; summary(fit); fit$rscore",
          fit, c("--covariates", "x", "--weights", "w"), extra = "\"csv\": \"cox_robust.csv\"")
 
+# cox.zph with the log transform of times near 1e6: the centred log times are ~1e-7 apart.
+zlog <- read.csv("cox_zph_log.csv")
+fit <- coxph(Surv(time, status) ~ x, data = zlog)
+add_case("zph_log_near_1e6", "coxph(Surv(time, status) ~ x, data = zlog); cox.zph(fit, transform = 'log')",
+         fit, c("--covariates", "x", "--zph", "--zph-transform", "log"), zph = cox.zph(fit, transform = "log"),
+         extra = "\"csv\": \"cox_zph_log.csv\"")
+# x constant within each stratum: zero information, NA (Breslow, where rounding used to leave 1e-17).
+zinfo <- read.csv("cox_zero_info.csv")
+fit <- coxph(Surv(time, status) ~ x + z + strata(s), data = zinfo, ties = "breslow")
+add_case("zero_information", "coxph(Surv(time, status) ~ x + z + strata(s), data = zinfo, ties = 'breslow')  # x: NA",
+         fit, c("--covariates", "x,z", "--strata", "s", "--ties", "breslow"), extra = "\"csv\": \"cox_zero_info.csv\"")
+# Status coded 1/2 and a text covariate: a factor, first level (combo) the reference; the
+# level 'other' occurs only in a row dropped for a missing x, so it has no column.
+textf <- read.csv("cox_text_factor.csv")
+fit <- coxph(Surv(time, status) ~ x + arm, data = textf)
+add_case("text_factor_status_12", "coxph(Surv(time, status) ~ x + arm, data = textf)  # status 1/2; arm text",
+         fit, c("--covariates", "x,arm"), extra = "\"csv\": \"cox_text_factor.csv\"")
+
 # Inline data sets (corner cases); the test builds them directly.
 d <- data.frame(time = c(5, 8, 2, 9, 4, 7, 3, 6), status = c(1, 0, 1, 1, 0, 1, 1, 0),
                 x = c(0.5, -1, 2, 0, 1.5, -0.5, 1, 0.2), k = rep(3, 8))
