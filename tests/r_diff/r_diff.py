@@ -401,9 +401,12 @@ def main():
             return {"error": (p.stderr or p.stdout).strip()[:200], "status": p.returncode}
         return {"values": rwe_values(run[1], json.loads(p.stdout))}
 
-    with ThreadPoolExecutor(max_workers=a.jobs) as pool:
-        got = list(pool.map(run_rwe, runs))
-    r_out, r_err = r.communicate()
+    # R's output is read while rwe runs (a full pipe would stop R until the end).
+    with ThreadPoolExecutor(max_workers=1) as reader:
+        r_result = reader.submit(r.communicate)
+        with ThreadPoolExecutor(max_workers=a.jobs) as pool:
+            got = list(pool.map(run_rwe, runs))
+        r_out, r_err = r_result.result()
     if r.returncode != 0:
         print("R failed:", r_err[-2000:])
         return 1
