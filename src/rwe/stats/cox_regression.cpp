@@ -182,6 +182,25 @@ CoxRegression cox_regression(const CoxData& data, const CoxOptions& options) {
     // |1 - loglik_old / loglik_new| <= eps.
     std::vector<double> beta(p, 0.0), new_beta(p, 0.0);
     detail::CoxPass pass = detail::cox_pass(prepared, beta, options.ties);
+    // Zero information that rounding leaves at ~1e-20 (e.g. every event alone in its risk
+    // set): the information of a covariate is measured against its variance, a scale the
+    // Cholesky tolerance (relative to the largest diagonal) lacks when every diagonal is
+    // tiny. Such a column is zeroed, so that it is singular exactly (R: NA).
+    if (n > 0 && prepared.events > 0) {
+        bool zeroed = false;
+        double total_weight = 0;
+        for (std::size_t i = 0; i < n; ++i) total_weight += prepared.weight[i];
+        for (std::size_t k = 0; k < p; ++k) {
+            double variance = 0;  // x is centred
+            for (std::size_t i = 0; i < n; ++i) variance += prepared.weight[i] * prepared.x[i * p + k] * prepared.x[i * p + k];
+            variance /= total_weight;
+            if (variance > 0 && pass.imat[k * p + k] < options.toler_chol * variance) {
+                for (std::size_t i = 0; i < n; ++i) prepared.x[i * p + k] = 0;
+                zeroed = true;
+            }
+        }
+        if (zeroed) pass = detail::cox_pass(prepared, beta, options.ties);
+    }
     fit.loglik_null = pass.loglik;
     double loglik_old = pass.loglik;
     std::vector<double> factor = pass.imat;
