@@ -1,7 +1,9 @@
 # Two commands set everything up on a fresh Debian 12 machine:
 #   make demo   installs missing Debian packages, builds, runs the main job
-#   make test   the same set-up, then the whole test suite (ctest)
-# Other targets: make build, make bench (installs R for the side-by-side), make deps.
+#   make test   the same set-up (with R and its survival package, for the differential
+#               test against R), then the whole test suite (ctest)
+# Other targets: make build, make bench (installs R for the side-by-side), make deps,
+# make check-r (the differential test against R on 5,000 random datasets).
 
 SHELL := /bin/bash
 JOBS  ?= $(shell nproc)
@@ -13,9 +15,11 @@ BUILD_PACKAGES := build-essential cmake pkg-config libgtest-dev libgmock-dev lib
   zlib1g-dev libsqlite3-dev libssl-dev libeigen3-dev libboost-math-dev libtomlplusplus-dev libcli11-dev \
   libfmt-dev nlohmann-json3-dev libcairo2-dev libxlsxwriter-dev python3 clang libclang-rt-14-dev \
   fonts-dejavu-core chromium unzip
-BENCH_PACKAGES := r-base-core r-cran-survival r-cran-data.table
+R_PACKAGES := r-base-core r-cran-survival
+BENCH_PACKAGES := $(R_PACKAGES) r-cran-data.table
+R_DIFF_DATASETS ?= 5000
 
-.PHONY: all deps deps-bench build test demo bench clean
+.PHONY: all deps deps-r deps-bench build test check-r demo bench clean
 
 all: build
 
@@ -31,6 +35,9 @@ endef
 deps:
 	$(call apt_install,$(BUILD_PACKAGES))
 
+deps-r: deps
+	$(call apt_install,$(R_PACKAGES))
+
 deps-bench: deps
 	$(call apt_install,$(BENCH_PACKAGES))
 
@@ -40,8 +47,12 @@ $(BUILD)/CMakeCache.txt: | deps
 build: deps $(BUILD)/CMakeCache.txt
 	cmake --build $(BUILD) -j $(JOBS)
 
-test: build
+test: build deps-r
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+
+# rwe against R survival on many random datasets (docs/methods.md §6).
+check-r: build deps-r
+	python3 tests/r_diff/r_diff.py --rwe $(BUILD)/rwe --datasets $(R_DIFF_DATASETS) --seed 1
 
 demo: build
 	./scripts/demo.sh $(BUILD)/rwe $(SHARED)

@@ -69,7 +69,7 @@ void fit(benchmark::State& state, const rwe::stats::CoxData& data, rwe::stats::C
     rwe::stats::CoxOptions options;
     options.ties = ties;
     options.concordance = concordance;
-    options.robust = false;  // R's coxph default: no sandwich; concordance is computed, as R does
+    options.variance = rwe::stats::CoxVariance::model;  // R's coxph default: no sandwich; concordance is computed, as R does
     for (auto _ : state) {
         const auto result = rwe::stats::cox_regression(data, options);
         benchmark::DoNotOptimize(result.coef.data());

@@ -193,13 +193,18 @@ TEST_P(CoxCommandLine, MatchesR) {
         has_time = has_time || a == "--time";
         counting = counting || a == "--start";
     }
-    const std::string csv = std::string(RWE_TEST_DATA_DIR) + (counting ? "/cox_counting.csv" : "/cox_small.csv");
+    const std::string csv = std::string(RWE_TEST_DATA_DIR) + "/" +
+                            (c.contains("csv") ? c["csv"].get<std::string>()
+                                               : counting ? "cox_counting.csv" : "cox_small.csv");
     if (!has_time) arguments += " --time time";
     const auto [status, output] = run_rwe(csv + " --event status --format json" + arguments);
     ASSERT_EQ(status, 0) << output;
     const json out = json::parse(output);
     const auto& co = out["coefficients"];
     ASSERT_EQ(co.size(), c["coef"].size());
+    if (GetParam() == "text_factor_status_12") {  // R's names of a character column's dummies
+        for (std::size_t k = 0; k < co.size(); ++k) EXPECT_EQ(co[k]["name"], c["names"][k]);
+    }
     for (std::size_t k = 0; k < co.size(); ++k) {
         const double coef = co[k]["coef"].is_null() ? NAN : co[k]["coef"].get<double>();
         EXPECT_TRUE(near("coef", coef, c["coef"][k]));
@@ -207,13 +212,23 @@ TEST_P(CoxCommandLine, MatchesR) {
         const json& se = c.contains("se_naive") ? c["se_naive"] : c["se"];
         EXPECT_TRUE(near("se", co[k]["se"].get<double>(), se[k]));
         if (c.contains("robust_se")) EXPECT_TRUE(near("robust_se", co[k]["robust_se"].get<double>(), c["robust_se"][k]));
+        // summary(fit): z, p and the HR interval, from the robust SE in a robust fit
+        EXPECT_TRUE(near("z", co[k]["z"].get<double>(), c["z"][k]));
+        EXPECT_TRUE(near("p", co[k]["p"].get<double>(), c["p"][k]));
+        EXPECT_TRUE(near("lower", co[k]["lower"].get<double>(), c["lower"][k]));
+        EXPECT_TRUE(near("upper", co[k]["upper"].get<double>(), c["upper"][k]));
     }
     EXPECT_TRUE(near("loglik null", out["loglik"][0].get<double>(), c["loglik"][0]));
     EXPECT_TRUE(near("loglik", out["loglik"][1].get<double>(), c["loglik"][1]));
     EXPECT_TRUE(near("score", out["score"]["chisq"].get<double>(), c["score"]));
     EXPECT_TRUE(near("lr", out["lr"]["chisq"].get<double>(), c["lr"]));
-    if (!c.contains("robust_se")) EXPECT_TRUE(near("wald", out["wald"]["chisq"].get<double>(), c["wald"]));
-    else EXPECT_TRUE(near("robust wald", out["robust_wald"]["chisq"].get<double>(), c["wald"]));
+    // R's fit$wald.test: the robust Wald test in a robust fit
+    EXPECT_TRUE(near("wald", out["wald"]["chisq"].get<double>(), c["wald"]));
+    EXPECT_EQ(out["variance"].get<std::string>(), c.contains("robust_se") ? "robust" : "model");
+    if (c.contains("robust_score")) {
+        EXPECT_TRUE(near("robust wald", out["robust_wald"]["chisq"].get<double>(), c["wald"]));
+        EXPECT_TRUE(near("robust score", out["robust_score"]["chisq"].get<double>(), c["robust_score"]));
+    }
     EXPECT_TRUE(near("concordance", out["concordance"].get<double>(), c["concordance"][0]));
     EXPECT_TRUE(near("concordance std", out["concordance_se"].get<double>(), c["concordance"][1]));
     EXPECT_EQ(out["iterations"].get<int>(), c["iterations"].get<int>());
@@ -231,7 +246,8 @@ TEST_P(CoxCommandLine, MatchesR) {
 
 INSTANTIATE_TEST_SUITE_P(R, CoxCommandLine,
                          ::testing::Values("weights_strata", "cluster_breslow", "factor_ref_b", "counting_efron",
-                                           "counting_breslow"));
+                                           "counting_breslow", "robust_cluster", "robust_flag", "robust_weights",
+                                           "zph_log_near_1e6", "zero_information", "text_factor_status_12"));
 
 TEST(CoxCommandLineInput, FactorDummiesAreNamedLikeRAndMissingRowsCounted) {
     const std::string csv = std::string(RWE_TEST_DATA_DIR) + "/cox_small.csv";
@@ -249,11 +265,13 @@ TEST(CoxCommandLineInput, BadValuesNameFileLineAndColumn) {
     const std::string path = testing::TempDir() + "cox_bad_event.csv";
     {
         std::ofstream f(path);
-        f << "time,status,x\n5,1,0.1\n6,2,0.3\n";
+        f << "time,status,x\n5,1,0.1\n6,3,0.3\n";
     }
     auto [status, output] = run_rwe(path + " --time time --event status --covariates x");
     EXPECT_EQ(status, 1);
-    EXPECT_NE(output.find(path + ":3: status: event must be 0 or 1 (2)"), std::string::npos) << output;
+    EXPECT_NE(output.find(path + ":3: status: event code must be 0/1 (censored/event), 1/2 or TRUE/FALSE (3)"),
+              std::string::npos)
+        << output;
     std::tie(status, output) = run_rwe(path + " --time time --event status --covariates nope");
     EXPECT_EQ(status, 2);
     EXPECT_NE(output.find("no column 'nope'"), std::string::npos) << output;
@@ -264,6 +282,49 @@ TEST(CoxCommandLineInput, BadValuesNameFileLineAndColumn) {
     std::tie(status, output) = run_rwe(path + " --time time --event status --covariates 'log(x)'");
     EXPECT_EQ(status, 1);
     EXPECT_NE(output.find(":3: x: log() of a value that is not positive (-1)"), std::string::npos) << output;
+}
+
+// One cluster: R's coxph(Surv(time, status) ~ x + cluster(one), data = robust), one = 1,
+// reports a robust SE of 1.2e-11 (the dfbeta residuals sum to zero over the data); rwe stops
+// with a message instead.
+TEST(CoxCommandLineInput, SingleClusterIsAClearError) {
+    const std::string path = testing::TempDir() + "cox_one_cluster.csv";
+    {
+        std::ofstream f(path);
+        f << "time,status,x,id\n1,1,1,7\n2,1,0,7\n3,0,1,7\n4,1,1,7\n5,1,0,7\n";
+    }
+    const auto [status, output] = run_rwe(path + " --time time --event status --covariates x --cluster id");
+    EXPECT_EQ(status, 1);
+    EXPECT_NE(output.find("--cluster id: the rows used form a single cluster"), std::string::npos) << output;
+}
+
+// Messages that say what happened. No events: R's coxph(Surv(time, status) ~ x + y,
+// data.frame(time = 1:3, status = 0, x = c(1, 3, 2), y = c(2, 1, 2))) gives NA coefficients,
+// iter 0 and "Likelihood ratio test=0 on 0 df, p=1"; rwe says "no events", not that every
+// covariate was dropped as collinear. One row: R stops; rwe says it is a single row, not that
+// the fit did not converge.
+TEST(CoxCommandLineInput, NoEventsAndOneRowSayWhatHappened) {
+    const std::string path = testing::TempDir() + "cox_no_events.csv";
+    {
+        std::ofstream f(path);
+        f << "time,status,x,y\n1,0,1,2\n2,0,3,1\n3,0,2,2\n";
+    }
+    auto [status, output] = run_rwe(path + " --time time --event status --covariates x,y --format json");
+    ASSERT_EQ(status, 0) << output;
+    json out = json::parse(output);
+    EXPECT_EQ(out["iterations"], 0);
+    EXPECT_EQ(out["lr"]["df"], 0);
+    EXPECT_EQ(out["lr"]["p"].get<double>(), 1.0);
+    ASSERT_EQ(out["diagnostics"].size(), 1u) << output;
+    EXPECT_EQ(out["diagnostics"][0], "no events: nothing to fit");
+    {
+        std::ofstream f(path);
+        f << "time,status,x\n5,1,2\n";
+    }
+    std::tie(status, output) = run_rwe(path + " --time time --event status --covariates x");
+    ASSERT_EQ(status, 0) << output;
+    EXPECT_NE(output.find("a single row: a Cox model needs at least two rows"), std::string::npos) << output;
+    EXPECT_EQ(output.find("did not converge"), std::string::npos) << output;
 }
 
 TEST(CoxZphResiduals, ScaledSchoenfeldResidualsAverageToTheCoefficient) {

@@ -84,7 +84,7 @@ TEST_P(CoxGolden, EveryCoxAndZphValue) {
             const json& r = cox[ties];
             rwe::stats::CoxOptions options;
             options.ties = ties == "efron" ? rwe::stats::CoxTies::efron : rwe::stats::CoxTies::breslow;
-            options.robust = r.contains("robust");
+            options.variance = rwe::stats::CoxVariance::model;
             const auto fit = rwe::stats::cox_regression(data, options);
             EXPECT_EQ(fit.n, cox["n_used"].get<std::size_t>());
             EXPECT_EQ(fit.dropped, cox["n_dropped_na"].get<std::size_t>());
@@ -122,24 +122,32 @@ TEST_P(CoxGolden, EveryCoxAndZphValue) {
             EXPECT_TRUE(near("concordance std", fit.concordance_se, r["concordance"]["std"]));
             compared += 13;
             if (r.contains("robust")) {
+                // coxph(..., robust = TRUE): z, p, the HR interval and the Wald test from the
+                // sandwich variance, and R's robust score test (fit$rscore).
+                SCOPED_TRACE("robust = TRUE");
+                options.variance = rwe::stats::CoxVariance::robust;
+                const auto rfit = rwe::stats::cox_regression(data, options);
+                ASSERT_TRUE(rfit.robust);
                 const json& rb = r["robust"];
                 for (std::size_t k = 0; k < p; ++k) {
                     const std::string at = "[" + std::to_string(k) + "]";
-                    EXPECT_TRUE(near("robust se" + at, fit.robust_se[k], rb["se"][k]));
-                    EXPECT_TRUE(near("robust z" + at, fit.robust_z[k], rb["z"][k]));
-                    EXPECT_TRUE(near("robust p" + at, fit.robust_p[k], rb["p"][k]));
-                    // R's summary of a robust fit: exp(coef -/+ z robust_se)
-                    const double zq = 1.959963984540054;
-                    EXPECT_TRUE(near("robust lower" + at, std::exp(fit.coef[k] - zq * fit.robust_se[k]), rb["hr_lower95"][k]));
-                    EXPECT_TRUE(near("robust upper" + at, std::exp(fit.coef[k] + zq * fit.robust_se[k]), rb["hr_upper95"][k]));
+                    EXPECT_TRUE(near("robust se" + at, rfit.robust_se[k], rb["se"][k]));
+                    EXPECT_TRUE(near("robust z" + at, rfit.z[k], rb["z"][k]));
+                    EXPECT_TRUE(near("robust p" + at, rfit.p[k], rb["p"][k]));
+                    EXPECT_TRUE(near("robust lower" + at, rfit.lower[k], rb["hr_lower95"][k]));
+                    EXPECT_TRUE(near("robust upper" + at, rfit.upper[k], rb["hr_upper95"][k]));
+                    EXPECT_TRUE(near("naive se" + at, rfit.se[k], r["se"][k]));
                     for (std::size_t l = 0; l < p; ++l) {
-                        EXPECT_TRUE(near("robust var" + at, fit.robust_var[k * p + l], rb["var"][k][l]));
+                        EXPECT_TRUE(near("robust var" + at, rfit.robust_var[k * p + l], rb["var"][k][l]));
                     }
-                    compared += 5 + p;
+                    compared += 6 + p;
                 }
-                EXPECT_TRUE(near("robust wald", fit.robust_wald.chisq, rb["wald_test"]["statistic"]));
-                EXPECT_TRUE(near("robust wald p", fit.robust_wald.p, rb["wald_test"]["p"]));
-                compared += 2;
+                EXPECT_TRUE(near("robust wald", rfit.wald.chisq, rb["wald_test"]["statistic"]));
+                EXPECT_TRUE(near("robust wald p", rfit.wald.p, rb["wald_test"]["p"]));
+                EXPECT_TRUE(near("robust score", rfit.robust_score.chisq, rb["robust_score_test"]["statistic"]));
+                EXPECT_TRUE(near("robust score p", rfit.robust_score.p, rb["robust_score_test"]["p"]));
+                EXPECT_EQ(rfit.robust_score.df, rb["robust_score_test"]["df"].get<int>());
+                compared += 5;
             }
             if (ties == "efron") {
                 for (const auto& [transform_name, transform] :

@@ -35,6 +35,9 @@ CoxData simulate(std::size_t n, std::size_t p, int times, bool weighted, unsigne
     return d;
 }
 
+// The robust SE is compared too, so these fits ask for it (R's robust = TRUE).
+const rwe::stats::CoxOptions robust_options{.variance = rwe::stats::CoxVariance::robust};
+
 void expect_close(double got, double want, double scale, const std::string& what) {
     EXPECT_NEAR(got, want, 1e-11 * std::max(std::fabs(want), scale)) << what;
 }
@@ -90,8 +93,8 @@ TEST(CoxPassForms, DroppedRowsGiveTheFitOfTheRemainingRows) {
                 for (std::size_t k = 0; k < 3; ++k) kept.x.push_back(with_missing.x[i * 3 + k]);
                 if (weighted) kept.weight.push_back(with_missing.weight[i]);
             }
-            const auto a = rwe::stats::cox_regression(with_missing);
-            const auto b = rwe::stats::cox_regression(kept);
+            const auto a = rwe::stats::cox_regression(with_missing, robust_options);
+            const auto b = rwe::stats::cox_regression(kept, robust_options);
             const std::string what = "n " + std::to_string(n) + (weighted ? ", weighted" : "");
             EXPECT_EQ(a.n, b.n) << what;
             EXPECT_EQ(a.dropped, n - b.n) << what;
@@ -122,8 +125,8 @@ TEST(CoxPassForms, ColumnsGiveTheFitOfRowMajorCovariates) {
         CoxData by_column = row_major;
         by_column.x.clear();
         for (const auto& column : columns) by_column.columns.emplace_back(column);
-        const auto a = rwe::stats::cox_regression(row_major);
-        const auto b = rwe::stats::cox_regression(by_column);
+        const auto a = rwe::stats::cox_regression(row_major, robust_options);
+        const auto b = rwe::stats::cox_regression(by_column, robust_options);
         EXPECT_EQ(a.dropped, 1u);
         EXPECT_EQ(b.dropped, 1u);
         EXPECT_EQ(a.loglik_final, b.loglik_final);

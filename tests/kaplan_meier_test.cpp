@@ -614,12 +614,50 @@ TEST(KmCommand, NegativeTimeNamesTheLine) {
 }
 
 TEST(KmCommand, BadEventCodeNamesTheLine) {
-    const auto csv = write_csv("event.csv", "t,e\n1,1\n2,2\n");
+    // 0, 1 and 2 together: neither 0/1 nor Surv()'s 1/2 coding (R: "Invalid status value")
+    const auto csv = write_csv("event.csv", "t,e\n1,1\n2,0\n3,2\n");
     const auto run = run_rwe("km " + csv + " --time t --event e");
     EXPECT_EQ(run.status, 1);
-    EXPECT_NE(run.out.find(csv + ":3: e: event code must be 0 (censored) or 1 (event) (2)"),
+    EXPECT_NE(run.out.find(csv + ":3: e: event code must be 0/1 (censored/event), 1/2 or TRUE/FALSE (0)"),
               std::string::npos)
         << run.out;
+}
+
+// Status codings R's Surv() accepts, against survfit on the same data:
+//   d <- data.frame(t = c(1, 2, 3, 4), e = c(2, 1, 2, 2)); survfit(Surv(t, e) ~ 1, d)$surv
+//   -> 0.75 0.75 0.375 0  (2 = event, 1 = censored); TRUE/FALSE read as 1/0 give the same.
+TEST(KmCommand, StatusCodedOneTwoOrTrueFalseAsRSurv) {
+    const double r_surv[] = {0.75, 0.75, 0.375, 0};
+    for (const std::string body : {"t,e\n1,2\n2,1\n3,2\n4,2\n", "t,e\n1,TRUE\n2,FALSE\n3,TRUE\n4,TRUE\n"}) {
+        const auto csv = write_csv("coded.csv", body);
+        const auto run = run_rwe("km " + csv + " --time t --event e --format json");
+        ASSERT_EQ(run.status, 0) << run.out;
+        const auto out = nlohmann::json::parse(run.out);
+        const auto& table = out["strata"][0]["table"];
+        ASSERT_EQ(table.size(), 4u) << body;
+        for (std::size_t k = 0; k < 4; ++k) EXPECT_NEAR(table[k]["surv"].get<double>(), r_surv[k], 1e-12) << body;
+    }
+}
+
+// Repeated --times values repeat the row, as R does:
+//   d <- read.csv(text = "time,status\n1,1\n2,0\n2,1\n3,1\n4,0\n5,1\nNA,1\n6,1\n7,0")
+//   s <- summary(survfit(Surv(time, status) ~ 1, d), times = c(5, 2, 2, 3))
+//   s$time 2 2 3 5; s$n.risk 7 7 5 3; s$n.event 2 0 1 1; s$n.censor 1 0 0 1; s$surv .75 .75 .6 .4
+TEST(KmCommand, RepeatedTimesRepeatTheRowAsR) {
+    const auto csv = write_csv("repeat.csv", "time,status\n1,1\n2,0\n2,1\n3,1\n4,0\n5,1\nNA,1\n6,1\n7,0\n");
+    const auto run = run_rwe("km " + csv + " --time time --event status --times 5,2,2,3 --format json");
+    ASSERT_EQ(run.status, 0) << run.out;
+    const auto at = json::parse(run.out)["strata"][0]["at_times"];
+    ASSERT_EQ(at.size(), 4u);
+    const double time[] = {2, 2, 3, 5}, risk[] = {7, 7, 5, 3}, event[] = {2, 0, 1, 1}, censor[] = {1, 0, 0, 1},
+                 surv[] = {0.75, 0.75, 0.6, 0.4};
+    for (std::size_t k = 0; k < 4; ++k) {
+        EXPECT_EQ(at[k]["time"].get<double>(), time[k]);
+        EXPECT_EQ(at[k]["n_risk"].get<double>(), risk[k]);
+        EXPECT_EQ(at[k]["n_event"].get<double>(), event[k]);
+        EXPECT_EQ(at[k]["n_censor"].get<double>(), censor[k]);
+        EXPECT_NEAR(at[k]["surv"].get<double>(), surv[k], 1e-12);
+    }
 }
 
 TEST(KmCommand, NonNumericTimeNamesTheLine) {

@@ -593,7 +593,8 @@ TEST(LogRankCli, JsonHasTheDocumentedFields) {
 }
 
 TEST(LogRankCli, BadInputNamesTheLine) {
-    const auto csv = write_csv("bad", "t,s,g\n3,1,a\n2,2,a\n4,1,b\n");
+    // 1 and 3: neither 0/1 nor Surv()'s 1/2 coding (1/2 alone would be read as R reads it)
+    const auto csv = write_csv("bad", "t,s,g\n3,1,a\n2,3,a\n4,1,b\n");
     CliRun run = run_rwe("logrank " + csv.string() + " --time t --event s --group g");
     EXPECT_EQ(run.status, 1);
     EXPECT_NE(run.out.find(":3: s:"), std::string::npos) << run.out;
@@ -617,3 +618,52 @@ TEST(LogRankCli, BadOptionsAreUsageErrors) {
 }
 
 }  // namespace
+
+// Pairwise tests merge near-equal times within the pair only, as survdiff on the subset:
+//   d <- read.csv("pw.csv")  # the rows below
+//   survdiff(Surv(time, status) ~ g, d, subset = g %in% c("A", "B"))$chisq  1.2709272229396986
+//   ... c("A", "C"): 0.33730322726077266; c("B", "C"): 2.282617757398917
+// (0.1, 0.10000001 and 0.10000002 in three groups: merged over all rows, the third group's
+// time used to decide the A-vs-C merge.)
+TEST(LogRankCli, PairwiseMergesNearEqualTimesWithinThePairAsR) {
+    const auto csv = write_csv("pairwise_near",
+                               "time,status,g\n0.1,1,A\n0.3,1,A\n0.5,0,A\n0.7,1,A\n0.10000001,1,B\n0.2,1,B\n"
+                               "0.4,1,B\n0.10000002,1,C\n0.25,0,C\n0.6,1,C\n0.8,1,C\n");
+    const CliRun run = run_rwe("logrank " + csv.string() + " --time time --event status --group g --pairwise none "
+                               "--format json");
+    ASSERT_EQ(run.status, 0) << run.out;
+    const json out = json::parse(run.out);
+    const auto& pairs = out.at("pairwise").at("comparisons");
+    ASSERT_EQ(pairs.size(), 3u);
+    const double r_chisq[] = {1.2709272229396986, 0.33730322726077266, 2.282617757398917};
+    for (std::size_t k = 0; k < 3; ++k) {
+        EXPECT_NEAR(pairs[k].at("chisq").get<double>(), r_chisq[k], 1e-9 * r_chisq[k]) << k;
+    }
+}
+
+// A numeric group column: "1", "1.0" and "01" are one group, as R reads the column:
+//   d <- read.csv(text = "time,status,g\n1,1,1\n2,0,1.0\n3,1,01\n4,1,2\n5,0,2\n6,1,2.0")
+//   survdiff(Surv(time, status) ~ g, d)  # n = 3, 3; chisq 3.5714285714285716
+TEST(LogRankCli, NumericLabelsAreComparedAsNumbersAsR) {
+    const auto csv = write_csv("numeric_labels", "time,status,g\n1,1,1\n2,0,1.0\n3,1,01\n4,1,2\n5,0,2\n6,1,2.0\n");
+    const CliRun run = run_rwe("logrank " + csv.string() + " --time time --event status --group g --format json");
+    ASSERT_EQ(run.status, 0) << run.out;
+    const json out = json::parse(run.out);
+    ASSERT_EQ(out.at("groups").size(), 2u);
+    EXPECT_EQ(out.at("groups")[0].at("name"), "1");
+    EXPECT_EQ(out.at("groups")[0].at("n"), 3);
+    EXPECT_EQ(out.at("groups")[1].at("n"), 3);
+    EXPECT_NEAR(out.at("chisq").get<double>(), 3.5714285714285716, 1e-12);
+}
+
+// One group with E > 0 among two: R's survdiff reports chisq 0 on 0 df, p = 1:
+//   survdiff(Surv(t, s) ~ g, data.frame(t = c(2, 3, 1), s = c(1, 1, 0), g = c("a", "a", "b")))
+//   -> group b: E = 0; "Chisq= 0 on 0 degrees of freedom, p= 1"; $pvalue 1
+TEST(LogRankCli, ZeroDegreesOfFreedomGiveP1AsR) {
+    const auto csv = write_csv("zero_df", "t,s,g\n2,1,a\n3,1,a\n1,0,b\n");
+    const CliRun run = run_rwe("logrank " + csv.string() + " --time t --event s --group g --format json");
+    ASSERT_EQ(run.status, 0) << run.out;
+    const json out = json::parse(run.out);
+    EXPECT_EQ(out.at("df"), 0);
+    EXPECT_EQ(out.at("p").get<double>(), 1.0);
+}

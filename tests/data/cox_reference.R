@@ -23,7 +23,13 @@ add_case <- function(name, call, fit, args, data = NULL, zph = NULL, extra = "")
     paste0("\"lr\": ", num(2 * diff(fit$loglik))),
     paste0("\"iterations\": ", fit$iter),
     paste0("\"n\": ", fit$n), paste0("\"events\": ", fit$nevent),
-    paste0("\"concordance\": ", arr(unname(conc[c("concordance", "std")]))))
+    paste0("\"concordance\": ", arr(unname(conc[c("concordance", "std")]))),
+    # summary(fit): z, p and the HR interval (from the robust SE in a robust fit)
+    paste0("\"z\": ", arr(unname(s$coefficients[, "z"]))),
+    paste0("\"p\": ", arr(unname(s$coefficients[, "Pr(>|z|)"]))),
+    paste0("\"lower\": ", arr(unname(s$conf.int[, "lower .95"]))),
+    paste0("\"upper\": ", arr(unname(s$conf.int[, "upper .95"]))))
+  if (!is.null(fit$rscore)) fields <- c(fields, paste0("\"robust_score\": ", num(fit$rscore)))
   if (!is.null(fit$naive.var)) fields <- c(fields, paste0("\"robust_se\": ", arr(unname(sqrt(diag(fit$var))))),
                                                 paste0("\"se_naive\": ", arr(unname(sqrt(diag(fit$naive.var))))))
   if (!is.null(zph)) fields <- c(fields, paste0("\"zph\": ", arr(unname(zph$table[, "chisq"]))))
@@ -32,6 +38,7 @@ add_case <- function(name, call, fit, args, data = NULL, zph = NULL, extra = "")
   cases <<- c(cases, paste0("{", paste(fields, collapse = ",\n  "), "}"))
 }
 small <- read.csv("cox_small.csv")
+robust <- read.csv("cox_robust.csv")
 counting <- read.csv("cox_counting.csv")
 
 fit <- coxph(Surv(time, status) ~ x1 + x2 + strata(site), data = small, weights = w)
@@ -49,6 +56,35 @@ add_case("counting_efron", "coxph(Surv(start, stop, status) ~ x1 + z, data = cou
 fit <- coxph(Surv(start, stop, status) ~ x1 + z, data = counting, ties = "breslow")
 add_case("counting_breslow", "coxph(Surv(start, stop, status) ~ x1 + z, data = counting, ties = 'breslow')",
          fit, c("--start", "start", "--time", "stop", "--covariates", "x1,z", "--ties", "breslow"))
+
+# Robust variance (cox_robust.csv): z, p, the HR interval and the Wald test use the robust SE.
+fit <- coxph(Surv(time, status) ~ x + cluster(id), data = robust)
+add_case("robust_cluster", "coxph(Surv(time, status) ~ x + cluster(id), data = robust); summary(fit); fit$rscore",
+         fit, c("--covariates", "x", "--cluster", "id"), extra = "\"csv\": \"cox_robust.csv\"")
+fit <- coxph(Surv(time, status) ~ x, data = robust, robust = TRUE)
+add_case("robust_flag", "coxph(Surv(time, status) ~ x, data = robust, robust = TRUE); summary(fit); fit$rscore",
+         fit, c("--covariates", "x", "--robust"), extra = "\"csv\": \"cox_robust.csv\"")
+fit <- coxph(Surv(time, status) ~ x, data = robust, weights = w)
+add_case("robust_weights", "coxph(Surv(time, status) ~ x, data = robust, weights = w)  # non-integer weights: robust; summary(fit); fit$rscore",
+         fit, c("--covariates", "x", "--weights", "w"), extra = "\"csv\": \"cox_robust.csv\"")
+
+# cox.zph with the log transform of times near 1e6: the centred log times are ~1e-7 apart.
+zlog <- read.csv("cox_zph_log.csv")
+fit <- coxph(Surv(time, status) ~ x, data = zlog)
+add_case("zph_log_near_1e6", "coxph(Surv(time, status) ~ x, data = zlog); cox.zph(fit, transform = 'log')",
+         fit, c("--covariates", "x", "--zph", "--zph-transform", "log"), zph = cox.zph(fit, transform = "log"),
+         extra = "\"csv\": \"cox_zph_log.csv\"")
+# x constant within each stratum: zero information, NA (Breslow, where rounding used to leave 1e-17).
+zinfo <- read.csv("cox_zero_info.csv")
+fit <- coxph(Surv(time, status) ~ x + z + strata(s), data = zinfo, ties = "breslow")
+add_case("zero_information", "coxph(Surv(time, status) ~ x + z + strata(s), data = zinfo, ties = 'breslow')  # x: NA",
+         fit, c("--covariates", "x,z", "--strata", "s", "--ties", "breslow"), extra = "\"csv\": \"cox_zero_info.csv\"")
+# Status coded 1/2 and a text covariate: a factor, first level (combo) the reference; the
+# level 'other' occurs only in a row dropped for a missing x, so it has no column.
+textf <- read.csv("cox_text_factor.csv")
+fit <- coxph(Surv(time, status) ~ x + arm, data = textf)
+add_case("text_factor_status_12", "coxph(Surv(time, status) ~ x + arm, data = textf)  # status 1/2; arm text",
+         fit, c("--covariates", "x,arm"), extra = "\"csv\": \"cox_text_factor.csv\"")
 
 # Inline data sets (corner cases); the test builds them directly.
 d <- data.frame(time = c(5, 8, 2, 9, 4, 7, 3, 6), status = c(1, 0, 1, 1, 0, 1, 1, 0),

@@ -11,6 +11,7 @@
 
 #include "rwe/cli/cli_util.hpp"
 #include "rwe/cli/command.hpp"
+#include "rwe/cli/survival_input.hpp"
 #include "rwe/common/csv_reader.hpp"
 #include "rwe/common/error.hpp"
 #include "rwe/common/table.hpp"
@@ -55,7 +56,7 @@ int run_cox(int argc, char** argv) {
     double conf_level = 0.95;
     app.add_option("file", file, "CSV file (plain or .gz)")->required();
     app.add_option("--time", time_col, "event/censoring time column (the stop time with --start)")->required();
-    app.add_option("--event", event_col, "event indicator column: 1 = event, 0 = censored")->required();
+    app.add_option("--event", event_col, "event indicator column: 1 = event, 0 = censored (also 2/1 or TRUE/FALSE, as R Surv reads them)")->required();
     app.add_option("--covariates", covariates_text,
                    "comma-separated covariates: column names or log(column)")->required();
     app.add_option("--factor", factors,
@@ -107,31 +108,35 @@ int run_cox(int argc, char** argv) {
     // Columns to read (each once).
     std::vector<ColumnRequest> requests;
     std::set<std::string> numeric_seen, categorical_seen;
+    std::set<std::string> either_seen;
     auto want = [&](const std::string& name, ColumnRequest::Kind kind) {
-        auto& seen = kind == ColumnRequest::Kind::numeric ? numeric_seen : categorical_seen;
+        auto& seen = kind == ColumnRequest::Kind::numeric       ? numeric_seen
+                     : kind == ColumnRequest::Kind::categorical ? categorical_seen
+                                                                : either_seen;
         if (seen.insert(name).second) requests.push_back({name, kind});
     };
     want(time_col, ColumnRequest::Kind::numeric);
-    want(event_col, ColumnRequest::Kind::numeric);
+    want(event_col, ColumnRequest::Kind::categorical);
     if (!start_col.empty()) want(start_col, ColumnRequest::Kind::numeric);
     if (!weights_col.empty()) want(weights_col, ColumnRequest::Kind::numeric);
+    // A covariate column that holds text is a factor, as R makes a character column one.
     for (const auto& s : specs) {
-        want(s.column, s.factor ? ColumnRequest::Kind::categorical : ColumnRequest::Kind::numeric);
+        want(s.column, s.factor ? ColumnRequest::Kind::categorical
+                       : s.log  ? ColumnRequest::Kind::numeric
+                                : ColumnRequest::Kind::number_or_text);
     }
     for (const auto& s : strata_cols) want(s, ColumnRequest::Kind::categorical);
     if (!cluster_col.empty()) want(cluster_col, ColumnRequest::Kind::categorical);
     Table table = read_table(file, requests);
     const std::size_t rows = table.rows;
+    for (auto& spec : specs) {
+        if (!spec.factor && !spec.log && table.is_categorical(spec.column)) spec.factor = true;
+    }
 
     // Values no model accepts stop the work, naming the line.
     const auto& stop = table.numbers(time_col);
-    const auto& event = table.numbers(event_col);
+    std::vector<double> event = event_indicator(table, event_col);  // Surv()'s codings
     for (std::size_t row = 0; row < rows; ++row) {
-        const double e = event[row];
-        if (!std::isnan(e) && e != 0 && e != 1) {
-            throw InputError(file, table.line(row), event_col, "event must be 0 or 1",
-                             format_number(e, 17));
-        }
         if (std::isinf(stop[row])) {
             throw InputError(file, table.line(row), time_col, "time must be finite", "Inf");
         }
@@ -165,6 +170,27 @@ int run_cox(int argc, char** argv) {
         const CategoricalColumn* factor = nullptr;    // dummy of `level`
         std::int32_t level = 0;
     };
+    // Rows complete in every used column: a factor's levels are those these rows have (R
+    // builds a character covariate's levels after dropping incomplete rows).
+    std::vector<bool> complete(rows, true);
+    {
+        auto need_number = [&](const std::string& name) {
+            if (name.empty()) return;
+            const auto& values = table.numbers(name);
+            for (std::size_t row = 0; row < rows; ++row) complete[row] = complete[row] && !std::isnan(values[row]);
+        };
+        auto need_code = [&](const std::string& name) {
+            const auto& codes = table.category(name).codes;
+            for (std::size_t row = 0; row < rows; ++row) complete[row] = complete[row] && codes[row] >= 0;
+        };
+        need_number(time_col);
+        need_number(start_col);
+        need_number(weights_col);
+        for (std::size_t row = 0; row < rows; ++row) complete[row] = complete[row] && !std::isnan(event[row]);
+        for (const auto& spec : specs) spec.factor ? need_code(spec.column) : need_number(spec.column);
+        for (const auto& name : strata_cols) need_code(name);
+        if (!cluster_col.empty()) need_code(cluster_col);
+    }
     std::vector<DesignColumn> design;
     for (const auto& spec : specs) {
         if (!spec.factor) {
@@ -175,7 +201,14 @@ int run_cox(int argc, char** argv) {
         }
         // Treatment contrasts: one 0/1 column per non-reference level, named like R's nameLEVEL.
         const auto& column = table.category(spec.column);
+        std::vector<bool> present(column.levels.size(), false);
+        for (std::size_t row = 0; row < rows; ++row) {
+            if (complete[row]) present[static_cast<std::size_t>(column.codes[row])] = true;
+        }
         std::int32_t reference = 0;
+        while (static_cast<std::size_t>(reference) + 1 < present.size() && !present[static_cast<std::size_t>(reference)]) {
+            ++reference;
+        }
         if (!spec.reference.empty()) {
             auto it = std::find(column.levels.begin(), column.levels.end(), spec.reference);
             if (it == column.levels.end()) {
@@ -187,7 +220,7 @@ int run_cox(int argc, char** argv) {
             reference = static_cast<std::int32_t>(it - column.levels.begin());
         }
         for (std::size_t level = 0; level < column.levels.size(); ++level) {
-            if (static_cast<std::int32_t>(level) == reference) continue;
+            if (static_cast<std::int32_t>(level) == reference || !present[level]) continue;
             design.push_back({nullptr, false, &spec.column, &column, static_cast<std::int32_t>(level)});
             data.names.push_back(spec.text + column.levels[level]);
             data.terms.push_back(spec.text);
@@ -261,7 +294,7 @@ int run_cox(int argc, char** argv) {
     // The time, event, start and weight columns move out of the table (no copy), unless
     // one column serves two of these roles.
     std::map<std::string, int> roles;
-    for (const std::string* name : {&time_col, &event_col, &start_col, &weights_col}) {
+    for (const std::string* name : {&time_col, &start_col, &weights_col}) {
         if (!name->empty()) ++roles[*name];
     }
     auto take = [&](const std::string& name) {
@@ -271,17 +304,21 @@ int run_cox(int argc, char** argv) {
     if (!start_col.empty()) data.start = take(start_col);
     if (!weights_col.empty()) data.weight = take(weights_col);
     data.stop = take(time_col);
-    data.event = take(event_col);
+    data.event = std::move(event);
 
     stats::CoxOptions options;
     options.ties = ties == "breslow" ? stats::CoxTies::breslow : stats::CoxTies::efron;
     options.conf_level = conf_level;
-    // As R's coxph: the sandwich variance is used when asked for, with clusters, and with
-    // non-integer case weights (which are then sampling weights, not replication counts).
-    bool fractional_weights = false;
-    for (double w : data.weight) fractional_weights = fractional_weights || (!std::isnan(w) && w != std::floor(w));
-    options.robust = robust || !cluster_col.empty() || fractional_weights;
+    // As R's coxph: the sandwich variance is used when asked for, and (the library's
+    // automatic rule) with clusters or non-integer case weights.
+    options.variance = robust ? stats::CoxVariance::robust : stats::CoxVariance::automatic;
     const stats::CoxRegression fit = stats::cox_regression(data, options);
+    for (const auto& d : fit.diagnostics) {
+        if (d.kind == stats::CoxDiagnostic::Kind::single_cluster) {
+            throw InputError(file + ": " + (cluster_col.empty() ? std::string("--robust") : "--cluster " + cluster_col) +
+                             ": the rows used form a single cluster; a robust variance needs at least two");
+        }
+    }
     stats::CoxZph zph_result;
     if (zph) {
         stats::CoxZphOptions zo;
@@ -298,6 +335,8 @@ int run_cox(int argc, char** argv) {
         out["events"] = fit.events;
         out["dropped"] = fit.dropped;
         out["ties"] = ties;
+        // the variance behind z, p, the HR interval and the Wald test
+        out["variance"] = fit.robust ? "robust" : "model";
         nlohmann::json coefficients = nlohmann::json::array();
         for (std::size_t k = 0; k < p; ++k) {
             coefficients.push_back({{"name", fit.names[k]},
@@ -315,7 +354,10 @@ int run_cox(int argc, char** argv) {
         out["wald"] = test_json(fit.wald);
         out["lr"] = test_json(fit.lr);
         out["score"] = test_json(fit.score);
-        if (!fit.robust_var.empty()) out["robust_wald"] = test_json(fit.robust_wald);
+        if (fit.robust) {
+            out["robust_wald"] = test_json(fit.robust_wald);
+            out["robust_score"] = test_json(fit.robust_score);
+        }
         out["concordance"] = json_number(fit.concordance);
         out["concordance_se"] = json_number(fit.concordance_se);
         out["iterations"] = fit.iterations;
@@ -354,17 +396,21 @@ int run_cox(int argc, char** argv) {
     }
     std::cout << fmt::format("\nlog-likelihood: null {}, final {}   ({} iterations{})\n",
                              format_number(fit.loglik_null, 8), format_number(fit.loglik_final, 8),
-                             fit.iterations, fit.converged ? "" : ", NOT converged");
+                             fit.iterations, fit.converged || fit.events == 0 ? "" : ", NOT converged");
     auto print_test = [](const char* name, const stats::CoxTest& t) {
         std::cout << fmt::format("{:<22} {:>10} on {} df, p = {}\n", name, format_number(t.chisq, 6), t.df,
                                  format_number(t.p, 3));
     };
     print_test("likelihood ratio test", fit.lr);
-    print_test("Wald test", fit.wald);
+    print_test(fit.robust ? "Wald test (robust)" : "Wald test", fit.wald);
     print_test("score (log-rank) test", fit.score);
-    if (!fit.robust_var.empty()) print_test("robust Wald test", fit.robust_wald);
+    if (fit.robust) print_test("robust score test", fit.robust_score);
     std::cout << fmt::format("concordance = {} (se = {})\n", format_number(fit.concordance),
                              format_number(fit.concordance_se, 3));
+    if (fit.robust) {
+        std::cout << "note: z, p, the HR interval and the Wald and robust score tests use the robust variance; "
+                     "the likelihood ratio and score tests assume independent rows\n";
+    }
     for (const auto& d : fit.diagnostics) std::cout << "note: " << d.message << "\n";
     if (zph) {
         std::cout << fmt::format("\nproportional-hazards test (cox.zph, transform {})\n",

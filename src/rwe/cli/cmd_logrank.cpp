@@ -284,7 +284,15 @@ int run_logrank(int argc, char** argv) {
                               "' (holm, bh, none)");
     }
 
-    const stats::SurvivalData data = rwe::cli::read_survival_data(command.file, command.columns);
+    // Pairwise tests merge near-equal times within each pair (as survdiff on the pair's
+    // subset), so they need the times before the merge over all groups.
+    stats::SurvivalData unmerged;
+    stats::SurvivalData data =
+        rwe::cli::read_survival_data(command.file, command.columns, command.pairwise.empty());
+    if (!command.pairwise.empty()) {
+        unmerged = data;
+        stats::merge_survival_times(data);
+    }
     const stats::GroupRiskTable table = stats::group_risk_table(data);
     const stats::LogRank test = stats::log_rank_test(table, options);
     std::optional<stats::LogRankTrend> trend;
@@ -297,7 +305,7 @@ int run_logrank(int argc, char** argv) {
         trend = stats::log_rank_trend(test, scores);
     }
     std::optional<stats::PairwiseLogRank> pairwise;
-    if (!command.pairwise.empty()) pairwise = stats::pairwise_log_rank(table, options, adjust);
+    if (!command.pairwise.empty()) pairwise = stats::pairwise_log_rank(unmerged, options, adjust);
 
     if (command.format == "json") {
         std::cout << to_json(test, trend, pairwise, !command.columns.stratum.empty()).dump(2) << "\n";

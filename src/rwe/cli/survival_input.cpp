@@ -2,14 +2,17 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cmath>
+#include <limits>
 
+#include "rwe/common/csv_reader.hpp"
 #include "rwe/common/error.hpp"
 
 namespace rwe::cli {
 
 std::vector<ColumnRequest> survival_requests(const SurvivalColumns& columns) {
-    std::vector<ColumnRequest> requests{{columns.time}, {columns.event}};
+    std::vector<ColumnRequest> requests{{columns.time}, {columns.event, ColumnRequest::Kind::categorical}};
     if (!columns.weight.empty()) requests.push_back({columns.weight});
     if (!columns.group.empty())
         requests.push_back({columns.group, ColumnRequest::Kind::categorical});
@@ -41,9 +44,56 @@ void compact_levels(const CategoricalColumn& column, const std::vector<std::size
 
 }  // namespace
 
-stats::SurvivalData survival_data_from_table(const Table& table, const SurvivalColumns& columns) {
+std::vector<double> event_indicator(const Table& table, const std::string& name) {
+    const CategoricalColumn& column = table.category(name);
+    constexpr double missing = std::numeric_limits<double>::quiet_NaN();
+    // Value of each level: TRUE/FALSE spellings as R's read.csv reads a logical column.
+    const std::size_t k = column.levels.size();
+    std::vector<double> value(k, missing);
+    bool logical = k > 0;
+    for (std::size_t level = 0; level < k; ++level) {
+        const std::string& text = column.levels[level];
+        if (text == "TRUE" || text == "T" || text == "true" || text == "True") {
+            value[level] = 1;
+        } else if (text == "FALSE" || text == "F" || text == "false" || text == "False") {
+            value[level] = 0;
+        } else {
+            logical = false;
+        }
+    }
+    if (!logical) {
+        double largest = -std::numeric_limits<double>::infinity();
+        for (std::size_t level = 0; level < k; ++level) {
+            if (!parse_double(column.levels[level], value[level]) || std::isnan(value[level])) {
+                value[level] = missing;  // not a number: reported below with its line
+            } else {
+                largest = std::max(largest, value[level]);
+            }
+        }
+        // Surv(): a status whose largest value is 2 is coded 1 = censored, 2 = event.
+        if (largest == 2) {
+            for (auto& v : value) v -= 1;
+        }
+    }
+    std::vector<double> event(column.codes.size(), missing);
+    for (std::size_t row = 0; row < column.codes.size(); ++row) {
+        const std::int32_t code = column.codes[row];
+        if (code < 0) continue;
+        const double v = value[static_cast<std::size_t>(code)];
+        if (v != 0 && v != 1) {
+            throw InputError(table.path, table.line(row), name,
+                             "event code must be 0/1 (censored/event), 1/2 or TRUE/FALSE",
+                             column.levels[static_cast<std::size_t>(code)]);
+        }
+        event[row] = v;
+    }
+    return event;
+}
+
+stats::SurvivalData survival_data_from_table(const Table& table, const SurvivalColumns& columns,
+                                             bool merge_times) {
     const auto& time = table.numbers(columns.time);
-    const auto& event = table.numbers(columns.event);
+    const std::vector<double> event = event_indicator(table, columns.event);
     const std::vector<double>* weight =
         columns.weight.empty() ? nullptr : &table.numbers(columns.weight);
     const CategoricalColumn* group =
@@ -69,12 +119,7 @@ stats::SurvivalData survival_data_from_table(const Table& table, const SurvivalC
         } else if (t < 0) {
             fail(row, columns.time, "negative time", t);
         }
-        const double e = event[row];
-        if (std::isnan(e)) {
-            missing = true;
-        } else if (e != 0 && e != 1) {
-            fail(row, columns.event, "event code must be 0 (censored) or 1 (event)", e);
-        }
+        if (std::isnan(event[row])) missing = true;
         if (weight) {
             const double w = (*weight)[row];
             if (std::isnan(w)) {
@@ -102,12 +147,13 @@ stats::SurvivalData survival_data_from_table(const Table& table, const SurvivalC
     }
     if (group) compact_levels(*group, kept, data.group, data.group_names);
     if (stratum) compact_levels(*stratum, kept, data.stratum, data.stratum_names);
-    stats::merge_survival_times(data);
+    if (merge_times) stats::merge_survival_times(data);
     return data;
 }
 
-stats::SurvivalData read_survival_data(const std::string& path, const SurvivalColumns& columns) {
-    return survival_data_from_table(read_table(path, survival_requests(columns)), columns);
+stats::SurvivalData read_survival_data(const std::string& path, const SurvivalColumns& columns,
+                                       bool merge_times) {
+    return survival_data_from_table(read_table(path, survival_requests(columns)), columns, merge_times);
 }
 
 }  // namespace rwe::cli

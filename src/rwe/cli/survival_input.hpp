@@ -18,17 +18,25 @@ struct SurvivalColumns {
     std::string weight;   // empty = unweighted
 };
 
-// The read_table requests for these columns (time, event, weight numeric; group and stratum
-// categorical, so their values are listed in ascending order, numerically when numeric).
+// The read_table requests for these columns (time and weight numeric; event, group and
+// stratum categorical, so their values are listed in ascending order, numerically when
+// numeric).
 std::vector<ColumnRequest> survival_requests(const SurvivalColumns& columns);
 
-// Rules: time finite and >= 0; event 0 or 1; weight finite and >= 0. Values are checked in
+// The event column (read as categorical) as 1 = event, 0 = censored, NaN = missing, read as
+// R's Surv() reads a status: 0/1; 1/2 when 2 is the largest code (2 = event); TRUE/FALSE
+// (also T/F, true/false, True/False). Any other value is an InputError naming the line.
+std::vector<double> event_indicator(const Table& table, const std::string& column);
+
+// Rules: time finite and >= 0; event as event_indicator; weight finite and >= 0. Values are checked in
 // every row that has them, then rows with any missing value are dropped (data.dropped).
 // Group and stratum levels that occur only in dropped rows are left out. Near-equal times
-// are merged (stats::merge_survival_times).
-stats::SurvivalData survival_data_from_table(const Table& table, const SurvivalColumns& columns);
+// are merged (stats::merge_survival_times) unless merge_times is false.
+stats::SurvivalData survival_data_from_table(const Table& table, const SurvivalColumns& columns,
+                                             bool merge_times = true);
 
 // read_table + survival_data_from_table.
-stats::SurvivalData read_survival_data(const std::string& path, const SurvivalColumns& columns);
+stats::SurvivalData read_survival_data(const std::string& path, const SurvivalColumns& columns,
+                                       bool merge_times = true);
 
 }  // namespace rwe::cli

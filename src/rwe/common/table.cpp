@@ -1,6 +1,7 @@
 #include "rwe/common/table.hpp"
 
 #include <algorithm>
+#include <fmt/format.h>
 #include <cmath>
 #include <iterator>
 #include <limits>
@@ -37,15 +38,24 @@ const CategoricalColumn& Table::category(const std::string& name) const {
     throw Error(ErrorKind::internal, "column not loaded as categorical: " + name);
 }
 
+bool Table::is_categorical(const std::string& name) const {
+    for (const auto& column : categorical) {
+        if (column.name == name) return true;
+    }
+    return false;
+}
+
 namespace {
 
-// Sorts levels (numerically when all are numbers) and rewrites the codes to match.
+// Sorts levels (numerically when all are numbers) and rewrites the codes to match. When
+// every level is a number, levels equal as numbers are one level ("1", "1.0" and "01", as R
+// reads a numeric column), named as R prints the number (15 significant digits).
 void order_levels(CategoricalColumn& column) {
     const std::size_t k = column.levels.size();
     std::vector<double> values(k);
     column.numeric = true;
     for (std::size_t i = 0; i < k; ++i) {
-        if (!parse_double(column.levels[i], values[i])) column.numeric = false;
+        if (!parse_double(column.levels[i], values[i]) || std::isnan(values[i])) column.numeric = false;
     }
     std::vector<std::size_t> order(k);
     std::iota(order.begin(), order.end(), 0);
@@ -58,10 +68,23 @@ void order_levels(CategoricalColumn& column) {
         });
     }
     std::vector<std::int32_t> new_code(k);
-    std::vector<std::string> levels(k);
+    std::vector<std::string> levels;
+    levels.reserve(k);
     for (std::size_t rank = 0; rank < k; ++rank) {
-        new_code[order[rank]] = static_cast<std::int32_t>(rank);
-        levels[rank] = column.levels[order[rank]];
+        const std::size_t level = order[rank];
+        if (column.numeric && rank > 0 && values[level] == values[order[rank - 1]]) {
+            new_code[level] = static_cast<std::int32_t>(levels.size() - 1);
+            continue;
+        }
+        new_code[level] = static_cast<std::int32_t>(levels.size());
+        levels.push_back(column.levels[level]);
+    }
+    if (column.numeric) {
+        for (auto& level : levels) {
+            double value = 0;
+            parse_double(level, value);
+            level = fmt::format("{:.15g}", value == 0 ? 0.0 : value);
+        }
     }
     for (auto& code : column.codes) {
         if (code >= 0) code = new_code[static_cast<std::size_t>(code)];
@@ -94,7 +117,7 @@ Table read_table(const std::string& path, const std::vector<ColumnRequest>& colu
             throw UsageError(path + ": no column '" + request.name + "' (columns: " + names + ")");
         }
         const auto field = static_cast<std::size_t>(it - header.begin());
-        if (request.kind == ColumnRequest::Kind::numeric) {
+        if (request.kind != ColumnRequest::Kind::categorical) {
             slots.push_back({field, request.kind, table.numeric.size()});
             table.numeric_names.push_back(request.name);
             table.numeric.emplace_back();
@@ -132,16 +155,42 @@ Table read_table(const std::string& path, const std::vector<ColumnRequest>& colu
                                  std::to_string(fields.size()),
                              "");
         }
-        for (const auto& slot : slots) {
+        for (auto& slot : slots) {
             const std::string_view cell = fields[slot.field];
-            if (slot.kind == ColumnRequest::Kind::numeric) {
+            if (slot.kind != ColumnRequest::Kind::categorical) {
                 double value = missing;
                 if (!is_missing_cell(cell) && (!parse_double(cell, value) || std::isnan(value))) {
-                    throw InputError(path, reader.line(), header[slot.field], "not a number",
-                                     std::string(cell));
+                    if (slot.kind == ColumnRequest::Kind::numeric) {
+                        throw InputError(path, reader.line(), header[slot.field], "not a number",
+                                         std::string(cell));
+                    }
+                    // number_or_text: text from here on; the numbers so far become levels.
+                    std::vector<double> numbers = std::move(table.numeric[slot.index]);
+                    table.numeric[slot.index] = {};
+                    table.numeric_names[slot.index].clear();
+                    CategoricalColumn column{header[slot.field], {}, {}, false};
+                    std::unordered_map<std::string, std::int32_t> dictionary;
+                    column.codes.reserve(numbers.size() + 1);
+                    for (const double number : numbers) {
+                        if (std::isnan(number)) {
+                            column.codes.push_back(-1);
+                            continue;
+                        }
+                        auto [it, inserted] = dictionary.try_emplace(
+                            fmt::format("{:.15g}", number), static_cast<std::int32_t>(column.levels.size()));
+                        if (inserted) column.levels.push_back(it->first);
+                        column.codes.push_back(it->second);
+                    }
+                    slot.kind = ColumnRequest::Kind::categorical;
+                    slot.index = table.categorical.size();
+                    table.categorical.push_back(std::move(column));
+                    dictionaries.push_back(std::move(dictionary));
+                } else {
+                    table.numeric[slot.index].push_back(value);
+                    continue;
                 }
-                table.numeric[slot.index].push_back(value);
-            } else {
+            }
+            {
                 auto& column = table.categorical[slot.index];
                 if (is_missing_cell(cell)) {
                     column.codes.push_back(-1);

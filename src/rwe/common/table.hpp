@@ -11,7 +11,9 @@
 namespace rwe {
 
 struct ColumnRequest {
-    enum class Kind { numeric, categorical };
+    // number_or_text: numeric while every cell is a number; at the first cell that is not,
+    // categorical (as R's read.csv makes such a column character). Ask Table::is_categorical.
+    enum class Kind { numeric, categorical, number_or_text };
     std::string name;
     Kind kind = Kind::numeric;
 };
@@ -41,6 +43,7 @@ struct Table {
     const std::vector<double>& numbers(const std::string& name) const;
     std::vector<double>& numbers(const std::string& name);
     const CategoricalColumn& category(const std::string& name) const;
+    bool is_categorical(const std::string& name) const;
 };
 
 // Throws UsageError when a requested column is not in the header (listing those that are).

@@ -18,23 +18,44 @@ namespace {
 constexpr double nan = std::numeric_limits<double>::quiet_NaN();
 
 CoxTest chisq_test(double chisq, int df) {
+    // As R's pchisq(chisq, df, lower.tail = FALSE): p = 1 on 0 degrees of freedom and for a
+    // statistic at or below 0 (an LR test that rounds to -1e-15).
     CoxTest test{chisq, df, nan};
-    if (df > 0 && std::isfinite(chisq) && chisq >= 0) {
+    if (std::isnan(chisq)) return test;
+    if (df <= 0 || chisq <= 0) {
+        test.p = 1;
+    } else if (std::isfinite(chisq)) {
         test.p = boost::math::cdf(
             boost::math::complement(boost::math::chi_squared_distribution<double>(df), chisq));
+    } else {
+        test.p = 0;
     }
     return test;
 }
 
-// b' M^- b over the non-singular block, M^- from the generalised Cholesky (R's coxph.wtest).
-double quadratic_form_inverse(std::vector<double> m, const std::vector<double>& b, std::size_t p,
-                              double toler) {
-    detail::cholesky_ldl(m, p, toler);
+// b' M^- b, M^- from the generalised Cholesky, as R's coxph.wtest; like it, a single
+// coefficient is b^2 / m with no tolerance (0 / 0 is NaN). `keep` selects the coefficients
+// tested (R drops the NA ones first); empty: all.
+double quadratic_form_inverse(const std::vector<double>& full, const std::vector<double>& b_full, std::size_t p,
+                              double toler, const std::vector<bool>& drop = {}) {
+    std::vector<std::size_t> index;
+    for (std::size_t k = 0; k < p; ++k) {
+        if (drop.empty() || !drop[k]) index.push_back(k);
+    }
+    const std::size_t q = index.size();
+    if (q == 0) return 0;
+    std::vector<double> m(q * q), b(q);
+    for (std::size_t i = 0; i < q; ++i) {
+        b[i] = b_full[index[i]];
+        for (std::size_t j = 0; j < q; ++j) m[i * q + j] = full[index[i] * p + index[j]];
+    }
+    if (q == 1) return b[0] * b[0] / m[0];
+    detail::cholesky_ldl(m, q, toler);
     std::vector<double> y(b);
-    detail::cholesky_solve(m, p, y);
-    double q = 0;
-    for (std::size_t k = 0; k < p; ++k) q += b[k] * y[k];
-    return q;
+    detail::cholesky_solve(m, q, y);
+    double result = 0;
+    for (std::size_t k = 0; k < q; ++k) result += b[k] * y[k];
+    return result;
 }
 
 // Score residuals (§4.4) of every sorted row, p per row:
@@ -122,8 +143,21 @@ CoxRegression cox_regression(const CoxData& data, const CoxOptions& options) {
     fit.ties = options.ties;
     fit.names = data.names;
     fit.terms = data.terms.empty() ? data.names : data.terms;
-    const detail::CoxPrepared prepared = detail::cox_prepare(data, options.time_fix, {}, false);
+    detail::CoxPrepared prepared = detail::cox_prepare(data, options.time_fix, {}, false);
     const std::size_t p = prepared.p, n = prepared.n;
+    // A covariate constant within every stratum adds nothing to the partial likelihood: its
+    // information is zero. Centred by the overall mean it is not constant, and rounding leaves
+    // an information of ~1e-17 that the Cholesky tolerance (relative to the largest diagonal)
+    // can miss; zeroing the column makes it exactly singular, R's NA.
+    for (std::size_t k = 0; k < p; ++k) {
+        bool constant = true;
+        for (std::size_t i = 1; i < n && constant; ++i) {
+            constant = prepared.stratum[i] != prepared.stratum[i - 1] || prepared.x[i * p + k] == prepared.x[(i - 1) * p + k];
+        }
+        if (constant) {
+            for (std::size_t i = 0; i < n; ++i) prepared.x[i * p + k] = 0;
+        }
+    }
     fit.n = n;
     fit.events = prepared.events;
     fit.dropped = prepared.dropped;
@@ -148,6 +182,25 @@ CoxRegression cox_regression(const CoxData& data, const CoxOptions& options) {
     // |1 - loglik_old / loglik_new| <= eps.
     std::vector<double> beta(p, 0.0), new_beta(p, 0.0);
     detail::CoxPass pass = detail::cox_pass(prepared, beta, options.ties);
+    // Zero information that rounding leaves at ~1e-20 (e.g. every event alone in its risk
+    // set): the information of a covariate is measured against its variance, a scale the
+    // Cholesky tolerance (relative to the largest diagonal) lacks when every diagonal is
+    // tiny. Such a column is zeroed, so that it is singular exactly (R: NA).
+    if (n > 0 && prepared.events > 0) {
+        bool zeroed = false;
+        double total_weight = 0;
+        for (std::size_t i = 0; i < n; ++i) total_weight += prepared.weight[i];
+        for (std::size_t k = 0; k < p; ++k) {
+            double variance = 0;  // x is centred
+            for (std::size_t i = 0; i < n; ++i) variance += prepared.weight[i] * prepared.x[i * p + k] * prepared.x[i * p + k];
+            variance /= total_weight;
+            if (variance > 0 && pass.imat[k * p + k] < options.toler_chol * variance) {
+                for (std::size_t i = 0; i < n; ++i) prepared.x[i * p + k] = 0;
+                zeroed = true;
+            }
+        }
+        if (zeroed) pass = detail::cox_pass(prepared, beta, options.ties);
+    }
     fit.loglik_null = pass.loglik;
     double loglik_old = pass.loglik;
     std::vector<double> factor = pass.imat;
@@ -163,7 +216,15 @@ CoxRegression cox_regression(const CoxData& data, const CoxOptions& options) {
     if (prepared.events == 0) {
         fit.diagnostics.push_back({CoxDiagnostic::Kind::no_events, -1, "no events: nothing to fit"});
     }
-    bool halving = false;
+    // Right-censored data follow R's coxfit6: a step that lowers the loglik is halved towards
+    // the last good beta. Counting-process data follow R's agfit4: a step also fails when the
+    // information is not finite or its rank differs from that at beta = 0, failed steps are
+    // shrunk progressively, beta = (halving * good + trial) / (halving + 1), and when the
+    // iterations run out R counts iter_max and returns to the last good beta if the last trial
+    // was worse.
+    const bool counting = prepared.counting;
+    const int rank_null = rank;
+    int halving = 0;
     int iter = 0;
     if (p == 0 || prepared.events == 0) {
         fit.converged = prepared.events > 0;
@@ -174,17 +235,26 @@ CoxRegression cox_regression(const CoxData& data, const CoxOptions& options) {
             pass = detail::cox_pass(prepared, new_beta, options.ties);
             factor = pass.imat;
             rank = detail::cholesky_ldl(factor, p, options.toler_chol);
-            if (pass.finite && !halving &&
-                std::fabs(1 - loglik_old / pass.loglik) <= options.eps) {
+            const bool fail = !pass.finite || (counting && rank != rank_null);
+            if (!fail && halving == 0 && std::fabs(1 - loglik_old / pass.loglik) <= options.eps) {
                 fit.converged = true;
                 break;
             }
-            if (iter == options.iter_max) break;
-            if (!pass.finite || pass.loglik < loglik_old) {
-                halving = true;
-                for (std::size_t k = 0; k < p; ++k) new_beta[k] = (new_beta[k] + beta[k]) / 2;
+            if (iter == options.iter_max) {
+                if (counting && options.iter_max > 1 && (pass.loglik - loglik_old) / loglik_old < -options.eps) {
+                    new_beta = beta;
+                    pass = detail::cox_pass(prepared, new_beta, options.ties);
+                    factor = pass.imat;
+                    rank = detail::cholesky_ldl(factor, p, options.toler_chol);
+                }
+                break;
+            }
+            if (fail || pass.loglik < loglik_old) {
+                ++halving;
+                const double h = counting ? halving : 1.0;
+                for (std::size_t k = 0; k < p; ++k) new_beta[k] = (h * beta[k] + new_beta[k]) / (h + 1);
             } else {
-                halving = false;
+                halving = 0;
                 loglik_old = pass.loglik;
                 std::vector<double> step = pass.u;
                 detail::cholesky_solve(factor, p, step);
@@ -194,8 +264,9 @@ CoxRegression cox_regression(const CoxData& data, const CoxOptions& options) {
                 }
             }
         }
-        // R's count: iter_max + 1 when the loop ran out without converging.
-        fit.iterations = fit.converged ? iter : options.iter_max + 1;
+        // R's count when the loop ran out without converging: iter_max + 1 (coxfit6),
+        // iter_max (agfit4).
+        fit.iterations = fit.converged ? iter : options.iter_max + (counting ? 0 : 1);
         fit.loglik_final = pass.loglik;
     }
     if (!pass.finite && p > 0 && prepared.events > 0) {
@@ -215,7 +286,7 @@ CoxRegression cox_regression(const CoxData& data, const CoxOptions& options) {
 
     // Diagnostics as R: a column dropped by the Cholesky, and a coefficient whose one-step
     // Newton change u' V is still large at convergence (monotone likelihood).
-    for (std::size_t k = 0; k < p; ++k) {
+    for (std::size_t k = 0; k < p && prepared.events > 0; ++k) {
         if (fit.singular[k]) {
             fit.diagnostics.push_back(
                 {CoxDiagnostic::Kind::singular, static_cast<int>(k),
@@ -251,7 +322,13 @@ CoxRegression cox_regression(const CoxData& data, const CoxOptions& options) {
         // without a dropped covariate, the same as the linear predictor below: computed once
         if (!any_singular && options.concordance) lp_sorted.resize(n);
         const double max_lp = sorted_linear_predictor(new_beta, lp_sorted.empty() ? nullptr : lp_sorted.data());
-        if (!fit.converged) {
+        if (!fit.converged && df == 0) {
+            // Nothing was estimable (the notes above say why); "did not converge" would mislead.
+            if (n == 1) {
+                fit.diagnostics.push_back({CoxDiagnostic::Kind::not_converged, -1,
+                                           "a single row: a Cox model needs at least two rows"});
+            }
+        } else if (!fit.converged) {
             fit.diagnostics.push_back({CoxDiagnostic::Kind::not_converged, -1,
                                        fmt::format("did not converge in {} iterations", options.iter_max)});
         }
@@ -300,62 +377,121 @@ CoxRegression cox_regression(const CoxData& data, const CoxOptions& options) {
     std::vector<double> beta_used(p);
     for (std::size_t k = 0; k < p; ++k) beta_used[k] = fit.singular[k] ? 0.0 : new_beta[k];
 
+    // R's summary tests all use df = the number of coefficients that are not NA, the score
+    // test too (its rank at beta = 0 can be larger).
+    fit.score = chisq_test(fit.score.chisq, df);
     if (p > 0 && prepared.events > 0) {
-        fit.wald = chisq_test(quadratic_form_inverse(fit.var, beta_used, p, options.toler_chol), df);
+        fit.wald = chisq_test(quadratic_form_inverse(fit.var, beta_used, p, options.toler_chol, fit.singular), df);
         fit.lr = chisq_test(2 * (fit.loglik_final - fit.loglik_null), df);
     } else {
         fit.wald = chisq_test(0, 0);
         fit.lr = chisq_test(0, 0);
     }
 
-    // Robust (sandwich) variance: D'D with D = weighted dfbeta = w_i L_i V, summed by cluster (§4.4).
-    if (options.robust && p > 0 && prepared.events > 0) {
-        detail::CoxEventTimes times;
-        detail::cox_pass(prepared, beta_used, options.ties, &times);
-        const std::vector<double> resid = score_residuals(prepared, beta_used, times);
-        std::vector<double> dfbeta(n * p, 0.0);
-        for (std::size_t i = 0; i < n; ++i) {
-            for (std::size_t k = 0; k < p; ++k) {
-                double s = 0;
-                for (std::size_t l = 0; l < p; ++l) s += resid[i * p + l] * fit.var[l * p + k];
-                dfbeta[i * p + k] = prepared.weight[i] * s;
-            }
-        }
+    // Whether the sandwich variance is the fit's variance: R's coxph(robust =), whose default
+    // is TRUE with clusters or with a case weight that is not a whole number.
+    bool robust = options.variance == CoxVariance::robust;
+    if (options.variance == CoxVariance::automatic) {
+        robust = !prepared.cluster.empty();
+        for (std::size_t i = 0; i < n && !robust; ++i) robust = prepared.weight[i] != std::floor(prepared.weight[i]);
+    }
+    fit.robust_score = {nan, 0, nan};
+    if (robust && p > 0 && prepared.events > 0) {
+        // Per-cluster sums of weighted rows (each row its own cluster without clusters).
+        std::vector<std::size_t> cluster_of(n);
+        std::size_t clusters = n;
         if (!prepared.cluster.empty()) {
             std::unordered_map<std::int32_t, std::size_t> index;
-            std::vector<double> summed;
             for (std::size_t i = 0; i < n; ++i) {
-                auto [it, inserted] = index.try_emplace(prepared.cluster[i], index.size());
-                if (inserted) summed.resize(summed.size() + p, 0.0);
-                for (std::size_t k = 0; k < p; ++k) summed[it->second * p + k] += dfbeta[i * p + k];
+                cluster_of[i] = index.try_emplace(prepared.cluster[i], index.size()).first->second;
             }
-            dfbeta = std::move(summed);
+            clusters = index.size();
+        } else {
+            for (std::size_t i = 0; i < n; ++i) cluster_of[i] = i;
         }
-        fit.robust_var.assign(p * p, 0.0);
-        const std::size_t rows = dfbeta.size() / p;
-        for (std::size_t i = 0; i < rows; ++i) {
-            const double* d = dfbeta.data() + i * p;
+        auto cluster_sums = [&](const std::vector<double>& per_row) {
+            std::vector<double> summed(clusters * p, 0.0);
+            for (std::size_t i = 0; i < n; ++i) {
+                for (std::size_t k = 0; k < p; ++k) summed[cluster_of[i] * p + k] += per_row[i * p + k];
+            }
+            return summed;
+        };
+        auto cross_product = [&](const std::vector<double>& d) {
+            std::vector<double> m(p * p, 0.0);
+            for (std::size_t i = 0; i < clusters; ++i) {
+                for (std::size_t k = 0; k < p; ++k) {
+                    for (std::size_t l = k; l < p; ++l) m[k * p + l] += d[i * p + k] * d[i * p + l];
+                }
+            }
             for (std::size_t k = 0; k < p; ++k) {
-                for (std::size_t l = k; l < p; ++l) fit.robust_var[k * p + l] += d[k] * d[l];
+                for (std::size_t l = 0; l < k; ++l) m[k * p + l] = m[l * p + k];
             }
+            return m;
+        };
+        if (clusters < 2) {
+            // The dfbeta residuals sum to zero over the data, so one cluster's D'D is rounding
+            // noise (R reports SEs of about 1e-11): no robust variance.
+            fit.diagnostics.push_back(
+                {CoxDiagnostic::Kind::single_cluster, -1,
+                 "a single cluster: the robust variance needs at least two clusters (robust SE, z, p "
+                 "and Wald test are NA)"});
+        } else {
+            fit.robust = true;
+            // Robust variance D'D, D = weighted dfbeta w_i L_i V summed by cluster (§4.4).
+            detail::CoxEventTimes times;
+            detail::cox_pass(prepared, beta_used, options.ties, &times);
+            const std::vector<double> resid = score_residuals(prepared, beta_used, times);
+            std::vector<double> dfbeta(n * p, 0.0);
+            for (std::size_t i = 0; i < n; ++i) {
+                for (std::size_t k = 0; k < p; ++k) {
+                    double s = 0;
+                    for (std::size_t l = 0; l < p; ++l) s += resid[i * p + l] * fit.var[l * p + k];
+                    dfbeta[i * p + k] = prepared.weight[i] * s;
+                }
+            }
+            fit.robust_var = cross_product(cluster_sums(dfbeta));
+            // Robust score test (R's rscore): U(0)' (S'S)^- U(0), S = weighted score residuals at
+            // beta = 0 summed by cluster, U(0) their total.
+            const std::vector<double> zero(p, 0.0);
+            detail::CoxEventTimes times0;
+            detail::cox_pass(prepared, zero, options.ties, &times0);
+            std::vector<double> resid0 = score_residuals(prepared, zero, times0);
+            for (std::size_t i = 0; i < n; ++i) {
+                for (std::size_t k = 0; k < p; ++k) resid0[i * p + k] *= prepared.weight[i];
+            }
+            const std::vector<double> summed0 = cluster_sums(resid0);
+            std::vector<double> u0(p, 0.0);
+            for (std::size_t i = 0; i < clusters; ++i) {
+                for (std::size_t k = 0; k < p; ++k) u0[k] += summed0[i * p + k];
+            }
+            fit.robust_score =
+                chisq_test(quadratic_form_inverse(cross_product(summed0), u0, p, options.toler_chol), df);
+            for (std::size_t k = 0; k < p; ++k) {
+                if (fit.singular[k]) continue;
+                fit.robust_se[k] = std::sqrt(fit.robust_var[k * p + k]);
+                fit.robust_z[k] = fit.coef[k] / fit.robust_se[k];
+                fit.robust_p[k] = two_sided(fit.robust_z[k]);
+                fit.z[k] = fit.robust_z[k];
+                fit.p[k] = fit.robust_p[k];
+            }
+            fit.robust_wald =
+                chisq_test(quadratic_form_inverse(fit.robust_var, beta_used, p, options.toler_chol, fit.singular), df);
+            fit.wald = fit.robust_wald;
         }
-        for (std::size_t k = 0; k < p; ++k) {
-            for (std::size_t l = 0; l < k; ++l) fit.robust_var[k * p + l] = fit.robust_var[l * p + k];
+        if (!fit.robust) {
+            for (std::size_t k = 0; k < p; ++k) fit.z[k] = fit.p[k] = nan;
+            fit.wald = {nan, 0, nan};
+            fit.robust_wald = fit.wald;
         }
-        for (std::size_t k = 0; k < p; ++k) {
-            if (fit.singular[k]) continue;
-            fit.robust_se[k] = std::sqrt(fit.robust_var[k * p + k]);
-            fit.robust_z[k] = fit.coef[k] / fit.robust_se[k];
-            fit.robust_p[k] = two_sided(fit.robust_z[k]);
-        }
-        fit.robust_wald =
-            chisq_test(quadratic_form_inverse(fit.robust_var, beta_used, p, options.toler_chol), df);
     }
-    // The HR interval uses the robust SE when clusters are given (as R's summary does).
-    const bool use_robust = !prepared.cluster.empty() && !fit.robust_var.empty();
+    // Every coefficient NA although there are events: R's wald.test is empty (summary: NA),
+    // while the LR test is 0 on 0 df with p = 1. (Without events R reports 0, p = 1.)
+    if (df == 0 && prepared.events > 0) fit.wald = {nan, 0, nan};
+    if (df == 0 && prepared.events > 0 && fit.robust) fit.robust_wald = fit.wald;
+    // The HR interval from the variance the fit reports (R's summary.coxph).
     for (std::size_t k = 0; k < p; ++k) {
-        if (fit.singular[k]) continue;
-        const double se = use_robust ? fit.robust_se[k] : fit.se[k];
+        if (fit.singular[k] || (robust && !fit.robust)) continue;  // no robust variance: NA
+        const double se = fit.robust ? fit.robust_se[k] : fit.se[k];
         fit.lower[k] = std::exp(fit.coef[k] - zq * se);
         fit.upper[k] = std::exp(fit.coef[k] + zq * se);
     }
@@ -371,6 +507,10 @@ CoxRegression cox_regression(const CoxData& data, const CoxOptions& options) {
         const CoxConcordance c = cox_concordance(prepared, lp_sorted);
         fit.concordance = c.concordance;
         fit.concordance_se = c.se;
+        // Without a comparable pair the jackknife terms are 0/0. R's concordancefit replaces
+        // NaN cluster sums by 0, and a robust coxph always passes clusters (each row its own
+        // without --cluster): R's std is then 0, NaN otherwise.
+        if (fit.robust && std::isnan(c.concordance)) fit.concordance_se = 0;
         fit.concordant = c.concordant;
         fit.discordant = c.discordant;
         fit.tied_risk = c.tied_risk;

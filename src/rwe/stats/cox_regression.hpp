@@ -17,6 +17,11 @@ namespace rwe::stats {
 
 enum class CoxTies { efron, breslow };
 
+// Which variance the fit reports z, p, the HR interval and the Wald test from (R's
+// coxph(robust =)). automatic follows R: the robust (sandwich) variance when clusters are
+// given or a case weight is not a whole number, the model-based one otherwise.
+enum class CoxVariance { automatic, model, robust };
+
 // Input, one entry per row. Rows with a NaN in any used value (or a negative stratum or
 // cluster code) are dropped and counted. Covariates are row-major: x[row * p + covariate].
 struct CoxData {
@@ -41,7 +46,7 @@ struct CoxOptions {
     double toler_chol = 1.8189894035458565e-12;  // R: .Machine$double.eps^0.75
     double toler_inf = 3.1622776601683795e-05;   // R: sqrt(eps)
     double conf_level = 0.95;
-    bool robust = true;        // compute the sandwich (dfbeta) variance
+    CoxVariance variance = CoxVariance::automatic;
     bool concordance = true;   // Harrell's C with R's infinitesimal-jackknife SE
     bool time_fix = true;      // merge near-equal times first (R's aeqSurv, §1.1)
 };
@@ -53,7 +58,7 @@ struct CoxTest {
 };
 
 struct CoxDiagnostic {
-    enum class Kind { singular, infinite, not_converged, no_events, dropped_rows, time_fix };
+    enum class Kind { singular, infinite, not_converged, no_events, dropped_rows, time_fix, single_cluster };
     Kind kind;
     int covariate = -1;  // index into names, or -1
     std::string message;
@@ -63,14 +68,20 @@ struct CoxRegression {
     std::vector<std::string> names;
     std::vector<std::string> terms;
     // Per covariate; NaN for a covariate dropped as collinear or constant (R's NA).
+    // se is the model-based SE; z, p, lower and upper use robust_se when `robust` is set
+    // (R's summary of a robust fit), se otherwise.
     std::vector<double> coef, exp_coef, se, robust_se, z, p, lower, upper;
-    std::vector<double> robust_z, robust_p;
+    std::vector<double> robust_z, robust_p;  // equal to z and p when `robust`
     std::vector<double> var;         // p x p row-major, naive I(beta)^-1 (0 for dropped)
-    std::vector<double> robust_var;  // p x p row-major; empty when not computed
+    std::vector<double> robust_var;  // p x p row-major; empty when not robust
     std::vector<double> means;       // centring values (weighted means)
     std::vector<bool> singular;
     double loglik_null = 0, loglik_final = 0;
-    CoxTest wald, lr, score, robust_wald;
+    bool robust = false;  // the sandwich variance is the fit's variance (R's robust = TRUE)
+    // wald is R's fit$wald.test: from the robust variance when `robust` (then equal to
+    // robust_wald). robust_score is R's fit$rscore, the score test at beta = 0 with the
+    // sandwich variance of the score; NaN unless `robust`.
+    CoxTest wald, lr, score, robust_wald, robust_score;
     double concordance = std::numeric_limits<double>::quiet_NaN();
     double concordance_se = std::numeric_limits<double>::quiet_NaN();
     // Weighted pair counts with the linear predictor (R's concordant, discordant, tied.x).

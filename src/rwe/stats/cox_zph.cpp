@@ -13,7 +13,11 @@ namespace {
 
 constexpr double nan = std::numeric_limits<double>::quiet_NaN();
 
-// u' A^-1 u for a symmetric positive definite A (rows/cols `index` of `full`).
+// u' A^-1 u over rows/cols `index` of `full`, A solved by Gaussian elimination with partial
+// pivoting, as R's cox.zph (solve(), LAPACK dgesv): a time transform whose centred values are
+// tiny (log of times near 1e6) gives a tiny but regular block that a Cholesky tolerance
+// relative to the largest pivot would drop. Where R's solve() stops (an exactly singular A,
+// or a reciprocal condition number in the 1-norm below the machine epsilon) this gives NaN.
 double score_statistic(const std::vector<double>& full, std::size_t dim, const std::vector<double>& u,
                        const std::vector<std::size_t>& index) {
     const std::size_t q = index.size();
@@ -22,12 +26,60 @@ double score_statistic(const std::vector<double>& full, std::size_t dim, const s
         b[i] = u[index[i]];
         for (std::size_t j = 0; j < q; ++j) a[i * q + j] = full[index[i] * dim + index[j]];
     }
-    std::vector<double> y(b);
-    detail::cholesky_ldl(a, q, 1e-12);
-    detail::cholesky_solve(a, q, y);
+    double norm = 0;  // 1-norm: largest column sum
+    for (std::size_t j = 0; j < q; ++j) {
+        double column = 0;
+        for (std::size_t i = 0; i < q; ++i) column += std::fabs(a[i * q + j]);
+        norm = std::max(norm, column);
+    }
+    // LU with partial pivoting, row permutation in perm.
+    std::vector<std::size_t> perm(q);
+    std::iota(perm.begin(), perm.end(), 0);
+    for (std::size_t col = 0; col < q; ++col) {
+        std::size_t pivot = col;
+        for (std::size_t row = col + 1; row < q; ++row) {
+            if (std::fabs(a[row * q + col]) > std::fabs(a[pivot * q + col])) pivot = row;
+        }
+        if (a[pivot * q + col] == 0 || !std::isfinite(a[pivot * q + col])) return nan;
+        if (pivot != col) {
+            for (std::size_t j = 0; j < q; ++j) std::swap(a[pivot * q + j], a[col * q + j]);
+            std::swap(perm[pivot], perm[col]);
+        }
+        for (std::size_t row = col + 1; row < q; ++row) {
+            a[row * q + col] /= a[col * q + col];
+            const double factor = a[row * q + col];
+            for (std::size_t j = col + 1; j < q; ++j) a[row * q + j] -= factor * a[col * q + j];
+        }
+    }
+    auto solve = [&](const std::vector<double>& rhs) {
+        std::vector<double> y(q);
+        for (std::size_t i = 0; i < q; ++i) {
+            double t = rhs[perm[i]];
+            for (std::size_t j = 0; j < i; ++j) t -= a[i * q + j] * y[j];
+            y[i] = t;
+        }
+        for (std::size_t i = q; i-- > 0;) {
+            double t = y[i];
+            for (std::size_t j = i + 1; j < q; ++j) t -= a[i * q + j] * y[j];
+            y[i] = t / a[i * q + i];
+        }
+        return y;
+    };
+    double inverse_norm = 0;
+    std::vector<double> unit(q, 0.0);
+    for (std::size_t j = 0; j < q; ++j) {
+        unit[j] = 1;
+        const std::vector<double> column = solve(unit);
+        unit[j] = 0;
+        double sum = 0;
+        for (double v : column) sum += std::fabs(v);
+        inverse_norm = std::max(inverse_norm, sum);
+    }
+    if (!(1 / (norm * inverse_norm) >= std::numeric_limits<double>::epsilon())) return nan;
+    const std::vector<double> y = solve(b);
     double s = 0;
     for (std::size_t i = 0; i < q; ++i) s += b[i] * y[i];
-    return s;
+    return s >= 0 ? s : nan;  // below 0: A is numerically singular after all
 }
 
 CoxZphTest make_test(std::string term, double chisq, int df) {

@@ -131,9 +131,11 @@ LogRankChiSquare log_rank_chi_square(const LogRankSums& sums) {
         if (sums.expected[a] > 0) kept.push_back(a);
     }
     if (kept.size() < 2) {
+        // R's survdiff: chisq 0 on (groups with E > 0) - 1 df; pchisq gives p = 1 on 0 df and
+        // NA on -1 df (no events at all). A single group is not a test (R stops): NA.
         result.chisq = 0;
         result.df = 0;
-        result.p = nan;
+        result.p = kept.size() == 1 && sums.expected.size() > 1 ? 1.0 : nan;  // one group: R stops
         result.message = "fewer than two groups with expected events > 0: no test";
         return result;
     }

@@ -29,7 +29,14 @@ struct PairwiseLogRank {
     std::vector<std::string> diagnostics;
 };
 
+// On a table built from all groups together: times merged over all groups (R's timefix on
+// the whole data).
 PairwiseLogRank pairwise_log_rank(const GroupRiskTable& table, const LogRankOptions& options,
+                                  PAdjustMethod adjust);
+
+// On data whose near-equal times are not merged yet: each pair's rows are merged on their own
+// (merge_survival_times), exactly as survdiff(..., subset = group %in% c(a, b)) does.
+PairwiseLogRank pairwise_log_rank(const SurvivalData& unmerged, const LogRankOptions& options,
                                   PAdjustMethod adjust);
 
 }  // namespace rwe::stats

@@ -6,8 +6,9 @@ namespace rwe::stats {
 
 SurvivalAtTimes survival_at_times(const KaplanMeierCurve& curve, std::span<const double> times) {
     std::vector<double> sorted(times.begin(), times.end());
+    // Ascending; a time asked twice gives two rows, the second counting no events or
+    // censorings (nothing happens between t and t), as R's summary(fit, times =).
     std::sort(sorted.begin(), sorted.end());
-    sorted.erase(std::unique(sorted.begin(), sorted.end()), sorted.end());
 
     SurvivalAtTimes out;
     const std::size_t n = curve.rows();

@@ -28,7 +28,8 @@ struct SurvivalAtTimes {
         beyond_follow_up;  // requested times after the last follow-up (left out, as R)
 };
 
-// times need not be sorted; duplicates are kept once. Limits use the curve's band
+// times need not be sorted; a time given twice gives two rows (the second with no events
+// or censorings), as R's summary(fit, times =). Limits use the curve's band
 // (its conf_type), i.e. the band value of the row that gives S.
 SurvivalAtTimes survival_at_times(const KaplanMeierCurve& curve, std::span<const double> times);
 
