@@ -72,7 +72,7 @@ int run_cox(int argc, char** argv) {
     app.add_option("--zph-transform", zph_transform, "km|identity|rank|log")
         ->check(CLI::IsMember({"km", "identity", "rank", "log"}));
     app.add_option("--conf-level", conf_level, "confidence level of the HR intervals")
-        ->check(CLI::Range(0.5, 0.9999));
+        ->check(rwe::cli::confidence_level(0.5, 0.9999));
     app.add_option("--format", format, "text|json")->check(CLI::IsMember({"text", "json"}));
     try {
         app.parse(argc, argv);

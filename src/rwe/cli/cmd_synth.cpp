@@ -1,6 +1,9 @@
 // rwe synth: write a synthetic registry calibrated to a reference study (docs/synth.md).
 #include <CLI/CLI.hpp>
 
+#include <charconv>
+#include <cstdint>
+
 #include <iostream>
 #include <nlohmann/json.hpp>
 
@@ -23,7 +26,10 @@ int run_synth(int argc, char** argv) {
         ->capture_default_str();
     app.add_option("--patients", options.patients, "eligible patients (the study cohort)")
         ->required();
-    app.add_option("--seed", options.seed, "random seed; the same seed gives identical files")
+    // Read as text: CLI11 would take "-1" for an option and report a puzzling count.
+    std::string seed = std::to_string(options.seed);
+    app.add_option("--seed", seed, "random seed (0 to 18446744073709551615); the same seed gives identical files")
+        ->allow_extra_args(false)
         ->capture_default_str();
     app.add_option("--out", options.out_dir, "output folder (created if needed)")->required();
     app.add_option("--format", format, "summary format")
@@ -35,6 +41,14 @@ int run_synth(int argc, char** argv) {
         return app.exit(help);
     } catch (const CLI::ParseError& error) {
         throw rwe::UsageError(error.what());
+    }
+    {
+        std::uint64_t value = 0;
+        const auto [end, problem] = std::from_chars(seed.data(), seed.data() + seed.size(), value);
+        if (seed.empty() || problem != std::errc() || end != seed.data() + seed.size()) {
+            throw rwe::UsageError("--seed: must be a whole number from 0 to 18446744073709551615 (" + seed + ")");
+        }
+        options.seed = value;
     }
 
     const rwe::synth::SynthSummary summary = rwe::synth::synthesize(options);

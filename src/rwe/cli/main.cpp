@@ -1,8 +1,11 @@
 // rwe: real-world-evidence outcome studies from the command line.
+#include <signal.h>
+
 #include <exception>
 #include <iostream>
 
 #include "rwe/cli/command.hpp"
+#include "rwe/common/cleanup.hpp"
 #include "rwe/common/error.hpp"
 
 namespace rwe::cli {
@@ -28,6 +31,11 @@ void print_usage(std::ostream& out) {
 }  // namespace
 
 int main(int argc, char** argv) {
+    // Before any thread: temporary files are removed on SIGINT, SIGTERM and SIGHUP.
+    rwe::start_signal_cleanup();
+    // A file size limit (ulimit -f) makes a write fail with EFBIG, reported like a full disk,
+    // instead of killing the process with its temporary files in place.
+    ::signal(SIGXFSZ, SIG_IGN);
     if (argc < 2) {
         print_usage(std::cerr);
         return 2;
@@ -49,7 +57,9 @@ int main(int argc, char** argv) {
         return 2;
     }
     try {
-        return it->second.run(argc - 1, argv + 1);
+        const int status = it->second.run(argc - 1, argv + 1);
+        // CLI11 reports bad arguments with its own codes (100 and up); rwe's is 2.
+        return status > 3 ? 2 : status;
     } catch (const rwe::Error& error) {
         std::cerr << "rwe " << name << ": " << error.what() << "\n";
         return rwe::exit_status(error.kind());
