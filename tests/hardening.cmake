@@ -5,3 +5,7 @@ add_test(NAME hardening_outputs
          COMMAND python3 ${CMAKE_CURRENT_SOURCE_DIR}/hardening_outputs.py $<TARGET_FILE:rwe> ${PROJECT_SOURCE_DIR}
                  ${CMAKE_CURRENT_BINARY_DIR}/hardening_outputs)
 set_tests_properties(hardening_outputs PROPERTIES TIMEOUT 600)
+add_test(NAME hardening_inputs
+         COMMAND python3 ${CMAKE_CURRENT_SOURCE_DIR}/hardening_inputs.py $<TARGET_FILE:rwe> ${PROJECT_SOURCE_DIR}
+                 ${CMAKE_CURRENT_BINARY_DIR}/hardening_inputs)
+set_tests_properties(hardening_inputs PROPERTIES TIMEOUT 600)

@@ -5,6 +5,8 @@
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
+#include "rwe/common/text.hpp"
+
 #include <cmath>
 #include <sstream>
 #include <string>
@@ -45,6 +47,15 @@ inline CLI::Validator confidence_level(double low, double high, bool open = fals
         },
         open ? "LEVEL in (" + show(low) + ", " + show(high) + ")"
              : "LEVEL in [" + show(low) + ", " + show(high) + "]");
+}
+
+// CLI11's exit for a parse error, with its message made safe for the terminal (it echoes
+// the values given on the command line).
+inline int parse_failure(CLI::App& app, const CLI::ParseError& error) {
+    app.failure_message([](const CLI::App* failed, const CLI::Error& e) {
+        return rwe::terminal_text(CLI::FailureMessage::simple(failed, e));
+    });
+    return app.exit(error);
 }
 
 // Splits "a,b,c" (empty items dropped).

@@ -77,7 +77,7 @@ int run_cox(int argc, char** argv) {
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
-        return app.exit(e);
+        return rwe::cli::parse_failure(app, e);
     }
 
     // Covariate specifications.

@@ -228,7 +228,7 @@ int run_km(int argc, char** argv) {
     try {
         app.parse(argc, argv);
     } catch (const CLI::CallForHelp& e) {
-        return app.exit(e);
+        return rwe::cli::parse_failure(app, e);
     } catch (const CLI::ParseError& e) {
         throw rwe::UsageError(e.what());
     }

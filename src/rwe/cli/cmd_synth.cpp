@@ -7,6 +7,7 @@
 #include <iostream>
 #include <nlohmann/json.hpp>
 
+#include "rwe/cli/cli_util.hpp"
 #include "rwe/cli/command.hpp"
 #include "rwe/common/error.hpp"
 #include "rwe/synth/synthesize.hpp"
@@ -38,7 +39,7 @@ int run_synth(int argc, char** argv) {
     try {
         app.parse(argc, argv);
     } catch (const CLI::CallForHelp& help) {
-        return app.exit(help);
+        return rwe::cli::parse_failure(app, help);
     } catch (const CLI::ParseError& error) {
         throw rwe::UsageError(error.what());
     }

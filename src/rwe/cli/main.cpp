@@ -7,6 +7,7 @@
 #include "rwe/cli/command.hpp"
 #include "rwe/common/cleanup.hpp"
 #include "rwe/common/error.hpp"
+#include "rwe/common/text.hpp"
 
 namespace rwe::cli {
 
@@ -52,7 +53,7 @@ int main(int argc, char** argv) {
     auto& table = rwe::cli::commands();
     auto it = table.find(name);
     if (it == table.end()) {
-        std::cerr << "rwe: unknown command '" << name << "'\n\n";
+        std::cerr << "rwe: unknown command '" << rwe::terminal_text(name) << "'\n\n";
         print_usage(std::cerr);
         return 2;
     }
@@ -61,10 +62,10 @@ int main(int argc, char** argv) {
         // CLI11 reports bad arguments with its own codes (100 and up); rwe's is 2.
         return status > 3 ? 2 : status;
     } catch (const rwe::Error& error) {
-        std::cerr << "rwe " << name << ": " << error.what() << "\n";
+        std::cerr << "rwe " << name << ": " << rwe::terminal_text(error.what()) << "\n";
         return rwe::exit_status(error.kind());
     } catch (const std::exception& error) {
-        std::cerr << "rwe " << name << ": internal error: " << error.what() << "\n";
+        std::cerr << "rwe " << name << ": internal error: " << rwe::terminal_text(error.what()) << "\n";
         return 3;
     }
 }
