@@ -170,5 +170,81 @@ print(("ok " if ok else "FAIL ") + "protocol: an empty cohort" + ("" if ok else 
 if not ok:
     failures.append("empty cohort")
 
+# ---- statistics commands --------------------------------------------------------------
+with open("groups.csv", "w") as out:
+    out.write("time,event,g\n")
+    for i in range(200000):
+        out.write(f"{i % 97 + 1},{i % 2},g{i // 2}\n")
+expect("logrank with 10^5 groups", run("logrank", "groups.csv", "--time", "time", "--event", "event", "--group", "g", timeout=60), 1,
+       "groups.csv:2002: g: more than 1000 distinct values")
+expect("cox with a factor of 10^5 levels", run("cox", "groups.csv", "--time", "time", "--event", "event", "--covariates", "g",
+                                                "--factor", "g", timeout=60), 1, "g: more than 1000 distinct values")
+expect("crosstab with Fisher on a 10^5 x 2 table", run("crosstab", "groups.csv", "--row", "g", "--col", "event", "--rule", "fisher",
+                                                       timeout=60), 1, "more than 1000 distinct values")
+Path("neg.csv").write_text("time,event,x\n-1,1,1\n2,0,2\n3,1,3\n4,1,1\n5,0,2\n")
+expect("cox: a negative time", run("cox", "neg.csv", "--time", "time", "--event", "event", "--covariates", "x"), 1,
+       "neg.csv:2: time: negative time (-1)")
+Path("dup.csv").write_text("time,event,time\n1,1,5\n2,0,6\n3,1,7\n")
+expect("km: a column named twice in the header", run("km", "dup.csv", "--time", "time", "--event", "event"), 1,
+       "dup.csv:1: time: the header names this column twice (columns 1 and 3)")
+Path("wide.csv").write_text(",".join(f"c{i}" for i in range(200000)) + "\n" + ",".join("1" for i in range(200000)) + "\n")
+code, out, err = run("km", "wide.csv", "--time", "time", "--event", "event")
+expect("km: no such column among 200,000 (a short list)", (code, out, err if len(err) < 2000 else ""), 2, "... and 199970 more)")
+
+# ---- repeated diagnostics are capped -----------------------------------------------------
+wide = registry_with("wide header", plain)
+patients = (wide / "patients.csv").read_text().splitlines()
+extra = 100000
+(wide / "patients.csv").write_text("\n".join([patients[0] + "," + ",".join(f"x{i}" for i in range(extra))] +
+                                              [row + "," * extra for row in patients[1:]]) + "\n")
+code, out, err = run("validate", wide)
+ok = code == 0 and len(out) < 20000 and f"{extra - 50} more like this not shown: unknown column" in out
+print(("ok " if ok else "FAIL ") + "validate: 10^5 unknown columns give 50 warnings and a count" + ("" if ok else f": exit {code}, {len(out)} bytes"))
+if not ok:
+    failures.append("capped diagnostics")
+
+# ---- privacy: formulas in CSV files, dates in Table 1 ---------------------------------------
+def replace_everywhere(folder, old, new):
+    for path in Path(folder).glob("*.csv"):
+        path.write_bytes(path.read_bytes().replace(old, new))
+
+
+formula = registry_with("formula", plain)
+first_id = patients[1].split(",")[0].encode()
+replace_everywhere(formula, first_id + b",", b'"=HYPERLINK(""http://example.invalid"")",')
+subprocess.run([RWE, "import", formula, "--db", "formula.sqlite"], check=True, capture_output=True)
+table1 = base.replace('variables = ["AGE", "MENO"]', 'variables = ["AGE", "LCDT", "USUBJ"]', 1).replace(
+    "AGE = ", 'LCDT = { derive = "patient", field = "last_contact_date" }\nUSUBJ = { expr = "\'=1+2\'" }\nAGE = ', 1)
+Path("p-privacy.toml").write_text(table1)
+code, out, err = run("run", "p-privacy.toml", "--db", "formula.sqlite", "--out", "o-privacy")
+ok = code == 0
+if not ok:
+    print(f"FAIL privacy run: exit {code} {err[-500:]}")
+    failures.append("privacy run")
+else:
+    cells = []
+    for path in list(Path("o-privacy").glob("*.csv")) + list(Path("o-privacy/tables").glob("*.csv")):
+        import csv as csvmodule
+        with open(path, newline="") as handle:
+            for row in csvmodule.reader(handle):
+                cells += [(path.name, cell) for cell in row]
+    bad = [(name, cell) for name, cell in cells if cell[:1] in ("=", "@", "+", "\t", "\r")
+           or (cell[:1] == "-" and not cell.lstrip("-").replace(".", "", 1).replace("e", "", 1).replace("-", "", 1).isdigit())]
+    neutral = [cell for name, cell in cells if cell.startswith("'=")]
+    good = bad == [] and len(neutral) > 0 and ("adsl.csv", "'=HYPERLINK(\"http://example.invalid\")") in cells
+    print(("ok " if good else "FAIL ") + "CSV cells that start with = + - @ are neutralised" + ("" if good else f": {bad[:5]}, {len(neutral)} neutralised"))
+    if not good:
+        failures.append("formula injection")
+    dates = [d for d in (Path("o-privacy/adsl.csv").read_text().splitlines()[1:])]
+    results = (Path("o-privacy/results.json").read_text() + (Path("o-privacy/tables") / "tab-a_table1.csv").read_text())
+    import json as jsonmodule
+    analyses = jsonmodule.loads(Path("o-privacy/results.json").read_text())["analyses"]
+    row = [r for a in analyses if a["id"] == "a_table1" for r in a["result"]["rows"] if r["variable"] == "LCDT"][0]
+    levels = [level["level"] for level in row["overall"]["levels"]]
+    good = row["overall"].get("by") == "year" and levels and all(len(level) == 4 for level in levels) and row["overall"]["missing"] == 0
+    print(("ok " if good else "FAIL ") + "Table 1 of a date: counts by year, no patient's date" + ("" if good else f": {row}"[:300]))
+    if not good:
+        failures.append("table1 dates")
+
 print(f"{len(failures)} failed: {failures}" if failures else "all passed")
 sys.exit(1 if failures else 0)

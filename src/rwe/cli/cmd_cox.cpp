@@ -119,7 +119,12 @@ int run_cox(int argc, char** argv) {
         want(s.column, s.factor ? ColumnRequest::Kind::categorical : ColumnRequest::Kind::numeric);
     }
     for (const auto& s : strata_cols) want(s, ColumnRequest::Kind::categorical);
-    if (!cluster_col.empty()) want(cluster_col, ColumnRequest::Kind::categorical);
+    if (!cluster_col.empty()) {
+        want(cluster_col, ColumnRequest::Kind::categorical);
+        for (auto& request : requests) {
+            if (request.name == cluster_col && request.kind == ColumnRequest::Kind::categorical) request.max_levels = 0;
+        }
+    }
     Table table = read_table(file, requests);
     const std::size_t rows = table.rows;
 
@@ -134,6 +139,10 @@ int run_cox(int argc, char** argv) {
         }
         if (std::isinf(stop[row])) {
             throw InputError(file, table.line(row), time_col, "time must be finite", "Inf");
+        }
+        // As rwe km: a follow-up time is >= 0 (with --start, intervals may lie anywhere).
+        if (start_col.empty() && stop[row] < 0) {
+            throw InputError(file, table.line(row), time_col, "negative time", format_number(stop[row], 17));
         }
     }
     stats::CoxData data;

@@ -83,6 +83,7 @@ Table read_table(const std::string& path, const std::vector<ColumnRequest>& colu
         std::size_t field;
         ColumnRequest::Kind kind;
         std::size_t index;  // into table.numeric or table.categorical
+        std::size_t max_levels;
     };
     std::vector<Slot> slots;
     std::vector<std::unordered_map<std::string, std::int32_t>> dictionaries;
@@ -90,16 +91,25 @@ Table read_table(const std::string& path, const std::vector<ColumnRequest>& colu
         auto it = std::find(header.begin(), header.end(), request.name);
         if (it == header.end()) {
             std::string names;
-            for (const auto& h : header) names += (names.empty() ? "" : ", ") + h;
+            constexpr std::size_t shown = 30;
+            for (std::size_t i = 0; i < header.size() && i < shown; ++i) names += (i == 0 ? "" : ", ") + header[i];
+            if (header.size() > shown) names += ", ... and " + std::to_string(header.size() - shown) + " more";
             throw UsageError(path + ": no column '" + request.name + "' (columns: " + names + ")");
+        }
+        // Two columns of the same name: which one is meant cannot be told.
+        if (auto again = std::find(it + 1, header.end(), request.name); again != header.end()) {
+            throw InputError(path, 1, request.name,
+                             "the header names this column twice (columns " + std::to_string(it - header.begin() + 1) +
+                                 " and " + std::to_string(again - header.begin() + 1) + ")",
+                             "");
         }
         const auto field = static_cast<std::size_t>(it - header.begin());
         if (request.kind == ColumnRequest::Kind::numeric) {
-            slots.push_back({field, request.kind, table.numeric.size()});
+            slots.push_back({field, request.kind, table.numeric.size(), 0});
             table.numeric_names.push_back(request.name);
             table.numeric.emplace_back();
         } else {
-            slots.push_back({field, request.kind, table.categorical.size()});
+            slots.push_back({field, request.kind, table.categorical.size(), request.max_levels});
             table.categorical.push_back(CategoricalColumn{request.name, {}, {}, false});
             dictionaries.emplace_back();
         }
@@ -166,7 +176,15 @@ Table read_table(const std::string& path, const std::vector<ColumnRequest>& colu
                 auto& dictionary = dictionaries[slot.index];
                 auto [it, inserted] =
                     dictionary.try_emplace(key, static_cast<std::int32_t>(column.levels.size()));
-                if (inserted) column.levels.push_back(key);
+                if (inserted) {
+                    if (slot.max_levels > 0 && column.levels.size() == slot.max_levels) {
+                        throw InputError(path, reader.line(), header[slot.field],
+                                         "more than " + std::to_string(slot.max_levels) +
+                                             " distinct values; a column of groups, strata or factor levels must have fewer",
+                                         key.size() > 40 ? key.substr(0, 40) + "..." : key);
+                    }
+                    column.levels.push_back(key);
+                }
                 column.codes.push_back(it->second);
             }
         }

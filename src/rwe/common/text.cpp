@@ -2,6 +2,8 @@
 
 #include <cstdio>
 
+#include "rwe/common/csv_reader.hpp"
+
 namespace rwe {
 
 namespace {
@@ -56,6 +58,13 @@ std::string terminal_text(std::string_view text) {
         }
     }
     return out;
+}
+
+std::string spreadsheet_text(std::string_view text) {
+    if (text.empty() || std::string_view("=+-@\t\r").find(text.front()) == std::string_view::npos) return std::string(text);
+    double number = 0;
+    if (parse_double(text, number)) return std::string(text);
+    return "'" + std::string(text);
 }
 
 }  // namespace rwe
