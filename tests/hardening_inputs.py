@@ -109,7 +109,8 @@ base = (SOURCE / "tests/data/study/keys/base.toml").read_text()
 deep_header = "[" + ".".join(["analysis", "published"] + ["x"] * 20000) + "]\n"
 PROTOCOLS = [
     # name, (old, new) edit of the base protocol (old None: append new), exit status, message
-    ("index.line = -1", ("line = 1", "line = -1"), 1, ":17: index.line: expected"),
+    ("index.line = -1", ("line = 1", "line = -1"), 1, ":17: index.line: expected a line number >= 1, [first, last] or \"any\" (-1)"),
+    ("index.line = -4294967295", ("line = 1", "line = -4294967295"), 1, ":17: index.line: expected a line number >= 1"),
     ("index.line = 4294967297", ("line = 1", "line = 4294967297"), 1, ":17: index.line: expected line numbers from 1 to 1000 (4294967297)"),
     ("index.line = [1, 4294967297]", ("line = 1", "line = [1, 4294967297]"), 1, ":17: index.line: expected line numbers from 1 to 1000"),
     ("small_cell = 4294967296", ("small_cell = 0", "small_cell = 4294967296"), 1, ":12: study.small_cell: must be at most 1000000"),
@@ -190,6 +191,12 @@ expect("km: a column named twice in the header", run("km", "dup.csv", "--time", 
 Path("wide.csv").write_text(",".join(f"c{i}" for i in range(200000)) + "\n" + ",".join("1" for i in range(200000)) + "\n")
 code, out, err = run("km", "wide.csv", "--time", "time", "--event", "event")
 expect("km: no such column among 200,000 (a short list)", (code, out, err if len(err) < 2000 else ""), 2, "... and 199970 more)")
+
+Path("utf8.csv").write_bytes(b"time,event,g\n1,1,a\xff\n2,0,b\n3,1,a\xff\n4,1,b\n")
+for command in (["km", "--time", "time", "--event", "event", "--group", "g"], ["logrank", "--time", "time", "--event", "event", "--group", "g"],
+                ["crosstab", "--row", "g", "--col", "event"]):
+    expect(f"{command[0]} --format json: a group level that is not UTF-8", run(command[0], "utf8.csv", *command[1:], "--format", "json"), 1,
+           "utf8.csv:2: g: not valid UTF-8 text (save the file as UTF-8) (a\\xFF)")
 
 # ---- repeated diagnostics are capped -----------------------------------------------------
 wide = registry_with("wide header", plain)

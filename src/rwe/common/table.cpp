@@ -10,6 +10,7 @@
 
 #include "rwe/common/csv_reader.hpp"
 #include "rwe/common/error.hpp"
+#include "rwe/common/text.hpp"
 
 namespace rwe {
 
@@ -67,6 +68,22 @@ void order_levels(CategoricalColumn& column) {
         if (code >= 0) code = new_code[static_cast<std::size_t>(code)];
     }
     column.levels = std::move(levels);
+}
+
+// Group labels go into JSON and HTML, which need UTF-8.
+bool valid_utf8(std::string_view text) {
+    std::size_t i = 0;
+    while (i < text.size()) {
+        const auto lead = static_cast<unsigned char>(text[i]);
+        const std::size_t length = lead < 0x80 ? 1 : (lead >> 5) == 0x6 ? 2 : (lead >> 4) == 0xE ? 3 : (lead >> 3) == 0x1E ? 4 : 0;
+        if (length == 0 || i + length > text.size()) return false;
+        for (std::size_t k = 1; k < length; ++k) {
+            if ((static_cast<unsigned char>(text[i + k]) & 0xC0) != 0x80) return false;
+        }
+        if (length == 2 && lead < 0xC2) return false;  // overlong
+        i += length;
+    }
+    return true;
 }
 
 }  // namespace
@@ -177,6 +194,11 @@ Table read_table(const std::string& path, const std::vector<ColumnRequest>& colu
                 auto [it, inserted] =
                     dictionary.try_emplace(key, static_cast<std::int32_t>(column.levels.size()));
                 if (inserted) {
+                    if (!valid_utf8(key)) {
+                        dictionary.erase(it);
+                        throw InputError(path, reader.line(), header[slot.field], "not valid UTF-8 text (save the file as UTF-8)",
+                                         terminal_text(key));
+                    }
                     if (slot.max_levels > 0 && column.levels.size() == slot.max_levels) {
                         throw InputError(path, reader.line(), header[slot.field],
                                          "more than " + std::to_string(slot.max_levels) +

@@ -462,10 +462,8 @@ Protocol parse_protocol_text(const std::string& text, const std::string& source_
         // Checked before narrowing to int: 4294967297 must not wrap to line 1.
         auto line_number = [&](const toml::node& item) {
             const std::int64_t value = *item.value<std::int64_t>();
-            if (value < 1 || value > 1000) {
-                parser.fail(*node, "index.line", "expected line numbers from 1 to 1000", std::to_string(value));
-            }
-            return static_cast<int>(value);
+            if (value > 1000) parser.fail(*node, "index.line", "expected line numbers from 1 to 1000", std::to_string(value));
+            return static_cast<int>(std::max<std::int64_t>(value, -1000000));  // < 1: rejected below
         };
         if (node->is_integer()) {
             index_definition.line_first = index_definition.line_last = line_number(*node);
