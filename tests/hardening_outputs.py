@@ -191,6 +191,14 @@ for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
     check(f"run: {sig.name} removes the staging folder", litter(".") == [] and (not Path("sig-out").exists() or snapshot("sig-out") == A),
           f"exit {p.returncode}, after {litter('.')}")
 
+for sig in (signal.SIGINT, signal.SIGTERM):
+    p = subprocess.Popen([RWE, "synth", "--patients", "200000", "--seed", "2", "--out", "synth-sig"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    time.sleep(1.0)
+    p.send_signal(sig)
+    p.wait()
+    partial = sorted(path.name for path in Path("synth-sig").glob("*.partial")) if Path("synth-sig").exists() else []
+    check(f"synth: {sig.name} removes the partial files", p.returncode == -sig and partial == [], f"exit {p.returncode}, left {partial}")
+
 # kill -9 at random moments: the old output whole or the new one whole, never a mix; the
 # next run removes what the killed one left.
 random.seed(18)
