@@ -5,6 +5,7 @@
 // observations.csv); missing parts are absent files.
 #include <cstddef>
 #include <cstdint>
+#include <string>
 #include <string_view>
 
 #include "fuzz_files.hpp"
@@ -49,6 +50,13 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     rwe::registry::ValidationOptions options;
     std::size_t diagnostics = 0;
     options.on_diagnostic = [&](const rwe::registry::Diagnostic& diagnostic) {
+        // A problem repeated in a file is shown 50 times, then as one "N more like this not
+        // shown: problem" line: that line stands for N diagnostics.
+        const auto more = diagnostic.problem.find(" more like this not shown: ");
+        if (diagnostic.line == 0 && more != std::string::npos) {
+            diagnostics += std::stoul(diagnostic.problem.substr(0, more));
+            return;
+        }
         diagnostics += diagnostic.text().size() > 0 ? 1 : 0;
     };
     options.rows = &sink;

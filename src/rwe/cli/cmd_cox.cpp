@@ -73,12 +73,12 @@ int run_cox(int argc, char** argv) {
     app.add_option("--zph-transform", zph_transform, "km|identity|rank|log")
         ->check(CLI::IsMember({"km", "identity", "rank", "log"}));
     app.add_option("--conf-level", conf_level, "confidence level of the HR intervals")
-        ->check(CLI::Range(0.5, 0.9999));
+        ->check(rwe::cli::confidence_level(0.5, 0.9999));
     app.add_option("--format", format, "text|json")->check(CLI::IsMember({"text", "json"}));
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
-        return app.exit(e);
+        return rwe::cli::parse_failure(app, e);
     }
 
     // Covariate specifications.
@@ -126,7 +126,12 @@ int run_cox(int argc, char** argv) {
                                 : ColumnRequest::Kind::number_or_text);
     }
     for (const auto& s : strata_cols) want(s, ColumnRequest::Kind::categorical);
-    if (!cluster_col.empty()) want(cluster_col, ColumnRequest::Kind::categorical);
+    if (!cluster_col.empty()) {
+        want(cluster_col, ColumnRequest::Kind::categorical);
+        for (auto& request : requests) {
+            if (request.name == cluster_col && request.kind == ColumnRequest::Kind::categorical) request.max_levels = 0;
+        }
+    }
     Table table = read_table(file, requests);
     const std::size_t rows = table.rows;
     for (auto& spec : specs) {
@@ -139,6 +144,10 @@ int run_cox(int argc, char** argv) {
     for (std::size_t row = 0; row < rows; ++row) {
         if (std::isinf(stop[row])) {
             throw InputError(file, table.line(row), time_col, "time must be finite", "Inf");
+        }
+        // As rwe km: a follow-up time is >= 0 (with --start, intervals may lie anywhere).
+        if (start_col.empty() && stop[row] < 0) {
+            throw InputError(file, table.line(row), time_col, "negative time", format_number(stop[row], 17));
         }
     }
     stats::CoxData data;

@@ -111,7 +111,7 @@ int run_crosstab(int argc, char** argv) {
                    "test choice: cochran (default), any-expected-below-5, chi-square, fisher");
     app.add_option("--conf-level", conf_level,
                    "confidence level of the 2x2 odds ratio, 0.5 to 0.9999 (default 0.95)")
-        ->check(CLI::Range(0.5, 0.9999));
+        ->check(rwe::cli::confidence_level(0.5, 0.9999));
     try {
         app.parse(argc, argv);
     } catch (const CLI::CallForHelp& help) {

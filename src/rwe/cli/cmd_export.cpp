@@ -4,6 +4,7 @@
 
 #include <iostream>
 
+#include "rwe/cli/cli_util.hpp"
 #include "rwe/cli/command.hpp"
 #include "rwe/registry/registry_export.hpp"
 
@@ -21,7 +22,7 @@ int run_export(int argc, char** argv) {
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& error) {
-        return app.exit(error) == 0 ? 0 : 2;
+        return rwe::cli::parse_failure(app, error) == 0 ? 0 : 2;
     }
     rwe::registry::ExportOptions options;
     options.replace = replace;

@@ -4,6 +4,7 @@
 
 #include <iostream>
 
+#include "rwe/cli/cli_util.hpp"
 #include "rwe/cli/command.hpp"
 #include "rwe/registry/sqlite_store.hpp"
 #include "rwe/registry/validation_report.hpp"
@@ -22,14 +23,14 @@ int run_import(int argc, char** argv) {
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& error) {
-        return app.exit(error) == 0 ? 0 : 2;
+        return rwe::cli::parse_failure(app, error) == 0 ? 0 : 2;
     }
 
     rwe::registry::ImportOptions options;
     options.replace = replace;
     options.on_diagnostic = [](const rwe::registry::Diagnostic& diagnostic) {
         rwe::registry::clear_progress();
-        std::cerr << diagnostic.text() << "\n";
+        std::cerr << rwe::terminal_text(diagnostic.text()) << "\n";
     };
     options.on_progress = rwe::registry::progress_printer("import");
     const auto result = rwe::registry::import_registry(directory, database, options);

@@ -212,7 +212,7 @@ int run_km(int argc, char** argv) {
                    "log (R default) | log-log (SAS default) | plain | logit | arcsin")
         ->check(CLI::IsMember({"log", "log-log", "plain", "logit", "arcsin"}));
     app.add_option("--conf-level", options.conf_level, "confidence level")
-        ->check(CLI::Range(0.0, 1.0));
+        ->check(rwe::cli::confidence_level(0.0, 1.0, true));
     app.add_option("--median-ci", options.median_ci,
                    "r (Brookmeyer–Crowley on the band) | spss (estimate +/- 1.96 SE)")
         ->check(CLI::IsMember({"r", "spss"}));
@@ -228,7 +228,7 @@ int run_km(int argc, char** argv) {
     try {
         app.parse(argc, argv);
     } catch (const CLI::CallForHelp& e) {
-        return app.exit(e);
+        return rwe::cli::parse_failure(app, e);
     } catch (const CLI::ParseError& e) {
         throw rwe::UsageError(e.what());
     }

@@ -269,7 +269,7 @@ int run_logrank(int argc, char** argv) {
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& error) {
-        return app.exit(error);
+        return rwe::cli::parse_failure(app, error);
     }
 
     const stats::LogRankOptions options = test_options(command);

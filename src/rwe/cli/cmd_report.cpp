@@ -4,6 +4,7 @@
 
 #include <iostream>
 
+#include "rwe/cli/cli_util.hpp"
 #include "rwe/cli/command.hpp"
 #include "rwe/report/study_report.hpp"
 
@@ -18,7 +19,7 @@ int run_report(int argc, char** argv) {
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& error) {
-        return app.exit(error) == 0 ? 0 : 2;
+        return rwe::cli::parse_failure(app, error) == 0 ? 0 : 2;
     }
     const auto files = rwe::report::render_study_report(results, out);
     std::cout << "rwe report: " << files.figures << " figures and " << files.tables << " tables written to " << out

@@ -3,6 +3,7 @@
 
 #include <iostream>
 
+#include "rwe/cli/cli_util.hpp"
 #include "rwe/cli/command.hpp"
 #include "rwe/common/error.hpp"
 #include "rwe/study/run_study.hpp"
@@ -19,10 +20,10 @@ int run_run(int argc, char** argv) {
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& error) {
-        return app.exit(error) == 0 ? 0 : 2;
+        return rwe::cli::parse_failure(app, error) == 0 ? 0 : 2;
     }
     const auto summary = rwe::study::run_study(protocol, database, out);
-    for (const auto& warning : summary.warnings) std::cerr << warning << "\n";
+    for (const auto& warning : summary.warnings) std::cerr << rwe::terminal_text(warning) << "\n";
     std::cout << "rwe run: " << summary.cohort << " of " << summary.patients << " patients in the cohort; "
               << summary.analyses << " analyses written to " << out << "/results.json\n";
     return 0;

@@ -2,9 +2,13 @@
 // (docs/synth.md; profiles in studies/profiles/).
 #include <CLI/CLI.hpp>
 
+#include <charconv>
+#include <cstdint>
+
 #include <iostream>
 #include <nlohmann/json.hpp>
 
+#include "rwe/cli/cli_util.hpp"
 #include "rwe/cli/command.hpp"
 #include "rwe/common/error.hpp"
 #include "rwe/synth/synthesize.hpp"
@@ -24,7 +28,10 @@ int run_synth(int argc, char** argv) {
         ->capture_default_str();
     app.add_option("--patients", options.patients, "eligible patients (the study cohort)")
         ->required();
-    app.add_option("--seed", options.seed, "random seed; the same seed gives identical files")
+    // Read as text: CLI11 would take "-1" for an option and report a puzzling count.
+    std::string seed = std::to_string(options.seed);
+    app.add_option("--seed", seed, "random seed (0 to 18446744073709551615); the same seed gives identical files")
+        ->allow_extra_args(false)
         ->capture_default_str();
     app.add_option("--out", options.out_dir, "output folder (created if needed)")->required();
     app.add_option("--format", format, "summary format")
@@ -33,9 +40,17 @@ int run_synth(int argc, char** argv) {
     try {
         app.parse(argc, argv);
     } catch (const CLI::CallForHelp& help) {
-        return app.exit(help);
+        return rwe::cli::parse_failure(app, help);
     } catch (const CLI::ParseError& error) {
         throw rwe::UsageError(error.what());
+    }
+    {
+        std::uint64_t value = 0;
+        const auto [end, problem] = std::from_chars(seed.data(), seed.data() + seed.size(), value);
+        if (seed.empty() || problem != std::errc() || end != seed.data() + seed.size()) {
+            throw rwe::UsageError("--seed: must be a whole number from 0 to 18446744073709551615 (" + seed + ")");
+        }
+        options.seed = value;
     }
 
     const rwe::synth::SynthSummary summary = rwe::synth::synthesize(options);

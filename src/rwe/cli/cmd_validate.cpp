@@ -5,6 +5,7 @@
 
 #include <iostream>
 
+#include "rwe/cli/cli_util.hpp"
 #include "rwe/cli/command.hpp"
 #include "rwe/registry/validation_report.hpp"
 #include "rwe/registry/validator.hpp"
@@ -22,14 +23,14 @@ int run_validate(int argc, char** argv) {
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& error) {
-        return app.exit(error) == 0 ? 0 : 2;
+        return rwe::cli::parse_failure(app, error) == 0 ? 0 : 2;
     }
 
     using rwe::registry::Diagnostic;
     rwe::registry::ValidationOptions options;
     nlohmann::json diagnostics = nlohmann::json::array();
     if (format == "text") {
-        options.on_diagnostic = [](const Diagnostic& diagnostic) { std::cout << diagnostic.text() << "\n"; };
+        options.on_diagnostic = [](const Diagnostic& diagnostic) { std::cout << rwe::terminal_text(diagnostic.text()) << "\n"; };
     } else {
         options.on_diagnostic = [&](const Diagnostic& diagnostic) {
             diagnostics.push_back(rwe::registry::diagnostic_json(diagnostic));

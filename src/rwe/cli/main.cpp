@@ -1,9 +1,13 @@
 // rwe: real-world-evidence outcome studies from the command line.
+#include <signal.h>
+
 #include <exception>
 #include <iostream>
 
 #include "rwe/cli/command.hpp"
+#include "rwe/common/cleanup.hpp"
 #include "rwe/common/error.hpp"
+#include "rwe/common/text.hpp"
 
 namespace rwe::cli {
 
@@ -28,6 +32,11 @@ void print_usage(std::ostream& out) {
 }  // namespace
 
 int main(int argc, char** argv) {
+    // Before any thread: temporary files are removed on SIGINT, SIGTERM and SIGHUP.
+    rwe::start_signal_cleanup();
+    // A file size limit (ulimit -f) makes a write fail with EFBIG, reported like a full disk,
+    // instead of killing the process with its temporary files in place.
+    ::signal(SIGXFSZ, SIG_IGN);
     if (argc < 2) {
         print_usage(std::cerr);
         return 2;
@@ -44,17 +53,19 @@ int main(int argc, char** argv) {
     auto& table = rwe::cli::commands();
     auto it = table.find(name);
     if (it == table.end()) {
-        std::cerr << "rwe: unknown command '" << name << "'\n\n";
+        std::cerr << "rwe: unknown command '" << rwe::terminal_text(name) << "'\n\n";
         print_usage(std::cerr);
         return 2;
     }
     try {
-        return it->second.run(argc - 1, argv + 1);
+        const int status = it->second.run(argc - 1, argv + 1);
+        // CLI11 reports bad arguments with its own codes (100 and up); rwe's is 2.
+        return status > 3 ? 2 : status;
     } catch (const rwe::Error& error) {
-        std::cerr << "rwe " << name << ": " << error.what() << "\n";
+        std::cerr << "rwe " << name << ": " << rwe::terminal_text(error.what()) << "\n";
         return rwe::exit_status(error.kind());
     } catch (const std::exception& error) {
-        std::cerr << "rwe " << name << ": internal error: " << error.what() << "\n";
+        std::cerr << "rwe " << name << ": internal error: " << rwe::terminal_text(error.what()) << "\n";
         return 3;
     }
 }

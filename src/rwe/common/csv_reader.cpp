@@ -1,5 +1,8 @@
 #include "rwe/common/csv_reader.hpp"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <zlib.h>
 
 #include <cerrno>
@@ -16,11 +19,27 @@
 
 namespace rwe {
 
+namespace {
+// Longer records are refused (a binary file or a runaway quote would otherwise be read
+// into memory whole).
+constexpr std::size_t max_record_bytes = std::size_t{64} << 20;
+}  // namespace
+
 // The decompressing reader. A second thread reads (and inflates) the next chunk into a spare
 // buffer while the caller parses the current one; the buffers are swapped at each fill.
 // Without a thread, chunks are read when asked for.
+//
+// gzip is inflated here rather than with gzread, which ignores bytes after the last member
+// and reports a stream cut short only to a caller that asks gzerror: both are errors here
+// ("truncated", "trailing data"), so a damaged download is never read as a shorter file.
 struct CsvReader::GzHandle {
-    gzFile file = nullptr;
+    int fd = -1;
+    bool gzip = false;
+    z_stream stream{};
+    bool inflating = false;     // stream initialised
+    bool member_done = false;   // between two gzip members (or after the last one)
+    bool raw_eof = false;
+    std::vector<unsigned char> input;
     std::thread worker;
     std::mutex mutex;
     std::condition_variable changed;
@@ -29,14 +48,59 @@ struct CsvReader::GzHandle {
     int got = 0;
     std::string error;
 
-    int read_into(std::vector<char>& buffer, std::string& message) {
-        const int n = gzread(file, buffer.data(), static_cast<unsigned>(buffer.size()));
-        if (n < 0) {
-            int code = 0;
-            const char* text = gzerror(file, &code);
-            message = text != nullptr ? text : "unknown error";
+    // Raw bytes into `input`; false at the end of the file.
+    bool read_raw(std::string& message) {
+        for (;;) {
+            const ssize_t n = ::read(fd, input.data(), input.size());
+            if (n < 0 && errno == EINTR) continue;
+            if (n < 0) {
+                message = std::strerror(errno);
+                return false;
+            }
+            if (n == 0) raw_eof = true;
+            stream.next_in = input.data();
+            stream.avail_in = static_cast<uInt>(n);
+            return n > 0;
         }
-        return n;
+    }
+    int read_into(std::vector<char>& buffer, std::string& message) {
+        if (!gzip) {
+            for (;;) {
+                const ssize_t n = ::read(fd, buffer.data(), buffer.size());
+                if (n < 0 && errno == EINTR) continue;
+                if (n < 0) message = std::strerror(errno);
+                return n < 0 ? -1 : static_cast<int>(n);
+            }
+        }
+        stream.next_out = reinterpret_cast<Bytef*>(buffer.data());
+        stream.avail_out = static_cast<uInt>(buffer.size());
+        while (stream.avail_out > 0) {
+            if (stream.avail_in == 0 && !raw_eof) {
+                if (!read_raw(message) && !message.empty()) return -1;
+            }
+            if (member_done) {
+                if (stream.avail_in == 0) break;  // the end of the file after a whole member
+                if (stream.next_in[0] != 0x1f || (stream.avail_in > 1 && stream.next_in[1] != 0x8b)) {
+                    message = "trailing bytes after the gzip data: a damaged or appended file";
+                    return -1;
+                }
+                inflateReset(&stream);
+                member_done = false;
+                continue;
+            }
+            if (stream.avail_in == 0 && raw_eof) {
+                message = "gzip data truncated: the file ends inside the compressed stream";
+                return -1;
+            }
+            const int status = inflate(&stream, Z_NO_FLUSH);
+            if (status == Z_STREAM_END) {
+                member_done = true;
+            } else if (status != Z_OK && !(status == Z_BUF_ERROR && stream.avail_in == 0)) {
+                message = std::string("not valid gzip data (") + (stream.msg != nullptr ? stream.msg : "inflate failed") + ")";
+                return -1;
+            }
+        }
+        return static_cast<int>(buffer.size() - stream.avail_out);
     }
     void start(std::size_t chunk_bytes) {
         spare.resize(chunk_bytes);
@@ -91,18 +155,32 @@ struct CsvReader::GzHandle {
             changed.notify_all();
             worker.join();
         }
-        if (file != nullptr) gzclose(file);
+        if (inflating) inflateEnd(&stream);
+        if (fd >= 0) ::close(fd);
     }
 };
 
 CsvReader::CsvReader(std::string path, std::size_t chunk_bytes)
     : path_(std::move(path)), file_(std::make_unique<GzHandle>()), buffer_(chunk_bytes) {
-    // gzopen reads plain files unchanged ("transparent" mode), so one code path serves both.
-    file_->file = gzopen(path_.c_str(), "rb");
-    if (file_->file == nullptr) {
-        throw IoError(path_ + ": cannot open (" + std::strerror(errno) + ")");
+    // Only regular files: a FIFO would block the reader forever, a device never ends.
+    struct stat info{};
+    if (::stat(path_.c_str(), &info) != 0) throw IoError(path_ + ": cannot open (" + std::strerror(errno) + ")");
+    if (!S_ISREG(info.st_mode)) throw IoError(path_ + ": not a regular file (a folder, pipe or device)");
+    file_->fd = ::open(path_.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+    if (file_->fd < 0) throw IoError(path_ + ": cannot open (" + std::strerror(errno) + ")");
+    if (::fstat(file_->fd, &info) != 0 || !S_ISREG(info.st_mode)) {
+        throw IoError(path_ + ": not a regular file (a folder, pipe or device)");
     }
-    gzbuffer(file_->file, 1u << 18);
+    ::fcntl(file_->fd, F_SETFL, ::fcntl(file_->fd, F_GETFL) & ~O_NONBLOCK);
+    // gzip is recognised by its magic bytes; anything else is read as it is.
+    unsigned char magic[2] = {0, 0};
+    const ssize_t head = ::pread(file_->fd, magic, 2, 0);
+    file_->gzip = head == 2 && magic[0] == 0x1f && magic[1] == 0x8b;
+    if (file_->gzip) {
+        file_->input.resize(1u << 18);
+        if (inflateInit2(&file_->stream, 16 + MAX_WBITS) != Z_OK) throw IoError(path_ + ": cannot start inflating");
+        file_->inflating = true;
+    }
     file_->start(chunk_bytes);
 }
 
@@ -200,6 +278,10 @@ bool CsvReader::next(std::vector<std::string_view>& fields) {
         bool done = false;
         record_line_ = line_;
         while (!done) {
+            if (pos_ == len_ && storage_.size() > max_record_bytes) {
+                throw InputError(path_, record_line_, "",
+                                 "a record longer than 64 MiB: not a CSV file, or a quote left open", "");
+            }
             if (pos_ == len_ && !fill()) {
                 if (state == State::quoted) {
                     throw InputError(path_, record_line_, "", "unterminated quoted field", "");

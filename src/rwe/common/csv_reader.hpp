@@ -7,7 +7,9 @@
 // - a UTF-8 byte-order mark at the start is skipped; empty lines are skipped;
 // - gzip input is recognised by its magic bytes (not its name) and decompressed on the fly,
 //   one chunk ahead on a second thread while the current chunk is parsed.
-// Memory is bounded by two chunks and the longest record, not by the file size.
+// Memory is bounded by two chunks and the longest record (at most 64 MiB), not by the file
+// size. Only regular files are read (a FIFO or a device is an IoError); a gzip stream cut
+// short or followed by other bytes is an IoError.
 //
 // A quote inside an unquoted field, text after a closing quote, and a quoted field that
 // is still open at end of file are InputErrors naming the file and line.

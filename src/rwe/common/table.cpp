@@ -11,6 +11,7 @@
 
 #include "rwe/common/csv_reader.hpp"
 #include "rwe/common/error.hpp"
+#include "rwe/common/text.hpp"
 
 namespace rwe {
 
@@ -92,6 +93,22 @@ void order_levels(CategoricalColumn& column) {
     column.levels = std::move(levels);
 }
 
+// Group labels go into JSON and HTML, which need UTF-8.
+bool valid_utf8(std::string_view text) {
+    std::size_t i = 0;
+    while (i < text.size()) {
+        const auto lead = static_cast<unsigned char>(text[i]);
+        const std::size_t length = lead < 0x80 ? 1 : (lead >> 5) == 0x6 ? 2 : (lead >> 4) == 0xE ? 3 : (lead >> 3) == 0x1E ? 4 : 0;
+        if (length == 0 || i + length > text.size()) return false;
+        for (std::size_t k = 1; k < length; ++k) {
+            if ((static_cast<unsigned char>(text[i + k]) & 0xC0) != 0x80) return false;
+        }
+        if (length == 2 && lead < 0xC2) return false;  // overlong
+        i += length;
+    }
+    return true;
+}
+
 }  // namespace
 
 Table read_table(const std::string& path, const std::vector<ColumnRequest>& columns) {
@@ -106,6 +123,7 @@ Table read_table(const std::string& path, const std::vector<ColumnRequest>& colu
         std::size_t field;
         ColumnRequest::Kind kind;
         std::size_t index;  // into table.numeric or table.categorical
+        std::size_t max_levels;
     };
     std::vector<Slot> slots;
     std::vector<std::unordered_map<std::string, std::int32_t>> dictionaries;
@@ -113,16 +131,26 @@ Table read_table(const std::string& path, const std::vector<ColumnRequest>& colu
         auto it = std::find(header.begin(), header.end(), request.name);
         if (it == header.end()) {
             std::string names;
-            for (const auto& h : header) names += (names.empty() ? "" : ", ") + h;
+            constexpr std::size_t shown = 30;
+            for (std::size_t i = 0; i < header.size() && i < shown; ++i) names += (i == 0 ? "" : ", ") + header[i];
+            if (header.size() > shown) names += ", ... and " + std::to_string(header.size() - shown) + " more";
             throw UsageError(path + ": no column '" + request.name + "' (columns: " + names + ")");
+        }
+        // Two columns of the same name: which one is meant cannot be told.
+        if (auto again = std::find(it + 1, header.end(), request.name); again != header.end()) {
+            throw InputError(path, 1, request.name,
+                             "the header names this column twice (columns " + std::to_string(it - header.begin() + 1) +
+                                 " and " + std::to_string(again - header.begin() + 1) + ")",
+                             "");
         }
         const auto field = static_cast<std::size_t>(it - header.begin());
         if (request.kind != ColumnRequest::Kind::categorical) {
-            slots.push_back({field, request.kind, table.numeric.size()});
+            // A number_or_text column that turns out to be text keeps the request's limit.
+            slots.push_back({field, request.kind, table.numeric.size(), request.max_levels});
             table.numeric_names.push_back(request.name);
             table.numeric.emplace_back();
         } else {
-            slots.push_back({field, request.kind, table.categorical.size()});
+            slots.push_back({field, request.kind, table.categorical.size(), request.max_levels});
             table.categorical.push_back(CategoricalColumn{request.name, {}, {}, false});
             dictionaries.emplace_back();
         }
@@ -215,7 +243,20 @@ Table read_table(const std::string& path, const std::vector<ColumnRequest>& colu
                 auto& dictionary = dictionaries[slot.index];
                 auto [it, inserted] =
                     dictionary.try_emplace(key, static_cast<std::int32_t>(column.levels.size()));
-                if (inserted) column.levels.push_back(key);
+                if (inserted) {
+                    if (!valid_utf8(key)) {
+                        dictionary.erase(it);
+                        throw InputError(path, reader.line(), header[slot.field], "not valid UTF-8 text (save the file as UTF-8)",
+                                         terminal_text(key));
+                    }
+                    if (slot.max_levels > 0 && column.levels.size() >= slot.max_levels) {
+                        throw InputError(path, reader.line(), header[slot.field],
+                                         "more than " + std::to_string(slot.max_levels) +
+                                             " distinct values; a column of groups, strata or factor levels must have fewer",
+                                         key.size() > 40 ? key.substr(0, 40) + "..." : key);
+                    }
+                    column.levels.push_back(key);
+                }
                 column.codes.push_back(it->second);
             }
         }

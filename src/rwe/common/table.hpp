@@ -16,6 +16,10 @@ struct ColumnRequest {
     enum class Kind { numeric, categorical, number_or_text };
     std::string name;
     Kind kind = Kind::numeric;
+    // A categorical column with more distinct values is an InputError (groups, strata and
+    // factor levels are few; 10^5 of them would exhaust memory in the statistics). 0: no limit
+    // (an identifier such as a cluster).
+    std::size_t max_levels = 1000;
 };
 
 struct CategoricalColumn {

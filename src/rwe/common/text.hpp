@@ -23,4 +23,17 @@ inline std::string ascii_upper(std::string_view text) {
     return out;
 }
 
+// `text` made safe to print on a terminal and readable when it holds invisible characters:
+// control characters other than line break and tab (ESC would let a value retitle or clear
+// the terminal), bytes that are not UTF-8, C1 controls and invisible format characters
+// (byte-order mark, zero-width and direction marks) are shown as \xHH or \u{HHHH}. Every
+// message rwe prints passes through it (cli/main.cpp and the commands' warnings).
+std::string terminal_text(std::string_view text);
+
+// A text cell of a CSV file a spreadsheet may open (the ADaM datasets, the report's
+// tables), neutralised against formula injection: a cell that starts with = + - @, tab or
+// carriage return and is not a number gets a leading apostrophe, so that `=HYPERLINK(...)`
+// from a registry value is shown as text, never run. Numbers (-1.5, +2) are left as they are.
+std::string spreadsheet_text(std::string_view text);
+
 }  // namespace rwe

@@ -1,12 +1,15 @@
 #include "rwe/registry/registry_export.hpp"
 
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <fstream>
 #include <set>
 #include <string_view>
 #include <vector>
 
 #include "rwe/common/error.hpp"
+#include "rwe/common/output_folder.hpp"
 #include "rwe/registry/field_parse.hpp"
 #include "rwe/registry/registry_schema.hpp"
 #include "rwe/registry/sqlite_handle.hpp"
@@ -68,44 +71,48 @@ std::vector<std::string_view> columns_to_write(SqliteDatabase& db, const FileSpe
     return columns;
 }
 
-std::size_t write_file(SqliteDatabase& db, const FileSpec& file, const fs::path& path) {
-    const fs::path temporary = path.parent_path() / ("." + path.filename().string() + ".tmp");
+// Writes one file of the staged registry folder; every write is checked (a full disk is an
+// error, never a short file).
+std::size_t write_file(SqliteDatabase& db, const FileSpec& file, const fs::path& path, const fs::path& shown) {
     const std::vector<std::string_view> columns = columns_to_write(db, file);
     std::size_t rows = 0;
-    {
-        std::ofstream out(temporary, std::ios::binary);
-        if (!out) throw IoError(temporary.string() + ": cannot write");
-        std::string line;
-        for (std::size_t i = 0; i < columns.size(); ++i) {
-            if (i > 0) line += ',';
-            line += columns[i];
-        }
-        out << line << '\n';
-        SqliteStatement query(db, select_statement(file, columns, sqlite_dialect));
-        while (query.step()) {
-            line.clear();
-            for (int column = 0; column < static_cast<int>(columns.size()); ++column) {
-                if (column > 0) line += ',';
-                switch (sqlite3_column_type(query.get(), column)) {
-                    case SQLITE_NULL: break;
-                    case SQLITE_INTEGER: line += std::to_string(sqlite3_column_int64(query.get(), column)); break;
-                    case SQLITE_FLOAT: line += format_number(sqlite3_column_double(query.get(), column)); break;
-                    default: {
-                        const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(query.get(), column));
-                        const int size = sqlite3_column_bytes(query.get(), column);
-                        line += csv_field(std::string_view(text ? text : "", static_cast<std::size_t>(size)));
-                    }
+    std::FILE* out = std::fopen(path.c_str(), "wb");
+    if (out == nullptr) throw IoError(path.string() + ": cannot write (" + std::strerror(errno) + ")");
+    auto fail = [&] {
+        const int error = errno;
+        std::fclose(out);
+        throw IoError(shown.string() + ": cannot write (" + std::strerror(error) + "); nothing was changed");
+    };
+    std::string line;
+    for (std::size_t i = 0; i < columns.size(); ++i) {
+        if (i > 0) line += ',';
+        line += columns[i];
+    }
+    line += '\n';
+    SqliteStatement query(db, select_statement(file, columns, sqlite_dialect));
+    while (query.step()) {
+        for (int column = 0; column < static_cast<int>(columns.size()); ++column) {
+            if (column > 0) line += ',';
+            switch (sqlite3_column_type(query.get(), column)) {
+                case SQLITE_NULL: break;
+                case SQLITE_INTEGER: line += std::to_string(sqlite3_column_int64(query.get(), column)); break;
+                case SQLITE_FLOAT: line += format_number(sqlite3_column_double(query.get(), column)); break;
+                default: {
+                    const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(query.get(), column));
+                    const int size = sqlite3_column_bytes(query.get(), column);
+                    line += csv_field(std::string_view(text ? text : "", static_cast<std::size_t>(size)));
                 }
             }
-            out << line << '\n';
-            ++rows;
         }
-        out.flush();
-        if (!out) throw IoError(temporary.string() + ": write failed");
+        line += '\n';
+        ++rows;
+        if (line.size() >= (1u << 16)) {
+            if (std::fwrite(line.data(), 1, line.size(), out) != line.size()) fail();
+            line.clear();
+        }
     }
-    std::error_code ec;
-    fs::rename(temporary, path, ec);
-    if (ec) throw IoError(path.string() + ": cannot write (" + ec.message() + ")");
+    if (std::fwrite(line.data(), 1, line.size(), out) != line.size() || std::fflush(out) != 0) fail();
+    if (std::fclose(out) != 0) throw IoError(shown.string() + ": cannot write (" + std::strerror(errno) + "); nothing was changed");
     return rows;
 }
 
@@ -134,12 +141,20 @@ ExportResult export_registry(const fs::path& database, const fs::path& directory
             }
         }
     }
-    fs::create_directories(directory, ec);
-    if (!fs::is_directory(directory, ec)) throw IoError(directory.string() + ": cannot create the folder");
+    // The registry files are written into a staging folder and put in place together
+    // (docs/output-folders.md): a failure leaves the old files as they were.
+    // With --replace, every registry file in the folder is replaced or removed, so that no
+    // file of another registry stays beside the new ones.
+    std::set<std::string> format_files;
+    if (options.replace) {
+        for (const FileSpec& file : registry_files()) format_files.insert(std::string(file.name));
+    }
+    OutputFolder output(directory, format_files);
     ExportResult result;
     for (const FileSpec* file : files) {
-        result.files.push_back({std::string(file->name), write_file(db, *file, directory / file->name)});
+        result.files.push_back({std::string(file->name), write_file(db, *file, output.path() / file->name, directory / file->name)});
     }
+    output.commit();
     return result;
 }
 

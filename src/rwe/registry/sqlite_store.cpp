@@ -14,6 +14,7 @@
 #include <memory>
 #include <vector>
 
+#include "rwe/common/cleanup.hpp"
 #include "rwe/common/error.hpp"
 #include "rwe/registry/sha256.hpp"
 #include "rwe/registry/sqlite_handle.hpp"
@@ -184,11 +185,14 @@ private:
     std::thread loader_;    // last: starts after the other members exist
 };
 
-// A temporary database file beside the target; removed unless committed.
+// A temporary database file beside the target, `.NAME.import-<pid>-XXXXXX`; removed unless
+// committed, also on a signal, and by the next import when its process is gone.
 class TemporaryFile {
 public:
     explicit TemporaryFile(const fs::path& target) {
-        std::string pattern = (target.parent_path() / ("." + target.filename().string() + ".import-XXXXXX")).string();
+        const std::string prefix = "." + target.filename().string() + ".import-";
+        remove_stale(target.parent_path(), prefix);
+        std::string pattern = (target.parent_path() / (prefix + std::to_string(::getpid()) + "-XXXXXX")).string();
         std::vector<char> name(pattern.begin(), pattern.end());
         name.push_back('\0');
         const int fd = mkstemp(name.data());
@@ -199,6 +203,7 @@ public:
         ::fchmod(fd, 0666 & ~mask);
         ::close(fd);
         path_ = name.data();
+        remove_on_signal_ = std::make_unique<RemoveOnSignal>(path_);
     }
     ~TemporaryFile() {
         if (path_.empty()) return;
@@ -214,6 +219,7 @@ public:
         fs::rename(path_, target, ec);
         if (ec) throw IoError(target.string() + ": cannot move the new database in place (" + ec.message() + ")");
         path_.clear();
+        remove_on_signal_->release();
         sync_path(target.parent_path().empty() ? fs::path(".") : target.parent_path(), O_RDONLY | O_DIRECTORY);
     }
 
@@ -225,6 +231,7 @@ private:
         ::close(fd);
     }
     fs::path path_;
+    std::unique_ptr<RemoveOnSignal> remove_on_signal_;
 };
 
 }  // namespace
@@ -247,6 +254,16 @@ ImportResult import_registry(const fs::path& directory, const fs::path& database
         throw UsageError(database.string() + ": exists and is not a file");
     }
     if (!fs::is_directory(directory, ec)) throw IoError(directory.string() + ": not a readable folder");
+    // --replace must never put the database in place of a file it reads.
+    if (fs::exists(database, ec)) {
+        for (const auto& entry : fs::directory_iterator(directory, ec)) {
+            std::error_code same_ec;
+            if (fs::equivalent(entry.path(), database, same_ec)) {
+                throw UsageError(database.string() + ": is a file of the registry folder " + directory.string() +
+                                 "; choose another database file");
+            }
+        }
+    }
     const fs::path absolute_target = fs::absolute(database);
     if (!fs::is_directory(absolute_target.parent_path(), ec)) {
         throw IoError(database.string() + ": its folder does not exist");

@@ -119,8 +119,10 @@ public:
         for (const FileSpec& spec : registry_files()) {
             summary_.files.push_back({std::string(spec.name), (directory_ / spec.name).string()});
             process_file(spec, summary_.files.back());
+            report_suppressed();
         }
         final_checks();
+        report_suppressed();
         return summary_;
     }
 
@@ -145,8 +147,24 @@ private:
             ++summary_.warnings;
             if (file) ++file->warnings;
         }
+        // The same problem in one file is shown `max_repeats` times, then counted: a header
+        // of 10^6 unknown columns gives 50 lines and a count, not 117 MB of warnings.
+        const std::string key = diagnostic.file + '\n' + (diagnostic.severity == Severity::error ? "e" : "w") + diagnostic.problem;
+        if (++repeats_[key] > max_repeats) return;
         if (options_.on_diagnostic) options_.on_diagnostic(diagnostic);
     }
+    void report_suppressed() {
+        for (const auto& [key, count] : repeats_) {
+            if (count <= max_repeats) continue;
+            const auto newline = key.find('\n');
+            Diagnostic more{key[newline + 1] == 'e' ? Severity::error : Severity::warning, key.substr(0, newline), 0, "",
+                            std::to_string(count - max_repeats) + " more like this not shown: " + key.substr(newline + 2), ""};
+            if (options_.on_diagnostic) options_.on_diagnostic(more);
+        }
+        repeats_.clear();
+    }
+    static constexpr std::size_t max_repeats = 50;
+    std::unordered_map<std::string, std::size_t> repeats_;
     // Errors and warnings about a column of the current row.
     void error(int column, std::string problem, std::string_view value) {
         report(Severity::error, line_, column_name(column), std::move(problem), value);

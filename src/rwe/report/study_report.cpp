@@ -9,7 +9,7 @@
 #include <sstream>
 
 #include "rwe/common/error.hpp"
-#include "rwe/common/staging_directory.hpp"
+#include "rwe/common/output_folder.hpp"
 
 #include "rwe/report/attrition_diagram.hpp"
 #include "rwe/report/bar_chart.hpp"
@@ -519,26 +519,27 @@ StudyReportFiles render_study_report(const std::filesystem::path& results_json, 
             throw InputError(name + ": not a results.json written by rwe run (an analysis without id, kind or result)");
         }
     }
-    const fs::path target = fs::absolute(out_directory);
     const fs::path source_folder = fs::absolute(results_json).parent_path();
     try {
-        if (fs::exists(target) && !fs::is_directory(target)) throw IoError(out_directory.string() + ": exists and is not a directory");
-        fs::create_directories(target.parent_path());
-        StagingDirectory staging(target, "report");
+        OutputFolder output(out_directory);
         StudyReportFiles files;
         try {
-            files = write_study_report(results, staging.path());
+            files = write_study_report(results, output.path());
         } catch (const json::exception& error) {
             throw InputError(name + ": not a results.json this version of rwe can render (" + error.what() + ")");
         }
-        // The page links results.json and the analysis datasets: keep them beside it.
-        if (!fs::exists(target) || !fs::equivalent(source_folder, target)) {
-            fs::copy_file(results_json, staging.path() / "results.json");
-            for (const char* dataset : {"adsl.csv", "adtte.csv", "adrs.csv", "adae.csv"}) {
-                if (fs::exists(source_folder / dataset)) fs::copy_file(source_folder / dataset, staging.path() / dataset);
-            }
+        // The page links results.json and the analysis datasets: keep them beside it (also
+        // when the report is written again in their own folder).
+        auto keep = [&](const fs::path& from, const fs::path& to) {
+            std::error_code linked;
+            fs::create_hard_link(from, to, linked);
+            if (linked) fs::copy_file(from, to);
+        };
+        keep(results_json, output.path() / "results.json");
+        for (const char* dataset : {"adsl.csv", "adtte.csv", "adrs.csv", "adae.csv"}) {
+            if (fs::exists(source_folder / dataset)) keep(source_folder / dataset, output.path() / dataset);
         }
-        staging.commit(target);
+        output.commit();
         return files;
     } catch (const fs::filesystem_error& error) {
         throw IoError(out_directory.string() + ": cannot write the report (" + error.code().message() + ": " +

@@ -1,8 +1,12 @@
 #include "rwe/report/table_writers.hpp"
 
+#include "rwe/common/text.hpp"
+
 namespace rwe::report {
 
-std::string csv_field(std::string_view field) {
+std::string csv_field(std::string_view text) {
+    const std::string safe = spreadsheet_text(text);  // docs/output-folders.md
+    const std::string_view field = safe;
     const bool needs_quotes = field.find_first_of(",\"\r\n") != std::string_view::npos ||
                               (!field.empty() && (field.front() == ' ' || field.back() == ' '));
     if (!needs_quotes) return std::string(field);

@@ -660,7 +660,9 @@ StudyData derive_study_data(const RegistryData& registry, const Protocol& protoc
 
 namespace {
 
-std::string csv_cell(const std::string& text) {
+// Text neutralised against spreadsheet formulas (spreadsheet_text), quoted when needed.
+std::string csv_cell(const std::string& raw) {
+    const std::string text = spreadsheet_text(raw);
     if (text.find_first_of(",\"\r\n") == std::string::npos) return text;
     std::string out = "\"";
     for (char c : text) {

@@ -178,6 +178,22 @@ Mask rows_at_level(const Variable& variable, const std::string& level) {
 }
 
 json describe_variable(const Variable& variable, const Mask& mask) {
+    // A date is summarised by calendar year: its minimum, maximum or quantiles, or a count per
+    // day, would publish patients' own dates (a last contact, a death).
+    if (variable.type == ValueType::date) {
+        Variable years = variable;
+        years.type = ValueType::text;
+        years.value_labels.clear();
+        std::set<std::string> seen;
+        for (auto& value : years.values) {
+            value = value.size() >= 10 ? value.substr(0, 4) : std::string();
+            if (!value.empty()) seen.insert(value);
+        }
+        years.levels.assign(seen.begin(), seen.end());
+        json summary = describe_variable(years, mask);
+        summary["by"] = "year";
+        return summary;
+    }
     if (variable.numeric) {
         std::vector<double> values;
         for (std::size_t row = 0; row < variable.numbers.size(); ++row) {

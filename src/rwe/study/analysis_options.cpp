@@ -478,6 +478,8 @@ void check_analysis_table(const toml::table& table, const std::string& kind, con
             if (key == "id" && !valid_id(id)) {
                 where.fail(node, key, "expected letters, digits, _ and - only (it names the figure and table files)", id);
             }
+            // File names hold the id with a prefix and suffix: keep them well under 255 bytes.
+            if (key == "id" && id.size() > 64) where.fail(node, key, "at most 64 characters (it names the figure and table files)", id);
             continue;
         }
         if (key == "published" && spec->check_published != nullptr) {

@@ -315,6 +315,7 @@ std::shared_ptr<const Derivation> parse_derivation(const toml::table& table, con
             for (const auto& limit : *limits) {
                 auto value = limit.value<double>();
                 if (!value || !(limit.is_integer() || limit.is_floating_point())) args.fail(*upper_node, "upper", "expected an array of numbers");
+                if (!std::isfinite(*value)) args.fail(*upper_node, "upper", "limits must be finite numbers");
                 d->upper.push_back(*value);
             }
             if (!std::is_sorted(d->upper.begin(), d->upper.end()) ||

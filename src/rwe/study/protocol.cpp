@@ -415,8 +415,10 @@ Protocol parse_protocol_text(const std::string& text, const std::string& source_
         protocol.time_unit = unit;
     }
     if (const auto* node = study->get("small_cell")) {
-        protocol.small_cell = static_cast<int>(*node->value<std::int64_t>());
-        if (protocol.small_cell < 0) parser.fail(*node, "study.small_cell", "must be >= 0");
+        const std::int64_t value = *node->value<std::int64_t>();
+        if (value < 0) parser.fail(*node, "study.small_cell", "must be >= 0");
+        if (value > 1000000) parser.fail(*node, "study.small_cell", "must be at most 1000000", std::to_string(value));
+        protocol.small_cell = static_cast<int>(value);
     }
     if (const auto* node = study->get("data_cutoff")) protocol.data_cutoff = parse_date_node(parser, *node, "study.data_cutoff");
 
@@ -457,16 +459,22 @@ Protocol parse_protocol_text(const std::string& text, const std::string& source_
         index_definition.regimens.push_back(parse_regimen_choice(parser, *index, "index.", false));
     }
     if (const auto* node = index->get("line")) {
+        // Checked before narrowing to int: 4294967297 must not wrap to line 1.
+        auto line_number = [&](const toml::node& item) {
+            const std::int64_t value = *item.value<std::int64_t>();
+            if (value > 1000) parser.fail(*node, "index.line", "expected line numbers from 1 to 1000", std::to_string(value));
+            return static_cast<int>(std::max<std::int64_t>(value, -1000000));  // < 1: rejected below
+        };
         if (node->is_integer()) {
-            index_definition.line_first = index_definition.line_last = static_cast<int>(*node->value<std::int64_t>());
+            index_definition.line_first = index_definition.line_last = line_number(*node);
             if (index_definition.line_first < 1) parser.fail(*node, "index.line", "expected a line number >= 1, [first, last] or \"any\"",
                                                               std::to_string(index_definition.line_first));
         } else if (node->is_string() && lower(*node->value<std::string>()) == "any") {
             index_definition.line_first = index_definition.line_last = 0;
         } else if (node->is_array() && node->as_array()->size() == 2 && (*node->as_array())[0].is_integer() &&
                    (*node->as_array())[1].is_integer()) {
-            index_definition.line_first = static_cast<int>(*(*node->as_array())[0].value<std::int64_t>());
-            index_definition.line_last = static_cast<int>(*(*node->as_array())[1].value<std::int64_t>());
+            index_definition.line_first = line_number((*node->as_array())[0]);
+            index_definition.line_last = line_number((*node->as_array())[1]);
         } else {
             parser.fail(*node, "index.line", "expected a line number, [first, last] or \"any\"");
         }

@@ -7,7 +7,7 @@
 #include <fstream>
 
 #include "rwe/common/error.hpp"
-#include "rwe/common/staging_directory.hpp"
+#include "rwe/common/output_folder.hpp"
 #include "rwe/report/study_report.hpp"
 #include "rwe/study/analyses.hpp"
 #include "rwe/study/analysis_data.hpp"
@@ -85,25 +85,23 @@ RunSummary run_study(const std::string& protocol_path, const std::string& databa
     results["warnings"] = warnings;
     timer.done("run the analyses");
 
-    const fs::path target = fs::absolute(out_directory);
+    OutputFolder output(out_directory);
     try {
-        if (fs::exists(target) && !fs::is_directory(target)) throw IoError(out_directory + ": exists and is not a directory");
-        fs::create_directories(target.parent_path());
-        StagingDirectory staging(target, "run");
-        write_analysis_datasets(data, protocol, staging.path().string());
+        write_analysis_datasets(data, protocol, output.path().string());
         timer.done("write the analysis datasets");
         {
-            std::ofstream out(staging.path() / "results.json", std::ios::binary);
+            std::ofstream out(output.path() / "results.json", std::ios::binary);
             out << results.dump(2) << "\n";
-            if (!out) throw IoError((staging.path() / "results.json").string() + ": cannot write");
+            out.close();
+            if (!out) throw IoError(out_directory + "/results.json: cannot write");
         }
-        report::write_study_report(results, staging.path());
+        report::write_study_report(results, output.path());
         timer.done("write the report, tables and figures");
-        staging.commit(target);
     } catch (const fs::filesystem_error& error) {
         throw IoError(out_directory + ": cannot write the results (" + error.code().message() + ": " +
                       error.path1().string() + ")");
     }
+    output.commit();
     return {registry.patients, data.adsl.size(), protocol.analyses.size(), warnings};
 }
 

@@ -6,6 +6,7 @@
 #include <cstring>
 #include <filesystem>
 
+#include "rwe/common/cleanup.hpp"
 #include "rwe/common/error.hpp"
 #include "rwe/synth/civil_date.hpp"
 
@@ -18,6 +19,7 @@ CsvWriter::CsvWriter(std::string path, const std::vector<std::string_view>& head
     if (file_ == nullptr) {
         throw IoError(temp_path_ + ": cannot create (" + std::strerror(errno) + ")");
     }
+    remove_on_signal_ = std::make_unique<RemoveOnSignal>(temp_path_);
     for (std::string_view column : header) text(column);
     end_row();
     rows_ = 0;

@@ -10,9 +10,15 @@
 #include <cstdint>
 #include <cstring>
 #include <cstdio>
+#include <initializer_list>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
+
+namespace rwe {
+class RemoveOnSignal;
+}
 
 namespace rwe::synth {
 
@@ -70,6 +76,7 @@ private:
 
     std::string path_;
     std::string temp_path_;
+    std::unique_ptr<RemoveOnSignal> remove_on_signal_;  // the .partial file, on SIGINT/SIGTERM/SIGHUP
     std::FILE* file_ = nullptr;
     std::vector<char> buffer_;
     std::size_t used_ = 0;

@@ -1,0 +1,70 @@
+#include "rwe/common/text.hpp"
+
+#include <cstdio>
+
+#include "rwe/common/csv_reader.hpp"
+
+namespace rwe {
+
+namespace {
+
+// Length of the UTF-8 sequence at `text[i]` and its code point; 0 when not valid UTF-8.
+std::size_t utf8_sequence(std::string_view text, std::size_t i, char32_t& code) {
+    const auto lead = static_cast<unsigned char>(text[i]);
+    std::size_t length = lead < 0x80 ? 1 : (lead >> 5) == 0x6 ? 2 : (lead >> 4) == 0xE ? 3 : (lead >> 3) == 0x1E ? 4 : 0;
+    if (length == 0 || i + length > text.size()) return 0;
+    code = length == 1 ? lead : length == 2 ? (lead & 0x1F) : length == 3 ? (lead & 0x0F) : (lead & 0x07);
+    for (std::size_t k = 1; k < length; ++k) {
+        const auto next = static_cast<unsigned char>(text[i + k]);
+        if ((next & 0xC0) != 0x80) return 0;
+        code = (code << 6) | (next & 0x3F);
+    }
+    static constexpr char32_t smallest[] = {0, 0, 0x80, 0x800, 0x10000};
+    if (code < smallest[length] || code > 0x10FFFF || (code >= 0xD800 && code <= 0xDFFF)) return 0;
+    return length;
+}
+
+bool invisible(char32_t code) {
+    return (code >= 0x80 && code <= 0x9F) || code == 0xAD || (code >= 0x200B && code <= 0x200F) ||
+           (code >= 0x2028 && code <= 0x202E) || (code >= 0x2060 && code <= 0x206F) || code == 0xFEFF;
+}
+
+}  // namespace
+
+std::string terminal_text(std::string_view text) {
+    std::string out;
+    out.reserve(text.size());
+    char escape[16];
+    for (std::size_t i = 0; i < text.size();) {
+        const auto byte = static_cast<unsigned char>(text[i]);
+        if (byte == '\n' || byte == '\t' || (byte >= 0x20 && byte < 0x7F)) {
+            out += static_cast<char>(byte);
+            ++i;
+            continue;
+        }
+        char32_t code = 0;
+        const std::size_t length = byte < 0x80 ? 0 : utf8_sequence(text, i, code);
+        if (length == 0) {
+            std::snprintf(escape, sizeof escape, "\\x%02X", byte);
+            out += escape;
+            ++i;
+        } else if (invisible(code)) {
+            std::snprintf(escape, sizeof escape, "\\u{%04X}", static_cast<unsigned>(code));
+            out += escape;
+            i += length;
+        } else {
+            out.append(text.substr(i, length));
+            i += length;
+        }
+    }
+    return out;
+}
+
+std::string spreadsheet_text(std::string_view text) {
+    if (text.empty() || std::string_view("=+-@\t\r").find(text.front()) == std::string_view::npos) return std::string(text);
+    double number = 0;
+    if (parse_double(text, number)) return std::string(text);
+    return "'" + std::string(text);
+}
+
+}  // namespace rwe
