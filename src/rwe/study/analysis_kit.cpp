@@ -181,13 +181,16 @@ json describe_variable(const Variable& variable, const Mask& mask) {
     // A date is summarised by calendar year: its minimum, maximum or quantiles, or a count per
     // day, would publish patients' own dates (a last contact, a death).
     if (variable.type == ValueType::date) {
-        Variable years = variable;
+        Variable years;
+        years.name = variable.name;
+        years.label = variable.label;
         years.type = ValueType::text;
-        years.value_labels.clear();
+        years.values.reserve(variable.values.size());
         std::set<std::string> seen;
-        for (auto& value : years.values) {
-            value = value.size() >= 10 ? value.substr(0, 4) : std::string();
-            if (!value.empty()) seen.insert(value);
+        for (const auto& value : variable.values) {
+            const std::string year = value.size() >= 10 ? value.substr(0, 4) : std::string();
+            years.values.push_back(year);
+            if (!year.empty()) seen.insert(year);
         }
         years.levels.assign(seen.begin(), seen.end());
         json summary = describe_variable(years, mask);
