@@ -14,4 +14,7 @@ done
 # The pipeline, a registry to the reference study's core (RWE_BENCH_PATIENTS, default 100,000).
 echo "== pipeline_vs_r.sh"
 "$here"/pipeline_vs_r.sh "$build" "${RWE_BENCH_PATIENTS:-100000}" || status=1
+# Every shipped protocol on its profile's registry.
+echo "== protocols_on_profiles.sh"
+"$here"/protocols_on_profiles.sh "$build" "${RWE_BENCH_PATIENTS:-100000}" || status=1
 exit $status
