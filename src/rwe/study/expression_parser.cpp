@@ -854,7 +854,7 @@ private:
         return node;
     }
 
-    // `unknown name (HER2IHX); did you mean HER2IHC? known names: AGE, HER2IHC, HER2ISH`
+    // `unknown name (STAGX); did you mean STAGE? known names: AGE, SEX, STAGE`
     [[noreturn]] void fail_unknown(std::string_view what, const std::string& name,
                                    const std::vector<std::string>& known,
                                    std::string_view list) const {
