@@ -2,6 +2,7 @@
 
 
 #include <algorithm>
+#include <charconv>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -190,7 +191,10 @@ void load_patients(Database& db, const std::string& where, RegistryData& registr
                                                                   patient->regimens.size()));
                  patient->regimens.push_back(std::move(regimen));
              });
-    if (db.has_table("administrations") && !(administrations_of && administrations_of->empty())) {
+    // administration_days (registry/store_schema.hpp) lists a regimen's days per drug; a
+    // store imported before it has only the administrations table, a row per dose.
+    const bool day_lists = db.has_table("administration_days");
+    if ((day_lists || db.has_table("administrations")) && !(administrations_of && administrations_of->empty())) {
         std::string regimens_read;
         if (!where.empty() || administrations_of) {
             regimens_read = " WHERE regimen_id IN (SELECT r.regimen_id FROM regimens r WHERE " +
@@ -202,11 +206,9 @@ void load_patients(Database& db, const std::string& where, RegistryData& registr
         std::unordered_map<std::string, const std::string*> drug_spellings;
         std::string last_spelling;
         const std::string* last_drug = nullptr;
-        // Unordered (a registry has millions of administrations): sorted per regimen below.
-        db.query("SELECT regimen_id, drug, admin_date FROM administrations" + regimens_read,
-                 [&](const Row& s) {
-            // Rows of one regimen come together and a registry has few drugs: the last
-            // regimen and each drug's spelling are looked up once.
+        // Rows of one regimen come together and a registry has few drugs: the last regimen
+        // and each drug's spelling are looked up once.
+        auto regimen_and_drug = [&](const Row& s) {
             const std::string_view id = s.text(0);
             if (last_regimen_id != id) {
                 last_regimen_id = id;
@@ -214,7 +216,7 @@ void load_patients(Database& db, const std::string& where, RegistryData& registr
                 last_regimen = it == regimen_index.end() ? nullptr
                                                          : &registry.patients[it->second.first].regimens[it->second.second];
             }
-            if (last_regimen == nullptr) return;
+            if (last_regimen == nullptr) return false;
             const std::string_view spelled = s.text(1);
             if (last_drug == nullptr || spelled != last_spelling) {
                 last_spelling = spelled;
@@ -224,8 +226,32 @@ void load_patients(Database& db, const std::string& where, RegistryData& registr
                 }
                 last_drug = known->second;
             }
-            last_regimen->administrations.push_back({last_drug, required_date(s, 2, "admin_date")});
-        });
+            return true;
+        };
+        // Unordered: sorted per regimen below.
+        if (day_lists) {
+            db.query("SELECT regimen_id, drug, days FROM administration_days" + regimens_read, [&](const Row& s) {
+                if (!regimen_and_drug(s)) return;
+                const std::string_view days = s.text(2);
+                const char* at = days.data();
+                const char* const end = days.data() + days.size();
+                while (at < end) {
+                    Day day = 0;
+                    const auto [next, error] = std::from_chars(at, end, day);
+                    if (error != std::errc() || (next < end && *next != ' ')) {
+                        throw IoError("registry store: bad administration_days.days (" + std::string(days) + ")");
+                    }
+                    last_regimen->administrations.push_back({last_drug, day});
+                    at = next + 1;
+                }
+            });
+        } else {
+            db.query("SELECT regimen_id, drug, admin_date FROM administrations" + regimens_read, [&](const Row& s) {
+                if (regimen_and_drug(s)) {
+                    last_regimen->administrations.push_back({last_drug, required_date(s, 2, "admin_date")});
+                }
+            });
+        }
         for (auto& patient : registry.patients) {
             for (auto& regimen : patient.regimens) {
                 std::sort(regimen.administrations.begin(), regimen.administrations.end(),
@@ -294,7 +320,7 @@ RegistryInfo read_registry(const std::string& sqlite_path, std::size_t chunk_pat
     // The patients to read, in id order: every patient, or those the store selects.
     std::vector<std::string> ids;
     if (candidates) {
-        const auto [sql, parameters] = candidates(db.dialect());
+        const auto [sql, parameters] = candidates(db.dialect(), db.has_table("administration_days"));
         db.chunk_parameters = parameters;
         db.query(sql, [&](const Row& s) { ids.push_back(text(s, 0)); });
     } else {
@@ -369,7 +395,10 @@ RegistryInfo read_registry(const std::string& sqlite_path, std::size_t chunk_pat
     };
     probe("SELECT 1 FROM regimens WHERE lower(regimen) = " + db.dialect().placeholder(1) + " LIMIT 1", plan.regimen_codes,
           info.codes.regimens);
-    if (db.has_table("administrations")) {
+    if (db.has_table("administration_days")) {
+        probe("SELECT 1 FROM administration_days WHERE drug = " + db.dialect().placeholder(1) + " LIMIT 1",
+              plan.drug_codes, info.codes.drugs);
+    } else if (db.has_table("administrations")) {
         probe("SELECT 1 FROM administrations WHERE lower(drug) = " + db.dialect().placeholder(1) + " LIMIT 1",
               plan.drug_codes, info.codes.drugs);
     }

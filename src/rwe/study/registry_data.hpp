@@ -133,9 +133,10 @@ struct RegistryInfo {
 };
 
 // SQL (in the store's dialect) selecting the patient ids to read, in id order, with its
-// bound parameters; empty: every patient.
+// bound parameters; empty: every patient. `day_lists`: the store has the
+// administration_days table (registry/store_schema.hpp), else only administrations.
 using CandidateQuery =
-    std::function<std::pair<std::string, std::vector<std::string>>(const registry::SqlDialect&)>;
+    std::function<std::pair<std::string, std::vector<std::string>>(const registry::SqlDialect&, bool day_lists)>;
 
 // What a study reads of the registry (analysis_data.hpp `read_plan` makes it from a
 // protocol); the default reads everything.
