@@ -353,7 +353,7 @@ RegistryInfo read_registry(const std::string& sqlite_path, std::size_t chunk_pat
     } else {
         db.query("SELECT patient_id FROM patients ORDER BY patient_id", [&](const Row& s) { ids.push_back(text(s, 0)); });
     }
-    auto load_chunk = [&](std::size_t first) {
+    auto load_chunk = [&](Database& store, std::size_t first) {
         const std::size_t last = std::min(first + chunk_patients, ids.size());
         auto chunk = std::make_unique<RegistryData>();
         std::string where;
@@ -361,42 +361,61 @@ RegistryInfo read_registry(const std::string& sqlite_path, std::size_t chunk_pat
         const std::string range = "patient_id BETWEEN " + registry::SqlDialect::literal(ids[first]) + " AND " +
                                   registry::SqlDialect::literal(ids[last - 1]);
         if (candidates) {
-            db.chunk_parameters.clear();
-            db.query("SELECT count(*) FROM patients WHERE " + range,
+            store.chunk_parameters.clear();
+            store.query("SELECT count(*) FROM patients WHERE " + range,
                      [&](const Row& s) { in_range = static_cast<std::size_t>(s.integer(0)); });
         }
         if (in_range > 2 * (last - first)) {
             // Few of the patients in this id range are selected: the chunk's patients by
             // id, bound as parameters (a range scan is faster when most are).
-            db.chunk_parameters.assign(ids.begin() + static_cast<std::ptrdiff_t>(first), ids.begin() + static_cast<std::ptrdiff_t>(last));
+            store.chunk_parameters.assign(ids.begin() + static_cast<std::ptrdiff_t>(first), ids.begin() + static_cast<std::ptrdiff_t>(last));
             where = "patient_id IN (";
-            for (std::size_t k = 0; k < last - first; ++k) where += (k ? ", " : "") + db.dialect().placeholder(static_cast<int>(k + 1));
+            for (std::size_t k = 0; k < last - first; ++k) where += (k ? ", " : "") + store.dialect().placeholder(static_cast<int>(k + 1));
             where += ")";
         } else {
-            db.chunk_parameters.clear();
+            store.chunk_parameters.clear();
             where = range;
         }
-        load_patients(db, where, *chunk, plan.administrations_of);
+        load_patients(store, where, *chunk, plan.administrations_of);
         return chunk;
     };
-    // The next chunk is read on a second thread while `visit` works on this one (only that
-    // thread uses the connection meanwhile); at most two chunks are in memory.
-    std::future<std::unique_ptr<RegistryData>> next;
-    if (!ids.empty()) next = std::async(std::launch::async, load_chunk, std::size_t{0});
+    // Two readers, each with a connection of its own, read the next two chunks on threads
+    // of their own while `visit` works on this one (reader k % 2 reads chunk k, so a
+    // connection is used by one thread at a time); at most three chunks are in memory.
+    // Reading is most of the work: the store steps through rows, rwe builds the records.
+    Database second(sqlite_path);
+    Database* readers[2] = {&db, &second};
+    const std::size_t chunks = (ids.size() + chunk_patients - 1) / chunk_patients;
+    std::future<std::unique_ptr<RegistryData>> next[2];
+    auto start = [&](std::size_t chunk) {
+        if (chunk < chunks) {
+            next[chunk % 2] = std::async(std::launch::async, load_chunk, std::ref(*readers[chunk % 2]), chunk * chunk_patients);
+        }
+    };
+    start(0);
+    start(1);
     // RWE_TIMING: how long the caller waited for the store, and how long it worked on the
     // chunks (whichever is longer bounds the whole).
     using clock = std::chrono::steady_clock;
     clock::duration waited{}, visiting{};
-    for (std::size_t first = 0; first < ids.size(); first += chunk_patients) {
+    for (std::size_t k = 0; k < chunks; ++k) {
         const auto asked = clock::now();
-        std::unique_ptr<RegistryData> chunk = next.get();
+        std::unique_ptr<RegistryData> chunk;
+        try {
+            chunk = next[k % 2].get();
+        } catch (...) {
+            if (next[(k + 1) % 2].valid()) next[(k + 1) % 2].wait();  // the other reader is done with its connection
+            throw;
+        }
         const auto got = clock::now();
         waited += got - asked;
-        if (first + chunk_patients < ids.size()) next = std::async(std::launch::async, load_chunk, first + chunk_patients);
+        start(k + 2);
         try {
             visit(*chunk);
         } catch (...) {
-            if (next.valid()) next.wait();  // the reader is done with the connection before it closes
+            for (auto& reader : next) {
+                if (reader.valid()) reader.wait();  // the readers are done with the connections before they close
+            }
             throw;
         }
         chunk.reset();
@@ -405,7 +424,7 @@ RegistryInfo read_registry(const std::string& sqlite_path, std::size_t chunk_pat
     if (std::getenv("RWE_TIMING") != nullptr && !ids.empty()) {
         std::fprintf(stderr, "rwe run:   %.2f s waiting for the store, %.2f s deriving, %zu chunks\n",
                      std::chrono::duration<double>(waited).count(), std::chrono::duration<double>(visiting).count(),
-                     (ids.size() + chunk_patients - 1) / chunk_patients);
+                     chunks);
     }
     db.chunk_parameters.clear();
     // The codes the registry uses, counted by the store, for the protocol's warnings.

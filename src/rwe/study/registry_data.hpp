@@ -160,7 +160,8 @@ struct ReadPlan {
 
 // Streams the registry store: `visit` sees the patients in id order, `chunk_patients` at
 // a time, each chunk with everything recorded about its patients that `plan` asks for;
-// only two chunks are in memory at once. With `plan.candidates`, only the patients that
+// two readers (connections of their own) read ahead, so at most three chunks are in
+// memory at once. With `plan.candidates`, only the patients that
 // query selects are read (the store selects them); `RegistryInfo::patients` still counts
 // every patient.
 RegistryInfo read_registry(const std::string& sqlite_path, std::size_t chunk_patients,

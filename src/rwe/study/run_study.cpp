@@ -56,7 +56,7 @@ RunSummary run_study(const std::string& protocol_path, const std::string& databa
     // The registry is read a chunk of patients at a time: rwe holds the analysis
     // datasets, never the whole registry.
     StudyDataBuilder builder(protocol);
-    const RegistryInfo registry = read_registry(database_path, 20000, [&](const RegistryData& chunk) { builder.add(chunk); },
+    const RegistryInfo registry = read_registry(database_path, 10000, [&](const RegistryData& chunk) { builder.add(chunk); },
                                                 read_plan(protocol));
     const StudyData data = builder.finish(registry.patients, registry.codes);
     timer.done("read the registry, select the cohort and derive the analysis datasets");
