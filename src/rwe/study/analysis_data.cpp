@@ -250,7 +250,10 @@ namespace {
 // Codes the protocol names that the registry never uses: a warning each, so that a typo
 // (or a registry without such records) is never a silent column of zeros.
 std::vector<std::string> code_warnings(const RegistryCodes& codes, const Protocol& protocol) {
-    const auto& [regimens, drugs, markers, observations] = codes;
+    const auto& regimens = codes.regimens;
+    const auto& drugs = codes.drugs;
+    const auto& markers = codes.markers;
+    const auto& observations = codes.observations;
     std::vector<std::string> warnings;
     auto warn = [&](std::size_t line, const std::string& key, const std::string& problem, const std::string& code) {
         warnings.push_back(where_what(protocol.path, line, key, "warning: " + problem, code));

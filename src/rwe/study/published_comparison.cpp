@@ -108,7 +108,8 @@ void compare_km(const Comparison& c) {
         if (published.contains(name)) median_rows(name + ": ", published[name], stratum["median_primary"]);
     }
     for (const auto& [name, values] : published.items()) {
-        const bool found = std::any_of(result["strata"].begin(), result["strata"].end(), [&](const json& s) { return s["name"] == name; });
+        const std::string& wanted = name;  // (a structured binding is not captured by clang 14)
+        const bool found = std::any_of(result["strata"].begin(), result["strata"].end(), [&](const json& s) { return s["name"] == wanted; });
         if (!found) c.warn(name, "no group of this name in the results (groups: " + groups + ")");
     }
 }
@@ -140,7 +141,8 @@ void compare_table1(const Comparison& c) {
         if (pub.contains("n")) c.rows.push_back(row(name + " n", pub["n"], denominator, nullptr, nullptr));
         for (const auto& [level, count] : pub.items()) {
             if (level == "n") continue;
-            auto found = std::find_if(ours["levels"].begin(), ours["levels"].end(), [&](const json& l) { return l["level"] == level; });
+            const std::string& wanted = level;  // (a structured binding is not captured by clang 14)
+            auto found = std::find_if(ours["levels"].begin(), ours["levels"].end(), [&](const json& l) { return l["level"] == wanted; });
             if (found == ours["levels"].end()) {
                 c.warn(name + "." + level, "no level of this name in the results (counted as 0)");
             }
