@@ -97,5 +97,6 @@ json run_adverse_events(const Context& c, const Analysis& analysis);
 json run_association(const Context& c, const Analysis& analysis);
 json run_cox(const Context& c, const Analysis& analysis);
 json run_landmark(const Context& c, const Analysis& analysis);
+json run_cuminc(const Context& c, const Analysis& analysis);
 
 }  // namespace rwe::study::kit
