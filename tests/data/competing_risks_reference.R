@@ -9,6 +9,9 @@
 #   (its defaults: infinitesimal-jackknife std.err, conf.type = "log"), every row of the
 #   curve and summary(fit, times = ...);
 # - Gray's test: cmprsk::cuminc(time, status, group, strata, rho)$Tests;
+# - Fine–Gray regression: survival::finegray(Surv(time, factor(status)) ~ ., etype = cause) then
+#   coxph(Surv(fgstart, fgstop, fgstatus) ~ covariates, weights = fgwt, ties =) (R's variance of
+#   that call: robust by row), and with + cluster(id) (robust by subject), on complete cases;
 # Numbers are written with the shortest of 15, 16 or 17 significant digits that reads back
 # as the same double.
 suppressMessages({library(survival); library(cmprsk)})
@@ -100,7 +103,7 @@ m <- mgus2
 mg <- data.frame(id = m$id, age = m$age, sex = as.character(m$sex),
                  etime = ifelse(m$pstat == 0, m$futime, m$ptime),
                  event = ifelse(m$pstat == 0, 2 * m$death, 1),
-                 agegrp = ifelse(m$age >= 70, "older", "younger"), mspike = m$mspike)
+                 agegrp = ifelse(m$age >= 70, "older", "younger"), mspike = m$mspike, male = as.numeric(m$sex == "M"))
 mg <- write_data(mg, "cr_mgus2.csv")
 # pbc: transplant (1) with death (2) as the competing event; trt missing for 106 patients.
 pb <- data.frame(id = pbc$id, time = pbc$time, status = pbc$status, trt = pbc$trt, edema = pbc$edema,
@@ -111,6 +114,8 @@ set.seed(20261128)
 n <- 150
 ti <- data.frame(time = sample(1:12, n, TRUE), status = sample(0:3, n, TRUE, prob = c(0.3, 0.3, 0.25, 0.15)),
                  arm = sample(c("a", "b", "c"), n, TRUE), site = sample(c("x", "y"), n, TRUE), x = round(rnorm(n), 2))
+ti$id <- seq_len(n)
+ti$armb <- as.numeric(ti$arm == "b")
 ti <- write_data(ti, "cr_ties.csv")
 
 cases <- c(
@@ -125,7 +130,41 @@ cases <- c(
   run_case("ties by arm, strata site", "cr_ties.csv", ti, "time", "status", "arm", "site"),
   run_case("ties overall", "cr_ties.csv", ti, "time", "status")
 )
+# Fine–Gray regression of `cause` on numeric covariates (complete cases).
+fine_gray_case <- function(name, csv, d, time, status, cause, covariates, ties = "efron", cluster = FALSE) {
+  kept <- d[complete.cases(d[, c(time, status, covariates)]), ]
+  causes <- sort(unique(kept[[status]][kept[[status]] != 0]))
+  df <- data.frame(tt = kept[[time]], ev = factor(kept[[status]], levels = c(0, causes)), id = seq_len(nrow(kept)))
+  for (v in covariates) df[[v]] <- kept[[v]]
+  fg <- finegray(Surv(tt, ev) ~ ., data = df, etype = as.character(cause))
+  rhs <- paste(covariates, collapse = " + ")
+  if (cluster) rhs <- paste(rhs, "+ cluster(id)")
+  fit <- coxph(as.formula(paste("Surv(fgstart, fgstop, fgstatus) ~", rhs)), weights = fgwt, data = fg, ties = ties)
+  sm <- summary(fit)$coefficients
+  naive <- if (is.null(fit$naive.var)) fit$var else fit$naive.var
+  call <- sprintf("fg <- finegray(Surv(%s, factor(%s)) ~ ., data, etype = \"%s\"); coxph(Surv(fgstart, fgstop, fgstatus) ~ %s, weights = fgwt, data = fg, ties = \"%s\")",
+                  time, status, cause, rhs, ties)
+  paste0("    {\"name\": ", str(name), ", \"csv\": ", str(csv), ", \"time\": ", str(time), ", \"status\": ", str(status),
+         ", \"cause\": ", str(as.character(cause)), ", \"covariates\": ", strs(covariates), ", \"ties\": ", str(ties),
+         ", \"cluster\": ", if (cluster) "true" else "false", ",\n     \"r_call\": ", str(call),
+         ",\n     \"n\": ", nrow(kept), ", \"expanded_rows\": ", nrow(fg), ", \"events\": ", fit$nevent,
+         ", \"loglik\": ", arr(fit$loglik),
+         ",\n     \"coef\": ", arr(unname(fit$coefficients)), ", \"se\": ", arr(unname(sqrt(diag(fit$var)))),
+         ", \"naive_se\": ", arr(unname(sqrt(diag(naive)))), ", \"p\": ", arr(unname(sm[, ncol(sm)])), "}")
+}
+
+fine_gray <- c(
+  fine_gray_case("mgus2 progression ~ age + male", "cr_mgus2.csv", mg, "etime", "event", 1, c("age", "male")),
+  fine_gray_case("mgus2 death ~ age + male + mspike, Breslow", "cr_mgus2.csv", mg, "etime", "event", 2, c("age", "male", "mspike"), ties = "breslow"),
+  fine_gray_case("mgus2 progression ~ age + male, cluster(id)", "cr_mgus2.csv", mg, "etime", "event", 1, c("age", "male"), cluster = TRUE),
+  fine_gray_case("pbc transplant ~ age + bili + albumin", "cr_pbc.csv", pb, "time", "status", 1, c("age", "bili", "albumin")),
+  fine_gray_case("pbc death ~ age + bili + edema, cluster(id)", "cr_pbc.csv", pb, "time", "status", 2, c("age", "bili", "edema"), cluster = TRUE),
+  fine_gray_case("ties cause 2 ~ x + armb", "cr_ties.csv", ti, "time", "status", 2, c("x", "armb")),
+  fine_gray_case("ties cause 3 ~ x, Breslow, cluster(id)", "cr_ties.csv", ti, "time", "status", 3, c("x"), ties = "breslow", cluster = TRUE)
+)
+
 cat("{\n  \"generated_by\": \"Rscript tests/data/competing_risks_reference.R tests/data\",\n",
     "  \"r_version\": ", str(R.version.string), ", \"survival_version\": ", str(as.character(packageVersion("survival"))),
     ", \"cmprsk_version\": ", str(as.character(packageVersion("cmprsk"))), ",\n",
-    "  \"cases\": [\n", paste(cases, collapse = ",\n"), "\n  ]\n}\n", sep = "")
+    "  \"cases\": [\n", paste(cases, collapse = ",\n"), "\n  ],\n",
+    "  \"fine_gray\": [\n", paste(fine_gray, collapse = ",\n"), "\n  ]\n}\n", sep = "")
