@@ -203,6 +203,44 @@ TEST(FineGrayGolden, MatchesFinegrayCoxph) {
     }
 }
 
+// Fine–Gray regression with cmprsk::crr's estimator through `rwe finegray --method crr` (the
+// reference file's "crr" cases): n, rows dropped for a missing covariate, log
+// pseudo-likelihoods, coefficients, Fine & Gray's SE and p. crr stops when its score is
+// below 1e-6 relative; the comparison is at 1e-6.
+TEST(FineGrayGolden, MatchesCrr) {
+    std::ifstream in(data_dir / "competing_risks_reference.json");
+    const json reference = json::parse(in);
+    ASSERT_GE(reference["crr"].size(), 5u);
+    constexpr double tolerance = 1e-6;
+    for (const auto& c : reference["crr"]) {
+        const std::string name = c["name"];
+        SCOPED_TRACE(name + " — R: " + c["r_call"].get<std::string>());
+        std::string covariates;
+        for (const auto& v : c["covariates"]) covariates += (covariates.empty() ? "" : ",") + v.get<std::string>();
+        const std::string arguments = (data_dir / c["csv"].get<std::string>()).string() + " --time " + c["time"].get<std::string>() +
+                                      " --status " + c["status"].get<std::string>() + " --cause " + c["cause"].get<std::string>() +
+                                      " --covariates " + covariates + " --method crr --format json";
+        int status = 0;
+        const json text = run_rwe(arguments, &status, "finegray");
+        ASSERT_EQ(status, 0) << text;
+        const json got = json::parse(text.get<std::string>(), nullptr, false);
+        ASSERT_FALSE(got.is_discarded()) << text;
+        EXPECT_EQ(got["n"], c["n"]);
+        EXPECT_EQ(got["dropped"], c["dropped"]);
+        EXPECT_TRUE(got["converged"].get<bool>());
+        expect_values(name + " loglik", got["loglik"], c["loglik"], tolerance);
+        json coef = json::array(), se = json::array(), p = json::array();
+        for (const auto& row : got["coefficients"]) {
+            coef.push_back(row["coef"]);
+            se.push_back(row["se"]);
+            p.push_back(row["p"]);
+        }
+        expect_values(name + " coef", coef, c["coef"], tolerance);
+        expect_values(name + " se", se, c["se"], tolerance);
+        expect_values(name + " p", p, c["p"], tolerance);
+    }
+}
+
 // Ten subjects, two causes, a tie of an event and a censoring at t = 2:
 //   time   1 2 2 3 4 5 5 6 7 8
 //   status 1 2 0 1 1 0 2 1 0 2     group 1 1 1 1 1 2 2 2 2 2

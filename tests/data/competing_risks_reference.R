@@ -12,6 +12,8 @@
 # - Fine–Gray regression: survival::finegray(Surv(time, factor(status)) ~ ., etype = cause) then
 #   coxph(Surv(fgstart, fgstop, fgstatus) ~ covariates, weights = fgwt, ties =) (R's variance of
 #   that call: robust by row), and with + cluster(id) (robust by subject), on complete cases;
+# - Fine–Gray regression as cmprsk::crr(ftime, fstatus, cov1, failcode, cencode = 0) fits it
+#   (Breslow, its censoring weights and Fine & Gray's variance; na.omit);
 # Numbers are written with the shortest of 15, 16 or 17 significant digits that reads back
 # as the same double.
 suppressMessages({library(survival); library(cmprsk)})
@@ -163,8 +165,31 @@ fine_gray <- c(
   fine_gray_case("ties cause 3 ~ x, Breslow, cluster(id)", "cr_ties.csv", ti, "time", "status", 3, c("x"), ties = "breslow", cluster = TRUE)
 )
 
+crr_case <- function(name, csv, d, time, status, cause, covariates) {
+  cov <- as.matrix(d[, covariates, drop = FALSE])
+  invisible(capture.output(fit <- crr(d[[time]], d[[status]], cov, failcode = cause, cencode = 0)))  # it prints the rows omitted
+  if (!fit$converged) stop("crr did not converge: ", name)
+  se <- sqrt(diag(fit$var))
+  call <- sprintf("crr(%s, %s, cbind(%s), failcode = %s, cencode = 0)", time, status, paste(covariates, collapse = ", "), cause)
+  paste0("    {\"name\": ", str(name), ", \"csv\": ", str(csv), ", \"time\": ", str(time), ", \"status\": ", str(status),
+         ", \"cause\": ", str(as.character(cause)), ", \"covariates\": ", strs(covariates), ",\n     \"r_call\": ", str(call),
+         ",\n     \"n\": ", fit$n, ", \"dropped\": ", fit$n.missing, ", \"loglik\": ", arr(c(fit$loglik.null, fit$loglik)),
+         ",\n     \"coef\": ", arr(unname(fit$coef)), ", \"se\": ", arr(unname(se)),
+         ", \"p\": ", arr(unname(2 * pnorm(-abs(fit$coef / se)))), "}")
+}
+
+crr_cases <- c(
+  crr_case("crr mgus2 progression ~ age + male", "cr_mgus2.csv", mg, "etime", "event", 1, c("age", "male")),
+  crr_case("crr mgus2 death ~ age + male + mspike (mspike missing: dropped)", "cr_mgus2.csv", mg, "etime", "event", 2, c("age", "male", "mspike")),
+  crr_case("crr pbc death ~ age + bili + edema", "cr_pbc.csv", pb, "time", "status", 2, c("age", "bili", "edema")),
+  crr_case("crr pbc transplant ~ age + albumin", "cr_pbc.csv", pb, "time", "status", 1, c("age", "albumin")),
+  crr_case("crr ties cause 2 ~ x + armb", "cr_ties.csv", ti, "time", "status", 2, c("x", "armb")),
+  crr_case("crr ties cause 3 ~ x", "cr_ties.csv", ti, "time", "status", 3, c("x"))
+)
+
 cat("{\n  \"generated_by\": \"Rscript tests/data/competing_risks_reference.R tests/data\",\n",
     "  \"r_version\": ", str(R.version.string), ", \"survival_version\": ", str(as.character(packageVersion("survival"))),
     ", \"cmprsk_version\": ", str(as.character(packageVersion("cmprsk"))), ",\n",
     "  \"cases\": [\n", paste(cases, collapse = ",\n"), "\n  ],\n",
-    "  \"fine_gray\": [\n", paste(fine_gray, collapse = ",\n"), "\n  ]\n}\n", sep = "")
+    "  \"fine_gray\": [\n", paste(fine_gray, collapse = ",\n"), "\n  ],\n",
+    "  \"crr\": [\n", paste(crr_cases, collapse = ",\n"), "\n  ]\n}\n", sep = "")

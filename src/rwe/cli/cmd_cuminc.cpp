@@ -19,6 +19,7 @@
 #include "rwe/stats/competing_risks_data.hpp"
 #include "rwe/stats/cumulative_incidence.hpp"
 #include "rwe/stats/fine_gray.hpp"
+#include "rwe/stats/fine_gray_crr.hpp"
 #include "rwe/stats/gray_test.hpp"
 #include "rwe/stats/time_fix.hpp"
 
@@ -291,7 +292,7 @@ int run_cuminc(int argc, char** argv) {
 // rwe finegray: Fine–Gray regression of one cause on numeric covariates (docs/methods.md §7.3).
 int run_finegray(int argc, char** argv) {
     CumincOptions options;
-    std::string covariate_list, cause, ties = "efron";
+    std::string covariate_list, cause, ties = "efron", method = "finegray";
     bool cluster = false;
     CLI::App app{"Fine–Gray regression (subdistribution hazards) of one cause, as survival::finegray + coxph", "rwe finegray"};
     app.add_option("file", options.file, "CSV file (plain or .gz)")->required();
@@ -302,6 +303,9 @@ int run_finegray(int argc, char** argv) {
     app.add_option("--covariates", covariate_list, "comma-separated numeric covariate columns")->required();
     app.add_option("--ties", ties, "efron (R's default) | breslow")->check(CLI::IsMember({"efron", "breslow"}));
     app.add_flag("--cluster-by-subject", cluster, "robust variance clustered by subject (R's + cluster(id))");
+    app.add_option("--method", method,
+                   "finegray (survival::finegray + coxph, default) | crr (cmprsk::crr: Breslow, Fine & Gray's variance)")
+        ->check(CLI::IsMember({"finegray", "crr"}));
     app.add_option("--conf-level", options.conf_level, "confidence level")->check(rwe::cli::confidence_level(0.0, 1.0, true));
     app.add_option("--format", options.format, "text | json")->check(CLI::IsMember({"text", "json"}));
     try {
@@ -323,6 +327,38 @@ int run_finegray(int argc, char** argv) {
         throw rwe::UsageError("--cause: no event with this status in " + options.file + " (causes: " + known + ") (" + cause + ")");
     }
     fg.cause = static_cast<std::size_t>(found - data.cause_names.begin()) + 1;
+    if (method == "crr") {
+        if (cluster || app.count("--ties")) throw rwe::UsageError("--method crr: --ties and --cluster-by-subject do not apply (crr uses Breslow ties and its own variance)");
+        stats::CrrOptions crr_options;
+        crr_options.cause = fg.cause;
+        crr_options.conf_level = options.conf_level;
+        const auto crr = stats::fine_gray_crr(data, x, covariates, crr_options);
+        if (options.format == "json") {
+            json coefficients = json::array();
+            for (std::size_t k = 0; k < crr.names.size(); ++k) {
+                coefficients.push_back({{"name", crr.names[k]}, {"coef", json_number(crr.coef[k])}, {"exp_coef", json_number(crr.exp_coef[k])},
+                                        {"se", json_number(crr.se[k])}, {"z", json_number(crr.z[k])}, {"p", json_number(crr.p[k])},
+                                        {"lower", json_number(crr.lower[k])}, {"upper", json_number(crr.upper[k])}});
+            }
+            json doc{{"method", "crr"}, {"cause", crr.cause}, {"n", crr.n}, {"dropped", crr.dropped + data.dropped},
+                     {"events", crr.events}, {"loglik", {json_number(crr.loglik_null), json_number(crr.loglik)}},
+                     {"iterations", crr.iterations}, {"converged", crr.converged}, {"coefficients", std::move(coefficients)},
+                     {"messages", crr.messages}};
+            std::cout << doc.dump(2) << "\n";
+            return 0;
+        }
+        std::cout << fmt::format("Fine–Gray regression of cause {} (cmprsk::crr's estimator): {}; {} events, {} rows used ({} dropped)\n\n",
+                                 crr.cause, options.file, crr.events, crr.n, crr.dropped + data.dropped);
+        std::vector<std::vector<std::string>> grid{{"covariate", "coef", "sHR", "se", "z", "p", "lower", "upper"}};
+        for (std::size_t k = 0; k < crr.names.size(); ++k) {
+            grid.push_back({crr.names[k], format_number(crr.coef[k], 6), format_number(crr.exp_coef[k], 6), format_number(crr.se[k], 6),
+                            format_number(crr.z[k], 6), format_number(crr.p[k], 4), format_number(crr.lower[k], 6),
+                            format_number(crr.upper[k], 6)});
+        }
+        print_columns(std::cout, grid);
+        for (const auto& message : crr.messages) std::cout << "note: " << message << "\n";
+        return 0;
+    }
     fg.ties = ties == "breslow" ? stats::CoxTies::breslow : stats::CoxTies::efron;
     fg.cluster_by_subject = cluster;
     fg.conf_level = options.conf_level;
@@ -338,7 +374,7 @@ int run_finegray(int argc, char** argv) {
                                     {"z", json_number(f.z[k])}, {"p", json_number(f.p[k])},
                                     {"lower", json_number(f.lower[k])}, {"upper", json_number(f.upper[k])}});
         }
-        json doc{{"cause", result.cause}, {"n", result.subjects}, {"dropped", result.dropped + data.dropped},
+        json doc{{"method", "finegray"}, {"cause", result.cause}, {"n", result.subjects}, {"dropped", result.dropped + data.dropped},
                  {"expanded_rows", result.expanded_rows}, {"events", f.events}, {"ties", ties}, {"robust", f.robust},
                  {"cluster_by_subject", cluster}, {"loglik", {json_number(f.loglik_null), json_number(f.loglik_final)}},
                  {"iterations", f.iterations}, {"coefficients", std::move(coefficients)}, {"messages", messages}};

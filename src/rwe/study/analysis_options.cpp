@@ -409,14 +409,14 @@ const std::vector<KindSpec>& kinds() {
          {required(option("endpoint", T::endpoint)), required(option("covariates", T::variables)),
           one_of(option("ties", T::string), {"efron", "breslow"}), option("strata", T::categorical_variable)},
          nullptr},
+        {"landmark",
+         {required(option("endpoints", T::endpoints)), required(option("drugs", T::strings)),
+          required(at_least(option("min_count", T::integer), 1)), required(at_least(option("landmark_days", T::integer), 0))},
+         nullptr},
         {"cuminc",
          {required(option("endpoint", T::endpoint)), required(option("event", T::string)), option("competing", T::strings),
           option("by", T::categorical_variable), option("strata", T::categorical_variable),
           ascending(at_least(option("times", T::numbers), 0)), at_least(option("rho", T::number), 0)},
-         nullptr},
-        {"landmark",
-         {required(option("endpoints", T::endpoints)), required(option("drugs", T::strings)),
-          required(at_least(option("min_count", T::integer), 1)), required(at_least(option("landmark_days", T::integer), 0))},
          nullptr},
     };
     return table;
