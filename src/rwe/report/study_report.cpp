@@ -502,7 +502,11 @@ private:
                 std::vector<std::string> row{curve["name"].get<std::string>().empty() ? "All" : curve["name"].get<std::string>(),
                                              cause["cause"].get<std::string>(), count_only(curve["n"].get<double>()),
                                              count_only(cause["events"].get<double>())};
-                for (const auto& at : cause["at_times"]) row.push_back(estimate_ci(at["incidence"], at["lower"], at["upper"], 3));
+                for (const auto& at : cause["at_times"]) {
+                    // No limits where the incidence is 0 (R: NA): the estimate alone.
+                    row.push_back(at["lower"].is_null() ? fmt::format("{:.3f}", number(at["incidence"]))
+                                                        : estimate_ci(at["incidence"], at["lower"], at["upper"], 3));
+                }
                 table.rows.push_back(std::move(row));
             }
         }
