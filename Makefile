@@ -1,7 +1,7 @@
 # Two commands set everything up on a fresh Debian 12 machine:
 #   make demo   installs missing Debian packages, builds, runs the main job
-#   make test   the same set-up (with R and its survival package, for the differential
-#               test against R), then the whole test suite (ctest)
+#   make test   the same set-up (with R and its survival, cmprsk and jsonlite packages, for
+#               the tests against R), then the whole test suite (ctest)
 # Other targets: make build, make bench (installs R for the side-by-side), make deps,
 # make check-r (the differential test against R on 5,000 random datasets).
 

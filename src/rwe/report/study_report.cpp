@@ -519,6 +519,20 @@ private:
                                                   r["gray_test"][0]["rho"].get<double>(), gray_note));
         }
         add_table(s, table);
+        if (r.contains("fine_gray") && r["fine_gray"].contains("coefficients")) {
+            const auto& model = r["fine_gray"];
+            Table fg{id + "-fine-gray",
+                     fmt::format("{}: Fine–Gray model of {} (n = {}, {} events)", description, event, model["n"].get<long>(),
+                                 model["events"].get<long>()),
+                     {"Covariate", "Subdistribution HR (95% CI)", "p"}, {}, {}, {}, {}};
+            for (const auto& c : model["coefficients"]) {
+                fg.rows.push_back({c.value("label", c["name"].get<std::string>()), estimate_ci(c["exp_coef"], c["lower"], c["upper"], 2),
+                                   p_text(c["p"])});
+            }
+            fg.footnotes.push_back(fmt::format("Competing: {}. Estimates and variance as cmprsk::crr (Fine & Gray 1999).", competing));
+            for (const auto& m : model["messages"]) fg.footnotes.push_back(m.get<std::string>());
+            add_table(s, fg);
+        }
     }
 
     void landmark(const std::string& id, const json& r) {

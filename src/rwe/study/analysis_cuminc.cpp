@@ -7,6 +7,7 @@
 #include "rwe/common/error.hpp"
 #include "rwe/stats/competing_risks_data.hpp"
 #include "rwe/stats/cumulative_incidence.hpp"
+#include "rwe/stats/fine_gray_crr.hpp"
 #include "rwe/stats/gray_test.hpp"
 #include "rwe/stats/time_fix.hpp"
 
@@ -18,7 +19,7 @@ namespace {
 // 2.. the competing events in the order listed (`events` of the endpoint by index).
 stats::CompetingRisksData competing_risks_data(const TimeToEvent& endpoint, const std::vector<int>& event_of_cause,
                                                const std::vector<std::string>& cause_names, const Variable* group,
-                                               const Variable* stratum) {
+                                               const Variable* stratum, std::vector<std::size_t>& subjects) {
     stats::CompetingRisksData out;
     out.cause_names = cause_names;
     std::vector<std::int32_t> group_level, stratum_level;
@@ -40,6 +41,7 @@ stats::CompetingRisksData competing_risks_data(const TimeToEvent& endpoint, cons
         }
         out.time.push_back(record.aval);
         out.status.push_back(status);
+        subjects.push_back(record.subject);
         groups.push_back(group_code);
         strata.push_back(stratum_code);
     }
@@ -84,7 +86,8 @@ json run_cuminc(const Context& c, const Analysis& analysis) {
     }
     const double rho = analysis.options.value("rho", 0.0);
 
-    const auto data = competing_risks_data(endpoint, event_of_cause, cause_names, group, stratum);
+    std::vector<std::size_t> subjects;
+    const auto data = competing_risks_data(endpoint, event_of_cause, cause_names, group, stratum, subjects);
     json out{{"endpoint", endpoint.paramcd}, {"description", endpoint.param}, {"time_unit", c.protocol.time_unit},
              {"event", cause_names.front()}, {"competing", std::vector<std::string>(cause_names.begin() + 1, cause_names.end())},
              {"causes", cause_names}, {"conf_type", "log"}, {"conf_level", 0.95}, {"dropped", data.dropped}};
@@ -130,6 +133,34 @@ json run_cuminc(const Context& c, const Analysis& analysis) {
         out["gray_test"] = tests;
     } else if (group != nullptr) {
         c.warn(analysis, "by", "fewer than two groups with patients: no Gray's test", group->name);
+    }
+    if (analysis.options.contains("covariates") && data.size() > 0) {
+        // Fine–Gray regression of the event of interest (cmprsk::crr's estimator and variance,
+        // docs/methods.md §7.4); categorical covariates as contrasts against their first level.
+        const auto covariates = strings(analysis.options, "covariates");
+        std::vector<double> x;
+        std::vector<std::string> names, terms;
+        const auto labels = covariate_columns(c.data, covariates, subjects, x, names, terms);
+        json model{{"method", "crr"}, {"cause", cause_names.front()}, {"covariates", covariates}};
+        if (names.empty()) {
+            model["messages"] = {"no covariate column: every categorical covariate has one level"};
+        } else {
+            const auto model_fit = stats::fine_gray_crr(data, x, names, {});
+            json coefficients = json::array();
+            for (std::size_t k = 0; k < model_fit.names.size(); ++k) {
+                coefficients.push_back({{"name", model_fit.names[k]}, {"label", labels[k]}, {"coef", num(model_fit.coef[k])},
+                                        {"exp_coef", num(model_fit.exp_coef[k])}, {"se", num(model_fit.se[k])}, {"z", num(model_fit.z[k])},
+                                        {"p", num(model_fit.p[k])}, {"lower", num(model_fit.lower[k])}, {"upper", num(model_fit.upper[k])}});
+            }
+            model["n"] = model_fit.n;
+            model["dropped"] = model_fit.dropped;
+            model["events"] = model_fit.events;
+            model["converged"] = model_fit.converged;
+            model["loglik"] = {num(model_fit.loglik_null), num(model_fit.loglik)};
+            model["coefficients"] = coefficients;
+            model["messages"] = model_fit.messages;
+        }
+        out["fine_gray"] = model;
     }
     return out;
 }

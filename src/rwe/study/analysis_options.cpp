@@ -416,7 +416,8 @@ const std::vector<KindSpec>& kinds() {
         {"cuminc",
          {required(option("endpoint", T::endpoint)), required(option("event", T::string)), option("competing", T::strings),
           option("by", T::categorical_variable), option("strata", T::categorical_variable),
-          ascending(at_least(option("times", T::numbers), 0)), at_least(option("rho", T::number), 0)},
+          ascending(at_least(option("times", T::numbers), 0)), at_least(option("rho", T::number), 0),
+          option("covariates", T::variables)},
          nullptr},
     };
     return table;

@@ -2,7 +2,9 @@
 # wrote beside it (adtte.csv: one row per patient and endpoint, EVNTDESC names the event;
 # adsl.csv: the groups): survival::survfit(Surv(AVAL, factor(cause)) ~ group) for every row
 # of every curve and summary(fit, times), cmprsk::cuminc(AVAL, cause, group, strata, rho)
-# for Gray's test. Closed form: 1e-9 (relative to max(1, |R|)).
+# for Gray's test, cmprsk::crr(AVAL, cause, covariates, failcode = 1) for the Fine–Gray model
+# (text covariates as 0/1 contrasts against their first level, N for Y/N flags). Closed form:
+# 1e-9 (relative to max(1, |R|)); crr: 1e-6.
 #   Rscript check.R OUT_DIR   (exit 0: all agree; 1: a difference, printed)
 suppressMessages({library(survival); library(cmprsk); library(jsonlite)})
 out <- commandArgs(trailingOnly = TRUE)[1]
@@ -11,10 +13,10 @@ adtte <- read.csv(file.path(out, "adtte.csv"), stringsAsFactors = FALSE)
 adsl <- read.csv(file.path(out, "adsl.csv"), stringsAsFactors = FALSE, na.strings = "")
 bad <- 0; compared <- 0
 num <- function(x) vapply(x, function(v) if (is.null(v)) NA_real_ else as.numeric(v), 0)
-check <- function(label, ours, theirs) {
+check <- function(label, ours, theirs, tolerance = 1e-9) {
   ours <- num(ours)
   if (length(ours) != length(theirs)) { cat(label, ": length", length(ours), "vs R", length(theirs), "\n"); bad <<- bad + 1; return() }
-  same <- (is.na(ours) & is.na(theirs)) | (!is.na(ours) & !is.na(theirs) & abs(ours - theirs) <= 1e-9 * pmax(1, abs(theirs)))
+  same <- (is.na(ours) & is.na(theirs)) | (!is.na(ours) & !is.na(theirs) & abs(ours - theirs) <= tolerance * pmax(1, abs(theirs)))
   compared <<- compared + length(ours)
   if (!all(same)) { i <- which(!same)[1]; cat(label, "[", i, "]: rwe", ours[i], "R", theirs[i], "\n"); bad <<- bad + 1 }
 }
@@ -31,7 +33,8 @@ for (a in results$analyses) {
   if (any(is.na(d$cause))) stop("an event of ", r$endpoint, " is neither the event nor competing")
   by <- if (is.null(r$by)) NULL else r$by
   strata <- if (is.null(r$strata)) NULL else r$strata
-  d <- merge(d, adsl[, c("USUBJID", by, strata), drop = FALSE], by = "USUBJID")
+  covariates <- if (is.null(r$fine_gray)) character(0) else unlist(r$fine_gray$covariates)
+  d <- merge(d, adsl[, unique(c("USUBJID", by, strata, covariates)), drop = FALSE], by = "USUBJID")
   if (!is.null(by)) d <- d[!is.na(d[[by]]), ]
   if (!is.null(strata)) d <- d[!is.na(d[[strata]]), ]
   fs <- factor(d$cause, levels = 0:length(causes))
@@ -72,6 +75,15 @@ for (a in results$analyses) {
       check(paste(a$id, "Gray", causes[k], "chisq"), list(gt$chisq), tests[as.character(k), "stat"])
       check(paste(a$id, "Gray", causes[k], "p"), list(gt$p), tests[as.character(k), "pv"])
     }
+  }
+  if (length(covariates)) {
+    cov <- sapply(covariates, function(v) if (is.numeric(d[[v]])) d[[v]] else as.numeric(d[[v]] == "Y"))
+    invisible(capture.output(fit <- crr(d$AVAL, d$cause, cov, failcode = 1, cencode = 0)))
+    co <- r$fine_gray$coefficients
+    se <- sqrt(diag(fit$var))
+    check(paste(a$id, "crr coef"), lapply(co, `[[`, "coef"), unname(fit$coef), 1e-6)
+    check(paste(a$id, "crr se"), lapply(co, `[[`, "se"), unname(se), 1e-6)
+    check(paste(a$id, "crr p"), lapply(co, `[[`, "p"), unname(2 * pnorm(-abs(fit$coef / se))), 1e-6)
   }
 }
 cat(compared, "values compared with R,", bad, "differ\n")
