@@ -1,7 +1,7 @@
 # Two commands set everything up on a fresh Debian 12 machine:
 #   make demo   installs missing Debian packages, builds, runs the main job
-#   make test   the same set-up (with R and its survival package, for the differential
-#               test against R), then the whole test suite (ctest)
+#   make test   the same set-up (with R and its survival, cmprsk and jsonlite packages, for
+#               the tests against R), then the whole test suite (ctest)
 # Other targets: make build, make bench (installs R for the side-by-side), make deps,
 # make check-r (the differential test against R on 5,000 random datasets).
 
@@ -15,7 +15,7 @@ BUILD_PACKAGES := build-essential cmake pkg-config libgtest-dev libgmock-dev lib
   zlib1g-dev libsqlite3-dev libssl-dev libeigen3-dev libboost-math-dev libtomlplusplus-dev libcli11-dev \
   libfmt-dev nlohmann-json3-dev libcairo2-dev libxlsxwriter-dev python3 clang libclang-rt-14-dev \
   fonts-dejavu-core chromium unzip
-R_PACKAGES := r-base-core r-cran-survival
+R_PACKAGES := r-base-core r-cran-survival r-cran-cmprsk r-cran-jsonlite
 BENCH_PACKAGES := $(R_PACKAGES) r-cran-data.table
 R_DIFF_DATASETS ?= 5000
 

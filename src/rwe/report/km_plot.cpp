@@ -209,7 +209,7 @@ void draw_ribbon(cairo_t* cr, const Layout& layout, const KmCurveInput& curve, c
 void draw_curve(cairo_t* cr, const Layout& layout, const KmCurveInput& curve, const LineStyle& style) {
     if (curve.time.empty()) return;
     cairo_new_path(cr);
-    path_through(cr, step_vertices(layout, 0, 1, curve.time, curve.surv, 0, curve.time.size() - 1, curve.time.back()),
+    path_through(cr, step_vertices(layout, 0, curve.start, curve.time, curve.surv, 0, curve.time.size() - 1, curve.time.back()),
                  false);
     cairo_set_line_join(cr, CAIRO_LINE_JOIN_MITER);
     stroke_styled(cr, style, 1.4);
@@ -285,7 +285,7 @@ std::vector<Point> drawn_points(const Layout& layout, const KmPlotInput& input) 
             points.push_back({x0 + (x1 - x0) * k / count, y0 + (y1 - y0) * k / count});
     };
     for (const KmCurveInput& curve : input.curves) {
-        double previous_time = 0, level = 1;
+        double previous_time = 0, level = curve.start;
         for (size_t i = 0; i < curve.time.size(); ++i) {
             segment(layout.x_of(previous_time), layout.y_of(level), layout.x_of(curve.time[i]), layout.y_of(level));
             segment(layout.x_of(curve.time[i]), layout.y_of(level), layout.x_of(curve.time[i]), layout.y_of(curve.surv[i]));
@@ -442,7 +442,7 @@ double n_risk_at(const KmCurveInput& curve, double t) {
 
 double survival_at(const KmCurveInput& curve, double t) {
     auto it = std::upper_bound(curve.time.begin(), curve.time.end(), t);
-    if (it == curve.time.begin()) return 1;
+    if (it == curve.time.begin()) return curve.start;
     return curve.surv[static_cast<size_t>(it - curve.time.begin()) - 1];
 }
 

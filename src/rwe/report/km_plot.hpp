@@ -25,6 +25,7 @@ struct KmCurveInput {
     std::vector<double> lower;
     std::vector<double> upper;
     double median = std::numeric_limits<double>::quiet_NaN();  // NaN: not reached / not drawn
+    double start = 1;  // the value before the first time: 1 for survival, 0 for a cumulative incidence
 };
 
 struct KmPlotInput {
@@ -49,7 +50,7 @@ struct KmPlotInput {
 // first tabulated time ≥ t (0 beyond the last), as R's summary(fit, times = t) reports.
 double n_risk_at(const KmCurveInput& curve, double t);
 
-// Survival at time t (right-continuous step function, 1 before the first time).
+// Survival at time t (right-continuous step function, curve.start before the first time).
 double survival_at(const KmCurveInput& curve, double t);
 
 // Throws rwe::UsageError when a curve's vectors differ in length or times decrease.

@@ -169,6 +169,7 @@ private:
         else if (kind == "association") association(id, r);
         else if (kind == "cox") cox(id, r);
         else if (kind == "landmark") landmark(id, r);
+        else if (kind == "cuminc") cuminc(id, r);
         if (analysis.contains("comparison")) add_comparisons(analysis);
     }
 
@@ -450,6 +451,93 @@ private:
                                                [](const ForestRow& row) { return std::isfinite(row.estimate); });
         if (any_estimable) {
             add_figure(s, "fig-" + id, fmt::format("Hazard ratios of the Cox model for {}.", endpoint), forest_plot(forest));
+        }
+    }
+
+    // Cumulative incidence of the event with competing events (Aalen–Johansen): the curves of
+    // the event of interest with a number-at-risk table, and per group and cause the incidence
+    // at the protocol's times; Gray's test in the annotation and footnote.
+    void cuminc(const std::string& id, const json& r) {
+        Section& s = section("competing", "Competing risks: cumulative incidence");
+        const std::string event = r["event"];
+        std::string competing;
+        for (const auto& name : r["competing"]) competing += (competing.empty() ? "" : ", ") + name.get<std::string>();
+        KmPlotInput input;
+        input.risk_table_threshold = threshold_;
+        input.x_label = "Time (" + r.value("time_unit", std::string("months")) + ")";
+        input.y_label = "Cumulative incidence of " + event;
+        input.median_lines = false;
+        for (const auto& curve : r["curves"]) {
+            KmCurveInput line;
+            line.label = curve["name"].get<std::string>().empty() ? "All patients" : curve["name"].get<std::string>();
+            line.start = 0;
+            for (const auto& row : curve["causes"][0]["curve"]["rows"]) {
+                line.time.push_back(number(row[0]));
+                line.n_risk.push_back(number(row[1]));
+                line.n_event.push_back(number(row[2]));
+                line.n_censor.push_back(number(row[3]));
+                line.surv.push_back(number(row[4]));
+                line.lower.push_back(number(row[6]));
+                line.upper.push_back(number(row[7]));
+            }
+            input.curves.push_back(std::move(line));
+        }
+        input.confidence_bands = input.curves.size() == 1;
+        std::string gray_note;
+        if (r.contains("gray_test")) {
+            for (const auto& test : r["gray_test"]) {
+                if (test["cause"] == event) input.annotation.push_back("Gray's test " + p_text(test["p"]));
+                gray_note += fmt::format("{}{}: {}", gray_note.empty() ? "" : "; ", test["cause"].get<std::string>(), p_text(test["p"]));
+            }
+        }
+        const std::string description = r["description"];
+        if (!input.curves.empty() && !input.curves.front().time.empty()) {
+            add_figure(s, "fig-" + id,
+                       fmt::format("{}: cumulative incidence of {} with {} as competing event{} (Aalen–Johansen, pointwise log 95% CI).",
+                                   description, event, competing, r["competing"].size() > 1 ? "s" : ""),
+                       km_plot(input));
+        }
+        std::vector<double> times;
+        if (!r["curves"].empty()) {
+            for (const auto& at : r["curves"][0]["causes"][0]["at_times"]) times.push_back(at["time"].get<double>());
+        }
+        Table table{id, description + ": cumulative incidence (Aalen–Johansen)", {"Group", "Event", "Patients", "Events"}, {}, {}, {}, {}};
+        for (double t : times) table.columns.push_back(fmt::format("CIF({:g}) (95% CI)", t));
+        for (const auto& curve : r["curves"]) {
+            for (const auto& cause : curve["causes"]) {
+                std::vector<std::string> row{curve["name"].get<std::string>().empty() ? "All" : curve["name"].get<std::string>(),
+                                             cause["cause"].get<std::string>(), count_only(curve["n"].get<double>()),
+                                             count_only(cause["events"].get<double>())};
+                for (const auto& at : cause["at_times"]) {
+                    // No limits where the incidence is 0 (R: NA): the estimate alone.
+                    row.push_back(at["lower"].is_null() ? fmt::format("{:.3f}", number(at["incidence"]))
+                                                        : estimate_ci(at["incidence"], at["lower"], at["upper"], 3));
+                }
+                table.rows.push_back(std::move(row));
+            }
+        }
+        table.footnotes.push_back(fmt::format("Event of interest {}; competing: {}. Standard errors by the infinitesimal jackknife "
+                                              "(R survfit's default), log-transformed 95% limits.", event, competing));
+        if (!gray_note.empty()) {
+            table.footnotes.push_back(fmt::format("Gray's test of equal cumulative incidence between groups of {}{} (rho = {}): {}.",
+                                                  r.value("by_label", r.value("by", std::string())),
+                                                  r.contains("strata") ? ", stratified by " + r["strata"].get<std::string>() : "",
+                                                  r["gray_test"][0]["rho"].get<double>(), gray_note));
+        }
+        add_table(s, table);
+        if (r.contains("fine_gray") && r["fine_gray"].contains("coefficients")) {
+            const auto& model = r["fine_gray"];
+            Table fg{id + "-fine-gray",
+                     fmt::format("{}: Fine–Gray model of {} (n = {}, {} events)", description, event, model["n"].get<long>(),
+                                 model["events"].get<long>()),
+                     {"Covariate", "Subdistribution HR (95% CI)", "p"}, {}, {}, {}, {}};
+            for (const auto& c : model["coefficients"]) {
+                fg.rows.push_back({c.value("label", c["name"].get<std::string>()), estimate_ci(c["exp_coef"], c["lower"], c["upper"], 2),
+                                   p_text(c["p"])});
+            }
+            fg.footnotes.push_back(fmt::format("Competing: {}. Estimates and variance as cmprsk::crr (Fine & Gray 1999).", competing));
+            for (const auto& m : model["messages"]) fg.footnotes.push_back(m.get<std::string>());
+            add_table(s, fg);
         }
     }
 

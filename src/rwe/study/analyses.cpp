@@ -45,6 +45,7 @@ const std::map<std::string, Runner>& runners() {
         {"adverse_events", run_adverse_events},
         {"association", run_association},
         {"cox", run_cox},               {"landmark", run_landmark},
+        {"cuminc", run_cuminc},
     };
     return table;
 }

@@ -26,13 +26,11 @@
 
 namespace rwe::study::kit {
 
-namespace {
-
 // Covariates by ADSL name: numeric as they are; categorical as treatment-contrast dummies
-// against the first level.
-// Returns a readable label per column ("HR: positive vs negative").
-std::vector<std::string> add_covariates(const StudyData& data, const std::vector<std::string>& names,
-                                        const std::vector<std::size_t>& subjects, stats::CoxData& cox) {
+// against the first level. Returns a readable label per column ("HR: positive vs negative").
+std::vector<std::string> covariate_columns(const StudyData& data, const std::vector<std::string>& names,
+                                           const std::vector<std::size_t>& subjects, std::vector<double>& x,
+                                           std::vector<std::string>& column_names, std::vector<std::string>& terms) {
     std::vector<std::string> labels;
     std::vector<std::vector<double>> columns;
     for (const auto& name : names) {
@@ -41,8 +39,8 @@ std::vector<std::string> add_covariates(const StudyData& data, const std::vector
             std::vector<double> column;
             for (auto s : subjects) column.push_back(variable.numbers[s]);
             columns.push_back(std::move(column));
-            cox.names.push_back(name);
-            cox.terms.push_back(name);
+            column_names.push_back(name);
+            terms.push_back(name);
             labels.push_back(variable.label + " (per unit)");
             continue;
         }
@@ -53,19 +51,17 @@ std::vector<std::string> add_covariates(const StudyData& data, const std::vector
                 column.push_back(value.empty() ? nan : (value == variable.levels[level] ? 1.0 : 0.0));
             }
             columns.push_back(std::move(column));
-            cox.names.push_back(name + variable.levels[level]);
-            cox.terms.push_back(name);
+            column_names.push_back(name + variable.levels[level]);
+            terms.push_back(name);
             labels.push_back(variable.label + ": " + variable.levels[level] + " vs " + variable.levels[0]);
         }
     }
-    cox.x.resize(subjects.size() * columns.size());
+    x.resize(subjects.size() * columns.size());
     for (std::size_t row = 0; row < subjects.size(); ++row) {
-        for (std::size_t k = 0; k < columns.size(); ++k) cox.x[row * columns.size() + k] = columns[k][row];
+        for (std::size_t k = 0; k < columns.size(); ++k) x[row * columns.size() + k] = columns[k][row];
     }
     return labels;
 }
-
-}  // namespace
 
 json run_cox(const Context& c, const Analysis& analysis) {
     const auto& endpoint = c.data.endpoint(string_option(analysis.options, "endpoint", "OS"));
@@ -77,7 +73,7 @@ json run_cox(const Context& c, const Analysis& analysis) {
         cox.event.push_back(record.cnsr == 0 ? 1.0 : 0.0);
     }
     const auto covariates = strings(analysis.options, "covariates");
-    const auto labels = add_covariates(c.data, covariates, subjects, cox);
+    const auto labels = covariate_columns(c.data, covariates, subjects, cox.x, cox.names, cox.terms);
     // Stratified model: a baseline hazard per level (R's strata()); a missing level drops the row.
     const Variable* stratum = optional_categorical(c, analysis, "strata");
     if (stratum != nullptr) {

@@ -106,6 +106,7 @@ struct EventTime {
     Day date;
     int cnsr;
     std::string description;
+    int cause = -1;  // index of the event in the endpoint's `events`; -1 when censored
 };
 
 // One endpoint of one patient (docs/protocols.md, "Endpoints"): the earliest of the
@@ -137,11 +138,13 @@ std::optional<std::pair<Day, EventTime>> endpoint_of(const EndpointDefinition& e
         end_description = "start of next line";
     }
     std::optional<EventTime> first;
+    int cause = 0;  // index of the event being considered
     auto consider = [&](std::optional<Day> date, const std::string& description) {
         if (!date || *date > follow_up_end) return;
-        if (!first || *date < first->date) first = EventTime{*date, 0, description};
+        if (!first || *date < first->date) first = EventTime{*date, 0, description, cause};
     };
-    for (const auto& event : endpoint.events) {
+    for (; cause < static_cast<int>(endpoint.events.size()); ++cause) {
+        const auto& event = endpoint.events[static_cast<std::size_t>(cause)];
         if (event == "death") {
             if (c.death && *c.death >= start) consider(c.death, "death");
         } else if (event == "progression") {
@@ -484,7 +487,7 @@ void StudyDataBuilder::add(const RegistryData& registry) {
             if (endpoint.population && !endpoint.population->evaluate(row, evaluation).is_true()) continue;
             if (auto record = endpoint_of(endpoint, c, row, protocol)) {
                 const auto& [start, event] = *record;
-                data.adtte[e].records.push_back({subject, start, event.date, (event.date - start) / unit, event.cnsr, event.description});
+                data.adtte[e].records.push_back({subject, start, event.date, (event.date - start) / unit, event.cnsr, event.description, event.cause});
             }
         }
         if (best_response != nullptr && (line->measurable == "yes" || !best_response->derivation->measurable_only)) {

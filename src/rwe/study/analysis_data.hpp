@@ -59,6 +59,7 @@ struct TimeToEventRecord {
     double aval = 0;    // (date - start) in the protocol's time unit
     int cnsr = 1;       // 0 = event, 1 = censored
     std::string description;
+    int cause = -1;     // the event recorded: its index in the endpoint's `events`; -1 when censored
 };
 
 struct TimeToEvent {

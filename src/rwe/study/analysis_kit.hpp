@@ -84,6 +84,14 @@ bool term_in_cohort(const StudyData& data, const std::string& term);
 
 json cox_json(const stats::CoxRegression& fit);
 
+// Covariates by ADSL name for the rows of `subjects`, row-major into `x`: numeric as they
+// are; categorical as treatment-contrast dummies against the first level (NaN when
+// missing). Appends each column's name and term; returns a readable label per column
+// ("HR: positive vs negative").
+std::vector<std::string> covariate_columns(const StudyData& data, const std::vector<std::string>& names,
+                                           const std::vector<std::size_t>& subjects, std::vector<double>& x,
+                                           std::vector<std::string>& column_names, std::vector<std::string>& terms);
+
 stats::CoxTies ties_of(const std::string& name);
 
 // The runner of each kind (analysis_<kind>.cpp).
@@ -97,5 +105,6 @@ json run_adverse_events(const Context& c, const Analysis& analysis);
 json run_association(const Context& c, const Analysis& analysis);
 json run_cox(const Context& c, const Analysis& analysis);
 json run_landmark(const Context& c, const Analysis& analysis);
+json run_cuminc(const Context& c, const Analysis& analysis);
 
 }  // namespace rwe::study::kit

@@ -413,6 +413,12 @@ const std::vector<KindSpec>& kinds() {
          {required(option("endpoints", T::endpoints)), required(option("drugs", T::strings)),
           required(at_least(option("min_count", T::integer), 1)), required(at_least(option("landmark_days", T::integer), 0))},
          nullptr},
+        {"cuminc",
+         {required(option("endpoint", T::endpoint)), required(option("event", T::string)), option("competing", T::strings),
+          option("by", T::categorical_variable), option("strata", T::categorical_variable),
+          ascending(at_least(option("times", T::numbers), 0)), at_least(option("rho", T::number), 0),
+          option("covariates", T::variables)},
+         nullptr},
     };
     return table;
 }

@@ -287,6 +287,39 @@ void check_analysis_names(const Parser& parser, const Analysis& analysis, const 
                     parser.fail(node_of(key), context(key), "unknown endpoint (known: " + join(known) + ")", name);
                 }
             }
+        } else if (analysis.kind == "cuminc" && (key == "event" || key == "competing")) {
+            // Events of the endpoint (docs/protocols.md, "Competing risks"): the event of
+            // interest, and the competing ones (default: every other event of the endpoint).
+            const auto* endpoint = protocol.endpoint(analysis.options["endpoint"].get<std::string>());
+            if (endpoint == nullptr) continue;  // reported under `endpoint`
+            for (const auto& name : names(key)) {
+                if (endpoint_event_index(*endpoint, name) < 0) {
+                    parser.fail(node_of(key), context(key),
+                                "not an event of endpoint " + endpoint->paramcd + " (its events: " + join(endpoint->events) + ")", name);
+                }
+            }
+            if (key == "event") {
+                if (endpoint->events.size() < 2) {
+                    parser.fail(node_of(key), context(key),
+                                "endpoint " + endpoint->paramcd + " has one event: nothing competes with it; list the competing events "
+                                "in its `events` (e.g. [\"progression\", \"death\"])", endpoint->paramcd);
+                }
+                continue;
+            }
+            const int event = endpoint_event_index(*endpoint, analysis.options["event"].get<std::string>());
+            std::vector<int> listed;
+            for (const auto& name : names(key)) {
+                const int index = endpoint_event_index(*endpoint, name);
+                if (index == event) parser.fail(node_of(key), context(key), "the event of interest cannot compete with itself", name);
+                listed.push_back(index);
+            }
+            for (int index = 0; index < static_cast<int>(endpoint->events.size()); ++index) {
+                if (index != event && std::find(listed.begin(), listed.end(), index) == listed.end()) {
+                    parser.fail(node_of(key), context(key),
+                                "every event of endpoint " + endpoint->paramcd + " must be the event or a competing one; this one is neither",
+                                endpoint->events[static_cast<std::size_t>(index)]);
+                }
+            }
         } else if (key == "by" || key == "strata") {
             for (const auto& name : names(key)) categorical(key, name);
         } else if (key == "variables") {
@@ -327,6 +360,14 @@ const VariableDefinition* Protocol::variable(const std::string& name) const {
         if (v.name == name) return &v;
     }
     return nullptr;
+}
+
+int endpoint_event_index(const EndpointDefinition& endpoint, const std::string& name) {
+    for (std::size_t index = 0; index < endpoint.events.size(); ++index) {
+        const std::string& event = endpoint.events[index];
+        if (event == name || event == lower(name)) return static_cast<int>(index);
+    }
+    return -1;
 }
 
 const EndpointDefinition* Protocol::endpoint(const std::string& paramcd) const {

@@ -85,6 +85,10 @@ struct EndpointDefinition {
     std::size_t line = 0;
 };
 
+// The index of an event in the endpoint's `events` (library events matched without case,
+// date variables by name); -1 when it is not one of them.
+int endpoint_event_index(const EndpointDefinition& endpoint, const std::string& name);
+
 struct Analysis {
     std::string id;
     std::string kind;

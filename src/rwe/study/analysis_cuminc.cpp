@@ -1,0 +1,168 @@
+// Cumulative incidence of an endpoint's event with its other events competing (Aalen–Johansen,
+// overall or by group), with Gray's test between groups (docs/methods.md §7).
+#include "rwe/study/analysis_kit.hpp"
+
+#include <algorithm>
+
+#include "rwe/common/error.hpp"
+#include "rwe/stats/competing_risks_data.hpp"
+#include "rwe/stats/cumulative_incidence.hpp"
+#include "rwe/stats/fine_gray_crr.hpp"
+#include "rwe/stats/gray_test.hpp"
+#include "rwe/stats/time_fix.hpp"
+
+namespace rwe::study::kit {
+
+namespace {
+
+// The endpoint's records as competing-risks data: cause 1 the event of interest, causes
+// 2.. the competing events in the order listed (`events` of the endpoint by index).
+stats::CompetingRisksData competing_risks_data(const TimeToEvent& endpoint, const std::vector<int>& event_of_cause,
+                                               const std::vector<std::string>& cause_names, const Variable* group,
+                                               const Variable* stratum, std::vector<std::size_t>& subjects) {
+    stats::CompetingRisksData out;
+    out.cause_names = cause_names;
+    std::vector<std::int32_t> group_level, stratum_level;
+    if (group != nullptr) group_level = group->values.level_index(group->levels);
+    if (stratum != nullptr) stratum_level = stratum->values.level_index(stratum->levels);
+    std::vector<std::int32_t> groups, strata;
+    for (const auto& record : endpoint.records) {
+        const std::int32_t group_code = group != nullptr ? group_level[group->values.code(record.subject)] : 0;
+        const std::int32_t stratum_code = stratum != nullptr ? stratum_level[stratum->values.code(record.subject)] : 0;
+        if (group_code < 0 || stratum_code < 0) {
+            ++out.dropped;
+            continue;
+        }
+        std::int32_t status = 0;
+        if (record.cnsr == 0) {
+            const auto found = std::find(event_of_cause.begin(), event_of_cause.end(), record.cause);
+            if (found == event_of_cause.end()) throw Error(ErrorKind::internal, "cuminc: an event neither of interest nor competing");
+            status = static_cast<std::int32_t>(found - event_of_cause.begin()) + 1;
+        }
+        out.time.push_back(record.aval);
+        out.status.push_back(status);
+        subjects.push_back(record.subject);
+        groups.push_back(group_code);
+        strata.push_back(stratum_code);
+    }
+    if (group != nullptr) {
+        out.group = std::move(groups);
+        out.group_names = group->levels;
+    }
+    if (stratum != nullptr) {
+        out.stratum = std::move(strata);
+        out.stratum_names = stratum->levels;
+    }
+    stats::merge_near_equal_times(out.time);
+    return out;
+}
+
+}  // namespace
+
+json run_cuminc(const Context& c, const Analysis& analysis) {
+    const std::string paramcd = string_option(analysis.options, "endpoint", "");
+    const auto& endpoint = c.data.endpoint(paramcd);
+    const EndpointDefinition* definition = c.protocol.endpoint(paramcd);
+    if (definition == nullptr) throw Error(ErrorKind::internal, "cuminc: endpoint without a definition: " + paramcd);
+    const Variable* group = optional_categorical(c, analysis, "by");
+    const Variable* stratum = optional_categorical(c, analysis, "strata");
+
+    // Cause 1 is the event of interest; then the competing events (default: every other
+    // event of the endpoint, in its order). The protocol check made every name an event.
+    const int event = endpoint_event_index(*definition, analysis.options["event"].get<std::string>());
+    std::vector<int> event_of_cause{event};
+    if (analysis.options.contains("competing")) {
+        for (const auto& name : strings(analysis.options, "competing")) event_of_cause.push_back(endpoint_event_index(*definition, name));
+    } else {
+        for (int index = 0; index < static_cast<int>(definition->events.size()); ++index) {
+            if (index != event) event_of_cause.push_back(index);
+        }
+    }
+    std::vector<std::string> cause_names;
+    for (int index : event_of_cause) cause_names.push_back(definition->events[static_cast<std::size_t>(index)]);
+    std::vector<double> times;
+    if (analysis.options.contains("times")) {
+        for (const auto& t : analysis.options["times"]) times.push_back(t.get<double>());
+    }
+    const double rho = analysis.options.value("rho", 0.0);
+
+    std::vector<std::size_t> subjects;
+    const auto data = competing_risks_data(endpoint, event_of_cause, cause_names, group, stratum, subjects);
+    json out{{"endpoint", endpoint.paramcd}, {"description", endpoint.param}, {"time_unit", c.protocol.time_unit},
+             {"event", cause_names.front()}, {"competing", std::vector<std::string>(cause_names.begin() + 1, cause_names.end())},
+             {"causes", cause_names}, {"conf_type", "log"}, {"conf_level", 0.95}, {"dropped", data.dropped}};
+    if (group != nullptr) {
+        out["by"] = group->name;
+        out["by_label"] = group->label;
+    }
+    if (stratum != nullptr) out["strata"] = stratum->name;
+    json curves = json::array();
+    const auto fit = stats::cumulative_incidence(data);
+    for (const auto& curve : fit.curves) {
+        json causes = json::array();
+        for (std::size_t cause = 0; cause < cause_names.size(); ++cause) {
+            json at = json::array();
+            for (double t : times) {
+                const auto value = stats::incidence_at(curve, cause, t);
+                at.push_back({{"time", t}, {"n_risk", value.n_risk}, {"incidence", num(value.incidence)},
+                              {"std_err", num(value.std_err)}, {"lower", num(value.lower)}, {"upper", num(value.upper)}});
+            }
+            // The curve itself, for figures: steps, censoring marks and bands.
+            json rows = json::array();
+            for (std::size_t row = 0; row < curve.rows(); ++row) {
+                rows.push_back({curve.time[row], curve.n_risk[row], curve.n_event[cause][row], curve.n_censor[row],
+                                num(curve.incidence[cause][row]), num(curve.std_err[cause][row]),
+                                num(curve.lower[cause][row]), num(curve.upper[cause][row])});
+            }
+            causes.push_back({{"cause", cause_names[cause]}, {"events", curve.events[cause]}, {"at_times", at},
+                              {"final", curve.rows() ? num(curve.incidence[cause].back()) : num(0)},
+                              {"curve", {{"columns", {"time", "n_risk", "n_event", "n_censor", "incidence", "std_err", "lower", "upper"}},
+                                         {"rows", rows}}}});
+        }
+        curves.push_back({{"name", curve.name}, {"n", curve.n}, {"causes", causes}});
+    }
+    out["curves"] = curves;
+    if (group != nullptr && fit.curves.size() >= 2) {
+        stats::GrayTestOptions options;
+        options.rho = rho;
+        json tests = json::array();
+        for (const auto& test : stats::gray_test(data, options)) {
+            tests.push_back({{"cause", test.cause}, {"chisq", num(test.statistic)}, {"df", test.df}, {"p", num(test.p)},
+                             {"rho", rho}, {"messages", test.messages}});
+        }
+        out["gray_test"] = tests;
+    } else if (group != nullptr) {
+        c.warn(analysis, "by", "fewer than two groups with patients: no Gray's test", group->name);
+    }
+    if (analysis.options.contains("covariates") && data.size() > 0) {
+        // Fine–Gray regression of the event of interest (cmprsk::crr's estimator and variance,
+        // docs/methods.md §7.4); categorical covariates as contrasts against their first level.
+        const auto covariates = strings(analysis.options, "covariates");
+        std::vector<double> x;
+        std::vector<std::string> names, terms;
+        const auto labels = covariate_columns(c.data, covariates, subjects, x, names, terms);
+        json model{{"method", "crr"}, {"cause", cause_names.front()}, {"covariates", covariates}};
+        if (names.empty()) {
+            model["messages"] = {"no covariate column: every categorical covariate has one level"};
+        } else {
+            const auto model_fit = stats::fine_gray_crr(data, x, names, {});
+            json coefficients = json::array();
+            for (std::size_t k = 0; k < model_fit.names.size(); ++k) {
+                coefficients.push_back({{"name", model_fit.names[k]}, {"label", labels[k]}, {"coef", num(model_fit.coef[k])},
+                                        {"exp_coef", num(model_fit.exp_coef[k])}, {"se", num(model_fit.se[k])}, {"z", num(model_fit.z[k])},
+                                        {"p", num(model_fit.p[k])}, {"lower", num(model_fit.lower[k])}, {"upper", num(model_fit.upper[k])}});
+            }
+            model["n"] = model_fit.n;
+            model["dropped"] = model_fit.dropped;
+            model["events"] = model_fit.events;
+            model["converged"] = model_fit.converged;
+            model["loglik"] = {num(model_fit.loglik_null), num(model_fit.loglik)};
+            model["coefficients"] = coefficients;
+            model["messages"] = model_fit.messages;
+        }
+        out["fine_gray"] = model;
+    }
+    return out;
+}
+
+}  // namespace rwe::study::kit
