@@ -8,6 +8,7 @@
 
 #include "rwe/common/error.hpp"
 #include "rwe/common/output_folder.hpp"
+#include "rwe/report/disclosure_control.hpp"
 #include "rwe/report/study_report.hpp"
 #include "rwe/study/analyses.hpp"
 #include "rwe/study/analysis_data.hpp"
@@ -83,12 +84,17 @@ RunSummary run_study(const std::string& protocol_path, const std::string& databa
     std::vector<std::string> warnings = data.warnings;
     results["analyses"] = run_analyses(data, protocol, warnings);
     results["warnings"] = warnings;
+    // One disclosure-control pass before anything is written: results.json, the report,
+    // its tables and figures all show the same suppressed cells.
+    results = report::suppress_results(results, protocol.small_cell, protocol.patient_level_datasets);
     timer.done("run the analyses");
 
     OutputFolder output(out_directory);
     try {
-        write_analysis_datasets(data, protocol, output.path().string());
-        timer.done("write the analysis datasets");
+        if (protocol.patient_level_datasets) {
+            write_analysis_datasets(data, protocol, output.path().string());
+            timer.done("write the analysis datasets");
+        }
         {
             std::ofstream out(output.path() / "results.json", std::ios::binary);
             out << results.dump(2) << "\n";
