@@ -155,12 +155,14 @@ public:
         const std::size_t cell = system.add(std::lround(results_[at].get<double>()));
         where_.push_back({at});
         derived_.emplace_back();
+        small_.emplace_back();
         return cell;
     }
     std::size_t known(long value) {
         const std::size_t cell = system.add(std::max(0L, value), true);
         where_.emplace_back();
         derived_.emplace_back();
+        small_.emplace_back();
         return cell;
     }
     long value(std::size_t cell) const { return system.cells[cell].value; }
@@ -170,6 +172,11 @@ public:
     // Withheld when `cell` is suppressed (a percentage, a CI, a statistic of the cell's group).
     void derived(std::size_t cell, const Pointer& at) {
         if (results_.contains(at)) derived_[cell].push_back(at);
+    }
+    // Withheld when `cell` is suppressed for its own size (a summary of fewer patients than
+    // the threshold); a complement is large enough for its summaries to be shown.
+    void small(std::size_t cell, const Pointer& at) {
+        if (results_.contains(at)) small_[cell].push_back(at);
     }
     // Withheld when any of `cells` is suppressed (a test on a table with a suppressed cell).
     void derived(const std::vector<std::size_t>& cells, const Pointer& at) {
@@ -209,6 +216,9 @@ public:
             if (!system.cells[cell].suppressed) continue;
             for (const auto& at : where_[cell]) withhold(at);
             for (const auto& at : derived_[cell]) withhold(at);
+            if (system.cells[cell].primary) {
+                for (const auto& at : small_[cell]) withhold(at);
+            }
         }
         for (const auto& at : always_) withhold(at);
         return out;
@@ -225,6 +235,9 @@ public:
             if (!system.cells[cell].suppressed) continue;
             for (const auto& at : where_[cell]) collect(at);
             for (const auto& at : derived_[cell]) collect(at);
+            if (system.cells[cell].primary) {
+                for (const auto& at : small_[cell]) collect(at);
+            }
         }
         for (const auto& at : always_) collect(at);
         return values;
@@ -243,6 +256,7 @@ private:
     const json& results_;
     std::vector<std::vector<Pointer>> where_;
     std::vector<std::vector<Pointer>> derived_;
+    std::vector<std::vector<Pointer>> small_;
     std::vector<Pointer> always_;
 };
 
@@ -266,7 +280,7 @@ Description describe(Plan& plan, const json& results, const Pointer& summary) {
     d.missing = plan.count(summary / "missing");
     if (d.numeric) {
         d.denominator = plan.count(summary / "n");
-        for (const char* statistic : {"mean", "sd", "median", "q1", "q3"}) plan.derived(d.denominator, summary / statistic);
+        for (const char* statistic : {"mean", "sd", "median", "q1", "q3"}) plan.small(d.denominator, summary / statistic);
         plan.always(summary / "min");
         plan.always(summary / "max");
         return d;
