@@ -158,6 +158,19 @@ public:
         small_.emplace_back();
         return cell;
     }
+    // A count that other analyses may show again (the same patients counted by another
+    // table): the first with the same `key` and value is that cell, written here too.
+    std::size_t count_linked(const std::string& key, const Pointer& at) {
+        if (key.empty() || !results_.contains(at) || !results_[at].is_number()) return count(at);
+        const long value = std::lround(results_[at].get<double>());
+        if (auto found = linked_.find(key); found != linked_.end() && system.cells[found->second].value == value) {
+            alias(found->second, at);
+            return found->second;
+        }
+        const std::size_t cell = count(at);
+        linked_.emplace(key, cell);
+        return cell;
+    }
     std::size_t known(long value) {
         const std::size_t cell = system.add(std::max(0L, value), true);
         where_.emplace_back();
@@ -258,6 +271,7 @@ private:
     std::vector<std::vector<Pointer>> derived_;
     std::vector<std::vector<Pointer>> small_;
     std::vector<Pointer> always_;
+    std::map<std::string, std::size_t> linked_;
 };
 
 const json& at(const json& results, const Pointer& pointer) {
@@ -273,24 +287,25 @@ struct Description {
     std::size_t missing = 0;
 };
 
-Description describe(Plan& plan, const json& results, const Pointer& summary) {
+Description describe(Plan& plan, const json& results, const Pointer& summary, const std::string& link = "") {
     Description d;
     const json& s = at(results, summary);
+    auto key = [&](const std::string& what) { return link.empty() ? link : link + "|" + what; };
     d.numeric = s.value("type", "") == "numeric";
-    d.missing = plan.count(summary / "missing");
+    d.missing = plan.count_linked(key("missing"), summary / "missing");
     if (d.numeric) {
-        d.denominator = plan.count(summary / "n");
+        d.denominator = plan.count_linked(key("n"), summary / "n");
         for (const char* statistic : {"mean", "sd", "median", "q1", "q3"}) plan.small(d.denominator, summary / statistic);
         plan.always(summary / "min");
         plan.always(summary / "max");
         return d;
     }
-    d.denominator = plan.count(summary / "denominator");
+    d.denominator = plan.count_linked(key("denominator"), summary / "denominator");
     std::vector<std::size_t> parts;
     const json& levels = s.contains("levels") ? s["levels"] : json::array();
     for (std::size_t l = 0; l < levels.size(); ++l) {
         const Pointer level = summary / "levels" / l;
-        const std::size_t cell = plan.count(level / "n");
+        const std::size_t cell = plan.count_linked(key("level " + levels[l].value("level", "")), level / "n");
         plan.derived(cell, level / "percent");
         plan.derived(d.denominator, level / "percent");  // n and its percentage give the denominator
         d.levels[levels[l].value("level", "")] = cell;
@@ -302,9 +317,12 @@ Description describe(Plan& plan, const json& results, const Pointer& summary) {
 
 void table1(Plan& plan, const json& results, const Pointer& r, std::size_t population) {
     const json& rows = at(results, r / "rows");
+    // The same variable in two tables of the same population counts the same patients.
+    const json& result = at(results, r);
+    const std::string where = result.contains("population") ? result["population"].dump() : "cohort";
     for (std::size_t i = 0; i < rows.size(); ++i) {
         const Pointer row = r / "rows" / i;
-        const Description overall = describe(plan, results, row / "overall");
+        const Description overall = describe(plan, results, row / "overall", "table1|" + where + "|" + rows[i].value("variable", ""));
         plan.sum_with_rest(population, {overall.denominator, overall.missing});
         if (!rows[i].contains("by_group")) continue;
         std::map<std::string, Description> groups;
@@ -358,14 +376,26 @@ void table1(Plan& plan, const json& results, const Pointer& r, std::size_t popul
 
 // Per group of a survival analysis: n and events; a group with either suppressed is
 // withheld whole (its curve would show both).
-void survival_groups(Plan& plan, const json& results, const Pointer& list, const std::vector<std::string>& statistics,
-                     std::optional<std::size_t> dropped, std::optional<std::size_t> total) {
+// A group of the same endpoint with the same n, events and median with its CI is the same
+// patients (a level of one variable that is a level of another, such as relapsed after
+// anti-HER2 therapy and prior anti-HER2 therapy = Y): one cell, wherever it is shown.
+std::vector<std::vector<std::size_t>> survival_groups(Plan& plan, const json& results, const Pointer& list,
+                                                    const std::vector<std::string>& statistics,
+                                                    std::optional<std::size_t> dropped, std::optional<std::size_t> total,
+                                                    const std::string& endpoint = "") {
     const json& groups = at(results, list);
     std::vector<std::size_t> ns, events;
     for (std::size_t g = 0; g < groups.size(); ++g) {
         const Pointer group = list / g;
-        const std::size_t n = plan.count(group / "n");
-        const std::size_t e = plan.count(group / "events");
+        std::string key;
+        if (!endpoint.empty()) {
+            key = "survival|" + endpoint;
+            for (const char* field : {"n", "events", "median", "median_lower", "median_upper"}) {
+                key += "|" + (groups[g].contains(field) ? groups[g][field].dump() : std::string("-"));
+            }
+        }
+        const std::size_t n = plan.count_linked(key.empty() ? key : key + "|n", group / "n");
+        const std::size_t e = plan.count_linked(key.empty() ? key : key + "|events", group / "events");
         plan.alias(e, group / "observed");
         for (const auto& statistic : statistics) {
             plan.derived({n, e}, group / Pointer("/" + statistic));
@@ -374,9 +404,13 @@ void survival_groups(Plan& plan, const json& results, const Pointer& list, const
         events.push_back(e);
     }
     if (dropped) ns.push_back(*dropped);
+    std::vector<std::vector<std::size_t>> cells;
+    for (std::size_t g = 0; g < events.size(); ++g) cells.push_back({ns[g], events[g]});
+    if (dropped) ns.push_back(*dropped);
     if (total) plan.sum_with_rest(*total, ns);
     else plan.known_total(ns);
     plan.known_total(events);
+    return cells;
 }
 
 void response_block(Plan& plan, const Pointer& block, std::map<std::string, std::size_t>& cells) {
@@ -493,7 +527,8 @@ void cox(Plan& plan, const Pointer& r) {
 }
 
 const std::vector<std::string> km_statistics{"median", "median_lower", "median_upper", "median_primary", "median_spss",
-                                             "at_times", "rmst", "curve/rows", "times_beyond_follow_up"};
+                                             "rmst/rmean", "rmst/se", "rmst/lower", "rmst/upper", "curve/rows",
+                                             "times_beyond_follow_up"};
 
 }  // namespace
 
@@ -560,18 +595,23 @@ json suppress_results(const json& results, long threshold, bool patient_level_da
         } else if (kind == "km") {
             if (result.contains("population")) plan.count(r / "population" / "n");
             const std::size_t dropped = plan.count(r / "dropped");
-            survival_groups(plan, results, r / "strata", km_statistics, dropped, std::nullopt);
+            const auto group_cells = survival_groups(plan, results, r / "strata", km_statistics, dropped, std::nullopt,
+                                                     result.value("endpoint", "") + (result.contains("population") ? result["population"].dump() : ""));
             const json& strata = at(results, r / "strata");
             for (std::size_t s = 0; s < strata.size(); ++s) {
                 const json& times = strata[s].value("at_times", json::array());
-                for (std::size_t k = 0; k < times.size(); ++k) plan.count(r / "strata" / s / "at_times" / k / "n_risk");
+                for (std::size_t k = 0; k < times.size(); ++k) {
+                    const Pointer at = r / "strata" / s / "at_times" / k;
+                    plan.count(at / "n_risk");
+                    for (const char* key : {"n_risk", "surv", "std_err", "lower", "upper"}) plan.derived(group_cells[s], at / key);
+                }
             }
         } else if (kind == "logrank") {
             const json& tests = at(results, r / "tests");
             for (std::size_t t = 0; t < tests.size(); ++t) {
                 const Pointer test = r / "tests" / t;
                 survival_groups(plan, results, test / "groups", {"median", "median_lower", "median_upper", "expected"},
-                                plan.count(test / "dropped"), std::nullopt);
+                                plan.count(test / "dropped"), std::nullopt, tests[t].value("endpoint", ""));
             }
         } else if (kind == "response") {
             response(plan, results, r);

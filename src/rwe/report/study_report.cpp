@@ -193,11 +193,13 @@ private:
             std::string ci;
             if (row.contains("ours_lower") && (row["ours_lower"].is_number() || row["ours_upper"].is_number())) {
                 ci = fixed(row["ours_lower"]) + "–" + fixed(row["ours_upper"]);
+            } else if (row.contains("ours_lower") && is_suppressed(row["ours_lower"])) {
+                ci = suppressed_cell;
             }
             const auto& ours = row["ours"];
             comparisons_.rows.push_back({analysis["id"].get<std::string>(), row["quantity"].get<std::string>(),
                                          ours.is_number() ? significant(ours.get<double>()) : published_text(ours),
-                                         ci, published_text(row["published"]), row.value("verdict", "")});
+                                         ci, published_text(row["published"]), published_text(row.value("verdict", json("")))});
         }
     }
 
