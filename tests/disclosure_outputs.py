@@ -21,6 +21,9 @@ each threshold k:
      the margins a reader may know from elsewhere taken as known, is solved for every
      suppressed cell (a) exactly, by Gaussian elimination over the rationals (any
      combination of sums and differences), and (b) with the bounds a cell being >= 0 gives.
+     The attacker also knows how the groupings nest, from the unsuppressed run's adsl.csv
+     (the same level counted in two analyses; a level that is the union of levels of
+     another variable).
      A suppressed cell pinned to one value is a failure. As a control, the same attack on the
      results with only the counts 1..k-1 suppressed (the old rule) must recover cells;
   4. every table, as CSV, as a sheet of tables.xlsx (read from the zip) and as a table of
@@ -90,6 +93,8 @@ def run(name, small_cell, extra=""):
 
 reference = run("k0", 0)
 ref = json.loads((reference / "results.json").read_text())
+with open(reference / "adsl.csv", newline="", encoding="utf-8") as f:
+    adsl = list(csv.DictReader(f))
 
 # ---------------------------------------------------------------------------------------
 # results.json: walking two results side by side
@@ -153,6 +158,7 @@ class Attack:
         self.published, self.truth = published, truth
         self.relations = []
         self.constants = 0
+        self.nested = 0
 
     def value(self, path):
         v = get(self.published, path)
@@ -404,10 +410,77 @@ def relations(attack, results):
             a.known_sum([R + ("n",), R + ("dropped",)])
 
 
-def attack(published, truth):
+def nesting(at, results, adsl):
+    """What a reader who knows how the groupings nest can add, taken from the patient-level
+    rows of the unsuppressed run: the same variable's level counted in two analyses of the
+    same patients is one value; a level of one variable that holds exactly the patients of
+    one or more levels of another is their sum (de novo = relapsed naive + relapsed exposed),
+    for Table 1 counts and for the n and events of survival groups."""
+    def partition(variable):
+        groups = {}
+        for row in adsl:
+            groups.setdefault(row[variable], set()).add(row["USUBJID"])
+        return groups
+
+    def unions(v1, v2):
+        p1, p2 = partition(v1), partition(v2)
+        for a, members in p1.items():
+            if a == "":
+                continue
+            inside = {b for b, m in p2.items() if m & members}
+            if len(inside) >= 1 and "" not in inside and set().union(*(p2[b] for b in inside)) == members:
+                yield a, sorted(inside)
+
+    # cells[(family, variable, level)] = list of (path of n, path of events or None)
+    cells = {}
+    for i, analysis in enumerate(results["analyses"]):
+        kind, r = analysis["kind"], analysis["result"]
+        R = ("analyses", i, "result")
+        if kind == "table1" and "population" not in r:
+            for j, row in enumerate(r["rows"]):
+                if row["overall"]["type"] == "categorical" and row.get("overall", {}).get("by") != "year":
+                    for k, level in enumerate(row["overall"]["levels"]):
+                        cells.setdefault(("table1", row["variable"], level["level"]), []).append((R + ("rows", j, "overall", "levels", k, "n"), None))
+        elif kind == "km" and "by" in r and "population" not in r:
+            for g, group in enumerate(r["strata"]):
+                cells.setdefault((r["endpoint"], r["by"], group["name"]), []).append((R + ("strata", g, "n"), R + ("strata", g, "events")))
+        elif kind == "logrank":
+            for t, test in enumerate(r["tests"]):
+                if test.get("strata"):
+                    continue
+                for g, group in enumerate(test.get("groups", [])):
+                    cells.setdefault((test["endpoint"], test["by"], group["name"]), []).append(
+                        (R + ("tests", t, "groups", g, "n"), R + ("tests", t, "groups", g, "events")))
+    for same in cells.values():
+        for n, e in same[1:]:
+            at.equal(same[0][0], n)
+            if e and same[0][1]:
+                at.equal(same[0][1], e)
+    families = {}
+    for family, variable, level in cells:
+        families.setdefault(family, set()).add(variable)
+    for family, variables in families.items():
+        for v1 in variables:
+            for v2 in variables:
+                if v1 == v2 or v1 not in adsl[0] or v2 not in adsl[0]:
+                    continue
+                for a, inside in unions(v1, v2):
+                    if (family, v1, a) not in cells or any((family, v2, b) not in cells for b in inside):
+                        continue
+                    whole = cells[(family, v1, a)][0]
+                    parts = [cells[(family, v2, b)][0] for b in inside]
+                    at.sum(whole[0], [p[0] for p in parts])
+                    if whole[1]:
+                        at.sum(whole[1], [p[1] for p in parts])
+                    at.nested += 1
+
+
+def attack(published, truth, adsl=None):
     at = Attack(published, truth)
     relations(at, published)
-    return at.solve()
+    if adsl:
+        nesting(at, published, adsl)
+    return at.solve(), at
 
 
 # ---------------------------------------------------------------------------------------
@@ -624,7 +697,8 @@ for k in (10, 11):
     check(f"{tag}: no withheld percentage, CI or summary elsewhere in results.json", not leaked, str(leaked[:5]))
 
     # 3. the recovery attack, and its control.
-    recovered = attack(sup, ref)
+    recovered, attacker = attack(sup, ref, adsl)
+    check(f"{tag}: the attacker knows how the groupings nest", attacker.nested > 0, "no nested groupings found")
     check(f"{tag}: no suppressed cell recovered from the published ones", not recovered,
           "; ".join(f"{'/'.join(map(str, c))} = {v} ({how}, was {get(ref, c)})" for c, (v, how) in list(recovered.items())[:6]))
     naive = json.loads(json.dumps(ref))
@@ -635,7 +709,7 @@ for k in (10, 11):
             parent[path[-1]] = MARK
 
     walk(ref, ref, (), primary_only)
-    control = attack(naive, ref)
+    control, _ = attack(naive, ref)
     check(f"{tag}: control: the same attack recovers cells when only counts 1..{k - 1} are suppressed",
           len(control) > 0 and all(abs(v - get(ref, c)) < 1e-9 for c, (v, _) in control.items()),
           f"{len(control)} recovered")

@@ -260,6 +260,41 @@ TEST(ReportDisclosure, NothingChangesWithoutAThreshold) {
     EXPECT_EQ(out, wide);
 }
 
+json categorical(const std::vector<std::pair<std::string, double>>& levels, double missing) {
+    json out{{"type", "categorical"}, {"levels", json::array()}, {"missing", missing}};
+    double denominator = 0;
+    for (const auto& [level, n] : levels) denominator += n;
+    for (const auto& [level, n] : levels) out["levels"].push_back({{"level", level}, {"n", n}, {"percent", 100 * n / denominator}});
+    out["denominator"] = denominator;
+    return out;
+}
+
+TEST(ReportDisclosure, TheSamePatientsInAnotherVariableAreOneValue) {
+    // Cohort of 60, small_cell = 5. Variable A: a1 = 3, a2 = 39, not applicable 18.
+    // Variable B counts the same patients another way: x = 3 (the patients of a1), w = 39
+    // (those of a2), v = 18. A alone: a1 is primary and a2 (39 < denominator 42) its
+    // complement. B alone: x is primary and v (18, the smallest non-zero) its complement,
+    // leaving w = 39 shown — and then a1 = 42 − w = 3. The counts say a2 may be w, so w is
+    // suppressed too (and, as v = 60 − 42 would then be recovered, more cells after it).
+    json results = {{"cohort", {{"n", 60}}},
+                     {"analyses",
+                      {{{"id", "t"},
+                        {"kind", "table1"},
+                        {"result",
+                         {{"n", 60},
+                          {"rows",
+                           {{{"variable", "A"}, {"overall", categorical({{"a1", 3}, {"a2", 39}}, 18)}},
+                            {{"variable", "B"}, {"overall", categorical({{"x", 3}, {"w", 39}, {"v", 18}}, 0)}}}}}}}}}};
+    const json out = suppress_results(results, 5, false);
+    const json& a = out["analyses"][0]["result"]["rows"][0]["overall"];
+    const json& b = out["analyses"][0]["result"]["rows"][1]["overall"];
+    EXPECT_EQ(a["levels"][0]["n"], suppressed_value);
+    EXPECT_EQ(a["levels"][1]["n"], suppressed_value);
+    EXPECT_EQ(b["levels"][0]["n"], suppressed_value);
+    EXPECT_EQ(b["levels"][1]["n"], suppressed_value);  // w: without it, a1 = 42 − 39
+    EXPECT_EQ(out["disclosure_control"]["unprotected"], 0);
+}
+
 TEST(ReportDisclosure, ExtremesOfNumericSummariesAreWithheld) {
     json results = {{"cohort", {{"n", 40}}},
                     {"analyses",

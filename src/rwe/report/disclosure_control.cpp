@@ -215,6 +215,57 @@ public:
         system.add_sum(total, std::move(parts));
     }
 
+    // A grouping of patients (the levels of one variable; per level its cells: n, events)
+    // in a family of groupings of the same patients (one population, one endpoint).
+    void grouping(const std::string& family, std::vector<std::vector<std::size_t>> groups) {
+        if (groups.size() >= 2) families_[family].push_back(std::move(groups));
+    }
+
+    // A level of one variable may be the union of levels of another (de novo = relapsed
+    // naive + relapsed exposed), or the same patients (brain metastases = Y and the site
+    // "brain"): where the counts say so — every cell of a group equal to the sum of the same
+    // cells of one or more non-empty groups of another grouping of the family, fewer than
+    // all — the relation is added. It holds numerically whether or not
+    // the groups truly nest, so adding it only makes the modelled reader stronger.
+    void add_unions() {
+        for (const auto& [family, groupings] : families_) {
+            for (std::size_t i = 0; i < groupings.size(); ++i) {
+                for (std::size_t j = 0; j < groupings.size(); ++j) {
+                    const auto& others = groupings[j];
+                    if (i == j || others.size() > 12) continue;
+                    for (const auto& group : groupings[i]) {
+                        const std::size_t count = others.size();
+                        for (unsigned subset = 0; subset < (1u << count); ++subset) {
+                            const int members = __builtin_popcount(subset);
+                            if (members < 1 || static_cast<std::size_t>(members) >= count) continue;
+                            bool fits = true;
+                            for (std::size_t k = 0; k < count && fits; ++k) {
+                                if (!(subset & (1u << k))) continue;
+                                fits = value(others[k][0]) > 0 && others[k].size() == group.size() &&
+                                       std::find(group.begin(), group.end(), others[k][0]) == group.end();
+                            }
+                            for (std::size_t c = 0; c < group.size() && fits; ++c) {
+                                long sum = 0;
+                                for (std::size_t k = 0; k < count; ++k) {
+                                    if (subset & (1u << k)) sum += value(others[k][c]);
+                                }
+                                fits = sum == value(group[c]);
+                            }
+                            if (!fits) continue;
+                            for (std::size_t c = 0; c < group.size(); ++c) {
+                                std::vector<std::size_t> parts;
+                                for (std::size_t k = 0; k < count; ++k) {
+                                    if (subset & (1u << k)) parts.push_back(others[k][c]);
+                                }
+                                system.add_sum(group[c], parts);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     // Writes the marker everywhere a suppressed cell or a statistic derived from one was;
     // returns the values withheld from each analysis (to withhold them from its comparison
     // with the published study too).
@@ -272,6 +323,7 @@ private:
     std::vector<std::vector<Pointer>> small_;
     std::vector<Pointer> always_;
     std::map<std::string, std::size_t> linked_;
+    std::map<std::string, std::vector<std::vector<std::vector<std::size_t>>>> families_;
 };
 
 const json& at(const json& results, const Pointer& pointer) {
@@ -323,6 +375,11 @@ void table1(Plan& plan, const json& results, const Pointer& r, std::size_t popul
     for (std::size_t i = 0; i < rows.size(); ++i) {
         const Pointer row = r / "rows" / i;
         const Description overall = describe(plan, results, row / "overall", "table1|" + where + "|" + rows[i].value("variable", ""));
+        if (!overall.numeric) {
+            std::vector<std::vector<std::size_t>> groups;
+            for (const auto& [level, cell] : overall.levels) groups.push_back({cell});
+            plan.grouping("table1|" + where, groups);
+        }
         plan.sum_with_rest(population, {overall.denominator, overall.missing});
         if (!rows[i].contains("by_group")) continue;
         std::map<std::string, Description> groups;
@@ -406,6 +463,7 @@ std::vector<std::vector<std::size_t>> survival_groups(Plan& plan, const json& re
     if (dropped) ns.push_back(*dropped);
     std::vector<std::vector<std::size_t>> cells;
     for (std::size_t g = 0; g < events.size(); ++g) cells.push_back({ns[g], events[g]});
+    if (!endpoint.empty()) plan.grouping("survival|" + endpoint, cells);
     if (dropped) ns.push_back(*dropped);
     if (total) plan.sum_with_rest(*total, ns);
     else plan.known_total(ns);
@@ -636,6 +694,7 @@ json suppress_results(const json& results, long threshold, bool patient_level_da
         }
     }
 
+    plan.add_unions();
     const SuppressionCounts counts = suppress_cells(plan.system, threshold);
     std::size_t withheld = 0;
     json out = plan.apply(withheld);
