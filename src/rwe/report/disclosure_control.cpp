@@ -232,7 +232,7 @@ public:
             for (std::size_t i = 0; i < groupings.size(); ++i) {
                 for (std::size_t j = 0; j < groupings.size(); ++j) {
                     const auto& others = groupings[j];
-                    if (i == j || others.size() > 12) continue;
+                    if (i == j || others.size() > 10) continue;
                     for (const auto& group : groupings[i]) {
                         const std::size_t count = others.size();
                         for (unsigned subset = 0; subset < (1u << count); ++subset) {
