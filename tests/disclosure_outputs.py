@@ -31,7 +31,8 @@ each threshold k:
      marker S, and every cell that was a count from 1 to k-1 shows S;
   5. the patient-level datasets are not written (nor linked) unless the protocol sets
      patient_level_datasets = true; `rwe report` renders the same tables again and does
-     not copy datasets found beside results.json.
+     not copy datasets found beside results.json, and suppresses a results.json of
+     small_cell = 10 that holds every count (written before the pass existed).
 
 Each check prints `ok <name>` or `FAIL <name>: why`; the exit status is 1 when one failed.
 """
@@ -739,6 +740,24 @@ shutil.rmtree(again, ignore_errors=True)
 r = rwe("report", beside / "results.json", "--out", again)
 check("rwe report of suppressed results: same tables, no datasets copied",
       r.returncode == 0 and csv_tables(again) == csv_tables(out) and not (again / "adsl.csv").exists(), r.stderr)
+
+# A results.json of a run with small_cell = 10 that holds every count (as written before the
+# pass existed): `rwe report` suppresses it the same way, and writes the suppressed results.
+old = WORK / "old-results"
+shutil.rmtree(old, ignore_errors=True)
+old.mkdir()
+unsuppressed = json.loads(json.dumps(ref))
+unsuppressed["protocol"]["small_cell"] = 10
+(old / "results.json").write_text(json.dumps(unsuppressed))
+shutil.copy(reference / "adsl.csv", old / "adsl.csv")
+again = WORK / "rerender-old"
+shutil.rmtree(again, ignore_errors=True)
+r = rwe("report", old / "results.json", "--out", again)
+written = json.loads((again / "results.json").read_text()) if r.returncode == 0 else {}
+check("rwe report of unsuppressed results with small_cell = 10: suppressed as rwe run does",
+      r.returncode == 0 and csv_tables(again) == csv_tables(out) and not (again / "adsl.csv").exists()
+      and written.get("disclosure_control", {}).get("threshold") == 10
+      and written["analyses"] == sup["analyses"], r.stderr)
 
 asked = run("k10-datasets", 10, "\npatient_level_datasets = true")
 page = (asked / "report.html").read_text(encoding="utf-8")

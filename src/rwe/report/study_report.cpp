@@ -590,6 +590,12 @@ StudyReportFiles render_study_report(const std::filesystem::path& results_json, 
         }
     }
     const fs::path source_folder = fs::absolute(results_json).parent_path();
+    // A results.json of a run with small_cell set but written before the disclosure-control
+    // pass existed holds every count: the pass is run now, and the suppressed results are
+    // what is written beside the page.
+    const long threshold = results["protocol"].value("small_cell", 0L);
+    const bool suppress_now = threshold > 1 && !results.contains("disclosure_control");
+    if (suppress_now) results = suppress_results(results, threshold, false);
     try {
         OutputFolder output(out_directory);
         StudyReportFiles files;
@@ -605,7 +611,8 @@ StudyReportFiles render_study_report(const std::filesystem::path& results_json, 
             fs::create_hard_link(from, to, linked);
             if (linked) fs::copy_file(from, to);
         };
-        keep(results_json, output.path() / "results.json");
+        if (suppress_now) write_file_atomic(output.path() / "results.json", results.dump(2) + "\n");
+        else keep(results_json, output.path() / "results.json");
         const bool datasets = results.value("disclosure_control", json::object()).value("patient_level_datasets", true);
         for (const char* dataset : {"adsl.csv", "adtte.csv", "adrs.csv", "adae.csv"}) {
             if (datasets && fs::exists(source_folder / dataset)) keep(source_folder / dataset, output.path() / dataset);
