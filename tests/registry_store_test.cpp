@@ -135,9 +135,18 @@ TEST(RegistryStore, ImportWritesTypedTablesProvenanceAndIndexes) {
 
     const auto indexes = query_rows(database, "SELECT name FROM sqlite_master WHERE type = 'index' ORDER BY name");
     for (const char* name : {"patients_patient_id", "regimens_patient_setting_line", "regimens_setting_line_regimen",
-                             "administrations_regimen_date", "assessments_patient_date", "adverse_events_patient_date"}) {
+                             "administration_days_regimen_drug", "assessments_patient_date", "adverse_events_patient_date"}) {
         EXPECT_NE(std::find(indexes.begin(), indexes.end(), std::string(name) + "|"), indexes.end()) << name;
     }
+    // The days of each drug of a regimen (valid/administrations.csv by hand; day numbers
+    // since 1970-01-01: 2018-09-15 = 17789, 2018-10-06 = 17810, 2019-04-01 = 17987,
+    // 2022-12-01 = 19327, 2022-06-10 = 19153, 2017-11-20 = 17490); source_line is the
+    // line of the drug's first row in the regimen's run of rows.
+    EXPECT_EQ(query_rows(database, "SELECT source_line, regimen_id, drug, days FROM administration_days ORDER BY source_line"),
+              (std::vector<std::string>{"2|R002|docetaxel|17789 17810|", "3|R002|trastuzumab|17789 17810|",
+                                        "4|R002|pertuzumab|17789|", "7|R004|docetaxel|17987|",
+                                        "8|R004|trastuzumab|19327|", "9|R008|capecitabine|19153|",
+                                        "10|R008|lapatinib|19153|", "11|R006|docetaxel|17490|"}));
     const auto plan = query_rows(database, "EXPLAIN QUERY PLAN SELECT * FROM regimens WHERE setting = 'palliative' AND line = 1");
     ASSERT_FALSE(plan.empty());
     EXPECT_NE(plan[0].find("USING INDEX"), std::string::npos) << plan[0];
@@ -369,6 +378,12 @@ TEST(RegistryStore, ManyRowsPassThroughTheLoaderInBatches) {
               std::vector<std::string>{"40000|2020000.0|2|40001|"});  // dose cycles 1..100: 400 * 5050
     EXPECT_EQ(query_rows(folder / "db.sqlite", "SELECT count(*), min(response) FROM assessments"),
               std::vector<std::string>{"20000|sd|"});
+    // The rows alternate between two regimens, so each is a run of its own: a row per
+    // administration in administration_days, which still lists every one.
+    EXPECT_EQ(query_rows(folder / "db.sqlite", "SELECT count(*), min(source_line), max(source_line) FROM administration_days"),
+              std::vector<std::string>{"40000|2|40001|"});
+    EXPECT_EQ(query_rows(folder / "db.sqlite", "SELECT regimen_id, drug, days FROM administration_days WHERE source_line = 40001"),
+              std::vector<std::string>{"R002|drug1|18020|"});  // row 39999: R002, drug 39999 % 7 = 1, 2019-05-0(1 + 39999 % 9) = 2019-05-04
     fs::remove_all(folder);
 }
 
@@ -510,5 +525,54 @@ TEST(RegistryLoader, Version1RegistryAndAStoreImportedBeforeVersion2) {
         fs::remove_all(folder);
         fs::create_directories(folder);
     }
+    fs::remove_all(folder);
+}
+
+TEST(RegistryLoader, AdministrationDaysGiveTheSameAdministrationsAsTheirTable) {
+    // A study reads administration_days; a store imported before it has only the
+    // administrations table. Both must give every regimen the same administrations, also
+    // when a regimen's rows are split into several runs and a drug is given twice a day.
+    const fs::path folder = fresh_folder("administration_days");
+    fs::create_directories(folder / "registry");
+    for (const char* name : {"patients.csv", "tumors.csv", "regimens.csv"}) {
+        fs::copy_file(data_dir / "valid" / name, folder / "registry" / name);
+    }
+    {
+        std::ofstream administrations(folder / "registry" / "administrations.csv");
+        administrations << "regimen_id,drug,admin_date,dose,unit\n"
+                        << "R004,Docetaxel,2019-04-01,75,mg/m2\n"  // R004: a run of three rows
+                        << "R004,docetaxel,2019-04-01,20,mg/m2\n"  // the same drug and day again
+                        << "R004,trastuzumab,2019-04-22,6,mg/kg\n"
+                        << "R002,docetaxel,2018-09-15,75,mg/m2\n"
+                        << "R004,docetaxel,2019-04-22,75,mg/m2\n";  // R004 again: a second run
+    }
+    const fs::path database = folder / "db.sqlite";
+    ASSERT_TRUE(quiet_import(folder / "registry", database).imported);
+    EXPECT_EQ(query_rows(database, "SELECT source_line, regimen_id, drug, days FROM administration_days ORDER BY source_line"),
+              (std::vector<std::string>{"2|R004|docetaxel|17987 17987|", "4|R004|trastuzumab|18008|",
+                                        "5|R002|docetaxel|17789|", "6|R004|docetaxel|18008|"}));
+    const auto doses = [](const rwe::study::RegistryData& registry) {
+        std::vector<std::string> out;
+        for (const auto& patient : registry.patients) {
+            for (const auto& regimen : patient.regimens) {
+                for (const auto& given : regimen.administrations) {
+                    out.push_back(regimen.id + " " + *given.drug + " " + rwe::study::format_iso_date(given.date));
+                }
+            }
+        }
+        return out;
+    };
+    const auto from_days = doses(rwe::study::load_registry(database.string()));
+    // By hand: each regimen's administrations by date, then drug.
+    EXPECT_EQ(from_days, (std::vector<std::string>{"R002 docetaxel 2018-09-15", "R004 docetaxel 2019-04-01",
+                                                   "R004 docetaxel 2019-04-01", "R004 docetaxel 2019-04-22",
+                                                   "R004 trastuzumab 2019-04-22"}));
+    {
+        sqlite3* db = nullptr;
+        ASSERT_EQ(sqlite3_open(database.c_str(), &db), SQLITE_OK);
+        ASSERT_EQ(sqlite3_exec(db, "DROP TABLE administration_days", nullptr, nullptr, nullptr), SQLITE_OK);
+        sqlite3_close(db);
+    }
+    EXPECT_EQ(doses(rwe::study::load_registry(database.string())), from_days);
     fs::remove_all(folder);
 }

@@ -6,6 +6,7 @@
 // log-rank sums are written out. Nothing here is specific C++ for a protocol: the
 // protocols are plain TOML over the language of docs/protocols.md.
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 #include <unistd.h>
 
 #include <cmath>
@@ -105,7 +106,21 @@ struct StudyRun {
     }
 };
 
-StudyRun run_protocol(const std::string& id) {
+// Drops the administration_days table, as in a store imported before rwe wrote it (the
+// study then reads the administrations table).
+void drop_administration_days(const std::string& database) {
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(database.c_str(), &db), SQLITE_OK);
+    EXPECT_EQ(sqlite3_exec(db,
+                           "DROP TABLE administration_days; "
+                           "CREATE INDEX administrations_regimen_date ON administrations (regimen_id, admin_date)",
+                           nullptr, nullptr, nullptr),
+              SQLITE_OK)
+        << sqlite3_errmsg(db);
+    sqlite3_close(db);
+}
+
+StudyRun run_protocol(const std::string& id, bool administrations_table_only = false) {
     StudyRun out;
     const std::string registry = std::string(RWE_TEST_DATA_DIR) + "/study/" + id;
     const std::string protocol = std::string(RWE_SOURCE_DIR) + "/studies/" + id + ".toml";
@@ -116,6 +131,7 @@ StudyRun run_protocol(const std::string& id) {
     const std::string binary = RWE_BINARY;
     out.validate_status = run(binary + " validate " + registry);
     out.import_status = run(binary + " import " + registry + " --db " + db);
+    if (administrations_table_only && out.import_status == 0) drop_administration_days(db);
     out.run_status = run(binary + " run " + protocol + " --db " + db + " --out " + (dir / "out").string());
     if (out.run_status != 0) {
         fs::remove_all(dir);
@@ -706,3 +722,23 @@ TEST_F(EarlyHer2AdjuvantDfs, DiseaseFreeSurvivalByHand) {
 }
 
 }  // namespace
+
+// ---------------------------------------------------------------------------------------
+// A store imported before administration_days existed gives the same results
+// ---------------------------------------------------------------------------------------
+TEST(StoreLayouts, TheAdministrationsTableAloneGivesTheSameResults) {
+    // thp-vs-th chooses its arms by the drugs given (the store's candidate query looks at
+    // administrations) and counts cycles; nsclc-egfr-osimertinib chooses by regimen code.
+    for (const std::string id : {"thp-vs-th", "nsclc-egfr-osimertinib"}) {
+        SCOPED_TRACE(id);
+        StudyRun days = run_protocol(id);
+        StudyRun table = run_protocol(id, true);
+        ASSERT_EQ(days.run_status, 0);
+        ASSERT_EQ(table.run_status, 0);
+        EXPECT_FALSE(days.results["analyses"].empty());
+        for (StudyRun* run : {&days, &table}) run->results.erase("registry");  // import time differs
+        EXPECT_EQ(days.results, table.results);
+        EXPECT_EQ(days.adsl, table.adsl);
+        EXPECT_EQ(days.adtte_rows, table.adtte_rows);
+    }
+}

@@ -2,7 +2,10 @@
 // Work split between this thread and one more: the heavy passes over millions of rows split
 // in two. When no thread can be started, the parts run one after the other on this one.
 
+#include <atomic>
 #include <cstddef>
+#include <exception>
+#include <vector>
 #include <functional>
 #include <optional>
 #include <system_error>
@@ -37,6 +40,54 @@ void for_halves(std::size_t n, std::size_t threshold, Body&& body) {
         return;
     }
     run_beside([&] { body(n / 2, n); }, [&] { body(std::size_t{0}, n / 2); });
+}
+
+// body(i) for every i in [0, n), each once, on this thread and one more (a shared counter
+// hands out the next i, so long and short items balance). An exception from body(i) does
+// not stop the others; when all are done, the one of the smallest i is rethrown, as a
+// loop in order would have thrown it.
+template <class Body>
+void for_each_index_on_two_threads(std::size_t n, Body&& body) {
+    std::atomic<std::size_t> next{0};
+    std::vector<std::exception_ptr> failures(n);
+    auto work = [&] {
+        for (std::size_t i = next++; i < n; i = next++) {
+            try {
+                body(i);
+            } catch (...) {
+                failures[i] = std::current_exception();
+            }
+        }
+    };
+    if (n > 1) run_beside(work, work);
+    else work();
+    for (const auto& failure : failures) {
+        if (failure) std::rethrow_exception(failure);
+    }
+}
+
+// Runs `other` on a second thread while `here` runs on this one, like run_beside, and
+// rethrows an exception of either when both are done (`here`'s first).
+template <class Other, class Here>
+void run_beside_rethrowing(Other&& other, Here&& here) {
+    std::exception_ptr other_failure, here_failure;
+    run_beside(
+        [&] {
+            try {
+                other();
+            } catch (...) {
+                other_failure = std::current_exception();
+            }
+        },
+        [&] {
+            try {
+                here();
+            } catch (...) {
+                here_failure = std::current_exception();
+            }
+        });
+    if (here_failure) std::rethrow_exception(here_failure);
+    if (other_failure) std::rethrow_exception(other_failure);
 }
 
 }  // namespace rwe

@@ -10,12 +10,15 @@
 #include <exception>
 #include <mutex>
 #include <thread>
+#include <charconv>
 #include <ctime>
+#include <map>
 #include <memory>
 #include <vector>
 
 #include "rwe/common/cleanup.hpp"
 #include "rwe/common/error.hpp"
+#include "rwe/registry/field_parse.hpp"
 #include "rwe/registry/sha256.hpp"
 #include "rwe/registry/sqlite_handle.hpp"
 #include "rwe/registry/store_schema.hpp"
@@ -45,17 +48,19 @@ public:
         batch_.file = &file;
     }
 
-    void row(const FileSpec&, std::size_t line, std::span<const Cell> cells) override {
-        batch_.lines.push_back(line);
-        for (const Cell& cell : cells) {
-            StoredCell stored{cell.kind, cell.integer, cell.real, batch_.arena.size(), cell.text.size()};
-            batch_.arena.append(cell.text);
-            batch_.cells.push_back(stored);
-        }
+    void row(const FileSpec& file, std::size_t line, std::span<const Cell> cells) override {
+        add_row(batch_, line, cells);
+        if (file.id == FileId::administrations) add_administration(line, cells);
         if (batch_.lines.size() >= batch_rows) flush();
     }
 
-    void end_file(const FileSpec&) override { flush(); }
+    void end_file(const FileSpec& file) override {
+        flush();
+        if (file.id == FileId::administrations) {
+            end_regimen_run();
+            flush(days_batch_);
+        }
+    }
 
     // Waits until every row is in the database; rethrows a failure of the loader.
     void finish() {
@@ -70,6 +75,7 @@ public:
         if (failure_) std::rethrow_exception(failure_);
     }
 
+    // Rows loaded from the registry files (administration_days rows are not counted).
     std::size_t rows() const { return rows_; }
 
 private:
@@ -91,24 +97,74 @@ private:
         std::string arena;
     };
 
-    void flush() {
-        if (batch_.lines.empty()) return;
-        const FileSpec* file = batch_.file;
+    static void add_row(Batch& batch, std::size_t line, std::span<const Cell> cells) {
+        batch.lines.push_back(line);
+        for (const Cell& cell : cells) {
+            StoredCell stored{cell.kind, cell.integer, cell.real, batch.arena.size(), cell.text.size()};
+            batch.arena.append(cell.text);
+            batch.cells.push_back(stored);
+        }
+    }
+
+    // administration_days (store_schema.hpp): the days of each drug are gathered while the
+    // rows of one regimen follow each other, and written as a row per drug when the
+    // regimen changes.
+    void add_administration(std::size_t line, std::span<const Cell> cells) {
+        static const int regimen_column = file_spec(FileId::administrations).column_index("regimen_id");
+        static const int drug_column = file_spec(FileId::administrations).column_index("drug");
+        static const int date_column = file_spec(FileId::administrations).column_index("admin_date");
+        const std::string_view regimen = cells[static_cast<std::size_t>(regimen_column)].text;
+        const std::string_view drug = cells[static_cast<std::size_t>(drug_column)].text;
+        Days day = no_date;
+        if (!parse_iso_date(cells[static_cast<std::size_t>(date_column)].text, day)) return;  // the validator reports it
+        if (regimen != regimen_run_) {
+            end_regimen_run();
+            regimen_run_ = regimen;
+        }
+        DrugRun* run = nullptr;
+        for (DrugRun& candidate : drug_runs_) {
+            if (candidate.drug == drug) run = &candidate;
+        }
+        if (run == nullptr) run = &drug_runs_.emplace_back(DrugRun{std::string(drug), line, {}});
+        char text[16];
+        const auto written = std::to_chars(text, text + sizeof text, day).ptr;
+        if (!run->days.empty()) run->days += ' ';
+        run->days.append(text, written);
+    }
+
+    void end_regimen_run() {
+        for (const DrugRun& run : drug_runs_) {
+            const Cell cells[] = {{Cell::Kind::text, regimen_run_, 0, 0},
+                                  {Cell::Kind::text, run.drug, 0, 0},
+                                  {Cell::Kind::text, run.days, 0, 0}};
+            add_row(days_batch_, run.first_line, cells);
+        }
+        drug_runs_.clear();
+        regimen_run_.clear();
+        if (days_batch_.lines.size() >= batch_rows) flush(days_batch_);
+    }
+
+    void flush() { flush(batch_); }
+
+    void flush(Batch& batch) {
+        if (batch.lines.empty()) return;
+        const FileSpec* file = batch.file;
         {
             std::unique_lock lock(mutex_);
             changed_.wait(lock, [&] { return queue_.size() < max_batches || failure_; });
             if (failure_) return;  // reported by finish()
-            queue_.push_back(std::move(batch_));
+            queue_.push_back(std::move(batch));
         }
         changed_.notify_all();
-        batch_ = Batch{};
-        batch_.file = file;
+        batch = Batch{};
+        batch.file = file;
     }
 
     void load() {
-        const FileSpec* current = nullptr;
-        std::unique_ptr<SqliteStatement> insert_one;
-        std::unique_ptr<SqliteStatement> insert_many;
+        struct Inserts {
+            std::unique_ptr<SqliteStatement> one, many;
+        };
+        std::map<const FileSpec*, Inserts> inserts;  // batches of two tables alternate
         for (;;) {
             Batch batch;
             {
@@ -120,13 +176,13 @@ private:
             }
             changed_.notify_all();
             try {
-                if (batch.file != current) {
-                    insert_one = std::make_unique<SqliteStatement>(db_, insert_statement(*batch.file, sqlite_dialect));
-                    insert_many = std::make_unique<SqliteStatement>(
+                Inserts& insert = inserts[batch.file];
+                if (!insert.one) {
+                    insert.one = std::make_unique<SqliteStatement>(db_, insert_statement(*batch.file, sqlite_dialect));
+                    insert.many = std::make_unique<SqliteStatement>(
                         db_, insert_statement(*batch.file, sqlite_dialect, rows_per_insert));
-                    current = batch.file;
                 }
-                insert_batch(batch, *insert_one, *insert_many);
+                insert_batch(batch, *insert.one, *insert.many);
             } catch (...) {
                 std::unique_lock lock(mutex_);
                 failure_ = std::current_exception();
@@ -171,11 +227,20 @@ private:
             insert_one.step();
             sqlite3_reset(insert_one.get());
         }
-        rows_ += rows;
+        if (batch.file != &administration_days_table()) rows_ += rows;
     }
+
+    struct DrugRun {
+        std::string drug;
+        std::size_t first_line;
+        std::string days;
+    };
 
     SqliteDatabase& db_;
     Batch batch_;  // being filled by the validator's thread
+    Batch days_batch_{&administration_days_table(), {}, {}, {}};  // administration_days rows
+    std::string regimen_run_;  // the regimen whose administrations are being gathered
+    std::vector<DrugRun> drug_runs_;
     std::mutex mutex_;
     std::condition_variable changed_;
     std::deque<Batch> queue_;

@@ -20,7 +20,7 @@ struct IndexSpec {
 };
 
 // The access paths of the study queries: patient lookups, the first palliative line by
-// regimen, administrations of a line by date, events of a patient by date, a patient's
+// regimen, the administration days of a regimen by drug, events of a patient by date, a patient's
 // biomarkers by marker (and a tumour's), observations of a patient by name and date.
 const std::vector<IndexSpec>& indexes() {
     static const std::vector<IndexSpec> list{
@@ -32,7 +32,7 @@ const std::vector<IndexSpec>& indexes() {
         {"regimens", "regimens_patient_setting_line", {"patient_id", "setting", "line"}, false},
         {"regimens", "regimens_setting_line_regimen", {"setting", "line", "regimen"}, false},
         {"regimens", "regimens_start_date", {"start_date"}, false},
-        {"administrations", "administrations_regimen_date", {"regimen_id", "admin_date"}, false},
+        {"administration_days", "administration_days_regimen_drug", {"regimen_id", "drug"}, false},
         {"assessments", "assessments_patient_date", {"patient_id", "assessment_date"}, false},
         {"assessments", "assessments_regimen_id", {"regimen_id"}, false},
         {"adverse_events", "adverse_events_patient_date", {"patient_id", "onset_date"}, false},
@@ -42,6 +42,30 @@ const std::vector<IndexSpec>& indexes() {
         {"observations", "observations_patient_name_date", {"patient_id", "name", "observation_date"}, false},
     };
     return list;
+}
+
+}  // namespace
+
+const FileSpec& administration_days_table() {
+    static const FileSpec spec{FileId::administrations, "", "administration_days", false, "",
+                               {
+                                   {"regimen_id", ColumnType::text, Presence::required, {}},
+                                   {"drug", ColumnType::free_code, Presence::required, {}},
+                                   {"days", ColumnType::text, Presence::required, {}},
+                               }};
+    return spec;
+}
+
+namespace {
+
+std::string create_table_statement(const FileSpec& file, const SqlDialect& dialect) {
+    std::string sql = "CREATE TABLE " + dialect.quote(file.table) + " (" + dialect.quote("source_line") + " " +
+                      std::string(dialect.integer_type) + " NOT NULL";
+    for (const ColumnSpec& column : file.columns) {
+        sql += ", " + dialect.quote(column.name) + " " + std::string(sql_type(column.type, dialect));
+        if (column.presence == Presence::required) sql += " NOT NULL";
+    }
+    return sql + ")";
 }
 
 }  // namespace
@@ -56,16 +80,8 @@ std::vector<std::string> create_table_statements(const SqlDialect& dialect) {
                   " PRIMARY KEY, sha256 " + std::string(dialect.text_type) + " NOT NULL, bytes " +
                   std::string(dialect.integer_type) + " NOT NULL, " + "row_count " +
                   std::string(dialect.integer_type) + " NOT NULL)");
-    for (const FileSpec& file : registry_files()) {
-        std::string sql = "CREATE TABLE " + dialect.quote(file.table) + " (" + dialect.quote("source_line") + " " +
-                          std::string(dialect.integer_type) + " NOT NULL";
-        for (const ColumnSpec& column : file.columns) {
-            sql += ", " + dialect.quote(column.name) + " " + std::string(sql_type(column.type, dialect));
-            if (column.presence == Presence::required) sql += " NOT NULL";
-        }
-        sql += ")";
-        out.push_back(std::move(sql));
-    }
+    for (const FileSpec& file : registry_files()) out.push_back(create_table_statement(file, dialect));
+    out.push_back(create_table_statement(administration_days_table(), dialect));
     return out;
 }
 

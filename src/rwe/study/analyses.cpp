@@ -10,6 +10,7 @@
 #include <map>
 #include <set>
 #include "rwe/common/error.hpp"
+#include "rwe/common/parallel.hpp"
 #include "rwe/study/analysis_options.hpp"
 #include "rwe/study/published_comparison.hpp"
 #include "rwe/stats/binomial_ci.hpp"
@@ -128,10 +129,15 @@ StudyData subset(const StudyData& data, const std::vector<bool>& keep, const std
 bool has_analysis_runner(const std::string& kind) { return runners().count(kind) > 0; }
 
 json run_analyses(const StudyData& data, const Protocol& protocol, std::vector<std::string>& warnings) {
-    const Context context{data, protocol, warnings};
-    json out = json::array();
     const bool timing = std::getenv("RWE_TIMING") != nullptr;  // the time of each analysis (bench/study_run.sh)
-    for (const auto& analysis : protocol.analyses) {
+    // The analyses are independent: they run two at a time, each with warnings of its own,
+    // and are put together in protocol order (results and warnings as if run in turn).
+    const std::size_t count = protocol.analyses.size();
+    std::vector<json> entries(count);
+    std::vector<std::vector<std::string>> analysis_warnings(count);
+    for_each_index_on_two_threads(count, [&](std::size_t k) {
+        const Analysis& analysis = protocol.analyses[k];
+        std::vector<std::string>& own_warnings = analysis_warnings[k];
         const auto started = std::chrono::steady_clock::now();
         const auto runner = runners().find(analysis.kind);
         if (runner == runners().end()) throw Error(ErrorKind::internal, "analysis kind without a runner: " + analysis.kind);
@@ -139,23 +145,28 @@ json run_analyses(const StudyData& data, const Protocol& protocol, std::vector<s
         if (analysis.where) {
             const auto keep = select_rows(data.adsl, analysis.where, protocol);
             const StudyData population = subset(data, keep, variables_read(analysis));
-            result = runner->second(Context{population, protocol, warnings}, analysis);
+            result = runner->second(Context{population, protocol, own_warnings}, analysis);
             result["population"] = {{"where", analysis.where->text()}, {"n", population.adsl.size()}};
         } else {
-            result = runner->second(context, analysis);
+            result = runner->second(Context{data, protocol, own_warnings}, analysis);
         }
         json entry{{"id", analysis.id}, {"kind", analysis.kind}, {"result", result}};
         if (analysis.options.contains("title")) entry["title"] = analysis.options["title"];
         if (!analysis.published.empty()) {
             entry["published"] = analysis.published;
-            entry["comparison"] = compare_with_published(analysis, result, protocol.path, warnings);
+            entry["comparison"] = compare_with_published(analysis, result, protocol.path, own_warnings);
         }
-        out.push_back(entry);
+        entries[k] = std::move(entry);
         if (timing) {
             std::fprintf(stderr, "rwe run:   %.2f s analysis %s (%s)\n",
                          std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count(),
                          analysis.id.c_str(), analysis.kind.c_str());
         }
+    });
+    json out = json::array();
+    for (std::size_t k = 0; k < count; ++k) {
+        out.push_back(std::move(entries[k]));
+        warnings.insert(warnings.end(), analysis_warnings[k].begin(), analysis_warnings[k].end());
     }
     return out;
 }

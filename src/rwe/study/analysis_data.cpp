@@ -540,7 +540,7 @@ StudyData StudyDataBuilder::finish(std::size_t registry_patients, const Registry
 
 CandidateQuery candidate_query(const Protocol& protocol) {
     const IndexDefinition index = protocol.index;
-    return [index](const registry::SqlDialect& dialect) {
+    return [index](const registry::SqlDialect& dialect, bool day_lists) {
         std::vector<std::string> parameters;
         auto list = [&](const std::vector<std::string>& values) {
             std::string out = "(";
@@ -562,7 +562,8 @@ CandidateQuery candidate_query(const Protocol& protocol) {
             drugs.insert(drugs.end(), choice.drugs_any.begin(), choice.drugs_any.end());
             if (!drugs.empty()) {
                 condition += (condition.empty() ? "" : " AND ") +
-                             std::string("EXISTS (SELECT 1 FROM administrations a WHERE a.regimen_id = r.regimen_id AND lower(a.drug) IN ") +
+                             std::string(day_lists ? "EXISTS (SELECT 1 FROM administration_days a WHERE a.regimen_id = r.regimen_id AND a.drug IN "
+                                                   : "EXISTS (SELECT 1 FROM administrations a WHERE a.regimen_id = r.regimen_id AND lower(a.drug) IN ") +
                              list(drugs) + ")";
             }
             sql += (arm ? " OR (" : "(") + condition + ")";

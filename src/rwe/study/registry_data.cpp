@@ -2,12 +2,14 @@
 
 
 #include <algorithm>
+#include <charconv>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <future>
 #include <memory>
+#include <tuple>
 #include <unordered_map>
 
 #include "rwe/common/error.hpp"
@@ -79,6 +81,17 @@ void add_shorthand_biomarkers(const Tumor& tumor, std::vector<Biomarker>& out) {
     add_result("pr", tumor.pr);
     add_result("her2", tumor.her2_ihc);
     if (tumor.her2_ish_ratio) out.push_back({tumor.id, "her2", "ish", "", tumor.her2_ish_ratio, "ratio", tumor.diagnosis});
+}
+
+// The store is asked for a table's rows by patient only (the order its patient index
+// gives, without a sort in the store); each patient's rows are then put in their order
+// here, with the row's file line last so that the order is complete.
+template <class Record, class Less>
+void sort_each_patients(RegistryData& registry, std::vector<Record> Patient::*records, Less less) {
+    for (auto& patient : registry.patients) {
+        auto& list = patient.*records;
+        if (list.size() > 1) std::sort(list.begin(), list.end(), less);
+    }
 }
 
 // Loads the patients whose ids satisfy `where` (an SQL condition on patient_id; empty:
@@ -163,16 +176,18 @@ void load_patients(Database& db, const std::string& where, RegistryData& registr
                  });
     }
     if (db.has_table("metastases")) {
-        db.query("SELECT patient_id, site, detected_date FROM metastases" + filter + " ORDER BY patient_id, detected_date, site",
+        db.query("SELECT patient_id, site, detected_date, source_line FROM metastases" + filter + " ORDER BY patient_id",
                  [&](const Row& s) {
                      if (Patient* patient = patient_of(s.text(0))) {
-                         patient->metastases.push_back({lower(text(s, 1)), required_date(s, 2, "detected_date")});
+                         patient->metastases.push_back({lower(text(s, 1)), required_date(s, 2, "detected_date"), s.integer(3)});
                      }
                  });
+        sort_each_patients(registry, &Patient::metastases, [](const Metastasis& a, const Metastasis& b) {
+            return std::tie(a.detected, a.site, a.source_line) < std::tie(b.detected, b.site, b.source_line);
+        });
     }
-    std::unordered_map<std::string, std::pair<std::size_t, std::size_t>> regimen_index;
     db.query("SELECT patient_id, regimen_id, setting, line, regimen, start_date, end_date, end_reason, "
-             "clinical_trial, measurable_disease FROM regimens" + filter + " ORDER BY patient_id, start_date, regimen_id",
+             "clinical_trial, measurable_disease FROM regimens" + filter + " ORDER BY patient_id",
              [&](const Row& s) {
                  Patient* patient = patient_of(s.text(0));
                  if (!patient) return;
@@ -186,11 +201,20 @@ void load_patients(Database& db, const std::string& where, RegistryData& registr
                  regimen.end_reason = lower(text(s, 7));
                  regimen.clinical_trial = lower(text(s, 8)) == "yes";
                  regimen.measurable = s.is_null(9) ? "unknown" : lower(text(s, 9));
-                 regimen_index.emplace(regimen.id, std::make_pair(static_cast<std::size_t>(patient - registry.patients.data()),
-                                                                  patient->regimens.size()));
                  patient->regimens.push_back(std::move(regimen));
              });
-    if (db.has_table("administrations") && !(administrations_of && administrations_of->empty())) {
+    sort_each_patients(registry, &Patient::regimens, [](const Regimen& a, const Regimen& b) {
+        return std::tie(a.start, a.id) < std::tie(b.start, b.id);
+    });
+    std::unordered_map<std::string, std::pair<std::size_t, std::size_t>> regimen_index;
+    for (std::size_t p = 0; p < registry.patients.size(); ++p) {
+        const auto& regimens = registry.patients[p].regimens;
+        for (std::size_t r = 0; r < regimens.size(); ++r) regimen_index.emplace(regimens[r].id, std::make_pair(p, r));
+    }
+    // administration_days (registry/store_schema.hpp) lists a regimen's days per drug; a
+    // store imported before it has only the administrations table, a row per dose.
+    const bool day_lists = db.has_table("administration_days");
+    if ((day_lists || db.has_table("administrations")) && !(administrations_of && administrations_of->empty())) {
         std::string regimens_read;
         if (!where.empty() || administrations_of) {
             regimens_read = " WHERE regimen_id IN (SELECT r.regimen_id FROM regimens r WHERE " +
@@ -202,11 +226,9 @@ void load_patients(Database& db, const std::string& where, RegistryData& registr
         std::unordered_map<std::string, const std::string*> drug_spellings;
         std::string last_spelling;
         const std::string* last_drug = nullptr;
-        // Unordered (a registry has millions of administrations): sorted per regimen below.
-        db.query("SELECT regimen_id, drug, admin_date FROM administrations" + regimens_read,
-                 [&](const Row& s) {
-            // Rows of one regimen come together and a registry has few drugs: the last
-            // regimen and each drug's spelling are looked up once.
+        // Rows of one regimen come together and a registry has few drugs: the last regimen
+        // and each drug's spelling are looked up once.
+        auto regimen_and_drug = [&](const Row& s) {
             const std::string_view id = s.text(0);
             if (last_regimen_id != id) {
                 last_regimen_id = id;
@@ -214,7 +236,7 @@ void load_patients(Database& db, const std::string& where, RegistryData& registr
                 last_regimen = it == regimen_index.end() ? nullptr
                                                          : &registry.patients[it->second.first].regimens[it->second.second];
             }
-            if (last_regimen == nullptr) return;
+            if (last_regimen == nullptr) return false;
             const std::string_view spelled = s.text(1);
             if (last_drug == nullptr || spelled != last_spelling) {
                 last_spelling = spelled;
@@ -224,8 +246,32 @@ void load_patients(Database& db, const std::string& where, RegistryData& registr
                 }
                 last_drug = known->second;
             }
-            last_regimen->administrations.push_back({last_drug, required_date(s, 2, "admin_date")});
-        });
+            return true;
+        };
+        // Unordered: sorted per regimen below.
+        if (day_lists) {
+            db.query("SELECT regimen_id, drug, days FROM administration_days" + regimens_read, [&](const Row& s) {
+                if (!regimen_and_drug(s)) return;
+                const std::string_view days = s.text(2);
+                const char* at = days.data();
+                const char* const end = days.data() + days.size();
+                while (at < end) {
+                    Day day = 0;
+                    const auto [next, error] = std::from_chars(at, end, day);
+                    if (error != std::errc() || (next < end && *next != ' ')) {
+                        throw IoError("registry store: bad administration_days.days (" + std::string(days) + ")");
+                    }
+                    last_regimen->administrations.push_back({last_drug, day});
+                    at = next + 1;
+                }
+            });
+        } else {
+            db.query("SELECT regimen_id, drug, admin_date FROM administrations" + regimens_read, [&](const Row& s) {
+                if (regimen_and_drug(s)) {
+                    last_regimen->administrations.push_back({last_drug, required_date(s, 2, "admin_date")});
+                }
+            });
+        }
         for (auto& patient : registry.patients) {
             for (auto& regimen : patient.regimens) {
                 std::sort(regimen.administrations.begin(), regimen.administrations.end(),
@@ -236,24 +282,31 @@ void load_patients(Database& db, const std::string& where, RegistryData& registr
         }
     }
     if (db.has_table("assessments")) {
-        db.query("SELECT patient_id, regimen_id, assessment_date, response FROM assessments" + filter +
-                 " ORDER BY patient_id, assessment_date, regimen_id",
+        db.query("SELECT patient_id, regimen_id, assessment_date, response, source_line FROM assessments" + filter +
+                 " ORDER BY patient_id",
                  [&](const Row& s) {
                      if (Patient* patient = patient_of(s.text(0))) {
-                         patient->assessments.push_back({text(s, 1), required_date(s, 2, "assessment_date"), lower(text(s, 3))});
+                         patient->assessments.push_back(
+                             {text(s, 1), required_date(s, 2, "assessment_date"), lower(text(s, 3)), s.integer(4)});
                      }
                  });
+        sort_each_patients(registry, &Patient::assessments, [](const Assessment& a, const Assessment& b) {
+            return std::tie(a.date, a.regimen_id, a.source_line) < std::tie(b.date, b.regimen_id, b.source_line);
+        });
     }
     if (db.has_table("adverse_events")) {
-        db.query("SELECT patient_id, regimen_id, term, grade, onset_date, action FROM adverse_events" + filter +
-                 " ORDER BY patient_id, onset_date, term",
+        db.query("SELECT patient_id, regimen_id, term, grade, onset_date, action, source_line FROM adverse_events" + filter +
+                 " ORDER BY patient_id",
                  [&](const Row& s) {
                      if (Patient* patient = patient_of(s.text(0))) {
                          patient->adverse_events.push_back({text(s, 1), lower(text(s, 2)), static_cast<int>(s.integer(3)),
                                                             required_date(s, 4, "onset_date"),
-                                                            s.is_null(5) ? "none" : lower(text(s, 5))});
+                                                            s.is_null(5) ? "none" : lower(text(s, 5)), s.integer(6)});
                      }
                  });
+        sort_each_patients(registry, &Patient::adverse_events, [](const AdverseEvent& a, const AdverseEvent& b) {
+            return std::tie(a.onset, a.term, a.source_line) < std::tie(b.onset, b.term, b.source_line);
+        });
     }
 }
 
@@ -294,7 +347,7 @@ RegistryInfo read_registry(const std::string& sqlite_path, std::size_t chunk_pat
     // The patients to read, in id order: every patient, or those the store selects.
     std::vector<std::string> ids;
     if (candidates) {
-        const auto [sql, parameters] = candidates(db.dialect());
+        const auto [sql, parameters] = candidates(db.dialect(), db.has_table("administration_days"));
         db.chunk_parameters = parameters;
         db.query(sql, [&](const Row& s) { ids.push_back(text(s, 0)); });
     } else {
@@ -369,7 +422,10 @@ RegistryInfo read_registry(const std::string& sqlite_path, std::size_t chunk_pat
     };
     probe("SELECT 1 FROM regimens WHERE lower(regimen) = " + db.dialect().placeholder(1) + " LIMIT 1", plan.regimen_codes,
           info.codes.regimens);
-    if (db.has_table("administrations")) {
+    if (db.has_table("administration_days")) {
+        probe("SELECT 1 FROM administration_days WHERE drug = " + db.dialect().placeholder(1) + " LIMIT 1",
+              plan.drug_codes, info.codes.drugs);
+    } else if (db.has_table("administrations")) {
         probe("SELECT 1 FROM administrations WHERE lower(drug) = " + db.dialect().placeholder(1) + " LIMIT 1",
               plan.drug_codes, info.codes.drugs);
     }

@@ -4,6 +4,7 @@
 // (docs/registry.md; registry format version 2, and stores imported before it). Codes
 // are compared case-insensitively and kept lower case.
 
+#include <cstdint>
 #include <functional>
 #include <optional>
 #include <set>
@@ -54,6 +55,7 @@ struct Assessment {
     std::string regimen_id;  // empty when not linked
     Day date = 0;
     std::string response;  // cr, pr, sd, pd, ne
+    std::int64_t source_line = 0;  // the row's line in its file: ties keep file order
 };
 
 struct AdverseEvent {
@@ -62,6 +64,7 @@ struct AdverseEvent {
     int grade = 0;
     Day onset = 0;
     std::string action;
+    std::int64_t source_line = 0;  // the row's line in its file: ties keep file order
 };
 
 // A biomarker result: a row of biomarkers.csv, or one given by a tumour's breast
@@ -87,6 +90,7 @@ struct Observation {
 struct Metastasis {
     std::string site;
     Day detected = 0;
+    std::int64_t source_line = 0;  // the row's line in its file: ties keep file order
 };
 
 struct Patient {
@@ -101,10 +105,10 @@ struct Patient {
     // first (in tumour order), then biomarkers.csv rows in file order.
     std::vector<Biomarker> biomarkers;
     std::vector<Observation> observations;  // sorted by date, name; ties in file order
-    std::vector<Metastasis> metastases;
-    std::vector<Regimen> regimens;  // sorted by start date
-    std::vector<Assessment> assessments;  // sorted by date
-    std::vector<AdverseEvent> adverse_events;
+    std::vector<Metastasis> metastases;  // sorted by date, site; ties in file order
+    std::vector<Regimen> regimens;  // sorted by start date, id
+    std::vector<Assessment> assessments;  // sorted by date, regimen id; ties in file order
+    std::vector<AdverseEvent> adverse_events;  // sorted by onset, term; ties in file order
 };
 
 struct RegistryData {
@@ -133,9 +137,10 @@ struct RegistryInfo {
 };
 
 // SQL (in the store's dialect) selecting the patient ids to read, in id order, with its
-// bound parameters; empty: every patient.
+// bound parameters; empty: every patient. `day_lists`: the store has the
+// administration_days table (registry/store_schema.hpp), else only administrations.
 using CandidateQuery =
-    std::function<std::pair<std::string, std::vector<std::string>>(const registry::SqlDialect&)>;
+    std::function<std::pair<std::string, std::vector<std::string>>(const registry::SqlDialect&, bool day_lists)>;
 
 // What a study reads of the registry (analysis_data.hpp `read_plan` makes it from a
 // protocol); the default reads everything.

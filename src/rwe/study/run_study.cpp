@@ -8,6 +8,7 @@
 
 #include "rwe/common/error.hpp"
 #include "rwe/common/output_folder.hpp"
+#include "rwe/common/parallel.hpp"
 #include "rwe/report/disclosure_control.hpp"
 #include "rwe/report/study_report.hpp"
 #include "rwe/study/analyses.hpp"
@@ -91,18 +92,21 @@ RunSummary run_study(const std::string& protocol_path, const std::string& databa
 
     OutputFolder output(out_directory);
     try {
-        if (protocol.patient_level_datasets) {
-            write_analysis_datasets(data, protocol, output.path().string());
-            timer.done("write the analysis datasets");
-        }
-        {
-            std::ofstream out(output.path() / "results.json", std::ios::binary);
-            out << results.dump(2) << "\n";
-            out.close();
-            if (!out) throw IoError(out_directory + "/results.json: cannot write");
-        }
-        report::write_study_report(results, output.path());
-        timer.done("write the report, tables and figures");
+        // The analysis datasets are written beside the results and the report (different
+        // files of the output folder, from data each only reads).
+        run_beside_rethrowing([&] {
+                                  if (protocol.patient_level_datasets) write_analysis_datasets(data, protocol, output.path().string());
+                              },
+                              [&] {
+                                  {
+                                      std::ofstream out(output.path() / "results.json", std::ios::binary);
+                                      out << results.dump(2) << "\n";
+                                      out.close();
+                                      if (!out) throw IoError(out_directory + "/results.json: cannot write");
+                                  }
+                                  report::write_study_report(results, output.path());
+                              });
+        timer.done("write the analysis datasets, the report, tables and figures");
     } catch (const fs::filesystem_error& error) {
         throw IoError(out_directory + ": cannot write the results (" + error.code().message() + ": " +
                       error.path1().string() + ")");
