@@ -237,7 +237,7 @@ TEST_F(StudyPipeline, RunIsByteIdenticalAndHasNoIdentifiersInResults) {
 
 TEST_F(StudyPipeline, SmallCellsAreSuppressedInTheReport) {
     // Every count in the 6-patient cohort is below 5, so with small_cell = 5 the report
-    // shows "<5" and no attrition diagram (whose boxes would print the counts).
+    // shows the marker S and no attrition diagram (whose boxes would print the counts).
     auto dir = temp_dir("small_cell");
     std::string text = slurp(protocol_path);
     const auto at = text.find("small_cell = 0");
@@ -248,8 +248,15 @@ TEST_F(StudyPipeline, SmallCellsAreSuppressedInTheReport) {
                   (dir / "out").string()),
               0);
     const std::string html = slurp(dir / "out" / "report.html");
-    EXPECT_NE(html.find("&lt;5"), std::string::npos);
+    EXPECT_NE(html.find("\">S</td>"), std::string::npos);
+    EXPECT_NE(html.find("S: suppressed to protect patient privacy"), std::string::npos);
     EXPECT_EQ(html.find("fig-attrition"), std::string::npos);
+    // No patient-level rows beside the suppressed report, and the page says so.
+    EXPECT_FALSE(fs::exists(dir / "out" / "adsl.csv"));
+    EXPECT_EQ(html.find("adsl.csv"), std::string::npos);
+    EXPECT_NE(html.find("patient-level analysis datasets"), std::string::npos);
+    const std::string results = slurp(dir / "out" / "results.json");
+    EXPECT_NE(results.find("\"suppressed\""), std::string::npos);
     fs::remove_all(dir);
 }
 

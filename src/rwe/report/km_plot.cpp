@@ -1,5 +1,7 @@
 #include "rwe/report/km_plot.hpp"
 
+#include "rwe/report/disclosure_control.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <memory>
@@ -426,7 +428,9 @@ void draw_km(cairo_t* cr, const KmPlotInput& input, const Layout& layout) {
             }
             for (double t : layout.ticks.values)
                 draw_text(cr, legend_font,
-                          suppress_count(std::lround(n_risk_at(curve, t)), input.risk_table_threshold),
+                          std::isnan(n_risk_at(curve, t))
+                              ? suppressed_cell  // withheld from the results (docs/report.md)
+                              : suppress_count(std::lround(n_risk_at(curve, t)), input.risk_table_threshold),
                           layout.x_of(t), y, HAlign::centre, VAlign::middle);
         }
     }

@@ -14,6 +14,7 @@
 #include "rwe/common/output_folder.hpp"
 
 #include "rwe/report/attrition_diagram.hpp"
+#include "rwe/report/disclosure_control.hpp"
 #include "rwe/report/bar_chart.hpp"
 #include "rwe/report/drawing.hpp"
 #include "rwe/report/figure.hpp"
@@ -32,14 +33,43 @@ constexpr double nan = std::numeric_limits<double>::quiet_NaN();
 
 double number(const json& value) { return value.is_number() ? value.get<double>() : nan; }
 
+// `object[key]`, the suppression marker when the whole object was withheld, else null.
+json field(const json& object, const char* key) {
+    if (is_suppressed(object)) return object;
+    if (object.is_object() && object.contains(key)) return object[key];
+    return json();
+}
+
 std::string fixed(const json& value, int decimals = 1) {
+    if (is_suppressed(value)) return suppressed_cell;
     return value.is_number() ? format_fixed(value.get<double>(), decimals) : "NR";
 }
 
-// "19.1 (16.2–21.9)"; NR = not reached.
+// "19.1 (16.2–21.9)"; NR = not reached; S = suppressed (docs/report.md).
 std::string estimate_ci(const json& estimate, const json& lower, const json& upper, int decimals = 1) {
+    if (is_suppressed(estimate) || is_suppressed(lower) || is_suppressed(upper)) return suppressed_cell;
     if (!estimate.is_number()) return "NR";
     return fixed(estimate, decimals) + " (" + fixed(lower, decimals) + "–" + fixed(upper, decimals) + ")";
+}
+
+std::string ci_text(const json& lower, const json& upper) {
+    if (is_suppressed(lower) || is_suppressed(upper)) return suppressed_cell;
+    return fixed(lower) + "–" + fixed(upper);
+}
+
+// A count as published: the marker when suppressed.
+std::string count_only(const json& n) {
+    if (is_suppressed(n)) return suppressed_cell;
+    return n.is_number() ? std::to_string(std::lround(n.get<double>())) : "–";
+}
+
+// "n (p%)": the percentage is left out when the denominator is suppressed (with n it would
+// give the denominator back).
+std::string count(const json& n, const json& of) {
+    if (is_suppressed(n)) return suppressed_cell;
+    if (is_suppressed(of)) return count_only(n) + " (" + suppressed_cell + ")";
+    if (!n.is_number() || !of.is_number()) return count_only(n);
+    return count_percent(std::lround(n.get<double>()), std::lround(of.get<double>()));
 }
 
 // Three significant digits for small values (p-values, proportions), one decimal above 1.
@@ -50,6 +80,7 @@ std::string significant(double value) {
 }
 
 std::string p_text(const json& p) {
+    if (is_suppressed(p)) return suppressed_cell;
     if (p.is_string()) return "p " + p.get<std::string>();
     if (!p.is_number()) return "–";
     return format_p_value(p.get<double>());
@@ -57,6 +88,7 @@ std::string p_text(const json& p) {
 
 std::string published_text(const json& value) {
     if (value.is_null()) return "";
+    if (is_suppressed(value)) return suppressed_cell;
     if (value.is_string()) return value.get<std::string>();
     if (value.is_number_integer()) return std::to_string(value.get<long>());
     if (value.is_number()) return significant(value.get<double>());
@@ -79,6 +111,18 @@ public:
             "Registry checksum (SHA-256 of the source files) " + results_["registry"].value("checksum", ""),
             "rwe " + results_.value("rwe_version", "") + "; time in " + results_["protocol"].value("time_unit", "months") +
                 "; every number below is in results.json"};
+        const json control = results_.value("disclosure_control", json::object());
+        if (threshold_ > 1) {
+            page_.metadata.push_back(fmt::format(
+                "Small-cell suppression: counts from 1 to {} and the cells from which one could be derived are shown as {}, "
+                "with every percentage, confidence interval and statistic of theirs; results.json and every table follow the same rule",
+                threshold_ - 1, suppressed_cell));
+        }
+        if (!control.value("patient_level_datasets", true)) {
+            page_.metadata.push_back("The patient-level analysis datasets (ADSL, ADTTE, ADRS, ADAE) are not published with this report" +
+                                     std::string(threshold_ > 1 ? " (small-cell suppression is on)" : "") +
+                                     "; the protocol's patient_level_datasets = true writes them");
+        }
         for (const auto& analysis : results_["analyses"]) add(analysis);
         if (!results_.value("warnings", json::array()).empty()) {
             Section section{"sec-warnings", "Warnings", {}};
@@ -94,8 +138,10 @@ public:
             sections_.push_back(section);
         }
         page_.sections = sections_;
-        page_.downloads = {{"All tables (XLSX)", "tables.xlsx"}, {"Every number (results.json)", "results.json"},
-                           {"ADSL", "adsl.csv"}, {"ADTTE", "adtte.csv"}, {"ADRS", "adrs.csv"}, {"ADAE", "adae.csv"}};
+        page_.downloads = {{"All tables (XLSX)", "tables.xlsx"}, {"Every number (results.json)", "results.json"}};
+        if (control.value("patient_level_datasets", true)) {
+            page_.downloads.insert(page_.downloads.end(), {{"ADSL", "adsl.csv"}, {"ADTTE", "adtte.csv"}, {"ADRS", "adrs.csv"}, {"ADAE", "adae.csv"}});
+        }
         std::filesystem::create_directories(dir_ / "figures");
         std::filesystem::create_directories(dir_ / "tables");
         // Drawing and encoding the figures (three formats each) is most of the report's
@@ -110,10 +156,6 @@ public:
     }
 
 private:
-    std::string count(double n, double of) const {
-        return count_percent(std::lround(n), std::lround(of), threshold_);
-    }
-    std::string count_only(double n) const { return suppress_count(std::lround(n), threshold_); }
 
     Section& section(const std::string& id, const std::string& heading) {
         for (auto& s : sections_) {
@@ -125,6 +167,16 @@ private:
 
     void add_table(Section& target, Table table) {
         table.id = "tab-" + table.id;
+        const bool suppressed = std::any_of(table.rows.begin(), table.rows.end(), [](const std::vector<std::string>& row) {
+            return std::any_of(row.begin(), row.end(), [](const std::string& cell) {
+                return cell == suppressed_cell || cell.find("(" + suppressed_cell + ")") != std::string::npos;
+            });
+        });
+        if (suppressed) {
+            table.footnotes.push_back(fmt::format("{}: suppressed to protect patient privacy (a count from 1 to {}, or a cell from which "
+                                                  "one could be derived, and its percentage, confidence interval or statistics).",
+                                                  suppressed_cell, threshold_ - 1));
+        }
         validate_table(table);
         tables_.push_back(table);
         target.blocks.push_back(std::move(table));
@@ -147,11 +199,13 @@ private:
             std::string ci;
             if (row.contains("ours_lower") && (row["ours_lower"].is_number() || row["ours_upper"].is_number())) {
                 ci = fixed(row["ours_lower"]) + "–" + fixed(row["ours_upper"]);
+            } else if (row.contains("ours_lower") && is_suppressed(row["ours_lower"])) {
+                ci = suppressed_cell;
             }
             const auto& ours = row["ours"];
             comparisons_.rows.push_back({analysis["id"].get<std::string>(), row["quantity"].get<std::string>(),
                                          ours.is_number() ? significant(ours.get<double>()) : published_text(ours),
-                                         ci, published_text(row["published"]), row.value("verdict", "")});
+                                         ci, published_text(row["published"]), published_text(row.value("verdict", json("")))});
         }
     }
 
@@ -180,8 +234,8 @@ private:
         const auto& steps = r["steps"];
         for (std::size_t i = 0; i < steps.size(); ++i) {
             const auto& step = steps[i];
-            table.rows.push_back({step["criterion"], i == 0 ? "" : count_only(step["excluded"].get<double>()),
-                                  count_only(step["remaining"].get<double>())});
+            table.rows.push_back({step["criterion"], i == 0 ? "" : count_only(step["excluded"]), count_only(step["remaining"])});
+            if (threshold_ > 1) continue;  // the diagram's boxes would print every count
             if (i == 0) {
                 input.steps.push_back({step["criterion"], step["remaining"].get<long>(), {}});
             } else {
@@ -195,19 +249,21 @@ private:
 
     void table1(const std::string& id, const json& r, const json& published) {
         Section& s = section("baseline", "Baseline characteristics");
-        const double n = r["n"].get<double>();
-        Table table{id, fmt::format("Patient characteristics (N = {})", std::lround(n)), {"Characteristic", "n (%)", "Published"}, {}, {}, {}, {2}};
+        Table table{id, fmt::format("Patient characteristics (N = {})", count_only(r["n"])), {"Characteristic", "n (%)", "Published"}, {}, {}, {}, {2}};
         for (const auto& row : r["rows"]) {
             const std::string name = row["variable"];
             const auto& o = row["overall"];
             const json pub = published.contains(name) ? published[name] : json::object();
             if (o["type"] == "numeric") {
-                table.rows.push_back({row["label"].get<std::string>() + ", median (range)",
-                                      fixed(o["median"]) + " (" + fixed(o["min"]) + "–" + fixed(o["max"]) + ")",
+                // With suppression the extremes (one patient's value each) are withheld: IQR instead.
+                const bool range = !is_suppressed(o["min"]);
+                table.rows.push_back({row["label"].get<std::string>() + (range ? ", median (range)" : ", median (IQR)"),
+                                      is_suppressed(o["median"]) ? suppressed_cell
+                                                                  : fixed(o["median"]) + " (" + fixed(o[range ? "min" : "q1"]) + "–" + fixed(o[range ? "max" : "q3"]) + ")",
                                       pub.contains("median") ? published_text(pub["median"]) + " (" + published_text(pub.value("min", json())) + "–" + published_text(pub.value("max", json())) + ")" : ""});
                 table.indent.push_back(0);
-                if (o["missing"].get<long>() > 0) {
-                    table.rows.push_back({"missing", count_only(o["missing"].get<double>()), ""});
+                if (!o["missing"].is_number() || o["missing"].get<long>() > 0) {
+                    table.rows.push_back({"missing", count_only(o["missing"]), ""});
                     table.indent.push_back(1);
                 }
                 continue;
@@ -216,24 +272,27 @@ private:
             table.indent.push_back(0);
             for (const auto& level : o["levels"]) {
                 const std::string name_of_level = level["level"];
-                table.rows.push_back({level.value("label", name_of_level), count(level["n"].get<double>(), o["denominator"].get<double>()),
+                table.rows.push_back({level.value("label", name_of_level), count(level["n"], o["denominator"]),
                                       pub.contains(name_of_level) ? published_text(pub[name_of_level]) : ""});
                 table.indent.push_back(1);
             }
-            if (o["missing"].get<long>() > 0) {
-                table.rows.push_back({"not applicable or missing", count_only(o["missing"].get<double>()), ""});
+            if (!o["missing"].is_number() || o["missing"].get<long>() > 0) {
+                table.rows.push_back({"not applicable or missing", count_only(o["missing"]), ""});
                 table.indent.push_back(1);
             }
         }
-        table.footnotes.push_back("Percentages are of patients with a value; continuous variables as median (range).");
+        table.footnotes.push_back(threshold_ > 1 ? "Percentages are of patients with a value; continuous variables as median (range), or median (IQR) "
+                                                   "where the extremes, each one patient's value, are withheld."
+                                                 : "Percentages are of patients with a value; continuous variables as median (range).");
         add_table(s, table);
     }
 
     void followup(const std::string& id, const json& r) {
         Section& s = section("survival", "Survival");
         const auto& o = r["observed"];
-        std::string text = fmt::format("Median follow-up: {} {} (range {}–{}) as the median of observed times",
-                                       fixed(o["median"]), results_["protocol"].value("time_unit", "months"), fixed(o["min"]), fixed(o["max"]));
+        const std::string range = is_suppressed(o["min"]) ? "range withheld" : "range " + fixed(o["min"]) + "–" + fixed(o["max"]);
+        std::string text = fmt::format("Median follow-up: {} {} ({}) as the median of observed times",
+                                       fixed(o["median"]), results_["protocol"].value("time_unit", "months"), range);
         if (r.contains("reverse_km")) {
             const auto& k = r["reverse_km"];
             text += "; " + estimate_ci(k["median"], k["lower"], k["upper"]) + " by the reverse Kaplan–Meier method.";
@@ -247,6 +306,7 @@ private:
         input.risk_table_threshold = threshold_;
         input.x_label = "Time (" + results_["protocol"].value("time_unit", "months") + ")";
         for (const auto& stratum : r["strata"]) {
+            if (!stratum["curve"]["rows"].is_array()) continue;  // a suppressed group: no curve
             KmCurveInput curve;
             curve.label = stratum["name"].get<std::string>().empty() ? "All patients" : stratum["name"].get<std::string>();
             for (const auto& row : stratum["curve"]["rows"]) {
@@ -258,7 +318,7 @@ private:
                 curve.lower.push_back(number(row[5]));
                 curve.upper.push_back(number(row[6]));
             }
-            curve.median = number(stratum["median_primary"]["estimate"]);
+            curve.median = number(field(stratum["median_primary"], "estimate"));
             input.curves.push_back(std::move(curve));
         }
         return input;
@@ -270,11 +330,11 @@ private:
         input.confidence_bands = input.curves.size() == 1;
         if (r.contains("log_rank")) input.annotation.push_back("Log-rank " + p_text(r["log_rank"]["p"]));
         for (const auto& stratum : r["strata"]) {
-            if (input.curves.size() > 1) break;  // group medians are in the table below the figure
+            if (input.curves.size() > 1 || !stratum["curve"]["rows"].is_array()) break;  // group medians are in the table below the figure
             const auto& m = stratum["median_primary"];
             input.annotation.push_back(fmt::format("{}median {} ({})", input.curves.size() > 1 ? stratum["name"].get<std::string>() + ": " : "",
-                                                   estimate_ci(m["estimate"], m["lower"], m["upper"]),
-                                                   m["method"] == "spss" ? "95% CI, SPSS" : "95% CI"));
+                                                   estimate_ci(field(m, "estimate"), field(m, "lower"), field(m, "upper")),
+                                                   field(m, "method") == "spss" ? "95% CI, SPSS" : "95% CI"));
         }
         if (!input.curves.empty() && !input.curves.front().time.empty()) {
             add_figure(s, "fig-" + id, r["description"].get<std::string>() + fmt::format(" (Kaplan–Meier, pointwise {} confidence band).", r["conf_type"].get<std::string>()),
@@ -284,27 +344,37 @@ private:
         Table table{id, r["description"].get<std::string>() + ": Kaplan–Meier summary", {"Group", "Patients", "Events",
                     "Median (95% CI), Brookmeyer–Crowley", "Median (95% CI), SPSS"}, {}, {}, {}, {}};
         std::vector<double> times;
-        if (!r["strata"].empty()) {
-            for (const auto& at : r["strata"][0]["at_times"]) times.push_back(at["time"].get<double>());
+        // The times and the RMST's tau from the first group that is not suppressed (all groups have them).
+        json rmst_tau;
+        bool with_rmst = false;
+        for (const auto& stratum : r["strata"]) {
+            if (stratum.contains("rmst")) with_rmst = true;
+            if (!stratum["at_times"].is_array() || (stratum.contains("rmst") && !stratum["rmst"].is_object())) continue;
+            for (const auto& at : stratum["at_times"]) times.push_back(at["time"].get<double>());
+            if (stratum.contains("rmst")) rmst_tau = stratum["rmst"]["tau"];
+            break;
         }
         for (double t : times) table.columns.push_back(fmt::format("S({:g}) (95% CI)", t));
-        const bool with_rmst = !r["strata"].empty() && r["strata"][0].contains("rmst");
-        if (with_rmst) table.columns.push_back(fmt::format("RMST to {:g} (95% CI)", r["strata"][0]["rmst"]["tau"].get<double>()));
+        if (with_rmst) table.columns.push_back(rmst_tau.is_number() ? fmt::format("RMST to {:g} (95% CI)", rmst_tau.get<double>()) : "RMST (95% CI)");
         for (const auto& stratum : r["strata"]) {
+            const json& spss = stratum["median_spss"];
             std::vector<std::string> row{stratum["name"].get<std::string>().empty() ? "All" : stratum["name"].get<std::string>(),
-                                         count_only(stratum["n"].get<double>()), count_only(stratum["events"].get<double>()),
+                                         count_only(stratum["n"]), count_only(stratum["events"]),
                                          estimate_ci(stratum["median"], stratum["median_lower"], stratum["median_upper"]),
-                                         estimate_ci(stratum["median_spss"]["estimate"], stratum["median_spss"]["lower"], stratum["median_spss"]["upper"])};
+                                         estimate_ci(field(spss, "estimate"), field(spss, "lower"), field(spss, "upper"))};
             for (double t : times) {
                 std::string cell = "–";
-                for (const auto& at : stratum["at_times"]) {
-                    if (at["time"].get<double>() == t) cell = estimate_ci(at["surv"], at["lower"], at["upper"], 3);
+                if (is_suppressed(stratum["at_times"])) cell = suppressed_cell;
+                else {
+                    for (const auto& at : stratum["at_times"]) {
+                        if (at["time"].get<double>() == t) cell = estimate_ci(at["surv"], at["lower"], at["upper"], 3);
+                    }
                 }
                 row.push_back(cell);
             }
             if (with_rmst) {
-                const auto& rmst = stratum["rmst"];
-                row.push_back(estimate_ci(rmst["rmean"], rmst["lower"], rmst["upper"]));
+                const json& rmst = stratum["rmst"];
+                row.push_back(estimate_ci(field(rmst, "rmean"), field(rmst, "lower"), field(rmst, "upper")));
             }
             table.rows.push_back(row);
         }
@@ -323,7 +393,7 @@ private:
             bool first = true;
             for (const auto& group : test.value("groups", json::array())) {
                 table.rows.push_back({first ? test["endpoint"].get<std::string>() : "", first ? test["by"].get<std::string>() : "",
-                                      group["name"], count_only(group["n"].get<double>()), count_only(group["events"].get<double>()),
+                                      group["name"], count_only(group["n"]), count_only(group["events"]),
                                       estimate_ci(group.value("median", json()), group.value("median_lower", json()), group.value("median_upper", json())),
                                       first ? p_text(test["p"]) : ""});
                 first = false;
@@ -342,18 +412,18 @@ private:
 
     void response(const std::string& id, const json& r) {
         Section& s = section("response", "Response");
-        const double n = r["measurable"].get<double>();
-        Table table{id, fmt::format("Best overall response (RECIST 1.1), patients with measurable disease (n = {})", std::lround(n)),
+        const json& n = r["measurable"];
+        Table table{id, fmt::format("Best overall response (RECIST 1.1), patients with measurable disease (n = {})", count_only(n)),
                     {"Response", "n (%)", "95% CI (%)"}, {}, {}, {}, {}};
         const std::map<std::string, std::string> names{{"CR", "Complete response"}, {"PR", "Partial response"}, {"SD", "Stable disease"},
                                                        {"PD", "Progressive disease"}, {"NE", "Not evaluable"}};
         for (const char* level : {"CR", "PR", "SD", "PD", "NE"}) {
             const auto& row = r["best_response"][level];
-            table.rows.push_back({names.at(level), count(row["n"].get<double>(), n), fixed(row["lower"]) + "–" + fixed(row["upper"])});
+            table.rows.push_back({names.at(level), count(row["n"], n), ci_text(row["lower"], row["upper"])});
         }
         for (const auto& [key, label] : std::vector<std::pair<std::string, std::string>>{{"orr", "Objective response (CR + PR)"}, {"dcr", "Disease control (CR + PR + SD)"}}) {
             const auto& row = r[key];
-            table.rows.push_back({label, count(row["n"].get<double>(), n), fixed(row["lower"]) + "–" + fixed(row["upper"])});
+            table.rows.push_back({label, count(row["n"], n), ci_text(row["lower"], row["upper"])});
         }
         // Response by group (as the reference study's Fig. 2): stacked bars of best response.
         BarChartInput chart;
@@ -366,11 +436,11 @@ private:
             for (const auto& level : by["levels"]) {
                 groups.push_back(level);
                 chart.categories.push_back(by["by"].get<std::string>() + ": " + level["level"].get<std::string>());
-                chart.category_notes.push_back("n = " + count_only(level["measurable"].get<double>()));
+                chart.category_notes.push_back("n = " + count_only(level["measurable"]));
                 const auto& orr = level["orr"];
                 table.rows.push_back({"ORR, " + by["label"].get<std::string>() + " " + level["level"].get<std::string>(),
-                                      count(orr["n"].get<double>(), orr["of"].get<double>()),
-                                      fixed(orr["lower"]) + "–" + fixed(orr["upper"]) +
+                                      count(orr["n"], orr["of"]),
+                                      ci_text(orr["lower"], orr["upper"]) +
                                           (level == by["levels"].back() ? "; " + p_text(by["orr_test"]["p"]) : "")});
             }
         }
@@ -392,14 +462,14 @@ private:
 
     void adverse_events(const std::string& id, const json& r) {
         Section& s = section("safety", "Adverse events");
-        const double n = r["n"].get<double>();
+        const json& n = r["n"];
         const std::string grading = r.value("grading_scale", "CTCAE");
-        Table table{id, fmt::format("Adverse events of the index line by worst {} grade (N = {})", grading, std::lround(n)),
+        Table table{id, fmt::format("Adverse events of the index line by worst {} grade (N = {})", grading, count_only(n)),
                     {"Term", "Any grade", "Grade 1–2", "Grade 3", "Grade 4", "Grade 3–4", "Grade 5"}, {}, {}, {}, {}};
         for (const auto& term : r["terms"]) {
-            table.rows.push_back({term["term"], count(term["any"]["n"].get<double>(), n), count(term["grade_1_2"]["n"].get<double>(), n),
-                                  count(term["grade_3"]["n"].get<double>(), n), count(term["grade_4"]["n"].get<double>(), n),
-                                  count(term["grade_3_4"]["n"].get<double>(), n), count(term["grade_5"]["n"].get<double>(), n)});
+            table.rows.push_back({term["term"], count(term["any"]["n"], n), count(term["grade_1_2"]["n"], n),
+                                  count(term["grade_3"]["n"], n), count(term["grade_4"]["n"], n),
+                                  count(term["grade_3_4"]["n"], n), count(term["grade_5"]["n"], n)});
         }
         table.footnotes.push_back("Worst grade per patient and term; " + grading + ".");
         add_table(s, table);
@@ -412,7 +482,7 @@ private:
             std::string cells;
             for (const auto& row : test["counts"]) {
                 std::string line;
-                for (const auto& c : row) line += (line.empty() ? "" : " / ") + count_only(c.get<double>());
+                for (const auto& c : row) line += (line.empty() ? "" : " / ") + count_only(c);
                 cells += (cells.empty() ? "" : "; ") + line;
             }
             table.rows.push_back({test["outcome"], test["by"], cells, test.value("test", ""), p_text(test["p"])});
@@ -425,7 +495,7 @@ private:
         Section& s = section("cox", "Multivariable Cox models");
         const std::string endpoint = r["endpoint"];
         const std::string strata = r.contains("strata") ? fmt::format("; stratified by {}", r.value("strata_label", r["strata"].get<std::string>())) : "";
-        Table table{id, fmt::format("Cox model for {} (n = {}, {} events; ties {}{})", endpoint, r["n"].get<long>(), r["events"].get<long>(), r["ties"].get<std::string>(), strata),
+        Table table{id, fmt::format("Cox model for {} (n = {}, {} events; ties {}{})", endpoint, count_only(r["n"]), count_only(r["events"]), r["ties"].get<std::string>(), strata),
                     {"Covariate", "HR (95% CI)", "p"}, {}, {}, {}, {}};
         ForestPlotInput forest;
         forest.label_header = "Covariate";
@@ -555,8 +625,8 @@ private:
                     hr = c["name"].get<std::string>() + ": " + estimate_ci(c["exp_coef"], c["lower"], c["upper"], 2);
                 }
                 if (first && e.contains("log_rank")) p = p_text(e["log_rank"]["p"]);
-                table.rows.push_back({first ? e["endpoint"].get<std::string>() : "", first ? count_only(e["at_risk_at_landmark"].get<double>()) : "",
-                                      stratum["name"], count_only(stratum["n"].get<double>()), count_only(stratum["events"].get<double>()),
+                table.rows.push_back({first ? e["endpoint"].get<std::string>() : "", first ? count_only(e["at_risk_at_landmark"]) : "",
+                                      stratum["name"], count_only(stratum["n"]), count_only(stratum["events"]),
                                       estimate_ci(stratum["median"], stratum["median_lower"], stratum["median_upper"]), hr, p});
                 first = false;
             }
@@ -614,6 +684,12 @@ StudyReportFiles render_study_report(const std::filesystem::path& results_json, 
         }
     }
     const fs::path source_folder = fs::absolute(results_json).parent_path();
+    // A results.json of a run with small_cell set but written before the disclosure-control
+    // pass existed holds every count: the pass is run now, and the suppressed results are
+    // what is written beside the page.
+    const long threshold = results["protocol"].value("small_cell", 0L);
+    const bool suppress_now = threshold > 1 && !results.contains("disclosure_control");
+    if (suppress_now) results = suppress_results(results, threshold, false);
     try {
         OutputFolder output(out_directory);
         StudyReportFiles files;
@@ -629,9 +705,11 @@ StudyReportFiles render_study_report(const std::filesystem::path& results_json, 
             fs::create_hard_link(from, to, linked);
             if (linked) fs::copy_file(from, to);
         };
-        keep(results_json, output.path() / "results.json");
+        if (suppress_now) write_file_atomic(output.path() / "results.json", results.dump(2) + "\n");
+        else keep(results_json, output.path() / "results.json");
+        const bool datasets = results.value("disclosure_control", json::object()).value("patient_level_datasets", true);
         for (const char* dataset : {"adsl.csv", "adtte.csv", "adrs.csv", "adae.csv"}) {
-            if (fs::exists(source_folder / dataset)) keep(source_folder / dataset, output.path() / dataset);
+            if (datasets && fs::exists(source_folder / dataset)) keep(source_folder / dataset, output.path() / dataset);
         }
         output.commit();
         return files;

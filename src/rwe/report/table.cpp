@@ -55,7 +55,8 @@ bool is_numeric_column(const Table& table, size_t column) {
     for (const std::vector<std::string>& row : table.rows) {
         if (column >= row.size()) continue;
         const std::string& cell = row[column];
-        if (cell.empty() || cell == "NR" || cell == "NA" || cell == "–" || cell == "-" || cell == "—") continue;
+        // "S": a suppressed cell (docs/report.md, "Small-cell suppression").
+        if (cell.empty() || cell == "NR" || cell == "NA" || cell == "S" || cell == "–" || cell == "-" || cell == "—") continue;
         if (!starts_like_number(cell)) return false;
     }
     return true;

@@ -26,7 +26,7 @@ bool is_published_column(const Table& table, size_t column);
 
 // Whether a column holds numbers (right-aligned) rather than words (left-aligned): every
 // non-empty cell starts like a number ("12", "0.5 (…)", "<5", "−1.2", ">0.99", "p = 0.04")
-// or is "NR", "NA" or a dash. The first column is the row labels, never numeric.
+// or is "NR", "NA", "S" (suppressed) or a dash. The first column is the row labels, never numeric.
 bool is_numeric_column(const Table& table, size_t column);
 
 // Inserts a column of published reference values after `after_column` (one value per

@@ -425,7 +425,7 @@ Protocol parse_protocol_text(const std::string& text, const std::string& source_
                                           {"convention", Type::string}, {"time_unit", Type::string},
                                           {"small_cell", Type::integer}, {"conf_type", Type::string},
                                           {"median_ci", Type::string}, {"ties", Type::string},
-                                          {"data_cutoff", Type::any}});
+                                          {"data_cutoff", Type::any}, {"patient_level_datasets", Type::boolean}});
     protocol.id = *require(*study, "study.", "id").value<std::string>();
     protocol.title = study->get("title") ? *study->get("title")->value<std::string>() : protocol.id;
     if (const auto* node = study->get("convention")) {
@@ -460,6 +460,13 @@ Protocol parse_protocol_text(const std::string& text, const std::string& source_
         if (value < 0) parser.fail(*node, "study.small_cell", "must be >= 0");
         if (value > 1000000) parser.fail(*node, "study.small_cell", "must be at most 1000000", std::to_string(value));
         protocol.small_cell = static_cast<int>(value);
+    }
+    // Patient-level rows beside a report whose small cells are suppressed would give every
+    // suppressed count back: with small_cell set they are written only when asked for.
+    protocol.patient_level_datasets = protocol.small_cell <= 1;
+    if (const auto* node = study->get("patient_level_datasets")) {
+        protocol.patient_level_datasets = *node->value<bool>();
+        protocol.patient_level_datasets_given = true;
     }
     if (const auto* node = study->get("data_cutoff")) protocol.data_cutoff = parse_date_node(parser, *node, "study.data_cutoff");
 

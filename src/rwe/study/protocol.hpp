@@ -107,6 +107,9 @@ struct Protocol {
     std::string time_unit = "months";
     double days_per_unit = days_per_month;
     int small_cell = 0;
+    // adsl/adtte/adrs/adae.csv written beside the report (default: only when small_cell ≤ 1).
+    bool patient_level_datasets = true;
+    bool patient_level_datasets_given = false;
     std::optional<Day> data_cutoff;  // events after it are ignored; follow-up ends at it
     IndexDefinition index;
     std::vector<Criterion> criteria;

@@ -9,6 +9,7 @@
 #include "rwe/common/error.hpp"
 #include "rwe/common/output_folder.hpp"
 #include "rwe/common/parallel.hpp"
+#include "rwe/report/disclosure_control.hpp"
 #include "rwe/report/study_report.hpp"
 #include "rwe/study/analyses.hpp"
 #include "rwe/study/analysis_data.hpp"
@@ -84,13 +85,18 @@ RunSummary run_study(const std::string& protocol_path, const std::string& databa
     std::vector<std::string> warnings = data.warnings;
     results["analyses"] = run_analyses(data, protocol, warnings);
     results["warnings"] = warnings;
+    // One disclosure-control pass before anything is written: results.json, the report,
+    // its tables and figures all show the same suppressed cells.
+    results = report::suppress_results(results, protocol.small_cell, protocol.patient_level_datasets);
     timer.done("run the analyses");
 
     OutputFolder output(out_directory);
     try {
         // The analysis datasets are written beside the results and the report (different
         // files of the output folder, from data each only reads).
-        run_beside_rethrowing([&] { write_analysis_datasets(data, protocol, output.path().string()); },
+        run_beside_rethrowing([&] {
+                                  if (protocol.patient_level_datasets) write_analysis_datasets(data, protocol, output.path().string());
+                              },
                               [&] {
                                   {
                                       std::ofstream out(output.path() / "results.json", std::ios::binary);

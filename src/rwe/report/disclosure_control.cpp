@@ -1,0 +1,751 @@
+#include "rwe/report/disclosure_control.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <map>
+#include <optional>
+
+namespace rwe::report {
+
+using nlohmann::json;
+using Pointer = json::json_pointer;
+
+namespace {
+
+constexpr double infinity = std::numeric_limits<double>::infinity();
+
+}  // namespace
+
+std::size_t CellSystem::add(long value, bool known) {
+    cells.push_back({value, known, false, false});
+    return cells.size() - 1;
+}
+
+void CellSystem::add_sum(std::size_t total, std::vector<std::size_t> parts) {
+    relations.push_back({total, std::move(parts)});
+}
+
+// Bounds consistency over the relations (docs/report.md, "Small-cell suppression"): for
+// total = Σ parts, total ∈ [Σ lower, Σ upper] and each part ∈ [total.lower − Σ other uppers,
+// total.upper − Σ other lowers], rounded inwards to whole numbers, repeated until nothing
+// changes. Bounds only tighten, so this ends.
+std::vector<CellRange> feasible_ranges(const CellSystem& system) {
+    std::vector<CellRange> range(system.cells.size());
+    for (std::size_t cell = 0; cell < system.cells.size(); ++cell) {
+        const auto& c = system.cells[cell];
+        const double value = static_cast<double>(c.value);
+        range[cell] = c.suppressed ? CellRange{0, infinity} : CellRange{value, value};
+    }
+    auto tighten = [&](std::size_t cell, double lower, double upper) {
+        lower = std::ceil(lower - 1e-9);
+        upper = std::floor(upper + 1e-9);
+        bool changed = false;
+        if (lower > range[cell].lower) range[cell].lower = lower, changed = true;
+        if (upper < range[cell].upper) range[cell].upper = upper, changed = true;
+        return changed;
+    };
+    for (bool changed = true; changed;) {
+        changed = false;
+        for (const auto& relation : system.relations) {
+            double sum_lower = 0, sum_upper = 0;
+            int unbounded = 0;
+            for (std::size_t part : relation.parts) {
+                sum_lower += range[part].lower;
+                if (std::isinf(range[part].upper)) ++unbounded;
+                else sum_upper += range[part].upper;
+            }
+            changed |= tighten(relation.total, sum_lower, unbounded > 0 ? infinity : sum_upper);
+            const CellRange total = range[relation.total];
+            for (std::size_t part : relation.parts) {
+                const double others_lower = sum_lower - range[part].lower;
+                const bool part_unbounded = std::isinf(range[part].upper);
+                const int others_unbounded = unbounded - (part_unbounded ? 1 : 0);
+                const double others_upper = others_unbounded > 0 ? infinity : sum_upper - (part_unbounded ? 0 : range[part].upper);
+                const double lower = std::isinf(others_upper) ? 0 : total.lower - others_upper;
+                const double upper = total.upper - others_lower;
+                changed |= tighten(part, lower, upper);
+            }
+        }
+    }
+    return range;
+}
+
+namespace {
+
+bool exposed(const CellSystem::Cell& cell, const CellRange& range) {
+    return cell.suppressed && range.upper - range.lower < 0.5;
+}
+
+}  // namespace
+
+// Complementary suppression: while a suppressed cell is recovered (its feasible range is one
+// value), suppress in one of its relations the smallest cell still published — a non-zero
+// one before a zero, any before a `keep` total — and look again. One cell at a time, so no
+// more is suppressed than the bounds need.
+SuppressionCounts suppress_cells(CellSystem& system, long threshold) {
+    SuppressionCounts counts;
+    if (threshold <= 1) return counts;
+    for (auto& cell : system.cells) {
+        if (!cell.known && cell.value > 0 && cell.value < threshold) {
+            cell.suppressed = cell.primary = true;
+            ++counts.primary;
+        }
+    }
+    std::vector<std::vector<std::size_t>> relations_of(system.cells.size());
+    for (std::size_t r = 0; r < system.relations.size(); ++r) {
+        relations_of[system.relations[r].total].push_back(r);
+        for (std::size_t part : system.relations[r].parts) relations_of[part].push_back(r);
+    }
+    std::vector<bool> given_up(system.cells.size(), false);
+    for (;;) {
+        const auto range = feasible_ranges(system);
+        bool added = false;
+        for (std::size_t cell = 0; cell < system.cells.size() && !added; ++cell) {
+            if (given_up[cell] || !exposed(system.cells[cell], range[cell])) continue;
+            std::size_t best = system.cells.size();
+            auto better = [&](std::size_t candidate) {
+                if (best == system.cells.size()) return true;
+                const long a = system.cells[candidate].value, b = system.cells[best].value;
+                if (system.cells[candidate].keep != system.cells[best].keep) return !system.cells[candidate].keep;
+                if ((a > 0) != (b > 0)) return a > 0;
+                return a < b;
+            };
+            for (std::size_t r : relations_of[cell]) {
+                const auto& relation = system.relations[r];
+                auto consider = [&](std::size_t candidate) {
+                    const auto& c = system.cells[candidate];
+                    if (c.known || c.suppressed) return;
+                    if (better(candidate)) best = candidate;
+                };
+                consider(relation.total);
+                for (std::size_t part : relation.parts) consider(part);
+            }
+            if (best == system.cells.size()) {
+                given_up[cell] = true;
+                continue;
+            }
+            system.cells[best].suppressed = true;
+            ++counts.complementary;
+            added = true;
+        }
+        if (!added) break;
+    }
+    const auto range = feasible_ranges(system);
+    for (std::size_t cell = 0; cell < system.cells.size(); ++cell) {
+        if (system.cells[cell].suppressed && range[cell].upper - range[cell].lower < 0.5) ++counts.unprotected;
+    }
+    return counts;
+}
+
+bool is_suppressed(const json& value) { return value.is_string() && value.get<std::string>() == suppressed_value; }
+
+namespace {
+
+// The cells of results.json, where each is written (a count may be written in several
+// places: the cohort size in the attrition and in results.cohort), and what is withheld
+// with it.
+class Plan {
+public:
+    explicit Plan(const json& results) : results_(results) {}
+
+    // A count published at `at` (0 when absent or not a number: then known, never suppressed).
+    std::size_t count(const Pointer& at) {
+        if (!results_.contains(at) || !results_[at].is_number()) return known(0);
+        const std::size_t cell = system.add(std::lround(results_[at].get<double>()));
+        where_.push_back({at});
+        derived_.emplace_back();
+        small_.emplace_back();
+        return cell;
+    }
+    // A count that other analyses may show again (the same patients counted by another
+    // table): the first with the same `key` and value is that cell, written here too.
+    std::size_t count_linked(const std::string& key, const Pointer& at) {
+        if (key.empty() || !results_.contains(at) || !results_[at].is_number()) return count(at);
+        const long value = std::lround(results_[at].get<double>());
+        if (auto found = linked_.find(key); found != linked_.end() && system.cells[found->second].value == value) {
+            alias(found->second, at);
+            return found->second;
+        }
+        const std::size_t cell = count(at);
+        linked_.emplace(key, cell);
+        return cell;
+    }
+    std::size_t known(long value) {
+        const std::size_t cell = system.add(std::max(0L, value), true);
+        where_.emplace_back();
+        derived_.emplace_back();
+        small_.emplace_back();
+        return cell;
+    }
+    long value(std::size_t cell) const { return system.cells[cell].value; }
+    void alias(std::size_t cell, const Pointer& at) {
+        if (results_.contains(at)) where_[cell].push_back(at);
+    }
+    // Withheld when `cell` is suppressed (a percentage, a CI, a statistic of the cell's group).
+    void derived(std::size_t cell, const Pointer& at) {
+        if (results_.contains(at)) derived_[cell].push_back(at);
+    }
+    // Withheld when `cell` is suppressed for its own size (a summary of fewer patients than
+    // the threshold); a complement is large enough for its summaries to be shown.
+    void small(std::size_t cell, const Pointer& at) {
+        if (results_.contains(at)) small_[cell].push_back(at);
+    }
+    // Withheld when any of `cells` is suppressed (a test on a table with a suppressed cell).
+    void derived(const std::vector<std::size_t>& cells, const Pointer& at) {
+        if (!results_.contains(at)) return;
+        for (std::size_t cell : cells) derived_[cell].push_back(at);
+    }
+    // Withheld whatever the counts (an extreme value is one patient's).
+    void always(const Pointer& at) {
+        if (results_.contains(at)) always_.push_back(at);
+    }
+    // total = Σ parts where the total is assumed known to a reader (a margin published
+    // elsewhere or derivable from another table).
+    void known_total(const std::vector<std::size_t>& parts) {
+        long sum = 0;
+        for (std::size_t part : parts) sum += value(part);
+        system.add_sum(known(sum), parts);
+    }
+    // total = Σ parts + what the parts leave out (assumed known).
+    void sum_with_rest(std::size_t total, std::vector<std::size_t> parts) {
+        long sum = 0;
+        for (std::size_t part : parts) sum += value(part);
+        if (value(total) != sum) parts.push_back(known(value(total) - sum));
+        system.add_sum(total, std::move(parts));
+    }
+
+    // A grouping of patients (the levels of one variable; per level its cells: n, events)
+    // in a family of groupings of the same patients (one population, one endpoint).
+    void grouping(const std::string& family, std::vector<std::vector<std::size_t>> groups) {
+        if (groups.size() >= 2) families_[family].push_back(std::move(groups));
+    }
+
+    // A level of one variable may be the union of levels of another (de novo = relapsed
+    // naive + relapsed exposed), or the same patients (brain metastases = Y and the site
+    // "brain"): where the counts say so — every cell of a group equal to the sum of the same
+    // cells of one or more non-empty groups of another grouping of the family, fewer than
+    // all — the relation is added. It holds numerically whether or not
+    // the groups truly nest, so adding it only makes the modelled reader stronger.
+    void add_unions() {
+        for (const auto& [family, groupings] : families_) {
+            for (std::size_t i = 0; i < groupings.size(); ++i) {
+                for (std::size_t j = 0; j < groupings.size(); ++j) {
+                    const auto& others = groupings[j];
+                    if (i == j || others.size() > 10) continue;
+                    for (const auto& group : groupings[i]) {
+                        const std::size_t count = others.size();
+                        for (unsigned subset = 0; subset < (1u << count); ++subset) {
+                            const int members = __builtin_popcount(subset);
+                            if (members < 1 || static_cast<std::size_t>(members) >= count) continue;
+                            bool fits = true;
+                            for (std::size_t k = 0; k < count && fits; ++k) {
+                                if (!(subset & (1u << k))) continue;
+                                fits = value(others[k][0]) > 0 && others[k].size() == group.size() &&
+                                       std::find(group.begin(), group.end(), others[k][0]) == group.end();
+                            }
+                            for (std::size_t c = 0; c < group.size() && fits; ++c) {
+                                long sum = 0;
+                                for (std::size_t k = 0; k < count; ++k) {
+                                    if (subset & (1u << k)) sum += value(others[k][c]);
+                                }
+                                fits = sum == value(group[c]);
+                            }
+                            if (!fits) continue;
+                            for (std::size_t c = 0; c < group.size(); ++c) {
+                                std::vector<std::size_t> parts;
+                                for (std::size_t k = 0; k < count; ++k) {
+                                    if (subset & (1u << k)) parts.push_back(others[k][c]);
+                                }
+                                system.add_sum(group[c], parts);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    // Writes the marker everywhere a suppressed cell or a statistic derived from one was;
+    // returns the values withheld from each analysis (to withhold them from its comparison
+    // with the published study too).
+    json apply(std::size_t& withheld) const {
+        json out = results_;
+        auto withhold = [&](const Pointer& at) {
+            if (!out.contains(at) || is_suppressed(out[at])) return;
+            out[at] = suppressed_value;
+            ++withheld;
+        };
+        for (std::size_t cell = 0; cell < system.cells.size(); ++cell) {
+            if (!system.cells[cell].suppressed) continue;
+            for (const auto& at : where_[cell]) withhold(at);
+            for (const auto& at : derived_[cell]) withhold(at);
+            if (system.cells[cell].primary) {
+                for (const auto& at : small_[cell]) withhold(at);
+            }
+        }
+        for (const auto& at : always_) withhold(at);
+        return out;
+    }
+
+    // Every number withheld from analysis `index`, as it was.
+    std::vector<double> secrets(const Pointer& analysis) const {
+        std::vector<double> values;
+        auto collect = [&](const Pointer& at) {
+            if (!at.to_string().starts_with(analysis.to_string() + "/")) return;
+            collect_numbers(results_[at], values);
+        };
+        for (std::size_t cell = 0; cell < system.cells.size(); ++cell) {
+            if (!system.cells[cell].suppressed) continue;
+            for (const auto& at : where_[cell]) collect(at);
+            for (const auto& at : derived_[cell]) collect(at);
+            if (system.cells[cell].primary) {
+                for (const auto& at : small_[cell]) collect(at);
+            }
+        }
+        for (const auto& at : always_) collect(at);
+        return values;
+    }
+
+    CellSystem system;
+
+private:
+    static void collect_numbers(const json& value, std::vector<double>& out) {
+        if (value.is_number()) out.push_back(value.get<double>());
+        else if (value.is_structured()) {
+            for (const auto& item : value) collect_numbers(item, out);
+        }
+    }
+
+    const json& results_;
+    std::vector<std::vector<Pointer>> where_;
+    std::vector<std::vector<Pointer>> derived_;
+    std::vector<std::vector<Pointer>> small_;
+    std::vector<Pointer> always_;
+    std::map<std::string, std::size_t> linked_;
+    std::map<std::string, std::vector<std::vector<std::vector<std::size_t>>>> families_;
+};
+
+const json& at(const json& results, const Pointer& pointer) {
+    static const json empty;
+    return results.contains(pointer) ? results[pointer] : empty;
+}
+
+// One categorical or numeric summary (describe_variable): its cells and relations.
+struct Description {
+    bool numeric = false;
+    std::map<std::string, std::size_t> levels;  // categorical: level → cell
+    std::size_t denominator = 0;                // categorical: patients with a value; numeric: n
+    std::size_t missing = 0;
+};
+
+Description describe(Plan& plan, const json& results, const Pointer& summary, const std::string& link = "") {
+    Description d;
+    const json& s = at(results, summary);
+    auto key = [&](const std::string& what) { return link.empty() ? link : link + "|" + what; };
+    d.numeric = s.value("type", "") == "numeric";
+    d.missing = plan.count_linked(key("missing"), summary / "missing");
+    if (d.numeric) {
+        d.denominator = plan.count_linked(key("n"), summary / "n");
+        for (const char* statistic : {"mean", "sd", "median", "q1", "q3"}) plan.small(d.denominator, summary / statistic);
+        plan.always(summary / "min");
+        plan.always(summary / "max");
+        return d;
+    }
+    d.denominator = plan.count_linked(key("denominator"), summary / "denominator");
+    std::vector<std::size_t> parts;
+    const json& levels = s.contains("levels") ? s["levels"] : json::array();
+    for (std::size_t l = 0; l < levels.size(); ++l) {
+        const Pointer level = summary / "levels" / l;
+        const std::size_t cell = plan.count_linked(key("level " + levels[l].value("level", "")), level / "n");
+        plan.derived(cell, level / "percent");
+        plan.derived(d.denominator, level / "percent");  // n and its percentage give the denominator
+        d.levels[levels[l].value("level", "")] = cell;
+        parts.push_back(cell);
+    }
+    plan.sum_with_rest(d.denominator, parts);
+    return d;
+}
+
+void table1(Plan& plan, const json& results, const Pointer& r, std::size_t population) {
+    const json& rows = at(results, r / "rows");
+    // The same variable in two tables of the same population counts the same patients.
+    const json& result = at(results, r);
+    const std::string where = result.contains("population") ? result["population"].dump() : "cohort";
+    for (std::size_t i = 0; i < rows.size(); ++i) {
+        const Pointer row = r / "rows" / i;
+        const Description overall = describe(plan, results, row / "overall", "table1|" + where + "|" + rows[i].value("variable", ""));
+        if (!overall.numeric) {
+            std::vector<std::vector<std::size_t>> groups;
+            for (const auto& [level, cell] : overall.levels) groups.push_back({cell});
+            plan.grouping("table1|" + where, groups);
+        }
+        plan.sum_with_rest(population, {overall.denominator, overall.missing});
+        if (!rows[i].contains("by_group")) continue;
+        std::map<std::string, Description> groups;
+        for (const auto& [group, summary] : rows[i]["by_group"].items()) {
+            Description d = describe(plan, results, row / "by_group" / group);
+            // The group's size is assumed known (the grouping variable's own counts).
+            plan.known_total({d.denominator, d.missing});
+            groups[group] = d;
+        }
+        auto across = [&](std::size_t total, auto cell_of) {
+            std::vector<std::size_t> parts;
+            for (const auto& [group, d] : groups) {
+                if (auto cell = cell_of(d)) parts.push_back(*cell);
+            }
+            plan.sum_with_rest(total, parts);
+        };
+        across(overall.denominator, [](const Description& d) { return std::optional<std::size_t>(d.denominator); });
+        across(overall.missing, [](const Description& d) { return std::optional<std::size_t>(d.missing); });
+        for (const auto& [level, cell] : overall.levels) {
+            across(cell, [&](const Description& d) {
+                auto found = d.levels.find(level);
+                return found == d.levels.end() ? std::nullopt : std::optional<std::size_t>(found->second);
+            });
+        }
+        // The test's table is the by-group counts again (levels × groups, without missing).
+        const Pointer comparison = row / "comparison";
+        const json& test = at(results, comparison);
+        if (!test.is_object() || !test.contains("counts")) continue;
+        std::vector<std::size_t> cells;
+        for (std::size_t a = 0; a < test["counts"].size(); ++a) {
+            for (std::size_t b = 0; b < test["counts"][a].size(); ++b) {
+                const Pointer count = comparison / "counts" / a / b;
+                const std::string level = test["rows"][a], group = test["columns"][b];
+                std::size_t cell = 0;
+                bool aliased = false;
+                if (auto g = groups.find(group); g != groups.end()) {
+                    if (auto l = g->second.levels.find(level); l != g->second.levels.end() &&
+                                                               plan.value(l->second) == std::lround(test["counts"][a][b].get<double>())) {
+                        cell = l->second;
+                        plan.alias(cell, count);
+                        aliased = true;
+                    }
+                }
+                if (!aliased) cell = plan.count(count);
+                cells.push_back(cell);
+            }
+        }
+        for (const char* key : {"/chi_square/statistic", "/chi_square/p", "/fisher_p", "/p"}) plan.derived(cells, comparison / Pointer(key));
+    }
+}
+
+// Per group of a survival analysis: n and events; a group with either suppressed is
+// withheld whole (its curve would show both).
+// A group of the same endpoint with the same n, events and median with its CI is the same
+// patients (a level of one variable that is a level of another, such as relapsed after
+// anti-HER2 therapy and prior anti-HER2 therapy = Y): one cell, wherever it is shown.
+std::vector<std::vector<std::size_t>> survival_groups(Plan& plan, const json& results, const Pointer& list,
+                                                    const std::vector<std::string>& statistics,
+                                                    std::optional<std::size_t> dropped, std::optional<std::size_t> total,
+                                                    const std::string& endpoint = "") {
+    const json& groups = at(results, list);
+    std::vector<std::size_t> ns, events;
+    for (std::size_t g = 0; g < groups.size(); ++g) {
+        const Pointer group = list / g;
+        std::string key;
+        if (!endpoint.empty()) {
+            key = "survival|" + endpoint;
+            for (const char* field : {"n", "events", "median", "median_lower", "median_upper"}) {
+                key += "|" + (groups[g].contains(field) ? groups[g][field].dump() : std::string("-"));
+            }
+        }
+        const std::size_t n = plan.count_linked(key.empty() ? key : key + "|n", group / "n");
+        const std::size_t e = plan.count_linked(key.empty() ? key : key + "|events", group / "events");
+        plan.alias(e, group / "observed");
+        for (const auto& statistic : statistics) {
+            plan.derived({n, e}, group / Pointer("/" + statistic));
+        }
+        ns.push_back(n);
+        events.push_back(e);
+    }
+    if (dropped) ns.push_back(*dropped);
+    std::vector<std::vector<std::size_t>> cells;
+    for (std::size_t g = 0; g < events.size(); ++g) cells.push_back({ns[g], events[g]});
+    if (!endpoint.empty()) plan.grouping("survival|" + endpoint, cells);
+    if (dropped) ns.push_back(*dropped);
+    if (total) plan.sum_with_rest(*total, ns);
+    else plan.known_total(ns);
+    plan.known_total(events);
+    return cells;
+}
+
+void response_block(Plan& plan, const Pointer& block, std::map<std::string, std::size_t>& cells) {
+    const std::size_t measurable = plan.count(block / "measurable");
+    cells["measurable"] = measurable;
+    auto proportion = [&](const Pointer& p, std::size_t cell) {
+        plan.alias(measurable, p / "of");
+        for (const char* key : {"percent", "lower", "upper"}) {
+            plan.derived(cell, p / key);
+            plan.derived(measurable, p / key);
+        }
+    };
+    std::vector<std::size_t> levels;
+    for (const char* level : {"CR", "PR", "SD", "PD", "NE"}) {
+        const Pointer p = block / "best_response" / level;
+        const std::size_t cell = plan.count(p / "n");
+        proportion(p, cell);
+        cells[level] = cell;
+        levels.push_back(cell);
+    }
+    plan.system.add_sum(measurable, levels);
+    cells["orr"] = plan.count(block / "orr" / "n");
+    proportion(block / "orr", cells["orr"]);
+    cells["dcr"] = plan.count(block / "dcr" / "n");
+    proportion(block / "dcr", cells["dcr"]);
+    plan.alias(cells["CR"], block / "cr_rate" / "n");
+    proportion(block / "cr_rate", cells["CR"]);
+    plan.system.add_sum(cells["orr"], {cells["CR"], cells["PR"]});
+    plan.system.add_sum(cells["dcr"], {cells["orr"], cells["SD"]});
+}
+
+void response(Plan& plan, const json& results, const Pointer& r) {
+    std::map<std::string, std::size_t> overall;
+    response_block(plan, r, overall);
+    plan.known_total({overall["measurable"], plan.count(r / "not_measurable")});
+    const json& by = at(results, r / "by");
+    for (std::size_t b = 0; b < by.size(); ++b) {
+        const Pointer variable = r / "by" / b;
+        std::vector<std::map<std::string, std::size_t>> levels;
+        std::vector<std::size_t> test_cells;
+        const json& test = at(results, variable / "orr_test");
+        for (std::size_t l = 0; l < by[b]["levels"].size(); ++l) {
+            std::map<std::string, std::size_t> cells;
+            response_block(plan, variable / "levels" / l, cells);
+            levels.push_back(cells);
+        }
+        for (const auto& [key, total] : overall) {
+            std::vector<std::size_t> parts;
+            for (auto& level : levels) parts.push_back(level[key]);
+            plan.sum_with_rest(total, parts);
+        }
+        // The test's table: responders and non-responders per level.
+        if (test.contains("counts")) {
+            for (std::size_t l = 0; l < test["counts"].size() && l < levels.size(); ++l) {
+                plan.alias(levels[l]["orr"], variable / "orr_test" / "counts" / l / 0);
+                const std::size_t others = plan.count(variable / "orr_test" / "counts" / l / 1);
+                plan.system.add_sum(levels[l]["measurable"], {levels[l]["orr"], others});
+                test_cells.push_back(levels[l]["orr"]);
+                test_cells.push_back(others);
+            }
+            plan.count(variable / "orr_test" / "dropped");
+            for (const char* key : {"/chi_square/statistic", "/chi_square/p", "/fisher_p", "/p"}) {
+                plan.derived(test_cells, variable / "orr_test" / Pointer(key));
+            }
+        }
+    }
+}
+
+void adverse_events(Plan& plan, const json& results, const Pointer& r) {
+    const json& terms = at(results, r / "terms");
+    for (std::size_t t = 0; t < terms.size(); ++t) {
+        const Pointer term = r / "terms" / t;
+        std::map<std::string, std::size_t> cell;
+        for (const char* band : {"any", "grade_1_2", "grade_3", "grade_4", "grade_3_4", "grade_5", "grade_3_plus"}) {
+            cell[band] = plan.count(term / band / "n");
+            plan.derived(cell[band], term / band / "percent");
+        }
+        plan.system.add_sum(cell["any"], {cell["grade_1_2"], cell["grade_3"], cell["grade_4"], cell["grade_5"]});
+        plan.system.add_sum(cell["grade_3_4"], {cell["grade_3"], cell["grade_4"]});
+        plan.system.add_sum(cell["grade_3_plus"], {cell["grade_3_4"], cell["grade_5"]});
+        if (terms[t].contains("actions") && terms[t]["actions"].is_object()) {
+            for (const auto& [action, count] : terms[t]["actions"].items()) plan.count(term / "actions" / action);
+        }
+    }
+}
+
+// A two-way table whose margins a reader may know from other tables.
+void two_way(Plan& plan, const json& results, const Pointer& test) {
+    const json& counts = at(results, test / "counts");
+    std::vector<std::vector<std::size_t>> cells(counts.size());
+    std::vector<std::size_t> all;
+    for (std::size_t a = 0; a < counts.size(); ++a) {
+        for (std::size_t b = 0; b < counts[a].size(); ++b) {
+            cells[a].push_back(plan.count(test / "counts" / a / b));
+            all.push_back(cells[a].back());
+        }
+        plan.known_total(cells[a]);
+    }
+    for (std::size_t b = 0; !cells.empty() && b < cells[0].size(); ++b) {
+        std::vector<std::size_t> column;
+        for (const auto& row : cells) {
+            if (b < row.size()) column.push_back(row[b]);
+        }
+        plan.known_total(column);
+    }
+    plan.count(test / "dropped");
+    for (const char* key : {"/chi_square/statistic", "/chi_square/p", "/fisher_p", "/p"}) plan.derived(all, test / Pointer(key));
+}
+
+void cox(Plan& plan, const Pointer& r) {
+    const std::size_t n = plan.count(r / "n");
+    plan.count(r / "events");
+    plan.known_total({n, plan.count(r / "dropped")});
+}
+
+const std::vector<std::string> km_statistics{"median", "median_lower", "median_upper", "median_primary", "median_spss",
+                                             "rmst/rmean", "rmst/se", "rmst/lower", "rmst/upper", "curve/rows",
+                                             "times_beyond_follow_up"};
+
+}  // namespace
+
+json suppress_results(const json& results, long threshold, bool patient_level_datasets) {
+    if (threshold <= 1) {
+        if (patient_level_datasets) return results;
+        json out = results;
+        out["disclosure_control"] = {{"threshold", threshold}, {"patient_level_datasets", false}};
+        return out;
+    }
+    Plan plan(results);
+    // The cohort: registry → criteria → cohort (the attrition), shared by every analysis
+    // of the whole cohort.
+    std::optional<std::size_t> cohort;
+    if (results.contains("cohort") && results["cohort"].contains("n")) {
+        cohort = plan.count(Pointer("/cohort/n"));
+        plan.system.cells[*cohort].keep = true;
+    }
+    const json& analyses = results.contains("analyses") ? results["analyses"] : json::array();
+    auto population = [&](const Pointer& r, const json& result) -> std::size_t {
+        const Pointer n = r / "n";
+        if (!result.contains("population") && cohort && result.contains("n") && result["n"].is_number() &&
+            std::lround(result["n"].get<double>()) == plan.value(*cohort)) {
+            plan.alias(*cohort, n);
+            return *cohort;
+        }
+        const std::size_t cell = plan.count(n);
+        plan.alias(cell, r / "population" / "n");
+        plan.system.cells[cell].keep = true;
+        return cell;
+    };
+    for (std::size_t i = 0; i < analyses.size(); ++i) {
+        const Pointer r = Pointer("/analyses") / i / "result";
+        const json& result = analyses[i].contains("result") ? analyses[i]["result"] : json::object();
+        const std::string kind = analyses[i].value("kind", "");
+        if (kind == "attrition") {
+            const json& steps = at(results, r / "steps");
+            std::optional<std::size_t> before;
+            for (std::size_t j = 0; j < steps.size(); ++j) {
+                const Pointer step = r / "steps" / j;
+                std::size_t remaining;
+                if (j + 1 == steps.size() && cohort && plan.value(*cohort) == std::lround(steps[j].value("remaining", -1.0))) {
+                    remaining = *cohort;
+                    plan.alias(remaining, step / "remaining");
+                } else {
+                    remaining = plan.count(step / "remaining");
+                }
+                if (j == 0) {
+                    if (results.contains("registry") && results["registry"].value("patients", -1L) == plan.value(remaining)) {
+                        plan.alias(remaining, Pointer("/registry/patients"));
+                    }
+                } else {
+                    plan.system.add_sum(*before, {plan.count(step / "excluded"), remaining});
+                }
+                before = remaining;
+            }
+            if (result.contains("n")) population(r, result);
+        } else if (kind == "table1") {
+            table1(plan, results, r, population(r, result));
+        } else if (kind == "followup") {
+            plan.count(r / "observed" / "n");
+            plan.always(r / "observed" / "min");
+            plan.always(r / "observed" / "max");
+        } else if (kind == "km") {
+            if (result.contains("population")) plan.count(r / "population" / "n");
+            const std::size_t dropped = plan.count(r / "dropped");
+            const auto group_cells = survival_groups(plan, results, r / "strata", km_statistics, dropped, std::nullopt,
+                                                     result.value("endpoint", "") + (result.contains("population") ? result["population"].dump() : ""));
+            const json& strata = at(results, r / "strata");
+            for (std::size_t s = 0; s < strata.size(); ++s) {
+                const json& times = strata[s].value("at_times", json::array());
+                for (std::size_t k = 0; k < times.size(); ++k) {
+                    const Pointer at = r / "strata" / s / "at_times" / k;
+                    plan.count(at / "n_risk");
+                    for (const char* key : {"n_risk", "surv", "std_err", "lower", "upper"}) plan.derived(group_cells[s], at / key);
+                }
+            }
+        } else if (kind == "logrank") {
+            const json& tests = at(results, r / "tests");
+            for (std::size_t t = 0; t < tests.size(); ++t) {
+                const Pointer test = r / "tests" / t;
+                survival_groups(plan, results, test / "groups", {"median", "median_lower", "median_upper", "expected"},
+                                plan.count(test / "dropped"), std::nullopt, tests[t].value("endpoint", ""));
+            }
+        } else if (kind == "response") {
+            response(plan, results, r);
+        } else if (kind == "adverse_events") {
+            population(r, result);
+            adverse_events(plan, results, r);
+        } else if (kind == "association") {
+            const json& tests = at(results, r / "tests");
+            for (std::size_t t = 0; t < tests.size(); ++t) two_way(plan, results, r / "tests" / t);
+        } else if (kind == "cox") {
+            cox(plan, r);
+        } else if (kind == "landmark") {
+            const json& list = at(results, r / "results");
+            for (std::size_t e = 0; e < list.size(); ++e) {
+                const Pointer endpoint = r / "results" / e;
+                const std::size_t at_risk = plan.count(endpoint / "at_risk_at_landmark");
+                plan.known_total({at_risk, plan.count(endpoint / "excluded_before_landmark")});
+                survival_groups(plan, results, endpoint / "strata", {"median", "median_lower", "median_upper"}, std::nullopt, at_risk);
+                if (list[e].contains("cox")) cox(plan, endpoint / "cox");
+                if (list[e].contains("time_dependent_cox")) cox(plan, endpoint / "time_dependent_cox");
+            }
+        }
+    }
+
+    plan.add_unions();
+    const SuppressionCounts counts = suppress_cells(plan.system, threshold);
+    std::size_t withheld = 0;
+    json out = plan.apply(withheld);
+
+    // The curve of a group that is published: while fewer than `threshold` patients are at
+    // risk (its tail), the counts of a step are withheld; the step itself stays, as in the figure.
+    for (std::size_t i = 0; i < analyses.size(); ++i) {
+        if (analyses[i].value("kind", "") != "km") continue;
+        json& strata = out["analyses"][i]["result"]["strata"];
+        for (auto& stratum : strata) {
+            if (!stratum.contains("curve") || !stratum["curve"]["rows"].is_array()) continue;
+            for (auto& row : stratum["curve"]["rows"]) {
+                if (row.size() < 4 || !row[1].is_number() || row[1].get<double>() >= static_cast<double>(threshold)) continue;
+                for (std::size_t column = 1; column <= 3; ++column) row[column] = suppressed_value;
+            }
+        }
+    }
+    // A comparison with the published study shows our figure again: withheld when it is one
+    // of the values withheld from the analysis.
+    for (std::size_t i = 0; i < analyses.size(); ++i) {
+        if (!analyses[i].contains("comparison")) continue;
+        const std::vector<double> secrets = plan.secrets(Pointer("/analyses") / i);
+        if (secrets.empty()) continue;
+        for (auto& row : out["analyses"][i]["comparison"]) {
+            bool secret = false;
+            for (const char* key : {"ours", "ours_lower", "ours_upper", "ours_n", "ours_of"}) {
+                if (!row.contains(key) || !row[key].is_number()) continue;
+                const double value = row[key].get<double>();
+                secret |= std::any_of(secrets.begin(), secrets.end(), [&](double s) {
+                    return std::fabs(s - value) <= 1e-12 * std::max(1.0, std::fabs(value));
+                });
+            }
+            if (!secret) continue;
+            for (const char* key : {"ours", "ours_lower", "ours_upper", "ours_n", "ours_of", "verdict"}) {
+                if (row.contains(key)) row[key] = suppressed_value;
+            }
+            ++withheld;
+        }
+    }
+    out["disclosure_control"] = {
+        {"threshold", threshold},
+        {"rule", "counts from 1 to " + std::to_string(threshold - 1) +
+                     " suppressed (primary), and further cells so that none can be derived by subtraction "
+                     "(complementary); statistics of a suppressed count withheld with it"},
+        {"marker", suppressed_value},
+        {"primary", counts.primary},
+        {"complementary", counts.complementary},
+        {"unprotected", counts.unprotected},
+        {"values_withheld", withheld},
+        {"patient_level_datasets", patient_level_datasets}};
+    return out;
+}
+
+}  // namespace rwe::report
