@@ -17,6 +17,7 @@ if(NOT CMAKE_SCRIPT_MODE_FILE)
   return()
 endif()
 
+cmake_policy(SET CMP0007 NEW)  # list entries may be empty (a target without a dictionary)
 if(NOT EXISTS ${RWE_FUZZ_BUILD}/CMakeCache.txt)
   execute_process(COMMAND ${CMAKE_COMMAND} -S ${RWE_SOURCE_DIR} -B ${RWE_FUZZ_BUILD} -DCMAKE_CXX_COMPILER=${RWE_CLANGXX}
                           -DCMAKE_BUILD_TYPE=RelWithDebInfo -DRWE_BUILD_FUZZ=ON -DRWE_BUILD_TESTS=OFF

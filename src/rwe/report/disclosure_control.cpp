@@ -1,10 +1,13 @@
 #include "rwe/report/disclosure_control.hpp"
 
+#include "rwe/common/error.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <limits>
 #include <map>
 #include <optional>
+#include <set>
 
 namespace rwe::report {
 
@@ -136,6 +139,12 @@ SuppressionCounts suppress_cells(CellSystem& system, long threshold) {
         if (system.cells[cell].suppressed && range[cell].upper - range[cell].lower < 0.5) ++counts.unprotected;
     }
     return counts;
+}
+
+bool suppression_covers(const std::string& kind) {
+    static const std::set<std::string> covered{"attrition", "table1", "followup", "km", "logrank", "response",
+                                               "adverse_events", "association", "cox", "landmark"};
+    return covered.count(kind) > 0;
 }
 
 bool is_suppressed(const json& value) { return value.is_string() && value.get<std::string>() == suppressed_value; }
@@ -399,8 +408,9 @@ void table1(Plan& plan, const json& results, const Pointer& r, std::size_t popul
         across(overall.denominator, [](const Description& d) { return std::optional<std::size_t>(d.denominator); });
         across(overall.missing, [](const Description& d) { return std::optional<std::size_t>(d.missing); });
         for (const auto& [level, cell] : overall.levels) {
+            const auto& wanted = level;  // (a structured binding is not captured by clang 14)
             across(cell, [&](const Description& d) {
-                auto found = d.levels.find(level);
+                auto found = d.levels.find(wanted);
                 return found == d.levels.end() ? std::nullopt : std::optional<std::size_t>(found->second);
             });
         }
@@ -622,6 +632,9 @@ json suppress_results(const json& results, long threshold, bool patient_level_da
         const Pointer r = Pointer("/analyses") / i / "result";
         const json& result = analyses[i].contains("result") ? analyses[i]["result"] : json::object();
         const std::string kind = analyses[i].value("kind", "");
+        if (!suppression_covers(kind)) {
+            throw Error(ErrorKind::internal, "small-cell suppression does not cover analyses of kind " + kind);
+        }
         if (kind == "attrition") {
             const json& steps = at(results, r / "steps");
             std::optional<std::size_t> before;

@@ -70,4 +70,9 @@ nlohmann::json suppress_results(const nlohmann::json& results, long threshold, b
 // True when `value` is the suppression marker.
 bool is_suppressed(const nlohmann::json& value);
 
+// True when suppress_results knows the relations of this analysis kind's results. A
+// protocol with small_cell set is refused when it has an analysis of another kind (its
+// counts would be published as they are); suppress_results throws on one.
+bool suppression_covers(const std::string& kind);
+
 }  // namespace rwe::report

@@ -1,5 +1,8 @@
 #include "rwe/study/protocol.hpp"
 
+#include "rwe/report/disclosure_control.hpp"
+#include "rwe/study/analyses.hpp"
+
 #include <toml++/toml.h>
 
 #include <algorithm>
@@ -754,6 +757,12 @@ Protocol parse_protocol_text(const std::string& text, const std::string& source_
                 parser.fail(node, "analysis.kind", "required string key missing");
             }
             const std::string kind = *kind_node->value<std::string>();
+            if (protocol.small_cell > 1 && has_analysis_runner(kind) && !report::suppression_covers(kind)) {
+                parser.fail(*kind_node, "analysis.kind",
+                            "small-cell suppression (study.small_cell) does not cover this kind yet, so its counts "
+                            "would be published as they are; remove small_cell or this analysis",
+                            kind);
+            }
             check_analysis_table(table, kind, source_name);
             Analysis analysis;
             analysis.kind = kind;
