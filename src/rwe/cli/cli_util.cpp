@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "rwe/common/csv_reader.hpp"
 #include "rwe/common/error.hpp"
 
@@ -38,6 +40,20 @@ std::string format_number(double value, int digits) {
     if (std::isnan(value)) return "NA";
     if (std::isinf(value)) return value > 0 ? "Inf" : "-Inf";
     return fmt::format("{:.{}g}", value, digits);
+}
+
+void print_columns(std::ostream& out, const std::vector<std::vector<std::string>>& grid) {
+    if (grid.empty()) return;
+    std::vector<std::size_t> width(grid.front().size(), 0);
+    for (const auto& line : grid) {
+        for (std::size_t i = 0; i < line.size(); ++i) width[i] = std::max(width[i], line[i].size());
+    }
+    for (const auto& line : grid) {
+        for (std::size_t i = 0; i < line.size(); ++i) {
+            out << (i == 0 ? "" : "  ") << fmt::format("{:>{}}", line[i], width[i]);
+        }
+        out << "\n";
+    }
 }
 
 }  // namespace rwe::cli

@@ -8,6 +8,7 @@
 #include "rwe/common/text.hpp"
 
 #include <cmath>
+#include <ostream>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -66,5 +67,8 @@ std::vector<double> parse_number_list(const std::string& option, const std::stri
 
 // Formats a number for readable tables: up to `digits` significant digits; NA for NaN.
 std::string format_number(double value, int digits = 4);
+
+// Right-aligned columns under a header (the text output of km, cuminc, finegray).
+void print_columns(std::ostream& out, const std::vector<std::vector<std::string>>& grid);
 
 }  // namespace rwe::cli

@@ -25,6 +25,7 @@ using nlohmann::json;
 using rwe::cli::format_number;
 using rwe::cli::json_number;
 namespace stats = rwe::stats;
+using rwe::cli::print_columns;
 
 struct CumincOptions {
     rwe::cli::CompetingRisksColumns columns;
@@ -34,17 +35,6 @@ struct CumincOptions {
     std::string format = "text";
 };
 
-void print_columns(std::ostream& out, const std::vector<std::vector<std::string>>& grid) {
-    if (grid.empty()) return;
-    std::vector<std::size_t> width(grid.front().size(), 0);
-    for (const auto& line : grid) {
-        for (std::size_t i = 0; i < line.size(); ++i) width[i] = std::max(width[i], line[i].size());
-    }
-    for (const auto& line : grid) {
-        for (std::size_t i = 0; i < line.size(); ++i) out << (i == 0 ? "" : "  ") << fmt::format("{:>{}}", line[i], width[i]);
-        out << "\n";
-    }
-}
 
 json curve_json(const stats::CumulativeIncidenceCurve& c, const std::vector<std::string>& causes,
                 const std::vector<double>& times) {

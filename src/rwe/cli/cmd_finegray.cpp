@@ -22,6 +22,7 @@ using nlohmann::json;
 using rwe::cli::format_number;
 using rwe::cli::json_number;
 namespace stats = rwe::stats;
+using rwe::cli::print_columns;
 
 struct FineGrayCommand {
     rwe::cli::CompetingRisksColumns columns;
@@ -29,17 +30,6 @@ struct FineGrayCommand {
     std::string format = "text";
 };
 
-void print_columns(std::ostream& out, const std::vector<std::vector<std::string>>& grid) {
-    if (grid.empty()) return;
-    std::vector<std::size_t> width(grid.front().size(), 0);
-    for (const auto& line : grid) {
-        for (std::size_t i = 0; i < line.size(); ++i) width[i] = std::max(width[i], line[i].size());
-    }
-    for (const auto& line : grid) {
-        for (std::size_t i = 0; i < line.size(); ++i) out << (i == 0 ? "" : "  ") << fmt::format("{:>{}}", line[i], width[i]);
-        out << "\n";
-    }
-}
 
 int run_finegray(int argc, char** argv) {
     FineGrayCommand options;

@@ -25,6 +25,7 @@ using nlohmann::json;
 using rwe::cli::format_number;
 using rwe::cli::json_number;
 namespace stats = rwe::stats;
+using rwe::cli::print_columns;
 
 struct KmOptions {
     std::string file;
@@ -120,20 +121,6 @@ std::string reached(double time) {
     return std::isnan(time) ? std::string("not reached") : format_number(time, 6);
 }
 
-// Right-aligned columns under a header.
-void print_columns(std::ostream& out, const std::vector<std::vector<std::string>>& grid) {
-    if (grid.empty()) return;
-    std::vector<std::size_t> width(grid.front().size(), 0);
-    for (const auto& line : grid) {
-        for (std::size_t i = 0; i < line.size(); ++i) width[i] = std::max(width[i], line[i].size());
-    }
-    for (const auto& line : grid) {
-        for (std::size_t i = 0; i < line.size(); ++i) {
-            out << (i == 0 ? "" : "  ") << fmt::format("{:>{}}", line[i], width[i]);
-        }
-        out << "\n";
-    }
-}
 
 void print_curve(std::ostream& out, const CurveReport& report, const KmOptions& options,
                  const stats::KaplanMeier& km) {

@@ -1,6 +1,7 @@
 #include "rwe/stats/competing_risks_data.hpp"
 
 #include <cmath>
+#include <string>
 
 #include "rwe/common/error.hpp"
 
@@ -40,6 +41,14 @@ void validate_competing_risks_data(const CompetingRisksData& data) {
             broken(row, "stratum code out of range");
         }
     }
+}
+
+void validate_fine_gray_input(const CompetingRisksData& data, const std::vector<double>& x, std::size_t p,
+                              std::size_t cause) {
+    validate_competing_risks_data(data);
+    if (p == 0) throw UsageError("Fine–Gray regression needs at least one covariate");
+    if (x.size() != data.size() * p) throw UsageError("Fine–Gray regression: covariates do not match the rows");
+    if (cause < 1 || cause > data.cause_count()) throw UsageError("Fine–Gray regression: no cause " + std::to_string(cause));
 }
 
 }  // namespace rwe::stats

@@ -39,4 +39,9 @@ struct CompetingRisksData {
 // Throws rwe::Error (kind input) describing the first broken invariant, with the row number.
 void validate_competing_risks_data(const CompetingRisksData& data);
 
+// The input of a Fine–Gray regression of `cause`: valid data, `p` > 0 covariate names,
+// `x` with `p` values a row; a UsageError naming the problem otherwise.
+void validate_fine_gray_input(const CompetingRisksData& data, const std::vector<double>& x, std::size_t p,
+                              std::size_t cause);
+
 }  // namespace rwe::stats

@@ -107,13 +107,8 @@ double log_likelihood(const Prepared& data, const VectorXd& beta, VectorXd* scor
 
 CrrRegression fine_gray_crr(const CompetingRisksData& data, const std::vector<double>& x, const std::vector<std::string>& names,
                             const CrrOptions& options) {
-    validate_competing_risks_data(data);
     const std::size_t p = names.size();
-    if (p == 0) throw UsageError("Fine–Gray regression needs at least one covariate");
-    if (x.size() != data.size() * p) throw UsageError("Fine–Gray regression: covariates do not match the rows");
-    if (options.cause < 1 || options.cause > data.cause_count()) {
-        throw UsageError("Fine–Gray regression: no cause " + std::to_string(options.cause));
-    }
+    validate_fine_gray_input(data, x, p, options.cause);
     CrrRegression result;
     result.cause = data.cause_names[options.cause - 1];
     result.names = names;
