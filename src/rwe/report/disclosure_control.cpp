@@ -444,8 +444,9 @@ void table1(Plan& plan, const json& results, const Pointer& r, std::size_t popul
 // Per group of a survival analysis: n and events; a group with either suppressed is
 // withheld whole (its curve would show both).
 // A group of the same endpoint with the same n, events and median with its CI is the same
-// patients (a level of one variable that is a level of another, such as relapsed after
-// anti-HER2 therapy and prior anti-HER2 therapy = Y): one cell, wherever it is shown.
+// patients (a level of one variable that is also a level of another, such as a setting
+// level "relapsed after prior therapy" and a prior-therapy flag = Y): one cell, wherever
+// it is shown.
 std::vector<std::vector<std::size_t>> survival_groups(Plan& plan, const json& results, const Pointer& list,
                                                     const std::vector<std::string>& statistics,
                                                     std::optional<std::size_t> dropped, std::optional<std::size_t> total,
