@@ -53,6 +53,30 @@ expect("logrank --rho abc (CLI11's 104 is 2)", run("logrank", "t.csv", "--time",
        2, "--rho")
 expect("logrank --rho with an escape sequence is shown escaped",
        run("logrank", "t.csv", "--time", "time", "--event", "event", "--group", "g", "--rho", "\x1b]0;pwned\x07"), 2, "\\x1B]0;pwned\\x07")
+# A registry value printed on standard output (a group level, a covariate level) cannot
+# drive the terminal: ESC, BEL, DEL and C1 controls are shown as escapes; the JSON output
+# keeps the same values, as valid JSON escapes.
+Path("esc.csv").write_bytes(b"time,event,g\n1,1,a\x1b]0;pwned\x07\n2,0,b\xc2\x9b2J\x7f\n3,1,a\x1b]0;pwned\x07\n4,1,b\xc2\x9b2J\x7f\n")
+for command, extra in (("km", ["--group", "g"]), ("logrank", ["--group", "g"]), ("cox", ["--covariates", "g"]),
+                       ("crosstab", None)):
+    args = ["esc.csv", "--row", "g", "--col", "event"] if extra is None else ["esc.csv", "--time", "time", "--event", "event", *extra]
+    code, out, err = run(command, *args)
+    raw = any(c in out + err for c in ("\x1b", "\x07", "\x7f", "\x9b"))
+    reference_shown = command == "cox" or "a\\x1B]0;pwned\\x07" in out  # cox shows the other level only
+    good = code == 0 and not raw and reference_shown and "b\\u009B2J\\u007F" in out
+    print(("ok " if good else "FAIL ") + f"{command}: control characters of a level are escaped on stdout"
+          + ("" if good else f": exit {code}, stdout {out[:400]!r}"), flush=True)
+    if not good:
+        failures.append(command + " escapes stdout")
+code, out, err = run("km", "esc.csv", "--time", "time", "--event", "event", "--group", "g", "--format", "json")
+try:
+    names = sorted(s["name"] for s in __import__("json").loads(out)["strata"])
+except ValueError:
+    names = None
+good = code == 0 and names == ["a\x1b]0;pwned\x07", "b\x9b2J\x7f"] and "\x7f" not in out and "\x9b" not in out
+print(("ok " if good else "FAIL ") + "km --format json: escaped on stdout, same values" + ("" if good else f": {names!r} {out[:300]!r}"), flush=True)
+if not good:
+    failures.append("km json escapes")
 expect("synth --seed -1", run("synth", "--patients", "5", "--seed", "-1", "--out", "s"), 2,
        "--seed: must be a whole number from 0 to 18446744073709551615 (-1)")
 expect("run without --db (CLI11's 106 is 2)", run("run", "x.toml"), 2, "--db is required")

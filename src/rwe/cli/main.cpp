@@ -5,6 +5,7 @@
 #include <iostream>
 
 #include "rwe/cli/command.hpp"
+#include "rwe/cli/terminal_stream.hpp"
 #include "rwe/common/cleanup.hpp"
 #include "rwe/common/error.hpp"
 #include "rwe/common/text.hpp"
@@ -31,7 +32,28 @@ void print_usage(std::ostream& out) {
 
 }  // namespace
 
+int run_command(int argc, char** argv);
+
+// Standard output and error pass through the filter that shows control and invisible
+// characters as escapes (cli/terminal_stream.hpp); it is flushed and removed before the
+// streams are destroyed.
 int main(int argc, char** argv) {
+    rwe::cli::TerminalStream out_filter(std::cout.rdbuf());
+    rwe::cli::TerminalStream error_filter(std::cerr.rdbuf());
+    std::streambuf* const out_original = std::cout.rdbuf(&out_filter);
+    std::streambuf* const error_original = std::cerr.rdbuf(&error_filter);
+    const int status = run_command(argc, argv);
+    std::cout.flush();
+    std::cerr.flush();
+    out_filter.flush_pending(true);
+    error_filter.flush_pending(true);
+    std::cout.rdbuf(out_original);
+    std::cerr.rdbuf(error_original);
+    std::cout.flush();
+    return status;
+}
+
+int run_command(int argc, char** argv) {
     // Before any thread: temporary files are removed on SIGINT, SIGTERM and SIGHUP.
     rwe::start_signal_cleanup();
     // A file size limit (ulimit -f) makes a write fail with EFBIG, reported like a full disk,
