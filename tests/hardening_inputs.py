@@ -206,6 +206,16 @@ expect("cox with a factor of 10^5 levels", run("cox", "groups.csv", "--time", "t
                                                 "--factor", "g", timeout=60), 1, "g: more than 1000 distinct values")
 expect("crosstab with Fisher on a 10^5 x 2 table", run("crosstab", "groups.csv", "--row", "g", "--col", "event", "--rule", "fisher",
                                                        timeout=60), 1, "more than 1000 distinct values")
+# 1,000 x 2 is within the level limit but far beyond what exact enumeration can finish: the
+# work limit stops it in bounded time, p is NA and the note says why.
+with open("wide_table.csv", "w") as out:
+    out.write("g,event\n")
+    rows = __import__("random").Random(1)
+    for i in range(3000):
+        out.write(f"L{i // 3},{rows.randint(0, 1)}\n")
+expect("crosstab with Fisher on a 1,000 x 2 table stops at its work limit",
+       run("crosstab", "wide_table.csv", "--row", "g", "--col", "event", "--rule", "fisher", timeout=90), 0,
+       "Fisher: exact enumeration stopped after 50000000 steps: the table is too large for Fisher's exact test")
 Path("neg.csv").write_text("time,event,x\n-1,1,1\n2,0,2\n3,1,3\n4,1,1\n5,0,2\n")
 expect("cox: a negative time", run("cox", "neg.csv", "--time", "time", "--event", "event", "--covariates", "x"), 1,
        "neg.csv:2: time: negative time (-1)")
