@@ -37,7 +37,7 @@ fi
 measure "generated" "$work/generated-$patients"
 if "$rwe" synth --help > /dev/null 2>&1; then
   if [ ! -f "$work/synth-$patients/patients.csv" ]; then
-    "$rwe" synth --patients "$patients" --out "$work/synth-$patients" > /dev/null
+    "$rwe" synth --profile thp-her2-mbc --patients "$patients" --out "$work/synth-$patients" > /dev/null
   fi
   measure "synth" "$work/synth-$patients"
 fi

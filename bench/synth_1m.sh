@@ -10,7 +10,7 @@ trap 'rm -rf "$out"' EXIT
 measure() {  # prints wall time, CPU and max RSS of a command
   /usr/bin/time -f "  %e s wall, %U s user, %S s system, %M KB max RSS" "$@"
 }
-echo "rwe synth --patients $patients"
+echo "rwe synth --profile thp-her2-mbc --patients $patients"
 measure "$rwe" synth --profile thp-her2-mbc --patients "$patients" --seed 1 --out "$out/registry"
 du -sh "$out/registry"
 echo "rwe validate"

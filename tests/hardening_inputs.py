@@ -77,7 +77,7 @@ good = code == 0 and names == ["a\x1b]0;pwned\x07", "b\x9b2J\x7f"] and "\x7f" no
 print(("ok " if good else "FAIL ") + "km --format json: escaped on stdout, same values" + ("" if good else f": {names!r} {out[:300]!r}"), flush=True)
 if not good:
     failures.append("km json escapes")
-expect("synth --seed -1", run("synth", "--patients", "5", "--seed", "-1", "--out", "s"), 2,
+expect("synth --seed -1", run("synth", "--profile", "thp-her2-mbc", "--patients", "5", "--seed", "-1", "--out", "s"), 2,
        "--seed: must be a whole number from 0 to 18446744073709551615 (-1)")
 expect("run without --db (CLI11's 106 is 2)", run("run", "x.toml"), 2, "--db is required")
 

@@ -60,7 +60,7 @@ shutil.rmtree(WORK, ignore_errors=True)
 WORK.mkdir(parents=True)
 os.chdir(WORK)
 for seed, name in ((3, "reg"), (5, "reg2")):
-    subprocess.run([RWE, "synth", "--patients", "300", "--seed", str(seed), "--out", name], check=True, capture_output=True)
+    subprocess.run([RWE, "synth", "--profile", "thp-her2-mbc", "--patients", "300", "--seed", str(seed), "--out", name], check=True, capture_output=True)
     subprocess.run([RWE, "import", name, "--db", name + ".sqlite"], check=True, capture_output=True)
 
 # References: the whole output of study A and of study B, each written into a new folder.
@@ -175,7 +175,7 @@ check("import --replace refuses its own source file",
       and hashlib.sha256(Path("reg/patients.csv").read_bytes()).hexdigest() == source, f"exit {r.returncode}: {r.stderr}")
 
 # Signals remove the temporary files; kill -9 leaves them to the next run.
-subprocess.run([RWE, "synth", "--patients", "6000", "--seed", "9", "--out", "big"], check=True, capture_output=True)
+subprocess.run([RWE, "synth", "--profile", "thp-her2-mbc", "--patients", "6000", "--seed", "9", "--out", "big"], check=True, capture_output=True)
 for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
     p = subprocess.Popen([RWE, "import", "big", "--db", "big.sqlite", "--replace"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     time.sleep(0.4)
@@ -192,7 +192,7 @@ for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
           f"exit {p.returncode}, after {litter('.')}")
 
 for sig in (signal.SIGINT, signal.SIGTERM):
-    p = subprocess.Popen([RWE, "synth", "--patients", "200000", "--seed", "2", "--out", "synth-sig"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    p = subprocess.Popen([RWE, "synth", "--profile", "thp-her2-mbc", "--patients", "200000", "--seed", "2", "--out", "synth-sig"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     time.sleep(1.0)
     p.send_signal(sig)
     p.wait()

@@ -653,14 +653,17 @@ TEST_F(SynthRegistry, SameSeedSameBytesOtherSeedOtherData) {
 TEST(Synth, BadArgumentsFailWithUsageStatusAndWriteNothing) {
     const fs::path dir = temp_dir("bad");
     fs::remove_all(dir);
-    EXPECT_EQ(status_of(run("synth --patients 0 --out " + dir.string())), 2);
+    EXPECT_EQ(status_of(run("synth --profile thp-her2-mbc --patients 0 --out " + dir.string())), 2);
     EXPECT_FALSE(fs::exists(dir / "patients.csv"));
     EXPECT_EQ(status_of(run("synth --profile nope --patients 10 --out " + dir.string())), 2);
-    EXPECT_EQ(status_of(run("synth --patients 10")), 2);  // --out missing
+    // No profile: rwe has no default study, the user names one.
+    EXPECT_EQ(status_of(run("synth --patients 10 --out " + dir.string())), 2);
+    EXPECT_FALSE(fs::exists(dir / "patients.csv"));
+    EXPECT_EQ(status_of(run("synth --profile thp-her2-mbc --patients 10")), 2);  // --out missing
     // An output path that is a file, not a folder: I/O error, exit 2.
     const fs::path file = temp_dir("file");
     std::ofstream(file) << "x";
-    EXPECT_EQ(status_of(run("synth --patients 10 --out " + file.string())), 2);
+    EXPECT_EQ(status_of(run("synth --profile thp-her2-mbc --patients 10 --out " + file.string())), 2);
     fs::remove_all(dir);
     fs::remove(file);
 }

@@ -24,8 +24,8 @@ int run_synth(int argc, char** argv) {
     rwe::synth::SynthOptions options;
     std::string format = "text";
     app.add_option("--profile", options.profile,
-                   "profile: a name in studies/profiles/ (thp-her2-mbc, thp-vs-th, ...) or a path to a .toml file")
-        ->capture_default_str();
+                   "profile: a name in studies/profiles/ or a path to a .toml file")
+        ->required();
     app.add_option("--patients", options.patients, "eligible patients (the study cohort)")
         ->required();
     // Read as text: CLI11 would take "-1" for an option and report a puzzling count.

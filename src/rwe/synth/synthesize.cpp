@@ -1009,6 +1009,7 @@ SynthSummary synthesize(const SynthOptions& options) {
     if (options.patients < 1) {
         throw UsageError("--patients: must be at least 1 (" + std::to_string(options.patients) + ")");
     }
+    if (options.profile.empty()) throw UsageError("--profile: required: a name in studies/profiles/ or a path to a .toml file");
     const std::string file = find_profile(options.profile);
     const Profile profile = load_profile(file);
     std::error_code error;

@@ -13,7 +13,7 @@
 namespace rwe::synth {
 
 struct SynthOptions {
-    std::string profile = "thp-her2-mbc";  // a name in studies/profiles/ or a path
+    std::string profile;  // a name in studies/profiles/ or a path (required)
     std::int64_t patients = 228;            // eligible patients (the study cohort)
     std::uint64_t seed = 1;
     std::string out_dir;
