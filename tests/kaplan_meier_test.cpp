@@ -574,6 +574,96 @@ TEST(KaplanMeierCorner, IntegerCaseWeightsAsR) {
     EXPECT_TRUE(km.messages.empty());  // integer weights: Greenwood is R's default too
 }
 
+// The infinitesimal jackknife (robust) variance (docs/methods.md §1.3), against R 4.x with
+// survival 3.5:
+//   d <- data.frame(time = 1:8, status = c(1,1,0,1,1,0,1,1), w = c(1.5,.5,1,2.5,1,.7,1,1.2),
+//                   g = c(1,1,2,2,1,2,1,2))
+//   a <- survfit(Surv(time, status) ~ 1, d, weights = w)             # robust: non-integer weights
+//   b <- survfit(Surv(time, status) ~ 1, d, weights = w, cluster = g)
+//   c <- survfit(Surv(time, status) ~ 1, d, cluster = g)
+//   x$std.err (the SE of S: x$logse is FALSE), x$std.chaz, x$lower
+// Hand check of a at t = 1: n = 9.4, h = 1.5/9.4; the row with the event has derivative
+// -1/9.4 of log S, the 7 others h/(9.4 (1 - h)); sqrt(S^2 (1.5^2/9.4^2 + 11.43 (1.5/(9.4 * 7.9))^2))
+// = 0.14587517695070731.
+namespace {
+
+stats::SurvivalData robust_example() {
+    auto data = make({1, 2, 3, 4, 5, 6, 7, 8}, {1, 1, 0, 1, 1, 0, 1, 1});
+    data.weight = {1.5, 0.5, 1, 2.5, 1, 0.7, 1, 1.2};
+    return data;
+}
+
+void expect_robust(const stats::KaplanMeierCurve& c, const std::vector<double>& se_surv, const std::vector<double>& se_chaz) {
+    ASSERT_EQ(c.rows(), se_surv.size());
+    for (std::size_t k = 0; k < c.rows(); ++k) {
+        if (se_surv[k] < 1e-15) {
+            EXPECT_LT(c.std_err_surv[k], 1e-15) << k;  // R: 0 or 5.6e-17 where S = 0
+            EXPECT_TRUE(std::isinf(c.std_err[k])) << k;
+        } else {
+            EXPECT_TRUE(same(c.std_err_surv[k], se_surv[k])) << k << ": " << c.std_err_surv[k];
+            EXPECT_TRUE(same(c.std_err[k], se_surv[k] / c.surv[k])) << k;
+        }
+        EXPECT_TRUE(same(c.std_chaz[k], se_chaz[k])) << k << ": " << c.std_chaz[k];
+    }
+}
+
+}  // namespace
+
+TEST(KaplanMeierRobust, NonIntegerWeightsUseTheInfinitesimalJackknifeAsR) {
+    const auto km = stats::kaplan_meier(robust_example());
+    EXPECT_TRUE(km.robust);
+    EXPECT_TRUE(km.messages.empty());
+    const auto& c = km.curves[0];
+    expect_robust(c,
+                  {0.14587517695070731, 0.15251976535909595, 0.15251976535909595, 0.21239687283039832,
+                   0.19055558192910377, 0.19055558192910377, 0.16716240653764039, 0},
+                  {0.14587517695070731, 0.16597146143784380, 0.16597146143784380, 0.28477394774369180,
+                   0.36118337847110388, 0.36118337847110388, 0.51811901910668923, 0.51811901910668912});
+    const double lower[] = {0.598072228191948496, 0.538506503405114079, 0.538506503405114079, 0.201427195229169881,
+                            0.125202879450937665, 0.125202879450937665, 0.036123422788376415};
+    for (std::size_t k = 0; k < 7; ++k) EXPECT_TRUE(same(c.lower[k], lower[k])) << k;
+    EXPECT_TRUE(std::isnan(c.lower[7]));
+}
+
+TEST(KaplanMeierRobust, ClustersSumTheDerivativesWithinEachClusterAsR) {
+    auto data = robust_example();
+    data.cluster = {0, 0, 1, 1, 0, 1, 0, 1};
+    expect_robust(stats::kaplan_meier(data).curves[0],
+                  {1.2964157826190664e-01, 1.7285543768254216e-01, 1.7285543768254216e-01, 3.0569179056307485e-02,
+                   6.2016764832609150e-02, 6.2016764832609150e-02, 1.5890297735371836e-01, 5.5511151231257827e-17},
+                  {0.129641578261906643, 0.190823706420973377, 0.190823706420973377, 0.018190214920351423,
+                   0.194850686222710456, 0.194850686222710456, 0.545482147968106013, 0.545482147968106235});
+    // Unweighted with clusters: robust too (R's default). At t = 1 by hand: S = 7/8; the
+    // event row's derivative of S is -S/8, the others' 1/64; cluster sums -1/16 and 1/16.
+    data.weight.clear();
+    const auto km = stats::kaplan_meier(data);
+    EXPECT_TRUE(km.robust);
+    EXPECT_TRUE(same(km.curves[0].std_err_surv[0], std::sqrt(2.0) / 16));
+    EXPECT_TRUE(same(km.curves[0].std_err_surv[6], 0.233345237791560745));
+}
+
+TEST(KaplanMeierRobust, GreenwoodWhenAskedOrWhenWeightsAreIntegers) {
+    stats::KaplanMeierOptions options;
+    options.variance = stats::KmVariance::greenwood;
+    const auto km = stats::kaplan_meier(robust_example(), options);
+    EXPECT_FALSE(km.robust);
+    ASSERT_EQ(km.messages.size(), 1u);  // says that R's default differs
+    // R: survfit(..., weights = w, robust = FALSE)$std.err[1] = 0.1421242 (SE of -log S),
+    // Greenwood on weighted counts: sqrt(d / (n (n - d))) with n = 9.4, d = 1.5.
+    EXPECT_TRUE(same(km.curves[0].std_err[0], std::sqrt(1.5 / (9.4 * 7.9))));
+    auto whole = robust_example();
+    whole.weight = {1, 2, 1, 3, 1, 1, 1, 2};
+    EXPECT_FALSE(stats::kaplan_meier(whole).robust);
+}
+
+TEST(KaplanMeierRobust, OneClusterHoldingTheRiskSetHasNoVariance) {
+    // Scaling every weight of the only cluster leaves S unchanged: the derivative is 0.
+    auto data = make({1, 2, 2, 3, 4}, {1, 0, 1, 1, 0});
+    data.cluster = {3, 3, 3, 3, 3};
+    const auto& c = stats::kaplan_meier(data).curves[0];
+    for (std::size_t k = 0; k + 1 < c.rows(); ++k) EXPECT_LT(c.std_err_surv[k], 1e-15) << k;
+}
+
 // ---------------------------------------------------------------------------------------
 // The CLI: bad input names file:line: column; dropped rows are counted.
 
@@ -611,6 +701,22 @@ TEST(KmCommand, NegativeTimeNamesTheLine) {
     const auto run = run_rwe("km " + csv + " --time t --event e");
     EXPECT_EQ(run.status, 1);
     EXPECT_NE(run.out.find(csv + ":3: t: negative time (-2)"), std::string::npos) << run.out;
+}
+
+TEST(KmCommand, ClustersAndTheRobustVariance) {
+    const auto csv = write_csv("clusters.csv", "t,e,g,w\n1,1,a,1.5\n2,1,a,0.5\n3,0,b,1\n4,1,b,2.5\n5,1,a,1\n");
+    auto run = run_rwe("km " + csv + " --time t --event e --cluster g --format json");
+    EXPECT_EQ(run.status, 0) << run.out;
+    EXPECT_NE(run.out.find("\"variance\": \"robust\""), std::string::npos) << run.out;
+    run = run_rwe("km " + csv + " --time t --event e --weights w --no-robust --format json");
+    EXPECT_NE(run.out.find("\"variance\": \"greenwood\""), std::string::npos) << run.out;
+    run = run_rwe("km " + csv + " --time t --event e --cluster g --no-robust");
+    EXPECT_EQ(run.status, 2);
+    EXPECT_NE(run.out.find("--cluster: clusters are used by the robust variance only"), std::string::npos) << run.out;
+    const auto one = write_csv("one_cluster.csv", "t,e,g\n1,1,a\n2,1,a\n3,0,a\n");
+    run = run_rwe("km " + one + " --time t --event e --cluster g");
+    EXPECT_EQ(run.status, 1);
+    EXPECT_NE(run.out.find("the rows used form a single cluster"), std::string::npos) << run.out;
 }
 
 TEST(KmCommand, BadEventCodeNamesTheLine) {

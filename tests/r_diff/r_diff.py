@@ -59,7 +59,9 @@ emit <- function(id, expr) {
 }
 km_values <- function(f, times) {
   out <- list(time = f$time, n_risk = f$n.risk, n_event = f$n.event, n_censor = f$n.censor,
-              surv = f$surv, std_err = f$std.err, lower = f$lower, upper = f$upper,
+              surv = f$surv, lower = f$lower, upper = f$upper, std_chaz = f$std.chaz,
+              # a robust fit keeps the SE of S (logse FALSE); rwe's std_err is that of -log S
+              std_err = if (isFALSE(f$logse)) ifelse(f$surv > 0, f$std.err / f$surv, Inf) else f$std.err,
               curve_rows = if (is.null(f$strata)) length(f$time) else unname(f$strata))
   tab <- summary(f)$table
   if (is.null(dim(tab))) tab <- t(as.matrix(tab))
@@ -225,9 +227,19 @@ class Dataset:
                      f"km_values(survfit(Surv(time, status) ~ 1, data = {d}, conf.type = '{ct}'), {at_r})"))
         runs.append((f"kmg{i}", "km", ["km", csv, "--time", "time", "--event", "status", "--group", "g"],
                      f"km_values(survfit(Surv(time, status) ~ g, data = {d}), c())"))
-        if not self.frac_weights:
-            runs.append((f"kmw{i}", "km", ["km", csv, "--time", "time", "--event", "status", "--weights", "w"],
-                         f"km_values(survfit(Surv(time, status) ~ 1, data = {d}, weights = w), c())"))
+        # Integer weights: Greenwood; non-integer weights: R's default is the robust variance.
+        runs.append((f"kmw{i}", "km", ["km", csv, "--time", "time", "--event", "status", "--weights", "w"],
+                     f"km_values(survfit(Surv(time, status) ~ 1, data = {d}, weights = w), c())"))
+        if self.frac_weights:
+            runs.append((f"kmwg{i}", "km", ["km", csv, "--time", "time", "--event", "status", "--weights", "w", "--no-robust"],
+                         f"km_values(survfit(Surv(time, status) ~ 1, data = {d}, weights = w, robust = FALSE), c())"))
+        # Clusters: the infinitesimal jackknife summed within clusters (one cluster is an error in rwe).
+        if len({c for c, t in zip(self.cols["id"], self.cols["time"]) if t != "NA"}) > 1:
+            weights = ["--weights", "w"] if rng.random() < 0.5 else []
+            rweights = ", weights = w" if weights else ""
+            runs.append((f"kmc{i}", "km", ["km", csv, "--time", "time", "--event", "status", "--group", "g",
+                                            "--cluster", "id"] + weights + at_arg,
+                         f"km_values(survfit(Surv(time, status) ~ g, data = {d}, cluster = id{rweights}), {at_r})"))
         rho = rng.choice([0, 0, 1])
         runs.append((f"lr{i}", "logrank", ["logrank", csv, "--time", "time", "--event", "status", "--group", "g",
                                            "--rho", str(rho)],
@@ -281,7 +293,7 @@ def rwe_values(kind, out):
         for st in out["strata"]:
             rows.append(len(st["table"]))
             for row in st["table"]:
-                for key in ("time", "n_risk", "n_event", "n_censor", "surv", "std_err", "lower", "upper"):
+                for key in ("time", "n_risk", "n_event", "n_censor", "surv", "std_err", "lower", "upper", "std_chaz"):
                     v.setdefault(key, []).append(row[key])
             v.setdefault("n", []).append(st["n"])
             for key in ("median", "median_lower", "median_upper"):
@@ -345,13 +357,21 @@ UNIT_SCALE = {"p", "z", "lr_p", "wald_p", "score_p", "zph_p", "pair_p", "concord
               "zph_chisq", "pair_chisq", "chisq"}
 
 
+# Standard errors of a survival curve (of -log S, of S, of H) are compared relative to
+# themselves down to 1e-6: below it, an absolute difference of 1e-15. The robust variance
+# of a curve is 0 where one cluster holds the whole risk set, and both programs then give
+# rounding noise (1e-17) or 0.
+SURVIVAL_SE = {"std_err", "at_std_err", "std_chaz"}
+SE_FLOOR = 1e-6
+
+
 def close(got, want, tol, key=""):
     g, w = as_number(got), as_number(want)
     if math.isnan(w) or math.isnan(g):
         return math.isnan(w) and math.isnan(g)
     if math.isinf(w) or math.isinf(g):
         return g == w
-    scale = max(abs(w), 1.0) if key in UNIT_SCALE else max(abs(w), 1e-300)
+    scale = max(abs(w), 1.0) if key in UNIT_SCALE else max(abs(w), SE_FLOOR if key in SURVIVAL_SE else 1e-300)
     return abs(g - w) <= tol * scale
 
 

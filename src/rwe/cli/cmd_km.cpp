@@ -195,6 +195,13 @@ int run_km(int argc, char** argv) {
     app.add_option("--strata", options.columns.stratum,
                    "one curve per value (and group) of this column too");
     app.add_option("--weights", options.columns.weight, "case-weight column");
+    app.add_option("--cluster", options.columns.cluster,
+                   "cluster column: robust (infinitesimal jackknife) variance summed within clusters");
+    bool robust = false;
+    auto* robust_flag = app.add_flag(
+        "--robust,!--no-robust", robust,
+        "robust (infinitesimal jackknife) variance, or Greenwood's with --no-robust; by default robust "
+        "with --cluster or non-integer weights, as R's survfit");
     app.add_option("--conf-type", options.conf_type,
                    "log (R default) | log-log (SAS default) | plain | logit | arcsin")
         ->check(CLI::IsMember({"log", "log-log", "plain", "logit", "arcsin"}));
@@ -235,6 +242,17 @@ int run_km(int argc, char** argv) {
     km_options.conf_type = *stats::conf_type_from_name(options.conf_type);
     km_options.conf_level = options.conf_level;
     km_options.reverse = options.reverse;
+    if (robust_flag->count() > 0) km_options.variance = robust ? stats::KmVariance::robust : stats::KmVariance::greenwood;
+    if (!options.columns.cluster.empty() && km_options.variance == stats::KmVariance::greenwood) {
+        throw rwe::UsageError("--cluster: clusters are used by the robust variance only; --no-robust was given");
+    }
+    if (!data.cluster.empty()) {
+        const auto [low, high] = std::minmax_element(data.cluster.begin(), data.cluster.end());
+        if (low != data.cluster.end() && *low == *high) {
+            throw rwe::InputError(options.file + ": --cluster " + options.columns.cluster +
+                                  ": the rows used form a single cluster; a robust variance needs at least two");
+        }
+    }
     const stats::KaplanMeier km = stats::kaplan_meier(data, km_options);
 
     std::vector<CurveReport> reports;
@@ -260,6 +278,7 @@ int run_km(int argc, char** argv) {
                     {"conf_level", km.conf_level},
                     {"median_ci", options.median_ci},
                     {"reverse", km.reverse},
+                    {"variance", km.robust ? "robust" : "greenwood"},
                     {"messages", km.messages}};
         std::cout << doc.dump(2) << "\n";
         return 0;
@@ -268,6 +287,11 @@ int run_km(int argc, char** argv) {
         "Kaplan–Meier{}: {} (time {}, event {}); {} rows used, {} dropped (missing value)\n\n",
         km.reverse ? " (reverse: censoring as the event)" : "", options.file, options.columns.time,
         options.columns.event, data.size(), data.dropped);
+    if (km.robust) {
+        std::cout << "standard errors: robust (infinitesimal jackknife)"
+                  << (options.columns.cluster.empty() ? "" : ", summed within clusters of " + options.columns.cluster)
+                  << "\n\n";
+    }
     for (const auto& report : reports) print_curve(std::cout, report, options, km);
     for (const auto& message : km.messages) std::cout << "note: " << message << "\n";
     return 0;

@@ -19,6 +19,7 @@ std::vector<ColumnRequest> survival_requests(const SurvivalColumns& columns) {
     if (!columns.stratum.empty()) {
         requests.push_back({columns.stratum, ColumnRequest::Kind::categorical});
     }
+    if (!columns.cluster.empty()) requests.push_back({columns.cluster, ColumnRequest::Kind::categorical, 0});
     return requests;
 }
 
@@ -100,6 +101,8 @@ stats::SurvivalData survival_data_from_table(const Table& table, const SurvivalC
         columns.group.empty() ? nullptr : &table.category(columns.group);
     const CategoricalColumn* stratum =
         columns.stratum.empty() ? nullptr : &table.category(columns.stratum);
+    const CategoricalColumn* cluster =
+        columns.cluster.empty() ? nullptr : &table.category(columns.cluster);
 
     auto fail = [&](std::size_t row, const std::string& column, const std::string& problem,
                     double value) {
@@ -130,6 +133,7 @@ stats::SurvivalData survival_data_from_table(const Table& table, const SurvivalC
         }
         if (group && group->codes[row] < 0) missing = true;
         if (stratum && stratum->codes[row] < 0) missing = true;
+        if (cluster && cluster->codes[row] < 0) missing = true;
         if (!missing) kept.push_back(row);
     }
 
@@ -147,6 +151,10 @@ stats::SurvivalData survival_data_from_table(const Table& table, const SurvivalC
     }
     if (group) compact_levels(*group, kept, data.group, data.group_names);
     if (stratum) compact_levels(*stratum, kept, data.stratum, data.stratum_names);
+    if (cluster) {
+        data.cluster.resize(kept.size());
+        for (std::size_t i = 0; i < kept.size(); ++i) data.cluster[i] = cluster->codes[kept[i]];
+    }
     if (merge_times) stats::merge_survival_times(data);
     return data;
 }

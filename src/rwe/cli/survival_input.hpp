@@ -16,6 +16,7 @@ struct SurvivalColumns {
     std::string group;    // empty = no group column
     std::string stratum;  // empty = no strata column
     std::string weight;   // empty = unweighted
+    std::string cluster;  // empty = no cluster column (an identifier: any number of values)
 };
 
 // The read_table requests for these columns (time and weight numeric; event, group and

@@ -14,10 +14,17 @@
 
 namespace rwe::stats {
 
+// The variance of the curve: Greenwood's formula (the model-based variance), or the
+// infinitesimal jackknife (robust) variance summed within clusters (docs/methods.md §1.5).
+// r_default chooses as R's survfit does for right-censored data: robust when there are
+// clusters or non-integer case weights, Greenwood otherwise.
+enum class KmVariance { r_default, greenwood, robust };
+
 struct KaplanMeierOptions {
     ConfType conf_type = ConfType::log;  // R's default; SAS PROC LIFETEST uses log-log
     double conf_level = 0.95;
     bool reverse = false;  // reverse KM: censoring is the event (median follow-up)
+    KmVariance variance = KmVariance::r_default;
 };
 
 struct KaplanMeierCurve {
@@ -29,8 +36,9 @@ struct KaplanMeierCurve {
     std::vector<double> n_event;
     std::vector<double> n_censor;
     std::vector<double> surv;
-    std::vector<double> std_err;  // Greenwood SE of -log S (R's survfit std.err); Inf once S = 0
-    std::vector<double> std_err_surv;  // Greenwood SE of S = surv * std_err
+    // SE of -log S (R's survfit std.err when logse, as for Greenwood); Inf once S = 0.
+    std::vector<double> std_err;
+    std::vector<double> std_err_surv;  // SE of S = surv * std_err (0 once S = 0 under the robust variance)
     std::vector<double> cumhaz;        // Nelson–Aalen
     std::vector<double> std_chaz;
     std::vector<double> lower;  // pointwise limits; NaN where R gives NA
@@ -45,6 +53,7 @@ struct KaplanMeier {
     double conf_level = 0.95;
     double z = 0;  // Phi^-1(1 - (1 - conf_level)/2)
     bool reverse = false;
+    bool robust = false;  // the standard errors are the infinitesimal jackknife's
     std::vector<std::string> messages;  // diagnostics (e.g. non-integer case weights)
 };
 

@@ -28,6 +28,9 @@ void validate_survival_data(const SurvivalData& data) {
     if (!data.stratum.empty() && data.stratum.size() != n) {
         throw Error(ErrorKind::input, "survival data: time and stratum lengths differ");
     }
+    if (!data.cluster.empty() && data.cluster.size() != n) {
+        throw Error(ErrorKind::input, "survival data: time and cluster lengths differ");
+    }
     const auto groups = static_cast<std::int32_t>(data.group_names.size());
     const auto strata = static_cast<std::int32_t>(data.stratum_names.size());
     for (std::size_t row = 0; row < n; ++row) {
@@ -43,6 +46,7 @@ void validate_survival_data(const SurvivalData& data) {
         if (!data.stratum.empty() && (data.stratum[row] < 0 || data.stratum[row] >= strata)) {
             broken(row, "stratum code out of range");
         }
+        if (!data.cluster.empty() && data.cluster[row] < 0) broken(row, "cluster code out of range");
     }
 }
 

@@ -6,7 +6,8 @@
 // Invariants (checked by validate_survival_data):
 // - time, event (and weight, group, stratum when not empty) have the same length;
 // - every time is finite and >= 0, every event is 0 or 1, every weight finite and >= 0;
-// - group codes are 0..group_names.size()-1, stratum codes 0..stratum_names.size()-1.
+// - group codes are 0..group_names.size()-1, stratum codes 0..stratum_names.size()-1;
+// - cluster codes (when not empty) are >= 0, one per row.
 // Rows need not be sorted. Times should already have been passed through
 // merge_survival_times (R's timefix), as the builders do.
 
@@ -25,6 +26,7 @@ struct SurvivalData {
     std::vector<std::string> group_names;  // ascending order of the group values
     std::vector<std::int32_t> stratum;     // codes 0..s-1; empty = one stratum
     std::vector<std::string> stratum_names;
+    std::vector<std::int32_t> cluster;  // codes >= 0 for the robust variance; empty = a row is a cluster
     std::size_t dropped = 0;  // input rows left out (missing value in a used column)
 
     std::size_t size() const noexcept { return time.size(); }
