@@ -1,6 +1,7 @@
 // Kaplan–Meier, its CIs, median, S(t) at times, RMST and reverse KM against R survival 3.5-3
 // (the golden files of RWE_SHARED_DIR/golden, produced by survfit / summary / print with
 // rmean), plus hand-worked corner cases (docs/methods.md §1).
+#include "rwe/common/error.hpp"
 #include "rwe/stats/kaplan_meier.hpp"
 
 #include <gtest/gtest.h>
@@ -662,6 +663,45 @@ TEST(KaplanMeierRobust, OneClusterHoldingTheRiskSetHasNoVariance) {
     data.cluster = {3, 3, 3, 3, 3};
     const auto& c = stats::kaplan_meier(data).curves[0];
     for (std::size_t k = 0; k + 1 < c.rows(); ++k) EXPECT_LT(c.std_err_surv[k], 1e-15) << k;
+}
+
+TEST(KaplanMeierCountingProcess, DelayedEntryAsR) {
+    // R: d <- data.frame(start = c(0,1,2,0,3,1,4,0), stop = c(3,4,5,2,6,3,7,5),
+    //                    status = c(1,0,1,0,1,1,0,1))
+    //    f <- survfit(Surv(start, stop, status) ~ 1, d)
+    //    f$n.risk 5 5 4 4 2 1; f$surv 1 .6 .6 .3 .15 .15;
+    //    f$std.err 0 0.3651484 0.3651484 0.6191392 0.9398581 0.9398581 (printed to 7 digits)
+    //    summary(f, rmean = 7)$table: rmean 4.65, se(rmean) 0.6518244
+    // By hand: at t = 3 the rows at risk are those with start < 3 <= stop: 5 of them (the row
+    // (0, 2] has left, (3, 6] and (4, 7] have not entered); S = 1 - 2/5; Greenwood
+    // sqrt(2 / (5 * 3)) = 0.36514837167011072.
+    auto data = make({3, 4, 5, 2, 6, 3, 7, 5}, {1, 0, 1, 0, 1, 1, 0, 1});
+    data.start = {0, 1, 2, 0, 3, 1, 4, 0};
+    const auto km = stats::kaplan_meier(data);
+    const auto& c = km.curves[0];
+    EXPECT_EQ(c.time, (std::vector<double>{2, 3, 4, 5, 6, 7}));
+    EXPECT_EQ(c.n_risk, (std::vector<double>{5, 5, 4, 4, 2, 1}));
+    const double surv[] = {1, 0.6, 0.6, 0.3, 0.15, 0.15};
+    for (std::size_t k = 0; k < 6; ++k) EXPECT_TRUE(same(c.surv[k], surv[k])) << k;
+    EXPECT_TRUE(same(c.std_err[1], std::sqrt(2.0 / 15)));
+    // t = 5: n = 4, d = 2 adds 2 / (4 * 2); t = 6: n = 2, d = 1 adds 1 / 2.
+    EXPECT_TRUE(same(c.std_err[3], std::sqrt(2.0 / 15 + 0.25)));
+    EXPECT_TRUE(same(c.std_err[4], std::sqrt(2.0 / 15 + 0.25 + 0.5)));
+    EXPECT_NEAR(c.std_err[5], 0.9398581, 5e-8);
+    const auto rmst = stats::restricted_mean(c, 7);
+    EXPECT_TRUE(same(rmst.rmean, 4.65));
+    EXPECT_NEAR(rmst.se, 0.6518244, 5e-8);
+    EXPECT_FALSE(km.robust);
+}
+
+TEST(KaplanMeierCountingProcess, ReverseIsRefusedAndStartMustPrecedeStop) {
+    auto data = make({3, 4}, {1, 0});
+    data.start = {0, 1};
+    stats::KaplanMeierOptions options;
+    options.reverse = true;
+    EXPECT_THROW(stats::kaplan_meier(data, options), rwe::Error);
+    data.start = {0, 4};
+    EXPECT_THROW(stats::kaplan_meier(data), rwe::Error);
 }
 
 // ---------------------------------------------------------------------------------------

@@ -240,6 +240,13 @@ class Dataset:
             runs.append((f"kmc{i}", "km", ["km", csv, "--time", "time", "--event", "status", "--group", "g",
                                             "--cluster", "id"] + weights + at_arg,
                          f"km_values(survfit(Surv(time, status) ~ g, data = {d}, cluster = id{rweights}), {at_r})"))
+        # (start, stop] data: delayed entry; Greenwood, or robust within clusters.
+        runs.append((f"kmcp{i}", "km", ["km", csv, "--start", "t0", "--time", "time", "--event", "status"] + at_arg,
+                     f"km_values(survfit(Surv(t0, time, status) ~ 1, data = {d}), {at_r})"))
+        if len({c for c, t in zip(self.cols["id"], self.cols["time"]) if t != "NA"}) > 1:
+            runs.append((f"kmcpc{i}", "km", ["km", csv, "--start", "t0", "--time", "time", "--event", "status",
+                                              "--group", "g", "--cluster", "id"],
+                         f"km_values(survfit(Surv(t0, time, status) ~ g, data = {d}, cluster = id), c())"))
         rho = rng.choice([0, 0, 1])
         runs.append((f"lr{i}", "logrank", ["logrank", csv, "--time", "time", "--event", "status", "--group", "g",
                                            "--rho", str(rho)],

@@ -195,6 +195,8 @@ int run_km(int argc, char** argv) {
     app.add_option("--strata", options.columns.stratum,
                    "one curve per value (and group) of this column too");
     app.add_option("--weights", options.columns.weight, "case-weight column");
+    app.add_option("--start", options.columns.start,
+                   "start time column: (start, stop] data, --time is the stop (delayed entry, time-varying rows)");
     app.add_option("--cluster", options.columns.cluster,
                    "cluster column: robust (infinitesimal jackknife) variance summed within clusters");
     bool robust = false;
@@ -227,6 +229,9 @@ int run_km(int argc, char** argv) {
         throw rwe::UsageError(e.what());
     }
     options.rmst = rmst->count() > 0;
+    if (options.reverse && !options.columns.start.empty()) {
+        throw rwe::UsageError("--reverse: a reverse Kaplan–Meier curve of (start, stop] data (--start) is not defined");
+    }
     if (options.rmst && !(options.rmst_tau > 0)) throw rwe::UsageError("--rmst: TAU must be > 0");
     const std::vector<double> times = rwe::cli::parse_number_list("--times", options.times);
     const std::vector<double> probabilities =

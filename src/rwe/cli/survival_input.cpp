@@ -20,6 +20,7 @@ std::vector<ColumnRequest> survival_requests(const SurvivalColumns& columns) {
         requests.push_back({columns.stratum, ColumnRequest::Kind::categorical});
     }
     if (!columns.cluster.empty()) requests.push_back({columns.cluster, ColumnRequest::Kind::categorical, 0});
+    if (!columns.start.empty()) requests.push_back({columns.start});
     return requests;
 }
 
@@ -103,6 +104,7 @@ stats::SurvivalData survival_data_from_table(const Table& table, const SurvivalC
         columns.stratum.empty() ? nullptr : &table.category(columns.stratum);
     const CategoricalColumn* cluster =
         columns.cluster.empty() ? nullptr : &table.category(columns.cluster);
+    const std::vector<double>* start = columns.start.empty() ? nullptr : &table.numbers(columns.start);
 
     auto fail = [&](std::size_t row, const std::string& column, const std::string& problem,
                     double value) {
@@ -134,6 +136,17 @@ stats::SurvivalData survival_data_from_table(const Table& table, const SurvivalC
         if (group && group->codes[row] < 0) missing = true;
         if (stratum && stratum->codes[row] < 0) missing = true;
         if (cluster && cluster->codes[row] < 0) missing = true;
+        if (start) {
+            const double s = (*start)[row];
+            if (std::isnan(s)) {
+                missing = true;
+            } else if (!std::isfinite(s) || s < 0) {
+                fail(row, columns.start, "start time must be a finite number >= 0", s);
+            } else if (!std::isnan(t) && !(s < t)) {
+                throw InputError(table.path, table.line(row), columns.start, "start time must be < stop time",
+                                 fmt::format("{} >= {}", s, t));
+            }
+        }
         if (!missing) kept.push_back(row);
     }
 
@@ -151,6 +164,10 @@ stats::SurvivalData survival_data_from_table(const Table& table, const SurvivalC
     }
     if (group) compact_levels(*group, kept, data.group, data.group_names);
     if (stratum) compact_levels(*stratum, kept, data.stratum, data.stratum_names);
+    if (start) {
+        data.start.resize(kept.size());
+        for (std::size_t i = 0; i < kept.size(); ++i) data.start[i] = (*start)[kept[i]];
+    }
     if (cluster) {
         data.cluster.resize(kept.size());
         for (std::size_t i = 0; i < kept.size(); ++i) data.cluster[i] = cluster->codes[kept[i]];

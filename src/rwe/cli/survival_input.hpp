@@ -17,6 +17,7 @@ struct SurvivalColumns {
     std::string stratum;  // empty = no strata column
     std::string weight;   // empty = unweighted
     std::string cluster;  // empty = no cluster column (an identifier: any number of values)
+    std::string start;    // empty = right-censored data; else (start, stop] data with `time` the stop
 };
 
 // The read_table requests for these columns (time and weight numeric; event, group and

@@ -8,8 +8,8 @@
 
 namespace rwe::stats {
 
-KaplanMeierCurve kaplan_meier_curve(const SurvivalCounts& counts, std::size_t cell,
-                                    ConfType conf_type, double z) {
+KaplanMeierCurve kaplan_meier_curve(const SurvivalCounts& counts, std::size_t cell, ConfType conf_type, double z,
+                                    const std::vector<std::pair<double, double>>& entries) {
     KaplanMeierCurve curve;
     curve.n = counts.cell_rows[cell];
     curve.events = counts.cell_events[cell];
@@ -35,6 +35,15 @@ KaplanMeierCurve kaplan_meier_curve(const SurvivalCounts& counts, std::size_t ce
     for (std::size_t k = rows; k-- > 0;) {
         at_risk += curve.n_event[k] + curve.n_censor[k];
         curve.n_risk[k] = at_risk;
+    }
+    // (start, stop] data: rows that start at or after t_k are not yet at risk at t_k.
+    if (!entries.empty()) {
+        double later = 0;
+        std::size_t e = entries.size();
+        for (std::size_t k = rows; k-- > 0;) {
+            while (e > 0 && entries[e - 1].first >= curve.time[k]) later += entries[--e].second;
+            curve.n_risk[k] -= later;
+        }
     }
 
     curve.surv.resize(rows);
@@ -81,12 +90,19 @@ public:
     explicit ClusterSums(std::size_t clusters)
         : w_(clusters, 0.0), f_(clusters, 0.0), rows_(clusters, 0), place_(clusters, 0) {}
 
-    void add_row(std::size_t c, double w) {
+    // A row of cluster c with weight w enters the risk set, contributing f to F_c.
+    void add_row(std::size_t c, double w, double f) {
         if (rows_[c]++ == 0) {
+            // The cluster becomes active again (with (start, stop] data a cluster may leave
+            // and come back): its fixed term moves back into the running sums.
+            finished_ -= f_[c] * f_[c];
+            ww_ += w_[c] * w_[c];
+            wf_ += w_[c] * f_[c];
+            ff_ += f_[c] * f_[c];
             place_[c] = active_.size();
             active_.push_back(c);
         }
-        change(c, w, 0);
+        change(c, w, f);
     }
     // A row of cluster c with weight w leaves the risk set, contributing f to F_c.
     void leave(std::size_t c, double w, double f) {
@@ -143,6 +159,15 @@ private:
 // derivative)^2, as R's survfit(robust = TRUE).
 void robust_variance(const SurvivalData& data, const std::vector<std::size_t>& rows, bool reverse, ConfType conf_type,
                      double z, KaplanMeierCurve& curve) {
+    // With (start, stop] data a row enters the risk set at the first time after its start,
+    // then its derivative is G(min(t, stop)) - G(start) - ...: it enters with F = -w G(start).
+    std::vector<std::size_t> by_start;
+    if (!data.start.empty()) {
+        by_start.resize(rows.size());
+        for (std::size_t r = 0; r < rows.size(); ++r) by_start[r] = r;
+        std::stable_sort(by_start.begin(), by_start.end(),
+                         [&](std::size_t a, std::size_t b) { return data.start[rows[a]] < data.start[rows[b]]; });
+    }
     std::vector<std::int32_t> cluster_of(rows.size());
     std::size_t clusters = 0;
     if (data.cluster.empty()) {
@@ -159,15 +184,23 @@ void robust_variance(const SurvivalData& data, const std::vector<std::size_t>& r
         }
     }
     ClusterSums surv_sums(clusters), hazard_sums(clusters);
-    for (std::size_t r = 0; r < rows.size(); ++r) {
-        const double w = data.weighted() ? data.weight[rows[r]] : 1.0;
-        surv_sums.add_row(static_cast<std::size_t>(cluster_of[r]), w);
-        hazard_sums.add_row(static_cast<std::size_t>(cluster_of[r]), w);
+    if (data.start.empty()) {
+        for (std::size_t r = 0; r < rows.size(); ++r) {
+            const double w = data.weighted() ? data.weight[rows[r]] : 1.0;
+            surv_sums.add_row(static_cast<std::size_t>(cluster_of[r]), w, 0);
+            hazard_sums.add_row(static_cast<std::size_t>(cluster_of[r]), w, 0);
+        }
     }
     double g_surv = 0, g_hazard = 0;
     bool extinct = false;  // S has reached 0
-    std::size_t r = 0;
+    std::size_t r = 0, entered = 0;
     for (std::size_t k = 0; k < curve.rows(); ++k) {
+        for (; entered < by_start.size() && data.start[rows[by_start[entered]]] < curve.time[k]; ++entered) {
+            const std::size_t at = by_start[entered];
+            const double w = data.weighted() ? data.weight[rows[at]] : 1.0;
+            surv_sums.add_row(static_cast<std::size_t>(cluster_of[at]), w, -w * g_surv);
+            hazard_sums.add_row(static_cast<std::size_t>(cluster_of[at]), w, w * g_hazard);
+        }
         const double n = curve.n_risk[k];
         const double d = curve.n_event[k];
         double e_surv = 0, e_hazard = 0;
@@ -236,10 +269,24 @@ KaplanMeier kaplan_meier(const SurvivalData& data, const KaplanMeierOptions& opt
 
     bool fractional_weights = false;
     for (double w : data.weight) fractional_weights = fractional_weights || w != std::floor(w);
+    const bool counting = !data.start.empty();
+    if (counting && options.reverse) {
+        throw Error(ErrorKind::usage, "a reverse Kaplan–Meier curve of (start, stop] data is not defined");
+    }
+    // R's survfit: with (start, stop] data non-integer weights alone do not make it robust
+    // (it would need the clusters).
     result.robust = options.variance == KmVariance::robust ||
-                    (options.variance == KmVariance::r_default && (!data.cluster.empty() || fractional_weights));
+                    (options.variance == KmVariance::r_default &&
+                     (!data.cluster.empty() || (fractional_weights && !counting)));
     // The rows of each cell in time order, for the robust variance.
     std::vector<std::vector<std::size_t>> cell_rows;
+    // The (start, weight) pairs of each cell in ascending order, for (start, stop] data.
+    std::vector<std::vector<std::pair<double, double>>> entries(counting ? cells : 0);
+    for (std::size_t row = 0; counting && row < data.size(); ++row) {
+        entries[cells_span.empty() ? 0 : static_cast<std::size_t>(cells_span[row])].emplace_back(
+            data.start[row], data.weighted() ? data.weight[row] : 1.0);
+    }
+    for (auto& cell_entries : entries) std::sort(cell_entries.begin(), cell_entries.end());
     if (result.robust) {
         cell_rows.resize(cells);
         for (std::size_t row = 0; row < data.size(); ++row) {
@@ -252,7 +299,9 @@ KaplanMeier kaplan_meier(const SurvivalData& data, const KaplanMeierOptions& opt
 
     for (std::size_t cell = 0; cell < cells; ++cell) {
         if (counts.cell_rows[cell] == 0 && cells > 1) continue;
-        KaplanMeierCurve curve = kaplan_meier_curve(counts, cell, options.conf_type, result.z);
+        const std::vector<std::pair<double, double>> no_entries;
+        KaplanMeierCurve curve =
+            kaplan_meier_curve(counts, cell, options.conf_type, result.z, counting ? entries[cell] : no_entries);
         if (result.robust) robust_variance(data, cell_rows[cell], options.reverse, options.conf_type, result.z, curve);
         const std::size_t group = cell % groups;
         const std::size_t stratum = cell / groups;
@@ -265,7 +314,11 @@ KaplanMeier kaplan_meier(const SurvivalData& data, const KaplanMeierOptions& opt
     }
 
     if (data.size() == 0) result.messages.push_back("no rows: the curve is empty");
-    if (fractional_weights && !result.robust) {
+    if (fractional_weights && !result.robust && counting) {
+        result.messages.push_back(
+            "non-integer case weights on (start, stop] data: standard errors use Greenwood's formula on weighted "
+            "counts, as R's survfit does here; a robust variance needs --cluster (the subject of each row)");
+    } else if (fractional_weights && !result.robust) {
         result.messages.push_back(
             "non-integer case weights: standard errors use Greenwood's formula on weighted counts "
             "(R's survfit(robust = FALSE)); R's default for such weights is the robust (infinitesimal "

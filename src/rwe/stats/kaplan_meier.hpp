@@ -6,6 +6,7 @@
 
 #include <cstddef>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "rwe/stats/confidence_band.hpp"
@@ -61,8 +62,10 @@ struct KaplanMeier {
 // pair that has rows, named "stratum, group".
 KaplanMeier kaplan_meier(const SurvivalData& data, const KaplanMeierOptions& options = {});
 
-// Kernel: the curve of one cell of tabulated counts. z as in KaplanMeier.
-KaplanMeierCurve kaplan_meier_curve(const SurvivalCounts& counts, std::size_t cell,
-                                    ConfType conf_type, double z);
+// Kernel: the curve of one cell of tabulated counts. z as in KaplanMeier. With (start,
+// stop] data, `entries` holds the cell's (start time, weight) pairs in ascending order: a
+// row is at risk at t when start < t <= stop.
+KaplanMeierCurve kaplan_meier_curve(const SurvivalCounts& counts, std::size_t cell, ConfType conf_type, double z,
+                                    const std::vector<std::pair<double, double>>& entries = {});
 
 }  // namespace rwe::stats

@@ -28,6 +28,9 @@ void validate_survival_data(const SurvivalData& data) {
     if (!data.stratum.empty() && data.stratum.size() != n) {
         throw Error(ErrorKind::input, "survival data: time and stratum lengths differ");
     }
+    if (!data.start.empty() && data.start.size() != n) {
+        throw Error(ErrorKind::input, "survival data: time and start lengths differ");
+    }
     if (!data.cluster.empty() && data.cluster.size() != n) {
         throw Error(ErrorKind::input, "survival data: time and cluster lengths differ");
     }
@@ -37,6 +40,9 @@ void validate_survival_data(const SurvivalData& data) {
         const double t = data.time[row];
         if (!std::isfinite(t) || t < 0) broken(row, "time must be finite and >= 0");
         if (data.event[row] > 1) broken(row, "event must be 0 or 1");
+        if (!data.start.empty() && !(data.start[row] >= 0 && data.start[row] < t)) {
+            broken(row, "start time must be >= 0 and below the stop time");
+        }
         if (!data.weight.empty() && !(std::isfinite(data.weight[row]) && data.weight[row] >= 0)) {
             broken(row, "weight must be finite and >= 0");
         }
@@ -65,6 +71,11 @@ std::size_t merge_survival_times(SurvivalData& data) {
     // Distinct integers differ by >= 1 > tol, and by >= 1/mean|t| > tol relative while
     // every |t| < 1/tol ~ 6.7e7, so timefix cannot change them.
     double max_time = 0;
+    if (!data.start.empty()) {
+        // Start and stop times on one scale, as R's aeqSurv on Surv(start, stop, event).
+        if (integer_times(data.time, &max_time) && max_time < 67108864.0 && integer_times(data.start)) return 0;
+        return merge_near_equal_times({std::span<double>(data.start), std::span<double>(data.time)});
+    }
     if (integer_times(data.time, &max_time) && max_time < 67108864.0) return 0;
     return merge_near_equal_times(data.time);
 }

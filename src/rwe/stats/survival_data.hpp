@@ -6,6 +6,7 @@
 // Invariants (checked by validate_survival_data):
 // - time, event (and weight, group, stratum when not empty) have the same length;
 // - every time is finite and >= 0, every event is 0 or 1, every weight finite and >= 0;
+// - a start time (when not empty) is finite, >= 0 and below the row's time;
 // - group codes are 0..group_names.size()-1, stratum codes 0..stratum_names.size()-1;
 // - cluster codes (when not empty) are >= 0, one per row.
 // Rows need not be sorted. Times should already have been passed through
@@ -19,7 +20,8 @@
 namespace rwe::stats {
 
 struct SurvivalData {
-    std::vector<double> time;
+    std::vector<double> time;              // the stop time with `start`
+    std::vector<double> start;             // (start, stop] data (Kaplan–Meier only); empty = 0
     std::vector<std::uint8_t> event;       // 1 = event, 0 = censored
     std::vector<double> weight;            // case weights; empty = all 1
     std::vector<std::int32_t> group;       // codes 0..k-1; empty = one group
