@@ -284,6 +284,20 @@ class Dataset:
                 transform = rng.choice(["km", "km", "identity", "rank", "log"])
                 runs.append((f"zph{i}", "zph", args + ["--zph", "--zph-transform", transform],
                              f"zph_values({fit}, '{transform}')"))
+        # Exact ties (R's coxexact.fit / agexact.fit): unweighted, model-based variance only.
+        # Its own generator, so that the runs above stay as they were for a seed.
+        exact_rng = random.Random(f"exact-{i}-{len(self.cols['time'])}")
+        choice = exact_rng.choice(["plain", "strata", "factor", "counting"])
+        surv, covs, rcovs, extra = "Surv(time, status)", ["x1", "x2"], "x1 + x2", []
+        if choice == "strata":
+            extra, rcovs = ["--strata", "s"], rcovs + " + strata(s)"
+        elif choice == "factor":
+            covs, rcovs = ["x1", "f"], "x1 + f"
+        elif choice == "counting":
+            extra, surv = ["--start", "t0"], "Surv(t0, time, status)"
+        runs.append((f"coxx{i}", "cox", ["cox", csv, "--time", "time", "--event", "status", "--covariates",
+                                          ",".join(covs), "--ties", "exact"] + extra,
+                     f"cox_values(coxph({surv} ~ {rcovs}, data = {d}, ties = 'exact'), FALSE)"))
         if len({g for g in self.cols["g"] if g != "NA"}) > 2:
             rho = rng.choice([0, 1])
             runs.append((f"pair{i}", "pairwise", ["logrank", csv, "--time", "time", "--event", "status", "--group",

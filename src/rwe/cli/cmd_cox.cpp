@@ -68,7 +68,8 @@ int run_cox(int argc, char** argv) {
     app.add_option("--weights", weights_col, "case weight column (> 0)");
     app.add_flag("--robust", robust, "robust (sandwich) standard errors, as R's robust = TRUE (implied by --cluster and by non-integer weights)");
     app.add_option("--start", start_col, "start time column: counting-process (start, stop] data");
-    app.add_option("--ties", ties, "efron|breslow")->check(CLI::IsMember({"efron", "breslow"}));
+    app.add_option("--ties", ties, "efron|breslow|exact (exact: unweighted, model-based variance)")
+        ->check(CLI::IsMember({"efron", "breslow", "exact"}));
     app.add_flag("--zph", zph, "add the proportional-hazards test (R cox.zph)");
     app.add_option("--zph-transform", zph_transform, "km|identity|rank|log")
         ->check(CLI::IsMember({"km", "identity", "rank", "log"}));
@@ -316,7 +317,10 @@ int run_cox(int argc, char** argv) {
     data.event = std::move(event);
 
     stats::CoxOptions options;
-    options.ties = ties == "breslow" ? stats::CoxTies::breslow : stats::CoxTies::efron;
+    options.ties = ties == "breslow" ? stats::CoxTies::breslow : ties == "exact" ? stats::CoxTies::exact : stats::CoxTies::efron;
+    if (options.ties == stats::CoxTies::exact && zph) {
+        throw rwe::UsageError("--zph: not available with --ties exact (its residuals are not defined; use efron or breslow)");
+    }
     options.conf_level = conf_level;
     // As R's coxph: the sandwich variance is used when asked for, and (the library's
     // automatic rule) with clusters or non-integer case weights.

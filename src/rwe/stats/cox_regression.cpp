@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 #include <unordered_map>
 
+#include "rwe/common/error.hpp"
 #include "rwe/common/parallel.hpp"
 #include "rwe/stats/cox_concordance.hpp"
 #include "rwe/stats/cox_risk_sets.hpp"
@@ -145,6 +146,16 @@ CoxRegression cox_regression(const CoxData& data, const CoxOptions& options) {
     fit.terms = data.terms.empty() ? data.names : data.terms;
     detail::CoxPrepared prepared = detail::cox_prepare(data, options.time_fix, {}, false);
     const std::size_t p = prepared.p, n = prepared.n;
+    if (options.ties == CoxTies::exact) {
+        // As R's coxexact.fit / agexact.fit: no case weights, and no dfbeta residuals for a
+        // robust variance.
+        for (std::size_t i = 0; i < n; ++i) {
+            if (prepared.weight[i] != 1) throw InputError("exact ties: case weights are not supported (use efron or breslow)");
+        }
+        if (options.variance == CoxVariance::robust || !data.cluster.empty()) {
+            throw UsageError("exact ties: a robust or cluster variance is not available (use efron or breslow)");
+        }
+    }
     // A covariate constant within every stratum adds nothing to the partial likelihood: its
     // information is zero. Centred by the overall mean it is not constant, and rounding leaves
     // an information of ~1e-17 that the Cholesky tolerance (relative to the largest diagonal)
@@ -265,8 +276,9 @@ CoxRegression cox_regression(const CoxData& data, const CoxOptions& options) {
             }
         }
         // R's count when the loop ran out without converging: iter_max + 1 (coxfit6),
-        // iter_max (agfit4).
-        fit.iterations = fit.converged ? iter : options.iter_max + (counting ? 0 : 1);
+        // iter_max (agfit4, and coxexact / agexact for exact ties).
+        const bool counts_iter_max = counting || options.ties == CoxTies::exact;
+        fit.iterations = fit.converged ? iter : options.iter_max + (counts_iter_max ? 0 : 1);
         fit.loglik_final = pass.loglik;
     }
     if (!pass.finite && p > 0 && prepared.events > 0) {

@@ -15,7 +15,9 @@
 
 namespace rwe::stats {
 
-enum class CoxTies { efron, breslow };
+// exact: the exact partial likelihood of tied event times (Kalbfleisch & Prentice's
+// discrete model, R's ties = "exact"); unweighted data only, model-based variance only.
+enum class CoxTies { efron, breslow, exact };
 
 // Which variance the fit reports z, p, the HR interval and the Wald test from (R's
 // coxph(robust =)). automatic follows R: the robust (sandwich) variance when clusters are

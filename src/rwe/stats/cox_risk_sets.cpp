@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <numbers>
 #include <numeric>
 #include <span>
@@ -949,8 +950,110 @@ CoxPass cox_pass_grouped(const CoxPrepared& data, const std::vector<double>& bet
     return out;
 }
 
+namespace {
+
+// The exact partial likelihood (docs/methods.md §4.1): at an event time with d events among
+// the risk set R, the term is exp(sum of the events' eta) / sum over every d-subset S of R
+// of exp(sum_{i in S} eta_i). The denominator B(d, R) and its first and second derivatives
+// in beta follow the recursion over the rows m of R
+//   B(k, m) = B(k, m-1) + r_m B(k-1, m-1),   r_m = exp(eta_m),
+// (Gail, Lubin & Rubinstein 1981), differentiated term by term; O(|R| d p^2) per time. The
+// r_m are taken relative to the largest in R (B scales by its d-th power, which the log
+// likelihood adds back and the ratios B_a / B, B_ab / B do not see).
+CoxPass cox_pass_exact(const CoxPrepared& data, const std::vector<double>& beta) {
+    const std::size_t n = data.n, p = data.p;
+    CoxPass out;
+    out.u.assign(p, 0.0);
+    out.imat.assign(p * p, 0.0);
+    std::vector<double> eta(n, 0.0);
+    for (std::size_t i = 0; i < n; ++i) {
+        double s = 0;
+        for (std::size_t k = 0; k < p; ++k) s += data.x[i * p + k] * beta[k];
+        eta[i] = s;
+    }
+    std::vector<double> b, ba, bab;
+    std::vector<std::size_t> risk;
+    double loglik = 0;
+    for (std::size_t s = 0; s + 1 < data.stratum_begin.size(); ++s) {
+        const std::size_t first = data.stratum_begin[s], last = data.stratum_begin[s + 1];
+        // Rows are in descending stop order: a time's run [g, end) and every row before it in
+        // the stratum have stop >= t; with (start, stop] data only those with start < t count.
+        for (std::size_t g = first; g < last;) {
+            std::size_t end = g;
+            const double t = data.stop[g];
+            std::size_t d = 0;
+            while (end < last && data.stop[end] == t) d += data.event[end++] != 0;
+            if (d > 0) {
+                risk.clear();
+                for (std::size_t i = first; i < end; ++i) {
+                    if (!data.counting || data.start[i] < t) risk.push_back(i);
+                }
+                double top = -std::numeric_limits<double>::infinity();
+                for (std::size_t i : risk) top = std::max(top, eta[i]);
+                b.assign(d + 1, 0.0);
+                ba.assign((d + 1) * p, 0.0);
+                bab.assign((d + 1) * p * p, 0.0);
+                b[0] = 1;
+                std::size_t seen = 0;
+                for (std::size_t m : risk) {
+                    const double r = std::exp(eta[m] - top);
+                    const double* xm = &data.x[m * p];
+                    ++seen;
+                    for (std::size_t k = std::min(d, seen); k >= 1; --k) {
+                        const double prev = b[k - 1];
+                        const double* pa = &ba[(k - 1) * p];
+                        const double* pab = &bab[(k - 1) * p * p];
+                        double* ca = &ba[k * p];
+                        double* cab = &bab[k * p * p];
+                        for (std::size_t a = 0; a < p; ++a) {
+                            for (std::size_t c = a; c < p; ++c) {
+                                cab[a * p + c] += r * (xm[a] * xm[c] * prev + xm[a] * pa[c] + xm[c] * pa[a] + pab[a * p + c]);
+                            }
+                        }
+                        for (std::size_t a = 0; a < p; ++a) ca[a] += r * (xm[a] * prev + pa[a]);
+                        b[k] += r * prev;
+                    }
+                }
+                const double bd = b[d];
+                loglik -= std::log(bd) + static_cast<double>(d) * top;
+                for (std::size_t i = g; i < end; ++i) {
+                    if (data.event[i] == 0) continue;
+                    loglik += eta[i];
+                    for (std::size_t a = 0; a < p; ++a) out.u[a] += data.x[i * p + a];
+                }
+                const double* da = &ba[d * p];
+                const double* dab = &bab[d * p * p];
+                for (std::size_t a = 0; a < p; ++a) {
+                    out.u[a] -= da[a] / bd;
+                    for (std::size_t c = a; c < p; ++c) {
+                        out.imat[a * p + c] += dab[a * p + c] / bd - (da[a] / bd) * (da[c] / bd);
+                    }
+                }
+            }
+            g = end;
+        }
+    }
+    for (std::size_t a = 0; a < p; ++a) {
+        for (std::size_t c = 0; c < a; ++c) out.imat[a * p + c] = out.imat[c * p + a];
+    }
+    out.loglik = loglik;
+    out.finite = std::isfinite(loglik);
+    for (double v : out.u) out.finite = out.finite && std::isfinite(v);
+    for (double v : out.imat) out.finite = out.finite && std::isfinite(v);
+    return out;
+}
+
+}  // namespace
+
 CoxPass cox_pass(const CoxPrepared& data, const std::vector<double>& beta, CoxTies ties,
                  CoxEventTimes* record, CoxTimeWeighted* weighted) {
+    if (ties == CoxTies::exact) {
+        // Residuals and the cox.zph sums are not defined here for exact ties (as in R).
+        if (record != nullptr || weighted != nullptr) {
+            throw Error(ErrorKind::usage, "exact ties: residuals, a robust variance and cox.zph are not available");
+        }
+        return cox_pass_exact(data, beta);
+    }
     // few distinct times (whole days): the two-phase pass
     const bool grouped = !data.counting && record == nullptr && weighted == nullptr &&
                          data.group_begin.size() >= 2 && (data.group_begin.size() - 1) * 8 <= data.n;
