@@ -259,6 +259,36 @@ TEST(PropensityGolden, MatchingMatchesMatchIt) {
     fs::remove(out);
 }
 
+// Separation: R's warnings in R's words, the same iteration count and convergence flag, and
+// the diverging coefficients named — also under quasi-complete separation, where R is silent
+// (flag: R's estimate 20.31 with SE 5490; x and z: 38.9 and 3.68 with SEs 72,000 and 27,000).
+TEST(PropensityGolden, SeparationIsReportedAsGlmDoes) {
+    const json& ref = reference();
+    ASSERT_FALSE(ref.is_discarded());
+    ASSERT_EQ(ref["separation"].size(), 2u);
+    const std::vector<std::vector<std::string>> diverging{{"x", "z"}, {"flag"}};
+    for (std::size_t i = 0; i < 2; ++i) {
+        const auto& c = ref["separation"][i];
+        SCOPED_TRACE(c["name"].get<std::string>() + " — R: " + c["r_call"].get<std::string>());
+        std::string covariates;
+        for (const auto& v : c["covariates"]) covariates += (covariates.empty() ? "" : ",") + v.get<std::string>();
+        const json got = run_json("propensity " + (data_dir / c["csv"].get<std::string>()).string() + " --treatment treat --covariates " + covariates);
+        ASSERT_FALSE(got.is_discarded());
+        EXPECT_EQ(got["model"]["iterations"], c["iterations"]);
+        EXPECT_EQ(got["model"]["converged"], c["converged"]);
+        const std::string messages = got["messages"].dump();
+        for (const auto& warning : c["warnings"]) {
+            std::string text = warning.get<std::string>();
+            if (text.rfind("glm.fit: ", 0) == 0) text = text.substr(9);
+            EXPECT_NE(messages.find(text), std::string::npos) << "R warns: " << text << "\nrwe: " << messages;
+        }
+        for (const auto& name : diverging[i]) {
+            EXPECT_NE(messages.find("coefficient " + name + " may be infinite"), std::string::npos) << messages;
+        }
+        EXPECT_EQ(messages.find("coefficient age may be infinite"), std::string::npos) << messages;
+    }
+}
+
 // A 2 x 2 table has a closed-form logistic fit: treated/control counts 3/5 at x = 0 and 6/2
 // at x = 1 give intercept log(3/5), slope log((6/2)/(3/5)) = log 5, SE of the slope
 // sqrt(1/3 + 1/5 + 1/6 + 1/2), of the intercept sqrt(1/3 + 1/5); the deviance is
@@ -465,6 +495,45 @@ TEST(EValueCommand, JsonAndUsageErrors) {
     EXPECT_EQ(status, 2);
     EXPECT_NE(run_command("evalue --hr -1 --lower 0.5 --upper 3 --common", &status).find("positive"), std::string::npos);
     EXPECT_EQ(status, 2);
+}
+
+// A given propensity-score column replaces the model: ATE weights 1/e and 1/(1 - e) by hand
+// (e = 0.2, 0.8 treated; 0.5, 0.25 controls: 5, 1.25, 2, 4/3); a row with a missing cell is
+// dropped; a score of 1 is bad data naming its line. The text output carries the same table.
+TEST(PropensityCommand, GivenScoreColumn) {
+    const fs::path csv = fs::temp_directory_path() / ("rwe_ps_given_" + std::to_string(::getpid()) + ".csv");
+    const fs::path out = fs::temp_directory_path() / ("rwe_ps_given_w_" + std::to_string(::getpid()) + ".csv");
+    {
+        std::ofstream file(csv);
+        file << "treat,x,e\nTRUE,1,0.2\nTRUE,2,0.8\nFALSE,3,0.5\nFALSE,NA,0.3\nFALSE,5,0.25\n";
+    }
+    const json got = run_json("propensity " + csv.string() + " --treatment treat --covariates x --ps e --weights-out " + out.string());
+    ASSERT_FALSE(got.is_discarded());
+    EXPECT_EQ(got["n"], 4);
+    EXPECT_EQ(got["dropped"], 1);
+    EXPECT_FALSE(got.contains("model"));
+    const auto weights = read_weights(out);
+    ASSERT_EQ(weights.size(), 4u);
+    EXPECT_DOUBLE_EQ(weights.at(1).second, 5);
+    EXPECT_DOUBLE_EQ(weights.at(2).second, 1.25);
+    EXPECT_DOUBLE_EQ(weights.at(3).second, 2);
+    EXPECT_DOUBLE_EQ(weights.at(5).second, 4.0 / 3);
+    // Weighted control mean of x: (2 * 3 + 4/3 * 5) / (10/3) = 3.8.
+    EXPECT_DOUBLE_EQ(got["balance"][0]["mean_control_adjusted"].get<double>(), 3.8);
+    int status = 0;
+    const std::string text = run_command("propensity " + csv.string() + " --treatment treat --covariates x --ps e", &status);
+    EXPECT_EQ(status, 0) << text;
+    EXPECT_NE(text.find("Propensity score from column e"), std::string::npos) << text;
+    EXPECT_NE(text.find("Balance (SMD denominator: pooled SD"), std::string::npos) << text;
+    {
+        std::ofstream file(csv);
+        file << "treat,x,e\n1,1,0.2\n0,2,1\n";
+    }
+    const std::string bad = run_command("propensity " + csv.string() + " --treatment treat --covariates x --ps e", &status);
+    EXPECT_EQ(status, 1) << bad;
+    EXPECT_NE(bad.find(csv.string() + ":3: e: a propensity score must lie strictly between 0 and 1 (1)"), std::string::npos) << bad;
+    fs::remove(csv);
+    fs::remove(out);
 }
 
 // Options that do not go together are refused, naming the option; bad data names file:line.

@@ -147,6 +147,26 @@ cases <- list(
     matching = list(matching_case(mp), matching_case(mp, ratio = 2, caliper = 0.25), matching_case(mp, order = "data", replace = TRUE, ratio = 3))))
 )
 
+# Separation: glm's warnings, which rwe must give in the same words; the coefficients follow
+# the iteration path and are not compared.
+separation_case <- function(name, csv, d, covariates) {
+  write.csv(d, file.path(dir, csv), row.names = FALSE, quote = FALSE)
+  d <- read.csv(file.path(dir, csv))
+  f <- reformulate(covariates, "treat")
+  warnings <- character(0)
+  fit <- withCallingHandlers(glm(f, family = binomial, data = d),
+                             warning = function(w) { warnings <<- c(warnings, conditionMessage(w)); invokeRestart("muffleWarning") })
+  list(name = name, csv = csv, covariates = covariates, r_call = paste0("glm(", deparse(f), ", family = binomial)"),
+       warnings = I(warnings), converged = fit$converged, iterations = fit$iter)
+}
+separation <- list(
+  separation_case("complete separation by x", "ps_separation.csv",
+                  data.frame(treat = c(0, 0, 0, 1, 1, 1, 0, 1, 0, 1), x = c(1, 2, 2.5, 4, 5, 6, 0.5, 3.5, 1.5, 7),
+                             z = c(3, 1, 4, 1, 5, 9, 2, 6, 5, 3)), c("x", "z")),
+  separation_case("quasi-complete separation: every unit with flag = 1 treated", "ps_quasi_separation.csv",
+                  data.frame(treat = c(1, 1, 1, 0, 1, 0, 0, 1, 0, 0, 1, 0), flag = c(1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0),
+                             age = c(50, 61, 47, 55, 58, 63, 49, 52, 66, 59, 44, 57)), c("flag", "age")))
+
 doc <- list(generated_by = "Rscript tests/data/propensity_reference.R tests/data", r_version = R.version.string,
-            matchit_version = as.character(packageVersion("MatchIt")), cases = cases)
+            matchit_version = as.character(packageVersion("MatchIt")), cases = cases, separation = separation)
 cat(toJSON(doc, auto_unbox = TRUE, digits = NA, na = "null", null = "null", pretty = TRUE), "\n")

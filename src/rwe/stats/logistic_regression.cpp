@@ -198,14 +198,21 @@ LogisticRegression logistic_regression(const std::vector<double>& y, const std::
         fit.messages.push_back("fitted probabilities numerically 0 or 1 occurred (" + std::to_string(extreme) +
                                " rows; R's glm.fit warning): the covariates separate the groups completely or "
                                "quasi-completely, and some coefficients tend to infinity");
-        // Under separation a diverging coefficient has a standard error that grows like
-        // exp(|coef| / 2); a finite fit's SE is rarely above 100 on any sensible scale.
-        for (std::size_t k = 1; k < p; ++k) {
-            if (!fit.aliased[k] && fit.se[k] > 100 && std::abs(fit.z[k]) < 1) {
-                fit.messages.push_back("coefficient " + fit.names[k] +
-                                       " may be infinite (separation): its estimate " + std::to_string(fit.coef[k]) +
-                                       " and standard error " + std::to_string(fit.se[k]) + " are the point where the iterations stopped");
-            }
+    }
+    // A diverging coefficient (complete or quasi-complete separation) has a standard error
+    // that grows like exp(|coef| / 2) while the iterations run. R warns only when a fitted
+    // value reaches 0 or 1, which quasi-complete separation need not do; rwe also flags a
+    // coefficient whose SE on the scale of one SD of its covariate exceeds 50 (an odds-ratio
+    // interval per SD wider than e^-98 to e^98, which no finite fit of real data gives).
+    for (std::size_t k = 1; k < p; ++k) {
+        if (fit.aliased[k]) continue;
+        const Eigen::VectorXd column = design.col(static_cast<Eigen::Index>(k));
+        const double mean = column.mean();
+        const double sd = n > 1 ? std::sqrt((column.array() - mean).square().sum() / static_cast<double>(n - 1)) : 0;
+        if (fit.se[k] * sd > 50) {
+            fit.messages.push_back("coefficient " + fit.names[k] + " may be infinite (separation): estimate " +
+                                   std::to_string(fit.coef[k]) + ", standard error " + std::to_string(fit.se[k]) +
+                                   " are where the iterations stopped; the treatment is (nearly) determined by this covariate");
         }
     }
     return fit;
