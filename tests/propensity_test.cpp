@@ -536,6 +536,39 @@ TEST(PropensityCommand, GivenScoreColumn) {
     fs::remove(out);
 }
 
+// Corner cases: a constant covariate is aliased with the intercept (R's NA, with a message,
+// and an SMD that is NA for want of a spread); a factor with one level in the rows used has
+// no model column; rows all of one group, or all incomplete, stop with the reason.
+TEST(PropensityCommand, CornerCases) {
+    const fs::path csv = fs::temp_directory_path() / ("rwe_ps_corner_" + std::to_string(::getpid()) + ".csv");
+    auto write = [&](const std::string& text) {
+        std::ofstream file(csv);
+        file << text;
+    };
+    write("treat,x,c,site\n1,1,7,a\n0,2,7,a\n1,4,7,a\n0,3,7,a\n1,2,7,a\n0,5,7,a\n,1,7,b\n");
+    const json got = run_json("propensity " + csv.string() + " --treatment treat --covariates x,c,site");
+    ASSERT_FALSE(got.is_discarded());
+    EXPECT_EQ(got["n"], 6);
+    EXPECT_EQ(got["dropped"], 1);
+    const auto& coefficients = got["model"]["coefficients"];
+    ASSERT_EQ(coefficients.size(), 3u);  // (Intercept), x, c: site has the one level a in the rows used
+    EXPECT_EQ(coefficients[2]["name"], "c");
+    EXPECT_TRUE(coefficients[2]["coef"].is_null());
+    EXPECT_NE(got["messages"].dump().find("coefficient c not defined because of singularities"), std::string::npos) << got["messages"];
+    EXPECT_TRUE(got["balance"][1]["smd"].is_null());
+    EXPECT_EQ(got["balance"][2]["name"], "site_a");
+    int status = 0;
+    write("treat,x\n1,1\n1,2\n0,\n");
+    std::string out = run_command("propensity " + csv.string() + " --treatment treat --covariates x", &status);
+    EXPECT_EQ(status, 1) << out;
+    EXPECT_NE(out.find("the 2 complete rows are all treated; a propensity score needs both groups"), std::string::npos) << out;
+    write("treat,x\n1,\n0,NA\n");
+    out = run_command("propensity " + csv.string() + " --treatment treat --covariates x", &status);
+    EXPECT_EQ(status, 1) << out;
+    EXPECT_NE(out.find("no row has both the treatment and every covariate (2 rows, all dropped)"), std::string::npos) << out;
+    fs::remove(csv);
+}
+
 // Options that do not go together are refused, naming the option; bad data names file:line.
 TEST(PropensityCommand, UsageAndInputErrors) {
     const std::string csv = (data_dir / "ps_lalonde.csv").string();

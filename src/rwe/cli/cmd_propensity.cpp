@@ -233,6 +233,10 @@ int run_propensity(int argc, char** argv) {
         treated[i] = treatment[used[i]];
         if (treated[i] == 1) ++n_treated;
     }
+    if (n == 0) {
+        throw InputError(file + ": no row has both the treatment and every covariate (" + std::to_string(dropped) +
+                         " rows, all dropped)");
+    }
     if (n_treated == 0 || n_treated == n) {
         throw InputError(file + ": " + treatment_col + ": the " + std::to_string(n) + " complete rows are all " +
                          (n_treated ? "treated" : "controls") + "; a propensity score needs both groups");

@@ -18,7 +18,7 @@ double e_value_of_risk_ratio(double rr);
 
 // hr, lower, upper > 0 with lower <= hr <= upper (the caller checks). rare: the outcome is
 // rare (< 15% at the end of follow-up) and HR ~ RR; otherwise RR = (1 - 0.5^sqrt(HR)) /
-// (1 - 0.5^sqrt(1/HR)) (VanderWeele 2017, for a common outcome).
+// (1 - 0.5^sqrt(1/HR)) (VanderWeele 2020, for a common outcome).
 EValue e_value_hazard_ratio(double hr, double lower, double upper, bool rare);
 
 }  // namespace rwe::stats

@@ -15,11 +15,13 @@ namespace {
 // its end, beyond the caliper, after `wanted` finds, or when `wanted` finds are already
 // strictly nearer than its next control). Of the finds, the `wanted` nearest; equal
 // distances go to the control found first. This is the scan MatchIt's C++ code does, so
-// that ties resolve the same way.
+// that ties resolve the same way: in a later round of matching without replacement the
+// scan starts from the span of the unit and its earlier matches, and skips controls nearer
+// than the farthest of those (they were all taken when the earlier matches were made).
 std::vector<std::size_t> nearest_controls(std::size_t focus, const std::vector<std::size_t>& by_distance,
                                           const std::vector<std::size_t>& place, const std::vector<double>& distance,
                                           const std::vector<double>& treated, const std::vector<bool>& eligible,
-                                          std::size_t wanted, double caliper) {
+                                          std::size_t wanted, double caliper, const std::vector<std::size_t>& earlier = {}) {
     struct Found {
         std::size_t unit;
         double gap;
@@ -27,6 +29,16 @@ std::vector<std::size_t> nearest_controls(std::size_t focus, const std::vector<s
     std::vector<Found> found;
     const double here = distance[focus];
     std::size_t left = place[focus], right = place[focus];
+    double least_gap = 0;
+    if (!earlier.empty()) {
+        for (std::size_t unit : earlier) {
+            left = std::min(left, place[unit]);
+            right = std::max(right, place[unit]);
+        }
+        const double gap_left = std::abs(here - distance[by_distance[left]]);
+        const double gap_right = std::abs(here - distance[by_distance[right]]);
+        least_gap = left == place[focus] ? gap_right : (right == place[focus] ? gap_left : std::max(gap_left, gap_right));
+    }
     std::size_t found_left = 0, found_right = 0;
     bool left_done = false, right_done = false, go_left = false;
     while (!left_done || !right_done) {
@@ -52,6 +64,7 @@ std::vector<std::size_t> nearest_controls(std::size_t focus, const std::vector<s
             stop_side();
             continue;
         }
+        if (gap < least_gap) continue;
         if (found.size() >= wanted) {
             const auto nearer = std::count_if(found.begin(), found.end(), [&](const Found& f) { return f.gap < gap; });
             if (static_cast<std::size_t>(nearer) >= wanted) {
@@ -129,7 +142,7 @@ Matching nearest_neighbour_matching(const std::vector<double>& treated, const st
                 if (controls_left == 0) break;
                 if (!in_play[i]) continue;
                 const auto nearest = nearest_controls(out.treated_units[i], by_distance, place, distance, treated,
-                                                      eligible, 1, caliper);
+                                                      eligible, 1, caliper, out.matches[i]);
                 if (nearest.empty()) {
                     if (round == 1) in_play[i] = false;
                     continue;
