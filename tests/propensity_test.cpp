@@ -524,7 +524,7 @@ TEST(PropensityCommand, GivenScoreColumn) {
     const std::string text = run_command("propensity " + csv.string() + " --treatment treat --covariates x --ps e", &status);
     EXPECT_EQ(status, 0) << text;
     EXPECT_NE(text.find("Propensity score from column e"), std::string::npos) << text;
-    EXPECT_NE(text.find("Balance (SMD denominator: pooled SD"), std::string::npos) << text;
+    EXPECT_NE(text.find("Balance (SMD denominator: pooled SD of the two groups, unweighted"), std::string::npos) << text;
     {
         std::ofstream file(csv);
         file << "treat,x,e\n1,1,0.2\n0,2,1\n";

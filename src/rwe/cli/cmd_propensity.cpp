@@ -445,8 +445,8 @@ int run_propensity(int argc, char** argv) {
                                 number(g["sum"]), number(g["min"]), number(g["max"]), number(g["ess"])});
     }
     print_columns(std::cout, weights_grid);
-    std::cout << fmt::format("\nBalance (SMD denominator: {} SD of the unweighted groups)\n",
-                             estimand == stats::Estimand::att ? "treated" : "pooled");
+    std::cout << fmt::format("\nBalance (SMD denominator: {}, unweighted; T treated, C control, VR variance ratio)\n",
+                             estimand == stats::Estimand::att ? "SD of the treated group" : "pooled SD of the two groups");
     std::vector<std::vector<std::string>> grid{{"covariate", "mean T", "mean C", "SMD", "VR", "adj mean T", "adj mean C", "adj SMD", "adj VR"}};
     for (const auto& row : balance.rows) {
         grid.push_back({row.name, format_number(row.mean_treated, 5), format_number(row.mean_control, 5), format_number(row.smd, 4),
