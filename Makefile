@@ -15,7 +15,7 @@ BUILD_PACKAGES := build-essential cmake pkg-config libgtest-dev libgmock-dev lib
   zlib1g-dev libsqlite3-dev libssl-dev libeigen3-dev libboost-math-dev libtomlplusplus-dev libcli11-dev \
   libfmt-dev nlohmann-json3-dev libcairo2-dev libxlsxwriter-dev python3 clang libclang-rt-14-dev \
   fonts-dejavu-core chromium unzip
-R_PACKAGES := r-base-core r-cran-survival r-cran-cmprsk r-cran-jsonlite
+R_PACKAGES := r-base-core r-cran-survival r-cran-cmprsk r-cran-jsonlite r-cran-matchit
 BENCH_PACKAGES := $(R_PACKAGES) r-cran-data.table
 R_DIFF_DATASETS ?= 5000
 
