@@ -2,32 +2,13 @@
 
 #include <cstdio>
 
+#include "rwe/common/text.hpp"
+
 namespace rwe::cli {
 
 namespace {
 
-// Length of the UTF-8 sequence at text[i] and its code point: 0 when the bytes are not
-// UTF-8; -1 when the sequence is cut short by the end of `text` (it may continue later).
-long utf8_at(const std::string& text, std::size_t i, char32_t& code) {
-    const auto lead = static_cast<unsigned char>(text[i]);
-    const std::size_t length = lead < 0x80 ? 1 : (lead >> 5) == 0x6 ? 2 : (lead >> 4) == 0xE ? 3 : (lead >> 3) == 0x1E ? 4 : 0;
-    if (length == 0) return 0;
-    code = length == 1 ? lead : length == 2 ? (lead & 0x1F) : length == 3 ? (lead & 0x0F) : (lead & 0x07);
-    for (std::size_t k = 1; k < length; ++k) {
-        if (i + k >= text.size()) return -1;
-        const auto next = static_cast<unsigned char>(text[i + k]);
-        if ((next & 0xC0) != 0x80) return 0;
-        code = (code << 6) | (next & 0x3F);
-    }
-    static constexpr char32_t smallest[] = {0, 0, 0x80, 0x800, 0x10000};
-    if (code < smallest[length] || code > 0x10FFFF || (code >= 0xD800 && code <= 0xDFFF)) return 0;
-    return static_cast<long>(length);
-}
-
-bool shown_as_escape(char32_t code) {
-    return code == 0x7F || (code >= 0x80 && code <= 0x9F) || code == 0xAD || (code >= 0x200B && code <= 0x200F) ||
-           (code >= 0x2028 && code <= 0x202E) || (code >= 0x2060 && code <= 0x206F) || code == 0xFEFF;
-}
+bool shown_as_escape(char32_t code) { return code == 0x7F || invisible_character(code); }
 
 // Escapes text[0, end) into `out`; returns how many bytes were consumed (fewer than `end`
 // only when a UTF-8 sequence is cut at the end and `final` is false).

@@ -6,30 +6,26 @@
 
 namespace rwe {
 
-namespace {
-
-// Length of the UTF-8 sequence at `text[i]` and its code point; 0 when not valid UTF-8.
-std::size_t utf8_sequence(std::string_view text, std::size_t i, char32_t& code) {
+long utf8_at(std::string_view text, std::size_t i, char32_t& code) {
     const auto lead = static_cast<unsigned char>(text[i]);
-    std::size_t length = lead < 0x80 ? 1 : (lead >> 5) == 0x6 ? 2 : (lead >> 4) == 0xE ? 3 : (lead >> 3) == 0x1E ? 4 : 0;
-    if (length == 0 || i + length > text.size()) return 0;
+    const std::size_t length = lead < 0x80 ? 1 : (lead >> 5) == 0x6 ? 2 : (lead >> 4) == 0xE ? 3 : (lead >> 3) == 0x1E ? 4 : 0;
+    if (length == 0) return 0;
     code = length == 1 ? lead : length == 2 ? (lead & 0x1F) : length == 3 ? (lead & 0x0F) : (lead & 0x07);
     for (std::size_t k = 1; k < length; ++k) {
+        if (i + k >= text.size()) return -1;
         const auto next = static_cast<unsigned char>(text[i + k]);
         if ((next & 0xC0) != 0x80) return 0;
         code = (code << 6) | (next & 0x3F);
     }
     static constexpr char32_t smallest[] = {0, 0, 0x80, 0x800, 0x10000};
     if (code < smallest[length] || code > 0x10FFFF || (code >= 0xD800 && code <= 0xDFFF)) return 0;
-    return length;
+    return static_cast<long>(length);
 }
 
-bool invisible(char32_t code) {
+bool invisible_character(char32_t code) {
     return (code >= 0x80 && code <= 0x9F) || code == 0xAD || (code >= 0x200B && code <= 0x200F) ||
            (code >= 0x2028 && code <= 0x202E) || (code >= 0x2060 && code <= 0x206F) || code == 0xFEFF;
 }
-
-}  // namespace
 
 std::string terminal_text(std::string_view text) {
     std::string out;
@@ -43,12 +39,13 @@ std::string terminal_text(std::string_view text) {
             continue;
         }
         char32_t code = 0;
-        const std::size_t length = byte < 0x80 ? 0 : utf8_sequence(text, i, code);
+        const long sequence = byte < 0x80 ? 0 : utf8_at(text, i, code);
+        const std::size_t length = sequence > 0 ? static_cast<std::size_t>(sequence) : 0;
         if (length == 0) {
             std::snprintf(escape, sizeof escape, "\\x%02X", byte);
             out += escape;
             ++i;
-        } else if (invisible(code)) {
+        } else if (invisible_character(code)) {
             std::snprintf(escape, sizeof escape, "\\u{%04X}", static_cast<unsigned>(code));
             out += escape;
             i += length;

@@ -23,6 +23,15 @@ inline std::string ascii_upper(std::string_view text) {
     return out;
 }
 
+// Length of the UTF-8 sequence at text[i] (1 to 4) and its code point in `code`; 0 when the
+// bytes are not UTF-8 (overlong, surrogate, beyond U+10FFFF); -1 when the sequence is cut
+// short by the end of `text`.
+long utf8_at(std::string_view text, std::size_t i, char32_t& code);
+
+// C1 controls and invisible format characters (soft hyphen, zero-width and direction marks,
+// byte-order mark): shown as escapes wherever rwe prints text.
+bool invisible_character(char32_t code);
+
 // `text` made safe to print on a terminal and readable when it holds invisible characters:
 // control characters other than line break and tab (ESC would let a value retitle or clear
 // the terminal), bytes that are not UTF-8, C1 controls and invisible format characters

@@ -479,6 +479,18 @@ namespace {
 // The argument of exp() for a linear predictor, bounded so that the risk stays finite for
 // runaway coefficients (separation): the likelihood is flat there anyway and Newton–Raphson
 // halves the step.
+// Fills the lower triangle of the p x p information from the upper one, stores the log
+// likelihood and notes whether every number of the pass is finite.
+void finish_pass(CoxPass& out, double loglik, std::size_t p) {
+    for (std::size_t k = 0; k < p; ++k) {
+        for (std::size_t l = 0; l < k; ++l) out.imat[k * p + l] = out.imat[l * p + k];
+    }
+    out.loglik = loglik;
+    out.finite = std::isfinite(loglik);
+    for (double v : out.u) out.finite = out.finite && std::isfinite(v);
+    for (double v : out.imat) out.finite = out.finite && std::isfinite(v);
+}
+
 inline double exp_argument(double eta) { return std::clamp(eta, -700.0, 700.0); }
 
 // The scalar sums of one tied event time. Efron: the d tied deaths leave the risk set in d
@@ -681,15 +693,11 @@ CoxPass cox_pass_impl(const CoxPrepared& data, const std::vector<double>& beta, 
             for (std::size_t l = 0; l < k; ++l) m[k * p + l] = m[l * p + k];
         }
     };
-    symmetrise(out.imat);
     if (weighted) {
         symmetrise(weighted->i_bg);
         symmetrise(weighted->i_gg);
     }
-    out.loglik = loglik;
-    out.finite = std::isfinite(loglik);
-    for (double v : out.u) out.finite = out.finite && std::isfinite(v);
-    for (double v : out.imat) out.finite = out.finite && std::isfinite(v);
+    finish_pass(out, loglik, p);
     return out;
 }
 
@@ -940,13 +948,7 @@ CoxPass cox_pass_grouped(const CoxPrepared& data, const std::vector<double>& bet
         out.u[k] = first.u[k] + second.u[k];
         for (std::size_t l = k; l < P; ++l) out.imat[k * P + l] = first.imat[k * P + l] + second.imat[k * P + l];
     }
-    for (std::size_t k = 0; k < p; ++k) {
-        for (std::size_t l = 0; l < k; ++l) out.imat[k * p + l] = out.imat[l * p + k];
-    }
-    out.loglik = loglik;
-    out.finite = std::isfinite(loglik);
-    for (double v : out.u) out.finite = out.finite && std::isfinite(v);
-    for (double v : out.imat) out.finite = out.finite && std::isfinite(v);
+    finish_pass(out, loglik, p);
     return out;
 }
 
@@ -1033,13 +1035,7 @@ CoxPass cox_pass_exact(const CoxPrepared& data, const std::vector<double>& beta)
             g = end;
         }
     }
-    for (std::size_t a = 0; a < p; ++a) {
-        for (std::size_t c = 0; c < a; ++c) out.imat[a * p + c] = out.imat[c * p + a];
-    }
-    out.loglik = loglik;
-    out.finite = std::isfinite(loglik);
-    for (double v : out.u) out.finite = out.finite && std::isfinite(v);
-    for (double v : out.imat) out.finite = out.finite && std::isfinite(v);
+    finish_pass(out, loglik, p);
     return out;
 }
 
