@@ -14,11 +14,14 @@ namespace {
 std::string trimmed(const char* message) {
     std::string text = message ? message : "";
     while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
-    // libpq's messages may run over several lines (DETAIL, HINT): one line for ours.
-    for (char& c : text) {
-        if (c == '\n') c = ' ';
+    // libpq's messages may run over several lines (DETAIL, HINT, indented): one line for ours.
+    std::string line;
+    for (const char c : text) {
+        const bool space = c == '\n' || c == '\t' || c == ' ';
+        if (space && (line.empty() || line.back() == ' ')) continue;
+        line += space ? ' ' : c;
     }
-    return text.empty() ? "no reason given" : text;
+    return line.empty() ? "no reason given" : line;
 }
 
 std::string describe(PGconn* connection) {
@@ -40,8 +43,11 @@ PgConnection::PgConnection(const std::string& location) {
     connection_ = PQconnectdbParams(keywords, values, 1);
     if (connection_ == nullptr) throw IoError(shown_location(location) + ": cannot connect (out of memory)");
     if (PQstatus(connection_) != CONNECTION_OK) {
-        const std::string message = shown_location(location) + ": cannot connect to PostgreSQL (" +
-                                    describe(connection_) + "): " + trimmed(PQerrorMessage(connection_));
+        // The server tried, as libpq resolved it (host, port, database and user may come
+        // from PG* variables rather than the URI).
+        const std::string shown = shown_location(location), tried = describe(connection_);
+        const std::string message = shown + ": cannot connect to PostgreSQL" + (tried == shown ? "" : " (" + tried + ")") +
+                                    ": " + trimmed(PQerrorMessage(connection_));
         PQfinish(connection_);
         connection_ = nullptr;
         throw IoError(message);
