@@ -3,10 +3,12 @@
 # (wall time and peak RSS of rwe; the server's own memory is not counted), and the two
 # results.json compared apart from the recorded source.
 # usage: bench/store_compare.sh BUILD_DIR [PATIENTS=228] [PROTOCOL=thp-first-line] [WORK_DIR=/tmp/rwe-store-bench]
+#        [PROFILE=thp-her2-mbc] [SEED=11]
 # A throwaway PostgreSQL server is started for the run (tests/postgresql_server.sh) and
 # stopped at the end.
 set -euo pipefail
 build=$(realpath "$1"); patients=${2:-228}; protocol=${3:-thp-first-line}; work=${4:-/tmp/rwe-store-bench}
+profile=${5:-thp-her2-mbc}; seed=${6:-11}
 source_dir=$(dirname "$(dirname "$(realpath "$0")")")
 rwe="$build/rwe"
 rm -rf "$work"; mkdir -p "$work"
@@ -26,8 +28,8 @@ measure() {  # label command...
     $(( $(grep 'Maximum resident set size' "$work/$label.time" | awk '{print $NF}') / 1024 ))
 }
 
-"$rwe" synth --profile thp-her2-mbc --patients "$patients" --seed 11 --out "$work/registry" > /dev/null
-echo "registry: $patients patients, $(du -sm "$work/registry" | cut -f1) MB of CSV; protocol $protocol"
+"$rwe" synth --profile "$profile" --patients "$patients" --seed "$seed" --out "$work/registry" > /dev/null
+echo "registry: $profile, $patients patients, $(du -sm "$work/registry" | cut -f1) MB of CSV; protocol $protocol"
 measure import-sqlite "$rwe" import "$work/registry" --db "$work/registry.sqlite"
 measure import-postgresql "$rwe" import "$work/registry" --db "$url"
 measure run-sqlite "$rwe" run "$source_dir/studies/$protocol.toml" --db "$work/registry.sqlite" --out "$work/out-sqlite"

@@ -1,7 +1,6 @@
 #include "rwe/registry/postgresql_connection.hpp"
 
 #include <charconv>
-#include <cstdlib>
 
 #include "rwe/common/error.hpp"
 #include "rwe/registry/registry_schema.hpp"
@@ -109,8 +108,10 @@ public:
     // Numbers come as text: float8 in the shortest form that reads back exactly
     // (extra_float_digits ≥ 1, PostgreSQL's default since version 12).
     double real(int column) const override {
-        if (is_null(column)) return 0;
-        return std::strtod(PQgetvalue(result_, row_, column), nullptr);
+        double value = 0;
+        const std::string_view digits = text(column);  // from_chars: whatever the C locale
+        std::from_chars(digits.data(), digits.data() + digits.size(), value);
+        return value;
     }
     std::int64_t integer(int column) const override {
         std::int64_t value = 0;
