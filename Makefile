@@ -1,7 +1,8 @@
 # Two commands set everything up on a fresh Debian 12 machine:
 #   make demo   installs missing Debian packages, builds, runs the main job
 #   make test   the same set-up (with R and its survival, cmprsk and jsonlite packages, for
-#               the tests against R), then the whole test suite (ctest)
+#               the tests against R), then the whole test suite (ctest), which starts a
+#               throwaway PostgreSQL server (package postgresql) for the PostgreSQL tests
 # Other targets: make build, make bench (installs R for the side-by-side), make deps,
 # make check-r (the differential test against R on 5,000 random datasets).
 
@@ -12,7 +13,7 @@ SHARED ?= $(abspath ../shared)
 SUDO  := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 BUILD_PACKAGES := build-essential cmake pkg-config libgtest-dev libgmock-dev libbenchmark-dev \
-  zlib1g-dev libsqlite3-dev libssl-dev libeigen3-dev libboost-math-dev libtomlplusplus-dev libcli11-dev \
+  zlib1g-dev libsqlite3-dev libpq-dev postgresql libssl-dev libeigen3-dev libboost-math-dev libtomlplusplus-dev libcli11-dev \
   libfmt-dev nlohmann-json3-dev libcairo2-dev libxlsxwriter-dev python3 clang libclang-rt-14-dev \
   fonts-dejavu-core chromium unzip
 R_PACKAGES := r-base-core r-cran-survival r-cran-cmprsk r-cran-jsonlite r-cran-matchit

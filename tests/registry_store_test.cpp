@@ -14,6 +14,7 @@
 
 #include "rwe/common/error.hpp"
 #include "rwe/registry/field_parse.hpp"
+#include "rwe/registry/store_location.hpp"
 #include "rwe/registry/registry_export.hpp"
 #include "rwe/registry/registry_schema.hpp"
 #include "rwe/registry/sha256.hpp"
@@ -575,4 +576,21 @@ TEST(RegistryLoader, AdministrationDaysGiveTheSameAdministrationsAsTheirTable) {
     }
     EXPECT_EQ(doses(rwe::study::load_registry(database.string())), from_days);
     fs::remove_all(folder);
+}
+
+TEST(RegistryStore, PostgresqlLocationsAreShownWithoutPassword) {
+    using rwe::registry::shown_location;
+    EXPECT_TRUE(rwe::registry::is_postgresql_location("postgresql://host/db"));
+    EXPECT_TRUE(rwe::registry::is_postgresql_location("postgres://host/db"));
+    EXPECT_FALSE(rwe::registry::is_postgresql_location("registry.sqlite"));
+    EXPECT_FALSE(rwe::registry::is_postgresql_location("postgresql.sqlite"));
+    EXPECT_EQ(shown_location("postgresql://alice:s3cr%40t@db.example.org:5433/registry"),
+              "postgresql://alice@db.example.org:5433/registry");
+    EXPECT_EQ(shown_location("postgresql://alice:p@ss@host/db"), "postgresql://alice@host/db");  // last @ ends the user
+    EXPECT_EQ(shown_location("postgresql://alice@host/db"), "postgresql://alice@host/db");
+    EXPECT_EQ(shown_location("postgresql:///db?host=/run/postgresql&password=secret&sslmode=require"),
+              "postgresql:///db?host=/run/postgresql&sslmode=require");
+    EXPECT_EQ(shown_location("postgresql://host/db?password=secret"), "postgresql://host/db");
+    EXPECT_EQ(shown_location("postgres://:secret@host"), "postgres://@host");
+    EXPECT_EQ(shown_location("registry.sqlite"), "registry.sqlite");
 }

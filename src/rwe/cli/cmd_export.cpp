@@ -6,6 +6,7 @@
 
 #include "rwe/cli/cli_util.hpp"
 #include "rwe/cli/command.hpp"
+#include "rwe/registry/store_location.hpp"
 #include "rwe/registry/registry_export.hpp"
 
 namespace {
@@ -16,7 +17,7 @@ int run_export(int argc, char** argv) {
     std::string database;
     std::string directory;
     bool replace = false;
-    app.add_option("--db", database, "SQLite database written by rwe import")->required();
+    app.add_option("--db", database, "registry store written by rwe import: SQLite file or postgresql:// URI")->required();
     app.add_option("--out", directory, "output folder (created when missing)")->required();
     app.add_flag("--replace", replace, "overwrite registry files already in the output folder");
     try {
@@ -27,7 +28,7 @@ int run_export(int argc, char** argv) {
     rwe::registry::ExportOptions options;
     options.replace = replace;
     const auto result = rwe::registry::export_registry(database, directory, options);
-    std::cout << "exported " << database << " to " << directory << "\n";
+    std::cout << "exported " << rwe::registry::shown_location(database) << " to " << directory << "\n";
     for (const auto& file : result.files) std::cout << "  " << file.name << ": " << file.rows << " rows\n";
     return 0;
 }

@@ -1,25 +1,26 @@
-// rwe import DIR --db FILE: validates a registry folder and loads it into an SQLite
-// database in one pass, all or nothing (docs/registry.md).
+// rwe import DIR --db FILE|postgresql://...: validates a registry folder and loads it into
+// an SQLite file or a PostgreSQL database in one pass, all or nothing (docs/registry.md).
 #include <CLI/CLI.hpp>
 
 #include <iostream>
 
 #include "rwe/cli/cli_util.hpp"
 #include "rwe/cli/command.hpp"
+#include "rwe/registry/store_location.hpp"
 #include "rwe/registry/sqlite_store.hpp"
 #include "rwe/registry/validation_report.hpp"
 
 namespace {
 
 int run_import(int argc, char** argv) {
-    CLI::App app{"Validate a registry folder and import it into an SQLite database (all or nothing)"};
+    CLI::App app{"Validate a registry folder and import it into an SQLite file or a PostgreSQL database (all or nothing)"};
     app.name("rwe import");
     std::string directory;
     std::string database;
     bool replace = false;
     app.add_option("dir", directory, "registry folder")->required();
-    app.add_option("--db", database, "SQLite database file to create")->required();
-    app.add_flag("--replace", replace, "replace an existing database (atomically)");
+    app.add_option("--db", database, "SQLite database file to create, or postgresql://[user@]host[:port]/database")->required();
+    app.add_flag("--replace", replace, "replace an existing registry store (atomically)");
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& error) {
@@ -41,7 +42,7 @@ int run_import(int argc, char** argv) {
                   << (summary.errors == 1 ? " error" : " errors") << "); nothing was imported\n";
         return 1;
     }
-    std::cout << "imported " << result.rows << " rows from " << directory << " into " << database << " ("
+    std::cout << "imported " << result.rows << " rows from " << directory << " into " << rwe::registry::shown_location(database) << " ("
               << summary.warnings << (summary.warnings == 1 ? " warning" : " warnings") << ")\n";
     for (const auto& file : summary.files) {
         if (file.present) std::cout << "  " << file.name << ": " << file.rows << " rows\n";
@@ -51,4 +52,4 @@ int run_import(int argc, char** argv) {
 
 }  // namespace
 
-RWE_COMMAND(import, "validate a registry folder and load it into SQLite, all or nothing", run_import);
+RWE_COMMAND(import, "validate a registry folder and load it into SQLite or PostgreSQL, all or nothing", run_import);

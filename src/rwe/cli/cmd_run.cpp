@@ -15,7 +15,7 @@ int run_run(int argc, char** argv) {
     app.name("rwe run");
     std::string protocol, database, out;
     app.add_option("PROTOCOL", protocol, "study protocol (TOML, docs/protocols.md)")->required();
-    app.add_option("--db", database, "registry store written by rwe import")->required();
+    app.add_option("--db", database, "registry store written by rwe import: SQLite file or postgresql:// URI")->required();
     app.add_option("--out", out, "output folder (created; files replaced all together)")->required();
     try {
         app.parse(argc, argv);

@@ -12,7 +12,8 @@
 #include "rwe/common/output_folder.hpp"
 #include "rwe/registry/field_parse.hpp"
 #include "rwe/registry/registry_schema.hpp"
-#include "rwe/registry/sqlite_handle.hpp"
+#include "rwe/registry/store_location.hpp"
+#include "rwe/registry/store_connection.hpp"
 #include "rwe/registry/store_schema.hpp"
 
 namespace rwe::registry {
@@ -32,49 +33,37 @@ std::string csv_field(std::string_view value) {
 
 namespace {
 
-std::set<std::string> imported_files(SqliteDatabase& db) {
+std::set<std::string> imported_files(StoreConnection& db) {
     std::set<std::string> names;
-    SqliteStatement query(db, "SELECT file_name FROM source_files");
-    while (query.step()) {
-        const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(query.get(), 0));
-        if (text) names.insert(text);
-    }
-    return names;
-}
-
-std::set<std::string> table_columns(SqliteDatabase& db, std::string_view table) {
-    std::set<std::string> names;
-    SqliteStatement query(db, "SELECT name FROM pragma_table_info(" + sqlite_dialect.quote(table) + ")");
-    while (query.step()) {
-        const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(query.get(), 0));
-        if (text) names.insert(text);
-    }
+    db.for_each_row("SELECT file_name FROM source_files", {}, [&](const StoreRow& row) {
+        if (!row.is_null(0)) names.insert(std::string(row.text(0)));
+    });
     return names;
 }
 
 // The columns to write: every column of the format, except a column added after version 1
 // of a version 1 file when no row has a value (or the store predates it), so that a version
 // 1 registry is written back as it was read.
-std::vector<std::string_view> columns_to_write(SqliteDatabase& db, const FileSpec& file) {
-    std::vector<std::string_view> columns;
-    std::set<std::string> stored;
+std::vector<const ColumnSpec*> columns_to_write(StoreConnection& db, const FileSpec& file) {
+    std::vector<const ColumnSpec*> columns;
     for (const ColumnSpec& column : file.columns) {
         if (column.omitted_when_unused) {
-            if (stored.empty()) stored = table_columns(db, file.table);
-            if (stored.count(std::string(column.name)) == 0) continue;
-            SqliteStatement used(db, "SELECT 1 FROM " + sqlite_dialect.quote(file.table) + " WHERE " +
-                                         sqlite_dialect.quote(column.name) + " IS NOT NULL LIMIT 1");
-            if (!used.step()) continue;
+            if (!db.has_column(std::string(file.table), std::string(column.name))) continue;
+            const SqlDialect& dialect = db.dialect();
+            auto used = db.execute("SELECT 1 FROM " + dialect.quote(file.table) + " WHERE " + dialect.quote(column.name) +
+                                   " IS NOT NULL LIMIT 1");
+            if (!used->next()) continue;
         }
-        columns.push_back(column.name);
+        columns.push_back(&column);
     }
     return columns;
 }
 
 // Writes one file of the staged registry folder; every write is checked (a full disk is an
-// error, never a short file).
-std::size_t write_file(SqliteDatabase& db, const FileSpec& file, const fs::path& path, const fs::path& shown) {
-    const std::vector<std::string_view> columns = columns_to_write(db, file);
+// error, never a short file). Values are written by the column's type in the format, as the
+// store holds them (integer, number or text).
+std::size_t write_file(StoreConnection& db, const FileSpec& file, const fs::path& path, const fs::path& shown) {
+    const std::vector<const ColumnSpec*> columns = columns_to_write(db, file);
     std::size_t rows = 0;
     std::FILE* out = std::fopen(path.c_str(), "wb");
     if (out == nullptr) throw IoError(path.string() + ": cannot write (" + std::strerror(errno) + ")");
@@ -84,24 +73,23 @@ std::size_t write_file(SqliteDatabase& db, const FileSpec& file, const fs::path&
         throw IoError(shown.string() + ": cannot write (" + std::strerror(error) + "); nothing was changed");
     };
     std::string line;
-    for (std::size_t i = 0; i < columns.size(); ++i) {
+    std::vector<std::string_view> names;
+    for (const ColumnSpec* column : columns) names.push_back(column->name);
+    for (std::size_t i = 0; i < names.size(); ++i) {
         if (i > 0) line += ',';
-        line += columns[i];
+        line += names[i];
     }
     line += '\n';
-    SqliteStatement query(db, select_statement(file, columns, sqlite_dialect));
-    while (query.step()) {
+    auto cursor = db.execute(select_statement(file, names, db.dialect()));
+    while (cursor->next()) {
+        const StoreRow& row = cursor->row();
         for (int column = 0; column < static_cast<int>(columns.size()); ++column) {
             if (column > 0) line += ',';
-            switch (sqlite3_column_type(query.get(), column)) {
-                case SQLITE_NULL: break;
-                case SQLITE_INTEGER: line += std::to_string(sqlite3_column_int64(query.get(), column)); break;
-                case SQLITE_FLOAT: line += format_number(sqlite3_column_double(query.get(), column)); break;
-                default: {
-                    const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(query.get(), column));
-                    const int size = sqlite3_column_bytes(query.get(), column);
-                    line += csv_field(std::string_view(text ? text : "", static_cast<std::size_t>(size)));
-                }
+            if (row.is_null(column)) continue;
+            switch (columns[static_cast<std::size_t>(column)]->type) {
+                case ColumnType::integer: line += std::to_string(row.integer(column)); break;
+                case ColumnType::number: line += format_number(row.real(column)); break;
+                default: line += csv_field(row.text(column));
             }
         }
         line += '\n';
@@ -120,14 +108,12 @@ std::size_t write_file(SqliteDatabase& db, const FileSpec& file, const fs::path&
 
 ExportResult export_registry(const fs::path& database, const fs::path& directory, const ExportOptions& options) {
     std::error_code ec;
-    if (!fs::is_regular_file(database, ec)) throw IoError(database.string() + ": no such database file");
-    SqliteDatabase db(database.string(), SQLITE_OPEN_READONLY);
-    {
-        SqliteStatement check(db, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'import_info'");
-        check.step();
-        if (sqlite3_column_int(check.get(), 0) != 1) {
-            throw IoError(database.string() + ": not a registry database (no import_info table)");
-        }
+    const bool postgresql = is_postgresql_location(database.string());
+    if (!postgresql && !fs::is_regular_file(database, ec)) throw IoError(database.string() + ": no such database file");
+    const std::unique_ptr<StoreConnection> store = open_store(database.string());
+    StoreConnection& db = *store;
+    if (!db.has_table("import_info")) {
+        throw IoError(shown_location(database.string()) + ": not a registry database (no import_info table)");
     }
     const std::set<std::string> present = imported_files(db);
     std::vector<const FileSpec*> files;

@@ -1,7 +1,7 @@
 #pragma once
 // Every difference between the SQL engines the registry store may live in, in one place.
 // The store's statements (store_schema.hpp) are generated from a dialect, so the same
-// schema, inserts and queries run on SQLite today and PostgreSQL later.
+// schema, inserts and queries run on SQLite and PostgreSQL.
 
 #include <string>
 #include <string_view>
@@ -10,7 +10,10 @@ namespace rwe::registry {
 
 struct SqlDialect {
     std::string_view name;
-    std::string_view text_type;     // dates are ISO 8601 text in every dialect
+    // Dates are ISO 8601 text in every dialect. Text compares and sorts by bytes, as
+    // SQLite's default and std::string do (PostgreSQL: the "C" collation, whatever the
+    // database's), so that rows come in the order the readers expect.
+    std::string_view text_type;
     std::string_view integer_type;  // 64-bit integer
     std::string_view real_type;     // IEEE double
     bool numbered_placeholders = false;  // `$1, $2` (PostgreSQL) instead of `?` (SQLite)
@@ -34,6 +37,6 @@ struct SqlDialect {
 };
 
 inline constexpr SqlDialect sqlite_dialect{"sqlite", "TEXT", "INTEGER", "REAL", false};
-inline constexpr SqlDialect postgresql_dialect{"postgresql", "TEXT", "BIGINT", "DOUBLE PRECISION", true};
+inline constexpr SqlDialect postgresql_dialect{"postgresql", "TEXT COLLATE \"C\"", "BIGINT", "DOUBLE PRECISION", true};
 
 }  // namespace rwe::registry

@@ -29,6 +29,7 @@ struct ImportResult {
     std::size_t rows = 0;   // rows loaded, all files
 };
 
+// `database` is an SQLite file, or a `postgresql://` URI (postgresql_store.hpp).
 // Throws UsageError when `database` exists and options.replace is false; IoError when a
 // file cannot be read or written.
 ImportResult import_registry(const std::filesystem::path& directory, const std::filesystem::path& database,

@@ -5,6 +5,7 @@
 #include <filesystem>
 
 #include "rwe/common/error.hpp"
+#include "rwe/registry/postgresql_connection.hpp"
 
 namespace rwe::registry {
 
@@ -94,6 +95,8 @@ public:
         return cursor->next();
     }
 
+    std::unique_ptr<StoreConnection> open_reader() override { return std::make_unique<SqliteConnection>(path_); }
+
 private:
     std::string path_;
     sqlite3* db_ = nullptr;
@@ -102,6 +105,7 @@ private:
 }  // namespace
 
 std::unique_ptr<StoreConnection> open_store(const std::string& location) {
+    if (is_postgresql_location(location)) return open_postgresql_store(location);
     return std::make_unique<SqliteConnection>(location);
 }
 

@@ -1,7 +1,7 @@
 #pragma once
 // The store boundary: what the study pipeline needs of the database a registry lives in,
 // so that a second engine (PostgreSQL) is one more implementation of these classes and
-// the study code does not change. A connection runs a statement (SQL in the connection's
+// the study code does not change. PostgreSQL is the second (postgresql_connection.hpp). A connection runs a statement (SQL in the connection's
 // dialect, with bound text parameters) and streams its rows through a cursor, one row at a
 // time; nothing is buffered beyond the row.
 
@@ -46,14 +46,18 @@ public:
     virtual std::unique_ptr<StoreCursor> execute(const std::string& sql, const std::vector<std::string>& parameters = {}) = 0;
     virtual bool has_table(const std::string& table) = 0;
     virtual bool has_column(const std::string& table, const std::string& column) = 0;
+    // Another connection to the same store that sees the same rows, for a reader on
+    // another thread (a connection is used by one thread at a time).
+    virtual std::unique_ptr<StoreConnection> open_reader() = 0;
 
     // Every row of a statement, in order.
     void for_each_row(const std::string& sql, const std::vector<std::string>& parameters,
                       const std::function<void(const StoreRow&)>& on_row);
 };
 
-// Opens the registry store at `location` read-only: today an SQLite file written by
-// `rwe import`. Throws IoError when there is none or it cannot be opened.
+// Opens the registry store at `location` read-only: an SQLite file written by `rwe
+// import`, or a PostgreSQL database given by a `postgresql://` URI
+// (postgresql_connection.hpp). Throws IoError when there is none or it cannot be opened.
 std::unique_ptr<StoreConnection> open_store(const std::string& location);
 
 }  // namespace rwe::registry

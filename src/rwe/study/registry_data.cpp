@@ -25,6 +25,9 @@ namespace {
 class Database {
 public:
     explicit Database(const std::string& location) : connection_(registry::open_store(location)) {}
+    explicit Database(std::unique_ptr<registry::StoreConnection> connection) : connection_(std::move(connection)) {}
+    // A second connection that sees the same rows (for a reader thread of its own).
+    Database another() { return Database(connection_->open_reader()); }
 
     bool has_table(const std::string& table) { return connection_->has_table(table); }
     bool has_column(const std::string& table, const std::string& column) { return connection_->has_column(table, column); }
@@ -328,18 +331,21 @@ void load_provenance(Database& db, RegistryData& registry) {
 
 }  // namespace
 
-RegistryData load_registry(const std::string& sqlite_path) {
-    Database db(sqlite_path);
+RegistryData load_registry(const std::string& location) {
+    Database db(location);
     RegistryData registry;
     load_patients(db, "", registry);
     load_provenance(db, registry);
     return registry;
 }
 
-RegistryInfo read_registry(const std::string& sqlite_path, std::size_t chunk_patients,
+RegistryInfo read_registry(const std::string& location, std::size_t chunk_patients,
                            const std::function<void(const RegistryData&)>& visit, const ReadPlan& plan) {
     const CandidateQuery& candidates = plan.candidates;
-    Database db(sqlite_path);
+    Database db(location);
+    // The second reader's connection is opened before any reading (docs/registry.md: a
+    // PostgreSQL store is locked against imports by both before either reads).
+    Database second = db.another();
     RegistryData provenance;
     load_provenance(db, provenance);
     RegistryInfo info{provenance.checksum, provenance.source_files, provenance.imported_at, 0, {}};
@@ -383,7 +389,6 @@ RegistryInfo read_registry(const std::string& sqlite_path, std::size_t chunk_pat
     // of their own while `visit` works on this one (reader k % 2 reads chunk k, so a
     // connection is used by one thread at a time); at most three chunks are in memory.
     // Reading is most of the work: the store steps through rows, rwe builds the records.
-    Database second(sqlite_path);
     Database* readers[2] = {&db, &second};
     const std::size_t chunks = (ids.size() + chunk_patients - 1) / chunk_patients;
     std::future<std::unique_ptr<RegistryData>> next[2];
@@ -454,8 +459,10 @@ RegistryInfo read_registry(const std::string& sqlite_path, std::size_t chunk_pat
     for (const auto& [column, marker] : {std::pair<std::string, std::string>{"er", "er/ihc"}, {"pr", "pr/ihc"},
                                          {"her2_ihc", "her2/ihc"}, {"her2_ish_ratio", "her2/ish"}}) {
         bool found = false;
-        db.query("SELECT 1 FROM tumors WHERE " + column + " IS NOT NULL AND lower(" + column + ") <> 'unknown' LIMIT 1",
-                 [&](const Row&) { found = true; });
+        // her2_ish_ratio is a number (no `unknown`); the others are codes.
+        const std::string condition = column == "her2_ish_ratio" ? column + " IS NOT NULL"
+                                                                 : column + " IS NOT NULL AND lower(" + column + ") <> 'unknown'";
+        db.query("SELECT 1 FROM tumors WHERE " + condition + " LIMIT 1", [&](const Row&) { found = true; });
         if (found) info.codes.markers.insert(marker);
     }
     if (db.has_table("observations")) collect("SELECT DISTINCT name FROM observations", info.codes.observations);

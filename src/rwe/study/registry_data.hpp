@@ -1,6 +1,7 @@
 #pragma once
 // The registry as the study pipeline sees it: one record per patient with everything
-// recorded about them, read from the SQLite store written by `rwe import`
+// recorded about them, read from the store written by `rwe import` (an SQLite file or a
+// PostgreSQL database)
 // (docs/registry.md; registry format version 2, and stores imported before it). Codes
 // are compared case-insensitively and kept lower case.
 
@@ -120,7 +121,7 @@ struct RegistryData {
 };
 
 // Reads the whole registry store; throws IoError when the file is not a registry store.
-RegistryData load_registry(const std::string& sqlite_path);
+RegistryData load_registry(const std::string& location);
 
 // The codes a registry uses, as the store counts them (for warnings about codes a
 // protocol names that the registry never uses). Markers are `marker/method`.
@@ -164,7 +165,7 @@ struct ReadPlan {
 // memory at once. With `plan.candidates`, only the patients that
 // query selects are read (the store selects them); `RegistryInfo::patients` still counts
 // every patient.
-RegistryInfo read_registry(const std::string& sqlite_path, std::size_t chunk_patients,
+RegistryInfo read_registry(const std::string& location, std::size_t chunk_patients,
                            const std::function<void(const RegistryData&)>& visit, const ReadPlan& plan = {});
 
 }  // namespace rwe::study

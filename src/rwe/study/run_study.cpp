@@ -9,6 +9,7 @@
 #include "rwe/common/error.hpp"
 #include "rwe/common/output_folder.hpp"
 #include "rwe/common/parallel.hpp"
+#include "rwe/registry/store_location.hpp"
 #include "rwe/report/disclosure_control.hpp"
 #include "rwe/report/study_report.hpp"
 #include "rwe/study/analyses.hpp"
@@ -79,8 +80,11 @@ RunSummary run_study(const std::string& protocol_path, const std::string& databa
                            {"text", protocol.text}};
     nlohmann::json files = nlohmann::json::object();
     for (const auto& [file, digest] : registry.source_files) files[file] = digest;
+    // The store's engine only: never its location (a PostgreSQL URI may carry a password,
+    // a file path says nothing about the data that the checksum does not).
     results["registry"] = {{"checksum", registry.checksum}, {"source_files", files},
-                           {"imported_at", registry.imported_at}, {"patients", registry.patients}};
+                           {"imported_at", registry.imported_at}, {"patients", registry.patients},
+                           {"store", registry::is_postgresql_location(database_path) ? "postgresql" : "sqlite"}};
     results["cohort"] = {{"n", data.adsl.size()}};
     std::vector<std::string> warnings = data.warnings;
     results["analyses"] = run_analyses(data, protocol, warnings);

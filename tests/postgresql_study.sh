@@ -1,0 +1,84 @@
+#!/usr/bin/env bash
+# Every shipped protocol on its demo registry (scripts/demo.sh), from SQLite and from
+# PostgreSQL: results.json must be identical apart from the recorded source (the store's
+# engine and the import time), every value compared; the ADaM datasets and the exported
+# registries byte-identical; no password anywhere rwe wrote or printed.
+#   postgresql_study.sh RWE_BINARY SOURCE_DIR WORK_DIR POSTGRESQL_STATE
+set -euo pipefail
+rwe=$1; source=$2; work=$3; state=$4
+[ -f "$state" ] || { echo "no PostgreSQL test server (postgresql_server_start failed: see its output)"; exit 1; }
+source "$state"
+export PGPASSWORD=$PG_PASSWORD
+psql() { "$PG_BIN/psql" -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$PG_PORT" -U rwe "$@"; }
+rm -rf "$work"; mkdir -p "$work"
+unset PGPASSWORD  # rwe gets the password from the URL
+
+# profile patients seed protocols (as scripts/demo.sh)
+registries=(
+  "thp-her2-mbc 228 20221001 thp-first-line hr-positive-elderly-thp tdm1-second-line"
+  "thp-vs-th 600 20221001 thp-vs-th"
+  "nsclc-egfr 600 20221001 nsclc-egfr-osimertinib"
+  "early-her2-breast 600 20221001 early-her2-adjuvant-dfs"
+)
+for entry in "${registries[@]}"; do
+  read -r profile patients seed protocols <<< "$entry"
+  database=study_${profile//-/_}
+  PGPASSWORD=$PG_PASSWORD psql -d postgres -c "DROP DATABASE IF EXISTS $database" -c "CREATE DATABASE $database"
+  url="$PG_URL/$database"
+  "$rwe" synth --profile "$profile" --patients "$patients" --seed "$seed" --out "$work/$profile" > /dev/null
+  "$rwe" import "$work/$profile" --db "$work/$profile.sqlite" > /dev/null 2>&1
+  "$rwe" import "$work/$profile" --db "$url" > "$work/$profile.import.txt" 2>&1 || { cat "$work/$profile.import.txt"; exit 1; }
+  for protocol in $protocols; do
+    "$rwe" run "$source/studies/$protocol.toml" --db "$work/$profile.sqlite" --out "$work/$protocol-sqlite" > "$work/$protocol-sqlite.txt" 2>&1 \
+      || { cat "$work/$protocol-sqlite.txt"; exit 1; }
+    "$rwe" run "$source/studies/$protocol.toml" --db "$url" --out "$work/$protocol-postgresql" > "$work/$protocol-postgresql.txt" 2>&1 \
+      || { cat "$work/$protocol-postgresql.txt"; exit 1; }
+    python3 - "$work/$protocol-sqlite/results.json" "$work/$protocol-postgresql/results.json" <<'PY'
+import json, sys
+a, b = (json.load(open(path)) for path in sys.argv[1:3])
+assert a["registry"].pop("store") == "sqlite" and b["registry"].pop("store") == "postgresql", "registry.store"
+for results in (a, b):
+    results["registry"].pop("imported_at")
+differences = []
+def compare(x, y, where):
+    if type(x) != type(y):
+        differences.append(f"{where}: {x!r} (sqlite) != {y!r} (postgresql)")
+    elif isinstance(x, dict):
+        for key in sorted(set(x) | set(y)):
+            if key not in x or key not in y:
+                differences.append(f"{where}.{key}: only in {'sqlite' if key in x else 'postgresql'}")
+            else:
+                compare(x[key], y[key], f"{where}.{key}")
+    elif isinstance(x, list):
+        if len(x) != len(y):
+            differences.append(f"{where}: {len(x)} items (sqlite) != {len(y)} (postgresql)")
+        for k, (u, v) in enumerate(zip(x, y)):
+            compare(u, v, f"{where}[{k}]")
+    elif x != y and not (x != x and y != y):  # exact, NaN equal to NaN
+        differences.append(f"{where}: {x!r} (sqlite) != {y!r} (postgresql)")
+compare(a, b, "results")
+if differences:
+    print(f"{sys.argv[2]}: {len(differences)} differences from SQLite, e.g.")
+    print("\n".join(differences[:20]))
+    sys.exit(1)
+PY
+    for file in adsl.csv adtte.csv adrs.csv adae.csv; do
+      if [ -f "$work/$protocol-sqlite/$file" ] || [ -f "$work/$protocol-postgresql/$file" ]; then
+        cmp "$work/$protocol-sqlite/$file" "$work/$protocol-postgresql/$file"
+      fi
+    done
+    echo "$protocol: results.json and the analysis datasets identical on SQLite and PostgreSQL"
+  done
+  "$rwe" export --db "$work/$profile.sqlite" --out "$work/$profile-export-sqlite" > /dev/null
+  "$rwe" export --db "$url" --out "$work/$profile-export-postgresql" > "$work/$profile.export.txt"
+  diff -r "$work/$profile-export-sqlite" "$work/$profile-export-postgresql"
+  echo "$profile: exports identical"
+done
+
+# The password is in the URL rwe was given, and nowhere in what it wrote or printed.
+if grep -rlF -- "$PG_PASSWORD" "$work"; then
+  echo "the PostgreSQL password appears in the files above"; exit 1
+fi
+grep -q "into postgresql://rwe@127.0.0.1:$PG_PORT/" "$work/thp-her2-mbc.import.txt" \
+  || { echo "import does not name the server as expected:"; cat "$work/thp-her2-mbc.import.txt"; exit 1; }
+echo "no password in any output"
