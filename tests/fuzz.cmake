@@ -13,7 +13,7 @@ if(NOT CMAKE_SCRIPT_MODE_FILE)
   add_test(NAME registry_fuzz_smoke
            COMMAND ${CMAKE_COMMAND} -DRWE_SOURCE_DIR=${PROJECT_SOURCE_DIR} -DRWE_FUZZ_BUILD=${PROJECT_BINARY_DIR}/fuzz-clang
                    -DRWE_CLANGXX=${RWE_CLANGXX} -DRWE_FUZZ_SECONDS=30 -P ${CMAKE_CURRENT_LIST_FILE})
-  set_tests_properties(registry_fuzz_smoke PROPERTIES TIMEOUT 900 RUN_SERIAL TRUE)
+  set_tests_properties(registry_fuzz_smoke PROPERTIES TIMEOUT 1800 RUN_SERIAL TRUE)
   return()
 endif()
 
