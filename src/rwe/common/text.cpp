@@ -27,11 +27,10 @@ bool invisible_character(char32_t code) {
            (code >= 0x2028 && code <= 0x202E) || (code >= 0x2060 && code <= 0x206F) || code == 0xFEFF;
 }
 
-std::string terminal_text(std::string_view text) {
-    std::string out;
-    out.reserve(text.size());
+std::size_t escape_for_terminal(std::string_view text, EscapeStyle style, bool final, std::string& out) {
     char escape[16];
-    for (std::size_t i = 0; i < text.size();) {
+    std::size_t i = 0;
+    while (i < text.size()) {
         const auto byte = static_cast<unsigned char>(text[i]);
         if (byte == '\n' || byte == '\t' || (byte >= 0x20 && byte < 0x7F)) {
             out += static_cast<char>(byte);
@@ -39,21 +38,29 @@ std::string terminal_text(std::string_view text) {
             continue;
         }
         char32_t code = 0;
-        const long sequence = byte < 0x80 ? 0 : utf8_at(text, i, code);
-        const std::size_t length = sequence > 0 ? static_cast<std::size_t>(sequence) : 0;
-        if (length == 0) {
+        const long length = byte < 0x20 || (byte == 0x7F && style == EscapeStyle::braces) ? 0 : utf8_at(text, i, code);
+        if (length < 0 && !final) return i;  // the rest of the character may follow
+        if (length <= 0) {
             std::snprintf(escape, sizeof escape, "\\x%02X", byte);
             out += escape;
             ++i;
-        } else if (invisible_character(code)) {
-            std::snprintf(escape, sizeof escape, "\\u{%04X}", static_cast<unsigned>(code));
+        } else if (code == 0x7F || invisible_character(code)) {
+            std::snprintf(escape, sizeof escape, style == EscapeStyle::json ? "\\u%04X" : "\\u{%04X}",
+                          static_cast<unsigned>(code));
             out += escape;
-            i += length;
+            i += static_cast<std::size_t>(length);
         } else {
-            out.append(text.substr(i, length));
-            i += length;
+            out.append(text.substr(i, static_cast<std::size_t>(length)));
+            i += static_cast<std::size_t>(length);
         }
     }
+    return i;
+}
+
+std::string terminal_text(std::string_view text) {
+    std::string out;
+    out.reserve(text.size());
+    escape_for_terminal(text, EscapeStyle::braces, true, out);
     return out;
 }
 

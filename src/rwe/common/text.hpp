@@ -32,6 +32,15 @@ long utf8_at(std::string_view text, std::size_t i, char32_t& code);
 // byte-order mark): shown as escapes wherever rwe prints text.
 bool invisible_character(char32_t code);
 
+// Appends `text` to `out` with control characters, bytes that are not UTF-8 and invisible
+// characters escaped (see terminal_text): C0 controls and non-UTF-8 bytes as \xHH; invisible
+// characters as \u{HHHH} (braces) or \uHHHH (json, a valid JSON escape of the same
+// character, which is also how DEL is shown in that style; braces shows DEL as \x7F).
+// Returns the bytes consumed: fewer than text.size() only when a UTF-8 sequence is cut by
+// the end of `text` and `final` is false.
+enum class EscapeStyle { braces, json };
+std::size_t escape_for_terminal(std::string_view text, EscapeStyle style, bool final, std::string& out);
+
 // `text` made safe to print on a terminal and readable when it holds invisible characters:
 // control characters other than line break and tab (ESC would let a value retitle or clear
 // the terminal), bytes that are not UTF-8, C1 controls and invisible format characters
