@@ -47,7 +47,7 @@ struct IndexDefinition {
     int line_first = 0, line_last = 0;  // palliative line range, both included; 0 = any
     Day accrual_start = 0;
     Day accrual_end = 0;
-    std::string label;  // names the index regimen in the attrition ("THP")
+    std::string label;  // names the index regimen in the attrition
 };
 
 // One selection step after the index event, in protocol order.

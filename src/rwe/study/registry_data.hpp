@@ -43,7 +43,7 @@ struct Regimen {
     std::string id;
     std::string setting;  // neoadjuvant, adjuvant, palliative
     int line = 0;         // palliative line; 0 when not palliative
-    std::string regimen;  // lower case code: thp, t-dm1, ...
+    std::string regimen;  // the registry's regimen code, lower case
     Day start = 0;
     std::optional<Day> end;
     std::string end_reason;
