@@ -1,7 +1,7 @@
 #pragma once
 // Expressions of the protocol language (docs/protocols.md, "Expressions"): criteria,
 // derived variables and analysis populations are written as expressions over variables,
-// e.g. `HER2IHC == '3+' or (HER2IHC == '2+' and HER2ISH > 2.0)`.
+// e.g. `ECOG <= 1 and (STAGE == 'IV' or AGE >= 65)`.
 //
 // An expression is parsed once, when the protocol is read: every name is resolved to a
 // slot of the row it will be evaluated on and every operator is type-checked, so that an
@@ -63,7 +63,7 @@ struct NameScope {
 struct SourceRef {
     std::string file;
     std::size_t line = 0;
-    std::string key;  // e.g. "criteria[2].include", "variables.HER2POS.expr"
+    std::string key;  // e.g. "criteria[2].include", "variables.ELDERLY.expr"
 };
 
 // What evaluation needs beyond the row.
@@ -74,7 +74,7 @@ struct EvaluationContext {
 class Expression {
 public:
     // Parses and checks `text`. Throws InputError at `where` naming the problem and the
-    // offending token, e.g. `p.toml:31: criteria[1].include: unknown name (HER2IHX)` or
+    // offending token, e.g. `p.toml:31: criteria[1].include: unknown name (ECGO)` or
     // `...: 'and' needs true/false operands, got number (AGE and SEX)`.
     // `expected`, when given, is the type the whole expression must have.
     static Expression parse(const std::string& text, const SourceRef& where, const NameScope& scope,
