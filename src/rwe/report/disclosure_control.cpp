@@ -414,9 +414,24 @@ void table1(Plan& plan, const json& results, const Pointer& r, std::size_t popul
                 return found == d.levels.end() ? std::nullopt : std::optional<std::size_t>(found->second);
             });
         }
+        // A standardized difference is computed from every group's cells (each level's count,
+        // or the values of a number): withheld with any of them.
+        std::vector<std::size_t> group_cells;
+        for (const auto& [group, d] : groups) {
+            group_cells.push_back(d.denominator);
+            for (const auto& [level, cell] : d.levels) group_cells.push_back(cell);
+        }
+        if (rows[i].contains("smd")) plan.derived(group_cells, row / "smd");
         // The test's table is the by-group counts again (levels × groups, without missing).
         const Pointer comparison = row / "comparison";
         const json& test = at(results, comparison);
+        if (overall.numeric && test.is_object()) {
+            // A rank test of a number: from the groups' values (their n).
+            for (const char* key : {"statistic", "p"}) {
+                if (test.contains(key)) plan.derived(group_cells, comparison / key);
+            }
+            continue;
+        }
         if (!test.is_object() || !test.contains("counts")) continue;
         std::vector<std::size_t> cells;
         for (std::size_t a = 0; a < test["counts"].size(); ++a) {

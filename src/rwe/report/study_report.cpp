@@ -8,6 +8,7 @@
 #include <cmath>
 #include <fstream>
 #include <map>
+#include <set>
 #include <sstream>
 
 #include "rwe/common/error.hpp"
@@ -66,11 +67,11 @@ std::string count_only(const json& n) {
 
 // "n (p%)": the percentage is left out when the denominator is suppressed (with n it would
 // give the denominator back).
-std::string count(const json& n, const json& of) {
+std::string count(const json& n, const json& of, int decimals = 1) {
     if (is_suppressed(n)) return suppressed_cell;
     if (is_suppressed(of)) return count_only(n) + " (" + suppressed_cell + ")";
     if (!n.is_number() || !of.is_number()) return count_only(n);
-    return count_percent(std::lround(n.get<double>()), std::lround(of.get<double>()));
+    return count_percent(std::lround(n.get<double>()), std::lround(of.get<double>()), 0, decimals);
 }
 
 // Three significant digits for small values (p-values, proportions), one decimal above 1.
@@ -103,6 +104,46 @@ std::string published_text(const json& value) {
     if (value.is_number_integer()) return std::to_string(value.get<long>());
     if (value.is_number()) return significant(value.get<double>());
     return value.dump();
+}
+
+// A test's name in a table's Test column.
+std::string test_name(const json& test) {
+    if (!test.is_string()) return "";
+    const std::string t = test;
+    if (t == "none") return "";
+    if (t == "chi-square") return "Pearson's \u03c7\u00b2";
+    if (t == "fisher") return "Fisher's exact";
+    if (t == "wilcoxon") return "Wilcoxon rank-sum";
+    if (t == "kruskal-wallis") return "Kruskal–Wallis";
+    return t;
+}
+
+std::string summary_name(const std::string& summary) {
+    if (summary == "median_iqr") return "median (IQR)";
+    if (summary == "mean_sd") return "mean (SD)";
+    return "median (range)";
+}
+
+// A number of an integer variable (age, a count) without decimals when it is a whole
+// number; a median or quartile halfway between two keeps one decimal.
+std::string integer_or_fixed(const json& value, bool integer) {
+    if (integer && value.is_number() && value.get<double>() == std::round(value.get<double>())) return fixed(value, 0);
+    return fixed(value, 1);
+}
+
+// "55 (26–78)", "55 (47–63)", "55.3 (11.3)" for a numeric summary (describe_variable).
+std::string numeric_cell(const json& summary, const std::string& statistic, bool integer) {
+    if (is_suppressed(summary)) return suppressed_cell;
+    if (statistic == "mean_sd") {
+        if (is_suppressed(summary["mean"])) return suppressed_cell;
+        return fixed(summary["mean"], 1) + " (" + fixed(summary["sd"], 1) + ")";
+    }
+    if (is_suppressed(summary["median"])) return suppressed_cell;
+    const bool range = statistic == "median_range" && !is_suppressed(summary["min"]);
+    const json& low = summary[range ? "min" : "q1"];
+    const json& high = summary[range ? "max" : "q3"];
+    if (is_suppressed(low) || is_suppressed(high)) return integer_or_fixed(summary["median"], integer);
+    return integer_or_fixed(summary["median"], integer) + " (" + integer_or_fixed(low, integer) + "–" + integer_or_fixed(high, integer) + ")";
 }
 
 // The method of the median's CI, as a table footnote (docs/methods.md §1).
@@ -297,43 +338,141 @@ private:
         add_table(s, table);
     }
 
+    // Table 1 as tbl_summary shows it: overall, and with `by` a column per group (its N in
+    // the header), the test chosen for each row named beside its p, and the standardized
+    // difference when asked; numbers summarised as the variable or the table chooses.
     void table1(const std::string& id, const json& r, const json& published) {
         Section& s = section("baseline", "Baseline characteristics");
-        Table table{id, fmt::format("Patient characteristics (N = {})", count_only(r["n"])), {"Characteristic", "n (%)", "Published"}, {}, {}, {}, {2}};
-        for (const auto& row : r["rows"]) {
+        const int decimals = r.value("percent_decimals", 1);
+        std::vector<std::string> groups;
+        std::map<std::string, json> group_n;
+        const json& rows = r["rows"];
+        if (r.contains("by_levels") && !rows.empty() && rows[0].contains("by_group")) {
+            for (const auto& level : r["by_levels"]) groups.push_back(level);
+        }
+        const bool by = !groups.empty();
+        const bool with_smd = by && std::any_of(rows.begin(), rows.end(), [](const json& row) { return row.contains("smd"); });
+        const bool with_published = !published.empty();
+        Table table{id, fmt::format("Patient characteristics (N = {})", count_only(r["n"])), {"Characteristic"}, {}, {}, {}, {}};
+        if (by) {
+            table.columns.push_back(fmt::format("Overall (N = {})", count_only(r["n"])));
+            // A group's N: patients with a value plus those without, from the first row.
+            for (const auto& group : groups) {
+                const json& g = rows[0]["by_group"][group];
+                const json n = g.value("type", "") == "numeric" ? g["n"] : g["denominator"];
+                json total = n;
+                if (n.is_number() && g["missing"].is_number()) total = n.get<double>() + g["missing"].get<double>();
+                else if (!is_suppressed(n)) total = g["missing"];
+                const std::string name = r.value("by_value_labels", json::object()).value(group, group);
+                table.columns.push_back(fmt::format("{} (N = {})", name, count_only(total)));
+            }
+            table.columns.push_back("p");
+            table.columns.push_back("Test");
+            if (with_smd) table.columns.push_back("SMD");
+        } else {
+            table.columns.push_back("n (%)");
+        }
+        if (with_published) {
+            table.columns.push_back("Published");
+            table.published_columns = {table.columns.size() - 1};
+        }
+        std::set<std::string> tests_used;
+        std::set<std::string> summaries_used;
+        auto add_row = [&](std::vector<std::string> cells, int indent, const json& row, bool first_of_variable) {
+            if (by) {
+                std::string p, test, smd;
+                if (first_of_variable && row.contains("comparison")) {
+                    const json& c = row["comparison"];
+                    p = p_cell(c.value("p", json()));
+                    test = test_name(c.value("test", json()));
+                    if (!test.empty()) tests_used.insert(test);
+                }
+                if (first_of_variable && row.contains("smd")) smd = fixed(row["smd"], 2);
+                // Before the published column, which stays last.
+                auto at = with_published ? cells.end() - 1 : cells.end();
+                std::vector<std::string> added{p, test};
+                if (with_smd) added.push_back(smd);
+                cells.insert(at, added.begin(), added.end());
+            }
+            table.rows.push_back(std::move(cells));
+            table.indent.push_back(indent);
+        };
+        for (const auto& row : rows) {
             const std::string name = row["variable"];
             const auto& o = row["overall"];
             const json pub = published.contains(name) ? published[name] : json::object();
             if (o["type"] == "numeric") {
                 // With suppression the extremes (one patient's value each) are withheld: IQR instead.
-                const bool range = !is_suppressed(o["min"]);
-                table.rows.push_back({row["label"].get<std::string>() + (range ? ", median (range)" : ", median (IQR)"),
-                                      is_suppressed(o["median"]) ? suppressed_cell
-                                                                  : fixed(o["median"]) + " (" + fixed(o[range ? "min" : "q1"]) + "–" + fixed(o[range ? "max" : "q3"]) + ")",
-                                      pub.contains("median") ? published_text(pub["median"]) + " (" + published_text(pub.value("min", json())) + "–" + published_text(pub.value("max", json())) + ")" : ""});
-                table.indent.push_back(0);
-                if (!o["missing"].is_number() || o["missing"].get<long>() > 0) {
-                    table.rows.push_back({"missing", count_only(o["missing"]), ""});
-                    table.indent.push_back(1);
+                std::string summary = row.value("summary", "median_range");
+                if (summary == "median_range" && is_suppressed(o["min"])) summary = "median_iqr";
+                summaries_used.insert(summary);
+                const bool integer = row.value("integer", false);
+                std::vector<std::string> cells{row["label"].get<std::string>() + ", " + summary_name(summary),
+                                               numeric_cell(o, summary, integer)};
+                if (by) {
+                    for (const auto& group : groups) cells.push_back(numeric_cell(row["by_group"][group], summary, integer));
+                }
+                if (with_published) {
+                    cells.push_back(pub.contains("median") ? published_text(pub["median"]) + " (" + published_text(pub.value("min", json())) + "–" +
+                                                                 published_text(pub.value("max", json())) + ")"
+                                                           : "");
+                }
+                add_row(cells, 0, row, true);
+                const bool any_missing = !o["missing"].is_number() || o["missing"].get<long>() > 0;
+                if (any_missing) {
+                    std::vector<std::string> missing{"Missing", count_only(o["missing"])};
+                    if (by) {
+                        for (const auto& group : groups) missing.push_back(count_only(row["by_group"][group]["missing"]));
+                    }
+                    if (with_published) missing.push_back("");
+                    add_row(missing, 1, row, false);
                 }
                 continue;
             }
-            table.rows.push_back({row["label"], "", ""});
-            table.indent.push_back(0);
+            std::vector<std::string> heading{row["label"], ""};
+            if (by) heading.resize(2 + groups.size());
+            if (with_published) heading.push_back("");
+            add_row(heading, 0, row, true);
             for (const auto& level : o["levels"]) {
                 const std::string name_of_level = level["level"];
-                table.rows.push_back({level.value("label", name_of_level), count(level["n"], o["denominator"]),
-                                      pub.contains(name_of_level) ? published_text(pub[name_of_level]) : ""});
-                table.indent.push_back(1);
+                std::vector<std::string> cells{level.value("label", name_of_level), count(level["n"], o["denominator"], decimals)};
+                if (by) {
+                    for (const auto& group : groups) {
+                        const json& g = row["by_group"][group];
+                        json n = 0;
+                        for (const auto& l : g.value("levels", json::array())) {
+                            if (l["level"] == name_of_level) n = l["n"];
+                        }
+                        cells.push_back(is_suppressed(g) ? suppressed_cell : count(n, g["denominator"], decimals));
+                    }
+                }
+                if (with_published) cells.push_back(pub.contains(name_of_level) ? published_text(pub[name_of_level]) : "");
+                add_row(cells, 1, row, false);
             }
             if (!o["missing"].is_number() || o["missing"].get<long>() > 0) {
-                table.rows.push_back({"not applicable or missing", count_only(o["missing"]), ""});
-                table.indent.push_back(1);
+                std::vector<std::string> missing{"Missing or not applicable", count_only(o["missing"])};
+                if (by) {
+                    for (const auto& group : groups) missing.push_back(count_only(field(row["by_group"][group], "missing")));
+                }
+                if (with_published) missing.push_back("");
+                add_row(missing, 1, row, false);
             }
         }
-        table.footnotes.push_back(threshold_ > 1 ? "Percentages are of patients with a value; continuous variables as median (range), or median (IQR) "
-                                                   "where the extremes, each one patient's value, are withheld."
-                                                 : "Percentages are of patients with a value; continuous variables as median (range).");
+        std::string numbers;
+        for (const auto& summary : summaries_used) numbers += (numbers.empty() ? "" : ", ") + summary_name(summary);
+        table.footnotes.push_back("n (%): percentages of patients with a value" + std::string(numbers.empty() ? "" : "; numbers as ") + numbers +
+                                  (threshold_ > 1 ? " (median (IQR) where the extremes, each one patient's value, are withheld)" : "") + ".");
+        if (by) {
+            std::string tests;
+            for (const auto& test : tests_used) tests += (tests.empty() ? "" : "; ") + test;
+            table.footnotes.push_back("p: " + (tests.empty() ? std::string("no test") : tests) +
+                                      ". Categorical rows: Fisher's exact test when an expected count is small (Cochran's rule), "
+                                      "else Pearson's \u03c7\u00b2 test without continuity correction; numbers: Wilcoxon rank-sum for two groups, Kruskal–Wallis for more.");
+            if (with_smd) {
+                table.footnotes.push_back("SMD: absolute standardized mean difference between the two groups (Yang & Dalton 2012; for "
+                                          "categorical rows over all levels).");
+            }
+        }
         add_table(s, table);
     }
 

@@ -189,6 +189,7 @@ public:
             variable.numeric = definition.type == ValueType::number;
             variable.levels = definition.levels;
             variable.value_labels = definition.value_labels;
+            variable.summary = definition.summary;
             columns_.push_back(std::move(variable));
         }
     }

@@ -37,6 +37,7 @@ struct Variable {
     std::vector<std::string> levels;
     ValueType type = ValueType::text;
     std::map<std::string, std::string> value_labels;  // level → text for tables
+    std::string summary;  // a number's summary in tables ("" = the table's choice)
 
     // The value of one row as an expression sees it.
     Value value(std::size_t row) const;

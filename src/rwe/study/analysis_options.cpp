@@ -390,7 +390,11 @@ const std::vector<KindSpec>& kinds() {
     using T = OptionType;
     static const std::vector<KindSpec> table{
         {"attrition", {}, published_attrition},
-        {"table1", {required(option("variables", T::variables)), option("by", T::categorical_variable)}, published_table1},
+        {"table1",
+         {required(option("variables", T::variables)), option("by", T::categorical_variable),
+          one_of(option("numeric", T::string), {"median_range", "median_iqr", "mean_sd"}),
+          at_least(option("percent_decimals", T::integer), 0), option("smd", T::boolean)},
+         published_table1},
         {"followup", {required(option("endpoint", T::endpoint))}, published_followup},
         {"km",
          {required(option("endpoint", T::endpoint)), option("by", T::categorical_variable),

@@ -19,20 +19,98 @@
 #include "rwe/stats/frequency_table.hpp"
 #include "rwe/stats/kaplan_meier.hpp"
 #include "rwe/stats/log_rank.hpp"
+#include "rwe/stats/rank_sum_test.hpp"
 #include "rwe/stats/restricted_mean.hpp"
+#include "rwe/stats/standardized_difference.hpp"
 #include "rwe/stats/survival_at_times.hpp"
 #include "rwe/stats/survival_quantiles.hpp"
 #include "rwe/stats/test_choice.hpp"
 
 namespace rwe::study::kit {
 
+namespace {
+
+// A numeric variable compared between the groups that have values: Wilcoxon rank-sum for
+// two, Kruskal–Wallis for more (R's wilcox.test and kruskal.test defaults).
+json rank_comparison(const Variable& variable, const Variable& group) {
+    std::vector<std::vector<double>> values;
+    std::vector<std::string> compared;
+    for (const auto& level : group.levels) {
+        const Mask mask = rows_at_level(group, level);
+        std::vector<double> x;
+        for (std::size_t row = 0; row < variable.numbers.size(); ++row) {
+            if (mask[row] && !std::isnan(variable.numbers[row])) x.push_back(variable.numbers[row]);
+        }
+        if (x.empty()) continue;
+        values.push_back(std::move(x));
+        compared.push_back(level);
+    }
+    json out{{"groups", compared}};
+    if (values.size() < 2) {
+        out["test"] = nullptr;
+        out["p"] = nullptr;
+        out["note"] = "fewer than two groups with values";
+        return out;
+    }
+    const auto t = values.size() == 2 ? stats::wilcoxon_rank_sum(values[0], values[1]) : stats::kruskal_wallis(values);
+    out["test"] = values.size() == 2 ? "wilcoxon" : "kruskal-wallis";
+    out["method"] = t.method;
+    out["statistic"] = num(t.statistic);
+    if (values.size() > 2) out["df"] = t.df;
+    else out["exact"] = t.exact;
+    out["p"] = num(t.p);
+    if (!t.messages.empty()) out["note"] = t.messages.front();
+    return out;
+}
+
+// The standardized difference between the first two groups (docs/methods.md §3.8).
+json standardized_difference(const Variable& variable, const Variable& group) {
+    const Mask first = rows_at_level(group, group.levels[0]);
+    const Mask second = rows_at_level(group, group.levels[1]);
+    if (variable.numeric) {
+        std::vector<double> a, b;
+        for (std::size_t row = 0; row < variable.numbers.size(); ++row) {
+            if (first[row]) a.push_back(variable.numbers[row]);
+            if (second[row]) b.push_back(variable.numbers[row]);
+        }
+        return num(stats::standardized_difference_numeric(a, b));
+    }
+    std::vector<double> a(variable.levels.size(), 0), b(variable.levels.size(), 0);
+    for (std::size_t l = 0; l < variable.levels.size(); ++l) {
+        const Mask at = rows_at_level(variable, variable.levels[l]);
+        for (std::size_t row = 0; row < at.size(); ++row) {
+            if (!at[row]) continue;
+            if (first[row]) a[l] += 1;
+            if (second[row]) b[l] += 1;
+        }
+    }
+    return num(stats::standardized_difference_categorical(a, b));
+}
+
+bool all_integers(const Variable& variable) {
+    return std::all_of(variable.numbers.begin(), variable.numbers.end(),
+                       [](double v) { return std::isnan(v) || (std::isfinite(v) && v == std::round(v)); });
+}
+
+}  // namespace
+
 json run_table1(const Context& c, const Analysis& analysis) {
     const auto& adsl = c.data.adsl;
     const Variable* group = optional_categorical(c, analysis, "by");
+    const std::string numeric_summary = string_option(analysis.options, "numeric", "median_range");
+    const bool smd = analysis.options.contains("smd") && analysis.options["smd"].get<bool>();
+    if (smd && group == nullptr) c.warn(analysis, "smd", "standardized differences compare groups; without `by` there are none", "true");
+    if (smd && group != nullptr && group->levels.size() != 2) {
+        c.warn(analysis, "smd", "standardized differences are given for exactly two groups", std::to_string(group->levels.size()) + " groups");
+    }
     json rows = json::array();
     for (const auto& name : strings(analysis.options, "variables")) {
         const Variable& variable = adsl.at(name);
         json row{{"variable", name}, {"label", variable.label}, {"overall", describe_variable(variable, {})}};
+        if (variable.numeric) {
+            row["summary"] = variable.summary.empty() ? numeric_summary : variable.summary;
+            row["integer"] = all_integers(variable);
+        }
         if (group != nullptr) {
             json by_group = json::object();
             for (const auto& level : group->levels) {
@@ -40,13 +118,26 @@ json run_table1(const Context& c, const Analysis& analysis) {
                 by_group[level] = describe_variable(variable, mask);
             }
             row["by_group"] = by_group;
-            if (!variable.numeric) {
+            if (variable.numeric) {
+                row["comparison"] = rank_comparison(variable, *group);
+            } else {
                 row["comparison"] = association_test(variable.values, variable.levels, group->values, group->levels);
             }
+            if (smd && group->levels.size() == 2) row["smd"] = standardized_difference(variable, *group);
         }
         rows.push_back(row);
     }
-    return {{"n", adsl.size()}, {"rows", rows}};
+    json out{{"n", adsl.size()}, {"rows", rows}};
+    if (analysis.options.contains("percent_decimals")) out["percent_decimals"] = analysis.options["percent_decimals"];
+    if (group != nullptr) {
+        out["by"] = group->name;
+        out["by_label"] = group->label;
+        out["by_levels"] = group->levels;
+        json labels = json::object();
+        for (const auto& [level, text] : group->value_labels) labels[level] = text;
+        out["by_value_labels"] = labels;
+    }
+    return out;
 }
 
 }  // namespace rwe::study::kit

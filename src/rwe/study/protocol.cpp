@@ -587,7 +587,7 @@ Protocol parse_protocol_text(const std::string& text, const std::string& source_
             VariableDefinition variable;
             variable.name = name;
             variable.line = node->source().begin.line;
-            std::vector<std::string> allowed{"label", "levels", "value_labels", "default"};
+            std::vector<std::string> allowed{"label", "levels", "value_labels", "default", "summary"};
             const NameScope scope = scope_of(protocol.variables);
             if (table.get("derive") && table.get("expr")) parser.fail(*node, context, "give `derive` or `expr`, not both");
             if (table.get("derive")) {
@@ -647,6 +647,15 @@ Protocol parse_protocol_text(const std::string& text, const std::string& source_
                     }
                     variable.value_labels[level] = *text_node.value<std::string>();
                 }
+            }
+            if (const auto* summary = table.get("summary")) {
+                if (!summary->is_string()) parser.fail(*summary, context + ".summary", "expected a string");
+                variable.summary = *summary->value<std::string>();
+                if (variable.summary != "median_range" && variable.summary != "median_iqr" && variable.summary != "mean_sd") {
+                    parser.fail(*summary, context + ".summary", "not an allowed value (allowed: median_range, median_iqr, mean_sd)",
+                                variable.summary);
+                }
+                if (variable.type != ValueType::number) parser.fail(*summary, context + ".summary", "only a number has a summary");
             }
             if (const auto* fallback = table.get("default")) {
                 variable.fallback = literal_value(parser, *fallback, context + ".default", variable.type);

@@ -72,6 +72,7 @@ struct VariableDefinition {
     std::optional<Expression> expression;          // ... or this
     std::optional<Value> fallback;                 // `default`: the value when missing
     std::size_t line = 0;
+    std::string summary;  // a number's summary in tables: median_range, median_iqr, mean_sd ("" = the table's)
 };
 
 // A time-to-event endpoint (docs/protocols.md, "Endpoints").
