@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Differential test of rwe against R survival (docs/methods.md §6).
 
-usage: r_diff.py --rwe BIN [--datasets N] [--seed S] [--only I,J] [--keep DIR] [--rscript Rscript]
+usage: r_diff.py --rwe BIN [--datasets N] [--seed S] [--only I,J-K] [--keep DIR] [--rscript Rscript]
 
 A seeded generator writes small random datasets (ties, near-equal times, huge times, case
 weights, strata, clusters, text and numeric factors, constant and separated covariates,
@@ -406,10 +406,18 @@ def main():
     ap.add_argument("--show", type=int, default=20)
     ap.add_argument("--verbose", action="store_true", help="also show where R stops and rwe answers")
     ap.add_argument("--jobs", type=int, default=os.cpu_count() or 2)
-    ap.add_argument("--only", help="comma-separated dataset indices (e.g. 3082,4404): run these of the "
-                    "--datasets, to repeat a mismatch without the whole run")
+    ap.add_argument("--only", help="dataset indices, comma-separated, or ranges (e.g. 3082,4404 or 0-999): run "
+                    "these of the --datasets, to repeat a mismatch or to split a long run")
     a = ap.parse_args()
-    only = None if a.only is None else {int(k) for k in a.only.split(",") if k.strip()}
+    only = None
+    if a.only is not None:
+        only = set()
+        for part in (k.strip() for k in a.only.split(",")):
+            if "-" in part:
+                first, last = part.split("-")
+                only.update(range(int(first), int(last) + 1))
+            elif part:
+                only.add(int(part))
 
     rscript = shutil.which(a.rscript)
     if rscript is None or subprocess.run([rscript, "-e", "library(survival)"], capture_output=True).returncode != 0:
