@@ -10,7 +10,6 @@
 #include <type_traits>
 #include <utility>
 #include <cstring>
-#include <functional>
 
 #include "rwe/common/error.hpp"
 #include "rwe/common/parallel.hpp"
@@ -1006,7 +1005,7 @@ namespace {
 // in beta follow the recursion over the rows m of R
 //   B(k, m) = B(k, m-1) + r_m B(k-1, m-1),   r_m = exp(eta_m),
 // (Gail, Lubin & Rubinstein 1981), differentiated term by term; O(|R| d p^2) per time. The
-// r_m are taken relative to a shift (B scales by its d-th power, which the log
+// r_m are taken relative to the largest in R (B scales by its d-th power, which the log
 // likelihood adds back and the ratios B_a / B, B_ab / B do not see).
 CoxPass cox_pass_exact(const CoxPrepared& data, const std::vector<double>& beta) {
     const std::size_t n = data.n, p = data.p;
@@ -1021,7 +1020,6 @@ CoxPass cox_pass_exact(const CoxPrepared& data, const std::vector<double>& beta)
     }
     std::vector<double> b, ba, bab;
     std::vector<std::size_t> risk;
-    std::vector<double> top_eta;
     double loglik = 0;
     for (std::size_t s = 0; s + 1 < data.stratum_begin.size(); ++s) {
         const std::size_t first = data.stratum_begin[s], last = data.stratum_begin[s + 1];
@@ -1037,16 +1035,8 @@ CoxPass cox_pass_exact(const CoxPrepared& data, const std::vector<double>& beta)
                 for (std::size_t i = first; i < end; ++i) {
                     if (!data.counting || data.start[i] < t) risk.push_back(i);
                 }
-                // The shift: the mean of the d largest eta in R, so that the largest term of B(d)
-                // is 1. (Relative to the largest eta alone, B(d) underflows when d is large and
-                // the eta spread widely, e.g. every row of R dying, where the term is exactly 1.)
-                top_eta.clear();
-                for (std::size_t i : risk) top_eta.push_back(eta[i]);
-                std::nth_element(top_eta.begin(), top_eta.begin() + static_cast<std::ptrdiff_t>(d - 1), top_eta.end(),
-                                 std::greater<>());
-                double top = 0;
-                for (std::size_t k = 0; k < d; ++k) top += top_eta[k];
-                top /= static_cast<double>(d);
+                double top = -std::numeric_limits<double>::infinity();
+                for (std::size_t i : risk) top = std::max(top, eta[i]);
                 b.assign(d + 1, 0.0);
                 ba.assign((d + 1) * p, 0.0);
                 bab.assign((d + 1) * p * p, 0.0);
