@@ -30,12 +30,19 @@ def run(*args):
     subprocess.run([rwe, *args], check=True, stdout=subprocess.DEVNULL)
 
 
-def same_number(a, b):
+def same_number(a, b, rel_tol=1e-12):
     if a == b:
         return True
     if isinstance(a, (int, float)) and isinstance(b, (int, float)):
-        return math.isclose(a, b, rel_tol=1e-12, abs_tol=1e-14)
+        return math.isclose(a, b, rel_tol=rel_tol, abs_tol=1e-14)
     return False
+
+
+# A Cox fit stops when |1 - loglik_old / loglik_new| <= 1e-9, so its coefficients (and the
+# tests and z built on them) are determined to ~1e-10 relative, not to the last bit: the
+# iterations now run on R's scale of the covariates (docs/methods.md §4.2), which moved them
+# by up to 5e-11. Values of a Cox fit are compared to 1e-9; everything else to 1e-12.
+COX_REL_TOL = 1e-9
 
 
 def same_cell(a, b):
@@ -65,7 +72,7 @@ def compare(old, new, path):
     elif path.endswith("adverse_events.grading"):
         if old.replace("CTCAE", "CTCAE v5.0") != new:
             fail(f"{path}: {old!r} became {new!r}")
-    elif not same_number(old, new):
+    elif not same_number(old, new, COX_REL_TOL if "cox" in path else 1e-12):
         fail(f"{path}: {old!r} became {new!r}")
 
 

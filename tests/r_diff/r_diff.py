@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Differential test of rwe against R survival (docs/methods.md §6).
 
-usage: r_diff.py --rwe BIN [--datasets N] [--seed S] [--keep DIR] [--rscript Rscript]
+usage: r_diff.py --rwe BIN [--datasets N] [--seed S] [--only I,J-K] [--keep DIR] [--rscript Rscript]
 
 A seeded generator writes small random datasets (ties, near-equal times, huge times, case
 weights, strata, clusters, text and numeric factors, constant and separated covariates,
@@ -406,7 +406,18 @@ def main():
     ap.add_argument("--show", type=int, default=20)
     ap.add_argument("--verbose", action="store_true", help="also show where R stops and rwe answers")
     ap.add_argument("--jobs", type=int, default=os.cpu_count() or 2)
+    ap.add_argument("--only", help="dataset indices, comma-separated, or ranges (e.g. 3082,4404 or 0-999): run "
+                    "these of the --datasets, to repeat a mismatch or to split a long run")
     a = ap.parse_args()
+    only = None
+    if a.only is not None:
+        only = set()
+        for part in (k.strip() for k in a.only.split(",")):
+            if "-" in part:
+                first, last = part.split("-")
+                only.update(range(int(first), int(last) + 1))
+            elif part:
+                only.add(int(part))
 
     rscript = shutil.which(a.rscript)
     if rscript is None or subprocess.run([rscript, "-e", "library(survival)"], capture_output=True).returncode != 0:
@@ -419,6 +430,8 @@ def main():
     runs = []
     script = [R_HELPERS]
     for index in range(a.datasets):
+        if only is not None and index not in only:
+            continue
         ds = Dataset(index, a.seed)
         csv = os.path.join(work, f"d{index}.csv")
         ds.write(csv)
@@ -531,7 +544,7 @@ def main():
                     break
     elapsed = clock.time() - started
     total = sum(mismatches.values())
-    print(f"r_diff: {a.datasets} datasets (seed {a.seed}), {len(runs)} runs, {compared} values compared, "
+    print(f"r_diff: {a.datasets if only is None else len(only)} datasets (seed {a.seed}), {len(runs)} runs, {compared} values compared, "
           f"{total} mismatches in {elapsed:.1f} s")
     for cause, count in sorted(mismatches.items(), key=lambda kv: -kv[1]):
         print(f"  {count:6d}  {cause}")

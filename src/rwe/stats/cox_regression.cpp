@@ -102,7 +102,7 @@ std::vector<double> score_residuals(const detail::CoxPrepared& data, const std::
         const double* xi = data.x.data() + i * p;
         double eta = 0;
         for (std::size_t c = 0; c < p; ++c) eta += xi[c] * beta[c];
-        const double risk = std::exp(std::clamp(eta, -700.0, 700.0));
+        const double risk = std::exp(std::clamp(eta - times.shift, -700.0, 700.0));
         double* r = resid.data() + i * p;
         // event times strictly before stop, and (counting) strictly after start
         std::size_t k = first_at_or_before(b, e, data.stop[i]);
@@ -137,6 +137,126 @@ std::vector<double> score_residuals(const detail::CoxPrepared& data, const std::
     return resid;
 }
 
+
+// Which of R's fitting routines coxph uses for these data: each has its own scaling of the
+// covariates, step halving and stopping rules (§4.3), followed here so that a fit at the
+// edge of convergence (or of rank) takes the same path as R's.
+enum class RFitter {
+    coxfit6,   // right-censored, Efron or Breslow (coxph.fit)
+    agfit4,    // (start, stop], Efron or Breslow (agreg.fit)
+    coxexact,  // right-censored, exact (coxexact.fit)
+    agexact,   // (start, stop], exact (agexact.fit)
+};
+
+// How R transforms covariate k before Newton–Raphson: x' = (x - centre) * scale, or
+// (x - centre) / scale when `divide` (coxexact.fit's scale()). Coefficients on the original
+// scale are beta' * scale (beta' / scale when dividing).
+struct RScaling {
+    std::vector<double> centre, scale;
+    bool divide = false;
+    double to_original(double b, std::size_t k) const { return divide ? b / scale[k] : b * scale[k]; }
+};
+
+// R's coxph leaves a covariate whose values all lie in {-1, 0, 1} as it is (its default
+// nocenter = c(-1, 0, 1)); every other covariate is centred, and scaled by coxph.fit,
+// agreg.fit and coxexact.fit. The Newton path is the same on any scale in exact arithmetic,
+// but the Cholesky tolerance is relative to the largest diagonal, so which column a nearly
+// singular information drops depends on the scale (e.g. a diverging coefficient whose
+// information fades below the tolerance); with R's scale the same column is dropped at the
+// same iteration. `x` is raw (uncentred) on entry and transformed in place.
+RScaling r_centre_and_scale(detail::CoxPrepared& data, RFitter fitter) {
+    const std::size_t n = data.n, p = data.p;
+    RScaling sc;
+    sc.centre.assign(p, 0.0);
+    sc.scale.assign(p, 1.0);
+    sc.divide = fitter == RFitter::coxexact;
+    if (n == 0) return sc;
+    // agreg.fit: the rows whose (start, stop] holds an event time of their stratum; the others
+    // take no part in the fit (nor in its centring and scaling).
+    std::vector<bool> used(n, true);
+    if (fitter == RFitter::agfit4) {
+        for (std::size_t s = 0; s + 1 < data.stratum_begin.size(); ++s) {
+            const std::size_t first = data.stratum_begin[s], last = data.stratum_begin[s + 1];
+            std::vector<double> event_times;
+            for (std::size_t i = first; i < last; ++i) {
+                if (data.event[i] != 0) event_times.push_back(data.stop[i]);
+            }
+            std::sort(event_times.begin(), event_times.end());
+            for (std::size_t i = first; i < last; ++i) {
+                // an event time t with start < t <= stop
+                auto it = std::upper_bound(event_times.begin(), event_times.end(), data.start[i]);
+                used[i] = it != event_times.end() && *it <= data.stop[i];
+            }
+        }
+    }
+    for (std::size_t k = 0; k < p; ++k) {
+        bool nocenter = true;
+        for (std::size_t i = 0; i < n && nocenter; ++i) {
+            const double v = data.x[i * p + k];
+            nocenter = v == -1 || v == 0 || v == 1;
+        }
+        if (nocenter) continue;
+        double centre = 0, scale = 1;
+        switch (fitter) {
+            case RFitter::coxfit6: {
+                // weighted mean; scale = sum w / sum w |x - mean|
+                double sw = 0, swx = 0;
+                for (std::size_t i = 0; i < n; ++i) {
+                    sw += data.weight[i];
+                    swx += data.weight[i] * data.x[i * p + k];
+                }
+                centre = swx / sw;
+                double sabs = 0;
+                for (std::size_t i = 0; i < n; ++i) sabs += data.weight[i] * std::fabs(data.x[i * p + k] - centre);
+                scale = sabs > 0 ? sw / sabs : 1.0;
+                break;
+            }
+            case RFitter::agfit4: {
+                // R's agfit4 subtracts the value of the first row it uses (largest stop time
+                // of the first stratum), then scales over the used rows as coxfit6.
+                std::size_t first = 0;
+                while (first < n && !used[first]) ++first;
+                if (first == n) break;
+                const double w0 = data.weight[first];
+                centre = w0 * data.x[first * p + k] / w0;
+                double sw = 0, sabs = 0;
+                for (std::size_t i = 0; i < n; ++i) {
+                    if (!used[i]) continue;
+                    sw += data.weight[i];
+                    sabs += data.weight[i] * std::fabs(data.x[i * p + k] - centre);
+                }
+                scale = sabs > 0 ? sw / sabs : 1.0;
+                break;
+            }
+            case RFitter::coxexact: {
+                // R's scale(): the mean and the standard deviation (n - 1), unweighted
+                double sx = 0;
+                for (std::size_t i = 0; i < n; ++i) sx += data.x[i * p + k];
+                centre = sx / static_cast<double>(n);
+                double ss = 0;
+                for (std::size_t i = 0; i < n; ++i) ss += (data.x[i * p + k] - centre) * (data.x[i * p + k] - centre);
+                const double sd = n > 1 ? std::sqrt(ss / static_cast<double>(n - 1)) : 0.0;
+                scale = sd > 0 ? sd : 1.0;
+                break;
+            }
+            case RFitter::agexact: {
+                // centred at the unweighted mean, not scaled
+                double sx = 0;
+                for (std::size_t i = 0; i < n; ++i) sx += data.x[i * p + k];
+                centre = sx / static_cast<double>(n);
+                break;
+            }
+        }
+        sc.centre[k] = centre;
+        sc.scale[k] = scale;
+        for (std::size_t i = 0; i < n; ++i) {
+            double& v = data.x[i * p + k];
+            v = sc.divide ? (v - centre) / scale : (v - centre) * scale;
+        }
+    }
+    return sc;
+}
+
 }  // namespace
 
 CoxRegression cox_regression(const CoxData& data, const CoxOptions& options) {
@@ -144,7 +264,9 @@ CoxRegression cox_regression(const CoxData& data, const CoxOptions& options) {
     fit.ties = options.ties;
     fit.names = data.names;
     fit.terms = data.terms.empty() ? data.names : data.terms;
-    detail::CoxPrepared prepared = detail::cox_prepare(data, options.time_fix, {}, false);
+    // Raw covariates (centred at 0): R's centring and scaling follow below.
+    detail::CoxPrepared prepared =
+        detail::cox_prepare(data, options.time_fix, std::vector<double>(data.names.size(), 0.0), false);
     const std::size_t p = prepared.p, n = prepared.n;
     if (options.ties == CoxTies::exact) {
         // As R's coxexact.fit / agexact.fit: no case weights, and no dfbeta residuals for a
@@ -156,6 +278,21 @@ CoxRegression cox_regression(const CoxData& data, const CoxOptions& options) {
             throw UsageError("exact ties: a robust or cluster variance is not available (use efron or breslow)");
         }
     }
+    // The weighted means of the covariates (R's fit$means for centred covariates): the centre
+    // of the linear predictor and of cox.zph.
+    fit.means.assign(p, 0.0);
+    {
+        double total = 0;
+        for (std::size_t i = 0; i < n; ++i) {
+            total += prepared.weight[i];
+            for (std::size_t k = 0; k < p; ++k) fit.means[k] += prepared.weight[i] * prepared.x[i * p + k];
+        }
+        if (total > 0) {
+            for (auto& m : fit.means) m /= total;
+        }
+    }
+    const RFitter fitter = options.ties == CoxTies::exact ? (prepared.counting ? RFitter::agexact : RFitter::coxexact)
+                                                          : (prepared.counting ? RFitter::agfit4 : RFitter::coxfit6);
     // A covariate constant within every stratum adds nothing to the partial likelihood: its
     // information is zero. Centred by the overall mean it is not constant, and rounding leaves
     // an information of ~1e-17 that the Cholesky tolerance (relative to the largest diagonal)
@@ -169,11 +306,12 @@ CoxRegression cox_regression(const CoxData& data, const CoxOptions& options) {
             for (std::size_t i = 0; i < n; ++i) prepared.x[i * p + k] = 0;
         }
     }
+    const RScaling scaling = r_centre_and_scale(prepared, fitter);
+    detail::set_x_abs_max(prepared);
     fit.n = n;
     fit.events = prepared.events;
     fit.dropped = prepared.dropped;
     fit.times_merged = prepared.times_merged;
-    fit.means = prepared.means;
     fit.used_rows = prepared.used_rows;
     if (prepared.dropped > 0) {
         fit.diagnostics.push_back({CoxDiagnostic::Kind::dropped_rows, -1,
@@ -188,7 +326,7 @@ CoxRegression cox_regression(const CoxData& data, const CoxOptions& options) {
     fit.singular.assign(p, false);
     fit.var.assign(p * p, 0.0);
 
-    // Newton–Raphson as R's coxfit6 (§4.3): iteration 0 at beta = 0 gives the null loglik and
+    // Newton–Raphson as R's routines (§4.3), on R's scale: iteration 0 at beta = 0 gives the null loglik and
     // the score test; a step that lowers the loglik is halved; stop at
     // |1 - loglik_old / loglik_new| <= eps.
     std::vector<double> beta(p, 0.0), new_beta(p, 0.0);
@@ -202,8 +340,13 @@ CoxRegression cox_regression(const CoxData& data, const CoxOptions& options) {
         double total_weight = 0;
         for (std::size_t i = 0; i < n; ++i) total_weight += prepared.weight[i];
         for (std::size_t k = 0; k < p; ++k) {
-            double variance = 0;  // x is centred
-            for (std::size_t i = 0; i < n; ++i) variance += prepared.weight[i] * prepared.x[i * p + k] * prepared.x[i * p + k];
+            double mean = 0, variance = 0;  // (a covariate in {-1, 0, 1} is not centred)
+            for (std::size_t i = 0; i < n; ++i) mean += prepared.weight[i] * prepared.x[i * p + k];
+            mean /= total_weight;
+            for (std::size_t i = 0; i < n; ++i) {
+                const double d = prepared.x[i * p + k] - mean;
+                variance += prepared.weight[i] * d * d;
+            }
             variance /= total_weight;
             if (variance > 0 && pass.imat[k * p + k] < options.toler_chol * variance) {
                 for (std::size_t i = 0; i < n; ++i) prepared.x[i * p + k] = 0;
@@ -216,6 +359,8 @@ CoxRegression cox_regression(const CoxData& data, const CoxOptions& options) {
     double loglik_old = pass.loglik;
     std::vector<double> factor = pass.imat;
     int rank = detail::cholesky_ldl(factor, p, options.toler_chol);
+    std::vector<bool> singular_at_null(p);
+    for (std::size_t k = 0; k < p; ++k) singular_at_null[k] = factor[k * p + k] == 0;
     {
         std::vector<double> step = pass.u;
         detail::cholesky_solve(factor, p, step);
@@ -227,13 +372,16 @@ CoxRegression cox_regression(const CoxData& data, const CoxOptions& options) {
     if (prepared.events == 0) {
         fit.diagnostics.push_back({CoxDiagnostic::Kind::no_events, -1, "no events: nothing to fit"});
     }
-    // Right-censored data follow R's coxfit6: a step that lowers the loglik is halved towards
-    // the last good beta. Counting-process data follow R's agfit4: a step also fails when the
-    // information is not finite or its rank differs from that at beta = 0, failed steps are
-    // shrunk progressively, beta = (halving * good + trial) / (halving + 1), and when the
-    // iterations run out R counts iter_max and returns to the last good beta if the last trial
-    // was worse.
-    const bool counting = prepared.counting;
+    // The loop of each of R's routines (§4.3). A trial step that lowers the loglik (or whose
+    // loglik or information is not finite) is shrunk towards the last good beta:
+    // progressively, beta = (halving * good + trial) / (halving + 1), in coxfit6 and agfit4;
+    // by half each time in coxexact and agexact. agfit4 also fails a step whose information
+    // changes rank. coxfit6 may stop in the midst of halving; the others only after a full
+    // step. When the iterations run out, coxfit6 returns the last good beta and counts
+    // iter_max + 1; coxexact returns the last good beta, agfit4 returns it only if the last
+    // trial was worse by more than eps (relative), agexact returns the last trial; these
+    // three count iter_max.
+    const bool progressive = fitter == RFitter::coxfit6 || fitter == RFitter::agfit4;
     const int rank_null = rank;
     int halving = 0;
     int iter = 0;
@@ -246,23 +394,16 @@ CoxRegression cox_regression(const CoxData& data, const CoxOptions& options) {
             pass = detail::cox_pass(prepared, new_beta, options.ties);
             factor = pass.imat;
             rank = detail::cholesky_ldl(factor, p, options.toler_chol);
-            const bool fail = !pass.finite || (counting && rank != rank_null);
-            if (!fail && halving == 0 && std::fabs(1 - loglik_old / pass.loglik) <= options.eps) {
+            const bool fail = !pass.finite || (fitter == RFitter::agfit4 && rank != rank_null);
+            if (!fail && (fitter == RFitter::coxfit6 || halving == 0) &&
+                std::fabs(1 - loglik_old / pass.loglik) <= options.eps) {
                 fit.converged = true;
                 break;
             }
-            if (iter == options.iter_max) {
-                if (counting && options.iter_max > 1 && (pass.loglik - loglik_old) / loglik_old < -options.eps) {
-                    new_beta = beta;
-                    pass = detail::cox_pass(prepared, new_beta, options.ties);
-                    factor = pass.imat;
-                    rank = detail::cholesky_ldl(factor, p, options.toler_chol);
-                }
-                break;
-            }
+            if (iter == options.iter_max && fitter != RFitter::coxfit6) break;
             if (fail || pass.loglik < loglik_old) {
                 ++halving;
-                const double h = counting ? halving : 1.0;
+                const double h = progressive ? halving : 1.0;
                 for (std::size_t k = 0; k < p; ++k) new_beta[k] = (h * beta[k] + new_beta[k]) / (h + 1);
             } else {
                 halving = 0;
@@ -275,10 +416,28 @@ CoxRegression cox_regression(const CoxData& data, const CoxOptions& options) {
                 }
             }
         }
-        // R's count when the loop ran out without converging: iter_max + 1 (coxfit6),
-        // iter_max (agfit4, and coxexact / agexact for exact ties).
-        const bool counts_iter_max = counting || options.ties == CoxTies::exact;
-        fit.iterations = fit.converged ? iter : options.iter_max + (counts_iter_max ? 0 : 1);
+        if (!fit.converged) {
+            bool back_to_good = false;
+            switch (fitter) {
+                case RFitter::coxfit6:
+                case RFitter::coxexact: back_to_good = true; break;
+                case RFitter::agfit4:
+                    back_to_good = (pass.loglik - loglik_old) / std::fabs(loglik_old) < -options.eps;
+                    break;
+                case RFitter::agexact: break;
+            }
+            if (back_to_good && options.iter_max > 1) {
+                new_beta = beta;
+                pass = detail::cox_pass(prepared, new_beta, options.ties);
+                factor = pass.imat;
+                rank = detail::cholesky_ldl(factor, p, options.toler_chol);
+            } else if (back_to_good) {
+                // one iteration or none: R leaves the last information as it is
+                new_beta = beta;
+                pass.loglik = loglik_old;
+            }
+        }
+        fit.iterations = fit.converged ? iter : options.iter_max + (fitter == RFitter::coxfit6 ? 1 : 0);
         fit.loglik_final = pass.loglik;
     }
     if (!pass.finite && p > 0 && prepared.events > 0) {
@@ -289,21 +448,43 @@ CoxRegression cox_regression(const CoxData& data, const CoxOptions& options) {
         rank = detail::cholesky_ldl(factor, p, options.toler_chol);
         fit.loglik_final = pass.loglik;
     }
-    fit.var = detail::cholesky_inverse(factor, p);
+    // Back to the covariates' own scale: beta = beta' f, V = f V' f, U = U' / f, with f the
+    // multiplier R applied to the covariate (1 / sd for coxexact's scale()).
+    std::vector<double> f(p);
+    for (std::size_t k = 0; k < p; ++k) f[k] = scaling.divide ? 1 / scaling.scale[k] : scaling.scale[k];
+    const std::vector<double> var_scaled = detail::cholesky_inverse(factor, p);
+    fit.var = var_scaled;
     for (std::size_t k = 0; k < p; ++k) {
+        for (std::size_t l = 0; l < p; ++l) fit.var[k * p + l] *= f[k] * f[l];
+    }
+    std::vector<double> u_original(p), beta_original(p);
+    for (std::size_t k = 0; k < p; ++k) {
+        u_original[k] = pass.u[k] / f[k];
+        beta_original[k] = scaling.to_original(new_beta[k], k);
         fit.singular[k] = fit.var[k * p + k] == 0;
-        fit.coef[k] = fit.singular[k] ? nan : new_beta[k];
+        fit.coef[k] = fit.singular[k] ? nan : beta_original[k];
     }
     const int df = rank;
 
     // Diagnostics as R: a column dropped by the Cholesky, and a coefficient whose one-step
     // Newton change u' V is still large at convergence (monotone likelihood).
+    // A column whose information was of full rank at beta = 0 and vanished along the way (R's
+    // agfit4 fails such a step; coxfit6 drops the column and may then stop) lost it because its
+    // coefficient ran away: the likelihood is monotone, and the values reached depend on the
+    // rounding of the last steps.
     for (std::size_t k = 0; k < p && prepared.events > 0; ++k) {
-        if (fit.singular[k]) {
+        if (!fit.singular[k]) continue;
+        if (singular_at_null[k]) {
             fit.diagnostics.push_back(
                 {CoxDiagnostic::Kind::singular, static_cast<int>(k),
                  fmt::format("covariate '{}' dropped: no variation or collinear with the others (coefficient NA)",
                              fit.names[k])});
+        } else {
+            fit.diagnostics.push_back(
+                {CoxDiagnostic::Kind::infinite, static_cast<int>(k),
+                 fmt::format("covariate '{}' dropped (coefficient NA): its information vanished as the "
+                             "coefficient grew to {:.4g}; coefficients may be infinite (monotone likelihood)",
+                             fit.names[k], beta_original[k])});
         }
     }
     // Linear predictor (x - means) beta of each sorted row, on two threads for many rows
@@ -324,15 +505,18 @@ CoxRegression cox_regression(const CoxData& data, const CoxOptions& options) {
     };
     Buffer<double> lp_sorted;  // linear predictor in sorted order, once computed
     if (p > 0 && prepared.events > 0) {
+        // The one-step change |U V| on the scale R tests it: coxexact.fit its scaled one.
+        const bool scaled_test = fitter == RFitter::coxexact;
+        const std::vector<double>& u_test = scaled_test ? pass.u : u_original;
+        const std::vector<double>& var_test = scaled_test ? var_scaled : fit.var;
+        const std::vector<double>& beta_test = scaled_test ? new_beta : beta_original;
         std::vector<double> infs(p, 0.0);
         for (std::size_t k = 0; k < p; ++k) {
-            for (std::size_t l = 0; l < p; ++l) infs[k] += pass.u[l] * fit.var[l * p + k];
+            for (std::size_t l = 0; l < p; ++l) infs[k] += u_test[l] * var_test[l * p + k];
             infs[k] = std::fabs(infs[k]);
         }
-        bool any_singular = false;
-        for (std::size_t k = 0; k < p; ++k) any_singular = any_singular || fit.singular[k];
-        // without a dropped covariate, the same as the linear predictor below: computed once
-        if (!any_singular && options.concordance) lp_sorted.resize(n);
+        // the same as the linear predictor of the concordance below: computed once
+        if (options.concordance) lp_sorted.resize(n);
         const double max_lp = sorted_linear_predictor(new_beta, lp_sorted.empty() ? nullptr : lp_sorted.data());
         if (!fit.converged && df == 0) {
             // Nothing was estimable (the notes above say why); "did not converge" would mislead.
@@ -346,11 +530,13 @@ CoxRegression cox_regression(const CoxData& data, const CoxOptions& options) {
         }
         for (std::size_t k = 0; k < p; ++k) {
             if (fit.singular[k]) continue;
-            // R's rule; without convergence R only checks max_lp > 500, but a Newton step
-            // that is still large is worth the same note.
+            // R's rule (agreg.fit's: |U V| > toler_inf (1 + |beta|)); without convergence R only
+            // checks max_lp > 500, but a Newton step that is still large is worth the same note.
             const bool still_moving =
-                !std::isfinite(pass.u[k]) || !std::isfinite(infs[k]) ||
-                (infs[k] > options.eps && infs[k] > options.toler_inf * std::fabs(new_beta[k]));
+                !std::isfinite(u_test[k]) || !std::isfinite(infs[k]) ||
+                (fitter == RFitter::agfit4
+                     ? infs[k] > options.toler_inf * (1 + std::fabs(beta_test[k]))
+                     : infs[k] > options.eps && infs[k] > options.toler_inf * std::fabs(beta_test[k]));
             const bool infinite = still_moving || (!fit.converged && max_lp > 500);
             if (infinite) {
                 fit.diagnostics.push_back(
@@ -386,14 +572,20 @@ CoxRegression cox_regression(const CoxData& data, const CoxOptions& options) {
         fit.z[k] = fit.coef[k] / fit.se[k];
         fit.p[k] = two_sided(fit.z[k]);
     }
-    std::vector<double> beta_used(p);
-    for (std::size_t k = 0; k < p; ++k) beta_used[k] = fit.singular[k] ? 0.0 : new_beta[k];
+    // The linear predictor, residuals and concordance are those of the beta at which the
+    // final loglik was computed (on R's scale, with the transformed x), as R's
+    // fit$linear.predictors: a column that the last Cholesky dropped keeps the value it had
+    // reached (0 for a column singular from the start, which never moves). The tests use the
+    // coefficients with NA as 0.
+    const std::vector<double>& beta_used = new_beta;
+    std::vector<double> coef_used(p);
+    for (std::size_t k = 0; k < p; ++k) coef_used[k] = fit.singular[k] ? 0.0 : beta_original[k];
 
     // R's summary tests all use df = the number of coefficients that are not NA, the score
     // test too (its rank at beta = 0 can be larger).
     fit.score = chisq_test(fit.score.chisq, df);
     if (p > 0 && prepared.events > 0) {
-        fit.wald = chisq_test(quadratic_form_inverse(fit.var, beta_used, p, options.toler_chol, fit.singular), df);
+        fit.wald = chisq_test(quadratic_form_inverse(fit.var, coef_used, p, options.toler_chol, fit.singular), df);
         fit.lr = chisq_test(2 * (fit.loglik_final - fit.loglik_null), df);
     } else {
         fit.wald = chisq_test(0, 0);
@@ -457,7 +649,7 @@ CoxRegression cox_regression(const CoxData& data, const CoxOptions& options) {
             for (std::size_t i = 0; i < n; ++i) {
                 for (std::size_t k = 0; k < p; ++k) {
                     double s = 0;
-                    for (std::size_t l = 0; l < p; ++l) s += resid[i * p + l] * fit.var[l * p + k];
+                    for (std::size_t l = 0; l < p; ++l) s += resid[i * p + l] / f[l] * fit.var[l * p + k];
                     dfbeta[i * p + k] = prepared.weight[i] * s;
                 }
             }
@@ -469,7 +661,7 @@ CoxRegression cox_regression(const CoxData& data, const CoxOptions& options) {
             detail::cox_pass(prepared, zero, options.ties, &times0);
             std::vector<double> resid0 = score_residuals(prepared, zero, times0);
             for (std::size_t i = 0; i < n; ++i) {
-                for (std::size_t k = 0; k < p; ++k) resid0[i * p + k] *= prepared.weight[i];
+                for (std::size_t k = 0; k < p; ++k) resid0[i * p + k] *= prepared.weight[i] / f[k];
             }
             const std::vector<double> summed0 = cluster_sums(resid0);
             std::vector<double> u0(p, 0.0);
@@ -487,7 +679,7 @@ CoxRegression cox_regression(const CoxData& data, const CoxOptions& options) {
                 fit.p[k] = fit.robust_p[k];
             }
             fit.robust_wald =
-                chisq_test(quadratic_form_inverse(fit.robust_var, beta_used, p, options.toler_chol, fit.singular), df);
+                chisq_test(quadratic_form_inverse(fit.robust_var, coef_used, p, options.toler_chol, fit.singular), df);
             fit.wald = fit.robust_wald;
         }
         if (!fit.robust) {

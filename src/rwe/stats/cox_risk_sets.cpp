@@ -471,7 +471,17 @@ CoxPrepared cox_prepare(const CoxData& data, bool time_fix, const std::vector<do
         }
     }
     out.used_rows = std::move(used);
+    set_x_abs_max(out);
     return out;
+}
+
+void set_x_abs_max(CoxPrepared& data) {
+    data.x_abs_max.assign(data.p, 0.0);
+    for (std::size_t i = 0; i < data.n; ++i) {
+        for (std::size_t k = 0; k < data.p; ++k) {
+            data.x_abs_max[k] = std::max(data.x_abs_max[k], std::fabs(data.x[i * data.p + k]));
+        }
+    }
 }
 
 namespace {
@@ -492,6 +502,28 @@ void finish_pass(CoxPass& out, double loglik, std::size_t p) {
 }
 
 inline double exp_argument(double eta) { return std::clamp(eta, -700.0, 700.0); }
+
+// The sums below square exp(eta) (S1 S1' / S0^2), so a linear predictor above ~350 would
+// overflow them, where the running ratios of R's coxfit6 and agfit4 stay finite up to ~709
+// (a diverging coefficient reaches such values before the loglik converges). The linear
+// predictor is then shifted by a constant c that brings its largest value to 300: every
+// ratio is unchanged, and the log-likelihood, sum w (eta - c) - sum m log(D e^-c), too.
+double eta_shift(const CoxPrepared& data, const std::vector<double>& beta) {
+    constexpr double largest = 300;
+    double bound = 0;
+    for (std::size_t k = 0; k < data.p; ++k) {
+        bound += std::fabs(beta[k]) * (data.x_abs_max.empty() ? std::numeric_limits<double>::infinity()
+                                                              : data.x_abs_max[k]);
+    }
+    if (!(bound > largest)) return 0;
+    double top = -std::numeric_limits<double>::infinity();
+    for (std::size_t i = 0; i < data.n; ++i) {
+        double e = 0;
+        for (std::size_t k = 0; k < data.p; ++k) e += data.x[i * data.p + k] * beta[k];
+        top = std::max(top, e);
+    }
+    return std::isfinite(top) && top > largest ? top - largest : 0;
+}
 
 // The scalar sums of one tied event time. Efron: the d tied deaths leave the risk set in d
 // equal steps (§4.2); with D_r = S0 - f_r e0 and a_r = (S1 - f_r e1) / D_r, every sum over
@@ -547,7 +579,7 @@ inline TiedTimeSums tied_time_sums(CoxTies ties, double deaths, double death_wei
 // P > 0: the number of covariates as a compile-time constant (unrolled loops); 0: any.
 template <std::size_t P>
 CoxPass cox_pass_impl(const CoxPrepared& data, const std::vector<double>& beta, CoxTies ties,
-                      CoxEventTimes* record, CoxTimeWeighted* weighted) {
+                      CoxEventTimes* record, CoxTimeWeighted* weighted, double shift) {
     const std::size_t n = data.n, p = P > 0 ? P : data.p;
     CoxPass out;
     out.u.assign(p, 0.0);
@@ -560,6 +592,7 @@ CoxPass cox_pass_impl(const CoxPrepared& data, const std::vector<double>& beta, 
     for (std::size_t i = 0; i < n; ++i) {
         double e = 0;
         for (std::size_t k = 0; k < p; ++k) e += x[i * p + k] * beta[k];
+        e -= shift;
         eta[i] = e;
         risk[i] = exp_argument(e);
     }
@@ -570,6 +603,7 @@ CoxPass cox_pass_impl(const CoxPrepared& data, const std::vector<double>& beta, 
     if (record) {
         *record = CoxEventTimes{};
         record->p = p;
+        record->shift = shift;
     }
     if (weighted) {
         weighted->u_g.assign(p, 0.0);
@@ -600,13 +634,30 @@ CoxPass cox_pass_impl(const CoxPrepared& data, const std::vector<double>& beta, 
         std::fill(s1.begin(), s1.end(), 0.0);
         std::fill(s2.begin(), s2.end(), 0.0);
         std::size_t next_start = begin;  // into by_start
+        std::size_t members = 0;         // rows in the running sums
         std::size_t i = begin;
         while (i < end) {
             const double t = data.stop[i];
+            // (start, stop]: rows that start at or after t are not at risk at t (none of the rows
+            // of t is among them). They leave before the rows of t join, and when the risk set
+            // empties the sums restart from exact zeros, as R's agfit4: a removal leaves rounding
+            // of the size of the largest risk removed, which would swamp the next risk set.
+            if (data.counting) {
+                while (next_start < end && data.start[data.by_start[next_start]] >= t) {
+                    update(data.by_start[next_start], -1.0);
+                    ++next_start;
+                    if (--members == 0) {
+                        s0 = 0;
+                        std::fill(s1.begin(), s1.end(), 0.0);
+                        std::fill(s2.begin(), s2.end(), 0.0);
+                    }
+                }
+            }
             double deaths = 0, death_weight = 0, e0 = 0;
             bool any_death = false;
             std::size_t j = i;
             for (; j < end && data.stop[j] == t; ++j) {
+                ++members;
                 if (!data.event[j]) {
                     update(j, 1.0);
                 } else {
@@ -635,13 +686,6 @@ CoxPass cox_pass_impl(const CoxPrepared& data, const std::vector<double>& beta, 
                 for (std::size_t k = 0; k < p; ++k) {
                     s1[k] += e1[k];
                     for (std::size_t l = k; l < p; ++l) s2[k * p + l] += e2[k * p + l];
-                }
-            }
-            // (start, stop]: rows that start at or after t are not at risk at t.
-            if (data.counting) {
-                while (next_start < end && data.start[data.by_start[next_start]] >= t) {
-                    update(data.by_start[next_start], -1.0);
-                    ++next_start;
                 }
             }
             if (any_death) {
@@ -769,7 +813,7 @@ __attribute__((target("avx2,fma"))) void run_sums_avx2(const double* x, const do
 // time, which given those sums is independent of every other time, split between two
 // threads by the number of deaths.
 template <std::size_t P>
-CoxPass cox_pass_grouped(const CoxPrepared& data, const std::vector<double>& beta, CoxTies ties) {
+CoxPass cox_pass_grouped(const CoxPrepared& data, const std::vector<double>& beta, CoxTies ties, double shift) {
     const std::size_t p = P;
     constexpr std::size_t w_sum = 1 + P + P * P;            // r, r x, r x x' (upper)
     constexpr std::size_t stride = 2 * w_sum + P + 3;       // censored, deaths, sum w x, d, sum w, sum w eta
@@ -796,6 +840,7 @@ CoxPass cox_pass_grouped(const CoxPrepared& data, const std::vector<double>& bet
                     const double* xi = x + (i0 + j) * P;
                     double e = 0;
                     for (std::size_t k = 0; k < P; ++k) e += xi[k] * b[k];
+                    e -= shift;
                     eta[j] = e;
                     risk[j] = exp_argument(e);
                 }
@@ -1050,30 +1095,31 @@ CoxPass cox_pass(const CoxPrepared& data, const std::vector<double>& beta, CoxTi
         }
         return cox_pass_exact(data, beta);
     }
+    const double shift = eta_shift(data, beta);
     // few distinct times (whole days): the two-phase pass
     const bool grouped = !data.counting && record == nullptr && weighted == nullptr &&
                          data.group_begin.size() >= 2 && (data.group_begin.size() - 1) * 8 <= data.n;
     if (grouped) {
         switch (data.p) {
-            case 1: return cox_pass_grouped<1>(data, beta, ties);
-            case 2: return cox_pass_grouped<2>(data, beta, ties);
-            case 3: return cox_pass_grouped<3>(data, beta, ties);
-            case 4: return cox_pass_grouped<4>(data, beta, ties);
-            case 5: return cox_pass_grouped<5>(data, beta, ties);
-            case 6: return cox_pass_grouped<6>(data, beta, ties);
+            case 1: return cox_pass_grouped<1>(data, beta, ties, shift);
+            case 2: return cox_pass_grouped<2>(data, beta, ties, shift);
+            case 3: return cox_pass_grouped<3>(data, beta, ties, shift);
+            case 4: return cox_pass_grouped<4>(data, beta, ties, shift);
+            case 5: return cox_pass_grouped<5>(data, beta, ties, shift);
+            case 6: return cox_pass_grouped<6>(data, beta, ties, shift);
             default: break;
         }
     }
     switch (data.p) {
-        case 1: return cox_pass_impl<1>(data, beta, ties, record, weighted);
-        case 2: return cox_pass_impl<2>(data, beta, ties, record, weighted);
-        case 3: return cox_pass_impl<3>(data, beta, ties, record, weighted);
-        case 4: return cox_pass_impl<4>(data, beta, ties, record, weighted);
-        case 5: return cox_pass_impl<5>(data, beta, ties, record, weighted);
-        case 6: return cox_pass_impl<6>(data, beta, ties, record, weighted);
-        case 7: return cox_pass_impl<7>(data, beta, ties, record, weighted);
-        case 8: return cox_pass_impl<8>(data, beta, ties, record, weighted);
-        default: return cox_pass_impl<0>(data, beta, ties, record, weighted);
+        case 1: return cox_pass_impl<1>(data, beta, ties, record, weighted, shift);
+        case 2: return cox_pass_impl<2>(data, beta, ties, record, weighted, shift);
+        case 3: return cox_pass_impl<3>(data, beta, ties, record, weighted, shift);
+        case 4: return cox_pass_impl<4>(data, beta, ties, record, weighted, shift);
+        case 5: return cox_pass_impl<5>(data, beta, ties, record, weighted, shift);
+        case 6: return cox_pass_impl<6>(data, beta, ties, record, weighted, shift);
+        case 7: return cox_pass_impl<7>(data, beta, ties, record, weighted, shift);
+        case 8: return cox_pass_impl<8>(data, beta, ties, record, weighted, shift);
+        default: return cox_pass_impl<0>(data, beta, ties, record, weighted, shift);
     }
 }
 

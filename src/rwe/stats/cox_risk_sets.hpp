@@ -29,6 +29,9 @@ struct CoxPrepared {
     std::vector<std::size_t> by_start;      // counting: positions by descending start, per stratum
     std::vector<std::size_t> used_rows;     // input row of each used row; empty: every row, in order
     std::vector<double> means;
+    // max_i |x_ik| per covariate (an upper bound is enough): bounds the linear predictor, so
+    // that a pass knows without computing it whether exp() needs a shift (see cox_pass).
+    std::vector<double> x_abs_max;
     std::size_t dropped = 0, events = 0, times_merged = 0;
     bool unit_weights = true;           // every weight is 1 (the passes need not read them)
 };
@@ -71,6 +74,7 @@ struct CoxEventTimes {
     std::vector<double> deaths;  // unweighted count
     std::vector<double> h, h2;
     std::vector<double> hx, hx2, amean;  // times x p
+    double shift = 0;  // the sums are of exp(eta - shift) (see cox_pass): h, hx, h2, hx2 scale by e^shift
 };
 
 // Extra sums of the cox.zph score test (§4.6): with g_k the transformed time of the k-th
@@ -86,6 +90,9 @@ struct CoxPass {
     std::vector<double> imat;  // p x p
     bool finite = true;
 };
+
+// Sets x_abs_max from x (after a change to x that could enlarge it).
+void set_x_abs_max(CoxPrepared& data);
 
 // One pass at coefficient vector beta. Preconditions: `data` from cox_prepare.
 CoxPass cox_pass(const CoxPrepared& data, const std::vector<double>& beta, CoxTies ties,
