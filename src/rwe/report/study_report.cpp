@@ -347,7 +347,8 @@ private:
         if (r.contains("log_rank") && figure_.p_value.value_or(true)) input.annotation.push_back("Log-rank " + p_text(r["log_rank"]["p"]));
         if (figure_.hazard_ratio.value_or(false) && r.contains("hazard_ratio") && !r["hazard_ratio"]["coefficients"].empty()) {
             const auto& c = r["hazard_ratio"]["coefficients"][0];
-            input.annotation.push_back(fmt::format("HR {} {}", c["name"].get<std::string>(), estimate_ci(c["exp_coef"], c["lower"], c["upper"], 2)));
+            input.annotation.push_back(fmt::format("HR {} {} (95% CI {}–{})", c["name"].get<std::string>(), fixed(c["exp_coef"], 2),
+                                                   fixed(c["lower"], 2), fixed(c["upper"], 2)));
         }
         for (const auto& stratum : r["strata"]) {
             if (input.curves.size() > 1 || !stratum["curve"]["rows"].is_array()) break;  // group medians are in the table below the figure
