@@ -19,28 +19,50 @@ const Rgb axis_grey{0.15, 0.15, 0.15};
 constexpr double margin = 4;
 constexpr double swatch = 9;
 
-// Lines of `text` no wider than `width`: wrapped at spaces, and a word still too wide
-// broken between characters (UTF-8 sequences kept whole).
+// Lines of `text` no wider than `width`: wrapped at spaces, a word still too wide after
+// its hyphens, and a part still too wide between characters (UTF-8 sequences kept whole).
 std::vector<std::string> wrap_hard(const Font& font, const std::string& text, double width) {
     std::vector<std::string> out;
+    // A piece too wide, broken between characters; else as it is.
+    auto emit = [&](const std::string& piece) {
+        if (piece.empty()) return;
+        if (text_width(font, piece) <= width) {
+            out.push_back(piece);
+            return;
+        }
+        std::string chunk;
+        for (size_t i = 0; i < piece.size();) {
+            const auto lead = static_cast<unsigned char>(piece[i]);
+            const size_t length = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : lead >= 0xC0 ? 2 : 1;
+            const std::string character = piece.substr(i, length);
+            if (!chunk.empty() && text_width(font, chunk + character) > width) {
+                out.push_back(chunk);
+                chunk.clear();
+            }
+            chunk += character;
+            i += length;
+        }
+        if (!chunk.empty()) out.push_back(chunk);
+    };
     for (const std::string& line : wrap_text(font, text, width)) {
         if (text_width(font, line) <= width) {
             out.push_back(line);
             continue;
         }
+        std::vector<std::string> parts{""};
+        for (char c : line) {
+            parts.back() += c;
+            if (c == '-') parts.emplace_back();
+        }
         std::string piece;
-        for (size_t i = 0; i < line.size();) {
-            const auto lead = static_cast<unsigned char>(line[i]);
-            const size_t length = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : lead >= 0xC0 ? 2 : 1;
-            const std::string character = line.substr(i, length);
-            if (!piece.empty() && text_width(font, piece + character) > width) {
-                out.push_back(piece);
+        for (const std::string& part : parts) {
+            if (!piece.empty() && text_width(font, piece + part) > width) {
+                emit(piece);
                 piece.clear();
             }
-            piece += character;
-            i += length;
+            piece += part;
         }
-        if (!piece.empty()) out.push_back(piece);
+        emit(piece);
     }
     return out;
 }

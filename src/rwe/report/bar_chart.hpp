@@ -31,8 +31,8 @@ struct BarChartInput {
 
 // Category labels (and notes) never overlap: each is wrapped at spaces to the width of
 // its slot less 4 pt; when a line is still too wide, the labels are set smaller (8.5 pt
-// down to 6.5 pt in steps of 0.5), and at 6.5 pt a word still too wide is broken
-// between characters.
+// down to 6.5 pt in steps of 0.5), and at 6.5 pt a word still too wide is broken after
+// its hyphens, and then between characters.
 //
 // Throws rwe::UsageError when a series does not have one value per category.
 Figure bar_chart(const BarChartInput& input);
