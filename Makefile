@@ -15,7 +15,7 @@ SUDO  := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 BUILD_PACKAGES := build-essential cmake pkg-config libgtest-dev libgmock-dev libbenchmark-dev \
   zlib1g-dev libsqlite3-dev libpq-dev postgresql libssl-dev libeigen3-dev libboost-math-dev libtomlplusplus-dev libcli11-dev \
   libfmt-dev nlohmann-json3-dev libcairo2-dev libxlsxwriter-dev python3 clang libclang-rt-14-dev \
-  fonts-dejavu-core chromium unzip
+  fonts-dejavu-core chromium unzip pandoc libreoffice-writer-nogui poppler-utils
 R_PACKAGES := r-base-core r-cran-survival r-cran-cmprsk r-cran-jsonlite r-cran-matchit
 BENCH_PACKAGES := $(R_PACKAGES) r-cran-data.table
 R_DIFF_DATASETS ?= 5000

@@ -4,4 +4,4 @@
 add_test(NAME protocol_keys
          COMMAND python3 ${CMAKE_CURRENT_SOURCE_DIR}/protocol_keys.py $<TARGET_FILE:rwe> ${PROJECT_SOURCE_DIR}
                  ${CMAKE_CURRENT_BINARY_DIR}/protocol_keys)
-set_tests_properties(protocol_keys PROPERTIES TIMEOUT 600)
+set_tests_properties(protocol_keys PROPERTIES TIMEOUT 900)

@@ -383,6 +383,13 @@ CASES = [
     changes("study.patient_level_datasets", After("small_cell = 0", "patient_level_datasets = false"), "files"),
     rejected("study.patient_level_datasets", After("small_cell = 0", 'patient_level_datasets = "yes"'), "study.patient_level_datasets",
              "expected true or false"),
+    # --- [report] (the base sets docx = false; pandoc is installed by make test)
+    changes("report.docx", Replace("docx = false", "docx = true"), "files"),
+    rejected("report.docx", Replace("docx = false", 'docx = "yes"'), "report.docx", "expected true or false"),
+    changes("report.csv_bom", After("docx = false", "csv_bom = true"), "file:tables/tab-a_km.csv"),
+    rejected("report.csv_bom", After("docx = false", "csv_bom = 1"), "report.csv_bom", "expected true or false"),
+    changes("report.csv_ascii", After("docx = false", "csv_ascii = true"), "file:tables/tab-a_km.csv"),
+    rejected("report.csv_ascii", After("docx = false", 'csv_ascii = "on"'), "report.csv_ascii", "expected true or false"),
     rejected("study.small_cell", Replace("small_cell = 0", "small_cell = -1"), "study.small_cell", "must be >= 0"),
     rejected("study.small_cell", Replace("small_cell = 0", 'small_cell = "ten"'), "study.small_cell", "expected an integer"),
     changes("study.data_cutoff", After("small_cell = 0", 'data_cutoff = "2020-12-31"'), "adtte:OS:ADT"),

@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -12,6 +13,8 @@
 
 #include "rwe/common/csv_reader.hpp"
 #include "rwe/common/error.hpp"
+#include "rwe/report/docx_report.hpp"
+#include "rwe/report/drawing.hpp"
 #include "rwe/report/table.hpp"
 #include "rwe/report/table_writers.hpp"
 
@@ -142,6 +145,71 @@ TEST(ReportTableCsv, ReadsBackWithTheProjectsCsvReader) {
     EXPECT_EQ(rows[0], table.columns);
     EXPECT_EQ(rows[1], table.rows[0]);
     EXPECT_EQ(rows[2], table.rows[1]);
+}
+
+// p-values in a table's p column: two significant digits, floor 0.001, cap 0.99 (a
+// journal's rule; the values are worked by hand).
+TEST(ReportTablePValues, TwoSignificantDigits) {
+    using rwe::report::format_p_number;
+    using rwe::report::format_p_value;
+    EXPECT_EQ(format_p_number(0.0004), "<0.001");
+    EXPECT_EQ(format_p_number(0.001), "0.0010");
+    EXPECT_EQ(format_p_number(0.00432), "0.0043");
+    EXPECT_EQ(format_p_number(0.0431), "0.043");
+    EXPECT_EQ(format_p_number(0.0996), "0.10");  // rounding carries into 0.1: still two digits
+    EXPECT_EQ(format_p_number(0.13346), "0.13");
+    EXPECT_EQ(format_p_number(0.666), "0.67");
+    EXPECT_EQ(format_p_number(0.9949), "0.99");
+    EXPECT_EQ(format_p_number(0.995), ">0.99");
+    EXPECT_EQ(format_p_number(1.0), ">0.99");
+    EXPECT_EQ(format_p_number(NAN), "NA");
+    EXPECT_EQ(format_p_value(0.0004), "p < 0.001");
+    EXPECT_EQ(format_p_value(0.995), "p > 0.99");
+    EXPECT_EQ(format_p_value(0.00432), "p = 0.0043");
+}
+
+TEST(ReportTableCsv, ByteOrderMarkAndAsciiSymbolsOnRequest) {
+    Table table;
+    table.id = "t";
+    table.title = "T";
+    table.columns = {"Group", "Median (95% CI)", "Age \u2265 65"};
+    table.rows = {{"M\u00fcller \u2013 A", "12.1 (9.8\u201314.0)", "\u22121.5 \u00b1 0.2; \u03c7\u00b2 = 3"}};
+    EXPECT_EQ(table_csv(table).substr(0, 5), "Group");
+    const std::string bom = table_csv(table, {.byte_order_mark = true});
+    EXPECT_EQ(bom.substr(0, 3), "\xef\xbb\xbf");
+    EXPECT_EQ(bom.substr(3), table_csv(table));
+    // Only rwe's own symbols become ASCII; a name's letters stay as they are. A cell that
+    // now starts with "-" and is not a number is still kept from being read as a formula.
+    EXPECT_EQ(table_csv(table, {.ascii_symbols = true}),
+              "Group,Median (95% CI),Age >= 65\r\nM\u00fcller - A,12.1 (9.8-14.0),'-1.5 +/- 0.2; chi-square = 3\r\n");
+}
+
+// The HTML pandoc converts: numbered captions, right-aligned number columns, indented
+// labels, each figure as its PNG file.
+TEST(ReportDocxSource, CaptionsAlignmentAndFigures) {
+    using namespace rwe::report;
+    HtmlPage page;
+    page.title = "Study <1>";
+    Table table;
+    table.id = "tab-a";
+    table.title = "Summary";
+    table.columns = {"Group", "Patients"};
+    table.rows = {{"All", "228"}, {"sub", "12"}};
+    table.indent = {0, 1};
+    table.footnotes = {"NR: not reached."};
+    FigureBlock figure;
+    figure.id = "fig-os";
+    figure.caption = "Overall survival.";
+    page.sections = {Section{"sec-a", "Survival", {Paragraph{"Text & more"}, table, figure}}};
+    const std::string html = docx_source_html(page);
+    EXPECT_NE(html.find("<title>Study &lt;1&gt;</title>"), std::string::npos);
+    EXPECT_NE(html.find("<caption>Table 1. Summary</caption>"), std::string::npos);
+    EXPECT_NE(html.find("<th style=\"text-align: right\">Patients</th>"), std::string::npos);
+    EXPECT_NE(html.find("<td style=\"text-align: left\">&#160;&#160;&#160;&#160;sub</td>"), std::string::npos);
+    EXPECT_NE(html.find("<img src=\"figures/fig-os.png\""), std::string::npos);
+    EXPECT_NE(html.find("<figcaption>Figure 1. Overall survival.</figcaption>"), std::string::npos);
+    EXPECT_NE(html.find("<p>Text &amp; more</p>"), std::string::npos);
+    EXPECT_NE(html.find("<p><small>NR: not reached.</small></p>"), std::string::npos);
 }
 
 TEST(ReportTableXlsx, OneSheetPerTableInOneWorkbook) {

@@ -22,8 +22,9 @@ int run_report(int argc, char** argv) {
         return rwe::cli::parse_failure(app, error) == 0 ? 0 : 2;
     }
     const auto files = rwe::report::render_study_report(results, out);
+    for (const auto& note : files.notes) std::cerr << "rwe report: note: " << note << "\n";
     std::cout << "rwe report: " << files.figures << " figures and " << files.tables << " tables written to " << out
-              << "/report.html\n";
+              << "/report.html" << (files.docx ? " and report.docx" : "") << "\n";
     return 0;
 }
 

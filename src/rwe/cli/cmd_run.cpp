@@ -24,6 +24,7 @@ int run_run(int argc, char** argv) {
     }
     const auto summary = rwe::study::run_study(protocol, database, out);
     for (const auto& warning : summary.warnings) std::cerr << rwe::terminal_text(warning) << "\n";
+    for (const auto& note : summary.notes) std::cerr << "rwe run: note: " << note << "\n";
     std::cout << "rwe run: " << summary.cohort << " of " << summary.patients << " patients in the cohort; "
               << summary.analyses << " analyses written to " << out << "/results.json\n";
     return 0;

@@ -682,7 +682,7 @@ json suppress_results(const json& results, long threshold, bool patient_level_da
             const json& tests = at(results, r / "tests");
             for (std::size_t t = 0; t < tests.size(); ++t) {
                 const Pointer test = r / "tests" / t;
-                survival_groups(plan, results, test / "groups", {"median", "median_lower", "median_upper", "expected"},
+                survival_groups(plan, results, test / "groups", {"median", "median_lower", "median_upper", "median_primary", "expected"},
                                 plan.count(test / "dropped"), std::nullopt, tests[t].value("endpoint", ""));
             }
         } else if (kind == "response") {

@@ -227,13 +227,22 @@ std::string format_fixed(double value, int decimals) {
     return text;
 }
 
+std::string format_p_number(double p) {
+    if (std::isnan(p)) return "NA";
+    if (p < 0.001) return "<0.001";
+    if (p >= 0.995) return ">0.99";
+    // Two significant digits: decimals = 1 − floor(log10 p); one fewer when rounding
+    // carries into the next power of ten (0.0996 → 0.10, not 0.100).
+    int decimals = 1 - static_cast<int>(std::floor(std::log10(p)));
+    const double scale = std::pow(10.0, decimals);
+    if (std::round(p * scale) >= std::pow(10.0, 2)) --decimals;
+    return format_fixed(p, decimals);
+}
+
 std::string format_p_value(double p) {
-    if (std::isnan(p)) return "p = NA";
-    if (p < 0.001) return "p < 0.001";
-    // Three decimals below 0.1 (0.043, 0.004), two above (0.21), as most journals ask.
-    if (p < 0.1) return "p = " + format_fixed(p, 3);
-    if (p >= 0.995) return "p > 0.99";
-    return "p = " + format_fixed(p, 2);
+    const std::string number = format_p_number(p);
+    if (number.front() == '<' || number.front() == '>') return std::string("p ") + number.front() + " " + number.substr(1);
+    return "p = " + number;
 }
 
 }  // namespace rwe::report

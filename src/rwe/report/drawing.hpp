@@ -102,7 +102,10 @@ void draw_marker(cairo_t* cr, Marker marker, double x, double y, double size);
 
 // Number formatting for figure labels: fixed decimals, a real minus sign, no "-0".
 std::string format_fixed(double value, int decimals);
-// p-values as journals print them: "p < 0.001", "p = 0.043", "p = 0.21".
+// p-values as journals print them, to two significant digits: "<0.001", "0.0043", "0.043",
+// "0.21", ">0.99"; "NA" when not a number. For a table's p column.
+std::string format_p_number(double p);
+// The same in running text and figure annotations: "p < 0.001", "p = 0.043", "p > 0.99".
 std::string format_p_value(double p);
 
 }  // namespace rwe::report

@@ -15,6 +15,7 @@
 
 #include "rwe/report/attrition_diagram.hpp"
 #include "rwe/report/disclosure_control.hpp"
+#include "rwe/report/docx_report.hpp"
 #include "rwe/report/bar_chart.hpp"
 #include "rwe/report/drawing.hpp"
 #include "rwe/report/figure.hpp"
@@ -80,11 +81,20 @@ std::string significant(double value) {
     return fmt::format("{:.3g}", value);
 }
 
-std::string p_text(const json& p) {
+// In running text and annotations: "p = 0.043", "p < 0.001".
+std::string p_phrase(const json& p) {
     if (is_suppressed(p)) return suppressed_cell;
     if (p.is_string()) return "p " + p.get<std::string>();
-    if (!p.is_number()) return "–";
+    if (!p.is_number()) return "p = NA";
     return format_p_value(p.get<double>());
+}
+
+// In a table's p column: "0.043", "<0.001" (two significant digits).
+std::string p_cell(const json& p) {
+    if (is_suppressed(p)) return suppressed_cell;
+    if (p.is_string()) return p.get<std::string>();
+    if (!p.is_number()) return "–";
+    return format_p_number(p.get<double>());
 }
 
 std::string published_text(const json& value) {
@@ -96,12 +106,23 @@ std::string published_text(const json& value) {
     return value.dump();
 }
 
+// The method of the median's CI, as a table footnote (docs/methods.md §1).
+std::string median_ci_footnote(const std::string& method, const std::string& conf_type) {
+    if (method == "spss") {
+        return "NR: not reached. 95% CI of the median as SPSS computes it: median ± 1.96 SE, the SE from the Greenwood "
+               "variance and a density estimate of the survival curve.";
+    }
+    return "NR: not reached. 95% CI of the median by the method of Brookmeyer and Crowley (1982): the times whose " +
+           (conf_type.empty() ? std::string("pointwise") : conf_type) + " confidence interval of S(t) contains 0.5, as R's survfit.";
+}
+
 class Builder {
 public:
     Builder(const json& results, std::filesystem::path directory)
         : results_(results), dir_(std::move(directory)), threshold_(results["protocol"].value("small_cell", 0)) {}
 
     StudyReportFiles build() {
+        StudyReportFiles files;
         page_.title = results_["protocol"].value("title", "Study report");
         page_.metadata = {
             fmt::format("Protocol {} ({}), convention {}: KM confidence limits {}, median CI by the {} method, Cox ties {}",
@@ -143,6 +164,21 @@ public:
         if (control.value("patient_level_datasets", true)) {
             page_.downloads.insert(page_.downloads.end(), {{"ADSL", "adsl.csv"}, {"ADTTE", "adtte.csv"}, {"ADRS", "adrs.csv"}, {"ADAE", "adae.csv"}});
         }
+        const json settings = results_["protocol"].value("report", json::object());
+        const json docx_setting = settings.value("docx", json());
+        const bool docx = docx_setting.is_boolean() ? docx_setting.get<bool>() : docx_converter_available();
+        if (docx_setting.is_boolean() && docx && !docx_converter_available()) {
+            throw IoError("report.docx: the protocol asks for the Word report (report.docx = true), which needs pandoc; "
+                          "install it (Debian: apt-get install pandoc) or set docx = false");
+        }
+        if (docx) page_.downloads.insert(page_.downloads.begin() + 1, Download{"Word report (DOCX)", "report.docx"});
+        if (!docx && !docx_setting.is_boolean()) {
+            page_.metadata.push_back("The Word report (report.docx) was not written: pandoc is not installed (Debian: apt-get install pandoc)");
+            files.notes.push_back("report.docx not written: pandoc is not installed (apt-get install pandoc; [report] docx = false silences this)");
+        }
+        CsvOptions csv;
+        csv.byte_order_mark = settings.value("csv_bom", false);
+        csv.ascii_symbols = settings.value("csv_ascii", false);
         std::filesystem::create_directories(dir_ / "figures");
         std::filesystem::create_directories(dir_ / "tables");
         // Drawing and encoding the figures (three formats each) is most of the report's
@@ -150,10 +186,14 @@ public:
         for_each_index_on_two_threads(figures_.size(), [&](std::size_t k) {
             write_figure(figures_[k].second, dir_ / "figures" / figures_[k].first);
         });
-        for (const auto& table : tables_) write_file_atomic(dir_ / "tables" / (table.id + ".csv"), table_csv(table));
+        for (const auto& table : tables_) write_file_atomic(dir_ / "tables" / (table.id + ".csv"), table_csv(table, csv));
         if (!tables_.empty()) write_xlsx(tables_, dir_ / "tables.xlsx");
         write_file_atomic(dir_ / "report.html", html_page(page_));
-        return {figures_.size(), tables_.size()};
+        if (docx) write_docx_report(page_, dir_);
+        files.figures = figures_.size();
+        files.tables = tables_.size();
+        files.docx = docx;
+        return files;
     }
 
 private:
@@ -167,6 +207,14 @@ private:
     }
 
     void add_table(Section& target, Table table) {
+        // The protocol's title names the analysis's main table; a "(N = …)" or "(n = …)"
+        // the generated title ends with is kept.
+        if (!title_.empty() && table.id == analysis_id_) {
+            const auto open = table.title.rfind(" (");
+            const bool count_suffix = open != std::string::npos && table.title.back() == ')' &&
+                                      (table.title.compare(open + 2, 4, "N = ") == 0 || table.title.compare(open + 2, 4, "n = ") == 0);
+            table.title = title_ + (count_suffix ? table.title.substr(open) : "");
+        }
         table.id = "tab-" + table.id;
         const bool suppressed = std::any_of(table.rows.begin(), table.rows.end(), [](const std::vector<std::string>& row) {
             return std::any_of(row.begin(), row.end(), [](const std::string& cell) {
@@ -220,6 +268,8 @@ private:
     }
 
     void add(const json& analysis) {
+        title_ = analysis.value("title", "");
+        analysis_id_ = analysis["id"];
         const std::string kind = analysis["kind"];
         const json& r = analysis["result"];
         const std::string id = analysis["id"];
@@ -344,7 +394,7 @@ private:
         KmPlotInput input = km_input(r);
         input.confidence_bands = input.curves.size() == 1;
         input.y_label = survival_axis_label(r.value("description", std::string()));
-        if (r.contains("log_rank") && figure_.p_value.value_or(true)) input.annotation.push_back("Log-rank " + p_text(r["log_rank"]["p"]));
+        if (r.contains("log_rank") && figure_.p_value.value_or(true)) input.annotation.push_back("Log-rank " + p_phrase(r["log_rank"]["p"]));
         if (figure_.hazard_ratio.value_or(false) && r.contains("hazard_ratio") && !r["hazard_ratio"]["coefficients"].empty()) {
             const auto& c = r["hazard_ratio"]["coefficients"][0];
             input.annotation.push_back(fmt::format("HR {} {} (95% CI {}–{})", c["name"].get<std::string>(), fixed(c["exp_coef"], 2),
@@ -362,9 +412,11 @@ private:
             add_figure(s, "fig-" + id, r["description"].get<std::string>() + fmt::format(" (Kaplan–Meier, pointwise {} confidence band).", r["conf_type"].get<std::string>()),
                        km_plot(input));
         }
-        // Summary table: median by both methods and S(t) at the protocol's times.
-        Table table{id, r["description"].get<std::string>() + ": Kaplan–Meier summary", {"Group", "Patients", "Events",
-                    "Median (95% CI), Brookmeyer–Crowley", "Median (95% CI), SPSS"}, {}, {}, {}, {}};
+        // Summary table: the median with the convention's CI (the other method's stays in
+        // results.json) and S(t) at the protocol's times.
+        Table table{id, r["description"].get<std::string>() + ": Kaplan–Meier summary", {"Group", "Patients", "Events", "Median (95% CI)"},
+                    {}, {}, {}, {}};
+        std::string median_method;
         std::vector<double> times;
         // The times and the RMST's tau from the first group that is not suppressed (all groups have them).
         json rmst_tau;
@@ -379,11 +431,11 @@ private:
         for (double t : times) table.columns.push_back(fmt::format("S({:g}) (95% CI)", t));
         if (with_rmst) table.columns.push_back(rmst_tau.is_number() ? fmt::format("RMST to {:g} (95% CI)", rmst_tau.get<double>()) : "RMST (95% CI)");
         for (const auto& stratum : r["strata"]) {
-            const json& spss = stratum["median_spss"];
+            const json& primary = stratum["median_primary"];
+            if (median_method.empty() && primary.is_object() && primary.contains("method")) median_method = primary["method"];
             std::vector<std::string> row{stratum["name"].get<std::string>().empty() ? "All" : stratum["name"].get<std::string>(),
                                          count_only(stratum["n"]), count_only(stratum["events"]),
-                                         estimate_ci(stratum["median"], stratum["median_lower"], stratum["median_upper"]),
-                                         estimate_ci(field(spss, "estimate"), field(spss, "lower"), field(spss, "upper"))};
+                                         estimate_ci(field(primary, "estimate"), field(primary, "lower"), field(primary, "upper"))};
             for (double t : times) {
                 std::string cell = "–";
                 if (is_suppressed(stratum["at_times"])) cell = suppressed_cell;
@@ -400,7 +452,7 @@ private:
             }
             table.rows.push_back(row);
         }
-        table.footnotes.push_back("NR: not reached. SPSS method: median ± 1.96 SE, SE from the Greenwood variance and a density estimate (docs/methods.md §1).");
+        table.footnotes.push_back(median_ci_footnote(median_method, r.value("conf_type", std::string())));
         if (with_rmst) {
             table.footnotes.push_back("RMST: restricted mean survival time, the area under the Kaplan–Meier curve up to the time given "
                                       "(the curve carried flat beyond the last observation); 95% CI as RMST ± 1.96 SE.");
@@ -410,25 +462,31 @@ private:
 
     void logrank(const std::string& id, const json& r) {
         Section& s = section("subgroups", "Subgroup comparisons");
-        Table table{id, "Log-rank tests by subgroup", {"Endpoint", "Variable", "Group", "Patients", "Events", "Median (95% CI)", "p"}, {}, {}, {}, {}};
+        Table table{id, "Log-rank tests by subgroup", {"Endpoint", "Characteristic", "Group", "Patients", "Events", "Median (95% CI)", "p"}, {}, {}, {}, {}};
+        std::string median_method;
         for (const auto& test : r["tests"]) {
             bool first = true;
             for (const auto& group : test.value("groups", json::array())) {
-                table.rows.push_back({first ? test["endpoint"].get<std::string>() : "", first ? test["by"].get<std::string>() : "",
-                                      group["name"], count_only(group["n"]), count_only(group["events"]),
-                                      estimate_ci(group.value("median", json()), group.value("median_lower", json()), group.value("median_upper", json())),
-                                      first ? p_text(test["p"]) : ""});
+                const json primary = group.value("median_primary", json());
+                if (median_method.empty() && primary.is_object()) median_method = primary.value("method", "");
+                table.rows.push_back({first ? test.value("endpoint_label", test["endpoint"].get<std::string>()) : "",
+                                      first ? test.value("label", test["by"].get<std::string>()) : "",
+                                      group.value("label", group["name"].get<std::string>()), count_only(group["n"]), count_only(group["events"]),
+                                      primary.is_object() || is_suppressed(primary)
+                                          ? estimate_ci(field(primary, "estimate"), field(primary, "lower"), field(primary, "upper"))
+                                          : estimate_ci(group.value("median", json()), group.value("median_lower", json()), group.value("median_upper", json())),
+                                      first ? p_cell(test["p"]) : ""});
                 first = false;
             }
         }
-        std::string method = "Unweighted log-rank test (Mantel 1966)";
+        std::string method = "Log-rank test";
         std::string strata;
         for (const auto& test : r["tests"]) {
             if (test.contains("method") && test["method"] != "log-rank") method = "Weighted log-rank test, " + test["method"].get<std::string>();
             if (test.contains("strata")) strata = test["strata"].get<std::string>();
         }
-        table.footnotes.push_back(method + (strata.empty() ? "" : ", stratified by " + strata) +
-                                  "; medians with Brookmeyer–Crowley 95% CIs" + (strata.empty() ? "" : " over all strata") + ".");
+        table.footnotes.push_back(method + (strata.empty() ? "" : ", stratified by " + strata + "; medians over all strata of each group") + ".");
+        table.footnotes.push_back(median_ci_footnote(median_method.empty() ? "r" : median_method, results_["protocol"].value("conf_type", "")));
         add_table(s, table);
     }
 
@@ -436,16 +494,16 @@ private:
         Section& s = section("response", "Response");
         const json& n = r["measurable"];
         Table table{id, fmt::format("Best overall response (RECIST 1.1), patients with measurable disease (n = {})", count_only(n)),
-                    {"Response", "n (%)", "95% CI (%)"}, {}, {}, {}, {}};
+                    {"Response", "n (%)", "95% CI (%)", "p"}, {}, {}, {}, {}};
         const std::map<std::string, std::string> names{{"CR", "Complete response"}, {"PR", "Partial response"}, {"SD", "Stable disease"},
                                                        {"PD", "Progressive disease"}, {"NE", "Not evaluable"}};
         for (const char* level : {"CR", "PR", "SD", "PD", "NE"}) {
             const auto& row = r["best_response"][level];
-            table.rows.push_back({names.at(level), count(row["n"], n), ci_text(row["lower"], row["upper"])});
+            table.rows.push_back({names.at(level), count(row["n"], n), ci_text(row["lower"], row["upper"]), ""});
         }
         for (const auto& [key, label] : std::vector<std::pair<std::string, std::string>>{{"orr", "Objective response (CR + PR)"}, {"dcr", "Disease control (CR + PR + SD)"}}) {
             const auto& row = r[key];
-            table.rows.push_back({label, count(row["n"], n), ci_text(row["lower"], row["upper"])});
+            table.rows.push_back({label, count(row["n"], n), ci_text(row["lower"], row["upper"]), ""});
         }
         // Response by group (as the reference study's Fig. 2): stacked bars of best response.
         BarChartInput chart;
@@ -455,15 +513,14 @@ private:
         chart.category_notes = {"n = " + count_only(n)};
         std::vector<std::string> group_rows;
         for (const auto& by : r.value("by", json::array())) {
+            table.rows.push_back({"Objective response by " + by["label"].get<std::string>(), "", "", p_cell(by["orr_test"]["p"])});
             for (const auto& level : by["levels"]) {
                 groups.push_back(level);
-                chart.categories.push_back(by["by"].get<std::string>() + ": " + level["level"].get<std::string>());
+                const std::string name = level.value("label", level["level"].get<std::string>());
+                chart.categories.push_back(by["by"].get<std::string>() + ": " + name);
                 chart.category_notes.push_back("n = " + count_only(level["measurable"]));
                 const auto& orr = level["orr"];
-                table.rows.push_back({"ORR, " + by["label"].get<std::string>() + " " + level["level"].get<std::string>(),
-                                      count(orr["n"], orr["of"]),
-                                      ci_text(orr["lower"], orr["upper"]) +
-                                          (level == by["levels"].back() ? "; " + p_text(by["orr_test"]["p"]) : "")});
+                table.rows.push_back({name, count(orr["n"], orr["of"]), ci_text(orr["lower"], orr["upper"]), ""});
             }
         }
         for (const char* level : {"CR", "PR", "SD", "PD", "NE"}) {
@@ -476,6 +533,10 @@ private:
             if (total > 0) chart.series.push_back(series);
         }
         table.footnotes.push_back("Exact (Clopper–Pearson) 95% confidence intervals.");
+        if (r.contains("by")) {
+            table.footnotes.push_back("p: objective response compared between the groups, by Fisher's exact test when an expected count "
+                                      "is small (Cochran's rule), else Pearson's \u03c7\u00b2 test.");
+        }
         add_table(s, table);
         if (threshold_ <= 1 && !chart.series.empty()) {
             if (figure_.y_label) chart.y_label = *figure_.y_label;
@@ -499,19 +560,35 @@ private:
         add_table(s, table);
     }
 
+    // Per outcome: its test and p on a row of its own, then per group the patients and
+    // those with the outcome (each outcome level when it is not a yes/no outcome).
     void association(const std::string& id, const json& r) {
         Section& s = section("safety", "Adverse events");
-        Table table{id, "Associations", {"Outcome", "By", "Table (rows × columns)", "Test", "p"}, {}, {}, {}, {}};
+        Table table{id, "Associations", {"Outcome", "Group", "Patients", "n (%)", "Test", "p"}, {}, {}, {}, {}};
         for (const auto& test : r["tests"]) {
-            std::string cells;
-            for (const auto& row : test["counts"]) {
-                std::string line;
-                for (const auto& c : row) line += (line.empty() ? "" : " / ") + count_only(c);
-                cells += (cells.empty() ? "" : "; ") + line;
+            const json& columns = test["columns"];
+            const bool yes_no = columns.size() == 2 && columns[0] == "Y" && columns[1] == "N";
+            table.rows.push_back({test.value("outcome_label", test["outcome"].get<std::string>()), "", "", "", test.value("test", ""),
+                                  p_cell(test["p"])});
+            table.indent.push_back(0);
+            const json& counts = test["counts"];
+            for (std::size_t i = 0; i < counts.size(); ++i) {
+                json total = 0.0;
+                for (const auto& c : counts[i]) {
+                    if (is_suppressed(c) || is_suppressed(total)) total = c.is_number() ? total : c;
+                    else total = total.get<double>() + c.get<double>();
+                }
+                std::string cell;
+                for (std::size_t j = 0; j < (yes_no ? 1 : counts[i].size()); ++j) {
+                    cell += (cell.empty() ? "" : "; ") + (yes_no ? "" : columns[j].get<std::string>() + " ") + count(counts[i][j], total);
+                }
+                table.rows.push_back({"", test.value("by_label", test["by"].get<std::string>()) + ": " + test["rows"][i].get<std::string>(),
+                                      count_only(total), cell, "", ""});
+                table.indent.push_back(1);
             }
-            table.rows.push_back({test["outcome"], test["by"], cells, test.value("test", ""), p_text(test["p"])});
         }
-        table.footnotes.push_back("term:k = worst grade k or higher. Fisher's exact test when an expected count is small (Cochran's rule), else Pearson's χ².");
+        table.footnotes.push_back("n (%): patients with the outcome (grade k or higher of an adverse event term) in the group. "
+                                  "Fisher's exact test when an expected count is small (Cochran's rule), else Pearson's \u03c7\u00b2 test.");
         add_table(s, table);
     }
 
@@ -525,7 +602,7 @@ private:
         forest.label_header = "Covariate";
         for (const auto& c : r["coefficients"]) {
             const std::string label = c.value("label", c["name"].get<std::string>());
-            table.rows.push_back({label, estimate_ci(c["exp_coef"], c["lower"], c["upper"], 2), p_text(c["p"])});
+            table.rows.push_back({label, estimate_ci(c["exp_coef"], c["lower"], c["upper"], 2), p_cell(c["p"])});
             ForestRow row;
             row.label = label;
             row.estimate = number(c["exp_coef"]);
@@ -538,7 +615,7 @@ private:
             }
             forest.rows.push_back(row);
         }
-        table.footnotes.push_back(fmt::format("Likelihood-ratio test {} on {} df; concordance {}.", p_text(r["lr"]["p"]), r["lr"]["df"].get<int>(), fixed(r["concordance"], 3)));
+        table.footnotes.push_back(fmt::format("Likelihood-ratio test {} on {} df; concordance {}.", p_phrase(r["lr"]["p"]), r["lr"]["df"].get<int>(), fixed(r["concordance"], 3)));
         for (const auto& d : r["diagnostics"]) table.footnotes.push_back(d.get<std::string>());
         add_table(s, table);
         const bool any_estimable = std::any_of(forest.rows.begin(), forest.rows.end(),
@@ -583,8 +660,8 @@ private:
         std::string gray_note;
         if (r.contains("gray_test")) {
             for (const auto& test : r["gray_test"]) {
-                if (test["cause"] == event && figure_.p_value.value_or(true)) input.annotation.push_back("Gray's test " + p_text(test["p"]));
-                gray_note += fmt::format("{}{}: {}", gray_note.empty() ? "" : "; ", test["cause"].get<std::string>(), p_text(test["p"]));
+                if (test["cause"] == event && figure_.p_value.value_or(true)) input.annotation.push_back("Gray's test " + p_phrase(test["p"]));
+                gray_note += fmt::format("{}{}: {}", gray_note.empty() ? "" : "; ", test["cause"].get<std::string>(), p_phrase(test["p"]));
             }
         }
         const std::string description = r["description"];
@@ -631,7 +708,7 @@ private:
                      {"Covariate", "Subdistribution HR (95% CI)", "p"}, {}, {}, {}, {}};
             for (const auto& c : model["coefficients"]) {
                 fg.rows.push_back({c.value("label", c["name"].get<std::string>()), estimate_ci(c["exp_coef"], c["lower"], c["upper"], 2),
-                                   p_text(c["p"])});
+                                   p_cell(c["p"])});
             }
             fg.footnotes.push_back(fmt::format("Competing: {}. Estimates and variance as cmprsk::crr (Fine & Gray 1999).", competing));
             for (const auto& m : model["messages"]) fg.footnotes.push_back(m.get<std::string>());
@@ -652,7 +729,7 @@ private:
                     const auto& c = e["cox"]["coefficients"][0];
                     hr = c["name"].get<std::string>() + ": " + estimate_ci(c["exp_coef"], c["lower"], c["upper"], 2);
                 }
-                if (first && e.contains("log_rank")) p = p_text(e["log_rank"]["p"]);
+                if (first && e.contains("log_rank")) p = p_cell(e["log_rank"]["p"]);
                 table.rows.push_back({first ? e["endpoint"].get<std::string>() : "", first ? count_only(e["at_risk_at_landmark"]) : "",
                                       stratum["name"], count_only(stratum["n"]), count_only(stratum["events"]),
                                       estimate_ci(stratum["median"], stratum["median_lower"], stratum["median_upper"]), hr, p});
@@ -662,7 +739,7 @@ private:
                 const auto& c = e["time_dependent_cox"]["coefficients"][0];
                 table.rows.push_back({e["endpoint"].get<std::string>(), "all patients", "time-varying covariate", "", "", "",
                                       c["name"].get<std::string>() + ": " + estimate_ci(c["exp_coef"], c["lower"], c["upper"], 2),
-                                      p_text(c["p"])});
+                                      p_cell(c["p"])});
             }
         }
         table.footnotes.push_back("Time-varying covariate: a Cox model in which each patient counts as unexposed until the day of the "
@@ -671,6 +748,8 @@ private:
     }
 
     const json& results_;
+    std::string title_;        // of the analysis being added ("" when the protocol gives none)
+    std::string analysis_id_;
     std::filesystem::path dir_;
     long threshold_;
     HtmlPage page_;

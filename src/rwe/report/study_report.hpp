@@ -8,12 +8,16 @@
 #include <nlohmann/json.hpp>
 
 #include <filesystem>
+#include <string>
+#include <vector>
 
 namespace rwe::report {
 
 struct StudyReportFiles {
     std::size_t figures = 0;
     std::size_t tables = 0;
+    bool docx = false;               // report.docx written ([report] docx; docs/report.md)
+    std::vector<std::string> notes;  // for stderr: what was not written and why
 };
 
 StudyReportFiles write_study_report(const nlohmann::json& results, const std::filesystem::path& directory);

@@ -20,9 +20,16 @@ std::string html_escape(std::string_view text);
 std::string table_html(const Table& table, std::string_view label = "");
 
 // RFC 4180: header line then rows, CRLF line ends, a field quoted when it holds a comma,
-// a double quote, CR or LF (quotes doubled inside), or leading/trailing spaces. UTF-8
-// without a byte-order mark. The title and footnotes are not part of the data.
-std::string table_csv(const Table& table);
+// a double quote, CR or LF (quotes doubled inside), or leading/trailing spaces. UTF-8,
+// without a byte-order mark unless asked (Excel on Windows reads UTF-8 only with one).
+// The title and footnotes are not part of the data.
+struct CsvOptions {
+    bool byte_order_mark = false;
+    bool ascii_symbols = false;  // the symbols rwe writes (dashes, minus, ≥, ≤, ×, ±, χ²) as ASCII
+};
+std::string table_csv(const Table& table, const CsvOptions& options = {});
+// "–" → "-", "≥" → ">=", "χ²" → "chi-square", …; other characters unchanged.
+std::string ascii_symbols(std::string_view text);
 std::string csv_field(std::string_view field);
 
 // Sheet names as Excel allows them: at most 31 characters, none of []:*?/\, not empty,

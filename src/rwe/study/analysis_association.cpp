@@ -36,7 +36,9 @@ json run_association(const Context& c, const Analysis& analysis) {
         const auto colon = outcome.rfind(':');
         TextColumn values(adsl.size(), "N");
         std::vector<std::string> levels{"Y", "N"};
+        std::string label = outcome;
         if (colon != std::string::npos) {
+            label = lower(outcome.substr(0, colon)) + ", grade \u2265 " + outcome.substr(colon + 1);
             const std::string term = lower(outcome.substr(0, colon));
             const int grade = std::stoi(outcome.substr(colon + 1));
             if (!term_in_cohort(c.data, term)) c.warn(analysis, "outcomes", "no adverse event with this term in the cohort", term);
@@ -47,10 +49,13 @@ json run_association(const Context& c, const Analysis& analysis) {
             const Variable& variable = categorical(c, analysis, "outcomes", outcome);
             values = variable.values;
             levels = variable.levels;
+            label = variable.label;
         }
         json test = association_test(by.values, by.levels, values, levels);
         test["outcome"] = outcome;
+        test["outcome_label"] = label;
         test["by"] = by.name;
+        test["by_label"] = by.label;
         tests.push_back(test);
     }
     return {{"tests", tests}};

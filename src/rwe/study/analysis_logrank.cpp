@@ -34,7 +34,7 @@ json run_logrank(const Context& c, const Analysis& analysis) {
         for (const auto& by : strings(analysis.options, "by")) {
             const Variable& group = categorical(c, analysis, "by", by);
             const auto data = survival_data(endpoint, &group, {}, stratum);
-            json test{{"endpoint", paramcd}, {"by", by}, {"label", group.label}, {"dropped", data.dropped}};
+            json test{{"endpoint", paramcd}, {"endpoint_label", endpoint.param}, {"by", by}, {"label", group.label}, {"dropped", data.dropped}};
             if (stratum != nullptr) test["strata"] = stratum->name;
             if (group.levels.size() < 2 || data.size() == 0) {
                 test["p"] = nullptr;
@@ -57,12 +57,24 @@ json run_logrank(const Context& c, const Analysis& analysis) {
             for (std::size_t g = 0; g < result.groups.size(); ++g) {
                 json entry{{"name", result.groups[g].name}, {"n", result.groups[g].n}, {"events", result.groups[g].events},
                            {"observed", result.groups[g].observed}, {"expected", result.groups[g].expected}};
+                if (const auto label = group.value_labels.find(result.groups[g].name); label != group.value_labels.end()) {
+                    entry["label"] = label->second;
+                }
                 for (const auto& curve : km.curves) {
                     if (curve.name == result.groups[g].name) {
                         const auto median = stats::median_survival(curve);
                         entry["median"] = num(median.estimate);
                         entry["median_lower"] = num(median.lower);
                         entry["median_upper"] = num(median.upper);
+                        // The convention's median CI, as the km kind's median_primary.
+                        if (c.protocol.stats.median_ci == "spss") {
+                            const auto spss = stats::spss_median(curve);
+                            entry["median_primary"] = {{"method", "spss"}, {"estimate", num(spss.estimate)},
+                                                       {"lower", num(spss.lower)}, {"upper", num(spss.upper)}};
+                        } else {
+                            entry["median_primary"] = {{"method", "r"}, {"estimate", num(median.estimate)},
+                                                       {"lower", num(median.lower)}, {"upper", num(median.upper)}};
+                        }
                     }
                 }
                 groups.push_back(entry);

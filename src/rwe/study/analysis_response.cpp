@@ -66,6 +66,7 @@ json run_response(const Context& c, const Analysis& analysis) {
             const Mask mask = rows_at_level(group, level);
             json entry = response_counts(bor, mask);
             entry["level"] = level;
+            if (const auto label = group.value_labels.find(level); label != group.value_labels.end()) entry["label"] = label->second;
             levels.push_back(entry);
         }
         by.push_back({{"by", name}, {"label", group.label}, {"levels", levels},

@@ -412,7 +412,8 @@ Protocol parse_protocol_text(const std::string& text, const std::string& source_
     protocol.text = text;
 
     parser.check_keys(root, "", {{"study", Type::table}, {"index", Type::table}, {"criterion", Type::any},
-                                 {"variables", Type::table}, {"endpoints", Type::table}, {"analysis", Type::any}});
+                                 {"variables", Type::table}, {"endpoints", Type::table}, {"analysis", Type::any},
+                                 {"report", Type::table}});
     auto require = [&](const toml::table& table, const std::string& context, const std::string& key) -> const toml::node& {
         const toml::node* node = table.get(key);
         if (node == nullptr) {
@@ -472,6 +473,14 @@ Protocol parse_protocol_text(const std::string& text, const std::string& source_
         protocol.patient_level_datasets_given = true;
     }
     if (const auto* node = study->get("data_cutoff")) protocol.data_cutoff = parse_date_node(parser, *node, "study.data_cutoff");
+
+    // --- [report]
+    if (const toml::table* report = root["report"].as_table()) {
+        parser.check_keys(*report, "report.", {{"docx", Type::boolean}, {"csv_bom", Type::boolean}, {"csv_ascii", Type::boolean}});
+        if (const auto* node = report->get("docx")) protocol.report.docx = *node->value<bool>();
+        if (const auto* node = report->get("csv_bom")) protocol.report.csv_bom = *node->value<bool>();
+        if (const auto* node = report->get("csv_ascii")) protocol.report.csv_ascii = *node->value<bool>();
+    }
 
     // --- [index]
     const toml::table* index = root["index"].as_table();

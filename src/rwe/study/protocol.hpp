@@ -99,6 +99,13 @@ struct Analysis {
     std::map<std::string, std::size_t> key_lines;  // line of each key of the table
 };
 
+// [report]: what the report writes besides report.html, figures, tables and tables.xlsx.
+struct ReportSettings {
+    std::optional<bool> docx;  // report.docx; absent: written when pandoc is installed, else a note
+    bool csv_bom = false;      // tables/*.csv start with a UTF-8 byte-order mark (Excel on Windows)
+    bool csv_ascii = false;    // the report's own symbols in tables/*.csv as ASCII ("–" as "-", "≥" as ">=")
+};
+
 struct Protocol {
     std::string path;
     std::string id, title;
@@ -111,6 +118,7 @@ struct Protocol {
     bool patient_level_datasets = true;
     bool patient_level_datasets_given = false;
     std::optional<Day> data_cutoff;  // events after it are ignored; follow-up ends at it
+    ReportSettings report;
     IndexDefinition index;
     std::vector<Criterion> criteria;
     std::vector<VariableDefinition> variables;  // in ADSL column order

@@ -10,6 +10,7 @@
 #include "rwe/common/output_folder.hpp"
 #include "rwe/common/parallel.hpp"
 #include "rwe/registry/store_location.hpp"
+#include "rwe/report/docx_report.hpp"
 #include "rwe/report/disclosure_control.hpp"
 #include "rwe/report/study_report.hpp"
 #include "rwe/study/analyses.hpp"
@@ -54,6 +55,11 @@ private:
 RunSummary run_study(const std::string& protocol_path, const std::string& database_path,
                      const std::string& out_directory) {
     const Protocol protocol = parse_protocol(protocol_path);
+    // Before any work: a Word report asked for cannot be written without its converter.
+    if (protocol.report.docx.value_or(false) && !report::docx_converter_available()) {
+        throw UsageError(protocol_path + ": report.docx: the protocol asks for the Word report (docx = true), which needs pandoc; "
+                         "install it (Debian: apt-get install pandoc) or set docx = false");
+    }
     PhaseTimer timer;
     // The registry is read a chunk of patients at a time: rwe holds the analysis
     // datasets, never the whole registry.
@@ -77,6 +83,9 @@ RunSummary run_study(const std::string& protocol_path, const std::string& databa
                            {"ties", protocol.stats.ties},
                            {"time_unit", protocol.time_unit},
                            {"small_cell", protocol.small_cell},
+                           {"report", {{"docx", protocol.report.docx ? nlohmann::json(*protocol.report.docx) : nlohmann::json()},
+                                       {"csv_bom", protocol.report.csv_bom},
+                                       {"csv_ascii", protocol.report.csv_ascii}}},
                            {"text", protocol.text}};
     nlohmann::json files = nlohmann::json::object();
     for (const auto& [file, digest] : registry.source_files) files[file] = digest;
@@ -95,6 +104,7 @@ RunSummary run_study(const std::string& protocol_path, const std::string& databa
     timer.done("run the analyses");
 
     OutputFolder output(out_directory);
+    std::vector<std::string> report_notes;
     try {
         // The analysis datasets are written beside the results and the report (different
         // files of the output folder, from data each only reads).
@@ -108,7 +118,7 @@ RunSummary run_study(const std::string& protocol_path, const std::string& databa
                                       out.close();
                                       if (!out) throw IoError(out_directory + "/results.json: cannot write");
                                   }
-                                  report::write_study_report(results, output.path());
+                                  report_notes = report::write_study_report(results, output.path()).notes;
                               });
         timer.done("write the analysis datasets, the report, tables and figures");
     } catch (const fs::filesystem_error& error) {
@@ -116,7 +126,7 @@ RunSummary run_study(const std::string& protocol_path, const std::string& databa
                       error.path1().string() + ")");
     }
     output.commit();
-    return {registry.patients, data.adsl.size(), protocol.analyses.size(), warnings};
+    return {registry.patients, data.adsl.size(), protocol.analyses.size(), warnings, report_notes};
 }
 
 }  // namespace rwe::study

@@ -12,6 +12,7 @@ struct RunSummary {
     std::size_t cohort = 0;     // after selection
     std::size_t analyses = 0;
     std::vector<std::string> warnings;  // also in results.json
+    std::vector<std::string> notes;     // what the report did not write, and why (stderr only)
 };
 
 RunSummary run_study(const std::string& protocol_path, const std::string& database_path,
