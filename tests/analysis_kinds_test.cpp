@@ -97,7 +97,7 @@ TEST(AnalysisOptions, ListsAreNotEmptyAndHoldNoValueTwice) {
 TEST(AnalysisOptions, KeysAreCheckedPerKind) {
     EXPECT_EQ(error_of("id = \"os\"\nkind = \"km\"\nstrata = \"HR\"\n"),
               "k.toml:9: analysis.os.strata: unknown key for kind km (allowed: id, kind, title, where, published, endpoint, by, "
-              "times, conf_type, median_ci, rmst_tau)");
+              "times, conf_type, median_ci, rmst_tau, figure)");
     EXPECT_EQ(error_of("id = \"lr\"\nkind = \"logrank\"\nendpoints = [\"OS\"]\n"),
               "k.toml:6: analysis.lr.by: required key missing for kind logrank");
     EXPECT_EQ(error_of("id = \"x\"\nkind = \"kaplan\"\n"),

@@ -323,6 +323,11 @@ COX_ARM = Replace('covariates = ["AGE"]', 'covariates = ["ARM"]')
 T2DRUGS = [Replace("line = 1", 'line = "any"'),
            Replace('regimen = "THP"', 'drugs = { any = ["trastuzumab", "trastuzumab_emtansine"] }')]
 KM_RESULT = "results:analyses[id=a_km].result.strata[0]"
+KM_BY = After('kind = "km"', 'by = "VISCERAL"')
+KM_SVG = "file:figures/fig-a_km.svg"
+COX_SVG = "file:figures/fig-a_cox.svg"
+CUMINC_SVG = "file:figures/fig-a_cuminc.svg"
+RESPONSE_SVG = "file:figures/fig-a_response.svg"
 CUMINC = "results:analyses[id=a_cuminc].result"
 EFS = After("PFS = {", 'EFS = { events = ["progression", "next_line", "death"] }')
 PATIENT_FIELDS = ["sex", "menopausal_status", "birth_date", "death_date", "last_contact_date"]
@@ -906,6 +911,49 @@ CASES = [
              "unknown variable"),
     rejected("analysis.cuminc.covariates", analysis("cuminc", 'covariates = ["TRTSDT"]'), "analysis.a_cuminc.covariates",
              "a date cannot be a covariate", tag="date"),
+    # figure: every option changes the figure (SVG) of its analysis, or is rejected
+    changes("analysis.km.figure", Replace('[[analysis]]\nid = "a_logrank"', '[analysis.figure]\ntime_step = 6\n\n[[analysis]]\nid = "a_logrank"'),
+            KM_SVG),
+    rejected("analysis.km.figure", analysis("km", "figure = 3"), "analysis.a_km.figure", "expected a table"),
+    changes("analysis.cox.figure", analysis("cox", 'figure = { x_label = "Hazard ratio of death" }'), COX_SVG),
+    changes("analysis.response.figure", analysis("response", 'figure = { y_label = "Share of patients (%)" }'), RESPONSE_SVG),
+    changes("analysis.cuminc.figure", analysis("cuminc", "figure = { time_step = 3 }"), CUMINC_SVG),
+    changes("figure.time_max", analysis("km", "figure = { time_max = 24 }"), KM_SVG),
+    rejected("figure.time_max", analysis("km", "figure = { time_max = 0 }"), "analysis.a_km.figure.time_max", "must be > 0"),
+    changes("figure.time_step", analysis("km", "figure = { time_step = 3 }"), KM_SVG),
+    rejected("figure.time_step", analysis("km", "figure = { time_max = 100, time_step = 0.5 }"), "analysis.a_km.figure.time_step",
+             "more than 100 breaks up to time_max"),
+    changes("figure.x_label", analysis("km", 'figure = { x_label = "Months from first-line start" }'), KM_SVG),
+    rejected("figure.x_label", analysis("response", 'figure = { x_label = "Groups" }'), "analysis.a_response.figure.x_label",
+             "unknown figure option for kind response"),
+    changes("figure.y_label", analysis("km", 'figure = { y_label = "Proportion alive" }'), KM_SVG),
+    rejected("figure.y_label", analysis("km", 'figure = { y_label = "" }'), "analysis.a_km.figure.y_label", "must not be empty"),
+    changes("figure.legend_title", analysis("km", 'figure = { legend_title = "Cohort" }'), KM_SVG),
+    rejected("figure.legend_title", analysis("km", "figure = { legend_title = 1 }"), "analysis.a_km.figure.legend_title",
+             "expected a string"),
+    changes("figure.legend_labels", [KM_BY, analysis("km", 'figure = { legend_labels = ["Non-visceral", "Visceral"] }')], KM_SVG,
+            control=KM_BY),
+    rejected("figure.legend_labels", analysis("km", "figure = { legend_labels = [] }"), "analysis.a_km.figure.legend_labels",
+             "must not be empty"),
+    changes("figure.colours", analysis("km", 'figure = { colours = ["#CC0000"] }'), KM_SVG),
+    changes("figure.colours", analysis("response", 'figure = { colours = ["#000", "#555", "#999", "#ccc", "#eee"] }'), RESPONSE_SVG),
+    rejected("figure.colours", analysis("km", 'figure = { colours = ["#CC0000", "crimson"] }'), "analysis.a_km.figure.colours",
+             "not a colour"),
+    changes("figure.censor_marks", analysis("km", "figure = { censor_marks = false }"), KM_SVG),
+    rejected("figure.censor_marks", analysis("km", 'figure = { censor_marks = "no" }'), "analysis.a_km.figure.censor_marks",
+             "expected true or false"),
+    changes("figure.confidence_band", analysis("km", "figure = { confidence_band = false }"), KM_SVG),
+    changes("figure.risk_table", analysis("km", "figure = { risk_table = false }"), KM_SVG),
+    changes("figure.risk_table_rows", analysis("km", 'figure = { risk_table_rows = ["at_risk", "events"] }'), KM_SVG),
+    rejected("figure.risk_table_rows", analysis("km", 'figure = { risk_table_rows = ["deaths"] }'),
+             "analysis.a_km.figure.risk_table_rows", "unknown or repeated row"),
+    changes("figure.p_value", [KM_BY, analysis("km", "figure = { p_value = false }")], KM_SVG, control=KM_BY),
+    changes("figure.p_value", analysis("cox", "figure = { p_value = false }"), COX_SVG),
+    rejected("figure.p_value", analysis("km", "figure = { p_value = true }"), "analysis.a_km.figure.p_value", "needs `by`"),
+    changes("figure.hazard_ratio", [KM_BY, analysis("km", "figure = { hazard_ratio = true }")],
+            [KM_SVG, "results:analyses[id=a_km].result.hazard_ratio.coefficients[0].exp_coef"], control=KM_BY),
+    rejected("figure.hazard_ratio", analysis("cox", "figure = { hazard_ratio = true }"), "analysis.a_cox.figure.hazard_ratio",
+             "unknown figure option for kind cox"),
     changes("analysis.where", analysis("cuminc", 'where = "AGE < 60"'), CUMINC + ".curves[0].n"),
     rejected("analysis.published", analysis("cuminc", "published = { p = 0.5 }"), "analysis.a_cuminc.published",
              "the kind cuminc takes no published values"),

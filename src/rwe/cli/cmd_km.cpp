@@ -4,6 +4,8 @@
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
+#include <filesystem>
+#include <optional>
 #include <cmath>
 #include <iostream>
 #include <nlohmann/json.hpp>
@@ -14,6 +16,11 @@
 #include "rwe/cli/command.hpp"
 #include "rwe/cli/survival_input.hpp"
 #include "rwe/common/error.hpp"
+#include "rwe/report/figure.hpp"
+#include "rwe/report/figure_options.hpp"
+#include "rwe/report/km_plot.hpp"
+#include "rwe/stats/cox_regression.hpp"
+#include "rwe/stats/log_rank.hpp"
 #include "rwe/stats/kaplan_meier.hpp"
 #include "rwe/stats/restricted_mean.hpp"
 #include "rwe/stats/survival_at_times.hpp"
@@ -39,7 +46,131 @@ struct KmOptions {
     bool rmst = false;
     bool reverse = false;
     std::string format = "text";
+    // --plot and the figure options (docs/report.md, "Figure options").
+    std::string plot;
+    double time_max = 0, time_step = 0;
+    std::string x_label = "Time", y_label, legend_title;
+    std::vector<std::string> legend_labels, colours, risk_table_rows;
+    bool censor_marks = true, confidence_band = false, risk_table = true, p_value = true, hazard_ratio = false;
 };
+
+// The figure options given as flags, checked before any data is read; UsageError
+// `--flag: problem (value)`. Every figure flag needs --plot.
+rwe::report::FigureOptions plot_options(const KmOptions& options, const CLI::App& app) {
+    const std::vector<std::string> flags{"--time-max", "--time-step", "--x-label", "--y-label", "--legend-title", "--legend-labels",
+                                         "--colours", "--censor-marks", "--confidence-band", "--risk-table", "--risk-table-rows",
+                                         "--p-value", "--hazard-ratio"};
+    auto given = [&](const std::string& flag) { return app.get_option(flag)->count() > 0; };
+    rwe::report::FigureOptions figure;
+    if (options.plot.empty()) {
+        for (const auto& flag : flags)
+            if (given(flag)) throw rwe::UsageError(flag + ": a figure option needs --plot FILE");
+        return figure;
+    }
+    const std::string extension = std::filesystem::path(options.plot).extension().string();
+    if (extension != ".svg" && extension != ".pdf" && extension != ".png")
+        throw rwe::UsageError("--plot: the file name must end in .svg, .pdf or .png (" + options.plot + ")");
+    if (given("--time-max")) {
+        if (!(options.time_max > 0) || !std::isfinite(options.time_max))
+            throw rwe::UsageError("--time-max: must be > 0 (" + format_number(options.time_max, 6) + ")");
+        figure.time_max = options.time_max;
+    }
+    if (given("--time-step")) {
+        if (!(options.time_step > 0) || !std::isfinite(options.time_step))
+            throw rwe::UsageError("--time-step: must be > 0 (" + format_number(options.time_step, 6) + ")");
+        if (figure.time_max && *figure.time_max / options.time_step > rwe::report::max_time_breaks)
+            throw rwe::UsageError("--time-step: more than 100 breaks up to --time-max (" + format_number(options.time_step, 6) + ")");
+        figure.time_step = options.time_step;
+    }
+    auto text = [&](const std::string& flag, const std::string& value, std::optional<std::string>& into) {
+        if (!given(flag)) return;
+        if (value.empty()) throw rwe::UsageError(flag + ": must not be empty");
+        into = value;
+    };
+    text("--x-label", options.x_label, figure.x_label);
+    text("--y-label", options.y_label, figure.y_label);
+    text("--legend-title", options.legend_title, figure.legend_title);
+    for (const auto& label : options.legend_labels)
+        if (label.empty()) throw rwe::UsageError("--legend-labels: a label must not be empty");
+    figure.legend_labels = options.legend_labels;
+    for (const auto& name : options.colours) {
+        const auto colour = rwe::report::parse_colour(name);
+        if (!colour) throw rwe::UsageError(std::string("--colours: not a colour (") + rwe::report::colour_rule + ") (" + name + ")");
+        figure.colours.push_back(*colour);
+    }
+    if (given("--risk-table-rows")) {
+        std::string bad;
+        figure.risk_table_rows = rwe::report::parse_risk_table_rows(options.risk_table_rows, &bad);
+        if (!figure.risk_table_rows)
+            throw rwe::UsageError(std::string("--risk-table-rows: unknown or repeated row (rows: ") + rwe::report::risk_row_rule + ") (" + bad + ")");
+    }
+    if (given("--censor-marks")) figure.censor_marks = options.censor_marks;
+    if (given("--confidence-band")) figure.confidence_band = options.confidence_band;
+    if (given("--risk-table")) figure.risk_table = options.risk_table;
+    if (given("--p-value")) figure.p_value = options.p_value;
+    if (given("--hazard-ratio")) figure.hazard_ratio = options.hazard_ratio;
+    if ((options.p_value && given("--p-value")) || options.hazard_ratio) {
+        if (options.columns.group.empty())
+            throw rwe::UsageError(std::string(options.hazard_ratio ? "--hazard-ratio" : "--p-value") + ": needs --group: there is no comparison to annotate");
+    }
+    return figure;
+}
+
+// The figure of `rwe km --plot`: the curves (with their CI band when there is one curve),
+// censoring marks, the number at risk, and the log-rank p (and hazard ratio) with groups.
+void write_plot(const KmOptions& options, const rwe::report::FigureOptions& figure, const stats::SurvivalData& data,
+                const stats::KaplanMeier& km, const std::vector<double>& medians) {
+    namespace report = rwe::report;
+    report::KmPlotInput input;
+    input.x_label = options.x_label;
+    input.y_label = report::survival_axis_label("");
+    for (std::size_t c = 0; c < km.curves.size(); ++c) {
+        const auto& curve = km.curves[c];
+        report::KmCurveInput line;
+        line.label = curve.name.empty() ? "All subjects" : curve.name;
+        line.time = curve.time;
+        line.n_risk = curve.n_risk;
+        line.n_event = curve.n_event;
+        line.n_censor = curve.n_censor;
+        line.surv = curve.surv;
+        line.lower = curve.lower;
+        line.upper = curve.upper;
+        line.median = medians[c];
+        input.curves.push_back(std::move(line));
+    }
+    input.confidence_bands = input.curves.size() == 1;
+    const bool groups = !options.columns.group.empty() && data.group_names.size() >= 2;
+    if (groups && figure.p_value.value_or(true)) {
+        const auto test = stats::log_rank_test(data);
+        input.annotation.push_back("Log-rank " + report::format_p_value(test.p));
+    }
+    if (figure.hazard_ratio.value_or(false)) {
+        if (data.group_names.size() != 2)
+            throw rwe::UsageError("--hazard-ratio: needs exactly two groups in --group " + options.columns.group + " (" +
+                                  std::to_string(data.group_names.size()) + " groups)");
+        stats::CoxData cox;
+        for (std::size_t row = 0; row < data.size(); ++row) {
+            cox.stop.push_back(data.time[row]);
+            cox.event.push_back(data.event[row]);
+            cox.x.push_back(data.group[row] == 1 ? 1.0 : 0.0);
+        }
+        if (!data.weight.empty()) cox.weight = data.weight;
+        if (!data.stratum.empty()) cox.stratum = data.stratum;
+        cox.names = {data.group_names[1] + " vs " + data.group_names[0]};
+        const auto fit = stats::cox_regression(cox);
+        input.annotation.push_back(fmt::format("HR {} {} (95% CI {}–{})", cox.names[0], report::format_fixed(fit.exp_coef[0], 2),
+                                               report::format_fixed(fit.lower[0], 2), report::format_fixed(fit.upper[0], 2)));
+    }
+    if (!figure.legend_labels.empty() && figure.legend_labels.size() != input.curves.size())
+        throw rwe::UsageError("--legend-labels: " + std::to_string(figure.legend_labels.size()) + " labels for " +
+                              std::to_string(input.curves.size()) + " curves");
+    report::apply_figure_options(figure, input);
+    const report::Figure drawn = report::km_plot(input);
+    const std::string extension = std::filesystem::path(options.plot).extension().string();
+    const std::string bytes = extension == ".svg" ? report::render_svg(drawn) : extension == ".pdf" ? report::render_pdf(drawn)
+                                                                                                  : report::render_png(drawn);
+    report::write_file_atomic(options.plot, bytes);
+}
 
 // Everything reported for one curve, computed once for both output formats.
 struct CurveReport {
@@ -221,6 +352,31 @@ int run_km(int argc, char** argv) {
     app.add_flag("--reverse", options.reverse, "reverse Kaplan–Meier (median follow-up)");
     app.add_option("--format", options.format, "text | json")
         ->check(CLI::IsMember({"text", "json"}));
+    app.add_option("--plot", options.plot,
+                   "also draw the curves to FILE (.svg, .pdf or .png at 300 dpi; the type by its extension) with the options below");
+    app.add_option("--time-max", options.time_max, "figure: time axis end (default: the last time)");
+    app.add_option("--time-step", options.time_step,
+                   "figure: interval between time-axis breaks (default: 1, 2, 3, 6, 12, 24, ... for at most 10 intervals)");
+    app.add_option("--x-label", options.x_label, "figure: x-axis label (default: Time)");
+    app.add_option("--y-label", options.y_label, "figure: y-axis label (default: Survival probability)");
+    app.add_option("--legend-title", options.legend_title, "figure: a title above the legend (default: none)");
+    app.add_option("--legend-labels", options.legend_labels,
+                   "figure: comma-separated labels of the curves, one per curve in the order printed (default: the group values)")
+        ->delimiter(',');
+    app.add_option("--colours", options.colours,
+                   "figure: comma-separated curve colours, #RRGGBB, #RGB or an Okabe-Ito name (black, orange, sky_blue, "
+                   "bluish_green, yellow, blue, vermillion, reddish_purple) (default: blue, vermillion, black, ...)")
+        ->delimiter(',');
+    app.add_flag("--censor-marks,!--no-censor-marks", options.censor_marks, "figure: censoring marks (default: on)");
+    app.add_flag("--confidence-band,!--no-confidence-band", options.confidence_band,
+                 "figure: pointwise CI band (default: on with one curve, off with several)");
+    app.add_flag("--risk-table,!--no-risk-table", options.risk_table, "figure: the table under the curves (default: on)");
+    app.add_option("--risk-table-rows", options.risk_table_rows,
+                   "figure: comma-separated rows of the table: at_risk, censored, events (default: at_risk)")
+        ->delimiter(',');
+    app.add_flag("--p-value,!--no-p-value", options.p_value, "figure: log-rank p with --group (default: on)");
+    app.add_flag("--hazard-ratio,!--no-hazard-ratio", options.hazard_ratio,
+                 "figure: hazard ratio of the second group against the first (Cox, two groups) (default: off)");
     try {
         app.parse(argc, argv);
     } catch (const CLI::CallForHelp& e) {
@@ -229,6 +385,7 @@ int run_km(int argc, char** argv) {
         throw rwe::UsageError(e.what());
     }
     options.rmst = rmst->count() > 0;
+    const rwe::report::FigureOptions figure = plot_options(options, app);
     if (options.reverse && !options.columns.start.empty()) {
         throw rwe::UsageError("--reverse: a reverse Kaplan–Meier curve of (start, stop] data (--start) is not defined");
     }
@@ -261,6 +418,7 @@ int run_km(int argc, char** argv) {
     const stats::KaplanMeier km = stats::kaplan_meier(data, km_options);
 
     std::vector<CurveReport> reports;
+    std::vector<double> medians;
     for (const auto& curve : km.curves) {
         CurveReport report{&curve,
                            stats::median_survival(curve),
@@ -271,8 +429,12 @@ int run_km(int argc, char** argv) {
                            stats::survival_quantiles(curve, probabilities)};
         if (report.spss_used) report.spss = stats::spss_median(curve, 1.96);
         if (options.rmst) report.rmst = stats::restricted_mean(curve, options.rmst_tau);
+        medians.push_back(report.spss_used ? report.spss.estimate : report.median.estimate);
         reports.push_back(std::move(report));
     }
+
+    // The figure first: an option it cannot meet stops the command before any output.
+    if (!options.plot.empty()) write_plot(options, figure, data, km, medians);
 
     if (options.format == "json") {
         json strata = json::array();

@@ -19,12 +19,73 @@ const Rgb axis_grey{0.15, 0.15, 0.15};
 constexpr double margin = 4;
 constexpr double swatch = 9;
 
+// Lines of `text` no wider than `width`: wrapped at spaces, a word still too wide after
+// its hyphens, and a part still too wide between characters (UTF-8 sequences kept whole).
+std::vector<std::string> wrap_hard(const Font& font, const std::string& text, double width) {
+    std::vector<std::string> out;
+    // A piece too wide, broken between characters; else as it is.
+    auto emit = [&](const std::string& piece) {
+        if (piece.empty()) return;
+        if (text_width(font, piece) <= width) {
+            out.push_back(piece);
+            return;
+        }
+        std::string chunk;
+        for (size_t i = 0; i < piece.size();) {
+            const auto lead = static_cast<unsigned char>(piece[i]);
+            const size_t length = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : lead >= 0xC0 ? 2 : 1;
+            const std::string character = piece.substr(i, length);
+            if (!chunk.empty() && text_width(font, chunk + character) > width) {
+                out.push_back(chunk);
+                chunk.clear();
+            }
+            chunk += character;
+            i += length;
+        }
+        if (!chunk.empty()) out.push_back(chunk);
+    };
+    for (const std::string& line : wrap_text(font, text, width)) {
+        if (text_width(font, line) <= width) {
+            out.push_back(line);
+            continue;
+        }
+        std::vector<std::string> parts{""};
+        for (char c : line) {
+            parts.back() += c;
+            if (c == '-') parts.emplace_back();
+        }
+        std::string piece;
+        for (const std::string& part : parts) {
+            if (!piece.empty() && text_width(font, piece + part) > width) {
+                emit(piece);
+                piece.clear();
+            }
+            piece += part;
+        }
+        emit(piece);
+    }
+    return out;
+}
+
+bool all_fit(const Font& font, const std::vector<std::string>& texts, double width) {
+    for (const std::string& text : texts)
+        for (const std::string& line : wrap_text(font, text, width))
+            if (text_width(font, line) > width) return false;
+    return true;
+}
+
 struct Layout {
     double width = 0;
     double panel_left = 0, panel_right = 0, panel_top = 0, panel_bottom = 0;
     double legend_x = 0, height = 0, y_max = 100, y_step = 20;
     double slot = 0, bar_width = 0;
     int category_lines = 1;
+    Font category_font = tick_font;
+    Font note_font{8, false, false};
+    double line_height = 11;
+    std::vector<std::vector<std::string>> category_text;  // wrapped, one list per category
+    std::vector<std::vector<std::string>> note_text;
+    int note_lines = 0;
     double y_of(double value) const {
         return panel_bottom - value / y_max * (panel_bottom - panel_top);
     }
@@ -71,13 +132,28 @@ Layout make_layout(const BarChartInput& input) {
     const double group_width = layout.slot * 0.7;
     layout.bar_width = input.stacked ? std::min(group_width, 60.0)
                                      : std::min(group_width / std::max<double>(1, static_cast<double>(input.series.size())), 40.0);
-    for (const std::string& category : input.categories)
-        layout.category_lines = std::max(layout.category_lines,
-                                         static_cast<int>(wrap_text(tick_font, category, layout.slot - 4).size()));
-    layout.height = layout.panel_bottom + 6 + 11.0 * layout.category_lines +
-                    (input.category_notes.empty() ? 0 : 11) + 2 + margin;
+    // Labels that never overlap (bar_chart.hpp): smaller until every wrapped line fits.
+    const double room = layout.slot - 4;
+    for (double size = tick_font.size; size >= 6.5 - 1e-9; size -= 0.5) {
+        layout.category_font = Font{size};
+        if (all_fit(layout.category_font, input.categories, room) && all_fit(Font{std::min(8.0, size)}, input.category_notes, room)) break;
+    }
+    layout.note_font = Font{std::min(8.0, layout.category_font.size)};
+    layout.line_height = 11 * layout.category_font.size / tick_font.size;
+    for (const std::string& category : input.categories) {
+        layout.category_text.push_back(wrap_hard(layout.category_font, category, room));
+        layout.category_lines = std::max(layout.category_lines, static_cast<int>(layout.category_text.back().size()));
+    }
+    for (const std::string& note : input.category_notes) {
+        layout.note_text.push_back(wrap_hard(layout.note_font, note, room));
+        layout.note_lines = std::max(layout.note_lines, static_cast<int>(layout.note_text.back().size()));
+    }
+    layout.height = layout.panel_bottom + 6 + layout.line_height * layout.category_lines +
+                    (input.category_notes.empty() ? 0 : 11.0 * layout.note_font.size / 8 * layout.note_lines) + 2 + margin;
     return layout;
 }
+
+Rgb series_fill(const BarChartInput& input, size_t s) { return s < input.colours.size() ? input.colours[s] : fill_colour(s); }
 
 void draw_bars(cairo_t* cr, const BarChartInput& input, const Layout& layout) {
     cairo_set_line_width(cr, 0.5);
@@ -92,7 +168,7 @@ void draw_bars(cairo_t* cr, const BarChartInput& input, const Layout& layout) {
                                               layout.bar_width * static_cast<double>(s);
             double bottom = input.stacked ? base : 0;
             double top = bottom + value;
-            const Rgb fill = fill_colour(s);
+            const Rgb fill = series_fill(input, s);
             cairo_rectangle(cr, left, layout.y_of(top), layout.bar_width, layout.y_of(bottom) - layout.y_of(top));
             set_colour(cr, fill);
             cairo_fill_preserve(cr);
@@ -156,14 +232,16 @@ void draw_chart(cairo_t* cr, const BarChartInput& input, const Layout& layout) {
     for (size_t c = 0; c < input.categories.size(); ++c) {
         const double centre = layout.panel_left + layout.slot * (static_cast<double>(c) + 0.5);
         double y = layout.panel_bottom + 6;
-        for (const std::string& line : wrap_text(tick_font, input.categories[c], layout.slot - 4)) {
-            draw_text(cr, tick_font, line, centre, y, HAlign::centre, VAlign::top);
-            y += 11;
+        for (const std::string& line : layout.category_text[c]) {
+            draw_text(cr, layout.category_font, line, centre, y, HAlign::centre, VAlign::top);
+            y += layout.line_height;
         }
-        if (c < input.category_notes.size()) {
-            const Font note_font{8, false, false};
-            draw_text(cr, note_font, input.category_notes[c], centre,
-                      layout.panel_bottom + 6 + 11.0 * layout.category_lines, HAlign::centre, VAlign::top);
+        if (c < layout.note_text.size()) {
+            y = layout.panel_bottom + 6 + layout.line_height * layout.category_lines;
+            for (const std::string& line : layout.note_text[c]) {
+                draw_text(cr, layout.note_font, line, centre, y, HAlign::centre, VAlign::top);
+                y += 11.0 * layout.note_font.size / 8;
+            }
         }
     }
     draw_text(cr, label_font, input.y_label, margin + font_ascent(label_font),
@@ -173,7 +251,7 @@ void draw_chart(cairo_t* cr, const BarChartInput& input, const Layout& layout) {
     for (size_t k = 0; k < input.series.size() && input.series.size() > 1; ++k) {
         size_t s = input.stacked ? input.series.size() - 1 - k : k;
         cairo_rectangle(cr, layout.legend_x, y, swatch, swatch);
-        set_colour(cr, fill_colour(s));
+        set_colour(cr, series_fill(input, s));
         cairo_fill_preserve(cr);
         if (bar_hatched(s)) {
             cairo_save(cr);

@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "rwe/report/drawing.hpp"
 #include "rwe/report/figure.hpp"
 
 namespace rwe::report {
@@ -23,10 +24,16 @@ struct BarChartInput {
     double y_max = 0;          // 0: 100 when stacked, else the next multiple of 10 above the data
     int value_decimals = 1;    // labels on the bars; -1: none
     std::string value_suffix = "%";
+    std::vector<Rgb> colours;  // fill of each series, in order; empty or shorter: fill_colour()'s
     double width_pt = 340;  // widened when the legend leaves too little room for the bars
     double panel_height_pt = 200;
 };
 
+// Category labels (and notes) never overlap: each is wrapped at spaces to the width of
+// its slot less 4 pt; when a line is still too wide, the labels are set smaller (8.5 pt
+// down to 6.5 pt in steps of 0.5), and at 6.5 pt a word still too wide is broken after
+// its hyphens, and then between characters.
+//
 // Throws rwe::UsageError when a series does not have one value per category.
 Figure bar_chart(const BarChartInput& input);
 

@@ -1,5 +1,6 @@
 #include "rwe/report/drawing.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 
@@ -25,7 +26,12 @@ cairo_t* measuring_context() {
     return cr;
 }
 
+thread_local TextRecorder* text_recorder = nullptr;
+
 }  // namespace
+
+TextRecorder::TextRecorder() : previous_(text_recorder) { text_recorder = this; }
+TextRecorder::~TextRecorder() { text_recorder = previous_; }
 
 LineStyle line_style(size_t index) {
     static const LineStyle styles[] = {
@@ -120,6 +126,22 @@ void draw_text(cairo_t* cr, const Font& font, std::string_view text, double x, d
     cairo_move_to(cr, dx, dy);
     cairo_show_text(cr, copy.c_str());
     cairo_restore(cr);
+    if (text_recorder != nullptr) {
+        // The advance box from ascent to descent, rotated about the anchor, then the box
+        // around its corners (in the figure's points: the surface's scale is left out).
+        const double c = std::cos(angle), s = std::sin(angle);
+        double left = 1e300, right = -1e300, top = 1e300, bottom = -1e300;
+        for (double cx : {dx, dx + text_extents.x_advance}) {
+            for (double cy : {dy - font_extents.ascent, dy + font_extents.descent}) {
+                const double px = x + cx * c - cy * s, py = y + cx * s + cy * c;
+                left = std::min(left, px);
+                right = std::max(right, px);
+                top = std::min(top, py);
+                bottom = std::max(bottom, py);
+            }
+        }
+        text_recorder->texts.push_back({copy, Box{left, top, right - left, bottom - top}, angle});
+    }
 }
 
 std::vector<std::string> wrap_text(const Font& font, std::string_view text, double max_width) {

@@ -9,6 +9,8 @@
 #include <string_view>
 #include <vector>
 
+#include "rwe/report/layout.hpp"
+
 namespace rwe::report {
 
 struct Rgb {
@@ -70,6 +72,25 @@ double font_descent(const Font& font);
 // Draws `text` anchored at (x, y); with `angle` (radians) the anchor box is rotated.
 void draw_text(cairo_t* cr, const Font& font, std::string_view text, double x, double y,
                HAlign h = HAlign::left, VAlign v = VAlign::baseline, double angle = 0);
+
+// Text drawn by draw_text() on this thread while a recorder is alive, with the box it
+// covers in figure points (rotated text: the box around the rotated box). Figures draw
+// text as glyph outlines, so this is how tests read what a figure says and where.
+struct DrawnText {
+    std::string text;
+    Box box;
+    double angle = 0;
+};
+class TextRecorder {
+public:
+    TextRecorder();
+    ~TextRecorder();
+    TextRecorder(const TextRecorder&) = delete;
+    TextRecorder& operator=(const TextRecorder&) = delete;
+    std::vector<DrawnText> texts;
+private:
+    TextRecorder* previous_;
+};
 
 // Splits text at spaces into lines no wider than max_width (a single word wider than
 // max_width gets a line of its own). Explicit '\n' starts a new line.

@@ -80,10 +80,11 @@ Layout make_layout(const ForestPlotInput& input) {
         x += count_width + gap;
     }
     // Long labels widen the figure rather than squeeze the plot below 120 pt.
-    const double columns_right = p_width + gap + estimate_width + gap + 12 + margin;
+    const double p_room = input.p_column ? p_width + gap : 0;
+    const double columns_right = p_room + estimate_width + gap + 12 + margin;
     layout.width = std::max(input.width_pt, x + 120 + columns_right);
     layout.p_x = layout.width - margin;  // right-aligned
-    layout.estimate_x = layout.p_x - p_width - gap - estimate_width;  // left-aligned
+    layout.estimate_x = layout.p_x - p_room - estimate_width;  // left-aligned
     layout.panel_left = x + 6;
     layout.panel_right = layout.estimate_x - gap - 6;
     layout.header_y = margin;
@@ -101,7 +102,7 @@ void draw_forest(cairo_t* cr, const ForestPlotInput& input, const Layout& layout
     if (layout.has_count)
         draw_text(cr, heading_font, input.count_header, layout.count_x, header_mid, HAlign::right, VAlign::middle);
     draw_text(cr, heading_font, input.estimate_header, layout.estimate_x, header_mid, HAlign::left, VAlign::middle);
-    draw_text(cr, heading_font, "p", layout.p_x, header_mid, HAlign::right, VAlign::middle);
+    if (input.p_column) draw_text(cr, heading_font, "p", layout.p_x, header_mid, HAlign::right, VAlign::middle);
     cairo_set_line_width(cr, 0.6);
     cairo_move_to(cr, margin, layout.rows_top - 2);
     cairo_line_to(cr, layout.p_x, layout.rows_top - 2);
@@ -128,14 +129,14 @@ void draw_forest(cairo_t* cr, const ForestPlotInput& input, const Layout& layout
         if (layout.has_count)
             draw_text(cr, body_font, row.count, layout.count_x, y, HAlign::right, VAlign::middle);
         draw_text(cr, body_font, estimate_text(row), layout.estimate_x, y, HAlign::left, VAlign::middle);
-        draw_text(cr, body_font, p_text(row), layout.p_x, y, HAlign::right, VAlign::middle);
+        if (input.p_column) draw_text(cr, body_font, p_text(row), layout.p_x, y, HAlign::right, VAlign::middle);
         if (!std::isfinite(row.estimate)) continue;
         // CI whisker, with an arrow where it runs off the axis.
         double lower = std::isfinite(row.lower) && row.lower > 0 ? row.lower : 0;
         double upper = std::isfinite(row.upper) ? row.upper : INFINITY;
         double x0 = lower < low ? layout.panel_left : layout.x_of(lower);
         double x1 = upper > high ? layout.panel_right : layout.x_of(upper);
-        set_colour(cr, okabe_ito::blue);
+        set_colour(cr, input.colour);
         cairo_set_line_width(cr, 1.1);
         cairo_move_to(cr, x0, y);
         cairo_line_to(cr, x1, y);

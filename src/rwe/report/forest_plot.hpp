@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "rwe/report/drawing.hpp"
 #include "rwe/report/figure.hpp"
 
 namespace rwe::report {
@@ -31,6 +32,8 @@ struct ForestPlotInput {
     std::string x_label = "Hazard ratio (log scale)";
     std::string favours_left;   // e.g. "Favours ≥ 6 cycles"
     std::string favours_right;
+    bool p_column = true;                  // the p-value column at the right
+    Rgb colour = okabe_ito::blue;          // estimates and their CIs
     double width_pt = 468;  // widened when the label columns leave the plot < 120 pt
     double row_height_pt = 15;
 };

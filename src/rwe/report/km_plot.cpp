@@ -3,7 +3,9 @@
 #include "rwe/report/disclosure_control.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
+#include <limits>
 #include <memory>
 
 #include "rwe/common/error.hpp"
@@ -20,6 +22,7 @@ const Font label_font{9.5};
 const Font legend_font{8.5};
 const Font title_font{10, true};
 const Font risk_title_font{8.5, true};
+const Font legend_title_font{8.5, true};
 const Rgb axis_grey{0.15, 0.15, 0.15};
 const Rgb guide_grey{0.45, 0.45, 0.45};
 
@@ -56,12 +59,38 @@ void validate(const KmCurveInput& curve) {
                              format_fixed(curve.time[i - 1], 3) + ")");
 }
 
+enum class RiskRow { at_risk, censored, events };
+
+// One block of the table under the panel: its title and a row per curve.
+struct RiskBlock {
+    RiskRow row;
+    double title_y = 0;
+    std::vector<double> row_centre;  // y of each row's counts
+};
+
+const char* risk_title(RiskRow row) {
+    switch (row) {
+        case RiskRow::at_risk: return "Number at risk";
+        case RiskRow::censored: return "Number censored";
+        case RiskRow::events: return "Number of events";
+    }
+    return "";
+}
+
+std::vector<RiskRow> risk_rows(const KmPlotInput& input) {
+    std::vector<RiskRow> rows;
+    if (!input.risk_table) return rows;
+    if (input.risk_rows.at_risk) rows.push_back(RiskRow::at_risk);
+    if (input.risk_rows.censored) rows.push_back(RiskRow::censored);
+    if (input.risk_rows.events) rows.push_back(RiskRow::events);
+    return rows;
+}
+
 struct Layout {
     double y_label_x = 0;  // baseline of the rotated y-axis label
     double panel_left = 0, panel_right = 0, panel_top = 0, panel_bottom = 0;
-    double risk_top = 0;
     std::vector<std::vector<std::string>> risk_labels;  // wrapped, one list per curve
-    std::vector<double> risk_row_centre;                // y of each row's counts
+    std::vector<RiskBlock> risk_blocks;
     double height = 0;
     double axis_start = 0, axis_end = 1;
     Ticks ticks;
@@ -86,6 +115,9 @@ Layout make_layout(const KmPlotInput& input) {
     if (!(max_time > 0))
         for (const KmCurveInput& curve : input.curves)
             if (!curve.time.empty()) max_time = std::max(max_time, curve.time.back());
+    if (input.time_step > 0 && max_time / input.time_step > 100)
+        throw UsageError("km_plot: time step " + format_fixed(input.time_step, 3) + " gives more than 100 breaks up to " +
+                         format_fixed(max_time, 3));
     layout.ticks = time_ticks(max_time, input.time_step);
     layout.axis_end = layout.ticks.axis_end;
 
@@ -94,9 +126,11 @@ Layout make_layout(const KmPlotInput& input) {
         y_tick_width = std::max(y_tick_width, text_width(tick_font, y_tick_label(i / 5.0, input.y_percent)));
     const double label_height = font_ascent(label_font) + font_descent(label_font);
     double left = outer_margin + label_height + 6 + y_tick_width + 6;
-    if (input.risk_table) {
+    const std::vector<RiskRow> rows = risk_rows(input);
+    if (!rows.empty()) {
         const double label_room = input.width_pt * max_risk_label_share;
-        double widest = text_width(risk_title_font, "Number at risk") - 20;
+        double widest = 0;
+        for (RiskRow row : rows) widest = std::max(widest, text_width(risk_title_font, risk_title(row)) - 20);
         for (const KmCurveInput& curve : input.curves) {
             layout.risk_labels.push_back(wrap_text(legend_font, curve.label, label_room));
             for (const std::string& line : layout.risk_labels.back())
@@ -117,17 +151,25 @@ Layout make_layout(const KmPlotInput& input) {
     layout.panel_top = outer_margin + (input.title.empty() ? 4 : 22);
     layout.panel_bottom = layout.panel_top + input.panel_height_pt;
     double below = layout.panel_bottom + 4 + 3 + 12 + 4 + label_height;
-    if (input.risk_table) {
-        layout.risk_top = below + 12;
-        below = layout.risk_top + 14;
+    for (size_t block = 0; block < rows.size(); ++block) {
+        RiskBlock risk{rows[block], below + (block == 0 ? 12 : 8), {}};
+        below = risk.title_y + 14;
         for (const std::vector<std::string>& lines : layout.risk_labels) {
             double height = risk_row_height + risk_line_height * static_cast<double>(std::max<size_t>(lines.size(), 1) - 1);
-            layout.risk_row_centre.push_back(below + height / 2);
+            risk.row_centre.push_back(below + height / 2);
             below += height;
         }
+        layout.risk_blocks.push_back(std::move(risk));
     }
     layout.height = below + outer_margin + 2;
     return layout;
+}
+
+// The i-th curve's style, with the colour the input gives for it.
+LineStyle style_of(const KmPlotInput& input, size_t index) {
+    LineStyle style = line_style(index);
+    if (index < input.colours.size()) style.colour = input.colours[index];
+    return style;
 }
 
 void stroke_styled(cairo_t* cr, const LineStyle& style, double width) {
@@ -217,19 +259,26 @@ void draw_curve(cairo_t* cr, const Layout& layout, const KmCurveInput& curve, co
     stroke_styled(cr, style, 1.4);
 }
 
-// Censoring marks, one per position on a 0.5 pt grid: marks closer than that print as
-// one anyway.
-void draw_censor_marks(cairo_t* cr, const Layout& layout, const KmCurveInput& curve, const LineStyle& style) {
-    std::vector<std::pair<long, long>> drawn;
-    cairo_new_path(cr);
+// Censoring marks: the first censoring time in each column of censor_mark_column points
+// (km_plot.hpp), up to the axis end.
+std::vector<Point> mark_positions(const Layout& layout, const KmCurveInput& curve) {
+    std::vector<Point> marks;
+    long last_column = std::numeric_limits<long>::min();
     for (size_t i = 0; i < curve.time.size(); ++i) {
         if (!(curve.n_censor[i] > 0)) continue;
-        const double x = layout.x_of(curve.time[i]), y = layout.y_of(curve.surv[i]);
-        std::pair<long, long> cell{std::lround(x * 2), std::lround(y * 2)};
-        if (!drawn.empty() && drawn.back() == cell) continue;
-        drawn.push_back(cell);
-        draw_marker(cr, style.censor_mark, x, y, 5);
+        if (curve.time[i] > layout.axis_end * (1 + 1e-12)) break;
+        const double x = layout.x_of(curve.time[i]);
+        const long column = std::lround(std::floor((x - layout.panel_left) / censor_mark_column));
+        if (column == last_column) continue;
+        last_column = column;
+        marks.push_back({x, layout.y_of(curve.surv[i])});
     }
+    return marks;
+}
+
+void draw_censor_marks(cairo_t* cr, const Layout& layout, const KmCurveInput& curve, const LineStyle& style) {
+    cairo_new_path(cr);
+    for (const Point& mark : mark_positions(layout, curve)) draw_marker(cr, style.censor_mark, mark.x, mark.y, 5);
     set_colour(cr, style.colour);
     cairo_set_line_width(cr, 0.9);
     cairo_stroke(cr);
@@ -244,8 +293,9 @@ TextBlock legend_size(const KmPlotInput& input) {
     TextBlock block;
     for (const KmCurveInput& curve : input.curves)
         block.width = std::max(block.width, line_sample_width + 6 + text_width(legend_font, curve.label));
+    if (!input.legend_title.empty()) block.width = std::max(block.width, text_width(legend_title_font, input.legend_title));
     block.width += 8;
-    block.height = 12.0 * static_cast<double>(input.curves.size()) + 6;
+    block.height = 12.0 * static_cast<double>(input.curves.size() + (input.legend_title.empty() ? 0 : 1)) + 6;
     return block;
 }
 
@@ -340,12 +390,12 @@ void draw_km(cairo_t* cr, const KmPlotInput& input, const Layout& layout) {
     if (input.confidence_bands)
         for (size_t c = 0; c < input.curves.size(); ++c)
             if (!input.curves[c].lower.empty())
-                draw_ribbon(cr, layout, input.curves[c], line_style(c).colour);
+                draw_ribbon(cr, layout, input.curves[c], style_of(input, c).colour);
     for (size_t c = 0; c < input.curves.size(); ++c)
-        draw_curve(cr, layout, input.curves[c], line_style(c));
+        draw_curve(cr, layout, input.curves[c], style_of(input, c));
     if (input.censor_marks) {
         for (size_t c = 0; c < input.curves.size(); ++c)
-            draw_censor_marks(cr, layout, input.curves[c], line_style(c));
+            draw_censor_marks(cr, layout, input.curves[c], style_of(input, c));
     }
     cairo_restore(cr);
 
@@ -389,9 +439,14 @@ void draw_km(cairo_t* cr, const KmPlotInput& input, const Layout& layout) {
         cairo_rectangle(cr, box.x, box.y, box.width, box.height);
         set_colour(cr, {1, 1, 1}, 0.85);
         cairo_fill(cr);
+        const double first_line = input.legend_title.empty() ? 0 : 1;
+        if (!input.legend_title.empty()) {
+            set_colour(cr, okabe_ito::black);
+            draw_text(cr, legend_title_font, input.legend_title, box.x + 4, box.y + 3 + 6, HAlign::left, VAlign::middle);
+        }
         for (size_t c = 0; c < input.curves.size(); ++c) {
-            double y = box.y + 3 + 6 + 12.0 * static_cast<double>(c);
-            line_sample(cr, line_style(c), box.x + 4, y);
+            double y = box.y + 3 + 6 + 12.0 * (static_cast<double>(c) + first_line);
+            line_sample(cr, style_of(input, c), box.x + 4, y);
             set_colour(cr, okabe_ito::black);
             draw_text(cr, legend_font, input.curves[c].label, box.x + 4 + line_sample_width + 6, y,
                       HAlign::left, VAlign::middle);
@@ -409,16 +464,16 @@ void draw_km(cairo_t* cr, const KmPlotInput& input, const Layout& layout) {
                       box.y + 3 + 6 + 12.0 * static_cast<double>(i), HAlign::left, VAlign::middle);
     }
 
-    // Number at risk: one row per curve, each count centred under its tick.
-    if (input.risk_table) {
+    // Number at risk (and censored, events): one row per curve, each count centred under its tick.
+    for (const RiskBlock& block : layout.risk_blocks) {
         set_colour(cr, okabe_ito::black);
-        draw_text(cr, risk_title_font, "Number at risk", outer_margin, layout.risk_top,
+        draw_text(cr, risk_title_font, risk_title(block.row), outer_margin, block.title_y,
                   HAlign::left, VAlign::top);
         for (size_t c = 0; c < input.curves.size(); ++c) {
             const KmCurveInput& curve = input.curves[c];
-            const double y = layout.risk_row_centre[c];
+            const double y = block.row_centre[c];
             const std::vector<std::string>& lines = layout.risk_labels[c];
-            line_sample(cr, line_style(c), outer_margin, y);
+            line_sample(cr, style_of(input, c), outer_margin, y);
             set_colour(cr, okabe_ito::black);
             double line_y = y - risk_line_height * (static_cast<double>(lines.size()) - 1) / 2;
             for (const std::string& line : lines) {
@@ -426,12 +481,15 @@ void draw_km(cairo_t* cr, const KmPlotInput& input, const Layout& layout) {
                           VAlign::middle);
                 line_y += risk_line_height;
             }
-            for (double t : layout.ticks.values)
+            for (double t : layout.ticks.values) {
+                const double count = block.row == RiskRow::at_risk    ? n_risk_at(curve, t)
+                                     : block.row == RiskRow::censored ? n_censored_by(curve, t)
+                                                                      : n_events_by(curve, t);
                 draw_text(cr, legend_font,
-                          std::isnan(n_risk_at(curve, t))
-                              ? suppressed_cell  // withheld from the results (docs/report.md)
-                              : suppress_count(std::lround(n_risk_at(curve, t)), input.risk_table_threshold),
+                          std::isnan(count) ? suppressed_cell  // withheld from the results (docs/report.md)
+                                            : suppress_count(std::lround(count), input.risk_table_threshold),
                           layout.x_of(t), y, HAlign::centre, VAlign::middle);
+            }
         }
     }
 }
@@ -442,6 +500,33 @@ double n_risk_at(const KmCurveInput& curve, double t) {
     auto it = std::lower_bound(curve.time.begin(), curve.time.end(), t - 1e-9 * std::max(1.0, std::fabs(t)));
     if (it == curve.time.end()) return 0;
     return curve.n_risk[static_cast<size_t>(it - curve.time.begin())];
+}
+
+namespace {
+double cumulative_by(const KmCurveInput& curve, const std::vector<double>& counts, double t) {
+    double total = 0;
+    for (size_t i = 0; i < curve.time.size() && curve.time[i] <= t + 1e-9 * std::max(1.0, std::fabs(t)); ++i) total += counts[i];
+    return total;
+}
+}  // namespace
+
+double n_censored_by(const KmCurveInput& curve, double t) { return cumulative_by(curve, curve.n_censor, t); }
+double n_events_by(const KmCurveInput& curve, double t) { return cumulative_by(curve, curve.n_event, t); }
+
+std::vector<Point> censor_mark_positions(const KmPlotInput& input, size_t curve) {
+    for (const KmCurveInput& c : input.curves) validate(c);
+    return mark_positions(make_layout(input), input.curves.at(curve));
+}
+
+std::string survival_axis_label(const std::string& endpoint_label) {
+    if (endpoint_label.empty()) return "Survival probability";
+    std::string lower;
+    for (char ch : endpoint_label) lower += static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    if (const size_t at = lower.find("survival"); at != std::string::npos)
+        return endpoint_label.substr(0, at + 8) + " probability";
+    if (lower.rfind("time to ", 0) == 0) return "Probability of no " + endpoint_label.substr(8);
+    if (lower.rfind("duration of response", 0) == 0) return "Probability of continued response";
+    return endpoint_label + " probability";
 }
 
 double survival_at(const KmCurveInput& curve, double t) {

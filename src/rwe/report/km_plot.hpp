@@ -7,7 +7,9 @@
 #include <string>
 #include <vector>
 
+#include "rwe/report/drawing.hpp"
 #include "rwe/report/figure.hpp"
+#include "rwe/report/layout.hpp"
 
 namespace rwe::report {
 
@@ -28,6 +30,13 @@ struct KmCurveInput {
     double start = 1;  // the value before the first time: 1 for survival, 0 for a cumulative incidence
 };
 
+// Rows of the table under the panel, one block each, one row per curve in every block.
+struct RiskTableRows {
+    bool at_risk = true;   // "Number at risk": subjects with time >= t
+    bool censored = false; // "Number censored": censored at or before t, cumulative
+    bool events = false;   // "Number of events": events at or before t, cumulative
+};
+
 struct KmPlotInput {
     std::vector<KmCurveInput> curves;
     std::string title;                      // usually empty: journals put it in the caption
@@ -40,6 +49,9 @@ struct KmPlotInput {
     bool median_lines = true;
     bool censor_marks = true;
     bool risk_table = true;
+    RiskTableRows risk_rows;
+    std::string legend_title;               // a bold first line of the legend; empty: none
+    std::vector<Rgb> colours;               // line colours by curve; empty or shorter: line_style()'s
     long risk_table_threshold = 0;          // > 1: counts 1…threshold−1 at risk shown as "<threshold"
     bool y_percent = false;                 // "0%…100%" instead of "0.0…1.0"
     double width_pt = 468;                  // 6.5 in, a full text width
@@ -53,7 +65,27 @@ double n_risk_at(const KmCurveInput& curve, double t);
 // Survival at time t (right-continuous step function, curve.start before the first time).
 double survival_at(const KmCurveInput& curve, double t);
 
-// Throws rwe::UsageError when a curve's vectors differ in length or times decrease.
+// Censoring marks drawn for a curve, in figure points: at most one per column of
+// censor_mark_column points of the panel's width (the first censoring time in each;
+// marks are 5 pt wide, so closer ones print as one blot), and none beyond the axis end.
+// At most ~panel width / 2 marks per curve however large the cohort (docs/report.md).
+inline constexpr double censor_mark_column = 2;
+std::vector<Point> censor_mark_positions(const KmPlotInput& input, size_t curve);
+
+// Number censored (or of events) at or before time t: the cumulative sum of n_censor
+// (n_event) over tabulated times <= t.
+double n_censored_by(const KmCurveInput& curve, double t);
+double n_events_by(const KmCurveInput& curve, double t);
+
+// The y-axis label of a survival curve from its endpoint's label (docs/report.md):
+// "Overall survival" → "Overall survival probability" (up to the word "survival",
+// so "Overall survival from surgery" → "Overall survival probability"); "Time to X" →
+// "Probability of no X"; "Duration of response" → "Probability of continued response";
+// otherwise the label followed by " probability"; empty: "Survival probability".
+std::string survival_axis_label(const std::string& endpoint_label);
+
+// Throws rwe::UsageError when a curve's vectors differ in length or times decrease, or
+// when the time axis would have more than 100 breaks.
 Figure km_plot(const KmPlotInput& input);
 
 }  // namespace rwe::report

@@ -20,6 +20,7 @@
 #include "rwe/report/bar_chart.hpp"
 #include "rwe/report/drawing.hpp"
 #include "rwe/report/figure.hpp"
+#include "rwe/report/figure_options.hpp"
 #include "rwe/report/forest_plot.hpp"
 #include "rwe/report/html_page.hpp"
 #include "rwe/report/km_plot.hpp"
@@ -277,6 +278,15 @@ private:
                                             {{"SVG", stem + ".svg"}, {"PDF", stem + ".pdf"}, {"PNG, 300 dpi", stem + ".png"}}});
     }
 
+    // The analysis' figure options (its `figure` table), an error naming the analysis.
+    void apply_figure(const std::string& id, KmPlotInput& input) const {
+        try {
+            apply_figure_options(figure_, input);
+        } catch (const UsageError& error) {
+            throw UsageError("analysis." + id + "." + error.what());
+        }
+    }
+
     void add_comparisons(const json& analysis) {
         if (comparisons_.id.empty()) {
             comparisons_.id = "published-comparison";
@@ -304,6 +314,11 @@ private:
         const std::string kind = analysis["kind"];
         const json& r = analysis["result"];
         const std::string id = analysis["id"];
+        try {
+            figure_ = figure_options_from_json(analysis.value("figure", json::object()));
+        } catch (const UsageError& error) {
+            throw UsageError("analysis." + id + "." + error.what());
+        }
         if (kind == "attrition") attrition(id, r);
         else if (kind == "table1") table1(id, r, analysis.value("published", json::object()));
         else if (kind == "followup") followup(id, r);
@@ -497,7 +512,7 @@ private:
         for (const auto& stratum : r["strata"]) {
             if (!stratum["curve"]["rows"].is_array()) continue;  // a suppressed group: no curve
             KmCurveInput curve;
-            curve.label = stratum["name"].get<std::string>().empty() ? "All patients" : stratum["name"].get<std::string>();
+            curve.label = stratum["name"].get<std::string>().empty() ? "All patients" : stratum.value("label", stratum["name"].get<std::string>());
             for (const auto& row : stratum["curve"]["rows"]) {
                 curve.time.push_back(number(row[0]));
                 curve.n_risk.push_back(number(row[1]));
@@ -517,7 +532,13 @@ private:
         Section& s = section("survival", "Time-to-event endpoints");
         KmPlotInput input = km_input(r);
         input.confidence_bands = input.curves.size() == 1;
-        if (r.contains("log_rank")) input.annotation.push_back("Log-rank " + p_phrase(r["log_rank"]["p"]));
+        input.y_label = survival_axis_label(r.value("description", std::string()));
+        if (r.contains("log_rank") && figure_.p_value.value_or(true)) input.annotation.push_back("Log-rank " + p_phrase(r["log_rank"]["p"]));
+        if (figure_.hazard_ratio.value_or(false) && r.contains("hazard_ratio") && !r["hazard_ratio"]["coefficients"].empty()) {
+            const auto& c = r["hazard_ratio"]["coefficients"][0];
+            input.annotation.push_back(fmt::format("HR {} {} (95% CI {}–{})", c["name"].get<std::string>(), fixed(c["exp_coef"], 2),
+                                                   fixed(c["lower"], 2), fixed(c["upper"], 2)));
+        }
         for (const auto& stratum : r["strata"]) {
             if (input.curves.size() > 1 || !stratum["curve"]["rows"].is_array()) break;  // group medians are in the table below the figure
             const auto& m = stratum["median_primary"];
@@ -526,6 +547,7 @@ private:
                                                    field(m, "method") == "spss" ? "95% CI, SPSS" : "95% CI"));
         }
         if (!input.curves.empty() && !input.curves.front().time.empty()) {
+            apply_figure(id, input);
             add_figure(s, "fig-" + id, r["description"].get<std::string>() + fmt::format(" (Kaplan–Meier, pointwise {} confidence band).", r["conf_type"].get<std::string>()),
                        km_plot(input));
         }
@@ -656,6 +678,8 @@ private:
         }
         add_table(s, table);
         if (threshold_ <= 1 && !chart.series.empty()) {
+            if (figure_.y_label) chart.y_label = *figure_.y_label;
+            chart.colours = figure_.colours;
             add_figure(s, "fig-" + id, "Best overall response among patients with measurable disease.", bar_chart(chart));
         }
     }
@@ -736,6 +760,9 @@ private:
         const bool any_estimable = std::any_of(forest.rows.begin(), forest.rows.end(),
                                                [](const ForestRow& row) { return std::isfinite(row.estimate); });
         if (any_estimable) {
+            if (figure_.x_label) forest.x_label = *figure_.x_label;
+            if (!figure_.colours.empty()) forest.colour = figure_.colours.front();
+            forest.p_column = figure_.p_value.value_or(true);
             add_figure(s, "fig-" + id, fmt::format("Hazard ratios of the Cox model for {}.", endpoint), forest_plot(forest));
         }
     }
@@ -772,12 +799,13 @@ private:
         std::string gray_note;
         if (r.contains("gray_test")) {
             for (const auto& test : r["gray_test"]) {
-                if (test["cause"] == event) input.annotation.push_back("Gray's test " + p_phrase(test["p"]));
+                if (test["cause"] == event && figure_.p_value.value_or(true)) input.annotation.push_back("Gray's test " + p_phrase(test["p"]));
                 gray_note += fmt::format("{}{}: {}", gray_note.empty() ? "" : "; ", test["cause"].get<std::string>(), p_phrase(test["p"]));
             }
         }
         const std::string description = r["description"];
         if (!input.curves.empty() && !input.curves.front().time.empty()) {
+            apply_figure(id, input);
             add_figure(s, "fig-" + id,
                        fmt::format("{}: cumulative incidence of {} with {} as competing event{} (Aalen–Johansen, pointwise log 95% CI).",
                                    description, event, competing, r["competing"].size() > 1 ? "s" : ""),
@@ -868,6 +896,7 @@ private:
     std::vector<std::pair<std::string, Figure>> figures_;
     std::vector<Table> tables_;
     Table comparisons_;
+    FigureOptions figure_;  // of the analysis being added
 };
 
 }  // namespace

@@ -153,6 +153,7 @@ json run_analyses(const StudyData& data, const Protocol& protocol, std::vector<s
         }
         json entry{{"id", analysis.id}, {"kind", analysis.kind}, {"result", result}};
         if (analysis.options.contains("title")) entry["title"] = analysis.options["title"];
+        if (analysis.options.contains("figure")) entry["figure"] = analysis.options["figure"];  // for the report's figure
         if (!analysis.published.empty()) {
             entry["published"] = analysis.published;
             entry["comparison"] = compare_with_published(analysis, result, protocol.path, own_warnings);

@@ -57,6 +57,12 @@ json run_km(const Context& c, const Analysis& analysis) {
                                    {"lower", num(rmst.rmean - km.z * rmst.se)}, {"upper", num(rmst.rmean + km.z * rmst.se)},
                                    {"beyond_follow_up", curve.rows() > 0 && rmst.tau > curve.time.back()}};
             }
+            if (group != nullptr) {
+                // The protocol's value label, for the legend and risk table of the figure.
+                if (const auto label = group->value_labels.find(curve.name); label != group->value_labels.end()) {
+                    summary["label"] = label->second;
+                }
+            }
             strata.push_back(summary);
         }
     }
@@ -64,6 +70,22 @@ json run_km(const Context& c, const Analysis& analysis) {
     if (group != nullptr && data.size() > 0) {
         const auto test = stats::log_rank_test(data);
         out["log_rank"] = {{"chisq", num(test.chisq)}, {"df", test.df}, {"p", num(test.p)}};
+    }
+    // The hazard ratio of the second group against the first, for the figure's text box
+    // (figure.hazard_ratio): a Cox model of the group alone, with the protocol's ties.
+    const bool hazard_ratio = analysis.options.contains("figure") && analysis.options["figure"].value("hazard_ratio", false);
+    if (hazard_ratio && group != nullptr && data.group_names.size() == 2) {
+        stats::CoxData cox;
+        for (std::size_t row = 0; row < data.size(); ++row) {
+            cox.stop.push_back(data.time[row]);
+            cox.event.push_back(data.event[row]);
+            cox.x.push_back(data.group[row] == 1 ? 1.0 : 0.0);
+        }
+        cox.names = {data.group_names[1] + " vs " + data.group_names[0]};
+        out["hazard_ratio"] = cox_json(stats::cox_regression(cox, {.ties = ties_of(c.protocol.stats.ties)}));
+    } else if (hazard_ratio) {
+        c.warn(analysis, "figure", "the hazard ratio needs exactly two groups with data; the figure shows none",
+               std::to_string(data.group_names.size()) + " groups");
     }
     return out;
 }

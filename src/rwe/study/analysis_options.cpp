@@ -11,6 +11,7 @@
 
 #include "rwe/common/error.hpp"
 #include "rwe/common/text.hpp"
+#include "rwe/report/figure_options.hpp"
 #include "rwe/study/protocol.hpp"
 
 namespace rwe::study {
@@ -170,6 +171,67 @@ void check_option(const Where& where, const OptionSpec& spec, const toml::node& 
         const std::string key_of = names_variables ? text_of(item) : lower(text_of(item));
         if (!seen.insert(key_of).second) where.fail(item, spec.key, "listed twice", text_of(item));
         previous = &item;
+    }
+}
+
+// ---- figure options ----
+
+// The `figure` table of an analysis (docs/protocols.md, "figure"): keys the kind's figure
+// takes, each of its type and rule (report/figure_options.hpp).
+void check_figure(const Where& outer, const toml::table& figure, const std::string& kind, const toml::table& analysis) {
+    const Where where{outer.source, outer.prefix + "figure."};
+    const std::vector<std::string>& keys = report::figure_keys(kind);
+    auto string_of = [&](const toml::node& node, const std::string& key) {
+        if (!node.is_string()) where.fail(node, key, "expected a string");
+        const std::string value = *node.value<std::string>();
+        if (value.empty()) where.fail(node, key, "must not be empty");
+        return value;
+    };
+    auto strings_of = [&](const toml::node& node, const std::string& key) {
+        const toml::array* array = node.as_array();
+        if (array == nullptr) where.fail(node, key, "expected an array of strings");
+        if (array->empty()) where.fail(node, key, "must not be empty");
+        std::vector<std::string> out;
+        for (const auto& item : *array) out.push_back(string_of(item, key));
+        return out;
+    };
+    for (const auto& [key_view, node] : figure) {
+        const std::string key(key_view.str());
+        if (std::find(keys.begin(), keys.end(), key) == keys.end()) {
+            where.fail(node, key, "unknown figure option for kind " + kind + " (allowed: " + join(keys) + ")");
+        }
+        if (key == "time_max" || key == "time_step") {
+            if (!is_number(node)) where.fail(node, key, "expected a number");
+            if (!(number_of(node) > 0) || !std::isfinite(number_of(node))) where.fail(node, key, "must be > 0", text_of(node));
+        } else if (key == "x_label" || key == "y_label" || key == "legend_title") {
+            string_of(node, key);
+        } else if (key == "legend_labels") {
+            strings_of(node, key);
+        } else if (key == "colours") {
+            const toml::array* array = node.as_array();
+            for (const std::string& colour : strings_of(node, key)) {
+                if (!report::parse_colour(colour)) {
+                    const auto bad = std::find_if(array->begin(), array->end(), [&](const toml::node& item) { return *item.value<std::string>() == colour; });
+                    where.fail(*bad, key, std::string("not a colour (") + report::colour_rule + ")", colour);
+                }
+            }
+        } else if (key == "risk_table_rows") {
+            std::string bad;
+            if (!report::parse_risk_table_rows(strings_of(node, key), &bad)) {
+                where.fail(node, key, std::string("unknown or repeated row (rows: ") + report::risk_row_rule + ")", bad);
+            }
+        } else {
+            if (!node.is_boolean()) where.fail(node, key, "expected true or false");
+            // A test between groups needs groups.
+            if ((key == "p_value" || key == "hazard_ratio") && kind != "cox" && *node.value<bool>() && analysis.get("by") == nullptr) {
+                where.fail(node, key, "needs `by`: there is no comparison between groups to annotate", "true");
+            }
+        }
+    }
+    const toml::node* time_max = figure.get("time_max");
+    const toml::node* time_step = figure.get("time_step");
+    if (time_max != nullptr && time_step != nullptr && number_of(*time_max) / number_of(*time_step) > report::max_time_breaks) {
+        where.fail(*time_step, "time_step", "more than 100 breaks up to time_max", text_of(*time_step));
     }
 }
 
@@ -399,19 +461,22 @@ const std::vector<KindSpec>& kinds() {
         {"km",
          {required(option("endpoint", T::endpoint)), option("by", T::categorical_variable),
           ascending(at_least(option("times", T::numbers), 0)), one_of(option("conf_type", T::string), conf_types),
-          one_of(option("median_ci", T::string), {"r", "spss"}), above(option("rmst_tau", T::number), 0)},
+          one_of(option("median_ci", T::string), {"r", "spss"}), above(option("rmst_tau", T::number), 0),
+          option("figure", T::table)},
          published_km},
         {"logrank",
          {required(option("endpoints", T::endpoints)), required(option("by", T::categorical_variables)),
           at_least(option("rho", T::number), 0), option("strata", T::categorical_variable)},
          published_logrank},
-        {"response", {option("by", T::categorical_variables), option("variable", T::variable)}, published_response},
+        {"response", {option("by", T::categorical_variables), option("variable", T::variable), option("figure", T::table)},
+         published_response},
         {"adverse_events", {option("terms", T::strings), option("grading", T::string)}, published_adverse_events},
         {"association", {required(option("by", T::categorical_variable)), required(option("outcomes", T::outcomes))},
          published_association},
         {"cox",
          {required(option("endpoint", T::endpoint)), required(option("covariates", T::variables)),
-          one_of(option("ties", T::string), {"efron", "breslow"}), option("strata", T::categorical_variable)},
+          one_of(option("ties", T::string), {"efron", "breslow"}), option("strata", T::categorical_variable),
+          option("figure", T::table)},
          nullptr},
         {"landmark",
          {required(option("endpoints", T::endpoints)), required(option("drugs", T::strings)),
@@ -421,7 +486,7 @@ const std::vector<KindSpec>& kinds() {
          {required(option("endpoint", T::endpoint)), required(option("event", T::string)), option("competing", T::strings),
           option("by", T::categorical_variable), option("strata", T::categorical_variable),
           ascending(at_least(option("times", T::numbers), 0)), at_least(option("rho", T::number), 0),
-          option("covariates", T::variables)},
+          option("covariates", T::variables), option("figure", T::table)},
          nullptr},
     };
     return table;
@@ -503,6 +568,7 @@ void check_analysis_table(const toml::table& table, const std::string& kind, con
                                                      : "unknown key for kind " + kind + " (allowed: " + join(allowed) + ")");
         }
         check_option(where, *option, node);
+        if (key == "figure") check_figure(where, *node.as_table(), kind, table);
     }
     for (const auto& option : spec->options) {
         if (option.required && table.get(option.key) == nullptr) {
