@@ -355,7 +355,7 @@ INSTANTIATE_TEST_SUITE_P(
         BadProtocol{"unknown_derivation", protocol("", "[variables]\nAGE = { derive = \"agee\" }\n"),
                     "p.toml:8: variables.AGE.derive: unknown derivation (known: age, patient, tumor"},
         BadProtocol{"argument_of_another_derivation", protocol("", "[variables]\nAGE = { derive = \"age\", field = \"sex\" }\n"),
-                    "p.toml:8: variables.AGE.field: unknown key (allowed: label, levels, value_labels, default, derive)"},
+                    "p.toml:8: variables.AGE.field: unknown key (allowed: label, levels, value_labels, default, summary, derive)"},
         BadProtocol{"closed_argument_value", protocol("", "[variables]\nS = { derive = \"patient\", field = \"gender\" }\n"),
                     "p.toml:8: variables.S.field: expected one of sex, menopausal_status, birth_date, death_date, last_contact_date (gender)"},
         BadProtocol{"band_of_text", protocol("", "[variables]\nS = { derive = \"patient\", field = \"sex\" }\nB = { derive = \"band\", from = \"S\", upper = [1], labels = [\"a\", \"b\"] }\n"),

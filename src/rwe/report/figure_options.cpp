@@ -70,7 +70,10 @@ FigureOptions figure_options_from_json(const nlohmann::json& figure) {
     auto fail = [](const std::string& key, const std::string& problem, const std::string& value) {
         throw UsageError("figure." + key + ": " + problem + (value.empty() ? "" : " (" + value + ")"));
     };
-    for (const auto& [key, value] : figure.items()) {
+    for (const auto& item : figure.items()) {
+        // (named, not a structured binding: clang 14 cannot capture one in the lambdas below)
+        const std::string& key = item.key();
+        const nlohmann::json& value = item.value();
         auto text = [&]() {
             if (!value.is_string() || value.get<std::string>().empty()) fail(key, "expected a non-empty string", value.dump());
             return value.get<std::string>();

@@ -86,6 +86,7 @@ StudyData subset(const StudyData& data, const std::vector<bool>& keep, const std
         copy.levels = variable.levels;
         copy.type = variable.type;
         copy.value_labels = variable.value_labels;
+        copy.summary = variable.summary;
         for (std::size_t row = 0; row < data.adsl.size(); ++row) {
             if (!keep[row]) continue;
             if (variable.numeric) copy.numbers.push_back(variable.numbers[row]);

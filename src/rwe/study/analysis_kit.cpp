@@ -273,6 +273,17 @@ json proportion(double x, double n) {
 
 std::string lower(const std::string& text) { return ascii_lower(text); }
 
+json two_group_cox(const stats::SurvivalData& data, const std::string& first, const std::string& second, const Protocol& protocol) {
+    stats::CoxData cox;
+    for (std::size_t row = 0; row < data.size(); ++row) {
+        cox.stop.push_back(data.time[row]);
+        cox.event.push_back(data.event[row]);
+        cox.x.push_back(data.group[row] == 1 ? 1.0 : 0.0);
+    }
+    cox.names = {second + " vs " + first};
+    return cox_json(stats::cox_regression(cox, {.ties = ties_of(protocol.stats.ties)}));
+}
+
 json cox_json(const stats::CoxRegression& fit) {
     json coefficients = json::array();
     for (std::size_t k = 0; k < fit.names.size(); ++k) {

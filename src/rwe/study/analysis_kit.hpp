@@ -84,6 +84,10 @@ bool term_in_cohort(const StudyData& data, const std::string& term);
 
 json cox_json(const stats::CoxRegression& fit);
 
+// The Cox model of a two-group survival data set on its group alone (second group against
+// the first, named "<second> vs <first>"), with the protocol's ties: its cox_json.
+json two_group_cox(const stats::SurvivalData& data, const std::string& first, const std::string& second, const Protocol& protocol);
+
 // Covariates by ADSL name for the rows of `subjects`, row-major into `x`: numeric as they
 // are; categorical as treatment-contrast dummies against the first level (NaN when
 // missing). Appends each column's name and term; returns a readable label per column

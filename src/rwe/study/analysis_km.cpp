@@ -75,14 +75,7 @@ json run_km(const Context& c, const Analysis& analysis) {
     // (figure.hazard_ratio): a Cox model of the group alone, with the protocol's ties.
     const bool hazard_ratio = analysis.options.contains("figure") && analysis.options["figure"].value("hazard_ratio", false);
     if (hazard_ratio && group != nullptr && data.group_names.size() == 2) {
-        stats::CoxData cox;
-        for (std::size_t row = 0; row < data.size(); ++row) {
-            cox.stop.push_back(data.time[row]);
-            cox.event.push_back(data.event[row]);
-            cox.x.push_back(data.group[row] == 1 ? 1.0 : 0.0);
-        }
-        cox.names = {data.group_names[1] + " vs " + data.group_names[0]};
-        out["hazard_ratio"] = cox_json(stats::cox_regression(cox, {.ties = ties_of(c.protocol.stats.ties)}));
+        out["hazard_ratio"] = two_group_cox(data, data.group_names[0], data.group_names[1], c.protocol);
     } else if (hazard_ratio) {
         c.warn(analysis, "figure", "the hazard ratio needs exactly two groups with data; the figure shows none",
                std::to_string(data.group_names.size()) + " groups");

@@ -108,14 +108,7 @@ json run_landmark(const Context& c, const Analysis& analysis) {
         entry["strata"] = medians["strata"];
         if (medians.contains("log_rank")) {
             entry["log_rank"] = medians["log_rank"];
-            stats::CoxData cox;
-            for (std::size_t row = 0; row < data.size(); ++row) {
-                cox.stop.push_back(data.time[row]);
-                cox.event.push_back(data.event[row]);
-                cox.x.push_back(data.group[row] == 1 ? 1.0 : 0.0);
-            }
-            cox.names = {group.levels[1] + " vs " + group.levels[0]};
-            entry["cox"] = cox_json(stats::cox_regression(cox, {.ties = ties_of(c.protocol.stats.ties)}));
+            entry["cox"] = two_group_cox(data, group.levels[0], group.levels[1], c.protocol);
         }
         entry["time_dependent_cox"] = time_dependent_cycles_cox(c, cycle_days, endpoint, min_cycles);
         results.push_back(entry);

@@ -782,6 +782,23 @@ Protocol parse_protocol_text(const std::string& text, const std::string& source_
                             kind);
             }
             check_analysis_table(table, kind, source_name);
+            // With suppression the risk table shows only numbers at risk: censored and event
+            // rows beside them would give back counts the complementary pass has not covered.
+            if (protocol.small_cell > 1) {
+                if (const auto* figure = table.get("figure"); figure != nullptr && figure->is_table()) {
+                    if (const auto* rows = figure->as_table()->get("risk_table_rows"); rows != nullptr && rows->is_array()) {
+                        for (const auto& row : *rows->as_array()) {
+                            const auto name = row.value<std::string>();
+                            if (name && (*name == "censored" || *name == "events")) {
+                                const auto id = table.get("id") ? table.get("id")->value<std::string>() : std::nullopt;
+                                parser.fail(row, "analysis." + id.value_or(kind) + ".figure.risk_table_rows",
+                                            "with small-cell suppression (study.small_cell) the risk table shows numbers at risk only",
+                                            *name);
+                            }
+                        }
+                    }
+                }
+            }
             Analysis analysis;
             analysis.kind = kind;
             analysis.id = table.get("id") ? *table.get("id")->value<std::string>() : kind;
