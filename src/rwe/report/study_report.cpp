@@ -375,9 +375,10 @@ private:
             for (const auto& group : groups) {
                 const json& g = rows[0]["by_group"][group];
                 const json n = g.value("type", "") == "numeric" ? g["n"] : g["denominator"];
-                json total = n;
-                if (n.is_number() && g["missing"].is_number()) total = n.get<double>() + g["missing"].get<double>();
-                else if (!is_suppressed(n)) total = g["missing"];
+                // Patients with a value and without; withheld when either part is.
+                const json missing = field(g, "missing");
+                json total = n.is_number() && missing.is_number() ? json(n.get<double>() + missing.get<double>())
+                                                                  : (is_suppressed(n) ? n : missing);
                 const std::string name = r.value("by_value_labels", json::object()).value(group, group);
                 table.columns.push_back(fmt::format("{} (N = {})", name, count_only(total)));
             }
