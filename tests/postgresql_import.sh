@@ -36,6 +36,9 @@ snapshot() {
 
 "$rwe" synth --profile thp-her2-mbc --patients 228 --seed 7 --out "$work/first" > /dev/null
 "$rwe" synth --profile thp-her2-mbc --patients 3000 --seed 8 --out "$work/second" > /dev/null
+# Imports interrupted during COPY need one that lasts (3 million rows): with 3,000 patients an
+# idle machine finished the COPY between finding its backend and cutting it.
+"$rwe" synth --profile thp-her2-mbc --patients 30000 --seed 9 --out "$work/large" > /dev/null
 expect 0 "$work/import1.txt" "$rwe" import "$work/first" --db "$url"
 snapshot > "$work/before.txt"
 grep -q "^patients.csv|$(sha256sum "$work/first/patients.csv" | cut -c1-64)$" "$work/before.txt" || fail "checksum of patients.csv not recorded"
@@ -73,7 +76,7 @@ copying_backend() {
 }
 
 # A killed import process (SIGKILL: no clean-up of its own).
-"$rwe" import "$work/second" --db "$url" --replace > "$work/killed.txt" 2>&1 &
+"$rwe" import "$work/large" --db "$url" --replace > "$work/killed.txt" 2>&1 &
 importer=$!
 copying_backend > /dev/null || { kill -9 $importer; fail "the import never reached COPY"; }
 kill -9 $importer
@@ -85,7 +88,7 @@ done
 unchanged "killed import"
 
 # A connection cut by the server during COPY.
-"$rwe" import "$work/second" --db "$url" --replace > "$work/dropped.txt" 2>&1 &
+"$rwe" import "$work/large" --db "$url" --replace > "$work/dropped.txt" 2>&1 &
 importer=$!
 backend=$(copying_backend) || { kill -9 $importer; fail "the import never reached COPY"; }
 sql -d "$database" -c "SELECT pg_terminate_backend($backend)" > /dev/null
