@@ -409,6 +409,16 @@ def relations(attack, results):
                     a.known_sum([C + (x, y) for x in range(len(test["counts"]))])
         elif kind == "cox":
             a.known_sum([R + ("n",), R + ("dropped",)])
+            # The table's rows: per level of a category, patients and events among the
+            # model's patients, adding up to the model's n and events; each univariable model
+            # with its own n and dropped.
+            for t, term in enumerate(r.get("terms", [])):
+                levels = term.get("levels", [])
+                if levels:
+                    a.sum_with_rest(R + ("n",), [R + ("terms", t, "levels", l, "n") for l in range(len(levels))])
+                    a.sum_with_rest(R + ("events",), [R + ("terms", t, "levels", l, "events") for l in range(len(levels))])
+            for m in range(len(r.get("univariable", []))):
+                a.known_sum([R + ("univariable", m, "n"), R + ("univariable", m, "dropped")])
 
 
 def nesting(at, results, adsl):
@@ -445,6 +455,12 @@ def nesting(at, results, adsl):
         elif kind == "km" and "by" in r and "population" not in r:
             for g, group in enumerate(r["strata"]):
                 cells.setdefault((r["endpoint"], r["by"], group["name"]), []).append((R + ("strata", g, "n"), R + ("strata", g, "events")))
+        elif kind == "cox" and r.get("dropped") == 0 and "strata" not in r:
+            # every patient of the endpoint is in the model: its levels are the endpoint's groups
+            for t, term in enumerate(r.get("terms", [])):
+                for l, level in enumerate(term.get("levels", [])):
+                    cells.setdefault((r["endpoint"], term["name"], level["level"]), []).append(
+                        (R + ("terms", t, "levels", l, "n"), R + ("terms", t, "levels", l, "events")))
         elif kind == "logrank":
             for t, test in enumerate(r["tests"]):
                 if test.get("strata"):

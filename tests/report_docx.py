@@ -160,7 +160,7 @@ for analysis in results["analyses"]:
             continue
         header, body = rows[0], rows[1:]
         for stratum in res["strata"]:
-            name = stratum["name"] or "All"
+            name = stratum.get("label", stratum["name"]) if stratum["name"] else "All"
             row = next((r for r in body if r[0] == name), None)
             median_col = next(i for i, h in enumerate(header) if h.startswith("Median"))
             want = [f"{stratum['n']:.0f}", f"{stratum['events']:.0f}"]
@@ -190,13 +190,38 @@ for analysis in results["analyses"]:
         check(f"{analysis['id']}: Cox table in the Word report", rows is not None)
         if rows is None:
             continue
-        for c in res["coefficients"]:
-            label = c.get("label", c["name"])
-            if not isinstance(c.get("exp_coef"), (int, float)):
+        # gtsummary's layout: a number on one row; a category as a heading row followed by a
+        # row per level (N, events, then the univariable and multivariable HR; "—" for the
+        # reference level).
+        header = rows[0]
+        check(f"{analysis['id']}: columns", header == ["Characteristic", "N", "Events", "Univariable HR (95% CI)", "p",
+                                                     "Multivariable HR (95% CI)", "p"], header)
+        uni = {m["covariate"]: m for m in res["univariable"]}
+        for term in res["terms"]:
+            at = next((k for k, r in enumerate(rows) if r[0] == term["label"]), None)
+            check(f"{analysis['id']} {term['name']}: a row named by the variable's label", at is not None, term["label"])
+            if at is None:
                 continue
-            want = est_ci(c["exp_coef"], c["lower"], c["upper"], 2)
-            check(f"{analysis['id']} {label}: HR (95% CI) as results.json", any(r[0] == label and want in r for r in rows), want)
-            numbers_seen.append(want)
+            if term["type"] == "numeric":
+                c, u = res["coefficients"][term["coefficient"]], uni[term["name"]]["coefficients"][0]
+                want = [f"{res['n']}", f"{res['events']}", est_ci(u["exp_coef"], u["lower"], u["upper"], 2),
+                        None, est_ci(c["exp_coef"], c["lower"], c["upper"], 2)]
+                got = rows[at][1:4] + [None, rows[at][5]]
+                check(f"{analysis['id']} {term['name']}: N, events, univariable and multivariable HR as results.json", got == want, f"{got} != {want}")
+                numbers_seen += [want[2], want[4]]
+                continue
+            for k, level in enumerate(term["levels"]):
+                row = rows[at + 1 + k]
+                label = level.get("label", level["level"])
+                if level.get("reference"):
+                    want = [label, f"{level['n']}", f"{level['events']}", "\u2014", "", "\u2014", ""]
+                else:
+                    c = res["coefficients"][level["coefficient"]]
+                    u = uni[term["name"]]["coefficients"][k - 1]
+                    want = [label, f"{level['n']}", f"{level['events']}", est_ci(u["exp_coef"], u["lower"], u["upper"], 2),
+                            row[4], est_ci(c["exp_coef"], c["lower"], c["upper"], 2), row[6]]
+                    numbers_seen += [want[3], want[5]]
+                check(f"{analysis['id']} {term['name']}={level['level']}: N, events and HRs as results.json", row == want, f"{row} != {want}")
 
 # 3: LibreOffice as the second reader
 pdf_dir = WORK / "pdf"
@@ -220,6 +245,12 @@ txt = pdf_dir / "report.txt"
 check("LibreOffice exports report.docx as text", r.returncode == 0 and txt.is_file(), r.stderr + r.stdout)
 if txt.is_file():
     cells = set(line.strip() for line in txt.read_text(encoding="utf-8-sig").splitlines())
+    whole = txt.read_text(encoding="utf-8-sig")
+    # The generated methods section: its heading, the cohort size from results.json, and the
+    # references it cites (the reference study uses Kaplan-Meier and Cox models).
+    check("the Statistical analysis section in LibreOffice's reading",
+          "Statistical analysis" in cells and f"The cohort comprised {results['cohort']['n']} of the registry's" in whole and
+          "Kaplan EL, Meier P." in whole and "Cox DR." in whole, "")
     lost = [n for n in numbers_seen if n not in cells]
     check(f"the {len(numbers_seen)} cells checked against results.json are cells in LibreOffice's reading", not lost and numbers_seen, lost)
 

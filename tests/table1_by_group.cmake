@@ -4,3 +4,10 @@ add_test(NAME table1_by_group
          COMMAND python3 ${CMAKE_CURRENT_SOURCE_DIR}/table1_by_group.py $<TARGET_FILE:rwe> ${PROJECT_SOURCE_DIR}
                  ${CMAKE_CURRENT_BINARY_DIR}/table1_by_group)
 set_tests_properties(table1_by_group PROPERTIES TIMEOUT 600)
+
+# Cox tables (docs/protocols.md cox): multivariable and univariable models, N and events per
+# level, a level that cannot be estimated, against R's coxph.
+add_test(NAME cox_table
+         COMMAND python3 ${CMAKE_CURRENT_SOURCE_DIR}/cox_table.py $<TARGET_FILE:rwe> ${PROJECT_SOURCE_DIR}
+                 ${CMAKE_CURRENT_BINARY_DIR}/cox_table)
+set_tests_properties(cox_table PROPERTIES TIMEOUT 600)

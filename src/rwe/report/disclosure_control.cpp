@@ -610,6 +610,58 @@ void cox(Plan& plan, const Pointer& r) {
     plan.known_total({n, plan.count(r / "dropped")});
 }
 
+const std::vector<std::string> coefficient_statistics{"coef", "exp_coef", "se", "z", "p", "lower", "upper"};
+
+// A Cox model with its table's rows (results' "terms"): per level of a categorical covariate,
+// the patients and events among the model's patients, which add up to the model's n and
+// events. A level's hazard ratio compares it with the reference level: it is withheld with
+// either's cells, in the multivariable model and in the univariable model of the covariate.
+void cox_model(Plan& plan, const json& results, const Pointer& r) {
+    const std::size_t n = plan.count(r / "n");
+    const std::size_t events = plan.count(r / "events");
+    plan.known_total({n, plan.count(r / "dropped")});
+    const json& terms = at(results, r / "terms");
+    const json& univariable = at(results, r / "univariable");
+    for (std::size_t t = 0; t < terms.size(); ++t) {
+        const json& levels = terms[t].value("levels", json::array());
+        std::optional<std::size_t> single;
+        for (std::size_t m = 0; m < univariable.size(); ++m) {
+            if (univariable[m].value("covariate", "") == terms[t].value("name", "")) single = m;
+        }
+        if (single) cox(plan, r / "univariable" / *single);
+        if (levels.empty()) continue;
+        std::vector<std::size_t> ns, level_events;
+        for (std::size_t l = 0; l < levels.size(); ++l) {
+            ns.push_back(plan.count(r / "terms" / t / "levels" / l / "n"));
+            level_events.push_back(plan.count(r / "terms" / t / "levels" / l / "events"));
+        }
+        plan.sum_with_rest(n, ns);
+        plan.sum_with_rest(events, level_events);
+        // The same patients may be a group of a survival analysis of the endpoint (all of
+        // them when no row was dropped): where the counts agree, one cell.
+        std::vector<std::vector<std::size_t>> groups;
+        for (std::size_t l = 0; l < levels.size(); ++l) groups.push_back({ns[l], level_events[l]});
+        const json& endpoint = at(results, r / "endpoint");
+        plan.grouping("survival|" + (endpoint.is_string() ? endpoint.get<std::string>() : std::string()), groups);
+        for (std::size_t l = 1; l < levels.size(); ++l) {
+            const std::vector<std::size_t> cells{ns[0], level_events[0], ns[l], level_events[l]};
+            if (levels[l].contains("coefficient") && levels[l]["coefficient"].is_number()) {
+                const std::size_t k = levels[l]["coefficient"];
+                for (const auto& statistic : coefficient_statistics) plan.derived(cells, r / "coefficients" / k / statistic);
+            }
+            if (single) {
+                const Pointer model = r / "univariable" / *single;
+                for (const auto& statistic : coefficient_statistics) plan.derived(cells, model / "coefficients" / (l - 1) / statistic);
+                // the model's own tests of its one covariate give its p back (the null
+                // log-likelihood is every model's of the endpoint, and stays)
+                for (const char* statistic : {"/wald", "/lr", "/score", "/loglik/1", "/concordance", "/concordance_se"}) {
+                    plan.derived(cells, model / Pointer(statistic));
+                }
+            }
+        }
+    }
+}
+
 const std::vector<std::string> km_statistics{"median", "median_lower", "median_upper", "median_primary", "median_spss",
                                              "rmst/rmean", "rmst/se", "rmst/lower", "rmst/upper", "curve/rows",
                                              "times_beyond_follow_up"};
@@ -709,7 +761,7 @@ json suppress_results(const json& results, long threshold, bool patient_level_da
             const json& tests = at(results, r / "tests");
             for (std::size_t t = 0; t < tests.size(); ++t) two_way(plan, results, r / "tests" / t);
         } else if (kind == "cox") {
-            cox(plan, r);
+            cox_model(plan, results, r);
         } else if (kind == "landmark") {
             const json& list = at(results, r / "results");
             for (std::size_t e = 0; e < list.size(); ++e) {

@@ -23,6 +23,7 @@
 #include "rwe/report/forest_plot.hpp"
 #include "rwe/report/html_page.hpp"
 #include "rwe/report/km_plot.hpp"
+#include "rwe/report/methods_text.hpp"
 #include "rwe/report/table.hpp"
 #include "rwe/report/table_writers.hpp"
 
@@ -186,6 +187,17 @@ public:
                                      "; the protocol's patient_level_datasets = true writes them");
         }
         for (const auto& analysis : results_["analyses"]) add(analysis);
+        // The methods a manuscript needs, from what the analyses used, before the results.
+        {
+            const MethodsText methods = statistical_analysis(results_);
+            Section section{"sec-methods", "Statistical analysis", {}};
+            for (const auto& paragraph : methods.paragraphs) section.blocks.push_back(Paragraph{paragraph});
+            if (!methods.references.empty()) {
+                section.blocks.push_back(Paragraph{"References"});
+                for (const auto& reference : methods.references) section.blocks.push_back(Paragraph{reference});
+            }
+            sections_.insert(sections_.begin(), std::move(section));
+        }
         if (!results_.value("warnings", json::array()).empty()) {
             Section section{"sec-warnings", "Warnings", {}};
             for (const auto& warning : results_["warnings"]) section.blocks.push_back(Paragraph{warning.get<std::string>()});
@@ -527,6 +539,47 @@ private:
         return input;
     }
 
+    // A figure legend as a journal prints it: what is estimated in whom (n and events per
+    // curve), then what each element of the drawing is, as the options drew it.
+    std::string km_legend(const json& r, const KmPlotInput& input) const {
+        std::string legend = "Kaplan–Meier estimate" + std::string(input.curves.size() > 1 ? "s" : "") + " of " +
+                             lower_first(r["description"].get<std::string>());
+        std::vector<std::string> groups;
+        for (const auto& stratum : r["strata"]) {
+            const std::string name = stratum["name"].get<std::string>().empty() ? "" : stratum.value("label", stratum["name"].get<std::string>()) + ", ";
+            groups.push_back(fmt::format("{}n = {}, {} events", name, count_only(stratum["n"]), count_only(stratum["events"])));
+        }
+        std::string list;
+        for (const auto& g : groups) list += (list.empty() ? "" : "; ") + g;
+        legend += r.contains("by") ? fmt::format(" by {}: {}", lower_first(r.value("by_label", r["by"].get<std::string>())), list)
+                                   : fmt::format(" ({})", list);
+        legend += ".";
+        const json& cutoff = results_["protocol"].value("data_cutoff", json());
+        if (cutoff.is_string()) legend += " Data cut-off " + cutoff.get<std::string>() + ".";
+        if (input.confidence_bands) legend += fmt::format(" Shaded: pointwise 95% confidence band ({} scale).", r["conf_type"].get<std::string>());
+        if (input.censor_marks) legend += " Tick marks: censored patients.";
+        if (input.risk_table) {
+            std::vector<std::string> rows;
+            if (input.risk_rows.at_risk) rows.push_back("numbers at risk");
+            if (input.risk_rows.censored) rows.push_back("cumulative numbers censored");
+            if (input.risk_rows.events) rows.push_back("cumulative numbers of events");
+            std::string joined;
+            for (std::size_t k = 0; k < rows.size(); ++k) joined += (k == 0 ? "" : k + 1 == rows.size() ? " and " : ", ") + rows[k];
+            if (!joined.empty()) legend += " Below the plot: " + joined + " at each time mark.";
+        }
+        if (r.contains("log_rank") && figure_.p_value.value_or(true)) legend += " p: log-rank test.";
+        if (threshold_ > 1) legend += fmt::format(" Counts below {} are shown as <{} or S.", threshold_, threshold_);
+        return legend;
+    }
+
+    static std::string lower_first(std::string text) {
+        // "Overall survival" → "overall survival"; an acronym ("HER2 …") keeps its case
+        if (text.size() > 1 && std::isupper(static_cast<unsigned char>(text[0])) && std::islower(static_cast<unsigned char>(text[1]))) {
+            text[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(text[0])));
+        }
+        return text;
+    }
+
     void km(const std::string& id, const json& r) {
         Section& s = section("survival", "Time-to-event endpoints");
         KmPlotInput input = km_input(r);
@@ -535,20 +588,24 @@ private:
         if (r.contains("log_rank") && figure_.p_value.value_or(true)) input.annotation.push_back("Log-rank " + p_phrase(r["log_rank"]["p"]));
         if (figure_.hazard_ratio.value_or(false) && r.contains("hazard_ratio") && !r["hazard_ratio"]["coefficients"].empty()) {
             const auto& c = r["hazard_ratio"]["coefficients"][0];
-            input.annotation.push_back(fmt::format("HR {} {} (95% CI {}–{})", c["name"].get<std::string>(), fixed(c["exp_coef"], 2),
+            std::string compared = c["name"];  // "second vs first" in level names; in labels when the groups have them
+            const json& strata = r["strata"];
+            if (strata.size() == 2 && strata[0].contains("label") && strata[1].contains("label")) {
+                compared = strata[1]["label"].get<std::string>() + " vs " + strata[0]["label"].get<std::string>();
+            }
+            input.annotation.push_back(fmt::format("HR {} {} (95% CI {}–{})", compared, fixed(c["exp_coef"], 2),
                                                    fixed(c["lower"], 2), fixed(c["upper"], 2)));
         }
         for (const auto& stratum : r["strata"]) {
             if (input.curves.size() > 1 || !stratum["curve"]["rows"].is_array()) break;  // group medians are in the table below the figure
             const auto& m = stratum["median_primary"];
-            input.annotation.push_back(fmt::format("{}median {} ({})", input.curves.size() > 1 ? stratum["name"].get<std::string>() + ": " : "",
+            input.annotation.push_back(fmt::format("{}median {} ({})", input.curves.size() > 1 ? stratum.value("label", stratum["name"].get<std::string>()) + ": " : "",
                                                    estimate_ci(field(m, "estimate"), field(m, "lower"), field(m, "upper")),
                                                    field(m, "method") == "spss" ? "95% CI, SPSS" : "95% CI"));
         }
         if (!input.curves.empty() && !input.curves.front().time.empty()) {
             apply_figure(id, input);
-            add_figure(s, "fig-" + id, r["description"].get<std::string>() + fmt::format(" (Kaplan–Meier, pointwise {} confidence band).", r["conf_type"].get<std::string>()),
-                       km_plot(input));
+            add_figure(s, "fig-" + id, km_legend(r, input), km_plot(input));
         }
         // Summary table: the median with the convention's CI (the other method's stays in
         // results.json) and S(t) at the protocol's times.
@@ -571,7 +628,7 @@ private:
         for (const auto& stratum : r["strata"]) {
             const json& primary = stratum["median_primary"];
             if (median_method.empty() && primary.is_object() && primary.contains("method")) median_method = primary["method"];
-            std::vector<std::string> row{stratum["name"].get<std::string>().empty() ? "All" : stratum["name"].get<std::string>(),
+            std::vector<std::string> row{stratum["name"].get<std::string>().empty() ? "All" : stratum.value("label", stratum["name"].get<std::string>()),
                                          count_only(stratum["n"]), count_only(stratum["events"]),
                                          estimate_ci(field(primary, "estimate"), field(primary, "lower"), field(primary, "upper"))};
             for (double t : times) {
@@ -679,7 +736,11 @@ private:
         if (threshold_ <= 1 && !chart.series.empty()) {
             if (figure_.y_label) chart.y_label = *figure_.y_label;
             chart.colours = figure_.colours;
-            add_figure(s, "fig-" + id, "Best overall response among patients with measurable disease.", bar_chart(chart));
+            add_figure(s, "fig-" + id,
+                       fmt::format("Best overall response among patients with measurable disease (n = {}): percentage of patients with "
+                                   "each response{}.",
+                                   count_only(r["measurable"]), chart.categories.size() > 1 ? ", per group" : ""),
+                       bar_chart(chart));
         }
     }
 
@@ -730,6 +791,84 @@ private:
         add_table(s, table);
     }
 
+    // The rows of a Cox table as gtsummary's tbl_regression lays them out: a number on one
+    // row; a category as a heading and a row per level, the first the reference ("—"), with
+    // the patients and events of each level among the model's patients. With univariable
+    // models, their HR and p in two columns before the multivariable model's.
+    void cox_term_rows(const json& r, Table& table, std::set<std::string>& explained) {
+        const bool univariable = r.contains("univariable") && !r["univariable"].empty();
+        table.columns = {"Characteristic", "N", "Events"};
+        if (univariable) table.columns.insert(table.columns.end(), {"Univariable HR (95% CI)", "p"});
+        table.columns.insert(table.columns.end(), {univariable ? "Multivariable HR (95% CI)" : "HR (95% CI)", "p"});
+        std::vector<std::string> not_estimable;
+        auto hr = [&](const json& c, const std::string& label, const std::string& model, std::vector<std::string>& row) {
+            if (c.contains("not_estimable")) {
+                row.insert(row.end(), {"NE", ""});
+                not_estimable.push_back(fmt::format("{}{}: {}", label, model, c["not_estimable"].get<std::string>()));
+                explained.insert(c["name"].get<std::string>());
+                return;
+            }
+            row.insert(row.end(), {estimate_ci(c["exp_coef"], c["lower"], c["upper"], 2), p_cell(c["p"])});
+        };
+        std::vector<std::string> univariable_n;
+        for (const auto& term : r["terms"]) {
+            const json* single = nullptr;
+            if (univariable) {
+                for (const auto& model : r["univariable"]) {
+                    if (model.value("covariate", "") == term["name"].get<std::string>()) single = &model;
+                }
+                if (single != nullptr && !(*single)["n"].is_string() && !r["n"].is_string() && (*single)["n"] != r["n"]) {
+                    univariable_n.push_back(fmt::format("{} n = {} ({} events)", term["label"].get<std::string>(),
+                                                        count_only((*single)["n"]), count_only((*single)["events"])));
+                }
+            }
+            const std::string term_label = term["label"];
+            if (term["type"] == "numeric") {
+                std::vector<std::string> row{term_label, count_only(r["n"]), count_only(r["events"])};
+                const std::size_t k = term["coefficient"];
+                if (single != nullptr) hr((*single)["coefficients"][0], term_label, " (univariable)", row);
+                hr(r["coefficients"][k], term_label, univariable ? " (multivariable)" : "", row);
+                if (single == nullptr && univariable) row.insert(row.begin() + 3, {"", ""});
+                table.rows.push_back(std::move(row));
+                table.indent.push_back(0);
+                continue;
+            }
+            table.rows.push_back(std::vector<std::string>(table.columns.size(), ""));
+            table.rows.back()[0] = term_label;
+            table.indent.push_back(0);
+            for (std::size_t l = 0; l < term["levels"].size(); ++l) {
+                const json& level = term["levels"][l];
+                const std::string label = level.value("label", level["level"].get<std::string>());
+                std::vector<std::string> row{label, count_only(level["n"]), count_only(level["events"])};
+                if (level.value("reference", false)) {
+                    for (int model = 0; model < (single != nullptr ? 2 : 1); ++model) row.insert(row.end(), {"\u2014", ""});
+                } else {
+                    const std::string named = term_label + ": " + label;
+                    if (single != nullptr) hr((*single)["coefficients"][l - 1], named, " (univariable)", row);
+                    hr(r["coefficients"][level["coefficient"].get<std::size_t>()], named, univariable ? " (multivariable)" : "", row);
+                }
+                if (single == nullptr && univariable) row.insert(row.begin() + 3, {"", ""});
+                table.rows.push_back(std::move(row));
+                table.indent.push_back(1);
+            }
+        }
+        table.footnotes.push_back("HR: hazard ratio; CI: confidence interval (Wald); p: Wald test; \u2014: reference level. "
+                                  "A number's HR is per unit increase.");
+        if (univariable) {
+            table.footnotes.push_back(fmt::format("Univariable: a model of each covariate alone; multivariable: all covariates together "
+                                                  "(n = {}, {} events). N and Events: patients and events in each level among the multivariable model's patients.",
+                                                  count_only(r["n"]), count_only(r["events"])));
+            if (!univariable_n.empty()) {
+                std::string list;
+                for (const auto& item : univariable_n) list += (list.empty() ? "" : "; ") + item;
+                table.footnotes.push_back("Univariable models use the patients with the covariate recorded: " + list + ".");
+            }
+        } else {
+            table.footnotes.push_back("N and Events: patients and events in each level among the model's patients.");
+        }
+        for (const auto& note : not_estimable) table.footnotes.push_back("NE, not estimable: " + note + ".");
+    }
+
     void cox(const std::string& id, const json& r) {
         Section& s = section("cox", "Multivariable Cox models");
         const std::string endpoint = r["endpoint"];
@@ -740,7 +879,6 @@ private:
         forest.label_header = "Covariate";
         for (const auto& c : r["coefficients"]) {
             const std::string label = c.value("label", c["name"].get<std::string>());
-            table.rows.push_back({label, estimate_ci(c["exp_coef"], c["lower"], c["upper"], 2), p_cell(c["p"])});
             ForestRow row;
             row.label = label;
             row.estimate = number(c["exp_coef"]);
@@ -753,8 +891,21 @@ private:
             }
             forest.rows.push_back(row);
         }
+        std::set<std::string> explained;  // coefficient names whose diagnostic a not-estimable note replaces
+        if (r.contains("terms")) {
+            cox_term_rows(r, table, explained);
+        } else {  // results of an earlier version: one row per coefficient
+            for (const auto& c : r["coefficients"]) {
+                table.rows.push_back({c.value("label", c["name"].get<std::string>()), estimate_ci(c["exp_coef"], c["lower"], c["upper"], 2), p_cell(c["p"])});
+            }
+        }
         table.footnotes.push_back(fmt::format("Likelihood-ratio test {} on {} df; concordance {}.", p_phrase(r["lr"]["p"]), r["lr"]["df"].get<int>(), fixed(r["concordance"], 3)));
-        for (const auto& d : r["diagnostics"]) table.footnotes.push_back(d.get<std::string>());
+        for (const auto& d : r["diagnostics"]) {
+            const std::string text = d.get<std::string>();
+            const bool repeated = std::any_of(explained.begin(), explained.end(),
+                                              [&](const std::string& name) { return text.find("'" + name + "'") != std::string::npos; });
+            if (!repeated) table.footnotes.push_back(text);
+        }
         add_table(s, table);
         const bool any_estimable = std::any_of(forest.rows.begin(), forest.rows.end(),
                                                [](const ForestRow& row) { return std::isfinite(row.estimate); });
@@ -762,8 +913,24 @@ private:
             if (figure_.x_label) forest.x_label = *figure_.x_label;
             if (!figure_.colours.empty()) forest.colour = figure_.colours.front();
             forest.p_column = figure_.p_value.value_or(true);
-            add_figure(s, "fig-" + id, fmt::format("Hazard ratios of the Cox model for {}.", endpoint), forest_plot(forest));
+            add_figure(s, "fig-" + id,
+                       fmt::format("Hazard ratios (squares) with 95% confidence intervals (lines) of the {}Cox model for {} (n = {}, {} events{}), "
+                                   "on a log scale; the dashed line marks a hazard ratio of 1{}.",
+                                   r.contains("univariable") ? "multivariable " : "", endpoint, count_only(r["n"]), count_only(r["events"]),
+                                   strata, forest.p_column ? "; p: Wald test" : ""),
+                       forest_plot(forest));
         }
+    }
+
+    // "; by <label>: <group>, n = …; …" (the curves' patients) for a legend.
+    static std::string cuminc_groups(const json& r) {
+        std::string list;
+        for (const auto& curve : r["curves"]) {
+            const std::string name = curve["name"].get<std::string>().empty() ? "" : curve.value("label", curve["name"].get<std::string>()) + ", ";
+            list += (list.empty() ? "" : "; ") + name + "n = " + count_only(curve["n"]);
+        }
+        if (r.contains("by")) return "; by " + lower_first(r.value("by_label", r["by"].get<std::string>())) + ": " + list;
+        return list.empty() ? "" : " (" + list + ")";
     }
 
     // Cumulative incidence of the event with competing events (Aalen–Johansen): the curves of
@@ -781,7 +948,7 @@ private:
         input.median_lines = false;
         for (const auto& curve : r["curves"]) {
             KmCurveInput line;
-            line.label = curve["name"].get<std::string>().empty() ? "All patients" : curve["name"].get<std::string>();
+            line.label = curve["name"].get<std::string>().empty() ? "All patients" : curve.value("label", curve["name"].get<std::string>());
             line.start = 0;
             for (const auto& row : curve["causes"][0]["curve"]["rows"]) {
                 line.time.push_back(number(row[0]));
@@ -806,8 +973,10 @@ private:
         if (!input.curves.empty() && !input.curves.front().time.empty()) {
             apply_figure(id, input);
             add_figure(s, "fig-" + id,
-                       fmt::format("{}: cumulative incidence of {} with {} as competing event{} (Aalen–Johansen, pointwise log 95% CI).",
-                                   description, event, competing, r["competing"].size() > 1 ? "s" : ""),
+                       fmt::format("{}: cumulative incidence of {} with {} as competing event{} (Aalen–Johansen, pointwise log 95% CI){}.{}{}",
+                                   description, event, competing, r["competing"].size() > 1 ? "s" : "", cuminc_groups(r),
+                                   input.censor_marks ? " Tick marks: censored patients." : "",
+                                   input.annotation.empty() ? "" : " p: Gray's test."),
                        km_plot(input));
         }
         std::vector<double> times;
@@ -818,7 +987,7 @@ private:
         for (double t : times) table.columns.push_back(fmt::format("CIF({:g}) (95% CI)", t));
         for (const auto& curve : r["curves"]) {
             for (const auto& cause : curve["causes"]) {
-                std::vector<std::string> row{curve["name"].get<std::string>().empty() ? "All" : curve["name"].get<std::string>(),
+                std::vector<std::string> row{curve["name"].get<std::string>().empty() ? "All" : curve.value("label", curve["name"].get<std::string>()),
                                              cause["cause"].get<std::string>(), count_only(curve["n"].get<double>()),
                                              count_only(cause["events"].get<double>())};
                 for (const auto& at : cause["at_times"]) {

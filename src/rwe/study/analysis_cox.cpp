@@ -63,36 +63,149 @@ std::vector<std::string> covariate_columns(const StudyData& data, const std::vec
     return labels;
 }
 
-json run_cox(const Context& c, const Analysis& analysis) {
-    const auto& endpoint = c.data.endpoint(string_option(analysis.options, "endpoint", "OS"));
-    stats::CoxData cox;
+namespace {
+
+// A level's text in tables: its value label when the protocol gives one.
+std::string level_text(const Variable& variable, const std::string& level) {
+    auto found = variable.value_labels.find(level);
+    return found == variable.value_labels.end() ? level : found->second;
+}
+
+// Why a coefficient has no estimate, in a reader's words (from the fit's diagnostics).
+void mark_not_estimable(const stats::CoxRegression& fit, json& out) {
+    for (const auto& d : fit.diagnostics) {
+        if (d.covariate < 0 || static_cast<std::size_t>(d.covariate) >= out["coefficients"].size()) continue;
+        json& coefficient = out["coefficients"][static_cast<std::size_t>(d.covariate)];
+        if (d.kind == stats::CoxDiagnostic::Kind::singular) {
+            coefficient["not_estimable"] = "no variation, or collinear with the other covariates (coefficient NA)";
+        } else if (d.kind == stats::CoxDiagnostic::Kind::infinite) {
+            coefficient["not_estimable"] = "monotone likelihood: the coefficient tends to infinity (e.g. no events in a level)";
+        }
+    }
+    for (auto& coefficient : out["coefficients"]) {
+        if (!coefficient.contains("not_estimable") && !coefficient["exp_coef"].is_number()) {
+            coefficient["not_estimable"] = "no estimate";
+        }
+    }
+}
+
+struct CoxInput {
+    stats::CoxData data;
+    std::vector<std::string> labels;
+};
+
+// The model's rows: one per endpoint record, the covariates as columns, the stratum when given.
+CoxInput cox_input(const Context& c, const TimeToEvent& endpoint, const std::vector<std::string>& covariates,
+                   const Variable* stratum) {
+    CoxInput input;
     std::vector<std::size_t> subjects;
     for (const auto& record : endpoint.records) {
         subjects.push_back(record.subject);
-        cox.stop.push_back(record.aval);
-        cox.event.push_back(record.cnsr == 0 ? 1.0 : 0.0);
+        input.data.stop.push_back(record.aval);
+        input.data.event.push_back(record.cnsr == 0 ? 1.0 : 0.0);
     }
-    const auto covariates = strings(analysis.options, "covariates");
-    const auto labels = covariate_columns(c.data, covariates, subjects, cox.x, cox.names, cox.terms);
+    input.labels = covariate_columns(c.data, covariates, subjects, input.data.x, input.data.names, input.data.terms);
     // Stratified model: a baseline hazard per level (R's strata()); a missing level drops the row.
-    const Variable* stratum = optional_categorical(c, analysis, "strata");
     if (stratum != nullptr) {
         for (auto subject : subjects) {
             const auto& value = stratum->values[subject];
             auto it = std::find(stratum->levels.begin(), stratum->levels.end(), value);
-            cox.stratum.push_back(value.empty() || it == stratum->levels.end() ? -1
-                                                                                : static_cast<std::int32_t>(it - stratum->levels.begin()));
+            input.data.stratum.push_back(value.empty() || it == stratum->levels.end()
+                                             ? -1 : static_cast<std::int32_t>(it - stratum->levels.begin()));
         }
     }
+    return input;
+}
+
+json fit_json(const CoxInput& input, const stats::CoxRegression& fit) {
+    json out = cox_json(fit);
+    for (std::size_t k = 0; k < input.labels.size() && k < out["coefficients"].size(); ++k) {
+        out["coefficients"][k]["label"] = input.labels[k];
+    }
+    mark_not_estimable(fit, out);
+    return out;
+}
+
+// Per covariate of the model, its rows as a table shows them: a number's one coefficient, a
+// category's levels (the first the reference) with the patients and events of each among the
+// model's patients, and the index of each level's coefficient.
+json model_terms(const Context& c, const TimeToEvent& endpoint, const std::vector<std::string>& covariates,
+                 const stats::CoxData& data, const stats::CoxRegression& fit) {
+    std::vector<bool> used(data.stop.size(), fit.used_rows.empty());
+    for (auto row : fit.used_rows) used[row] = true;
+    json terms = json::array();
+    std::size_t coefficient = 0;
+    for (const auto& name : covariates) {
+        const Variable& variable = c.data.adsl.at(name);
+        json term{{"name", name}, {"label", variable.label}};
+        if (variable.numeric) {
+            term["type"] = "numeric";
+            term["coefficient"] = coefficient++;
+            terms.push_back(term);
+            continue;
+        }
+        term["type"] = "categorical";
+        std::vector<std::size_t> n(variable.levels.size(), 0), events(variable.levels.size(), 0);
+        for (std::size_t row = 0; row < data.stop.size(); ++row) {
+            if (!used[row]) continue;
+            const auto& value = variable.values[endpoint.records[row].subject];
+            for (std::size_t l = 0; l < variable.levels.size(); ++l) {
+                if (value == variable.levels[l]) {
+                    n[l] += 1;
+                    events[l] += data.event[row] != 0 ? 1 : 0;
+                    break;
+                }
+            }
+        }
+        json levels = json::array();
+        for (std::size_t l = 0; l < variable.levels.size(); ++l) {
+            json level{{"level", variable.levels[l]}, {"label", level_text(variable, variable.levels[l])},
+                       {"n", n[l]}, {"events", events[l]}};
+            if (l == 0) level["reference"] = true;
+            else level["coefficient"] = coefficient++;
+            levels.push_back(level);
+        }
+        term["levels"] = levels;
+        terms.push_back(term);
+    }
+    return terms;
+}
+
+}  // namespace
+
+json run_cox(const Context& c, const Analysis& analysis) {
+    const auto& endpoint = c.data.endpoint(string_option(analysis.options, "endpoint", "OS"));
+    const auto covariates = strings(analysis.options, "covariates");
+    const Variable* stratum = optional_categorical(c, analysis, "strata");
     stats::CoxOptions options;
     options.ties = ties_of(string_option(analysis.options, "ties", c.protocol.stats.ties));
-    json out = cox_json(stats::cox_regression(cox, options));
-    for (std::size_t k = 0; k < labels.size() && k < out["coefficients"].size(); ++k) out["coefficients"][k]["label"] = labels[k];
+    const CoxInput input = cox_input(c, endpoint, covariates, stratum);
+    const auto fit = stats::cox_regression(input.data, options);
+    json out = fit_json(input, fit);
+    out["terms"] = model_terms(c, endpoint, covariates, input.data, fit);
     out["endpoint"] = endpoint.paramcd;
     out["covariates"] = covariates;
     if (stratum != nullptr) {
         out["strata"] = stratum->name;
         out["strata_label"] = stratum->label;
+    }
+    // Univariable models, one per covariate on the patients with that covariate known (as
+    // R's coxph with its default na.action fits each), with the same ties and strata; by
+    // default when the model has more than one covariate.
+    const bool univariable = analysis.options.contains("univariable") ? analysis.options["univariable"].get<bool>()
+                                                                       : covariates.size() > 1;
+    if (univariable && covariates.size() == 1) {
+        c.warn(analysis, "univariable", "with one covariate the univariable model is the model itself; no second column", "true");
+    }
+    if (univariable && covariates.size() > 1) {
+        json models = json::array();
+        for (const auto& name : covariates) {
+            const CoxInput single = cox_input(c, endpoint, {name}, stratum);
+            json model = fit_json(single, stats::cox_regression(single.data, options));
+            model["covariate"] = name;
+            models.push_back(std::move(model));
+        }
+        out["univariable"] = std::move(models);
     }
     return out;
 }

@@ -119,7 +119,12 @@ json run_cuminc(const Context& c, const Analysis& analysis) {
                               {"curve", {{"columns", {"time", "n_risk", "n_event", "n_censor", "incidence", "std_err", "lower", "upper"}},
                                          {"rows", rows}}}});
         }
-        curves.push_back({{"name", curve.name}, {"n", curve.n}, {"causes", causes}});
+        json entry{{"name", curve.name}, {"n", curve.n}, {"causes", causes}};
+        if (group != nullptr) {
+            // The protocol's value label, for the legend and the table.
+            if (const auto label = group->value_labels.find(curve.name); label != group->value_labels.end()) entry["label"] = label->second;
+        }
+        curves.push_back(std::move(entry));
     }
     out["curves"] = curves;
     if (group != nullptr && fit.curves.size() >= 2) {

@@ -189,6 +189,12 @@ public:
             variable.numeric = definition.type == ValueType::number;
             variable.levels = definition.levels;
             variable.value_labels = definition.value_labels;
+            // A true/false variable reads "No"/"Yes" in tables unless the protocol says otherwise
+            // (ADSL keeps N/Y, as CDISC flags are written).
+            if (variable.type == ValueType::boolean) {
+                variable.value_labels.emplace("N", "No");
+                variable.value_labels.emplace("Y", "Yes");
+            }
             variable.summary = definition.summary;
             columns_.push_back(std::move(variable));
         }

@@ -476,7 +476,7 @@ const std::vector<KindSpec>& kinds() {
         {"cox",
          {required(option("endpoint", T::endpoint)), required(option("covariates", T::variables)),
           one_of(option("ties", T::string), {"efron", "breslow"}), option("strata", T::categorical_variable),
-          option("figure", T::table)},
+          option("univariable", T::boolean), option("figure", T::table)},
          nullptr},
         {"landmark",
          {required(option("endpoints", T::endpoints)), required(option("drugs", T::strings)),
@@ -577,7 +577,11 @@ void check_analysis_table(const toml::table& table, const std::string& kind, con
     }
 }
 
-std::size_t analysis_line(const Analysis& analysis, const std::string&) { return analysis.line; }
+// The line of the key in the analysis's table; the table's own line for a key it does not hold.
+std::size_t analysis_line(const Analysis& analysis, const std::string& key) {
+    auto found = analysis.key_lines.find(key);
+    return found == analysis.key_lines.end() ? analysis.line : found->second;
+}
 
 std::string analysis_warning(const std::string& source, const Analysis& analysis, const std::string& key,
                              const std::string& problem, const std::string& value) {

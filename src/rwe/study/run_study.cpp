@@ -15,6 +15,7 @@
 #include "rwe/report/study_report.hpp"
 #include "rwe/study/analyses.hpp"
 #include "rwe/study/analysis_data.hpp"
+#include "rwe/study/date.hpp"
 #include "rwe/study/protocol.hpp"
 #include "rwe/study/registry_data.hpp"
 
@@ -87,6 +88,17 @@ RunSummary run_study(const std::string& protocol_path, const std::string& databa
                                        {"csv_bom", protocol.report.csv_bom},
                                        {"csv_ascii", protocol.report.csv_ascii}}},
                            {"text", protocol.text}};
+    // What a methods section states: the accrual window, the data cut-off, the index
+    // treatment's label and how each endpoint is measured.
+    results["protocol"]["accrual"] = {format_iso_date(protocol.index.accrual_start), format_iso_date(protocol.index.accrual_end)};
+    results["protocol"]["data_cutoff"] = protocol.data_cutoff ? nlohmann::json(format_iso_date(*protocol.data_cutoff)) : nlohmann::json();
+    results["protocol"]["index_label"] = protocol.index.label;
+    nlohmann::json endpoints = nlohmann::json::object();
+    for (const auto& endpoint : protocol.endpoints) {
+        endpoints[endpoint.paramcd] = {{"label", endpoint.label}, {"origin", endpoint.origin}, {"events", endpoint.events},
+                                       {"censor", endpoint.censor}};
+    }
+    results["protocol"]["endpoints"] = endpoints;
     nlohmann::json files = nlohmann::json::object();
     for (const auto& [file, digest] : registry.source_files) files[file] = digest;
     // The store's engine only: never its location (a PostgreSQL URI may carry a password,

@@ -1,0 +1,392 @@
+#include "rwe/report/methods_text.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <set>
+
+namespace rwe::report {
+namespace {
+
+using json = nlohmann::json;
+
+// The works cited, by key; numbered in the order the text first cites them.
+const std::map<std::string, std::string>& works() {
+    static const std::map<std::string, std::string> list{
+        {"km", "Kaplan EL, Meier P. Nonparametric estimation from incomplete observations. J Am Stat Assoc. 1958;53:457–481."},
+        {"greenwood", "Greenwood M. The natural duration of cancer. Reports on Public Health and Medical Subjects, No. 33. London: HMSO; 1926."},
+        {"brookmeyer", "Brookmeyer R, Crowley J. A confidence interval for the median survival time. Biometrics. 1982;38:29–41."},
+        {"collett", "Collett D. Modelling Survival Data in Medical Research. 3rd ed. Boca Raton: Chapman & Hall/CRC; 2015."},
+        {"schemper", "Schemper M, Smith TL. A note on quantifying follow-up in studies of failure time. Control Clin Trials. 1996;17:343–346."},
+        {"mantel", "Mantel N. Evaluation of survival data and two new rank order statistics arising in its consideration. Cancer Chemother Rep. 1966;50:163–170."},
+        {"harrington", "Harrington DP, Fleming TR. A class of rank test procedures for censored survival data. Biometrika. 1982;69:553–566."},
+        {"clopper", "Clopper CJ, Pearson ES. The use of confidence or fiducial limits illustrated in the case of the binomial. Biometrika. 1934;26:404–413."},
+        {"cochran", "Cochran WG. Some methods for strengthening the common \u03c7\u00b2 tests. Biometrics. 1954;10:417–451."},
+        {"mann", "Mann HB, Whitney DR. On a test of whether one of two random variables is stochastically larger than the other. Ann Math Stat. 1947;18:50–60."},
+        {"kruskal", "Kruskal WH, Wallis WA. Use of ranks in one-criterion variance analysis. J Am Stat Assoc. 1952;47:583–621."},
+        {"yang", "Yang D, Dalton JE. A unified approach to measuring the effect size between two groups using SAS. SAS Global Forum 2012, paper 335-2012."},
+        {"cox", "Cox DR. Regression models and life-tables. J R Stat Soc Series B. 1972;34:187–220."},
+        {"breslow", "Breslow N. Covariance analysis of censored survival data. Biometrics. 1974;30:89–99."},
+        {"efron", "Efron B. The efficiency of Cox's likelihood function for censored data. J Am Stat Assoc. 1977;72:557–565."},
+        {"anderson", "Anderson JR, Cain KC, Gelber RD. Analysis of survival by tumor response. J Clin Oncol. 1983;1:710–719."},
+        {"aalen", "Aalen OO, Johansen S. An empirical transition matrix for non-homogeneous Markov chains based on censored observations. Scand J Stat. 1978;5:141–150."},
+        {"gray", "Gray RJ. A class of K-sample tests for comparing the cumulative incidence of a competing risk. Ann Stat. 1988;16:1141–1154."},
+        {"fine", "Fine JP, Gray RJ. A proportional hazards model for the subdistribution of a competing risk. J Am Stat Assoc. 1999;94:496–509."},
+    };
+    return list;
+}
+
+class Citations {
+public:
+    std::string cite(std::initializer_list<const char*> keys) {
+        std::vector<std::size_t> numbers;
+        for (const char* key : keys) {
+            auto found = std::find(order_.begin(), order_.end(), key);
+            if (found == order_.end()) {
+                order_.push_back(key);
+                found = order_.end() - 1;
+            }
+            numbers.push_back(static_cast<std::size_t>(found - order_.begin()) + 1);
+        }
+        std::string out;
+        for (auto n : numbers) out += (out.empty() ? "" : ", ") + std::to_string(n);
+        return " [" + out + "]";
+    }
+    std::vector<std::string> list() const {
+        std::vector<std::string> out;
+        for (std::size_t k = 0; k < order_.size(); ++k) out.push_back(fmt::format("{}. {}", k + 1, works().at(order_[k])));
+        return out;
+    }
+
+private:
+    std::vector<std::string> order_;
+};
+
+std::string join(const std::vector<std::string>& items, const std::string& last = " and ") {
+    std::string out;
+    for (std::size_t k = 0; k < items.size(); ++k) {
+        if (k > 0) out += k + 1 == items.size() ? last : ", ";
+        out += items[k];
+    }
+    return out;
+}
+
+std::string whole(const json& value) {
+    return value.is_number() ? std::to_string(std::llround(value.get<double>())) : std::string();
+}
+
+std::string origin_words(const std::string& origin) {
+    if (origin == "index") return "the index date (start of the index treatment)";
+    if (origin == "surgery") return "surgery of the primary tumour";
+    if (origin == "first_response") return "the first documented response";
+    if (origin == "next_line") return "the start of the next line of therapy";
+    return "the date " + origin;
+}
+
+std::string event_words(const std::string& event) {
+    if (event == "death") return "death from any cause";
+    if (event == "progression") return "disease progression";
+    if (event == "next_line") return "the start of the next line of therapy";
+    if (event == "index_line_end") return "the end of the index treatment";
+    if (event == "metastasis") return "distant metastasis";
+    return event;
+}
+
+std::string censor_words(const std::string& censor) {
+    if (censor == "last_contact") return "the last contact";
+    if (censor == "last_assessment") return "the last tumour assessment";
+    if (censor == "next_line") return "the start of the next line of therapy";
+    return censor;
+}
+
+std::string scale_words(const std::string& conf_type) {
+    if (conf_type == "log") return "log";
+    if (conf_type == "log-log") return "log–log";
+    if (conf_type == "plain") return "linear (plain)";
+    return conf_type;
+}
+
+// What the analyses used, gathered in one pass.
+struct Used {
+    std::vector<std::string> endpoints;  // PARAMCDs in order of first use
+    bool table1 = false, table1_by = false, smd = false;
+    std::set<std::string> table1_tests;  // chi-square, fisher, wilcoxon, kruskal-wallis
+    bool km = false, followup = false, log_rank = false;
+    std::set<std::string> median_methods;  // spss, r
+    std::set<std::string> conf_types;
+    std::set<std::string> weighted_tests;  // log-rank family other than log-rank
+    bool response = false, response_by = false, association = false;
+    std::vector<std::string> grading;
+    bool cox = false, cox_univariable = false, cox_strata = false;
+    std::set<std::string> ties;
+    std::vector<long> landmark_days;
+    bool cuminc = false, gray = false, fine_gray = false;
+};
+
+Used gather(const json& results) {
+    Used used;
+    auto endpoint = [&](const json& code) {
+        if (code.is_string() && std::find(used.endpoints.begin(), used.endpoints.end(), code.get<std::string>()) == used.endpoints.end()) {
+            used.endpoints.push_back(code);
+        }
+    };
+    for (const auto& analysis : results.value("analyses", json::array())) {
+        const std::string kind = analysis.value("kind", "");
+        const json& r = analysis.contains("result") ? analysis["result"] : json::object();
+        if (kind == "table1") {
+            used.table1 = true;
+            for (const auto& row : r.value("rows", json::array())) {
+                if (row.contains("by_group")) used.table1_by = true;
+                if (row.contains("smd")) used.smd = true;
+                if (row.contains("comparison") && row["comparison"].is_object() && row["comparison"].contains("test")) {
+                    used.table1_tests.insert(row["comparison"]["test"].get<std::string>());
+                }
+            }
+        } else if (kind == "km") {
+            used.km = true;
+            endpoint(r.value("endpoint", json()));
+            if (r.contains("conf_type")) used.conf_types.insert(r["conf_type"].get<std::string>());
+            if (r.contains("log_rank")) used.log_rank = true;
+            for (const auto& stratum : r.value("strata", json::array())) {
+                if (stratum.contains("median_primary") && stratum["median_primary"].is_object()) {
+                    used.median_methods.insert(stratum["median_primary"].value("method", "r"));
+                }
+            }
+        } else if (kind == "followup") {
+            used.followup = true;
+            endpoint(r.value("endpoint", json()));
+        } else if (kind == "logrank") {
+            used.km = true;
+            for (const auto& test : r.value("tests", json::array())) {
+                endpoint(test.value("endpoint", json()));
+                const std::string method = test.value("method", "log-rank");
+                if (method == "log-rank") used.log_rank = true;
+                else used.weighted_tests.insert(method);
+                for (const auto& group : test.value("groups", json::array())) {
+                    if (group.contains("median_primary") && group["median_primary"].is_object()) {
+                        used.median_methods.insert(group["median_primary"].value("method", "r"));
+                    }
+                }
+            }
+        } else if (kind == "response") {
+            used.response = true;
+            if (!r.value("by", json::array()).empty()) used.response_by = true;
+        } else if (kind == "adverse_events") {
+            if (r.contains("grading")) used.grading.push_back(r["grading"]);
+        } else if (kind == "association") {
+            used.association = true;
+        } else if (kind == "cox") {
+            used.cox = true;
+            endpoint(r.value("endpoint", json()));
+            if (r.contains("ties")) used.ties.insert(r["ties"].get<std::string>());
+            if (r.contains("univariable")) used.cox_univariable = true;
+            if (r.contains("strata")) used.cox_strata = true;
+        } else if (kind == "landmark") {
+            used.km = true;
+            used.log_rank = true;
+            if (r.contains("landmark_days")) used.landmark_days.push_back(r["landmark_days"].get<long>());
+            for (const auto& e : r.value("results", json::array())) {
+                endpoint(e.value("endpoint", json()));
+                for (const char* model : {"cox", "time_dependent_cox"}) {
+                    if (!e.contains(model) || !e[model].is_object()) continue;
+                    used.cox = true;
+                    if (e[model].contains("ties")) used.ties.insert(e[model]["ties"].get<std::string>());
+                }
+            }
+        } else if (kind == "cuminc") {
+            used.cuminc = true;
+            endpoint(r.value("endpoint", json()));
+            if (r.contains("gray_test")) used.gray = true;
+            if (r.contains("fine_gray")) used.fine_gray = true;
+        }
+    }
+    return used;
+}
+
+}  // namespace
+
+MethodsText statistical_analysis(const json& results) {
+    MethodsText text;
+    Citations cite;
+    const Used used = gather(results);
+    const json& protocol = results.value("protocol", json::object());
+
+    // The cohort and its dates.
+    {
+        std::string p;
+        const std::string n = whole(results.value("cohort", json::object()).value("n", json()));
+        const std::string registry = whole(results.value("registry", json::object()).value("patients", json()));
+        const std::string index = protocol.value("index_label", "");
+        const json& accrual = protocol.value("accrual", json());
+        p += "The cohort comprised ";
+        p += n.empty() ? "the patients" : n + (registry.empty() ? " patients" : " of the registry's " + registry + " patients");
+        p += " who started " + (index.empty() ? std::string("the index treatment") : index);
+        if (accrual.is_array() && accrual.size() == 2) {
+            p += fmt::format(" between {} and {}", accrual[0].get<std::string>(), accrual[1].get<std::string>());
+        }
+        p += " and met the protocol's eligibility criteria; the selection is shown step by step under Cohort selection. ";
+        const json& cutoff = protocol.value("data_cutoff", json());
+        if (cutoff.is_string()) {
+            p += "Data were analysed as of the data cut-off on " + cutoff.get<std::string>() +
+                 ": events after it were not counted, and follow-up ended at it.";
+        } else {
+            const std::string imported = results.value("registry", json::object()).value("imported_at", "");
+            p += "No data cut-off date was set: follow-up ran to the last contact recorded in the registry" +
+                 (imported.size() >= 10 ? " (imported on " + imported.substr(0, 10) + ")" : std::string()) + ".";
+        }
+        text.paragraphs.push_back(p);
+    }
+
+    // How each endpoint is measured.
+    {
+        const json& definitions = protocol.value("endpoints", json::object());
+        std::string p;
+        for (const auto& code : used.endpoints) {
+            if (!definitions.contains(code)) continue;
+            const json& e = definitions[code];
+            std::vector<std::string> events, censor;
+            for (const auto& event : e.value("events", json::array())) events.push_back(event_words(event));
+            for (const auto& c : e.value("censor", json::array())) censor.push_back(censor_words(c));
+            p += fmt::format("{} ({}) was measured from {} to {}{}{}. ", e.value("label", code), code,
+                             origin_words(e.value("origin", "index")), join(events, " or "), events.size() > 1 ? ", whichever came first" : "",
+                             censor.empty() ? "" : "; patients without such an event were censored at " + join(censor, " or "));
+        }
+        if (!p.empty()) {
+            p.pop_back();
+            text.paragraphs.push_back(p);
+        }
+    }
+
+    // Descriptive statistics and group comparisons.
+    if (used.table1) {
+        std::string p = "Patient characteristics are summarized as number (percentage) for categories, with missing values counted apart, "
+                        "and as median (range), median (interquartile range) or mean (standard deviation) for numbers, as each table states.";
+        if (used.table1_by) {
+            std::vector<std::string> tests;
+            if (used.table1_tests.count("chi-square") || used.table1_tests.count("fisher")) {
+                tests.push_back("categories with Pearson's \u03c7\u00b2 test without continuity correction, or Fisher's exact test when an "
+                                "expected count was below 5 (Cochran's rule" + cite.cite({"cochran"}) + ")");
+            }
+            if (used.table1_tests.count("wilcoxon")) tests.push_back("numbers of two groups with the Wilcoxon rank-sum test" + cite.cite({"mann"}));
+            if (used.table1_tests.count("kruskal-wallis")) tests.push_back("numbers of more groups with the Kruskal–Wallis test" + cite.cite({"kruskal"}));
+            if (!tests.empty()) p += " Groups were compared: " + join(tests, "; ") + ".";
+            if (used.smd) p += " Balance between two groups is described by absolute standardized differences" + cite.cite({"yang"}) + ".";
+        }
+        text.paragraphs.push_back(p);
+    }
+
+    // Survival.
+    if (used.km || used.followup || used.cox) {
+        std::string p;
+        if (used.km) {
+            std::vector<std::string> scales;
+            for (const auto& c : used.conf_types) scales.push_back(scale_words(c));
+            // (one citation per statement: the order of evaluation within an expression is unspecified)
+            const std::string km = cite.cite({"km"});
+            const std::string greenwood = cite.cite({"greenwood"});
+            p += "Survival was estimated with the Kaplan–Meier method" + km +
+                 "; survival at fixed times is given with Greenwood's variance" + greenwood +
+                 (scales.empty() ? std::string() : " and pointwise 95% confidence intervals (CIs) on the " + join(scales, " or ") + " scale") + ". ";
+            if (used.median_methods.count("spss")) {
+                p += "Median times are given with the 95% CI that SPSS reports: the median \u00b1 1.96 standard errors, the standard error "
+                     "being Greenwood's standard error of the survival estimate at the median divided by the estimated density there" +
+                     cite.cite({"collett"}) + ". ";
+            }
+            if (used.median_methods.count("r")) {
+                p += "Median times are given with 95% CIs by the method of Brookmeyer and Crowley" + cite.cite({"brookmeyer"}) +
+                     ", from the pointwise band, as R's survival package computes them. ";
+            }
+            p += "A median or limit that the curve does not reach is shown as NR. ";
+        }
+        if (used.followup) p += "Median follow-up was estimated by the reverse Kaplan–Meier method" + cite.cite({"schemper"}) + ". ";
+        if (used.log_rank) p += "Survival was compared between groups with the log-rank test" + cite.cite({"mantel"}) + ". ";
+        if (!used.weighted_tests.empty()) {
+            std::vector<std::string> names(used.weighted_tests.begin(), used.weighted_tests.end());
+            p += "Where stated, the weighted tests of the Harrington–Fleming family were used (" + join(names) + ")" + cite.cite({"harrington"}) + ". ";
+        }
+        if (used.cox) {
+            const std::string cox = cite.cite({"cox"});
+            std::vector<std::string> methods;
+            if (used.ties.count("breslow")) methods.push_back("Breslow's" + cite.cite({"breslow"}));
+            if (used.ties.count("efron")) methods.push_back("Efron's" + cite.cite({"efron"}));
+            p += "Hazard ratios (HRs) with Wald 95% CIs were estimated with Cox proportional hazards models" + cox +
+                 (methods.empty() ? std::string() : ", tied event times handled by " + join(methods, " or ") + " method") +
+                 (used.cox_strata ? ", stratified where stated (a baseline hazard per stratum)" : "") +
+                 "; a categorical covariate enters as indicators of its levels against the first (reference) level. ";
+            if (used.cox_univariable) {
+                p += "Each covariate was modelled alone (univariable, on the patients with that covariate recorded) and all together "
+                     "(multivariable, on the patients with every covariate recorded). ";
+            }
+        }
+        if (!used.landmark_days.empty()) {
+            std::vector<std::string> days;
+            for (long d : used.landmark_days) days.push_back("day " + std::to_string(d));
+            p += "Groups defined by treatment received after the index date were compared by a landmark analysis at " + join(days) +
+                 " after the index date" + cite.cite({"anderson"}) +
+                 " (patients with an event or censored before the landmark excluded), and by a Cox model with the treatment as a "
+                 "time-dependent covariate, to avoid immortal-time bias. ";
+        }
+        if (!p.empty()) {
+            p.pop_back();
+            text.paragraphs.push_back(p);
+        }
+    }
+    if (used.cuminc) {
+        std::string p = "With competing events, the cumulative incidence of each cause was estimated by the Aalen–Johansen estimator";
+        p += cite.cite({"aalen"});
+        if (used.gray) p += " and compared between groups with Gray's test" + cite.cite({"gray"});
+        if (used.fine_gray) p += "; subdistribution hazard ratios come from the Fine–Gray model" + cite.cite({"fine"});
+        text.paragraphs.push_back(p + ".");
+    }
+
+    // Response, adverse events, associations.
+    {
+        std::string p;
+        if (used.response) {
+            p += "Best overall response is given among patients with measurable disease at baseline; the objective response rate "
+                 "(complete or partial response), the disease control rate (adding stable disease) and the complete response rate "
+                 "are given with Clopper–Pearson exact 95% CIs" + cite.cite({"clopper"}) + ". ";
+        }
+        if (!used.grading.empty()) {
+            std::vector<std::string> unique;
+            for (const auto& g : used.grading) {
+                if (std::find(unique.begin(), unique.end(), g) == unique.end()) unique.push_back(g);
+            }
+            p += "Adverse events are tabulated as the " + join(unique, "; and the ") + ". ";
+        }
+        if (used.response_by || used.association) {
+            p += "Proportions were compared between groups with Pearson's \u03c7\u00b2 test without continuity correction, or Fisher's "
+                 "exact test when an expected count was below 5" + cite.cite({"cochran"}) + ". ";
+        }
+        if (!p.empty()) {
+            p.pop_back();
+            text.paragraphs.push_back(p);
+        }
+    }
+
+    // Disclosure control, tests, software.
+    {
+        std::string p;
+        const json& small = protocol.value("small_cell", json());
+        if (small.is_number() && small.get<double>() > 1) {
+            p += fmt::format("To protect patients' privacy, counts from 1 to {} are suppressed, together with further counts from which "
+                             "they could be derived and every statistic computed from them. ",
+                             std::llround(small.get<double>()) - 1);
+        }
+        p += "All tests are two-sided. ";
+        const std::string version = results.value("rwe_version", "");
+        const std::string file = protocol.value("file", "");
+        const std::string checksum = results.value("registry", json::object()).value("checksum", "");
+        p += "The analysis was run with rwe" + (version.empty() ? std::string() : " " + version) +
+             (file.empty() ? std::string() : " from the protocol " + file) +
+             (checksum.size() >= 12 ? " on the registry with checksum " + checksum.substr(0, 12) + "…" : std::string()) +
+             "; results.json holds every number in this report.";
+        text.paragraphs.push_back(p);
+    }
+    text.references = cite.list();
+    return text;
+}
+
+}  // namespace rwe::report

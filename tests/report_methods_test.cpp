@@ -1,0 +1,99 @@
+// The generated "Statistical analysis" text (report/methods_text.hpp): it states what the
+// analyses used, and only that, and numbers its references in order of citation.
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include <regex>
+#include <string>
+
+#include "rwe/report/methods_text.hpp"
+
+using nlohmann::json;
+using rwe::report::statistical_analysis;
+
+namespace {
+
+std::string all_text(const rwe::report::MethodsText& text) {
+    std::string out;
+    for (const auto& p : text.paragraphs) out += p + "\n";
+    return out;
+}
+
+json base_results() {
+    return json::parse(R"({
+      "rwe_version": "9.9.9",
+      "registry": {"patients": 300, "checksum": "0123456789abcdef", "imported_at": "2026-01-02T03:04:05Z"},
+      "cohort": {"n": 120},
+      "protocol": {"file": "p.toml", "index_label": "osimertinib", "accrual": ["2018-01-01", "2021-12-31"],
+                   "data_cutoff": "2023-06-30", "small_cell": 0,
+                   "endpoints": {"OS": {"label": "Overall survival", "origin": "index", "events": ["death"], "censor": ["last_contact"]},
+                                 "TTD": {"label": "Time to treatment discontinuation", "origin": "index",
+                                         "events": ["index_line_end", "death"], "censor": ["last_contact"]}}},
+      "analyses": []
+    })");
+}
+
+}  // namespace
+
+TEST(StatisticalAnalysisText, CohortDatesAndEndpointsComeFromTheResults) {
+    json r = base_results();
+    r["analyses"].push_back({{"kind", "km"}, {"result", {{"endpoint", "TTD"}, {"conf_type", "log-log"},
+                                                        {"strata", {{{"median_primary", {{"method", "r"}}}}}}}}});
+    const auto text = statistical_analysis(r);
+    const std::string t = all_text(text);
+    EXPECT_NE(t.find("120 of the registry's 300 patients who started osimertinib between 2018-01-01 and 2021-12-31"), std::string::npos) << t;
+    EXPECT_NE(t.find("data cut-off on 2023-06-30"), std::string::npos) << t;
+    // Only the endpoints the analyses use, each with its origin, events and censoring.
+    EXPECT_NE(t.find("Time to treatment discontinuation (TTD) was measured from the index date (start of the index treatment) to the end "
+                     "of the index treatment or death from any cause, whichever came first; patients without such an event were censored "
+                     "at the last contact."),
+              std::string::npos) << t;
+    EXPECT_EQ(t.find("Overall survival (OS)"), std::string::npos) << t;
+    // R's median interval on the log-log scale, not SPSS's; no test was run, none is named.
+    EXPECT_NE(t.find("Brookmeyer and Crowley"), std::string::npos);
+    EXPECT_NE(t.find("log–log scale"), std::string::npos);
+    EXPECT_EQ(t.find("SPSS"), std::string::npos);
+    EXPECT_EQ(t.find("log-rank"), std::string::npos);
+    EXPECT_EQ(t.find("Cox"), std::string::npos);
+    EXPECT_NE(t.find("rwe 9.9.9 from the protocol p.toml on the registry with checksum 0123456789ab"), std::string::npos) << t;
+}
+
+TEST(StatisticalAnalysisText, ReferencesAreNumberedInOrderOfCitation) {
+    json r = base_results();
+    r["protocol"].erase("data_cutoff");
+    r["analyses"].push_back({{"kind", "table1"}, {"result", {{"rows", {{{"by_group", json::object()}, {"smd", 0.1},
+                                                                         {"comparison", {{"test", "wilcoxon"}}}}}}}}});
+    r["analyses"].push_back({{"kind", "km"}, {"result", {{"endpoint", "OS"}, {"conf_type", "plain"}, {"log_rank", json::object()},
+                                                        {"strata", {{{"median_primary", {{"method", "spss"}}}}}}}}});
+    r["analyses"].push_back({{"kind", "cox"}, {"result", {{"endpoint", "OS"}, {"ties", "efron"}, {"univariable", json::array()}}}});
+    const auto text = statistical_analysis(r);
+    const std::string t = all_text(text);
+    EXPECT_NE(t.find("No data cut-off date was set"), std::string::npos) << t;
+    EXPECT_NE(t.find("imported on 2026-01-02"), std::string::npos) << t;
+    // Each citation's number is one more than the largest cited before it.
+    std::regex number(R"(\[(\d+)(?:, (\d+))*\])");
+    int highest = 0;
+    for (auto it = std::sregex_iterator(t.begin(), t.end(), number); it != std::sregex_iterator(); ++it) {
+        const int n = std::stoi((*it)[1]);
+        EXPECT_LE(n, highest + 1) << t;
+        highest = std::max(highest, n);
+    }
+    ASSERT_EQ(static_cast<int>(text.references.size()), highest);
+    // Wilcoxon (Mann–Whitney) first, then Yang & Dalton, Kaplan–Meier, Greenwood, Collett
+    // (SPSS's median interval), Mantel (log-rank), Cox, Efron.
+    const char* expected[] = {"Mann HB", "Yang D", "Kaplan EL", "Greenwood M", "Collett D", "Mantel N", "Cox DR", "Efron B"};
+    ASSERT_EQ(text.references.size(), std::size(expected));
+    for (std::size_t k = 0; k < text.references.size(); ++k) {
+        EXPECT_EQ(text.references[k].rfind(std::to_string(k + 1) + ". " + expected[k], 0), 0u) << text.references[k];
+    }
+    EXPECT_NE(t.find("Efron's [8] method"), std::string::npos) << t;
+    EXPECT_NE(t.find("univariable, on the patients with that covariate recorded"), std::string::npos) << t;
+}
+
+TEST(StatisticalAnalysisText, SuppressionIsStatedWithItsThreshold) {
+    json r = base_results();
+    r["protocol"]["small_cell"] = 10;
+    const std::string t = all_text(statistical_analysis(r));
+    EXPECT_NE(t.find("counts from 1 to 9 are suppressed"), std::string::npos) << t;
+}
