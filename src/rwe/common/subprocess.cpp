@@ -57,7 +57,8 @@ bool program_on_path(const std::string& name) {
 }
 
 ProgramResult run_program(const std::vector<std::string>& argv,
-                          const std::vector<std::pair<std::string, std::string>>& environment) {
+                          const std::vector<std::pair<std::string, std::string>>& environment,
+                          const std::filesystem::path& standard_output) {
     if (argv.empty()) throw UsageError("run_program: no program given");
     StderrFile messages;
 
@@ -80,7 +81,8 @@ ProgramResult run_program(const std::vector<std::string>& argv,
     posix_spawn_file_actions_t actions;
     posix_spawn_file_actions_init(&actions);
     posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
-    posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
+    const std::string output = standard_output.empty() ? std::string("/dev/null") : standard_output.string();
+    posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, output.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
     posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, messages.path().c_str(), O_WRONLY | O_TRUNC, 0);
     pid_t pid = 0;
     const int spawned = posix_spawnp(&pid, argp[0], &actions, nullptr, argp.data(), envp.data());

@@ -19,8 +19,11 @@ struct ProgramResult {
 // ("NAME", "value"), and waits for it. Throws IoError when the program cannot be started
 // ("pandoc: not found on PATH ..."). A program that runs and fails is a result, not an
 // exception: the caller words the error.
+// With `standard_output` not empty, the program's standard output goes to that file
+// (created or truncated) instead.
 ProgramResult run_program(const std::vector<std::string>& argv,
-                          const std::vector<std::pair<std::string, std::string>>& environment = {});
+                          const std::vector<std::pair<std::string, std::string>>& environment = {},
+                          const std::filesystem::path& standard_output = {});
 
 // Whether `name` is an executable file in a folder of PATH.
 bool program_on_path(const std::string& name);

@@ -2,8 +2,11 @@
 
 #include <fmt/format.h>
 
+#include <zlib.h>
+
 #include <algorithm>
 #include <fstream>
+#include <sstream>
 
 #include "rwe/common/error.hpp"
 #include "rwe/common/subprocess.hpp"
@@ -15,6 +18,71 @@ namespace {
 
 constexpr const char* converter = "pandoc";
 
+// A zip archive of uncompressed ("stored") entries with a fixed date, so the same entries
+// give the same bytes: all a Word reference document needs here.
+std::string stored_zip(const std::vector<std::pair<std::string, std::string>>& entries) {
+    std::string out, directory;
+    auto u16 = [](std::string& to, unsigned v) {
+        to += static_cast<char>(v & 0xFF);
+        to += static_cast<char>((v >> 8) & 0xFF);
+    };
+    auto u32 = [&](std::string& to, unsigned long v) {
+        u16(to, static_cast<unsigned>(v & 0xFFFF));
+        u16(to, static_cast<unsigned>((v >> 16) & 0xFFFF));
+    };
+    constexpr unsigned dos_date = (0 << 9) | (1 << 5) | 1;  // 1980-01-01, 00:00
+    for (const auto& [name, data] : entries) {
+        const unsigned long crc = crc32(crc32(0L, Z_NULL, 0), reinterpret_cast<const Bytef*>(data.data()), static_cast<uInt>(data.size()));
+        const unsigned long offset = out.size();
+        u32(out, 0x04034b50);
+        u16(out, 10), u16(out, 0), u16(out, 0), u16(out, 0), u16(out, dos_date);
+        u32(out, crc), u32(out, data.size()), u32(out, data.size());
+        u16(out, static_cast<unsigned>(name.size())), u16(out, 0);
+        out += name + data;
+        u32(directory, 0x02014b50);
+        u16(directory, 20), u16(directory, 10), u16(directory, 0), u16(directory, 0), u16(directory, 0), u16(directory, dos_date);
+        u32(directory, crc), u32(directory, data.size()), u32(directory, data.size());
+        u16(directory, static_cast<unsigned>(name.size())), u16(directory, 0), u16(directory, 0), u16(directory, 0), u16(directory, 0);
+        u32(directory, 0), u32(directory, offset);
+        directory += name;
+    }
+    const unsigned long directory_offset = out.size();
+    out += directory;
+    u32(out, 0x06054b50);
+    u16(out, 0), u16(out, 0), u16(out, static_cast<unsigned>(entries.size())), u16(out, static_cast<unsigned>(entries.size()));
+    u32(out, directory.size()), u32(out, directory_offset), u16(out, 0);
+    return out;
+}
+
+// Tables in 10-point type (the body stays at pandoc's 12): pandoc's own default styles with
+// one change, the size of the "Compact" paragraph style its table cells use, given to it as
+// a reference document. False, and the default styles used, when this pandoc does not print
+// its styles or they have no such style.
+bool write_reference_document(const std::filesystem::path& path) {
+    const std::filesystem::path styles_file = path.string() + ".styles.xml";
+    struct Remove {
+        std::filesystem::path path;
+        ~Remove() {
+            std::error_code ignored;
+            std::filesystem::remove(path, ignored);
+        }
+    } remove_styles{styles_file};
+    const ProgramResult printed = run_program({converter, "--print-default-data-file", "docx/word/styles.xml"}, {}, styles_file);
+    if (printed.exit_status != 0) return false;
+    std::ifstream in(styles_file, std::ios::binary);
+    std::stringstream buffer;
+    buffer << in.rdbuf();
+    std::string styles = buffer.str();
+    const auto style = styles.find("w:styleId=\"Compact\"");
+    const auto end = style == std::string::npos ? std::string::npos : styles.find("</w:style>", style);
+    if (end == std::string::npos || styles.substr(style, end - style).find("<w:rPr>") != std::string::npos) return false;
+    styles.insert(end, "<w:rPr><w:sz w:val=\"20\" /><w:szCs w:val=\"20\" /></w:rPr>");
+    std::ofstream out(path, std::ios::binary);
+    out << stored_zip({{"word/styles.xml", styles}});
+    out.close();
+    return static_cast<bool>(out);
+}
+
 std::size_t utf8_length(const std::string& text) {
     std::size_t n = 0;
     for (unsigned char c : text) n += (c & 0xC0) != 0x80;
@@ -25,10 +93,12 @@ std::string table_source(const Table& table, int number) {
     const std::string caption = "Table " + std::to_string(number) + ". " + table.title;
     std::string html = "<table>\n<caption>" + html_escape(caption) + "</caption>\n<colgroup>";
     // Column widths: each column gets at least its longest word (so that no word is
-    // broken), and the rest of a line of about 78 characters (the text width at the
-    // document's size) goes to the columns in proportion to how much longer their longest
+    // broken), and the rest of a line of about 72 characters (the text width at the
+    // tables' size) goes to the columns in proportion to how much longer their longest
     // cell is; a table whose cells all fit on one line gets widths in proportion to them.
-    constexpr double line_characters = 78;
+    // (Widths in characters of the tables' 10-point type, digits about 0.64 em wide in the
+    // serif fonts Word and LibreOffice use: about 72 across the 6.5-inch text width.)
+    constexpr double line_characters = 72;
     const std::size_t n = table.columns.size();
     std::vector<double> shortest(n), longest(n);
     auto longest_word = [](const std::string& text) {
@@ -54,11 +124,16 @@ std::string table_source(const Table& table, int number) {
         sum_shortest += shortest[c];
         sum_longest += longest[c];
     }
+    // A cell's left and right margins (Word's and LibreOffice's default, about 0.19 cm each)
+    // take about two and a half characters of each column's width.
+    constexpr double cell_margins = 2;
+    const double text_characters = std::max(line_characters - cell_margins * static_cast<double>(n), 0.5 * line_characters);
     std::vector<double> width(n);
     for (std::size_t c = 0; c < n; ++c) {
-        if (sum_longest <= line_characters) width[c] = longest[c];
-        else if (sum_shortest >= line_characters) width[c] = shortest[c];
-        else width[c] = shortest[c] + (line_characters - sum_shortest) * (longest[c] - shortest[c]) / (sum_longest - sum_shortest);
+        if (sum_longest <= text_characters) width[c] = longest[c];
+        else if (sum_shortest >= text_characters) width[c] = shortest[c];
+        else width[c] = shortest[c] + (text_characters - sum_shortest) * (longest[c] - shortest[c]) / (sum_longest - sum_shortest);
+        width[c] += cell_margins;
     }
     double total = 0;
     for (double w : width) total += w;
@@ -170,10 +245,19 @@ void write_docx_report(const HtmlPage& page, const std::filesystem::path& direct
         out.close();
         if (!out) throw IoError(source.string() + ": cannot write");
     }
-    const ProgramResult result =
-        run_program({converter, "--from=html", "--to=docx", "--resource-path=" + directory.string(), "--output=" + target.string(),
-                     source.string()},
-                    {{"SOURCE_DATE_EPOCH", "0"}});
+    const std::filesystem::path reference = directory / ".report-docx-reference.docx";
+    struct RemoveReference {
+        std::filesystem::path path;
+        ~RemoveReference() {
+            std::error_code ignored;
+            std::filesystem::remove(path, ignored);
+        }
+    } remove_reference{reference};
+    std::vector<std::string> arguments{converter, "--from=html", "--to=docx", "--resource-path=" + directory.string(),
+                                       "--output=" + target.string()};
+    if (write_reference_document(reference)) arguments.push_back("--reference-doc=" + reference.string());
+    arguments.push_back(source.string());
+    const ProgramResult result = run_program(arguments, {{"SOURCE_DATE_EPOCH", "0"}});
     if (result.exit_status != 0) {
         std::error_code ignored;
         std::filesystem::remove(target, ignored);
