@@ -142,8 +142,8 @@ with zipfile.ZipFile(ref / "report.docx") as z:
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 compact = next((st for st in styles.iter(W + "style") if st.get(W + "styleId") == "Compact"), None)
 size = compact.find(f"{W}rPr/{W}sz") if compact is not None else None
-check("table cells (pandoc's Compact style) in 10-point type, the body at pandoc's 12",
-      size is not None and size.get(W + "val") == "20" and 'w:pStyle w:val="Compact"' in body, "")
+check("table cells (pandoc's Compact style) in 9-point type, the body at pandoc's 12",
+      size is not None and size.get(W + "val") == "18" and 'w:pStyle w:val="Compact"' in body, "")
 check("one picture per figure", media_count(ref / "report.docx") == figure_count,
       f"{media_count(ref / 'report.docx')} pictures, {figure_count} figures")
 page = (ref / "report.html").read_text()

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <fstream>
 #include <sstream>
+#include <string_view>
 
 #include "rwe/common/error.hpp"
 #include "rwe/common/subprocess.hpp"
@@ -54,7 +55,7 @@ std::string stored_zip(const std::vector<std::pair<std::string, std::string>>& e
     return out;
 }
 
-// Tables in 10-point type (the body stays at pandoc's 12): pandoc's own default styles with
+// Tables in 9-point type (the body stays at pandoc's 12): pandoc's own default styles with
 // one change, the size of the "Compact" paragraph style its table cells use, given to it as
 // a reference document. False, and the default styles used, when this pandoc does not print
 // its styles or they have no such style.
@@ -76,17 +77,32 @@ bool write_reference_document(const std::filesystem::path& path) {
     const auto style = styles.find("w:styleId=\"Compact\"");
     const auto end = style == std::string::npos ? std::string::npos : styles.find("</w:style>", style);
     if (end == std::string::npos || styles.substr(style, end - style).find("<w:rPr>") != std::string::npos) return false;
-    styles.insert(end, "<w:rPr><w:sz w:val=\"20\" /><w:szCs w:val=\"20\" /></w:rPr>");
+    styles.insert(end, "<w:rPr><w:sz w:val=\"18\" /><w:szCs w:val=\"18\" /></w:rPr>");
     std::ofstream out(path, std::ios::binary);
     out << stored_zip({{"word/styles.xml", styles}});
     out.close();
     return static_cast<bool>(out);
 }
 
-std::size_t utf8_length(const std::string& text) {
-    std::size_t n = 0;
-    for (unsigned char c : text) n += (c & 0xC0) != 0x80;
-    return n;
+// How wide a text is set, in digits: a serif font's digits are all one width, lower-case
+// letters a little narrower on average (i, l, t, f, r, j much narrower), capitals wider,
+// spaces and most punctuation about half (measured on DejaVu Serif, the widest of the
+// fonts Word and LibreOffice fall back to). An estimate for column widths, not typesetting.
+double text_width(const std::string& text) {
+    double width = 0;
+    for (std::size_t i = 0; i < text.size();) {
+        const unsigned char c = static_cast<unsigned char>(text[i]);
+        const std::size_t length = c < 0x80 ? 1 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4;
+        if (c >= '0' && c <= '9') width += 1.0;
+        else if (std::string_view("iljtfr").find(static_cast<char>(c)) != std::string_view::npos) width += 0.55;
+        else if (c >= 'a' && c <= 'z') width += 0.95;
+        else if (c == 'M' || c == 'W' || c == 'm' || c == 'w' || c == '<' || c == '>' || c == '=') width += 1.3;
+        else if (c >= 'A' && c <= 'Z') width += 1.15;
+        else if (c == ' ' || std::string_view("()[].,:;'!|").find(static_cast<char>(c)) != std::string_view::npos) width += 0.5;
+        else width += 1.0;
+        i += length;
+    }
+    return width;
 }
 
 std::string table_source(const Table& table, int number) {
@@ -96,27 +112,38 @@ std::string table_source(const Table& table, int number) {
     // broken), and the rest of a line of about 72 characters (the text width at the
     // tables' size) goes to the columns in proportion to how much longer their longest
     // cell is; a table whose cells all fit on one line gets widths in proportion to them.
-    // (Widths in characters of the tables' 10-point type, digits about 0.64 em wide in the
-    // serif fonts Word and LibreOffice use: about 72 across the 6.5-inch text width.)
-    constexpr double line_characters = 72;
+    // (Widths in digits of the tables' 9-point type, about 0.64 em wide in the serif fonts
+    // Word and LibreOffice use: about 80 across the 6.5-inch text width.)
+    constexpr double line_characters = 80;
     const std::size_t n = table.columns.size();
     std::vector<double> shortest(n), longest(n);
+    // A "word" ends at a space, or after an en dash or a hyphen (where Word and LibreOffice
+    // also break a line: "(0.99–" / "1.03)").
     auto longest_word = [](const std::string& text) {
-        std::size_t best = 0, start = 0;
+        static const std::string en_dash = "\u2013";
+        double best = 0;
+        std::size_t start = 0;
         for (std::size_t i = 0; i <= text.size(); ++i) {
             if (i == text.size() || text[i] == ' ') {
-                best = std::max(best, utf8_length(text.substr(start, i - start)));
+                best = std::max(best, text_width(text.substr(start, i - start)));
+                start = i + 1;
+            } else if (text.compare(i, en_dash.size(), en_dash) == 0) {
+                best = std::max(best, text_width(text.substr(start, i + en_dash.size() - start)));
+                start = i + en_dash.size();
+                i = start - 1;
+            } else if (text[i] == '-' && i > start) {
+                best = std::max(best, text_width(text.substr(start, i + 1 - start)));
                 start = i + 1;
             }
         }
-        return static_cast<double>(best);
+        return best;
     };
     for (std::size_t c = 0; c < n; ++c) {
-        shortest[c] = std::max(3.0, longest_word(table.columns[c]));
-        longest[c] = std::max(shortest[c], static_cast<double>(utf8_length(table.columns[c])) / 2);
+        shortest[c] = std::max(3.0, 1.1 * longest_word(table.columns[c]));  // headers are bold
+        longest[c] = std::max(shortest[c], text_width(table.columns[c]) / 2);
         for (const auto& row : table.rows) {
             shortest[c] = std::max(shortest[c], longest_word(row[c]));
-            longest[c] = std::max(longest[c], static_cast<double>(utf8_length(row[c])));
+            longest[c] = std::max(longest[c], text_width(row[c]));
         }
     }
     double sum_shortest = 0, sum_longest = 0;
@@ -125,8 +152,8 @@ std::string table_source(const Table& table, int number) {
         sum_longest += longest[c];
     }
     // A cell's left and right margins (Word's and LibreOffice's default, about 0.19 cm each)
-    // take about two and a half characters of each column's width.
-    constexpr double cell_margins = 2;
+    // take about two digits of each column's width; half a digit more for safety.
+    constexpr double cell_margins = 2.5;
     const double text_characters = std::max(line_characters - cell_margins * static_cast<double>(n), 0.5 * line_characters);
     std::vector<double> width(n);
     for (std::size_t c = 0; c < n; ++c) {
