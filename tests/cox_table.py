@@ -28,22 +28,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from study_checks import Checks, demo_registry  # noqa: E402
+
 RWE, SOURCE, WORK = sys.argv[1], Path(sys.argv[2]), Path(sys.argv[3])
-failures = []
-
-
-def check(name, condition, why=""):
-    print(("ok " if condition else "FAIL ") + name + ("" if condition else ": " + str(why)[:2000]), flush=True)
-    if not condition:
-        failures.append(name)
-
-
-WORK.mkdir(parents=True, exist_ok=True)
-db = WORK / "demo.sqlite"
-if not db.exists():
-    subprocess.run([RWE, "synth", "--profile", "thp-her2-mbc", "--patients", "228", "--seed", "20221001", "--out", WORK / "demo"],
-                   check=True, capture_output=True)
-    subprocess.run([RWE, "import", WORK / "demo", "--db", db], check=True, capture_output=True)
+check = Checks()
+db = demo_registry(RWE, WORK, "thp-her2-mbc", 228)
 text = (SOURCE / "studies" / "thp-first-line.toml").read_text()
 anchor = 'DOCEGR = { derive = "band"'
 assert anchor in text
@@ -191,4 +181,4 @@ with open(out / "tables" / "tab-cox_one.csv", newline="", encoding="utf-8") as f
 check("one covariate: no univariable columns", one[0] == ["Characteristic", "N", "Events", "HR (95% CI)", "p"], one[0])
 check("one covariate: no univariable model in results.json",
       "univariable" not in res["cox_one"] and "univariable" not in res["cox_one_asked"], "")
-sys.exit(1 if failures else 0)
+sys.exit(check.exit_status())

@@ -26,22 +26,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from study_checks import Checks, demo_registry  # noqa: E402
+
 RWE, SOURCE, WORK = sys.argv[1], Path(sys.argv[2]), Path(sys.argv[3])
-failures = []
-
-
-def check(name, condition, why=""):
-    print(("ok " if condition else "FAIL ") + name + ("" if condition else ": " + str(why)[:2000]), flush=True)
-    if not condition:
-        failures.append(name)
-
-
-WORK.mkdir(parents=True, exist_ok=True)
-db = WORK / "demo.sqlite"
-if not db.exists():
-    subprocess.run([RWE, "synth", "--profile", "thp-vs-th", "--patients", "600", "--seed", "20221001", "--out", WORK / "demo"],
-                   check=True, capture_output=True)
-    subprocess.run([RWE, "import", WORK / "demo", "--db", db], check=True, capture_output=True)
+check = Checks()
+db = demo_registry(RWE, WORK, "thp-vs-th", 600)
 text = (SOURCE / "studies" / "thp-vs-th.toml").read_text()
 text = text.replace('AGE = { derive = "age", label = "Age at index (years)" }',
                     'AGE = { derive = "age", label = "Age at index (years)", summary = "mean_sd" }', 1)
@@ -149,4 +139,4 @@ want = [f"{whole(q[g][0])} ({whole(q[g][1])}\u2013{whole(q[g][2])})" for g in ("
 check("the table's numeric = median_iqr, an integer variable without decimals", age2[0].endswith("median (IQR)") and
       age2[2:5] == want, (age2, want))
 check("three groups: Kruskal-Wallis named", age2[6] == "Kruskal\u2013Wallis", age2)
-sys.exit(1 if failures else 0)
+sys.exit(check.exit_status())

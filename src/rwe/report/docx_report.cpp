@@ -19,6 +19,15 @@ namespace {
 
 constexpr const char* converter = "pandoc";
 
+// A file of ours removed when the scope ends, however it ends.
+struct TemporaryFile {
+    std::filesystem::path path;
+    ~TemporaryFile() {
+        std::error_code ignored;
+        std::filesystem::remove(path, ignored);
+    }
+};
+
 // A zip archive of uncompressed ("stored") entries with a fixed date, so the same entries
 // give the same bytes: all a Word reference document needs here.
 std::string stored_zip(const std::vector<std::pair<std::string, std::string>>& entries) {
@@ -61,13 +70,7 @@ std::string stored_zip(const std::vector<std::pair<std::string, std::string>>& e
 // its styles or they have no such style.
 bool write_reference_document(const std::filesystem::path& path) {
     const std::filesystem::path styles_file = path.string() + ".styles.xml";
-    struct Remove {
-        std::filesystem::path path;
-        ~Remove() {
-            std::error_code ignored;
-            std::filesystem::remove(path, ignored);
-        }
-    } remove_styles{styles_file};
+    const TemporaryFile remove_styles{styles_file};
     const ProgramResult printed = run_program({converter, "--print-default-data-file", "docx/word/styles.xml"}, {}, styles_file);
     if (printed.exit_status != 0) return false;
     std::ifstream in(styles_file, std::ios::binary);
@@ -242,13 +245,7 @@ bool docx_converter_available() { return program_on_path(converter); }
 void write_docx_report(const HtmlPage& page, const std::filesystem::path& directory) {
     const std::filesystem::path source = directory / ".report-docx-source.html";
     const std::filesystem::path target = directory / "report.docx";
-    struct RemoveSource {
-        std::filesystem::path path;
-        ~RemoveSource() {
-            std::error_code ignored;
-            std::filesystem::remove(path, ignored);
-        }
-    } remove_source{source};
+    const TemporaryFile remove_source{source};
     auto check_png = [&](const auto& block) {
         if (const auto* figure = std::get_if<FigureBlock>(&block)) {
             const std::filesystem::path png = directory / "figures" / (figure->id + ".png");
@@ -273,13 +270,7 @@ void write_docx_report(const HtmlPage& page, const std::filesystem::path& direct
         if (!out) throw IoError(source.string() + ": cannot write");
     }
     const std::filesystem::path reference = directory / ".report-docx-reference.docx";
-    struct RemoveReference {
-        std::filesystem::path path;
-        ~RemoveReference() {
-            std::error_code ignored;
-            std::filesystem::remove(path, ignored);
-        }
-    } remove_reference{reference};
+    const TemporaryFile remove_reference{reference};
     std::vector<std::string> arguments{converter, "--from=html", "--to=docx", "--resource-path=" + directory.string(),
                                        "--output=" + target.string()};
     if (write_reference_document(reference)) arguments.push_back("--reference-doc=" + reference.string());
