@@ -23,13 +23,12 @@ Each check prints `ok <name>` or `FAIL <name>: why`; the exit status is 1 when o
 """
 import csv
 import json
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from study_checks import Checks, demo_registry  # noqa: E402
+from study_checks import Checks, demo_registry, run_protocol  # noqa: E402
 
 RWE, SOURCE, WORK = sys.argv[1], Path(sys.argv[2]), Path(sys.argv[3])
 check = Checks()
@@ -61,17 +60,9 @@ univariable = true
 [report]
 docx = false
 '''
-protocol = WORK / "protocol.toml"
-protocol.write_text(text)
-out = WORK / "out"
-shutil.rmtree(out, ignore_errors=True)
-r = subprocess.run([RWE, "run", protocol, "--db", db, "--out", out], capture_output=True, text=True)
-check("rwe run", r.returncode == 0, r.stderr)
-if r.returncode != 0:
-    sys.exit(1)
+out, results, stderr = run_protocol(RWE, text, db, WORK, check)
 check("univariable = true with one covariate: a warning naming the key",
-      "univariable" in r.stderr and "warning" in r.stderr and "protocol.toml:" in r.stderr, r.stderr)
-results = json.loads((out / "results.json").read_text())
+      "univariable" in stderr and "warning" in stderr and "protocol.toml:" in stderr, stderr)
 res = {a["id"]: a["result"] for a in results["analyses"]}
 model = res["cox_check"]
 

@@ -29,3 +29,20 @@ def demo_registry(rwe, work, profile, patients, seed=20221001):
                        check=True, capture_output=True)
         subprocess.run([rwe, "import", work / "demo", "--db", db], check=True, capture_output=True)
     return db
+
+
+def run_protocol(rwe, text, db, work, check):
+    """Writes the protocol text under WORK, runs it into WORK/out (emptied first) and checks
+    that it ran; returns (out folder, results.json, stderr), or exits when it did not run."""
+    import json
+    import shutil
+    import sys
+    work = Path(work)
+    protocol = work / "protocol.toml"
+    protocol.write_text(text)
+    out = work / "out"
+    shutil.rmtree(out, ignore_errors=True)
+    r = subprocess.run([rwe, "run", protocol, "--db", db, "--out", out], capture_output=True, text=True)
+    if not check("rwe run", r.returncode == 0, r.stderr):
+        sys.exit(1)
+    return out, json.loads((out / "results.json").read_text()), r.stderr

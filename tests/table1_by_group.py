@@ -21,13 +21,12 @@ Each check prints `ok <name>` or `FAIL <name>: why`; the exit status is 1 when o
 import csv
 import json
 import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from study_checks import Checks, demo_registry  # noqa: E402
+from study_checks import Checks, demo_registry, run_protocol  # noqa: E402
 
 RWE, SOURCE, WORK = sys.argv[1], Path(sys.argv[2]), Path(sys.argv[3])
 check = Checks()
@@ -51,15 +50,7 @@ docx = false
 text = text.replace('AGE = { derive = "age", label = "Age at index (years)", summary = "mean_sd" }',
                     'AGE = { derive = "age", label = "Age at index (years)", summary = "mean_sd" }\nAGE2 = { expr = "AGE", label = "Age again" }', 1)
 text = text.replace('[[analysis]]\nid = "by_hr"', '[[analysis]]\nid = "by_hr"', 1).replace('variables = ["AGE", "DENOVO"]', 'variables = ["AGE2", "DENOVO"]', 1)
-protocol = WORK / "protocol.toml"
-protocol.write_text(text)
-out = WORK / "out"
-shutil.rmtree(out, ignore_errors=True)
-r = subprocess.run([RWE, "run", protocol, "--db", db, "--out", out], capture_output=True, text=True)
-check("rwe run", r.returncode == 0, r.stderr)
-if r.returncode != 0:
-    sys.exit(1)
-results = json.loads((out / "results.json").read_text())
+out, results, _ = run_protocol(RWE, text, db, WORK, check)
 t1 = next(a["result"] for a in results["analyses"] if a["id"] == "table1")
 hr = next(a["result"] for a in results["analyses"] if a["id"] == "by_hr")
 
