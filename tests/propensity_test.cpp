@@ -587,6 +587,7 @@ TEST(PropensityCommand, UsageAndInputErrors) {
     expect_usage("--truncate 1", "--truncate: must be a quantile");
     expect_usage("--match 1 --caliper -1", "--caliper: must be a positive");
     expect_usage("--factor nothere", "'nothere' is not in --covariates");
+    expect_usage("--plot balance.txt", "--plot: the file name must end in .svg, .pdf or .png (balance.txt)");
     // A treatment coded 0/1/2 is bad data: the line and the value.
     const fs::path bad = fs::temp_directory_path() / ("rwe_ps_bad_" + std::to_string(::getpid()) + ".csv");
     {
@@ -600,3 +601,26 @@ TEST(PropensityCommand, UsageAndInputErrors) {
 }
 
 }  // namespace
+
+// --plot writes the Love plot in the format its name asks for, beside the usual output.
+TEST(PropensityCommand, PlotWritesTheLovePlot) {
+    const std::string csv = (data_dir / "ps_lalonde.csv").string();
+    const fs::path png = fs::temp_directory_path() / ("rwe_love_" + std::to_string(::getpid()) + ".png");
+    const fs::path svg = fs::temp_directory_path() / ("rwe_love_" + std::to_string(::getpid()) + ".svg");
+    int status = 0;
+    std::string out = run_command("propensity " + csv + " --treatment treat --covariates age,educ,married --estimand att --plot " + png.string(),
+                                  &status);
+    EXPECT_EQ(status, 0) << out;
+    EXPECT_NE(out.find("Balance"), std::string::npos) << out;
+    std::ifstream in(png, std::ios::binary);
+    std::string head(8, '\0');
+    in.read(head.data(), 8);
+    EXPECT_EQ(head, std::string("\x89PNG\r\n\x1a\n", 8));
+    out = run_command("propensity " + csv + " --treatment treat --covariates age,educ --match 1 --plot " + svg.string(), &status);
+    EXPECT_EQ(status, 0) << out;
+    std::ifstream svg_in(svg);
+    std::string text((std::istreambuf_iterator<char>(svg_in)), std::istreambuf_iterator<char>());
+    EXPECT_NE(text.find("<svg"), std::string::npos);
+    fs::remove(png);
+    fs::remove(svg);
+}

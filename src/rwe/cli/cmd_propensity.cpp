@@ -7,6 +7,7 @@
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <cmath>
+#include <filesystem>
 #include <iostream>
 #include <limits>
 #include <nlohmann/json.hpp>
@@ -19,6 +20,7 @@
 #include "rwe/common/error.hpp"
 #include "rwe/common/table.hpp"
 #include "rwe/report/figure.hpp"
+#include "rwe/report/love_plot.hpp"
 #include "rwe/stats/covariate_balance.hpp"
 #include "rwe/stats/logistic_regression.hpp"
 #include "rwe/stats/propensity_matching.hpp"
@@ -130,10 +132,18 @@ int run_propensity(int argc, char** argv) {
         ->check(confidence_level(0.0, 1.0, true));
     app.add_option("--format", format, "text | json")->check(CLI::IsMember({"text", "json"}));
     app.add_option("--weights-out", weights_out, "write row, treatment, propensity score and weight of every unit to this CSV file");
+    std::string plot;
+    app.add_option("--plot", plot,
+                   "write the Love plot (absolute standardized differences before and after, dashed line at 0.1) to this "
+                   ".svg, .pdf or .png file");
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
         return parse_failure(app, e);
+    }
+    const std::string plot_extension = std::filesystem::path(plot).extension().string();
+    if (!plot.empty() && plot_extension != ".svg" && plot_extension != ".pdf" && plot_extension != ".png") {
+        throw UsageError("--plot: the file name must end in .svg, .pdf or .png (" + plot + ")");
     }
 
     // Options that go together, and their ranges.
@@ -353,6 +363,16 @@ int run_propensity(int argc, char** argv) {
             text += fmt::format("{},{},{},{}\n", used[i] + 1, treated[i] == 1 ? 1 : 0, number_text(ps[i]), number_text(weight[i]));
         }
         report::write_file_atomic(weights_out, text);
+    }
+
+    if (!plot.empty()) {
+        report::LovePlotInput love;
+        love.after_label = matching ? "Matched" : std::string(estimand == stats::Estimand::att ? "Weighted (ATT)" : "Weighted (ATE)");
+        for (const auto& row : balance.rows) love.rows.push_back({row.name, row.smd, row.smd_adjusted});
+        const report::Figure drawn = report::love_plot(love);
+        report::write_file_atomic(plot, plot_extension == ".svg"   ? report::render_svg(drawn)
+                                        : plot_extension == ".pdf" ? report::render_pdf(drawn)
+                                                                   : report::render_png(drawn));
     }
 
     json balance_rows = json::array();
