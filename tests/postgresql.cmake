@@ -31,3 +31,11 @@ target_compile_definitions(postgresql_store_check PRIVATE RWE_TEST_DATA_DIR="${C
                            RWE_POSTGRESQL_STATE="${RWE_POSTGRESQL_STATE}")
 add_test(NAME postgresql_store_check COMMAND postgresql_store_check)
 set_tests_properties(postgresql_store_check PROPERTIES FIXTURES_REQUIRED postgresql TIMEOUT 300)
+
+# A coordinator and two shard servers (scripts/pg_cluster.sh, postgres_fdw foreign
+# partitions by hash of the patient): the reference registry's protocols give the same
+# results as on SQLite. The test starts and stops its own three servers.
+add_test(NAME postgresql_cluster
+         COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/postgresql_cluster.sh $<TARGET_FILE:rwe> ${PROJECT_SOURCE_DIR}
+                 ${CMAKE_CURRENT_BINARY_DIR}/postgresql_cluster)
+set_tests_properties(postgresql_cluster PROPERTIES TIMEOUT 600)

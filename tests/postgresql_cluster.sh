@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# The distributed case on one machine (docs/scale.md): scripts/pg_cluster.sh builds a
+# coordinator and two shard servers from nothing, the registry's patient-level tables
+# partitioned by hash of the patient across the shards (postgres_fdw foreign partitions).
+# Every protocol of the reference registry must give results.json identical to the
+# SQLite run (apart from the recorded store and import time) and byte-identical analysis
+# datasets; each shard must hold part of the patients, together all of them; the
+# registry export must equal SQLite's. The servers are stopped whatever happens.
+#   postgresql_cluster.sh RWE_BINARY SOURCE_DIR WORK_DIR
+set -euo pipefail
+rwe=$1; source=$2; work=$3
+cluster=$work/cluster
+"$source/scripts/pg_cluster.sh" stop "$cluster" 2> /dev/null || true
+rm -rf "$work"; mkdir -p "$work"
+trap '"$source/scripts/pg_cluster.sh" stop "$cluster"' EXIT
+
+"$rwe" synth --profile thp-her2-mbc --patients 228 --seed 20221001 --out "$work/registry" > /dev/null
+"$rwe" import "$work/registry" --db "$work/registry.sqlite" > /dev/null 2>&1
+"$source/scripts/pg_cluster.sh" start "$cluster" "$rwe" "$work/registry" 2
+source "$cluster/cluster.env"
+
+# The rows are on the shards: each holds some patients, together all, none on the coordinator.
+patients=$(psql -X -At "$COORDINATOR_URL" -c "SELECT count(*) FROM patients")
+local_rows=$(psql -X -At "$COORDINATOR_URL" -c "SELECT count(*) FROM ONLY patients")
+kind=$(psql -X -At "$COORDINATOR_URL" -c "SELECT relkind FROM pg_class WHERE relname = 'patients'")
+total=0
+for url in $SHARD_URLS; do
+  n=$(psql -X -At "$url" -c "SELECT count(*) FROM patients")
+  [ "$n" -gt 0 ] && [ "$n" -lt "$patients" ] || { echo "a shard holds $n of $patients patients"; exit 1; }
+  total=$((total + n))
+done
+[ "$kind" = p ] && [ "$local_rows" = 0 ] && [ "$total" = "$patients" ] && [ "$patients" = 250 ] ||
+  { echo "patients: $patients through the coordinator (relkind $kind, $local_rows local), $total on the shards"; exit 1; }
+echo "patients: $patients, partitioned across the shards"
+
+for protocol in thp-first-line hr-positive-elderly-thp tdm1-second-line; do
+  "$rwe" run "$source/studies/$protocol.toml" --db "$work/registry.sqlite" --out "$work/$protocol-sqlite" > "$work/$protocol-sqlite.txt" 2>&1 \
+    || { cat "$work/$protocol-sqlite.txt"; exit 1; }
+  "$rwe" run "$source/studies/$protocol.toml" --db "$COORDINATOR_URL" --out "$work/$protocol-cluster" > "$work/$protocol-cluster.txt" 2>&1 \
+    || { cat "$work/$protocol-cluster.txt"; exit 1; }
+  python3 - "$work/$protocol-sqlite/results.json" "$work/$protocol-cluster/results.json" <<'PY'
+import json, math, sys
+a, b = (json.load(open(path)) for path in sys.argv[1:3])
+assert a["registry"].pop("store") == "sqlite" and b["registry"].pop("store") == "postgresql", "registry.store"
+for results in (a, b):
+    results["registry"].pop("imported_at")
+differences = []
+def compare(x, y, where):
+    if type(x) != type(y) or (isinstance(x, (dict, list)) and len(x) != len(y)):
+        differences.append(where)
+    elif isinstance(x, dict):
+        for key in x:
+            compare(x[key], y.get(key), f"{where}.{key}")
+    elif isinstance(x, list):
+        for k, (u, v) in enumerate(zip(x, y)):
+            compare(u, v, f"{where}[{k}]")
+    elif x != y and not (isinstance(x, float) and math.isnan(x) and math.isnan(y)):
+        differences.append(f"{where}: {x!r} (sqlite) != {y!r} (cluster)")
+compare(a, b, "results")
+if differences:
+    print(f"{sys.argv[2]}: {len(differences)} differences from SQLite, e.g.\n" + "\n".join(differences[:20]))
+    sys.exit(1)
+PY
+  for file in adsl.csv adtte.csv adrs.csv adae.csv; do
+    if [ -f "$work/$protocol-sqlite/$file" ] || [ -f "$work/$protocol-cluster/$file" ]; then
+      cmp "$work/$protocol-sqlite/$file" "$work/$protocol-cluster/$file"
+    fi
+  done
+  echo "$protocol: results.json and the analysis datasets identical on SQLite and the sharded cluster"
+done
+"$rwe" export --db "$work/registry.sqlite" --out "$work/export-sqlite" > /dev/null
+"$rwe" export --db "$COORDINATOR_URL" --out "$work/export-cluster" > /dev/null
+diff -r "$work/export-sqlite" "$work/export-cluster"
+echo "registry export identical from the cluster"
+
+# The password is in the URL rwe was given, and nowhere in what rwe wrote.
+password=${COORDINATOR_URL#postgresql://rwe:}; password=${password%%@*}
+if grep -rlF --exclude-dir=cluster -- "$password" "$work"; then
+  echo "the cluster's password appears in the files above"; exit 1
+fi
