@@ -464,7 +464,7 @@ TEST_F(ThpVersusTh, ProgressionFreeSurvivalByArmAndCox) {
     EXPECT_EQ(cox["events"], 6);
     ASSERT_EQ(cox["coefficients"].size(), 3u);
     EXPECT_EQ(cox["coefficients"][0]["label"], "Index regimen (arm): THP vs TH");
-    EXPECT_EQ(cox["coefficients"][2]["label"], "De novo metastatic: Y vs N");
+    EXPECT_EQ(cox["coefficients"][2]["label"], "De novo metastatic: Yes vs No");
 }
 
 // ---------------------------------------------------------------------------------------
@@ -612,7 +612,7 @@ TEST_F(NsclcEgfrOsimertinib, CoxAdjustedForAgeSexEcogAndBrain) {
     EXPECT_EQ(cox["coefficients"][0]["name"], "AGE");
     EXPECT_EQ(cox["coefficients"][1]["label"], "Sex: M vs F");
     EXPECT_EQ(cox["coefficients"][2]["name"], "ECOG");
-    EXPECT_EQ(cox["coefficients"][3]["label"], "Brain metastasis at index: Y vs N");
+    EXPECT_EQ(cox["coefficients"][3]["label"], "Brain metastasis at index: Yes vs No");
 }
 
 // ---------------------------------------------------------------------------------------

@@ -122,7 +122,7 @@ struct Used {
     bool cox = false, cox_univariable = false, cox_strata = false;
     std::set<std::string> ties;
     std::vector<long> landmark_days;
-    bool cuminc = false, gray = false, fine_gray = false;
+    bool cuminc = false, gray = false, fine_gray = false, cause_specific = false;
 };
 
 Used gather(const json& results) {
@@ -200,6 +200,7 @@ Used gather(const json& results) {
             endpoint(r.value("endpoint", json()));
             if (r.contains("gray_test")) used.gray = true;
             if (r.contains("fine_gray")) used.fine_gray = true;
+            if (r.contains("cause_specific")) used.cause_specific = true;
         }
     }
     return used;
@@ -338,6 +339,7 @@ MethodsText statistical_analysis(const json& results) {
         p += cite.cite({"aalen"});
         if (used.gray) p += " and compared between groups with Gray's test" + cite.cite({"gray"});
         if (used.fine_gray) p += "; subdistribution hazard ratios come from the Fine–Gray model" + cite.cite({"fine"});
+        if (used.cause_specific) p += ", and cause-specific hazard ratios from Cox models of each cause with the other causes censored";
         text.paragraphs.push_back(p + ".");
     }
 

@@ -1021,6 +1021,42 @@ private:
             for (const auto& m : model["messages"]) fg.footnotes.push_back(m.get<std::string>());
             add_table(s, fg);
         }
+        // Cause-specific hazards: one Cox model per cause, the other causes' events censored;
+        // a column pair per cause.
+        if (r.contains("cause_specific") && !r["cause_specific"].empty()) {
+            const json& models = r["cause_specific"];
+            Table cs{id + "-cause-specific", fmt::format("{}: cause-specific Cox models (n = {})", description, count_only(models[0]["n"])),
+                     {"Covariate"}, {}, {}, {}, {}};
+            for (const auto& model : models) {
+                cs.columns.push_back(fmt::format("{}: HR (95% CI)", model["cause"].get<std::string>()));
+                cs.columns.push_back("p");
+            }
+            for (std::size_t k = 0; k < models[0]["coefficients"].size(); ++k) {
+                std::vector<std::string> row{models[0]["coefficients"][k].value("label", models[0]["coefficients"][k]["name"].get<std::string>())};
+                for (const auto& model : models) {
+                    const json& c = model["coefficients"][k];
+                    const bool estimable = !c.contains("not_estimable");
+                    row.push_back(estimable ? estimate_ci(c["exp_coef"], c["lower"], c["upper"], 2) : "NE");
+                    row.push_back(estimable ? p_cell(c["p"]) : "");
+                }
+                cs.rows.push_back(std::move(row));
+            }
+            std::string events;
+            for (const auto& model : models) {
+                events += (events.empty() ? "" : ", ") + count_only(model["events"]) + " " + model["cause"].get<std::string>();
+            }
+            cs.footnotes.push_back(fmt::format("Each cause's hazard with the other causes' events censored (Cox, ties {}); events: {}. "
+                                               "Wald 95% CIs and p.", models[0]["ties"].get<std::string>(), events));
+            const bool any_not_estimable = std::any_of(models.begin(), models.end(), [](const json& model) {
+                return std::any_of(model["coefficients"].begin(), model["coefficients"].end(),
+                                   [](const json& c) { return c.contains("not_estimable"); });
+            });
+            if (any_not_estimable) cs.footnotes.push_back("NE: not estimable; the notes below give the reason.");
+            for (const auto& model : models) {
+                for (const auto& d : model["diagnostics"]) cs.footnotes.push_back(model["cause"].get<std::string>() + ": " + d.get<std::string>());
+            }
+            add_table(s, cs);
+        }
     }
 
     void landmark(const std::string& id, const json& r) {

@@ -26,6 +26,16 @@
 
 namespace rwe::study::kit {
 
+namespace {
+
+// A level's text in tables: its value label when the protocol gives one.
+std::string level_text(const Variable& variable, const std::string& level) {
+    auto found = variable.value_labels.find(level);
+    return found == variable.value_labels.end() ? level : found->second;
+}
+
+}  // namespace
+
 // Covariates by ADSL name: numeric as they are; categorical as treatment-contrast dummies
 // against the first level. Returns a readable label per column ("HR: positive vs negative").
 std::vector<std::string> covariate_columns(const StudyData& data, const std::vector<std::string>& names,
@@ -53,7 +63,8 @@ std::vector<std::string> covariate_columns(const StudyData& data, const std::vec
             columns.push_back(std::move(column));
             column_names.push_back(name + variable.levels[level]);
             terms.push_back(name);
-            labels.push_back(variable.label + ": " + variable.levels[level] + " vs " + variable.levels[0]);
+            labels.push_back(variable.label + ": " + level_text(variable, variable.levels[level]) + " vs " +
+                             level_text(variable, variable.levels[0]));
         }
     }
     x.resize(subjects.size() * columns.size());
@@ -64,30 +75,6 @@ std::vector<std::string> covariate_columns(const StudyData& data, const std::vec
 }
 
 namespace {
-
-// A level's text in tables: its value label when the protocol gives one.
-std::string level_text(const Variable& variable, const std::string& level) {
-    auto found = variable.value_labels.find(level);
-    return found == variable.value_labels.end() ? level : found->second;
-}
-
-// Why a coefficient has no estimate, in a reader's words (from the fit's diagnostics).
-void mark_not_estimable(const stats::CoxRegression& fit, json& out) {
-    for (const auto& d : fit.diagnostics) {
-        if (d.covariate < 0 || static_cast<std::size_t>(d.covariate) >= out["coefficients"].size()) continue;
-        json& coefficient = out["coefficients"][static_cast<std::size_t>(d.covariate)];
-        if (d.kind == stats::CoxDiagnostic::Kind::singular) {
-            coefficient["not_estimable"] = "no variation, or collinear with the other covariates (coefficient NA)";
-        } else if (d.kind == stats::CoxDiagnostic::Kind::infinite) {
-            coefficient["not_estimable"] = "monotone likelihood: the coefficient tends to infinity (e.g. no events in a level)";
-        }
-    }
-    for (auto& coefficient : out["coefficients"]) {
-        if (!coefficient.contains("not_estimable") && !coefficient["exp_coef"].is_number()) {
-            coefficient["not_estimable"] = "no estimate";
-        }
-    }
-}
 
 struct CoxInput {
     stats::CoxData data;
@@ -122,7 +109,6 @@ json fit_json(const CoxInput& input, const stats::CoxRegression& fit) {
     for (std::size_t k = 0; k < input.labels.size() && k < out["coefficients"].size(); ++k) {
         out["coefficients"][k]["label"] = input.labels[k];
     }
-    mark_not_estimable(fit, out);
     return out;
 }
 

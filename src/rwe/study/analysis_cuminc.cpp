@@ -166,6 +166,26 @@ json run_cuminc(const Context& c, const Analysis& analysis) {
             model["messages"] = model_fit.messages;
         }
         out["fine_gray"] = model;
+        // Cause-specific Cox models: for each cause, its hazard with the other causes'
+        // events censored (R: coxph(Surv(time, status == k) ~ covariates)), the protocol's ties.
+        if (!names.empty()) {
+            json models = json::array();
+            stats::CoxOptions options;
+            options.ties = ties_of(c.protocol.stats.ties);
+            for (std::size_t cause = 1; cause <= cause_names.size(); ++cause) {
+                stats::CoxData cox;
+                cox.stop = data.time;
+                for (auto status : data.status) cox.event.push_back(status == static_cast<std::int32_t>(cause) ? 1.0 : 0.0);
+                cox.x = x;
+                cox.names = names;
+                cox.terms = terms;
+                json fit = cox_json(stats::cox_regression(cox, options));
+                for (std::size_t k = 0; k < labels.size() && k < fit["coefficients"].size(); ++k) fit["coefficients"][k]["label"] = labels[k];
+                fit["cause"] = cause_names[cause - 1];
+                models.push_back(std::move(fit));
+            }
+            out["cause_specific"] = std::move(models);
+        }
     }
     return out;
 }

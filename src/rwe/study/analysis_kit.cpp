@@ -291,6 +291,19 @@ json cox_json(const stats::CoxRegression& fit) {
                                 {"se", num(fit.se[k])}, {"z", num(fit.z[k])}, {"p", num(fit.p[k])},
                                 {"lower", num(fit.lower[k])}, {"upper", num(fit.upper[k])}});
     }
+    // Why a coefficient has no (finite) estimate, in a reader's words, from the diagnostics.
+    for (const auto& d : fit.diagnostics) {
+        if (d.covariate < 0 || static_cast<std::size_t>(d.covariate) >= coefficients.size()) continue;
+        json& coefficient = coefficients[static_cast<std::size_t>(d.covariate)];
+        if (d.kind == stats::CoxDiagnostic::Kind::singular) {
+            coefficient["not_estimable"] = "no variation, or collinear with the other covariates (coefficient NA)";
+        } else if (d.kind == stats::CoxDiagnostic::Kind::infinite) {
+            coefficient["not_estimable"] = "monotone likelihood: the coefficient tends to infinity (e.g. no events in a level)";
+        }
+    }
+    for (auto& coefficient : coefficients) {
+        if (!coefficient.contains("not_estimable") && !coefficient["exp_coef"].is_number()) coefficient["not_estimable"] = "no estimate";
+    }
     json diagnostics = json::array();
     for (const auto& d : fit.diagnostics) diagnostics.push_back(d.message);
     auto test = [](const stats::CoxTest& t) { return json{{"chisq", num(t.chisq)}, {"df", t.df}, {"p", num(t.p)}}; };

@@ -3,7 +3,8 @@
 # adsl.csv: the groups): survival::survfit(Surv(AVAL, factor(cause)) ~ group) for every row
 # of every curve and summary(fit, times), cmprsk::cuminc(AVAL, cause, group, strata, rho)
 # for Gray's test, cmprsk::crr(AVAL, cause, covariates, failcode = 1) for the Fine–Gray model
-# (text covariates as 0/1 contrasts against their first level, N for Y/N flags). Closed form:
+# (text covariates as 0/1 contrasts against their first level, N for Y/N flags), and
+# coxph(Surv(AVAL, cause == k) ~ covariates) per cause (cause-specific hazards). Closed form:
 # 1e-9 (relative to max(1, |R|)); crr: 1e-6.
 #   Rscript check.R OUT_DIR   (exit 0: all agree; 1: a difference, printed)
 suppressMessages({library(survival); library(cmprsk); library(jsonlite)})
@@ -84,6 +85,27 @@ for (a in results$analyses) {
     check(paste(a$id, "crr coef"), lapply(co, `[[`, "coef"), unname(fit$coef), 1e-6)
     check(paste(a$id, "crr se"), lapply(co, `[[`, "se"), unname(se), 1e-6)
     check(paste(a$id, "crr p"), lapply(co, `[[`, "p"), unname(2 * pnorm(-abs(fit$coef / se))), 1e-6)
+    # Cause-specific Cox models: coxph(Surv(AVAL, cause == k) ~ covariates, ties = the
+    # protocol's). A coefficient rwe marks not estimable must be one R warns may be infinite.
+    for (k in seq_along(causes)) {
+      m <- r$cause_specific[[k]]
+      warned <- character(0)
+      fit <- withCallingHandlers(coxph(Surv(d$AVAL, d$cause == k) ~ cov, ties = m$ties),
+                                 warning = function(w) { warned <<- c(warned, conditionMessage(w)); invokeRestart("muffleWarning") })
+      s <- summary(fit)$coefficients
+      label <- paste(a$id, "cause-specific", causes[k])
+      check(paste(label, "n and events"), list(m$n, m$events), c(fit$n, fit$nevent), 0)
+      ne <- vapply(m$coefficients, function(c) !is.null(c$not_estimable), TRUE)
+      if (any(ne)) {
+        infinite <- grepl("may be infinite", paste(warned, collapse = " "))
+        compared <<- compared + sum(ne)
+        if (!infinite) { cat(label, ": rwe says not estimable, R gives no warning\n"); bad <<- bad + 1 }
+      }
+      keep <- which(!ne)
+      check(paste(label, "coef"), lapply(m$coefficients[keep], `[[`, "coef"), unname(s[keep, 1]), 1e-6)
+      check(paste(label, "se"), lapply(m$coefficients[keep], `[[`, "se"), unname(s[keep, 3]), 1e-6)
+      check(paste(label, "p"), lapply(m$coefficients[keep], `[[`, "p"), unname(s[keep, 5]), 1e-6)
+    }
   }
 }
 cat(compared, "values compared with R,", bad, "differ\n")
