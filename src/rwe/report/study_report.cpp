@@ -885,7 +885,7 @@ private:
             row.lower = number(c["lower"]);
             row.upper = number(c["upper"]);
             row.p = number(c["p"]);
-            if (!(row.lower > 0) || !std::isfinite(row.upper)) {
+            if (c.contains("not_estimable") || !(row.lower > 0) || !std::isfinite(row.upper)) {
                 row.estimate = row.lower = row.upper = nan;
                 row.note = "not estimable";
             }
