@@ -12,7 +12,9 @@ Differences by design, each checked against what replaced it:
     km of OS by LTR among responders;
   - `second_line` became a table1 of PROG, L2REG and L2TRIAL;
   - results carry new keys (kept out of the comparison), never fewer;
-  - texts that name the grading scale now say which version the protocol gives.
+  - texts that name the grading scale now say which version the protocol gives;
+  - a true/false covariate's coefficient label reads "Yes vs No" (value labels) where it
+    read "Y vs N".
 """
 import csv, gzip, io, json, math, os, subprocess, sys
 
@@ -71,6 +73,9 @@ def compare(old, new, path):
             compare(a, b, f"{path}[{i}]")
     elif path.endswith("adverse_events.grading"):
         if old.replace("CTCAE", "CTCAE v5.0") != new:
+            fail(f"{path}: {old!r} became {new!r}")
+    elif ".coefficients[" in path and path.endswith(".label") and isinstance(old, str) and old.endswith(": Y vs N"):
+        if old[: -len("Y vs N")] + "Yes vs No" != new:
             fail(f"{path}: {old!r} became {new!r}")
     elif not same_number(old, new, COX_REL_TOL if "cox" in path else 1e-12):
         fail(f"{path}: {old!r} became {new!r}")
