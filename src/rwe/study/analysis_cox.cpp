@@ -117,7 +117,8 @@ json fit_json(const CoxInput& input, const stats::CoxRegression& fit) {
 // model's patients, and the index of each level's coefficient.
 json model_terms(const Context& c, const TimeToEvent& endpoint, const std::vector<std::string>& covariates,
                  const stats::CoxData& data, const stats::CoxRegression& fit) {
-    std::vector<bool> used(data.stop.size(), fit.used_rows.empty());
+    // (used_rows is empty when no row was dropped; with every row dropped, none is used)
+    std::vector<bool> used(data.stop.size(), fit.used_rows.empty() && fit.dropped == 0);
     for (auto row : fit.used_rows) used[row] = true;
     json terms = json::array();
     std::size_t coefficient = 0;
