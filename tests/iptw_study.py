@@ -118,6 +118,8 @@ ws <- function(g) {
   list(n = sum(d$treat == g), sum = sum(x), min = min(x), max = max(x), ess = sum(x)^2 / sum(x^2))
 }
 out$weights <- list(treated = ws(1), control = ws(0))
+out$trimmed <- list(control = c(sum(!kept & d$treat == 0), sum(!kept & d$treat == 0 & d$ev == 1)),
+                    treated = c(sum(!kept & d$treat == 1), sum(!kept & d$treat == 1 & d$ev == 1)))
 # the balance table (cobalt's SMD, binary columns standardized with p(1 - p))
 column <- function(name) {
   if (name %in% names(d)) return(d[[name]])
@@ -212,6 +214,9 @@ for aid in ("iptw_ate", "iptw_att", "iptw_trim"):
         ours, theirs = r["weights"][group], R["weights"][group]
         check(f"{aid}: {group} weights: n, sum, min, max, ESS (1e-6)",
               ours["n"] == theirs["n"] and all(close(ours[k], theirs[k]) for k in ("sum", "min", "max", "ess")), (ours, theirs))
+    left_out = r["weighting"]["trimmed_by_group"]
+    check(f"{aid}: patients trimmed and their events, per group",
+          all([left_out[g]["n"], left_out[g]["events"]] == R["trimmed"][g] for g in ("control", "treated")), (left_out, R["trimmed"]))
     check(f"{aid}: SMD before as cobalt's, every column (1e-6)", all_close([row["smd"] for row in r["balance"]], as_list(R["balance"]["smd"])),
           ([row["smd"] for row in r["balance"]], R["balance"]["smd"]))
     check(f"{aid}: SMD after weighting (1e-6)",
@@ -278,4 +283,31 @@ check("comparison table: unadjusted and weighted rows", [row[0] for row in table
 w = res["iptw_ate"]["weighted"]["hazard_ratio"]
 want = f"{w['exp_coef']:.2f} ({w['lower']:.2f}\u2013{w['upper']:.2f})"
 check("comparison table: the weighted HR (95% CI)", table[2][1] == want, (table[2], want))
+# Small-cell suppression (study.small_cell = 10): the run succeeds; the patients a trim left
+# out (fewer than 10 here) are withheld, and cannot be had back as the difference of the
+# unadjusted and weighted groups' counts; the weights' extremes are withheld.
+small_text = text.replace("small_cell = 0 ", "small_cell = 10 ", 1)
+check("small_cell: the protocol sets it", small_text != text, "")
+(WORK / "small_cell").mkdir(parents=True, exist_ok=True)
+_, small, _ = run_protocol(RWE, small_text, db, WORK / "small_cell", check)
+cut = {a["id"]: a["result"] for a in small["analyses"]}["iptw_trim"]
+truth = res["iptw_trim"]["weighting"]
+check("small_cell: the number trimmed is withheld", 0 < truth["trimmed"] < 10 and cut["weighting"]["trimmed"] == "suppressed",
+      cut["weighting"])
+models = [cut[k]["hazard_ratio"][c] for k in ("unadjusted", "weighted") for c in ("n", "events")]
+check("small_cell: the models' patients and events do not give back the trimmed",
+      not (isinstance(models[0], int) and isinstance(models[2], int) and 0 < models[0] - models[2] < 10) and
+      not (isinstance(models[1], int) and isinstance(models[3], int) and 0 < models[1] - models[3] < 10), models)
+for g, group in enumerate(("control", "treated")):
+    n = truth["trimmed_by_group"][group]["n"]
+    if 0 < n < 10:
+        check(f"small_cell: {group} trimmed withheld", cut["weighting"]["trimmed_by_group"][group]["n"] == "suppressed",
+              cut["weighting"]["trimmed_by_group"][group])
+    before, after = cut["unadjusted"]["strata"][g]["n"], cut["weighted"]["strata"][g]["n"]
+    shown = [cut["weights"][group]["n"], cut["weights"][group]["n_weighted"], before, after]
+    numbers = [x for x in shown if isinstance(x, (int, float))]
+    check(f"small_cell: {group}: no difference of shown counts gives the trimmed",
+          not any(0 < abs(a - b) < 10 for a in numbers for b in numbers), shown)
+    check(f"small_cell: {group}: the weights' minimum and maximum withheld",
+          cut["weights"][group]["min"] == "suppressed" and cut["weights"][group]["max"] == "suppressed", cut["weights"][group])
 sys.exit(check.exit_status())

@@ -677,6 +677,9 @@ void iptw(Plan& plan, const json& results, const Pointer& r) {
     plan.known_total({n, plan.count(r / "dropped")});
     const json& result = at(results, r);
     std::vector<std::vector<std::size_t>> previous;  // the unadjusted groups' cells
+    std::vector<std::size_t> model_n, model_events;  // each Cox model's patients and events
+    std::optional<std::size_t> trimmed_total;
+    std::vector<std::size_t> trimmed_events;
     for (const char* name : {"unadjusted", "weighted"}) {
         const Pointer analysis = r / name;
         const json& strata = at(results, analysis / "strata");
@@ -698,6 +701,22 @@ void iptw(Plan& plan, const json& results, const Pointer& r) {
             for (const char* key : {"weighted_n", "weighted_events"}) plan.derived(cells, group / key);
             groups.push_back(cells);
         }
+        if (groups.size() == 2 && !previous.empty() && previous.size() == 2) {
+            // unadjusted = weighted + trimmed, per group, in patients and in events
+            std::vector<std::size_t> trimmed;
+            for (std::size_t g = 0; g < 2; ++g) {
+                const Pointer left_out = r / "weighting" / "trimmed_by_group" / (g == 1 ? "treated" : "control");
+                const std::size_t out_n = plan.count(left_out / "n");
+                const std::size_t out_events = plan.count(left_out / "events");
+                trimmed_events.push_back(out_events);
+                if (groups[g][0] != previous[g][0]) plan.system.add_sum(previous[g][0], {groups[g][0], out_n});
+                if (groups[g][1] != previous[g][1]) plan.system.add_sum(previous[g][1], {groups[g][1], out_events});
+                plan.alias(groups[g][0], r / "weights" / (g == 1 ? "treated" : "control") / "n_weighted");
+                trimmed.push_back(out_n);
+            }
+            trimmed_total = plan.count(r / "weighting" / "trimmed");
+            plan.system.add_sum(*trimmed_total, trimmed);
+        }
         if (groups.size() == 2) {
             if (previous.empty()) {
                 plan.system.add_sum(n, {groups[0][0], groups[1][0]});
@@ -710,19 +729,32 @@ void iptw(Plan& plan, const json& results, const Pointer& r) {
             }
             plan.known_total({groups[0][1], groups[1][1]});
             const std::vector<std::size_t> all{groups[0][0], groups[0][1], groups[1][0], groups[1][1]};
-            for (const char* key : {"/n", "/events"}) plan.derived(all, analysis / "hazard_ratio" / Pointer(key));
+            // the model's patients and events: the two groups'
+            model_n.push_back(plan.count(analysis / "hazard_ratio" / "n"));
+            model_events.push_back(plan.count(analysis / "hazard_ratio" / "events"));
+            plan.system.add_sum(model_n.back(), {groups[0][0], groups[1][0]});
+            plan.system.add_sum(model_events.back(), {groups[0][1], groups[1][1]});
             for (const auto& statistic : coefficient_statistics) plan.derived(all, analysis / "hazard_ratio" / statistic);
             plan.derived(all, analysis / "hazard_ratio" / "robust_se");
             if (previous.empty()) {
                 for (const char* group : {"treated", "control"}) {
                     const std::size_t cell = groups[std::string(group) == "treated" ? 1 : 0][0];
-                    for (const char* key : {"n_weighted", "sum", "ess"}) plan.derived(cell, r / "weights" / group / key);
+                    for (const char* key : {"sum", "ess"}) plan.derived(cell, r / "weights" / group / key);
                     plan.always(r / "weights" / group / "min");
                     plan.always(r / "weights" / group / "max");
                 }
             }
         }
         if (previous.empty()) previous = groups;
+    }
+    // the patients (and events) of the unadjusted model are the weighted model's and those
+    // trimmed: stated as such, so that the totals cannot give back the number trimmed
+    if (trimmed_total && model_n.size() == 2 && trimmed_events.size() == 2) {
+        plan.system.add_sum(model_n[0], {model_n[1], *trimmed_total});
+        plan.system.add_sum(n, {model_n[1], *trimmed_total});
+        const std::size_t events_trimmed = plan.count(r / "weighting" / "trimmed_events");
+        plan.system.add_sum(events_trimmed, {trimmed_events[0], trimmed_events[1]});
+        plan.system.add_sum(model_events[0], {model_events[1], events_trimmed});
     }
     const json& balance = result.value("balance", json::array());
     for (std::size_t k = 0; k < balance.size(); ++k) {

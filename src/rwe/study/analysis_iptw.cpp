@@ -272,8 +272,22 @@ json run_iptw(const Context& c, const Analysis& analysis) {
     out["model"] = {{"coefficients", std::move(coefficients)}, {"null_deviance", num(model.null_deviance)},
                     {"deviance", num(model.deviance)}, {"aic", num(model.aic)}, {"iterations", model.iterations},
                     {"converged", model.converged}, {"messages", model.messages}};
-    out["weighting"] = {{"trimmed", weighting.n_trimmed}, {"truncated", weighting.n_truncated}, {"cap", num(weighting.cap)},
-                        {"treated_share", num(weighting.treated_share)}};
+    // The patients a trim left out, and their events, per group (the unadjusted groups less
+    // the weighted ones).
+    json trimmed_by_group = json::object();
+    std::size_t trimmed_events = 0;
+    for (double group : {0.0, 1.0}) {
+        std::size_t count = 0, events = 0;
+        for (std::size_t i = 0; i < n; ++i) {
+            if (treated[i] != group || !weighting.trimmed[i]) continue;
+            ++count;
+            events += event[i] != 0 ? 1 : 0;
+        }
+        trimmed_by_group[group == 1 ? "treated" : "control"] = {{"n", count}, {"events", events}};
+        trimmed_events += events;
+    }
+    out["weighting"] = {{"trimmed", weighting.n_trimmed}, {"trimmed_events", trimmed_events}, {"trimmed_by_group", trimmed_by_group}, {"truncated", weighting.n_truncated},
+                        {"cap", num(weighting.cap)}, {"treated_share", num(weighting.treated_share)}};
     out["weights"] = {{"treated", weight_summary(treated, weighting.weight, 1)}, {"control", weight_summary(treated, weighting.weight, 0)}};
     json rows = json::array();
     for (std::size_t k = 0; k < balance.rows.size(); ++k) {
