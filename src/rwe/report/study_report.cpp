@@ -573,7 +573,7 @@ private:
     }
 
     static std::string lower_first(std::string text) {
-        // "Overall survival" → "overall survival"; an acronym ("HER2 …") keeps its case
+        // "Overall survival" → "overall survival"; an acronym ("ECOG …") keeps its case
         if (text.size() > 1 && std::isupper(static_cast<unsigned char>(text[0])) && std::islower(static_cast<unsigned char>(text[1]))) {
             text[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(text[0])));
         }
