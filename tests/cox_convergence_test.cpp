@@ -129,3 +129,78 @@ TEST(CoxConvergence, CountingProcessSumsRestartWhenTheRiskSetEmpties) {
     EXPECT_NEAR(fit.robust_se[0], 0.64113636707896859, 1e-6 * 0.641);
     EXPECT_TRUE(says_may_be_infinite(fit));
 }
+
+// r_diff seed 1, dataset 3050: (start, stop] data, Breslow, x2 diverges (its only informative
+// event time has one row with x2 = 0 and one with x2 = 1). When the x2 = 0 row leaves the
+// sums (time 2.55), subtracting its risk of ~1 leaves rounding of ~1e-16 beside a remaining
+// risk of e^beta2 ~ 1e-8, and from beta2 ~ -14 on the Newton steps are made of that rounding:
+// the count follows R only when the sums are formed in agfit4's order and arithmetic (rows
+// in by descending stop, out by descending start, the deaths' sums added at their time,
+// (C - a a'/D) / D, exp() per row). Formed otherwise, rwe's step 18 raised the loglik and it
+// stopped at 19; R's lowered it, and R halved until its limit:
+//   d <- data.frame(t0 = c(0, 8.1, 0.79, 4.82, 0, 0.17, 0.24, 0, 0),
+//                   time = c(1.03, 9.32, 1.41, 6.72, 1.51, 0.34, 0.4, 10.73, 2.55),
+//                   status = c(0, 1, 0, 1, 1, 0, 0, 0, 1),
+//                   x1 = c(0.36, -1.087, 0.291, -1.013, -0.608, -0.381, 1.02, -0.237, 3.099),
+//                   x2 = c(1, 1, 1, 0, 1, 1, 0, 1, 1))
+//   f <- coxph(Surv(t0, time, status) ~ x1 + x2, data = d, ties = "breslow")
+//   warning: Ran out of iterations and did not converge
+//   f$iter        20
+//   coef(f)       -0.020382320108206623 -18.060254100634118   (the beta of iteration 17:
+//                 the last trial was worse by more than eps, so agfit4 returns the last good)
+//   f$loglik      -3.1780538303479453 -2.4837235035874237
+//   f$score       1.0023571029213574
+//   sqrt(diag(f$var))  0.41989636134890967 11364.581049030157
+TEST(CoxConvergence, CountingProcessBreslowRunsOutAsAgfit4) {
+    CoxData data = two_covariates({1.03, 9.32, 1.41, 6.72, 1.51, 0.34, 0.4, 10.73, 2.55}, {0, 1, 0, 1, 1, 0, 0, 0, 1},
+                                  {0.36, -1.087, 0.291, -1.013, -0.608, -0.381, 1.02, -0.237, 3.099},
+                                  {1, 1, 1, 0, 1, 1, 0, 1, 1});
+    data.start = {0, 8.1, 0.79, 4.82, 0, 0.17, 0.24, 0, 0};
+    CoxOptions options;
+    options.ties = CoxTies::breslow;
+    const auto fit = rwe::stats::cox_regression(data, options);
+    EXPECT_EQ(fit.iterations, 20);
+    EXPECT_FALSE(fit.converged);
+    // the path of rounding is R's: iteration 17's beta, not a neighbour of it
+    EXPECT_NEAR(fit.coef[0], -0.020382320108206623, 1e-9);
+    EXPECT_NEAR(fit.coef[1], -18.060254100634118, 1e-8 * 18.06);
+    EXPECT_NEAR(fit.loglik_null, -3.1780538303479453, 1e-12);
+    EXPECT_NEAR(fit.loglik_final, -2.4837235035874237, 1e-12);
+    EXPECT_NEAR(fit.score.chisq, 1.0023571029213574, 1e-9);
+    EXPECT_NEAR(fit.se[0], 0.41989636134890967, 1e-6 * 0.42);
+    EXPECT_NEAR(fit.se[1], 11364.581049030157, 1e-6 * 11364.6);
+}
+
+// r_diff seed 7, dataset 499: exact ties, three rows whose near-equal times merge into one
+// (aeqSurv), two deaths among the three. Both coefficients diverge; by iteration 5 every row's
+// linear predictor is below -420, and R's coxexact, which forms exp(eta) without a shift,
+// gets products of two risks below the smallest double (0): its log-likelihood is infinite,
+// it halves, and it then "converges" on sums of subnormal numbers, at a log partial
+// likelihood above 0 (impossible: the term is the log of a probability) with both columns
+// dropped. rwe takes the risks relative to the largest linear predictor and does not follow
+// R there (docs/methods.md §6); it runs out of iterations with the loglik still rising to 0.
+//   d <- data.frame(time = c(7.100000000007101, 7.0999999929, 7.1), status = c(1, 1, 0),
+//                   x1 = c(0.037, 1.022, 0.048), f = c("mid", "lo", "mid"))
+//   f <- coxph(Surv(time, status) ~ x1 + f, data = d, ties = "exact")
+//   f$iter        9 (no warning)
+//   coef(f)       NA NA
+//   f$loglik      -1.0986122886681098 0.080160776620687102
+//   f$score       1.9999999999901803
+TEST(CoxConvergence, ExactTiesDoNotFollowRsUnderflow) {
+    const CoxData data = two_covariates({7.100000000007101, 7.0999999929, 7.1}, {1, 1, 0}, {0.037, 1.022, 0.048},
+                                        {1, 0, 1});
+    CoxOptions options;
+    options.ties = CoxTies::exact;
+    const auto fit = rwe::stats::cox_regression(data, options);
+    EXPECT_EQ(fit.times_merged, 2u);
+    EXPECT_NEAR(fit.loglik_null, -1.0986122886681098, 1e-12);
+    EXPECT_NEAR(fit.score.chisq, 1.9999999999901803, 1e-9);
+    // not R's 0.0802: a log probability, rising towards 0 as the coefficients diverge
+    EXPECT_LE(fit.loglik_final, 0.0);
+    EXPECT_GT(fit.loglik_final, -1e-6);
+    EXPECT_EQ(fit.iterations, 20);
+    EXPECT_FALSE(fit.converged);
+    EXPECT_FALSE(fit.singular[0]);
+    EXPECT_FALSE(fit.singular[1]);
+    EXPECT_TRUE(says_may_be_infinite(fit));
+}

@@ -37,6 +37,12 @@ NOT_CONVERGED = ("R warns that it ran out of iterations or that a coefficient ma
                  "(monotone likelihood): the estimates depend on the iteration path; only n, events, "
                  "iterations, the null log-likelihood and the score test are compared")
 NOT_CONVERGED_KEEP = {"n", "events", "iterations", "score"}
+EXACT_UNDERFLOW = ("R's exact-ties fit reports a log partial likelihood above 0, which no fit has (each "
+                   "term is the log of a probability): coxexact forms exp(eta) without a shift, its sums "
+                   "of products of d risks underflowed (rwe shifts them) and its path, iteration count and "
+                   "estimates follow the underflow; only n, events, the null log-likelihood and the score "
+                   "test are compared")
+EXACT_UNDERFLOW_KEEP = {"n", "events", "score"}
 ROBUST_ZERO = ("the robust variance is rounding noise (R's robust SE below 1e-10, e.g. three tied rows): "
                "z, p, the robust Wald and score tests are ratios of noise")
 ROBUST_ZERO_SKIP = {"z", "p", "wald", "wald_p", "robust_se", "robust_score", "lower", "upper"}
@@ -513,6 +519,9 @@ def main():
         # R's warning, or rwe's note that a coefficient may be infinite (R does not always warn)
         not_converged = kind in ("cox", "zph") and (rv.get("ran_out", [0])[0] == 1 or
                                                    mv.get("infinite", [False])[0])
+        # R's coxexact underflowed (docs/methods.md §6): a log partial likelihood above 0
+        exact_underflow = kind == "cox" and "exact" in args and \
+            len(rv.get("loglik", [])) == 2 and as_number(rv["loglik"][1]) > 1e-6
         robust_zero = kind == "cox" and "robust_se" in rv and \
             all(not (as_number(x) >= 1e-10) for x in rv["robust_se"])
         for key, wanted in rv.items():
@@ -521,7 +530,14 @@ def main():
                 continue
             if key == "ran_out" or (key == "wald" and wanted == []):
                 continue  # (R's wald.test is empty when every coefficient is NA)
-            if not_converged and (kind == "zph" or key not in NOT_CONVERGED_KEEP):
+            if exact_underflow and key not in EXACT_UNDERFLOW_KEEP:
+                if key == "loglik":
+                    wanted = wanted[:1]
+                    mv = dict(mv, loglik=mv.get("loglik", [None])[:1])
+                else:
+                    skipped[EXACT_UNDERFLOW] = skipped.get(EXACT_UNDERFLOW, 0) + len(wanted)
+                    continue
+            elif not_converged and (kind == "zph" or key not in NOT_CONVERGED_KEEP):
                 if key == "loglik":
                     wanted = wanted[:1]
                     mv = dict(mv, loglik=mv.get("loglik", [None])[:1])

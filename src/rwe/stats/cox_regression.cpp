@@ -157,6 +157,204 @@ struct RScaling {
     double to_original(double b, std::size_t k) const { return divide ? b / scale[k] : b * scale[k]; }
 };
 
+// agfit4's row orders over the rows it uses (those whose (start, stop] holds an event time of
+// their stratum): by stratum, then descending stop (`by_stop`) or descending start
+// (`by_start`), rows of equal time in input order (R's order()). Empty for other fitters.
+struct AgOrder {
+    std::vector<bool> used;
+    std::vector<std::size_t> by_stop, by_start;
+};
+
+AgOrder ag_order(const detail::CoxPrepared& data) {
+    const std::size_t n = data.n;
+    AgOrder order;
+    order.used.assign(n, false);
+    for (std::size_t s = 0; s + 1 < data.stratum_begin.size(); ++s) {
+        const std::size_t first = data.stratum_begin[s], last = data.stratum_begin[s + 1];
+        std::vector<double> event_times;
+        for (std::size_t i = first; i < last; ++i) {
+            if (data.event[i] != 0) event_times.push_back(data.stop[i]);
+        }
+        std::sort(event_times.begin(), event_times.end());
+        for (std::size_t i = first; i < last; ++i) {
+            // an event time t with start < t <= stop
+            auto it = std::upper_bound(event_times.begin(), event_times.end(), data.start[i]);
+            order.used[i] = it != event_times.end() && *it <= data.stop[i];
+        }
+    }
+    auto input_row = [&data](std::size_t i) { return data.used_rows.empty() ? i : data.used_rows[i]; };
+    for (std::size_t i = 0; i < n; ++i) {
+        if (order.used[i]) order.by_stop.push_back(i);
+    }
+    order.by_start = order.by_stop;
+    // prepared rows are grouped by stratum in ascending order, as R's strata codes
+    std::stable_sort(order.by_stop.begin(), order.by_stop.end(), [&](std::size_t a, std::size_t b) {
+        if (data.stratum[a] != data.stratum[b]) return data.stratum[a] < data.stratum[b];
+        if (data.stop[a] != data.stop[b]) return data.stop[a] > data.stop[b];
+        return input_row(a) < input_row(b);
+    });
+    std::stable_sort(order.by_start.begin(), order.by_start.end(), [&](std::size_t a, std::size_t b) {
+        if (data.stratum[a] != data.stratum[b]) return data.stratum[a] < data.stratum[b];
+        if (data.start[a] != data.start[b]) return data.start[a] > data.start[b];
+        return input_row(a) < input_row(b);
+    });
+    return order;
+}
+
+// One pass of (start, stop] Efron or Breslow data in the order of R's agfit4 and with its
+// arithmetic: rows join the running sums in descending stop order and leave in descending
+// start order (the sums restart from zero when the risk set empties); at each event time
+// the dying rows' sums are kept apart and added in (all at once for Breslow, in d equal
+// parts for Efron), the information term is (C - a a'/D) / D with a = A / D, and the linear
+// predictor is taken relative to a centre that moves when the mean linear predictor of the
+// risk set drifts by more than 200. On a monotone likelihood the Newton steps that follow
+// the log-likelihood's last settling are made of the rounding of these sums (a removed row
+// with a large risk leaves rounding of its size in the sum of much smaller ones), so the
+// iteration count equals R's only when the sums are formed as R forms them.
+detail::CoxPass ag_pass_r_order(const detail::CoxPrepared& data, const AgOrder& order,
+                                const std::vector<double>& beta, CoxTies ties) {
+    const std::size_t p = data.p, used = order.by_stop.size();
+    const bool efron = ties == CoxTies::efron;
+    detail::CoxPass out;
+    out.u.assign(p, 0.0);
+    std::vector<double> imat(p * p, 0.0);  // upper triangle (k <= l) at k * p + l
+    std::vector<double> eta(data.n, 0.0);
+    for (std::size_t i : order.by_stop) {
+        double e = 0;
+        for (std::size_t k = 0; k < p; ++k) e += beta[k] * data.x[i * p + k];
+        eta[i] = e;
+    }
+    std::vector<double> a(p, 0.0), a2(p, 0.0), cmat(p * p, 0.0), cmat2(p * p, 0.0);  // lower: k >= l
+    auto clear_sums = [&](double& denom, double& etasum) {
+        denom = 0;
+        etasum = 0;
+        std::fill(a.begin(), a.end(), 0.0);
+        std::fill(cmat.begin(), cmat.end(), 0.0);
+    };
+    double loglik = 0, centre = 0, denom = 0, etasum = 0;
+    long nrisk = 0;
+    std::size_t person = 0, leaving = 0;
+    std::int32_t stratum = used > 0 ? data.stratum[order.by_stop[0]] : 0;
+    bool overflow = false;
+    while (person < used) {
+        // the next event time, resetting the sums at a new stratum
+        std::size_t k = person;
+        double dtime = 0;
+        for (; k < used; ++k) {
+            const std::size_t r = order.by_stop[k];
+            if (data.stratum[r] != stratum) {
+                stratum = data.stratum[r];
+                clear_sums(denom, etasum);
+                nrisk = 0;
+                person = k;
+                leaving = k;
+            }
+            if (data.event[r] != 0) {
+                dtime = data.stop[r];
+                break;
+            }
+        }
+        if (k == used) break;
+        // rows starting at or after the event time leave
+        for (; leaving < used; ++leaving) {
+            const std::size_t r = order.by_start[leaving];
+            if (data.start[r] < dtime || data.stratum[r] != stratum) break;
+            if (--nrisk == 0) {
+                clear_sums(denom, etasum);
+            } else {
+                etasum -= eta[r];
+                const double risk = std::exp(eta[r] - centre) * data.weight[r];
+                denom -= risk;
+                for (std::size_t c = 0; c < p; ++c) {
+                    a[c] -= risk * data.x[r * p + c];
+                    for (std::size_t l = 0; l <= c; ++l) cmat[c * p + l] -= risk * data.x[r * p + c] * data.x[r * p + l];
+                }
+            }
+        }
+        // rows whose stop is the event time join; the dying ones into their own sums
+        double denom2 = 0, death_weight = 0;
+        int deaths = 0;
+        std::fill(a2.begin(), a2.end(), 0.0);
+        std::fill(cmat2.begin(), cmat2.end(), 0.0);
+        for (; person < used; ++person) {
+            const std::size_t r = order.by_stop[person];
+            if (data.stratum[r] != stratum || data.stop[r] < dtime) break;
+            ++nrisk;
+            etasum += eta[r];
+            const double mean_eta = etasum / static_cast<double>(nrisk);
+            if (std::fabs(mean_eta - centre) > 200) {
+                const double move = mean_eta - centre;
+                centre = mean_eta;
+                if (denom > 0) {
+                    if (std::fabs(move) > 709) overflow = true;
+                    const double factor = std::exp(-move);
+                    denom *= factor;
+                    for (std::size_t c = 0; c < p; ++c) {
+                        a[c] *= factor;
+                        for (std::size_t l = 0; l < p; ++l) cmat[c * p + l] *= factor;
+                    }
+                }
+            }
+            const double risk = std::exp(eta[r] - centre) * data.weight[r];
+            const double* xr = data.x.data() + r * p;
+            if (data.event[r] != 0) {
+                ++deaths;
+                denom2 += risk;
+                death_weight += data.weight[r];
+                loglik += data.weight[r] * (eta[r] - centre);
+                for (std::size_t c = 0; c < p; ++c) {
+                    out.u[c] += data.weight[r] * xr[c];
+                    a2[c] += risk * xr[c];
+                    for (std::size_t l = 0; l <= c; ++l) cmat2[c * p + l] += risk * xr[c] * xr[l];
+                }
+            } else {
+                denom += risk;
+                for (std::size_t c = 0; c < p; ++c) {
+                    a[c] += risk * xr[c];
+                    for (std::size_t l = 0; l <= c; ++l) cmat[c * p + l] += risk * xr[c] * xr[l];
+                }
+            }
+        }
+        if (!efron || deaths == 1) {
+            denom += denom2;
+            loglik -= death_weight * std::log(denom);
+            for (std::size_t c = 0; c < p; ++c) {
+                a[c] += a2[c];
+                const double mean = a[c] / denom;
+                out.u[c] -= death_weight * mean;
+                for (std::size_t l = 0; l <= c; ++l) {
+                    cmat[c * p + l] += cmat2[c * p + l];
+                    imat[l * p + c] += death_weight * ((cmat[c * p + l] - mean * a[l]) / denom);
+                }
+            }
+        } else {
+            const double m = death_weight / deaths;
+            for (int step = 0; step < deaths; ++step) {
+                denom += denom2 / deaths;
+                loglik -= m * std::log(denom);
+                for (std::size_t c = 0; c < p; ++c) {
+                    a[c] += a2[c] / deaths;
+                    const double mean = a[c] / denom;
+                    out.u[c] -= m * mean;
+                    for (std::size_t l = 0; l <= c; ++l) {
+                        cmat[c * p + l] += cmat2[c * p + l] / deaths;
+                        imat[l * p + c] += m * ((cmat[c * p + l] - mean * a[l]) / denom);
+                    }
+                }
+            }
+        }
+    }
+    out.imat = std::move(imat);
+    for (std::size_t k = 0; k < p; ++k) {
+        for (std::size_t l = 0; l < k; ++l) out.imat[k * p + l] = out.imat[l * p + k];
+    }
+    out.loglik = overflow ? nan : loglik;
+    out.finite = std::isfinite(out.loglik);
+    for (double v : out.u) out.finite = out.finite && std::isfinite(v);
+    for (double v : out.imat) out.finite = out.finite && std::isfinite(v);
+    return out;
+}
+
 // R's coxph leaves a covariate whose values all lie in {-1, 0, 1} as it is (its default
 // nocenter = c(-1, 0, 1)); every other covariate is centred, and scaled by coxph.fit,
 // agreg.fit and coxexact.fit. The Newton path is the same on any scale in exact arithmetic,
@@ -164,31 +362,13 @@ struct RScaling {
 // singular information drops depends on the scale (e.g. a diverging coefficient whose
 // information fades below the tolerance); with R's scale the same column is dropped at the
 // same iteration. `x` is raw (uncentred) on entry and transformed in place.
-RScaling r_centre_and_scale(detail::CoxPrepared& data, RFitter fitter) {
+RScaling r_centre_and_scale(detail::CoxPrepared& data, RFitter fitter, const AgOrder& order) {
     const std::size_t n = data.n, p = data.p;
     RScaling sc;
     sc.centre.assign(p, 0.0);
     sc.scale.assign(p, 1.0);
     sc.divide = fitter == RFitter::coxexact;
     if (n == 0) return sc;
-    // agreg.fit: the rows whose (start, stop] holds an event time of their stratum; the others
-    // take no part in the fit (nor in its centring and scaling).
-    std::vector<bool> used(n, true);
-    if (fitter == RFitter::agfit4) {
-        for (std::size_t s = 0; s + 1 < data.stratum_begin.size(); ++s) {
-            const std::size_t first = data.stratum_begin[s], last = data.stratum_begin[s + 1];
-            std::vector<double> event_times;
-            for (std::size_t i = first; i < last; ++i) {
-                if (data.event[i] != 0) event_times.push_back(data.stop[i]);
-            }
-            std::sort(event_times.begin(), event_times.end());
-            for (std::size_t i = first; i < last; ++i) {
-                // an event time t with start < t <= stop
-                auto it = std::upper_bound(event_times.begin(), event_times.end(), data.start[i]);
-                used[i] = it != event_times.end() && *it <= data.stop[i];
-            }
-        }
-    }
     for (std::size_t k = 0; k < p; ++k) {
         bool nocenter = true;
         for (std::size_t i = 0; i < n && nocenter; ++i) {
@@ -213,17 +393,17 @@ RScaling r_centre_and_scale(detail::CoxPrepared& data, RFitter fitter) {
             }
             case RFitter::agfit4: {
                 // R's agfit4 subtracts the value of the first row it uses (largest stop time
-                // of the first stratum), then scales over the used rows as coxfit6.
-                std::size_t first = 0;
-                while (first < n && !used[first]) ++first;
-                if (first == n) break;
+                // of the first stratum), then scales over the used rows as coxfit6, the sums
+                // taken in its row order (the scale's last bit starts the rounding of the path).
+                // Rows it does not use take no part in the fit (nor in its centring and scaling).
+                if (order.by_stop.empty()) break;
+                const std::size_t first = order.by_stop[0];
                 const double w0 = data.weight[first];
                 centre = w0 * data.x[first * p + k] / w0;
                 double sw = 0, sabs = 0;
-                for (std::size_t i = 0; i < n; ++i) {
-                    if (!used[i]) continue;
-                    sw += data.weight[i];
+                for (std::size_t i : order.by_stop) {
                     sabs += data.weight[i] * std::fabs(data.x[i * p + k] - centre);
+                    sw += data.weight[i];
                 }
                 scale = sabs > 0 ? sw / sabs : 1.0;
                 break;
@@ -306,7 +486,14 @@ CoxRegression cox_regression(const CoxData& data, const CoxOptions& options) {
             for (std::size_t i = 0; i < n; ++i) prepared.x[i * p + k] = 0;
         }
     }
-    const RScaling scaling = r_centre_and_scale(prepared, fitter);
+    const AgOrder ag = fitter == RFitter::agfit4 ? ag_order(prepared) : AgOrder{};
+    const RScaling scaling = r_centre_and_scale(prepared, fitter, ag);
+    // A pass at beta on R's scale: for (start, stop] Efron or Breslow data in agfit4's order
+    // and arithmetic, so that a path made of rounding (a diverging coefficient) is R's.
+    auto newton_pass = [&](const std::vector<double>& b) {
+        return fitter == RFitter::agfit4 ? ag_pass_r_order(prepared, ag, b, options.ties)
+                                         : detail::cox_pass(prepared, b, options.ties);
+    };
     detail::set_x_abs_max(prepared);
     fit.n = n;
     fit.events = prepared.events;
@@ -330,7 +517,7 @@ CoxRegression cox_regression(const CoxData& data, const CoxOptions& options) {
     // the score test; a step that lowers the loglik is halved; stop at
     // |1 - loglik_old / loglik_new| <= eps.
     std::vector<double> beta(p, 0.0), new_beta(p, 0.0);
-    detail::CoxPass pass = detail::cox_pass(prepared, beta, options.ties);
+    detail::CoxPass pass = newton_pass(beta);
     // Zero information that rounding leaves at ~1e-20 (e.g. every event alone in its risk
     // set): the information of a covariate is measured against its variance, a scale the
     // Cholesky tolerance (relative to the largest diagonal) lacks when every diagonal is
@@ -353,7 +540,7 @@ CoxRegression cox_regression(const CoxData& data, const CoxOptions& options) {
                 zeroed = true;
             }
         }
-        if (zeroed) pass = detail::cox_pass(prepared, beta, options.ties);
+        if (zeroed) pass = newton_pass(beta);
     }
     fit.loglik_null = pass.loglik;
     double loglik_old = pass.loglik;
@@ -391,7 +578,7 @@ CoxRegression cox_regression(const CoxData& data, const CoxOptions& options) {
         new_beta = beta;
     } else {
         for (iter = 1; iter <= options.iter_max; ++iter) {
-            pass = detail::cox_pass(prepared, new_beta, options.ties);
+            pass = newton_pass(new_beta);
             factor = pass.imat;
             rank = detail::cholesky_ldl(factor, p, options.toler_chol);
             const bool fail = !pass.finite || (fitter == RFitter::agfit4 && rank != rank_null);
@@ -428,7 +615,7 @@ CoxRegression cox_regression(const CoxData& data, const CoxOptions& options) {
             }
             if (back_to_good && options.iter_max > 1) {
                 new_beta = beta;
-                pass = detail::cox_pass(prepared, new_beta, options.ties);
+                pass = newton_pass(new_beta);
                 factor = pass.imat;
                 rank = detail::cholesky_ldl(factor, p, options.toler_chol);
             } else if (back_to_good) {
@@ -443,7 +630,7 @@ CoxRegression cox_regression(const CoxData& data, const CoxOptions& options) {
     if (!pass.finite && p > 0 && prepared.events > 0) {
         // the last trial step overflowed: report the last good coefficients
         new_beta = beta;
-        pass = detail::cox_pass(prepared, new_beta, options.ties);
+        pass = newton_pass(new_beta);
         factor = pass.imat;
         rank = detail::cholesky_ldl(factor, p, options.toler_chol);
         fit.loglik_final = pass.loglik;
