@@ -328,6 +328,7 @@ KM_SVG = "file:figures/fig-a_km.svg"
 COX_SVG = "file:figures/fig-a_cox.svg"
 CUMINC_SVG = "file:figures/fig-a_cuminc.svg"
 RESPONSE_SVG = "file:figures/fig-a_response.svg"
+IPTW_HR = "results:analyses[id=a_iptw].result.weighted.hazard_ratio.coef"
 CUMINC = "results:analyses[id=a_cuminc].result"
 EFS = After("PFS = {", 'EFS = { events = ["progression", "next_line", "death"] }')
 PATIENT_FIELDS = ["sex", "menopausal_status", "birth_date", "death_date", "last_contact_date"]
@@ -590,7 +591,10 @@ CASES = [
     changes("derive.prior_exposure", variable("NEW", 'derive = "prior_exposure"'), "adsl:NEW"),
     changes("derive.prior_exposure.drugs", Replace('drugs = ["trastuzumab"]', 'drugs = ["doxorubicin"]'), "adsl:PRIORHER2"),
     changes("derive.prior_exposure.regimens", Replace('drugs = ["trastuzumab"]', 'regimens = ["H"]'), "adsl:PRIORHER2"),
-    warns("derive.prior_exposure.drugs", Replace('drugs = ["trastuzumab"]', 'drugs = ["trastuzumib"]'), "variables.PRIORHER2.drugs",
+    # (no patient is then exposed: the iptw analysis compares by VISCERAL instead of PRIORHER2)
+    warns("derive.prior_exposure.drugs", [Replace('treatment = "PRIORHER2"', 'treatment = "VISCERAL"'),
+                                          Replace('covariates = ["AGE", "VISCERAL"]', 'covariates = ["AGE"]'),
+                                          Replace('drugs = ["trastuzumab"]', 'drugs = ["trastuzumib"]')], "variables.PRIORHER2.drugs",
           "no administration of this drug in the registry (trastuzumib)"),
     warns("derive.prior_exposure.regimens", Replace('drugs = ["trastuzumab"]', 'regimens = ["H", "HH"]'), "variables.PRIORHER2.regimens",
           "no regimen with this code in the registry (hh)"),
@@ -734,6 +738,8 @@ CASES = [
     changes("analysis.kind.landmark", Append('[[analysis]]\nid = "extra"\nkind = "landmark"\nendpoints = ["PFS"]\ndrugs = ["trastuzumab"]\n'
                                              'min_count = 4\nlandmark_days = 84'),
             "results:analyses[id=extra].result.results[0].log_rank.p"),
+    changes("analysis.kind.iptw", Append('[[analysis]]\nid = "extra"\nkind = "iptw"\nendpoint = "OS"\ntreatment = "VISCERAL"\ncovariates = ["AGE"]'),
+            "results:analyses[id=extra].result.weighted.hazard_ratio.coef"),
 
     # --- analysis options, kind by kind
     changes("analysis.table1.variables", Replace('variables = ["AGE", "MENO"]', 'variables = ["AGE", "AGEGR"]'),
@@ -847,6 +853,34 @@ CASES = [
     warns("analysis.cox.univariable", analysis("cox", "univariable = true"), "analysis.a_cox.univariable",
           "with one covariate the univariable model is the model itself"),
     rejected("analysis.cox.univariable", analysis("cox", 'univariable = "yes"'), "analysis.a_cox.univariable", "expected true or false"),
+    changes("analysis.iptw.endpoint", [Replace('endpoint = "PFS"', 'endpoint = "OS"', within='kind = "iptw"')],
+            IPTW_HR),
+    rejected("analysis.iptw.endpoint", [Replace('endpoint = "PFS"', 'endpoint = "TTP"', within='kind = "iptw"')],
+             "analysis.a_iptw.endpoint", "unknown endpoint"),
+    changes("analysis.iptw.treatment", [Replace('treatment = "PRIORHER2"', 'treatment = "VISCERAL"'),
+                                        Replace('covariates = ["AGE", "VISCERAL"]', 'covariates = ["AGE", "PRIORHER2"]')],
+            "results:analyses[id=a_iptw].result.treatment"),
+    rejected("analysis.iptw.treatment", [Replace('treatment = "PRIORHER2"', 'treatment = "AGE"')],
+             "analysis.a_iptw.treatment", "a numeric variable cannot define groups"),
+    rejected("analysis.iptw.treatment", [Replace('treatment = "PRIORHER2"', 'treatment = "MENO"')],
+             "analysis.a_iptw.treatment", "needs exactly two levels present (the second is the treated group)",
+             tag="three levels"),
+    changes("analysis.iptw.covariates", [Replace('covariates = ["AGE", "VISCERAL"]', 'covariates = ["AGE", "VISCERAL", "MENO"]')],
+            "results:analyses[id=a_iptw].result.balance"),
+    rejected("analysis.iptw.covariates", [Replace('covariates = ["AGE", "VISCERAL"]', 'covariates = ["AGE", "TRTSDT"]')],
+             "analysis.a_iptw.covariates", "a date cannot be a covariate"),
+    rejected("analysis.iptw.covariates", [Replace('covariates = ["AGE", "VISCERAL"]', 'covariates = ["AGE", "PRIORHER2"]')],
+             "analysis.a_iptw.covariates", "the treatment cannot be its own covariate", tag="the treatment"),
+    changes("analysis.iptw.estimand", [analysis("iptw", 'estimand = "att"')], IPTW_HR),
+    rejected("analysis.iptw.estimand", [analysis("iptw", 'estimand = "atc"')], "analysis.a_iptw.estimand", "not an allowed value"),
+    changes("analysis.iptw.stabilize", [analysis("iptw", "stabilize = false")],
+            "results:analyses[id=a_iptw].result.weights.treated.sum"),
+    rejected("analysis.iptw.stabilize", [analysis("iptw", 'stabilize = "no"')], "analysis.a_iptw.stabilize", "expected true or false"),
+    changes("analysis.iptw.trim", [analysis("iptw", "trim = 0.3")], "results:analyses[id=a_iptw].result.weighting.trimmed",),
+    rejected("analysis.iptw.trim", [analysis("iptw", "trim = 0.5")], "analysis.a_iptw.trim", "must be > 0 and < 0.5"),
+    changes("analysis.iptw.truncate", [analysis("iptw", "truncate = 0.9")],
+            "results:analyses[id=a_iptw].result.weighting.truncated"),
+    rejected("analysis.iptw.truncate", [analysis("iptw", "truncate = 1")], "analysis.a_iptw.truncate", "must be > 0 and < 1"),
     changes("analysis.landmark.endpoints", Replace('endpoints = ["OS"]', 'endpoints = ["PFS"]', within='kind = "landmark"'),
             "results:analyses[id=a_landmark].result.results[0].at_risk_at_landmark"),
     rejected("analysis.landmark.endpoints", Replace('endpoints = ["OS"]', 'endpoints = ["OS", "OS"]', within='kind = "landmark"'),

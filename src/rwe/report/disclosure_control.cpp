@@ -143,7 +143,7 @@ SuppressionCounts suppress_cells(CellSystem& system, long threshold) {
 
 bool suppression_covers(const std::string& kind) {
     static const std::set<std::string> covered{"attrition", "table1", "followup", "km", "logrank", "response",
-                                               "adverse_events", "association", "cox", "landmark"};
+                                               "adverse_events", "association", "cox", "landmark", "iptw"};
     return covered.count(kind) > 0;
 }
 
@@ -666,6 +666,105 @@ const std::vector<std::string> km_statistics{"median", "median_lower", "median_u
                                              "rmst/rmean", "rmst/se", "rmst/lower", "rmst/upper", "curve/rows",
                                              "times_beyond_follow_up"};
 
+// A confounding-adjusted comparison (kind iptw): the patients of the comparison (n, with the
+// dropped making up the population) in two groups, each with its events, unadjusted and
+// weighted (the same patients unless trimming left some out: then cells of their own). A
+// group's medians, curve, weights and the hazard ratio are withheld with its cells; the
+// balance table's group means of a 0/1 covariate are counts over the group's size and the
+// weights' extremes are single patients', so they are withheld whatever the counts.
+void iptw(Plan& plan, const json& results, const Pointer& r) {
+    const std::size_t n = plan.count(r / "n");
+    plan.known_total({n, plan.count(r / "dropped")});
+    const json& result = at(results, r);
+    std::vector<std::vector<std::size_t>> previous;  // the unadjusted groups' cells
+    std::vector<std::size_t> model_n, model_events;  // each Cox model's patients and events
+    std::optional<std::size_t> trimmed_total;
+    std::vector<std::size_t> trimmed_events;
+    for (const char* name : {"unadjusted", "weighted"}) {
+        const Pointer analysis = r / name;
+        const json& strata = at(results, analysis / "strata");
+        std::vector<std::vector<std::size_t>> groups;
+        for (std::size_t g = 0; g < strata.size(); ++g) {
+            const Pointer group = analysis / "strata" / g;
+            std::vector<std::size_t> cells;
+            for (const char* key : {"n", "events"}) {
+                const std::size_t k = cells.size();
+                const json& value = at(results, group / key);
+                if (g < previous.size() && value.is_number() && plan.value(previous[g][k]) == std::lround(value.get<double>())) {
+                    plan.alias(previous[g][k], group / key);
+                    cells.push_back(previous[g][k]);
+                } else {
+                    cells.push_back(plan.count(group / key));
+                }
+            }
+            for (const auto& statistic : km_statistics) plan.derived(cells, group / Pointer("/" + statistic));
+            for (const char* key : {"weighted_n", "weighted_events"}) plan.derived(cells, group / key);
+            groups.push_back(cells);
+        }
+        if (groups.size() == 2 && !previous.empty() && previous.size() == 2) {
+            // unadjusted = weighted + trimmed, per group, in patients and in events
+            std::vector<std::size_t> trimmed;
+            for (std::size_t g = 0; g < 2; ++g) {
+                const Pointer left_out = r / "weighting" / "trimmed_by_group" / (g == 1 ? "treated" : "control");
+                const std::size_t out_n = plan.count(left_out / "n");
+                const std::size_t out_events = plan.count(left_out / "events");
+                trimmed_events.push_back(out_events);
+                if (groups[g][0] != previous[g][0]) plan.system.add_sum(previous[g][0], {groups[g][0], out_n});
+                if (groups[g][1] != previous[g][1]) plan.system.add_sum(previous[g][1], {groups[g][1], out_events});
+                plan.alias(groups[g][0], r / "weights" / (g == 1 ? "treated" : "control") / "n_weighted");
+                trimmed.push_back(out_n);
+            }
+            trimmed_total = plan.count(r / "weighting" / "trimmed");
+            plan.system.add_sum(*trimmed_total, trimmed);
+        }
+        if (groups.size() == 2) {
+            if (previous.empty()) {
+                plan.system.add_sum(n, {groups[0][0], groups[1][0]});
+                plan.alias(groups[0][0], r / "controls");
+                plan.alias(groups[1][0], r / "treated");
+                plan.alias(groups[0][0], r / "weights" / "control" / "n");
+                plan.alias(groups[1][0], r / "weights" / "treated" / "n");
+            } else {
+                plan.known_total({groups[0][0], groups[1][0]});
+            }
+            plan.known_total({groups[0][1], groups[1][1]});
+            const std::vector<std::size_t> all{groups[0][0], groups[0][1], groups[1][0], groups[1][1]};
+            // the model's patients and events: the two groups'
+            model_n.push_back(plan.count(analysis / "hazard_ratio" / "n"));
+            model_events.push_back(plan.count(analysis / "hazard_ratio" / "events"));
+            plan.system.add_sum(model_n.back(), {groups[0][0], groups[1][0]});
+            plan.system.add_sum(model_events.back(), {groups[0][1], groups[1][1]});
+            for (const auto& statistic : coefficient_statistics) plan.derived(all, analysis / "hazard_ratio" / statistic);
+            plan.derived(all, analysis / "hazard_ratio" / "robust_se");
+            if (previous.empty()) {
+                for (const char* group : {"treated", "control"}) {
+                    const std::size_t cell = groups[std::string(group) == "treated" ? 1 : 0][0];
+                    for (const char* key : {"sum", "ess"}) plan.derived(cell, r / "weights" / group / key);
+                    plan.always(r / "weights" / group / "min");
+                    plan.always(r / "weights" / group / "max");
+                }
+            }
+        }
+        if (previous.empty()) previous = groups;
+    }
+    // the patients (and events) of the unadjusted model are the weighted model's and those
+    // trimmed: stated as such, so that the totals cannot give back the number trimmed
+    if (trimmed_total && model_n.size() == 2 && trimmed_events.size() == 2) {
+        plan.system.add_sum(model_n[0], {model_n[1], *trimmed_total});
+        plan.system.add_sum(n, {model_n[1], *trimmed_total});
+        const std::size_t events_trimmed = plan.count(r / "weighting" / "trimmed_events");
+        plan.system.add_sum(events_trimmed, {trimmed_events[0], trimmed_events[1]});
+        plan.system.add_sum(model_events[0], {model_events[1], events_trimmed});
+    }
+    const json& balance = result.value("balance", json::array());
+    for (std::size_t k = 0; k < balance.size(); ++k) {
+        if (!balance[k].value("binary", false)) continue;
+        for (const char* key : {"mean_treated", "mean_control", "mean_treated_adjusted", "mean_control_adjusted"}) {
+            plan.always(r / "balance" / k / key);
+        }
+    }
+}
+
 }  // namespace
 
 json suppress_results(const json& results, long threshold, bool patient_level_datasets) {
@@ -762,6 +861,8 @@ json suppress_results(const json& results, long threshold, bool patient_level_da
             for (std::size_t t = 0; t < tests.size(); ++t) two_way(plan, results, r / "tests" / t);
         } else if (kind == "cox") {
             cox_model(plan, results, r);
+        } else if (kind == "iptw") {
+            iptw(plan, results, r);
         } else if (kind == "landmark") {
             const json& list = at(results, r / "results");
             for (std::size_t e = 0; e < list.size(); ++e) {
@@ -783,9 +884,13 @@ json suppress_results(const json& results, long threshold, bool patient_level_da
     // The curve of a group that is published: while fewer than `threshold` patients are at
     // risk (its tail), the counts of a step are withheld; the step itself stays, as in the figure.
     for (std::size_t i = 0; i < analyses.size(); ++i) {
-        if (analyses[i].value("kind", "") != "km") continue;
-        json& strata = out["analyses"][i]["result"]["strata"];
-        for (auto& stratum : strata) {
+        const std::string kind = analyses[i].value("kind", "");
+        if (kind != "km" && kind != "iptw") continue;
+        json& result = out["analyses"][i]["result"];
+        std::vector<json*> lists{&result["strata"]};
+        if (kind == "iptw") lists = {&result["unadjusted"]["strata"], &result["weighted"]["strata"]};
+        for (json* list : lists)
+        for (auto& stratum : *list) {
             if (!stratum.contains("curve") || !stratum["curve"]["rows"].is_array()) continue;
             for (auto& row : stratum["curve"]["rows"]) {
                 if (row.size() < 4 || !row[1].is_number() || row[1].get<double>() >= static_cast<double>(threshold)) continue;

@@ -33,6 +33,8 @@ const std::map<std::string, std::string>& works() {
         {"anderson", "Anderson JR, Cain KC, Gelber RD. Analysis of survival by tumor response. J Clin Oncol. 1983;1:710–719."},
         {"aalen", "Aalen OO, Johansen S. An empirical transition matrix for non-homogeneous Markov chains based on censored observations. Scand J Stat. 1978;5:141–150."},
         {"gray", "Gray RJ. A class of K-sample tests for comparing the cumulative incidence of a competing risk. Ann Stat. 1988;16:1141–1154."},
+        {"robins", "Robins JM, Hern\u00e1n MA, Brumback B. Marginal structural models and causal inference in epidemiology. Epidemiology. 2000;11:550–560."},
+        {"austin", "Austin PC. Balance diagnostics for comparing the distribution of baseline covariates between treatment groups in propensity-score matched samples. Stat Med. 2009;28:3083–3107."},
         {"fine", "Fine JP, Gray RJ. A proportional hazards model for the subdistribution of a competing risk. J Am Stat Assoc. 1999;94:496–509."},
     };
     return list;
@@ -123,6 +125,8 @@ struct Used {
     std::set<std::string> ties;
     std::vector<long> landmark_days;
     bool cuminc = false, gray = false, fine_gray = false, cause_specific = false;
+    bool iptw = false;
+    std::set<std::string> iptw_estimands;
 };
 
 Used gather(const json& results) {
@@ -195,6 +199,10 @@ Used gather(const json& results) {
                     if (e[model].contains("ties")) used.ties.insert(e[model]["ties"].get<std::string>());
                 }
             }
+        } else if (kind == "iptw") {
+            used.iptw = true;
+            endpoint(r.value("endpoint", json()));
+            if (r.contains("estimand") && r["estimand"].is_string()) used.iptw_estimands.insert(r["estimand"].get<std::string>());
         } else if (kind == "cuminc") {
             used.cuminc = true;
             endpoint(r.value("endpoint", json()));
@@ -334,6 +342,17 @@ MethodsText statistical_analysis(const json& results) {
             text.paragraphs.push_back(p);
         }
     }
+    if (used.iptw) {
+        std::string estimands;
+        for (const auto& e : used.iptw_estimands) estimands += (estimands.empty() ? "" : " or ") + std::string(e == "att" ? "the treated (ATT)" : "the whole population (ATE)");
+        std::string p = "Confounding was adjusted for by inverse probability of treatment weighting" + cite.cite({"robins"}) +
+                        ": the propensity score came from a logistic regression of the treatment on the baseline covariates, and "
+                        "weights targeted the average treatment effect in " + estimands + ". Balance was described by standardized mean "
+                        "differences before and after weighting" + cite.cite({"austin"}) + ". Weighted Kaplan–Meier curves and a weighted "
+                        "Cox model of the treatment alone, with a robust (sandwich) variance, were compared with the unadjusted ones.";
+        text.paragraphs.push_back(p);
+    }
+
     if (used.cuminc) {
         std::string p = "With competing events, the cumulative incidence of each cause was estimated by the Aalen–Johansen estimator";
         p += cite.cite({"aalen"});

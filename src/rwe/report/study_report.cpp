@@ -23,6 +23,7 @@
 #include "rwe/report/forest_plot.hpp"
 #include "rwe/report/html_page.hpp"
 #include "rwe/report/km_plot.hpp"
+#include "rwe/report/love_plot.hpp"
 #include "rwe/report/methods_text.hpp"
 #include "rwe/report/table.hpp"
 #include "rwe/report/table_writers.hpp"
@@ -340,6 +341,7 @@ private:
         else if (kind == "cox") cox(id, r);
         else if (kind == "landmark") landmark(id, r);
         else if (kind == "cuminc") cuminc(id, r);
+        else if (kind == "iptw") iptw(id, r);
         if (analysis.contains("comparison")) add_comparisons(analysis);
     }
 
@@ -920,6 +922,93 @@ private:
                                    strata, forest.p_column ? "; p: Wald test" : ""),
                        forest_plot(forest));
         }
+    }
+
+    // A confounding-adjusted comparison (kind iptw): the balance table and its Love plot, the
+    // weighted Kaplan–Meier curves, and the comparison unadjusted and weighted side by side.
+    void iptw(const std::string& id, const json& r) {
+        Section& s = section("iptw", "Confounding-adjusted comparisons");
+        const std::string estimand = r.value("estimand", std::string("ate")) == "att" ? "ATT" : "ATE";
+        const json& labels = r["level_labels"];
+        const std::string treated = labels[1], control = labels[0];
+        const std::string treatment = r.value("treatment_label", r["treatment"].get<std::string>());
+        std::string covariates;
+        for (const auto& name : r["covariates"]) covariates += (covariates.empty() ? "" : ", ") + name.get<std::string>();
+        const std::string weights = fmt::format("{}{} inverse probability of treatment weights{}{}", r.value("stabilize", true) ? "stabilized " : "",
+                                                estimand, r["trim"].is_number() ? fmt::format(", trimmed at [{:g}, {:g}]", number(r["trim"]), 1 - number(r["trim"])) : "",
+                                                r["truncate"].is_number() ? fmt::format(", truncated at their {:g} quantile", number(r["truncate"])) : "");
+        s.blocks.push_back(Paragraph{fmt::format(
+            "{} ({}) against {} by {}, {} (n = {}; {} patients without the endpoint, the treatment or a covariate left out). "
+            "Propensity score of {} from a logistic regression on {}.",
+            treated, treatment, control, r["description"].get<std::string>(), weights, count_only(r["n"]), count_only(r["dropped"]), treated,
+            covariates)});
+        Table balance{id + "-balance", fmt::format("Covariate balance between {} and {}, before and after weighting", treated, control),
+                      {"Covariate", "SMD before", "SMD after"}, {}, {}, {}, {}};
+        LovePlotInput love;
+        love.after_label = "Weighted (" + estimand + ")";
+        for (const auto& row : r["balance"]) {
+            const std::string label = row.value("label", row["name"].get<std::string>());
+            balance.rows.push_back({label, fixed(row["smd"], 3), fixed(row["smd_adjusted"], 3)});
+            if (std::isfinite(number(row["smd"])) && std::isfinite(number(row["smd_adjusted"]))) {
+                love.rows.push_back({label, number(row["smd"]), number(row["smd_adjusted"])});
+            }
+        }
+        balance.footnotes.push_back(fmt::format("SMD: standardized mean difference of {} minus {} (a category: each level's proportion), "
+                                                "divided by the {} of the unweighted groups; after: weighted means.",
+                                                treated, control, r.value("smd_denominator", "") == "treated" ? "standard deviation of the treated group" : "pooled standard deviation"));
+        add_table(s, balance);
+        if (!love.rows.empty()) {
+            add_figure(s, "fig-" + id + "-love",
+                       fmt::format("Covariate balance between {} and {}: absolute standardized mean differences before (open circles) "
+                                   "and after (filled circles) weighting; the dashed line marks 0.1.", treated, control),
+                       love_plot(love));
+        }
+        const json& weighted = r["weighted"];
+        KmPlotInput input = km_input(weighted);
+        input.y_label = survival_axis_label(r.value("description", std::string()));
+        input.confidence_bands = false;
+        input.risk_table = false;  // weighted numbers at risk are not patients
+        const json& hr = weighted["hazard_ratio"];
+        if (hr["exp_coef"].is_number()) {
+            input.annotation.push_back(fmt::format("Weighted HR {} vs {} {} (95% CI {}–{})", treated, control, fixed(hr["exp_coef"], 2),
+                                                   fixed(hr["lower"], 2), fixed(hr["upper"], 2)));
+        }
+        if (!input.curves.empty() && !input.curves.front().time.empty()) {
+            std::string groups;
+            for (const auto& stratum : weighted["strata"]) {
+                groups += fmt::format("{}{}, n = {}, {} events", groups.empty() ? "" : "; ", stratum.value("label", stratum["name"].get<std::string>()),
+                                      count_only(stratum["n"]), count_only(stratum["events"]));
+            }
+            add_figure(s, "fig-" + id,
+                       fmt::format("Kaplan–Meier estimates of {} weighted by {}: {}. Tick marks: censored patients.{}",
+                                   lower_first(r["description"].get<std::string>()), weights, groups,
+                                   threshold_ > 1 ? fmt::format(" Counts below {} are shown as <{} or S.", threshold_, threshold_) : ""),
+                       km_plot(input));
+        }
+        Table table{id, fmt::format("{}: {} vs {}, unadjusted and weighted", r["description"].get<std::string>(), treated, control),
+                    {"Analysis", "HR (95% CI)", "p", "Median " + treated + " (95% CI)", "Median " + control + " (95% CI)"}, {}, {}, {}, {}};
+        for (const auto& [key, name] : std::vector<std::pair<std::string, std::string>>{{"unadjusted", "Unadjusted"}, {"weighted", "Weighted (" + estimand + ")"}}) {
+            const json& a = r[key];
+            std::vector<std::string> row{name, estimate_ci(a["hazard_ratio"]["exp_coef"], a["hazard_ratio"]["lower"], a["hazard_ratio"]["upper"], 2),
+                                         p_cell(a["hazard_ratio"]["p"]), "", ""};
+            for (const auto& stratum : a["strata"]) {
+                const json& m = stratum["median_primary"];
+                const std::size_t column = stratum["name"] == r["levels"][1] ? 3 : 4;
+                row[column] = estimate_ci(field(m, "estimate"), field(m, "lower"), field(m, "upper"));
+            }
+            table.rows.push_back(std::move(row));
+        }
+        table.footnotes.push_back(fmt::format("HR: hazard ratio of {} against {} from a Cox model of the group alone (ties {}); unadjusted: "
+                                              "model-based variance; weighted: robust (sandwich) variance. Medians from Kaplan–Meier "
+                                              "curves, weighted ones with the robust variance.", treated, control,
+                                              r["unadjusted"]["hazard_ratio"].value("ties", "efron")));
+        std::string method = "r";
+        for (const auto& stratum : r["unadjusted"]["strata"]) {
+            const json m = field(stratum["median_primary"], "method");
+            if (m.is_string() && !is_suppressed(m)) method = m.get<std::string>();
+        }
+        table.footnotes.push_back(median_ci_footnote(method, r.value("conf_type", std::string())));
+        add_table(s, table);
     }
 
     // "; by <label>: <group>, n = …; …" (the curves' patients) for a legend.

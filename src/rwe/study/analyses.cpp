@@ -45,7 +45,7 @@ const std::map<std::string, Runner>& runners() {
         {"adverse_events", run_adverse_events},
         {"association", run_association},
         {"cox", run_cox},               {"landmark", run_landmark},
-        {"cuminc", run_cuminc},
+        {"cuminc", run_cuminc},         {"iptw", run_iptw},
     };
     return table;
 }
@@ -54,7 +54,7 @@ const std::map<std::string, Runner>& runners() {
 // variable of `response`), so that a population copies only these.
 std::set<std::string> variables_read(const Analysis& analysis) {
     std::set<std::string> names;
-    for (const char* key : {"variables", "by", "strata", "covariates", "variable", "outcomes"}) {
+    for (const char* key : {"variables", "by", "strata", "covariates", "variable", "outcomes", "treatment"}) {
         if (!analysis.options.contains(key)) continue;
         const auto& value = analysis.options[key];
         if (value.is_string()) names.insert(value.get<std::string>());

@@ -110,5 +110,6 @@ json run_association(const Context& c, const Analysis& analysis);
 json run_cox(const Context& c, const Analysis& analysis);
 json run_landmark(const Context& c, const Analysis& analysis);
 json run_cuminc(const Context& c, const Analysis& analysis);
+json run_iptw(const Context& c, const Analysis& analysis);
 
 }  // namespace rwe::study::kit

@@ -133,6 +133,12 @@ void check_scalar(const Where& where, const OptionSpec& spec, const toml::node& 
             where.fail(node, spec.key, fmt::format("must be {} {}", spec.exclusive_minimum ? ">" : ">=", *spec.minimum), text_of(node));
         }
     }
+    if (spec.below && !(value < *spec.below)) {
+        where.fail(node, spec.key,
+                   spec.minimum ? fmt::format("must be {} {} and < {}", spec.exclusive_minimum ? ">" : ">=", *spec.minimum, *spec.below)
+                                : fmt::format("must be < {}", *spec.below),
+                   text_of(node));
+    }
 }
 
 void check_option(const Where& where, const OptionSpec& spec, const toml::node& node) {
@@ -440,6 +446,12 @@ OptionSpec above(OptionSpec spec, double minimum) {
     spec.exclusive_minimum = true;
     return spec;
 }
+OptionSpec between(OptionSpec spec, double minimum, double below) {
+    spec.minimum = minimum;
+    spec.exclusive_minimum = true;
+    spec.below = below;
+    return spec;
+}
 OptionSpec ascending(OptionSpec spec) {
     spec.ascending = true;
     return spec;
@@ -487,6 +499,12 @@ const std::vector<KindSpec>& kinds() {
           option("by", T::categorical_variable), option("strata", T::categorical_variable),
           ascending(at_least(option("times", T::numbers), 0)), at_least(option("rho", T::number), 0),
           option("covariates", T::variables), option("figure", T::table)},
+         nullptr},
+        {"iptw",
+         {required(option("endpoint", T::endpoint)), required(option("treatment", T::categorical_variable)),
+          required(option("covariates", T::variables)), one_of(option("estimand", T::string), {"ate", "att"}),
+          option("stabilize", T::boolean), between(option("trim", T::number), 0, 0.5),
+          between(option("truncate", T::number), 0, 1)},
          nullptr},
     };
     return table;

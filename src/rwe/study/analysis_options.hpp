@@ -41,6 +41,7 @@ struct OptionSpec {
     std::vector<std::string> allowed;  // allowed string values (empty: any)
     std::optional<double> minimum;     // numbers and integers: each value >= minimum ...
     bool exclusive_minimum = false;    // ... or > minimum
+    std::optional<double> below;       // numbers: each value < below
     bool ascending = false;            // numbers: strictly ascending
 };
 

@@ -1,0 +1,307 @@
+// Confounding-adjusted comparison of two groups of a binary variable by inverse probability
+// of treatment weighting (docs/methods.md §8.6): the propensity score of the second level
+// (R's glm(family = binomial)), its weights, the covariates' balance before and after, and
+// Kaplan–Meier curves and a Cox hazard ratio of the two groups, unadjusted and weighted.
+#include "rwe/study/analysis_kit.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <string>
+#include <vector>
+
+#include "rwe/common/error.hpp"
+#include "rwe/common/text.hpp"
+#include "rwe/study/analysis_options.hpp"
+#include "rwe/stats/covariate_balance.hpp"
+#include "rwe/stats/cox_regression.hpp"
+#include "rwe/stats/kaplan_meier.hpp"
+#include "rwe/stats/logistic_regression.hpp"
+#include "rwe/stats/propensity_weights.hpp"
+
+namespace rwe::study::kit {
+
+namespace {
+
+[[noreturn]] void refuse(const Context& c, const Analysis& analysis, const std::string& key, const std::string& problem,
+                         const std::string& value) {
+    throw InputError(c.protocol.path, analysis_line(analysis, key), "analysis." + analysis.id + "." + key, problem, value);
+}
+
+std::string level_text(const Variable& variable, const std::string& level) {
+    auto found = variable.value_labels.find(level);
+    return found == variable.value_labels.end() ? level : found->second;
+}
+
+// The model's and the balance table's columns for the patients used: a number as it is; a
+// category as one 0/1 column per level present (the balance table's, named NAME_LEVEL), of
+// which the model takes every level but the first present (named NAMELEVEL, as R does).
+struct Columns {
+    std::vector<std::string> model_names, balance_names, balance_labels;
+    std::vector<std::vector<double>> model, balance;
+};
+
+Columns covariate_matrix(const StudyData& data, const std::vector<std::string>& names, const std::vector<std::size_t>& subjects) {
+    Columns out;
+    for (const auto& name : names) {
+        const Variable& variable = data.adsl.at(name);
+        if (variable.numeric) {
+            std::vector<double> column;
+            for (auto s : subjects) column.push_back(variable.numbers[s]);
+            out.model_names.push_back(name);
+            out.balance_names.push_back(name);
+            out.balance_labels.push_back(variable.label);
+            out.model.push_back(column);
+            out.balance.push_back(std::move(column));
+            continue;
+        }
+        bool first = true;
+        for (const auto& level : variable.levels) {
+            std::vector<double> column;
+            bool present = false;
+            for (auto s : subjects) {
+                const bool at = variable.values[s] == level;
+                present |= at;
+                column.push_back(at ? 1.0 : 0.0);
+            }
+            if (!present) continue;
+            out.balance_names.push_back(name + "_" + level);
+            out.balance_labels.push_back(variable.label + ": " + level_text(variable, level));
+            out.balance.push_back(column);
+            if (first) {
+                first = false;
+                continue;
+            }
+            out.model_names.push_back(name + level);
+            out.model.push_back(std::move(column));
+        }
+    }
+    return out;
+}
+
+std::string join_names(const std::vector<std::string>& names, const char* separator) {
+    std::string out;
+    for (const auto& name : names) out += (out.empty() ? "" : separator) + name;
+    return out;
+}
+
+std::vector<double> row_major(const std::vector<std::vector<double>>& columns, std::size_t rows) {
+    std::vector<double> x(rows * columns.size());
+    for (std::size_t i = 0; i < rows; ++i) {
+        for (std::size_t k = 0; k < columns.size(); ++k) x[i * columns.size() + k] = columns[k][i];
+    }
+    return x;
+}
+
+json weight_summary(const std::vector<double>& treated, const std::vector<double>& weight, double group) {
+    std::size_t n = 0, used = 0;
+    double sum = 0, low = INFINITY, high = -INFINITY;
+    for (std::size_t unit = 0; unit < weight.size(); ++unit) {
+        if (treated[unit] != group) continue;
+        ++n;
+        if (!(weight[unit] > 0)) continue;
+        ++used;
+        sum += weight[unit];
+        low = std::min(low, weight[unit]);
+        high = std::max(high, weight[unit]);
+    }
+    return {{"n", n}, {"n_weighted", used}, {"sum", num(sum)}, {"min", num(used ? low : nan)}, {"max", num(used ? high : nan)},
+            {"ess", num(stats::effective_sample_size(weight, treated, group))}};
+}
+
+// One comparison (unadjusted or weighted) of the rows with a positive weight: a Kaplan–Meier
+// curve per group with its median, and the Cox hazard ratio of the treated against the
+// controls (robust variance when weighted, as R's coxph(weights =, robust = TRUE)).
+json comparison(const Context& c, const std::vector<double>& time, const std::vector<double>& event,
+                const std::vector<double>& treated, const std::vector<double>* weight, const Variable& treatment,
+                const std::vector<std::string>& levels) {
+    stats::SurvivalData data;
+    data.group_names = levels;
+    stats::CoxData cox;
+    for (std::size_t i = 0; i < time.size(); ++i) {
+        if (weight != nullptr && !((*weight)[i] > 0)) continue;
+        data.time.push_back(time[i]);
+        data.event.push_back(static_cast<std::uint8_t>(event[i] != 0 ? 1 : 0));
+        data.group.push_back(treated[i] == 1 ? 1 : 0);
+        cox.stop.push_back(time[i]);
+        cox.event.push_back(event[i]);
+        cox.x.push_back(treated[i]);
+        if (weight != nullptr) {
+            data.weight.push_back((*weight)[i]);
+            cox.weight.push_back((*weight)[i]);
+        }
+    }
+    stats::merge_survival_times(data);
+    const std::string conf = c.protocol.stats.conf_type;
+    stats::KaplanMeierOptions options;
+    options.conf_type = conf_type_of(conf);
+    const auto km = stats::kaplan_meier(data, options);
+    json strata = json::array();
+    for (const auto& curve : km.curves) {
+        json summary = curve_summary(curve, {});
+        summary.erase("at_times");
+        summary["median_primary"] = primary_median(summary, c.protocol, json::object());
+        const std::size_t g = curve.name == levels[1] ? 1 : 0;
+        summary["label"] = level_text(treatment, levels[g]);
+        std::size_t events = 0;
+        for (std::size_t i = 0; i < data.size(); ++i) events += data.group[i] == static_cast<std::int32_t>(g) && data.event[i] ? 1 : 0;
+        summary["events"] = events;  // patients with the event; the weighted sum is weighted_events
+        if (weight != nullptr) {
+            double sum = 0;
+            for (std::size_t i = 0; i < data.size(); ++i) sum += data.group[i] == static_cast<std::int32_t>(g) ? data.weight[i] : 0;
+            summary["weighted_n"] = num(sum);
+            summary["weighted_events"] = num(curve.events);
+        }
+        strata.push_back(std::move(summary));
+    }
+    cox.names = {levels[1] + " vs " + levels[0]};
+    stats::CoxOptions cox_options;
+    cox_options.ties = ties_of(c.protocol.stats.ties);
+    cox_options.variance = weight != nullptr ? stats::CoxVariance::robust : stats::CoxVariance::model;
+    const auto fit = stats::cox_regression(cox, cox_options);
+    json diagnostics = json::array();
+    for (const auto& d : fit.diagnostics) diagnostics.push_back(d.message);
+    json hr{{"name", cox.names[0]}, {"n", fit.n}, {"events", fit.events}, {"coef", num(fit.coef[0])},
+            {"exp_coef", num(fit.exp_coef[0])}, {"se", num(fit.se[0])}, {"z", num(fit.z[0])}, {"p", num(fit.p[0])},
+            {"lower", num(fit.lower[0])}, {"upper", num(fit.upper[0])}, {"robust", fit.robust},
+            {"ties", fit.ties == stats::CoxTies::efron ? "efron" : "breslow"}, {"diagnostics", diagnostics}};
+    if (fit.robust) hr["robust_se"] = num(fit.robust_se[0]);
+    json out{{"weighted", weight != nullptr}, {"robust_km", km.robust}, {"strata", strata}, {"hazard_ratio", hr}};
+    if (!km.messages.empty()) out["messages"] = km.messages;
+    return out;
+}
+
+}  // namespace
+
+json run_iptw(const Context& c, const Analysis& analysis) {
+    const auto& endpoint = c.data.endpoint(string_option(analysis.options, "endpoint", "OS"));
+    const Variable& treatment = categorical(c, analysis, "treatment", analysis.options["treatment"].get<std::string>());
+    const auto covariates = strings(analysis.options, "covariates");
+    if (std::find(covariates.begin(), covariates.end(), treatment.name) != covariates.end()) {
+        refuse(c, analysis, "covariates", "the treatment cannot be its own covariate", treatment.name);
+    }
+    // The two levels present, in the variable's order: the second is "treated".
+    std::vector<std::string> levels;
+    for (const auto& level : treatment.levels) {
+        for (std::size_t s = 0; s < treatment.values.size(); ++s) {
+            if (treatment.values[s] == level) {
+                levels.push_back(level);
+                break;
+            }
+        }
+    }
+    if (levels.size() != 2) {
+        std::string list;
+        for (const auto& level : levels) list += (list.empty() ? "" : ", ") + level;
+        refuse(c, analysis, "treatment",
+               fmt::format("needs exactly two levels present (the second is the treated group); the cohort has {}{}", levels.size(),
+                           list.empty() ? "" : " (" + list + ")"),
+               treatment.name);
+    }
+    const std::string estimand_text = string_option(analysis.options, "estimand", "ate");
+    const stats::Estimand estimand = estimand_text == "att" ? stats::Estimand::att : stats::Estimand::ate;
+    const bool stabilize = analysis.options.value("stabilize", true);
+    const double trim = analysis.options.value("trim", 0.0);
+    const double truncate = analysis.options.value("truncate", 0.0);
+
+    // The patients with the endpoint, the treatment and every covariate known.
+    std::vector<std::size_t> subjects;
+    std::vector<double> time, event, treated;
+    std::size_t dropped = 0;
+    for (const auto& record : endpoint.records) {
+        const std::size_t s = record.subject;
+        bool complete = treatment.values[s] == levels[0] || treatment.values[s] == levels[1];
+        for (const auto& name : covariates) {
+            const Variable& variable = c.data.adsl.at(name);
+            complete = complete && (variable.numeric ? !std::isnan(variable.numbers[s]) : !variable.values[s].empty());
+        }
+        if (!complete || std::isnan(record.aval)) {
+            ++dropped;
+            continue;
+        }
+        subjects.push_back(s);
+        time.push_back(record.aval);
+        event.push_back(record.cnsr == 0 ? 1.0 : 0.0);
+        treated.push_back(treatment.values[s] == levels[1] ? 1.0 : 0.0);
+    }
+    const std::size_t n = subjects.size();
+    const std::size_t n_treated = static_cast<std::size_t>(std::count(treated.begin(), treated.end(), 1.0));
+    if (n_treated == 0 || n_treated == n) {
+        refuse(c, analysis, "treatment",
+               fmt::format("the {} patients with the endpoint, the treatment and every covariate known are all {}; "
+                           "a propensity score needs both groups", n, n_treated ? levels[1] : levels[0]),
+               treatment.name);
+    }
+
+    const Columns columns = covariate_matrix(c.data, covariates, subjects);
+    const auto model = stats::logistic_regression(treated, row_major(columns.model, n), columns.model_names);
+    for (const auto& message : model.messages) c.warn(analysis, "covariates", "propensity model: " + message, join_names(covariates, ", "));
+
+    stats::PropensityWeightOptions weight_options;
+    weight_options.estimand = estimand;
+    weight_options.stabilize = stabilize;
+    weight_options.trim = trim;
+    weight_options.truncate = truncate;
+    const auto weighting = stats::propensity_weights(treated, model.fitted, weight_options);
+    std::size_t kept_treated = 0, kept_controls = 0;
+    for (std::size_t i = 0; i < n; ++i) {
+        if (!weighting.trimmed[i]) (treated[i] == 1 ? kept_treated : kept_controls) += 1;
+    }
+    if (kept_treated == 0 || kept_controls == 0) {
+        refuse(c, analysis, "trim",
+               std::string("no ") + (kept_treated ? "control" : "treated") + " patient has a propensity score inside the trimming bounds",
+               fmt::format("{}", trim));
+    }
+    const auto balance = stats::covariate_balance(treated, row_major(columns.balance, n), columns.balance_names, weighting.weight, estimand);
+
+    json out{{"endpoint", endpoint.paramcd}, {"description", endpoint.param}, {"time_unit", c.protocol.time_unit},
+             {"conf_type", c.protocol.stats.conf_type}, {"treatment", treatment.name}, {"treatment_label", treatment.label},
+             {"levels", levels}, {"level_labels", {level_text(treatment, levels[0]), level_text(treatment, levels[1])}},
+             {"covariates", covariates}, {"estimand", estimand_text}, {"stabilize", stabilize},
+             {"trim", num(trim > 0 ? trim : nan)}, {"truncate", num(truncate > 0 ? truncate : nan)},
+             {"n", n}, {"dropped", dropped}, {"treated", n_treated}, {"controls", n - n_treated},
+             {"smd_denominator", estimand == stats::Estimand::att ? "treated" : "pooled"}};
+    json coefficients = json::array();
+    for (std::size_t k = 0; k < model.names.size(); ++k) {
+        coefficients.push_back({{"name", model.names[k]}, {"coef", num(model.coef[k])}, {"se", num(model.se[k])},
+                                {"z", num(model.z[k])}, {"p", num(model.p[k])}, {"lower", num(model.lower[k])},
+                                {"upper", num(model.upper[k])}});
+    }
+    out["model"] = {{"coefficients", std::move(coefficients)}, {"null_deviance", num(model.null_deviance)},
+                    {"deviance", num(model.deviance)}, {"aic", num(model.aic)}, {"iterations", model.iterations},
+                    {"converged", model.converged}, {"messages", model.messages}};
+    // The patients a trim left out, and their events, per group (the unadjusted groups less
+    // the weighted ones).
+    json trimmed_by_group = json::object();
+    std::size_t trimmed_events = 0;
+    for (double group : {0.0, 1.0}) {
+        std::size_t count = 0, events = 0;
+        for (std::size_t i = 0; i < n; ++i) {
+            if (treated[i] != group || !weighting.trimmed[i]) continue;
+            ++count;
+            events += event[i] != 0 ? 1 : 0;
+        }
+        trimmed_by_group[group == 1 ? "treated" : "control"] = {{"n", count}, {"events", events}};
+        trimmed_events += events;
+    }
+    out["weighting"] = {{"trimmed", weighting.n_trimmed}, {"trimmed_events", trimmed_events}, {"trimmed_by_group", trimmed_by_group}, {"truncated", weighting.n_truncated},
+                        {"cap", num(weighting.cap)}, {"treated_share", num(weighting.treated_share)}};
+    out["weights"] = {{"treated", weight_summary(treated, weighting.weight, 1)}, {"control", weight_summary(treated, weighting.weight, 0)}};
+    json rows = json::array();
+    for (std::size_t k = 0; k < balance.rows.size(); ++k) {
+        const auto& row = balance.rows[k];
+        rows.push_back({{"name", row.name}, {"label", columns.balance_labels[k]}, {"binary", row.binary},
+                        {"mean_treated", num(row.mean_treated)}, {"mean_control", num(row.mean_control)}, {"smd", num(row.smd)},
+                        {"variance_ratio", num(row.variance_ratio)}, {"mean_treated_adjusted", num(row.mean_treated_adjusted)},
+                        {"mean_control_adjusted", num(row.mean_control_adjusted)}, {"smd_adjusted", num(row.smd_adjusted)},
+                        {"variance_ratio_adjusted", num(row.variance_ratio_adjusted)}});
+    }
+    out["balance"] = std::move(rows);
+    out["unadjusted"] = comparison(c, time, event, treated, nullptr, treatment, levels);
+    out["weighted"] = comparison(c, time, event, treated, &weighting.weight, treatment, levels);
+    return out;
+}
+
+}  // namespace rwe::study::kit

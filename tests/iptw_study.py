@@ -1,0 +1,313 @@
+#!/usr/bin/env python3
+"""Confounding-adjusted comparisons of a study against R (docs/protocols.md, `iptw`).
+
+  iptw_study.py RWE SOURCE_DIR WORK_DIR
+
+studies/thp-first-line.toml on its demo registry (rwe synth --profile thp-her2-mbc
+--patients 228 --seed 20221001), with two more analyses of PFS by prior anti-HER2 therapy
+(PRIORHER2, N control / Y treated) adjusted for AGE, HR, VISCERAL and MENO:
+  - iptw_ate: stabilized ATE weights (the defaults);
+  - iptw_att: unstabilized ATT weights;
+  - iptw_trim: unstabilized ATE weights, trimmed at 0.2 and truncated at the 0.9 quantile
+    (the patients trimmed are out of the weighted analyses).
+R refits each from the run's adsl.csv and adtte.csv, writing out in base R what WeightIt
+and cobalt define (docs/methods.md §8.2, §8.4):
+  - glm(treat ~ AGE + HR + VISCERAL + MENO, family = binomial): coefficients, SE (1e-6);
+  - the weights: per group n, sum, min, max and Kish's ESS (1e-6, the scores being iterative);
+  - the balance table: SMD before and after per column, every level of a factor (1e-6);
+  - survfit(Surv(AVAL, ev) ~ treat), unweighted and with weights = w: per group the curve
+    (time, surv, limits) and the median with its limits (1e-6);
+  - coxph(Surv(AVAL, ev) ~ treat), unweighted, and with weights = w, robust = TRUE: HR,
+    SE (model-based; robust for the weighted fit), CI and p (1e-6).
+The report: the section, the balance table (SMD to three decimals as R's), the Love plot
+and the weighted curves' figure, the unadjusted-vs-weighted table with the HRs as coxph's.
+
+Each check prints `ok <name>` or `FAIL <name>: why`; the exit status is 1 when one failed.
+"""
+import csv
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from study_checks import Checks, demo_registry, run_protocol  # noqa: E402
+
+RWE, SOURCE, WORK = sys.argv[1], Path(sys.argv[2]), Path(sys.argv[3])
+check = Checks()
+db = demo_registry(RWE, WORK, "thp-her2-mbc", 228)
+COVARIATES = ["AGE", "HR", "VISCERAL", "MENO"]
+text = (SOURCE / "studies" / "thp-first-line.toml").read_text()
+text += '''
+[[analysis]]
+id = "iptw_ate"
+kind = "iptw"
+endpoint = "PFS"
+treatment = "PRIORHER2"
+covariates = ["AGE", "HR", "VISCERAL", "MENO"]
+
+[[analysis]]
+id = "iptw_att"
+kind = "iptw"
+endpoint = "PFS"
+treatment = "PRIORHER2"
+covariates = ["AGE", "HR", "VISCERAL", "MENO"]
+estimand = "att"
+stabilize = false
+
+[[analysis]]
+id = "iptw_trim"
+kind = "iptw"
+endpoint = "PFS"
+treatment = "PRIORHER2"
+covariates = ["AGE", "HR", "VISCERAL", "MENO"]
+stabilize = false
+trim = 0.2
+truncate = 0.9
+
+[report]
+docx = false
+'''
+out, results, stderr = run_protocol(RWE, text, db, WORK, check)
+res = {a["id"]: a["result"] for a in results["analyses"]}
+protocol = results["protocol"]
+
+script = r'''
+suppressPackageStartupMessages({library(survival); library(jsonlite)})
+args <- commandArgs(TRUE)
+a <- read.csv(args[1], colClasses = "character", na.strings = "")
+t <- read.csv(args[2], colClasses = "character", na.strings = "")
+conf_type <- args[3]; ties <- args[4]; estimand <- args[5]; stabilize <- args[6] == "true"
+trim <- as.numeric(args[7]); truncate <- as.numeric(args[8])
+balance_names <- strsplit(args[9], ",")[[1]]
+t <- t[t$PARAMCD == "PFS", c("USUBJID", "AVAL", "CNSR")]
+d <- merge(t, a, by = "USUBJID")
+d$AVAL <- as.numeric(d$AVAL); d$ev <- 1 - as.numeric(d$CNSR)
+d$AGE <- as.numeric(d$AGE)
+d$HR <- factor(d$HR, levels = c("negative", "positive", "unknown"))
+d$VISCERAL <- factor(d$VISCERAL, levels = c("N", "Y"))
+d$MENO <- factor(d$MENO, levels = c("pre", "post", "unknown"))
+covs <- c("AGE", "HR", "VISCERAL", "MENO")
+n_all <- nrow(d)
+d <- d[complete.cases(d[, c("AVAL", "ev", "PRIORHER2", covs)]), ]
+d$treat <- as.integer(d$PRIORHER2 == "Y")
+out <- list(n = nrow(d), dropped = n_all - nrow(d), treated = sum(d$treat))
+# the propensity model
+m <- glm(treat ~ AGE + HR + VISCERAL + MENO, family = binomial, data = d)
+s <- summary(m)$coefficients
+out$model <- list(names = rownames(s), coef = unname(s[, 1]), se = unname(s[, 2]), p = unname(s[, 4]),
+                  deviance = m$deviance, aic = m$aic)
+ps <- unname(fitted(m))
+# the weights (WeightIt's definitions, written out; trimming and truncation as §8.2)
+kept <- if (trim > 0) ps >= trim & ps <= 1 - trim else rep(TRUE, nrow(d))
+p <- mean(d$treat[kept])
+if (estimand == "ate") {
+  w <- ifelse(d$treat == 1, 1 / ps, 1 / (1 - ps))
+  if (stabilize) w <- w * ifelse(d$treat == 1, p, 1 - p)
+} else {
+  w <- ifelse(d$treat == 1, 1, ps / (1 - ps))
+  if (stabilize) w <- ifelse(d$treat == 1, w, w * (1 - p) / p)
+}
+w[!kept] <- 0
+if (truncate > 0) {
+  cap <- quantile(w[kept], truncate, type = 7, names = FALSE)
+  w[kept & w > cap] <- cap
+}
+ws <- function(g) {
+  x <- w[d$treat == g & w > 0]
+  list(n = sum(d$treat == g), sum = sum(x), min = min(x), max = max(x), ess = sum(x)^2 / sum(x^2))
+}
+out$weights <- list(treated = ws(1), control = ws(0))
+out$trimmed <- list(control = c(sum(!kept & d$treat == 0), sum(!kept & d$treat == 0 & d$ev == 1)),
+                    treated = c(sum(!kept & d$treat == 1), sum(!kept & d$treat == 1 & d$ev == 1)))
+# the balance table (cobalt's SMD, binary columns standardized with p(1 - p))
+column <- function(name) {
+  if (name %in% names(d)) return(d[[name]])
+  cut <- regexpr("_", name)
+  v <- substr(name, 1, cut - 1); level <- substr(name, cut + 1, nchar(name))
+  as.numeric(as.character(d[[v]]) == level)
+}
+wmean <- function(x, w) sum(w * x) / sum(w)
+smd <- c(); smd_after <- c()
+for (name in balance_names) {
+  x <- column(name)
+  x1 <- x[d$treat == 1]; x0 <- x[d$treat == 0]
+  binary <- all(x %in% c(0, 1))
+  v <- function(y) if (binary) mean(y) * (1 - mean(y)) else var(y)
+  s <- if (estimand == "ate") sqrt((v(x1) + v(x0)) / 2) else sqrt(v(x1))
+  smd <- c(smd, (mean(x1) - mean(x0)) / s)
+  smd_after <- c(smd_after, (wmean(x1, w[d$treat == 1]) - wmean(x0, w[d$treat == 0])) / s)
+}
+out$balance <- list(smd = smd, smd_after = smd_after)
+# the comparisons
+curves <- function(fit) {
+  r <- list()
+  k <- c(0, cumsum(fit$strata))
+  tab <- summary(fit)$table
+  for (g in seq_along(fit$strata)) {
+    rows <- (k[g] + 1):k[g + 1]
+    r[[g]] <- list(time = fit$time[rows], surv = fit$surv[rows], lower = fit$lower[rows], upper = fit$upper[rows],
+                   median = unname(tab[g, "median"]), median_lower = unname(tab[g, "0.95LCL"]),
+                   median_upper = unname(tab[g, "0.95UCL"]), n = sum(d$treat == g - 1 & w_used > 0),
+                   events = sum(d$ev[d$treat == g - 1 & w_used > 0]))
+  }
+  r
+}
+hr <- function(fit) {
+  s <- summary(fit)$coefficients; ci <- summary(fit)$conf.int
+  list(hr = unname(ci[1, 1]), lower = unname(ci[1, 3]), upper = unname(ci[1, 4]), se = unname(s[1, "se(coef)"]),
+       robust_se = if ("robust se" %in% colnames(s)) unname(s[1, "robust se"]) else NA,
+       p = unname(s[1, ncol(s)]), n = fit$n, events = fit$nevent)
+}
+w_used <- rep(1, nrow(d))
+out$unadjusted <- list(curves = curves(survfit(Surv(AVAL, ev) ~ treat, data = d, conf.type = conf_type)),
+                       cox = hr(coxph(Surv(AVAL, ev) ~ treat, data = d, ties = ties)))
+w_used <- w
+dw <- d[w > 0, ]; dw$w <- w[w > 0]
+kmw <- survfit(Surv(AVAL, ev) ~ treat, data = dw, weights = w, conf.type = conf_type)
+out$weighted <- list(curves = curves(kmw),
+                     cox = hr(coxph(Surv(AVAL, ev) ~ treat, data = dw, weights = w, robust = TRUE, ties = ties)),
+                     weighted_events = as.vector(tapply(dw$w * dw$ev, dw$treat, sum)))
+cat(toJSON(out, digits = NA, auto_unbox = TRUE, na = "null"))
+'''
+(WORK / "check.R").write_text(script)
+
+
+def close(a, b, tol=1e-6):
+    if a is None or b is None:
+        return a is None and b is None
+    return isinstance(a, (int, float)) and isinstance(b, (int, float)) and abs(a - b) <= tol * max(1.0, abs(b))
+
+
+def all_close(xs, ys, tol=1e-6):
+    return len(xs) == len(ys) and all(close(x, y, tol) for x, y in zip(xs, ys))
+
+
+def as_list(value):
+    return value if isinstance(value, list) else [value]
+
+
+for aid in ("iptw_ate", "iptw_att", "iptw_trim"):
+    r = res[aid]
+    trim = r["trim"] if r["trim"] is not None else 0
+    truncate = r["truncate"] if r["truncate"] is not None else 0
+    names = [row["name"] for row in r["balance"]]
+    rr = subprocess.run(["Rscript", WORK / "check.R", out / "adsl.csv", out / "adtte.csv", protocol["conf_type"], protocol["ties"],
+                         r["estimand"], "true" if r["stabilize"] else "false", str(trim), str(truncate), ",".join(names)],
+                        capture_output=True, text=True)
+    if not check(f"{aid}: R runs", rr.returncode == 0, rr.stderr):
+        continue
+    R = json.loads(rr.stdout)
+    check(f"{aid}: n, dropped and treated as R's complete cases",
+          (r["n"], r["dropped"], r["treated"]) == (R["n"], R["dropped"], R["treated"]), (r["n"], r["dropped"], r["treated"], R))
+    coefficients = r["model"]["coefficients"]
+    check(f"{aid}: the model's columns as glm's", [c["name"] for c in coefficients] == R["model"]["names"],
+          ([c["name"] for c in coefficients], R["model"]["names"]))
+    check(f"{aid}: coefficients as glm's (1e-6)", all_close([c["coef"] for c in coefficients], R["model"]["coef"]),
+          ([c["coef"] for c in coefficients], R["model"]["coef"]))
+    check(f"{aid}: standard errors and p as summary.glm's (1e-6)",
+          all_close([c["se"] for c in coefficients], R["model"]["se"]) and all_close([c["p"] for c in coefficients], R["model"]["p"]),
+          ([c["se"] for c in coefficients], R["model"]["se"]))
+    check(f"{aid}: deviance and AIC as glm's (1e-6)",
+          close(r["model"]["deviance"], R["model"]["deviance"]) and close(r["model"]["aic"], R["model"]["aic"]), r["model"])
+    for group in ("treated", "control"):
+        ours, theirs = r["weights"][group], R["weights"][group]
+        check(f"{aid}: {group} weights: n, sum, min, max, ESS (1e-6)",
+              ours["n"] == theirs["n"] and all(close(ours[k], theirs[k]) for k in ("sum", "min", "max", "ess")), (ours, theirs))
+    left_out = r["weighting"]["trimmed_by_group"]
+    check(f"{aid}: patients trimmed and their events, per group",
+          all([left_out[g]["n"], left_out[g]["events"]] == R["trimmed"][g] for g in ("control", "treated")), (left_out, R["trimmed"]))
+    check(f"{aid}: SMD before as cobalt's, every column (1e-6)", all_close([row["smd"] for row in r["balance"]], as_list(R["balance"]["smd"])),
+          ([row["smd"] for row in r["balance"]], R["balance"]["smd"]))
+    check(f"{aid}: SMD after weighting (1e-6)",
+          all_close([row["smd_adjusted"] for row in r["balance"]], as_list(R["balance"]["smd_after"])),
+          ([row["smd_adjusted"] for row in r["balance"]], R["balance"]["smd_after"]))
+    for analysis in ("unadjusted", "weighted"):
+        ours = r[analysis]
+        for g, (stratum, theirs) in enumerate(zip(ours["strata"], R[analysis]["curves"])):
+            rows = stratum["curve"]["rows"]
+            name = f"{aid} {analysis} {stratum['name']}"
+            check(f"{name}: n and events", (stratum["n"], stratum["events"]) == (theirs["n"], theirs["events"]),
+                  (stratum["n"], stratum["events"], theirs["n"], theirs["events"]))
+            check(f"{name}: the curve's times and S(t) as survfit's (1e-6)",
+                  all_close([row[0] for row in rows], as_list(theirs["time"])) and all_close([row[4] for row in rows], as_list(theirs["surv"])),
+                  (len(rows), len(as_list(theirs["time"]))))
+            check(f"{name}: the curve's pointwise limits as survfit's (1e-6)",
+                  all_close([row[5] for row in rows], as_list(theirs["lower"])) and all_close([row[6] for row in rows], as_list(theirs["upper"])),
+                  ([row[5] for row in rows][:5], as_list(theirs["lower"])[:5]))
+            check(f"{name}: median and its limits as survfit's (1e-6)",
+                  all(close(stratum[k], theirs[k]) for k in ("median", "median_lower", "median_upper")),
+                  ([stratum[k] for k in ("median", "median_lower", "median_upper")], theirs))
+            if analysis == "weighted":
+                check(f"{name}: weighted events as sum(w * event) (1e-9)",
+                      close(stratum["weighted_events"], as_list(R["weighted"]["weighted_events"])[g], 1e-9), stratum["weighted_events"])
+        check(f"{aid} {analysis}: two groups, control first", [s["name"] for s in ours["strata"]] == r["levels"] == ["N", "Y"],
+              [s["name"] for s in ours["strata"]])
+        hr, theirs = ours["hazard_ratio"], R[analysis]["cox"]
+        check(f"{aid} {analysis}: Cox n and events as coxph's", (hr["n"], hr["events"]) == (theirs["n"], theirs["events"]),
+              (hr, theirs))
+        check(f"{aid} {analysis}: HR, CI and p as coxph's (1e-6)",
+              all(close(hr[k], theirs[v]) for k, v in (("exp_coef", "hr"), ("lower", "lower"), ("upper", "upper"), ("p", "p"))),
+              (hr, theirs))
+        check(f"{aid} {analysis}: model-based SE as coxph's (1e-6)", close(hr["se"], theirs["se"]), (hr["se"], theirs["se"]))
+        if analysis == "weighted":
+            check(f"{aid} weighted: robust SE as coxph(robust = TRUE)'s (1e-6)",
+                  hr["robust"] and close(hr["robust_se"], theirs["robust_se"]), (hr.get("robust_se"), theirs["robust_se"]))
+        else:
+            check(f"{aid} unadjusted: model-based variance", not hr["robust"], hr)
+
+check("defaults: no patient trimmed, no weight truncated",
+      res["iptw_ate"]["weighting"]["trimmed"] == 0 and res["iptw_ate"]["weighting"]["truncated"] == 0, res["iptw_ate"]["weighting"])
+trimmed = res["iptw_trim"]
+check("trim: some patients left out, counted, and not in the weighted analyses",
+      trimmed["weighting"]["trimmed"] > 0 and trimmed["weighted"]["hazard_ratio"]["n"] == trimmed["n"] - trimmed["weighting"]["trimmed"],
+      trimmed["weighting"])
+check("truncate: some weights capped", trimmed["weighting"]["truncated"] > 0, trimmed["weighting"])
+
+# The report.
+page = (out / "report.html").read_text(encoding="utf-8")
+check("the report has the section", "Confounding-adjusted comparisons" in page, "")
+with open(out / "tables" / "tab-iptw_ate-balance.csv", newline="", encoding="utf-8") as f:
+    balance = list(csv.reader(f))
+check("balance table: covariate, SMD before, SMD after", balance[0] == ["Covariate", "SMD before", "SMD after"], balance[0])
+check("balance table: a row per balance column", len(balance) - 1 == len(res["iptw_ate"]["balance"]), len(balance))
+age = next(row for row in balance if row[0].startswith("Age"))
+want = [f"{res['iptw_ate']['balance'][0][k]:.3f}".replace("-", "\u2212") for k in ("smd", "smd_adjusted")]
+check("balance table: SMDs to three decimals", age[1:] == want, (age, want))
+for figure in ("fig-iptw_ate-love.svg", "fig-iptw_ate.svg"):
+    check(f"figure {figure}", (out / "figures" / figure).exists(), figure)
+with open(out / "tables" / "tab-iptw_ate.csv", newline="", encoding="utf-8") as f:
+    table = list(csv.reader(f))
+check("comparison table: HR, p and a median per group", table[0][:3] == ["Analysis", "HR (95% CI)", "p"] and len(table[0]) == 5, table[0])
+check("comparison table: unadjusted and weighted rows", [row[0] for row in table[1:3]] == ["Unadjusted", "Weighted (ATE)"], table)
+w = res["iptw_ate"]["weighted"]["hazard_ratio"]
+want = f"{w['exp_coef']:.2f} ({w['lower']:.2f}\u2013{w['upper']:.2f})"
+check("comparison table: the weighted HR (95% CI)", table[2][1] == want, (table[2], want))
+# Small-cell suppression (study.small_cell = 10): the run succeeds; the patients a trim left
+# out (fewer than 10 here) are withheld, and cannot be had back as the difference of the
+# unadjusted and weighted groups' counts; the weights' extremes are withheld.
+small_text = text.replace("small_cell = 0 ", "small_cell = 10 ", 1)
+check("small_cell: the protocol sets it", small_text != text, "")
+(WORK / "small_cell").mkdir(parents=True, exist_ok=True)
+_, small, _ = run_protocol(RWE, small_text, db, WORK / "small_cell", check)
+cut = {a["id"]: a["result"] for a in small["analyses"]}["iptw_trim"]
+truth = res["iptw_trim"]["weighting"]
+check("small_cell: the number trimmed is withheld", 0 < truth["trimmed"] < 10 and cut["weighting"]["trimmed"] == "suppressed",
+      cut["weighting"])
+models = [cut[k]["hazard_ratio"][c] for k in ("unadjusted", "weighted") for c in ("n", "events")]
+check("small_cell: the models' patients and events do not give back the trimmed",
+      not (isinstance(models[0], int) and isinstance(models[2], int) and 0 < models[0] - models[2] < 10) and
+      not (isinstance(models[1], int) and isinstance(models[3], int) and 0 < models[1] - models[3] < 10), models)
+for g, group in enumerate(("control", "treated")):
+    n = truth["trimmed_by_group"][group]["n"]
+    if 0 < n < 10:
+        check(f"small_cell: {group} trimmed withheld", cut["weighting"]["trimmed_by_group"][group]["n"] == "suppressed",
+              cut["weighting"]["trimmed_by_group"][group])
+    before, after = cut["unadjusted"]["strata"][g]["n"], cut["weighted"]["strata"][g]["n"]
+    shown = [cut["weights"][group]["n"], cut["weights"][group]["n_weighted"], before, after]
+    numbers = [x for x in shown if isinstance(x, (int, float))]
+    check(f"small_cell: {group}: no difference of shown counts gives the trimmed",
+          not any(0 < abs(a - b) < 10 for a in numbers for b in numbers), shown)
+    check(f"small_cell: {group}: the weights' minimum and maximum withheld",
+          cut["weights"][group]["min"] == "suppressed" and cut["weights"][group]["max"] == "suppressed", cut["weights"][group])
+sys.exit(check.exit_status())
