@@ -26,6 +26,7 @@ Each check prints `ok <name>` or `FAIL <name>: why`; the exit status is 1 when o
 """
 import csv
 import json
+import html
 import subprocess
 import sys
 from pathlib import Path
@@ -310,4 +311,35 @@ for g, group in enumerate(("control", "treated")):
           not any(0 < abs(a - b) < 10 for a in numbers for b in numbers), shown)
     check(f"small_cell: {group}: the weights' minimum and maximum withheld",
           cut["weights"][group]["min"] == "suppressed" and cut["weights"][group]["max"] == "suppressed", cut["weights"][group])
+# One group only (the analysis population has no treated patient): the run goes on with a
+# warning naming the analysis, and a result that says the comparison is not estimable; the
+# report says so in place of the tables.
+one_text = text.replace("[report]", '''[[analysis]]
+id = "iptw_one"
+kind = "iptw"
+where = "not PRIORHER2"
+endpoint = "PFS"
+treatment = "PRIORHER2"
+covariates = ["AGE", "HR"]
+
+[report]''', 1)
+(WORK / "one_group").mkdir(parents=True, exist_ok=True)
+one_out, one, one_err = run_protocol(RWE, one_text, db, WORK / "one_group", check)
+r1 = {a["id"]: a["result"] for a in one["analyses"]}["iptw_one"]
+check("one group: not estimable", r1.get("estimable") is False and "needs two" in r1.get("reason", ""), r1)
+with open(one_out / "adsl.csv", newline="") as f:
+    untreated = sum(1 for row in csv.DictReader(f) if row["PRIORHER2"] == "N")
+check("one group: the patients counted (those without prior anti-HER2 therapy in adsl.csv, all controls)",
+      r1["n"] + r1["dropped"] == untreated == r1["population"]["n"] and r1["treated"] == 0 and r1["controls"] == r1["n"],
+      (untreated, r1))
+check("one group: a warning names the analysis and key", "analysis.iptw_one.treatment" in one_err and "not estimable" in one_err, one_err)
+check("one group: no model, weights or comparison", not any(k in r1 for k in ("model", "weights", "unadjusted", "weighted")), sorted(r1))
+report_text = html.unescape((one_out / "report.html").read_text())
+check("one group: the report says the comparison is not estimable",
+      "not estimable: the cohort has 1 of the treatment's levels (No); a comparison needs two." in report_text, "")
+(WORK / "one_group_small").mkdir(parents=True, exist_ok=True)
+_, one_small, _ = run_protocol(RWE, one_text.replace("small_cell = 0 ", "small_cell = 10 ", 1), db, WORK / "one_group_small", check)
+s1 = {a["id"]: a["result"] for a in one_small["analyses"]}["iptw_one"]
+check("one group, small_cell = 10: the counts stay (none is small)",
+      [s1[k] for k in ("n", "dropped", "treated", "controls")] == [r1[k] for k in ("n", "dropped", "treated", "controls")], s1)
 sys.exit(check.exit_status())

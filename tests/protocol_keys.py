@@ -863,7 +863,7 @@ CASES = [
     rejected("analysis.iptw.treatment", [Replace('treatment = "PRIORHER2"', 'treatment = "AGE"')],
              "analysis.a_iptw.treatment", "a numeric variable cannot define groups"),
     rejected("analysis.iptw.treatment", [Replace('treatment = "PRIORHER2"', 'treatment = "MENO"')],
-             "analysis.a_iptw.treatment", "needs exactly two levels present (the second is the treated group)",
+             "analysis.a_iptw.treatment", "needs at most two levels present (the second is the treated group); the cohort has 3",
              tag="three levels"),
     changes("analysis.iptw.covariates", [Replace('covariates = ["AGE", "VISCERAL"]', 'covariates = ["AGE", "VISCERAL", "MENO"]')],
             "results:analyses[id=a_iptw].result.balance"),

@@ -676,6 +676,10 @@ void iptw(Plan& plan, const json& results, const Pointer& r) {
     const std::size_t n = plan.count(r / "n");
     plan.known_total({n, plan.count(r / "dropped")});
     const json& result = at(results, r);
+    if (!result.value("estimable", true)) {  // one group or none: the counts alone
+        plan.system.add_sum(n, {plan.count(r / "controls"), plan.count(r / "treated")});
+        return;
+    }
     std::vector<std::vector<std::size_t>> previous;  // the unadjusted groups' cells
     std::vector<std::size_t> model_n, model_events;  // each Cox model's patients and events
     std::optional<std::size_t> trimmed_total;

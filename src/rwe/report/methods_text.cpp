@@ -199,7 +199,7 @@ Used gather(const json& results) {
                     if (e[model].contains("ties")) used.ties.insert(e[model]["ties"].get<std::string>());
                 }
             }
-        } else if (kind == "iptw") {
+        } else if (kind == "iptw" && r.value("estimable", true)) {
             used.iptw = true;
             endpoint(r.value("endpoint", json()));
             if (r.contains("estimand") && r["estimand"].is_string()) used.iptw_estimands.insert(r["estimand"].get<std::string>());

@@ -928,6 +928,11 @@ private:
     // weighted Kaplan–Meier curves, and the comparison unadjusted and weighted side by side.
     void iptw(const std::string& id, const json& r) {
         Section& s = section("iptw", "Confounding-adjusted comparisons");
+        if (!r.value("estimable", true)) {
+            s.blocks.push_back(Paragraph{fmt::format("{} by {} (n = {}): {}.", r.value("treatment_label", r["treatment"].get<std::string>()),
+                                                     r["description"].get<std::string>(), count_only(r["n"]), r["reason"].get<std::string>())});
+            return;
+        }
         const std::string estimand = r.value("estimand", std::string("ate")) == "att" ? "ATT" : "ATE";
         const json& labels = r["level_labels"];
         const std::string treated = labels[1], control = labels[0];

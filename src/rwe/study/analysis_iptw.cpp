@@ -192,12 +192,12 @@ json run_iptw(const Context& c, const Analysis& analysis) {
             }
         }
     }
-    if (levels.size() != 2) {
+    if (levels.size() > 2) {
         std::string list;
         for (const auto& level : levels) list += (list.empty() ? "" : ", ") + level;
         refuse(c, analysis, "treatment",
-               fmt::format("needs exactly two levels present (the second is the treated group); the cohort has {}{}", levels.size(),
-                           list.empty() ? "" : " (" + list + ")"),
+               fmt::format("needs at most two levels present (the second is the treated group); the cohort has {} ({}); "
+                           "choose two with where", levels.size(), list),
                treatment.name);
     }
     const std::string estimand_text = string_option(analysis.options, "estimand", "ate");
@@ -212,7 +212,7 @@ json run_iptw(const Context& c, const Analysis& analysis) {
     std::size_t dropped = 0;
     for (const auto& record : endpoint.records) {
         const std::size_t s = record.subject;
-        bool complete = treatment.values[s] == levels[0] || treatment.values[s] == levels[1];
+        bool complete = std::find(levels.begin(), levels.end(), treatment.values[s]) != levels.end();
         for (const auto& name : covariates) {
             const Variable& variable = c.data.adsl.at(name);
             complete = complete && (variable.numeric ? !std::isnan(variable.numbers[s]) : !variable.values[s].empty());
@@ -224,16 +224,35 @@ json run_iptw(const Context& c, const Analysis& analysis) {
         subjects.push_back(s);
         time.push_back(record.aval);
         event.push_back(record.cnsr == 0 ? 1.0 : 0.0);
-        treated.push_back(treatment.values[s] == levels[1] ? 1.0 : 0.0);
+        treated.push_back(levels.size() == 2 && treatment.values[s] == levels[1] ? 1.0 : 0.0);
     }
     const std::size_t n = subjects.size();
     const std::size_t n_treated = static_cast<std::size_t>(std::count(treated.begin(), treated.end(), 1.0));
-    if (n_treated == 0 || n_treated == n) {
-        refuse(c, analysis, "treatment",
-               fmt::format("the {} patients with the endpoint, the treatment and every covariate known are all {}; "
-                           "a propensity score needs both groups", n, n_treated ? levels[1] : levels[0]),
-               treatment.name);
+    json out{{"endpoint", endpoint.paramcd}, {"description", endpoint.param}, {"time_unit", c.protocol.time_unit},
+             {"conf_type", c.protocol.stats.conf_type}, {"treatment", treatment.name}, {"treatment_label", treatment.label},
+             {"levels", levels}, {"covariates", covariates}, {"estimand", estimand_text}, {"stabilize", stabilize},
+             {"trim", num(trim > 0 ? trim : nan)}, {"truncate", num(truncate > 0 ? truncate : nan)},
+             {"n", n}, {"dropped", dropped}, {"treated", n_treated}, {"controls", n - n_treated},
+             {"smd_denominator", estimand == stats::Estimand::att ? "treated" : "pooled"}};
+    // A cohort (or analysis population) without both groups has no comparison: a result that
+    // says so, and a warning, rather than a stopped run (the same protocol serves other cuts).
+    if (levels.size() < 2 || n_treated == 0 || n_treated == n) {
+        std::string present;
+        for (const auto& level : levels) present += (present.empty() ? "" : ", ") + level_text(treatment, level);
+        const std::string reason =
+            levels.size() < 2
+                ? fmt::format("not estimable: the cohort has {} of the treatment's levels{}; a comparison needs two", levels.size(),
+                              present.empty() ? "" : " (" + present + ")")
+                : fmt::format("not estimable: the {} patients with the endpoint, the treatment and every covariate known are all {}; "
+                              "a propensity score needs both groups",
+                              n, level_text(treatment, n_treated ? levels[1] : levels[0]));
+        c.warn(analysis, "treatment", reason, treatment.name);
+        out["estimable"] = false;
+        out["reason"] = reason;
+        return out;
     }
+    out["estimable"] = true;
+    out["level_labels"] = {level_text(treatment, levels[0]), level_text(treatment, levels[1])};
 
     const Columns columns = covariate_matrix(c.data, covariates, subjects);
     const auto model = stats::logistic_regression(treated, row_major(columns.model, n), columns.model_names);
@@ -256,13 +275,6 @@ json run_iptw(const Context& c, const Analysis& analysis) {
     }
     const auto balance = stats::covariate_balance(treated, row_major(columns.balance, n), columns.balance_names, weighting.weight, estimand);
 
-    json out{{"endpoint", endpoint.paramcd}, {"description", endpoint.param}, {"time_unit", c.protocol.time_unit},
-             {"conf_type", c.protocol.stats.conf_type}, {"treatment", treatment.name}, {"treatment_label", treatment.label},
-             {"levels", levels}, {"level_labels", {level_text(treatment, levels[0]), level_text(treatment, levels[1])}},
-             {"covariates", covariates}, {"estimand", estimand_text}, {"stabilize", stabilize},
-             {"trim", num(trim > 0 ? trim : nan)}, {"truncate", num(truncate > 0 ? truncate : nan)},
-             {"n", n}, {"dropped", dropped}, {"treated", n_treated}, {"controls", n - n_treated},
-             {"smd_denominator", estimand == stats::Estimand::att ? "treated" : "pooled"}};
     json coefficients = json::array();
     for (std::size_t k = 0; k < model.names.size(); ++k) {
         coefficients.push_back({{"name", model.names[k]}, {"coef", num(model.coef[k])}, {"se", num(model.se[k])},
