@@ -78,23 +78,8 @@ std::string number_text(double value) {
 }
 
 json group_summary(const std::vector<double>& treated, const std::vector<double>& weight, double group) {
-    std::size_t n = 0, used = 0;
-    double sum = 0, low = INFINITY, high = -INFINITY;
-    for (std::size_t unit = 0; unit < weight.size(); ++unit) {
-        if (treated[unit] != group) continue;
-        ++n;
-        if (!(weight[unit] > 0)) continue;
-        ++used;
-        sum += weight[unit];
-        low = std::min(low, weight[unit]);
-        high = std::max(high, weight[unit]);
-    }
-    return {{"n", n},
-            {"n_weighted", used},
-            {"sum", json_number(sum)},
-            {"min", json_number(used ? low : nan)},
-            {"max", json_number(used ? high : nan)},
-            {"ess", json_number(stats::effective_sample_size(weight, treated, group))}};
+    const auto w = stats::summarize_weights(weight, treated, group);
+    return {{"n", w.n}, {"n_weighted", w.n_weighted}, {"sum", json_number(w.sum)}, {"min", json_number(w.min)}, {"max", json_number(w.max)}, {"ess", json_number(w.ess)}};
 }
 
 }  // namespace

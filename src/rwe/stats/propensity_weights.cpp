@@ -73,4 +73,22 @@ double effective_sample_size(const std::vector<double>& weight, const std::vecto
     return sum_squares > 0 ? sum * sum / sum_squares : 0;
 }
 
+WeightSummary summarize_weights(const std::vector<double>& weight, const std::vector<double>& treated, double group) {
+    WeightSummary out;
+    double low = INFINITY, high = -INFINITY;
+    for (std::size_t unit = 0; unit < weight.size(); ++unit) {
+        if (treated[unit] != group) continue;
+        ++out.n;
+        if (!(weight[unit] > 0)) continue;
+        ++out.n_weighted;
+        out.sum += weight[unit];
+        low = std::min(low, weight[unit]);
+        high = std::max(high, weight[unit]);
+    }
+    out.min = out.n_weighted ? low : NAN;
+    out.max = out.n_weighted ? high : NAN;
+    out.ess = effective_sample_size(weight, treated, group);
+    return out;
+}
+
 }  // namespace rwe::stats

@@ -34,4 +34,16 @@ PropensityWeights propensity_weights(const std::vector<double>& treated, const s
 // weight is positive.
 double effective_sample_size(const std::vector<double>& weight, const std::vector<double>& treated, double group);
 
+// One group's weights: its units, those with a positive weight, their sum, least and
+// greatest weight (NaN when none is positive) and effective sample size.
+struct WeightSummary {
+    std::size_t n = 0;
+    std::size_t n_weighted = 0;
+    double sum = 0;
+    double min = 0;
+    double max = 0;
+    double ess = 0;
+};
+WeightSummary summarize_weights(const std::vector<double>& weight, const std::vector<double>& treated, double group);
+
 }  // namespace rwe::stats

@@ -96,19 +96,8 @@ std::vector<double> row_major(const std::vector<std::vector<double>>& columns, s
 }
 
 json weight_summary(const std::vector<double>& treated, const std::vector<double>& weight, double group) {
-    std::size_t n = 0, used = 0;
-    double sum = 0, low = INFINITY, high = -INFINITY;
-    for (std::size_t unit = 0; unit < weight.size(); ++unit) {
-        if (treated[unit] != group) continue;
-        ++n;
-        if (!(weight[unit] > 0)) continue;
-        ++used;
-        sum += weight[unit];
-        low = std::min(low, weight[unit]);
-        high = std::max(high, weight[unit]);
-    }
-    return {{"n", n}, {"n_weighted", used}, {"sum", num(sum)}, {"min", num(used ? low : nan)}, {"max", num(used ? high : nan)},
-            {"ess", num(stats::effective_sample_size(weight, treated, group))}};
+    const auto w = stats::summarize_weights(weight, treated, group);
+    return {{"n", w.n}, {"n_weighted", w.n_weighted}, {"sum", num(w.sum)}, {"min", num(w.min)}, {"max", num(w.max)}, {"ess", num(w.ess)}};
 }
 
 // One comparison (unadjusted or weighted) of the rows with a positive weight: a Kaplan–Meier
