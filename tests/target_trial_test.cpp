@@ -1,0 +1,191 @@
+// Target trial emulation (docs/methods.md §8.7) against R: tests/data/target_trial.R runs
+// the same steps independently (cloning, artificial censoring, glm(family = binomial) on the
+// person-intervals, weights, survfit(Surv(start, stop, event) ~ arm, weights = w, id = id,
+// robust = TRUE), coxph(Surv(start, stop, event) ~ arm + cluster(id), weights = w)) on
+// tests/data/target_trial.csv and writes tests/data/target_trial_reference.json.
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <limits>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "rwe/stats/target_trial.hpp"
+
+namespace {
+
+namespace fs = std::filesystem;
+namespace stats = rwe::stats;
+using nlohmann::json;
+
+const fs::path data_dir = RWE_TEST_DATA_DIR;
+constexpr double nan = std::numeric_limits<double>::quiet_NaN();
+
+double value_of(const json& v) {
+    if (v.is_null()) return nan;
+    if (v.is_string()) return v.get<std::string>() == "Inf" ? INFINITY : -INFINITY;
+    return v.get<double>();
+}
+
+std::vector<double> values_of(const json& v) {
+    std::vector<double> out;
+    if (v.is_array()) {
+        for (const auto& item : v) out.push_back(value_of(item));
+    } else {
+        out.push_back(value_of(v));
+    }
+    return out;
+}
+
+// Relative to max(1, |want|).
+bool same(double got, double want, double tolerance) {
+    if (std::isnan(want)) return std::isnan(got);
+    if (std::isinf(want)) return got == want;
+    return std::abs(got - want) <= tolerance * std::max(1.0, std::abs(want));
+}
+
+void expect_value(const std::string& label, double got, const json& want, double tolerance) {
+    EXPECT_TRUE(same(got, value_of(want), tolerance)) << label << ": rwe " << got << " vs R " << want;
+}
+
+void expect_values(const std::string& label, const std::vector<double>& got, const json& want, double tolerance) {
+    const auto expected = values_of(want);
+    ASSERT_EQ(got.size(), expected.size()) << label;
+    for (std::size_t i = 0; i < expected.size(); ++i) {
+        EXPECT_TRUE(same(got[i], expected[i], tolerance)) << label << "[" << i << "]: rwe " << got[i] << " vs R " << expected[i];
+    }
+}
+
+// target_trial.csv: id, age, ecog (0/1/2, coded as indicators ecog1, ecog2 against 0, as R's
+// factor), time, status, days (';'-separated).
+stats::TargetTrialData read_data() {
+    std::ifstream in(data_dir / "target_trial.csv");
+    std::string line;
+    std::getline(in, line);
+    stats::TargetTrialData data;
+    data.names = {"age", "ecog1", "ecog2"};
+    while (std::getline(in, line)) {
+        std::vector<std::string> fields;
+        std::stringstream stream(line);
+        std::string field;
+        while (std::getline(stream, field, ',')) fields.push_back(field);
+        if (fields.size() == 5) fields.emplace_back();
+        const double age = std::stod(fields[1]);
+        data.x.insert(data.x.end(), {age, fields[2] == "1" ? 1.0 : 0.0, fields[2] == "2" ? 1.0 : 0.0});
+        data.time.push_back(std::stod(fields[3]));
+        data.event.push_back(static_cast<std::uint8_t>(std::stoi(fields[4])));
+        std::vector<double> days;
+        std::stringstream day_stream(fields[5]);
+        while (std::getline(day_stream, field, ';')) days.push_back(std::stod(field));
+        data.administrations.push_back(days);
+    }
+    return data;
+}
+
+class TargetTrialAgainstR : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(TargetTrialAgainstR, EveryNumber) {
+    std::ifstream in(data_dir / "target_trial_reference.json");
+    const json reference = json::parse(in);
+    const json& want = reference.at(GetParam());
+    const auto data = read_data();
+    ASSERT_EQ(data.time.size(), 300u);
+
+    stats::TargetTrialOptions options;
+    options.min_count = want.at("k").get<int>();
+    options.grace_days = want.at("d").get<double>();
+    options.interval_days = want.at("L").get<double>();
+    options.stabilize = want.at("stabilize").get<bool>();
+    options.truncate = want.at("truncate").get<double>();
+    options.times = values_of(want.at("times"));
+    options.rmst_tau = want.at("tau").get<double>();
+    const auto result = stats::target_trial(data, options);
+
+    // Counts and the censoring model (glm: IRLS to R's convergence rule).
+    EXPECT_EQ(result.model_rows, want.at("model_rows").get<std::size_t>());
+    EXPECT_EQ(result.rows.size(), want.at("rows").get<std::size_t>());
+    expect_values("censoring coef", result.censoring_model.coef, want.at("coef"), 1e-6);
+    expect_values("censoring se", result.censoring_model.se, want.at("coef_se"), 1e-6);
+    if (options.stabilize) expect_values("numerator coef", result.numerator_model.coef, want.at("numerator_coef"), 1e-6);
+    expect_value("truncation cap", result.truncation_cap, want.at("cap"), 1e-6);
+
+    for (int arm = 0; arm < 2; ++arm) {
+        const auto& got = result.arms[arm];
+        const json& r = want.at(got.name);
+        const std::string label = "arm " + got.name + " ";
+        EXPECT_EQ(got.clones, r.at("clones").get<std::size_t>()) << label;
+        EXPECT_EQ(got.events, r.at("events").get<std::size_t>()) << label;
+        EXPECT_EQ(got.censored_deviation, r.at("censored_deviation").get<std::size_t>()) << label;
+        expect_value(label + "weight sum", got.weights.sum, r.at("weight_sum"), 1e-6);
+        expect_value(label + "weight max", got.weights.max, r.at("weight_max"), 1e-6);
+        expect_values(label + "time", got.curve.time, r.at("time"), 1e-9);
+        expect_values(label + "n_risk", got.curve.n_risk, r.at("n_risk"), 1e-6);
+        expect_values(label + "n_event", got.curve.n_event, r.at("n_event"), 1e-6);
+        expect_values(label + "surv", got.curve.surv, r.at("surv"), 1e-6);
+        // The curve's robust standard errors are not compared: they differ from R's
+        // survfit(id = id, robust = TRUE) on these clustered (start, stop] rows (left open).
+        expect_value(label + "median", got.median.estimate, r.at("median"), 1e-9);
+        std::vector<double> at_times;
+        for (const auto& row : got.at_times.rows) at_times.push_back(row.surv);
+        expect_values(label + "S(t)", at_times, r.at("times_surv"), 1e-6);
+        expect_value(label + "rmst", got.rmst.rmean, r.at("rmst"), 1e-6);
+    }
+    expect_values("S(t) difference", result.surv_difference, want.at("surv_difference"), 1e-6);
+    expect_value("rmst difference", result.rmst_difference, want.at("rmst_difference"), 1e-6);
+
+    // Cox: coxph(Surv(start, stop, event) ~ arm + cluster(id), weights = w), arm A vs B.
+    ASSERT_TRUE(result.estimable);
+    expect_value("log HR", result.cox.coef[0], want.at("log_hr"), 1e-6);
+    expect_value("robust se", result.cox.robust_se[0], want.at("robust_se"), 1e-6);
+    expect_value("HR lower", result.hr_lower, want.at("hr_lower"), 1e-6);
+    expect_value("HR upper", result.hr_upper, want.at("hr_upper"), 1e-6);
+    expect_value("HR p", result.hr_p, want.at("hr_p"), 1e-6);
+}
+
+INSTANTIATE_TEST_SUITE_P(Cases, TargetTrialAgainstR, ::testing::Values("plain", "stabilized_truncated", "four_by_90"));
+
+// Hand-worked: two patients, k = 1, d = 10, one interval. Patient 0 has its first
+// administration on day 5 and dies on day 20; patient 1 none and is censored on day 30.
+// Person-intervals: (y = 1), (y = 0) with the intercept only... the time terms are constant
+// (one interval), so they are aliased and p = 1/2 for both: B weights 1 / (1 - 1/2) = 2,
+// A weights after d 1 / (1/2) = 2.
+TEST(TargetTrial, HandWorkedTwoPatients) {
+    stats::TargetTrialData data;
+    data.time = {20, 30};
+    data.event = {1, 0};
+    data.administrations = {{5}, {}};
+    stats::TargetTrialOptions options;
+    options.min_count = 1;
+    options.grace_days = 10;
+    options.interval_days = 10;
+    const auto result = stats::target_trial(data, options);
+    EXPECT_EQ(result.model_rows, 2u);
+    EXPECT_NEAR(result.censoring_model.coef[0], 0.0, 1e-9);
+    // A: patient 0 (0, 10] w 1, (10, 20] w 2 event; patient 1 censored at deviation on day 10.
+    // B: patient 0 censored on day 5; patient 1 (0, 10] w 2, (10, 30] w 2.
+    EXPECT_EQ(result.arms[0].censored_deviation, 1u);
+    EXPECT_EQ(result.arms[1].censored_deviation, 1u);
+    EXPECT_EQ(result.arms[0].events, 1u);
+    EXPECT_EQ(result.arms[1].events, 0u);
+    ASSERT_EQ(result.rows.size(), 6u);
+    const std::vector<double> start{0, 10, 0, 0, 0, 10}, stop{10, 20, 5, 10, 10, 30}, weight{1, 2, 2, 1, 2, 2};
+    const std::vector<int> arm{0, 0, 1, 0, 1, 1}, event{0, 1, 0, 0, 0, 0};
+    for (std::size_t row = 0; row < 6; ++row) {
+        EXPECT_DOUBLE_EQ(result.rows.start[row], start[row]) << row;
+        EXPECT_DOUBLE_EQ(result.rows.stop[row], stop[row]) << row;
+        EXPECT_NEAR(result.rows.weight[row], weight[row], 1e-9) << row;
+        EXPECT_EQ(result.rows.arm[row], arm[row]) << row;
+        EXPECT_EQ(result.rows.event[row], event[row]) << row;
+    }
+    // A: at day 20 one clone at risk (patient 0, weight 2) with the event: S = 0.
+    ASSERT_FALSE(result.arms[0].curve.surv.empty());
+    EXPECT_DOUBLE_EQ(result.arms[0].curve.surv.back(), 0.0);
+    EXPECT_DOUBLE_EQ(result.arms[1].curve.surv.back(), 1.0);
+}
+
+}  // namespace
