@@ -287,6 +287,9 @@ class Case:
 
 # The base protocol's cuminc analysis, removed.
 NO_CUMINC = Replace('[[analysis]]\nid = "a_cuminc"\nkind = "cuminc"\nendpoint = "PFS"\nevent = "progression"\n', "")
+# The base protocol's target_trial analysis, removed (small-cell suppression does not cover it yet).
+NO_TTE = Replace('[[analysis]]\nid = "a_target_trial"\nkind = "target_trial"\nendpoint = "OS"\ndrugs = ["trastuzumab"]\n'
+                 'min_count = 4\ngrace_days = 84\n', "")
 
 
 def changes(key, edits, probe, control=()):
@@ -308,6 +311,17 @@ def rejected(key, edits, error_key, problem, line=None, control=(), tag=None):
     (text, n, offset): `offset` lines from the n-th line holding it (default: the line of
     the last edit)."""
     return Case(key, "rejected", edits, control=control, error=(error_key, problem), line=line, tag=tag)
+
+
+def target_trial(**options):
+    """A target_trial analysis (id tte) appended to the base protocol, with `options` in place
+    of (or besides) the defaults; a value None leaves the key out."""
+    keys = {"endpoint": '"OS"', "drugs": '["trastuzumab"]', "min_count": "4", "grace_days": "84"}
+    keys.update(options)
+    return '[[analysis]]\nid = "tte"\nkind = "target_trial"\n' + "".join(f"{k} = {v}\n" for k, v in keys.items() if v is not None)
+
+
+TTE = "results:analyses[id=tte].result"
 
 
 KM = 'kind = "km"'
@@ -375,12 +389,12 @@ CASES = [
              "expected days, weeks, months or years"),
     # Small-cell suppression does not cover cuminc yet: with small_cell set, the base
     # protocol runs without its cuminc analysis (in the edits and in the control alike).
-    changes("study.small_cell", [NO_CUMINC, Replace("small_cell = 0", "small_cell = 10")], "file:tables/tab-a_table1.csv",
-            control=[NO_CUMINC]),
+    changes("study.small_cell", [NO_CUMINC, NO_TTE, Replace("small_cell = 0", "small_cell = 10")], "file:tables/tab-a_table1.csv",
+            control=[NO_CUMINC, NO_TTE]),
     rejected("study.small_cell", Replace("small_cell = 0", "small_cell = 10"), "analysis.kind",
              "small-cell suppression (study.small_cell) does not cover this kind yet", line='kind = "cuminc"'),
-    changes("study.patient_level_datasets", [NO_CUMINC, Replace("small_cell = 0", "small_cell = 10\npatient_level_datasets = true")],
-            "files", control=[NO_CUMINC, Replace("small_cell = 0", "small_cell = 10")]),
+    changes("study.patient_level_datasets", [NO_CUMINC, NO_TTE, Replace("small_cell = 0", "small_cell = 10\npatient_level_datasets = true")],
+            "files", control=[NO_CUMINC, NO_TTE, Replace("small_cell = 0", "small_cell = 10")]),
     changes("study.patient_level_datasets", After("small_cell = 0", "patient_level_datasets = false"), "files"),
     rejected("study.patient_level_datasets", After("small_cell = 0", 'patient_level_datasets = "yes"'), "study.patient_level_datasets",
              "expected true or false"),
@@ -741,6 +755,8 @@ CASES = [
     changes("analysis.kind.iptw", Append('[[analysis]]\nid = "extra"\nkind = "iptw"\nendpoint = "OS"\ntreatment = "VISCERAL"\ncovariates = ["AGE"]'),
             "results:analyses[id=extra].result.weighted.hazard_ratio.coef"),
 
+    changes("analysis.kind.target_trial", Append(target_trial()), "results:analyses[id=tte].result.arms"),
+
     # --- analysis options, kind by kind
     changes("analysis.table1.variables", Replace('variables = ["AGE", "MENO"]', 'variables = ["AGE", "AGEGR"]'),
             "results:analyses[id=a_table1].result.rows[1]"),
@@ -987,7 +1003,7 @@ CASES = [
     changes("figure.risk_table_rows", analysis("km", 'figure = { risk_table_rows = ["at_risk", "events"] }'), KM_SVG),
     rejected("figure.risk_table_rows", analysis("km", 'figure = { risk_table_rows = ["deaths"] }'),
              "analysis.a_km.figure.risk_table_rows", "unknown or repeated row"),
-    rejected("figure.risk_table_rows", [NO_CUMINC, Replace("small_cell = 0", "small_cell = 10"),
+    rejected("figure.risk_table_rows", [NO_CUMINC, NO_TTE, Replace("small_cell = 0", "small_cell = 10"),
                                         analysis("km", 'figure = { risk_table_rows = ["at_risk", "censored"] }')],
              "analysis.a_km.figure.risk_table_rows", "with small-cell suppression (study.small_cell) the risk table shows numbers at risk only"),
     changes("figure.p_value", [KM_BY, analysis("km", "figure = { p_value = false }")], KM_SVG, control=KM_BY),
@@ -1076,6 +1092,29 @@ CASES = [
              "analysis.a_association.published.nausea:1", "not one of `outcomes`"),
     rejected("published.association.p", analysis("association", 'published = { "nausea:3" = { p = "0.3" } }'),
              "analysis.a_association.published.nausea:3.p", "expected a p-value"),
+    changes("analysis.target_trial.endpoint", Append(target_trial(endpoint='"PFS"')), TTE + ".arms",
+            control=Append(target_trial())),
+    rejected("analysis.target_trial.endpoint", Append(target_trial(endpoint='"TTP"')), "analysis.tte.endpoint", "unknown endpoint", line='endpoint = "TTP"'),
+    changes("analysis.target_trial.drugs", Append(target_trial(drugs='["docetaxel"]')), TTE + ".arms", control=Append(target_trial())),
+    rejected("analysis.target_trial.drugs", Append(target_trial(drugs=None)), "analysis.tte.drugs", "required key missing"),
+    changes("analysis.target_trial.min_count", Append(target_trial(min_count="3")), TTE + ".arms", control=Append(target_trial())),
+    rejected("analysis.target_trial.min_count", Append(target_trial(min_count="0")), "analysis.tte.min_count", "must be >= 1", line="min_count = 0"),
+    changes("analysis.target_trial.grace_days", Append(target_trial(grace_days="105")), TTE + ".arms", control=Append(target_trial())),
+    rejected("analysis.target_trial.grace_days", Append(target_trial(grace_days="0")), "analysis.tte.grace_days", "must be > 0", line="grace_days = 0"),
+    changes("analysis.target_trial.interval_days", Append(target_trial(interval_days="14")), TTE + ".censoring_model",
+            control=Append(target_trial())),
+    rejected("analysis.target_trial.interval_days", Append(target_trial(interval_days="0")), "analysis.tte.interval_days", "must be > 0", line="interval_days = 0"),
+    changes("analysis.target_trial.covariates", Append(target_trial(covariates='["AGE"]')), TTE + ".censoring_model",
+            control=Append(target_trial())),
+    rejected("analysis.target_trial.covariates", Append(target_trial(covariates='["NOSUCH"]')), "analysis.tte.covariates", "unknown variable", line='covariates = ["NOSUCH"]'),
+    changes("analysis.target_trial.truncate", Append(target_trial(truncate="0.9")), TTE + ".weighting", control=Append(target_trial())),
+    rejected("analysis.target_trial.truncate", Append(target_trial(truncate="1.5")), "analysis.tte.truncate", "must be > 0 and < 1", line="truncate = 1.5"),
+    changes("analysis.target_trial.stabilize", Append(target_trial(stabilize="true")), TTE + ".arms", control=Append(target_trial())),
+    rejected("analysis.target_trial.stabilize", Append(target_trial(stabilize='"yes"')), "analysis.tte.stabilize", "expected true or false", line='stabilize = "yes"'),
+    changes("analysis.target_trial.times", Append(target_trial(times="[12]")), TTE + ".differences", control=Append(target_trial())),
+    rejected("analysis.target_trial.times", Append(target_trial(times="[12, 6]")), "analysis.tte.times", "must ascend strictly", line="times = [12, 6]"),
+    changes("analysis.target_trial.rmst_tau", Append(target_trial(rmst_tau="24")), TTE + ".differences", control=Append(target_trial())),
+    rejected("analysis.target_trial.rmst_tau", Append(target_trial(rmst_tau="-1")), "analysis.tte.rmst_tau", "must be > 0", line="rmst_tau = -1"),
 ]
 
 # Cases, by name (<key>.<n> or <key>[<tag>]), that show a documented key or value rwe

@@ -46,6 +46,7 @@ const std::map<std::string, Runner>& runners() {
         {"association", run_association},
         {"cox", run_cox},               {"landmark", run_landmark},
         {"cuminc", run_cuminc},         {"iptw", run_iptw},
+        {"target_trial", run_target_trial},
     };
     return table;
 }

@@ -88,6 +88,9 @@ std::string upper(const std::string& text) { return ascii_upper(text); }
 
 std::string lower(const std::string& text) { return ascii_lower(text); }
 
+// The analysis kinds that read the days of their drugs' administrations in the index line.
+bool reads_administration_days(const std::string& kind) { return kind == "landmark" || kind == "target_trial"; }
+
 // Whether a regimen qualifies as an index line (or arm): its code and the drugs given in it.
 bool matches(const Regimen& regimen, const RegimenChoice& choice) {
     if (!choice.codes.empty() && !contains(choice.codes, regimen.regimen)) return false;
@@ -308,7 +311,7 @@ std::vector<std::string> code_warnings(const RegistryCodes& codes, const Protoco
         }
     }
     for (const auto& analysis : protocol.analyses) {
-        if (analysis.kind != "landmark" || !analysis.options.contains("drugs")) continue;
+        if (!reads_administration_days(analysis.kind) || !analysis.options.contains("drugs")) continue;
         std::vector<std::string> list;
         for (const auto& drug : analysis.options["drugs"]) list.push_back(lower(drug.get<std::string>()));
         const auto line = analysis.key_lines.count("drugs") ? analysis.key_lines.at("drugs") : analysis.line;
@@ -381,7 +384,7 @@ StudyDataBuilder::StudyDataBuilder(const Protocol& protocol) : state_(std::make_
         }
     }
     for (const auto& analysis : protocol.analyses) {
-        if (analysis.kind != "landmark") continue;
+        if (!reads_administration_days(analysis.kind)) continue;
         State::Landmark landmark{analysis.id, {}};
         if (analysis.options.contains("drugs")) {
             for (const auto& drug : analysis.options["drugs"]) landmark.drugs.push_back(lower(drug.get<std::string>()));
@@ -629,7 +632,7 @@ ReadPlan read_plan(const Protocol& protocol) {
         }
     }
     for (const auto& analysis : protocol.analyses) {
-        if (analysis.kind != "landmark") continue;
+        if (!reads_administration_days(analysis.kind)) continue;
         index_line = true;
         if (analysis.options.contains("drugs")) {
             for (const auto& drug : analysis.options["drugs"]) add_codes(plan.drug_codes, {lower(drug.get<std::string>())});

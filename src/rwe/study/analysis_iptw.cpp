@@ -35,52 +35,6 @@ std::string level_text(const Variable& variable, const std::string& level) {
     return found == variable.value_labels.end() ? level : found->second;
 }
 
-// The model's and the balance table's columns for the patients used: a number as it is; a
-// category as one 0/1 column per level present (the balance table's, named NAME_LEVEL), of
-// which the model takes every level but the first present (named NAMELEVEL, as R does).
-struct Columns {
-    std::vector<std::string> model_names, balance_names, balance_labels;
-    std::vector<std::vector<double>> model, balance;
-};
-
-Columns covariate_matrix(const StudyData& data, const std::vector<std::string>& names, const std::vector<std::size_t>& subjects) {
-    Columns out;
-    for (const auto& name : names) {
-        const Variable& variable = data.adsl.at(name);
-        if (variable.numeric) {
-            std::vector<double> column;
-            for (auto s : subjects) column.push_back(variable.numbers[s]);
-            out.model_names.push_back(name);
-            out.balance_names.push_back(name);
-            out.balance_labels.push_back(variable.label);
-            out.model.push_back(column);
-            out.balance.push_back(std::move(column));
-            continue;
-        }
-        bool first = true;
-        for (const auto& level : variable.levels) {
-            std::vector<double> column;
-            bool present = false;
-            for (auto s : subjects) {
-                const bool at = variable.values[s] == level;
-                present |= at;
-                column.push_back(at ? 1.0 : 0.0);
-            }
-            if (!present) continue;
-            out.balance_names.push_back(name + "_" + level);
-            out.balance_labels.push_back(variable.label + ": " + level_text(variable, level));
-            out.balance.push_back(column);
-            if (first) {
-                first = false;
-                continue;
-            }
-            out.model_names.push_back(name + level);
-            out.model.push_back(std::move(column));
-        }
-    }
-    return out;
-}
-
 std::string join_names(const std::vector<std::string>& names, const char* separator) {
     std::string out;
     for (const auto& name : names) out += (out.empty() ? "" : separator) + name;
@@ -163,6 +117,44 @@ json comparison(const Context& c, const std::vector<double>& time, const std::ve
 }
 
 }  // namespace
+
+Columns covariate_matrix(const StudyData& data, const std::vector<std::string>& names, const std::vector<std::size_t>& subjects) {
+    Columns out;
+    for (const auto& name : names) {
+        const Variable& variable = data.adsl.at(name);
+        if (variable.numeric) {
+            std::vector<double> column;
+            for (auto s : subjects) column.push_back(variable.numbers[s]);
+            out.model_names.push_back(name);
+            out.balance_names.push_back(name);
+            out.balance_labels.push_back(variable.label);
+            out.model.push_back(column);
+            out.balance.push_back(std::move(column));
+            continue;
+        }
+        bool first = true;
+        for (const auto& level : variable.levels) {
+            std::vector<double> column;
+            bool present = false;
+            for (auto s : subjects) {
+                const bool at = variable.values[s] == level;
+                present |= at;
+                column.push_back(at ? 1.0 : 0.0);
+            }
+            if (!present) continue;
+            out.balance_names.push_back(name + "_" + level);
+            out.balance_labels.push_back(variable.label + ": " + level_text(variable, level));
+            out.balance.push_back(column);
+            if (first) {
+                first = false;
+                continue;
+            }
+            out.model_names.push_back(name + level);
+            out.model.push_back(std::move(column));
+        }
+    }
+    return out;
+}
 
 json run_iptw(const Context& c, const Analysis& analysis) {
     const auto& endpoint = c.data.endpoint(string_option(analysis.options, "endpoint", "OS"));

@@ -99,6 +99,16 @@ std::vector<std::string> covariate_columns(const StudyData& data, const std::vec
 stats::CoxTies ties_of(const std::string& name);
 
 // The runner of each kind (analysis_<kind>.cpp).
+// The model's and the balance table's columns for the patients used: a number as it is; a
+// category as one 0/1 column per level present (the balance table's, named NAME_LEVEL), of
+// which the model takes every level but the first present (named NAMELEVEL, as R does).
+struct Columns {
+    std::vector<std::string> model_names, balance_names, balance_labels;
+    std::vector<std::vector<double>> model, balance;
+};
+
+Columns covariate_matrix(const StudyData& data, const std::vector<std::string>& names, const std::vector<std::size_t>& subjects);
+
 json run_attrition(const Context& c, const Analysis&);
 json run_table1(const Context& c, const Analysis& analysis);
 json run_km(const Context& c, const Analysis& analysis);
@@ -111,5 +121,6 @@ json run_cox(const Context& c, const Analysis& analysis);
 json run_landmark(const Context& c, const Analysis& analysis);
 json run_cuminc(const Context& c, const Analysis& analysis);
 json run_iptw(const Context& c, const Analysis& analysis);
+json run_target_trial(const Context& c, const Analysis& analysis);
 
 }  // namespace rwe::study::kit

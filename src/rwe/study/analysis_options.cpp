@@ -506,6 +506,14 @@ const std::vector<KindSpec>& kinds() {
           option("stabilize", T::boolean), between(option("trim", T::number), 0, 0.5),
           between(option("truncate", T::number), 0, 1)},
          nullptr},
+        {"target_trial",
+         {required(option("endpoint", T::endpoint)), required(option("drugs", T::strings)),
+          required(at_least(option("min_count", T::integer), 1)), required(above(option("grace_days", T::integer), 0)),
+          above(option("interval_days", T::integer), 0), option("covariates", T::variables),
+          between(option("truncate", T::number), 0, 1), option("stabilize", T::boolean),
+          ascending(at_least(option("times", T::numbers), 0)),
+          above(option("rmst_tau", T::number), 0)},
+         nullptr},
     };
     return table;
 }

@@ -1,0 +1,133 @@
+// Target trial emulation of "at least min_count administrations of the drugs by grace_days"
+// against fewer, by cloning, artificial censoring at deviation and inverse probability of
+// censoring weights (docs/methods.md §8.7; rwe/stats/target_trial.hpp).
+#include "rwe/study/analysis_kit.hpp"
+
+#include <fmt/format.h>
+
+#include <cmath>
+#include <string>
+#include <vector>
+
+#include "rwe/study/analysis_options.hpp"
+#include "rwe/stats/target_trial.hpp"
+
+namespace rwe::study::kit {
+
+namespace {
+
+json weight_json(const stats::WeightSummary& w) {
+    return {{"rows", w.n}, {"sum", num(w.sum)}, {"min", num(w.min)}, {"max", num(w.max)}, {"ess", num(w.ess)}};
+}
+
+}  // namespace
+
+json run_target_trial(const Context& c, const Analysis& analysis) {
+    const auto& endpoint = c.data.endpoint(string_option(analysis.options, "endpoint", "OS"));
+    const auto& days = c.data.administration_days.at(analysis.id);
+    const auto covariates = strings(analysis.options, "covariates");
+    const int min_count = analysis.options.value("min_count", 6);
+    const int grace_days = analysis.options.value("grace_days", 126);
+    const int interval_days = analysis.options.value("interval_days", 21);
+    const double unit = c.protocol.days_per_unit;
+    stats::TargetTrialOptions options;
+    options.min_count = min_count;
+    options.grace_days = grace_days / unit;
+    options.interval_days = interval_days / unit;
+    options.stabilize = analysis.options.value("stabilize", false);
+    options.truncate = analysis.options.value("truncate", 0.0);
+    if (analysis.options.contains("times")) {
+        for (const auto& t : analysis.options["times"]) options.times.push_back(t.get<double>());
+    }
+    options.rmst_tau = analysis.options.value("rmst_tau", 0.0);
+
+    // The patients with the endpoint and every covariate known; times in the protocol's unit.
+    std::vector<std::size_t> subjects;
+    stats::TargetTrialData data;
+    std::size_t dropped = 0;
+    for (const auto& record : endpoint.records) {
+        const std::size_t s = record.subject;
+        bool complete = !std::isnan(record.aval) && record.aval >= 0;
+        for (const auto& name : covariates) {
+            const Variable& variable = c.data.adsl.at(name);
+            complete = complete && (variable.numeric ? !std::isnan(variable.numbers[s]) : !variable.values[s].empty());
+        }
+        if (!complete) {
+            ++dropped;
+            continue;
+        }
+        subjects.push_back(s);
+        data.time.push_back(record.aval);
+        data.event.push_back(record.cnsr == 0 ? 1 : 0);
+        std::vector<double> given;
+        for (const int day : days[s]) given.push_back(day / unit);
+        data.administrations.push_back(std::move(given));
+    }
+    const Columns columns = covariate_matrix(c.data, covariates, subjects);
+    data.names = columns.model_names;
+    data.x.resize(subjects.size() * columns.model.size());
+    for (std::size_t row = 0; row < subjects.size(); ++row) {
+        for (std::size_t k = 0; k < columns.model.size(); ++k) data.x[row * columns.model.size() + k] = columns.model[k][row];
+    }
+
+    json out{{"endpoint", endpoint.paramcd}, {"description", endpoint.param}, {"time_unit", c.protocol.time_unit},
+             {"drugs", strings(analysis.options, "drugs")}, {"min_count", min_count}, {"grace_days", grace_days},
+             {"interval_days", interval_days}, {"covariates", covariates}, {"stabilize", options.stabilize},
+             {"truncate", num(options.truncate > 0 ? options.truncate : std::nan(""))},
+             {"patients", subjects.size()}, {"clones", 2 * subjects.size()}, {"dropped", dropped},
+             {"strategies",
+              {fmt::format(">= {} administrations by day {}", min_count, grace_days),
+               fmt::format("< {} administrations by day {}", min_count, grace_days)}}};
+    if (subjects.empty()) {
+        const std::string reason = "not estimable: no patient with the endpoint and every covariate known";
+        c.warn(analysis, "endpoint", reason, endpoint.paramcd);
+        out["estimable"] = false;
+        out["reason"] = reason;
+        return out;
+    }
+    const auto result = stats::target_trial(data, options);
+    for (const auto& message : result.messages) c.warn(analysis, "min_count", message, std::to_string(min_count));
+
+    json coefficients = json::array();
+    const auto& model = result.censoring_model;
+    for (std::size_t k = 0; k < model.names.size(); ++k) {
+        coefficients.push_back({{"name", model.names[k]}, {"coef", num(model.coef[k])}, {"se", num(model.se[k])},
+                                {"z", num(model.z[k])}, {"p", num(model.p[k])}});
+    }
+    out["censoring_model"] = {{"rows", result.model_rows}, {"intervals", result.intervals},
+                              {"coefficients", std::move(coefficients)}, {"converged", model.converged},
+                              {"iterations", model.iterations}, {"messages", model.messages}};
+    out["weighting"] = {{"cap", num(std::isfinite(result.truncation_cap) ? result.truncation_cap : std::nan(""))},
+                        {"truncated_rows", result.truncated_rows}, {"rows", result.rows.size()}};
+    json arms = json::array();
+    for (const auto& arm : result.arms) {
+        json entry{{"name", arm.name}, {"clones", arm.clones}, {"events", arm.events},
+                   {"censored_deviation", arm.censored_deviation}, {"weights", weight_json(arm.weights)}};
+        if (!arm.curve.time.empty()) {
+            entry["km"] = curve_summary(arm.curve, options.times);
+            entry["rmst"] = num(arm.rmst.rmean);
+        }
+        arms.push_back(std::move(entry));
+    }
+    out["arms"] = std::move(arms);
+    const bool estimable = result.estimable && result.arms[0].clones > 0 && result.arms[1].clones > 0;
+    out["estimable"] = estimable;
+    if (!estimable) {
+        const std::string reason = "not estimable: " + (result.messages.empty() ? std::string("an arm is empty or has no events")
+                                                                                 : result.messages.back());
+        c.warn(analysis, "min_count", reason, std::to_string(min_count));
+        out["reason"] = reason;
+        return out;
+    }
+    json differences = json::array();
+    for (std::size_t i = 0; i < options.times.size(); ++i) {
+        differences.push_back({{"time", options.times[i]}, {"surv_difference", num(result.surv_difference[i])}});
+    }
+    out["differences"] = {{"at_times", std::move(differences)}, {"rmst_tau", num(options.rmst_tau > 0 ? options.rmst_tau : std::nan(""))},
+                          {"rmst_difference", num(result.rmst_difference)}};
+    out["hr"] = {{"name", "A vs B"}, {"hr", num(result.hr)}, {"lower", num(result.hr_lower)}, {"upper", num(result.hr_upper)},
+                 {"p", num(result.hr_p)}, {"log_hr", num(result.cox.coef[0])}, {"robust_se", num(result.cox.robust_se[0])}};
+    return out;
+}
+
+}  // namespace rwe::study::kit
