@@ -15,6 +15,8 @@ cloning in a real run:
   - min_count = 1 (the first administration is on the index date, so every B clone
     deviates on day 0 and has no follow-up) gives a warning and "estimable": false, not a
     stopped run;
+  - the report has the section "Target trial emulation" with its table and figure, and the
+    not-estimable analysis's reason;
   - small_cell > 1 with the kind is refused (suppression does not cover it yet).
 
 Each check prints `ok <name>` or `FAIL <name>: why`; the exit status is 1 when one failed.
@@ -94,6 +96,12 @@ check("tte_sw weights capped", all(a["weights"]["max"] <= cap + 1e-12 for a in s
 one = by_id["tte_one"]
 check("tte_one not estimable", one.get("estimable") is False and "reason" in one, one.get("reason"))
 check("tte_one warning", "analysis.tte_one" in stderr and "not estimable" in stderr, stderr[-2000:])
+
+report = (out / "report.html").read_text()
+check("report section", 'id="sec-target_trial"' in report and "Target trial emulation" in report, "no section")
+check("report table and figure", "HR A vs B" in report and (out / "figures" / "fig-tte.svg").exists(),
+      sorted(p.name for p in (out / "figures").iterdir()))
+check("report: the not-estimable analysis says why", "not estimable" in report, "")
 
 refused = WORK / "refused.toml"
 refused.write_text(text.replace("small_cell = 0 ", "small_cell = 5 "))

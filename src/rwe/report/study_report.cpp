@@ -342,6 +342,7 @@ private:
         else if (kind == "landmark") landmark(id, r);
         else if (kind == "cuminc") cuminc(id, r);
         else if (kind == "iptw") iptw(id, r);
+        else if (kind == "target_trial") target_trial(id, r);
         if (analysis.contains("comparison")) add_comparisons(analysis);
     }
 
@@ -1014,6 +1015,64 @@ private:
         }
         table.footnotes.push_back(median_ci_footnote(method, r.value("conf_type", std::string())));
         add_table(s, table);
+    }
+
+    // A target trial emulation (kind target_trial): per arm the clones, events, clones
+    // censored at deviation and the weighted Kaplan–Meier summaries, the differences A − B and
+    // the weighted hazard ratio; the weighted curves (docs/methods.md §8.7).
+    void target_trial(const std::string& id, const json& r) {
+        Section& s = section("target_trial", "Target trial emulation");
+        const json& strategies = r["strategies"];
+        const std::string a = strategies[0], b = strategies[1];
+        std::string drugs;
+        for (const auto& drug : r["drugs"]) drugs += (drugs.empty() ? "" : ", ") + drug.get<std::string>();
+        s.blocks.push_back(Paragraph{fmt::format(
+            "{}: strategy A \"{}\" against strategy B \"{}\" ({}), emulated by cloning each of the {} patients into both arms at the "
+            "index date, censoring a clone when it deviates from its strategy, and weighting by the inverse probability of remaining "
+            "uncensored (pooled logistic model over {}-day intervals of the grace period{}).",
+            r["description"].get<std::string>(), a, b, drugs, count_only(r["patients"]), count_only(r["interval_days"]),
+            r["covariates"].empty() ? "" : ", with the covariates")});
+        if (!r.value("estimable", false)) {
+            s.blocks.push_back(Paragraph{r.value("reason", std::string("not estimable")) + "."});
+            return;
+        }
+        json curves{{"strata", json::array()}};
+        Table table{id, fmt::format("{}: emulated trial of {} vs {}", r["description"].get<std::string>(), a, b),
+                    {"Arm", "Clones", "Events", "Censored at deviation", "Weighted median (95% CI)", "RMST"}, {}, {}, {}, {}};
+        for (const auto& arm : r["arms"]) {
+            const std::string label = arm["name"].get<std::string>() == "A" ? "A: " + a : "B: " + b;
+            std::string median, rmst;
+            if (arm.contains("km")) {
+                const json& km = arm["km"];
+                median = estimate_ci(km["median"], km["median_lower"], km["median_upper"]);
+                rmst = fixed(arm["rmst"], 1);
+                curves["strata"].push_back({{"name", label}, {"curve", km["curve"]}, {"median_primary", {{"estimate", km["median"]}}}});
+            }
+            table.rows.push_back({label, count_only(arm["clones"]), count_only(arm["events"]), count_only(arm["censored_deviation"]), median, rmst});
+        }
+        const json& hr = r["hr"];
+        table.rows.push_back({"HR A vs B (95% CI)", estimate_ci(hr["hr"], hr["lower"], hr["upper"], 2), "p " + p_cell(hr["p"]), "",
+                              fmt::format("RMST difference {}", fixed(r["differences"]["rmst_difference"], 2)), ""});
+        for (const auto& d : r["differences"]["at_times"]) {
+            table.rows.push_back({fmt::format("S({:g}) A − B", number(d["time"])), fixed(d["surv_difference"], 3), "", "", "", ""});
+        }
+        table.footnotes.push_back("HR: weighted Cox model of the arm with a robust variance clustered by patient. Medians, survival "
+                                  "differences and RMST (restricted mean survival time) from weighted Kaplan–Meier curves of the "
+                                  "clones' (start, stop] follow-up. Events during the grace period before a deviation count in both arms.");
+        add_table(s, table);
+        KmPlotInput input = km_input(curves);
+        input.y_label = survival_axis_label(r.value("description", std::string()));
+        input.confidence_bands = false;
+        input.risk_table = false;  // weighted clones at risk are not patients
+        if (hr["hr"].is_number()) {
+            input.annotation.push_back(fmt::format("Weighted HR A vs B {} (95% CI {}–{})", fixed(hr["hr"], 2), fixed(hr["lower"], 2), fixed(hr["upper"], 2)));
+        }
+        if (!input.curves.empty()) {
+            add_figure(s, "fig-" + id,
+                       fmt::format("Weighted Kaplan–Meier estimates of {} in the emulated trial: A {}, B {}. Tick marks: censored clones.",
+                                   lower_first(r["description"].get<std::string>()), a, b),
+                       km_plot(input));
+        }
     }
 
     // "; by <label>: <group>, n = …; …" (the curves' patients) for a legend.
