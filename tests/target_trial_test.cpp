@@ -189,3 +189,35 @@ TEST(TargetTrial, HandWorkedTwoPatients) {
 }
 
 }  // namespace
+
+namespace {
+
+// The bootstrap cannot be compared with R draw for draw (other random numbers); it is
+// checked for what it promises: the same seed gives the same intervals, another seed other
+// ones, and each percentile interval holds the point estimate on these data.
+TEST(TargetTrialBootstrap, ReproducibleAndAroundTheEstimate) {
+    const auto data = read_data();
+    stats::TargetTrialOptions options;
+    options.min_count = 6;
+    options.grace_days = 130;
+    options.times = {365};
+    options.rmst_tau = 730;
+    const auto point = stats::target_trial(data, options);
+    const auto first = stats::target_trial_bootstrap(data, options, 40, 7);
+    const auto again = stats::target_trial_bootstrap(data, options, 40, 7);
+    const auto other = stats::target_trial_bootstrap(data, options, 40, 8);
+    EXPECT_EQ(first.resamples, 40u);
+    EXPECT_EQ(first.hr_lower, again.hr_lower);
+    EXPECT_EQ(first.hr_upper, again.hr_upper);
+    EXPECT_EQ(first.surv_difference_lower, again.surv_difference_lower);
+    EXPECT_EQ(first.rmst_difference_upper, again.rmst_difference_upper);
+    EXPECT_NE(first.hr_lower, other.hr_lower);
+    EXPECT_LT(first.hr_lower, point.hr);
+    EXPECT_GT(first.hr_upper, point.hr);
+    EXPECT_LT(first.surv_difference_lower[0], point.surv_difference[0]);
+    EXPECT_GT(first.surv_difference_upper[0], point.surv_difference[0]);
+    EXPECT_LT(first.rmst_difference_lower, point.rmst_difference);
+    EXPECT_GT(first.rmst_difference_upper, point.rmst_difference);
+}
+
+}  // namespace

@@ -89,3 +89,25 @@ struct TargetTrial {
 TargetTrial target_trial(const TargetTrialData& data, const TargetTrialOptions& options);
 
 }  // namespace rwe::stats
+
+namespace rwe::stats {
+
+// Percentile bootstrap of the emulated trial (docs/methods.md §8.7, step 7): `resamples`
+// samples of the patients with replacement (a patient's two clones together; a patient drawn
+// twice is two patients), each refitted from the censoring model on. The draws come from
+// std::mt19937_64 seeded with `seed`, index = floor(u * n) with u = (draw >> 11) * 2^-53,
+// so that the same seed gives the same numbers on every platform.
+struct TargetTrialBootstrap {
+    std::size_t resamples = 0;
+    std::size_t failed = 0;  // resamples where the HR (or a difference) was not estimable; left out
+    std::uint64_t seed = 0;
+    double log_hr_lower = 0, log_hr_upper = 0, hr_lower = 0, hr_upper = 0;
+    std::vector<double> surv_difference_lower, surv_difference_upper;  // per options.times
+    double rmst_difference_lower = 0, rmst_difference_upper = 0;
+};
+
+// 95% percentile intervals (R's quantile type 7 at 0.025 and 0.975 of the finite replicates).
+TargetTrialBootstrap target_trial_bootstrap(const TargetTrialData& data, const TargetTrialOptions& options,
+                                            std::size_t resamples, std::uint64_t seed);
+
+}  // namespace rwe::stats
