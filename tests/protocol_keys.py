@@ -1114,6 +1114,12 @@ CASES = [
     changes("analysis.target_trial.times", Append(target_trial(times="[12]")), TTE + ".differences", control=Append(target_trial())),
     rejected("analysis.target_trial.times", Append(target_trial(times="[12, 6]")), "analysis.tte.times", "must ascend strictly", line="times = [12, 6]"),
     changes("analysis.target_trial.rmst_tau", Append(target_trial(rmst_tau="24")), TTE + ".differences", control=Append(target_trial())),
+    changes("analysis.target_trial.bootstrap", Append(target_trial(bootstrap="20")), TTE + ".bootstrap", control=Append(target_trial())),
+    rejected("analysis.target_trial.bootstrap", Append(target_trial(bootstrap="-1")), "analysis.tte.bootstrap", "must be >= 0",
+             line="bootstrap = -1"),
+    changes("analysis.target_trial.seed", Append(target_trial(bootstrap="20", seed="5")), TTE + ".bootstrap",
+            control=Append(target_trial(bootstrap="20"))),
+    rejected("analysis.target_trial.seed", Append(target_trial(seed="-3")), "analysis.tte.seed", "must be >= 0", line="seed = -3"),
     rejected("analysis.target_trial.rmst_tau", Append(target_trial(rmst_tau="-1")), "analysis.tte.rmst_tau", "must be > 0", line="rmst_tau = -1"),
 ]
 

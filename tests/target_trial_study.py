@@ -17,6 +17,7 @@ cloning in a real run:
     stopped run;
   - the report has the section "Target trial emulation" with its table and figure, and the
     not-estimable analysis's reason;
+  - bootstrap = 30, seed = 11 twice gives the same intervals, the HR's holding the HR;
   - small_cell > 1 with the kind is refused (suppression does not cover it yet).
 
 Each check prints `ok <name>` or `FAIL <name>: why`; the exit status is 1 when one failed.
@@ -57,6 +58,30 @@ stabilize = true
 truncate = 0.95
 
 [[analysis]]
+id = "tte_boot"
+kind = "target_trial"
+endpoint = "OS"
+drugs = ["docetaxel"]
+min_count = 6
+grace_days = 126
+times = [12]
+rmst_tau = 36
+bootstrap = 30
+seed = 11
+
+[[analysis]]
+id = "tte_boot_again"
+kind = "target_trial"
+endpoint = "OS"
+drugs = ["docetaxel"]
+min_count = 6
+grace_days = 126
+times = [12]
+rmst_tau = 36
+bootstrap = 30
+seed = 11
+
+[[analysis]]
 id = "tte_one"
 kind = "target_trial"
 endpoint = "OS"
@@ -93,6 +118,11 @@ sw = by_id["tte_sw"]
 cap = sw["weighting"]["cap"]
 check("tte_sw weights capped", all(a["weights"]["max"] <= cap + 1e-12 for a in sw["arms"]) and sw["weighting"]["truncated_rows"] > 0,
       sw["weighting"])
+boot, again = by_id["tte_boot"]["bootstrap"], by_id["tte_boot_again"]["bootstrap"]
+check("bootstrap: same seed, same numbers", boot == again, (boot, again))
+hr = by_id["tte_boot"]["hr"]["hr"]
+check("bootstrap: the HR interval holds the HR", boot["resamples"] == 30 and boot["hr_lower"] < hr < boot["hr_upper"], (boot, hr))
+check("bootstrap in the report", "Bootstrap 95% CI (30 resamples, seed 11)" in (out / "report.html").read_text(), "")
 one = by_id["tte_one"]
 check("tte_one not estimable", one.get("estimable") is False and "reason" in one, one.get("reason"))
 check("tte_one warning", "analysis.tte_one" in stderr and "not estimable" in stderr, stderr[-2000:])

@@ -1056,6 +1056,12 @@ private:
         for (const auto& d : r["differences"]["at_times"]) {
             table.rows.push_back({fmt::format("S({:g}) A − B", number(d["time"])), fixed(d["surv_difference"], 3), "", "", "", ""});
         }
+        if (r.contains("bootstrap")) {
+            const json& boot = r["bootstrap"];
+            table.rows.push_back({fmt::format("Bootstrap 95% CI ({} resamples, seed {})", count_only(boot["resamples"]), boot["seed"].dump()),
+                                  fmt::format("HR {}–{}", fixed(boot["hr_lower"], 2), fixed(boot["hr_upper"], 2)), "", "",
+                                  fmt::format("RMST difference {}–{}", fixed(boot["rmst_difference_lower"], 2), fixed(boot["rmst_difference_upper"], 2)), ""});
+        }
         table.footnotes.push_back("HR: weighted Cox model of the arm with a robust variance clustered by patient. Medians, survival "
                                   "differences and RMST (restricted mean survival time) from weighted Kaplan–Meier curves of the "
                                   "clones' (start, stop] follow-up. Events during the grace period before a deviation count in both arms.");

@@ -511,8 +511,8 @@ const std::vector<KindSpec>& kinds() {
           required(at_least(option("min_count", T::integer), 1)), required(above(option("grace_days", T::integer), 0)),
           above(option("interval_days", T::integer), 0), option("covariates", T::variables),
           between(option("truncate", T::number), 0, 1), option("stabilize", T::boolean),
-          ascending(at_least(option("times", T::numbers), 0)),
-          above(option("rmst_tau", T::number), 0)},
+          ascending(at_least(option("times", T::numbers), 0)), above(option("rmst_tau", T::number), 0),
+          at_least(option("bootstrap", T::integer), 0), at_least(option("seed", T::integer), 0)},
          nullptr},
     };
     return table;

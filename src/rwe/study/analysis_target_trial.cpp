@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include <cmath>
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -127,6 +128,25 @@ json run_target_trial(const Context& c, const Analysis& analysis) {
                           {"rmst_difference", num(result.rmst_difference)}};
     out["hr"] = {{"name", "A vs B"}, {"hr", num(result.hr)}, {"lower", num(result.hr_lower)}, {"upper", num(result.hr_upper)},
                  {"p", num(result.hr_p)}, {"log_hr", num(result.cox.coef[0])}, {"robust_se", num(result.cox.robust_se[0])}};
+    const long long resamples = analysis.options.value("bootstrap", 0LL);
+    if (resamples > 0) {
+        const auto seed = static_cast<std::uint64_t>(analysis.options.value("seed", 20160101LL));
+        const auto boot = stats::target_trial_bootstrap(data, options, static_cast<std::size_t>(resamples), seed);
+        json at_times = json::array();
+        for (std::size_t i = 0; i < options.times.size(); ++i) {
+            at_times.push_back({{"time", options.times[i]}, {"lower", num(boot.surv_difference_lower[i])},
+                                {"upper", num(boot.surv_difference_upper[i])}});
+        }
+        out["bootstrap"] = {{"resamples", boot.resamples}, {"seed", boot.seed}, {"failed", boot.failed},
+                            {"hr_lower", num(boot.hr_lower)}, {"hr_upper", num(boot.hr_upper)},
+                            {"surv_difference", std::move(at_times)},
+                            {"rmst_difference_lower", num(boot.rmst_difference_lower)},
+                            {"rmst_difference_upper", num(boot.rmst_difference_upper)}};
+        if (boot.failed > 0) {
+            c.warn(analysis, "bootstrap", fmt::format("{} of {} resamples not estimable, left out of the intervals", boot.failed, resamples),
+                   std::to_string(resamples));
+        }
+    }
     return out;
 }
 
