@@ -127,8 +127,8 @@ TEST_P(TargetTrialAgainstR, EveryNumber) {
         expect_values(label + "n_risk", got.curve.n_risk, r.at("n_risk"), 1e-6);
         expect_values(label + "n_event", got.curve.n_event, r.at("n_event"), 1e-6);
         expect_values(label + "surv", got.curve.surv, r.at("surv"), 1e-6);
-        // The curve's robust standard errors are not compared: they differ from R's
-        // survfit(id = id, robust = TRUE) on these clustered (start, stop] rows (left open).
+        // R's robust survfit reports the SE of S (logse = FALSE): rwe's std_err_surv.
+        expect_values(label + "robust SE of S", got.curve.std_err_surv, r.at("std_err"), 1e-6);
         expect_value(label + "median", got.median.estimate, r.at("median"), 1e-9);
         std::vector<double> at_times;
         for (const auto& row : got.at_times.rows) at_times.push_back(row.surv);
