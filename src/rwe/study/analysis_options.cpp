@@ -504,7 +504,9 @@ const std::vector<KindSpec>& kinds() {
          {required(option("endpoint", T::endpoint)), required(option("treatment", T::categorical_variable)),
           required(option("covariates", T::variables)), one_of(option("estimand", T::string), {"ate", "att"}),
           option("stabilize", T::boolean), between(option("trim", T::number), 0, 0.5),
-          between(option("truncate", T::number), 0, 1)},
+          between(option("truncate", T::number), 0, 1), ascending(at_least(option("times", T::numbers), 0)),
+          above(option("rmst_tau", T::number), 0), at_least(option("bootstrap", T::integer), 0),
+          at_least(option("seed", T::integer), 0)},
          nullptr},
     };
     return table;
