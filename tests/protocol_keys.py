@@ -882,7 +882,7 @@ CASES = [
             "results:analyses[id=a_iptw].result.weighting.truncated"),
     rejected("analysis.iptw.truncate", [analysis("iptw", "truncate = 1")], "analysis.a_iptw.truncate", "must be > 0 and < 1"),
     changes("analysis.iptw.times", [analysis("iptw", "times = [6, 12]")], "results:analyses[id=a_iptw].result.differences.survival"),
-    rejected("analysis.iptw.times", [analysis("iptw", "times = [12, 6]")], "analysis.a_iptw.times", "ascending"),
+    rejected("analysis.iptw.times", [analysis("iptw", "times = [12, 6]")], "analysis.a_iptw.times", "must ascend strictly"),
     changes("analysis.iptw.rmst_tau", [analysis("iptw", "rmst_tau = 24")], "results:analyses[id=a_iptw].result.differences.rmst"),
     rejected("analysis.iptw.rmst_tau", [analysis("iptw", "rmst_tau = 0")], "analysis.a_iptw.rmst_tau", "must be > 0"),
     changes("analysis.iptw.bootstrap", [analysis("iptw", "times = [12]\nbootstrap = 20")],
