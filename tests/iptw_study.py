@@ -46,6 +46,10 @@ kind = "iptw"
 endpoint = "PFS"
 treatment = "PRIORHER2"
 covariates = ["AGE", "HR", "VISCERAL", "MENO"]
+times = [6, 12, 24, 200]
+rmst_tau = 30
+bootstrap = 40
+seed = 7
 
 [[analysis]]
 id = "iptw_att"
@@ -284,6 +288,124 @@ check("comparison table: unadjusted and weighted rows", [row[0] for row in table
 w = res["iptw_ate"]["weighted"]["hazard_ratio"]
 want = f"{w['exp_coef']:.2f} ({w['lower']:.2f}\u2013{w['upper']:.2f})"
 check("comparison table: the weighted HR (95% CI)", table[2][1] == want, (table[2], want))
+
+# The weighted curves' differences and their bootstrap intervals (iptw_ate: times 6, 12, 24
+# and 200, beyond follow-up, where the curves are carried flat as summary(extend = TRUE) does;
+# RMST to 30; 40 resamples, seed 7). The resamples are drawn here by the generator the docs
+# give (docs/methods.md §8.6: xoshiro256** seeded by splitmix64 with stream b, Lemire's
+# multiply-shift for an index), and R refits glm, the weights, survfit and the restricted
+# means on each; the percentile limits (quantile type 7) must equal rwe's.
+MASK = (1 << 64) - 1
+
+
+def splitmix64(state):
+    state = (state + 0x9E3779B97F4A7C15) & MASK
+    z = state
+    z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & MASK
+    z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & MASK
+    return state, z ^ (z >> 31)
+
+
+def rotl(x, k):
+    return ((x << k) | (x >> (64 - k))) & MASK
+
+
+class Xoshiro:
+    def __init__(self, seed, index):
+        _, mixed = splitmix64(seed)
+        key = mixed ^ ((index * 0xD1B54A32D192ED03) & MASK)
+        self.s = []
+        for _ in range(4):
+            key, word = splitmix64(key)
+            self.s.append(word)
+
+    def next(self):
+        s = self.s
+        result = (rotl((s[1] * 5) & MASK, 7) * 9) & MASK
+        t = (s[1] << 17) & MASK
+        s[2] ^= s[0]; s[3] ^= s[1]; s[1] ^= s[2]; s[0] ^= s[3]; s[2] ^= t
+        s[3] = rotl(s[3], 45)
+        return result
+
+    def integer(self, lo, hi):
+        return lo + (((self.next() >> 32) * (hi - lo + 1)) >> 32)
+
+
+boot = res["iptw_ate"]["differences"]
+n_boot = res["iptw_ate"]["n"]
+with open(WORK / "resamples.csv", "w") as f:
+    for b in range(1, boot["bootstrap"]["replicates"] + 1):
+        g = Xoshiro(boot["bootstrap"]["seed"], b)
+        f.write(",".join(str(g.integer(0, n_boot - 1) + 1) for _ in range(n_boot)) + "\n")
+boot_script = r"""
+suppressPackageStartupMessages({library(survival); library(jsonlite)})
+args <- commandArgs(TRUE)
+a <- read.csv(args[1], colClasses = "character", na.strings = "")
+t <- read.csv(args[2], colClasses = "character", na.strings = "")
+idx <- as.matrix(read.csv(args[3], header = FALSE))
+times <- c(6, 12, 24, 200); tau <- 30
+t <- t[t$PARAMCD == "PFS", c("USUBJID", "AVAL", "CNSR")]
+d <- merge(t, a, by = "USUBJID")
+d$AVAL <- as.numeric(d$AVAL); d$ev <- 1 - as.numeric(d$CNSR); d$AGE <- as.numeric(d$AGE)
+d$HR <- factor(d$HR, levels = c("negative", "positive", "unknown"))
+d$VISCERAL <- factor(d$VISCERAL, levels = c("N", "Y"))
+d$MENO <- factor(d$MENO, levels = c("pre", "post", "unknown"))
+d <- d[complete.cases(d[, c("AVAL", "ev", "PRIORHER2", "AGE", "HR", "VISCERAL", "MENO")]), ]
+d$treat <- as.integer(d$PRIORHER2 == "Y")
+contrast <- function(x) {
+  m <- glm(treat ~ AGE + HR + VISCERAL + MENO, family = binomial, data = x)
+  ps <- unname(fitted(m)); p <- mean(x$treat)
+  x$w <- ifelse(x$treat == 1, p / ps, (1 - p) / (1 - ps))
+  s <- c(); r <- c()
+  for (g in c(1, 0)) {
+    fit <- survfit(Surv(AVAL, ev) ~ 1, data = x[x$treat == g, ], weights = w)
+    s <- cbind(s, summary(fit, times = times, extend = TRUE)$surv)
+    r <- c(r, unname(summary(fit, rmean = tau)$table["rmean"]))
+  }
+  list(treated = s[, 1], control = s[, 2], diff = c(s[, 1] - s[, 2], r[1] - r[2]), rmst = r)
+}
+point <- contrast(d)
+draws <- t(apply(idx, 1, function(i) contrast(d[i, ])$diff))
+cat(toJSON(list(point = point, lower = apply(draws, 2, quantile, 0.025, type = 7, names = FALSE),
+                upper = apply(draws, 2, quantile, 0.975, type = 7, names = FALSE)), digits = NA, auto_unbox = TRUE))
+"""
+(WORK / "bootstrap.R").write_text(boot_script)
+rb = subprocess.run(["Rscript", WORK / "bootstrap.R", out / "adsl.csv", out / "adtte.csv", WORK / "resamples.csv"],
+                    capture_output=True, text=True)
+if check("bootstrap: R runs", rb.returncode == 0, rb.stderr):
+    RB = json.loads(rb.stdout)
+    ours_diff = [x["difference"] for x in boot["survival"]] + [boot["rmst"]["difference"]]
+    check("differences: survival per group at the times as R's weighted survfit (1e-9)",
+          all_close([x["treated"] for x in boot["survival"]], RB["point"]["treated"], 1e-9) and
+          all_close([x["control"] for x in boot["survival"]], RB["point"]["control"], 1e-9), (boot["survival"], RB["point"]))
+    check("differences: RMST to 30 per group as R's rmean (1e-9)",
+          all_close([boot["rmst"]["treated"], boot["rmst"]["control"]], RB["point"]["rmst"], 1e-9), (boot["rmst"], RB["point"]))
+    check("differences: treated minus control (1e-9)", all_close(ours_diff, RB["point"]["diff"], 1e-9), (ours_diff, RB["point"]["diff"]))
+    check("bootstrap: no resample left out", boot["bootstrap"]["failed"] == 0, boot["bootstrap"])
+    lower = [x["lower"] for x in boot["survival"]] + [boot["rmst"]["lower"]]
+    upper = [x["upper"] for x in boot["survival"]] + [boot["rmst"]["upper"]]
+    check("bootstrap: percentile limits as R's on the same 40 resamples (1e-6)",
+          all_close(lower, RB["lower"]) and all_close(upper, RB["upper"]), (lower, upper, RB["lower"], RB["upper"]))
+    check("bootstrap: each interval holds its estimate and has width", all(lo < d < hi for lo, d, hi in zip(lower, ours_diff, upper)),
+          (lower, ours_diff, upper))
+with open(out / "tables" / "tab-iptw_ate-differences.csv", newline="", encoding="utf-8-sig") as f:
+    rows = list(csv.reader(f))
+d12 = boot["survival"][1]
+check("differences table: a row per time and the RMST, the difference with its interval",
+      [row[0] for row in rows[1:]] == ["Survival at 6 months", "Survival at 12 months", "Survival at 24 months",
+                                       "Survival at 200 months", "Restricted mean survival time to 30 months (months)"] and
+      rows[2][3] == f"{d12['difference']:.3f} ({d12['lower']:.3f} to {d12['upper']:.3f})".replace("-", "\u2212"), rows)
+# The same seed gives the same intervals; another seed other ones.
+again_text = text.replace("seed = 7", "seed = 8", 1)
+(WORK / "seed8").mkdir(parents=True, exist_ok=True)
+_, again, _ = run_protocol(RWE, again_text, db, WORK / "seed8", check)
+other = {a["id"]: a["result"] for a in again["analyses"]}["iptw_ate"]["differences"]
+check("bootstrap: seed 8 gives other limits, the same estimates",
+      other["rmst"]["lower"] != boot["rmst"]["lower"] and other["rmst"]["difference"] == boot["rmst"]["difference"], (other["rmst"], boot["rmst"]))
+_, same, _ = run_protocol(RWE, text, db, WORK / "seed8", check)
+check("bootstrap: seed 7 again gives the same limits to the digit",
+      {a["id"]: a["result"] for a in same["analyses"]}["iptw_ate"]["differences"] == boot, "")
+
 # Small-cell suppression (study.small_cell = 10): the run succeeds; the patients a trim left
 # out (fewer than 10 here) are withheld, and cannot be had back as the difference of the
 # unadjusted and weighted groups' counts; the weights' extremes are withheld.

@@ -95,6 +95,9 @@ fit_ran_out <- function(f) {
 }
 cox_values <- function(f, zph) {
   forced <- fit_ran_out(f); f <- forced$fit
+  # survival 3.5-3 returns an exact-ties fit of (start, stop] data as a bare list, without
+  # its class, so summary() stops; the fit's own values are all there: give it back its class.
+  if (!inherits(f, "coxph")) class(f) <- "coxph"
   s <- summary(f)
   b <- coef(f)
   naive <- if (is.null(f$naive.var)) f$var else f$naive.var

@@ -740,6 +740,15 @@ void iptw(Plan& plan, const json& results, const Pointer& r) {
             plan.system.add_sum(model_events.back(), {groups[0][1], groups[1][1]});
             for (const auto& statistic : coefficient_statistics) plan.derived(all, analysis / "hazard_ratio" / statistic);
             plan.derived(all, analysis / "hazard_ratio" / "robust_se");
+            if (std::string(name) == "weighted" && result.contains("differences")) {
+                // the weighted curves' survival, restricted means and their differences
+                const json& differences = result["differences"];
+                const Pointer at = r / "differences";
+                for (std::size_t k = 0; k < differences.value("survival", json::array()).size(); ++k) {
+                    for (const char* key : {"treated", "control", "difference", "lower", "upper"}) plan.derived(all, at / "survival" / k / key);
+                }
+                for (const char* key : {"treated", "control", "difference", "lower", "upper"}) plan.derived(all, at / "rmst" / key);
+            }
             if (previous.empty()) {
                 for (const char* group : {"treated", "control"}) {
                     const std::size_t cell = groups[std::string(group) == "treated" ? 1 : 0][0];

@@ -939,15 +939,31 @@ private:
         const std::string treated = labels[1], control = labels[0];
         const std::string treatment = r.value("treatment_label", r["treatment"].get<std::string>());
         std::string covariates;
-        for (const auto& name : r["covariates"]) covariates += (covariates.empty() ? "" : ", ") + name.get<std::string>();
+        const json& covariate_names = r.contains("covariate_labels") ? r["covariate_labels"] : r["covariates"];
+        for (const auto& name : covariate_names) covariates += (covariates.empty() ? "" : ", ") + lower_first(name.get<std::string>());
         const std::string weights = fmt::format("{}{} inverse probability of treatment weights{}{}", r.value("stabilize", true) ? "stabilized " : "",
                                                 estimand, r["trim"].is_number() ? fmt::format(", trimmed at [{:g}, {:g}]", number(r["trim"]), 1 - number(r["trim"])) : "",
                                                 r["truncate"].is_number() ? fmt::format(", truncated at their {:g} quantile", number(r["truncate"])) : "");
+        const std::string population =
+            r.contains("population") && r["population"].contains("where")
+                ? fmt::format(" of the analysis population ({}; n = {})", r["population"]["where"].get<std::string>(), count_only(r["population"]["n"]))
+                : "";
         s.blocks.push_back(Paragraph{fmt::format(
-            "{} ({}) against {} by {}, {} (n = {}; {} patients without the endpoint, the treatment or a covariate left out). "
-            "Propensity score of {} from a logistic regression on {}.",
-            treated, treatment, control, r["description"].get<std::string>(), weights, count_only(r["n"]), count_only(r["dropped"]), treated,
-            covariates)});
+            "{}, {} against {}: {}, with {}, on {} patients{} ({} without the endpoint, the treatment or a covariate left out). "
+            "The propensity score, the probability of {} given the covariates, is from a logistic regression on {}.",
+            treatment, treated, control, lower_first(r["description"].get<std::string>()), weights, count_only(r["n"]), population,
+            count_only(r["dropped"]), lower_first(treatment) + ": " + treated, covariates)});
+        // What each comparison answers, so that the weighted estimate is read as the question it
+        // answers and not as a correction of the unadjusted one.
+        s.blocks.push_back(Paragraph{fmt::format(
+            "The unadjusted comparison describes how the two groups fared as they were treated; they may differ at baseline. "
+            "The weighted comparison estimates {}, provided that {} capture every common cause of the group and the outcome "
+            "(no unmeasured confounding) and that every patient could have been in either group (positivity).",
+            estimand == "ATT" ? fmt::format("how the patients of the {} group would have fared had they been in the {} group "
+                                            "(average treatment effect in the treated, ATT)", treated, control)
+                              : fmt::format("how the whole population would have fared in the {} group against the {} group "
+                                            "(average treatment effect, ATE)", treated, control),
+            r["covariates"].size() == 1 ? "the covariate" : "the covariates")});
         Table balance{id + "-balance", fmt::format("Covariate balance between {} and {}, before and after weighting", treated, control),
                       {"Covariate", "SMD before", "SMD after"}, {}, {}, {}, {}};
         LovePlotInput love;
@@ -1014,6 +1030,44 @@ private:
             if (m.is_string() && !is_suppressed(m)) method = m.get<std::string>();
         }
         table.footnotes.push_back(median_ci_footnote(method, r.value("conf_type", std::string())));
+        add_table(s, table);
+        if (r.contains("differences")) iptw_differences(id, r, treated, control, estimand);
+    }
+
+    // The weighted curves' survival at the protocol's times and restricted mean, per group and
+    // treated minus control, with their bootstrap intervals.
+    void iptw_differences(const std::string& id, const json& r, const std::string& treated, const std::string& control,
+                          const std::string& estimand) {
+        Section& s = section("iptw", "Confounding-adjusted comparisons");
+        const json& d = r["differences"];
+        const json& boot = d["bootstrap"];
+        const bool intervals = boot.value("replicates", 0) > 0;
+        const std::string unit = r.value("time_unit", std::string("months"));
+        Table table{id + "-differences",
+                    fmt::format("{}: weighted ({}) survival and restricted mean survival time, {} minus {}",
+                                r["description"].get<std::string>(), estimand, treated, control),
+                    {"Quantity", treated, control, intervals ? "Difference (95% CI)" : "Difference"}, {}, {}, {}, {}};
+        auto difference = [&](const json& entry, int decimals) {
+            // "to" between the limits: a difference's limits may be negative
+            if (!intervals) return fixed(entry["difference"], decimals);
+            if (is_suppressed(entry["difference"]) || is_suppressed(entry["lower"]) || is_suppressed(entry["upper"])) return std::string(suppressed_cell);
+            return fixed(entry["difference"], decimals) + " (" + fixed(entry["lower"], decimals) + " to " + fixed(entry["upper"], decimals) + ")";
+        };
+        for (const auto& entry : d.value("survival", json::array())) {
+            table.rows.push_back({fmt::format("Survival at {:g} {}", entry["time"].get<double>(), unit), fixed(entry["treated"], 3),
+                                  fixed(entry["control"], 3), difference(entry, 3)});
+        }
+        if (d.contains("rmst")) {
+            const json& entry = d["rmst"];
+            table.rows.push_back({fmt::format("Restricted mean survival time to {:g} {} ({})", entry["tau"].get<double>(), unit, unit),
+                                  fixed(entry["treated"], 1), fixed(entry["control"], 1), difference(entry, 1)});
+        }
+        table.footnotes.push_back(
+            intervals ? fmt::format("From the weighted Kaplan–Meier curves. 95% CI: percentile interval of {} bootstrap resamples of the "
+                                    "patients (seed {}), each refitting the propensity model and the weights{}.",
+                                    boot["replicates"].get<int>(), boot["seed"].get<std::uint64_t>(),
+                                    boot.value("failed", 0) > 0 ? fmt::format("; {} resamples with one group only left out", boot["failed"].get<int>()) : "")
+                      : "From the weighted Kaplan–Meier curves; no confidence interval (the protocol asks for no bootstrap).");
         add_table(s, table);
     }
 

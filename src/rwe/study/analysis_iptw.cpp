@@ -20,6 +20,9 @@
 #include "rwe/stats/kaplan_meier.hpp"
 #include "rwe/stats/logistic_regression.hpp"
 #include "rwe/stats/propensity_weights.hpp"
+#include "rwe/stats/quantile.hpp"
+#include "rwe/stats/restricted_mean.hpp"
+#include "rwe/synth/random.hpp"
 
 namespace rwe::study::kit {
 
@@ -114,6 +117,54 @@ json comparison(const Context& c, const std::vector<double>& time, const std::ve
     json out{{"weighted", weight != nullptr}, {"robust_km", km.robust}, {"strata", strata}, {"hazard_ratio", hr}};
     if (!km.messages.empty()) out["messages"] = km.messages;
     return out;
+}
+
+
+// The weighted Kaplan–Meier curves' survival at `times` and restricted mean to `tau` of the
+// treated (1) and control (0) rows with a positive weight (all rows when `weight` is null):
+// the quantities whose differences the bootstrap gives intervals for.
+struct Contrast {
+    bool estimable = false;              // both groups have rows
+    std::vector<double> surv[2];         // per group, at each time
+    double rmst[2] = {NAN, NAN};         // per group, when tau > 0
+};
+
+double survival_at(const stats::KaplanMeierCurve& curve, double t) {
+    double s = 1;
+    for (std::size_t k = 0; k < curve.rows() && curve.time[k] <= t; ++k) s = curve.surv[k];
+    return s;
+}
+
+Contrast contrast(const std::vector<double>& time, const std::vector<double>& event, const std::vector<double>& treated,
+                  const std::vector<double>* weight, const std::vector<double>& times, double tau) {
+    stats::SurvivalData data;
+    data.group_names = {"0", "1"};
+    for (std::size_t i = 0; i < time.size(); ++i) {
+        if (weight != nullptr && !((*weight)[i] > 0)) continue;
+        data.time.push_back(time[i]);
+        data.event.push_back(static_cast<std::uint8_t>(event[i] != 0 ? 1 : 0));
+        data.group.push_back(treated[i] == 1 ? 1 : 0);
+        if (weight != nullptr) data.weight.push_back((*weight)[i]);
+    }
+    stats::merge_survival_times(data);
+    stats::KaplanMeierOptions options;
+    options.variance = stats::KmVariance::greenwood;
+    const auto km = stats::kaplan_meier(data, options);
+    Contrast out;
+    int found = 0;
+    for (const auto& curve : km.curves) {
+        const int g = curve.name == "1" ? 1 : 0;
+        ++found;
+        for (double t : times) out.surv[g].push_back(survival_at(curve, t));
+        if (tau > 0) out.rmst[g] = stats::restricted_mean(curve, tau).rmean;
+    }
+    out.estimable = found == 2;
+    return out;
+}
+
+double percentile(std::vector<double> values, double p) {
+    std::sort(values.begin(), values.end());
+    return values.empty() ? NAN : stats::quantile_sorted(values, p, stats::QuantileType::type7);
 }
 
 }  // namespace
@@ -233,6 +284,12 @@ json run_iptw(const Context& c, const Analysis& analysis) {
         return out;
     }
     out["estimable"] = true;
+    json covariate_labels = json::array();
+    for (const auto& name : covariates) {
+        const Variable& variable = c.data.adsl.at(name);
+        covariate_labels.push_back(variable.label.empty() ? name : variable.label);
+    }
+    out["covariate_labels"] = std::move(covariate_labels);
     out["level_labels"] = {level_text(treatment, levels[0]), level_text(treatment, levels[1])};
 
     const Columns columns = covariate_matrix(c.data, covariates, subjects);
@@ -294,6 +351,76 @@ json run_iptw(const Context& c, const Analysis& analysis) {
     out["balance"] = std::move(rows);
     out["unadjusted"] = comparison(c, time, event, treated, nullptr, treatment, levels);
     out["weighted"] = comparison(c, time, event, treated, &weighting.weight, treatment, levels);
+
+    // Differences of the weighted curves, treated minus control: survival at `times` and the
+    // restricted mean to `rmst_tau`, with percentile intervals from `bootstrap` resamples of
+    // the patients, each refitting the propensity model and its weights (docs/methods.md §8.6).
+    std::vector<double> times;
+    if (analysis.options.contains("times")) {
+        for (const auto& t : analysis.options["times"]) times.push_back(t.get<double>());
+    }
+    const double tau = analysis.options.value("rmst_tau", 0.0);
+    const int replicates = analysis.options.value("bootstrap", 0);
+    if (!times.empty() || tau > 0) {
+        const Contrast point = contrast(time, event, treated, &weighting.weight, times, tau);
+        std::vector<std::vector<double>> draws(times.size() + 1);  // per time, then the RMST difference
+        std::size_t failed = 0;
+        const std::uint64_t seed = analysis.options.value("seed", static_cast<std::uint64_t>(1));
+        for (int b = 1; b <= replicates; ++b) {
+            // Resample b: n draws of a patient, from the generator's stream b of `seed`.
+            synth::Rng rng(seed, static_cast<std::uint64_t>(b));
+            std::vector<std::size_t> pick(n);
+            for (auto& i : pick) i = static_cast<std::size_t>(rng.integer(0, static_cast<int>(n) - 1));
+            std::vector<double> t_b(n), e_b(n), z_b(n);
+            std::vector<std::vector<double>> columns_b(columns.model.size(), std::vector<double>(n));
+            for (std::size_t j = 0; j < n; ++j) {
+                t_b[j] = time[pick[j]];
+                e_b[j] = event[pick[j]];
+                z_b[j] = treated[pick[j]];
+                for (std::size_t k = 0; k < columns.model.size(); ++k) columns_b[k][j] = columns.model[k][pick[j]];
+            }
+            const auto treated_b = static_cast<std::size_t>(std::count(z_b.begin(), z_b.end(), 1.0));
+            if (treated_b == 0 || treated_b == n) {
+                ++failed;
+                continue;
+            }
+            const auto model_b = stats::logistic_regression(z_b, row_major(columns_b, n), columns.model_names);
+            const auto weights_b = stats::propensity_weights(z_b, model_b.fitted, weight_options);
+            const Contrast r = contrast(t_b, e_b, z_b, &weights_b.weight, times, tau);
+            if (!r.estimable) {
+                ++failed;
+                continue;
+            }
+            for (std::size_t k = 0; k < times.size(); ++k) draws[k].push_back(r.surv[1][k] - r.surv[0][k]);
+            if (tau > 0) draws.back().push_back(r.rmst[1] - r.rmst[0]);
+        }
+        const double alpha = 0.05;
+        auto interval = [&](json& entry, const std::vector<double>& values) {
+            entry["lower"] = num(replicates > 0 ? percentile(values, alpha / 2) : nan);
+            entry["upper"] = num(replicates > 0 ? percentile(values, 1 - alpha / 2) : nan);
+        };
+        json differences{{"bootstrap", {{"replicates", replicates}, {"seed", seed}, {"failed", failed},
+                                        {"method", "percentile (R quantile type 7)"}, {"conf_level", 1 - alpha}}}};
+        json at_times = json::array();
+        for (std::size_t k = 0; k < times.size(); ++k) {
+            json entry{{"time", times[k]}, {"treated", num(point.surv[1][k])}, {"control", num(point.surv[0][k])},
+                       {"difference", num(point.surv[1][k] - point.surv[0][k])}};
+            interval(entry, draws[k]);
+            at_times.push_back(std::move(entry));
+        }
+        differences["survival"] = std::move(at_times);
+        if (tau > 0) {
+            json entry{{"tau", tau}, {"treated", num(point.rmst[1])}, {"control", num(point.rmst[0])},
+                       {"difference", num(point.rmst[1] - point.rmst[0])}};
+            interval(entry, draws.back());
+            differences["rmst"] = std::move(entry);
+        }
+        if (replicates > 0 && failed * 10 > static_cast<std::size_t>(replicates)) {
+            c.warn(analysis, "bootstrap", fmt::format("{} of {} resamples had one group only and were left out", failed, replicates),
+                   std::to_string(replicates));
+        }
+        out["differences"] = std::move(differences);
+    }
     return out;
 }
 
