@@ -288,7 +288,7 @@ class Case:
 # The base protocol's cuminc analysis, removed.
 NO_CUMINC = Replace('[[analysis]]\nid = "a_cuminc"\nkind = "cuminc"\nendpoint = "PFS"\nevent = "progression"\n', "")
 # The base protocol's target_trial analysis, removed (small-cell suppression does not cover it yet).
-NO_TTE = Replace('[[analysis]]\nid = "a_target_trial"\nkind = "target_trial"\nendpoint = "OS"\ndrugs = ["trastuzumab"]\n'
+NO_TTE = Replace('[[analysis]]\nid = "a_target_trial"\nkind = "target_trial"\nendpoint = "OS"\ndrugs = ["docetaxel", "trastuzumab"]\n'
                  'min_count = 4\ngrace_days = 84\n', "")
 
 
