@@ -32,6 +32,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import bootstrap_resamples  # noqa: E402
 from study_checks import Checks, demo_registry, run_protocol  # noqa: E402
 
 RWE, SOURCE, WORK = sys.argv[1], Path(sys.argv[2]), Path(sys.argv[3])
@@ -291,52 +292,13 @@ check("comparison table: the weighted HR (95% CI)", table[2][1] == want, (table[
 
 # The weighted curves' differences and their bootstrap intervals (iptw_ate: times 6, 12, 24
 # and 200, beyond follow-up, where the curves are carried flat as summary(extend = TRUE) does;
-# RMST to 30; 40 resamples, seed 7). The resamples are drawn here by the generator the docs
-# give (docs/methods.md §8.6: xoshiro256** seeded by splitmix64 with stream b, Lemire's
-# multiply-shift for an index), and R refits glm, the weights, survfit and the restricted
-# means on each; the percentile limits (quantile type 7) must equal rwe's.
-MASK = (1 << 64) - 1
-
-
-def splitmix64(state):
-    state = (state + 0x9E3779B97F4A7C15) & MASK
-    z = state
-    z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & MASK
-    z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & MASK
-    return state, z ^ (z >> 31)
-
-
-def rotl(x, k):
-    return ((x << k) | (x >> (64 - k))) & MASK
-
-
-class Xoshiro:
-    def __init__(self, seed, index):
-        _, mixed = splitmix64(seed)
-        key = mixed ^ ((index * 0xD1B54A32D192ED03) & MASK)
-        self.s = []
-        for _ in range(4):
-            key, word = splitmix64(key)
-            self.s.append(word)
-
-    def next(self):
-        s = self.s
-        result = (rotl((s[1] * 5) & MASK, 7) * 9) & MASK
-        t = (s[1] << 17) & MASK
-        s[2] ^= s[0]; s[3] ^= s[1]; s[1] ^= s[2]; s[0] ^= s[3]; s[2] ^= t
-        s[3] = rotl(s[3], 45)
-        return result
-
-    def integer(self, lo, hi):
-        return lo + (((self.next() >> 32) * (hi - lo + 1)) >> 32)
-
-
+# RMST to 30; 40 resamples, seed 7). The resamples are rebuilt by tests/bootstrap_resamples.py,
+# written from the generator's description (docs/methods.md §8.6), and R refits glm, the
+# weights, survfit and the restricted means on each; the percentile limits (quantile type 7)
+# must equal rwe's.
 boot = res["iptw_ate"]["differences"]
 n_boot = res["iptw_ate"]["n"]
-with open(WORK / "resamples.csv", "w") as f:
-    for b in range(1, boot["bootstrap"]["replicates"] + 1):
-        g = Xoshiro(boot["bootstrap"]["seed"], b)
-        f.write(",".join(str(g.integer(0, n_boot - 1) + 1) for _ in range(n_boot)) + "\n")
+bootstrap_resamples.write(WORK / "resamples.csv", boot["bootstrap"]["seed"], boot["bootstrap"]["replicates"], n_boot)
 boot_script = r"""
 suppressPackageStartupMessages({library(survival); library(jsonlite)})
 args <- commandArgs(TRUE)

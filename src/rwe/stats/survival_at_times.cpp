@@ -46,4 +46,10 @@ SurvivalAtTimes survival_at_times(const KaplanMeierCurve& curve, std::span<const
     return out;
 }
 
+double survival_value_at(const KaplanMeierCurve& curve, double t) {
+    double s = 1;
+    for (std::size_t k = 0; k < curve.rows() && curve.time[k] <= t; ++k) s = curve.surv[k];
+    return s;
+}
+
 }  // namespace rwe::stats

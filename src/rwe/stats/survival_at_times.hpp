@@ -33,4 +33,8 @@ struct SurvivalAtTimes {
 // (its conf_type), i.e. the band value of the row that gives S.
 SurvivalAtTimes survival_at_times(const KaplanMeierCurve& curve, std::span<const double> times);
 
+// S(t) alone: the last table row with time <= t (1 before the first), also past the last
+// follow-up (the curve's last value, as summary(fit, times =, extend = TRUE)).
+double survival_value_at(const KaplanMeierCurve& curve, double t);
+
 }  // namespace rwe::stats

@@ -3,8 +3,8 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
-#include <random>
 
+#include "rwe/stats/bootstrap.hpp"
 #include "rwe/stats/quantile.hpp"
 #include "rwe/stats/survival_data.hpp"
 
@@ -264,25 +264,6 @@ TargetTrial target_trial(const TargetTrialData& data, const TargetTrialOptions& 
     return out;
 }
 
-}  // namespace rwe::stats
-
-namespace rwe::stats {
-
-namespace {
-
-// Percentile p of the finite values (NaN when none).
-double percentile(std::vector<double> values, double p) {
-    std::vector<double> finite;
-    for (const double v : values) {
-        if (std::isfinite(v)) finite.push_back(v);
-    }
-    if (finite.empty()) return std::numeric_limits<double>::quiet_NaN();
-    std::sort(finite.begin(), finite.end());
-    return quantile_sorted(finite, p, QuantileType::type7);
-}
-
-}  // namespace
-
 TargetTrialBootstrap target_trial_bootstrap(const TargetTrialData& data, const TargetTrialOptions& options,
                                             std::size_t resamples, std::uint64_t seed) {
     TargetTrialBootstrap out;
@@ -290,17 +271,14 @@ TargetTrialBootstrap target_trial_bootstrap(const TargetTrialData& data, const T
     out.seed = seed;
     const std::size_t n = data.time.size();
     const std::size_t covariates = data.names.size();
-    std::mt19937_64 generator(seed);
     std::vector<double> log_hr;
     std::vector<std::vector<double>> surv_difference(options.times.size());
     std::vector<double> rmst_difference;
     TargetTrialOptions replicate_options = options;
-    for (std::size_t b = 0; b < resamples; ++b) {
+    for (std::size_t b = 1; b <= resamples; ++b) {
         TargetTrialData sample;
         sample.names = data.names;
-        for (std::size_t i = 0; i < n; ++i) {
-            const double u = static_cast<double>(generator() >> 11) * 0x1.0p-53;
-            const std::size_t patient = std::min(n - 1, static_cast<std::size_t>(u * static_cast<double>(n)));
+        for (const std::size_t patient : bootstrap_resample(seed, b, n)) {
             sample.time.push_back(data.time[patient]);
             sample.event.push_back(data.event[patient]);
             sample.administrations.push_back(data.administrations[patient]);
@@ -317,16 +295,19 @@ TargetTrialBootstrap target_trial_bootstrap(const TargetTrialData& data, const T
         for (std::size_t t = 0; t < options.times.size(); ++t) surv_difference[t].push_back(fit.surv_difference[t]);
         rmst_difference.push_back(fit.rmst_difference);
     }
-    out.log_hr_lower = percentile(log_hr, 0.025);
-    out.log_hr_upper = percentile(log_hr, 0.975);
+    const auto hr = percentile_interval(log_hr, options.conf_level);
+    out.log_hr_lower = hr.lower;
+    out.log_hr_upper = hr.upper;
     out.hr_lower = std::exp(out.log_hr_lower);
     out.hr_upper = std::exp(out.log_hr_upper);
     for (const auto& values : surv_difference) {
-        out.surv_difference_lower.push_back(percentile(values, 0.025));
-        out.surv_difference_upper.push_back(percentile(values, 0.975));
+        const auto limits = percentile_interval(values, options.conf_level);
+        out.surv_difference_lower.push_back(limits.lower);
+        out.surv_difference_upper.push_back(limits.upper);
     }
-    out.rmst_difference_lower = percentile(rmst_difference, 0.025);
-    out.rmst_difference_upper = percentile(rmst_difference, 0.975);
+    const auto rmst = percentile_interval(rmst_difference, options.conf_level);
+    out.rmst_difference_lower = rmst.lower;
+    out.rmst_difference_upper = rmst.upper;
     return out;
 }
 

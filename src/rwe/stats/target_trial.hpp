@@ -88,15 +88,11 @@ struct TargetTrial {
 // (min_count >= 1, grace_days > 0, interval_days > 0, truncate in [0, 1)).
 TargetTrial target_trial(const TargetTrialData& data, const TargetTrialOptions& options);
 
-}  // namespace rwe::stats
-
-namespace rwe::stats {
-
 // Percentile bootstrap of the emulated trial (docs/methods.md §8.7, step 7): `resamples`
 // samples of the patients with replacement (a patient's two clones together; a patient drawn
-// twice is two patients), each refitted from the censoring model on. The draws come from
-// std::mt19937_64 seeded with `seed`, index = floor(u * n) with u = (draw >> 11) * 2^-53,
-// so that the same seed gives the same numbers on every platform.
+// twice is two patients), each refitted from the censoring model on. Resample b = 1..resamples
+// is stats::bootstrap_resample(seed, b, n), as the iptw kind's: the same seed gives the same
+// numbers on every platform, and a test can rebuild any resample alone.
 struct TargetTrialBootstrap {
     std::size_t resamples = 0;
     std::size_t failed = 0;  // resamples where the HR (or a difference) was not estimable; left out
@@ -106,7 +102,8 @@ struct TargetTrialBootstrap {
     double rmst_difference_lower = 0, rmst_difference_upper = 0;
 };
 
-// 95% percentile intervals (R's quantile type 7 at 0.025 and 0.975 of the finite replicates).
+// Percentile intervals at options.conf_level (stats::percentile_interval: R's quantile type 7
+// of the finite replicates).
 TargetTrialBootstrap target_trial_bootstrap(const TargetTrialData& data, const TargetTrialOptions& options,
                                             std::size_t resamples, std::uint64_t seed);
 

@@ -20,9 +20,9 @@
 #include "rwe/stats/kaplan_meier.hpp"
 #include "rwe/stats/logistic_regression.hpp"
 #include "rwe/stats/propensity_weights.hpp"
-#include "rwe/stats/quantile.hpp"
+#include "rwe/stats/bootstrap.hpp"
 #include "rwe/stats/restricted_mean.hpp"
-#include "rwe/synth/random.hpp"
+#include "rwe/stats/survival_at_times.hpp"
 
 namespace rwe::study::kit {
 
@@ -129,12 +129,6 @@ struct Contrast {
     double rmst[2] = {NAN, NAN};         // per group, when tau > 0
 };
 
-double survival_at(const stats::KaplanMeierCurve& curve, double t) {
-    double s = 1;
-    for (std::size_t k = 0; k < curve.rows() && curve.time[k] <= t; ++k) s = curve.surv[k];
-    return s;
-}
-
 Contrast contrast(const std::vector<double>& time, const std::vector<double>& event, const std::vector<double>& treated,
                   const std::vector<double>* weight, const std::vector<double>& times, double tau) {
     stats::SurvivalData data;
@@ -155,16 +149,11 @@ Contrast contrast(const std::vector<double>& time, const std::vector<double>& ev
     for (const auto& curve : km.curves) {
         const int g = curve.name == "1" ? 1 : 0;
         ++found;
-        for (double t : times) out.surv[g].push_back(survival_at(curve, t));
+        for (double t : times) out.surv[g].push_back(stats::survival_value_at(curve, t));
         if (tau > 0) out.rmst[g] = stats::restricted_mean(curve, tau).rmean;
     }
     out.estimable = found == 2;
     return out;
-}
-
-double percentile(std::vector<double> values, double p) {
-    std::sort(values.begin(), values.end());
-    return values.empty() ? NAN : stats::quantile_sorted(values, p, stats::QuantileType::type7);
 }
 
 }  // namespace
@@ -367,10 +356,7 @@ json run_iptw(const Context& c, const Analysis& analysis) {
         std::size_t failed = 0;
         const std::uint64_t seed = analysis.options.value("seed", static_cast<std::uint64_t>(1));
         for (int b = 1; b <= replicates; ++b) {
-            // Resample b: n draws of a patient, from the generator's stream b of `seed`.
-            synth::Rng rng(seed, static_cast<std::uint64_t>(b));
-            std::vector<std::size_t> pick(n);
-            for (auto& i : pick) i = static_cast<std::size_t>(rng.integer(0, static_cast<int>(n) - 1));
+            const auto pick = stats::bootstrap_resample(seed, static_cast<std::uint64_t>(b), n);
             std::vector<double> t_b(n), e_b(n), z_b(n);
             std::vector<std::vector<double>> columns_b(columns.model.size(), std::vector<double>(n));
             for (std::size_t j = 0; j < n; ++j) {
@@ -396,8 +382,9 @@ json run_iptw(const Context& c, const Analysis& analysis) {
         }
         const double alpha = 0.05;
         auto interval = [&](json& entry, const std::vector<double>& values) {
-            entry["lower"] = num(replicates > 0 ? percentile(values, alpha / 2) : nan);
-            entry["upper"] = num(replicates > 0 ? percentile(values, 1 - alpha / 2) : nan);
+            const auto limits = stats::percentile_interval(values, 1 - alpha);
+            entry["lower"] = num(limits.lower);
+            entry["upper"] = num(limits.upper);
         };
         json differences{{"bootstrap", {{"replicates", replicates}, {"seed", seed}, {"failed", failed},
                                         {"method", "percentile (R quantile type 7)"}, {"conf_level", 1 - alpha}}}};

@@ -12,7 +12,7 @@
 #include "rwe/common/error.hpp"
 #include "rwe/synth/civil_date.hpp"
 #include "rwe/synth/csv_writer.hpp"
-#include "rwe/synth/random.hpp"
+#include "rwe/common/random.hpp"
 
 namespace rwe::synth {
 

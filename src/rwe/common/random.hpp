@@ -1,19 +1,20 @@
 #pragma once
-// A fixed, portable pseudo-random generator and the few distribution transforms the
-// synthetic registry needs. std::*_distribution are not used: their algorithms differ
-// between standard libraries, and a seed must give byte-identical registries everywhere.
+// A fixed, portable pseudo-random generator and the few distribution transforms that the
+// synthetic registry and the bootstrap (rwe/stats/bootstrap.hpp) need. std::*_distribution
+// are not used: their algorithms differ between standard libraries, and a seed must give
+// byte-identical registries and bootstrap intervals everywhere.
 //
 // Generator: xoshiro256** (Blackman & Vigna, "Scrambled linear pseudorandom number
 // generators", ACM TOMS 47(4), 2021), seeded through splitmix64 (Steele, Lea & Flood,
-// OOPSLA 2014) as its authors recommend. Each patient gets its own stream, derived from
-// (seed, patient index), so a patient's record does not depend on how many were drawn
-// before it.
+// OOPSLA 2014) as its authors recommend. Each stream is derived from (seed, index): a
+// synthetic patient's record or a bootstrap resample does not depend on how many were
+// drawn before it.
 
 #include <cmath>
 #include <cstdint>
 #include <span>
 
-namespace rwe::synth {
+namespace rwe {
 
 inline std::uint64_t splitmix64(std::uint64_t& state) {
     std::uint64_t z = (state += 0x9E3779B97F4A7C15ULL);
@@ -72,4 +73,4 @@ private:
     std::uint64_t state_[4];
 };
 
-}  // namespace rwe::synth
+}  // namespace rwe
