@@ -5,9 +5,10 @@
 
 studies/thp-first-line.toml on its demo registry (rwe synth --profile thp-her2-mbc
 --patients 228 --seed 20221001), with target_trial analyses of OS for ">= 6 docetaxel
-administrations by day 126" vs fewer. The numbers of the estimator are checked against R
-in tests/target_trial_test.cpp (tests/data/target_trial.R); here the invariants of the
-cloning in a real run:
+administrations by day 126" vs fewer. R reruns the three analyses from the registry's
+files and the run's ADaM datasets (tests/data/target_trial_emulate.R): counts, weights,
+curves, medians, S(t), RMST differences, HRs with robust SEs, CIs and p, and the bootstrap
+limits over the same 30 resamples, to 1e-6. And the invariants of the cloning:
   - clones = 2 x patients; each arm's clones <= patients; a patient deviates from at most
     one arm (censored at deviation A + B <= patients); events <= clones per arm;
   - the censoring model has its intercept, the two time terms and the covariates' columns;
@@ -22,12 +23,16 @@ cloning in a real run:
 
 Each check prints `ok <name>` or `FAIL <name>: why`; the exit status is 1 when one failed.
 """
+import csv
+import json
 import math
 import subprocess
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import bootstrap_resamples  # noqa: E402
+from datetime import date  # noqa: E402
 from study_checks import Checks, demo_registry, run_protocol  # noqa: E402
 
 RWE, SOURCE, WORK = sys.argv[1], Path(sys.argv[2]), Path(sys.argv[3])
@@ -56,6 +61,7 @@ grace_days = 126
 covariates = ["AGE", "VISCERAL"]
 stabilize = true
 truncate = 0.95
+times = [12]
 
 [[analysis]]
 id = "tte_boot"
@@ -132,6 +138,98 @@ check("report section", 'id="sec-target_trial"' in report and "Target trial emul
 check("report table and figure", "HR A vs B" in report and (out / "figures" / "fig-tte.svg").exists(),
       sorted(p.name for p in (out / "figures").iterdir()))
 check("report: the not-estimable analysis says why", "not estimable" in report, "")
+
+# R from the run, as a user would check it: the administration days come from the registry's
+# own files (the demo's regimens.csv and administrations.csv: the docetaxel days of the
+# patient's first palliative THP line, which starts on TRTSDT), OS and the covariates from
+# the run's adtte.csv and adsl.csv; tests/data/target_trial_emulate.R repeats every step in
+# glm and survival. The censoring model's coefficients are not compared: with three-weekly
+# cycles the 6th administration cannot come before day 105, the time terms separate the
+# intervals (R and rwe both say so) and the coefficients are wherever the iterations
+# stopped; the weights, curves and HRs do not depend on that and are compared to 1e-6.
+# tte_boot's limits come from R refitting rwe's 30 resamples (tests/bootstrap_resamples.py).
+adsl = {r["USUBJID"]: r for r in csv.DictReader(open(out / "adsl.csv", encoding="utf-8"))}
+os_rows = [r for r in csv.DictReader(open(out / "adtte.csv", encoding="utf-8")) if r["PARAMCD"] == "OS"]
+index_line = {}
+for r in csv.DictReader(open(WORK / "demo" / "regimens.csv", encoding="utf-8")):
+    if r["setting"] == "palliative" and r["line"] == "1" and r["regimen"] == "THP" and r["patient_id"] in adsl \
+            and r["start_date"] == adsl[r["patient_id"]]["TRTSDT"]:
+        index_line[r["regimen_id"]] = r["patient_id"]
+given = {}
+for r in csv.DictReader(open(WORK / "demo" / "administrations.csv", encoding="utf-8")):
+    if r["drug"] == "docetaxel" and r["regimen_id"] in index_line:
+        patient = index_line[r["regimen_id"]]
+        day = (date.fromisoformat(r["admin_date"]) - date.fromisoformat(adsl[patient]["TRTSDT"])).days
+        given.setdefault(patient, set()).add(day)
+check("every OS patient has an index line in the registry files", all(r["USUBJID"] in index_line.values() for r in os_rows), "")
+check("docetaxel days agree with DOCECYC", all(len(given.get(r["USUBJID"], ())) == int(adsl[r["USUBJID"]]["DOCECYC"]) for r in os_rows), "")
+with open(WORK / "tte.csv", "w", newline="") as f:
+    w = csv.writer(f)
+    w.writerow(["id", "time", "status", "days", "AGE", "VISCERAL"])
+    for i, r in enumerate(os_rows, 1):
+        a = adsl[r["USUBJID"]]
+        w.writerow([i, r["AVAL"], 1 - int(r["CNSR"]), ";".join(str(d / 30.4375) for d in sorted(given.get(r["USUBJID"], ()))),
+                    a["AGE"], a["VISCERAL"]])
+bootstrap_resamples.write(WORK / "tte_resamples.csv", 11, 30, len(os_rows))
+script = r"""
+source(file.path(commandArgs(TRUE)[3], "target_trial_emulate.R"))
+csv <- read.csv(commandArgs(TRUE)[1], colClasses = c(days = "character"), na.strings = "")
+csv$days[is.na(csv$days)] <- ""
+csv$VISCERAL <- factor(csv$VISCERAL, levels = c("N", "Y"))
+resamples <- as.matrix(read.csv(commandArgs(TRUE)[2], header = FALSE))
+u <- 30.4375
+out <- suppressWarnings(list(
+  tte = emulate(csv, 6, 126 / u, 21 / u, FALSE, 0, c(12, 24), 36, c("AGE", "VISCERAL")),
+  tte_sw = emulate(csv, 6, 126 / u, 21 / u, TRUE, 0.95, 12, 0, c("AGE", "VISCERAL")),
+  tte_boot = emulate(csv, 6, 126 / u, 21 / u, FALSE, 0, 12, 36, character(0)),
+  boot = emulate_bootstrap(csv, resamples, 6, 126 / u, 21 / u, FALSE, 0, 12, 36, character(0))))
+cat(jsonlite::toJSON(out, auto_unbox = TRUE, digits = NA, na = "null"))
+"""
+r = subprocess.run(["Rscript", "-e", script, WORK / "tte.csv", WORK / "tte_resamples.csv", SOURCE / "tests" / "data"],
+                   capture_output=True, text=True)
+if check("R reruns the emulation", r.returncode == 0, r.stderr[-2000:]):
+    R = json.loads(r.stdout)
+
+    def close(got, want, tol=1e-6):
+        if want is None or got is None:
+            return want is None and got is None
+        return abs(got - want) <= tol * max(1.0, abs(want))
+
+    for name in ("tte", "tte_sw", "tte_boot"):
+        got, want = by_id[name], R[name]
+        check(f"R {name}: person-intervals", got["censoring_model"]["rows"] == want["model_rows"], (got["censoring_model"]["rows"], want["model_rows"]))
+        check(f"R {name}: rows", got["weighting"]["rows"] == want["rows"], (got["weighting"]["rows"], want["rows"]))
+        if name == "tte_sw":
+            check(f"R {name}: truncation cap", close(got["weighting"]["cap"], want["cap"]), (got["weighting"]["cap"], want["cap"]))
+        for arm in got["arms"]:
+            a, ra = arm["name"], want[arm["name"]]
+            check(f"R {name} {a}: clones, events, deviations",
+                  (arm["clones"], arm["events"], arm["censored_deviation"]) == (ra["clones"], ra["events"], ra["censored_deviation"]),
+                  (arm, {k: ra[k] for k in ("clones", "events", "censored_deviation")}))
+            check(f"R {name} {a}: weight sum and max", close(arm["weights"]["sum"], ra["weight_sum"]) and close(arm["weights"]["max"], ra["weight_max"]),
+                  (arm["weights"], ra["weight_sum"], ra["weight_max"]))
+            rows = arm["km"]["curve"]["rows"]
+            surv = [row[4] for row in rows if row[2] > 0]
+            want_surv = [s for s, e in zip(ra["surv"], ra["n_event"]) if e > 0]
+            check(f"R {name} {a}: the curve at its events", len(surv) == len(want_surv) and all(close(x, y) for x, y in zip(surv, want_surv)),
+                  (len(surv), len(want_surv)))
+            check(f"R {name} {a}: median", close(arm["km"]["median"], ra["median"], 1e-9), (arm["km"]["median"], ra["median"]))
+            at = [x["surv"] for x in arm["km"]["at_times"]]
+            want_at = ra["times_surv"] if isinstance(ra["times_surv"], list) else [ra["times_surv"]]
+            check(f"R {name} {a}: S(t)", len(at) == len(want_at) and all(close(x, y) for x, y in zip(at, want_at)), (at, want_at))
+        hr = got["hr"]
+        check(f"R {name}: HR, robust SE, CI and p",
+              close(hr["log_hr"], want["log_hr"]) and close(hr["robust_se"], want["robust_se"]) and close(hr["lower"], want["hr_lower"])
+              and close(hr["upper"], want["hr_upper"]) and close(hr["p"], want["hr_p"]), (hr, want["log_hr"], want["robust_se"]))
+        if "differences" in got and got["differences"].get("rmst_difference") is not None:
+            check(f"R {name}: RMST difference", close(got["differences"]["rmst_difference"], want["rmst_difference"]),
+                  (got["differences"], want["rmst_difference"]))
+    b, rb = by_id["tte_boot"]["bootstrap"], R["boot"]
+    check("R tte_boot: bootstrap limits over the same resamples",
+          b["failed"] == rb["failed"] and close(b["hr_lower"], rb["hr_lower"]) and close(b["hr_upper"], rb["hr_upper"])
+          and close(b["rmst_difference_lower"], rb["rmst_difference_lower"]) and close(b["rmst_difference_upper"], rb["rmst_difference_upper"])
+          and close(b["surv_difference"][0]["lower"], rb["surv_difference_lower"]) and close(b["surv_difference"][0]["upper"], rb["surv_difference_upper"]),
+          (b, rb))
 
 refused = WORK / "refused.toml"
 refused.write_text(text.replace("small_cell = 0 ", "small_cell = 5 "))
