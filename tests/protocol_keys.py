@@ -287,9 +287,6 @@ class Case:
 
 # The base protocol's cuminc analysis, removed.
 NO_CUMINC = Replace('[[analysis]]\nid = "a_cuminc"\nkind = "cuminc"\nendpoint = "PFS"\nevent = "progression"\n', "")
-# The base protocol's target_trial analysis, removed (small-cell suppression does not cover it yet).
-NO_TTE = Replace('[[analysis]]\nid = "a_target_trial"\nkind = "target_trial"\nendpoint = "OS"\ndrugs = ["docetaxel", "trastuzumab"]\n'
-                 'min_count = 4\ngrace_days = 84\n', "")
 
 
 def changes(key, edits, probe, control=()):
@@ -389,12 +386,12 @@ CASES = [
              "expected days, weeks, months or years"),
     # Small-cell suppression does not cover cuminc yet: with small_cell set, the base
     # protocol runs without its cuminc analysis (in the edits and in the control alike).
-    changes("study.small_cell", [NO_CUMINC, NO_TTE, Replace("small_cell = 0", "small_cell = 10")], "file:tables/tab-a_table1.csv",
-            control=[NO_CUMINC, NO_TTE]),
+    changes("study.small_cell", [NO_CUMINC, Replace("small_cell = 0", "small_cell = 10")], "file:tables/tab-a_table1.csv",
+            control=[NO_CUMINC]),
     rejected("study.small_cell", Replace("small_cell = 0", "small_cell = 10"), "analysis.kind",
              "small-cell suppression (study.small_cell) does not cover this kind yet", line='kind = "cuminc"'),
-    changes("study.patient_level_datasets", [NO_CUMINC, NO_TTE, Replace("small_cell = 0", "small_cell = 10\npatient_level_datasets = true")],
-            "files", control=[NO_CUMINC, NO_TTE, Replace("small_cell = 0", "small_cell = 10")]),
+    changes("study.patient_level_datasets", [NO_CUMINC, Replace("small_cell = 0", "small_cell = 10\npatient_level_datasets = true")],
+            "files", control=[NO_CUMINC, Replace("small_cell = 0", "small_cell = 10")]),
     changes("study.patient_level_datasets", After("small_cell = 0", "patient_level_datasets = false"), "files"),
     rejected("study.patient_level_datasets", After("small_cell = 0", 'patient_level_datasets = "yes"'), "study.patient_level_datasets",
              "expected true or false"),
@@ -1013,7 +1010,7 @@ CASES = [
     changes("figure.risk_table_rows", analysis("km", 'figure = { risk_table_rows = ["at_risk", "events"] }'), KM_SVG),
     rejected("figure.risk_table_rows", analysis("km", 'figure = { risk_table_rows = ["deaths"] }'),
              "analysis.a_km.figure.risk_table_rows", "unknown or repeated row"),
-    rejected("figure.risk_table_rows", [NO_CUMINC, NO_TTE, Replace("small_cell = 0", "small_cell = 10"),
+    rejected("figure.risk_table_rows", [NO_CUMINC, Replace("small_cell = 0", "small_cell = 10"),
                                         analysis("km", 'figure = { risk_table_rows = ["at_risk", "censored"] }')],
              "analysis.a_km.figure.risk_table_rows", "with small-cell suppression (study.small_cell) the risk table shows numbers at risk only"),
     changes("figure.p_value", [KM_BY, analysis("km", "figure = { p_value = false }")], KM_SVG, control=KM_BY),

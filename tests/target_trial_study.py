@@ -19,7 +19,7 @@ limits over the same 30 resamples, to 1e-6. And the invariants of the cloning:
   - the report has the section "Target trial emulation" with its table and figure, and the
     not-estimable analysis's reason;
   - bootstrap = 30, seed = 11 twice gives the same intervals, the HR's holding the HR;
-  - small_cell > 1 with the kind is refused (suppression does not cover it yet).
+  - small_cell = 10 withholds an arm's small counts and what combines the arms with them.
 
 Each check prints `ok <name>` or `FAIL <name>: why`; the exit status is 1 when one failed.
 """
@@ -231,9 +231,34 @@ if check("R reruns the emulation", r.returncode == 0, r.stderr[-2000:]):
           and close(b["surv_difference"][0]["lower"], rb["surv_difference_lower"]) and close(b["surv_difference"][0]["upper"], rb["surv_difference_upper"]),
           (b, rb))
 
-refused = WORK / "refused.toml"
-refused.write_text(text.replace("small_cell = 0 ", "small_cell = 5 "))
-r = subprocess.run([RWE, "run", refused, "--db", db, "--out", WORK / "refused"], capture_output=True, text=True)
-check("small_cell refused with target_trial", r.returncode != 0 and "analysis.kind" in r.stderr and "target_trial" in r.stderr,
-      r.stderr[-1000:])
+# Small-cell suppression (docs/report.md): with small_cell = 10, arm B of tte_boot has fewer
+# than 10 events (the count R confirmed above): its events, curve, median and weights go, and every statistic that
+# combines the arms (HR, differences, bootstrap limits, censoring model) with them; the
+# "as received" group of < 6 has 9 events, so both groups' events go (their total, the OS
+# events, is published elsewhere). The run reports it, and no withheld number is in the report.
+small = WORK / "small.toml"
+small.write_text(text.replace("small_cell = 0 ", "small_cell = 10 "))
+r = subprocess.run([RWE, "run", small, "--db", db, "--out", WORK / "small"], capture_output=True, text=True)
+if check("small_cell = 10 runs with target_trial", r.returncode == 0, r.stderr[-1000:]):
+    suppressed = json.loads((WORK / "small" / "results.json").read_text())
+    s = {a["id"]: a.get("result", {}) for a in suppressed["analyses"]}["tte_boot"]
+    plain = by_id["tte_boot"]
+    arms = {a["name"]: a for a in s["arms"]}
+    plain_arms = {a["name"]: a for a in plain["arms"]}
+    small_events = [a for a in plain_arms.values() if a["events"] < 10]
+    check("an arm with fewer than 10 events (the case tested)", [a["name"] for a in small_events] == ["B"], plain_arms)
+    check("arm B's events, median and curve withheld",
+          arms["B"]["events"] == "suppressed" and arms["B"]["km"]["median"] == "suppressed" and arms["B"]["km"]["curve"]["rows"] == "suppressed",
+          arms["B"])
+    check("arm A's events shown", arms["A"]["events"] == plain_arms["A"]["events"], arms["A"])
+    check("HR, differences and bootstrap withheld with them",
+          s["hr"]["hr"] == "suppressed" and s["differences"]["rmst_difference"] == "suppressed"
+          and s["bootstrap"]["hr_lower"] == "suppressed" and s["censoring_model"]["coefficients"][0]["coef"] == "suppressed", s["hr"])
+    groups = {g["name"]: g for g in s["as_received"]["groups"]}
+    plain_groups = {g["name"]: g for g in plain["as_received"]["groups"]}
+    check("as received: the < 6 group's events and their complement withheld",
+          plain_groups["< 6"]["events"] < 10 and groups["< 6"]["events"] == "suppressed" and groups[">= 6"]["events"] == "suppressed"
+          and s["as_received"]["hr"]["hr"] == "suppressed", (plain_groups, groups))
+    report = (WORK / "small" / "report.html").read_text()
+    check("the report shows no withheld HR", f'{plain["hr"]["hr"]:.2f} (' not in report, "")
 sys.exit(check.exit_status())

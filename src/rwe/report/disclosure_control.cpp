@@ -143,7 +143,8 @@ SuppressionCounts suppress_cells(CellSystem& system, long threshold) {
 
 bool suppression_covers(const std::string& kind) {
     static const std::set<std::string> covered{"attrition", "table1", "followup", "km", "logrank", "response",
-                                               "adverse_events", "association", "cox", "landmark", "iptw"};
+                                               "adverse_events", "association", "cox", "landmark", "iptw",
+                                               "target_trial"};
     return covered.count(kind) > 0;
 }
 
@@ -666,6 +667,69 @@ const std::vector<std::string> km_statistics{"median", "median_lower", "median_u
                                              "rmst/rmean", "rmst/se", "rmst/lower", "rmst/upper", "curve/rows",
                                              "times_beyond_follow_up"};
 
+// A target trial emulation (kind target_trial): the patients (the dropped making up the
+// population; the clones are twice the patients); per arm the clones with follow-up, their
+// events and the clones censored at deviation, with the arm's curve, median, RMST and weight
+// sums withheld with them and the weights' extremes always (a row's: one patient's); the
+// groups "as received", which add up to the patients, with their medians; the hazard ratios,
+// differences, bootstrap limits and the censoring model's coefficients with any cell.
+void target_trial(Plan& plan, const json& results, const Pointer& r) {
+    const std::size_t patients = plan.count(r / "patients");
+    plan.known_total({patients, plan.count(r / "dropped")});
+    plan.derived(patients, r / "clones");
+    const json& result = at(results, r);
+    std::vector<std::size_t> all{patients};
+    if (result.contains("as_received")) {
+        const Pointer naive = r / "as_received";
+        std::vector<std::size_t> ns, events;
+        for (std::size_t g = 0; g < result["as_received"]["groups"].size(); ++g) {
+            const Pointer group = naive / "groups" / g;
+            ns.push_back(plan.count(group / "n"));
+            events.push_back(plan.count(group / "events"));
+            for (const char* key : {"median", "median_lower", "median_upper"}) plan.derived({ns.back(), events.back()}, group / key);
+        }
+        plan.system.add_sum(patients, ns);
+        plan.known_total(events);
+        std::vector<std::size_t> cells = ns;
+        cells.insert(cells.end(), events.begin(), events.end());
+        for (const char* key : {"hr", "lower", "upper", "p"}) plan.derived(cells, naive / "hr" / key);
+    }
+    const json& arms = result.value("arms", json::array());
+    for (std::size_t a = 0; a < arms.size(); ++a) {
+        const Pointer arm = r / "arms" / a;
+        std::vector<std::size_t> cells;
+        for (const char* key : {"clones", "events", "censored_deviation"}) cells.push_back(plan.count(arm / key));
+        all.insert(all.end(), cells.begin(), cells.end());
+        for (const auto& statistic : km_statistics) plan.derived(cells, arm / "km" / Pointer("/" + statistic));
+        for (const char* key : {"at_times", "events", "n"}) plan.derived(cells, arm / "km" / key);
+        plan.derived(cells, arm / "rmst");
+        for (const char* key : {"rows", "sum", "ess"}) plan.derived(cells, arm / "weights" / key);
+        plan.always(arm / "weights" / "min");
+        plan.always(arm / "weights" / "max");
+    }
+    all.push_back(plan.count(r / "weighting" / "truncated_rows"));
+    plan.derived(all, r / "weighting" / "rows");  // the arms' rows add up to it
+    plan.always(r / "weighting" / "cap");
+    const json& coefficients = result.contains("censoring_model") ? result["censoring_model"].value("coefficients", json::array()) : json::array();
+    for (std::size_t k = 0; k < coefficients.size(); ++k) {
+        for (const char* key : {"coef", "se", "z", "p"}) plan.derived(all, r / "censoring_model" / "coefficients" / k / key);
+    }
+    for (const char* key : {"hr", "lower", "upper", "p", "log_hr", "robust_se"}) plan.derived(all, r / "hr" / key);
+    if (result.contains("differences")) {
+        for (std::size_t k = 0; k < result["differences"].value("at_times", json::array()).size(); ++k) {
+            plan.derived(all, r / "differences" / "at_times" / k / "surv_difference");
+        }
+        plan.derived(all, r / "differences" / "rmst_difference");
+    }
+    if (result.contains("bootstrap")) {
+        const Pointer boot = r / "bootstrap";
+        for (const char* key : {"hr_lower", "hr_upper", "rmst_difference_lower", "rmst_difference_upper"}) plan.derived(all, boot / key);
+        for (std::size_t k = 0; k < result["bootstrap"].value("surv_difference", json::array()).size(); ++k) {
+            for (const char* key : {"lower", "upper"}) plan.derived(all, boot / "surv_difference" / k / key);
+        }
+    }
+}
+
 // A confounding-adjusted comparison (kind iptw): the patients of the comparison (n, with the
 // dropped making up the population) in two groups, each with its events, unadjusted and
 // weighted (the same patients unless trimming left some out: then cells of their own). A
@@ -876,6 +940,8 @@ json suppress_results(const json& results, long threshold, bool patient_level_da
             cox_model(plan, results, r);
         } else if (kind == "iptw") {
             iptw(plan, results, r);
+        } else if (kind == "target_trial") {
+            target_trial(plan, results, r);
         } else if (kind == "landmark") {
             const json& list = at(results, r / "results");
             for (std::size_t e = 0; e < list.size(); ++e) {
@@ -898,13 +964,22 @@ json suppress_results(const json& results, long threshold, bool patient_level_da
     // risk (its tail), the counts of a step are withheld; the step itself stays, as in the figure.
     for (std::size_t i = 0; i < analyses.size(); ++i) {
         const std::string kind = analyses[i].value("kind", "");
-        if (kind != "km" && kind != "iptw") continue;
+        if (kind != "km" && kind != "iptw" && kind != "target_trial") continue;
         json& result = out["analyses"][i]["result"];
-        std::vector<json*> lists{&result["strata"]};
-        if (kind == "iptw") lists = {&result["unadjusted"]["strata"], &result["weighted"]["strata"]};
-        for (json* list : lists)
-        for (auto& stratum : *list) {
-            if (!stratum.contains("curve") || !stratum["curve"]["rows"].is_array()) continue;
+        std::vector<json*> curves;  // the objects holding a "curve"
+        if (kind == "km") {
+            for (auto& stratum : result["strata"]) curves.push_back(&stratum);
+        } else if (kind == "iptw") {
+            for (auto& stratum : result["unadjusted"]["strata"]) curves.push_back(&stratum);
+            for (auto& stratum : result["weighted"]["strata"]) curves.push_back(&stratum);
+        } else if (result.contains("arms")) {  // weighted clones at risk: withheld as patients would be
+            for (auto& arm : result["arms"]) {
+                if (arm.contains("km") && arm["km"].is_object()) curves.push_back(&arm["km"]);
+            }
+        }
+        for (json* holder : curves) {
+            json& stratum = *holder;
+            if (!stratum.contains("curve") || !stratum["curve"].is_object() || !stratum["curve"]["rows"].is_array()) continue;
             for (auto& row : stratum["curve"]["rows"]) {
                 if (row.size() < 4 || !row[1].is_number() || row[1].get<double>() >= static_cast<double>(threshold)) continue;
                 for (std::size_t column = 1; column <= 3; ++column) row[column] = suppressed_value;

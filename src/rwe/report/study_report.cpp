@@ -1090,6 +1090,18 @@ private:
             s.blocks.push_back(Paragraph{r.value("reason", std::string("not estimable")) + "."});
             return;
         }
+        // What each comparison answers: the groups by administrations received (the usual
+        // unadjusted figure) against the emulated trial of the two strategies.
+        const int k = r["min_count"].get<int>();
+        const std::string kth = std::to_string(k) + (k % 100 / 10 == 1 ? "th" : k % 10 == 1 ? "st" : k % 10 == 2 ? "nd" : k % 10 == 3 ? "rd" : "th");
+        s.blocks.push_back(Paragraph{fmt::format(
+            "Grouping patients by the administrations they went on to receive (\"as received\" below) credits the group with "
+            "{} or more with the survival needed to receive them (immortal time), and compares the patients who could continue "
+            "with those who could not. The emulated trial asks what would have happened had every patient followed strategy A "
+            "rather than strategy B from the index date. It answers that question provided that every common cause of stopping "
+            "before the {} administration and of the outcome is captured by {}the time since the index date (no unmeasured "
+            "confounding of deviation), and that every patient could have followed either strategy (positivity).",
+            k, kth, r["covariates"].empty() ? "" : (r["covariates"].size() == 1 ? "the covariate and " : "the covariates and "))});
         json curves{{"strata", json::array()}};
         Table table{id, fmt::format("{}: emulated trial of {} vs {}", r["description"].get<std::string>(), a, b),
                     {"Arm", "Clones", "Events", "Censored at deviation", "Weighted median (95% CI)", "RMST"}, {}, {}, {}, {}};
@@ -1103,6 +1115,17 @@ private:
                 curves["strata"].push_back({{"name", label}, {"curve", km["curve"]}, {"median_primary", {{"estimate", km["median"]}}}});
             }
             table.rows.push_back({label, count_only(arm["clones"]), count_only(arm["events"]), count_only(arm["censored_deviation"]), median, rmst});
+        }
+        if (r.contains("as_received")) {
+            for (const auto& group : r["as_received"]["groups"]) {
+                table.rows.push_back({fmt::format("As received: {} administrations", group["name"].get<std::string>()), count_only(group["n"]),
+                                      count_only(group["events"]), "", estimate_ci(group["median"], group["median_lower"], group["median_upper"]), ""});
+            }
+            if (r["as_received"].contains("hr")) {
+                const json& naive = r["as_received"]["hr"];
+                table.rows.push_back({"As received: HR (95% CI)", estimate_ci(naive["hr"], naive["lower"], naive["upper"], 2),
+                                      "p " + p_cell(naive["p"]), "", "", ""});
+            }
         }
         const json& hr = r["hr"];
         table.rows.push_back({"HR A vs B (95% CI)", estimate_ci(hr["hr"], hr["lower"], hr["upper"], 2), "p " + p_cell(hr["p"]), "",
@@ -1118,7 +1141,9 @@ private:
         }
         table.footnotes.push_back("HR: weighted Cox model of the arm with a robust variance clustered by patient. Medians, survival "
                                   "differences and RMST (restricted mean survival time) from weighted Kaplan–Meier curves of the "
-                                  "clones' (start, stop] follow-up. Events during the grace period before a deviation count in both arms.");
+                                  "clones' (start, stop] follow-up. Events during the grace period before a deviation count in both arms. "
+                                  "As received: patients grouped by the administrations received at any time, unweighted Kaplan–Meier "
+                                  "and Cox model from the index date (in the Clones column: patients).");
         add_table(s, table);
         KmPlotInput input = km_input(curves);
         input.y_label = survival_axis_label(r.value("description", std::string()));

@@ -5,12 +5,16 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <string>
 #include <vector>
 
 #include "rwe/study/analysis_options.hpp"
+#include "rwe/stats/cox_regression.hpp"
+#include "rwe/stats/kaplan_meier.hpp"
+#include "rwe/stats/survival_data.hpp"
 #include "rwe/stats/target_trial.hpp"
 
 namespace rwe::study::kit {
@@ -19,6 +23,63 @@ namespace {
 
 json weight_json(const stats::WeightSummary& w) {
     return {{"rows", w.n}, {"sum", num(w.sum)}, {"min", num(w.min)}, {"max", num(w.max)}, {"ess", num(w.ess)}};
+}
+
+// The comparison the emulation replaces, beside it: the patients grouped by the
+// administrations they received over their whole follow-up (>= k against fewer), compared
+// from the index date by Kaplan–Meier and an unweighted Cox model. A patient must live to
+// receive k administrations, so this credits the >= k group with that survival (immortal
+// time); it is reported so that the two answers can be read side by side.
+json as_received(const Context& c, const stats::TargetTrialData& data, int min_count) {
+    stats::SurvivalData survival;
+    survival.group_names = {"fewer", "at least"};
+    stats::CoxData cox;
+    for (std::size_t i = 0; i < data.time.size(); ++i) {
+        std::vector<double> days = data.administrations[i];
+        std::sort(days.begin(), days.end());
+        days.erase(std::unique(days.begin(), days.end()), days.end());
+        const int group = static_cast<int>(days.size()) >= min_count ? 1 : 0;
+        survival.time.push_back(data.time[i]);
+        survival.event.push_back(data.event[i]);
+        survival.group.push_back(group);
+        cox.stop.push_back(data.time[i]);
+        cox.event.push_back(data.event[i]);
+        cox.x.push_back(group);
+    }
+    stats::merge_survival_times(survival);
+    stats::KaplanMeierOptions options;
+    options.conf_type = conf_type_of(c.protocol.stats.conf_type);
+    const auto km = stats::kaplan_meier(survival, options);
+    json groups = json::array();
+    for (int g = 1; g >= 0; --g) {
+        json entry{{"name", fmt::format("{} {}", g == 1 ? ">=" : "<", min_count)}, {"n", 0}, {"events", 0}};
+        std::size_t n = 0, events = 0;
+        for (std::size_t i = 0; i < survival.size(); ++i) {
+            if (survival.group[i] != g) continue;
+            ++n;
+            events += survival.event[i] ? 1 : 0;
+        }
+        entry["n"] = n;
+        entry["events"] = events;
+        for (const auto& curve : km.curves) {
+            if (curve.name != survival.group_names[static_cast<std::size_t>(g)]) continue;
+            const json summary = curve_summary(curve, {});
+            entry["median"] = summary["median"];
+            entry["median_lower"] = summary["median_lower"];
+            entry["median_upper"] = summary["median_upper"];
+        }
+        groups.push_back(std::move(entry));
+    }
+    json out{{"definition", fmt::format(">= {} administrations received at any time vs fewer, from the index date", min_count)},
+             {"groups", std::move(groups)}};
+    cox.names = {"at least vs fewer"};
+    stats::CoxOptions cox_options;
+    cox_options.ties = ties_of(c.protocol.stats.ties);
+    const auto fit = stats::cox_regression(cox, cox_options);
+    if (fit.coef.size() == 1 && std::isfinite(fit.exp_coef[0])) {
+        out["hr"] = {{"hr", num(fit.exp_coef[0])}, {"lower", num(fit.lower[0])}, {"upper", num(fit.upper[0])}, {"p", num(fit.p[0])}};
+    }
+    return out;
 }
 
 }  // namespace
@@ -86,6 +147,7 @@ json run_target_trial(const Context& c, const Analysis& analysis) {
         out["reason"] = reason;
         return out;
     }
+    out["as_received"] = as_received(c, data, min_count);
     const auto result = stats::target_trial(data, options);
     for (const auto& message : result.messages) c.warn(analysis, "min_count", message, std::to_string(min_count));
 
