@@ -183,6 +183,14 @@ out <- suppressWarnings(list(
   tte_sw = emulate(csv, 6, 126 / u, 21 / u, TRUE, 0.95, 12, 0, c("AGE", "VISCERAL")),
   tte_boot = emulate(csv, 6, 126 / u, 21 / u, FALSE, 0, 12, 36, character(0)),
   boot = emulate_bootstrap(csv, resamples, 6, 126 / u, 21 / u, FALSE, 0, 12, 36, character(0))))
+# as received: >= 6 administrations at any time against fewer (the protocol's ties: Breslow)
+csv$g <- as.numeric(sapply(strsplit(csv$days, ";"), length) >= 6)
+cox <- summary(coxph(Surv(time, status) ~ g, data = csv, ties = "breslow"))
+fit <- survfit(Surv(time, status) ~ g, data = csv)
+out$as_received <- list(n = as.vector(table(factor(csv$g, levels = c(1, 0)))),
+                        events = c(sum(csv$status[csv$g == 1]), sum(csv$status[csv$g == 0])),
+                        median = unname(summary(fit)$table[c("g=1", "g=0"), "median"]),
+                        hr = unname(cox$conf.int[1, c(1, 3, 4)]), p = unname(cox$coefficients[1, 5]))
 cat(jsonlite::toJSON(out, auto_unbox = TRUE, digits = NA, na = "null"))
 """
 r = subprocess.run(["Rscript", "-e", script, WORK / "tte.csv", WORK / "tte_resamples.csv", SOURCE / "tests" / "data"],
@@ -224,6 +232,12 @@ if check("R reruns the emulation", r.returncode == 0, r.stderr[-2000:]):
         if "differences" in got and got["differences"].get("rmst_difference") is not None:
             check(f"R {name}: RMST difference", close(got["differences"]["rmst_difference"], want["rmst_difference"]),
                   (got["differences"], want["rmst_difference"]))
+    naive, rn = by_id["tte"]["as_received"], R["as_received"]
+    check("R as received: n, events and medians per group",
+          [g["n"] for g in naive["groups"]] == rn["n"] and [g["events"] for g in naive["groups"]] == rn["events"]
+          and all(close(g["median"], m, 1e-9) for g, m in zip(naive["groups"], rn["median"])), (naive["groups"], rn))
+    check("R as received: Cox HR, CI and p", close(naive["hr"]["hr"], rn["hr"][0]) and close(naive["hr"]["lower"], rn["hr"][1])
+          and close(naive["hr"]["upper"], rn["hr"][2]) and close(naive["hr"]["p"], rn["p"]), (naive["hr"], rn))
     b, rb = by_id["tte_boot"]["bootstrap"], R["boot"]
     check("R tte_boot: bootstrap limits over the same resamples",
           b["failed"] == rb["failed"] and close(b["hr_lower"], rb["hr_lower"]) and close(b["hr_upper"], rb["hr_upper"])
