@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "r_reference.hpp"
 #include "rwe/common/error.hpp"
 #include "rwe/stats/competing_risks_data.hpp"
 #include "rwe/stats/cumulative_incidence.hpp"
@@ -25,31 +26,11 @@ namespace {
 namespace fs = std::filesystem;
 namespace stats = rwe::stats;
 using nlohmann::json;
+using rwe::test::expect_values;
+using rwe::test::r_value;
+using rwe::test::same;
 
 const fs::path data_dir = RWE_TEST_DATA_DIR;
-constexpr double nan = std::numeric_limits<double>::quiet_NaN();
-
-double value_of(const json& v) {
-    if (v.is_null()) return nan;
-    if (v.is_string()) return v.get<std::string>() == "Inf" ? INFINITY : -INFINITY;
-    return v.get<double>();
-}
-
-// Relative to max(1, |want|): absolute below 1 (p-values, probabilities).
-bool same(double got, double want, double tolerance) {
-    if (std::isnan(want)) return std::isnan(got);
-    if (std::isinf(want)) return got == want;
-    return std::abs(got - want) <= tolerance * std::max(1.0, std::abs(want));
-}
-
-void expect_values(const std::string& label, const json& got, const json& want, double tolerance) {
-    ASSERT_TRUE(got.is_array()) << label;
-    ASSERT_EQ(got.size(), want.size()) << label;
-    for (std::size_t i = 0; i < want.size(); ++i) {
-        EXPECT_TRUE(same(value_of(got[i]), value_of(want[i]), tolerance))
-            << label << "[" << i << "]: rwe " << got[i] << " vs R " << want[i];
-    }
-}
 
 json run_rwe(const std::string& arguments, int* status = nullptr, const std::string& subcommand = "cuminc") {
     const std::string command = std::string(RWE_BINARY) + " " + subcommand + " " + arguments + " 2>&1";
@@ -151,11 +132,11 @@ TEST(CompetingRisksGolden, MatchesSurvfitAndCuminc) {
             const auto& test = got["gray_test"][k];
             const std::string label = name + " Gray cause " + gray["cause"][k].get<std::string>();
             EXPECT_EQ(test["cause"], gray["cause"][k]);
-            EXPECT_TRUE(same(value_of(test["statistic"]), value_of(gray["statistic"][k]), tolerance))
+            EXPECT_TRUE(same(r_value(test["statistic"]), r_value(gray["statistic"][k]), tolerance))
                 << label << ": statistic " << test["statistic"] << " vs R " << gray["statistic"][k];
-            EXPECT_EQ(test["df"].get<double>(), value_of(gray["df"][k])) << label;
+            EXPECT_EQ(test["df"].get<double>(), r_value(gray["df"][k])) << label;
             // cmprsk computes p as 1 - pchisq (absolute precision ~1e-16); ours is the upper tail.
-            EXPECT_TRUE(same(value_of(test["p"]), value_of(gray["p"][k]), tolerance))
+            EXPECT_TRUE(same(r_value(test["p"]), r_value(gray["p"][k]), tolerance))
                 << label << ": p " << test["p"] << " vs R " << gray["p"][k];
         }
     }

@@ -19,6 +19,7 @@
 #include <string>
 #include <vector>
 
+#include "r_reference.hpp"
 #include "rwe/stats/covariate_balance.hpp"
 #include "rwe/stats/e_value.hpp"
 #include "rwe/stats/logistic_regression.hpp"
@@ -30,29 +31,11 @@ namespace {
 namespace fs = std::filesystem;
 namespace stats = rwe::stats;
 using nlohmann::json;
+using rwe::test::expect_values;
+using rwe::test::r_value;
+using rwe::test::same;
 
 const fs::path data_dir = RWE_TEST_DATA_DIR;
-constexpr double nan = std::numeric_limits<double>::quiet_NaN();
-
-double value_of(const json& v) {
-    if (v.is_null()) return nan;
-    if (v.is_string()) return v.get<std::string>() == "Inf" ? INFINITY : -INFINITY;
-    return v.get<double>();
-}
-
-// Relative to max(1, |want|).
-bool same(double got, double want, double tolerance) {
-    if (std::isnan(want)) return std::isnan(got);
-    if (std::isinf(want)) return got == want;
-    return std::abs(got - want) <= tolerance * std::max(1.0, std::abs(want));
-}
-
-void expect_values(const std::string& label, const std::vector<double>& got, const json& want, double tolerance) {
-    ASSERT_EQ(got.size(), want.size()) << label;
-    for (std::size_t i = 0; i < want.size(); ++i) {
-        EXPECT_TRUE(same(got[i], value_of(want[i]), tolerance)) << label << "[" << i << "]: rwe " << got[i] << " vs R " << want[i];
-    }
-}
 
 std::string run_command(const std::string& arguments, int* status) {
     const std::string command = std::string(RWE_BINARY) + " " + arguments + " 2>&1";
@@ -101,7 +84,7 @@ void expect_balance(const std::string& label, const json& got, const json& want,
         EXPECT_EQ(g["binary"], w["binary"]) << row;
         for (const char* key : {"mean_treated", "mean_control", "smd", "variance_ratio", "mean_treated_adjusted",
                                 "mean_control_adjusted", "smd_adjusted", "variance_ratio_adjusted"}) {
-            EXPECT_TRUE(same(value_of(g[key]), value_of(w[key]), tolerance)) << row << " " << key << ": rwe " << g[key] << " vs R " << w[key];
+            EXPECT_TRUE(same(r_value(g[key]), r_value(w[key]), tolerance)) << row << " " << key << ": rwe " << g[key] << " vs R " << w[key];
         }
     }
 }
@@ -145,10 +128,10 @@ TEST(PropensityGolden, ModelMatchesGlm) {
         std::vector<std::string> names;
         for (const auto& k : model["coefficients"]) {
             names.push_back(k["name"]);
-            coef.push_back(value_of(k["coef"]));
-            se.push_back(value_of(k["se"]));
-            z.push_back(value_of(k["z"]));
-            p.push_back(value_of(k["p"]));
+            coef.push_back(r_value(k["coef"]));
+            se.push_back(r_value(k["se"]));
+            z.push_back(r_value(k["z"]));
+            p.push_back(r_value(k["p"]));
         }
         EXPECT_EQ(json(names), c["coef_names"]);
         constexpr double tolerance = 1e-6;
@@ -157,7 +140,7 @@ TEST(PropensityGolden, ModelMatchesGlm) {
         expect_values("z", z, c["z"], tolerance);
         expect_values("p", p, c["p"], tolerance);
         for (const char* key : {"null_deviance", "deviance", "aic"}) {
-            EXPECT_TRUE(same(value_of(model[key]), value_of(c[key]), 1e-9)) << key << ": rwe " << model[key] << " vs R " << c[key];
+            EXPECT_TRUE(same(r_value(model[key]), r_value(c[key]), 1e-9)) << key << ": rwe " << model[key] << " vs R " << c[key];
         }
         EXPECT_EQ(model["df_null"], c["df_null"]);
         EXPECT_EQ(model["df_residual"], c["df_residual"]);
@@ -196,10 +179,10 @@ TEST(PropensityGolden, WeightsAndBalance) {
             for (const auto& row : c["rows"]) have.push_back(weights.at(row.get<int>()).second);
             expect_values("weight", have, w["weight"], tolerance);
             EXPECT_EQ(got["weighting"]["trimmed"], w["trimmed"]);
-            EXPECT_TRUE(same(value_of(got["weighting"]["cap"]), value_of(w["cap"]), tolerance));
-            EXPECT_TRUE(same(value_of(got["weighting"]["treated_share"]), value_of(w["treated_share"]), 1e-12));
-            EXPECT_TRUE(same(value_of(got["weights"]["treated"]["ess"]), value_of(w["ess_treated"]), tolerance));
-            EXPECT_TRUE(same(value_of(got["weights"]["control"]["ess"]), value_of(w["ess_control"]), tolerance));
+            EXPECT_TRUE(same(r_value(got["weighting"]["cap"]), r_value(w["cap"]), tolerance));
+            EXPECT_TRUE(same(r_value(got["weighting"]["treated_share"]), r_value(w["treated_share"]), 1e-12));
+            EXPECT_TRUE(same(r_value(got["weights"]["treated"]["ess"]), r_value(w["ess_treated"]), tolerance));
+            EXPECT_TRUE(same(r_value(got["weights"]["control"]["ess"]), r_value(w["ess_control"]), tolerance));
             expect_balance("balance", got["balance"], w["balance"], tolerance);
             ++checked;
         }
@@ -249,8 +232,8 @@ TEST(PropensityGolden, MatchingMatchesMatchIt) {
             std::vector<double> have;
             for (const auto& row : c["rows"]) have.push_back(weights.at(row.get<int>()).second);
             expect_values("weight", have, m["weight"], 1e-9);
-            EXPECT_TRUE(same(value_of(got["weights"]["treated"]["ess"]), value_of(m["ess_treated"]), 1e-9));
-            EXPECT_TRUE(same(value_of(got["weights"]["control"]["ess"]), value_of(m["ess_control"]), 1e-9));
+            EXPECT_TRUE(same(r_value(got["weights"]["treated"]["ess"]), r_value(m["ess_treated"]), 1e-9));
+            EXPECT_TRUE(same(r_value(got["weights"]["control"]["ess"]), r_value(m["ess_control"]), 1e-9));
             expect_balance("balance", got["balance"], m["balance"], 1e-9);
             ++checked;
         }

@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "r_reference.hpp"
 #include "rwe/stats/target_trial.hpp"
 
 namespace {
@@ -22,44 +23,11 @@ namespace {
 namespace fs = std::filesystem;
 namespace stats = rwe::stats;
 using nlohmann::json;
+using rwe::test::expect_value;
+using rwe::test::expect_values;
+using rwe::test::r_values;
 
 const fs::path data_dir = RWE_TEST_DATA_DIR;
-constexpr double nan = std::numeric_limits<double>::quiet_NaN();
-
-double value_of(const json& v) {
-    if (v.is_null()) return nan;
-    if (v.is_string()) return v.get<std::string>() == "Inf" ? INFINITY : -INFINITY;
-    return v.get<double>();
-}
-
-std::vector<double> values_of(const json& v) {
-    std::vector<double> out;
-    if (v.is_array()) {
-        for (const auto& item : v) out.push_back(value_of(item));
-    } else {
-        out.push_back(value_of(v));
-    }
-    return out;
-}
-
-// Relative to max(1, |want|).
-bool same(double got, double want, double tolerance) {
-    if (std::isnan(want)) return std::isnan(got);
-    if (std::isinf(want)) return got == want;
-    return std::abs(got - want) <= tolerance * std::max(1.0, std::abs(want));
-}
-
-void expect_value(const std::string& label, double got, const json& want, double tolerance) {
-    EXPECT_TRUE(same(got, value_of(want), tolerance)) << label << ": rwe " << got << " vs R " << want;
-}
-
-void expect_values(const std::string& label, const std::vector<double>& got, const json& want, double tolerance) {
-    const auto expected = values_of(want);
-    ASSERT_EQ(got.size(), expected.size()) << label;
-    for (std::size_t i = 0; i < expected.size(); ++i) {
-        EXPECT_TRUE(same(got[i], expected[i], tolerance)) << label << "[" << i << "]: rwe " << got[i] << " vs R " << expected[i];
-    }
-}
 
 // target_trial.csv: id, age, ecog (0/1/2, coded as indicators ecog1, ecog2 against 0, as R's
 // factor), time, status, days (';'-separated).
@@ -102,7 +70,7 @@ TEST_P(TargetTrialAgainstR, EveryNumber) {
     options.interval_days = want.at("L").get<double>();
     options.stabilize = want.at("stabilize").get<bool>();
     options.truncate = want.at("truncate").get<double>();
-    options.times = values_of(want.at("times"));
+    options.times = r_values(want.at("times"));
     options.rmst_tau = want.at("tau").get<double>();
     const auto result = stats::target_trial(data, options);
 
@@ -206,7 +174,7 @@ TEST(TargetTrialBootstrap, EqualToROverTheSameResamples) {
     options.min_count = want["k"].get<int>();
     options.grace_days = want["d"].get<double>();
     options.interval_days = want["L"].get<double>();
-    options.times = values_of(want["times"]);
+    options.times = r_values(want["times"]);
     options.rmst_tau = want["tau"].get<double>();
     const auto seed = want["seed"].get<std::uint64_t>();
     const auto resamples = want["resamples"].get<std::size_t>();
