@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "rwe/common/error.hpp"
+#include "rwe/report/disclosure_control.hpp"
 #include "rwe/report/study_report.hpp"
 #include "rwe/study/analyses.hpp"
 #include "rwe/study/analysis_data.hpp"
@@ -151,6 +152,9 @@ TEST(AnalysisOptions, TheReferenceProtocolsParse) {
 TEST(AnalysisOptions, EveryKindHasARunnerAndEveryPublishedAComparison) {
     for (const auto& kind : analysis_kinds()) {
         EXPECT_TRUE(has_analysis_runner(kind)) << kind;
+        // small-cell suppression knows the kind's counts (docs/report.md), so that no protocol
+        // with small_cell is refused for a kind rwe has
+        EXPECT_TRUE(rwe::report::suppression_covers(kind)) << kind;
         EXPECT_EQ(analysis_accepts_published(kind), has_published_comparison(kind)) << kind;
         EXPECT_NO_THROW(analysis_options(kind));
     }

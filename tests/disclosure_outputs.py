@@ -4,7 +4,8 @@ suppression"; docs/protocols.md, `small_cell`).
 
   disclosure_outputs.py RWE SOURCE_DIR WORK_DIR
 
-The reference protocol (studies/thp-first-line.toml) on the demo registry (rwe synth
+The reference protocol (studies/thp-first-line.toml, with a cumulative incidence analysis
+added) on the demo registry (rwe synth
 --profile thp-her2-mbc --patients 228 --seed 20221001) is run with small_cell = 0 (every
 count shown: the truth the checks compare against) and with small_cell = 10 and 11. For
 each threshold k:
@@ -75,7 +76,18 @@ if not db.exists():
     subprocess.run([RWE, "synth", "--profile", "thp-her2-mbc", "--patients", "228", "--seed", "20221001",
                     "--out", WORK / "demo"], check=True, capture_output=True)
     subprocess.run([RWE, "import", WORK / "demo", "--db", db], check=True, capture_output=True)
-protocol_text = (SOURCE / "studies" / "thp-first-line.toml").read_text()
+protocol_text = (SOURCE / "studies" / "thp-first-line.toml").read_text() + """
+# and progression with death as a competing event, by visceral disease (the reference
+# protocol has no cumulative incidence analysis)
+[[analysis]]
+id = "ttp_competing"
+kind = "cuminc"
+endpoint = "PFS"
+event = "progression"
+by = "VISCERAL"
+times = [12, 24]
+covariates = ["AGE", "VISCERAL"]
+"""
 assert re.search(r"^small_cell = 0\b", protocol_text, re.M), "the reference protocol sets small_cell = 0"
 
 
@@ -102,7 +114,7 @@ with open(reference / "adsl.csv", newline="", encoding="utf-8") as f:
 # ---------------------------------------------------------------------------------------
 COUNT_KEYS = {"n", "events", "observed", "excluded", "remaining", "missing", "denominator", "measurable",
               "not_measurable", "n_risk", "dropped", "at_risk_at_landmark", "excluded_before_landmark", "ours_n",
-              "ours_of", "of", "patients"}
+              "ours_of", "of", "patients", "clones", "censored_deviation", "truncated_rows"}
 
 
 def walk(a, b, path, visit):
@@ -419,6 +431,23 @@ def relations(attack, results):
                     a.sum_with_rest(R + ("events",), [R + ("terms", t, "levels", l, "events") for l in range(len(levels))])
             for m in range(len(r.get("univariable", []))):
                 a.known_sum([R + ("univariable", m, "n"), R + ("univariable", m, "dropped")])
+        elif kind == "cuminc":
+            # the curves' patients with the dropped, each cause's events over the curves;
+            # the models' patients and events
+            curves = r.get("curves", [])
+            a.known_sum([R + ("curves", c, "n") for c in range(len(curves))] + [R + ("dropped",)])
+            for k in range(len(curves[0]["causes"]) if curves else 0):
+                a.known_sum([R + ("curves", c, "causes", k, "events") for c in range(len(curves))])
+            for m in range(len(r.get("cause_specific", []))):
+                a.known_sum([R + ("cause_specific", m, "n"), R + ("cause_specific", m, "dropped")])
+        elif kind == "target_trial":
+            # the patients with the dropped; the groups as received add up to the patients,
+            # their events to the endpoint's
+            a.known_sum([R + ("patients",), R + ("dropped",)])
+            groups = r.get("as_received", {}).get("groups", [])
+            if groups:
+                a.sum(R + ("patients",), [R + ("as_received", "groups", g, "n") for g in range(len(groups))])
+                a.known_sum([R + ("as_received", "groups", g, "events") for g in range(len(groups))])
 
 
 def nesting(at, results, adsl):

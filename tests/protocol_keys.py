@@ -285,10 +285,6 @@ class Case:
         return text
 
 
-# The base protocol's cuminc analysis, removed.
-NO_CUMINC = Replace('[[analysis]]\nid = "a_cuminc"\nkind = "cuminc"\nendpoint = "PFS"\nevent = "progression"\n', "")
-
-
 def changes(key, edits, probe, control=()):
     """`probe`: one probe (see probe()), or a list of probes that must all change."""
     return Case(key, "changes", edits, probe, control)
@@ -384,14 +380,14 @@ CASES = [
     changes("study.time_unit", Replace('time_unit = "months"', 'time_unit = "weeks"'), ["adtte:OS:AVAL", "adsl:TRTDUR"]),
     rejected("study.time_unit", Replace('time_unit = "months"', 'time_unit = "fortnights"'), "study.time_unit",
              "expected days, weeks, months or years"),
-    # Small-cell suppression does not cover cuminc yet: with small_cell set, the base
-    # protocol runs without its cuminc analysis (in the edits and in the control alike).
-    changes("study.small_cell", [NO_CUMINC, Replace("small_cell = 0", "small_cell = 10")], "file:tables/tab-a_table1.csv",
-            control=[NO_CUMINC]),
-    rejected("study.small_cell", Replace("small_cell = 0", "small_cell = 10"), "analysis.kind",
-             "small-cell suppression (study.small_cell) does not cover this kind yet", line='kind = "cuminc"'),
-    changes("study.patient_level_datasets", [NO_CUMINC, Replace("small_cell = 0", "small_cell = 10\npatient_level_datasets = true")],
-            "files", control=[NO_CUMINC, Replace("small_cell = 0", "small_cell = 10")]),
+    changes("study.small_cell", Replace("small_cell = 0", "small_cell = 10"), "file:tables/tab-a_table1.csv"),
+    # the competing deaths before progression are fewer than 10: their count and every curve
+    # of the group go; arm B of the target trial has fewer than 10 events
+    changes("study.small_cell", Replace("small_cell = 0", "small_cell = 10"),
+            ["results:analyses[id=a_cuminc].result.curves[0].causes[1].events", "results:analyses[id=a_cuminc].result.curves[0].causes[0].final",
+             "results:analyses[id=a_target_trial].result.arms[1].events", "results:analyses[id=a_target_trial].result.hr.hr"]),
+    changes("study.patient_level_datasets", Replace("small_cell = 0", "small_cell = 10\npatient_level_datasets = true"),
+            "files", control=Replace("small_cell = 0", "small_cell = 10")),
     changes("study.patient_level_datasets", After("small_cell = 0", "patient_level_datasets = false"), "files"),
     rejected("study.patient_level_datasets", After("small_cell = 0", 'patient_level_datasets = "yes"'), "study.patient_level_datasets",
              "expected true or false"),
@@ -1010,7 +1006,7 @@ CASES = [
     changes("figure.risk_table_rows", analysis("km", 'figure = { risk_table_rows = ["at_risk", "events"] }'), KM_SVG),
     rejected("figure.risk_table_rows", analysis("km", 'figure = { risk_table_rows = ["deaths"] }'),
              "analysis.a_km.figure.risk_table_rows", "unknown or repeated row"),
-    rejected("figure.risk_table_rows", [NO_CUMINC, Replace("small_cell = 0", "small_cell = 10"),
+    rejected("figure.risk_table_rows", [Replace("small_cell = 0", "small_cell = 10"),
                                         analysis("km", 'figure = { risk_table_rows = ["at_risk", "censored"] }')],
              "analysis.a_km.figure.risk_table_rows", "with small-cell suppression (study.small_cell) the risk table shows numbers at risk only"),
     changes("figure.p_value", [KM_BY, analysis("km", "figure = { p_value = false }")], KM_SVG, control=KM_BY),

@@ -144,7 +144,7 @@ SuppressionCounts suppress_cells(CellSystem& system, long threshold) {
 bool suppression_covers(const std::string& kind) {
     static const std::set<std::string> covered{"attrition", "table1", "followup", "km", "logrank", "response",
                                                "adverse_events", "association", "cox", "landmark", "iptw",
-                                               "target_trial"};
+                                               "target_trial", "cuminc"};
     return covered.count(kind) > 0;
 }
 
@@ -667,6 +667,53 @@ const std::vector<std::string> km_statistics{"median", "median_lower", "median_u
                                              "rmst/rmean", "rmst/se", "rmst/lower", "rmst/upper", "curve/rows",
                                              "times_beyond_follow_up"};
 
+// Cumulative incidence with competing events (kind cuminc): per curve (a group, or all
+// patients) its patients and per cause its events; the groups' patients with the dropped add
+// up to the analysis's and each cause's events over the groups to its total (both taken as
+// known: the endpoint's counts are published elsewhere). A cause's curve, final incidence and
+// incidence at the times go with its group's cells; the numbers at risk at the times are
+// counts of their own; Gray's test goes with any group's cells; the regression models'
+// patients and events are a Cox model's.
+void cuminc(Plan& plan, const json& results, const Pointer& r) {
+    const json& result = at(results, r);
+    const json& curves = result.value("curves", json::array());
+    std::vector<std::size_t> ns, all;
+    std::vector<std::vector<std::size_t>> events_by_cause;
+    for (std::size_t c = 0; c < curves.size(); ++c) {
+        const Pointer curve = r / "curves" / c;
+        std::vector<std::size_t> cells{plan.count(curve / "n")};
+        ns.push_back(cells[0]);
+        const json& causes = curves[c].value("causes", json::array());
+        for (std::size_t k = 0; k < causes.size(); ++k) {
+            cells.push_back(plan.count(curve / "causes" / k / "events"));
+            if (events_by_cause.size() <= k) events_by_cause.resize(k + 1);
+            events_by_cause[k].push_back(cells.back());
+        }
+        for (std::size_t k = 0; k < causes.size(); ++k) {
+            const Pointer cause = curve / "causes" / k;
+            plan.derived(cells, cause / "final");
+            plan.derived(cells, cause / "curve" / "rows");
+            const json& times = causes[k].value("at_times", json::array());
+            for (std::size_t j = 0; j < times.size(); ++j) {
+                const Pointer at = cause / "at_times" / j;
+                plan.count(at / "n_risk");
+                for (const char* key : {"n_risk", "incidence", "std_err", "lower", "upper"}) plan.derived(cells, at / key);
+            }
+        }
+        all.insert(all.end(), cells.begin(), cells.end());
+    }
+    ns.push_back(plan.count(r / "dropped"));
+    plan.known_total(ns);
+    for (const auto& events : events_by_cause) plan.known_total(events);
+    const json& tests = result.value("gray_test", json::array());
+    for (std::size_t t = 0; t < tests.size(); ++t) {
+        for (const char* key : {"chisq", "p"}) plan.derived(all, r / "gray_test" / t / key);
+    }
+    if (result.contains("fine_gray")) cox(plan, r / "fine_gray");
+    const json& models = result.value("cause_specific", json::array());
+    for (std::size_t m = 0; m < models.size(); ++m) cox(plan, r / "cause_specific" / m);
+}
+
 // A target trial emulation (kind target_trial): the patients (the dropped making up the
 // population; the clones are twice the patients); per arm the clones with follow-up, their
 // events and the clones censored at deviation, with the arm's curve, median, RMST and weight
@@ -942,6 +989,8 @@ json suppress_results(const json& results, long threshold, bool patient_level_da
             iptw(plan, results, r);
         } else if (kind == "target_trial") {
             target_trial(plan, results, r);
+        } else if (kind == "cuminc") {
+            cuminc(plan, results, r);
         } else if (kind == "landmark") {
             const json& list = at(results, r / "results");
             for (std::size_t e = 0; e < list.size(); ++e) {
@@ -964,7 +1013,7 @@ json suppress_results(const json& results, long threshold, bool patient_level_da
     // risk (its tail), the counts of a step are withheld; the step itself stays, as in the figure.
     for (std::size_t i = 0; i < analyses.size(); ++i) {
         const std::string kind = analyses[i].value("kind", "");
-        if (kind != "km" && kind != "iptw" && kind != "target_trial") continue;
+        if (kind != "km" && kind != "iptw" && kind != "target_trial" && kind != "cuminc") continue;
         json& result = out["analyses"][i]["result"];
         std::vector<json*> curves;  // the objects holding a "curve"
         if (kind == "km") {
@@ -972,6 +1021,10 @@ json suppress_results(const json& results, long threshold, bool patient_level_da
         } else if (kind == "iptw") {
             for (auto& stratum : result["unadjusted"]["strata"]) curves.push_back(&stratum);
             for (auto& stratum : result["weighted"]["strata"]) curves.push_back(&stratum);
+        } else if (kind == "cuminc" && result.contains("curves")) {
+            for (auto& curve : result["curves"]) {
+                for (auto& cause : curve["causes"]) curves.push_back(&cause);
+            }
         } else if (result.contains("arms")) {  // weighted clones at risk: withheld as patients would be
             for (auto& arm : result["arms"]) {
                 if (arm.contains("km") && arm["km"].is_object()) curves.push_back(&arm["km"]);

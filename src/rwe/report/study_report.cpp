@@ -1188,7 +1188,9 @@ private:
             KmCurveInput line;
             line.label = curve["name"].get<std::string>().empty() ? "All patients" : curve.value("label", curve["name"].get<std::string>());
             line.start = 0;
-            for (const auto& row : curve["causes"][0]["curve"]["rows"]) {
+            const json& rows = curve["causes"][0]["curve"]["rows"];
+            if (!rows.is_array()) continue;  // a suppressed group: no curve
+            for (const auto& row : rows) {
                 line.time.push_back(number(row[0]));
                 line.n_risk.push_back(number(row[1]));
                 line.n_event.push_back(number(row[2]));
@@ -1226,11 +1228,11 @@ private:
         for (const auto& curve : r["curves"]) {
             for (const auto& cause : curve["causes"]) {
                 std::vector<std::string> row{curve["name"].get<std::string>().empty() ? "All" : curve.value("label", curve["name"].get<std::string>()),
-                                             cause["cause"].get<std::string>(), count_only(curve["n"].get<double>()),
-                                             count_only(cause["events"].get<double>())};
+                                             cause["cause"].get<std::string>(), count_only(curve["n"]),
+                                             count_only(cause["events"])};
                 for (const auto& at : cause["at_times"]) {
                     // No limits where the incidence is 0 (R: NA): the estimate alone.
-                    row.push_back(at["lower"].is_null() ? fmt::format("{:.3f}", number(at["incidence"]))
+                    row.push_back(at["lower"].is_null() ? fixed(at["incidence"], 3)
                                                         : estimate_ci(at["incidence"], at["lower"], at["upper"], 3));
                 }
                 table.rows.push_back(std::move(row));
@@ -1248,8 +1250,8 @@ private:
         if (r.contains("fine_gray") && r["fine_gray"].contains("coefficients")) {
             const auto& model = r["fine_gray"];
             Table fg{id + "-fine-gray",
-                     fmt::format("{}: Fine–Gray model of {} (n = {}, {} events)", description, event, model["n"].get<long>(),
-                                 model["events"].get<long>()),
+                     fmt::format("{}: Fine–Gray model of {} (n = {}, {} events)", description, event, count_only(model["n"]),
+                                 count_only(model["events"])),
                      {"Covariate", "Subdistribution HR (95% CI)", "p"}, {}, {}, {}, {}};
             for (const auto& c : model["coefficients"]) {
                 fg.rows.push_back({c.value("label", c["name"].get<std::string>()), estimate_ci(c["exp_coef"], c["lower"], c["upper"], 2),
