@@ -97,3 +97,31 @@ TEST(StatisticalAnalysisText, SuppressionIsStatedWithItsThreshold) {
     const std::string t = all_text(statistical_analysis(r));
     EXPECT_NE(t.find("counts from 1 to 9 are suppressed"), std::string::npos) << t;
 }
+
+// The confounding-adjusted and emulated-trial paragraphs: only for estimable analyses, with
+// the bootstrap named when one was run, and the references in the order the text cites them
+// (Robins before Austin, Hernán before Maringe; the bootstrap once).
+TEST(StatisticalAnalysisText, WeightingAndTargetTrialCiteInTextOrder) {
+    json r = base_results();
+    r["analyses"].push_back({{"kind", "iptw"}, {"result", {{"endpoint", "OS"}, {"estimand", "ate"},
+                                                          {"differences", {{"bootstrap", {{"replicates", 200}}}}}}}});
+    r["analyses"].push_back({{"kind", "target_trial"}, {"result", {{"endpoint", "OS"}, {"estimable", true}, {"bootstrap", json::object()}}}});
+    const auto text = statistical_analysis(r);
+    const std::string t = all_text(text);
+    EXPECT_NE(t.find("inverse probability of treatment weighting [1]"), std::string::npos) << t;
+    EXPECT_NE(t.find("before and after weighting [2]"), std::string::npos) << t;
+    EXPECT_NE(t.find("percentile bootstrap 95% CIs [3]"), std::string::npos) << t;
+    EXPECT_NE(t.find("emulating a target trial [4]"), std::string::npos) << t;
+    EXPECT_NE(t.find("intervals of the grace period [5]"), std::string::npos) << t;
+    EXPECT_NE(t.find("Percentile bootstrap 95% CIs [3] resampled patients with both their clones"), std::string::npos) << t;
+    const char* expected[] = {"Robins JM", "Austin PC", "Efron B, Tibshirani RJ", "Hern\u00e1n MA", "Maringe C"};
+    ASSERT_EQ(text.references.size(), std::size(expected)) << t;
+    for (std::size_t k = 0; k < text.references.size(); ++k) {
+        EXPECT_EQ(text.references[k].rfind(std::to_string(k + 1) + ". " + expected[k], 0), 0u) << text.references[k];
+    }
+
+    // A target trial that was not estimable is not described.
+    json none = base_results();
+    none["analyses"].push_back({{"kind", "target_trial"}, {"result", {{"endpoint", "OS"}, {"estimable", false}}}});
+    EXPECT_EQ(all_text(statistical_analysis(none)).find("target trial"), std::string::npos);
+}

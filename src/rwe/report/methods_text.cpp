@@ -36,6 +36,9 @@ const std::map<std::string, std::string>& works() {
         {"robins", "Robins JM, Hern\u00e1n MA, Brumback B. Marginal structural models and causal inference in epidemiology. Epidemiology. 2000;11:550–560."},
         {"austin", "Austin PC. Balance diagnostics for comparing the distribution of baseline covariates between treatment groups in propensity-score matched samples. Stat Med. 2009;28:3083–3107."},
         {"fine", "Fine JP, Gray RJ. A proportional hazards model for the subdistribution of a competing risk. J Am Stat Assoc. 1999;94:496–509."},
+        {"hernan", "Hern\u00e1n MA, Robins JM. Using big data to emulate a target trial when a randomized trial is not available. Am J Epidemiol. 2016;183:758–764."},
+        {"maringe", "Maringe C, Benitez Majano S, Exarchakou A, et al. Reflection on modern methods: trial emulation in the presence of immortal-time bias. Int J Epidemiol. 2020;49:1719–1729."},
+        {"bootstrap", "Efron B, Tibshirani RJ. An Introduction to the Bootstrap. New York: Chapman & Hall; 1993."},
     };
     return list;
 }
@@ -125,8 +128,9 @@ struct Used {
     std::set<std::string> ties;
     std::vector<long> landmark_days;
     bool cuminc = false, gray = false, fine_gray = false, cause_specific = false;
-    bool iptw = false;
+    bool iptw = false, iptw_bootstrap = false;
     std::set<std::string> iptw_estimands;
+    bool target_trial = false, target_trial_bootstrap = false;
 };
 
 Used gather(const json& results) {
@@ -203,6 +207,14 @@ Used gather(const json& results) {
             used.iptw = true;
             endpoint(r.value("endpoint", json()));
             if (r.contains("estimand") && r["estimand"].is_string()) used.iptw_estimands.insert(r["estimand"].get<std::string>());
+            if (r.contains("differences") && r["differences"].contains("bootstrap") &&
+                r["differences"]["bootstrap"].value("replicates", 0) > 0) {
+                used.iptw_bootstrap = true;
+            }
+        } else if (kind == "target_trial" && r.value("estimable", false)) {
+            used.target_trial = true;
+            endpoint(r.value("endpoint", json()));
+            if (r.contains("bootstrap")) used.target_trial_bootstrap = true;
         } else if (kind == "cuminc") {
             used.cuminc = true;
             endpoint(r.value("endpoint", json()));
@@ -345,11 +357,35 @@ MethodsText statistical_analysis(const json& results) {
     if (used.iptw) {
         std::string estimands;
         for (const auto& e : used.iptw_estimands) estimands += (estimands.empty() ? "" : " or ") + std::string(e == "att" ? "the treated (ATT)" : "the whole population (ATE)");
-        std::string p = "Confounding was adjusted for by inverse probability of treatment weighting" + cite.cite({"robins"}) +
+        // one citation per statement: the operands of + are evaluated in no fixed order, and the
+        // numbers must follow the text
+        const std::string robins = cite.cite({"robins"});
+        const std::string austin = cite.cite({"austin"});
+        std::string p = "Confounding was adjusted for by inverse probability of treatment weighting" + robins +
                         ": the propensity score came from a logistic regression of the treatment on the baseline covariates, and "
                         "weights targeted the average treatment effect in " + estimands + ". Balance was described by standardized mean "
-                        "differences before and after weighting" + cite.cite({"austin"}) + ". Weighted Kaplan–Meier curves and a weighted "
+                        "differences before and after weighting" + austin + ". Weighted Kaplan–Meier curves and a weighted "
                         "Cox model of the treatment alone, with a robust (sandwich) variance, were compared with the unadjusted ones.";
+        if (used.iptw_bootstrap) {
+            p += " Differences in survival at fixed times and in restricted mean survival time were given with percentile bootstrap "
+                 "95% CIs" + cite.cite({"bootstrap"}) + ", the propensity model and weights refitted in each resample.";
+        }
+        text.paragraphs.push_back(p);
+    }
+    if (used.target_trial) {
+        const std::string hernan = cite.cite({"hernan"});
+        const std::string maringe = cite.cite({"maringe"});
+        std::string p = "Sustained treatment strategies defined by the number of administrations received by the end of a grace period "
+                        "were compared by emulating a target trial" + hernan + ": each patient was cloned into both "
+                        "strategies at the index date, a clone was censored when it deviated from its strategy, and clones were weighted "
+                        "by the inverse probability of remaining uncensored, from a pooled logistic regression over intervals of the grace "
+                        "period" + maringe + ". Weighted Kaplan–Meier curves and a weighted Cox model with a robust variance "
+                        "clustered by patient compared the strategies; patients grouped by the administrations they received are shown "
+                        "beside them for comparison (subject to immortal-time bias).";
+        if (used.target_trial_bootstrap) {
+            p += " Percentile bootstrap 95% CIs" + cite.cite({"bootstrap"}) + " resampled patients with both their clones, the censoring "
+                 "model refitted in each resample.";
+        }
         text.paragraphs.push_back(p);
     }
 
