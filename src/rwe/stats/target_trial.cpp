@@ -3,7 +3,9 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <mutex>
 
+#include "rwe/common/parallel.hpp"
 #include "rwe/stats/bootstrap.hpp"
 #include "rwe/stats/quantile.hpp"
 #include "rwe/stats/survival_data.hpp"
@@ -213,7 +215,7 @@ TargetTrial target_trial(const TargetTrialData& data, const TargetTrialOptions& 
     survival.cluster.assign(rows.patient.begin(), rows.patient.end());
     KaplanMeierOptions km_options;
     km_options.conf_level = options.conf_level;
-    km_options.variance = KmVariance::robust;
+    km_options.variance = options.robust_variance ? KmVariance::robust : KmVariance::greenwood;
     const KaplanMeier km = kaplan_meier(survival, km_options);
     for (const auto& curve : km.curves) {
         auto& arm = out.arms[curve.name == "A" ? 0 : 1];
@@ -248,7 +250,7 @@ TargetTrial target_trial(const TargetTrialData& data, const TargetTrialOptions& 
     for (std::size_t row = 0; row < rows.size(); ++row) cox.x[row] = rows.arm[row] == 0 ? 1.0 : 0.0;
     CoxOptions cox_options;
     cox_options.conf_level = options.conf_level;
-    cox_options.variance = CoxVariance::robust;
+    cox_options.variance = options.robust_variance ? CoxVariance::robust : CoxVariance::model;
     cox_options.concordance = false;
     out.cox = cox_regression(cox, cox_options);
     for (const auto& diagnostic : out.cox.diagnostics) out.messages.push_back("Cox model: " + diagnostic.message);
@@ -265,20 +267,27 @@ TargetTrial target_trial(const TargetTrialData& data, const TargetTrialOptions& 
 }
 
 TargetTrialBootstrap target_trial_bootstrap(const TargetTrialData& data, const TargetTrialOptions& options,
-                                            std::size_t resamples, std::uint64_t seed) {
+                                            std::size_t resamples, std::uint64_t seed,
+                                            const std::function<void(std::size_t, std::size_t)>& progress) {
     TargetTrialBootstrap out;
     out.resamples = resamples;
     out.seed = seed;
     const std::size_t n = data.time.size();
     const std::size_t covariates = data.names.size();
-    std::vector<double> log_hr;
-    std::vector<std::vector<double>> surv_difference(options.times.size());
-    std::vector<double> rmst_difference;
     TargetTrialOptions replicate_options = options;
-    for (std::size_t b = 1; b <= resamples; ++b) {
+    replicate_options.robust_variance = false;
+    struct Replicate {
+        bool estimable = false;
+        double log_hr = 0, rmst_difference = 0;
+        std::vector<double> surv_difference;
+    };
+    std::vector<Replicate> replicates(resamples);
+    std::mutex reporting;
+    std::size_t done = 0;
+    for_each_index_on_two_threads(resamples, [&](std::size_t i) {
         TargetTrialData sample;
         sample.names = data.names;
-        for (const std::size_t patient : bootstrap_resample(seed, b, n)) {
+        for (const std::size_t patient : bootstrap_resample(seed, i + 1, n)) {
             sample.time.push_back(data.time[patient]);
             sample.event.push_back(data.event[patient]);
             sample.administrations.push_back(data.administrations[patient]);
@@ -287,13 +296,28 @@ TargetTrialBootstrap target_trial_bootstrap(const TargetTrialData& data, const T
             }
         }
         const TargetTrial fit = target_trial(sample, replicate_options);
-        if (!fit.estimable) {
+        Replicate& r = replicates[i];
+        r.estimable = fit.estimable;
+        if (fit.estimable) {
+            r.log_hr = fit.cox.coef[0];
+            r.surv_difference = fit.surv_difference;
+            r.rmst_difference = fit.rmst_difference;
+        }
+        const std::lock_guard<std::mutex> lock(reporting);
+        ++done;
+        if (progress) progress(done, resamples);
+    });
+    std::vector<double> log_hr;
+    std::vector<std::vector<double>> surv_difference(options.times.size());
+    std::vector<double> rmst_difference;
+    for (const auto& r : replicates) {  // in resample order
+        if (!r.estimable) {
             ++out.failed;
             continue;
         }
-        log_hr.push_back(fit.cox.coef[0]);
-        for (std::size_t t = 0; t < options.times.size(); ++t) surv_difference[t].push_back(fit.surv_difference[t]);
-        rmst_difference.push_back(fit.rmst_difference);
+        log_hr.push_back(r.log_hr);
+        for (std::size_t t = 0; t < options.times.size(); ++t) surv_difference[t].push_back(r.surv_difference[t]);
+        rmst_difference.push_back(r.rmst_difference);
     }
     const auto hr = percentile_interval(log_hr, options.conf_level);
     out.log_hr_lower = hr.lower;

@@ -13,6 +13,7 @@
 // model with a robust variance clustered by patient compare the arms.
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -44,6 +45,9 @@ struct TargetTrialOptions {
     std::vector<double> times;  // survival reported at these times
     double rmst_tau = 0;        // 0 = no restricted mean
     double conf_level = 0.95;
+    // false: the estimates alone (Greenwood variance of the curves, model variance of the Cox
+    // model: their point estimates are the same), as the bootstrap's replicates need
+    bool robust_variance = true;
 };
 
 // The (start, stop] rows of the clones: arm 0 = A, 1 = B; patient = input row index.
@@ -104,7 +108,10 @@ struct TargetTrialBootstrap {
 
 // Percentile intervals at options.conf_level (stats::percentile_interval: R's quantile type 7
 // of the finite replicates).
+// The resamples run on two threads; the result does not depend on the order they finish in.
+// `progress(done, resamples)`, when given, is called after each resample (one call at a time).
 TargetTrialBootstrap target_trial_bootstrap(const TargetTrialData& data, const TargetTrialOptions& options,
-                                            std::size_t resamples, std::uint64_t seed);
+                                            std::size_t resamples, std::uint64_t seed,
+                                            const std::function<void(std::size_t, std::size_t)>& progress = {});
 
 }  // namespace rwe::stats

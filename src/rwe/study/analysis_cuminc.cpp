@@ -179,10 +179,10 @@ json run_cuminc(const Context& c, const Analysis& analysis) {
                 cox.x = x;
                 cox.names = names;
                 cox.terms = terms;
-                json fit = cox_json(stats::cox_regression(cox, options));
-                for (std::size_t k = 0; k < labels.size() && k < fit["coefficients"].size(); ++k) fit["coefficients"][k]["label"] = labels[k];
-                fit["cause"] = cause_names[cause - 1];
-                models.push_back(std::move(fit));
+                json cause_model = cox_json(stats::cox_regression(cox, options));
+                for (std::size_t k = 0; k < labels.size() && k < cause_model["coefficients"].size(); ++k) cause_model["coefficients"][k]["label"] = labels[k];
+                cause_model["cause"] = cause_names[cause - 1];
+                models.push_back(std::move(cause_model));
             }
             out["cause_specific"] = std::move(models);
         }

@@ -9,10 +9,13 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "rwe/common/error.hpp"
+#include "rwe/common/parallel.hpp"
 #include "rwe/common/text.hpp"
 #include "rwe/study/analysis_options.hpp"
 #include "rwe/stats/covariate_balance.hpp"
@@ -355,8 +358,13 @@ json run_iptw(const Context& c, const Analysis& analysis) {
         std::vector<std::vector<double>> draws(times.size() + 1);  // per time, then the RMST difference
         std::size_t failed = 0;
         const std::uint64_t seed = analysis.options.value("seed", static_cast<std::uint64_t>(1));
-        for (int b = 1; b <= replicates; ++b) {
-            const auto pick = stats::bootstrap_resample(seed, static_cast<std::uint64_t>(b), n);
+        // Resample b = i + 1 on two threads; the differences are gathered in resample order.
+        std::vector<std::optional<Contrast>> replicate(static_cast<std::size_t>(std::max(replicates, 0)));
+        const auto progress = bootstrap_progress(analysis);
+        std::mutex reporting;
+        std::size_t done = 0;
+        for_each_index_on_two_threads(replicate.size(), [&](std::size_t i) {
+            const auto pick = stats::bootstrap_resample(seed, static_cast<std::uint64_t>(i + 1), n);
             std::vector<double> t_b(n), e_b(n), z_b(n);
             std::vector<std::vector<double>> columns_b(columns.model.size(), std::vector<double>(n));
             for (std::size_t j = 0; j < n; ++j) {
@@ -366,19 +374,23 @@ json run_iptw(const Context& c, const Analysis& analysis) {
                 for (std::size_t k = 0; k < columns.model.size(); ++k) columns_b[k][j] = columns.model[k][pick[j]];
             }
             const auto treated_b = static_cast<std::size_t>(std::count(z_b.begin(), z_b.end(), 1.0));
-            if (treated_b == 0 || treated_b == n) {
+            if (treated_b > 0 && treated_b < n) {
+                const auto model_b = stats::logistic_regression(z_b, row_major(columns_b, n), columns.model_names);
+                const auto weights_b = stats::propensity_weights(z_b, model_b.fitted, weight_options);
+                Contrast r = contrast(t_b, e_b, z_b, &weights_b.weight, times, tau);
+                if (r.estimable) replicate[i] = std::move(r);
+            }
+            const std::lock_guard<std::mutex> lock(reporting);
+            ++done;
+            if (progress) progress(done, replicate.size());
+        });
+        for (const auto& r : replicate) {
+            if (!r) {
                 ++failed;
                 continue;
             }
-            const auto model_b = stats::logistic_regression(z_b, row_major(columns_b, n), columns.model_names);
-            const auto weights_b = stats::propensity_weights(z_b, model_b.fitted, weight_options);
-            const Contrast r = contrast(t_b, e_b, z_b, &weights_b.weight, times, tau);
-            if (!r.estimable) {
-                ++failed;
-                continue;
-            }
-            for (std::size_t k = 0; k < times.size(); ++k) draws[k].push_back(r.surv[1][k] - r.surv[0][k]);
-            if (tau > 0) draws.back().push_back(r.rmst[1] - r.rmst[0]);
+            for (std::size_t k = 0; k < times.size(); ++k) draws[k].push_back(r->surv[1][k] - r->surv[0][k]);
+            if (tau > 0) draws.back().push_back(r->rmst[1] - r->rmst[0]);
         }
         const double alpha = 0.05;
         auto interval = [&](json& entry, const std::vector<double>& values) {

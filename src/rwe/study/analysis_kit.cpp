@@ -1,7 +1,10 @@
 #include "rwe/study/analysis_kit.hpp"
 
 #include <fmt/format.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cstdio>
 #include <cmath>
 #include <limits>
 #include <map>
@@ -322,6 +325,18 @@ stats::CoxTies ties_of(const std::string& name) {
 
 bool term_in_cohort(const StudyData& data, const std::string& term) {
     return std::any_of(data.adae.begin(), data.adae.end(), [&](const AdverseEventRecord& record) { return record.term == term; });
+}
+
+std::function<void(std::size_t, std::size_t)> bootstrap_progress(const Analysis& analysis) {
+    if (!isatty(STDERR_FILENO)) return {};
+    return [id = analysis.id](std::size_t done, std::size_t total) {
+        if (done < total) {
+            std::fprintf(stderr, "\rrwe run: analysis %s: bootstrap %zu of %zu   ", id.c_str(), done, total);
+        } else {
+            std::fprintf(stderr, "\r%*s\r", static_cast<int>(40 + id.size()), "");
+        }
+        std::fflush(stderr);
+    };
 }
 
 }  // namespace rwe::study::kit

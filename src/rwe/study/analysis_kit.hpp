@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include <limits>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -108,6 +109,11 @@ struct Columns {
 };
 
 Columns covariate_matrix(const StudyData& data, const std::vector<std::string>& names, const std::vector<std::size_t>& subjects);
+
+// A bootstrap's progress on stderr, "rwe run: analysis ID: bootstrap k of B", rewritten in
+// place, and erased when the last resample is done; empty (no output) when stderr is not a
+// terminal.
+std::function<void(std::size_t, std::size_t)> bootstrap_progress(const Analysis& analysis);
 
 json run_attrition(const Context& c, const Analysis&);
 json run_table1(const Context& c, const Analysis& analysis);

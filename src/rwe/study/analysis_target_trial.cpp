@@ -193,7 +193,7 @@ json run_target_trial(const Context& c, const Analysis& analysis) {
     const long long resamples = analysis.options.value("bootstrap", 0LL);
     if (resamples > 0) {
         const auto seed = static_cast<std::uint64_t>(analysis.options.value("seed", 20160101LL));
-        const auto boot = stats::target_trial_bootstrap(data, options, static_cast<std::size_t>(resamples), seed);
+        const auto boot = stats::target_trial_bootstrap(data, options, static_cast<std::size_t>(resamples), seed, bootstrap_progress(analysis));
         json at_times = json::array();
         for (std::size_t i = 0; i < options.times.size(); ++i) {
             at_times.push_back({{"time", options.times[i]}, {"lower", num(boot.surv_difference_lower[i])},
