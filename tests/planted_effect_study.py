@@ -51,8 +51,19 @@ WHY THE NAIVE COMPARISONS ARE BIASED
       with a CI excluding 1. `target_trial` (min_count 6, grace_days 126) with the censoring
       model given VISCERAL must hold 1 in its CI. The emulation without the covariate is
       printed beside it (its clones are censored informatively; not asserted).
-      The `landmark` analysis at day 105 removes the immortal time but not the confounding
-      by VISCERAL, so it is checked within each level of VISCERAL, where its CI must hold 1.
+      The `landmark` analysis at day 126 (the grace period: with the delays, the sixth cycle
+      falls after day 105 for most patients) removes the immortal time but not the
+      confounding by VISCERAL, so it is checked within each level of VISCERAL, where the
+      landmark Cox HR's and the time-varying Cox HR's CIs must hold 1; over all patients
+      both are printed (not asserted; they are biased in opposite directions, the landmark
+      HR being "<6 vs >=6").
+
+ROBUSTNESS (seeds 1-100, not only the committed one): the naive PRIORHER2 and DOCE6 CIs
+excluded 1 in 100 of 100 registries (mean z 10.4 and -12.2), the emulation without the
+covariate in 99; each CI checked to hold a truth missed it in 4 to 7 of 100 (as a 95% CI
+should; the z-scores had means within 0.15 of 0 and SDs 0.96-1.03), iptw in 7, target_trial
+in 6. So about one seed in three fails one of the eleven coverage checks by chance; the
+committed seed holds every truth with |z| < 0.9.
 
 Each check prints `ok <name>` or `FAIL <name>: why`; the exit status is 1 when one failed.
 """
