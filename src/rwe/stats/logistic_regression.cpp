@@ -212,7 +212,7 @@ LogisticRegression logistic_regression(const std::vector<double>& y, const std::
         if (fit.se[k] * sd > 50) {
             fit.messages.push_back("coefficient " + fit.names[k] + " may be infinite (separation): estimate " +
                                    std::to_string(fit.coef[k]) + ", standard error " + std::to_string(fit.se[k]) +
-                                   " are where the iterations stopped; the treatment is (nearly) determined by this covariate");
+                                   " are where the iterations stopped; the 0/1 outcome of the model is (nearly) determined by this covariate");
         }
     }
     return fit;
