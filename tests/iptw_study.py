@@ -33,7 +33,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import bootstrap_resamples  # noqa: E402
-from study_checks import Checks, demo_registry, run_protocol  # noqa: E402
+from study_checks import Checks, demo_registry, e_value, km_risk_at_end, run_protocol  # noqa: E402
 
 RWE, SOURCE, WORK = sys.argv[1], Path(sys.argv[2]), Path(sys.argv[3])
 check = Checks()
@@ -296,6 +296,20 @@ check("comparison table: the weighted HR (95% CI)", table[2][1] == want, (table[
 # written from the generator's description (docs/methods.md §8.6), and R refits glm, the
 # weights, survfit and the restricted means on each; the percentile limits (quantile type 7)
 # must equal rwe's.
+# The E-value of the weighted HR (VanderWeele & Ding 2017), from the HR checked against R
+# above and the Kaplan-Meier risk of the analysis's patients (here every PFS record: none
+# dropped), written out in study_checks.e_value.
+pfs = [(float(r["AVAL"]), r["CNSR"] == "0") for r in csv.DictReader(open(out / "adtte.csv", encoding="utf-8")) if r["PARAMCD"] == "PFS"]
+ev = w.get("e_value") or {}
+if check("E-value: the analysis is every PFS record", res["iptw_ate"]["dropped"] == 0 and res["iptw_ate"]["n"] == len(pfs),
+         (res["iptw_ate"]["n"], len(pfs))):
+    risk = km_risk_at_end(pfs)
+    point, limit = e_value(w["exp_coef"], w["lower"], w["upper"], risk >= 0.15)
+    check("E-value of the weighted HR and of its limit", ev.get("outcome") == ("common" if risk >= 0.15 else "rare")
+          and abs(ev["risk_at_end"] - risk) < 1e-9 and abs(ev["e_value"] - point) < 1e-9 and abs(ev["e_value_limit"] - limit) < 1e-9,
+          (ev, risk, point, limit))
+check("E-value in the report", "E-value of the weighted HR" in (out / "report.html").read_text(), "")
+
 boot = res["iptw_ate"]["differences"]
 n_boot = res["iptw_ate"]["n"]
 bootstrap_resamples.write(WORK / "resamples.csv", boot["bootstrap"]["seed"], boot["bootstrap"]["replicates"], n_boot)

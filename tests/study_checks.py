@@ -46,3 +46,35 @@ def run_protocol(rwe, text, db, work, check):
     if not check("rwe run", r.returncode == 0, r.stderr):
         sys.exit(1)
     return out, json.loads((out / "results.json").read_text()), r.stderr
+
+
+def km_risk_at_end(rows):
+    """1 - the Kaplan-Meier survival after the last time, of (time, event) pairs."""
+    import itertools
+    surv = 1.0
+    at_risk = len(rows)
+    for _, group in itertools.groupby(sorted(rows), key=lambda r: r[0]):
+        group = list(group)
+        deaths = sum(1 for _, e in group if e)
+        if at_risk > 0:
+            surv *= 1 - deaths / at_risk
+        at_risk -= len(group)
+    return 1 - surv
+
+
+def e_value(hr, lower, upper, common):
+    """VanderWeele & Ding (2017) E-value of a hazard ratio and of its CI limit nearer 1; for a
+    common outcome the HR is first turned into a risk ratio, (1 - 0.5^sqrt(HR)) /
+    (1 - 0.5^sqrt(1/HR)) (VanderWeele 2020)."""
+    import math
+
+    def rr(h):
+        return (1 - 0.5 ** math.sqrt(h)) / (1 - 0.5 ** math.sqrt(1 / h)) if common else h
+
+    def ev(r):
+        r = r if r >= 1 else 1 / r
+        return r + math.sqrt(r * (r - 1))
+
+    point, lo, hi = rr(hr), rr(lower), rr(upper)
+    limit = 1.0 if lo <= 1 <= hi else ev(lo if point > 1 else hi)
+    return ev(point), limit

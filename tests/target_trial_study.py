@@ -33,7 +33,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import bootstrap_resamples  # noqa: E402
 from datetime import date  # noqa: E402
-from study_checks import Checks, demo_registry, run_protocol  # noqa: E402
+from study_checks import Checks, demo_registry, e_value, km_risk_at_end, run_protocol  # noqa: E402
 
 RWE, SOURCE, WORK = sys.argv[1], Path(sys.argv[2]), Path(sys.argv[3])
 check = Checks()
@@ -232,6 +232,13 @@ if check("R reruns the emulation", r.returncode == 0, r.stderr[-2000:]):
         if "differences" in got and got["differences"].get("rmst_difference") is not None:
             check(f"R {name}: RMST difference", close(got["differences"]["rmst_difference"], want["rmst_difference"]),
                   (got["differences"], want["rmst_difference"]))
+    # the E-value of the emulated trial's HR (VanderWeele & Ding 2017), from the OS records
+    risk = km_risk_at_end([(float(r["AVAL"]), r["CNSR"] == "0") for r in os_rows])
+    hr = by_id["tte"]["hr"]
+    point, limit = e_value(hr["hr"], hr["lower"], hr["upper"], risk >= 0.15)
+    ev = hr.get("e_value") or {}
+    check("E-value of the emulated trial's HR", ev.get("outcome") == ("common" if risk >= 0.15 else "rare")
+          and abs(ev.get("e_value", 0) - point) < 1e-9 and abs(ev.get("e_value_limit", 0) - limit) < 1e-9, (ev, risk, point, limit))
     naive, rn = by_id["tte"]["as_received"], R["as_received"]
     check("R as received: n, events and medians per group",
           [g["n"] for g in naive["groups"]] == rn["n"] and [g["events"] for g in naive["groups"]] == rn["events"]

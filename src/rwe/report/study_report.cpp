@@ -84,6 +84,21 @@ std::string significant(double value) {
 }
 
 // In running text and annotations: "p = 0.043", "p < 0.001".
+// "E-value of the HR: 2.31 (of the CI limit nearer 1: 1.42); ..." from a hazard ratio's
+// "e_value" object (docs/methods.md §8.5); empty when there is none.
+std::string e_value_note(const json& hr, const std::string& what) {
+    if (!hr.is_object() || !hr.contains("e_value") || !hr["e_value"].is_object()) return "";
+    const json& e = hr["e_value"];
+    const bool common = e.value("outcome", "") == "common";
+    return fmt::format("E-value of the {}: {} (of the CI limit nearer 1: {}), the risk ratio an unmeasured confounder would need "
+                       "with both the groups and the outcome to explain it away (VanderWeele & Ding 2017); the outcome taken as {} "
+                       "({}).",
+                       what, fixed(e["e_value"], 2), fixed(e["e_value_limit"], 2), common ? "common" : "rare",
+                       common ? "Kaplan–Meier risk of 15% or more by the last follow-up: the HR turned into a risk ratio by the "
+                                "square-root transform"
+                              : "Kaplan–Meier risk below 15% by the last follow-up: the HR taken as the risk ratio");
+}
+
 std::string p_phrase(const json& p) {
     if (is_suppressed(p)) return suppressed_cell;
     if (p.is_string()) return "p " + p.get<std::string>();
@@ -1030,6 +1045,7 @@ private:
             if (m.is_string() && !is_suppressed(m)) method = m.get<std::string>();
         }
         table.footnotes.push_back(median_ci_footnote(method, r.value("conf_type", std::string())));
+        if (const std::string note = e_value_note(r["weighted"]["hazard_ratio"], "weighted HR"); !note.empty()) table.footnotes.push_back(note);
         add_table(s, table);
         if (r.contains("differences")) iptw_differences(id, r, treated, control, estimand);
     }
@@ -1144,6 +1160,7 @@ private:
                                   "clones' (start, stop] follow-up. Events during the grace period before a deviation count in both arms. "
                                   "As received: patients grouped by the administrations received at any time, unweighted Kaplan–Meier "
                                   "and Cox model from the index date (in the Clones column: patients).");
+        if (const std::string note = e_value_note(hr, "HR A vs B"); !note.empty()) table.footnotes.push_back(note);
         add_table(s, table);
         KmPlotInput input = km_input(curves);
         input.y_label = survival_axis_label(r.value("description", std::string()));

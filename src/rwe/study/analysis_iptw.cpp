@@ -343,6 +343,12 @@ json run_iptw(const Context& c, const Analysis& analysis) {
     out["balance"] = std::move(rows);
     out["unadjusted"] = comparison(c, time, event, treated, nullptr, treatment, levels);
     out["weighted"] = comparison(c, time, event, treated, &weighting.weight, treatment, levels);
+    {
+        // How strong an unmeasured confounder would have to be to explain the weighted HR away.
+        json& hr = out["weighted"]["hazard_ratio"];
+        auto value = [](const json& v) { return v.is_number() ? v.get<double>() : NAN; };
+        hr["e_value"] = hazard_ratio_e_value(value(hr["exp_coef"]), value(hr["lower"]), value(hr["upper"]), time, event);
+    }
 
     // Differences of the weighted curves, treated minus control: survival at `times` and the
     // restricted mean to `rmst_tau`, with percentile intervals from `bootstrap` resamples of

@@ -17,6 +17,7 @@
 #include "rwe/stats/chi_square_test.hpp"
 #include "rwe/stats/contingency_table.hpp"
 #include "rwe/stats/cox_regression.hpp"
+#include "rwe/stats/e_value.hpp"
 #include "rwe/stats/descriptive.hpp"
 #include "rwe/stats/fisher_exact_test.hpp"
 #include "rwe/stats/frequency_table.hpp"
@@ -325,6 +326,21 @@ stats::CoxTies ties_of(const std::string& name) {
 
 bool term_in_cohort(const StudyData& data, const std::string& term) {
     return std::any_of(data.adae.begin(), data.adae.end(), [&](const AdverseEventRecord& record) { return record.term == term; });
+}
+
+json hazard_ratio_e_value(double hr, double lower, double upper, const std::vector<double>& time, const std::vector<double>& event) {
+    auto positive = [](double v) { return std::isfinite(v) && v > 0; };
+    if (!positive(hr) || !positive(lower) || !positive(upper) || time.empty()) return nullptr;
+    stats::SurvivalData data;
+    data.time = time;
+    for (const double e : event) data.event.push_back(static_cast<std::uint8_t>(e != 0 ? 1 : 0));
+    stats::merge_survival_times(data);
+    const auto km = stats::kaplan_meier(data, stats::KaplanMeierOptions{});
+    const double risk = km.curves.empty() || km.curves[0].surv.empty() ? 0.0 : 1 - km.curves[0].surv.back();
+    const bool rare = risk < 0.15;
+    const auto e = stats::e_value_hazard_ratio(hr, std::min(lower, hr), std::max(upper, hr), rare);
+    return {{"outcome", rare ? "rare" : "common"}, {"risk_at_end", num(risk)}, {"rr", num(e.rr)},
+            {"e_value", num(e.point)}, {"e_value_limit", num(e.limit)}};
 }
 
 std::function<void(std::size_t, std::size_t)> bootstrap_progress(const Analysis& analysis) {

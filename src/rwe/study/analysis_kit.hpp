@@ -110,6 +110,14 @@ struct Columns {
 
 Columns covariate_matrix(const StudyData& data, const std::vector<std::string>& names, const std::vector<std::size_t>& subjects);
 
+// The E-value of a hazard ratio and its limits (VanderWeele & Ding 2017; docs/methods.md
+// §8.5) for an analysis of patients with follow-up `time` and events `event` (1/0): the
+// outcome is taken as common, and the HR turned into a risk ratio by the square-root
+// transform, when the Kaplan–Meier risk of the event by the last follow-up time of all these
+// patients is 15% or more; as rare (HR taken as the risk ratio) otherwise. Null when the HR
+// or a limit is not finite and positive.
+json hazard_ratio_e_value(double hr, double lower, double upper, const std::vector<double>& time, const std::vector<double>& event);
+
 // A bootstrap's progress on stderr, "rwe run: analysis ID: bootstrap k of B", rewritten in
 // place, and erased when the last resample is done; empty (no output) when stderr is not a
 // terminal.

@@ -190,6 +190,10 @@ json run_target_trial(const Context& c, const Analysis& analysis) {
                           {"rmst_difference", num(result.rmst_difference)}};
     out["hr"] = {{"name", "A vs B"}, {"hr", num(result.hr)}, {"lower", num(result.hr_lower)}, {"upper", num(result.hr_upper)},
                  {"p", num(result.hr_p)}, {"log_hr", num(result.cox.coef[0])}, {"robust_se", num(result.cox.robust_se[0])}};
+    {
+        std::vector<double> events(data.event.begin(), data.event.end());
+        out["hr"]["e_value"] = hazard_ratio_e_value(result.hr, result.hr_lower, result.hr_upper, data.time, events);
+    }
     const long long resamples = analysis.options.value("bootstrap", 0LL);
     if (resamples > 0) {
         const auto seed = static_cast<std::uint64_t>(analysis.options.value("seed", 20160101LL));
