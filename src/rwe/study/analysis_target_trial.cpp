@@ -52,7 +52,8 @@ json as_received(const Context& c, const stats::TargetTrialData& data, int min_c
     const auto km = stats::kaplan_meier(survival, options);
     json groups = json::array();
     for (int g = 1; g >= 0; --g) {
-        json entry{{"name", fmt::format("{} {}", g == 1 ? ">=" : "<", min_count)}, {"n", 0}, {"events", 0}};
+        json entry{{"name", fmt::format("{} {}", g == 1 ? ">=" : "<", min_count)}, {"n", 0}, {"events", 0},
+                   {"median", nullptr}, {"median_lower", nullptr}, {"median_upper", nullptr}};  // null: an empty group
         std::size_t n = 0, events = 0;
         for (std::size_t i = 0; i < survival.size(); ++i) {
             if (survival.group[i] != g) continue;
