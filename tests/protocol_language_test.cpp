@@ -402,9 +402,6 @@ INSTANTIATE_TEST_SUITE_P(
                     "p.toml:8: index.line: only palliative lines are numbered; add \"palliative\" to index.setting"},
         BadProtocol{"accrual_after_cutoff", protocol("", "", "data_cutoff = \"2019-12-31\"\n"),
                     "p.toml:7: index.accrual: the window ends after the data cut-off (study.data_cutoff) (2020-12-31)"},
-        BadProtocol{"small_cell_uncovered_kind", protocol("", "[[analysis]]\nkind = \"cuminc\"\n", "small_cell = 10\n"),
-                    "p.toml:9: analysis.kind: small-cell suppression (study.small_cell) does not cover this kind yet, so "
-                    "its counts would be published as they are; remove small_cell or this analysis (cuminc)"},
         BadProtocol{"criterion_not_true_false", protocol("", age + "[[criterion]]\ninclude = \"AGE\"\nlabel = \"x\"\n"),
                     "p.toml:10: criterion[1].include: expected a true/false expression, got number"}),
     [](const ::testing::TestParamInfo<BadProtocol>& info) { return std::string(info.param.name); });
