@@ -103,7 +103,7 @@ TEST(AnalysisOptions, KeysAreCheckedPerKind) {
               "k.toml:6: analysis.lr.by: required key missing for kind logrank");
     EXPECT_EQ(error_of("id = \"x\"\nkind = \"kaplan\"\n"),
               "k.toml:8: analysis.x.kind: unknown kind (known: attrition, table1, followup, km, logrank, response, "
-              "adverse_events, association, cox, landmark, cuminc, iptw, target_trial) (kaplan)");
+              "adverse_events, association, cox, landmark, cuminc, iptw, ps_match, target_trial) (kaplan)");
     EXPECT_EQ(error_of("id = \"../os\"\nkind = \"km\"\n"),
               "k.toml:7: analysis.../os.id: expected letters, digits, _ and - only (it names the figure and table files) (../os)");
     EXPECT_EQ(error_of("id = \"c\"\nkind = \"cox\"\ncovariates = [\"AGE\"]\npublished = { n = 3 }\n"),

@@ -643,6 +643,28 @@ TEST(KaplanMeierRobust, ClustersSumTheDerivativesWithinEachClusterAsR) {
     EXPECT_TRUE(same(km.curves[0].std_err_surv[6], 0.233345237791560745));
 }
 
+TEST(KaplanMeierRobust, PlainBandIsZeroOnceTheCurveIsZeroAsR) {
+    // R 4.2, survival 3.5: d <- data.frame(time = 1:4, status = c(1, 0, 1, 1), w = c(1.5, 1, 0.5, 2));
+    // survfit(Surv(time, status) ~ 1, d, weights = w, conf.type = "plain"): at t = 4, S = 0,
+    // lower = upper = 0; at t = 3, S = 0.56, lower 0.0003419022 (upper capped at 1); with
+    // conf.type = "log" the band at S = 0 is NA.
+    stats::SurvivalData data;
+    data.time = {1, 2, 3, 4};
+    data.event = {1, 0, 1, 1};
+    data.weight = {1.5, 1, 0.5, 2};
+    stats::KaplanMeierOptions options;
+    options.conf_type = stats::ConfType::plain;
+    const auto plain = stats::kaplan_meier(data, options).curves[0];
+    ASSERT_EQ(plain.rows(), 4u);
+    EXPECT_EQ(plain.surv[3], 0.0);
+    EXPECT_EQ(plain.lower[3], 0.0);
+    EXPECT_EQ(plain.upper[3], 0.0);
+    EXPECT_NEAR(plain.lower[2], 0.0003419022, 1e-10);
+    options.conf_type = stats::ConfType::log;
+    const auto log = stats::kaplan_meier(data, options).curves[0];
+    EXPECT_TRUE(std::isnan(log.lower[3]) && std::isnan(log.upper[3]));
+}
+
 TEST(KaplanMeierRobust, GreenwoodWhenAskedOrWhenWeightsAreIntegers) {
     stats::KaplanMeierOptions options;
     options.variance = stats::KmVariance::greenwood;

@@ -120,6 +120,23 @@ TEST(StatisticalAnalysisText, WeightingAndTargetTrialCiteInTextOrder) {
         EXPECT_EQ(text.references[k].rfind(std::to_string(k + 1) + ". " + expected[k], 0), 0u) << text.references[k];
     }
 
+    // Matching: Rosenbaum & Rubin for the score, Austin 2011 for the caliper, Austin 2009 (cited
+    // already above, so [2]) for the balance; the settings of the one matching in words.
+    json matched = base_results();
+    matched["analyses"].push_back({{"kind", "ps_match"}, {"result", {{"endpoint", "OS"}, {"estimable", true},
+                                   {"matching", {{"ratio", 2}, {"caliper", 0.2}, {"replace", false}, {"distance", "logit"}}}}}});
+    const auto with_matching = statistical_analysis(matched);
+    const std::string m = all_text(with_matching);
+    EXPECT_NE(m.find("Patients were matched on the propensity score [1] from a logistic regression of the treatment on the baseline "
+                     "covariates, by greedy 1:2 nearest-neighbour matching on the logit of the propensity score within a caliper of 0.2 "
+                     "standard deviations, without replacement [2]; the effect estimated is that in the matched treated patients (ATT). "
+                     "Balance was described by standardized mean differences before and after matching [3]."), std::string::npos) << m;
+    EXPECT_NE(m.find("with a robust variance clustered by matched set, were compared"), std::string::npos) << m;
+    ASSERT_EQ(with_matching.references.size(), 3u);
+    EXPECT_EQ(with_matching.references[0].rfind("1. Rosenbaum PR", 0), 0u);
+    EXPECT_EQ(with_matching.references[1].rfind("2. Austin PC. Optimal caliper", 0), 0u);
+    EXPECT_EQ(with_matching.references[2].rfind("3. Austin PC. Balance", 0), 0u);
+
     // A target trial that was not estimable is not described.
     json none = base_results();
     none["analyses"].push_back({{"kind", "target_trial"}, {"result", {{"endpoint", "OS"}, {"estimable", false}}}});

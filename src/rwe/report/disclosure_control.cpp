@@ -143,7 +143,7 @@ SuppressionCounts suppress_cells(CellSystem& system, long threshold) {
 
 bool suppression_covers(const std::string& kind) {
     static const std::set<std::string> covered{"attrition", "table1", "followup", "km", "logrank", "response",
-                                               "adverse_events", "association", "cox", "landmark", "iptw",
+                                               "adverse_events", "association", "cox", "landmark", "iptw", "ps_match",
                                                "target_trial", "cuminc"};
     return covered.count(kind) > 0;
 }
@@ -784,7 +784,14 @@ void target_trial(Plan& plan, const json& results, const Pointer& r) {
 // group's medians, curve, weights and the hazard ratio are withheld with its cells; the
 // balance table's group means of a 0/1 covariate are counts over the group's size and the
 // weights' extremes are single patients', so they are withheld whatever the counts.
-void iptw(Plan& plan, const json& results, const Pointer& r) {
+// A matched comparison (kind ps_match) is laid out the same way, with "matched" for
+// "weighted" and the unmatched patients for the trimmed ones.
+void iptw(Plan& plan, const json& results, const Pointer& r, bool matched = false) {
+    const char* adjusted = matched ? "matched" : "weighted";
+    const Pointer left_out_at = matched ? r / "matching" : r / "weighting";
+    const char* left_out_key = matched ? "unmatched" : "trimmed";
+    const std::string by_group = std::string(left_out_key) + "_by_group";
+    const std::string left_out_events = std::string(left_out_key) + "_events";
     const std::size_t n = plan.count(r / "n");
     plan.known_total({n, plan.count(r / "dropped")});
     const json& result = at(results, r);
@@ -796,7 +803,7 @@ void iptw(Plan& plan, const json& results, const Pointer& r) {
     std::vector<std::size_t> model_n, model_events;  // each Cox model's patients and events
     std::optional<std::size_t> trimmed_total;
     std::vector<std::size_t> trimmed_events;
-    for (const char* name : {"unadjusted", "weighted"}) {
+    for (const char* name : {"unadjusted", adjusted}) {
         const Pointer analysis = r / name;
         const json& strata = at(results, analysis / "strata");
         std::vector<std::vector<std::size_t>> groups;
@@ -821,7 +828,7 @@ void iptw(Plan& plan, const json& results, const Pointer& r) {
             // unadjusted = weighted + trimmed, per group, in patients and in events
             std::vector<std::size_t> trimmed;
             for (std::size_t g = 0; g < 2; ++g) {
-                const Pointer left_out = r / "weighting" / "trimmed_by_group" / (g == 1 ? "treated" : "control");
+                const Pointer left_out = left_out_at / Pointer("/" + by_group) / (g == 1 ? "treated" : "control");
                 const std::size_t out_n = plan.count(left_out / "n");
                 const std::size_t out_events = plan.count(left_out / "events");
                 trimmed_events.push_back(out_events);
@@ -830,7 +837,7 @@ void iptw(Plan& plan, const json& results, const Pointer& r) {
                 plan.alias(groups[g][0], r / "weights" / (g == 1 ? "treated" : "control") / "n_weighted");
                 trimmed.push_back(out_n);
             }
-            trimmed_total = plan.count(r / "weighting" / "trimmed");
+            trimmed_total = plan.count(left_out_at / left_out_key);
             plan.system.add_sum(*trimmed_total, trimmed);
         }
         if (groups.size() == 2) {
@@ -852,6 +859,8 @@ void iptw(Plan& plan, const json& results, const Pointer& r) {
             plan.system.add_sum(model_events.back(), {groups[0][1], groups[1][1]});
             for (const auto& statistic : coefficient_statistics) plan.derived(all, analysis / "hazard_ratio" / statistic);
             plan.derived(all, analysis / "hazard_ratio" / "robust_se");
+            // matched sets (clusters of the robust variance): one per matched treated patient
+            if (at(results, analysis / "hazard_ratio").contains("clusters")) plan.alias(groups[1][0], analysis / "hazard_ratio" / "clusters");
             for (const char* key : {"rr", "e_value", "e_value_limit", "risk_at_end"}) plan.derived(all, analysis / "hazard_ratio" / "e_value" / key);
             if (std::string(name) == "weighted" && result.contains("differences")) {
                 // the weighted curves' survival, restricted means and their differences
@@ -878,7 +887,7 @@ void iptw(Plan& plan, const json& results, const Pointer& r) {
     if (trimmed_total && model_n.size() == 2 && trimmed_events.size() == 2) {
         plan.system.add_sum(model_n[0], {model_n[1], *trimmed_total});
         plan.system.add_sum(n, {model_n[1], *trimmed_total});
-        const std::size_t events_trimmed = plan.count(r / "weighting" / "trimmed_events");
+        const std::size_t events_trimmed = plan.count(left_out_at / Pointer("/" + left_out_events));
         plan.system.add_sum(events_trimmed, {trimmed_events[0], trimmed_events[1]});
         plan.system.add_sum(model_events[0], {model_events[1], events_trimmed});
     }
@@ -989,6 +998,8 @@ json suppress_results(const json& results, long threshold, bool patient_level_da
             cox_model(plan, results, r);
         } else if (kind == "iptw") {
             iptw(plan, results, r);
+        } else if (kind == "ps_match") {
+            iptw(plan, results, r, true);
         } else if (kind == "target_trial") {
             target_trial(plan, results, r);
         } else if (kind == "cuminc") {
@@ -1015,14 +1026,14 @@ json suppress_results(const json& results, long threshold, bool patient_level_da
     // risk (its tail), the counts of a step are withheld; the step itself stays, as in the figure.
     for (std::size_t i = 0; i < analyses.size(); ++i) {
         const std::string kind = analyses[i].value("kind", "");
-        if (kind != "km" && kind != "iptw" && kind != "target_trial" && kind != "cuminc") continue;
+        if (kind != "km" && kind != "iptw" && kind != "ps_match" && kind != "target_trial" && kind != "cuminc") continue;
         json& result = out["analyses"][i]["result"];
         std::vector<json*> curves;  // the objects holding a "curve"
         if (kind == "km") {
             for (auto& stratum : result["strata"]) curves.push_back(&stratum);
-        } else if (kind == "iptw") {
+        } else if (kind == "iptw" || kind == "ps_match") {
             for (auto& stratum : result["unadjusted"]["strata"]) curves.push_back(&stratum);
-            for (auto& stratum : result["weighted"]["strata"]) curves.push_back(&stratum);
+            for (auto& stratum : result[kind == "iptw" ? "weighted" : "matched"]["strata"]) curves.push_back(&stratum);
         } else if (kind == "cuminc" && result.contains("curves")) {
             for (auto& curve : result["curves"]) {
                 for (auto& cause : curve["causes"]) curves.push_back(&cause);

@@ -34,6 +34,8 @@ const std::map<std::string, std::string>& works() {
         {"aalen", "Aalen OO, Johansen S. An empirical transition matrix for non-homogeneous Markov chains based on censored observations. Scand J Stat. 1978;5:141–150."},
         {"gray", "Gray RJ. A class of K-sample tests for comparing the cumulative incidence of a competing risk. Ann Stat. 1988;16:1141–1154."},
         {"robins", "Robins JM, Hern\u00e1n MA, Brumback B. Marginal structural models and causal inference in epidemiology. Epidemiology. 2000;11:550–560."},
+        {"rosenbaum", "Rosenbaum PR, Rubin DB. The central role of the propensity score in observational studies for causal effects. Biometrika. 1983;70:41–55."},
+        {"austin_caliper", "Austin PC. Optimal caliper widths for propensity-score matching when estimating differences in means and differences in proportions in observational studies. Pharm Stat. 2011;10:150–161."},
         {"austin", "Austin PC. Balance diagnostics for comparing the distribution of baseline covariates between treatment groups in propensity-score matched samples. Stat Med. 2009;28:3083–3107."},
         {"fine", "Fine JP, Gray RJ. A proportional hazards model for the subdistribution of a competing risk. J Am Stat Assoc. 1999;94:496–509."},
         {"hernan", "Hern\u00e1n MA, Robins JM. Using big data to emulate a target trial when a randomized trial is not available. Am J Epidemiol. 2016;183:758–764."},
@@ -130,6 +132,8 @@ struct Used {
     bool cuminc = false, gray = false, fine_gray = false, cause_specific = false;
     bool iptw = false, iptw_bootstrap = false;
     std::set<std::string> iptw_estimands;
+    std::set<std::string> matchings;  // how each ps_match analysis matched
+    bool matching_caliper = false, matching_replace = false;
     bool target_trial = false, target_trial_bootstrap = false;
 };
 
@@ -211,6 +215,22 @@ Used gather(const json& results) {
                 r["differences"]["bootstrap"].value("replicates", 0) > 0) {
                 used.iptw_bootstrap = true;
             }
+        } else if (kind == "ps_match" && r.value("estimable", true) && r.contains("matching")) {
+            const json& m = r["matching"];
+            endpoint(r.value("endpoint", json()));
+            std::string how = fmt::format("1:{} nearest-neighbour matching on the {}", m.value("ratio", 1),
+                                          m.value("distance", std::string("score")) == "logit" ? "logit of the propensity score" : "propensity score");
+            if (m.contains("caliper") && m["caliper"].is_number()) {
+                how += fmt::format(" within a caliper of {:g} standard deviations", m["caliper"].get<double>());
+                used.matching_caliper = true;
+            }
+            if (m.value("replace", false)) {
+                how += ", with replacement";
+                used.matching_replace = true;
+            } else {
+                how += ", without replacement";
+            }
+            used.matchings.insert(how);
         } else if (kind == "target_trial" && r.value("estimable", false)) {
             used.target_trial = true;
             endpoint(r.value("endpoint", json()));
@@ -370,6 +390,20 @@ MethodsText statistical_analysis(const json& results) {
             p += " Differences in survival at fixed times and in restricted mean survival time were given with percentile bootstrap "
                  "95% CIs" + cite.cite({"bootstrap"}) + ", the propensity model and weights refitted in each resample.";
         }
+        text.paragraphs.push_back(p);
+    }
+    if (!used.matchings.empty()) {
+        const std::string rosenbaum = cite.cite({"rosenbaum"});
+        std::string how = used.matchings.size() == 1 ? *used.matchings.begin() : "nearest-neighbour matching on the propensity score";
+        std::string p = "Patients were matched on the propensity score" + rosenbaum + " from a logistic regression of the treatment on the "
+                        "baseline covariates, by greedy " + how;
+        if (used.matchings.size() > 1) p += " (ratio, caliper and replacement as stated with each analysis)";
+        if (used.matching_caliper) p += cite.cite({"austin_caliper"});
+        p += "; the effect estimated is that in the matched treated patients (ATT). Balance was described by standardized mean differences "
+             "before and after matching" + cite.cite({"austin"}) + ". Kaplan–Meier curves and a Cox model of the treatment alone in the "
+             "matched sample, weighted by the matching weights, with a robust variance clustered by matched set";
+        p += used.matching_replace ? " (by patient when controls could be reused)" : "";
+        p += ", were compared with the unadjusted ones.";
         text.paragraphs.push_back(p);
     }
     if (used.target_trial) {

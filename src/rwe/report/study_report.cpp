@@ -357,6 +357,7 @@ private:
         else if (kind == "landmark") landmark(id, r);
         else if (kind == "cuminc") cuminc(id, r);
         else if (kind == "iptw") iptw(id, r);
+        else if (kind == "ps_match") iptw(id, r, true);
         else if (kind == "target_trial") target_trial(id, r);
         if (analysis.contains("comparison")) add_comparisons(analysis);
     }
@@ -940,9 +941,21 @@ private:
         }
     }
 
-    // A confounding-adjusted comparison (kind iptw): the balance table and its Love plot, the
-    // weighted Kaplan–Meier curves, and the comparison unadjusted and weighted side by side.
-    void iptw(const std::string& id, const json& r) {
+    // "nearest-neighbour matching 1:k on the propensity score, caliper c SD, without replacement"
+    static std::string matching_text(const json& m) {
+        std::string out = fmt::format("nearest-neighbour matching 1:{} on the {}", m.value("ratio", 1),
+                                      m.value("distance", std::string("score")) == "logit" ? "logit of the propensity score" : "propensity score");
+        if (m["caliper"].is_number()) out += fmt::format(" within a caliper of {:g} standard deviations", m["caliper"].get<double>());
+        out += m.value("replace", false) ? ", with replacement" : ", without replacement";
+        const std::string order = m.value("order", std::string("largest"));
+        out += order == "data" ? ", treated patients in data order" : order == "smallest" ? ", smallest score first" : ", largest score first";
+        return out;
+    }
+
+    // A confounding-adjusted comparison (kind iptw, or ps_match when `matched`): the balance
+    // table and its Love plot, the weighted (matched) Kaplan–Meier curves, and the comparison
+    // unadjusted and adjusted side by side.
+    void iptw(const std::string& id, const json& r, bool matched = false) {
         Section& s = section("iptw", "Confounding-adjusted comparisons");
         if (!r.value("estimable", true)) {
             s.blocks.push_back(Paragraph{fmt::format("{} by {} (n = {}): {}.", r.value("treatment_label", r["treatment"].get<std::string>()),
@@ -956,7 +969,7 @@ private:
         std::string covariates;
         const json& covariate_names = r.contains("covariate_labels") ? r["covariate_labels"] : r["covariates"];
         for (const auto& name : covariate_names) covariates += (covariates.empty() ? "" : ", ") + lower_first(name.get<std::string>());
-        const std::string weights = fmt::format("{}{} inverse probability of treatment weights{}{}", r.value("stabilize", true) ? "stabilized " : "",
+        const std::string weights = matched ? matching_text(r["matching"]) : fmt::format("{}{} inverse probability of treatment weights{}{}", r.value("stabilize", true) ? "stabilized " : "",
                                                 estimand, r["trim"].is_number() ? fmt::format(", trimmed at [{:g}, {:g}]", number(r["trim"]), 1 - number(r["trim"])) : "",
                                                 r["truncate"].is_number() ? fmt::format(", truncated at their {:g} quantile", number(r["truncate"])) : "");
         const std::string population =
@@ -965,24 +978,33 @@ private:
                 : "";
         s.blocks.push_back(Paragraph{fmt::format(
             "{}, {} against {}: {}, with {}, on {} patients{} ({} without the endpoint, the treatment or a covariate left out). "
-            "The propensity score, the probability of {} given the covariates, is from a logistic regression on {}.",
+            "The propensity score, the probability of {} given the covariates, is from a logistic regression on {}.{}",
             treatment, treated, control, lower_first(r["description"].get<std::string>()), weights, count_only(r["n"]), population,
-            count_only(r["dropped"]), lower_first(treatment) + ": " + treated, covariates)});
+            count_only(r["dropped"]), lower_first(treatment) + ": " + treated, covariates,
+            matched ? fmt::format(" {} {} patients were matched to {} {} patients; {} {} and {} {} patients found no match and are left out.",
+                                  count_only(r["weights"]["treated"]["n_weighted"]), treated, count_only(r["weights"]["control"]["n_weighted"]), control,
+                                  count_only(r["matching"]["unmatched_by_group"]["treated"]["n"]), treated,
+                                  count_only(r["matching"]["unmatched_by_group"]["control"]["n"]), control)
+                    : std::string())});
         // What each comparison answers, so that the weighted estimate is read as the question it
         // answers and not as a correction of the unadjusted one.
         s.blocks.push_back(Paragraph{fmt::format(
             "The unadjusted comparison describes how the two groups fared as they were treated; they may differ at baseline. "
-            "The weighted comparison estimates {}, provided that {} capture every common cause of the group and the outcome "
+            "The {} comparison estimates {}, provided that {} capture every common cause of the group and the outcome "
             "(no unmeasured confounding) and that every patient could have been in either group (positivity).",
-            estimand == "ATT" ? fmt::format("how the patients of the {} group would have fared had they been in the {} group "
+            matched ? "matched" : "weighted",
+            matched ? fmt::format("how the matched patients of the {} group would have fared had they been in the {} group "
+                                  "(average treatment effect in the matched treated, ATT)", treated, control)
+            : estimand == "ATT" ? fmt::format("how the patients of the {} group would have fared had they been in the {} group "
                                             "(average treatment effect in the treated, ATT)", treated, control)
                               : fmt::format("how the whole population would have fared in the {} group against the {} group "
                                             "(average treatment effect, ATE)", treated, control),
             r["covariates"].size() == 1 ? "the covariate" : "the covariates")});
-        Table balance{id + "-balance", fmt::format("Covariate balance between {} and {}, before and after weighting", treated, control),
+        const std::string adjusting = matched ? "matching" : "weighting";
+        Table balance{id + "-balance", fmt::format("Covariate balance between {} and {}, before and after {}", treated, control, adjusting),
                       {"Covariate", "SMD before", "SMD after"}, {}, {}, {}, {}};
         LovePlotInput love;
-        love.after_label = "Weighted (" + estimand + ")";
+        love.after_label = (matched ? "Matched (" : "Weighted (") + estimand + ")";
         for (const auto& row : r["balance"]) {
             const std::string label = row.value("label", row["name"].get<std::string>());
             balance.rows.push_back({label, fixed(row["smd"], 3), fixed(row["smd_adjusted"], 3)});
@@ -991,23 +1013,24 @@ private:
             }
         }
         balance.footnotes.push_back(fmt::format("SMD: standardized mean difference of {} minus {} (a category: each level's proportion), "
-                                                "divided by the {} of the unweighted groups; after: weighted means.",
-                                                treated, control, r.value("smd_denominator", "") == "treated" ? "standard deviation of the treated group" : "pooled standard deviation"));
+                                                "divided by the {} of the unweighted groups; after: {}.",
+                                                treated, control, r.value("smd_denominator", "") == "treated" ? "standard deviation of the treated group" : "pooled standard deviation",
+                                                matched ? "means of the matched sample, weighted by the matching weights" : "weighted means"));
         add_table(s, balance);
         if (!love.rows.empty()) {
             add_figure(s, "fig-" + id + "-love",
                        fmt::format("Covariate balance between {} and {}: absolute standardized mean differences before (open circles) "
-                                   "and after (filled circles) weighting; the dashed line marks 0.1.", treated, control),
+                                   "and after (filled circles) {}; the dashed line marks 0.1.", treated, control, adjusting),
                        love_plot(love));
         }
-        const json& weighted = r["weighted"];
+        const json& weighted = r[matched ? "matched" : "weighted"];
         KmPlotInput input = km_input(weighted);
         input.y_label = survival_axis_label(r.value("description", std::string()));
         input.confidence_bands = false;
         input.risk_table = false;  // weighted numbers at risk are not patients
         const json& hr = weighted["hazard_ratio"];
         if (hr["exp_coef"].is_number()) {
-            input.annotation.push_back(fmt::format("Weighted HR {} vs {} {} (95% CI {}–{})", treated, control, fixed(hr["exp_coef"], 2),
+            input.annotation.push_back(fmt::format("{} HR {} vs {} {} (95% CI {}–{})", matched ? "Matched" : "Weighted", treated, control, fixed(hr["exp_coef"], 2),
                                                    fixed(hr["lower"], 2), fixed(hr["upper"], 2)));
         }
         if (!input.curves.empty() && !input.curves.front().time.empty()) {
@@ -1017,14 +1040,17 @@ private:
                                       count_only(stratum["n"]), count_only(stratum["events"]));
             }
             add_figure(s, "fig-" + id,
-                       fmt::format("Kaplan–Meier estimates of {} weighted by {}: {}. Tick marks: censored patients.{}",
-                                   lower_first(r["description"].get<std::string>()), weights, groups,
+                       fmt::format("Kaplan–Meier estimates of {} {}: {}. Tick marks: censored patients.{}",
+                                   lower_first(r["description"].get<std::string>()),
+                                   matched ? "in the matched sample (" + weights + "), weighted by the matching weights" : "weighted by " + weights, groups,
                                    threshold_ > 1 ? fmt::format(" Counts below {} are shown as <{} or S.", threshold_, threshold_) : ""),
                        km_plot(input));
         }
-        Table table{id, fmt::format("{}: {} vs {}, unadjusted and weighted", r["description"].get<std::string>(), treated, control),
+        Table table{id, fmt::format("{}: {} vs {}, unadjusted and {}", r["description"].get<std::string>(), treated, control, matched ? "matched" : "weighted"),
                     {"Analysis", "HR (95% CI)", "p", "Median " + treated + " (95% CI)", "Median " + control + " (95% CI)"}, {}, {}, {}, {}};
-        for (const auto& [key, name] : std::vector<std::pair<std::string, std::string>>{{"unadjusted", "Unadjusted"}, {"weighted", "Weighted (" + estimand + ")"}}) {
+        for (const auto& [key, name] : std::vector<std::pair<std::string, std::string>>{
+                 {"unadjusted", "Unadjusted"}, matched ? std::pair<std::string, std::string>{"matched", "Matched (" + estimand + ")"}
+                                                       : std::pair<std::string, std::string>{"weighted", "Weighted (" + estimand + ")"}}) {
             const json& a = r[key];
             std::vector<std::string> row{name, estimate_ci(a["hazard_ratio"]["exp_coef"], a["hazard_ratio"]["lower"], a["hazard_ratio"]["upper"], 2),
                                          p_cell(a["hazard_ratio"]["p"]), "", ""};
@@ -1035,17 +1061,23 @@ private:
             }
             table.rows.push_back(std::move(row));
         }
-        table.footnotes.push_back(fmt::format("HR: hazard ratio of {} against {} from a Cox model of the group alone (ties {}); unadjusted: "
-                                              "model-based variance; weighted: robust (sandwich) variance. Medians from Kaplan–Meier "
-                                              "curves, weighted ones with the robust variance.", treated, control,
-                                              r["unadjusted"]["hazard_ratio"].value("ties", "efron")));
+        table.footnotes.push_back(
+            matched ? fmt::format("HR: hazard ratio of {} against {} from a Cox model of the group alone (ties {}); unadjusted: "
+                                  "model-based variance; matched: weighted by the matching weights, robust (sandwich) variance {}. "
+                                  "Medians from Kaplan–Meier curves (matched: weighted by the matching weights).", treated, control,
+                                  r["unadjusted"]["hazard_ratio"].value("ties", "efron"),
+                                  r["matching"].value("replace", false) ? "by patient (controls may be matched more than once)" : "clustered by matched set")
+                    : fmt::format("HR: hazard ratio of {} against {} from a Cox model of the group alone (ties {}); unadjusted: "
+                                  "model-based variance; weighted: robust (sandwich) variance. Medians from Kaplan–Meier "
+                                  "curves, weighted ones with the robust variance.", treated, control,
+                                  r["unadjusted"]["hazard_ratio"].value("ties", "efron")));
         std::string method = "r";
         for (const auto& stratum : r["unadjusted"]["strata"]) {
             const json m = field(stratum["median_primary"], "method");
             if (m.is_string() && !is_suppressed(m)) method = m.get<std::string>();
         }
         table.footnotes.push_back(median_ci_footnote(method, r.value("conf_type", std::string())));
-        if (const std::string note = e_value_note(r["weighted"]["hazard_ratio"], "weighted HR"); !note.empty()) table.footnotes.push_back(note);
+        if (const std::string note = e_value_note(weighted["hazard_ratio"], matched ? "matched HR" : "weighted HR"); !note.empty()) table.footnotes.push_back(note);
         add_table(s, table);
         if (r.contains("differences")) iptw_differences(id, r, treated, control, estimand);
     }

@@ -235,6 +235,9 @@ void robust_variance(const SurvivalData& data, const std::vector<std::size_t>& r
         const Interval band = survival_interval(surv, curve.std_err[k], conf_type, z);
         curve.lower[k] = band.lower;
         curve.upper[k] = band.upper;
+        // Once S is 0 its robust SE is 0, and R's plain band S -/+ z se(S) is [0, 0] (the
+        // log-type bands stay undefined there, as R's NA).
+        if ((extinct || surv <= 0) && conf_type == ConfType::plain) curve.lower[k] = curve.upper[k] = 0;
     }
 }
 

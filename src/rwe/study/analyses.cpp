@@ -46,7 +46,7 @@ const std::map<std::string, Runner>& runners() {
         {"association", run_association},
         {"cox", run_cox},               {"landmark", run_landmark},
         {"cuminc", run_cuminc},         {"iptw", run_iptw},
-        {"target_trial", run_target_trial},
+        {"ps_match", run_ps_match},     {"target_trial", run_target_trial},
     };
     return table;
 }
@@ -131,13 +131,15 @@ StudyData subset(const StudyData& data, const std::vector<bool>& keep, const std
 
 bool has_analysis_runner(const std::string& kind) { return runners().count(kind) > 0; }
 
-json run_analyses(const StudyData& data, const Protocol& protocol, std::vector<std::string>& warnings) {
+json run_analyses(const StudyData& data, const Protocol& protocol, std::vector<std::string>& warnings,
+                  std::vector<AnalysisDataset>* datasets) {
     const bool timing = std::getenv("RWE_TIMING") != nullptr;  // the time of each analysis (bench/study_run.sh)
     // The analyses are independent: they run two at a time, each with warnings of its own,
     // and are put together in protocol order (results and warnings as if run in turn).
     const std::size_t count = protocol.analyses.size();
     std::vector<json> entries(count);
     std::vector<std::vector<std::string>> analysis_warnings(count);
+    std::vector<std::vector<AnalysisDataset>> analysis_datasets(count);
     for_each_index_on_two_threads(count, [&](std::size_t k) {
         const Analysis& analysis = protocol.analyses[k];
         std::vector<std::string>& own_warnings = analysis_warnings[k];
@@ -148,10 +150,10 @@ json run_analyses(const StudyData& data, const Protocol& protocol, std::vector<s
         if (analysis.where) {
             const auto keep = select_rows(data.adsl, analysis.where, protocol);
             const StudyData population = subset(data, keep, variables_read(analysis));
-            result = runner->second(Context{population, protocol, own_warnings}, analysis);
+            result = runner->second(Context{population, protocol, own_warnings, datasets ? &analysis_datasets[k] : nullptr}, analysis);
             result["population"] = {{"where", analysis.where->text()}, {"n", population.adsl.size()}};
         } else {
-            result = runner->second(Context{data, protocol, own_warnings}, analysis);
+            result = runner->second(Context{data, protocol, own_warnings, datasets ? &analysis_datasets[k] : nullptr}, analysis);
         }
         json entry{{"id", analysis.id}, {"kind", analysis.kind}, {"result", result}};
         if (analysis.options.contains("title")) entry["title"] = analysis.options["title"];
@@ -171,6 +173,9 @@ json run_analyses(const StudyData& data, const Protocol& protocol, std::vector<s
     for (std::size_t k = 0; k < count; ++k) {
         out.push_back(std::move(entries[k]));
         warnings.insert(warnings.end(), analysis_warnings[k].begin(), analysis_warnings[k].end());
+        if (datasets) {
+            for (auto& dataset : analysis_datasets[k]) datasets->push_back(std::move(dataset));
+        }
     }
     return out;
 }

@@ -14,7 +14,10 @@ namespace rwe::study {
 
 // What depends on the data and may surprise (a term no patient has, a published group the
 // results lack) is appended to `warnings` as `file:line: analysis.<id>.<key>: warning: ...`.
-nlohmann::json run_analyses(const StudyData& data, const Protocol& protocol, std::vector<std::string>& warnings);
+// Patient-level datasets an analysis makes (ps_match's matched data), in protocol order, are
+// appended to `datasets` when it is given.
+nlohmann::json run_analyses(const StudyData& data, const Protocol& protocol, std::vector<std::string>& warnings,
+                            std::vector<AnalysisDataset>* datasets = nullptr);
 
 // True when `kind` has a runner (every kind of analysis_kinds() must).
 bool has_analysis_runner(const std::string& kind);

@@ -675,8 +675,6 @@ StudyData derive_study_data(const RegistryData& registry, const Protocol& protoc
     return builder.finish(registry.patients.size(), codes);
 }
 
-namespace {
-
 // Text neutralised against spreadsheet formulas (spreadsheet_text), quoted when needed.
 std::string csv_cell(const std::string& raw) {
     const std::string text = spreadsheet_text(raw);
@@ -688,6 +686,8 @@ std::string csv_cell(const std::string& raw) {
     }
     return out + "\"";
 }
+
+namespace {
 
 std::string number_cell(double value) {
     if (std::isnan(value)) return "";
@@ -740,7 +740,8 @@ private:
 
 }  // namespace
 
-void write_analysis_datasets(const StudyData& data, const Protocol& protocol, const std::string& directory) {
+void write_analysis_datasets(const StudyData& data, const Protocol& protocol, const std::string& directory,
+                             const std::vector<AnalysisDataset>& more) {
     const std::filesystem::path dir(directory);
     CsvFile adsl(dir / "adsl.csv");
     adsl << "USUBJID";
@@ -791,6 +792,12 @@ void write_analysis_datasets(const StudyData& data, const Protocol& protocol, co
                             csv_cell(r.action));
     }
     adae.close();
+
+    for (const auto& dataset : more) {
+        CsvFile file(dir / dataset.file);
+        file << dataset.csv;
+        file.close();
+    }
 }
 
 }  // namespace rwe::study

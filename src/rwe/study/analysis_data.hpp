@@ -131,7 +131,19 @@ StudyData derive_study_data(const RegistryData& registry, const Protocol& protoc
 std::vector<bool> select_rows(const SubjectLevel& adsl, const std::optional<Expression>& where,
                               const Protocol& protocol);
 
-// Writes adsl.csv, adtte.csv, adrs.csv and adae.csv into `directory`.
-void write_analysis_datasets(const StudyData& data, const Protocol& protocol, const std::string& directory);
+// A CSV cell of the analysis datasets: text neutralised against spreadsheet formulas, quoted
+// when needed.
+std::string csv_cell(const std::string& raw);
+
+// A patient-level dataset an analysis makes (the matched data of a ps_match analysis): the
+// file's name and its CSV text.
+struct AnalysisDataset {
+    std::string file;
+    std::string csv;
+};
+
+// Writes adsl.csv, adtte.csv, adrs.csv and adae.csv into `directory`, and each of `more`.
+void write_analysis_datasets(const StudyData& data, const Protocol& protocol, const std::string& directory,
+                             const std::vector<AnalysisDataset>& more = {});
 
 }  // namespace rwe::study

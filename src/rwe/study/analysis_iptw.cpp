@@ -1,7 +1,8 @@
 // Confounding-adjusted comparison of two groups of a binary variable by inverse probability
-// of treatment weighting (docs/methods.md §8.6): the propensity score of the second level
-// (R's glm(family = binomial)), its weights, the covariates' balance before and after, and
-// Kaplan–Meier curves and a Cox hazard ratio of the two groups, unadjusted and weighted.
+// of treatment weighting (kind iptw, docs/methods.md §8.6) or nearest-neighbour matching
+// (kind ps_match, §8.9): the propensity score of the second level (R's glm(family =
+// binomial)), its weights or matched sets, the covariates' balance before and after, and
+// Kaplan–Meier curves and a Cox hazard ratio of the two groups, unadjusted and adjusted.
 #include "rwe/study/analysis_kit.hpp"
 
 #include <fmt/format.h>
@@ -22,6 +23,7 @@
 #include "rwe/stats/cox_regression.hpp"
 #include "rwe/stats/kaplan_meier.hpp"
 #include "rwe/stats/logistic_regression.hpp"
+#include "rwe/stats/propensity_matching.hpp"
 #include "rwe/stats/propensity_weights.hpp"
 #include "rwe/stats/bootstrap.hpp"
 #include "rwe/stats/restricted_mean.hpp"
@@ -62,10 +64,11 @@ json weight_summary(const std::vector<double>& treated, const std::vector<double
 
 // One comparison (unadjusted or weighted) of the rows with a positive weight: a Kaplan–Meier
 // curve per group with its median, and the Cox hazard ratio of the treated against the
-// controls (robust variance when weighted, as R's coxph(weights =, robust = TRUE)).
+// controls (robust variance when weighted, as R's coxph(weights =, robust = TRUE); summed
+// within `cluster`, when given, as coxph(cluster =)).
 json comparison(const Context& c, const std::vector<double>& time, const std::vector<double>& event,
                 const std::vector<double>& treated, const std::vector<double>* weight, const Variable& treatment,
-                const std::vector<std::string>& levels) {
+                const std::vector<std::string>& levels, const std::vector<std::int32_t>* cluster = nullptr) {
     stats::SurvivalData data;
     data.group_names = levels;
     stats::CoxData cox;
@@ -81,6 +84,7 @@ json comparison(const Context& c, const std::vector<double>& time, const std::ve
             data.weight.push_back((*weight)[i]);
             cox.weight.push_back((*weight)[i]);
         }
+        if (cluster != nullptr) cox.cluster.push_back((*cluster)[i]);
     }
     stats::merge_survival_times(data);
     const std::string conf = c.protocol.stats.conf_type;
@@ -117,6 +121,11 @@ json comparison(const Context& c, const std::vector<double>& time, const std::ve
             {"lower", num(fit.lower[0])}, {"upper", num(fit.upper[0])}, {"robust", fit.robust},
             {"ties", fit.ties == stats::CoxTies::efron ? "efron" : "breslow"}, {"diagnostics", diagnostics}};
     if (fit.robust) hr["robust_se"] = num(fit.robust_se[0]);
+    if (cluster != nullptr) {
+        std::vector<std::int32_t> used = cox.cluster;
+        std::sort(used.begin(), used.end());
+        hr["clusters"] = static_cast<std::size_t>(std::unique(used.begin(), used.end()) - used.begin());
+    }
     json out{{"weighted", weight != nullptr}, {"robust_km", km.robust}, {"strata", strata}, {"hazard_ratio", hr}};
     if (!km.messages.empty()) out["messages"] = km.messages;
     return out;
@@ -199,7 +208,26 @@ Columns covariate_matrix(const StudyData& data, const std::vector<std::string>& 
     return out;
 }
 
-json run_iptw(const Context& c, const Analysis& analysis) {
+namespace {
+
+// The patients of a propensity-score comparison (kinds iptw and ps_match): those with the
+// endpoint, one of the treatment's two levels and every covariate known; the second level
+// present is "treated". `estimable` is false (with the reason in `out`) when the cohort lacks
+// a group.
+struct Prepared {
+    bool estimable = false;
+    const TimeToEvent* endpoint = nullptr;
+    const Variable* treatment = nullptr;
+    std::vector<std::string> covariates, levels;
+    std::vector<std::size_t> subjects;
+    std::vector<double> time, event, treated;
+    std::size_t n = 0;
+    Columns columns;
+    stats::LogisticRegression model;
+};
+
+Prepared prepare(const Context& c, const Analysis& analysis, json& out) {
+    Prepared p;
     const auto& endpoint = c.data.endpoint(string_option(analysis.options, "endpoint", "OS"));
     const Variable& treatment = categorical(c, analysis, "treatment", analysis.options["treatment"].get<std::string>());
     const auto covariates = strings(analysis.options, "covariates");
@@ -224,11 +252,6 @@ json run_iptw(const Context& c, const Analysis& analysis) {
                            "choose two with where", levels.size(), list),
                treatment.name);
     }
-    const std::string estimand_text = string_option(analysis.options, "estimand", "ate");
-    const stats::Estimand estimand = estimand_text == "att" ? stats::Estimand::att : stats::Estimand::ate;
-    const bool stabilize = analysis.options.value("stabilize", true);
-    const double trim = analysis.options.value("trim", 0.0);
-    const double truncate = analysis.options.value("truncate", 0.0);
 
     // The patients with the endpoint, the treatment and every covariate known.
     std::vector<std::size_t> subjects;
@@ -252,12 +275,10 @@ json run_iptw(const Context& c, const Analysis& analysis) {
     }
     const std::size_t n = subjects.size();
     const std::size_t n_treated = static_cast<std::size_t>(std::count(treated.begin(), treated.end(), 1.0));
-    json out{{"endpoint", endpoint.paramcd}, {"description", endpoint.param}, {"time_unit", c.protocol.time_unit},
-             {"conf_type", c.protocol.stats.conf_type}, {"treatment", treatment.name}, {"treatment_label", treatment.label},
-             {"levels", levels}, {"covariates", covariates}, {"estimand", estimand_text}, {"stabilize", stabilize},
-             {"trim", num(trim > 0 ? trim : nan)}, {"truncate", num(truncate > 0 ? truncate : nan)},
-             {"n", n}, {"dropped", dropped}, {"treated", n_treated}, {"controls", n - n_treated},
-             {"smd_denominator", estimand == stats::Estimand::att ? "treated" : "pooled"}};
+    out.update(json{{"endpoint", endpoint.paramcd}, {"description", endpoint.param}, {"time_unit", c.protocol.time_unit},
+                     {"conf_type", c.protocol.stats.conf_type}, {"treatment", treatment.name}, {"treatment_label", treatment.label},
+                     {"levels", levels}, {"covariates", covariates}, {"n", n}, {"dropped", dropped}, {"treated", n_treated},
+                     {"controls", n - n_treated}});
     // A cohort (or analysis population) without both groups has no comparison: a result that
     // says so, and a warning, rather than a stopped run (the same protocol serves other cuts).
     if (levels.size() < 2 || n_treated == 0 || n_treated == n) {
@@ -273,7 +294,7 @@ json run_iptw(const Context& c, const Analysis& analysis) {
         c.warn(analysis, "treatment", reason, treatment.name);
         out["estimable"] = false;
         out["reason"] = reason;
-        return out;
+        return p;
     }
     out["estimable"] = true;
     json covariate_labels = json::array();
@@ -284,9 +305,52 @@ json run_iptw(const Context& c, const Analysis& analysis) {
     out["covariate_labels"] = std::move(covariate_labels);
     out["level_labels"] = {level_text(treatment, levels[0]), level_text(treatment, levels[1])};
 
-    const Columns columns = covariate_matrix(c.data, covariates, subjects);
-    const auto model = stats::logistic_regression(treated, row_major(columns.model, n), columns.model_names);
-    for (const auto& message : model.messages) c.warn(analysis, "covariates", "propensity model: " + message, join_names(covariates, ", "));
+    p.columns = covariate_matrix(c.data, covariates, subjects);
+    p.model = stats::logistic_regression(treated, row_major(p.columns.model, n), p.columns.model_names);
+    for (const auto& message : p.model.messages) c.warn(analysis, "covariates", "propensity model: " + message, join_names(covariates, ", "));
+    json coefficients = json::array();
+    const auto& model = p.model;
+    for (std::size_t k = 0; k < model.names.size(); ++k) {
+        coefficients.push_back({{"name", model.names[k]}, {"coef", num(model.coef[k])}, {"se", num(model.se[k])},
+                                {"z", num(model.z[k])}, {"p", num(model.p[k])}, {"lower", num(model.lower[k])},
+                                {"upper", num(model.upper[k])}});
+    }
+    out["model"] = {{"coefficients", std::move(coefficients)}, {"null_deviance", num(model.null_deviance)},
+                    {"deviance", num(model.deviance)}, {"aic", num(model.aic)}, {"iterations", model.iterations},
+                    {"converged", model.converged}, {"messages", model.messages}};
+    p.estimable = true;
+    p.endpoint = &endpoint;
+    p.treatment = &treatment;
+    p.covariates = covariates;
+    p.levels = levels;
+    p.subjects = std::move(subjects);
+    p.time = std::move(time);
+    p.event = std::move(event);
+    p.treated = std::move(treated);
+    p.n = n;
+    return p;
+}
+
+}  // namespace
+
+json run_iptw(const Context& c, const Analysis& analysis) {
+    const std::string estimand_text = string_option(analysis.options, "estimand", "ate");
+    const stats::Estimand estimand = estimand_text == "att" ? stats::Estimand::att : stats::Estimand::ate;
+    const bool stabilize = analysis.options.value("stabilize", true);
+    const double trim = analysis.options.value("trim", 0.0);
+    const double truncate = analysis.options.value("truncate", 0.0);
+    json out{{"estimand", estimand_text}, {"stabilize", stabilize}, {"trim", num(trim > 0 ? trim : nan)},
+             {"truncate", num(truncate > 0 ? truncate : nan)}, {"smd_denominator", estimand == stats::Estimand::att ? "treated" : "pooled"}};
+    const Prepared p = prepare(c, analysis, out);
+    if (!p.estimable) return out;
+    const Variable& treatment = *p.treatment;
+    const auto& levels = p.levels;
+    const auto& time = p.time;
+    const auto& event = p.event;
+    const auto& treated = p.treated;
+    const auto& columns = p.columns;
+    const auto& model = p.model;
+    const std::size_t n = p.n;
 
     stats::PropensityWeightOptions weight_options;
     weight_options.estimand = estimand;
@@ -305,15 +369,6 @@ json run_iptw(const Context& c, const Analysis& analysis) {
     }
     const auto balance = stats::covariate_balance(treated, row_major(columns.balance, n), columns.balance_names, weighting.weight, estimand);
 
-    json coefficients = json::array();
-    for (std::size_t k = 0; k < model.names.size(); ++k) {
-        coefficients.push_back({{"name", model.names[k]}, {"coef", num(model.coef[k])}, {"se", num(model.se[k])},
-                                {"z", num(model.z[k])}, {"p", num(model.p[k])}, {"lower", num(model.lower[k])},
-                                {"upper", num(model.upper[k])}});
-    }
-    out["model"] = {{"coefficients", std::move(coefficients)}, {"null_deviance", num(model.null_deviance)},
-                    {"deviance", num(model.deviance)}, {"aic", num(model.aic)}, {"iterations", model.iterations},
-                    {"converged", model.converged}, {"messages", model.messages}};
     // The patients a trim left out, and their events, per group (the unadjusted groups less
     // the weighted ones).
     json trimmed_by_group = json::object();
@@ -425,6 +480,119 @@ json run_iptw(const Context& c, const Analysis& analysis) {
                    std::to_string(replicates));
         }
         out["differences"] = std::move(differences);
+    }
+    return out;
+}
+
+// Nearest-neighbour matching on the propensity score (docs/methods.md §8.3, §8.9): the ATT
+// of the matched treated patients, MatchIt's matching weights, the balance before and after,
+// and the groups' Kaplan–Meier curves and Cox hazard ratio unadjusted and in the matched
+// sample (weighted by the matching weights; robust variance clustered by matched set without
+// replacement, by patient with it, as MatchIt's documentation advises).
+json run_ps_match(const Context& c, const Analysis& analysis) {
+    stats::MatchingOptions options;
+    options.ratio = static_cast<std::size_t>(analysis.options.value("ratio", 1));
+    options.caliper = analysis.options.value("caliper", 0.0);
+    options.replace = analysis.options.value("replace", false);
+    const std::string order = string_option(analysis.options, "order", "largest");
+    options.order = order == "smallest" ? stats::MatchOrder::smallest : order == "data" ? stats::MatchOrder::data : stats::MatchOrder::largest;
+    const std::string distance_text = string_option(analysis.options, "distance", "score");
+    json out{{"estimand", "att"}, {"smd_denominator", "treated"}};
+    const Prepared p = prepare(c, analysis, out);
+    if (!p.estimable) return out;
+    const std::size_t n = p.n;
+    const auto& treated = p.treated;
+    const auto& time = p.time;
+    const auto& event = p.event;
+    const std::vector<double>& distance = distance_text == "logit" ? p.model.linear_predictor : p.model.fitted;
+    const auto matching = stats::nearest_neighbour_matching(treated, distance, options);
+    if (matching.matched_treated == 0) {
+        refuse(c, analysis, options.caliper > 0 ? "caliper" : "treatment",
+               std::string("no treated patient found a control") + (options.caliper > 0 ? " within the caliper" : ""),
+               options.caliper > 0 ? fmt::format("{:g}", options.caliper) : p.treatment->name);
+    }
+    if (matching.unmatched_treated > 0) {
+        c.warn(analysis, options.caliper > 0 ? "caliper" : "ratio",
+               fmt::format("{} of {} treated patients found no control{} and are left out: the estimate is the ATT of the matched treated patients",
+                           matching.unmatched_treated, matching.unmatched_treated + matching.matched_treated,
+                           options.caliper > 0 ? " within the caliper" : ""),
+               options.caliper > 0 ? fmt::format("{:g}", options.caliper) : std::to_string(options.ratio));
+    }
+    const std::vector<double>& weight = matching.weight;
+    // Matched sets without replacement: set k (1, 2, ... in the data order of the treated)
+    // holds a treated patient and its controls, as MatchIt's subclass.
+    // With replacement a control may be in several sets: `sets` lists them all.
+    std::vector<std::int32_t> subclass(n, 0);
+    std::vector<std::string> sets(n);
+    {
+        std::int32_t next = 0;
+        for (std::size_t t = 0; t < matching.treated_units.size(); ++t) {
+            if (matching.matches[t].empty()) continue;
+            ++next;
+            subclass[matching.treated_units[t]] = next;
+            sets[matching.treated_units[t]] = std::to_string(next);
+            for (auto unit : matching.matches[t]) {
+                subclass[unit] = next;
+                sets[unit] += (sets[unit].empty() ? "" : " ") + std::to_string(next);
+            }
+        }
+    }
+    json left_out = json::object();
+    std::size_t unmatched = 0, unmatched_events = 0;
+    for (double group : {0.0, 1.0}) {
+        std::size_t count = 0, events = 0;
+        for (std::size_t i = 0; i < n; ++i) {
+            if (treated[i] != group || weight[i] > 0) continue;
+            ++count;
+            events += event[i] != 0 ? 1 : 0;
+        }
+        left_out[group == 1 ? "treated" : "control"] = {{"n", count}, {"events", events}};
+        unmatched += count;
+        unmatched_events += events;
+    }
+    out["matching"] = {{"ratio", options.ratio}, {"caliper", num(options.caliper > 0 ? options.caliper : nan)},
+                       {"caliper_distance", num(matching.caliper_distance)}, {"replace", options.replace}, {"order", order},
+                       {"distance", distance_text}, {"unmatched", unmatched}, {"unmatched_events", unmatched_events},
+                       {"unmatched_by_group", left_out}};
+    out["weights"] = {{"treated", weight_summary(treated, weight, 1)}, {"control", weight_summary(treated, weight, 0)}};
+    const auto balance = stats::covariate_balance(treated, row_major(p.columns.balance, n), p.columns.balance_names, weight, stats::Estimand::att);
+    json rows = json::array();
+    for (std::size_t k = 0; k < balance.rows.size(); ++k) {
+        const auto& row = balance.rows[k];
+        rows.push_back({{"name", row.name}, {"label", p.columns.balance_labels[k]}, {"binary", row.binary},
+                        {"mean_treated", num(row.mean_treated)}, {"mean_control", num(row.mean_control)}, {"smd", num(row.smd)},
+                        {"variance_ratio", num(row.variance_ratio)}, {"mean_treated_adjusted", num(row.mean_treated_adjusted)},
+                        {"mean_control_adjusted", num(row.mean_control_adjusted)}, {"smd_adjusted", num(row.smd_adjusted)},
+                        {"variance_ratio_adjusted", num(row.variance_ratio_adjusted)}});
+    }
+    out["balance"] = std::move(rows);
+    out["unadjusted"] = comparison(c, time, event, treated, nullptr, *p.treatment, p.levels);
+    out["matched"] = comparison(c, time, event, treated, &weight, *p.treatment, p.levels, options.replace ? nullptr : &subclass);
+    {
+        std::vector<double> matched_time, matched_event;
+        for (std::size_t i = 0; i < n; ++i) {
+            if (!(weight[i] > 0)) continue;
+            matched_time.push_back(time[i]);
+            matched_event.push_back(event[i]);
+        }
+        json& hr = out["matched"]["hazard_ratio"];
+        auto value = [](const json& v) { return v.is_number() ? v.get<double>() : NAN; };
+        hr["e_value"] = hazard_ratio_e_value(value(hr["exp_coef"]), value(hr["lower"]), value(hr["upper"]), matched_time, matched_event);
+    }
+    if (c.datasets != nullptr) {
+        // The matched data, as MatchIt's match.data() with the unmatched kept (weight 0): one
+        // row per patient of the analysis; SUBCLASS is the matched set (with replacement, a
+        // control's sets separated by spaces).
+        AnalysisDataset dataset{"matched_" + analysis.id + ".csv", {}};
+        std::string& csv = dataset.csv;
+        csv = "USUBJID," + p.treatment->name + ",TREATED,PS,DISTANCE,WEIGHT,SUBCLASS\n";
+        for (std::size_t i = 0; i < n; ++i) {
+            const std::size_t s = p.subjects[i];
+            csv += fmt::format("{},{},{},{},{},{},{}\n", csv_cell(c.data.adsl.usubjid[s]), csv_cell(p.treatment->values[s]),
+                               treated[i] == 1 ? 1 : 0, p.model.fitted[i], distance[i], weight[i], sets[i]);
+        }
+        out["dataset"] = dataset.file;
+        c.datasets->push_back(std::move(dataset));
     }
     return out;
 }

@@ -29,6 +29,8 @@ struct Context {
     const StudyData& data;
     const Protocol& protocol;
     std::vector<std::string>& warnings;
+    // Where an analysis leaves a patient-level dataset of its own (null: not wanted).
+    std::vector<AnalysisDataset>* datasets = nullptr;
 
     void warn(const Analysis& analysis, const std::string& key, const std::string& problem, const std::string& value) const {
         warnings.push_back(analysis_warning(protocol.path, analysis, key, problem, value));
@@ -135,6 +137,7 @@ json run_cox(const Context& c, const Analysis& analysis);
 json run_landmark(const Context& c, const Analysis& analysis);
 json run_cuminc(const Context& c, const Analysis& analysis);
 json run_iptw(const Context& c, const Analysis& analysis);
+json run_ps_match(const Context& c, const Analysis& analysis);
 json run_target_trial(const Context& c, const Analysis& analysis);
 
 }  // namespace rwe::study::kit

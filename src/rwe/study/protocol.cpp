@@ -323,7 +323,7 @@ void check_analysis_names(const Parser& parser, const Analysis& analysis, const 
                                 endpoint->events[static_cast<std::size_t>(index)]);
                 }
             }
-        } else if (key == "by" || key == "strata" || (analysis.kind == "iptw" && key == "treatment")) {
+        } else if (key == "by" || key == "strata" || ((analysis.kind == "iptw" || analysis.kind == "ps_match") && key == "treatment")) {
             for (const auto& name : names(key)) categorical(key, name);
         } else if (key == "variables") {
             for (const auto& name : names(key)) variable(key, name);

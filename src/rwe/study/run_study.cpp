@@ -108,7 +108,8 @@ RunSummary run_study(const std::string& protocol_path, const std::string& databa
                            {"store", registry::is_postgresql_location(database_path) ? "postgresql" : "sqlite"}};
     results["cohort"] = {{"n", data.adsl.size()}};
     std::vector<std::string> warnings = data.warnings;
-    results["analyses"] = run_analyses(data, protocol, warnings);
+    std::vector<AnalysisDataset> analysis_datasets;
+    results["analyses"] = run_analyses(data, protocol, warnings, protocol.patient_level_datasets ? &analysis_datasets : nullptr);
     results["warnings"] = warnings;
     // One disclosure-control pass before anything is written: results.json, the report,
     // its tables and figures all show the same suppressed cells.
@@ -121,7 +122,7 @@ RunSummary run_study(const std::string& protocol_path, const std::string& databa
         // The analysis datasets are written beside the results and the report (different
         // files of the output folder, from data each only reads).
         run_beside_rethrowing([&] {
-                                  if (protocol.patient_level_datasets) write_analysis_datasets(data, protocol, output.path().string());
+                                  if (protocol.patient_level_datasets) write_analysis_datasets(data, protocol, output.path().string(), analysis_datasets);
                               },
                               [&] {
                                   {
