@@ -137,6 +137,13 @@ TEST(StatisticalAnalysisText, WeightingAndTargetTrialCiteInTextOrder) {
     EXPECT_EQ(with_matching.references[1].rfind("2. Austin PC. Optimal caliper", 0), 0u);
     EXPECT_EQ(with_matching.references[2].rfind("3. Austin PC. Balance", 0), 0u);
 
+    // With replacement only: the variance by patient.
+    json reused = base_results();
+    reused["analyses"].push_back({{"kind", "ps_match"}, {"result", {{"endpoint", "OS"}, {"matching", {{"ratio", 1}, {"replace", true}}}}}});
+    const std::string r1 = all_text(statistical_analysis(reused));
+    EXPECT_NE(r1.find("1:1 nearest-neighbour matching on the propensity score, with replacement; the effect"), std::string::npos) << r1;
+    EXPECT_NE(r1.find("with a robust variance by patient (controls could serve several treated patients)"), std::string::npos) << r1;
+
     // A target trial that was not estimable is not described.
     json none = base_results();
     none["analyses"].push_back({{"kind", "target_trial"}, {"result", {{"endpoint", "OS"}, {"estimable", false}}}});

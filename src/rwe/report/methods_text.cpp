@@ -133,7 +133,7 @@ struct Used {
     bool iptw = false, iptw_bootstrap = false;
     std::set<std::string> iptw_estimands;
     std::set<std::string> matchings;  // how each ps_match analysis matched
-    bool matching_caliper = false, matching_replace = false;
+    bool matching_caliper = false, matching_replace = false, matching_without = false;
     bool target_trial = false, target_trial_bootstrap = false;
 };
 
@@ -229,6 +229,7 @@ Used gather(const json& results) {
                 used.matching_replace = true;
             } else {
                 how += ", without replacement";
+                used.matching_without = true;
             }
             used.matchings.insert(how);
         } else if (kind == "target_trial" && r.value("estimable", false)) {
@@ -401,8 +402,10 @@ MethodsText statistical_analysis(const json& results) {
         if (used.matching_caliper) p += cite.cite({"austin_caliper"});
         p += "; the effect estimated is that in the matched treated patients (ATT). Balance was described by standardized mean differences "
              "before and after matching" + cite.cite({"austin"}) + ". Kaplan–Meier curves and a Cox model of the treatment alone in the "
-             "matched sample, weighted by the matching weights, with a robust variance clustered by matched set";
-        p += used.matching_replace ? " (by patient when controls could be reused)" : "";
+             "matched sample, weighted by the matching weights, with a robust variance ";
+        p += !used.matching_replace   ? "clustered by matched set"
+             : !used.matching_without ? "by patient (controls could serve several treated patients)"
+                                      : "clustered by matched set (by patient when controls could be reused)";
         p += ", were compared with the unadjusted ones.";
         text.paragraphs.push_back(p);
     }

@@ -947,8 +947,11 @@ private:
                                       m.value("distance", std::string("score")) == "logit" ? "logit of the propensity score" : "propensity score");
         if (m["caliper"].is_number()) out += fmt::format(" within a caliper of {:g} standard deviations", m["caliper"].get<double>());
         out += m.value("replace", false) ? ", with replacement" : ", without replacement";
+        // the order of the treated matters without replacement only
         const std::string order = m.value("order", std::string("largest"));
-        out += order == "data" ? ", treated patients in data order" : order == "smallest" ? ", smallest score first" : ", largest score first";
+        if (!m.value("replace", false)) {
+            out += order == "data" ? ", treated patients in data order" : order == "smallest" ? ", smallest score first" : ", largest score first";
+        }
         return out;
     }
 
