@@ -762,7 +762,7 @@ void target_trial(Plan& plan, const json& results, const Pointer& r) {
         for (const char* key : {"coef", "se", "z", "p"}) plan.derived(all, r / "censoring_model" / "coefficients" / k / key);
     }
     for (const char* key : {"hr", "lower", "upper", "p", "log_hr", "robust_se"}) plan.derived(all, r / "hr" / key);
-    for (const char* key : {"rr", "e_value", "e_value_limit", "risk_at_end"}) plan.derived(all, r / "hr" / "e_value" / key);
+    for (const char* key : {"rr", "e_value", "e_value_limit", "risk_at_end", "outcome"}) plan.derived(all, r / "hr" / "e_value" / key);
     if (result.contains("differences")) {
         for (std::size_t k = 0; k < result["differences"].value("at_times", json::array()).size(); ++k) {
             plan.derived(all, r / "differences" / "at_times" / k / "surv_difference");
@@ -861,7 +861,9 @@ void iptw(Plan& plan, const json& results, const Pointer& r, bool matched = fals
             plan.derived(all, analysis / "hazard_ratio" / "robust_se");
             // matched sets (clusters of the robust variance): one per matched treated patient
             if (at(results, analysis / "hazard_ratio").contains("clusters")) plan.alias(groups[1][0], analysis / "hazard_ratio" / "clusters");
-            for (const char* key : {"rr", "e_value", "e_value_limit", "risk_at_end"}) plan.derived(all, analysis / "hazard_ratio" / "e_value" / key);
+            for (const char* key : {"rr", "e_value", "e_value_limit", "risk_at_end", "outcome"}) {
+                plan.derived(all, analysis / "hazard_ratio" / "e_value" / key);
+            }
             if (std::string(name) == "weighted" && result.contains("differences")) {
                 // the weighted curves' survival, restricted means and their differences
                 const json& differences = result["differences"];

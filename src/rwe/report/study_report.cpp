@@ -89,6 +89,8 @@ std::string significant(double value) {
 std::string e_value_note(const json& hr, const std::string& what) {
     if (!hr.is_object() || !hr.contains("e_value") || !hr["e_value"].is_object()) return "";
     const json& e = hr["e_value"];
+    // withheld with the HR under small-cell suppression (the outcome's frequency with it)
+    if (is_suppressed(e.value("e_value", json())) || is_suppressed(e.value("outcome", json()))) return "";
     const bool common = e.value("outcome", "") == "common";
     return fmt::format("E-value of the {}: {} (of the CI limit nearer 1: {}), the risk ratio an unmeasured confounder would need "
                        "with both the groups and the outcome to explain it away (VanderWeele & Ding 2017); the outcome taken as {} "

@@ -591,7 +591,6 @@ json run_ps_match(const Context& c, const Analysis& analysis) {
             csv += fmt::format("{},{},{},{},{},{},{}\n", csv_cell(c.data.adsl.usubjid[s]), csv_cell(p.treatment->values[s]),
                                treated[i] == 1 ? 1 : 0, p.model.fitted[i], distance[i], weight[i], sets[i]);
         }
-        out["dataset"] = dataset.file;
         c.datasets->push_back(std::move(dataset));
     }
     return out;
