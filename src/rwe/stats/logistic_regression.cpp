@@ -104,8 +104,7 @@ LogisticRegression logistic_regression(const std::vector<double>& y, const std::
     Eigen::VectorXd beta = Eigen::VectorXd::Zero(r), beta_old;
     bool have_old = false;
     Eigen::MatrixXd weighted(static_cast<Eigen::Index>(n), r);
-    Eigen::VectorXd response(static_cast<Eigen::Index>(n));
-    Eigen::MatrixXd information = Eigen::MatrixXd::Zero(r, r);  // X'WX of the last solve
+    Eigen::VectorXd response(static_cast<Eigen::Index>(n)), weight(static_cast<Eigen::Index>(n));
     for (int iteration = 1; iteration <= options.maxit; ++iteration) {
         fit.iterations = iteration;
         // Working response z = eta + (y - mu)/mu.eta and weight w = mu.eta / sqrt(var(mu)).
@@ -114,11 +113,12 @@ LogisticRegression logistic_regression(const std::vector<double>& y, const std::
             const double w = std::sqrt(derivative * derivative / (mu[row] * (1 - mu[row])));
             const auto i = static_cast<Eigen::Index>(row);
             response(i) = (eta[row] + (y[row] - mu[row]) / derivative) * w;
-            weighted.row(i) = reduced.row(i) * w;
+            weight(i) = w;
         }
+        // Column by column (the matrix is column-major): the same products as row by row.
+        for (Eigen::Index k = 0; k < r; ++k) weighted.col(k) = reduced.col(k).cwiseProduct(weight);
         const Eigen::HouseholderQR<Eigen::MatrixXd> qr(weighted);
         beta = qr.solve(response);
-        information = weighted.transpose() * weighted;
         auto update = [&](const Eigen::VectorXd& b) {
             const Eigen::VectorXd linear = reduced * b;
             for (std::size_t row = 0; row < n; ++row) {
@@ -144,6 +144,8 @@ LogisticRegression logistic_regression(const std::vector<double>& y, const std::
         have_old = true;
     }
 
+    // X'WX of the last solve (the weights of the last iteration, before its update).
+    const Eigen::MatrixXd information = weighted.transpose() * weighted;
     fit.linear_predictor = eta;
     fit.fitted = mu;
     fit.deviance = deviance;
