@@ -344,6 +344,64 @@ TEST(LogisticRegression, CollinearColumnIsAliased) {
     EXPECT_NE(fit.messages[0].find("a2 not defined because of singularities"), std::string::npos);
 }
 
+// 400 rows of 24 distinct (outcome, covariates) patterns: fitted once per pattern with its
+// count as a prior weight (docs/methods.md §8.1), the same fit as R's row by row:
+//   i <- 0:399; a <- i %% 2; b <- (i %/% 2) %% 3; c <- (i %/% 6) %% 2
+//   y <- as.integer((i * 7) %% 11 < 3 + a + b); m <- glm(y ~ a + b + c, family = binomial)
+//   coef -0.91411281463199101 0.33910929498141618 0.3771919911458701 -0.011478545732677507
+//   se 0.22441906183013674 0.20645414464180789 0.12736604209515365 0.20631948575651107
+//   deviance 529.90516980918119, null 541.48683738796046, aic 537.90516980918119, iter 4
+// The same rows with one continuous column added (no two rows alike) are fitted row by row;
+// the collapsed fit's per-row fitted values are those of the rows' patterns.
+TEST(LogisticRegression, IdenticalRowsFittedOnceEqualGlmRowByRow) {
+    std::vector<double> y, x;
+    for (int i = 0; i < 400; ++i) {
+        y.push_back((i * 7) % 11 < 3 + i % 2 + (i / 2) % 3 ? 1.0 : 0.0);
+        x.insert(x.end(), {static_cast<double>(i % 2), static_cast<double>((i / 2) % 3), static_cast<double>((i / 6) % 2)});
+    }
+    const auto fit = stats::logistic_regression(y, x, {"a", "b", "c"});
+    const double coef[] = {-0.91411281463199101, 0.33910929498141618, 0.3771919911458701, -0.011478545732677507};
+    const double se[] = {0.22441906183013674, 0.20645414464180789, 0.12736604209515365, 0.20631948575651107};
+    for (int k = 0; k < 4; ++k) {
+        EXPECT_NEAR(fit.coef[k], coef[k], 1e-9) << k;
+        EXPECT_NEAR(fit.se[k], se[k], 1e-7) << k;
+    }
+    EXPECT_NEAR(fit.deviance, 529.90516980918119, 1e-9);
+    EXPECT_NEAR(fit.null_deviance, 541.48683738796046, 1e-9);
+    EXPECT_NEAR(fit.aic, 537.90516980918119, 1e-9);
+    EXPECT_EQ(fit.iterations, 4);
+    EXPECT_EQ(fit.n, 400u);
+    EXPECT_EQ(fit.df_residual, 396u);
+    ASSERT_EQ(fit.fitted.size(), 400u);
+    for (int i = 0; i < 400; ++i) {
+        const double eta = coef[0] + coef[1] * (i % 2) + coef[2] * ((i / 2) % 3) + coef[3] * ((i / 6) % 2);
+        ASSERT_NEAR(fit.linear_predictor[i], eta, 1e-8) << i;
+        ASSERT_NEAR(fit.fitted[i], 1 / (1 + std::exp(-eta)), 1e-9) << i;
+    }
+    // A constant column adds no pattern: aliased (R's NA), the rest as before.
+    std::vector<double> x2;
+    for (int i = 0; i < 400; ++i) x2.insert(x2.end(), {x[3 * i], x[3 * i + 1], x[3 * i + 2], 5.0});
+    const auto constant = stats::logistic_regression(y, x2, {"a", "b", "c", "five"});
+    EXPECT_TRUE(constant.aliased[4]);
+    for (int k = 0; k < 4; ++k) EXPECT_NEAR(constant.coef[k], coef[k], 1e-9) << k;
+    // A continuous column (d <- sin(i)) makes every row its own pattern: fitted row by row.
+    //   glm(y ~ a + b + c + d): coef -0.91416554128419991 0.33911257774380504
+    //   0.37717939102539205 -0.011416079067034878 0.0067176204085058209; se 0.22442316645404733
+    //   0.2064547373684481 0.12736656891811771 0.20632450121174672 0.14607215669776147;
+    //   deviance 529.90305486608486, iter 4
+    std::vector<double> x3;
+    for (int i = 0; i < 400; ++i) x3.insert(x3.end(), {x[3 * i], x[3 * i + 1], x[3 * i + 2], std::sin(static_cast<double>(i))});
+    const auto rows = stats::logistic_regression(y, x3, {"a", "b", "c", "d"});
+    const double coef3[] = {-0.91416554128419991, 0.33911257774380504, 0.37717939102539205, -0.011416079067034878, 0.0067176204085058209};
+    const double se3[] = {0.22442316645404733, 0.2064547373684481, 0.12736656891811771, 0.20632450121174672, 0.14607215669776147};
+    for (int k = 0; k < 5; ++k) {
+        EXPECT_NEAR(rows.coef[k], coef3[k], 1e-9) << k;
+        EXPECT_NEAR(rows.se[k], se3[k], 1e-7) << k;
+    }
+    EXPECT_NEAR(rows.deviance, 529.90305486608486, 1e-9);
+    EXPECT_EQ(rows.iterations, 4);
+}
+
 // Weights by hand: ps 0.2 and 0.8 for the treated, 0.5 and 0.25 for the controls.
 // ATE: 1/0.2 = 5, 1/0.8 = 1.25, 1/0.5 = 2, 1/0.75 = 4/3; stabilized by P(A = 1) = 1/2.
 // ATT: 1, 1, 0.5/0.5 = 1, 0.25/0.75 = 1/3. Trim 0.21 drops the units at 0.2 and 0.8.

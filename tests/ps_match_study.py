@@ -79,6 +79,14 @@ replace = true
 distance = "logit"
 caliper = 0.25
 
+[[analysis]]
+id = "pm_short"
+kind = "ps_match"
+where = "not DENOVO"
+endpoint = "PFS"
+treatment = "PRIORHER2"
+covariates = ["AGE", "DFI", "VISCERAL"]
+
 [report]
 docx = false
 '''
@@ -86,7 +94,7 @@ check("the protocol gains the analyses", "pm_replace" in text, "")
 out, results, stderr = run_protocol(RWE, text, db, WORK, check)
 res = {a["id"]: a["result"] for a in results["analyses"]}
 protocol = results["protocol"]
-IDS = ("pm_one", "pm_caliper", "pm_replace")
+IDS = ("pm_one", "pm_caliper", "pm_replace")  # checked against R (pm_short: the matching only)
 
 
 def close(a, b, tol=1e-6):
@@ -319,6 +327,15 @@ check("pm_caliper: the caliper leaves treated patients unmatched, counted",
       cal["weights"]["treated"]["n_weighted"] + cal["matching"]["unmatched_by_group"]["treated"]["n"] == cal["treated"], cal["matching"])
 check("pm_caliper: a warning says the estimate is of the matched treated",
       "analysis.pm_caliper.caliper: warning:" in stderr and "found no control within the caliper" in stderr, stderr[-2000:])
+short = res["pm_short"]
+rows = read_matched("pm_short")
+ok, why = greedy_ok(rows, short)
+check("pm_short: fewer controls than treated: the matching is greedy, every control used once", ok and
+      short["weights"]["control"]["n_weighted"] == short["controls"] and short["matching"]["unmatched_by_group"]["control"]["n"] == 0, (why, short["weights"]))
+check("pm_short: the treated left over are counted and a warning says the controls ran out",
+      short["matching"]["unmatched_by_group"]["treated"]["n"] == short["treated"] - short["controls"] > 0 and
+      "analysis.pm_short.replace: warning:" in stderr and "controls ran out; replace = true lets a control serve several" in stderr,
+      (short["matching"], stderr[-1500:]))
 rep = res["pm_replace"]
 check("pm_replace: some control matched more than once (weight above 1)", rep["weights"]["control"]["max"] > 1, rep["weights"])
 

@@ -512,11 +512,16 @@ json run_ps_match(const Context& c, const Analysis& analysis) {
                options.caliper > 0 ? fmt::format("{:g}", options.caliper) : p.treatment->name);
     }
     if (matching.unmatched_treated > 0) {
-        c.warn(analysis, options.caliper > 0 ? "caliper" : "ratio",
-               fmt::format("{} of {} treated patients found no control{} and are left out: the estimate is the ATT of the matched treated patients",
-                           matching.unmatched_treated, matching.unmatched_treated + matching.matched_treated,
-                           options.caliper > 0 ? " within the caliper" : ""),
-               options.caliper > 0 ? fmt::format("{:g}", options.caliper) : std::to_string(options.ratio));
+        const std::size_t n_treated = matching.unmatched_treated + matching.matched_treated;
+        // Without a caliper only running out of controls leaves a treated patient unmatched.
+        const std::string why = options.caliper > 0
+                                    ? " within the caliper"
+                                    : fmt::format(" (the {} controls ran out; replace = true lets a control serve several treated patients)",
+                                                  n - n_treated);
+        c.warn(analysis, options.caliper > 0 ? "caliper" : "replace",
+               fmt::format("{} of {} treated patients found no control{} and are left out: the estimate is the ATT of the matched "
+                           "treated patients", matching.unmatched_treated, n_treated, why),
+               options.caliper > 0 ? fmt::format("{:g}", options.caliper) : "false");
     }
     const std::vector<double>& weight = matching.weight;
     // Matched sets without replacement: set k (1, 2, ... in the data order of the treated)
