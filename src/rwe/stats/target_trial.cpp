@@ -78,18 +78,29 @@ TargetTrial target_trial(const TargetTrialData& data, const TargetTrialOptions& 
     std::vector<std::string> names{"interval_start", "interval_start_squared"};
     names.insert(names.end(), data.names.begin(), data.names.end());
     const std::vector<std::string> time_names{"interval_start", "interval_start_squared"};
+    auto last_interval = [&](std::size_t patient) {
+        return reached[patient] ? interval_of(kth[patient], length) : std::min(interval_of(data.time[patient], length), out.intervals - 1);
+    };
+    {
+        // Sized once: millions of person-intervals at national scale.
+        std::size_t count = 0;
+        for (std::size_t patient = 0; patient < n; ++patient) count += data.time[patient] <= 0 ? 0 : last_interval(patient) + 1;
+        y.reserve(count);
+        x.reserve(count * (2 + covariates));
+        if (options.stabilize) x_time.reserve(count * 2);
+    }
     for (std::size_t patient = 0; patient < n; ++patient) {
         if (data.time[patient] <= 0) continue;
-        const std::size_t last = reached[patient]
-                                     ? interval_of(kth[patient], length)
-                                     : std::min(interval_of(data.time[patient], length), out.intervals - 1);
+        const std::size_t last = last_interval(patient);
         for (std::size_t j = 0; j <= last; ++j) {
             const double start = static_cast<double>(j) * length;
             y.push_back(reached[patient] && j == last ? 1.0 : 0.0);
             x.push_back(start);
             x.push_back(start * start);
-            x_time.push_back(start);
-            x_time.push_back(start * start);
+            if (options.stabilize) {
+                x_time.push_back(start);
+                x_time.push_back(start * start);
+            }
             for (std::size_t covariate = 0; covariate < covariates; ++covariate) {
                 x.push_back(data.x[patient * covariates + covariate]);
             }
@@ -106,6 +117,15 @@ TargetTrial target_trial(const TargetTrialData& data, const TargetTrialOptions& 
         out.numerator_model = logistic_regression(y, x_time, time_names);
         for (const auto& message : out.numerator_model.messages) out.messages.push_back("numerator model: " + message);
     }
+    // The weights below come from the coefficients: the person-intervals and the models'
+    // per-row values are not needed any more (at 1,000,000 patients, gigabytes).
+    for (auto* model : {&out.censoring_model, &out.numerator_model}) {
+        std::vector<double>().swap(model->fitted);
+        std::vector<double>().swap(model->linear_predictor);
+    }
+    std::vector<double>().swap(y);
+    std::vector<double>().swap(x);
+    std::vector<double>().swap(x_time);
 
     // Step 3: clones and their (start, stop] rows. Within the grace period a row per interval
     // (s_j, min(e_j, end)], weighted by 1 / P(not deviated by the row's stop):

@@ -73,6 +73,8 @@ struct TargetTrialArm {
 struct TargetTrial {
     std::size_t patients = 0;
     std::size_t intervals = 0;                 // intervals of the grace period
+    // The models' coefficients and diagnostics; their per-row fitted values and linear
+    // predictors are released once the weights are made (empty).
     LogisticRegression censoring_model;        // denominator: time terms and covariates
     LogisticRegression numerator_model;        // time terms only (stabilize)
     std::size_t model_rows = 0;                // person-intervals of the censoring model
