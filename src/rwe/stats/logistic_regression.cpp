@@ -66,7 +66,8 @@ std::vector<bool> aliased_columns(const Eigen::MatrixXd& design, double tol = 1e
 
 // Rows with the same outcome and covariates (bit for bit) are one pattern: the pattern of
 // each row, the first row of each pattern and its count. Gives up (returns false) once the
-// patterns reach half the rows: collapsing would not pay.
+// patterns reach half the rows, or are over three quarters of the first 4,096: collapsing
+// would not pay.
 bool collapse_patterns(const std::vector<double>& y, const std::vector<double>& x, std::size_t covariates,
                        std::vector<std::uint32_t>& pattern_of, std::vector<std::size_t>& first_row, std::vector<double>& count) {
     const std::size_t n = y.size();
@@ -82,7 +83,9 @@ bool collapse_patterns(const std::vector<double>& y, const std::vector<double>& 
         return bits;
     };
     pattern_of.resize(n);
+    constexpr std::size_t probe = 4096;  // rows after which mostly distinct rows give up early
     for (std::size_t row = 0; row < n; ++row) {
+        if (row == probe && first_row.size() * 4 > probe * 3) return false;
         std::uint64_t hash = 0x9E3779B97F4A7C15ULL;
         for (std::size_t k = 0; k <= covariates; ++k) {
             hash ^= key(row, k) + 0x9E3779B97F4A7C15ULL + (hash << 6) + (hash >> 2);

@@ -216,36 +216,40 @@ TargetTrial target_trial(const TargetTrialData& data, const TargetTrialOptions& 
     }
 
     // Step 5: weighted Kaplan–Meier per arm on the (start, stop] rows, robust variance by patient.
-    std::vector<double> arm_code(rows.size());
-    for (std::size_t row = 0; row < rows.size(); ++row) arm_code[row] = rows.arm[row];
-    for (int arm = 0; arm < 2; ++arm) {
-        out.arms[arm].weights = summarize_weights(rows.weight, arm_code, arm);
+    {
+        std::vector<double> arm_code(rows.size());
+        for (std::size_t row = 0; row < rows.size(); ++row) arm_code[row] = rows.arm[row];
+        for (int arm = 0; arm < 2; ++arm) {
+            out.arms[arm].weights = summarize_weights(rows.weight, arm_code, arm);
+        }
     }
     if (out.arms[0].clones == 0 || out.arms[1].clones == 0) {
         out.messages.push_back("an arm has no clone with follow-up: the comparison is not estimable");
         return out;
     }
-    SurvivalData survival;
-    survival.start = rows.start;
-    survival.time = rows.stop;
-    survival.event = rows.event;
-    survival.weight = rows.weight;
-    survival.group.assign(rows.arm.begin(), rows.arm.end());
-    survival.group_names = {"A", "B"};
-    survival.cluster.assign(rows.patient.begin(), rows.patient.end());
-    KaplanMeierOptions km_options;
-    km_options.conf_level = options.conf_level;
-    km_options.variance = options.robust_variance ? KmVariance::robust : KmVariance::greenwood;
-    const KaplanMeier km = kaplan_meier(survival, km_options);
-    for (const auto& curve : km.curves) {
-        auto& arm = out.arms[curve.name == "A" ? 0 : 1];
-        arm.curve = curve;
-        arm.median = median_survival(curve);
-        arm.at_times = survival_at_times(curve, options.times);
-        arm.rmst.tau = options.rmst_tau;
-        arm.rmst.rmean = nan;
-        arm.rmst.se = nan;
-        if (options.rmst_tau > 0) arm.rmst = restricted_mean(curve, options.rmst_tau);
+    {  // the curves' copy of the rows is released before the Cox model makes its own
+        SurvivalData survival;
+        survival.start = rows.start;
+        survival.time = rows.stop;
+        survival.event = rows.event;
+        survival.weight = rows.weight;
+        survival.group.assign(rows.arm.begin(), rows.arm.end());
+        survival.group_names = {"A", "B"};
+        survival.cluster.assign(rows.patient.begin(), rows.patient.end());
+        KaplanMeierOptions km_options;
+        km_options.conf_level = options.conf_level;
+        km_options.variance = options.robust_variance ? KmVariance::robust : KmVariance::greenwood;
+        const KaplanMeier km = kaplan_meier(survival, km_options);
+        for (const auto& curve : km.curves) {
+            auto& arm = out.arms[curve.name == "A" ? 0 : 1];
+            arm.curve = curve;
+            arm.median = median_survival(curve);
+            arm.at_times = survival_at_times(curve, options.times);
+            arm.rmst.tau = options.rmst_tau;
+            arm.rmst.rmean = nan;
+            arm.rmst.se = nan;
+            if (options.rmst_tau > 0) arm.rmst = restricted_mean(curve, options.rmst_tau);
+        }
     }
     for (const double t : options.times) {
         double surv[2] = {nan, nan};
