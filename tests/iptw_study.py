@@ -33,7 +33,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import bootstrap_resamples  # noqa: E402
-from study_checks import Checks, demo_registry, e_value, km_risk_at_end, run_protocol  # noqa: E402
+from study_checks import Checks, all_close, as_list, close, demo_registry, e_value, km_risk_at_end, r_script, run_protocol  # noqa: E402
 
 RWE, SOURCE, WORK = sys.argv[1], Path(sys.argv[2]), Path(sys.argv[3])
 check = Checks()
@@ -79,16 +79,11 @@ res = {a["id"]: a["result"] for a in results["analyses"]}
 protocol = results["protocol"]
 
 script = r'''
-suppressPackageStartupMessages({library(survival); library(jsonlite)})
 args <- commandArgs(TRUE)
-a <- read.csv(args[1], colClasses = "character", na.strings = "")
-t <- read.csv(args[2], colClasses = "character", na.strings = "")
 conf_type <- args[3]; ties <- args[4]; estimand <- args[5]; stabilize <- args[6] == "true"
 trim <- as.numeric(args[7]); truncate <- as.numeric(args[8])
 balance_names <- strsplit(args[9], ",")[[1]]
-t <- t[t$PARAMCD == "PFS", c("USUBJID", "AVAL", "CNSR")]
-d <- merge(t, a, by = "USUBJID")
-d$AVAL <- as.numeric(d$AVAL); d$ev <- 1 - as.numeric(d$CNSR)
+d <- endpoint_rows(args[1], args[2], "PFS")
 d$AGE <- as.numeric(d$AGE)
 d$HR <- factor(d$HR, levels = c("negative", "positive", "unknown"))
 d$VISCERAL <- factor(d$VISCERAL, levels = c("N", "Y"))
@@ -127,16 +122,10 @@ out$weights <- list(treated = ws(1), control = ws(0))
 out$trimmed <- list(control = c(sum(!kept & d$treat == 0), sum(!kept & d$treat == 0 & d$ev == 1)),
                     treated = c(sum(!kept & d$treat == 1), sum(!kept & d$treat == 1 & d$ev == 1)))
 # the balance table (cobalt's SMD, binary columns standardized with p(1 - p))
-column <- function(name) {
-  if (name %in% names(d)) return(d[[name]])
-  cut <- regexpr("_", name)
-  v <- substr(name, 1, cut - 1); level <- substr(name, cut + 1, nchar(name))
-  as.numeric(as.character(d[[v]]) == level)
-}
 wmean <- function(x, w) sum(w * x) / sum(w)
 smd <- c(); smd_after <- c()
 for (name in balance_names) {
-  x <- column(name)
+  x <- balance_column(d, name)
   x1 <- x[d$treat == 1]; x0 <- x[d$treat == 0]
   binary <- all(x %in% c(0, 1))
   v <- function(y) if (binary) mean(y) * (1 - mean(y)) else var(y)
@@ -146,51 +135,16 @@ for (name in balance_names) {
 }
 out$balance <- list(smd = smd, smd_after = smd_after)
 # the comparisons
-curves <- function(fit) {
-  r <- list()
-  k <- c(0, cumsum(fit$strata))
-  tab <- summary(fit)$table
-  for (g in seq_along(fit$strata)) {
-    rows <- (k[g] + 1):k[g + 1]
-    r[[g]] <- list(time = fit$time[rows], surv = fit$surv[rows], lower = fit$lower[rows], upper = fit$upper[rows],
-                   median = unname(tab[g, "median"]), median_lower = unname(tab[g, "0.95LCL"]),
-                   median_upper = unname(tab[g, "0.95UCL"]), n = sum(d$treat == g - 1 & w_used > 0),
-                   events = sum(d$ev[d$treat == g - 1 & w_used > 0]))
-  }
-  r
-}
-hr <- function(fit) {
-  s <- summary(fit)$coefficients; ci <- summary(fit)$conf.int
-  list(hr = unname(ci[1, 1]), lower = unname(ci[1, 3]), upper = unname(ci[1, 4]), se = unname(s[1, "se(coef)"]),
-       robust_se = if ("robust se" %in% colnames(s)) unname(s[1, "robust se"]) else NA,
-       p = unname(s[1, ncol(s)]), n = fit$n, events = fit$nevent)
-}
-w_used <- rep(1, nrow(d))
-out$unadjusted <- list(curves = curves(survfit(Surv(AVAL, ev) ~ treat, data = d, conf.type = conf_type)),
-                       cox = hr(coxph(Surv(AVAL, ev) ~ treat, data = d, ties = ties)))
-w_used <- w
+out$unadjusted <- list(curves = km_curves(survfit(Surv(AVAL, ev) ~ treat, data = d, conf.type = conf_type), d),
+                       cox = cox_hr(coxph(Surv(AVAL, ev) ~ treat, data = d, ties = ties)))
 dw <- d[w > 0, ]; dw$w <- w[w > 0]
 kmw <- survfit(Surv(AVAL, ev) ~ treat, data = dw, weights = w, conf.type = conf_type)
-out$weighted <- list(curves = curves(kmw),
-                     cox = hr(coxph(Surv(AVAL, ev) ~ treat, data = dw, weights = w, robust = TRUE, ties = ties)),
+out$weighted <- list(curves = km_curves(kmw, d, w > 0),
+                     cox = cox_hr(coxph(Surv(AVAL, ev) ~ treat, data = dw, weights = w, robust = TRUE, ties = ties)),
                      weighted_events = as.vector(tapply(dw$w * dw$ev, dw$treat, sum)))
 cat(toJSON(out, digits = NA, auto_unbox = TRUE, na = "null"))
 '''
-(WORK / "check.R").write_text(script)
-
-
-def close(a, b, tol=1e-6):
-    if a is None or b is None:
-        return a is None and b is None
-    return isinstance(a, (int, float)) and isinstance(b, (int, float)) and abs(a - b) <= tol * max(1.0, abs(b))
-
-
-def all_close(xs, ys, tol=1e-6):
-    return len(xs) == len(ys) and all(close(x, y, tol) for x, y in zip(xs, ys))
-
-
-def as_list(value):
-    return value if isinstance(value, list) else [value]
+(WORK / "check.R").write_text(r_script(script))
 
 
 for aid in ("iptw_ate", "iptw_att", "iptw_trim"):

@@ -44,7 +44,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from study_checks import Checks, demo_registry, run_protocol  # noqa: E402
+from study_checks import Checks, all_close, as_list, close, demo_registry, r_script, run_protocol  # noqa: E402
 
 RWE, SOURCE, WORK = sys.argv[1], Path(sys.argv[2]), Path(sys.argv[3])
 check = Checks()
@@ -95,20 +95,6 @@ out, results, stderr = run_protocol(RWE, text, db, WORK, check)
 res = {a["id"]: a["result"] for a in results["analyses"]}
 protocol = results["protocol"]
 IDS = ("pm_one", "pm_caliper", "pm_replace")  # checked against R (pm_short: the matching only)
-
-
-def close(a, b, tol=1e-6):
-    if a is None or b is None:
-        return a is None and b is None
-    return isinstance(a, (int, float)) and isinstance(b, (int, float)) and abs(a - b) <= tol * max(1.0, abs(b))
-
-
-def all_close(xs, ys, tol=1e-6):
-    return len(xs) == len(ys) and all(close(x, y, tol) for x, y in zip(xs, ys))
-
-
-def as_list(value):
-    return value if isinstance(value, list) else [value]
 
 
 def read_matched(aid):
@@ -183,16 +169,12 @@ def greedy_ok(rows, r):
 
 
 R_SCRIPT = r'''
-suppressPackageStartupMessages({library(survival); library(jsonlite)})
 args <- commandArgs(TRUE)
-a <- read.csv(args[1], colClasses = "character", na.strings = "")
-t <- read.csv(args[2], colClasses = "character", na.strings = "")
 mt <- read.csv(args[3], colClasses = "character", na.strings = "")
 conf_type <- args[4]; ties <- args[5]; replace <- args[6] == "true"
 balance_names <- strsplit(args[7], ",")[[1]]
-t <- t[t$PARAMCD == "PFS", c("USUBJID", "AVAL", "CNSR")]
-d <- merge(t, a, by = "USUBJID")
-d$AVAL <- as.numeric(d$AVAL); d$ev <- 1 - as.numeric(d$CNSR); d$AGE <- as.numeric(d$AGE)
+d <- endpoint_rows(args[1], args[2], "PFS")
+d$AGE <- as.numeric(d$AGE)
 d$HR <- factor(d$HR, levels = c("negative", "positive", "unknown"))
 d$VISCERAL <- factor(d$VISCERAL, levels = c("N", "Y"))
 d$MENO <- factor(d$MENO, levels = c("pre", "post", "unknown"))
@@ -203,16 +185,10 @@ d$ps <- unname(fitted(m)); d$lp <- unname(m$linear.predictors)
 d <- merge(d, mt[, c("USUBJID", "WEIGHT", "SUBCLASS")], by = "USUBJID")
 d$weights <- as.numeric(d$WEIGHT)
 out <- list(n = nrow(d), ps = setNames(as.list(d$ps), d$USUBJID), lp = setNames(as.list(d$lp), d$USUBJID))
-column <- function(name) {
-  if (name %in% names(d)) return(d[[name]])
-  cut <- regexpr("_", name)
-  v <- substr(name, 1, cut - 1); level <- substr(name, cut + 1, nchar(name))
-  as.numeric(as.character(d[[v]]) == level)
-}
 wmean <- function(x, w) sum(w * x) / sum(w)
 smd <- c(); smd_after <- c()
 for (name in balance_names) {
-  x <- column(name)
+  x <- balance_column(d, name)
   x1 <- x[d$treat == 1]; x0 <- x[d$treat == 0]
   binary <- all(x %in% c(0, 1))
   s <- sqrt(if (binary) mean(x1) * (1 - mean(x1)) else var(x1))
@@ -220,33 +196,17 @@ for (name in balance_names) {
   smd_after <- c(smd_after, (wmean(x1, d$weights[d$treat == 1]) - wmean(x0, d$weights[d$treat == 0])) / s)
 }
 out$balance <- list(smd = smd, smd_after = smd_after)
-curves <- function(fit, x) {
-  r <- list(); k <- c(0, cumsum(fit$strata)); tab <- summary(fit)$table
-  for (g in seq_along(fit$strata)) {
-    rows <- (k[g] + 1):k[g + 1]
-    r[[g]] <- list(time = fit$time[rows], surv = fit$surv[rows], lower = fit$lower[rows], upper = fit$upper[rows],
-                   median = unname(tab[g, "median"]), median_lower = unname(tab[g, "0.95LCL"]),
-                   median_upper = unname(tab[g, "0.95UCL"]), n = sum(x$treat == g - 1), events = sum(x$ev[x$treat == g - 1]))
-  }
-  r
-}
-hr <- function(fit) {
-  s <- summary(fit)$coefficients; ci <- summary(fit)$conf.int
-  list(hr = unname(ci[1, 1]), lower = unname(ci[1, 3]), upper = unname(ci[1, 4]), se = unname(s[1, "se(coef)"]),
-       robust_se = if ("robust se" %in% colnames(s)) unname(s[1, "robust se"]) else NA,
-       p = unname(s[1, ncol(s)]), n = fit$n, events = fit$nevent)
-}
-out$unadjusted <- list(curves = curves(survfit(Surv(AVAL, ev) ~ treat, data = d, conf.type = conf_type), d),
-                       cox = hr(coxph(Surv(AVAL, ev) ~ treat, data = d, ties = ties)))
+out$unadjusted <- list(curves = km_curves(survfit(Surv(AVAL, ev) ~ treat, data = d, conf.type = conf_type), d),
+                       cox = cox_hr(coxph(Surv(AVAL, ev) ~ treat, data = d, ties = ties)))
 md <- d[d$weights > 0, ]
 md$subclass <- factor(md$SUBCLASS)
 km <- survfit(Surv(AVAL, ev) ~ treat, data = md, weights = weights, conf.type = conf_type)
 cox <- if (replace) coxph(Surv(AVAL, ev) ~ treat, data = md, weights = weights, robust = TRUE, ties = ties) else
   coxph(Surv(AVAL, ev) ~ treat, data = md, weights = weights, robust = TRUE, cluster = subclass, ties = ties)
-out$matched <- list(curves = curves(km, md), cox = hr(cox), clusters = length(unique(md$SUBCLASS)))
+out$matched <- list(curves = km_curves(km, md), cox = cox_hr(cox), clusters = length(unique(md$SUBCLASS)))
 cat(toJSON(out, digits = NA, auto_unbox = TRUE, na = "null"))
 '''
-(WORK / "check.R").write_text(R_SCRIPT)
+(WORK / "check.R").write_text(r_script(R_SCRIPT))
 
 for aid in IDS:
     r = res[aid]

@@ -78,3 +78,24 @@ def e_value(hr, lower, upper, common):
     point, lo, hi = rr(hr), rr(lower), rr(upper)
     limit = 1.0 if lo <= 1 <= hi else ev(lo if point > 1 else hi)
     return ev(point), limit
+
+
+def close(a, b, tol=1e-6):
+    """a and b equal within tol relative to max(1, |b|); None equals None only."""
+    if a is None or b is None:
+        return a is None and b is None
+    return isinstance(a, (int, float)) and isinstance(b, (int, float)) and abs(a - b) <= tol * max(1.0, abs(b))
+
+
+def all_close(xs, ys, tol=1e-6):
+    return len(xs) == len(ys) and all(close(x, y, tol) for x, y in zip(xs, ys))
+
+
+def as_list(value):
+    """R's toJSON writes a vector of one as a scalar."""
+    return value if isinstance(value, list) else [value]
+
+
+def r_script(body):
+    """An R script: tests/study_checks.R (the shared helpers), then `body`."""
+    return (Path(__file__).resolve().parent / "study_checks.R").read_text() + body
