@@ -331,6 +331,21 @@ Prepared prepare(const Context& c, const Analysis& analysis, json& out) {
     return p;
 }
 
+// The balance table: per column (a numeric covariate, or a level of a category) the group
+// means, SMD and variance ratio before and after.
+json balance_json(const stats::BalanceTable& balance, const Columns& columns) {
+    json rows = json::array();
+    for (std::size_t k = 0; k < balance.rows.size(); ++k) {
+        const auto& row = balance.rows[k];
+        rows.push_back({{"name", row.name}, {"label", columns.balance_labels[k]}, {"binary", row.binary},
+                        {"mean_treated", num(row.mean_treated)}, {"mean_control", num(row.mean_control)}, {"smd", num(row.smd)},
+                        {"variance_ratio", num(row.variance_ratio)}, {"mean_treated_adjusted", num(row.mean_treated_adjusted)},
+                        {"mean_control_adjusted", num(row.mean_control_adjusted)}, {"smd_adjusted", num(row.smd_adjusted)},
+                        {"variance_ratio_adjusted", num(row.variance_ratio_adjusted)}});
+    }
+    return rows;
+}
+
 }  // namespace
 
 json run_iptw(const Context& c, const Analysis& analysis) {
@@ -386,16 +401,7 @@ json run_iptw(const Context& c, const Analysis& analysis) {
     out["weighting"] = {{"trimmed", weighting.n_trimmed}, {"trimmed_events", trimmed_events}, {"trimmed_by_group", trimmed_by_group}, {"truncated", weighting.n_truncated},
                         {"cap", num(weighting.cap)}, {"treated_share", num(weighting.treated_share)}};
     out["weights"] = {{"treated", weight_summary(treated, weighting.weight, 1)}, {"control", weight_summary(treated, weighting.weight, 0)}};
-    json rows = json::array();
-    for (std::size_t k = 0; k < balance.rows.size(); ++k) {
-        const auto& row = balance.rows[k];
-        rows.push_back({{"name", row.name}, {"label", columns.balance_labels[k]}, {"binary", row.binary},
-                        {"mean_treated", num(row.mean_treated)}, {"mean_control", num(row.mean_control)}, {"smd", num(row.smd)},
-                        {"variance_ratio", num(row.variance_ratio)}, {"mean_treated_adjusted", num(row.mean_treated_adjusted)},
-                        {"mean_control_adjusted", num(row.mean_control_adjusted)}, {"smd_adjusted", num(row.smd_adjusted)},
-                        {"variance_ratio_adjusted", num(row.variance_ratio_adjusted)}});
-    }
-    out["balance"] = std::move(rows);
+    out["balance"] = balance_json(balance, columns);
     out["unadjusted"] = comparison(c, time, event, treated, nullptr, treatment, levels);
     out["weighted"] = comparison(c, time, event, treated, &weighting.weight, treatment, levels);
     {
@@ -561,16 +567,7 @@ json run_ps_match(const Context& c, const Analysis& analysis) {
                        {"unmatched_by_group", left_out}};
     out["weights"] = {{"treated", weight_summary(treated, weight, 1)}, {"control", weight_summary(treated, weight, 0)}};
     const auto balance = stats::covariate_balance(treated, row_major(p.columns.balance, n), p.columns.balance_names, weight, stats::Estimand::att);
-    json rows = json::array();
-    for (std::size_t k = 0; k < balance.rows.size(); ++k) {
-        const auto& row = balance.rows[k];
-        rows.push_back({{"name", row.name}, {"label", p.columns.balance_labels[k]}, {"binary", row.binary},
-                        {"mean_treated", num(row.mean_treated)}, {"mean_control", num(row.mean_control)}, {"smd", num(row.smd)},
-                        {"variance_ratio", num(row.variance_ratio)}, {"mean_treated_adjusted", num(row.mean_treated_adjusted)},
-                        {"mean_control_adjusted", num(row.mean_control_adjusted)}, {"smd_adjusted", num(row.smd_adjusted)},
-                        {"variance_ratio_adjusted", num(row.variance_ratio_adjusted)}});
-    }
-    out["balance"] = std::move(rows);
+    out["balance"] = balance_json(balance, p.columns);
     out["unadjusted"] = comparison(c, time, event, treated, nullptr, *p.treatment, p.levels);
     out["matched"] = comparison(c, time, event, treated, &weight, *p.treatment, p.levels, options.replace ? nullptr : &subclass);
     {
