@@ -7,12 +7,14 @@
 // then look at the new tests/data/report/km_small.svg and commit it.
 
 #include <gtest/gtest.h>
+#include <zlib.h>
 
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <vector>
 
 #include "rwe/common/error.hpp"
 #include "rwe/report/attrition_diagram.hpp"
@@ -113,6 +115,50 @@ TEST(ReportKmPlot, PngIs300DpiAndSizeConsistent) {
     EXPECT_EQ(png[49], '\x01');
     const std::string png_150 = render_png(figure, 150);
     EXPECT_EQ(big_endian(png_150, 16), 750u);
+}
+
+// The PNG's image data, decoded by the format's rules (ISO/IEC 15948): every chunk's CRC,
+// 8-bit RGB rows each with filter type 1 (Sub: a byte minus the same channel of the pixel to
+// its left), inflated to exactly height × (1 + 3 × width) bytes; the opaque white background
+// at the corners, and the curves' dark strokes somewhere in between.
+TEST(ReportKmPlot, PngRowsDecodeToTheDrawing) {
+    const std::string png = render_png(km_plot(small_plot()));
+    const uint32_t width = big_endian(png, 16), height = big_endian(png, 20);
+    EXPECT_EQ(png.substr(24, 5), std::string("\x08\x02\x00\x00\x00", 5));  // 8 bits, RGB, no interlace
+    std::string idat;
+    std::vector<std::string> types;
+    for (std::size_t at = 8; at + 12 <= png.size();) {
+        const uint32_t length = big_endian(png, at);
+        const std::string type = png.substr(at + 4, 4);
+        const uLong crc = crc32(0L, reinterpret_cast<const Bytef*>(png.data() + at + 4), length + 4);
+        EXPECT_EQ(big_endian(png, at + 8 + length), static_cast<uint32_t>(crc)) << type;
+        if (type == "IDAT") idat += png.substr(at + 8, length);
+        types.push_back(type);
+        at += 12 + length;
+    }
+    EXPECT_EQ(types, (std::vector<std::string>{"IHDR", "pHYs", "IDAT", "IEND"}));
+    const std::size_t row_bytes = 1 + 3 * static_cast<std::size_t>(width);
+    std::string raw(row_bytes * height + 1, '\0');
+    uLongf size = static_cast<uLongf>(raw.size());
+    ASSERT_EQ(uncompress(reinterpret_cast<Bytef*>(raw.data()), &size, reinterpret_cast<const Bytef*>(idat.data()),
+                         static_cast<uLong>(idat.size())), Z_OK);
+    ASSERT_EQ(size, row_bytes * height);
+    std::size_t dark = 0;
+    std::vector<unsigned char> first_row, last_row;
+    for (uint32_t y = 0; y < height; ++y) {
+        const char* row = raw.data() + y * row_bytes;
+        ASSERT_EQ(row[0], 1) << y;
+        unsigned char pixel[3] = {0, 0, 0};
+        for (uint32_t x = 0; x < width; ++x) {
+            for (int c = 0; c < 3; ++c) pixel[c] = static_cast<unsigned char>(pixel[c] + static_cast<unsigned char>(row[1 + 3 * x + c]));
+            if (pixel[0] + pixel[1] + pixel[2] < 200) ++dark;
+            if (y == 0 && (x == 0 || x == width - 1)) first_row.insert(first_row.end(), pixel, pixel + 3);
+            if (y == height - 1 && (x == 0 || x == width - 1)) last_row.insert(last_row.end(), pixel, pixel + 3);
+        }
+    }
+    EXPECT_EQ(first_row, std::vector<unsigned char>(6, 255));
+    EXPECT_EQ(last_row, std::vector<unsigned char>(6, 255));
+    EXPECT_GT(dark, 1000u);  // axes, text and curves
 }
 
 TEST(ReportKmPlot, PdfHasHeaderEmbeddedFontAndFixedDate) {

@@ -97,33 +97,67 @@ std::string renumber_svg_ids(const std::string& svg, std::string_view prefix) {
     return out;
 }
 
-uint32_t big_endian(const unsigned char* bytes) {
-    return (uint32_t{bytes[0]} << 24) | (uint32_t{bytes[1]} << 16) | (uint32_t{bytes[2]} << 8) |
-           uint32_t{bytes[3]};
-}
-
 void put_big_endian(std::string& out, uint32_t value) {
     for (int shift = 24; shift >= 0; shift -= 8) out += static_cast<char>((value >> shift) & 0xFF);
 }
 
 // PNG chunk layout (ISO/IEC 15948 §5.3): length, type, data, CRC-32 of type and data.
-std::string with_physical_size(const std::string& png, double dpi) {
-    const size_t ihdr_end = 8 + 4 + 4 + 13 + 4;
-    if (png.size() < ihdr_end ||
-        big_endian(reinterpret_cast<const unsigned char*>(png.data()) + 8) != 13)
-        throw IoError("cannot draw PNG: unexpected header from cairo");
-    auto pixels_per_metre = static_cast<uint32_t>(std::lround(dpi / 0.0254));
-    std::string chunk = "pHYs";
-    put_big_endian(chunk, pixels_per_metre);
-    put_big_endian(chunk, pixels_per_metre);
-    chunk += '\x01';  // unit: metre
-    uLong crc = crc32(0L, reinterpret_cast<const Bytef*>(chunk.data()),
-                      static_cast<uInt>(chunk.size()));
-    std::string out = png.substr(0, ihdr_end);
-    put_big_endian(out, 9);
-    out += chunk;
+void put_chunk(std::string& out, const char* type, std::string_view data) {
+    put_big_endian(out, static_cast<uint32_t>(data.size()));
+    const std::size_t start = out.size();
+    out += type;
+    out.append(data);
+    const uLong crc = crc32(0L, reinterpret_cast<const Bytef*>(out.data() + start), static_cast<uInt>(out.size() - start));
     put_big_endian(out, static_cast<uint32_t>(crc));
-    out.append(png, ihdr_end, std::string::npos);
+}
+
+// An opaque image surface as an 8-bit RGB PNG (ISO/IEC 15948) with its physical size
+// (pHYs, pixels per metre): each row with filter type 1 (Sub: the difference from the pixel
+// to its left, which is 0 across a figure's flat areas), deflated at zlib's level 6. The
+// pixels are cairo's ARGB32, opaque (the figure is drawn on white), so no alpha channel.
+std::string encode_png(cairo_surface_t* surface, double dpi) {
+    cairo_surface_flush(surface);
+    const int width = cairo_image_surface_get_width(surface);
+    const int height = cairo_image_surface_get_height(surface);
+    const int stride = cairo_image_surface_get_stride(surface);
+    const unsigned char* data = cairo_image_surface_get_data(surface);
+    const std::size_t row_bytes = 1 + 3 * static_cast<std::size_t>(width);
+    std::string raw(row_bytes * static_cast<std::size_t>(height), '\0');
+    for (int y = 0; y < height; ++y) {
+        const auto* pixel = reinterpret_cast<const uint32_t*>(data + static_cast<std::size_t>(y) * static_cast<std::size_t>(stride));
+        char* row = raw.data() + static_cast<std::size_t>(y) * row_bytes;
+        row[0] = 1;  // Sub
+        unsigned char left[3] = {0, 0, 0};
+        for (int x = 0; x < width; ++x) {
+            const unsigned char rgb[3] = {static_cast<unsigned char>(pixel[x] >> 16), static_cast<unsigned char>(pixel[x] >> 8),
+                                          static_cast<unsigned char>(pixel[x])};
+            for (int c = 0; c < 3; ++c) {
+                row[1 + 3 * x + c] = static_cast<char>(static_cast<unsigned char>(rgb[c] - left[c]));
+                left[c] = rgb[c];
+            }
+        }
+    }
+    uLongf size = compressBound(static_cast<uLong>(raw.size()));
+    std::string deflated(size, '\0');
+    if (compress2(reinterpret_cast<Bytef*>(deflated.data()), &size, reinterpret_cast<const Bytef*>(raw.data()),
+                  static_cast<uLong>(raw.size()), 6) != Z_OK) {
+        throw IoError("cannot write PNG: compression failed");
+    }
+    deflated.resize(size);
+    std::string out("\x89PNG\r\n\x1a\n", 8);
+    std::string header;
+    put_big_endian(header, static_cast<uint32_t>(width));
+    put_big_endian(header, static_cast<uint32_t>(height));
+    header += std::string("\x08\x02\x00\x00\x00", 5);  // 8 bits, RGB, deflate, filtering 0, no interlace
+    put_chunk(out, "IHDR", header);
+    std::string physical;
+    const auto pixels_per_metre = static_cast<uint32_t>(std::lround(dpi / 0.0254));
+    put_big_endian(physical, pixels_per_metre);
+    put_big_endian(physical, pixels_per_metre);
+    physical += '\x01';  // unit: metre
+    put_chunk(out, "pHYs", physical);
+    put_chunk(out, "IDAT", deflated);
+    put_chunk(out, "IEND", "");
     return out;
 }
 
@@ -176,12 +210,19 @@ std::string render_png(const Figure& figure, double dpi) {
         cairo_destroy(cr);
     }
     draw_on(surface, figure, scale);
-    std::string png;
-    cairo_status_t status = cairo_surface_write_to_png_stream(surface, append_to_string, &png);
-    cairo_surface_destroy(surface);
-    if (status != CAIRO_STATUS_SUCCESS)
+    const cairo_status_t status = cairo_surface_status(surface);
+    if (status != CAIRO_STATUS_SUCCESS) {
+        cairo_surface_destroy(surface);
         throw IoError(std::string("cannot write PNG: ") + cairo_status_to_string(status));
-    return with_physical_size(png, dpi);
+    }
+    try {
+        std::string png = encode_png(surface, dpi);
+        cairo_surface_destroy(surface);
+        return png;
+    } catch (...) {
+        cairo_surface_destroy(surface);
+        throw;
+    }
 }
 
 void write_file_atomic(const std::filesystem::path& path, std::string_view bytes) {
