@@ -28,6 +28,7 @@
 #include "rwe/stats/bootstrap.hpp"
 #include "rwe/stats/restricted_mean.hpp"
 #include "rwe/stats/survival_at_times.hpp"
+#include "rwe/stats/time_fix.hpp"
 
 namespace rwe::study::kit {
 
@@ -142,7 +143,7 @@ struct Contrast {
 };
 
 Contrast contrast(const std::vector<double>& time, const std::vector<double>& event, const std::vector<double>& treated,
-                  const std::vector<double>* weight, const std::vector<double>& times, double tau) {
+                  const std::vector<double>* weight, const std::vector<double>& times, double tau, bool time_fix = true) {
     stats::SurvivalData data;
     data.group_names = {"0", "1"};
     for (std::size_t i = 0; i < time.size(); ++i) {
@@ -152,7 +153,7 @@ Contrast contrast(const std::vector<double>& time, const std::vector<double>& ev
         data.group.push_back(treated[i] == 1 ? 1 : 0);
         if (weight != nullptr) data.weight.push_back((*weight)[i]);
     }
-    stats::merge_survival_times(data);
+    if (time_fix) stats::merge_survival_times(data);
     stats::KaplanMeierOptions options;
     options.variance = stats::KmVariance::greenwood;
     const auto km = stats::kaplan_meier(data, options);
@@ -166,6 +167,26 @@ Contrast contrast(const std::vector<double>& time, const std::vector<double>& ev
     }
     out.estimable = found == 2;
     return out;
+}
+
+// Whether a resample of these times could hold near-equal times that R's time fix merges
+// (methods §1.1): not when every gap between distinct times exceeds the tolerance both
+// absolutely and relative to the largest |time|, which bounds the mean |time| of any
+// resample (a resample's gaps are sums of these). Then the resamples skip the time fix.
+bool resamples_need_time_fix(const std::vector<double>& time) {
+    std::vector<double> distinct;
+    for (double t : time) {
+        if (std::isfinite(t)) distinct.push_back(t);
+    }
+    std::sort(distinct.begin(), distinct.end());
+    distinct.erase(std::unique(distinct.begin(), distinct.end()), distinct.end());
+    double largest = 0;
+    for (double t : distinct) largest = std::max(largest, std::fabs(t));
+    for (std::size_t k = 1; k < distinct.size(); ++k) {
+        const double gap = distinct[k] - distinct[k - 1];
+        if (!(gap > stats::time_fix_tolerance && gap > stats::time_fix_tolerance * largest)) return true;
+    }
+    return false;
 }
 
 }  // namespace
@@ -422,6 +443,7 @@ json run_iptw(const Context& c, const Analysis& analysis) {
     const int replicates = analysis.options.value("bootstrap", 0);
     if (!times.empty() || tau > 0) {
         const Contrast point = contrast(time, event, treated, &weighting.weight, times, tau);
+        const bool time_fix = replicates > 0 && resamples_need_time_fix(time);
         std::vector<std::vector<double>> draws(times.size() + 1);  // per time, then the RMST difference
         std::size_t failed = 0;
         const std::uint64_t seed = analysis.options.value("seed", static_cast<std::uint64_t>(1));
@@ -444,7 +466,7 @@ json run_iptw(const Context& c, const Analysis& analysis) {
             if (treated_b > 0 && treated_b < n) {
                 const auto model_b = stats::logistic_regression(z_b, row_major(columns_b, n), columns.model_names);
                 const auto weights_b = stats::propensity_weights(z_b, model_b.fitted, weight_options);
-                Contrast r = contrast(t_b, e_b, z_b, &weights_b.weight, times, tau);
+                Contrast r = contrast(t_b, e_b, z_b, &weights_b.weight, times, tau, time_fix);
                 if (r.estimable) replicate[i] = std::move(r);
             }
             const std::lock_guard<std::mutex> lock(reporting);
