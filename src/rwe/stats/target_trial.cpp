@@ -263,20 +263,25 @@ TargetTrial target_trial(const TargetTrialData& data, const TargetTrialOptions& 
     out.rmst_difference = options.rmst_tau > 0 ? out.arms[0].rmst.rmean - out.arms[1].rmst.rmean : nan;
 
     // Step 6: weighted Cox model of arm A vs B, robust variance clustered by patient.
+    // The model borrows the rows' times and weights (moved, and moved back after the fit:
+    // at national scale a copy is hundreds of megabytes).
     CoxData cox;
-    cox.start = rows.start;
-    cox.stop = rows.stop;
+    cox.start = std::move(rows.start);
+    cox.stop = std::move(rows.stop);
     cox.event.assign(rows.event.begin(), rows.event.end());
-    cox.weight = rows.weight;
+    cox.weight = std::move(rows.weight);
     cox.cluster.assign(rows.patient.begin(), rows.patient.end());
     cox.names = {"arm_A"};
-    cox.x.resize(rows.size());
-    for (std::size_t row = 0; row < rows.size(); ++row) cox.x[row] = rows.arm[row] == 0 ? 1.0 : 0.0;
+    cox.x.resize(rows.arm.size());  // rows.size() is 0 while the model holds the times
+    for (std::size_t row = 0; row < rows.arm.size(); ++row) cox.x[row] = rows.arm[row] == 0 ? 1.0 : 0.0;
     CoxOptions cox_options;
     cox_options.conf_level = options.conf_level;
     cox_options.variance = options.robust_variance ? CoxVariance::robust : CoxVariance::model;
     cox_options.concordance = false;
     out.cox = cox_regression(cox, cox_options);
+    rows.start = std::move(cox.start);
+    rows.stop = std::move(cox.stop);
+    rows.weight = std::move(cox.weight);
     for (const auto& diagnostic : out.cox.diagnostics) out.messages.push_back("Cox model: " + diagnostic.message);
     if (out.arms[0].events == 0 && out.arms[1].events == 0) {
         out.messages.push_back("no events in either arm: the hazard ratio is not estimable");
