@@ -311,6 +311,40 @@ TEST(AnalysisKinds, StratifiedLogRankMatchesR) {
     EXPECT_NEAR(at(plain["result"]["tests"][0]["chisq"]), 0.06198690452978857, 1e-9);
 }
 
+// R's time fix (methods §1.1) merges near-equal times, and the iptw bootstrap's resamples
+// keep it whenever the data have near-equal times: a censoring 1e-10 before an event of the
+// same arm then ties with it (the event counted with the censored patient at risk), so the
+// resamples' survival, and the percentile limits, are those of the data with the two times
+// equal. Without the time fix the censoring would come first and the limits would differ.
+TEST(AnalysisKinds, IptwBootstrapKeepsTheTimeFixWhenTimesAreNearEqual) {
+    auto limits = [](double censored_time) {
+        StudyData data = small_study();
+        auto& os = data.adtte[0].records;
+        os[0].aval = 3;              // arm A, an event
+        os[2].aval = censored_time;  // arm A, censored
+        const Analysis iptw = analysis("w", "iptw", {{"endpoint", "OS"}, {"treatment", "ARM"}, {"covariates", {"AGE"}},
+                                                     {"times", {4, 8}}, {"bootstrap", 40}, {"seed", 3}});
+        std::vector<std::string> warnings;
+        const json results = run_analyses(data, protocol_with({iptw}), warnings);
+        return results[0]["result"]["differences"];
+    };
+    const json tied = limits(3), near = limits(3 - 1e-10);
+    ASSERT_EQ(tied["survival"].size(), 2u);
+    for (std::size_t k = 0; k < 2; ++k) {
+        for (const char* key : {"difference", "lower", "upper"}) {
+            EXPECT_EQ(near["survival"][k][key], tied["survival"][k][key]) << k << key;
+        }
+    }
+    // and the near-equal times do matter when they are not merged: a censoring well before
+    // the event (2.5) moves the limits
+    const json before = limits(2.5);
+    bool moved = false;
+    for (std::size_t k = 0; k < 2; ++k) {
+        for (const char* key : {"lower", "upper"}) moved = moved || before["survival"][k][key] != tied["survival"][k][key];
+    }
+    EXPECT_TRUE(moved) << before.dump() << tied.dump();
+}
+
 TEST(AnalysisKinds, RestrictedMeanMatchesR) {
     // km <- survfit(Surv(time, status) ~ x, data = d); survival:::survmean(km, rmean = 10)$matrix
     //   x=A rmean 7.0370370370370363 se(rmean) 1.0028684570448412
