@@ -192,8 +192,15 @@ for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
           f"exit {p.returncode}, after {litter('.')}")
 
 for sig in (signal.SIGINT, signal.SIGTERM):
-    p = subprocess.Popen([RWE, "synth", "--profile", "thp-her2-mbc", "--patients", "200000", "--seed", "2", "--out", "synth-sig"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    time.sleep(1.0)
+    # A registry large enough (about 6 GB) that synth is still writing when the signal
+    # comes: the signal is sent once its partial files appear (a fixed sleep raced a warm
+    # page cache, where 200,000 patients took about a second).
+    shutil.rmtree("synth-sig", ignore_errors=True)
+    p = subprocess.Popen([RWE, "synth", "--profile", "thp-her2-mbc", "--patients", "1000000", "--seed", "2", "--out", "synth-sig"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.time() + 30
+    while time.time() < deadline and p.poll() is None and not list(Path("synth-sig").glob("*.partial")):
+        time.sleep(0.01)
+    time.sleep(0.2)
     p.send_signal(sig)
     p.wait()
     partial = sorted(path.name for path in Path("synth-sig").glob("*.partial")) if Path("synth-sig").exists() else []
