@@ -175,10 +175,20 @@ check("import --replace refuses its own source file",
       and hashlib.sha256(Path("reg/patients.csv").read_bytes()).hexdigest() == source, f"exit {r.returncode}: {r.stderr}")
 
 # Signals remove the temporary files; kill -9 leaves them to the next run.
-subprocess.run([RWE, "synth", "--profile", "thp-her2-mbc", "--patients", "6000", "--seed", "9", "--out", "big"], check=True, capture_output=True)
+# The signal comes once the import's temporary database exists, on a registry large enough
+# (60,000 patients, a few seconds) that the import is still loading it (a fixed sleep raced
+# a fast machine, where a small registry was loaded before the signal).
+def wait_for_litter(process, timeout=30):
+    deadline = time.time() + timeout
+    while time.time() < deadline and process.poll() is None and not litter("."):
+        time.sleep(0.01)
+    time.sleep(0.1)
+
+
+subprocess.run([RWE, "synth", "--profile", "thp-her2-mbc", "--patients", "60000", "--seed", "9", "--out", "big"], check=True, capture_output=True)
 for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
     p = subprocess.Popen([RWE, "import", "big", "--db", "big.sqlite", "--replace"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    time.sleep(0.4)
+    wait_for_litter(p)
     seen = litter(".")
     p.send_signal(sig)
     p.wait()
