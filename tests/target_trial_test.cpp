@@ -117,6 +117,39 @@ TEST_P(TargetTrialAgainstR, EveryNumber) {
 
 INSTANTIATE_TEST_SUITE_P(Cases, TargetTrialAgainstR, ::testing::Values("plain", "stabilized_truncated", "four_by_90"));
 
+// keep_rows = false (as the protocol kind runs it) releases the rows and the Cox model's
+// copy of them: the same counts and, bit for bit, the same estimates as with the rows kept.
+TEST_P(TargetTrialAgainstR, ReleasedRowsGiveTheSameEstimates) {
+    std::ifstream in(data_dir / "target_trial_reference.json");
+    const json want = json::parse(in).at(GetParam());
+    const auto data = read_data();
+    stats::TargetTrialOptions options;
+    options.min_count = want.at("k").get<int>();
+    options.grace_days = want.at("d").get<double>();
+    options.interval_days = want.at("L").get<double>();
+    options.stabilize = want.at("stabilize").get<bool>();
+    options.truncate = want.at("truncate").get<double>();
+    options.times = r_values(want.at("times"));
+    options.rmst_tau = want.at("tau").get<double>();
+    const auto kept = stats::target_trial(data, options);
+    options.keep_rows = false;
+    const auto released = stats::target_trial(data, options);
+    EXPECT_EQ(kept.rows.size(), want.at("rows").get<std::size_t>());
+    EXPECT_EQ(kept.row_count, want.at("rows").get<std::size_t>());
+    EXPECT_EQ(released.row_count, want.at("rows").get<std::size_t>());
+    EXPECT_EQ(released.rows.size(), 0u);
+    EXPECT_EQ(released.truncated_rows, kept.truncated_rows);
+    ASSERT_TRUE(released.estimable);
+    EXPECT_EQ(released.cox.coef[0], kept.cox.coef[0]);
+    EXPECT_EQ(released.cox.robust_se[0], kept.cox.robust_se[0]);
+    EXPECT_EQ(released.hr_p, kept.hr_p);
+    for (int arm = 0; arm < 2; ++arm) {
+        EXPECT_EQ(released.arms[arm].curve.surv, kept.arms[arm].curve.surv);
+        EXPECT_EQ(released.arms[arm].curve.std_err_surv, kept.arms[arm].curve.std_err_surv);
+        EXPECT_EQ(released.arms[arm].weights.sum, kept.arms[arm].weights.sum);
+    }
+}
+
 // Hand-worked: two patients, k = 1, d = 10, one interval. Patient 0 has its first
 // administration on day 5 and dies on day 20; patient 1 none and is censored on day 30.
 // Person-intervals: (y = 1), (y = 0) with the intercept only... the time terms are constant

@@ -439,14 +439,28 @@ RScaling r_centre_and_scale(detail::CoxPrepared& data, RFitter fitter, const AgO
 
 }  // namespace
 
-CoxRegression cox_regression(const CoxData& data, const CoxOptions& options) {
+namespace {
+
+CoxRegression fit_cox(const CoxData& data, CoxData* release, const CoxOptions& options) {
     CoxRegression fit;
     fit.ties = options.ties;
     fit.names = data.names;
     fit.terms = data.terms.empty() ? data.names : data.terms;
+    const bool clustered = !data.cluster.empty();
     // Raw covariates (centred at 0): R's centring and scaling follow below.
     detail::CoxPrepared prepared =
         detail::cox_prepare(data, options.time_fix, std::vector<double>(data.names.size(), 0.0), false);
+    if (release != nullptr) {
+        // The fit reads only its prepared (sorted) copy from here on.
+        std::vector<double>().swap(release->start);
+        std::vector<double>().swap(release->stop);
+        std::vector<double>().swap(release->event);
+        std::vector<double>().swap(release->weight);
+        std::vector<std::int32_t>().swap(release->stratum);
+        std::vector<std::int32_t>().swap(release->cluster);
+        std::vector<double>().swap(release->x);
+        std::vector<std::span<const double>>().swap(release->columns);
+    }
     const std::size_t p = prepared.p, n = prepared.n;
     if (options.ties == CoxTies::exact) {
         // As R's coxexact.fit / agexact.fit: no case weights, and no dfbeta residuals for a
@@ -454,7 +468,7 @@ CoxRegression cox_regression(const CoxData& data, const CoxOptions& options) {
         for (std::size_t i = 0; i < n; ++i) {
             if (prepared.weight[i] != 1) throw InputError("exact ties: case weights are not supported (use efron or breslow)");
         }
-        if (options.variance == CoxVariance::robust || !data.cluster.empty()) {
+        if (options.variance == CoxVariance::robust || clustered) {
             throw UsageError("exact ties: a robust or cluster variance is not available (use efron or breslow)");
         }
     }
@@ -908,5 +922,11 @@ CoxRegression cox_regression(const CoxData& data, const CoxOptions& options) {
     }
     return fit;
 }
+
+}  // namespace
+
+CoxRegression cox_regression(const CoxData& data, const CoxOptions& options) { return fit_cox(data, nullptr, options); }
+
+CoxRegression cox_regression(CoxData&& data, const CoxOptions& options) { return fit_cox(data, &data, options); }
 
 }  // namespace rwe::stats

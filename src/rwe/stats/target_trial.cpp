@@ -133,8 +133,33 @@ TargetTrial target_trial(const TargetTrialData& data, const TargetTrialOptions& 
     // after d one row (d, end]: B 1 / P_B(J - 1), A 1 / (1 - P_B(J - 1)).
     // Stabilized: the same products from the numerator model over those of the censoring model.
     auto& rows = out.rows;
-    for (std::size_t patient = 0; patient < n; ++patient) {
+    // The end of clone (patient, arm)'s follow-up and whether it is censored at deviation.
+    auto clone_end = [&](std::size_t patient, int arm) {
         const double time = data.time[patient];
+        if (arm == 0 && !(kth[patient] <= d) && time > d) return std::pair{d, true};
+        if (arm == 1 && reached[patient]) return std::pair{kth[patient], true};
+        return std::pair{time, false};
+    };
+    {
+        // Sized once (tens of millions of rows at national scale): a row per interval
+        // started before the end, and one after d.
+        std::size_t count = 0;
+        for (std::size_t patient = 0; patient < n; ++patient) {
+            for (int arm = 0; arm < 2; ++arm) {
+                const double end = clone_end(patient, arm).first;
+                if (end <= 0) continue;
+                for (std::size_t j = 0; j < out.intervals && static_cast<double>(j) * length < end; ++j) ++count;
+                if (end > d) ++count;
+            }
+        }
+        rows.start.reserve(count);
+        rows.stop.reserve(count);
+        rows.weight.reserve(count);
+        rows.event.reserve(count);
+        rows.arm.reserve(count);
+        rows.patient.reserve(count);
+    }
+    for (std::size_t patient = 0; patient < n; ++patient) {
         const auto p = interval_probabilities(out.censoring_model, data.x, patient, covariates, out.intervals, length, true);
         std::vector<double> q;
         if (options.stabilize) {
@@ -151,16 +176,7 @@ TargetTrial target_trial(const TargetTrialData& data, const TargetTrialOptions& 
             }
         }
         for (int arm = 0; arm < 2; ++arm) {
-            // End of the clone's follow-up and whether it is censored at deviation.
-            double end = time;
-            bool deviated = false;
-            if (arm == 0 && !(kth[patient] <= d) && time > d) {
-                end = d;
-                deviated = true;
-            } else if (arm == 1 && reached[patient]) {
-                end = kth[patient];
-                deviated = true;
-            }
+            const auto [end, deviated] = clone_end(patient, arm);
             auto& summary = out.arms[arm];
             if (deviated) ++summary.censored_deviation;
             if (end <= 0) continue;
@@ -177,7 +193,7 @@ TargetTrial target_trial(const TargetTrialData& data, const TargetTrialOptions& 
                 rows.stop.push_back(stop);
                 rows.weight.push_back(weight);
                 rows.event.push_back(event && stop == end ? 1 : 0);
-                rows.arm.push_back(arm);
+                rows.arm.push_back(static_cast<std::uint8_t>(arm));
                 rows.patient.push_back(static_cast<std::int32_t>(patient));
             }
             if (end > d) {
@@ -189,11 +205,16 @@ TargetTrial target_trial(const TargetTrialData& data, const TargetTrialOptions& 
                 rows.stop.push_back(end);
                 rows.weight.push_back(weight);
                 rows.event.push_back(event ? 1 : 0);
-                rows.arm.push_back(arm);
+                rows.arm.push_back(static_cast<std::uint8_t>(arm));
                 rows.patient.push_back(static_cast<std::int32_t>(patient));
             }
         }
     }
+
+    out.row_count = rows.size();
+    auto release_rows = [&] {
+        if (!options.keep_rows) out.rows = TargetTrialRows{};
+    };
 
     // Step 4: truncation at the q-th quantile (R's type 7) of the weights of all rows.
     out.truncation_cap = inf;
@@ -211,6 +232,7 @@ TargetTrial target_trial(const TargetTrialData& data, const TargetTrialOptions& 
     for (const double weight : rows.weight) {
         if (!std::isfinite(weight)) {
             out.messages.push_back("a weight is not finite (a fitted probability of 0 or 1): the comparison is not estimable");
+            release_rows();
             return out;
         }
     }
@@ -225,21 +247,29 @@ TargetTrial target_trial(const TargetTrialData& data, const TargetTrialOptions& 
     }
     if (out.arms[0].clones == 0 || out.arms[1].clones == 0) {
         out.messages.push_back("an arm has no clone with follow-up: the comparison is not estimable");
+        release_rows();
         return out;
     }
-    {  // the curves' copy of the rows is released before the Cox model makes its own
+    {
+        // The curves borrow the rows' columns (moved, and moved back: at national scale a
+        // copy is hundreds of megabytes); only the arm codes are widened.
         SurvivalData survival;
-        survival.start = rows.start;
-        survival.time = rows.stop;
-        survival.event = rows.event;
-        survival.weight = rows.weight;
+        survival.start = std::move(rows.start);
+        survival.time = std::move(rows.stop);
+        survival.event = std::move(rows.event);
+        survival.weight = std::move(rows.weight);
         survival.group.assign(rows.arm.begin(), rows.arm.end());
         survival.group_names = {"A", "B"};
-        survival.cluster.assign(rows.patient.begin(), rows.patient.end());
+        survival.cluster = std::move(rows.patient);
         KaplanMeierOptions km_options;
         km_options.conf_level = options.conf_level;
         km_options.variance = options.robust_variance ? KmVariance::robust : KmVariance::greenwood;
         const KaplanMeier km = kaplan_meier(survival, km_options);
+        rows.start = std::move(survival.start);
+        rows.stop = std::move(survival.time);
+        rows.event = std::move(survival.event);
+        rows.weight = std::move(survival.weight);
+        rows.patient = std::move(survival.cluster);
         for (const auto& curve : km.curves) {
             auto& arm = out.arms[curve.name == "A" ? 0 : 1];
             arm.curve = curve;
@@ -263,8 +293,9 @@ TargetTrial target_trial(const TargetTrialData& data, const TargetTrialOptions& 
     out.rmst_difference = options.rmst_tau > 0 ? out.arms[0].rmst.rmean - out.arms[1].rmst.rmean : nan;
 
     // Step 6: weighted Cox model of arm A vs B, robust variance clustered by patient.
-    // The model borrows the rows' times and weights (moved, and moved back after the fit:
-    // at national scale a copy is hundreds of megabytes).
+    // The model takes the rows' times and weights (moved: at national scale a copy is
+    // hundreds of megabytes); kept rows get them back after the fit, else the fit releases
+    // them with the other columns once it has its sorted copy.
     CoxData cox;
     cox.start = std::move(rows.start);
     cox.stop = std::move(rows.stop);
@@ -278,10 +309,15 @@ TargetTrial target_trial(const TargetTrialData& data, const TargetTrialOptions& 
     cox_options.conf_level = options.conf_level;
     cox_options.variance = options.robust_variance ? CoxVariance::robust : CoxVariance::model;
     cox_options.concordance = false;
-    out.cox = cox_regression(cox, cox_options);
-    rows.start = std::move(cox.start);
-    rows.stop = std::move(cox.stop);
-    rows.weight = std::move(cox.weight);
+    if (options.keep_rows) {
+        out.cox = cox_regression(cox, cox_options);
+        rows.start = std::move(cox.start);
+        rows.stop = std::move(cox.stop);
+        rows.weight = std::move(cox.weight);
+    } else {
+        release_rows();
+        out.cox = cox_regression(std::move(cox), cox_options);
+    }
     for (const auto& diagnostic : out.cox.diagnostics) out.messages.push_back("Cox model: " + diagnostic.message);
     if (out.arms[0].events == 0 && out.arms[1].events == 0) {
         out.messages.push_back("no events in either arm: the hazard ratio is not estimable");
@@ -305,6 +341,7 @@ TargetTrialBootstrap target_trial_bootstrap(const TargetTrialData& data, const T
     const std::size_t covariates = data.names.size();
     TargetTrialOptions replicate_options = options;
     replicate_options.robust_variance = false;
+    replicate_options.keep_rows = false;
     struct Replicate {
         bool estimable = false;
         double log_hr = 0, rmst_difference = 0;

@@ -48,13 +48,18 @@ struct TargetTrialOptions {
     // false: the estimates alone (Greenwood variance of the curves, model variance of the Cox
     // model: their point estimates are the same), as the bootstrap's replicates need
     bool robust_variance = true;
+    // false: the (start, stop] rows are released once the curves and the Cox model are made
+    // (TargetTrial::row_count still counts them): at 1,000,000 patients they are about a
+    // gigabyte, and the fit's copy another.
+    bool keep_rows = true;
 };
 
 // The (start, stop] rows of the clones: arm 0 = A, 1 = B; patient = input row index.
 struct TargetTrialRows {
     std::vector<double> start, stop, weight;
     std::vector<std::uint8_t> event;
-    std::vector<std::int32_t> arm, patient;
+    std::vector<std::uint8_t> arm;
+    std::vector<std::int32_t> patient;
     std::size_t size() const noexcept { return stop.size(); }
 };
 
@@ -80,7 +85,8 @@ struct TargetTrial {
     std::size_t model_rows = 0;                // person-intervals of the censoring model
     double truncation_cap = 0;                 // weight cap; Inf without truncation
     std::size_t truncated_rows = 0;
-    TargetTrialRows rows;
+    TargetTrialRows rows;                      // empty unless options.keep_rows
+    std::size_t row_count = 0;                 // the clones' (start, stop] rows
     TargetTrialArm arms[2];
     std::vector<double> surv_difference;       // A - B at options.times (NaN past follow-up)
     double rmst_difference = 0;                // A - B; NaN when not asked

@@ -149,6 +149,7 @@ json run_target_trial(const Context& c, const Analysis& analysis) {
         return out;
     }
     out["as_received"] = as_received(c, data, min_count);
+    options.keep_rows = false;  // only their count is reported
     const auto result = stats::target_trial(data, options);
     for (const auto& message : result.messages) c.warn(analysis, "min_count", message, std::to_string(min_count));
 
@@ -162,7 +163,7 @@ json run_target_trial(const Context& c, const Analysis& analysis) {
                               {"coefficients", std::move(coefficients)}, {"converged", model.converged},
                               {"iterations", model.iterations}, {"messages", model.messages}};
     out["weighting"] = {{"cap", num(std::isfinite(result.truncation_cap) ? result.truncation_cap : std::nan(""))},
-                        {"truncated_rows", result.truncated_rows}, {"rows", result.rows.size()}};
+                        {"truncated_rows", result.truncated_rows}, {"rows", result.row_count}};
     json arms = json::array();
     for (const auto& arm : result.arms) {
         json entry{{"name", arm.name}, {"clones", arm.clones}, {"events", arm.events},
