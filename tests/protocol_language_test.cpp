@@ -59,6 +59,11 @@ protected:
         }
         return nullptr;
     }
+    // EVNTDESC of a patient's record of an endpoint.
+    static std::string description(const StudyData& data, const std::string& paramcd, const std::string& id) {
+        const auto* record = tte(data, paramcd, id);
+        return record ? data.endpoint(paramcd).description(*record) : "(no record)";
+    }
 
     static inline fs::path dir_;
     static inline std::string db_;
@@ -131,7 +136,7 @@ TEST_F(Language, DataCutoffEndsFollowUp) {
     ASSERT_NE(os, nullptr);
     EXPECT_EQ(os->cnsr, 1);
     EXPECT_EQ(os->aval, 166);
-    EXPECT_EQ(os->description, "data cut-off");
+    EXPECT_EQ(description(data, "OS", "P01"), "data cut-off");
     EXPECT_EQ(tte(data, "PFS", "P03")->cnsr, 1);
     EXPECT_EQ(tte(data, "PFS", "P03")->aval, 171);
     EXPECT_EQ(tte(data, "OS", "P06")->cnsr, 0);
@@ -152,19 +157,19 @@ TEST_F(Language, EndpointsOfTreatment) {
                                       "MET = { origin = \"METDT\", events = [\"metastasis\"] }\n"
                                       "[variables]\nMETDT = { derive = \"tumor\", field = \"metastasis_date\" }\n"));
     EXPECT_EQ(tte(data, "TTD", "P01")->aval, 339);
-    EXPECT_EQ(tte(data, "TTD", "P01")->description, "end of index line");
+    EXPECT_EQ(description(data, "TTD", "P01"), "end of index line");
     EXPECT_EQ(tte(data, "TTD", "P02")->aval, 0);
-    EXPECT_EQ(tte(data, "TTD", "P02")->description, "end of index line");
+    EXPECT_EQ(description(data, "TTD", "P02"), "end of index line");
     EXPECT_EQ(tte(data, "TTD", "P04")->cnsr, 1);
     EXPECT_EQ(tte(data, "TTD", "P04")->aval, 1795);
     EXPECT_EQ(tte(data, "TTNT", "P03")->aval, 203);
-    EXPECT_EQ(tte(data, "TTNT", "P03")->description, "next line");
+    EXPECT_EQ(description(data, "TTNT", "P03"), "next line");
     EXPECT_EQ(tte(data, "OSL1", "P03")->cnsr, 1);
     EXPECT_EQ(tte(data, "OSL1", "P03")->aval, 203);
-    EXPECT_EQ(tte(data, "OSL1", "P03")->description, "start of next line");
+    EXPECT_EQ(description(data, "OSL1", "P03"), "start of next line");
     EXPECT_EQ(tte(data, "RWPFS", "P04")->cnsr, 1);
     EXPECT_EQ(tte(data, "RWPFS", "P04")->aval, 0);
-    EXPECT_EQ(tte(data, "RWPFS", "P04")->description, "last assessment");
+    EXPECT_EQ(description(data, "RWPFS", "P04"), "last assessment");
     // From the metastasis date, a metastasis on that very day is an event at 0 (P03:
     // metastasis 2014-11-15).
     EXPECT_EQ(tte(data, "MET", "P03")->cnsr, 0);

@@ -99,7 +99,7 @@ TEST_F(StudyPipeline, AttritionCountsEveryExcludedPatient) {
 TEST_F(StudyPipeline, ProgressionOnTheDayOfDeathIsOneEvent) {
     // P01: THP 2015-01-15; PD assessment and death both on 2016-01-01: 351 days.
     EXPECT_EQ(tte("PFS", "P01").cnsr, 0);
-    EXPECT_EQ(tte("PFS", "P01").description, "progression");
+    EXPECT_EQ(data_.endpoint("PFS").description(tte("PFS", "P01")), "progression");
     EXPECT_DOUBLE_EQ(tte("PFS", "P01").aval, 351 / month);
     EXPECT_EQ(tte("OS", "P01").cnsr, 0);
     EXPECT_DOUBLE_EQ(tte("OS", "P01").aval, 351 / month);
@@ -109,7 +109,7 @@ TEST_F(StudyPipeline, DeathOnTheIndexDayIsAnEventAtTimeZero) {
     EXPECT_EQ(tte("OS", "P02").cnsr, 0);
     EXPECT_EQ(tte("OS", "P02").aval, 0.0);
     EXPECT_EQ(tte("PFS", "P02").cnsr, 0);
-    EXPECT_EQ(tte("PFS", "P02").description, "death");
+    EXPECT_EQ(data_.endpoint("PFS").description(tte("PFS", "P02")), "death");
     EXPECT_EQ(value("P02", "BOR"), "NE");
 }
 

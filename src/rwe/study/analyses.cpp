@@ -104,7 +104,7 @@ StudyData subset(const StudyData& data, const std::vector<bool>& keep, const std
         out.adsl.variables.push_back(std::move(copy));
     }
     for (const auto& parameter : data.adtte) {
-        TimeToEvent copy{parameter.paramcd, parameter.param, {}};
+        TimeToEvent copy{parameter.paramcd, parameter.param, {}, parameter.descriptions};
         for (auto record : parameter.records) {
             if (!keep[record.subject]) continue;
             record.subject = renumbered[record.subject];

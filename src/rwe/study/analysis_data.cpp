@@ -48,6 +48,16 @@ Value Variable::value(std::size_t row) const {
     return {};
 }
 
+std::uint16_t TimeToEvent::description_code(const std::string& text) {
+    const auto found = std::find(descriptions.begin(), descriptions.end(), text);
+    if (found != descriptions.end()) return static_cast<std::uint16_t>(found - descriptions.begin());
+    if (descriptions.size() > std::numeric_limits<std::uint16_t>::max()) {
+        throw Error(ErrorKind::internal, paramcd + ": more event descriptions than a record can index");
+    }
+    descriptions.push_back(text);
+    return static_cast<std::uint16_t>(descriptions.size() - 1);
+}
+
 const TimeToEvent& StudyData::endpoint(const std::string& paramcd) const {
     for (const auto& parameter : adtte) {
         if (parameter.paramcd == paramcd) return parameter;
@@ -497,7 +507,9 @@ void StudyDataBuilder::add(const RegistryData& registry) {
             if (endpoint.population && !endpoint.population->evaluate(row, evaluation).is_true()) continue;
             if (auto record = endpoint_of(endpoint, c, row, protocol)) {
                 const auto& [start, event] = *record;
-                data.adtte[e].records.push_back({subject, start, event.date, (event.date - start) / unit, event.cnsr, event.description, event.cause});
+                auto& parameter = data.adtte[e];
+                parameter.records.push_back({subject, start, event.date, (event.date - start) / unit, event.cnsr,
+                                             static_cast<std::int16_t>(event.cause), parameter.description_code(event.description)});
             }
         }
         if (best_response != nullptr && (line->measurable == "yes" || !best_response->derivation->measurable_only)) {
@@ -772,7 +784,7 @@ void write_analysis_datasets(const StudyData& data, const Protocol& protocol, co
         for (const auto& r : parameter.records) {
             adtte.format("{},{},{},{},{},{},{},{},{}\n", csv_cell(data.adsl.usubjid[r.subject]), parameter.paramcd,
                                  param, format_iso_date(r.start), format_iso_date(r.date), number_cell(r.aval), unit,
-                                 r.cnsr, csv_cell(r.description));
+                                 r.cnsr, csv_cell(parameter.description(r)));
         }
     }
     adtte.close();

@@ -53,20 +53,26 @@ struct SubjectLevel {
     const Variable& at(const std::string& name) const;  // UsageError naming the known ones
 };
 
+// 32 bytes: millions of records at national scale (a record per patient and endpoint).
 struct TimeToEventRecord {
     std::size_t subject = 0;  // row of ADSL
     Day start = 0;
     Day date = 0;       // ADT: event or censoring date
     double aval = 0;    // (date - start) in the protocol's time unit
     int cnsr = 1;       // 0 = event, 1 = censored
-    std::string description;
-    int cause = -1;     // the event recorded: its index in the endpoint's `events`; -1 when censored
+    std::int16_t cause = -1;  // the event recorded: its index in the endpoint's `events`; -1 when censored
+    std::uint16_t description = 0;  // EVNTDESC: index in TimeToEvent::descriptions
 };
 
 struct TimeToEvent {
     std::string paramcd;
     std::string param;  // description
     std::vector<TimeToEventRecord> records;
+    std::vector<std::string> descriptions;  // the records' event descriptions, each once
+
+    const std::string& description(const TimeToEventRecord& record) const { return descriptions.at(record.description); }
+    // The index of `text` in `descriptions`, added when new.
+    std::uint16_t description_code(const std::string& text);
 };
 
 struct ResponseRecord {

@@ -92,7 +92,7 @@ json run_landmark(const Context& c, const Analysis& analysis) {
     for (const auto& paramcd : strings(analysis.options, "endpoints")) {
         const auto& endpoint = c.data.endpoint(paramcd);
         // Event-free at the landmark; time measured from it.
-        TimeToEvent shifted{endpoint.paramcd, endpoint.param, {}};
+        TimeToEvent shifted{endpoint.paramcd, endpoint.param, {}, endpoint.descriptions};
         std::size_t excluded = 0;
         for (auto record : endpoint.records) {
             if (record.aval <= landmark_time) {

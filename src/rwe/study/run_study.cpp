@@ -5,6 +5,9 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 
 #include "rwe/common/error.hpp"
 #include "rwe/common/output_folder.hpp"
@@ -32,17 +35,19 @@ public:
     void done(const char* phase) {
         if (!enabled_) return;
         const auto now = std::chrono::steady_clock::now();
-        std::fprintf(stderr, "rwe run: %.2f s to %s (peak memory so far %ld MB)\n",
-                     std::chrono::duration<double>(now - last_).count(), phase, peak_megabytes());
+        std::fprintf(stderr, "rwe run: %.2f s to %s (memory %ld MB, peak so far %ld MB)\n",
+                     std::chrono::duration<double>(now - last_).count(), phase, status_megabytes("VmRSS:"),
+                     status_megabytes("VmHWM:"));
         last_ = now;
     }
 
 private:
-    static long peak_megabytes() {
+    // A field of /proc/self/status in MB (VmRSS: resident now, VmHWM: the peak); -1 when absent.
+    static long status_megabytes(const std::string& field) {
         std::ifstream status("/proc/self/status");
         std::string line;
         while (std::getline(status, line)) {
-            if (line.rfind("VmHWM:", 0) == 0) return std::atol(line.c_str() + 6) / 1024;
+            if (line.rfind(field, 0) == 0) return std::atol(line.c_str() + field.size()) / 1024;
         }
         return -1;
     }
@@ -68,6 +73,11 @@ RunSummary run_study(const std::string& protocol_path, const std::string& databa
     const RegistryInfo registry = read_registry(database_path, 10000, [&](const RegistryData& chunk) { builder.add(chunk); },
                                                 read_plan(protocol));
     const StudyData data = builder.finish(registry.patients, registry.codes);
+#ifdef __GLIBC__
+    // The registry chunks were read and freed on the reader threads: give their memory back
+    // (about 300 MB at 1,000,000 patients that malloc would otherwise keep for those threads).
+    malloc_trim(0);
+#endif
     timer.done("read the registry, select the cohort and derive the analysis datasets");
 
     nlohmann::json results;
