@@ -7,6 +7,7 @@
 #include <cmath>
 #include <cstdint>
 #include <fstream>
+#include <memory>
 #include <map>
 #include <system_error>
 
@@ -115,12 +116,7 @@ void put_chunk(std::string& out, const char* type, std::string_view data) {
 // (pHYs, pixels per metre): each row with filter type 1 (Sub: the difference from the pixel
 // to its left, which is 0 across a figure's flat areas), deflated at zlib's level 6. The
 // pixels are cairo's ARGB32, opaque (the figure is drawn on white), so no alpha channel.
-std::string encode_png(cairo_surface_t* surface, double dpi) {
-    cairo_surface_flush(surface);
-    const int width = cairo_image_surface_get_width(surface);
-    const int height = cairo_image_surface_get_height(surface);
-    const int stride = cairo_image_surface_get_stride(surface);
-    const unsigned char* data = cairo_image_surface_get_data(surface);
+std::string encode_png(const unsigned char* data, int width, int height, int stride, double dpi) {
     const std::size_t row_bytes = 1 + 3 * static_cast<std::size_t>(width);
     std::string raw(row_bytes * static_cast<std::size_t>(height), '\0');
     for (int y = 0; y < height; ++y) {
@@ -196,12 +192,26 @@ std::string render_pdf(const Figure& figure) {
     return pdf;
 }
 
-std::string render_png(const Figure& figure, double dpi) {
+PngImage::PngImage(cairo_surface_t* surface, double dpi) : surface_(surface), dpi_(dpi) {}
+
+PngImage::PngImage(PngImage&& other) noexcept : surface_(other.surface_), dpi_(other.dpi_) { other.surface_ = nullptr; }
+
+PngImage::~PngImage() {
+    if (surface_ != nullptr) cairo_surface_destroy(surface_);
+}
+
+std::string PngImage::encode() const {
+    return encode_png(cairo_image_surface_get_data(surface_), cairo_image_surface_get_width(surface_),
+                      cairo_image_surface_get_height(surface_), cairo_image_surface_get_stride(surface_), dpi_);
+}
+
+PngImage draw_png(const Figure& figure, double dpi) {
     const double scale = dpi / 72.0;
     auto width = static_cast<int>(std::lround(figure.width_pt * scale));
     auto height = static_cast<int>(std::lround(figure.height_pt * scale));
     cairo_surface_t* surface = cairo_image_surface_create(CAIRO_FORMAT_ARGB32, width, height);
     check_surface(surface, "PNG");
+    PngImage image(surface, dpi);
     {
         // Opaque white background: journals reject transparent figures.
         cairo_t* cr = cairo_create(surface);
@@ -211,19 +221,12 @@ std::string render_png(const Figure& figure, double dpi) {
     }
     draw_on(surface, figure, scale);
     const cairo_status_t status = cairo_surface_status(surface);
-    if (status != CAIRO_STATUS_SUCCESS) {
-        cairo_surface_destroy(surface);
-        throw IoError(std::string("cannot write PNG: ") + cairo_status_to_string(status));
-    }
-    try {
-        std::string png = encode_png(surface, dpi);
-        cairo_surface_destroy(surface);
-        return png;
-    } catch (...) {
-        cairo_surface_destroy(surface);
-        throw;
-    }
+    if (status != CAIRO_STATUS_SUCCESS) throw IoError(std::string("cannot write PNG: ") + cairo_status_to_string(status));
+    cairo_surface_flush(surface);  // the pixels are final: encode() reads them only
+    return image;
 }
+
+std::string render_png(const Figure& figure, double dpi) { return draw_png(figure, dpi).encode(); }
 
 void write_file_atomic(const std::filesystem::path& path, std::string_view bytes) {
     std::filesystem::path temporary = path;
@@ -248,19 +251,24 @@ void write_file_atomic(const std::filesystem::path& path, std::string_view bytes
     }
 }
 
-void write_figure(const Figure& figure, const std::filesystem::path& stem, double dpi) {
-    // Render all three before writing any, so a drawing failure writes nothing.
-    std::string svg = render_svg(figure);
-    std::string pdf = render_pdf(figure);
-    std::string png = render_png(figure, dpi);
-    auto with_extension = [&](const char* extension) {
-        std::filesystem::path path = stem;
-        path += extension;
-        return path;
+std::function<void()> prepare_figure(const Figure& figure, const std::filesystem::path& stem, double dpi) {
+    // Draw all three before writing any, so a drawing failure writes nothing.
+    auto svg = std::make_shared<std::string>(render_svg(figure));
+    auto pdf = std::make_shared<std::string>(render_pdf(figure));
+    auto png = std::make_shared<PngImage>(draw_png(figure, dpi));
+    return [svg, pdf, png, stem] {
+        const std::string png_bytes = png->encode();
+        auto with_extension = [&](const char* extension) {
+            std::filesystem::path path = stem;
+            path += extension;
+            return path;
+        };
+        write_file_atomic(with_extension(".svg"), *svg);
+        write_file_atomic(with_extension(".pdf"), *pdf);
+        write_file_atomic(with_extension(".png"), png_bytes);
     };
-    write_file_atomic(with_extension(".svg"), svg);
-    write_file_atomic(with_extension(".pdf"), pdf);
-    write_file_atomic(with_extension(".png"), png);
 }
+
+void write_figure(const Figure& figure, const std::filesystem::path& stem, double dpi) { prepare_figure(figure, stem, dpi)(); }
 
 }  // namespace rwe::report

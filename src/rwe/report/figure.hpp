@@ -32,9 +32,31 @@ std::string render_pdf(const Figure& figure);
 // records the resolution, which journals' submission checks read.
 std::string render_png(const Figure& figure, double dpi = 300);
 
+// A figure drawn as the pixels of its PNG. Drawing uses cairo, whose font caches allow one
+// drawing thread at a time; encode() (row filters and deflate, rwe's own code) reads only
+// the finished pixels, so it may run on another thread while the next figure is drawn.
+class PngImage {
+public:
+    PngImage(cairo_surface_t* surface, double dpi);  // takes the surface
+    PngImage(PngImage&& other) noexcept;
+    PngImage(const PngImage&) = delete;
+    PngImage& operator=(const PngImage&) = delete;
+    PngImage& operator=(PngImage&&) = delete;
+    ~PngImage();
+    std::string encode() const;  // render_png's bytes
+
+private:
+    cairo_surface_t* surface_;
+    double dpi_;
+};
+PngImage draw_png(const Figure& figure, double dpi = 300);
+
 // Writes stem.svg, stem.pdf and stem.png. Each file is written to a temporary name and
 // renamed, so a failure never leaves a half-written figure. Throws rwe::IoError.
 void write_figure(const Figure& figure, const std::filesystem::path& stem, double dpi = 300);
+// write_figure in two parts: draws the three on this thread (cairo) and returns the rest
+// (the PNG's encoding and the writing of the files, no cairo call) for any thread to run.
+std::function<void()> prepare_figure(const Figure& figure, const std::filesystem::path& stem, double dpi = 300);
 
 // Writes bytes to `path` through a temporary file and a rename. Throws rwe::IoError.
 void write_file_atomic(const std::filesystem::path& path, std::string_view bytes);
