@@ -211,6 +211,7 @@ public:
             variable.summary = definition.summary;
             columns_.push_back(std::move(variable));
         }
+        date_codes_.resize(columns_.size());
     }
 
     void add(std::span<const Value> row) {
@@ -222,7 +223,7 @@ public:
                 continue;
             }
             if (value.is_missing()) variable.values.push_back("");
-            else if (variable.type == ValueType::date) variable.values.push_back(format_iso_date(value.date));
+            else if (variable.type == ValueType::date) variable.values.push_code(date_code(k, value.date));
             else if (variable.type == ValueType::boolean) variable.values.push_back(value.is_true() ? "Y" : "N");
             else variable.values.push_back(value.text);
         }
@@ -263,6 +264,14 @@ public:
     }
 
 private:
+    // The code of a date's ISO text in date column k (formatted once per distinct date).
+    std::uint32_t date_code(std::size_t k, Day day) {
+        auto& codes = date_codes_[k];
+        auto [it, added] = codes.try_emplace(day, 0);
+        if (added) it->second = columns_[k].values.intern(format_iso_date(day));
+        return it->second;
+    }
+    std::vector<std::unordered_map<Day, std::uint32_t>> date_codes_;  // by column
     std::vector<Variable> columns_;
 };
 
@@ -350,8 +359,15 @@ struct StudyDataBuilder::State {
     std::vector<Landmark> landmarks;
     std::vector<Value> row;
     std::size_t patients_seen = 0;
+    // The variables rwe sets itself (by name, looked up once rather than per patient).
+    enum class Role : std::uint8_t { derived, index_date, arm };
+    std::vector<Role> roles;
 
-    explicit State(const Protocol& p) : protocol(p), adsl(p), row(p.variables.size()) {}
+    explicit State(const Protocol& p) : protocol(p), adsl(p), row(p.variables.size()) {
+        for (const auto& definition : p.variables) {
+            roles.push_back(definition.name == "TRTSDT" ? Role::index_date : definition.name == "ARM" ? Role::arm : Role::derived);
+        }
+    }
 };
 
 StudyDataBuilder::StudyDataBuilder(const Protocol& protocol) : state_(std::make_unique<State>(protocol)) {
@@ -475,8 +491,8 @@ void StudyDataBuilder::add(const RegistryData& registry) {
         for (std::size_t k = 0; k < width; ++k) {
             const auto& definition = protocol.variables[k];
             Value value;
-            if (definition.name == "TRTSDT") value = Value::of_date(c.index);
-            else if (definition.name == "ARM") value = Value::of_text(protocol.index.regimens[c.arm].name);
+            if (st.roles[k] == State::Role::index_date) value = Value::of_date(c.index);
+            else if (st.roles[k] == State::Role::arm) value = Value::of_text(protocol.index.regimens[c.arm].name);
             else if (definition.derivation) value = definition.derivation->evaluate(c, values.first(k));
             else value = definition.expression->evaluate(values.first(k), evaluation);
             if (value.is_missing() && definition.fallback) value = *definition.fallback;

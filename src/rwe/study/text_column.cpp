@@ -6,7 +6,14 @@ std::uint32_t TextColumn::code_for(std::string_view value) {
     if (value.empty()) return 0;
     // Rows often repeat the value of the row before.
     if (!codes_.empty() && dictionary_[codes_.back()] == value) return codes_.back();
-    if (auto it = lookup_.find(value); it != lookup_.end()) return it->second;
+    // A column of a few levels (most of them): a scan is cheaper than hashing the value.
+    if (dictionary_.size() <= 8) {
+        for (std::size_t code = 1; code < dictionary_.size(); ++code) {
+            if (dictionary_[code] == value) return static_cast<std::uint32_t>(code);
+        }
+    } else if (auto it = lookup_.find(value); it != lookup_.end()) {
+        return it->second;
+    }
     const auto code = static_cast<std::uint32_t>(dictionary_.size());
     dictionary_.emplace_back(value);
     lookup_.emplace(std::string(value), code);

@@ -28,6 +28,10 @@ public:
     const std::string& operator[](std::size_t row) const { return dictionary_[codes_[row]]; }
 
     void push_back(std::string_view value) { codes_.push_back(code_for(value)); }
+    // The code of `value`, added to the dictionary when new (no row is added).
+    std::uint32_t intern(std::string_view value) { return code_for(value); }
+    // A row of the value `code` stands for (a code from intern() or code()).
+    void push_code(std::uint32_t code) { codes_.push_back(code); }
     void set(std::size_t row, std::string_view value) { codes_[row] = code_for(value); }
     void assign(std::size_t rows, std::string_view value) { codes_.assign(rows, code_for(value)); }
     void reserve(std::size_t rows) { codes_.reserve(rows); }
