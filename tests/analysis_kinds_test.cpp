@@ -199,6 +199,7 @@ StudyData small_study() {
     age_variable.name = "AGE";
     age_variable.label = "Age (years)";
     age_variable.numeric = true;
+    age_variable.type = ValueType::number;
     age_variable.numbers = age;
     data.adsl.variables.push_back(age_variable);
     data.adsl.variables.push_back(categorical("ARM", "Arm", arm, {"A", "B"}));
@@ -417,6 +418,31 @@ TEST(AnalysisKinds, AdverseEventTermsIgnoreCaseAndAnAbsentTermIsAWarning) {
     EXPECT_EQ(association["result"]["tests"][0]["counts"][0][0], 1);  // arm A, nausea grade >= 3
     ASSERT_EQ(warnings.size(), 1u);
     EXPECT_EQ(warnings[0], "k.toml:12: analysis.a.outcomes: warning: no adverse event with this term in the cohort (sepsis)");
+}
+
+// A population (`where`) keeps the adverse events of its patients for the kinds that read
+// them. AGE >= 50 leaves out patients 4 and 10 (ages 48 and 45); the events are those of
+// patients 1-3 (nausea grade 3 in arm A, nausea grade 1, diarrhoea), all kept.
+TEST(AnalysisKinds, PopulationsKeepTheAdverseEventsOfTheKindsThatReadThem) {
+    const NameScope scope{[](const std::string& name) -> std::optional<NameInfo> {
+                              if (name == "AGE") return NameInfo{0, ValueType::number, {}};  // small_study's column 0
+                              return std::nullopt;
+                          },
+                          {"AGE"}};
+    const auto aged_50 = Expression::parse("AGE >= 50", {"k.toml", 12, "analysis.x.where"}, scope, ValueType::boolean);
+    std::vector<std::string> warnings;
+    Analysis events = analysis("ae", "adverse_events", {{"terms", {"nausea", "diarrhea"}}});
+    events.where = aged_50;
+    const json entry = run_one(events, warnings);
+    const json& r = entry["result"];
+    EXPECT_EQ(r["population"]["n"], 15);
+    EXPECT_EQ(r["terms"][0]["any"]["n"], 2);  // nausea: patients 1 and 2
+    EXPECT_EQ(r["terms"][0]["grade_3"]["n"], 1);
+    EXPECT_EQ(r["terms"][1]["any"]["n"], 1);  // diarrhoea: patient 3
+    Analysis association = analysis("a", "association", {{"by", "ARM"}, {"outcomes", {"nausea:3"}}});
+    association.where = aged_50;
+    EXPECT_EQ(run_one(association, warnings)["result"]["tests"][0]["counts"][0][0], 1);  // arm A, nausea grade >= 3
+    EXPECT_TRUE(warnings.empty()) << warnings.front();
 }
 
 TEST(AnalysisKinds, GradingNamesTheScale) {

@@ -65,9 +65,16 @@ std::set<std::string> variables_read(const Analysis& analysis) {
     return names;
 }
 
+// The kinds that read ADAE, ADRS and the administration days: a population copies these
+// datasets for them only (at 1,000,000 patients ADAE alone is hundreds of megabytes).
+bool reads_adverse_events(const std::string& kind) { return kind == "adverse_events" || kind == "association"; }
+bool reads_responses(const std::string& kind) { return kind == "response"; }
+
 // The study data of the patients an analysis's `where` keeps: ADSL rows (of the variables
-// in `read`) and every record of those patients, renumbered.
-StudyData subset(const StudyData& data, const std::vector<bool>& keep, const std::set<std::string>& read) {
+// the analysis reads), the records of those patients in ADTTE and in the datasets its kind
+// reads (above), and its own administration days, renumbered.
+StudyData subset(const StudyData& data, const std::vector<bool>& keep, const Analysis& analysis) {
+    const std::set<std::string> read = variables_read(analysis);
     StudyData out;
     out.attrition = data.attrition;
     std::vector<std::size_t> renumbered(data.adsl.size(), 0);
@@ -95,9 +102,16 @@ StudyData subset(const StudyData& data, const std::vector<bool>& keep, const std
         }
         if (!copy.numeric && copy.type != ValueType::date) {
             // Only the levels that still occur, in their order.
+            std::vector<bool> occurs(copy.values.dictionary().size(), false);
+            for (std::size_t row = 0; row < copy.values.size(); ++row) occurs[copy.values.code(row)] = true;
             std::vector<std::string> present;
             for (const auto& level : copy.levels) {
-                if (std::find(copy.values.begin(), copy.values.end(), level) != copy.values.end()) present.push_back(level);
+                for (std::size_t code = 0; code < occurs.size(); ++code) {
+                    if (occurs[code] && copy.values.dictionary()[code] == level) {
+                        present.push_back(level);
+                        break;
+                    }
+                }
             }
             copy.levels = std::move(present);
         }
@@ -105,23 +119,27 @@ StudyData subset(const StudyData& data, const std::vector<bool>& keep, const std
     }
     for (const auto& parameter : data.adtte) {
         TimeToEvent copy{parameter.paramcd, parameter.param, {}, parameter.descriptions};
-        for (auto record : parameter.records) {
+        for (const auto& record : parameter.records) {
             if (!keep[record.subject]) continue;
-            record.subject = renumbered[record.subject];
-            copy.records.push_back(std::move(record));
+            copy.records.push_back(record);
+            copy.records.back().subject = renumbered[record.subject];
         }
         out.adtte.push_back(std::move(copy));
     }
-    for (auto record : data.adrs) {
-        if (keep[record.subject]) record.subject = renumbered[record.subject], out.adrs.push_back(std::move(record));
+    if (reads_responses(analysis.kind)) {
+        for (const auto& record : data.adrs) {
+            if (keep[record.subject]) out.adrs.push_back(record), out.adrs.back().subject = renumbered[record.subject];
+        }
     }
-    for (auto record : data.adae) {
-        if (keep[record.subject]) record.subject = renumbered[record.subject], out.adae.push_back(std::move(record));
+    if (reads_adverse_events(analysis.kind)) {
+        for (const auto& record : data.adae) {
+            if (keep[record.subject]) out.adae.push_back(record), out.adae.back().subject = renumbered[record.subject];
+        }
     }
-    for (const auto& [id, days] : data.administration_days) {
-        auto& copy = out.administration_days[id];
-        for (std::size_t row = 0; row < days.size(); ++row) {
-            if (keep[row]) copy.push_back(days[row]);
+    if (const auto found = data.administration_days.find(analysis.id); found != data.administration_days.end()) {
+        auto& copy = out.administration_days[analysis.id];
+        for (std::size_t row = 0; row < found->second.size(); ++row) {
+            if (keep[row]) copy.push_back(found->second[row]);
         }
     }
     return out;
@@ -149,7 +167,7 @@ json run_analyses(const StudyData& data, const Protocol& protocol, std::vector<s
         json result;
         if (analysis.where) {
             const auto keep = select_rows(data.adsl, analysis.where, protocol);
-            const StudyData population = subset(data, keep, variables_read(analysis));
+            const StudyData population = subset(data, keep, analysis);
             result = runner->second(Context{population, protocol, own_warnings, datasets ? &analysis_datasets[k] : nullptr}, analysis);
             result["population"] = {{"where", analysis.where->text()}, {"n", population.adsl.size()}};
         } else {
