@@ -448,19 +448,9 @@ CoxRegression fit_cox(const CoxData& data, CoxData* release, const CoxOptions& o
     fit.terms = data.terms.empty() ? data.names : data.terms;
     const bool clustered = !data.cluster.empty();
     // Raw covariates (centred at 0): R's centring and scaling follow below.
+    // The fit reads only the prepared (sorted) copy: a released input is emptied by it.
     detail::CoxPrepared prepared =
-        detail::cox_prepare(data, options.time_fix, std::vector<double>(data.names.size(), 0.0), false);
-    if (release != nullptr) {
-        // The fit reads only its prepared (sorted) copy from here on.
-        std::vector<double>().swap(release->start);
-        std::vector<double>().swap(release->stop);
-        std::vector<double>().swap(release->event);
-        std::vector<double>().swap(release->weight);
-        std::vector<std::int32_t>().swap(release->stratum);
-        std::vector<std::int32_t>().swap(release->cluster);
-        std::vector<double>().swap(release->x);
-        std::vector<std::span<const double>>().swap(release->columns);
-    }
+        detail::cox_prepare(data, options.time_fix, std::vector<double>(data.names.size(), 0.0), false, release);
     const std::size_t p = prepared.p, n = prepared.n;
     if (options.ties == CoxTies::exact) {
         // As R's coxexact.fit / agexact.fit: no case weights, and no dfbeta residuals for a

@@ -129,7 +129,8 @@ std::vector<std::size_t> stable_order_by_code(const std::vector<std::size_t>& or
     return out;
 }
 
-CoxPrepared cox_prepare(const CoxData& data, bool time_fix, const std::vector<double>& means, bool keep_index) {
+CoxPrepared cox_prepare(const CoxData& data, bool time_fix, const std::vector<double>& means, bool keep_index,
+                        CoxData* release) {
     const std::size_t rows = data.stop.size();
     const std::size_t p = data.names.size();
     const bool by_column = !data.columns.empty();
@@ -259,6 +260,10 @@ CoxPrepared cox_prepare(const CoxData& data, bool time_fix, const std::vector<do
     if (out.counting) {
         start_used.resize(n);
         for (std::size_t i = 0; i < n; ++i) start_used[i] = data.start[row_of(i)];
+        if (release != nullptr) {  // the used times are copied: read from the copies from here on
+            std::vector<double>().swap(release->start);
+            std::vector<double>().swap(release->stop);
+        }
         if (time_fix) {
             std::vector<std::span<double>> columns{std::span<double>(stop_used), std::span<double>(start_used)};
             out.times_merged = merge_near_equal_times(columns);
@@ -390,7 +395,7 @@ CoxPrepared cox_prepare(const CoxData& data, bool time_fix, const std::vector<do
                     const std::size_t later = row_of(order[pos + ahead]);
                     if (!by_column) __builtin_prefetch(data.x.data() + later * p);
                     __builtin_prefetch(data.event.data() + later);
-                    if (all_used) __builtin_prefetch(data.stop.data() + later);
+                    if (all_used && !out.counting) __builtin_prefetch(data.stop.data() + later);
                     if (weighted) __builtin_prefetch(data.weight.data() + later);
                 }
                 const std::size_t i = order[pos];
@@ -414,7 +419,18 @@ CoxPrepared cox_prepare(const CoxData& data, bool time_fix, const std::vector<do
             gather(0, n, out.events);
         }
         out.events += events_second;
-        out.used_index = std::move(order);
+        if (keep_index) out.used_index = std::move(order);
+    }
+    std::vector<std::size_t>().swap(order);
+    if (release != nullptr) {  // every input column is in the sorted copy
+        std::vector<double>().swap(release->start);
+        std::vector<double>().swap(release->stop);
+        std::vector<double>().swap(release->event);
+        std::vector<double>().swap(release->weight);
+        std::vector<std::int32_t>().swap(release->stratum);
+        std::vector<std::int32_t>().swap(release->cluster);
+        std::vector<double>().swap(release->x);
+        std::vector<std::span<const double>>().swap(release->columns);
     }
 
     if (time_fix && !out.counting) {

@@ -60,8 +60,11 @@ std::vector<std::size_t> stable_order_by_code(const std::vector<std::size_t>& or
 // empty) and sorts. Throws InputError for values no model accepts (event not 0/1, weight
 // <= 0, stop <= start).
 // keep_index = false leaves used_index empty (the fit itself never maps rows back).
+// `release`, when given, is `data` itself: its columns are emptied as soon as the sorted
+// copy no longer needs them (at tens of millions of rows, the difference between holding
+// the input and the copy at once or not).
 CoxPrepared cox_prepare(const CoxData& data, bool time_fix, const std::vector<double>& means = {},
-                        bool keep_index = true);
+                        bool keep_index = true, CoxData* release = nullptr);
 
 // What one event time contributes; enough for score residuals and Schoenfeld residuals.
 // h = sum_r m / D_r, hx = sum_r m a_r / D_r (Efron sub-steps r with weight m = mean death
