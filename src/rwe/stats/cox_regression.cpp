@@ -833,18 +833,24 @@ CoxRegression fit_cox(const CoxData& data, CoxData* release, const CoxOptions& o
         } else {
             fit.robust = true;
             // Robust variance D'D, D = weighted dfbeta w_i L_i V summed by cluster (§4.4).
-            detail::CoxEventTimes times;
-            detail::cox_pass(prepared, beta_used, options.ties, &times);
-            const std::vector<double> resid = score_residuals(prepared, beta_used, times);
-            std::vector<double> dfbeta(n * p, 0.0);
-            for (std::size_t i = 0; i < n; ++i) {
-                for (std::size_t k = 0; k < p; ++k) {
-                    double s = 0;
-                    for (std::size_t l = 0; l < p; ++l) s += resid[i * p + l] / f[l] * fit.var[l * p + k];
-                    dfbeta[i * p + k] = prepared.weight[i] * s;
+            {
+                detail::CoxEventTimes times;
+                detail::cox_pass(prepared, beta_used, options.ties, &times);
+                // The score residuals become the dfbeta residuals in place, a row at a time
+                // (n x p values each: at tens of millions of rows, one array fewer), and are
+                // released before the score test's.
+                std::vector<double> dfbeta = score_residuals(prepared, beta_used, times);
+                std::vector<double> resid(p);
+                for (std::size_t i = 0; i < n; ++i) {
+                    std::copy_n(dfbeta.begin() + static_cast<std::ptrdiff_t>(i * p), p, resid.begin());
+                    for (std::size_t k = 0; k < p; ++k) {
+                        double s = 0;
+                        for (std::size_t l = 0; l < p; ++l) s += resid[l] / f[l] * fit.var[l * p + k];
+                        dfbeta[i * p + k] = prepared.weight[i] * s;
+                    }
                 }
+                fit.robust_var = cross_product(cluster_sums(dfbeta));
             }
-            fit.robust_var = cross_product(cluster_sums(dfbeta));
             // Robust score test (R's rscore): U(0)' (S'S)^- U(0), S = weighted score residuals at
             // beta = 0 summed by cluster, U(0) their total.
             const std::vector<double> zero(p, 0.0);
