@@ -490,7 +490,7 @@ CoxRegression fit_cox(const CoxData& data, CoxData* release, const CoxOptions& o
             for (std::size_t i = 0; i < n; ++i) prepared.x[i * p + k] = 0;
         }
     }
-    const AgOrder ag = fitter == RFitter::agfit4 ? ag_order(prepared) : AgOrder{};
+    AgOrder ag = fitter == RFitter::agfit4 ? ag_order(prepared) : AgOrder{};  // released after the iterations
     const RScaling scaling = r_centre_and_scale(prepared, fitter, ag);
     // A pass at beta on R's scale: for (start, stop] Efron or Breslow data in agfit4's order
     // and arithmetic, so that a path made of rounding (a diverging coefficient) is R's.
@@ -790,6 +790,7 @@ CoxRegression fit_cox(const CoxData& data, CoxData* release, const CoxOptions& o
         robust = !prepared.cluster.empty();
         for (std::size_t i = 0; i < n && !robust; ++i) robust = prepared.weight[i] != std::floor(prepared.weight[i]);
     }
+    ag = AgOrder{};  // the Newton passes are done: two row orders fewer during the variance
     fit.robust_score = {nan, 0, nan};
     if (robust && p > 0 && prepared.events > 0) {
         // Per-cluster sums of weighted rows (each row its own cluster without clusters).

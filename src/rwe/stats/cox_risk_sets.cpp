@@ -602,7 +602,14 @@ CoxPass cox_pass_impl(const CoxPrepared& data, const std::vector<double>& beta, 
     out.imat.assign(p * p, 0.0);
     const double* x = data.x.data();
 
-    thread_local std::vector<double> eta, risk;  // reused between passes (no page faults)
+    // Reused between passes (no page faults) up to 4 million rows; beyond (the clones of a
+    // target trial at national scale) a pass's own, released when it returns rather than
+    // held by the thread for the rest of the run.
+    thread_local std::vector<double> kept_eta, kept_risk;
+    std::vector<double> own_eta, own_risk;
+    const bool keep = n <= (std::size_t{1} << 22);
+    std::vector<double>& eta = keep ? kept_eta : own_eta;
+    std::vector<double>& risk = keep ? kept_risk : own_risk;
     eta.resize(n);
     risk.resize(n);
     for (std::size_t i = 0; i < n; ++i) {
