@@ -227,9 +227,9 @@ StudyData small_study() {
     }
     data.adtte.push_back(os);
     // Adverse events (registry terms are lower case): nausea in patients 1 (grade 3) and 2 (grade 1).
-    data.adae.push_back({0, "nausea", 3, "none"});
-    data.adae.push_back({1, "nausea", 1, "dose_reduced"});
-    data.adae.push_back({2, "diarrhea", 2, "none"});
+    data.add_adverse_event(0, "nausea", 3, "none");
+    data.add_adverse_event(1, "nausea", 1, "dose_reduced");
+    data.add_adverse_event(2, "diarrhea", 2, "none");
     data.administration_days["lm"].assign(n, {});
     return data;
 }

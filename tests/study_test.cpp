@@ -167,9 +167,9 @@ TEST_F(StudyPipeline, DurationOfResponseStartsAtTheFirstResponse) {
 TEST_F(StudyPipeline, WorstGradePerPatientAndTerm) {
     int found = 0;
     for (const auto& record : data_.adae) {
-        if (data_.adsl.usubjid[record.subject] == "P01" && record.term == "neutrophil count decreased") {
+        if (data_.adsl.usubjid[record.subject] == "P01" && data_.ae_term(record) == "neutrophil count decreased") {
             EXPECT_EQ(record.worst_grade, 4);
-            EXPECT_EQ(record.action, "dose_reduced");
+            EXPECT_EQ(data_.ae_action(record), "dose_reduced");
             ++found;
         }
     }

@@ -132,6 +132,8 @@ StudyData subset(const StudyData& data, const std::vector<bool>& keep, const Ana
         }
     }
     if (reads_adverse_events(analysis.kind)) {
+        out.ae_terms = data.ae_terms;
+        out.ae_actions = data.ae_actions;
         for (const auto& record : data.adae) {
             if (keep[record.subject]) out.adae.push_back(record), out.adae.back().subject = renumbered[record.subject];
         }

@@ -33,17 +33,19 @@ json run_adverse_events(const Context& c, const Analysis& analysis) {
     for (auto& term : terms) term = lower(term);
     if (terms.empty()) {
         std::set<std::string> seen;
-        for (const auto& record : c.data.adae) seen.insert(record.term);
+        for (const auto& record : c.data.adae) seen.insert(c.data.ae_term(record));
         terms.assign(seen.begin(), seen.end());
     }
     json rows = json::array();
     for (const auto& term : terms) {
         std::map<int, double> by_grade;
         std::map<std::string, double> actions;
+        const auto code = c.data.ae_term_code(term);
         for (const auto& record : c.data.adae) {
-            if (record.term != term) continue;
+            if (!code || record.term != *code) continue;
             ++by_grade[record.worst_grade];
-            if (record.action != "none" && !record.action.empty()) ++actions[record.action];
+            const std::string& action = c.data.ae_action(record);
+            if (action != "none" && !action.empty()) ++actions[action];
         }
         if (by_grade.empty()) c.warn(analysis, "terms", "no adverse event with this term in the cohort", term);
         const double g12 = by_grade[1] + by_grade[2], g3 = by_grade[3], g4 = by_grade[4], g5 = by_grade[5];

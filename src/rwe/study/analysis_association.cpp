@@ -42,8 +42,9 @@ json run_association(const Context& c, const Analysis& analysis) {
             const std::string term = lower(outcome.substr(0, colon));
             const int grade = std::stoi(outcome.substr(colon + 1));
             if (!term_in_cohort(c.data, term)) c.warn(analysis, "outcomes", "no adverse event with this term in the cohort", term);
+            const auto code = c.data.ae_term_code(term);
             for (const auto& record : c.data.adae) {
-                if (record.term == term && record.worst_grade >= grade) values.set(record.subject, "Y");
+                if (code && record.term == *code && record.worst_grade >= grade) values.set(record.subject, "Y");
             }
         } else {
             const Variable& variable = categorical(c, analysis, "outcomes", outcome);

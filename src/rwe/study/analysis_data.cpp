@@ -58,6 +58,31 @@ std::uint16_t TimeToEvent::description_code(const std::string& text) {
     return static_cast<std::uint16_t>(descriptions.size() - 1);
 }
 
+void StudyData::add_adverse_event(std::size_t subject, const std::string& term, int worst_grade, const std::string& action) {
+    auto [code, added] = ae_term_codes.try_emplace(term, static_cast<std::uint32_t>(ae_terms.size()));
+    if (added) {
+        if (ae_terms.size() >= std::numeric_limits<std::uint32_t>::max()) {
+            throw Error(ErrorKind::internal, "ADAE: more distinct terms than a record can index");
+        }
+        ae_terms.push_back(term);
+    }
+    auto found = std::find(ae_actions.begin(), ae_actions.end(), action);
+    if (found == ae_actions.end()) {
+        if (ae_actions.size() > std::numeric_limits<std::uint16_t>::max()) {
+            throw Error(ErrorKind::internal, "ADAE: more distinct actions than a record can index");
+        }
+        found = ae_actions.insert(ae_actions.end(), action);
+    }
+    adae.push_back({subject, code->second, static_cast<std::int16_t>(worst_grade),
+                    static_cast<std::uint16_t>(found - ae_actions.begin())});
+}
+
+std::optional<std::uint32_t> StudyData::ae_term_code(const std::string& term) const {
+    const auto found = std::find(ae_terms.begin(), ae_terms.end(), term);
+    if (found == ae_terms.end()) return std::nullopt;
+    return static_cast<std::uint32_t>(found - ae_terms.begin());
+}
+
 const TimeToEvent& StudyData::endpoint(const std::string& paramcd) const {
     for (const auto& parameter : adtte) {
         if (parameter.paramcd == paramcd) return parameter;
@@ -557,7 +582,7 @@ void StudyDataBuilder::add(const RegistryData& registry) {
             if (event.grade > slot.first) slot.first = event.grade;
             if (action_rank(event.action) > action_rank(slot.second)) slot.second = event.action;
         }
-        for (const auto& [term, grade_action] : worst) data.adae.push_back({subject, term, grade_action.first, grade_action.second});
+        for (const auto& [term, grade_action] : worst) data.add_adverse_event(subject, term, grade_action.first, grade_action.second);
     }
 
 }
@@ -816,8 +841,8 @@ void write_analysis_datasets(const StudyData& data, const Protocol& protocol, co
     CsvFile adae(dir / "adae.csv");
     adae << "USUBJID,AETERM,AETOXGR,AEACN\n";
     for (const auto& r : data.adae) {
-        adae.format("{},{},{},{}\n", csv_cell(data.adsl.usubjid[r.subject]), csv_cell(r.term), r.worst_grade,
-                            csv_cell(r.action));
+        adae.format("{},{},{},{}\n", csv_cell(data.adsl.usubjid[r.subject]), csv_cell(data.ae_term(r)), r.worst_grade,
+                    csv_cell(data.ae_action(r)));
     }
     adae.close();
 

@@ -9,6 +9,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "rwe/study/protocol.hpp"
@@ -81,11 +82,13 @@ struct ResponseRecord {
     Day date = 0;               // of the assessment giving it (0 for NE)
 };
 
+// 16 bytes: millions of records at national scale. The term and the action are codes into
+// StudyData's ae_terms and ae_actions (StudyData::add_adverse_event interns them).
 struct AdverseEventRecord {
     std::size_t subject = 0;
-    std::string term;
-    int worst_grade = 0;
-    std::string action;  // the most severe action taken for this term
+    std::uint32_t term = 0;
+    std::int16_t worst_grade = 0;
+    std::uint16_t action = 0;  // the most severe action taken for this term
 };
 
 struct StudyData {
@@ -94,6 +97,8 @@ struct StudyData {
     std::vector<TimeToEvent> adtte;
     std::vector<ResponseRecord> adrs;  // patients with measurable disease
     std::vector<AdverseEventRecord> adae;
+    std::vector<std::string> ae_terms, ae_actions;  // the distinct values ADAE's codes index
+    std::unordered_map<std::string, std::uint32_t> ae_term_codes;  // ae_terms' index (while adding)
     // Per landmark analysis (by id), per ADSL row: the days (relative to the index date)
     // on which the analysis's drugs were given in the index line, distinct, ascending.
     std::map<std::string, std::vector<std::vector<int>>> administration_days;
@@ -102,6 +107,12 @@ struct StudyData {
     std::vector<std::string> warnings;
 
     const TimeToEvent& endpoint(const std::string& paramcd) const;  // UsageError when unknown
+    const std::string& ae_term(const AdverseEventRecord& record) const { return ae_terms.at(record.term); }
+    const std::string& ae_action(const AdverseEventRecord& record) const { return ae_actions.at(record.action); }
+    // The code of an ADAE term; nullopt when no record has it.
+    std::optional<std::uint32_t> ae_term_code(const std::string& term) const;
+    // Appends an ADAE record, the term and action interned.
+    void add_adverse_event(std::size_t subject, const std::string& term, int worst_grade, const std::string& action);
 };
 
 // Selects the cohort and derives the analysis datasets from the registry, a chunk of

@@ -325,7 +325,8 @@ stats::CoxTies ties_of(const std::string& name) {
 }
 
 bool term_in_cohort(const StudyData& data, const std::string& term) {
-    return std::any_of(data.adae.begin(), data.adae.end(), [&](const AdverseEventRecord& record) { return record.term == term; });
+    const auto code = data.ae_term_code(term);
+    return code && std::any_of(data.adae.begin(), data.adae.end(), [&](const AdverseEventRecord& record) { return record.term == *code; });
 }
 
 json hazard_ratio_e_value(double hr, double lower, double upper, const std::vector<double>& time, const std::vector<double>& event) {
