@@ -230,7 +230,7 @@ StudyData small_study() {
     data.add_adverse_event(0, "nausea", 3, "none");
     data.add_adverse_event(1, "nausea", 1, "dose_reduced");
     data.add_adverse_event(2, "diarrhea", 2, "none");
-    data.administration_days["lm"].assign(n, {});
+    for (std::size_t i = 0; i < n; ++i) data.administration_days["lm"].push_back({});
     return data;
 }
 

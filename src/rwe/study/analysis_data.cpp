@@ -572,7 +572,7 @@ void StudyDataBuilder::add(const RegistryData& registry) {
                     if (days.empty() || days.back() != given.date - c.index) days.push_back(given.date - c.index);
                 }
             }
-            data.administration_days[landmark.id].push_back(std::move(days));
+            data.administration_days[landmark.id].push_back(days);
         }
         // Adverse events of the index line: worst grade per term, the most severe action.
         std::map<std::string, std::pair<int, std::string>> worst;

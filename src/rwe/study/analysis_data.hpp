@@ -8,6 +8,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -91,6 +92,24 @@ struct AdverseEventRecord {
     std::uint16_t action = 0;  // the most severe action taken for this term
 };
 
+// Per ADSL row a list of days, all in one array (a vector per row costs more than its few
+// days at 1,000,000 patients).
+class DayLists {
+public:
+    std::size_t size() const { return begins_.size() - 1; }
+    std::span<const int> operator[](std::size_t row) const {
+        return {days_.data() + begins_[row], days_.data() + begins_[row + 1]};
+    }
+    void push_back(std::span<const int> days) {
+        days_.insert(days_.end(), days.begin(), days.end());
+        begins_.push_back(days_.size());
+    }
+
+private:
+    std::vector<int> days_;
+    std::vector<std::size_t> begins_{0};  // row r's days are [begins_[r], begins_[r + 1])
+};
+
 struct StudyData {
     std::vector<AttritionStep> attrition;
     SubjectLevel adsl;
@@ -101,7 +120,7 @@ struct StudyData {
     std::unordered_map<std::string, std::uint32_t> ae_term_codes;  // ae_terms' index (while adding)
     // Per landmark analysis (by id), per ADSL row: the days (relative to the index date)
     // on which the analysis's drugs were given in the index line, distinct, ascending.
-    std::map<std::string, std::vector<std::vector<int>>> administration_days;
+    std::map<std::string, DayLists> administration_days;
     // What depends on the data and may surprise (an AE term or drug the registry lacks):
     // `file:line: key: warning: problem (value)`, also printed by `rwe run`.
     std::vector<std::string> warnings;

@@ -31,11 +31,11 @@ namespace {
 // Cox model with "min_cycles received" as a time-varying covariate, in counting-process
 // form: each patient is unexposed on (0, t_k] and exposed on (t_k, T], t_k the day of the
 // k-th cycle (Mantel & Byar 1974; docs/methods.md §5). Uses every patient and all follow-up.
-json time_dependent_cycles_cox(const Context& c, const std::vector<std::vector<int>>& cycle_days,
+json time_dependent_cycles_cox(const Context& c, const DayLists& cycle_days,
                                const TimeToEvent& endpoint, int min_cycles) {
     stats::CoxData cox;
     for (const auto& record : endpoint.records) {
-        const auto& days = cycle_days[record.subject];
+        const auto days = cycle_days[record.subject];
         const double end = record.aval;
         const int event = record.cnsr == 0 ? 1 : 0;
         double switch_time = -1;
@@ -85,7 +85,7 @@ json run_landmark(const Context& c, const Analysis& analysis) {
     group.levels = {fmt::format(">={}", min_cycles), fmt::format("<{}", min_cycles)};
     group.values.assign(c.data.adsl.size(), "");
     for (std::size_t s = 0; s < c.data.adsl.size(); ++s) {
-        const auto& days = cycle_days[s];
+        const auto days = cycle_days[s];
         const auto received = std::count_if(days.begin(), days.end(), [&](int d) { return d <= landmark; });
         group.values.set(s, received >= min_cycles ? group.levels[0] : group.levels[1]);
     }
