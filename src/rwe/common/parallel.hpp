@@ -2,11 +2,14 @@
 // Work split between this thread and one more: the heavy passes over millions of rows split
 // in two. When no thread can be started, the parts run one after the other on this one.
 
+#include <algorithm>
 #include <atomic>
+#include <condition_variable>
 #include <cstddef>
 #include <exception>
 #include <vector>
 #include <functional>
+#include <mutex>
 #include <optional>
 #include <system_error>
 #include <thread>
@@ -56,6 +59,63 @@ void for_each_index_on_two_threads(std::size_t n, Body&& body) {
                 body(i);
             } catch (...) {
                 failures[i] = std::current_exception();
+            }
+        }
+    };
+    if (n > 1) run_beside(work, work);
+    else work();
+    for (const auto& failure : failures) {
+        if (failure) std::rethrow_exception(failure);
+    }
+}
+
+// for_each_index_on_two_threads for work of two sizes: the items with heavy(i) (each may use
+// both threads itself, and needs memory in proportion to the data) run one at a time and
+// first, in index order; the others, in index order, run beside them. A long item started
+// first is not left to the end, and two large ones never hold their memory at once.
+// Exceptions as there.
+template <class Heavy, class Body>
+void for_each_index_on_two_threads_heavy_first(std::size_t n, Heavy&& heavy, Body&& body) {
+    std::vector<std::exception_ptr> failures(n);
+    std::vector<bool> started(n, false);
+    bool heavy_running = false;
+    std::mutex mutex;
+    std::condition_variable finished;
+    auto work = [&] {
+        for (;;) {
+            std::size_t next = n;
+            bool next_heavy = false;
+            {
+                std::unique_lock<std::mutex> lock(mutex);
+                for (;;) {
+                    std::size_t first_heavy = n, first_light = n;
+                    for (std::size_t k = 0; k < n; ++k) {
+                        if (started[k]) continue;
+                        if (heavy(k)) first_heavy = std::min(first_heavy, k);
+                        else first_light = std::min(first_light, k);
+                    }
+                    if (first_heavy == n && first_light == n) return;
+                    if (first_heavy < n && !heavy_running) {
+                        next = first_heavy;
+                        next_heavy = true;
+                    } else {
+                        next = first_light;
+                    }
+                    if (next < n) break;
+                    finished.wait(lock);  // only heavy items are left, and one is running
+                }
+                started[next] = true;
+                if (next_heavy) heavy_running = true;
+            }
+            try {
+                body(next);
+            } catch (...) {
+                failures[next] = std::current_exception();
+            }
+            if (next_heavy) {
+                std::lock_guard<std::mutex> lock(mutex);
+                heavy_running = false;
+                finished.notify_all();
             }
         }
     };

@@ -155,12 +155,20 @@ json run_analyses(const StudyData& data, const Protocol& protocol, std::vector<s
                   std::vector<AnalysisDataset>* datasets) {
     const bool timing = std::getenv("RWE_TIMING") != nullptr;  // the time of each analysis (bench/study_run.sh)
     // The analyses are independent: they run two at a time, each with warnings of its own,
-    // and are put together in protocol order (results and warnings as if run in turn).
+    // and are put together in protocol order (results and warnings as if run in turn). The
+    // kinds whose memory and time grow with the clones or resamples of every patient (and
+    // which use both threads themselves) run first and one at a time, the others beside
+    // them: at 1,000,000 patients a target trial and a bootstrapped iptw analysis side by
+    // side held about 500 MB more than either beside the light analyses.
+    const auto heavy = [&](std::size_t k) {
+        const std::string& kind = protocol.analyses[k].kind;
+        return kind == "target_trial" || kind == "iptw";
+    };
     const std::size_t count = protocol.analyses.size();
     std::vector<json> entries(count);
     std::vector<std::vector<std::string>> analysis_warnings(count);
     std::vector<std::vector<AnalysisDataset>> analysis_datasets(count);
-    for_each_index_on_two_threads(count, [&](std::size_t k) {
+    for_each_index_on_two_threads_heavy_first(count, heavy, [&](std::size_t k) {
         const Analysis& analysis = protocol.analyses[k];
         std::vector<std::string>& own_warnings = analysis_warnings[k];
         const auto started = std::chrono::steady_clock::now();
