@@ -363,33 +363,36 @@ TEST(CoxSort, RadixOrderMatchesStableSortOnManyValues) {
 // leaves the input empty (its rows are released once the sorted copy is made). Counting
 // process data with weights, clusters and a dropped row (a missing covariate).
 TEST(CoxCorner, FitFromAMovedInputIsTheSameAndReleasesIt) {
-    rwe::stats::CoxData data;
-    std::mt19937 generator(7);
-    std::uniform_real_distribution<double> uniform(0.0, 1.0);
-    for (int i = 0; i < 400; ++i) {
-        const double start = std::floor(uniform(generator) * 20);
-        data.start.push_back(start);
-        data.stop.push_back(start + 1 + std::floor(uniform(generator) * 30));
-        data.event.push_back(uniform(generator) < 0.4 ? 1 : 0);
-        data.weight.push_back(0.5 + uniform(generator));
-        data.cluster.push_back(i / 3);
-        data.x.push_back(i == 17 ? NAN : uniform(generator) < 0.5 ? 1.0 : 0.0);
-        data.x.push_back(uniform(generator) * 2);
+    for (const bool drop : {true, false}) {  // with a dropped row, and with every row used
+        SCOPED_TRACE(drop ? "a row dropped" : "every row used");
+        rwe::stats::CoxData data;
+        std::mt19937 generator(7);
+        std::uniform_real_distribution<double> uniform(0.0, 1.0);
+        for (int i = 0; i < 400; ++i) {
+            const double start = std::floor(uniform(generator) * 20);
+            data.start.push_back(start);
+            data.stop.push_back(start + 1 + std::floor(uniform(generator) * 30));
+            data.event.push_back(uniform(generator) < 0.4 ? 1 : 0);
+            data.weight.push_back(0.5 + uniform(generator));
+            data.cluster.push_back(i / 3);
+            data.x.push_back(i == 17 && drop ? NAN : uniform(generator) < 0.5 ? 1.0 : 0.0);
+            data.x.push_back(uniform(generator) * 2);
+        }
+        data.names = {"a", "b"};
+        rwe::stats::CoxOptions options;
+        options.variance = rwe::stats::CoxVariance::robust;
+        const auto kept = rwe::stats::cox_regression(data, options);
+        rwe::stats::CoxData moved = data;
+        const auto released = rwe::stats::cox_regression(std::move(moved), options);
+        EXPECT_TRUE(moved.start.empty() && moved.stop.empty() && moved.event.empty() && moved.weight.empty() &&
+                    moved.cluster.empty() && moved.x.empty());
+        EXPECT_EQ(kept.n, drop ? 399u : 400u);
+        EXPECT_EQ(released.n, kept.n);
+        EXPECT_EQ(released.coef, kept.coef);
+        EXPECT_EQ(released.robust_se, kept.robust_se);
+        EXPECT_EQ(released.se, kept.se);
+        EXPECT_EQ(released.loglik_final, kept.loglik_final);
     }
-    data.names = {"a", "b"};
-    rwe::stats::CoxOptions options;
-    options.variance = rwe::stats::CoxVariance::robust;
-    const auto kept = rwe::stats::cox_regression(data, options);
-    rwe::stats::CoxData moved = data;
-    const auto released = rwe::stats::cox_regression(std::move(moved), options);
-    EXPECT_TRUE(moved.start.empty() && moved.stop.empty() && moved.event.empty() && moved.weight.empty() &&
-                moved.cluster.empty() && moved.x.empty());
-    EXPECT_EQ(kept.n, 399u);
-    EXPECT_EQ(released.n, kept.n);
-    EXPECT_EQ(released.coef, kept.coef);
-    EXPECT_EQ(released.robust_se, kept.robust_se);
-    EXPECT_EQ(released.se, kept.se);
-    EXPECT_EQ(released.loglik_final, kept.loglik_final);
 }
 
 }  // namespace

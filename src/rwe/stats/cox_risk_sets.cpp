@@ -253,13 +253,23 @@ CoxPrepared cox_prepare(const CoxData& data, bool time_fix, const std::vector<do
     // The times of the used rows: the input column itself when every row is used and no
     // merging can change it, a compact copy otherwise.
     std::vector<double> start_used, stop_used;
+    // A released input whose rows are all used gives its own columns (the same values).
+    const bool take = release != nullptr && all_used;
     if (!all_used || out.counting) {
-        stop_used.resize(n);
-        for (std::size_t i = 0; i < n; ++i) stop_used[i] = data.stop[row_of(i)];
+        if (take) {
+            stop_used = std::move(release->stop);
+        } else {
+            stop_used.resize(n);
+            for (std::size_t i = 0; i < n; ++i) stop_used[i] = data.stop[row_of(i)];
+        }
     }
     if (out.counting) {
-        start_used.resize(n);
-        for (std::size_t i = 0; i < n; ++i) start_used[i] = data.start[row_of(i)];
+        if (take) {
+            start_used = std::move(release->start);
+        } else {
+            start_used.resize(n);
+            for (std::size_t i = 0; i < n; ++i) start_used[i] = data.start[row_of(i)];
+        }
         if (release != nullptr) {  // the used times are copied: read from the copies from here on
             std::vector<double>().swap(release->start);
             std::vector<double>().swap(release->stop);
@@ -280,13 +290,17 @@ CoxPrepared cox_prepare(const CoxData& data, bool time_fix, const std::vector<do
     // Sort: stratum ascending, stop descending; rows of one time keep input order (the
     // order within a time changes no sum). Counting sort for whole-number times of a
     // narrow range, LSD radix sort otherwise; O(n).
-    out.stop.resize(n);
-    if (out.counting) out.start.resize(n);
-    out.event.resize(n);
-    out.weight.resize(n);
-    out.stratum.resize(n);
-    if (clustered) out.cluster.resize(n);
-    out.x.resize(n * p);
+    // The sorted columns, allocated once the order is known (the sort's own arrays are gone
+    // by then: at tens of millions of rows, the two do not add up).
+    auto allocate_sorted = [&] {
+        out.stop.resize(n);
+        if (out.counting) out.start.resize(n);
+        out.event.resize(n);
+        out.weight.resize(n);
+        out.stratum.resize(n);
+        if (clustered) out.cluster.resize(n);
+        out.x.resize(n * p);
+    };
     const double* mean = out.means.data();
     const bool threaded = n >= 200'000;
     std::vector<std::size_t> order;
@@ -342,6 +356,7 @@ CoxPrepared cox_prepare(const CoxData& data, bool time_fix, const std::vector<do
                 const std::size_t begin = b == 0 ? 0 : bucket_end[b - 1];
                 if (bucket_end[b + 1] > begin) time_begin.push_back(begin);
             }
+            allocate_sorted();
             if (keep_index) out.used_index.resize(n);
             auto scatter = [&](std::size_t from, std::size_t to, std::vector<std::size_t>& next) {
                 for (std::size_t i = from; i < to; ++i) {
@@ -388,37 +403,85 @@ CoxPrepared cox_prepare(const CoxData& data, bool time_fix, const std::vector<do
             for (std::size_t i = 0; i < n; ++i) codes[i] = data.stratum[row_of(i)];
             order = stable_order_by_code(order, codes);
         }
-        auto gather = [&](std::size_t from, std::size_t to, std::size_t& events) {
-            constexpr std::size_t ahead = 16;
-            for (std::size_t pos = from; pos < to; ++pos) {
-                if (pos + ahead < to) {
-                    const std::size_t later = row_of(order[pos + ahead]);
-                    if (!by_column) __builtin_prefetch(data.x.data() + later * p);
-                    __builtin_prefetch(data.event.data() + later);
-                    if (all_used && !out.counting) __builtin_prefetch(data.stop.data() + later);
-                    if (weighted) __builtin_prefetch(data.weight.data() + later);
+        if (release != nullptr) {
+            // A released input is gathered a column at a time, each input column freed once
+            // its sorted copy is made: the input and the copy are never held whole at once
+            // (at tens of millions of rows, hundreds of megabytes). The same values as the
+            // row-wise gather below.
+            auto each = [&](auto&& assign) {
+                auto part = [&](std::size_t from, std::size_t to) {
+                    for (std::size_t pos = from; pos < to; ++pos) assign(pos, order[pos]);
+                };
+                if (threaded) {
+                    run_beside([&] { part(n / 2, n); }, [&] { part(0, n / 2); });
+                } else {
+                    part(0, n);
                 }
-                const std::size_t i = order[pos];
+            };
+            out.stop.resize(n);
+            each([&](std::size_t pos, std::size_t i) { out.stop[pos] = stop[i]; });
+            std::vector<double>().swap(stop_used);
+            std::vector<double>().swap(release->stop);
+            if (out.counting) {
+                out.start.resize(n);
+                each([&](std::size_t pos, std::size_t i) { out.start[pos] = start_used[i]; });
+                std::vector<double>().swap(start_used);
+            }
+            out.event.resize(n);
+            each([&](std::size_t pos, std::size_t i) { out.event[pos] = data.event[row_of(i)] != 0 ? 1 : 0; });
+            for (std::size_t pos = 0; pos < n; ++pos) out.events += out.event[pos];
+            std::vector<double>().swap(release->event);
+            out.weight.resize(n);
+            each([&](std::size_t pos, std::size_t i) { out.weight[pos] = weighted ? data.weight[row_of(i)] : 1.0; });
+            std::vector<double>().swap(release->weight);
+            out.stratum.resize(n);
+            each([&](std::size_t pos, std::size_t i) { out.stratum[pos] = stratified ? data.stratum[row_of(i)] : 0; });
+            std::vector<std::int32_t>().swap(release->stratum);
+            if (clustered) {
+                out.cluster.resize(n);
+                each([&](std::size_t pos, std::size_t i) { out.cluster[pos] = data.cluster[row_of(i)]; });
+                std::vector<std::int32_t>().swap(release->cluster);
+            }
+            out.x.resize(n * p);
+            each([&](std::size_t pos, std::size_t i) {
                 const std::size_t row = row_of(i);
-                out.stop[pos] = stop[i];
-                if (out.counting) out.start[pos] = start_used[i];
-                const std::uint8_t e = data.event[row] != 0 ? 1 : 0;
-                out.event[pos] = e;
-                events += e;
-                out.weight[pos] = weighted ? data.weight[row] : 1.0;
-                out.stratum[pos] = stratified ? data.stratum[row] : 0;
-                if (clustered) out.cluster[pos] = data.cluster[row];
                 double* dst = out.x.data() + pos * p;
                 for (std::size_t k = 0; k < p; ++k) dst[k] = covariate(row, k) - mean[k];
-            }
-        };
-        std::size_t events_second = 0;
-        if (threaded) {
-            run_beside([&] { gather(n / 2, n, events_second); }, [&] { gather(0, n / 2, out.events); });
+            });
         } else {
-            gather(0, n, out.events);
+            allocate_sorted();
+            auto gather = [&](std::size_t from, std::size_t to, std::size_t& events) {
+                constexpr std::size_t ahead = 16;
+                for (std::size_t pos = from; pos < to; ++pos) {
+                    if (pos + ahead < to) {
+                        const std::size_t later = row_of(order[pos + ahead]);
+                        if (!by_column) __builtin_prefetch(data.x.data() + later * p);
+                        __builtin_prefetch(data.event.data() + later);
+                        if (all_used && !out.counting) __builtin_prefetch(data.stop.data() + later);
+                        if (weighted) __builtin_prefetch(data.weight.data() + later);
+                    }
+                    const std::size_t i = order[pos];
+                    const std::size_t row = row_of(i);
+                    out.stop[pos] = stop[i];
+                    if (out.counting) out.start[pos] = start_used[i];
+                    const std::uint8_t e = data.event[row] != 0 ? 1 : 0;
+                    out.event[pos] = e;
+                    events += e;
+                    out.weight[pos] = weighted ? data.weight[row] : 1.0;
+                    out.stratum[pos] = stratified ? data.stratum[row] : 0;
+                    if (clustered) out.cluster[pos] = data.cluster[row];
+                    double* dst = out.x.data() + pos * p;
+                    for (std::size_t k = 0; k < p; ++k) dst[k] = covariate(row, k) - mean[k];
+                }
+            };
+            std::size_t events_second = 0;
+            if (threaded) {
+                run_beside([&] { gather(n / 2, n, events_second); }, [&] { gather(0, n / 2, out.events); });
+            } else {
+                gather(0, n, out.events);
+            }
+            out.events += events_second;
         }
-        out.events += events_second;
         if (keep_index) out.used_index = std::move(order);
     }
     std::vector<std::size_t>().swap(order);

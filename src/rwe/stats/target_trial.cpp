@@ -301,7 +301,8 @@ TargetTrial target_trial(const TargetTrialData& data, const TargetTrialOptions& 
     cox.stop = std::move(rows.stop);
     cox.event.assign(rows.event.begin(), rows.event.end());
     cox.weight = std::move(rows.weight);
-    cox.cluster.assign(rows.patient.begin(), rows.patient.end());
+    if (options.keep_rows) cox.cluster = rows.patient;
+    else cox.cluster = std::move(rows.patient);
     cox.names = {"arm_A"};
     cox.x.resize(rows.arm.size());  // rows.size() is 0 while the model holds the times
     for (std::size_t row = 0; row < rows.arm.size(); ++row) cox.x[row] = rows.arm[row] == 0 ? 1.0 : 0.0;
