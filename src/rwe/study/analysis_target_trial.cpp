@@ -126,11 +126,13 @@ json run_target_trial(const Context& c, const Analysis& analysis) {
         for (const int day : days[s]) given.push_back(day / unit);
         data.administrations.push_back(std::move(given));
     }
-    const Columns columns = covariate_matrix(c.data, covariates, subjects);
-    data.names = columns.model_names;
-    data.x.resize(subjects.size() * columns.model.size());
-    for (std::size_t row = 0; row < subjects.size(); ++row) {
-        for (std::size_t k = 0; k < columns.model.size(); ++k) data.x[row * columns.model.size() + k] = columns.model[k][row];
+    {  // the columns are released once copied into the model's rows
+        const Columns columns = covariate_matrix(c.data, covariates, subjects);
+        data.names = columns.model_names;
+        data.x.resize(subjects.size() * columns.model.size());
+        for (std::size_t row = 0; row < subjects.size(); ++row) {
+            for (std::size_t k = 0; k < columns.model.size(); ++k) data.x[row * columns.model.size() + k] = columns.model[k][row];
+        }
     }
 
     json out{{"endpoint", endpoint.paramcd}, {"description", endpoint.param}, {"time_unit", c.protocol.time_unit},
