@@ -112,6 +112,7 @@ std::vector<std::size_t> radix_order_descending(std::span<const double> values) 
         }
         items.swap(next);
     }
+    std::vector<Item>().swap(next);  // before the order is made: not three arrays of n at once
     std::vector<std::size_t> order(n);
     for (std::size_t i = 0; i < n; ++i) order[i] = items[i].index;
     return order;
