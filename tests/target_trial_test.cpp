@@ -159,7 +159,8 @@ TEST(TargetTrial, HandWorkedTwoPatients) {
     stats::TargetTrialData data;
     data.time = {20, 30};
     data.event = {1, 0};
-    data.administrations = {{5}, {}};
+    data.administrations.push_back(std::vector<double>{5});
+    data.administrations.push_back(std::vector<double>{});
     stats::TargetTrialOptions options;
     options.min_count = 1;
     options.grace_days = 10;

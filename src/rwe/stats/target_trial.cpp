@@ -18,8 +18,9 @@ constexpr double inf = std::numeric_limits<double>::infinity();
 constexpr double nan = std::numeric_limits<double>::quiet_NaN();
 
 // Day of the k-th administration, Inf when fewer than k.
-double kth_administration(std::vector<double> days, int k) {
-    if (static_cast<int>(days.size()) < k) return inf;
+double kth_administration(std::span<const double> given, int k) {
+    if (static_cast<int>(given.size()) < k) return inf;
+    std::vector<double> days(given.begin(), given.end());
     std::sort(days.begin(), days.end());
     return days[static_cast<std::size_t>(k - 1)];
 }

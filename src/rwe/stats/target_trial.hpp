@@ -14,6 +14,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -27,11 +28,29 @@
 
 namespace rwe::stats {
 
+// Per patient a list of days, all in one array (a vector per patient costs more than its
+// few days at 1,000,000 patients).
+class AdministrationDays {
+public:
+    std::size_t size() const noexcept { return begins_.size() - 1; }
+    std::span<const double> operator[](std::size_t patient) const noexcept {
+        return {days_.data() + begins_[patient], days_.data() + begins_[patient + 1]};
+    }
+    void push_back(std::span<const double> days) {
+        days_.insert(days_.end(), days.begin(), days.end());
+        begins_.push_back(days_.size());
+    }
+
+private:
+    std::vector<double> days_;
+    std::vector<std::size_t> begins_{0};  // patient i's days are [begins_[i], begins_[i + 1])
+};
+
 // One row per patient. Times are days from the index date (time zero of the trial).
 struct TargetTrialData {
     std::vector<double> time;                     // end of follow-up, >= 0
     std::vector<std::uint8_t> event;              // 1 = event at `time`, 0 = censored
-    std::vector<std::vector<double>> administrations;  // days of the strategy's administrations (any order)
+    AdministrationDays administrations;           // days of the strategy's administrations (any order)
     std::vector<double> x;                        // baseline covariates, row-major (rows * names.size())
     std::vector<std::string> names;               // covariate names (already coded: indicators for categories)
 };

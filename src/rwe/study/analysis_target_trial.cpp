@@ -35,7 +35,7 @@ json as_received(const Context& c, const stats::TargetTrialData& data, int min_c
     survival.group_names = {"fewer", "at least"};
     stats::CoxData cox;
     for (std::size_t i = 0; i < data.time.size(); ++i) {
-        std::vector<double> days = data.administrations[i];
+        std::vector<double> days(data.administrations[i].begin(), data.administrations[i].end());
         std::sort(days.begin(), days.end());
         days.erase(std::unique(days.begin(), days.end()), days.end());
         const int group = static_cast<int>(days.size()) >= min_count ? 1 : 0;
@@ -124,7 +124,7 @@ json run_target_trial(const Context& c, const Analysis& analysis) {
         data.event.push_back(record.cnsr == 0 ? 1 : 0);
         std::vector<double> given;
         for (const int day : days[s]) given.push_back(day / unit);
-        data.administrations.push_back(std::move(given));
+        data.administrations.push_back(given);
     }
     {  // the columns are released once copied into the model's rows
         const Columns columns = covariate_matrix(c.data, covariates, subjects);
