@@ -71,8 +71,8 @@ bool reads_adverse_events(const std::string& kind) { return kind == "adverse_eve
 bool reads_responses(const std::string& kind) { return kind == "response"; }
 
 // The study data of the patients an analysis's `where` keeps: ADSL rows (of the variables
-// the analysis reads), the records of those patients in ADTTE and in the datasets its kind
-// reads (above), and its own administration days, renumbered.
+// the analysis reads), the records of those patients in the endpoints it names and in the
+// datasets its kind reads (above), and its own administration days, renumbered.
 StudyData subset(const StudyData& data, const std::vector<bool>& keep, const Analysis& analysis) {
     const std::set<std::string> read = variables_read(analysis);
     StudyData out;
@@ -117,7 +117,13 @@ StudyData subset(const StudyData& data, const std::vector<bool>& keep, const Ana
         }
         out.adsl.variables.push_back(std::move(copy));
     }
+    // The endpoints the analysis names (`endpoint`, OS when absent, and `endpoints`).
+    std::set<std::string> endpoints{analysis.options.value("endpoint", std::string("OS"))};
+    if (analysis.options.contains("endpoints")) {
+        for (const auto& name : analysis.options["endpoints"]) endpoints.insert(name.get<std::string>());
+    }
     for (const auto& parameter : data.adtte) {
+        if (!endpoints.count(parameter.paramcd)) continue;
         TimeToEvent copy{parameter.paramcd, parameter.param, {}, parameter.descriptions};
         for (const auto& record : parameter.records) {
             if (!keep[record.subject]) continue;
