@@ -55,6 +55,19 @@ stats::TargetTrialData read_data() {
     return data;
 }
 
+// The options of a reference case (tests/data/target_trial_reference.json).
+stats::TargetTrialOptions options_of(const json& want) {
+    stats::TargetTrialOptions options;
+    options.min_count = want.at("k").get<int>();
+    options.grace_days = want.at("d").get<double>();
+    options.interval_days = want.at("L").get<double>();
+    options.stabilize = want.at("stabilize").get<bool>();
+    options.truncate = want.at("truncate").get<double>();
+    options.times = r_values(want.at("times"));
+    options.rmst_tau = want.at("tau").get<double>();
+    return options;
+}
+
 class TargetTrialAgainstR : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(TargetTrialAgainstR, EveryNumber) {
@@ -64,14 +77,7 @@ TEST_P(TargetTrialAgainstR, EveryNumber) {
     const auto data = read_data();
     ASSERT_EQ(data.time.size(), 300u);
 
-    stats::TargetTrialOptions options;
-    options.min_count = want.at("k").get<int>();
-    options.grace_days = want.at("d").get<double>();
-    options.interval_days = want.at("L").get<double>();
-    options.stabilize = want.at("stabilize").get<bool>();
-    options.truncate = want.at("truncate").get<double>();
-    options.times = r_values(want.at("times"));
-    options.rmst_tau = want.at("tau").get<double>();
+    stats::TargetTrialOptions options = options_of(want);
     const auto result = stats::target_trial(data, options);
 
     // Counts and the censoring model (glm: IRLS to R's convergence rule).
@@ -123,14 +129,7 @@ TEST_P(TargetTrialAgainstR, ReleasedRowsGiveTheSameEstimates) {
     std::ifstream in(data_dir / "target_trial_reference.json");
     const json want = json::parse(in).at(GetParam());
     const auto data = read_data();
-    stats::TargetTrialOptions options;
-    options.min_count = want.at("k").get<int>();
-    options.grace_days = want.at("d").get<double>();
-    options.interval_days = want.at("L").get<double>();
-    options.stabilize = want.at("stabilize").get<bool>();
-    options.truncate = want.at("truncate").get<double>();
-    options.times = r_values(want.at("times"));
-    options.rmst_tau = want.at("tau").get<double>();
+    stats::TargetTrialOptions options = options_of(want);
     const auto kept = stats::target_trial(data, options);
     options.keep_rows = false;
     const auto released = stats::target_trial(data, options);

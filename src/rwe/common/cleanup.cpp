@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
 #include <charconv>
 #include <map>
 #include <mutex>
@@ -41,10 +42,19 @@ sigset_t handled_signals() {
     CleanupState& s = state();
     s.shield.lock();  // let a swap in progress finish; never released
     {
+        // The other threads still run: one writing into a folder being removed can add an
+        // entry after remove_all has listed it, and the folder stays. Removal is repeated
+        // until every path is gone (up to a second; a write into a removed folder fails).
         std::lock_guard lock(s.paths_mutex);
-        for (const auto& [path, count] : s.paths) {
-            std::error_code ignored;
-            fs::remove_all(path, ignored);
+        for (int attempt = 0; attempt < 100; ++attempt) {
+            bool left = false;
+            for (const auto& [path, count] : s.paths) {
+                std::error_code ignored;
+                fs::remove_all(path, ignored);
+                left = left || fs::exists(fs::symlink_status(path, ignored));
+            }
+            if (!left) break;
+            std::this_thread::sleep_for(std::chrono::milliseconds(10));
         }
     }
     ::signal(signal_number, SIG_DFL);

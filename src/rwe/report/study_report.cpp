@@ -258,9 +258,9 @@ public:
         // deflate, a third of the figures' time, and the files) calls no cairo: it runs on a
         // second thread while the next figure is drawn.
         std::function<void()> pending = [] {};
-        for (const auto& [name, figure] : figures_) {
+        for (const auto& figure : figures_) {  // (name, figure)
             std::function<void()> next;
-            run_beside_rethrowing(pending, [&] { next = prepare_figure(figure, dir_ / "figures" / name); });
+            run_beside_rethrowing(pending, [&] { next = prepare_figure(figure.second, dir_ / "figures" / figure.first); });
             pending = std::move(next);
         }
         pending();

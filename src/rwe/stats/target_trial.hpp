@@ -18,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include "rwe/common/flat_lists.hpp"
 #include "rwe/stats/cox_regression.hpp"
 #include "rwe/stats/kaplan_meier.hpp"
 #include "rwe/stats/logistic_regression.hpp"
@@ -28,23 +29,8 @@
 
 namespace rwe::stats {
 
-// Per patient a list of days, all in one array (a vector per patient costs more than its
-// few days at 1,000,000 patients).
-class AdministrationDays {
-public:
-    std::size_t size() const noexcept { return begins_.size() - 1; }
-    std::span<const double> operator[](std::size_t patient) const noexcept {
-        return {days_.data() + begins_[patient], days_.data() + begins_[patient + 1]};
-    }
-    void push_back(std::span<const double> days) {
-        days_.insert(days_.end(), days.begin(), days.end());
-        begins_.push_back(days_.size());
-    }
-
-private:
-    std::vector<double> days_;
-    std::vector<std::size_t> begins_{0};  // patient i's days are [begins_[i], begins_[i + 1])
-};
+// Per patient a list of days.
+using AdministrationDays = FlatLists<double>;
 
 // One row per patient. Times are days from the index date (time zero of the trial).
 struct TargetTrialData {

@@ -13,6 +13,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "rwe/common/flat_lists.hpp"
 #include "rwe/study/protocol.hpp"
 #include "rwe/study/registry_data.hpp"
 #include "rwe/study/text_column.hpp"
@@ -92,23 +93,8 @@ struct AdverseEventRecord {
     std::uint16_t action = 0;  // the most severe action taken for this term
 };
 
-// Per ADSL row a list of days, all in one array (a vector per row costs more than its few
-// days at 1,000,000 patients).
-class DayLists {
-public:
-    std::size_t size() const { return begins_.size() - 1; }
-    std::span<const int> operator[](std::size_t row) const {
-        return {days_.data() + begins_[row], days_.data() + begins_[row + 1]};
-    }
-    void push_back(std::span<const int> days) {
-        days_.insert(days_.end(), days.begin(), days.end());
-        begins_.push_back(days_.size());
-    }
-
-private:
-    std::vector<int> days_;
-    std::vector<std::size_t> begins_{0};  // row r's days are [begins_[r], begins_[r + 1])
-};
+// Per ADSL row a list of days (relative to the index date).
+using DayLists = FlatLists<int>;
 
 struct StudyData {
     std::vector<AttritionStep> attrition;
