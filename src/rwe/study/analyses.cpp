@@ -65,14 +65,14 @@ std::set<std::string> variables_read(const Analysis& analysis) {
     return names;
 }
 
-// The kinds that read ADAE, ADRS and the administration days: a population copies these
-// datasets for them only (at 1,000,000 patients ADAE alone is hundreds of megabytes).
+// The kinds that read ADAE: a population copies it for them only (at 1,000,000 patients
+// hundreds of megabytes). No kind reads ADRS (`response` reads its ADSL variable), so a
+// population has none; the administration days are copied for the analysis that owns them.
 bool reads_adverse_events(const std::string& kind) { return kind == "adverse_events" || kind == "association"; }
-bool reads_responses(const std::string& kind) { return kind == "response"; }
 
 // The study data of the patients an analysis's `where` keeps: ADSL rows (of the variables
-// the analysis reads), the records of those patients in the endpoints it names and in the
-// datasets its kind reads (above), and its own administration days, renumbered.
+// the analysis reads), the records of those patients in the endpoints it names and in ADAE
+// when its kind reads it (above), and its own administration days, renumbered.
 StudyData subset(const StudyData& data, const std::vector<bool>& keep, const Analysis& analysis) {
     const std::set<std::string> read = variables_read(analysis);
     StudyData out;
@@ -131,11 +131,6 @@ StudyData subset(const StudyData& data, const std::vector<bool>& keep, const Ana
             copy.records.back().subject = renumbered[record.subject];
         }
         out.adtte.push_back(std::move(copy));
-    }
-    if (reads_responses(analysis.kind)) {
-        for (const auto& record : data.adrs) {
-            if (keep[record.subject]) out.adrs.push_back(record), out.adrs.back().subject = renumbered[record.subject];
-        }
     }
     if (reads_adverse_events(analysis.kind)) {
         out.ae_terms = data.ae_terms;
