@@ -24,6 +24,33 @@ struct SqlDialect {
     }
     // Identifiers are quoted so that a column named like a keyword (`line`) is safe.
     std::string quote(std::string_view identifier) const { return "\"" + std::string(identifier) + "\""; }
+    // Days since 1970-01-01 of an ISO 8601 date text (rwe's Day), and back.
+    std::string day_of(const std::string& iso) const {
+        return numbered_placeholders ? "((" + iso + ")::date - DATE '1970-01-01')"
+                                     : "CAST(julianday(" + iso + ") - 2440587.5 AS INTEGER)";
+    }
+    std::string iso_of(const std::string& day) const {
+        return numbered_placeholders ? "to_char(DATE '1970-01-01' + CAST(" + day + " AS INTEGER), 'YYYY-MM-DD')"
+                                     : "date((" + day + ") + 2440587.5)";
+    }
+    // A number as an IEEE double, so that arithmetic is floating point in every dialect
+    // (SQLite divides integers as integers; PostgreSQL's decimal literals are numeric).
+    std::string real(const std::string& number) const { return "CAST(" + number + " AS " + std::string(real_type) + ")"; }
+    // Toward zero, as a double.
+    std::string truncate(const std::string& number) const {
+        return numbered_placeholders ? "trunc(" + number + ")" : "CAST(CAST(" + number + " AS INTEGER) AS REAL)";
+    }
+    // Letters A-Z only, as the registry's codes compare (PostgreSQL: whatever the locale).
+    std::string lower_ascii(const std::string& text) const {
+        return numbered_placeholders ? "lower((" + text + ") COLLATE \"C\")" : "lower(" + text + ")";
+    }
+    std::string upper_ascii(const std::string& text) const {
+        return numbered_placeholders ? "upper((" + text + ") COLLATE \"C\")" : "upper(" + text + ")";
+    }
+    // The 1-based position of `needle` in `text`; 0 when absent.
+    std::string find(const std::string& text, const std::string& needle) const {
+        return (numbered_placeholders ? "strpos(" : "instr(") + text + ", " + needle + ")";
+    }
     // A text literal, for SQL generated with its values inline: standard SQL (quotes
     // doubled), as SQLite and PostgreSQL (standard_conforming_strings) read it.
     static std::string literal(std::string_view text) {

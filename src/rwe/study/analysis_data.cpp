@@ -587,6 +587,22 @@ void StudyDataBuilder::add(const RegistryData& registry) {
 
 }
 
+void StudyDataBuilder::add_derived(std::string usubjid, Day index_date, std::optional<std::size_t> leaves_at,
+                                   std::span<const Value> row) {
+    State& st = *state_;
+    ++st.patients_seen;
+    if (leaves_at) {
+        if (*leaves_at == 0 || *leaves_at >= st.steps.size()) {
+            throw IoError(fmt::format("registry store: selection step {} of patient {} is not a step of the protocol", *leaves_at, usubjid));
+        }
+        ++st.steps[*leaves_at].excluded;
+        return;
+    }
+    st.usubjid.push_back(std::move(usubjid));
+    st.index_dates.push_back(index_date);
+    st.adsl.add(row);
+}
+
 StudyData StudyDataBuilder::finish(std::size_t registry_patients, const RegistryCodes& codes) {
     State& st = *state_;
     StudyData data = std::move(st.data);

@@ -131,6 +131,11 @@ public:
 
     // The next patients, in id order after those added before.
     void add(const RegistryData& patients);
+    // The next patient with an index line whose variables the store derived
+    // (store_derivation.hpp): `leaves_at` is the step at which they leave (an index into
+    // the selection steps, 1 and after), nullopt when they are in the cohort. Only ADSL and
+    // the attrition are built this way.
+    void add_derived(std::string usubjid, Day index_date, std::optional<std::size_t> leaves_at, std::span<const Value> row);
     // `registry_patients`: how many patients the registry holds (the first attrition row);
     // `codes`: the codes it uses, for warnings about codes the protocol names in vain.
     StudyData finish(std::size_t registry_patients, const RegistryCodes& codes);

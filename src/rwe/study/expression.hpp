@@ -18,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include "rwe/registry/sql_dialect.hpp"
 #include "rwe/study/date.hpp"
 
 namespace rwe::study {
@@ -97,6 +98,12 @@ public:
     std::vector<std::string> result_levels() const;
 
     Value evaluate(std::span<const Value> row, const EvaluationContext& context = {}) const;
+    // The expression as SQL in `dialect` (expression_sql.cpp), with the same value for
+    // every row: `column(slot)` is the SQL of the variable in that slot (a number as a
+    // double, a date as its day number, text NULL when missing, true/false the dialect's
+    // truth). nullopt when the expression uses a function with no SQL form yet (`round`).
+    std::optional<std::string> to_sql(const std::function<std::string(std::size_t)>& column,
+                                      const registry::SqlDialect& dialect, double days_per_unit) const;
 
     struct Node;
 
@@ -111,5 +118,7 @@ private:
 // `years_between` and the `age` derivation): the difference of the years, less one when
 // the (month, day) of `from` has not yet come in the final year.
 double completed_years(Day from, Day to);
+// The same in SQL, from two day numbers to a double (NULL when either is).
+std::string years_between(const std::string& from_day, const std::string& to_day, const registry::SqlDialect& dialect);
 
 }  // namespace rwe::study
