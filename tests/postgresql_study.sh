@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Every shipped protocol on its demo registry (scripts/demo.sh), from SQLite and from
-# PostgreSQL: results.json must be identical apart from the recorded source (the store's
-# engine and the import time), every value compared; the ADaM datasets and the exported
-# registries byte-identical; no password anywhere rwe wrote or printed.
+# PostgreSQL, with the analysis datasets derived by the store (SQL generated from the
+# protocol, `--derive store`) and by rwe from the registry rows (`--derive rwe`):
+# results.json must be identical apart from the recorded source (the store's engine and
+# the import time), every value compared; the ADaM datasets and the exported registries
+# byte-identical; no password anywhere rwe wrote or printed.
 #   postgresql_study.sh RWE_BINARY SOURCE_DIR WORK_DIR POSTGRESQL_STATE
 set -euo pipefail
 rwe=$1; source=$2; work=$3; state=$4
@@ -29,45 +31,51 @@ for entry in "${registries[@]}"; do
   "$rwe" import "$work/$profile" --db "$work/$profile.sqlite" > /dev/null 2>&1
   "$rwe" import "$work/$profile" --db "$url" > "$work/$profile.import.txt" 2>&1 || { cat "$work/$profile.import.txt"; exit 1; }
   for protocol in $protocols; do
-    "$rwe" run "$source/studies/$protocol.toml" --db "$work/$profile.sqlite" --out "$work/$protocol-sqlite" > "$work/$protocol-sqlite.txt" 2>&1 \
-      || { cat "$work/$protocol-sqlite.txt"; exit 1; }
-    "$rwe" run "$source/studies/$protocol.toml" --db "$url" --out "$work/$protocol-postgresql" > "$work/$protocol-postgresql.txt" 2>&1 \
-      || { cat "$work/$protocol-postgresql.txt"; exit 1; }
-    python3 - "$work/$protocol-sqlite/results.json" "$work/$protocol-postgresql/results.json" <<'PY'
+    for derive in rwe store; do
+      "$rwe" run "$source/studies/$protocol.toml" --db "$work/$profile.sqlite" --derive $derive --out "$work/$protocol-sqlite-$derive" \
+        > "$work/$protocol-sqlite-$derive.txt" 2>&1 || { cat "$work/$protocol-sqlite-$derive.txt"; exit 1; }
+      "$rwe" run "$source/studies/$protocol.toml" --db "$url" --derive $derive --out "$work/$protocol-postgresql-$derive" \
+        > "$work/$protocol-postgresql-$derive.txt" 2>&1 || { cat "$work/$protocol-postgresql-$derive.txt"; exit 1; }
+    done
+    # The reference: SQLite with rwe deriving; every other run against it.
+    for other in sqlite-store postgresql-rwe postgresql-store; do
+    python3 - "$work/$protocol-sqlite-rwe/results.json" "$work/$protocol-$other/results.json" <<'PY'
 import json, sys
 a, b = (json.load(open(path)) for path in sys.argv[1:3])
-assert a["registry"].pop("store") == "sqlite" and b["registry"].pop("store") == "postgresql", "registry.store"
+engine = "postgresql" if "-postgresql-" in sys.argv[2] else "sqlite"
+assert a["registry"].pop("store") == "sqlite" and b["registry"].pop("store") == engine, "registry.store"
 for results in (a, b):
     results["registry"].pop("imported_at")
 differences = []
 def compare(x, y, where):
     if type(x) != type(y):
-        differences.append(f"{where}: {x!r} (sqlite) != {y!r} (postgresql)")
+        differences.append(f"{where}: {x!r} (reference) != {y!r}")
     elif isinstance(x, dict):
         for key in sorted(set(x) | set(y)):
             if key not in x or key not in y:
-                differences.append(f"{where}.{key}: only in {'sqlite' if key in x else 'postgresql'}")
+                differences.append(f"{where}.{key}: only in {'the reference' if key in x else sys.argv[2]}")
             else:
                 compare(x[key], y[key], f"{where}.{key}")
     elif isinstance(x, list):
         if len(x) != len(y):
-            differences.append(f"{where}: {len(x)} items (sqlite) != {len(y)} (postgresql)")
+            differences.append(f"{where}: {len(x)} items (reference) != {len(y)}")
         for k, (u, v) in enumerate(zip(x, y)):
             compare(u, v, f"{where}[{k}]")
     elif x != y and not (x != x and y != y):  # exact, NaN equal to NaN
-        differences.append(f"{where}: {x!r} (sqlite) != {y!r} (postgresql)")
+        differences.append(f"{where}: {x!r} (reference) != {y!r}")
 compare(a, b, "results")
 if differences:
-    print(f"{sys.argv[2]}: {len(differences)} differences from SQLite, e.g.")
+    print(f"{sys.argv[2]}: {len(differences)} differences from SQLite with rwe deriving, e.g.")
     print("\n".join(differences[:20]))
     sys.exit(1)
 PY
-    for file in adsl.csv adtte.csv adrs.csv adae.csv; do
-      if [ -f "$work/$protocol-sqlite/$file" ] || [ -f "$work/$protocol-postgresql/$file" ]; then
-        cmp "$work/$protocol-sqlite/$file" "$work/$protocol-postgresql/$file"
-      fi
+      for file in adsl.csv adtte.csv adrs.csv adae.csv; do
+        if [ -f "$work/$protocol-sqlite-rwe/$file" ] || [ -f "$work/$protocol-$other/$file" ]; then
+          cmp "$work/$protocol-sqlite-rwe/$file" "$work/$protocol-$other/$file"
+        fi
+      done
     done
-    echo "$protocol: results.json and the analysis datasets identical on SQLite and PostgreSQL"
+    echo "$protocol: results.json and the analysis datasets identical on SQLite and PostgreSQL, derived by the store and by rwe"
   done
   "$rwe" export --db "$work/$profile.sqlite" --out "$work/$profile-export-sqlite" > /dev/null
   "$rwe" export --db "$url" --out "$work/$profile-export-postgresql" > "$work/$profile.export.txt"

@@ -6,8 +6,12 @@
 // values and R.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cmath>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <string>
 
 #include "rwe/common/error.hpp"
@@ -90,14 +94,72 @@ void expect_same(const StudyData& rows, const StudyData& store, const std::strin
     }
 }
 
+// The same ADTTE, ADRS, ADAE and administration days.
+void expect_same_records(const StudyData& rows, const StudyData& store, const std::string& what) {
+    ASSERT_EQ(rows.adtte.size(), store.adtte.size()) << what;
+    for (std::size_t e = 0; e < rows.adtte.size(); ++e) {
+        const TimeToEvent& a = rows.adtte[e];
+        const TimeToEvent& b = store.adtte[e];
+        ASSERT_EQ(a.paramcd, b.paramcd) << what;
+        ASSERT_EQ(a.records.size(), b.records.size()) << what << ": " << a.paramcd;
+        int differences = 0;
+        for (std::size_t r = 0; r < a.records.size() && differences < 5; ++r) {
+            const auto& x = a.records[r];
+            const auto& y = b.records[r];
+            if (x.subject != y.subject || x.start != y.start || x.date != y.date || x.aval != y.aval || x.cnsr != y.cnsr ||
+                x.cause != y.cause || a.description(x) != b.description(y)) {
+                ++differences;
+                ADD_FAILURE() << what << ": " << a.paramcd << " of " << rows.adsl.usubjid[x.subject] << ": rows (" << x.start << ", "
+                              << x.date << ", " << x.cnsr << ", " << x.cause << ", " << a.description(x) << "), store ("
+                              << rows.adsl.usubjid[y.subject] << ", " << y.start << ", " << y.date << ", " << y.cnsr << ", "
+                              << y.cause << ", " << b.description(y) << ")";
+            }
+        }
+    }
+    ASSERT_EQ(rows.adrs.size(), store.adrs.size()) << what;
+    for (std::size_t r = 0; r < rows.adrs.size(); ++r) {
+        EXPECT_EQ(rows.adrs[r].subject, store.adrs[r].subject) << what;
+        EXPECT_EQ(rows.adrs[r].best_response, store.adrs[r].best_response) << what << ": " << rows.adsl.usubjid[rows.adrs[r].subject];
+        EXPECT_EQ(rows.adrs[r].date, store.adrs[r].date) << what << ": " << rows.adsl.usubjid[rows.adrs[r].subject];
+    }
+    ASSERT_EQ(rows.adae.size(), store.adae.size()) << what;
+    for (std::size_t r = 0; r < rows.adae.size(); ++r) {
+        const auto& x = rows.adae[r];
+        const auto& y = store.adae[r];
+        EXPECT_TRUE(x.subject == y.subject && rows.ae_term(x) == store.ae_term(y) && x.worst_grade == y.worst_grade &&
+                    rows.ae_action(x) == store.ae_action(y))
+            << what << ": ADAE row " << r << ": rows " << rows.ae_term(x) << " grade " << x.worst_grade << " " << rows.ae_action(x)
+            << ", store " << store.ae_term(y) << " grade " << y.worst_grade << " " << store.ae_action(y);
+    }
+    ASSERT_EQ(rows.administration_days.size(), store.administration_days.size()) << what;
+    for (const auto& [id, lists] : rows.administration_days) {
+        const auto& other = store.administration_days.at(id);
+        ASSERT_EQ(lists.size(), other.size()) << what << ": " << id;
+        for (std::size_t r = 0; r < lists.size(); ++r) {
+            const auto x = lists[r];
+            const auto y = other[r];
+            EXPECT_TRUE(std::equal(x.begin(), x.end(), y.begin(), y.end())) << what << ": days of " << id << " for " << rows.adsl.usubjid[r];
+        }
+    }
+}
+
 void compare(const std::string& protocol_path, const std::string& store, const std::string& what) {
     const Protocol protocol = parse_protocol(protocol_path);
-    ASSERT_TRUE(store_adsl_gaps(protocol).empty()) << what << ": " << store_adsl_gaps(protocol).front();
+    ASSERT_TRUE(store_derivation_gaps(protocol).empty()) << what << ": " << store_derivation_gaps(protocol).front();
     const StudyData rows = from_rows(store, protocol);
-    const StudyData derived = derive_subject_level_in_store(store, protocol);
+    const StudyData derived = derive_in_store(store, protocol, describe_registry(store, read_plan(protocol)));
     ASSERT_GT(rows.adsl.size(), 0u) << what;
+    EXPECT_EQ(rows.warnings, derived.warnings) << what;
     expect_same(rows, derived, what);
+    expect_same_records(rows, derived, what);
 }
+
+// The registries and stores made here are removed after the tests.
+class RemoveWork : public ::testing::Environment {
+public:
+    void TearDown() override { fs::remove_all(work); }
+};
+const auto* const remove_work = ::testing::AddGlobalTestEnvironment(new RemoveWork);
 
 const std::string studies = std::string(RWE_SOURCE_DIR) + "/studies/";
 const std::string fixtures = std::string(RWE_TEST_DATA_DIR) + "/study/";
@@ -142,11 +204,43 @@ TEST(StoreDerivation, GapsAreNamed) {
     const std::string text = protocol.text;
     const std::string added = "\n[variables.AGE10]\nexpr = \"round(AGE, -1)\"\nlabel = \"Age to the decade\"\n";
     protocol = parse_protocol_text(text.substr(0, text.find("[endpoints")) + added + text.substr(text.find("[endpoints")), "round.toml");
-    const auto gaps = store_adsl_gaps(protocol);
+    const auto gaps = store_derivation_gaps(protocol);
     ASSERT_EQ(gaps.size(), 1u);
     EXPECT_NE(gaps.front().find("round.toml:"), std::string::npos) << gaps.front();
     EXPECT_NE(gaps.front().find("variables.AGE10.expr: uses a function with no SQL form yet (round) (round(AGE, -1))"),
               std::string::npos)
         << gaps.front();
-    EXPECT_THROW(store_adsl_query(protocol, rwe::registry::sqlite_dialect), rwe::UsageError);
+    EXPECT_THROW(store_queries(protocol, rwe::registry::sqlite_dialect), rwe::UsageError);
+}
+
+// `rwe run --derive store` on such a protocol: an error naming the line, before any data is
+// read, and no output folder.
+TEST(StoreDerivation, RunRefusesWhatTheStoreCannotDerive) {
+    const std::string store = import_store(fixtures + "registry", "demo-gap");
+    std::string text;
+    {
+        std::ifstream in(studies + "thp-first-line.toml");
+        text.assign(std::istreambuf_iterator<char>(in), {});
+    }
+    const fs::path protocol = work / "round.toml";
+    {
+        std::ofstream out(protocol);
+        out << text.substr(0, text.find("[endpoints")) << "\n[variables.AGE10]\nexpr = \"round(AGE, -1)\"\nlabel = \"Age to the decade\"\n\n"
+            << text.substr(text.find("[endpoints"));
+    }
+    const fs::path out = work / "round-out";
+    const fs::path messages = work / "round.txt";
+    const int status = std::system((std::string(RWE_BINARY) + " run " + protocol.string() + " --db " + store + " --out " + out.string() +
+                                    " --derive store > " + messages.string() + " 2>&1")
+                                       .c_str());
+    EXPECT_NE(status, 0);
+    std::ifstream in(messages);
+    const std::string said((std::istreambuf_iterator<char>(in)), {});
+    EXPECT_NE(said.find("--derive store: the store cannot derive this protocol yet (use --derive rwe):"), std::string::npos) << said;
+    EXPECT_NE(said.find("round.toml:"), std::string::npos) << said;
+    EXPECT_NE(said.find("variables.AGE10.expr: uses a function with no SQL form yet (round) (round(AGE, -1))"), std::string::npos) << said;
+    EXPECT_FALSE(fs::exists(out));
+    // The same protocol runs when rwe derives.
+    EXPECT_EQ(std::system(rwe_command("run " + protocol.string() + " --db " + store + " --out " + out.string()).c_str()), 0);
+    EXPECT_TRUE(fs::exists(out / "results.json"));
 }

@@ -17,12 +17,19 @@ int run_run(int argc, char** argv) {
     app.add_option("PROTOCOL", protocol, "study protocol (TOML, docs/protocols.md)")->required();
     app.add_option("--db", database, "registry store written by rwe import: SQLite file or postgresql:// URI")->required();
     app.add_option("--out", out, "output folder (created; files replaced all together)")->required();
+    std::string derive = "rwe";
+    app.add_option("--derive", derive,
+                   "where the analysis datasets are derived: rwe (from the registry rows, the faster on one machine) or "
+                   "store (SQL generated from the protocol, run by the store: only the datasets leave it); the same datasets either way")
+        ->check(CLI::IsMember({"rwe", "store"}))
+        ->default_str("rwe");
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& error) {
         return rwe::cli::parse_failure(app, error) == 0 ? 0 : 2;
     }
-    const auto summary = rwe::study::run_study(protocol, database, out);
+    const auto summary = rwe::study::run_study(protocol, database, out,
+                                               derive == "store" ? rwe::study::DeriveIn::store : rwe::study::DeriveIn::rwe);
     for (const auto& warning : summary.warnings) std::cerr << rwe::terminal_text(warning) << "\n";
     for (const auto& note : summary.notes) std::cerr << "rwe run: note: " << note << "\n";
     std::cout << "rwe run: " << summary.cohort << " of " << summary.patients << " patients in the cohort; "

@@ -51,6 +51,12 @@ struct SqlDialect {
     std::string find(const std::string& text, const std::string& needle) const {
         return (numbered_placeholders ? "strpos(" : "instr(") + text + ", " + needle + ")";
     }
+    // A FROM item with one row per day number of a list "17532 17553 ..." (the days of
+    // administration_days), in the column `alias`.value.
+    std::string days_of(const std::string& list, const std::string& alias) const {
+        return numbered_placeholders ? "LATERAL unnest(string_to_array(" + list + ", ' ')::integer[]) AS " + alias + "(value)"
+                                     : "json_each('[' || replace(" + list + ", ' ', ',') || ']') AS " + alias;
+    }
     // A text literal, for SQL generated with its values inline: standard SQL (quotes
     // doubled), as SQLite and PostgreSQL (standard_conforming_strings) read it.
     static std::string literal(std::string_view text) {

@@ -339,6 +339,64 @@ RegistryData load_registry(const std::string& location) {
     return registry;
 }
 
+namespace {
+
+// The codes the registry uses, counted by the store, for the protocol's warnings.
+void collect_codes(Database& db, const ReadPlan& plan, RegistryInfo& info) {
+    db.chunk_parameters.clear();
+    auto collect = [&](const std::string& sql, std::set<std::string>& out) {
+        db.query(sql, [&](const Row& s) { out.insert(lower(text(s, 0))); });
+    };
+    // Regimen and drug codes: only those the plan names are looked up, a row each at most.
+    auto probe = [&](const std::string& sql, const std::vector<std::string>& codes, std::set<std::string>& out) {
+        for (const auto& code : codes) {
+            db.chunk_parameters = {code};
+            db.query(sql, [&](const Row&) { out.insert(code); });
+        }
+        db.chunk_parameters.clear();
+    };
+    probe("SELECT 1 FROM regimens WHERE lower(regimen) = " + db.dialect().placeholder(1) + " LIMIT 1", plan.regimen_codes,
+          info.codes.regimens);
+    if (db.has_table("administration_days")) {
+        probe("SELECT 1 FROM administration_days WHERE drug = " + db.dialect().placeholder(1) + " LIMIT 1",
+              plan.drug_codes, info.codes.drugs);
+    } else if (db.has_table("administrations")) {
+        probe("SELECT 1 FROM administrations WHERE lower(drug) = " + db.dialect().placeholder(1) + " LIMIT 1",
+              plan.drug_codes, info.codes.drugs);
+    }
+    if (db.has_table("biomarkers")) {
+        collect("SELECT DISTINCT lower(marker) || '/' || lower(coalesce(method, 'unknown')) FROM biomarkers", info.codes.markers);
+    }
+    for (const auto& [column, marker] : {std::pair<std::string, std::string>{"er", "er/ihc"}, {"pr", "pr/ihc"},
+                                         {"her2_ihc", "her2/ihc"}, {"her2_ish_ratio", "her2/ish"}}) {
+        bool found = false;
+        // her2_ish_ratio is a number (no `unknown`); the others are codes.
+        const std::string condition = column == "her2_ish_ratio" ? column + " IS NOT NULL"
+                                                                 : column + " IS NOT NULL AND lower(" + column + ") <> 'unknown'";
+        db.query("SELECT 1 FROM tumors WHERE " + condition + " LIMIT 1", [&](const Row&) { found = true; });
+        if (found) info.codes.markers.insert(marker);
+    }
+    if (db.has_table("observations")) collect("SELECT DISTINCT name FROM observations", info.codes.observations);
+}
+
+// The registry's provenance and size.
+RegistryInfo describe(Database& db) {
+    RegistryData provenance;
+    load_provenance(db, provenance);
+    RegistryInfo info{provenance.checksum, provenance.source_files, provenance.imported_at, 0, {}};
+    db.query("SELECT count(*) FROM patients", [&](const Row& s) { info.patients = static_cast<std::size_t>(s.integer(0)); });
+    return info;
+}
+
+}  // namespace
+
+RegistryInfo describe_registry(const std::string& location, const ReadPlan& plan) {
+    Database db(location);
+    RegistryInfo info = describe(db);
+    collect_codes(db, plan, info);
+    return info;
+}
+
 RegistryInfo read_registry(const std::string& location, std::size_t chunk_patients,
                            const std::function<void(const RegistryData&)>& visit, const ReadPlan& plan) {
     const CandidateQuery& candidates = plan.candidates;
@@ -346,10 +404,7 @@ RegistryInfo read_registry(const std::string& location, std::size_t chunk_patien
     // The second reader's connection is opened before any reading (docs/registry.md: a
     // PostgreSQL store is locked against imports by both before either reads).
     Database second = db.another();
-    RegistryData provenance;
-    load_provenance(db, provenance);
-    RegistryInfo info{provenance.checksum, provenance.source_files, provenance.imported_at, 0, {}};
-    db.query("SELECT count(*) FROM patients", [&](const Row& s) { info.patients = static_cast<std::size_t>(s.integer(0)); });
+    RegistryInfo info = describe(db);
     // The patients to read, in id order: every patient, or those the store selects.
     std::vector<std::string> ids;
     if (candidates) {
@@ -432,40 +487,7 @@ RegistryInfo read_registry(const std::string& location, std::size_t chunk_patien
                      chunks);
     }
     db.chunk_parameters.clear();
-    // The codes the registry uses, counted by the store, for the protocol's warnings.
-    auto collect = [&](const std::string& sql, std::set<std::string>& out) {
-        db.query(sql, [&](const Row& s) { out.insert(lower(text(s, 0))); });
-    };
-    // Regimen and drug codes: only those the plan names are looked up, a row each at most.
-    auto probe = [&](const std::string& sql, const std::vector<std::string>& codes, std::set<std::string>& out) {
-        for (const auto& code : codes) {
-            db.chunk_parameters = {code};
-            db.query(sql, [&](const Row&) { out.insert(code); });
-        }
-        db.chunk_parameters.clear();
-    };
-    probe("SELECT 1 FROM regimens WHERE lower(regimen) = " + db.dialect().placeholder(1) + " LIMIT 1", plan.regimen_codes,
-          info.codes.regimens);
-    if (db.has_table("administration_days")) {
-        probe("SELECT 1 FROM administration_days WHERE drug = " + db.dialect().placeholder(1) + " LIMIT 1",
-              plan.drug_codes, info.codes.drugs);
-    } else if (db.has_table("administrations")) {
-        probe("SELECT 1 FROM administrations WHERE lower(drug) = " + db.dialect().placeholder(1) + " LIMIT 1",
-              plan.drug_codes, info.codes.drugs);
-    }
-    if (db.has_table("biomarkers")) {
-        collect("SELECT DISTINCT lower(marker) || '/' || lower(coalesce(method, 'unknown')) FROM biomarkers", info.codes.markers);
-    }
-    for (const auto& [column, marker] : {std::pair<std::string, std::string>{"er", "er/ihc"}, {"pr", "pr/ihc"},
-                                         {"her2_ihc", "her2/ihc"}, {"her2_ish_ratio", "her2/ish"}}) {
-        bool found = false;
-        // her2_ish_ratio is a number (no `unknown`); the others are codes.
-        const std::string condition = column == "her2_ish_ratio" ? column + " IS NOT NULL"
-                                                                 : column + " IS NOT NULL AND lower(" + column + ") <> 'unknown'";
-        db.query("SELECT 1 FROM tumors WHERE " + condition + " LIMIT 1", [&](const Row&) { found = true; });
-        if (found) info.codes.markers.insert(marker);
-    }
-    if (db.has_table("observations")) collect("SELECT DISTINCT name FROM observations", info.codes.observations);
+    collect_codes(db, plan, info);
     return info;
 }
 

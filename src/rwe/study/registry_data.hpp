@@ -165,6 +165,10 @@ struct ReadPlan {
 // memory at once. With `plan.candidates`, only the patients that
 // query selects are read (the store selects them); `RegistryInfo::patients` still counts
 // every patient.
+// The registry's provenance, its number of patients and the codes of `plan` it uses,
+// without reading its patients (for a run whose datasets the store derives).
+RegistryInfo describe_registry(const std::string& location, const ReadPlan& plan);
+
 RegistryInfo read_registry(const std::string& location, std::size_t chunk_patients,
                            const std::function<void(const RegistryData&)>& visit, const ReadPlan& plan = {});
 

@@ -21,6 +21,7 @@
 #include "rwe/study/date.hpp"
 #include "rwe/study/protocol.hpp"
 #include "rwe/study/registry_data.hpp"
+#include "rwe/study/store_derivation.hpp"
 
 namespace rwe::study {
 
@@ -59,7 +60,7 @@ private:
 }  // namespace
 
 RunSummary run_study(const std::string& protocol_path, const std::string& database_path,
-                     const std::string& out_directory) {
+                     const std::string& out_directory, DeriveIn derive_in) {
     const Protocol protocol = parse_protocol(protocol_path);
     // Before any work: a Word report asked for cannot be written without its converter.
     if (protocol.report.docx.value_or(false) && !report::docx_converter_available()) {
@@ -67,12 +68,25 @@ RunSummary run_study(const std::string& protocol_path, const std::string& databa
                          "install it (Debian: apt-get install pandoc) or set docx = false");
     }
     PhaseTimer timer;
-    // The registry is read a chunk of patients at a time: rwe holds the analysis
-    // datasets, never the whole registry.
-    StudyDataBuilder builder(protocol);
-    const RegistryInfo registry = read_registry(database_path, 10000, [&](const RegistryData& chunk) { builder.add(chunk); },
-                                                read_plan(protocol));
-    const StudyData data = builder.finish(registry.patients, registry.codes);
+    // rwe reads the registry a chunk of patients at a time and derives the analysis
+    // datasets itself; or the store derives them (rwe receives them, never the registry).
+    RegistryInfo registry;
+    StudyData data;
+    if (derive_in == DeriveIn::store) {
+        // Before the store is read: what the store cannot derive yet is an error that names it.
+        const auto gaps = store_derivation_gaps(protocol);
+        if (!gaps.empty()) {
+            std::string message = "--derive store: the store cannot derive this protocol yet (use --derive rwe):";
+            for (const auto& gap : gaps) message += "\n  " + gap;
+            throw UsageError(message);
+        }
+        registry = describe_registry(database_path, read_plan(protocol));
+        data = derive_in_store(database_path, protocol, registry);
+    } else {
+        StudyDataBuilder builder(protocol);
+        registry = read_registry(database_path, 10000, [&](const RegistryData& chunk) { builder.add(chunk); }, read_plan(protocol));
+        data = builder.finish(registry.patients, registry.codes);
+    }
 #ifdef __GLIBC__
     // The registry chunks were read and freed on the reader threads: give their memory back
     // (about 300 MB at 1,000,000 patients that malloc would otherwise keep for those threads).

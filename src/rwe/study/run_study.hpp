@@ -15,7 +15,13 @@ struct RunSummary {
     std::vector<std::string> notes;     // what the report did not write, and why (stderr only)
 };
 
+// Where the analysis datasets are derived: by rwe from the registry rows it reads, a chunk
+// of patients at a time (analysis_data.hpp), or by the store, from SQL generated from the
+// protocol (store_derivation.hpp), so that only the analysis datasets leave the store. The
+// two give the same datasets; on one machine rwe is the faster (docs/scale.md).
+enum class DeriveIn { rwe, store };
+
 RunSummary run_study(const std::string& protocol_path, const std::string& database_path,
-                     const std::string& out_directory);
+                     const std::string& out_directory, DeriveIn derive_in = DeriveIn::rwe);
 
 }  // namespace rwe::study

@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "rwe/common/error.hpp"
+#include "rwe/common/text.hpp"
 #include "rwe/registry/store_connection.hpp"
 #include "rwe/study/derivation.hpp"
 
@@ -14,6 +15,10 @@ namespace {
 
 using Kind = Derivation::Kind;
 using registry::SqlDialect;
+
+bool contains(const std::vector<std::string>& list, const std::string& value) {
+    return std::find(list.begin(), list.end(), value) != list.end();
+}
 
 std::string literal_list(const std::vector<std::string>& values) {
     std::string out;
@@ -28,9 +33,9 @@ std::string in_list(const std::string& expression, const std::vector<std::string
 }
 
 // The writer of one query: the SQL of each part, and what has no SQL form yet.
-class AdslWriter {
+class StoreWriter {
 public:
-    AdslWriter(const Protocol& protocol, const SqlDialect& dialect) : p_(protocol), d_(dialect) {}
+    StoreWriter(const Protocol& protocol, const SqlDialect& dialect) : p_(protocol), d_(dialect) {}
 
     std::vector<std::string> gaps;
 
@@ -60,7 +65,7 @@ public:
 
     // The part of the query before the variables: `ctx`, one row per patient with an index
     // line, holding what derivation.hpp's PatientContext holds.
-    std::string context() const {
+    std::string context(bool full = true) const {
         const auto& index = p_.index;
         std::string arms = "CASE";
         for (std::size_t k = 0; k < index.regimens.size(); ++k) {
@@ -98,7 +103,8 @@ public:
                " AS end_day, lower(x.end_reason) AS end_reason, lower(x.clinical_trial) AS trial, "
                "COALESCE(lower(x.measurable_disease), 'unknown') AS measurable, " +
                day("p.birth_date") + " AS birth_day, lower(p.sex) AS sex, lower(p.menopausal_status) AS menopausal, " +
-               death + " AS death_day, " + contact + " AS contact_day, " + tumor + " AS tumor_id, " + next +
+               death + " AS death_day, " + contact + " AS contact_day, " + day("p.last_contact_date") + " AS raw_contact_day, " +
+               (full ? tumor : std::string("NULL")) + " AS tumor_id, " + (full ? next : std::string("NULL")) +
                " AS next_id FROM first_lines i JOIN regimens x ON x.regimen_id = i.regimen_id JOIN patients p ON p.patient_id = i.patient_id"
                " WHERE i.pick = 1),\n";
         // The end of the index line: its end when recorded (on or before the cut-off), else
@@ -252,13 +258,13 @@ public:
             }
             case Kind::administrations: {
                 // Distinct days of the drugs in the index line (administration_days lists
-                // each drug's days): counted from the rows of index_days.
-                std::string sql = "COALESCE((SELECT count(DISTINCT g.day) FROM index_days g WHERE g.patient_id = c.patient_id";
-                if (!v.drugs.empty()) sql += " AND " + in_list("g.drug", v.drugs);
-                if (v.within_days) sql += " AND g.day <= c.index_day + " + std::to_string(*v.within_days);
-                if (cut) sql += " AND g.day <= " + cutoff();
-                uses_index_days = true;
-                return real(sql + "), 0)");
+                // each drug's days).
+                std::string sql = "(SELECT count(DISTINCT j.value) FROM administration_days a, " + d_.days_of("a.days", "j") +
+                                  " WHERE a.regimen_id = c.index_id";
+                if (!v.drugs.empty()) sql += " AND " + in_list("lower(a.drug)", v.drugs);
+                if (v.within_days) sql += " AND j.value <= c.index_day + " + std::to_string(*v.within_days);
+                if (cut) sql += " AND j.value <= " + cutoff();
+                return real("COALESCE(" + sql + "), 0)");
             }
             case Kind::index_line: return line_field(v, false);
             case Kind::next_line: return line_field(v, true);
@@ -300,6 +306,15 @@ public:
         return "NULL";
     }
 
+    // A library derivation without arguments.
+    std::string derivation_of(Kind kind) {
+        VariableDefinition variable;
+        auto made = std::make_shared<Derivation>();
+        made->kind = kind;
+        variable.derivation = made;
+        return derivation(variable);
+    }
+
     std::string value_literal(const Value& value) const {
         switch (value.kind) {
             case Value::Kind::missing: return "NULL";
@@ -320,8 +335,15 @@ public:
         return *sql;
     }
 
-    // The whole query.
-    std::string write() {
+    std::string least(const std::vector<std::string>& items) const {
+        if (items.size() == 1) return items.front();
+        std::string out = d_.numbered_placeholders ? "LEAST(" : "min(";
+        for (std::size_t k = 0; k < items.size(); ++k) out += (k ? ", " : "") + items[k];
+        return out + ")";
+    }
+
+    // The ADSL query (StoreQueries::adsl).
+    std::string adsl() {
         const std::size_t width = p_.variables.size();
         std::string derived;  // the library derivations, computed once per patient in `d`
         for (std::size_t k = 0; k < width; ++k) {
@@ -352,6 +374,34 @@ public:
             if (variable.fallback) raw = "COALESCE(" + raw + ", " + value_literal(*variable.fallback) + ")";
             values.push_back("(" + raw + ")");
         }
+        // ADRS: the assessment that gave the best response (the first of equal rank).
+        const VariableDefinition* best = nullptr;
+        for (const auto& variable : p_.variables) {
+            if (variable.derivation && variable.derivation->kind == Kind::best_response) {
+                best = &variable;
+                break;
+            }
+        }
+        if (best != nullptr) {
+            const std::string rank = "CASE lower(a.response) WHEN 'cr' THEN 4 WHEN 'pr' THEN 3 WHEN 'sd' THEN 2 WHEN 'pd' THEN 1 ELSE 0 END";
+            const std::string rows = " FROM assessments a WHERE a.patient_id = c.patient_id AND " + assesses() + " AND " +
+                                     day("a.assessment_date") + " >= c.index_day" + assessed_before_cutoff();
+            const std::string present = best->derivation->measurable_only ? "c.measurable = 'yes'" : "TRUE";
+            derived += ",\n  CASE WHEN " + present + " THEN (SELECT CASE max(" + rank +
+                       ") WHEN 4 THEN 'CR' WHEN 3 THEN 'PR' WHEN 2 THEN 'SD' WHEN 1 THEN 'PD' ELSE 'NE' END" + rows + ") END AS adrs_response";
+            derived += ",\n  (SELECT m.day FROM (SELECT " + day("a.assessment_date") + " AS day, " + rank +
+                       " AS rank, COALESCE(a.regimen_id, '') AS regimen, a.source_line AS line" + rows +
+                       ") m WHERE m.rank > 0 ORDER BY m.rank DESC, m.day, m.regimen, m.line LIMIT 1) AS adrs_day";
+        } else {
+            derived += ",\n  CAST(NULL AS TEXT) AS adrs_response, CAST(NULL AS INTEGER) AS adrs_day";
+        }
+        const bool from_response = std::any_of(p_.endpoints.begin(), p_.endpoints.end(), [](const EndpointDefinition& endpoint) {
+            return endpoint.origin == "first_response";
+        });
+        derived += ",\n  " + (from_response ? derivation_of(Kind::first_response) : std::string("CAST(NULL AS INTEGER)")) + " AS first_response_day";
+        derived += ",\n  " + day("t.surgery_date") + " AS t_surgery, " + day("t.metastasis_date") + " AS t_metastasis, " +
+                   day("nx.start_date") + " AS next_start";
+
         // The step at which a patient leaves, as StudyDataBuilder counts them.
         std::string step = "CASE";
         std::size_t next_step = 1;
@@ -369,76 +419,193 @@ public:
         step += fmt::format(" WHEN d.index_day < {} OR d.index_day > {} THEN {} END", index.accrual_start, index.accrual_end,
                             next_step + p_.criteria.size());
 
-        std::string sql = context();
-        if (uses_index_days) {
-            // The days of the index line's administrations, a row per drug and day, from
-            // administration_days' lists of day numbers ("17532 17553 ...").
-            sql += ",\nindex_days AS MATERIALIZED (WITH RECURSIVE split(patient_id, drug, rest, day) AS ("
-                   "SELECT c.patient_id, lower(a.drug), a.days || ' ', CAST(NULL AS INTEGER) FROM ctx c JOIN administration_days a ON a.regimen_id = c.index_id"
-                   " UNION ALL SELECT patient_id, drug, substr(rest, " + d_.find("rest", "' '") + " + 1), CAST(substr(rest, 1, " + d_.find("rest", "' '") + " - 1) AS INTEGER)"
-                   " FROM split WHERE rest <> '') SELECT patient_id, drug, day FROM split WHERE day IS NOT NULL)";
+        // Layer x: the variables (x0, x1, ...), the step, and each endpoint's origin (o0,
+        // o1, ...; NULL when the patient has no origin or is outside its population).
+        std::string x = "x AS MATERIALIZED (SELECT d.*, " + step + " AS step";
+        for (std::size_t k = 0; k < width; ++k) x += ",\n  " + values[k] + " AS x" + std::to_string(k);
+        for (std::size_t e = 0; e < p_.endpoints.size(); ++e) {
+            const auto& endpoint = p_.endpoints[e];
+            std::string origin;
+            if (endpoint.origin == "index") origin = "d.index_day";
+            else if (endpoint.origin == "surgery") origin = "d.t_surgery";
+            else if (endpoint.origin == "first_response") origin = "d.first_response_day";
+            else if (endpoint.origin == "next_line") origin = "d.next_start";
+            else origin = values.at(slot_of(endpoint.origin));
+            if (endpoint.population) {
+                origin = "CASE WHEN COALESCE(" + expression(*endpoint.population, endpoint.line, "endpoints." + endpoint.paramcd + ".population") +
+                         ", FALSE) THEN " + origin + " END";
+            }
+            x += ",\n  " + origin + " AS o" + std::to_string(e);
         }
-        sql += ",\nd AS MATERIALIZED (SELECT c.*" + derived +
-               "\n FROM ctx c LEFT JOIN tumors t ON t.tumor_id = c.tumor_id LEFT JOIN regimens nx ON nx.regimen_id = c.next_id)\n";
-        sql += "SELECT d.patient_id, d.index_day, d.arm, " + step;
-        for (std::size_t k = 0; k < width; ++k) {
-            const auto& variable = p_.variables[k];
-            switch (variable.type) {
-                case ValueType::number: sql += ",\n  " + real(values[k]); break;
-                case ValueType::boolean: sql += ",\n  CASE WHEN " + values[k] + " THEN 1 WHEN NOT " + values[k] + " THEN 0 END"; break;
-                case ValueType::text: sql += ",\n  NULLIF(" + values[k] + ", '')"; break;
-                case ValueType::date: sql += ",\n  " + values[k]; break;
+        x += "\n FROM d)";
+
+        // Layer y: the end of follow-up (f), why it ends (k: 0 last contact, 1 data
+        // cut-off, 2 start of the next line) and the first progression after the origin.
+        std::string y = "y AS MATERIALIZED (SELECT x.*";
+        for (std::size_t e = 0; e < p_.endpoints.size(); ++e) {
+            const auto& endpoint = p_.endpoints[e];
+            const std::string o = "x.o" + std::to_string(e);
+            const std::string plain_end = "CASE WHEN x.contact_day >= " + o + " THEN x.contact_day ELSE " + o + " END";
+            const std::string cutoff_end = p_.data_cutoff ? "CASE WHEN x.contact_day = " + cutoff() + " AND x.raw_contact_day > " + cutoff() + " THEN 1 ELSE 0 END"
+                                                          : std::string("0");
+            std::string end = plain_end, kind = cutoff_end;
+            if (contains(endpoint.censor, "next_line")) {
+                const std::string next_first = "x.next_start IS NOT NULL AND x.next_start > " + o + " AND x.next_start < (" + plain_end + ")";
+                end = "CASE WHEN " + next_first + " THEN x.next_start ELSE " + plain_end + " END";
+                kind = "CASE WHEN " + next_first + " THEN 2 ELSE " + cutoff_end + " END";
+            }
+            y += ",\n  " + end + " AS f" + std::to_string(e) + ", " + kind + " AS k" + std::to_string(e);
+            if (contains(endpoint.events, "progression")) {
+                y += ",\n  (SELECT min(" + day("a.assessment_date") + ") FROM assessments a WHERE a.patient_id = x.patient_id AND lower(a.response) = 'pd' AND " +
+                     day("a.assessment_date") + " > " + o + ") AS p" + std::to_string(e);
             }
         }
-        sql += "\nFROM d ORDER BY d.patient_id";
+        y += "\n FROM x)";
+
+        // Layer z: each event's date when it counts (on or after the origin as the rules
+        // say, and by the end of follow-up): ev<endpoint>_<event>; and the last assessment.
+        std::string z = "z AS (SELECT y.*";
+        for (std::size_t e = 0; e < p_.endpoints.size(); ++e) {
+            const auto& endpoint = p_.endpoints[e];
+            const std::string o = "y.o" + std::to_string(e), f = "y.f" + std::to_string(e);
+            for (std::size_t j = 0; j < endpoint.events.size(); ++j) {
+                const auto& event = endpoint.events[j];
+                std::string date, condition;
+                if (event == "death") date = "y.death_day", condition = "y.death_day >= " + o;
+                else if (event == "progression") date = "y.p" + std::to_string(e), condition = "TRUE";
+                else if (event == "next_line") date = "y.next_start", condition = "y.next_start > " + o;
+                else if (event == "index_line_end") date = "y.line_end", condition = "y.ended AND y.line_end >= " + o;
+                else if (event == "metastasis") date = "y.t_metastasis", condition = "y.t_metastasis >= " + o;
+                else date = "y.x" + std::to_string(slot_of(event)), condition = date + " >= " + o;
+                z += ",\n  CASE WHEN " + date + " IS NOT NULL AND " + condition + " AND " + date + " <= " + f + " THEN " + date +
+                     " END AS ev" + std::to_string(e) + "_" + std::to_string(j);
+            }
+            if (contains(endpoint.censor, "last_assessment")) {
+                z += ",\n  (SELECT max(" + day("a.assessment_date") + ") FROM assessments a WHERE a.patient_id = y.patient_id AND " +
+                     day("a.assessment_date") + " >= " + o + " AND " + day("a.assessment_date") + " <= " + f + ") AS la" + std::to_string(e);
+            }
+        }
+        z += "\n FROM y)";
+
+        std::string sql = context();
+        sql += ",\nd AS MATERIALIZED (SELECT c.*" + derived +
+               "\n FROM ctx c LEFT JOIN tumors t ON t.tumor_id = c.tumor_id LEFT JOIN regimens nx ON nx.regimen_id = c.next_id),\n";
+        sql += x + ",\n" + y + ",\n" + z + "\n";
+        sql += "SELECT z.patient_id, z.index_day, z.arm, z.step";
+        for (std::size_t k = 0; k < width; ++k) {
+            const auto& variable = p_.variables[k];
+            const std::string value = "z.x" + std::to_string(k);
+            switch (variable.type) {
+                case ValueType::number: sql += ",\n  " + real(value); break;
+                case ValueType::boolean: sql += ",\n  CASE WHEN " + value + " THEN 1 WHEN NOT " + value + " THEN 0 END"; break;
+                case ValueType::text: sql += ",\n  NULLIF(" + value + ", '')"; break;
+                case ValueType::date: sql += ",\n  " + value; break;
+            }
+        }
+        // Per endpoint: the origin, the date (of the first event, else of censoring), the
+        // event (its index in `events`; -1 when censored) and, when censored, why
+        // (StoreQueries::adsl).
+        for (std::size_t e = 0; e < p_.endpoints.size(); ++e) {
+            const auto& endpoint = p_.endpoints[e];
+            const std::string suffix = std::to_string(e);
+            std::vector<std::string> dates;
+            for (std::size_t j = 0; j < endpoint.events.size(); ++j) {
+                dates.push_back("COALESCE(z.ev" + suffix + "_" + std::to_string(j) + ", 2147483647)");
+            }
+            const std::string first = "NULLIF(" + least(dates) + ", 2147483647)";
+            std::string cause = "CASE";
+            for (std::size_t j = 0; j < endpoint.events.size(); ++j) {
+                cause += " WHEN z.ev" + suffix + "_" + std::to_string(j) + " = " + first + " THEN " + std::to_string(j);
+            }
+            cause += " ELSE -1 END";
+            const bool last_assessment = contains(endpoint.censor, "last_assessment");
+            const std::string censored_at = last_assessment ? "CASE WHEN z.la" + suffix + " > z.o" + suffix + " THEN z.la" + suffix + " ELSE z.o" + suffix + " END"
+                                                            : "z.f" + suffix;
+            sql += ",\n  z.o" + suffix + ", COALESCE(" + first + ", " + censored_at + "), " + cause + ", " +
+                   (last_assessment ? std::string("3") : "z.k" + suffix);
+        }
+        sql += ",\n  z.adrs_response, z.adrs_day\nFROM z ORDER BY z.patient_id";
         return sql;
     }
 
-    bool uses_index_days = false;
+    // ADAE (StoreQueries::adverse_events): the adverse events of each index line, worst
+    // grade and most severe action per term.
+    std::string adverse_events() const {
+        const std::string rank = "CASE COALESCE(lower(e.action), 'none') WHEN 'none' THEN 1 WHEN 'dose_reduced' THEN 2 "
+                                 "WHEN 'drug_withdrawn' THEN 3 WHEN 'regimen_stopped' THEN 4 ELSE 5 END";
+        return context(false) + "\nSELECT c.patient_id, lower(e.term), max(COALESCE(e.grade, 0)), max(" + rank +
+               ") FROM ctx c JOIN adverse_events e ON e.regimen_id = c.index_id" +
+               (p_.data_cutoff ? " WHERE " + day("e.onset_date") + " <= " + cutoff() : std::string()) +
+               " GROUP BY c.patient_id, lower(e.term) ORDER BY c.patient_id, lower(e.term)";
+    }
+
+    // Administration days of the index lines (StoreQueries::administration_days).
+    std::string administration_days() const {
+        return context(false) + "\nSELECT c.patient_id, lower(a.drug), j.value - c.index_day FROM ctx c JOIN administration_days a ON a.regimen_id = c.index_id, " +
+               d_.days_of("a.days", "j") + (p_.data_cutoff ? " WHERE j.value <= " + cutoff() : std::string()) + " ORDER BY c.patient_id, j.value";
+    }
+
     std::vector<std::string> values;  // the SQL of each variable's value, fallback applied
 
 private:
+    std::size_t slot_of(const std::string& name) const {
+        const VariableDefinition* variable = p_.variable(name);
+        if (variable == nullptr) throw UsageError("store derivation: unknown variable " + name);
+        return static_cast<std::size_t>(variable - p_.variables.data());
+    }
     const Protocol& p_;
     const SqlDialect& d_;
 };
 
+bool reads_days(const Protocol& protocol) {
+    return std::any_of(protocol.analyses.begin(), protocol.analyses.end(),
+                       [](const Analysis& analysis) { return analysis.kind == "landmark" || analysis.kind == "target_trial"; });
+}
+
 }  // namespace
 
-std::vector<std::string> store_adsl_gaps(const Protocol& protocol) {
-    AdslWriter writer(protocol, registry::sqlite_dialect);
-    writer.write();
+std::vector<std::string> store_derivation_gaps(const Protocol& protocol) {
+    StoreWriter writer(protocol, registry::sqlite_dialect);
+    writer.adsl();
     return writer.gaps;
 }
 
-StoreAdslQuery store_adsl_query(const Protocol& protocol, const registry::SqlDialect& dialect) {
-    AdslWriter writer(protocol, dialect);
-    StoreAdslQuery query{writer.write()};
+StoreQueries store_queries(const Protocol& protocol, const registry::SqlDialect& dialect) {
+    StoreWriter writer(protocol, dialect);
+    StoreQueries queries;
+    queries.adsl = writer.adsl();
     if (!writer.gaps.empty()) {
-        std::string message = "the store cannot derive this protocol's ADSL yet:";
+        std::string message = "the store cannot derive this protocol yet:";
         for (const auto& gap : writer.gaps) message += "\n  " + gap;
         throw UsageError(message);
     }
-    return query;
+    queries.adverse_events = writer.adverse_events();
+    if (reads_days(protocol)) queries.administration_days = writer.administration_days();
+    return queries;
 }
 
-StudyData derive_subject_level_in_store(const std::string& location, const Protocol& protocol) {
-    auto store = registry::open_store(location);
-    const StoreAdslQuery query = store_adsl_query(protocol, store->dialect());
-    for (const char* table : {"administration_days", "biomarkers", "observations", "metastases"}) {
-        if (!store->has_table(table)) {
-            throw IoError("registry store " + location + ": no " + table +
-                          " table (imported before registry format version 2): import the registry again");
-        }
-    }
-    std::size_t registry_patients = 0;
-    store->for_each_row("SELECT count(*) FROM patients", {}, [&](const registry::StoreRow& row) {
-        registry_patients = static_cast<std::size_t>(row.integer(0));
-    });
+namespace {
+
+StudyData derive(registry::StoreConnection& store, const Protocol& protocol, const RegistryInfo& registry) {
+    const StoreQueries queries = store_queries(protocol, store.dialect());
+    const std::size_t width = protocol.variables.size();
+    const std::size_t endpoints = protocol.endpoints.size();
+    const int endpoint_column = StoreQueries::first_variable + static_cast<int>(width);
+    const int adrs_column = endpoint_column + 4 * static_cast<int>(endpoints);
     StudyDataBuilder builder(protocol);
-    std::vector<Value> values(protocol.variables.size());
-    store->for_each_row(query.sql, {}, [&](const registry::StoreRow& row) {
-        for (std::size_t k = 0; k < values.size(); ++k) {
-            const int column = StoreAdslQuery::first_variable + static_cast<int>(k);
+    std::vector<Value> values(width);
+    // The records of the rows read, kept until finish() has made StudyData.
+    struct Record {
+        std::size_t endpoint;
+        TimeToEventRecord record;
+        int why;  // censored: 0 last contact, 1 data cut-off, 2 start of next line, 3 last assessment
+    };
+    std::vector<Record> records;
+    std::vector<ResponseRecord> responses;
+    std::size_t subjects = 0;
+    store.for_each_row(queries.adsl, {}, [&](const registry::StoreRow& row) {
+        for (std::size_t k = 0; k < width; ++k) {
+            const int column = StoreQueries::first_variable + static_cast<int>(k);
             if (row.is_null(column)) {
                 values[k] = Value{};
                 continue;
@@ -453,10 +620,109 @@ StudyData derive_subject_level_in_store(const std::string& location, const Proto
         std::optional<std::size_t> leaves_at;
         if (!row.is_null(3)) leaves_at = static_cast<std::size_t>(row.integer(3));
         builder.add_derived(std::string(row.text(0)), static_cast<Day>(row.integer(1)), leaves_at, values);
+        if (leaves_at) return;
+        const std::size_t subject = subjects++;
+        for (std::size_t e = 0; e < endpoints; ++e) {
+            const int at = endpoint_column + 4 * static_cast<int>(e);
+            if (row.is_null(at)) continue;
+            const Day start = static_cast<Day>(row.integer(at));
+            const Day date = static_cast<Day>(row.integer(at + 1));
+            const int cause = static_cast<int>(row.integer(at + 2));
+            records.push_back({e, {subject, start, date, (date - start) / protocol.days_per_unit, cause >= 0 ? 0 : 1,
+                                   static_cast<std::int16_t>(cause), 0},
+                               cause >= 0 ? -1 : static_cast<int>(row.integer(at + 3))});
+        }
+        if (!row.is_null(adrs_column)) {
+            responses.push_back({subject, std::string(row.text(adrs_column)),
+                                 row.is_null(adrs_column + 1) ? 0 : static_cast<Day>(row.integer(adrs_column + 1))});
+        }
     });
-    StudyData data = builder.finish(registry_patients, {});
-    data.warnings.clear();  // the code warnings need the registry's codes (read_registry)
+    StudyData data = builder.finish(registry.patients, registry.codes);
+    static const char* const censored[] = {"last contact", "data cut-off", "start of next line", "last assessment"};
+    for (auto& [endpoint, record, why] : records) {
+        const auto& definition = protocol.endpoints[endpoint];
+        std::string description;
+        if (record.cause >= 0) {
+            const std::string& event = definition.events.at(static_cast<std::size_t>(record.cause));
+            description = event == "next_line" ? "next line" : event == "index_line_end" ? "end of index line" : event;
+        } else {
+            description = censored[why];
+        }
+        auto& parameter = data.adtte[endpoint];
+        record.description = parameter.description_code(description);
+        parameter.records.push_back(record);
+    }
+    data.adrs = std::move(responses);
+
+    // ADAE and the administration days: rows by patient id, as ADSL.
+    const auto& ids = data.adsl.usubjid;
+    std::size_t cursor = 0;
+    auto subject_of = [&](std::string_view id) -> std::optional<std::size_t> {
+        while (cursor < ids.size() && ids[cursor] < id) ++cursor;
+        if (cursor < ids.size() && ids[cursor] == id) return cursor;
+        return std::nullopt;
+    };
+    static const char* const actions[] = {"", "none", "dose_reduced", "drug_withdrawn", "regimen_stopped"};
+    store.for_each_row(queries.adverse_events, {}, [&](const registry::StoreRow& row) {
+        const auto subject = subject_of(row.text(0));
+        if (!subject) return;
+        const auto rank = row.integer(3);
+        if (rank < 1 || rank > 4) throw IoError("registry store: an adverse event with an action rwe does not know");
+        data.add_adverse_event(*subject, std::string(row.text(1)), static_cast<int>(row.integer(2)), actions[rank]);
+    });
+    if (!queries.administration_days.empty()) {
+        struct Landmark {
+            std::vector<std::string> drugs;
+            DayLists* lists;
+            std::vector<int> days;
+        };
+        std::vector<Landmark> landmarks;
+        for (const auto& analysis : protocol.analyses) {
+            if (analysis.kind != "landmark" && analysis.kind != "target_trial") continue;
+            Landmark landmark{{}, &data.administration_days[analysis.id], {}};
+            if (analysis.options.contains("drugs")) {
+                for (const auto& drug : analysis.options["drugs"]) landmark.drugs.push_back(ascii_lower(drug.get<std::string>()));
+            }
+            landmarks.push_back(std::move(landmark));
+        }
+        // Each subject's list is complete when the rows move on to another patient.
+        std::size_t filled = 0;  // subjects whose lists are written
+        auto fill_to = [&](std::size_t end) {
+            for (; filled < end; ++filled) {
+                for (auto& landmark : landmarks) {
+                    landmark.lists->push_back(landmark.days);
+                    landmark.days.clear();
+                }
+            }
+        };
+        cursor = 0;
+        store.for_each_row(queries.administration_days, {}, [&](const registry::StoreRow& row) {
+            const auto subject = subject_of(row.text(0));
+            if (!subject) return;
+            fill_to(*subject);
+            const std::string drug(row.text(1));
+            const int day = static_cast<int>(row.integer(2));
+            for (auto& landmark : landmarks) {
+                if (!landmark.drugs.empty() && !contains(landmark.drugs, drug)) continue;
+                if (landmark.days.empty() || landmark.days.back() != day) landmark.days.push_back(day);
+            }
+        });
+        fill_to(ids.size());
+    }
     return data;
+}
+
+}  // namespace
+
+StudyData derive_in_store(const std::string& location, const Protocol& protocol, const RegistryInfo& registry) {
+    auto store = registry::open_store(location);
+    for (const char* table : {"administration_days", "biomarkers", "observations", "metastases"}) {
+        if (!store->has_table(table)) {
+            throw IoError("registry store " + location + ": no " + table +
+                          " table (imported before registry format version 2): import the registry again");
+        }
+    }
+    return derive(*store, protocol, registry);
 }
 
 }  // namespace rwe::study
