@@ -4,7 +4,7 @@
 # partitioned by hash of the patient across the shards (postgres_fdw foreign partitions).
 # Every protocol of the reference registry must give results.json identical to the
 # SQLite run (apart from the recorded store and import time) and byte-identical analysis
-# datasets; each shard must hold part of the patients, together all of them; the
+# datasets, derived by rwe from the rows and by the cluster from the generated SQL; each shard must hold part of the patients, together all of them; the
 # registry export must equal SQLite's. The servers are stopped whatever happens.
 #   postgresql_cluster.sh RWE_BINARY SOURCE_DIR WORK_DIR
 set -euo pipefail
@@ -36,9 +36,11 @@ echo "patients: $patients, partitioned across the shards"
 for protocol in thp-first-line hr-positive-elderly-thp tdm1-second-line; do
   "$rwe" run "$source/studies/$protocol.toml" --db "$work/registry.sqlite" --out "$work/$protocol-sqlite" > "$work/$protocol-sqlite.txt" 2>&1 \
     || { cat "$work/$protocol-sqlite.txt"; exit 1; }
-  "$rwe" run "$source/studies/$protocol.toml" --db "$COORDINATOR_URL" --out "$work/$protocol-cluster" > "$work/$protocol-cluster.txt" 2>&1 \
-    || { cat "$work/$protocol-cluster.txt"; exit 1; }
-  python3 - "$work/$protocol-sqlite/results.json" "$work/$protocol-cluster/results.json" <<'PY'
+  for derive in rwe store; do
+  cluster_out=$work/$protocol-cluster-$derive
+  "$rwe" run "$source/studies/$protocol.toml" --db "$COORDINATOR_URL" --derive $derive --out "$cluster_out" > "$cluster_out.txt" 2>&1 \
+    || { cat "$cluster_out.txt"; exit 1; }
+  python3 - "$work/$protocol-sqlite/results.json" "$cluster_out/results.json" <<'PY'
 import json, math, sys
 a, b = (json.load(open(path)) for path in sys.argv[1:3])
 assert a["registry"].pop("store") == "sqlite" and b["registry"].pop("store") == "postgresql", "registry.store"
@@ -62,11 +64,12 @@ if differences:
     sys.exit(1)
 PY
   for file in adsl.csv adtte.csv adrs.csv adae.csv; do
-    if [ -f "$work/$protocol-sqlite/$file" ] || [ -f "$work/$protocol-cluster/$file" ]; then
-      cmp "$work/$protocol-sqlite/$file" "$work/$protocol-cluster/$file"
+    if [ -f "$work/$protocol-sqlite/$file" ] || [ -f "$cluster_out/$file" ]; then
+      cmp "$work/$protocol-sqlite/$file" "$cluster_out/$file"
     fi
   done
-  echo "$protocol: results.json and the analysis datasets identical on SQLite and the sharded cluster"
+  echo "$protocol: results.json and the analysis datasets identical on SQLite and the sharded cluster (derived by $derive)"
+  done
 done
 "$rwe" export --db "$work/registry.sqlite" --out "$work/export-sqlite" > /dev/null
 "$rwe" export --db "$COORDINATOR_URL" --out "$work/export-cluster" > /dev/null
