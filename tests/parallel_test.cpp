@@ -53,6 +53,44 @@ TEST(Parallel, HeavyItemsRunFirstAndOneAtATime) {
     EXPECT_GT(light_beside_heavy.load(), 0);  // the light items ran on the other thread meanwhile
 }
 
+// An item of weight `alone` runs with nothing beside it: it waits for the running item to
+// end, and nothing starts until it has ended; the others run as before.
+TEST(Parallel, AnAloneItemRunsWithNothingBesideIt) {
+    using rwe::ItemWeight;
+    const std::vector<ItemWeight> weight{ItemWeight::light, ItemWeight::heavy, ItemWeight::light, ItemWeight::alone,
+                                         ItemWeight::light, ItemWeight::light, ItemWeight::heavy, ItemWeight::light};
+    std::atomic<int> now{0}, beside_alone{0};
+    std::atomic<bool> alone_running{false};
+    std::vector<int> runs(weight.size(), 0);
+    std::vector<std::size_t> heavy_order;
+    std::mutex mutex;
+    rwe::for_each_index_on_two_threads_heavy_first(
+        weight.size(), [&](std::size_t k) { return weight[k]; },
+        [&](std::size_t k) {
+            {
+                std::lock_guard<std::mutex> lock(mutex);
+                ++runs[k];
+                if (weight[k] != ItemWeight::light) heavy_order.push_back(k);
+            }
+            const int running = ++now;
+            if (weight[k] == ItemWeight::alone) {
+                alone_running = true;
+                if (running != 1) ++beside_alone;
+                // Long enough for the other thread to start something if it could.
+                std::this_thread::sleep_for(std::chrono::milliseconds(50));
+                if (now.load() != 1) ++beside_alone;
+                alone_running = false;
+            } else {
+                if (alone_running.load()) ++beside_alone;
+                std::this_thread::sleep_for(std::chrono::milliseconds(5));
+            }
+            --now;
+        });
+    EXPECT_EQ(runs, std::vector<int>(weight.size(), 1));
+    EXPECT_EQ(beside_alone.load(), 0);
+    EXPECT_EQ(heavy_order, (std::vector<std::size_t>{1, 3, 6}));
+}
+
 // As for_each_index_on_two_threads: an exception does not stop the other items, and the one
 // of the smallest index is rethrown when all are done.
 TEST(Parallel, HeavyFirstRethrowsTheFirstFailureAfterAllItems) {

@@ -69,54 +69,76 @@ void for_each_index_on_two_threads(std::size_t n, Body&& body) {
     }
 }
 
-// for_each_index_on_two_threads for work of two sizes: the items with heavy(i) (each may use
-// both threads itself, and needs memory in proportion to the data) run one at a time and
-// first, in index order; the others, in index order, run beside them. A long item started
-// first is not left to the end, and two large ones never hold their memory at once.
+// The weight of an item of for_each_index_on_two_threads_heavy_first.
+enum class ItemWeight : unsigned char {
+    light,
+    heavy,  // one heavy item at a time; light items beside it
+    alone,  // a heavy item with nothing beside it (its memory alone is near what the machine has)
+};
+inline ItemWeight item_weight(bool heavy) { return heavy ? ItemWeight::heavy : ItemWeight::light; }
+inline ItemWeight item_weight(ItemWeight weight) { return weight; }
+
+// for_each_index_on_two_threads for work of several sizes: the items whose weight(i) is
+// heavy or alone (each may use both threads itself, and needs memory in proportion to the
+// data) run one at a time and first, in index order; the light ones, in index order, run
+// beside a heavy one, and nothing runs beside an alone one (it starts when the other thread
+// is idle). A long item started first is not left to the end, and two large ones never
+// hold their memory at once. `weight` returns an ItemWeight or a bool (true: heavy).
 // Exceptions as there.
-template <class Heavy, class Body>
-void for_each_index_on_two_threads_heavy_first(std::size_t n, Heavy&& heavy, Body&& body) {
+template <class Weight, class Body>
+void for_each_index_on_two_threads_heavy_first(std::size_t n, Weight&& weight, Body&& body) {
     std::vector<std::exception_ptr> failures(n);
     std::vector<bool> started(n, false);
-    bool heavy_running = false;
+    bool heavy_running = false, alone_running = false;
+    std::size_t running = 0;
     std::mutex mutex;
     std::condition_variable finished;
     auto work = [&] {
         for (;;) {
             std::size_t next = n;
-            bool next_heavy = false;
+            ItemWeight next_weight = ItemWeight::light;
             {
                 std::unique_lock<std::mutex> lock(mutex);
                 for (;;) {
                     std::size_t first_heavy = n, first_light = n;
                     for (std::size_t k = 0; k < n; ++k) {
                         if (started[k]) continue;
-                        if (heavy(k)) first_heavy = std::min(first_heavy, k);
+                        if (item_weight(weight(k)) != ItemWeight::light) first_heavy = std::min(first_heavy, k);
                         else first_light = std::min(first_light, k);
                     }
                     if (first_heavy == n && first_light == n) return;
-                    if (first_heavy < n && !heavy_running) {
-                        next = first_heavy;
-                        next_heavy = true;
-                    } else {
-                        next = first_light;
+                    next = n;
+                    if (!alone_running) {
+                        if (first_heavy < n && item_weight(weight(first_heavy)) == ItemWeight::alone) {
+                            // Nothing else starts until it has run: it waits for the other thread.
+                            if (running == 0) next = first_heavy;
+                        } else if (first_heavy < n && !heavy_running) {
+                            next = first_heavy;
+                        } else {
+                            next = first_light;
+                        }
                     }
                     if (next < n) break;
-                    finished.wait(lock);  // only heavy items are left, and one is running
+                    finished.wait(lock);
                 }
                 started[next] = true;
-                if (next_heavy) heavy_running = true;
+                next_weight = item_weight(weight(next));
+                ++running;
+                if (next_weight != ItemWeight::light) heavy_running = true;
+                if (next_weight == ItemWeight::alone) alone_running = true;
             }
             try {
                 body(next);
             } catch (...) {
                 failures[next] = std::current_exception();
             }
-            if (next_heavy) {
+            {
                 std::lock_guard<std::mutex> lock(mutex);
-                heavy_running = false;
-                finished.notify_all();
+                --running;
+                if (next_weight != ItemWeight::light) heavy_running = false;
+                if (next_weight == ItemWeight::alone) alone_running = false;
             }
+            finished.notify_all();
         }
     };
     if (n > 1) run_beside(work, work);
