@@ -540,9 +540,27 @@ public:
     }
 
     // Administration days of the index lines (StoreQueries::administration_days).
+    // Only the drugs the analyses name (all drugs when one names none); by patient, the
+    // days in no order (rwe sorts each patient's few).
     std::string administration_days() const {
+        std::vector<std::string> drugs;
+        bool every_drug = false;
+        for (const auto& analysis : p_.analyses) {
+            if (analysis.kind != "landmark" && analysis.kind != "target_trial") continue;
+            if (!analysis.options.contains("drugs")) every_drug = true;
+            else
+                for (const auto& drug : analysis.options["drugs"]) {
+                    const std::string code = ascii_lower(drug.get<std::string>());
+                    if (!contains(drugs, code)) drugs.push_back(code);
+                }
+        }
+        std::vector<std::string> conditions;
+        if (!every_drug) conditions.push_back(in_list("lower(a.drug)", drugs));
+        if (p_.data_cutoff) conditions.push_back("j.value <= " + cutoff());
+        std::string where;
+        for (const auto& condition : conditions) where += (where.empty() ? " WHERE " : " AND ") + condition;
         return context(false) + "\nSELECT c.patient_id, lower(a.drug), j.value - c.index_day FROM ctx c JOIN administration_days a ON a.regimen_id = c.index_id, " +
-               d_.days_of("a.days", "j") + (p_.data_cutoff ? " WHERE j.value <= " + cutoff() : std::string()) + " ORDER BY c.patient_id, j.value";
+               d_.days_of("a.days", "j") + where + " ORDER BY c.patient_id";
     }
 
     std::vector<std::string> values;  // the SQL of each variable's value, fallback applied
@@ -685,11 +703,14 @@ StudyData derive(registry::StoreConnection& store, const Protocol& protocol, con
             }
             landmarks.push_back(std::move(landmark));
         }
-        // Each subject's list is complete when the rows move on to another patient.
+        // Each subject's list is complete when the rows move on to another patient: its
+        // days, distinct and ascending.
         std::size_t filled = 0;  // subjects whose lists are written
         auto fill_to = [&](std::size_t end) {
             for (; filled < end; ++filled) {
                 for (auto& landmark : landmarks) {
+                    std::sort(landmark.days.begin(), landmark.days.end());
+                    landmark.days.erase(std::unique(landmark.days.begin(), landmark.days.end()), landmark.days.end());
                     landmark.lists->push_back(landmark.days);
                     landmark.days.clear();
                 }
@@ -704,7 +725,7 @@ StudyData derive(registry::StoreConnection& store, const Protocol& protocol, con
             const int day = static_cast<int>(row.integer(2));
             for (auto& landmark : landmarks) {
                 if (!landmark.drugs.empty() && !contains(landmark.drugs, drug)) continue;
-                if (landmark.days.empty() || landmark.days.back() != day) landmark.days.push_back(day);
+                landmark.days.push_back(day);
             }
         });
         fill_to(ids.size());
