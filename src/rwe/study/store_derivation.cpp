@@ -7,6 +7,7 @@
 #include "rwe/common/error.hpp"
 #include "rwe/common/text.hpp"
 #include "rwe/registry/store_connection.hpp"
+#include "rwe/study/date.hpp"
 #include "rwe/study/derivation.hpp"
 
 namespace rwe::study {
@@ -45,6 +46,9 @@ public:
         return d_.real(fmt::format("{:.17g}", value));
     }
     std::string cutoff() const { return std::to_string(*p_.data_cutoff); }
+    // The cut-off as ISO text: registry dates are ISO text in the store, and compared as
+    // text they order as dates (no conversion per row).
+    std::string cutoff_iso() const { return SqlDialect::literal(format_iso_date(*p_.data_cutoff)); }
 
     // A regimen `r` qualifies for an arm: its code, and the drugs given in it.
     std::string arm_condition(const RegimenChoice& choice) const {
@@ -77,33 +81,36 @@ public:
         std::string sql =
             "WITH qualifying AS (SELECT r.patient_id, r.regimen_id, " + start + " AS start_day, " + arms +
             " AS arm FROM regimens r WHERE " + in_list("lower(r.setting)", index.settings) +
-            (cut ? " AND " + start + " <= " + cutoff() : std::string()) + "),\n"
+            (cut ? " AND r.start_date <= " + cutoff_iso() : std::string()) + "),\n"
             "first_lines AS (SELECT q.*, row_number() OVER (PARTITION BY q.patient_id ORDER BY q.start_day, q.regimen_id) AS pick"
             " FROM qualifying q WHERE q.arm IS NOT NULL),\n";
         // The index tumour (derivation.cpp index_tumor): diagnosed on or before the index
         // date, one with a metastasis date first, then the latest diagnosed, then by id.
         const std::string tumor =
-            "(SELECT t.tumor_id FROM tumors t WHERE t.patient_id = i.patient_id AND " + day("t.diagnosis_date") +
-            " <= i.start_day ORDER BY CASE WHEN t.metastasis_date IS NULL THEN 1 ELSE 0 END, t.diagnosis_date DESC, t.tumor_id LIMIT 1)";
+            "(SELECT t.tumor_id FROM tumors t WHERE t.patient_id = i.patient_id AND t.diagnosis_date <= x.start_date ORDER BY CASE WHEN t.metastasis_date IS NULL THEN 1 ELSE 0 END, t.diagnosis_date DESC, t.tumor_id LIMIT 1)";
         // The next line (derivation.cpp next_line_after): palliative, started after the index
         // line (palliative index line k: line k + 1), the first by start and id; none when
         // it starts after the cut-off.
         const std::string next =
-            "(SELECT n.regimen_id FROM regimens n WHERE n.patient_id = i.patient_id AND lower(n.setting) = 'palliative' AND " +
-            day("n.start_date") + " > i.start_day AND n.regimen_id <> i.regimen_id AND (lower(x.setting) <> 'palliative' OR n.line = " +
-            "COALESCE(x.line, 0) + 1)" + (cut ? " AND " + day("n.start_date") + " <= " + cutoff() : std::string()) +
+            std::string("(SELECT n.regimen_id FROM regimens n WHERE n.patient_id = i.patient_id AND lower(n.setting) = 'palliative' AND "
+                        "n.start_date > x.start_date AND n.regimen_id <> i.regimen_id AND (lower(x.setting) <> 'palliative' OR n.line = "
+                        "COALESCE(x.line, 0) + 1)") + (cut ? " AND n.start_date <= " + cutoff_iso() : std::string()) +
             " ORDER BY n.start_date, n.regimen_id LIMIT 1)";
         const std::string death = cut ? "CASE WHEN " + day("p.death_date") + " > " + cutoff() + " THEN NULL ELSE " + day("p.death_date") + " END"
                                       : day("p.death_date");
         const std::string contact = cut ? "CASE WHEN " + day("p.last_contact_date") + " > " + cutoff() + " THEN " + cutoff() +
                                               " ELSE " + day("p.last_contact_date") + " END"
                                         : day("p.last_contact_date");
+        const std::string contact_iso = cut ? "CASE WHEN p.last_contact_date > " + cutoff_iso() + " THEN " + cutoff_iso() +
+                                                  " ELSE p.last_contact_date END"
+                                            : std::string("p.last_contact_date");
         sql += "base AS MATERIALIZED (SELECT i.patient_id, i.regimen_id AS index_id, i.arm, i.start_day AS index_day, "
                "lower(x.setting) AS setting, COALESCE(x.line, 0) AS line, lower(x.regimen) AS code, " + day("x.end_date") +
                " AS end_day, lower(x.end_reason) AS end_reason, lower(x.clinical_trial) AS trial, "
                "COALESCE(lower(x.measurable_disease), 'unknown') AS measurable, " +
                day("p.birth_date") + " AS birth_day, lower(p.sex) AS sex, lower(p.menopausal_status) AS menopausal, " +
                death + " AS death_day, " + contact + " AS contact_day, " + day("p.last_contact_date") + " AS raw_contact_day, " +
+               "x.start_date AS index_iso, x.end_date AS end_iso, " + contact_iso + " AS contact_iso, " +
                (full ? tumor : std::string("NULL")) + " AS tumor_id, " + (full ? next : std::string("NULL")) +
                " AS next_id FROM first_lines i JOIN regimens x ON x.regimen_id = i.regimen_id JOIN patients p ON p.patient_id = i.patient_id"
                " WHERE i.pick = 1),\n";
@@ -111,7 +118,8 @@ public:
         // the last contact.
         const std::string ended = "(b.end_day IS NOT NULL" + (cut ? " AND b.end_day <= " + cutoff() : std::string()) + ")";
         sql += "ctx AS MATERIALIZED (SELECT b.*, " + ended + " AS ended, CASE WHEN " + ended +
-               " THEN b.end_day ELSE b.contact_day END AS line_end FROM base b)";
+               " THEN b.end_day ELSE b.contact_day END AS line_end, CASE WHEN " + ended +
+               " THEN b.end_iso ELSE b.contact_iso END AS line_end_iso FROM base b)";
         return sql;
     }
 
@@ -155,12 +163,11 @@ public:
 
     // Whether an assessment `a` belongs to the index line (derivation.cpp assesses).
     std::string assesses() const {
-        const std::string date = day("a.assessment_date");
-        return "((a.regimen_id IS NOT NULL AND a.regimen_id = c.index_id) OR (a.regimen_id IS NULL AND " + date +
-               " >= c.index_day AND " + date + " <= c.line_end))";
+        return "((a.regimen_id IS NOT NULL AND a.regimen_id = c.index_id) OR (a.regimen_id IS NULL AND "
+               "a.assessment_date >= c.index_iso AND a.assessment_date <= c.line_end_iso))";
     }
     std::string assessed_before_cutoff() const {
-        return p_.data_cutoff ? " AND " + day("a.assessment_date") + " <= " + cutoff() : std::string();
+        return p_.data_cutoff ? " AND a.assessment_date <= " + cutoff_iso() : std::string();
     }
 
     // The biomarker derivation: the shorthand columns of tumors.csv and the rows of
@@ -252,8 +259,8 @@ public:
                             " OR EXISTS (SELECT 1 FROM administration_days a WHERE a.regimen_id = r.regimen_id AND " +
                             in_list("lower(a.drug)", v.drugs) + "))";
                 }
-                return "EXISTS (SELECT 1 FROM regimens r WHERE r.patient_id = c.patient_id AND " + day("r.start_date") +
-                       " < c.index_day AND r.regimen_id <> c.index_id AND " + in_list("lower(r.setting)", v.settings) + " AND " +
+                return "EXISTS (SELECT 1 FROM regimens r WHERE r.patient_id = c.patient_id AND r.start_date < c.index_iso AND"
+                       " r.regimen_id <> c.index_id AND " + in_list("lower(r.setting)", v.settings) + " AND " +
                        which + ")";
             }
             case Kind::administrations: {
@@ -272,25 +279,25 @@ public:
                 const std::string rank = "CASE lower(a.response) WHEN 'cr' THEN 4 WHEN 'pr' THEN 3 WHEN 'sd' THEN 2 WHEN 'pd' THEN 1 ELSE 0 END";
                 std::string sql = "(SELECT CASE max(" + rank + ") WHEN 4 THEN 'CR' WHEN 3 THEN 'PR' WHEN 2 THEN 'SD' WHEN 1 THEN 'PD' ELSE 'NE' END"
                                   " FROM assessments a WHERE a.patient_id = c.patient_id AND " + assesses() + " AND " +
-                                  day("a.assessment_date") + " >= c.index_day" + assessed_before_cutoff() + ")";
+                                  "a.assessment_date >= c.index_iso" + assessed_before_cutoff() + ")";
                 if (v.measurable_only) sql = "CASE WHEN c.measurable = 'yes' THEN " + sql + " END";
                 return sql;
             }
             case Kind::first_response:
-                return "(SELECT min(" + day("a.assessment_date") + ") FROM assessments a WHERE a.patient_id = c.patient_id AND " +
-                       assesses() + " AND " + day("a.assessment_date") + " >= c.index_day AND lower(a.response) IN ('cr', 'pr')" +
-                       assessed_before_cutoff() + ")";
+                return day("(SELECT min(a.assessment_date) FROM assessments a WHERE a.patient_id = c.patient_id AND " +
+                           assesses() + " AND a.assessment_date >= c.index_iso AND lower(a.response) IN ('cr', 'pr')" +
+                           assessed_before_cutoff() + ")");
             case Kind::progression: {
-                const std::string rows = " FROM assessments a WHERE a.patient_id = c.patient_id AND lower(a.response) = 'pd' AND " +
-                                         day("a.assessment_date") + " > c.index_day" + assessed_before_cutoff();
-                if (v.field == "date") return "(SELECT min(" + day("a.assessment_date") + ")" + rows + ")";
+                const std::string rows = " FROM assessments a WHERE a.patient_id = c.patient_id AND lower(a.response) = 'pd' AND "
+                                         "a.assessment_date > c.index_iso" + assessed_before_cutoff();
+                if (v.field == "date") return day("(SELECT min(a.assessment_date)" + rows + ")");
                 return "EXISTS (SELECT 1" + rows + ")";
             }
             case Kind::prior_regimens: {
                 // "setting REGIMEN; ..." in start order (derivation.cpp).
                 const std::string item = "lower(r.setting) || ' ' || " + d_.upper_ascii("lower(r.regimen)");
-                const std::string rows = " FROM regimens r WHERE r.patient_id = c.patient_id AND " + day("r.start_date") +
-                                         " < c.index_day AND r.regimen_id <> c.index_id AND " +
+                const std::string rows = " FROM regimens r WHERE r.patient_id = c.patient_id AND r.start_date < c.index_iso AND"
+                                         " r.regimen_id <> c.index_id AND " +
                                          in_list("lower(r.setting)", v.settings);
                 if (d_.numbered_placeholders) {
                     return "(SELECT string_agg(" + item + ", '; ' ORDER BY r.start_date, r.regimen_id)" + rows + ")";
@@ -385,11 +392,11 @@ public:
         if (best != nullptr) {
             const std::string rank = "CASE lower(a.response) WHEN 'cr' THEN 4 WHEN 'pr' THEN 3 WHEN 'sd' THEN 2 WHEN 'pd' THEN 1 ELSE 0 END";
             const std::string rows = " FROM assessments a WHERE a.patient_id = c.patient_id AND " + assesses() + " AND " +
-                                     day("a.assessment_date") + " >= c.index_day" + assessed_before_cutoff();
+                                     "a.assessment_date >= c.index_iso" + assessed_before_cutoff();
             const std::string present = best->derivation->measurable_only ? "c.measurable = 'yes'" : "TRUE";
             derived += ",\n  CASE WHEN " + present + " THEN (SELECT CASE max(" + rank +
                        ") WHEN 4 THEN 'CR' WHEN 3 THEN 'PR' WHEN 2 THEN 'SD' WHEN 1 THEN 'PD' ELSE 'NE' END" + rows + ") END AS adrs_response";
-            derived += ",\n  (SELECT m.day FROM (SELECT " + day("a.assessment_date") + " AS day, " + rank +
+            derived += ",\n  (SELECT " + day("m.day") + " FROM (SELECT a.assessment_date AS day, " + rank +
                        " AS rank, COALESCE(a.regimen_id, '') AS regimen, a.source_line AS line" + rows +
                        ") m WHERE m.rank > 0 ORDER BY m.rank DESC, m.day, m.regimen, m.line LIMIT 1) AS adrs_day";
         } else {
@@ -436,6 +443,7 @@ public:
                          ", FALSE) THEN " + origin + " END";
             }
             x += ",\n  " + origin + " AS o" + std::to_string(e);
+            x += ",\n  " + d_.iso_of(origin) + " AS oi" + std::to_string(e);
         }
         x += "\n FROM d)";
 
@@ -455,9 +463,10 @@ public:
                 kind = "CASE WHEN " + next_first + " THEN 2 ELSE " + cutoff_end + " END";
             }
             y += ",\n  " + end + " AS f" + std::to_string(e) + ", " + kind + " AS k" + std::to_string(e);
+            if (contains(endpoint.censor, "last_assessment")) y += ", " + d_.iso_of(end) + " AS fi" + std::to_string(e);
             if (contains(endpoint.events, "progression")) {
-                y += ",\n  (SELECT min(" + day("a.assessment_date") + ") FROM assessments a WHERE a.patient_id = x.patient_id AND lower(a.response) = 'pd' AND " +
-                     day("a.assessment_date") + " > " + o + ") AS p" + std::to_string(e);
+                y += ",\n  " + day("(SELECT min(a.assessment_date) FROM assessments a WHERE a.patient_id = x.patient_id AND lower(a.response) = 'pd' AND "
+                                    "a.assessment_date > x.oi" + std::to_string(e) + ")") + " AS p" + std::to_string(e);
             }
         }
         y += "\n FROM x)";
@@ -481,8 +490,9 @@ public:
                      " END AS ev" + std::to_string(e) + "_" + std::to_string(j);
             }
             if (contains(endpoint.censor, "last_assessment")) {
-                z += ",\n  (SELECT max(" + day("a.assessment_date") + ") FROM assessments a WHERE a.patient_id = y.patient_id AND " +
-                     day("a.assessment_date") + " >= " + o + " AND " + day("a.assessment_date") + " <= " + f + ") AS la" + std::to_string(e);
+                z += ",\n  " + day("(SELECT max(a.assessment_date) FROM assessments a WHERE a.patient_id = y.patient_id AND "
+                                    "a.assessment_date >= y.oi" + std::to_string(e) + " AND a.assessment_date <= y.fi" + std::to_string(e) + ")") +
+                     " AS la" + std::to_string(e);
             }
         }
         z += "\n FROM y)";
@@ -535,7 +545,7 @@ public:
                                  "WHEN 'drug_withdrawn' THEN 3 WHEN 'regimen_stopped' THEN 4 ELSE 5 END";
         return context(false) + "\nSELECT c.patient_id, lower(e.term), max(COALESCE(e.grade, 0)), max(" + rank +
                ") FROM ctx c JOIN adverse_events e ON e.regimen_id = c.index_id" +
-               (p_.data_cutoff ? " WHERE " + day("e.onset_date") + " <= " + cutoff() : std::string()) +
+               (p_.data_cutoff ? " WHERE e.onset_date <= " + cutoff_iso() : std::string()) +
                " GROUP BY c.patient_id, lower(e.term) ORDER BY c.patient_id, lower(e.term)";
     }
 
