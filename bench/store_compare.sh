@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # `rwe import` and `rwe run` on SQLite against PostgreSQL, measured with /usr/bin/time -v
-# (wall time and peak RSS of rwe; the server's own memory is not counted), and the two
-# results.json compared apart from the recorded source.
+# (wall time and peak RSS of rwe) and, for PostgreSQL, the peak of the server processes'
+# proportional set size (PSS, shared buffers shared out, sampled every 0.5 s); `rwe run`
+# both with rwe deriving the analysis datasets from the registry rows (the default) and
+# with the store deriving them from SQL generated from the protocol (`--derive store`).
+# The four results.json must be identical apart from the recorded source.
 # usage: bench/store_compare.sh BUILD_DIR [PATIENTS=228] [PROTOCOL=thp-first-line] [WORK_DIR=/tmp/rwe-store-bench]
 #        [PROFILE=thp-her2-mbc] [SEED=11]
 # A throwaway PostgreSQL server is started for the run (tests/postgresql_server.sh) and
@@ -19,27 +22,56 @@ source "$state"
 PGPASSWORD=$PG_PASSWORD "$PG_BIN/psql" -X -q -h 127.0.0.1 -p "$PG_PORT" -U rwe -d postgres -c "CREATE DATABASE bench"
 url="$PG_URL/bench"
 
+# The peak summed PSS (kB) of the server's processes (the postmaster and its children),
+# sampled until the file $1 exists.
+server_pss() {
+  local stop=$1 max=0 sum pss pid postmaster
+  postmaster=$(head -n 1 "$PG_DIR/data/postmaster.pid")
+  while [ ! -f "$stop" ]; do
+    sum=0
+    for pid in $postmaster $(pgrep -P "$postmaster"); do
+      pss=$(awk '/^Pss:/ {print $2}' "/proc/$pid/smaps_rollup" 2> /dev/null || true); sum=$((sum + ${pss:-0}))
+    done
+    [ "$sum" -gt "$max" ] && max=$sum
+    sleep 0.5
+  done
+  echo "$max"
+}
+
 measure() {  # label command...
   local label=$1; shift
-  /usr/bin/time -v "$@" > "$work/$label.out" 2> "$work/$label.time" || { cat "$work/$label.out" "$work/$label.time"; exit 1; }
-  printf '%-18s wall %8s  user %7ss  sys %6ss  max RSS %5d MB\n' "$label" \
+  rm -f "$work/$label.stop"
+  server_pss "$work/$label.stop" > "$work/$label.pss" &
+  local sampler=$!
+  /usr/bin/time -v "$@" > "$work/$label.out" 2> "$work/$label.time" || { touch "$work/$label.stop"; cat "$work/$label.out" "$work/$label.time"; exit 1; }
+  touch "$work/$label.stop"; wait "$sampler"
+  local server=""
+  case "$label" in *postgresql*) server=$(printf '  server PSS %5d MB' $(( $(cat "$work/$label.pss") / 1024 ))) ;; esac
+  printf '%-28s wall %8s  user %7ss  sys %6ss  max RSS %5d MB%s\n' "$label" \
     "$(grep 'Elapsed (wall clock)' "$work/$label.time" | awk '{print $NF}')" \
     "$(grep 'User time' "$work/$label.time" | awk '{print $NF}')" "$(grep 'System time' "$work/$label.time" | awk '{print $NF}')" \
-    $(( $(grep 'Maximum resident set size' "$work/$label.time" | awk '{print $NF}') / 1024 ))
+    $(( $(grep 'Maximum resident set size' "$work/$label.time" | awk '{print $NF}') / 1024 )) "$server"
 }
 
 "$rwe" synth --profile "$profile" --patients "$patients" --seed "$seed" --out "$work/registry" > /dev/null
 echo "registry: $profile, $patients patients, $(du -sm "$work/registry" | cut -f1) MB of CSV; protocol $protocol"
 measure import-sqlite "$rwe" import "$work/registry" --db "$work/registry.sqlite"
 measure import-postgresql "$rwe" import "$work/registry" --db "$url"
-measure run-sqlite "$rwe" run "$source_dir/studies/$protocol.toml" --db "$work/registry.sqlite" --out "$work/out-sqlite"
-measure run-postgresql "$rwe" run "$source_dir/studies/$protocol.toml" --db "$url" --out "$work/out-postgresql"
+for derive in rwe store; do
+  measure "run-sqlite-derive-$derive" "$rwe" run "$source_dir/studies/$protocol.toml" --db "$work/registry.sqlite" \
+    --derive $derive --out "$work/out-sqlite-$derive"
+  measure "run-postgresql-derive-$derive" "$rwe" run "$source_dir/studies/$protocol.toml" --db "$url" \
+    --derive $derive --out "$work/out-postgresql-$derive"
+done
 echo "store sizes: SQLite $(( $(stat -c %s "$work/registry.sqlite") / 1048576 )) MB, PostgreSQL $(PGPASSWORD=$PG_PASSWORD "$PG_BIN/psql" -X -At -h 127.0.0.1 -p "$PG_PORT" -U rwe -d bench -c "SELECT pg_database_size('bench') / 1048576") MB"
-python3 - "$work/out-sqlite/results.json" "$work/out-postgresql/results.json" <<'PY'
+python3 - "$work"/out-sqlite-rwe/results.json "$work"/out-sqlite-store/results.json \
+  "$work"/out-postgresql-rwe/results.json "$work"/out-postgresql-store/results.json <<'PY'
 import json, sys
-a, b = (json.load(open(p)) for p in sys.argv[1:3])
-for r in (a, b):
+runs = [json.load(open(p)) for p in sys.argv[1:]]
+for r in runs:
     r["registry"].pop("store"); r["registry"].pop("imported_at")
-print("results.json identical apart from the recorded source" if a == b else "results.json DIFFER")
-sys.exit(a != b)
+same = all(r == runs[0] for r in runs[1:])
+print("results.json identical apart from the recorded source (SQLite, PostgreSQL; derived by rwe and by the store)"
+      if same else "results.json DIFFER")
+sys.exit(not same)
 PY
