@@ -197,17 +197,44 @@ TEST(StoreDerivation, ReferenceProtocolOnASyntheticRegistry) {
     compare(studies + "thp-first-line.toml", store, "thp-first-line on a synthetic registry");
 }
 
-// A protocol whose expression uses a function with no SQL form yet is named, not half
-// derived.
+// The reference protocol with variables added before its endpoints (TOML text).
+Protocol with_variables(const std::string& added, const std::string& name) {
+    const std::string text = parse_protocol(studies + "thp-first-line.toml").text;
+    return parse_protocol_text(text.substr(0, text.find("[endpoints")) + added + "\n" + text.substr(text.find("[endpoints")), name);
+}
+
+// round() with its digits written out: half away from zero as rwe rounds (ages over 2 and
+// 4 give the halves, e.g. 61 / 2 = 30.5 gives 31, -30.5 gives -31, 61 / 4 = 15.25 gives
+// 15.3), tens, and the default of 0 digits.
+TEST(StoreDerivation, RoundWithDigitsWrittenOut) {
+    const Protocol protocol = with_variables(
+        "[variables.AGE10]\nexpr = \"round(AGE, -1)\"\nlabel = \"a\"\n"
+        "[variables.HALF]\nexpr = \"round(AGE / 2)\"\nlabel = \"b\"\n"
+        "[variables.NEGHALF]\nexpr = \"round(-AGE / 2, 0)\"\nlabel = \"c\"\n"
+        "[variables.QUARTER]\nexpr = \"round(AGE / 4, 1)\"\nlabel = \"d\"\n"
+        "[variables.SEVENTH]\nexpr = \"round(AGE / 7, 3)\"\nlabel = \"e\"\n",
+        "round.toml");
+    ASSERT_TRUE(store_derivation_gaps(protocol).empty()) << store_derivation_gaps(protocol).front();
+    const std::string store = synthetic_store("thp-her2-mbc", 3000, 7);
+    const StudyData rows = from_rows(store, protocol);
+    const StudyData derived = derive_in_store(store, protocol, describe_registry(store, read_plan(protocol)));
+    expect_same(rows, derived, "round");
+    // The halves are there to be rounded.
+    const Variable& age = rows.adsl.at("AGE");
+    bool odd = false;
+    for (std::size_t r = 0; r < rows.adsl.size(); ++r) odd = odd || static_cast<long>(age.numbers[r]) % 2 == 1;
+    EXPECT_TRUE(odd);
+}
+
+// A protocol whose expression has no SQL form yet is named, not half derived.
 TEST(StoreDerivation, GapsAreNamed) {
-    Protocol protocol = parse_protocol(studies + "thp-first-line.toml");
-    const std::string text = protocol.text;
-    const std::string added = "\n[variables.AGE10]\nexpr = \"round(AGE, -1)\"\nlabel = \"Age to the decade\"\n";
-    protocol = parse_protocol_text(text.substr(0, text.find("[endpoints")) + added + text.substr(text.find("[endpoints")), "round.toml");
+    const Protocol protocol =
+        with_variables("[variables.AGE10]\nexpr = \"round(AGE, abs(-1))\"\nlabel = \"Age to the decade\"\n", "round.toml");
     const auto gaps = store_derivation_gaps(protocol);
     ASSERT_EQ(gaps.size(), 1u);
     EXPECT_NE(gaps.front().find("round.toml:"), std::string::npos) << gaps.front();
-    EXPECT_NE(gaps.front().find("variables.AGE10.expr: uses a function with no SQL form yet (round) (round(AGE, -1))"),
+    EXPECT_NE(gaps.front().find("variables.AGE10.expr: has no SQL form yet (round with digits that are not a number written out) "
+                                "(round(AGE, abs(-1)))"),
               std::string::npos)
         << gaps.front();
     EXPECT_THROW(store_queries(protocol, rwe::registry::sqlite_dialect), rwe::UsageError);
@@ -225,7 +252,7 @@ TEST(StoreDerivation, RunRefusesWhatTheStoreCannotDerive) {
     const fs::path protocol = work / "round.toml";
     {
         std::ofstream out(protocol);
-        out << text.substr(0, text.find("[endpoints")) << "\n[variables.AGE10]\nexpr = \"round(AGE, -1)\"\nlabel = \"Age to the decade\"\n\n"
+        out << text.substr(0, text.find("[endpoints")) << "\n[variables.AGE10]\nexpr = \"round(AGE, abs(-1))\"\nlabel = \"Age to the decade\"\n\n"
             << text.substr(text.find("[endpoints"));
     }
     const fs::path out = work / "round-out";
@@ -238,7 +265,10 @@ TEST(StoreDerivation, RunRefusesWhatTheStoreCannotDerive) {
     const std::string said((std::istreambuf_iterator<char>(in)), {});
     EXPECT_NE(said.find("--derive store: the store cannot derive this protocol yet (use --derive rwe):"), std::string::npos) << said;
     EXPECT_NE(said.find("round.toml:"), std::string::npos) << said;
-    EXPECT_NE(said.find("variables.AGE10.expr: uses a function with no SQL form yet (round) (round(AGE, -1))"), std::string::npos) << said;
+    EXPECT_NE(said.find("variables.AGE10.expr: has no SQL form yet (round with digits that are not a number written out) "
+                        "(round(AGE, abs(-1)))"),
+              std::string::npos)
+        << said;
     EXPECT_FALSE(fs::exists(out));
     // The same protocol runs when rwe derives.
     EXPECT_EQ(std::system(rwe_command("run " + protocol.string() + " --db " + store + " --out " + out.string()).c_str()), 0);

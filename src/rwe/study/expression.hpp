@@ -101,7 +101,8 @@ public:
     // The expression as SQL in `dialect` (expression_sql.cpp), with the same value for
     // every row: `column(slot)` is the SQL of the variable in that slot (a number as a
     // double, a date as its day number, text NULL when missing, true/false the dialect's
-    // truth). nullopt when the expression uses a function with no SQL form yet (`round`).
+    // truth). nullopt when the expression uses what has no SQL form yet (`round` with
+    // digits that are not a number written out).
     std::optional<std::string> to_sql(const std::function<std::string(std::size_t)>& column,
                                       const registry::SqlDialect& dialect, double days_per_unit) const;
 

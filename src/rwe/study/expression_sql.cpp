@@ -7,6 +7,7 @@
 
 #include <cmath>
 #include <cstdio>
+#include <optional>
 
 #include "rwe/study/expression.hpp"
 #include "rwe/study/expression_node.hpp"
@@ -95,10 +96,7 @@ public:
             case Op::years_between: return years_between(write(node.args[0]), write(node.args[1]), dialect_);
             case Op::year: return dialect_.real("CAST(substr(" + dialect_.iso_of(write(node.args[0])) + ", 1, 4) AS INTEGER)");
             case Op::abs: return "abs(" + write(node.args[0]) + ")";
-            case Op::round:
-                // Half away from zero at a number of decimals: not yet written in SQL.
-                supported = false;
-                return "NULL";
+            case Op::round: return round(node);
             case Op::add_days: {
                 // The date n days on, n rounded half away from zero (exact: x - trunc(x) is).
                 const std::string n = write(node.args[1]);
@@ -126,6 +124,43 @@ public:
     }
 
 private:
+    // A number written as a literal (`2`, `-1`), else nullopt.
+    static std::optional<double> constant(const Node& node) {
+        if (node.op == Op::literal && node.type == Type::number) return node.number;
+        if (node.op == Op::negate && node.args[0].op == Op::literal && node.args[0].type == Type::number) return -node.args[0].number;
+        return std::nullopt;
+    }
+
+    // y rounded half away from zero, as std::round (y - trunc(y) is exact).
+    std::string round_half_away(const std::string& y) const {
+        const std::string whole = dialect_.truncate(y);
+        return "(" + whole + " + (CASE WHEN " + y + " - " + whole + " >= 0.5 THEN 1 WHEN " + y + " - " + whole +
+               " <= -0.5 THEN -1 ELSE 0 END))";
+    }
+
+    // round(x, digits) as expression.cpp's round_to, for digits written as a literal (the
+    // scale is then a constant): half away from zero at 10^-digits; x as it is past 2^52
+    // once scaled, where a double has no fraction left.
+    std::string round(const Node& node) {
+        const std::optional<double> digits = node.args.size() > 1 ? constant(node.args[1]) : std::optional<double>(0.0);
+        if (!digits) {
+            supported = false;  // digits computed per row: not written in SQL
+            return "NULL";
+        }
+        const std::string x = write(node.args[0]);
+        const double places = std::round(*digits);
+        if (places >= 0) {
+            const double scale = std::pow(10.0, places);
+            if (!std::isfinite(scale)) return x;
+            const std::string scaled = "(" + x + " * " + number_literal(scale) + ")";
+            return "(CASE WHEN abs" + scaled + " >= 4503599627370496.0 THEN " + x + " ELSE " + round_half_away(scaled) + " / " +
+                   number_literal(scale) + " END)";
+        }
+        const double scale = std::pow(10.0, -places);
+        if (!std::isfinite(scale)) return "(CASE WHEN " + x + " IS NULL THEN NULL ELSE " + number_literal(0) + " END)";
+        return "(" + round_half_away("(" + x + " / " + number_literal(scale) + ")") + " * " + number_literal(scale) + ")";
+    }
+
     static const char* comparison(Node::Comparison c) {
         switch (c) {
             case Node::Comparison::equal: return " = ";

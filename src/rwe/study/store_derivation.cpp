@@ -336,7 +336,7 @@ public:
     std::string expression(const Expression& e, std::size_t line, const std::string& key) {
         auto sql = e.to_sql([&](std::size_t slot) { return values.at(slot); }, d_, p_.days_per_unit);
         if (!sql) {
-            gaps.push_back(where_what(p_.path, line, key, "uses a function with no SQL form yet (round)", e.text()));
+            gaps.push_back(where_what(p_.path, line, key, "has no SQL form yet (round with digits that are not a number written out)", e.text()));
             return "NULL";
         }
         return *sql;
