@@ -27,6 +27,10 @@ case does not hold. The cases named in KNOWN_IGNORED show a key or value that rw
 and then ignores (a bug of rwe, not of the test): they are expected to fail and are
 printed at the end; one that starts to hold fails the test until it is taken off.
 
+A case that changes the analysis datasets is also run with `--derive store` (the store
+derives the datasets from SQL generated from the protocol): its datasets must be
+byte-identical to those rwe derived from the registry rows.
+
 The registry is the demo registry (rwe synth --profile thp-her2-mbc --patients 228 --seed
 20221001) with a biomarkers.csv (Ki-67 by two methods at two dates), an observations.csv
 (ECOG and weight near the index date) and the tumour's primary site and histology added
@@ -1323,14 +1327,15 @@ class Runner:
     def __init__(self, rwe, work, db, base_text):
         self.rwe, self.work, self.db, self.base_text = rwe, work, db, base_text
 
-    def run_protocol(self, name, text):
+    def run_protocol(self, name, text, derive="rwe"):
         directory = os.path.join(self.work, "runs", name)
         os.makedirs(directory, exist_ok=True)
         protocol = os.path.join(directory, "protocol.toml")
         with open(protocol, "w", encoding="utf-8") as out:
             out.write(text)
-        result = run([self.rwe, "run", protocol, "--db", self.db, "--out", os.path.join(directory, "out")])
-        return protocol, result, Output(os.path.join(directory, "out"))
+        out = "out" if derive == "rwe" else f"out-{derive}"
+        result = run([self.rwe, "run", protocol, "--db", self.db, "--out", os.path.join(directory, out), "--derive", derive])
+        return protocol, result, Output(os.path.join(directory, out))
 
 
 DATASETS = ("adsl:", "adtte:", "adrs:", "adae:")
@@ -1411,6 +1416,15 @@ def check_case(runner, case, control_output):
         if before == after:
             return False, f"{spec}: unchanged ({short(after)})"
         messages.append(f"{spec}: {short(before, 60)} -> {short(after, 60)}")
+    if datasets_only(case):
+        _, store_result, store_output = runner.run_protocol(case.name, text, derive="store")
+        if store_result.returncode != 0:
+            return False, f"--derive store failed (exit {store_result.returncode}): {store_result.stderr.strip()[-400:]}"
+        for file in ("adsl.csv", "adtte.csv", "adrs.csv", "adae.csv"):
+            if output.text(file) != store_output.text(file):
+                return False, f"{file} derived by the store differs from rwe's"
+        shutil.rmtree(store_output.dir, ignore_errors=True)
+        messages.append("the same datasets with --derive store")
     return True, "\n      ".join(messages)
 
 
