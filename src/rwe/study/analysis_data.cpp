@@ -593,7 +593,7 @@ void StudyDataBuilder::add_derived(std::string usubjid, Day index_date, std::opt
     ++st.patients_seen;
     if (leaves_at) {
         if (*leaves_at == 0 || *leaves_at >= st.steps.size()) {
-            throw IoError(fmt::format("registry store: selection step {} of patient {} is not a step of the protocol", *leaves_at, usubjid));
+            throw IoError(fmt::format("registry store: a selection step ({}) that is not a step of the protocol", *leaves_at));
         }
         ++st.steps[*leaves_at].excluded;
         return;

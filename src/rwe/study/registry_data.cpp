@@ -24,8 +24,11 @@ namespace {
 // The store through its boundary (registry/store_connection.hpp): rows by position.
 class Database {
 public:
-    explicit Database(const std::string& location) : connection_(registry::open_store(location)) {}
-    explicit Database(std::unique_ptr<registry::StoreConnection> connection) : connection_(std::move(connection)) {}
+    explicit Database(const std::string& location) : owned_(registry::open_store(location)), connection_(owned_.get()) {}
+    explicit Database(std::unique_ptr<registry::StoreConnection> connection)
+        : owned_(std::move(connection)), connection_(owned_.get()) {}
+    // A connection the caller keeps (and whose transaction it shares).
+    explicit Database(registry::StoreConnection& connection) : connection_(&connection) {}
     // A second connection that sees the same rows (for a reader thread of its own).
     Database another() { return Database(connection_->open_reader()); }
 
@@ -44,7 +47,8 @@ public:
     std::vector<std::string> chunk_parameters;
 
 private:
-    std::unique_ptr<registry::StoreConnection> connection_;
+    std::unique_ptr<registry::StoreConnection> owned_;
+    registry::StoreConnection* connection_;
 };
 
 using Row = registry::StoreRow;
@@ -390,8 +394,8 @@ RegistryInfo describe(Database& db) {
 
 }  // namespace
 
-RegistryInfo describe_registry(const std::string& location, const ReadPlan& plan) {
-    Database db(location);
+RegistryInfo describe_registry(registry::StoreConnection& store, const ReadPlan& plan) {
+    Database db(store);
     RegistryInfo info = describe(db);
     collect_codes(db, plan, info);
     return info;

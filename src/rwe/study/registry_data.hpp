@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "rwe/registry/sql_dialect.hpp"
+#include "rwe/registry/store_connection.hpp"
 #include "rwe/study/date.hpp"
 
 namespace rwe::study {
@@ -166,8 +167,9 @@ struct ReadPlan {
 // query selects are read (the store selects them); `RegistryInfo::patients` still counts
 // every patient.
 // The registry's provenance, its number of patients and the codes of `plan` it uses,
-// without reading its patients (for a run whose datasets the store derives).
-RegistryInfo describe_registry(const std::string& location, const ReadPlan& plan);
+// without reading its patients (for a run whose datasets the store derives), through a
+// connection of the caller's (whose snapshot the derivation then shares).
+RegistryInfo describe_registry(registry::StoreConnection& store, const ReadPlan& plan);
 
 RegistryInfo read_registry(const std::string& location, std::size_t chunk_patients,
                            const std::function<void(const RegistryData&)>& visit, const ReadPlan& plan = {});

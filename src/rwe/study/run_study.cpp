@@ -80,7 +80,6 @@ RunSummary run_study(const std::string& protocol_path, const std::string& databa
             for (const auto& gap : gaps) message += "\n  " + gap;
             throw UsageError(message);
         }
-        registry = describe_registry(database_path, read_plan(protocol));
         data = derive_in_store(database_path, protocol, registry);
     } else {
         StudyDataBuilder builder(protocol);

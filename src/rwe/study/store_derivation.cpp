@@ -745,7 +745,9 @@ StudyData derive(registry::StoreConnection& store, const Protocol& protocol, con
 
 }  // namespace
 
-StudyData derive_in_store(const std::string& location, const Protocol& protocol, const RegistryInfo& registry) {
+StudyData derive_in_store(const std::string& location, const Protocol& protocol, RegistryInfo& registry) {
+    // One connection for the account of the registry and the datasets: one snapshot of
+    // the store (a PostgreSQL connection reads in one repeatable-read transaction).
     auto store = registry::open_store(location);
     for (const char* table : {"administration_days", "biomarkers", "observations", "metastases"}) {
         if (!store->has_table(table)) {
@@ -753,6 +755,7 @@ StudyData derive_in_store(const std::string& location, const Protocol& protocol,
                           " table (imported before registry format version 2): import the registry again");
         }
     }
+    registry = describe_registry(*store, read_plan(protocol));
     return derive(*store, protocol, registry);
 }
 

@@ -52,9 +52,9 @@ StoreQueries store_queries(const Protocol& protocol, const registry::SqlDialect&
 // Runs the queries on the registry store at `location` (an SQLite file or a PostgreSQL
 // URI) of registry format version 2, and returns the analysis datasets and the attrition
 // as StudyDataBuilder makes them from the registry rows, with the warnings on codes the
-// registry lacks. `registry` is describe_registry's account of the store. Throws
-// UsageError listing the gaps, IoError when the store cannot be read or is older than
-// format version 2.
-StudyData derive_in_store(const std::string& location, const Protocol& protocol, const RegistryInfo& registry);
+// registry lacks; `registry` receives describe_registry's account of the store, read
+// through the same connection. Throws UsageError listing the gaps, IoError when the store
+// cannot be read or is older than format version 2.
+StudyData derive_in_store(const std::string& location, const Protocol& protocol, RegistryInfo& registry);
 
 }  // namespace rwe::study
