@@ -5,6 +5,7 @@
 // The rows path is the reference: it is the one the study tests check against hand-worked
 // values and R.
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 
 #include <algorithm>
 #include <cmath>
@@ -275,5 +276,31 @@ TEST(StoreDerivation, RunRefusesWhatTheStoreCannotDerive) {
     EXPECT_FALSE(fs::exists(out));
     // The same protocol runs when rwe derives.
     EXPECT_EQ(std::system(rwe_command("run " + protocol.string() + " --db " + store + " --out " + out.string()).c_str()), 0);
+    EXPECT_TRUE(fs::exists(out / "results.json"));
+}
+
+// A store imported before registry format version 2 (no observations table here): the
+// store cannot derive from it, and says so; rwe still derives from its rows.
+TEST(StoreDerivation, AStoreBeforeFormatVersion2IsNamed) {
+    const std::string current = import_store(fixtures + "registry", "demo-v1");
+    const fs::path old_store = work / "demo-v1-old.sqlite";
+    fs::copy_file(current, old_store, fs::copy_options::overwrite_existing);
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(old_store.c_str(), &db), SQLITE_OK);
+    ASSERT_EQ(sqlite3_exec(db, "DROP TABLE observations", nullptr, nullptr, nullptr), SQLITE_OK);
+    sqlite3_close(db);
+    const fs::path out = work / "v1-out";
+    const fs::path messages = work / "v1.txt";
+    const int status = std::system((std::string(RWE_BINARY) + " run " + studies + "thp-first-line.toml --db " + old_store.string() +
+                                    " --out " + out.string() + " --derive store > " + messages.string() + " 2>&1")
+                                       .c_str());
+    EXPECT_NE(status, 0);
+    std::ifstream in(messages);
+    const std::string said((std::istreambuf_iterator<char>(in)), {});
+    EXPECT_NE(said.find(old_store.string() + ": no observations table (imported before registry format version 2): import the registry again"),
+              std::string::npos)
+        << said;
+    EXPECT_FALSE(fs::exists(out));
+    EXPECT_EQ(std::system(rwe_command("run " + studies + "thp-first-line.toml --db " + old_store.string() + " --out " + out.string()).c_str()), 0);
     EXPECT_TRUE(fs::exists(out / "results.json"));
 }
