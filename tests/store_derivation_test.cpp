@@ -304,3 +304,28 @@ TEST(StoreDerivation, AStoreBeforeFormatVersion2IsNamed) {
     EXPECT_EQ(std::system(rwe_command("run " + studies + "thp-first-line.toml --db " + old_store.string() + " --out " + out.string()).c_str()), 0);
     EXPECT_TRUE(fs::exists(out / "results.json"));
 }
+
+// On a terminal `rwe run` says what the derivation is doing (util-linux `script` gives it
+// one); into a file or a pipe it says nothing of it.
+TEST(StoreDerivation, ProgressOnATerminalOnly) {
+    const std::string store = import_store(fixtures + "registry", "demo-progress");
+    auto said = [&](const std::string& derive, bool terminal) {
+        const fs::path out = work / ("progress-" + derive);
+        fs::remove_all(out);
+        const fs::path messages = work / ("progress-" + derive + ".txt");
+        const std::string command = std::string(RWE_BINARY) + " run " + studies + "thp-first-line.toml --db " + store + " --out " +
+                                    out.string() + " --derive " + derive;
+        const std::string shell = terminal ? "script -qec '" + command + "' /dev/null > " + messages.string() + " 2>&1"
+                                           : command + " > " + messages.string() + " 2>&1";
+        EXPECT_EQ(std::system(shell.c_str()), 0) << shell;
+        std::ifstream in(messages);
+        return std::string((std::istreambuf_iterator<char>(in)), {});
+    };
+    const std::string store_terminal = said("store", true);
+    EXPECT_NE(store_terminal.find("rwe run: the store is deriving ADSL and the endpoints"), std::string::npos) << store_terminal;
+    EXPECT_NE(store_terminal.find("rwe run: the store is deriving ADAE"), std::string::npos) << store_terminal;
+    const std::string rows_terminal = said("rwe", true);
+    EXPECT_NE(rows_terminal.find("rwe run: reading the registry: "), std::string::npos) << rows_terminal;
+    EXPECT_EQ(said("store", false).find("the store is deriving"), std::string::npos);
+    EXPECT_EQ(said("rwe", false).find("reading the registry"), std::string::npos);
+}

@@ -402,7 +402,8 @@ RegistryInfo describe_registry(registry::StoreConnection& store, const ReadPlan&
 }
 
 RegistryInfo read_registry(const std::string& location, std::size_t chunk_patients,
-                           const std::function<void(const RegistryData&)>& visit, const ReadPlan& plan) {
+                           const std::function<void(const RegistryData&)>& visit, const ReadPlan& plan,
+                           const std::function<void(std::size_t done, std::size_t total)>& progress) {
     const CandidateQuery& candidates = plan.candidates;
     Database db(location);
     // The second reader's connection is opened before any reading (docs/registry.md: a
@@ -484,6 +485,7 @@ RegistryInfo read_registry(const std::string& location, std::size_t chunk_patien
         }
         chunk.reset();
         visiting += clock::now() - got;
+        if (progress) progress(std::min((k + 1) * chunk_patients, ids.size()), ids.size());
     }
     if (std::getenv("RWE_TIMING") != nullptr && !ids.empty()) {
         std::fprintf(stderr, "rwe run:   %.2f s waiting for the store, %.2f s deriving, %zu chunks\n",

@@ -171,7 +171,9 @@ struct ReadPlan {
 // connection of the caller's (whose snapshot the derivation then shares).
 RegistryInfo describe_registry(registry::StoreConnection& store, const ReadPlan& plan);
 
+// `progress`, when given, hears after each chunk how many of the patients to read are done.
 RegistryInfo read_registry(const std::string& location, std::size_t chunk_patients,
-                           const std::function<void(const RegistryData&)>& visit, const ReadPlan& plan = {});
+                           const std::function<void(const RegistryData&)>& visit, const ReadPlan& plan = {},
+                           const std::function<void(std::size_t done, std::size_t total)>& progress = {});
 
 }  // namespace rwe::study

@@ -1,5 +1,9 @@
 #include "rwe/study/run_study.hpp"
 
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -57,6 +61,33 @@ private:
     std::chrono::steady_clock::time_point last_;
 };
 
+// What a long phase has done, on one line of the terminal (stderr), when stderr is one.
+class TerminalProgress {
+public:
+    TerminalProgress() : enabled_(isatty(STDERR_FILENO) != 0) {}
+    ~TerminalProgress() { clear(); }
+    TerminalProgress(const TerminalProgress&) = delete;
+    TerminalProgress& operator=(const TerminalProgress&) = delete;
+
+    void show(const std::string& text) {
+        if (!enabled_) return;
+        const std::string line = "rwe run: " + text;
+        std::fprintf(stderr, "\r%s%*s", line.c_str(), static_cast<int>(width_ > line.size() ? width_ - line.size() : 0), "");
+        width_ = std::max(width_, line.size());
+        std::fflush(stderr);
+    }
+    void clear() {
+        if (!enabled_ || width_ == 0) return;
+        std::fprintf(stderr, "\r%*s\r", static_cast<int>(width_), "");
+        std::fflush(stderr);
+        width_ = 0;
+    }
+
+private:
+    bool enabled_;
+    std::size_t width_ = 0;
+};
+
 }  // namespace
 
 RunSummary run_study(const std::string& protocol_path, const std::string& database_path,
@@ -80,10 +111,14 @@ RunSummary run_study(const std::string& protocol_path, const std::string& databa
             for (const auto& gap : gaps) message += "\n  " + gap;
             throw UsageError(message);
         }
-        data = derive_in_store(database_path, protocol, registry);
+        TerminalProgress progress;
+        data = derive_in_store(database_path, protocol, registry, [&](const std::string& what) { progress.show(what); });
     } else {
+        TerminalProgress progress;
         StudyDataBuilder builder(protocol);
-        registry = read_registry(database_path, 10000, [&](const RegistryData& chunk) { builder.add(chunk); }, read_plan(protocol));
+        registry = read_registry(
+            database_path, 10000, [&](const RegistryData& chunk) { builder.add(chunk); }, read_plan(protocol),
+            [&](std::size_t done, std::size_t total) { progress.show(fmt::format("reading the registry: {} of {} patients", done, total)); });
         data = builder.finish(registry.patients, registry.codes);
     }
 #ifdef __GLIBC__

@@ -614,7 +614,11 @@ StoreQueries store_queries(const Protocol& protocol, const registry::SqlDialect&
 
 namespace {
 
-StudyData derive(registry::StoreConnection& store, const Protocol& protocol, const RegistryInfo& registry) {
+StudyData derive(registry::StoreConnection& store, const Protocol& protocol, const RegistryInfo& registry,
+                 const std::function<void(const std::string&)>& progress) {
+    auto say = [&](const std::string& what) {
+        if (progress) progress(what);
+    };
     const StoreQueries queries = store_queries(protocol, store.dialect());
     const std::size_t width = protocol.variables.size();
     const std::size_t endpoints = protocol.endpoints.size();
@@ -630,8 +634,10 @@ StudyData derive(registry::StoreConnection& store, const Protocol& protocol, con
     };
     std::vector<Record> records;
     std::vector<ResponseRecord> responses;
-    std::size_t subjects = 0;
+    std::size_t subjects = 0, received = 0;
+    say("the store is deriving ADSL and the endpoints");
     store.for_each_row(queries.adsl, {}, [&](const registry::StoreRow& row) {
+        if (++received % 10000 == 0) say(fmt::format("ADSL and the endpoints: {} patients received", received));
         for (std::size_t k = 0; k < width; ++k) {
             const int column = StoreQueries::first_variable + static_cast<int>(k);
             if (row.is_null(column)) {
@@ -691,6 +697,7 @@ StudyData derive(registry::StoreConnection& store, const Protocol& protocol, con
         return std::nullopt;
     };
     static const char* const actions[] = {"", "none", "dose_reduced", "drug_withdrawn", "regimen_stopped"};
+    say("the store is deriving ADAE");
     store.for_each_row(queries.adverse_events, {}, [&](const registry::StoreRow& row) {
         const auto subject = subject_of(row.text(0));
         if (!subject) return;
@@ -727,6 +734,7 @@ StudyData derive(registry::StoreConnection& store, const Protocol& protocol, con
             }
         };
         cursor = 0;
+        say("the store is listing the administration days");
         store.for_each_row(queries.administration_days, {}, [&](const registry::StoreRow& row) {
             const auto subject = subject_of(row.text(0));
             if (!subject) return;
@@ -745,7 +753,8 @@ StudyData derive(registry::StoreConnection& store, const Protocol& protocol, con
 
 }  // namespace
 
-StudyData derive_in_store(const std::string& location, const Protocol& protocol, RegistryInfo& registry) {
+StudyData derive_in_store(const std::string& location, const Protocol& protocol, RegistryInfo& registry,
+                          const std::function<void(const std::string&)>& progress) {
     // One connection for the account of the registry and the datasets: one snapshot of
     // the store (a PostgreSQL connection reads in one repeatable-read transaction).
     auto store = registry::open_store(location);
@@ -756,7 +765,7 @@ StudyData derive_in_store(const std::string& location, const Protocol& protocol,
         }
     }
     registry = describe_registry(*store, read_plan(protocol));
-    return derive(*store, protocol, registry);
+    return derive(*store, protocol, registry, progress);
 }
 
 }  // namespace rwe::study

@@ -9,6 +9,7 @@
 // datasets on every protocol in studies/.
 
 #include <cstddef>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -55,6 +56,9 @@ StoreQueries store_queries(const Protocol& protocol, const registry::SqlDialect&
 // registry lacks; `registry` receives describe_registry's account of the store, read
 // through the same connection. Throws UsageError listing the gaps, IoError when the store
 // cannot be read or is older than format version 2.
-StudyData derive_in_store(const std::string& location, const Protocol& protocol, RegistryInfo& registry);
+// `progress`, when given, hears what the store is doing, in words ("the store is deriving
+// ADSL and the endpoints", "ADSL: 20000 patients received", ...).
+StudyData derive_in_store(const std::string& location, const Protocol& protocol, RegistryInfo& registry,
+                          const std::function<void(const std::string&)>& progress = {});
 
 }  // namespace rwe::study
