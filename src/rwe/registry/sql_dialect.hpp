@@ -40,7 +40,8 @@ struct SqlDialect {
     std::string truncate(const std::string& number) const {
         return numbered_placeholders ? "trunc(" + number + ")" : "CAST(CAST(" + number + " AS INTEGER) AS REAL)";
     }
-    // Letters A-Z only, as the registry's codes compare (PostgreSQL: whatever the locale).
+    // Letters A-Z only, as the registry's codes compare (PostgreSQL: in the C collation,
+    // whatever the database's locale).
     std::string lower_ascii(const std::string& text) const {
         return numbered_placeholders ? "lower((" + text + ") COLLATE \"C\")" : "lower(" + text + ")";
     }

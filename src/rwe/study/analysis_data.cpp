@@ -123,8 +123,6 @@ std::string upper(const std::string& text) { return ascii_upper(text); }
 
 std::string lower(const std::string& text) { return ascii_lower(text); }
 
-// The analysis kinds that read the days of their drugs' administrations in the index line.
-bool reads_administration_days(const std::string& kind) { return kind == "landmark" || kind == "target_trial"; }
 
 // Whether a regimen qualifies as an index line (or arm): its code and the drugs given in it.
 bool matches(const Regimen& regimen, const RegimenChoice& choice) {
@@ -394,6 +392,8 @@ struct StudyDataBuilder::State {
         }
     }
 };
+
+bool reads_administration_days(const std::string& kind) { return kind == "landmark" || kind == "target_trial"; }
 
 StudyDataBuilder::StudyDataBuilder(const Protocol& protocol) : state_(std::make_unique<State>(protocol)) {
     State& st = *state_;

@@ -120,6 +120,10 @@ struct StudyData {
     void add_adverse_event(std::size_t subject, const std::string& term, int worst_grade, const std::string& action);
 };
 
+// The analysis kinds that read the days of their drugs' administrations in the index line
+// (StudyData::administration_days).
+bool reads_administration_days(const std::string& kind);
+
 // Selects the cohort and derives the analysis datasets from the registry, a chunk of
 // patients at a time (read_registry), so that only the analysis datasets are held.
 class StudyDataBuilder {

@@ -160,17 +160,17 @@ struct ReadPlan {
     std::vector<std::string> regimen_codes, drug_codes;
 };
 
+// The registry's provenance, its number of patients and the codes of `plan` it uses,
+// without reading its patients (for a run whose datasets the store derives), through a
+// connection of the caller's (whose snapshot the derivation then shares).
+RegistryInfo describe_registry(registry::StoreConnection& store, const ReadPlan& plan);
+
 // Streams the registry store: `visit` sees the patients in id order, `chunk_patients` at
 // a time, each chunk with everything recorded about its patients that `plan` asks for;
 // two readers (connections of their own) read ahead, so at most three chunks are in
 // memory at once. With `plan.candidates`, only the patients that
 // query selects are read (the store selects them); `RegistryInfo::patients` still counts
 // every patient.
-// The registry's provenance, its number of patients and the codes of `plan` it uses,
-// without reading its patients (for a run whose datasets the store derives), through a
-// connection of the caller's (whose snapshot the derivation then shares).
-RegistryInfo describe_registry(registry::StoreConnection& store, const ReadPlan& plan);
-
 // `progress`, when given, hears after each chunk how many of the patients to read are done.
 RegistryInfo read_registry(const std::string& location, std::size_t chunk_patients,
                            const std::function<void(const RegistryData&)>& visit, const ReadPlan& plan = {},

@@ -123,8 +123,8 @@ public:
         return sql;
     }
 
-    // A field of a line (derivation.cpp line_field); `line` is the alias of its regimens
-    // row (the index line: the ctx columns).
+    // A field of the index line (the ctx columns, `c`) or of the next line (its regimens
+    // row, `nx`), as derivation.cpp line_field.
     std::string line_field(const Derivation& v, bool next) {
         const std::string& f = v.field;
         const bool cut = p_.data_cutoff.has_value();
@@ -556,7 +556,7 @@ public:
         std::vector<std::string> drugs;
         bool every_drug = false;
         for (const auto& analysis : p_.analyses) {
-            if (analysis.kind != "landmark" && analysis.kind != "target_trial") continue;
+            if (!reads_administration_days(analysis.kind)) continue;
             if (!analysis.options.contains("drugs")) every_drug = true;
             else
                 for (const auto& drug : analysis.options["drugs"]) {
@@ -587,7 +587,7 @@ private:
 
 bool reads_days(const Protocol& protocol) {
     return std::any_of(protocol.analyses.begin(), protocol.analyses.end(),
-                       [](const Analysis& analysis) { return analysis.kind == "landmark" || analysis.kind == "target_trial"; });
+                       [](const Analysis& analysis) { return reads_administration_days(analysis.kind); });
 }
 
 }  // namespace
@@ -713,7 +713,7 @@ StudyData derive(registry::StoreConnection& store, const Protocol& protocol, con
         };
         std::vector<Landmark> landmarks;
         for (const auto& analysis : protocol.analyses) {
-            if (analysis.kind != "landmark" && analysis.kind != "target_trial") continue;
+            if (!reads_administration_days(analysis.kind)) continue;
             Landmark landmark{{}, &data.administration_days[analysis.id], {}};
             if (analysis.options.contains("drugs")) {
                 for (const auto& drug : analysis.options["drugs"]) landmark.drugs.push_back(ascii_lower(drug.get<std::string>()));
