@@ -329,3 +329,25 @@ TEST(StoreDerivation, ProgressOnATerminalOnly) {
     EXPECT_EQ(said("store", false).find("the store is deriving"), std::string::npos);
     EXPECT_EQ(said("rwe", false).find("reading the registry"), std::string::npos);
 }
+
+// A boundary the registries above do not reach: a metastasis detected on the last day of
+// its window (P01's index date is 2015-01-15 and BRAIN's window 30 days, so brain
+// metastasis detected 2015-02-14 is at index).
+TEST(StoreDerivation, AMetastasisOnTheLastDayOfItsWindow) {
+    const fs::path registry = work / "boundary-registry";
+    fs::remove_all(registry);
+    fs::create_directories(work);
+    fs::copy(fixtures + "registry", registry, fs::copy_options::recursive);
+    {
+        std::ofstream out(registry / "metastases.csv", std::ios::app);
+        out << "P01,brain,2015-02-14\n";
+    }
+    const std::string store = import_store(registry, "boundary");
+    compare(studies + "thp-first-line.toml", store, "a metastasis on the last day of its window");
+    // The row is there to be counted: the rows path says P01 has brain metastasis at index.
+    const Protocol protocol = parse_protocol(studies + "thp-first-line.toml");
+    const StudyData rows = from_rows(store, protocol);
+    const auto at = std::find(rows.adsl.usubjid.begin(), rows.adsl.usubjid.end(), "P01");
+    ASSERT_NE(at, rows.adsl.usubjid.end());
+    EXPECT_TRUE(rows.adsl.at("BRAIN").value(static_cast<std::size_t>(at - rows.adsl.usubjid.begin())).is_true());
+}
