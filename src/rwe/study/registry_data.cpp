@@ -19,6 +19,12 @@
 
 namespace rwe::study {
 
+const std::vector<ShorthandColumn>& shorthand_biomarker_columns() {
+    static const std::vector<ShorthandColumn> columns{
+        {"er", "er", "ihc", false}, {"pr", "pr", "ihc", false}, {"her2_ihc", "her2", "ihc", false}, {"her2_ish_ratio", "her2", "ish", true}};
+    return columns;
+}
+
 namespace {
 
 // The store through its boundary (registry/store_connection.hpp): rows by position.
@@ -371,14 +377,14 @@ void collect_codes(Database& db, const ReadPlan& plan, RegistryInfo& info) {
     if (db.has_table("biomarkers")) {
         collect("SELECT DISTINCT lower(marker) || '/' || lower(coalesce(method, 'unknown')) FROM biomarkers", info.codes.markers);
     }
-    for (const auto& [column, marker] : {std::pair<std::string, std::string>{"er", "er/ihc"}, {"pr", "pr/ihc"},
-                                         {"her2_ihc", "her2/ihc"}, {"her2_ish_ratio", "her2/ish"}}) {
+    for (const ShorthandColumn& shorthand : shorthand_biomarker_columns()) {
         bool found = false;
-        // her2_ish_ratio is a number (no `unknown`); the others are codes.
-        const std::string condition = column == "her2_ish_ratio" ? column + " IS NOT NULL"
-                                                                 : column + " IS NOT NULL AND lower(" + column + ") <> 'unknown'";
+        const std::string column = shorthand.column;
+        // A value column is a number (no `unknown`); the others are codes.
+        const std::string condition = shorthand.value ? column + " IS NOT NULL"
+                                                      : column + " IS NOT NULL AND lower(" + column + ") <> 'unknown'";
         db.query("SELECT 1 FROM tumors WHERE " + condition + " LIMIT 1", [&](const Row&) { found = true; });
-        if (found) info.codes.markers.insert(marker);
+        if (found) info.codes.markers.insert(std::string(shorthand.marker) + "/" + shorthand.method);
     }
     if (db.has_table("observations")) collect("SELECT DISTINCT name FROM observations", info.codes.observations);
 }

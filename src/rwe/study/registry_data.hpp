@@ -69,6 +69,17 @@ struct AdverseEvent {
     std::int64_t source_line = 0;  // the row's line in its file: ties keep file order
 };
 
+// The tumour columns that are shorthand for biomarker rows (registry-format.md): the column,
+// the marker and method it stands for, and whether it holds a value (a ratio, unit `ratio`)
+// rather than a result code (`unknown` giving no row).
+struct ShorthandColumn {
+    const char* column;
+    const char* marker;
+    const char* method;
+    bool value;
+};
+const std::vector<ShorthandColumn>& shorthand_biomarker_columns();
+
 // A biomarker result: a row of biomarkers.csv, or one given by a tumour's breast
 // shorthand columns (registry-format.md: er -> er/ihc/result, pr likewise, her2_ihc ->
 // her2/ihc/result, her2_ish_ratio -> her2/ish/value with unit `ratio`, dated at the

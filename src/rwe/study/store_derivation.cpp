@@ -178,21 +178,16 @@ public:
         const std::string value_column = v.field == "value" ? "value" : "result";
         std::vector<std::string> arms;
         auto method_ok = [&](const std::string& method) { return v.methods.empty() || std::find(v.methods.begin(), v.methods.end(), method) != v.methods.end(); };
-        auto shorthand = [&](const char* column, const char* method, bool ratio) {
-            if (!method_ok(method)) return;
-            const std::string tested = ratio ? std::string("t2.") + column + " IS NOT NULL"
-                                             : std::string("t2.") + column + " IS NOT NULL AND lower(t2." + column + ") <> 'unknown'";
-            arms.push_back(std::string("SELECT t2.tumor_id AS tumor_id, '") + method + "' AS method, " +
-                           (ratio ? std::string("CAST(NULL AS TEXT)") : "lower(t2." + std::string(column) + ")") +
-                           " AS result, " + (ratio ? real("t2." + std::string(column)) : "CAST(NULL AS " + std::string(d_.real_type) + ")") +
-                           " AS value, " + day("t2.diagnosis_date") + " AS test_day, 0 AS kind, t2.tumor_id AS tumor_key, 0 AS line_key"
+        for (const ShorthandColumn& shorthand : shorthand_biomarker_columns()) {
+            if (v.code != shorthand.marker || !method_ok(shorthand.method)) continue;
+            const std::string column = std::string("t2.") + shorthand.column;
+            const bool ratio = shorthand.value;
+            const std::string tested = ratio ? column + " IS NOT NULL" : column + " IS NOT NULL AND lower(" + column + ") <> 'unknown'";
+            arms.push_back(std::string("SELECT t2.tumor_id AS tumor_id, '") + shorthand.method + "' AS method, " +
+                           (ratio ? std::string("CAST(NULL AS TEXT)") : "lower(" + column + ")") + " AS result, " +
+                           (ratio ? real(column) : "CAST(NULL AS " + std::string(d_.real_type) + ")") + " AS value, " +
+                           day("t2.diagnosis_date") + " AS test_day, 0 AS kind, t2.tumor_id AS tumor_key, 0 AS line_key"
                            " FROM tumors t2 WHERE t2.patient_id = c.patient_id AND " + tested);
-        };
-        if (v.code == "er") shorthand("er", "ihc", false);
-        if (v.code == "pr") shorthand("pr", "ihc", false);
-        if (v.code == "her2") {
-            shorthand("her2_ihc", "ihc", false);
-            shorthand("her2_ish_ratio", "ish", true);
         }
         std::string methods;
         if (!v.methods.empty()) methods = " AND " + in_list("COALESCE(lower(b.method), 'unknown')", v.methods);
