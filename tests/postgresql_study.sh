@@ -4,7 +4,9 @@
 # protocol, `--derive store`) and by rwe from the registry rows (`--derive rwe`):
 # results.json must be identical apart from the recorded source (the store's engine and
 # the import time), every value compared; the ADaM datasets and the exported registries
-# byte-identical; no password anywhere rwe wrote or printed.
+# byte-identical; no password anywhere rwe wrote or printed. Each protocol's analyses that
+# the store can count for (tests/countable_protocol.py) also run with `--reduce store` on
+# both engines, against the same analyses reduced by rwe.
 #   postgresql_study.sh RWE_BINARY SOURCE_DIR WORK_DIR POSTGRESQL_STATE
 set -euo pipefail
 rwe=$1; source=$2; work=$3; state=$4
@@ -37,9 +39,21 @@ for entry in "${registries[@]}"; do
       "$rwe" run "$source/studies/$protocol.toml" --db "$url" --derive $derive --out "$work/$protocol-postgresql-$derive" \
         > "$work/$protocol-postgresql-$derive.txt" 2>&1 || { cat "$work/$protocol-postgresql-$derive.txt"; exit 1; }
     done
+    # Its analyses that the store can count for, reduced by rwe (the reference: SQLite with
+    # rwe deriving) and counted by the store (`--reduce store`) on SQLite and PostgreSQL.
+    python3 "$source/tests/countable_protocol.py" "$source/studies/$protocol.toml" "$work/$protocol-counted.toml"
+    "$rwe" run "$work/$protocol-counted.toml" --db "$work/$profile.sqlite" --out "$work/$protocol-counted-sqlite-rwe" \
+      > "$work/$protocol-counted-sqlite-rwe.txt" 2>&1 || { cat "$work/$protocol-counted-sqlite-rwe.txt"; exit 1; }
+    for db in "sqlite $work/$profile.sqlite" "postgresql $url"; do
+      read -r engine location <<< "$db"
+      "$rwe" run "$work/$protocol-counted.toml" --db "$location" --reduce store --out "$work/$protocol-counted-$engine-store" \
+        > "$work/$protocol-counted-$engine-store.txt" 2>&1 || { cat "$work/$protocol-counted-$engine-store.txt"; exit 1; }
+    done
     # The reference: SQLite with rwe deriving; every other run against it.
-    for other in sqlite-store postgresql-rwe postgresql-store; do
-    python3 - "$work/$protocol-sqlite-rwe/results.json" "$work/$protocol-$other/results.json" <<'PY'
+    for other in sqlite-store postgresql-rwe postgresql-store counted-sqlite-store counted-postgresql-store; do
+    reference=$work/$protocol-sqlite-rwe
+    case $other in counted-*) reference=$work/$protocol-counted-sqlite-rwe ;; esac
+    python3 - "$reference/results.json" "$work/$protocol-$other/results.json" <<'PY'
 import json, sys
 a, b = (json.load(open(path)) for path in sys.argv[1:3])
 engine = "postgresql" if "-postgresql-" in sys.argv[2] else "sqlite"
@@ -70,12 +84,13 @@ if differences:
     sys.exit(1)
 PY
       for file in adsl.csv adtte.csv adrs.csv adae.csv; do
-        if [ -f "$work/$protocol-sqlite-rwe/$file" ] || [ -f "$work/$protocol-$other/$file" ]; then
-          cmp "$work/$protocol-sqlite-rwe/$file" "$work/$protocol-$other/$file"
+        if [ -f "$reference/$file" ] || [ -f "$work/$protocol-$other/$file" ]; then
+          cmp "$reference/$file" "$work/$protocol-$other/$file"
         fi
       done
     done
-    echo "$protocol: results.json and the analysis datasets identical on SQLite and PostgreSQL, derived by the store and by rwe"
+    echo "$protocol: results.json and the analysis datasets identical on SQLite and PostgreSQL, derived by the store and by rwe;" \
+         "its attrition, km, logrank and followup analyses identical counted by the store"
   done
   "$rwe" export --db "$work/$profile.sqlite" --out "$work/$profile-export-sqlite" > /dev/null
   "$rwe" export --db "$url" --out "$work/$profile-export-postgresql" > "$work/$profile.export.txt"

@@ -23,13 +23,25 @@ int run_run(int argc, char** argv) {
                    "store (SQL generated from the protocol, run by the store: only the datasets leave it); the same datasets either way")
         ->check(CLI::IsMember({"rwe", "store"}))
         ->default_str("rwe");
+    std::string reduce = "rwe";
+    app.add_option("--reduce", reduce,
+                       "where the analyses' inputs are reduced: rwe (from the analysis datasets) or store (the store derives and "
+                       "counts: patients per selection step and group, records per group, stratum, time and event; no patient's "
+                       "row leaves it; for protocols whose analyses are attrition, km, logrank and followup)")
+            ->check(CLI::IsMember({"rwe", "store"}))
+            ->default_str("rwe");
+    auto* derive_option = app.get_option("--derive");
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& error) {
         return rwe::cli::parse_failure(app, error) == 0 ? 0 : 2;
     }
+    if (reduce == "store" && derive_option->count() > 0 && derive == "rwe") {
+        throw rwe::UsageError("--reduce store: the store derives what it counts; --derive rwe asks rwe to derive (drop one of them)");
+    }
     const auto summary = rwe::study::run_study(protocol, database, out,
-                                               derive == "store" ? rwe::study::DeriveIn::store : rwe::study::DeriveIn::rwe);
+                                               derive == "store" || reduce == "store" ? rwe::study::DeriveIn::store : rwe::study::DeriveIn::rwe,
+                                               reduce == "store" ? rwe::study::ReduceIn::store : rwe::study::ReduceIn::rwe);
     for (const auto& warning : summary.warnings) std::cerr << rwe::terminal_text(warning) << "\n";
     for (const auto& note : summary.notes) std::cerr << "rwe run: note: " << note << "\n";
     std::cout << "rwe run: " << summary.cohort << " of " << summary.patients << " patients in the cohort; "

@@ -330,4 +330,35 @@ KaplanMeier kaplan_meier(const SurvivalData& data, const KaplanMeierOptions& opt
     return result;
 }
 
+KaplanMeier kaplan_meier(const SurvivalCounts& counts, const std::vector<std::string>& group_names,
+                         const std::vector<std::string>& stratum_names, const KaplanMeierOptions& options) {
+    if (!(options.conf_level > 0 && options.conf_level < 1)) {
+        throw Error(ErrorKind::usage, "confidence level must lie in (0, 1)");
+    }
+    if (options.variance == KmVariance::robust) {
+        throw Error(ErrorKind::usage, "the robust variance of a Kaplan–Meier curve needs the rows, not their counts");
+    }
+    const std::size_t groups = std::max<std::size_t>(group_names.size(), 1);
+    const std::size_t cells = groups * std::max<std::size_t>(stratum_names.size(), 1);
+    if (counts.cells != cells) throw Error(ErrorKind::usage, "Kaplan–Meier: the counts' cells are not groups x strata");
+    KaplanMeier result;
+    result.conf_type = options.conf_type;
+    result.conf_level = options.conf_level;
+    result.z = normal_quantile_two_sided(options.conf_level);
+    result.reverse = options.reverse;
+    std::size_t rows = 0;
+    for (std::size_t cell = 0; cell < cells; ++cell) {
+        rows += counts.cell_rows[cell];
+        if (counts.cell_rows[cell] == 0 && cells > 1) continue;
+        KaplanMeierCurve curve = kaplan_meier_curve(counts, cell, options.conf_type, result.z);
+        const std::size_t group = cell % groups;
+        const std::size_t stratum = cell / groups;
+        if (!group_names.empty()) curve.name = group_names[group];
+        if (!stratum_names.empty()) curve.name = stratum_names[stratum] + (curve.name.empty() ? "" : ", " + curve.name);
+        result.curves.push_back(std::move(curve));
+    }
+    if (rows == 0) result.messages.push_back("no rows: the curve is empty");
+    return result;
+}
+
 }  // namespace rwe::stats

@@ -62,6 +62,14 @@ struct KaplanMeier {
 // pair that has rows, named "stratum, group".
 KaplanMeier kaplan_meier(const SurvivalData& data, const KaplanMeierOptions& options = {});
 
+// The curves of tabulated counts (unweighted rows, e.g. counted by a database): cell =
+// stratum * groups + group as kaplan_meier numbers them, groups = group_names.size() (one
+// unnamed group when empty), strata = stratum_names.size() (one when empty). The same
+// curves as kaplan_meier gives for the rows counted; the variance is Greenwood's (options'
+// variance must not ask for the robust one, which needs the rows).
+KaplanMeier kaplan_meier(const SurvivalCounts& counts, const std::vector<std::string>& group_names,
+                         const std::vector<std::string>& stratum_names, const KaplanMeierOptions& options = {});
+
 // Kernel: the curve of one cell of tabulated counts. z as in KaplanMeier. With (start,
 // stop] data, `entries` holds the cell's (start time, weight) pairs in ascending order: a
 // row is at risk at t when start < t <= stop.

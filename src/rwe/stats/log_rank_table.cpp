@@ -207,4 +207,43 @@ GroupRiskTable group_risk_table(const SurvivalData& data) {
     return table;
 }
 
+GroupRiskTable group_risk_table(const SurvivalCounts& counts, const std::vector<std::string>& group_names,
+                                const std::vector<std::string>& stratum_names, std::size_t dropped) {
+    GroupRiskTable table;
+    const std::size_t groups = std::max<std::size_t>(group_names.size(), 1);
+    const std::size_t strata = std::max<std::size_t>(stratum_names.size(), 1);
+    if (counts.cells != groups * strata) throw Error(ErrorKind::usage, "log-rank: the counts' cells are not groups x strata");
+    table.groups = groups;
+    table.group_names = group_names.empty() ? std::vector<std::string>{"all"} : group_names;
+    table.stratum_names = stratum_names.empty() ? std::vector<std::string>{""} : stratum_names;
+    table.strata.resize(strata);
+    table.dropped = dropped;
+    const std::size_t slots = counts.times();
+    std::vector<double> cells(slots * groups * 2);
+    for (std::size_t s = 0; s < strata; ++s) {
+        // finish_stratum's layout: per slot and group, rows and events.
+        for (std::size_t i = 0; i < slots; ++i) {
+            for (std::size_t g = 0; g < groups; ++g) {
+                const std::size_t entry = counts.at(i, s * groups + g);
+                cells[(i * groups + g) * 2] = counts.n_event[entry] + counts.n_censor[entry];
+                cells[(i * groups + g) * 2 + 1] = counts.n_event[entry];
+            }
+        }
+        finish_stratum(groups, slots, counts.time.data(), cells.data(), table.strata[s]);
+        table.strata[s].group_n.resize(groups);
+        for (std::size_t g = 0; g < groups; ++g) table.strata[s].group_n[g] = counts.cell_rows[s * groups + g];
+    }
+    table.group_n.assign(groups, 0);
+    table.group_events.assign(groups, 0.0);
+    for (std::size_t s = 0; s < strata; ++s) {
+        const auto& stratum = table.strata[s];
+        for (std::size_t g = 0; g < groups; ++g) {
+            table.group_n[g] += stratum.group_n[g];
+            table.rows += stratum.group_n[g];
+            for (std::size_t i = 0; i < stratum.time.size(); ++i) table.group_events[g] += stratum.n_event[i * groups + g];
+        }
+    }
+    return table;
+}
+
 }  // namespace rwe::stats

@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "rwe/stats/survival_counts.hpp"
 #include "rwe/stats/survival_data.hpp"
 
 namespace rwe::stats {
@@ -41,5 +42,12 @@ struct GroupRiskTable {
 // validate_survival_data) and tabulates it. Without a group column there is one group named
 // "all"; without a strata column one stratum with an empty name.
 GroupRiskTable group_risk_table(const SurvivalData& data);
+
+// The table of tabulated counts (unweighted rows, e.g. counted by a database; cells as
+// kaplan_meier's counts: stratum * groups + group): the same table group_risk_table gives
+// for the rows counted. Without group names one group named "all"; without stratum names
+// one stratum with an empty name. `dropped` is carried to the results.
+GroupRiskTable group_risk_table(const SurvivalCounts& counts, const std::vector<std::string>& group_names,
+                                const std::vector<std::string>& stratum_names, std::size_t dropped = 0);
 
 }  // namespace rwe::stats

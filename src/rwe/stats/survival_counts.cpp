@@ -5,6 +5,9 @@
 #include <cmath>
 #include <utility>
 
+#include "rwe/common/error.hpp"
+#include "rwe/stats/time_fix.hpp"
+
 namespace rwe::stats {
 
 namespace {
@@ -168,6 +171,53 @@ SurvivalCounts count_survival(const SurvivalData& data, std::span<const std::int
     counts.n_event = std::move(grid_event);
     counts.n_censor = std::move(grid_censor);
     counts.n_rows = std::move(grid_rows);
+    return counts;
+}
+
+SurvivalCounts survival_counts_from_tallies(std::vector<SurvivalTally> tallies, std::size_t cells, bool reverse) {
+    SurvivalCounts counts;
+    counts.cells = std::max<std::size_t>(cells, 1);
+    counts.cell_rows.assign(counts.cells, 0);
+    counts.cell_events.assign(counts.cells, 0.0);
+    std::vector<double> times;
+    times.reserve(tallies.size());
+    bool integral = true;
+    for (const auto& tally : tallies) {
+        if (tally.cell >= counts.cells || tally.events > tally.rows || !std::isfinite(tally.time)) {
+            throw Error(ErrorKind::usage, "survival tallies: a cell out of range, more events than rows or a time that is not finite");
+        }
+        times.push_back(tally.time);
+        integral &= tally.time >= 0 && tally.time < 67108864.0 && tally.time == std::trunc(tally.time);
+    }
+    // R's timefix on the distinct times, as merge_survival_times does on the rows (integer
+    // times below 2^26 cannot merge).
+    if (!integral) {
+        std::vector<double> merged = times;
+        if (merge_near_equal_times(merged) > 0) {
+            for (std::size_t k = 0; k < tallies.size(); ++k) tallies[k].time = merged[k];
+        }
+    }
+    std::sort(tallies.begin(), tallies.end(), [](const SurvivalTally& a, const SurvivalTally& b) {
+        return a.time != b.time ? a.time < b.time : a.cell < b.cell;
+    });
+    const std::size_t k = counts.cells;
+    for (const auto& tally : tallies) {
+        if (tally.rows == 0) continue;
+        if (counts.time.empty() || counts.time.back() != tally.time) {
+            counts.time.push_back(tally.time);
+            counts.n_event.resize(counts.n_event.size() + k, 0.0);
+            counts.n_censor.resize(counts.n_censor.size() + k, 0.0);
+            counts.n_rows.resize(counts.n_rows.size() + k, 0);
+        }
+        const std::size_t entry = (counts.time.size() - 1) * k + tally.cell;
+        const auto events = static_cast<double>(reverse ? tally.rows - tally.events : tally.events);
+        const auto censored = static_cast<double>(tally.rows) - events;
+        counts.n_event[entry] += events;
+        counts.n_censor[entry] += censored;
+        counts.n_rows[entry] += static_cast<std::uint32_t>(tally.rows);
+        counts.cell_rows[tally.cell] += tally.rows;
+        counts.cell_events[tally.cell] += events;
+    }
     return counts;
 }
 

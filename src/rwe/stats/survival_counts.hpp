@@ -35,4 +35,20 @@ struct SurvivalCounts {
 SurvivalCounts count_survival(const SurvivalData& data, std::span<const std::int32_t> cell_of_row,
                               std::size_t cells, bool reverse = false);
 
+// Rows already counted elsewhere (a database's GROUP BY): `rows` unweighted rows of `cell`
+// at `time`, `events` of them events.
+struct SurvivalTally {
+    std::size_t cell = 0;
+    double time = 0;
+    std::uint64_t rows = 0;
+    std::uint64_t events = 0;
+};
+
+// The counts of tallies in [0, cells): what count_survival gives for the rows they count
+// (tallies of one cell and time add up). Near-equal times are merged first, as
+// merge_survival_times merges the rows' times. Throws UsageError on a cell out of range,
+// more events than rows, or a time that is not finite.
+SurvivalCounts survival_counts_from_tallies(std::vector<SurvivalTally> tallies, std::size_t cells,
+                                            bool reverse = false);
+
 }  // namespace rwe::stats

@@ -148,7 +148,61 @@ StudyData subset(const StudyData& data, const std::vector<bool>& keep, const Ana
     return out;
 }
 
+// An analysis's entry of results.json: its result with what the report needs, and the
+// comparison with the published figures.
+json analysis_entry(const Analysis& analysis, json result, const Protocol& protocol, std::vector<std::string>& warnings) {
+    json entry{{"id", analysis.id}, {"kind", analysis.kind}, {"result", result}};
+    if (analysis.options.contains("title")) entry["title"] = analysis.options["title"];
+    if (analysis.options.contains("figure")) entry["figure"] = analysis.options["figure"];  // for the report's figure
+    if (!analysis.published.empty()) {
+        entry["published"] = analysis.published;
+        entry["comparison"] = compare_with_published(analysis, result, protocol.path, warnings);
+    }
+    return entry;
+}
+
 }  // namespace
+
+json run_counted_analyses(const StudyData& data, const std::vector<StoreCounts>& counts, const Protocol& protocol,
+                          std::vector<std::string>& warnings) {
+    if (counts.size() != protocol.analyses.size()) throw Error(ErrorKind::internal, "store counts for another protocol");
+    json out = json::array();
+    for (std::size_t k = 0; k < protocol.analyses.size(); ++k) {
+        const Analysis& analysis = protocol.analyses[k];
+        const auto runner = runners().find(analysis.kind);
+        if (runner == runners().end()) throw Error(ErrorKind::internal, "analysis kind without a runner: " + analysis.kind);
+        // The columns without rows; the levels of the variables that group, over the
+        // analysis's population (a population has the variables it reads, as subset()).
+        StudyData columns;
+        columns.attrition = data.attrition;
+        columns.adtte = data.adtte;
+        const std::set<std::string> read = variables_read(analysis);
+        for (const auto& variable : data.adsl.variables) {
+            if (analysis.where && !read.count(variable.name)) continue;
+            Variable copy;
+            copy.name = variable.name;
+            copy.label = variable.label;
+            copy.numeric = variable.numeric;
+            copy.type = variable.type;
+            copy.value_labels = variable.value_labels;
+            copy.summary = variable.summary;
+            if (const auto values = counts[k].values.find(variable.name); values != counts[k].values.end()) {
+                const auto* definition = protocol.variable(variable.name);
+                const std::vector<std::string> declared = definition != nullptr ? definition->levels : std::vector<std::string>{};
+                std::vector<std::string> spelled;
+                for (const auto& value : values->second) spelled.push_back(declared_spelling(value, declared));
+                if (!copy.numeric && copy.type != ValueType::date) copy.levels = level_order(declared, spelled);
+            }
+            columns.adsl.variables.push_back(std::move(copy));
+        }
+        std::vector<std::string> own_warnings;
+        json result = runner->second(Context{columns, protocol, own_warnings, nullptr, &counts[k]}, analysis);
+        if (analysis.where) result["population"] = {{"where", analysis.where->text()}, {"n", counts[k].population}};
+        out.push_back(analysis_entry(analysis, std::move(result), protocol, own_warnings));
+        warnings.insert(warnings.end(), own_warnings.begin(), own_warnings.end());
+    }
+    return out;
+}
 
 bool has_analysis_runner(const std::string& kind) { return runners().count(kind) > 0; }
 
@@ -191,14 +245,7 @@ json run_analyses(const StudyData& data, const Protocol& protocol, std::vector<s
         } else {
             result = runner->second(Context{data, protocol, own_warnings, datasets ? &analysis_datasets[k] : nullptr}, analysis);
         }
-        json entry{{"id", analysis.id}, {"kind", analysis.kind}, {"result", result}};
-        if (analysis.options.contains("title")) entry["title"] = analysis.options["title"];
-        if (analysis.options.contains("figure")) entry["figure"] = analysis.options["figure"];  // for the report's figure
-        if (!analysis.published.empty()) {
-            entry["published"] = analysis.published;
-            entry["comparison"] = compare_with_published(analysis, result, protocol.path, own_warnings);
-        }
-        entries[k] = std::move(entry);
+        entries[k] = analysis_entry(analysis, std::move(result), protocol, own_warnings);
         if (timing) {
             std::fprintf(stderr, "rwe run:   %.2f s analysis %s (%s)\n",
                          std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count(),

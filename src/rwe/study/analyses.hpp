@@ -19,6 +19,12 @@ namespace rwe::study {
 nlohmann::json run_analyses(const StudyData& data, const Protocol& protocol, std::vector<std::string>& warnings,
                             std::vector<AnalysisDataset>* datasets = nullptr);
 
+// The analyses from the store's counts (rwe run --reduce store): `data` holds the
+// attrition, the warnings and the columns without rows, `counts` one entry per analysis
+// (store_derivation.hpp count_in_store). The same JSON as run_analyses gives on the rows.
+nlohmann::json run_counted_analyses(const StudyData& data, const std::vector<StoreCounts>& counts, const Protocol& protocol,
+                                    std::vector<std::string>& warnings);
+
 // True when `kind` has a runner (every kind of analysis_kinds() must).
 bool has_analysis_runner(const std::string& kind);
 

@@ -32,7 +32,7 @@ json run_attrition(const Context& c, const Analysis&) {
         steps.push_back({{"criterion", step.criterion}, {"reason", step.reason}, {"excluded", step.excluded},
                          {"remaining", step.remaining}});
     }
-    return {{"steps", steps}, {"n", c.data.adsl.size()}};
+    return {{"steps", steps}, {"n", c.counted != nullptr ? c.counted->population : c.data.adsl.size()}};
 }
 
 }  // namespace rwe::study::kit

@@ -270,18 +270,11 @@ public:
             }
             std::vector<bool> used(variable.values.dictionary().size(), false);
             for (std::size_t row = 0; row < variable.values.size(); ++row) used[variable.values.code(row)] = true;
-            std::set<std::string> seen;
+            std::vector<std::string> seen;
             for (std::uint32_t code = 1; code < used.size(); ++code) {
-                if (used[code]) seen.insert(variable.values.dictionary()[code]);
+                if (used[code]) seen.push_back(variable.values.dictionary()[code]);
             }
-            std::vector<std::string> levels;
-            for (const auto& level : variable.levels) {
-                if (seen.count(level) && !contains(levels, level)) levels.push_back(level);
-            }
-            for (const auto& value : seen) {
-                if (!contains(levels, value)) levels.push_back(value);
-            }
-            variable.levels = std::move(levels);
+            variable.levels = level_order(variable.levels, seen);
         }
         return std::move(columns_);
     }
@@ -585,6 +578,38 @@ void StudyDataBuilder::add(const RegistryData& registry) {
         for (const auto& [term, grade_action] : worst) data.add_adverse_event(subject, term, grade_action.first, grade_action.second);
     }
 
+}
+
+std::string declared_spelling(const std::string& value, const std::vector<std::string>& declared) {
+    // As finish() renames a value: to the last declared level it matches without case.
+    std::string as = value;
+    for (const auto& level : declared) {
+        if (value != level && lower(value) == lower(level)) as = level;
+    }
+    return as;
+}
+
+std::vector<std::string> level_order(const std::vector<std::string>& declared, const std::vector<std::string>& seen) {
+    const std::set<std::string> distinct(seen.begin(), seen.end());
+    std::vector<std::string> levels;
+    for (const auto& level : declared) {
+        if (distinct.count(level) && !contains(levels, level)) levels.push_back(level);
+    }
+    for (const auto& value : distinct) {
+        if (!contains(levels, value)) levels.push_back(value);
+    }
+    return levels;
+}
+
+void StudyDataBuilder::add_counted(std::optional<std::size_t> leaves_at, std::size_t patients) {
+    State& st = *state_;
+    st.patients_seen += patients;
+    if (leaves_at) {
+        if (*leaves_at == 0 || *leaves_at >= st.steps.size()) {
+            throw IoError(fmt::format("registry store: a selection step ({}) that is not a step of the protocol", *leaves_at));
+        }
+        st.steps[*leaves_at].excluded += patients;
+    }
 }
 
 void StudyDataBuilder::add_derived(std::string usubjid, Day index_date, std::optional<std::size_t> leaves_at,

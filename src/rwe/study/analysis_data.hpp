@@ -93,6 +93,27 @@ struct AdverseEventRecord {
     std::uint16_t action = 0;  // the most severe action taken for this term
 };
 
+// What the store counted for one analysis over its population, in place of the rows
+// (store_reduction.hpp): the endpoints' records per group, stratum, day and event.
+struct StoreCounts {
+    struct Tally {
+        std::optional<std::string> group, stratum;  // the values as the store gives them; nullopt: missing
+        std::int64_t days = 0;                      // ADT - STARTDT
+        bool event = false;
+        std::uint64_t records = 0;
+    };
+    std::size_t population = 0;  // patients in the analysis's population
+    // By tally_key(endpoint, group variable, stratum variable).
+    std::map<std::string, std::vector<Tally>> tallies;
+    // The distinct values (as the store gives them) of the variables that group or
+    // stratify, over the population, by variable name.
+    std::map<std::string, std::vector<std::string>> values;
+
+    static std::string tally_key(const std::string& endpoint, const std::string& group, const std::string& stratum) {
+        return endpoint + "|" + group + "|" + stratum;
+    }
+};
+
 // Per ADSL row a list of days (relative to the index date).
 using DayLists = FlatLists<int>;
 
@@ -140,6 +161,10 @@ public:
     // the selection steps, 1 and after), nullopt when they are in the cohort. Only ADSL and
     // the attrition are built this way.
     void add_derived(std::string usubjid, Day index_date, std::optional<std::size_t> leaves_at, std::span<const Value> row);
+    // `patients` patients with an index line counted by the store (store_reduction.hpp),
+    // who leave at `leaves_at` as in add_derived: they count in the attrition only (finish
+    // gives an ADSL without rows; its variables have no levels).
+    void add_counted(std::optional<std::size_t> leaves_at, std::size_t patients);
     // `registry_patients`: how many patients the registry holds (the first attrition row);
     // `codes`: the codes it uses, for warnings about codes the protocol names in vain.
     StudyData finish(std::size_t registry_patients, const RegistryCodes& codes);
@@ -157,6 +182,14 @@ ReadPlan read_plan(const Protocol& protocol);
 
 // The whole registry at once (tests).
 StudyData derive_study_data(const RegistryData& registry, const Protocol& protocol);
+
+// A categorical value as ADSL spells it: a value that matches a declared level without
+// case takes the level's spelling (the last such level).
+std::string declared_spelling(const std::string& value, const std::vector<std::string>& declared);
+
+// The levels of a categorical ADSL variable whose distinct values (as ADSL spells them)
+// are `seen`: the declared levels that occur, in order, then the other values, ascending.
+std::vector<std::string> level_order(const std::vector<std::string>& declared, const std::vector<std::string>& seen);
 
 // The rows of ADSL where `where` is true (all rows when it is absent).
 std::vector<bool> select_rows(const SubjectLevel& adsl, const std::optional<Expression>& where,

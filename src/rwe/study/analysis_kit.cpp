@@ -89,6 +89,119 @@ stats::SurvivalData survival_data(const TimeToEvent& endpoint, const Variable* g
     return out;
 }
 
+std::size_t EndpointCounts::rows() const {
+    std::size_t n = 0;
+    for (std::size_t rows : counts.cell_rows) n += rows;
+    return n;
+}
+
+stats::SurvivalCounts EndpointCounts::pooled() const {
+    const std::size_t groups = std::max<std::size_t>(group_names.size(), 1);
+    const std::size_t strata = std::max<std::size_t>(stratum_names.size(), 1);
+    if (strata == 1) return counts;
+    stats::SurvivalCounts out;
+    out.cells = groups;
+    out.time = counts.time;
+    out.n_event.assign(out.time.size() * groups, 0.0);
+    out.n_censor.assign(out.time.size() * groups, 0.0);
+    out.n_rows.assign(out.time.size() * groups, 0);
+    out.cell_rows.assign(groups, 0);
+    out.cell_events.assign(groups, 0.0);
+    for (std::size_t i = 0; i < out.time.size(); ++i) {
+        for (std::size_t s = 0; s < strata; ++s) {
+            for (std::size_t g = 0; g < groups; ++g) {
+                const std::size_t from = counts.at(i, s * groups + g), to = out.at(i, g);
+                out.n_event[to] += counts.n_event[from];
+                out.n_censor[to] += counts.n_censor[from];
+                out.n_rows[to] += counts.n_rows[from];
+            }
+        }
+    }
+    for (std::size_t s = 0; s < strata; ++s) {
+        for (std::size_t g = 0; g < groups; ++g) {
+            out.cell_rows[g] += counts.cell_rows[s * groups + g];
+            out.cell_events[g] += counts.cell_events[s * groups + g];
+        }
+    }
+    return out;
+}
+
+namespace {
+
+const std::vector<StoreCounts::Tally>& store_tallies(const Context& c, const TimeToEvent& endpoint, const Variable* group,
+                                                      const Variable* stratum) {
+    const auto found = c.counted->tallies.find(
+        StoreCounts::tally_key(endpoint.paramcd, group ? group->name : "", stratum ? stratum->name : ""));
+    if (found == c.counted->tallies.end()) {
+        throw Error(ErrorKind::internal, "the store did not count " + endpoint.paramcd + (group ? " by " + group->name : std::string()));
+    }
+    return found->second;
+}
+
+// The level index of a value as the store gives it (-1: missing).
+std::int32_t level_of(const Context& c, const Variable& variable, const std::optional<std::string>& value) {
+    if (!value || value->empty()) return -1;
+    const auto* definition = c.protocol.variable(variable.name);
+    const std::string spelled = definition != nullptr ? declared_spelling(*value, definition->levels) : *value;
+    const auto at = std::find(variable.levels.begin(), variable.levels.end(), spelled);
+    if (at == variable.levels.end()) {
+        throw Error(ErrorKind::internal, "the store counted a value of " + variable.name + " that is not one of its levels");
+    }
+    return static_cast<std::int32_t>(at - variable.levels.begin());
+}
+
+}  // namespace
+
+EndpointCounts endpoint_counts(const Context& c, const TimeToEvent& endpoint, const Variable* group, const Variable* stratum,
+                               bool reverse) {
+    EndpointCounts out;
+    if (group != nullptr) out.group_names = group->levels;
+    if (stratum != nullptr) out.stratum_names = stratum->levels;
+    const std::size_t groups = std::max<std::size_t>(out.group_names.size(), 1);
+    const std::size_t cells = groups * std::max<std::size_t>(out.stratum_names.size(), 1);
+    if (c.counted == nullptr) {
+        const auto data = survival_data(endpoint, group, {}, stratum);
+        out.dropped = data.dropped;
+        std::vector<std::int32_t> cell_of_row;
+        if (!data.stratum.empty()) {
+            cell_of_row.resize(data.size());
+            for (std::size_t row = 0; row < data.size(); ++row) {
+                cell_of_row[row] = data.stratum[row] * static_cast<std::int32_t>(groups) + (data.group.empty() ? 0 : data.group[row]);
+            }
+        } else {
+            cell_of_row = data.group;
+        }
+        out.counts = stats::count_survival(data, cell_of_row, cells, reverse);
+        return out;
+    }
+    std::vector<stats::SurvivalTally> tallies;
+    for (const auto& tally : store_tallies(c, endpoint, group, stratum)) {
+        const std::int32_t g = group != nullptr ? level_of(c, *group, tally.group) : 0;
+        const std::int32_t s = stratum != nullptr ? level_of(c, *stratum, tally.stratum) : 0;
+        if (g < 0 || s < 0) {
+            out.dropped += tally.records;
+            continue;
+        }
+        tallies.push_back({static_cast<std::size_t>(s) * groups + static_cast<std::size_t>(g),
+                           static_cast<double>(tally.days) / c.protocol.days_per_unit, tally.records, tally.event ? tally.records : 0});
+    }
+    out.counts = stats::survival_counts_from_tallies(std::move(tallies), cells, reverse);
+    return out;
+}
+
+std::vector<double> endpoint_times(const Context& c, const TimeToEvent& endpoint) {
+    std::vector<double> times;
+    if (c.counted == nullptr) {
+        times.reserve(endpoint.records.size());
+        for (const auto& record : endpoint.records) times.push_back(record.aval);
+        return times;
+    }
+    for (const auto& tally : store_tallies(c, endpoint, nullptr, nullptr)) {
+        times.insert(times.end(), tally.records, static_cast<double>(tally.days) / c.protocol.days_per_unit);
+    }
+    return times;
+}
+
 stats::ConfType conf_type_of(const std::string& name) {
     auto type = stats::conf_type_from_name(name);
     if (!type) throw UsageError("unknown conf_type '" + name + "'");

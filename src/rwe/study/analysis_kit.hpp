@@ -12,6 +12,7 @@
 
 #include "rwe/stats/cox_regression.hpp"
 #include "rwe/stats/kaplan_meier.hpp"
+#include "rwe/stats/survival_counts.hpp"
 #include "rwe/stats/survival_data.hpp"
 #include "rwe/study/analysis_data.hpp"
 #include "rwe/study/analysis_options.hpp"
@@ -31,6 +32,10 @@ struct Context {
     std::vector<std::string>& warnings;
     // Where an analysis leaves a patient-level dataset of its own (null: not wanted).
     std::vector<AnalysisDataset>* datasets = nullptr;
+    // The store's counts for this analysis (rwe run --reduce store): `data` then has no
+    // rows (its variables and endpoints describe the columns, the attrition is complete)
+    // and the kinds that can reduce compute from these counts. Null: from data's rows.
+    const StoreCounts* counted = nullptr;
 
     void warn(const Analysis& analysis, const std::string& key, const std::string& problem, const std::string& value) const {
         warnings.push_back(analysis_warning(protocol.path, analysis, key, problem, value));
@@ -50,6 +55,26 @@ std::string string_option(const json& options, const char* key, const std::strin
 // dropped and counted.
 stats::SurvivalData survival_data(const TimeToEvent& endpoint, const Variable* group, const Mask& mask = {},
                                   const Variable* stratum = nullptr);
+
+// An endpoint's records counted per (stratum, group) cell and distinct time, and what the
+// Kaplan–Meier and log-rank kinds compute from: counted by rwe from ADTTE, or by the store
+// (Context::counted). The cells are numbered as stats::kaplan_meier's: stratum * groups +
+// group. Records with a missing group or stratum are dropped and counted.
+struct EndpointCounts {
+    std::vector<std::string> group_names;    // the group's levels; empty when ungrouped
+    std::vector<std::string> stratum_names;  // the stratum's levels; empty when unstratified
+    stats::SurvivalCounts counts;
+    std::size_t dropped = 0;
+
+    std::size_t rows() const;
+    // The counts over all strata (cells = groups).
+    stats::SurvivalCounts pooled() const;
+};
+EndpointCounts endpoint_counts(const Context& c, const TimeToEvent& endpoint, const Variable* group,
+                               const Variable* stratum = nullptr, bool reverse = false);
+
+// The AVAL of every record of an endpoint (in no particular order).
+std::vector<double> endpoint_times(const Context& c, const TimeToEvent& endpoint);
 
 stats::ConfType conf_type_of(const std::string& name);
 

@@ -19,6 +19,7 @@
 #include "rwe/stats/frequency_table.hpp"
 #include "rwe/stats/kaplan_meier.hpp"
 #include "rwe/stats/log_rank.hpp"
+#include "rwe/stats/log_rank_table.hpp"
 #include "rwe/stats/restricted_mean.hpp"
 #include "rwe/stats/survival_at_times.hpp"
 #include "rwe/stats/survival_quantiles.hpp"
@@ -33,20 +34,20 @@ json run_km(const Context& c, const Analysis& analysis) {
     if (analysis.options.contains("times")) {
         for (const auto& t : analysis.options["times"]) times.push_back(t.get<double>());
     }
-    const auto data = survival_data(endpoint, group);
+    const auto counted = endpoint_counts(c, endpoint, group);
     const std::string conf = string_option(analysis.options, "conf_type", c.protocol.stats.conf_type);
     stats::KaplanMeierOptions options;
     options.conf_type = conf_type_of(conf);
     json out{{"endpoint", endpoint.paramcd}, {"description", endpoint.param}, {"time_unit", c.protocol.time_unit},
-             {"conf_type", conf}, {"dropped", data.dropped}};
+             {"conf_type", conf}, {"dropped", counted.dropped}};
     if (group != nullptr) {
         out["by"] = group->name;
         out["by_label"] = group->label;
     }
     const bool with_rmst = analysis.options.contains("rmst_tau");
     json strata = json::array();
-    if (data.size() > 0) {
-        const auto km = stats::kaplan_meier(data, options);
+    if (counted.rows() > 0) {
+        const auto km = stats::kaplan_meier(counted.counts, counted.group_names, {}, options);
         for (const auto& curve : km.curves) {
             json summary = curve_summary(curve, times);
             summary["median_primary"] = primary_median(summary, c.protocol, analysis.options);
@@ -67,18 +68,21 @@ json run_km(const Context& c, const Analysis& analysis) {
         }
     }
     out["strata"] = strata;
-    if (group != nullptr && data.size() > 0) {
-        const auto test = stats::log_rank_test(data);
+    if (group != nullptr && counted.rows() > 0) {
+        const auto test = stats::log_rank_test(stats::group_risk_table(counted.counts, counted.group_names, {}, counted.dropped));
         out["log_rank"] = {{"chisq", num(test.chisq)}, {"df", test.df}, {"p", num(test.p)}};
     }
     // The hazard ratio of the second group against the first, for the figure's text box
     // (figure.hazard_ratio): a Cox model of the group alone, with the protocol's ties.
     const bool hazard_ratio = analysis.options.contains("figure") && analysis.options["figure"].value("hazard_ratio", false);
-    if (hazard_ratio && group != nullptr && data.group_names.size() == 2) {
+    if (hazard_ratio && group != nullptr && counted.group_names.size() == 2) {
+        // A Cox model needs the rows (rwe run --reduce store refuses this option).
+        if (c.counted != nullptr) throw Error(ErrorKind::internal, "a hazard ratio from the store's counts");
+        const auto data = survival_data(endpoint, group);
         out["hazard_ratio"] = two_group_cox(data, data.group_names[0], data.group_names[1], c.protocol);
     } else if (hazard_ratio) {
         c.warn(analysis, "figure", "the hazard ratio needs exactly two groups with data; the figure shows none",
-               std::to_string(data.group_names.size()) + " groups");
+               std::to_string(counted.group_names.size()) + " groups");
     }
     return out;
 }

@@ -19,6 +19,7 @@
 #include "rwe/stats/frequency_table.hpp"
 #include "rwe/stats/kaplan_meier.hpp"
 #include "rwe/stats/log_rank.hpp"
+#include "rwe/stats/log_rank_table.hpp"
 #include "rwe/stats/restricted_mean.hpp"
 #include "rwe/stats/survival_at_times.hpp"
 #include "rwe/stats/survival_quantiles.hpp"
@@ -33,10 +34,10 @@ json run_logrank(const Context& c, const Analysis& analysis) {
         const auto& endpoint = c.data.endpoint(paramcd);
         for (const auto& by : strings(analysis.options, "by")) {
             const Variable& group = categorical(c, analysis, "by", by);
-            const auto data = survival_data(endpoint, &group, {}, stratum);
-            json test{{"endpoint", paramcd}, {"endpoint_label", endpoint.param}, {"by", by}, {"label", group.label}, {"dropped", data.dropped}};
+            const auto counted = endpoint_counts(c, endpoint, &group, stratum);
+            json test{{"endpoint", paramcd}, {"endpoint_label", endpoint.param}, {"by", by}, {"label", group.label}, {"dropped", counted.dropped}};
             if (stratum != nullptr) test["strata"] = stratum->name;
-            if (group.levels.size() < 2 || data.size() == 0) {
+            if (group.levels.size() < 2 || counted.rows() == 0) {
                 test["p"] = nullptr;
                 test["note"] = "fewer than two groups present";
                 tests.push_back(test);
@@ -47,12 +48,11 @@ json run_logrank(const Context& c, const Analysis& analysis) {
                 options.weight = stats::LogRankWeight::fleming_harrington;
                 options.fh_p = analysis.options["rho"].get<double>();
             }
-            const auto result = stats::log_rank_test(data, options);
+            const auto result = stats::log_rank_test(
+                stats::group_risk_table(counted.counts, counted.group_names, counted.stratum_names, counted.dropped), options);
             // Medians per group over all strata (the rows the test used).
-            stats::SurvivalData pooled = data;
-            pooled.stratum.clear();
-            pooled.stratum_names.clear();
-            const auto km = stats::kaplan_meier(pooled, {.conf_type = conf_type_of(c.protocol.stats.conf_type)});
+            const auto km = stats::kaplan_meier(counted.pooled(), counted.group_names, {},
+                                                {.conf_type = conf_type_of(c.protocol.stats.conf_type)});
             json groups = json::array();
             for (std::size_t g = 0; g < result.groups.size(); ++g) {
                 json entry{{"name", result.groups[g].name}, {"n", result.groups[g].n}, {"events", result.groups[g].events},

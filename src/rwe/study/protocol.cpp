@@ -471,6 +471,7 @@ Protocol parse_protocol_text(const std::string& text, const std::string& source_
     if (const auto* node = study->get("patient_level_datasets")) {
         protocol.patient_level_datasets = *node->value<bool>();
         protocol.patient_level_datasets_given = true;
+        protocol.patient_level_datasets_line = node->source().begin.line;
     }
     if (const auto* node = study->get("data_cutoff")) protocol.data_cutoff = parse_date_node(parser, *node, "study.data_cutoff");
 

@@ -118,6 +118,7 @@ struct Protocol {
     // adsl/adtte/adrs/adae.csv written beside the report (default: only when small_cell ≤ 1).
     bool patient_level_datasets = true;
     bool patient_level_datasets_given = false;
+    std::size_t patient_level_datasets_line = 0;
     std::optional<Day> data_cutoff;  // events after it are ignored; follow-up ends at it
     ReportSettings report;
     IndexDefinition index;

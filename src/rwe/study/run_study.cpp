@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #ifdef __GLIBC__
 #include <malloc.h>
 #endif
@@ -91,7 +92,7 @@ private:
 }  // namespace
 
 RunSummary run_study(const std::string& protocol_path, const std::string& database_path,
-                     const std::string& out_directory, DeriveIn derive_in) {
+                     const std::string& out_directory, DeriveIn derive_in, ReduceIn reduce_in) {
     const Protocol protocol = parse_protocol(protocol_path);
     // Before any work: a Word report asked for cannot be written without its converter.
     if (protocol.report.docx.value_or(false) && !report::docx_converter_available()) {
@@ -103,7 +104,19 @@ RunSummary run_study(const std::string& protocol_path, const std::string& databa
     // datasets itself; or the store derives them (rwe receives them, never the registry).
     RegistryInfo registry;
     StudyData data;
-    if (derive_in == DeriveIn::store) {
+    // --reduce store: the store counts; `data` then has no rows (run_counted_analyses).
+    std::optional<CountedStudy> counted;
+    if (reduce_in == ReduceIn::store) {
+        const auto gaps = store_reduction_gaps(protocol);
+        if (!gaps.empty()) {
+            std::string message = "--reduce store: the store cannot count for this protocol (use --reduce rwe):";
+            for (const auto& gap : gaps) message += "\n  " + gap;
+            throw UsageError(message);
+        }
+        TerminalProgress progress;
+        counted = count_in_store(database_path, protocol, registry, [&](const std::string& what) { progress.show(what); });
+        data = std::move(counted->data);
+    } else if (derive_in == DeriveIn::store) {
         // Before the store is read: what the store cannot derive yet is an error that names it.
         const auto gaps = store_derivation_gaps(protocol);
         if (!gaps.empty()) {
@@ -164,14 +177,18 @@ RunSummary run_study(const std::string& protocol_path, const std::string& databa
     results["registry"] = {{"checksum", registry.checksum}, {"source_files", files},
                            {"imported_at", registry.imported_at}, {"patients", registry.patients},
                            {"store", registry::is_postgresql_location(database_path) ? "postgresql" : "sqlite"}};
-    results["cohort"] = {{"n", data.adsl.size()}};
+    const std::size_t cohort = counted ? counted->cohort : data.adsl.size();
+    // Counted by the store, there are no patients' rows to write.
+    const bool patient_level_datasets = protocol.patient_level_datasets && !counted;
+    results["cohort"] = {{"n", cohort}};
     std::vector<std::string> warnings = data.warnings;
     std::vector<AnalysisDataset> analysis_datasets;
-    results["analyses"] = run_analyses(data, protocol, warnings, protocol.patient_level_datasets ? &analysis_datasets : nullptr);
+    results["analyses"] = counted ? run_counted_analyses(data, counted->analyses, protocol, warnings)
+                                  : run_analyses(data, protocol, warnings, patient_level_datasets ? &analysis_datasets : nullptr);
     results["warnings"] = warnings;
     // One disclosure-control pass before anything is written: results.json, the report,
     // its tables and figures all show the same suppressed cells.
-    results = report::suppress_results(results, protocol.small_cell, protocol.patient_level_datasets);
+    results = report::suppress_results(results, protocol.small_cell, patient_level_datasets);
     timer.done("run the analyses");
 
     OutputFolder output(out_directory);
@@ -180,7 +197,7 @@ RunSummary run_study(const std::string& protocol_path, const std::string& databa
         // The analysis datasets are written beside the results and the report (different
         // files of the output folder, from data each only reads).
         run_beside_rethrowing([&] {
-                                  if (protocol.patient_level_datasets) write_analysis_datasets(data, protocol, output.path().string(), analysis_datasets);
+                                  if (patient_level_datasets) write_analysis_datasets(data, protocol, output.path().string(), analysis_datasets);
                               },
                               [&] {
                                   {
@@ -197,7 +214,7 @@ RunSummary run_study(const std::string& protocol_path, const std::string& databa
                       error.path1().string() + ")");
     }
     output.commit();
-    return {registry.patients, data.adsl.size(), protocol.analyses.size(), warnings, report_notes};
+    return {registry.patients, cohort, protocol.analyses.size(), warnings, report_notes};
 }
 
 }  // namespace rwe::study

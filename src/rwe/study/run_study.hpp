@@ -21,7 +21,14 @@ struct RunSummary {
 // two give the same datasets; on one machine rwe is the faster (docs/scale.md).
 enum class DeriveIn { rwe, store };
 
+// Where the analyses' inputs are reduced: by rwe from the analysis datasets, or by the
+// store, which derives and counts (numbers at risk and events per group, stratum and time,
+// patients per selection step and per group: store_derivation.hpp count_in_store), so that
+// no patient's row leaves it. Only protocols whose analyses compute from counts can be
+// reduced in the store (store_reduction_gaps); the results are the same.
+enum class ReduceIn { rwe, store };
+
 RunSummary run_study(const std::string& protocol_path, const std::string& database_path,
-                     const std::string& out_directory, DeriveIn derive_in = DeriveIn::rwe);
+                     const std::string& out_directory, DeriveIn derive_in = DeriveIn::rwe, ReduceIn reduce_in = ReduceIn::rwe);
 
 }  // namespace rwe::study

@@ -3,10 +3,13 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <map>
+#include <set>
 
 #include "rwe/common/error.hpp"
 #include "rwe/common/text.hpp"
 #include "rwe/registry/store_connection.hpp"
+#include "rwe/study/analysis_options.hpp"
 #include "rwe/study/date.hpp"
 #include "rwe/study/derivation.hpp"
 
@@ -495,8 +498,9 @@ public:
         std::string sql = context();
         sql += ",\nd AS MATERIALIZED (SELECT c.*" + derived +
                "\n FROM ctx c LEFT JOIN tumors t ON t.tumor_id = c.tumor_id LEFT JOIN regimens nx ON nx.regimen_id = c.next_id),\n";
-        sql += x + ",\n" + y + ",\n" + z + "\n";
-        sql += "SELECT z.patient_id, z.index_day, z.arm, z.step";
+        sql += x + ",\n" + y + ",\n" + z;
+        with_ = sql;
+        sql += "\nSELECT z.patient_id, z.index_day, z.arm, z.step";
         for (std::size_t k = 0; k < width; ++k) {
             const auto& variable = p_.variables[k];
             const std::string value = "z.x" + std::to_string(k);
@@ -528,6 +532,8 @@ public:
                                                             : "z.f" + suffix;
             sql += ",\n  z.o" + suffix + ", COALESCE(" + first + ", " + censored_at + "), " + cause + ", " +
                    (last_assessment ? std::string("3") : "z.k" + suffix);
+            endpoint_date_.push_back("COALESCE(" + first + ", " + censored_at + ")");
+            endpoint_cause_.push_back(cause);
         }
         sql += ",\n  z.adrs_response, z.adrs_day\nFROM z ORDER BY z.patient_id";
         return sql;
@@ -570,7 +576,87 @@ public:
 
     std::vector<std::string> values;  // the SQL of each variable's value, fallback applied
 
+    // The counts of StoreCountRequest's in one statement over the derivation (adsl() first):
+    // rows (part, group, stratum, number, event, count) as StoreQueries::counts says.
+    std::string counts(const std::vector<StoreCountRequest>& requests) {
+        std::set<std::size_t> slots, endpoints, populations;
+        for (const auto& request : requests) {
+            if (request.group) slots.insert(*request.group);
+            if (request.stratum) slots.insert(*request.stratum);
+            if (request.endpoint) endpoints.insert(*request.endpoint);
+            if (request.analysis) populations.insert(*request.analysis);
+        }
+        // Layer r: only what the counts read, once per patient.
+        std::string r = ",\nr AS MATERIALIZED (SELECT z.step AS step";
+        for (std::size_t k : slots) {
+            const std::string value = "z.x" + std::to_string(k);
+            std::string text;
+            switch (p_.variables[k].type) {
+                case ValueType::text: text = "NULLIF(" + value + ", '')"; break;
+                case ValueType::boolean: text = "CASE WHEN " + value + " THEN 'Y' WHEN NOT " + value + " THEN 'N' END"; break;
+                default: text = "CAST(NULL AS TEXT)"; break;  // not a group: no levels (the kinds say so)
+            }
+            r += ",\n  " + text + " AS g" + std::to_string(k);
+        }
+        for (std::size_t e : endpoints) {
+            const std::string suffix = std::to_string(e);
+            r += ",\n  z.o" + suffix + " AS o" + suffix + ", " + endpoint_date_.at(e) + " - z.o" + suffix + " AS t" + suffix +
+                 ", CASE WHEN " + endpoint_cause_.at(e) + " >= 0 THEN 1 ELSE 0 END AS e" + suffix;
+        }
+        for (std::size_t a : populations) {
+            const Analysis& analysis = p_.analyses.at(a);
+            const auto sql = analysis.where->to_sql(
+                [&](std::size_t slot) {
+                    const std::string value = "z.x" + std::to_string(slot);
+                    switch (p_.variables.at(slot).type) {
+                        case ValueType::text: return "NULLIF(" + value + ", '')";
+                        case ValueType::number: return real(value);
+                        default: return value;
+                    }
+                },
+                d_, p_.days_per_unit);
+            if (!sql) {
+                gaps.push_back(where_what(p_.path, analysis.line, "analysis." + analysis.id + ".where",
+                                          "has no SQL form yet (round with digits that are not a number written out)", analysis.where->text()));
+            }
+            r += ",\n  CASE WHEN COALESCE(" + sql.value_or("NULL") + ", FALSE) THEN 1 ELSE 0 END AS w" + std::to_string(a);
+        }
+        r += "\n FROM z)";
+        std::string sql = with_ + r + "\n";
+        for (std::size_t part = 0; part < requests.size(); ++part) {
+            const auto& request = requests[part];
+            std::string where = request.kind == StoreCountRequest::Kind::steps ? "" : " WHERE step IS NULL";
+            if (request.analysis) where += " AND w" + std::to_string(*request.analysis) + " = 1";
+            const std::string group = request.group ? "g" + std::to_string(*request.group) : "CAST(NULL AS TEXT)";
+            const std::string stratum = request.stratum ? "g" + std::to_string(*request.stratum) : "CAST(NULL AS TEXT)";
+            const std::string head = (part ? "UNION ALL SELECT " : "SELECT ") + std::to_string(part) + ", ";
+            switch (request.kind) {
+                case StoreCountRequest::Kind::steps:
+                    sql += head + "CAST(NULL AS TEXT), CAST(NULL AS TEXT), step, 0, count(*) FROM r GROUP BY step\n";
+                    break;
+                case StoreCountRequest::Kind::population:
+                    sql += head + "CAST(NULL AS TEXT), CAST(NULL AS TEXT), NULL, 0, count(*) FROM r" + where + "\n";
+                    break;
+                case StoreCountRequest::Kind::values:
+                    sql += head + group + ", CAST(NULL AS TEXT), NULL, 0, count(*) FROM r" + where + " GROUP BY " + group + "\n";
+                    break;
+                case StoreCountRequest::Kind::records: {
+                    const std::string e = std::to_string(*request.endpoint);
+                    std::string by;
+                    if (request.group) by += group + ", ";
+                    if (request.stratum) by += stratum + ", ";
+                    sql += head + group + ", " + stratum + ", t" + e + ", e" + e + ", count(*) FROM r" + where + " AND o" + e +
+                           " IS NOT NULL GROUP BY " + by + "t" + e + ", e" + e + "\n";
+                    break;
+                }
+            }
+        }
+        return sql;
+    }
+
 private:
+    std::string with_;  // the derivation up to layer z (adsl())
+    std::vector<std::string> endpoint_date_, endpoint_cause_;  // per endpoint, over z
     std::size_t slot_of(const std::string& name) const {
         const VariableDefinition* variable = p_.variable(name);
         if (variable == nullptr) throw UsageError("store derivation: unknown variable " + name);
@@ -593,10 +679,12 @@ std::vector<std::string> store_derivation_gaps(const Protocol& protocol) {
     return writer.gaps;
 }
 
-StoreQueries store_queries(const Protocol& protocol, const registry::SqlDialect& dialect) {
+StoreQueries store_queries(const Protocol& protocol, const registry::SqlDialect& dialect,
+                           const std::vector<StoreCountRequest>& requests) {
     StoreWriter writer(protocol, dialect);
     StoreQueries queries;
     queries.adsl = writer.adsl();
+    if (!requests.empty()) queries.counts = writer.counts(requests);
     if (!writer.gaps.empty()) {
         std::string message = "the store cannot derive this protocol yet:";
         for (const auto& gap : writer.gaps) message += "\n  " + gap;
@@ -747,6 +835,181 @@ StudyData derive(registry::StoreConnection& store, const Protocol& protocol, con
 }
 
 }  // namespace
+
+namespace {
+
+// The kinds that compute from counts (EndpointCounts), and the attrition.
+bool counts_suffice(const std::string& kind) {
+    return kind == "attrition" || kind == "km" || kind == "logrank" || kind == "followup";
+}
+
+// The requests of a protocol's counts, and which part answers what for each analysis.
+struct CountPlan {
+    std::vector<StoreCountRequest> requests;  // part 0: the steps
+    struct ForAnalysis {
+        std::optional<std::size_t> population;                  // part of the population's size
+        std::map<std::string, std::size_t> values;              // variable name -> part
+        std::map<std::string, std::size_t> records;             // StoreCounts::tally_key -> part
+    };
+    std::vector<ForAnalysis> analyses;
+};
+
+CountPlan count_plan(const Protocol& protocol) {
+    CountPlan plan;
+    plan.requests.push_back({});
+    std::map<std::string, std::size_t> seen;  // a request's key -> part
+    auto part = [&](const StoreCountRequest& request) {
+        const auto show = [](const std::optional<std::size_t>& index) { return index ? std::to_string(*index) : std::string("-"); };
+        const std::string key = fmt::format("{}/{}/{}/{}/{}", static_cast<int>(request.kind), show(request.analysis), show(request.endpoint),
+                                            show(request.group), show(request.stratum));
+        const auto [at, added] = seen.try_emplace(key, plan.requests.size());
+        if (added) plan.requests.push_back(request);
+        return at->second;
+    };
+    auto slot = [&](const std::string& name) -> std::optional<std::size_t> {
+        const auto* variable = protocol.variable(name);
+        if (variable == nullptr) return std::nullopt;
+        return static_cast<std::size_t>(variable - protocol.variables.data());
+    };
+    auto endpoint_index = [&](const std::string& paramcd) -> std::optional<std::size_t> {
+        for (std::size_t e = 0; e < protocol.endpoints.size(); ++e) {
+            if (protocol.endpoints[e].paramcd == paramcd) return e;
+        }
+        return std::nullopt;
+    };
+    for (std::size_t a = 0; a < protocol.analyses.size(); ++a) {
+        const Analysis& analysis = protocol.analyses[a];
+        CountPlan::ForAnalysis mine;
+        std::optional<std::size_t> population;
+        if (analysis.where) {
+            population = a;
+            mine.population = part({StoreCountRequest::Kind::population, population, {}, {}, {}});
+        }
+        // Names the protocol does not know are left to the kind, which says so as the
+        // rows' path does.
+        auto records = [&](const std::string& paramcd, const std::string& by, const std::string& strata) {
+            const auto e = endpoint_index(paramcd);
+            if (!e) return;
+            std::optional<std::size_t> group, stratum;
+            for (const auto& [name, index] : {std::pair{by, &group}, std::pair{strata, &stratum}}) {
+                if (name.empty()) continue;
+                *index = slot(name);
+                if (!*index) return;
+                mine.values[name] = part({StoreCountRequest::Kind::values, population, {}, *index, {}});
+            }
+            mine.records[StoreCounts::tally_key(paramcd, by, strata)] =
+                part({StoreCountRequest::Kind::records, population, e, group, stratum});
+        };
+        const auto& options = analysis.options;
+        if (analysis.kind == "km" || analysis.kind == "followup") {
+            records(options.value("endpoint", std::string("OS")), analysis.kind == "km" ? options.value("by", std::string()) : "", "");
+        } else if (analysis.kind == "logrank" && options.contains("endpoints") && options.contains("by")) {
+            for (const auto& endpoint : options["endpoints"]) {
+                for (const auto& by : options["by"]) {
+                    records(endpoint.get<std::string>(), by.get<std::string>(), options.value("strata", std::string()));
+                }
+            }
+        }
+        plan.analyses.push_back(std::move(mine));
+    }
+    return plan;
+}
+
+}  // namespace
+
+std::vector<std::string> store_reduction_gaps(const Protocol& protocol) {
+    StoreWriter writer(protocol, registry::sqlite_dialect);
+    writer.adsl();
+    writer.counts(count_plan(protocol).requests);
+    std::vector<std::string> gaps = writer.gaps;
+    if (protocol.patient_level_datasets_given && protocol.patient_level_datasets) {
+        gaps.push_back(where_what(protocol.path, protocol.patient_level_datasets_line, "study.patient_level_datasets",
+                                  "the store counts, so there are no patients' rows to write", "true"));
+    }
+    for (const auto& analysis : protocol.analyses) {
+        if (!counts_suffice(analysis.kind)) {
+            gaps.push_back(where_what(protocol.path, analysis.line, "analysis." + analysis.id + ".kind",
+                                      "needs the patients' rows (the store counts for attrition, km, logrank and followup)", analysis.kind));
+        } else if (analysis.kind == "km" && analysis.options.contains("figure") && analysis.options["figure"].value("hazard_ratio", false)) {
+            gaps.push_back(where_what(protocol.path, analysis_line(analysis, "figure"), "analysis." + analysis.id + ".figure.hazard_ratio",
+                                      "a Cox model needs the patients' rows", "true"));
+        }
+    }
+    return gaps;
+}
+
+CountedStudy count_in_store(const std::string& location, const Protocol& protocol, RegistryInfo& registry,
+                            const std::function<void(const std::string&)>& progress) {
+    const auto gaps = store_reduction_gaps(protocol);
+    if (!gaps.empty()) {
+        std::string message = "--reduce store: the store cannot count for this protocol (use --reduce rwe):";
+        for (const auto& gap : gaps) message += "\n  " + gap;
+        throw UsageError(message);
+    }
+    auto store = registry::open_store(location);
+    for (const char* table : {"administration_days", "biomarkers", "observations", "metastases"}) {
+        if (!store->has_table(table)) {
+            throw IoError("registry store " + location + ": no " + table +
+                          " table (imported before registry format version 2): import the registry again");
+        }
+    }
+    registry = describe_registry(*store, read_plan(protocol));
+    const CountPlan plan = count_plan(protocol);
+    const StoreQueries queries = store_queries(protocol, store->dialect(), plan.requests);
+    // The rows of each part.
+    struct Row {
+        std::optional<std::string> group, stratum;
+        std::optional<std::int64_t> number;
+        bool event;
+        std::uint64_t count;
+    };
+    std::vector<std::vector<Row>> parts(plan.requests.size());
+    if (progress) progress("the store is deriving and counting");
+    store->for_each_row(queries.counts, {}, [&](const registry::StoreRow& row) {
+        const auto part = row.integer(0);
+        if (part < 0 || static_cast<std::size_t>(part) >= parts.size() || row.is_null(5) || row.integer(5) < 0) {
+            throw IoError("registry store: a count rwe did not ask for");
+        }
+        Row out{};
+        if (!row.is_null(1)) out.group = std::string(row.text(1));
+        if (!row.is_null(2)) out.stratum = std::string(row.text(2));
+        if (!row.is_null(3)) out.number = row.integer(3);
+        out.event = !row.is_null(4) && row.integer(4) != 0;
+        out.count = static_cast<std::uint64_t>(row.integer(5));
+        parts[static_cast<std::size_t>(part)].push_back(std::move(out));
+    });
+    CountedStudy counted;
+    StudyDataBuilder builder(protocol);
+    for (const auto& row : parts[0]) {
+        if (!row.number) counted.cohort += row.count;
+        builder.add_counted(row.number ? std::optional<std::size_t>(static_cast<std::size_t>(*row.number)) : std::nullopt, row.count);
+    }
+    counted.data = builder.finish(registry.patients, registry.codes);
+    for (std::size_t a = 0; a < protocol.analyses.size(); ++a) {
+        const auto& mine = plan.analyses[a];
+        StoreCounts counts;
+        counts.population = counted.cohort;
+        if (mine.population) {
+            counts.population = 0;
+            for (const auto& row : parts[*mine.population]) counts.population += row.count;
+        }
+        for (const auto& [name, part] : mine.values) {
+            auto& values = counts.values[name];
+            for (const auto& row : parts[part]) {
+                if (row.group && !row.group->empty()) values.push_back(*row.group);
+            }
+        }
+        for (const auto& [key, part] : mine.records) {
+            auto& tallies = counts.tallies[key];
+            for (const auto& row : parts[part]) {
+                if (!row.number) throw IoError("registry store: a count of records without its days");
+                tallies.push_back({row.group, row.stratum, *row.number, row.event, row.count});
+            }
+        }
+        counted.analyses.push_back(std::move(counts));
+    }
+    return counted;
+}
 
 StudyData derive_in_store(const std::string& location, const Protocol& protocol, RegistryInfo& registry,
                           const std::function<void(const std::string&)>& progress) {

@@ -10,6 +10,7 @@
 
 #include <cstddef>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -41,6 +42,27 @@ struct StoreQueries {
     // Empty when no analysis reads administration days.
     std::string administration_days;
     static constexpr int first_variable = 4;
+    // With requests (--reduce store): one statement of rows (part, group, stratum, number,
+    // event, count), `part` the request's index; group and stratum as text (a true/false
+    // variable as Y/N; NULL when missing or not asked); `number` the step (steps) or
+    // the days from the origin to the record's date (records); event 1 or 0 (records).
+    std::string counts;
+};
+
+// One count the store makes over the derivation for `rwe run --reduce store` (a part of
+// StoreQueries::counts), over the cohort or, with `analysis`, over that analysis's
+// population (its `where`).
+struct StoreCountRequest {
+    enum class Kind {
+        steps,       // patients with an index line per selection step (NULL: in the cohort)
+        population,  // patients in the population
+        values,      // patients per value of the variable `group`
+        records,     // records of `endpoint` per value of `group`, of `stratum`, days and event
+    };
+    Kind kind = Kind::steps;
+    std::optional<std::size_t> analysis;  // index into protocol.analyses (one with `where`)
+    std::optional<std::size_t> endpoint;  // index into protocol.endpoints
+    std::optional<std::size_t> group, stratum;  // indices into protocol.variables
 };
 
 // What of `protocol` has no SQL form yet, each as `file:line: key: problem (value)`; empty
@@ -48,7 +70,8 @@ struct StoreQueries {
 std::vector<std::string> store_derivation_gaps(const Protocol& protocol);
 
 // The queries in `dialect`. Throws UsageError listing the gaps when there are any.
-StoreQueries store_queries(const Protocol& protocol, const registry::SqlDialect& dialect);
+StoreQueries store_queries(const Protocol& protocol, const registry::SqlDialect& dialect,
+                           const std::vector<StoreCountRequest>& requests = {});
 
 // Runs the queries on the registry store at `location` (an SQLite file or a PostgreSQL
 // URI) of registry format version 2, and returns the analysis datasets and the attrition
@@ -60,5 +83,23 @@ StoreQueries store_queries(const Protocol& protocol, const registry::SqlDialect&
 // ADSL and the endpoints", "ADSL: 20000 patients received", ...).
 StudyData derive_in_store(const std::string& location, const Protocol& protocol, RegistryInfo& registry,
                           const std::function<void(const std::string&)>& progress = {});
+
+// rwe run --reduce store: what of `protocol` needs the patients' rows, each as
+// `file:line: key: problem (value)` (the store derivation's gaps too); empty when the
+// store can count every analysis.
+std::vector<std::string> store_reduction_gaps(const Protocol& protocol);
+
+// What the store counts for a run without the patients' rows.
+struct CountedStudy {
+    // The attrition and the code warnings; ADSL's variables and the endpoints without rows.
+    StudyData data;
+    std::size_t cohort = 0;
+    std::vector<StoreCounts> analyses;  // per protocol analysis
+};
+
+// Runs the counts on the registry store at `location` (as derive_in_store). Throws
+// UsageError listing store_reduction_gaps when there are any.
+CountedStudy count_in_store(const std::string& location, const Protocol& protocol, RegistryInfo& registry,
+                            const std::function<void(const std::string&)>& progress = {});
 
 }  // namespace rwe::study

@@ -1,0 +1,247 @@
+// rwe run --reduce store: the store counts (patients per selection step and per group,
+// records per group, stratum, day and event) and the attrition, km, logrank and followup
+// kinds compute from the counts (store_derivation.hpp count_in_store). Their results must
+// be those the kinds give on the rows, number for number: every such analysis of every
+// protocol in studies/, on the registries that make its points and on synthetic ones, and
+// analyses written here for what the shipped protocols do not reach (strata, populations,
+// Fleming-Harrington weights, RMST, another confidence band, a group with a missing value).
+// The rows path is the reference: the study tests check it against hand-worked values and R.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <string>
+
+#include "rwe/common/error.hpp"
+#include "rwe/study/analyses.hpp"
+#include "rwe/study/analysis_data.hpp"
+#include "rwe/study/protocol.hpp"
+#include "rwe/study/registry_data.hpp"
+#include "rwe/study/store_derivation.hpp"
+
+namespace fs = std::filesystem;
+using namespace rwe::study;
+
+namespace {
+
+const fs::path work = fs::temp_directory_path() / ("rwe_store_reduction_" + std::to_string(::getpid()));
+
+std::string rwe_command(const std::string& arguments) { return std::string(RWE_BINARY) + " " + arguments + " > /dev/null 2>&1"; }
+
+std::string import_store(const fs::path& registry, const std::string& name) {
+    fs::create_directories(work);
+    const fs::path store = work / (name + ".sqlite");
+    fs::remove(store);
+    EXPECT_EQ(std::system(rwe_command("import " + registry.string() + " --db " + store.string()).c_str()), 0) << registry;
+    return store.string();
+}
+
+std::string synthetic_store(const std::string& profile, int patients, int seed) {
+    const fs::path registry = work / (profile + "-" + std::to_string(patients));
+    fs::remove_all(registry);
+    EXPECT_EQ(std::system(rwe_command("synth --profile " + profile + " --patients " + std::to_string(patients) + " --seed " +
+                                      std::to_string(seed) + " --out " + registry.string())
+                              .c_str()),
+              0);
+    return import_store(registry, profile + "-" + std::to_string(patients));
+}
+
+bool countable(const Analysis& analysis) {
+    if (analysis.kind == "km") {
+        return !(analysis.options.contains("figure") && analysis.options["figure"].value("hazard_ratio", false));
+    }
+    return analysis.kind == "attrition" || analysis.kind == "logrank" || analysis.kind == "followup";
+}
+
+// The protocol's analyses that the store can count for; the others are left out.
+Protocol countable_only(Protocol protocol) {
+    std::erase_if(protocol.analyses, [](const Analysis& analysis) { return !countable(analysis); });
+    return protocol;
+}
+
+// The results of `protocol`'s countable analyses from the rows (rwe reads the registry and
+// derives) and from the store's counts: the same JSON, the same warnings, the same cohort.
+void compare(const Protocol& full, const std::string& store, const std::string& what, std::size_t at_least = 3) {
+    const Protocol protocol = countable_only(full);
+    ASSERT_GE(protocol.analyses.size(), at_least) << what;
+    ASSERT_TRUE(store_reduction_gaps(protocol).empty()) << what << ": " << store_reduction_gaps(protocol).front();
+    StudyDataBuilder builder(protocol);
+    const RegistryInfo info = read_registry(store, 997, [&](const RegistryData& chunk) { builder.add(chunk); }, read_plan(protocol));
+    const StudyData rows = builder.finish(info.patients, info.codes);
+    std::vector<std::string> row_warnings = rows.warnings;
+    const auto expected = run_analyses(rows, protocol, row_warnings);
+
+    RegistryInfo registry;
+    const CountedStudy counted = count_in_store(store, protocol, registry);
+    std::vector<std::string> count_warnings = counted.data.warnings;
+    const auto got = run_counted_analyses(counted.data, counted.analyses, protocol, count_warnings);
+    ASSERT_GT(rows.adsl.size(), 0u) << what;
+    EXPECT_EQ(counted.cohort, rows.adsl.size()) << what;
+    EXPECT_EQ(count_warnings, row_warnings) << what;
+    ASSERT_EQ(got.size(), expected.size()) << what;
+    for (std::size_t k = 0; k < got.size(); ++k) {
+        // Compared as text: every number to the last bit (JSON prints doubles round-trip).
+        EXPECT_EQ(got[k].dump(1), expected[k].dump(1)) << what << ": analysis " << expected[k]["id"];
+    }
+}
+
+Protocol reference_with(const std::string& analyses, const std::string& name) {
+    return parse_protocol_text(parse_protocol(std::string(RWE_SOURCE_DIR) + "/studies/thp-first-line.toml").text + "\n" + analyses, name);
+}
+
+// Analyses the shipped protocols do not have: strata, populations (`where` on a text, a
+// true/false and a numeric variable), the Fleming-Harrington weights, RMST, the log-log
+// band and a reverse Kaplan–Meier over a population.
+const char* const more_analyses = R"toml(
+[[analysis]]
+id = "by_hr_within_denovo"
+kind = "logrank"
+endpoints = ["OS", "PFS"]
+by = ["HR", "VISCERAL"]
+strata = "DENOVO"
+
+[[analysis]]
+id = "fh_in_the_older"
+kind = "logrank"
+where = "AGE >= 50"
+endpoints = ["PFS"]
+by = ["GROUP3", "BONE"]
+strata = "AGEGR"
+rho = 1
+
+[[analysis]]
+id = "os_rmst"
+kind = "km"
+where = "HR = 'positive' and not DENOVO"
+endpoint = "OS"
+by = "BRAIN"
+times = [6, 12, 24]
+rmst_tau = 36
+conf_type = "log-log"
+
+[[analysis]]
+id = "followup_hr_known"
+kind = "followup"
+where = "HR in ('negative', 'positive')"
+endpoint = "PFS"
+)toml";
+
+class RemoveWork : public ::testing::Environment {
+public:
+    void TearDown() override { fs::remove_all(work); }
+};
+const auto* const remove_work = ::testing::AddGlobalTestEnvironment(new RemoveWork);
+
+const std::string studies = std::string(RWE_SOURCE_DIR) + "/studies/";
+const std::string fixtures = std::string(RWE_TEST_DATA_DIR) + "/study/";
+
+}  // namespace
+
+TEST(StoreReduction, StudyFixtures) {
+    for (const char* id : {"hr-positive-elderly-thp", "thp-vs-th", "nsclc-egfr-osimertinib", "early-her2-adjuvant-dfs"}) {
+        const std::string store = import_store(fixtures + id, id);
+        compare(parse_protocol(studies + id + ".toml"), store, id, 2);
+    }
+}
+
+TEST(StoreReduction, ReferenceProtocolsOnTheDemoRegistry) {
+    const std::string store = import_store(fixtures + "registry", "demo");
+    compare(parse_protocol(studies + "thp-first-line.toml"), store, "thp-first-line on the demo registry");
+    compare(parse_protocol(studies + "tdm1-second-line.toml"), store, "tdm1-second-line on the demo registry", 2);
+    compare(reference_with(more_analyses, "more.toml"), store, "strata, populations and weights on the demo registry");
+}
+
+TEST(StoreReduction, SyntheticRegistries) {
+    struct Case {
+        const char* profile;
+        const char* protocol;
+    };
+    for (const Case& c : {Case{"thp-her2-mbc", "thp-first-line"}, Case{"thp-vs-th", "thp-vs-th"},
+                          Case{"nsclc-egfr", "nsclc-egfr-osimertinib"}, Case{"early-her2-breast", "early-her2-adjuvant-dfs"}}) {
+        const std::string store = synthetic_store(c.profile, 3000, 5);
+        compare(parse_protocol(studies + c.protocol + ".toml"), store, std::string(c.protocol) + " on " + c.profile, 2);
+    }
+    const std::string store = synthetic_store("thp-her2-mbc", 3000, 5);
+    compare(reference_with(more_analyses, "more.toml"), store, "strata, populations and weights on thp-her2-mbc");
+}
+
+// What needs the rows is named before the store is read, each with its line.
+TEST(StoreReduction, GapsAreNamed) {
+    const Protocol protocol = parse_protocol(studies + "thp-first-line.toml");
+    const auto gaps = store_reduction_gaps(protocol);
+    const auto has = [&](const std::string& text) {
+        return std::any_of(gaps.begin(), gaps.end(), [&](const std::string& gap) { return gap.find(text) != std::string::npos; });
+    };
+    EXPECT_TRUE(has("thp-first-line.toml:")) << gaps.front();
+    EXPECT_TRUE(has("analysis.table1.kind: needs the patients' rows")) << gaps.front();
+    EXPECT_TRUE(has("analysis.cox_os.kind")) << gaps.front();
+    EXPECT_FALSE(has("analysis.os.kind")) << gaps.front();
+    const Protocol with_hr = reference_with(R"(
+[[analysis]]
+id = "os_hr"
+kind = "km"
+endpoint = "OS"
+by = "DENOVO"
+figure = { hazard_ratio = true }
+)", "hr.toml");
+    const auto hr_gaps = store_reduction_gaps(countable_only(with_hr));
+    ASSERT_EQ(hr_gaps.size(), 0u);  // countable_only leaves it out
+    Protocol only_hr = with_hr;
+    std::erase_if(only_hr.analyses, [](const Analysis& analysis) { return analysis.id != "os_hr"; });
+    const auto only = store_reduction_gaps(only_hr);
+    ASSERT_EQ(only.size(), 1u);
+    EXPECT_NE(only.front().find("hr.toml:"), std::string::npos) << only.front();
+    EXPECT_NE(only.front().find("analysis.os_hr.figure.hazard_ratio: a Cox model needs the patients' rows (true)"), std::string::npos)
+        << only.front();
+}
+
+namespace {
+
+std::string slurp(const fs::path& path) {
+    std::ifstream in(path, std::ios::binary);
+    return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+}  // namespace
+
+// The command: `rwe run --reduce store` writes the results.json that `--derive store`
+// writes (the same numbers; no patient-level datasets either way); a protocol with an
+// analysis that needs the rows is refused before anything is written, naming each; and
+// --derive rwe with --reduce store is a contradiction.
+TEST(StoreReduction, TheCommand) {
+    const std::string store = import_store(fixtures + "registry", "demo-command");
+    const fs::path protocol = work / "thp-first-line-counted.toml";
+    ASSERT_EQ(std::system(("python3 " + std::string(RWE_SOURCE_DIR) + "/tests/countable_protocol.py " + studies +
+                           "thp-first-line.toml " + protocol.string())
+                              .c_str()),
+              0);
+    const fs::path derived = work / "derived", counted = work / "counted";
+    ASSERT_EQ(std::system(rwe_command("run " + protocol.string() + " --db " + store + " --out " + derived.string() + " --derive store").c_str()), 0);
+    ASSERT_EQ(std::system(rwe_command("run " + protocol.string() + " --db " + store + " --out " + counted.string() + " --reduce store").c_str()), 0);
+    const std::string results = slurp(counted / "results.json");
+    EXPECT_GT(results.size(), 10000u);
+    EXPECT_EQ(results, slurp(derived / "results.json"));
+    EXPECT_TRUE(fs::exists(counted / "report.html"));
+    EXPECT_FALSE(fs::exists(counted / "adsl.csv"));
+
+    const fs::path refused = work / "refused", messages = work / "refused.txt";
+    const std::string full = studies + "thp-first-line.toml";
+    EXPECT_NE(std::system((std::string(RWE_BINARY) + " run " + full + " --db " + store + " --out " + refused.string() +
+                           " --reduce store > " + messages.string() + " 2>&1")
+                              .c_str()),
+              0);
+    EXPECT_FALSE(fs::exists(refused));
+    const std::string said = slurp(messages);
+    EXPECT_NE(said.find("--reduce store: the store cannot count for this protocol (use --reduce rwe):"), std::string::npos) << said;
+    EXPECT_NE(said.find("thp-first-line.toml:235: analysis.cox_os.kind: needs the patients' rows"), std::string::npos) << said;
+
+    EXPECT_NE(std::system((std::string(RWE_BINARY) + " run " + protocol.string() + " --db " + store + " --out " + refused.string() +
+                           " --reduce store --derive rwe > " + messages.string() + " 2>&1")
+                              .c_str()),
+              0);
+    EXPECT_FALSE(fs::exists(refused));
+    EXPECT_NE(slurp(messages).find("--reduce store: the store derives what it counts"), std::string::npos) << slurp(messages);
+}
