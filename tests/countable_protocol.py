@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """A protocol's analyses that the store can count for (rwe run --reduce store: attrition,
-km without a hazard ratio, logrank, followup), the others left out, and no patient-level
+km without a hazard ratio, logrank, followup, cox, association), the others left out, and no patient-level
 datasets; written as TOML text beside the original's other tables.
     countable_protocol.py PROTOCOL.toml OUT.toml"""
 import sys
@@ -16,7 +16,7 @@ for block in blocks:
     kind = analysis["kind"]
     if kind == "km" and analysis.get("figure", {}).get("hazard_ratio", False):
         continue
-    if kind in ("attrition", "km", "logrank", "followup"):
+    if kind in ("attrition", "km", "logrank", "followup", "cox", "association"):
         kept.append(block)
 if not kept:
     sys.exit(f"{source}: no analysis the store can count for")

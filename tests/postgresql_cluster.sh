@@ -4,7 +4,9 @@
 # partitioned by hash of the patient across the shards (postgres_fdw foreign partitions).
 # Every protocol of the reference registry must give results.json identical to the
 # SQLite run (apart from the recorded store and import time) and byte-identical analysis
-# datasets, derived by rwe from the rows and by the cluster from the generated SQL; each shard must hold part of the patients, together all of them; the
+# datasets, derived by rwe from the rows and by the cluster from the generated SQL, and
+# the protocols' analyses that the store can count for also counted by the cluster
+# (`--reduce store`); each shard must hold part of the patients, together all of them; the
 # registry export must equal SQLite's. The servers are stopped whatever happens.
 #   postgresql_cluster.sh RWE_BINARY SOURCE_DIR WORK_DIR
 set -euo pipefail
@@ -33,12 +35,22 @@ done
   { echo "patients: $patients through the coordinator (relkind $kind, $local_rows local), $total on the shards"; exit 1; }
 echo "patients: $patients, partitioned across the shards"
 
-for protocol in thp-first-line hr-positive-elderly-thp tdm1-second-line; do
-  "$rwe" run "$source/studies/$protocol.toml" --db "$work/registry.sqlite" --out "$work/$protocol-sqlite" > "$work/$protocol-sqlite.txt" 2>&1 \
+# Each protocol as it is, and its analyses that the store can count for
+# (tests/countable_protocol.py), also counted by the cluster (`--reduce store`).
+for protocol in thp-first-line hr-positive-elderly-thp tdm1-second-line \
+                thp-first-line-counted hr-positive-elderly-thp-counted tdm1-second-line-counted; do
+  protocol_file=$source/studies/$protocol.toml
+  modes="rwe store"
+  case $protocol in *-counted)
+    protocol_file=$work/$protocol.toml; modes="rwe store reduce"
+    python3 "$source/tests/countable_protocol.py" "$source/studies/${protocol%-counted}.toml" "$protocol_file" ;;
+  esac
+  "$rwe" run "$protocol_file" --db "$work/registry.sqlite" --out "$work/$protocol-sqlite" > "$work/$protocol-sqlite.txt" 2>&1 \
     || { cat "$work/$protocol-sqlite.txt"; exit 1; }
-  for derive in rwe store; do
+  for derive in $modes; do
   cluster_out=$work/$protocol-cluster-$derive
-  "$rwe" run "$source/studies/$protocol.toml" --db "$COORDINATOR_URL" --derive $derive --out "$cluster_out" > "$cluster_out.txt" 2>&1 \
+  mode="--derive $derive"; [ "$derive" = reduce ] && mode="--reduce store"
+  "$rwe" run "$protocol_file" --db "$COORDINATOR_URL" $mode --out "$cluster_out" > "$cluster_out.txt" 2>&1 \
     || { cat "$cluster_out.txt"; exit 1; }
   python3 - "$work/$protocol-sqlite/results.json" "$cluster_out/results.json" <<'PY'
 import json, math, sys
@@ -68,7 +80,7 @@ PY
       cmp "$work/$protocol-sqlite/$file" "$cluster_out/$file"
     fi
   done
-  echo "$protocol: results.json and the analysis datasets identical on SQLite and the sharded cluster (derived by $derive)"
+  echo "$protocol: results.json and the analysis datasets identical on SQLite and the sharded cluster ($mode)"
   done
 done
 "$rwe" export --db "$work/registry.sqlite" --out "$work/export-sqlite" > /dev/null

@@ -34,6 +34,46 @@ json run_association(const Context& c, const Analysis& analysis) {
         // "term:k" = worst grade >= k of that term (k checked when the protocol is read); a
         // plain ADSL name is used as it is.
         const auto colon = outcome.rfind(':');
+        if (c.counted != nullptr) {
+            // The store's counts per (group, outcome) value.
+            std::vector<std::string> levels{"Y", "N"};
+            std::string label = outcome;
+            const Variable* variable = nullptr;
+            if (colon != std::string::npos) {
+                const std::string term = lower(outcome.substr(0, colon));
+                label = term + ", grade \u2265 " + outcome.substr(colon + 1);
+                const auto having = c.counted->term_patients.find(term);
+                if (having == c.counted->term_patients.end() || having->second == 0) {
+                    c.warn(analysis, "outcomes", "no adverse event with this term in the cohort", term);
+                }
+            } else {
+                variable = &categorical(c, analysis, "outcomes", outcome);
+                levels = variable->levels;
+                label = variable->label;
+            }
+            const auto found = c.counted->crosstabs.find(StoreCounts::crosstab_key(by.name, outcome));
+            if (found == c.counted->crosstabs.end()) throw Error(ErrorKind::internal, "the store did not count " + outcome + " by " + by.name);
+            std::vector<double> counts(by.levels.size() * levels.size(), 0.0);
+            std::size_t dropped = 0;
+            for (const auto& tally : found->second) {
+                const std::int32_t r = store_level(c, by, tally.group);
+                std::int32_t k = -1;
+                if (variable != nullptr) k = store_level(c, *variable, tally.stratum);
+                else if (tally.stratum) k = *tally.stratum == "Y" ? 0 : 1;
+                if (r < 0 || k < 0) {
+                    dropped += tally.records;
+                    continue;
+                }
+                counts[static_cast<std::size_t>(r) * levels.size() + static_cast<std::size_t>(k)] += static_cast<double>(tally.records);
+            }
+            json test = association_test(by.levels, levels, counts, dropped);
+            test["outcome"] = outcome;
+            test["outcome_label"] = label;
+            test["by"] = by.name;
+            test["by_label"] = by.label;
+            tests.push_back(test);
+            continue;
+        }
         TextColumn values(adsl.size(), "N");
         std::vector<std::string> levels{"Y", "N"};
         std::string label = outcome;

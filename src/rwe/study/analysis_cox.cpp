@@ -79,29 +79,146 @@ namespace {
 struct CoxInput {
     stats::CoxData data;
     std::vector<std::string> labels;
+    // Per covariate, each row's level (-1: missing); empty for a number.
+    std::vector<std::vector<std::int32_t>> levels;
 };
 
-// The model's rows: one per endpoint record, the covariates as columns, the stratum when given.
+// The rows in one order whatever gave them: by stratum, time, event and covariates (so
+// that the rows of ADTTE and the store's counts of them make the same model to the last
+// bit: a sum's rounding depends on its order).
+void canonical_order(CoxInput& input) {
+    auto& d = input.data;
+    const std::size_t rows = d.stop.size(), width = d.names.size();
+    std::vector<std::size_t> order(rows);
+    for (std::size_t r = 0; r < rows; ++r) order[r] = r;
+    const auto less = [](double a, double b) {  // NaN (missing) after every number
+        if (std::isnan(a)) return false;
+        return std::isnan(b) || a < b;
+    };
+    std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+        if (!d.stratum.empty() && d.stratum[a] != d.stratum[b]) return d.stratum[a] < d.stratum[b];
+        if (d.stop[a] != d.stop[b]) return d.stop[a] < d.stop[b];
+        if (d.event[a] != d.event[b]) return d.event[a] < d.event[b];
+        for (std::size_t k = 0; k < width; ++k) {
+            const double x = d.x[a * width + k], y = d.x[b * width + k];
+            if (less(x, y)) return true;
+            if (less(y, x)) return false;
+        }
+        for (const auto& column : input.levels) {
+            if (!column.empty() && column[a] != column[b]) return column[a] < column[b];
+        }
+        return false;
+    });
+    auto permute = [&](auto& column, std::size_t stride) {
+        if (column.empty()) return;
+        auto copy = column;
+        for (std::size_t r = 0; r < rows; ++r) {
+            for (std::size_t k = 0; k < stride; ++k) column[r * stride + k] = copy[order[r] * stride + k];
+        }
+    };
+    permute(d.stop, 1);
+    permute(d.event, 1);
+    permute(d.stratum, 1);
+    permute(d.x, width);
+    for (auto& column : input.levels) permute(column, 1);
+}
+
+// The model's rows: one per endpoint record, the covariates as columns, the stratum when
+// given; from ADTTE, or from the store's counts; in canonical_order.
 CoxInput cox_input(const Context& c, const TimeToEvent& endpoint, const std::vector<std::string>& covariates,
                    const Variable* stratum) {
+    const std::vector<std::string>& used = covariates;
     CoxInput input;
     std::vector<std::size_t> subjects;
-    for (const auto& record : endpoint.records) {
-        subjects.push_back(record.subject);
-        input.data.stop.push_back(record.aval);
-        input.data.event.push_back(record.cnsr == 0 ? 1.0 : 0.0);
-    }
-    input.labels = covariate_columns(c.data, covariates, subjects, input.data.x, input.data.names, input.data.terms);
-    // Stratified model: a baseline hazard per level (R's strata()); a missing level drops the row.
-    if (stratum != nullptr) {
-        for (auto subject : subjects) {
-            const auto& value = stratum->values[subject];
-            auto it = std::find(stratum->levels.begin(), stratum->levels.end(), value);
-            input.data.stratum.push_back(value.empty() || it == stratum->levels.end()
-                                             ? -1 : static_cast<std::int32_t>(it - stratum->levels.begin()));
+    if (c.counted == nullptr) {
+        for (const auto& record : endpoint.records) {
+            subjects.push_back(record.subject);
+            input.data.stop.push_back(record.aval);
+            input.data.event.push_back(record.cnsr == 0 ? 1.0 : 0.0);
         }
     }
+    // Labels, names and terms; with the store's counts (no subjects) the columns come below.
+    input.labels = covariate_columns(c.data, used, subjects, input.data.x, input.data.names, input.data.terms);
+    for (const auto& name : used) {
+        const Variable& variable = c.data.adsl.at(name);
+        std::vector<std::int32_t> levels;
+        if (!variable.numeric) {
+            const auto codes = variable.values.level_index(variable.levels);
+            for (auto s : subjects) levels.push_back(codes[variable.values.code(s)]);
+        }
+        input.levels.push_back(std::move(levels));
+    }
+    if (c.counted == nullptr) {
+        // Stratified model: a baseline hazard per level (R's strata()); a missing level drops the row.
+        if (stratum != nullptr) {
+            for (auto subject : subjects) {
+                const auto& value = stratum->values[subject];
+                auto it = std::find(stratum->levels.begin(), stratum->levels.end(), value);
+                input.data.stratum.push_back(value.empty() || it == stratum->levels.end()
+                                                 ? -1 : static_cast<std::int32_t>(it - stratum->levels.begin()));
+            }
+        }
+        canonical_order(input);
+        return input;
+    }
+    const auto found = c.counted->patterns.find(StoreCounts::pattern_key(endpoint.paramcd, covariates, stratum ? stratum->name : ""));
+    if (found == c.counted->patterns.end()) throw Error(ErrorKind::internal, "the store did not count the rows of a Cox model");
+    std::vector<const Variable*> variables;
+    for (const auto& name : used) variables.push_back(&c.data.adsl.at(name));
+    std::vector<double> row;
+    std::vector<std::int32_t> levels(used.size());
+    for (const auto& pattern : found->second) {
+        row.clear();
+        for (std::size_t j = 0; j < used.size(); ++j) {
+            const Variable& variable = *variables[j];
+            if (variable.numeric) {
+                row.push_back(pattern.numbers.at(j));
+                continue;
+            }
+            levels[j] = store_level(c, variable, pattern.texts.at(j));
+            for (std::size_t level = 1; level < variable.levels.size(); ++level) {
+                row.push_back(levels[j] < 0 ? nan : (levels[j] == static_cast<std::int32_t>(level) ? 1.0 : 0.0));
+            }
+        }
+        const std::int32_t stratum_code = stratum != nullptr ? store_level(c, *stratum, pattern.stratum) : 0;
+        const double stop = static_cast<double>(pattern.days) / c.protocol.days_per_unit;
+        for (std::uint64_t copy = 0; copy < pattern.records; ++copy) {
+            input.data.stop.push_back(stop);
+            input.data.event.push_back(pattern.event ? 1.0 : 0.0);
+            input.data.x.insert(input.data.x.end(), row.begin(), row.end());
+            if (stratum != nullptr) input.data.stratum.push_back(stratum_code);
+            for (std::size_t j = 0; j < used.size(); ++j) {
+                if (!variables[j]->numeric) input.levels[j].push_back(levels[j]);
+            }
+        }
+    }
+    canonical_order(input);
     return input;
+}
+
+// The model of covariate j alone, on the model's rows in their order (R's coxph drops the
+// rows where it is missing).
+CoxInput single(const CoxInput& model, std::size_t j, const std::string& name) {
+    CoxInput out;
+    const auto& from = model.data;
+    const std::size_t width = from.names.size(), rows = from.stop.size();
+    std::vector<std::size_t> columns;
+    for (std::size_t k = 0; k < width; ++k) {
+        if (from.terms[k] != name) continue;
+        columns.push_back(k);
+        out.data.names.push_back(from.names[k]);
+        out.data.terms.push_back(from.terms[k]);
+        out.labels.push_back(model.labels[k]);
+    }
+    out.data.stop = from.stop;
+    out.data.event = from.event;
+    out.data.stratum = from.stratum;
+    out.data.x.reserve(rows * columns.size());
+    for (std::size_t r = 0; r < rows; ++r) {
+        for (std::size_t k : columns) out.data.x.push_back(from.x[r * width + k]);
+    }
+    out.levels.push_back(model.levels[j]);
+    return out;
 }
 
 json fit_json(const CoxInput& input, const stats::CoxRegression& fit) {
@@ -115,14 +232,16 @@ json fit_json(const CoxInput& input, const stats::CoxRegression& fit) {
 // Per covariate of the model, its rows as a table shows them: a number's one coefficient, a
 // category's levels (the first the reference) with the patients and events of each among the
 // model's patients, and the index of each level's coefficient.
-json model_terms(const Context& c, const TimeToEvent& endpoint, const std::vector<std::string>& covariates,
-                 const stats::CoxData& data, const stats::CoxRegression& fit) {
+json model_terms(const Context& c, const std::vector<std::string>& covariates, const CoxInput& input,
+                 const stats::CoxRegression& fit) {
+    const stats::CoxData& data = input.data;
     // (used_rows is empty when no row was dropped; with every row dropped, none is used)
     std::vector<bool> used(data.stop.size(), fit.used_rows.empty() && fit.dropped == 0);
     for (auto row : fit.used_rows) used[row] = true;
     json terms = json::array();
     std::size_t coefficient = 0;
-    for (const auto& name : covariates) {
+    for (std::size_t j = 0; j < covariates.size(); ++j) {
+        const std::string& name = covariates[j];
         const Variable& variable = c.data.adsl.at(name);
         json term{{"name", name}, {"label", variable.label}};
         if (variable.numeric) {
@@ -134,15 +253,10 @@ json model_terms(const Context& c, const TimeToEvent& endpoint, const std::vecto
         term["type"] = "categorical";
         std::vector<std::size_t> n(variable.levels.size(), 0), events(variable.levels.size(), 0);
         for (std::size_t row = 0; row < data.stop.size(); ++row) {
-            if (!used[row]) continue;
-            const auto& value = variable.values[endpoint.records[row].subject];
-            for (std::size_t l = 0; l < variable.levels.size(); ++l) {
-                if (value == variable.levels[l]) {
-                    n[l] += 1;
-                    events[l] += data.event[row] != 0 ? 1 : 0;
-                    break;
-                }
-            }
+            const std::int32_t level = input.levels[j][row];
+            if (!used[row] || level < 0) continue;
+            n[static_cast<std::size_t>(level)] += 1;
+            events[static_cast<std::size_t>(level)] += data.event[row] != 0 ? 1 : 0;
         }
         json levels = json::array();
         for (std::size_t l = 0; l < variable.levels.size(); ++l) {
@@ -169,7 +283,7 @@ json run_cox(const Context& c, const Analysis& analysis) {
     const CoxInput input = cox_input(c, endpoint, covariates, stratum);
     const auto fit = stats::cox_regression(input.data, options);
     json out = fit_json(input, fit);
-    out["terms"] = model_terms(c, endpoint, covariates, input.data, fit);
+    out["terms"] = model_terms(c, covariates, input, fit);
     out["endpoint"] = endpoint.paramcd;
     out["covariates"] = covariates;
     if (stratum != nullptr) {
@@ -186,9 +300,10 @@ json run_cox(const Context& c, const Analysis& analysis) {
     }
     if (univariable && covariates.size() > 1) {
         json models = json::array();
-        for (const auto& name : covariates) {
-            const CoxInput single = cox_input(c, endpoint, {name}, stratum);
-            json model = fit_json(single, stats::cox_regression(single.data, options));
+        for (std::size_t j = 0; j < covariates.size(); ++j) {
+            const std::string& name = covariates[j];
+            const CoxInput alone = single(input, j, name);
+            json model = fit_json(alone, stats::cox_regression(alone.data, options));
             model["covariate"] = name;
             models.push_back(std::move(model));
         }

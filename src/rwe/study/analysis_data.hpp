@@ -109,8 +109,32 @@ struct StoreCounts {
     // stratify, over the population, by variable name.
     std::map<std::string, std::vector<std::string>> values;
 
+    // A Cox model's records per stratum, day, event and covariate values (the covariates in
+    // the analysis's order: a number in `numbers`, NaN when missing; a category's value in
+    // `texts`), by pattern_key(endpoint, covariates, stratum variable).
+    struct Pattern {
+        std::optional<std::string> stratum;
+        std::int64_t days = 0;
+        bool event = false;
+        std::uint64_t records = 0;
+        std::vector<double> numbers;
+        std::vector<std::optional<std::string>> texts;
+    };
+    std::map<std::string, std::vector<Pattern>> patterns;
+    // Patients per value of a group (`group`) and of an outcome (`stratum`; days and event
+    // unused), by crosstab_key(group variable, outcome); and, per adverse event term, how
+    // many patients of the population have it.
+    std::map<std::string, std::vector<Tally>> crosstabs;
+    std::map<std::string, std::size_t> term_patients;
+
     static std::string tally_key(const std::string& endpoint, const std::string& group, const std::string& stratum) {
         return endpoint + "|" + group + "|" + stratum;
+    }
+    static std::string crosstab_key(const std::string& group, const std::string& outcome) { return group + "|" + outcome; }
+    static std::string pattern_key(const std::string& endpoint, const std::vector<std::string>& covariates, const std::string& stratum) {
+        std::string key = endpoint + "|";
+        for (const auto& name : covariates) key += name + ",";
+        return key + "|" + stratum;
     }
 };
 

@@ -138,8 +138,9 @@ const std::vector<StoreCounts::Tally>& store_tallies(const Context& c, const Tim
     return found->second;
 }
 
-// The level index of a value as the store gives it (-1: missing).
-std::int32_t level_of(const Context& c, const Variable& variable, const std::optional<std::string>& value) {
+}  // namespace
+
+std::int32_t store_level(const Context& c, const Variable& variable, const std::optional<std::string>& value) {
     if (!value || value->empty()) return -1;
     const auto* definition = c.protocol.variable(variable.name);
     const std::string spelled = definition != nullptr ? declared_spelling(*value, definition->levels) : *value;
@@ -149,8 +150,6 @@ std::int32_t level_of(const Context& c, const Variable& variable, const std::opt
     }
     return static_cast<std::int32_t>(at - variable.levels.begin());
 }
-
-}  // namespace
 
 EndpointCounts endpoint_counts(const Context& c, const TimeToEvent& endpoint, const Variable* group, const Variable* stratum,
                                bool reverse) {
@@ -176,8 +175,8 @@ EndpointCounts endpoint_counts(const Context& c, const TimeToEvent& endpoint, co
     }
     std::vector<stats::SurvivalTally> tallies;
     for (const auto& tally : store_tallies(c, endpoint, group, stratum)) {
-        const std::int32_t g = group != nullptr ? level_of(c, *group, tally.group) : 0;
-        const std::int32_t s = stratum != nullptr ? level_of(c, *stratum, tally.stratum) : 0;
+        const std::int32_t g = group != nullptr ? store_level(c, *group, tally.group) : 0;
+        const std::int32_t s = stratum != nullptr ? store_level(c, *stratum, tally.stratum) : 0;
         if (g < 0 || s < 0) {
             out.dropped += tally.records;
             continue;
@@ -356,6 +355,11 @@ json association_test(const TextColumn& rows_of, const std::vector<std::string>&
         }
         counts[static_cast<std::size_t>(r) * col_levels.size() + static_cast<std::size_t>(k)] += 1;
     }
+    return association_test(row_levels, col_levels, counts, dropped);
+}
+
+json association_test(const std::vector<std::string>& row_levels, const std::vector<std::string>& col_levels,
+                      const std::vector<double>& counts, std::size_t dropped) {
     json out{{"rows", row_levels}, {"columns", col_levels}, {"dropped", dropped}};
     json matrix = json::array();
     for (std::size_t r = 0; r < row_levels.size(); ++r) {

@@ -73,6 +73,10 @@ struct EndpointCounts {
 EndpointCounts endpoint_counts(const Context& c, const TimeToEvent& endpoint, const Variable* group,
                                const Variable* stratum = nullptr, bool reverse = false);
 
+// The level index in `variable` of a value as the store gives it (Context::counted): the
+// protocol's spelling of a declared level as ADSL has it; -1 when missing.
+std::int32_t store_level(const Context& c, const Variable& variable, const std::optional<std::string>& value);
+
 // The AVAL of every record of an endpoint (in no particular order).
 std::vector<double> endpoint_times(const Context& c, const TimeToEvent& endpoint);
 
@@ -101,6 +105,9 @@ Mask rows_at_level(const Variable& variable, const std::string& level);
 // A test of independence between two categorical variables, chosen by Cochran's rule.
 json association_test(const TextColumn& rows_of, const std::vector<std::string>& row_levels,
                       const TextColumn& cols_of, const std::vector<std::string>& col_levels);
+// The same from the table's counts (row-major, rows x columns) and the patients left out.
+json association_test(const std::vector<std::string>& row_levels, const std::vector<std::string>& col_levels,
+                      const std::vector<double>& counts, std::size_t dropped);
 
 json proportion(double x, double n);
 

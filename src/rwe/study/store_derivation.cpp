@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <limits>
 #include <map>
 #include <set>
 
@@ -579,10 +580,18 @@ public:
     // The counts of StoreCountRequest's in one statement over the derivation (adsl() first):
     // rows (part, group, stratum, number, event, count) as StoreQueries::counts says.
     std::string counts(const std::vector<StoreCountRequest>& requests) {
-        std::set<std::size_t> slots, endpoints, populations;
+        std::set<std::size_t> slots, numbers, endpoints, populations;
+        std::vector<std::string> terms;  // adverse event terms: their worst grade per patient, a<i>
+        std::size_t width = 0;  // K: the most covariates of a request
+        const auto term_column = [&](const std::string& term) {
+            return "a" + std::to_string(std::find(terms.begin(), terms.end(), term) - terms.begin());
+        };
         for (const auto& request : requests) {
+            if (request.term && !contains(terms, *request.term)) terms.push_back(*request.term);
             if (request.group) slots.insert(*request.group);
             if (request.stratum) slots.insert(*request.stratum);
+            for (std::size_t k : request.covariates) (p_.variables[k].type == ValueType::number ? numbers : slots).insert(k);
+            width = std::max(width, request.covariates.size());
             if (request.endpoint) endpoints.insert(*request.endpoint);
             if (request.analysis) populations.insert(*request.analysis);
         }
@@ -597,6 +606,13 @@ public:
                 default: text = "CAST(NULL AS TEXT)"; break;  // not a group: no levels (the kinds say so)
             }
             r += ",\n  " + text + " AS g" + std::to_string(k);
+        }
+        for (std::size_t k : numbers) r += ",\n  " + real("z.x" + std::to_string(k)) + " AS n" + std::to_string(k);
+        // As ADAE's worst grade (adverse_events()): NULL when the index line has none.
+        for (const auto& term : terms) {
+            r += ",\n  (SELECT max(COALESCE(e.grade, 0)) FROM adverse_events e WHERE e.regimen_id = z.index_id AND lower(e.term) = " +
+                 SqlDialect::literal(term) + (p_.data_cutoff ? " AND e.onset_date <= " + cutoff_iso() : std::string()) + ") AS " +
+                 term_column(term);
         }
         for (std::size_t e : endpoints) {
             const std::string suffix = std::to_string(e);
@@ -627,25 +643,56 @@ public:
             const auto& request = requests[part];
             std::string where = request.kind == StoreCountRequest::Kind::steps ? "" : " WHERE step IS NULL";
             if (request.analysis) where += " AND w" + std::to_string(*request.analysis) + " = 1";
+            if (request.term && request.kind == StoreCountRequest::Kind::population) where += " AND " + term_column(*request.term) + " IS NOT NULL";
             const std::string group = request.group ? "g" + std::to_string(*request.group) : "CAST(NULL AS TEXT)";
             const std::string stratum = request.stratum ? "g" + std::to_string(*request.stratum) : "CAST(NULL AS TEXT)";
             const std::string head = (part ? "UNION ALL SELECT " : "SELECT ") + std::to_string(part) + ", ";
+            // The K numbers and K texts of the covariates (NULL where the part has none).
+            std::string tail, covariates;
+            for (std::size_t i = 0; i < width; ++i) {
+                const bool has = i < request.covariates.size();
+                const std::size_t k = has ? request.covariates[i] : 0;
+                const bool number = has && p_.variables[k].type == ValueType::number;
+                tail += ", " + (number ? "n" + std::to_string(k) : real("NULL"));
+                if (has) covariates += ", " + std::string(number ? "n" : "g") + std::to_string(k);
+            }
+            for (std::size_t i = 0; i < width; ++i) {
+                const bool has = i < request.covariates.size();
+                const std::size_t k = has ? request.covariates[i] : 0;
+                const bool text = has && p_.variables[k].type != ValueType::number;
+                tail += ", " + (text ? "g" + std::to_string(k) : std::string("CAST(NULL AS TEXT)"));
+            }
             switch (request.kind) {
                 case StoreCountRequest::Kind::steps:
-                    sql += head + "CAST(NULL AS TEXT), CAST(NULL AS TEXT), step, 0, count(*) FROM r GROUP BY step\n";
+                    sql += head + "CAST(NULL AS TEXT), CAST(NULL AS TEXT), step, 0, count(*)" + tail + " FROM r GROUP BY step\n";
                     break;
                 case StoreCountRequest::Kind::population:
-                    sql += head + "CAST(NULL AS TEXT), CAST(NULL AS TEXT), NULL, 0, count(*) FROM r" + where + "\n";
+                    sql += head + "CAST(NULL AS TEXT), CAST(NULL AS TEXT), NULL, 0, count(*)" + tail + " FROM r" + where + "\n";
                     break;
                 case StoreCountRequest::Kind::values:
-                    sql += head + group + ", CAST(NULL AS TEXT), NULL, 0, count(*) FROM r" + where + " GROUP BY " + group + "\n";
+                    sql += head + group + ", CAST(NULL AS TEXT), NULL, 0, count(*)" + tail + " FROM r" + where + " GROUP BY " + group + "\n";
                     break;
+                case StoreCountRequest::Kind::crosstab: {
+                    const std::string outcome = request.term ? "CASE WHEN " + term_column(*request.term) + " >= " + std::to_string(request.grade) +
+                                                                   " THEN 'Y' ELSE 'N' END"
+                                                             : "g" + std::to_string(request.stratum.value());
+                    sql += head + group + ", " + outcome + ", NULL, 0, count(*)" + tail + " FROM r" + where + " GROUP BY " + group + ", " +
+                           outcome + "\n";
+                    break;
+                }
+                case StoreCountRequest::Kind::patterns: {
+                    const std::string e = std::to_string(*request.endpoint);
+                    sql += head + "CAST(NULL AS TEXT), " + stratum + ", t" + e + ", e" + e + ", count(*)" + tail + " FROM r" + where +
+                           " AND o" + e + " IS NOT NULL GROUP BY " + (request.stratum ? stratum + ", " : std::string()) + "t" + e +
+                           ", e" + e + covariates + "\n";
+                    break;
+                }
                 case StoreCountRequest::Kind::records: {
                     const std::string e = std::to_string(*request.endpoint);
                     std::string by;
                     if (request.group) by += group + ", ";
                     if (request.stratum) by += stratum + ", ";
-                    sql += head + group + ", " + stratum + ", t" + e + ", e" + e + ", count(*) FROM r" + where + " AND o" + e +
+                    sql += head + group + ", " + stratum + ", t" + e + ", e" + e + ", count(*)" + tail + " FROM r" + where + " AND o" + e +
                            " IS NOT NULL GROUP BY " + by + "t" + e + ", e" + e + "\n";
                     break;
                 }
@@ -840,7 +887,7 @@ namespace {
 
 // The kinds that compute from counts (EndpointCounts), and the attrition.
 bool counts_suffice(const std::string& kind) {
-    return kind == "attrition" || kind == "km" || kind == "logrank" || kind == "followup";
+    return kind == "attrition" || kind == "km" || kind == "logrank" || kind == "followup" || kind == "cox" || kind == "association";
 }
 
 // The requests of a protocol's counts, and which part answers what for each analysis.
@@ -850,6 +897,9 @@ struct CountPlan {
         std::optional<std::size_t> population;                  // part of the population's size
         std::map<std::string, std::size_t> values;              // variable name -> part
         std::map<std::string, std::size_t> records;             // StoreCounts::tally_key -> part
+        std::map<std::string, std::size_t> patterns;            // StoreCounts::pattern_key -> part
+        std::map<std::string, std::size_t> crosstabs;           // StoreCounts::crosstab_key -> part
+        std::map<std::string, std::size_t> terms;               // adverse event term -> part
     };
     std::vector<ForAnalysis> analyses;
 };
@@ -860,8 +910,10 @@ CountPlan count_plan(const Protocol& protocol) {
     std::map<std::string, std::size_t> seen;  // a request's key -> part
     auto part = [&](const StoreCountRequest& request) {
         const auto show = [](const std::optional<std::size_t>& index) { return index ? std::to_string(*index) : std::string("-"); };
-        const std::string key = fmt::format("{}/{}/{}/{}/{}", static_cast<int>(request.kind), show(request.analysis), show(request.endpoint),
-                                            show(request.group), show(request.stratum));
+        std::string key = fmt::format("{}/{}/{}/{}/{}/", static_cast<int>(request.kind), show(request.analysis), show(request.endpoint),
+                                      show(request.group), show(request.stratum));
+        for (std::size_t k : request.covariates) key += std::to_string(k) + ",";
+        if (request.term) key += "/" + *request.term + ":" + std::to_string(request.grade);
         const auto [at, added] = seen.try_emplace(key, plan.requests.size());
         if (added) plan.requests.push_back(request);
         return at->second;
@@ -903,6 +955,53 @@ CountPlan count_plan(const Protocol& protocol) {
         const auto& options = analysis.options;
         if (analysis.kind == "km" || analysis.kind == "followup") {
             records(options.value("endpoint", std::string("OS")), analysis.kind == "km" ? options.value("by", std::string()) : "", "");
+        } else if (analysis.kind == "association" && options.contains("by") && options.contains("outcomes")) {
+            const std::string by = options["by"].get<std::string>();
+            const auto group = slot(by);
+            if (group) {
+                mine.values[by] = part({StoreCountRequest::Kind::values, population, {}, *group, {}});
+                for (const auto& item : options["outcomes"]) {
+                    const std::string outcome = item.get<std::string>();
+                    StoreCountRequest request{StoreCountRequest::Kind::crosstab, population, {}, *group, {}, {}};
+                    // "term:k": a worst grade of at least k (as the kind reads it); else a variable.
+                    if (const auto colon = outcome.rfind(':'); colon != std::string::npos) {
+                        request.term = ascii_lower(outcome.substr(0, colon));
+                        request.grade = std::stoi(outcome.substr(colon + 1));
+                        StoreCountRequest having{StoreCountRequest::Kind::population, population, {}, {}, {}, {}};
+                        having.term = request.term;
+                        mine.terms[*request.term] = part(having);
+                    } else {
+                        const auto k = slot(outcome);
+                        if (!k) continue;
+                        request.stratum = *k;
+                        mine.values[outcome] = part({StoreCountRequest::Kind::values, population, {}, *k, {}});
+                    }
+                    mine.crosstabs[StoreCounts::crosstab_key(by, outcome)] = part(request);
+                }
+            }
+        } else if (analysis.kind == "cox" && options.contains("covariates")) {
+            // The model's records per stratum, time, event and covariate pattern; the levels
+            // of its categories and stratum over the population.
+            const std::string paramcd = options.value("endpoint", std::string("OS")), strata = options.value("strata", std::string());
+            std::vector<std::string> names;
+            StoreCountRequest request{StoreCountRequest::Kind::patterns, population, endpoint_index(paramcd), {}, {}, {}};
+            bool known = request.endpoint.has_value();
+            for (const auto& covariate : options["covariates"]) {
+                names.push_back(covariate.get<std::string>());
+                const auto k = slot(names.back());
+                known = known && k.has_value();
+                if (!k) continue;
+                request.covariates.push_back(*k);
+                if (protocol.variables[*k].type != ValueType::number) {
+                    mine.values[names.back()] = part({StoreCountRequest::Kind::values, population, {}, *k, {}});
+                }
+            }
+            if (!strata.empty()) {
+                request.stratum = slot(strata);
+                known = known && request.stratum.has_value();
+                if (request.stratum) mine.values[strata] = part({StoreCountRequest::Kind::values, population, {}, *request.stratum, {}});
+            }
+            if (known) mine.patterns[StoreCounts::pattern_key(paramcd, names, strata)] = part(request);
         } else if (analysis.kind == "logrank" && options.contains("endpoints") && options.contains("by")) {
             for (const auto& endpoint : options["endpoints"]) {
                 for (const auto& by : options["by"]) {
@@ -929,7 +1028,7 @@ std::vector<std::string> store_reduction_gaps(const Protocol& protocol) {
     for (const auto& analysis : protocol.analyses) {
         if (!counts_suffice(analysis.kind)) {
             gaps.push_back(where_what(protocol.path, analysis.line, "analysis." + analysis.id + ".kind",
-                                      "needs the patients' rows (the store counts for attrition, km, logrank and followup)", analysis.kind));
+                                      "needs the patients' rows (the store counts for attrition, km, logrank, followup, cox and association)", analysis.kind));
         } else if (analysis.kind == "km" && analysis.options.contains("figure") && analysis.options["figure"].value("hazard_ratio", false)) {
             gaps.push_back(where_what(protocol.path, analysis_line(analysis, "figure"), "analysis." + analysis.id + ".figure.hazard_ratio",
                                       "a Cox model needs the patients' rows", "true"));
@@ -962,7 +1061,11 @@ CountedStudy count_in_store(const std::string& location, const Protocol& protoco
         std::optional<std::int64_t> number;
         bool event;
         std::uint64_t count;
+        std::vector<double> numbers;
+        std::vector<std::optional<std::string>> texts;
     };
+    std::size_t width = 0;  // K (StoreQueries::counts)
+    for (const auto& request : plan.requests) width = std::max(width, request.covariates.size());
     std::vector<std::vector<Row>> parts(plan.requests.size());
     if (progress) progress("the store is deriving and counting");
     store->for_each_row(queries.counts, {}, [&](const registry::StoreRow& row) {
@@ -976,6 +1079,12 @@ CountedStudy count_in_store(const std::string& location, const Protocol& protoco
         if (!row.is_null(3)) out.number = row.integer(3);
         out.event = !row.is_null(4) && row.integer(4) != 0;
         out.count = static_cast<std::uint64_t>(row.integer(5));
+        const std::size_t covariates = plan.requests[static_cast<std::size_t>(part)].covariates.size();
+        for (std::size_t i = 0; i < covariates; ++i) {
+            const int number = 6 + static_cast<int>(i), text = 6 + static_cast<int>(width + i);
+            out.numbers.push_back(row.is_null(number) ? std::numeric_limits<double>::quiet_NaN() : row.real(number));
+            out.texts.push_back(row.is_null(text) ? std::nullopt : std::optional<std::string>(std::string(row.text(text))));
+        }
         parts[static_cast<std::size_t>(part)].push_back(std::move(out));
     });
     CountedStudy counted;
@@ -1004,6 +1113,22 @@ CountedStudy count_in_store(const std::string& location, const Protocol& protoco
             for (const auto& row : parts[part]) {
                 if (!row.number) throw IoError("registry store: a count of records without its days");
                 tallies.push_back({row.group, row.stratum, *row.number, row.event, row.count});
+            }
+        }
+        for (const auto& [key, part] : mine.crosstabs) {
+            auto& tallies = counts.crosstabs[key];
+            for (const auto& row : parts[part]) tallies.push_back({row.group, row.stratum, 0, false, row.count});
+        }
+        for (const auto& [term, part] : mine.terms) {
+            std::size_t having = 0;
+            for (const auto& row : parts[part]) having += row.count;
+            counts.term_patients[term] = having;
+        }
+        for (const auto& [key, part] : mine.patterns) {
+            auto& patterns = counts.patterns[key];
+            for (const auto& row : parts[part]) {
+                if (!row.number) throw IoError("registry store: a count of records without its days");
+                patterns.push_back({row.stratum, *row.number, row.event, row.count, row.numbers, row.texts});
             }
         }
         counted.analyses.push_back(std::move(counts));

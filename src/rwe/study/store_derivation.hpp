@@ -43,9 +43,12 @@ struct StoreQueries {
     std::string administration_days;
     static constexpr int first_variable = 4;
     // With requests (--reduce store): one statement of rows (part, group, stratum, number,
-    // event, count), `part` the request's index; group and stratum as text (a true/false
-    // variable as Y/N; NULL when missing or not asked); `number` the step (steps) or
-    // the days from the origin to the record's date (records); event 1 or 0 (records).
+    // event, count, then K numbers and K texts: the covariates of a pattern, K the most
+    // covariates a request has), `part` the request's index; group, stratum and a category
+    // as text (a true/false variable as Y/N; NULL when missing or not asked); `number` the
+    // step (steps) or the days from the origin to the record's date (records, patterns);
+    // event 1 or 0; a numeric covariate as a double (NULL when missing); crosstab's outcome
+    // value as the stratum.
     std::string counts;
 };
 
@@ -58,11 +61,19 @@ struct StoreCountRequest {
         population,  // patients in the population
         values,      // patients per value of the variable `group`
         records,     // records of `endpoint` per value of `group`, of `stratum`, days and event
+        patterns,    // records of `endpoint` per value of `stratum`, days, event and the `covariates`' values
+        crosstab,    // patients per value of `group` and of the outcome: `stratum`, or with `term`
+                     // Y/N for a worst grade of that adverse event of at least `grade`
     };
     Kind kind = Kind::steps;
     std::optional<std::size_t> analysis;  // index into protocol.analyses (one with `where`)
     std::optional<std::size_t> endpoint;  // index into protocol.endpoints
     std::optional<std::size_t> group, stratum;  // indices into protocol.variables
+    std::vector<std::size_t> covariates;        // indices into protocol.variables (patterns)
+    // An adverse event term (lower case): crosstab's outcome; with `population`, only the
+    // patients with an adverse event of the term in the index line.
+    std::optional<std::string> term;
+    int grade = 0;
 };
 
 // What of `protocol` has no SQL form yet, each as `file:line: key: problem (value)`; empty
