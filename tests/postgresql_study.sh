@@ -90,7 +90,7 @@ PY
       done
     done
     echo "$protocol: results.json and the analysis datasets identical on SQLite and PostgreSQL, derived by the store and by rwe;" \
-         "its attrition, km, logrank and followup analyses identical counted by the store"
+         "its analyses that the store can count for identical counted by the store"
   done
   "$rwe" export --db "$work/$profile.sqlite" --out "$work/$profile-export-sqlite" > /dev/null
   "$rwe" export --db "$url" --out "$work/$profile-export-postgresql" > "$work/$profile.export.txt"

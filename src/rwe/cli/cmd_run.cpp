@@ -26,8 +26,9 @@ int run_run(int argc, char** argv) {
     std::string reduce = "rwe";
     app.add_option("--reduce", reduce,
                        "where the analyses' inputs are reduced: rwe (from the analysis datasets) or store (the store derives and "
-                       "counts: patients per selection step and group, records per group, stratum, time and event; no patient's "
-                       "row leaves it; for protocols whose analyses are attrition, km, logrank and followup)")
+                       "counts: patients per selection step and group, records per group, stratum, time, event and covariate "
+                       "pattern; no patient's row leaves it; for protocols whose analyses are attrition, km, logrank, followup, "
+                       "cox and association)")
             ->check(CLI::IsMember({"rwe", "store"}))
             ->default_str("rwe");
     auto* derive_option = app.get_option("--derive");

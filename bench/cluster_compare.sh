@@ -1,0 +1,89 @@
+#!/usr/bin/env bash
+# The sharded cluster of docs/scale.md (scripts/pg_cluster.sh: a coordinator and two shard
+# servers, postgres_fdw foreign partitions by hash of the patient) at scale, measured as
+# bench/store_compare.sh measures SQLite and one PostgreSQL server: /usr/bin/time -v for rwe
+# (wall, peak RSS) and the peak summed PSS of the three servers' processes (sampled every
+# 0.5 s). Measured: building the cluster (rwe import into the coordinator, then the rows
+# moved into the shards' partitions), `rwe run` of the protocol (rwe deriving), and with
+# STORE=1 also `--derive store` and the protocol's countable analyses with `--reduce store`
+# (the store's SQL is a correlated subquery per derivation and patient, which the
+# coordinator sends to the shards one patient at a time: hours at 1,000,000 patients).
+# With REFERENCE (a results.json of the same protocol and registry, e.g. store_compare.sh's
+# out-sqlite-rwe), the cluster's must equal it apart from the recorded source.
+# usage: bench/cluster_compare.sh BUILD_DIR [PATIENTS=228] [PROTOCOL=thp-first-line] [WORK_DIR=/tmp/rwe-cluster-bench]
+#        [PROFILE=thp-her2-mbc] [SEED=11]     environment: REGISTRY (a registry folder to use instead of
+#        synthesizing one), REFERENCE, STORE
+set -euo pipefail
+build=$(realpath "$1"); patients=${2:-228}; protocol=${3:-thp-first-line}; work=${4:-/tmp/rwe-cluster-bench}
+profile=${5:-thp-her2-mbc}; seed=${6:-11}
+source_dir=$(dirname "$(dirname "$(realpath "$0")")")
+rwe="$build/rwe"
+rm -rf "$work"; mkdir -p "$work"
+cluster="$work/cluster"
+trap 'bash "$source_dir/scripts/pg_cluster.sh" stop "$cluster" > /dev/null 2>&1 || true' EXIT
+
+# The peak summed PSS (kB) of every server process of the cluster, sampled until $1 exists.
+servers_pss() {
+  local stop=$1 max=0 sum pss pid postmaster pidfile
+  while [ ! -f "$stop" ]; do
+    sum=0
+    for pidfile in "$cluster"/*/data/postmaster.pid; do
+      [ -f "$pidfile" ] || continue
+      postmaster=$(head -n 1 "$pidfile" 2> /dev/null || true)
+      [ -n "$postmaster" ] || continue
+      for pid in $postmaster $(pgrep -P "$postmaster"); do
+        pss=$(awk '/^Pss:/ {print $2}' "/proc/$pid/smaps_rollup" 2> /dev/null || true); sum=$((sum + ${pss:-0}))
+      done
+    done
+    [ "$sum" -gt "$max" ] && max=$sum
+    sleep 0.5
+  done
+  echo "$max"
+}
+
+measure() {  # label command...
+  local label=$1; shift
+  rm -f "$work/$label.stop"
+  servers_pss "$work/$label.stop" > "$work/$label.pss" &
+  local sampler=$!
+  /usr/bin/time -v "$@" > "$work/$label.out" 2> "$work/$label.time" || { touch "$work/$label.stop"; cat "$work/$label.out" "$work/$label.time"; exit 1; }
+  touch "$work/$label.stop"; wait "$sampler"
+  printf '%-28s wall %8s  user %7ss  sys %6ss  max RSS %5d MB  servers PSS %5d MB\n' "$label" \
+    "$(grep 'Elapsed (wall clock)' "$work/$label.time" | awk '{print $NF}')" \
+    "$(grep 'User time' "$work/$label.time" | awk '{print $NF}')" "$(grep 'System time' "$work/$label.time" | awk '{print $NF}')" \
+    $(( $(grep 'Maximum resident set size' "$work/$label.time" | awk '{print $NF}') / 1024 )) $(( $(cat "$work/$label.pss") / 1024 ))
+}
+
+registry=${REGISTRY:-}
+if [ -z "$registry" ]; then
+  registry=$work/registry
+  "$rwe" synth --profile "$profile" --patients "$patients" --seed "$seed" --out "$registry" > /dev/null
+fi
+echo "registry: $registry ($(du -sm "$registry" | cut -f1) MB of CSV); protocol $protocol"
+# The rwe import inside is the peak RSS reported (the script's psql and pg_dump are small).
+measure cluster-build bash "$source_dir/scripts/pg_cluster.sh" start "$cluster" "$rwe" "$registry"
+source "$cluster/cluster.env"
+measure run-cluster-derive-rwe "$rwe" run "$source_dir/studies/$protocol.toml" --db "$COORDINATOR_URL" --out "$work/out-derive-rwe"
+outputs=("$work/out-derive-rwe")
+if [ "${STORE:-0}" = 1 ]; then
+  measure run-cluster-derive-store "$rwe" run "$source_dir/studies/$protocol.toml" --db "$COORDINATOR_URL" --derive store \
+    --out "$work/out-derive-store"
+  outputs+=("$work/out-derive-store")
+  python3 "$source_dir/tests/countable_protocol.py" "$source_dir/studies/$protocol.toml" "$work/counted.toml"
+  measure counted-cluster-derive-rwe "$rwe" run "$work/counted.toml" --db "$COORDINATOR_URL" --out "$work/counted-derive-rwe"
+  measure counted-cluster-reduce-store "$rwe" run "$work/counted.toml" --db "$COORDINATOR_URL" --reduce store --out "$work/counted-reduce-store"
+  cmp "$work/counted-derive-rwe/results.json" "$work/counted-reduce-store/results.json" \
+    && echo "the counted protocol's results.json identical reduced by rwe and counted by the cluster"
+fi
+python3 - "${REFERENCE:-}" "${outputs[@]/%//results.json}" <<'PY'
+import json, sys
+reference, runs = sys.argv[1], [json.load(open(p)) for p in sys.argv[2:]]
+if reference:
+    runs.insert(0, json.load(open(reference)))
+for r in runs:
+    r["registry"].pop("store"); r["registry"].pop("imported_at")
+same = all(r == runs[0] for r in runs[1:])
+print(f"results.json identical apart from the recorded source ({len(runs)} runs{', with the reference' if reference else ''})"
+      if same else "results.json DIFFER")
+sys.exit(not same)
+PY
