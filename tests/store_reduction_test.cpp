@@ -195,6 +195,19 @@ TEST(StoreReduction, SyntheticRegistries) {
     compare(reference_with(more_analyses, "more.toml"), store, "strata, populations and weights on thp-her2-mbc");
 }
 
+// More counts than SQLite allows terms in one compound SELECT (500): 180 km analyses, each
+// over a population of its own (the population's size, the group's values and the
+// records: 541 parts with the steps).
+TEST(StoreReduction, MoreCountsThanOneCompoundSelectHolds) {
+    std::string analyses;
+    for (int k = 0; k < 180; ++k) {
+        analyses += "\n[[analysis]]\nid = \"os_" + std::to_string(k) + "\"\nkind = \"km\"\nendpoint = \"OS\"\nby = \"HR\"\nwhere = \"AGE >= " +
+                    std::to_string(30 + k % 40) + " and AGE < " + std::to_string(50 + k) + "\"\n";
+    }
+    const std::string store = import_store(fixtures + "registry", "demo-many");
+    compare(reference_with(analyses, "many.toml"), store, "180 populations", 180);
+}
+
 // What needs the rows is named before the store is read, each with its line.
 TEST(StoreReduction, GapsAreNamed) {
     const Protocol protocol = parse_protocol(studies + "thp-first-line.toml");

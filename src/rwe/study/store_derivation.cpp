@@ -638,7 +638,7 @@ public:
             r += ",\n  CASE WHEN COALESCE(" + sql.value_or("NULL") + ", FALSE) THEN 1 ELSE 0 END AS w" + std::to_string(a);
         }
         r += "\n FROM z)";
-        std::string sql = with_ + r + "\n";
+        std::vector<std::string> selects;  // one per part
         for (std::size_t part = 0; part < requests.size(); ++part) {
             const auto& request = requests[part];
             std::string where = request.kind == StoreCountRequest::Kind::steps ? "" : " WHERE step IS NULL";
@@ -646,7 +646,8 @@ public:
             if (request.term && request.kind == StoreCountRequest::Kind::population) where += " AND " + term_column(*request.term) + " IS NOT NULL";
             const std::string group = request.group ? "g" + std::to_string(*request.group) : "CAST(NULL AS TEXT)";
             const std::string stratum = request.stratum ? "g" + std::to_string(*request.stratum) : "CAST(NULL AS TEXT)";
-            const std::string head = (part ? "UNION ALL SELECT " : "SELECT ") + std::to_string(part) + ", ";
+            const std::string head = "SELECT " + std::to_string(part) + ", ";
+            std::string sql;
             // The K numbers and K texts of the covariates (NULL where the part has none).
             std::string tail, covariates;
             for (std::size_t i = 0; i < width; ++i) {
@@ -697,8 +698,24 @@ public:
                     break;
                 }
             }
+            selects.push_back(std::move(sql));
         }
-        return sql;
+        // UNION ALL of the parts; in groups of at most 200, each a subquery, since SQLite
+        // allows 500 terms in one compound SELECT (SQLITE_MAX_COMPOUND_SELECT).
+        const auto joined = [](auto begin, auto end) {
+            std::string out;
+            for (auto it = begin; it != end; ++it) out += (out.empty() ? "" : "UNION ALL ") + *it;
+            return out;
+        };
+        constexpr std::size_t per_group = 200;
+        if (selects.size() <= per_group) return with_ + r + "\n" + joined(selects.begin(), selects.end());
+        std::vector<std::string> groups;
+        for (std::size_t from = 0; from < selects.size(); from += per_group) {
+            const auto end = selects.begin() + static_cast<std::ptrdiff_t>(std::min(from + per_group, selects.size()));
+            groups.push_back("SELECT * FROM (" + joined(selects.begin() + static_cast<std::ptrdiff_t>(from), end) + ") u" +
+                             std::to_string(groups.size()) + "\n");
+        }
+        return with_ + r + "\n" + joined(groups.begin(), groups.end());
     }
 
 private:
