@@ -2,7 +2,8 @@
 # The distributed case on one machine (docs/scale.md): scripts/pg_cluster.sh builds a
 # coordinator and two shard servers from nothing, the registry's patient-level tables
 # partitioned by hash of the patient across the shards (postgres_fdw foreign partitions).
-# Every protocol of the reference registry must give results.json identical to the
+# Every protocol of the reference registry, and the lung-cancer protocol on a cluster of
+# its own registry, must give results.json identical to the
 # SQLite run (apart from the recorded store and import time) and byte-identical analysis
 # datasets, derived by rwe from the rows and by the cluster from the generated SQL, and
 # the protocols' analyses that the store can count for also counted by the cluster
@@ -37,15 +38,17 @@ echo "patients: $patients, partitioned across the shards"
 
 # Each protocol as it is, and its analyses that the store can count for
 # (tests/countable_protocol.py), also counted by the cluster (`--reduce store`).
-for protocol in thp-first-line hr-positive-elderly-thp tdm1-second-line \
-                thp-first-line-counted hr-positive-elderly-thp-counted tdm1-second-line-counted; do
+# compare_protocols SQLITE PROTOCOL...: each run on the cluster against SQLite.
+compare_protocols() {
+local sqlite=$1; shift
+for protocol in "$@"; do
   protocol_file=$source/studies/$protocol.toml
   modes="rwe store"
   case $protocol in *-counted)
     protocol_file=$work/$protocol.toml; modes="rwe store reduce"
     python3 "$source/tests/countable_protocol.py" "$source/studies/${protocol%-counted}.toml" "$protocol_file" ;;
   esac
-  "$rwe" run "$protocol_file" --db "$work/registry.sqlite" --out "$work/$protocol-sqlite" > "$work/$protocol-sqlite.txt" 2>&1 \
+  "$rwe" run "$protocol_file" --db "$sqlite" --out "$work/$protocol-sqlite" > "$work/$protocol-sqlite.txt" 2>&1 \
     || { cat "$work/$protocol-sqlite.txt"; exit 1; }
   for derive in $modes; do
   cluster_out=$work/$protocol-cluster-$derive
@@ -83,13 +86,28 @@ PY
   echo "$protocol: results.json and the analysis datasets identical on SQLite and the sharded cluster ($mode)"
   done
 done
+}
+compare_protocols "$work/registry.sqlite" thp-first-line hr-positive-elderly-thp tdm1-second-line \
+  thp-first-line-counted hr-positive-elderly-thp-counted tdm1-second-line-counted
 "$rwe" export --db "$work/registry.sqlite" --out "$work/export-sqlite" > /dev/null
 "$rwe" export --db "$COORDINATOR_URL" --out "$work/export-cluster" > /dev/null
 diff -r "$work/export-sqlite" "$work/export-cluster"
 echo "registry export identical from the cluster"
 
+# The lung-cancer protocol on a cluster of its own registry (the demo's: scripts/demo.sh).
+lung_cluster=$work/lung-cluster
+trap '"$source/scripts/pg_cluster.sh" stop "$cluster"; "$source/scripts/pg_cluster.sh" stop "$lung_cluster"' EXIT
+"$rwe" synth --profile nsclc-egfr --patients 600 --seed 20221001 --out "$work/lung-registry" > /dev/null
+"$rwe" import "$work/lung-registry" --db "$work/lung-registry.sqlite" > /dev/null 2>&1
+"$source/scripts/pg_cluster.sh" start "$lung_cluster" "$rwe" "$work/lung-registry" 2
+lung_url=$(. "$lung_cluster/cluster.env"; echo "$COORDINATOR_URL")
+COORDINATOR_URL=$lung_url compare_protocols "$work/lung-registry.sqlite" nsclc-egfr-osimertinib nsclc-egfr-osimertinib-counted
+
 # The password is in the URL rwe was given, and nowhere in what rwe wrote.
 password=${COORDINATOR_URL#postgresql://rwe:}; password=${password%%@*}
-if grep -rlF --exclude-dir=cluster -- "$password" "$work"; then
-  echo "the cluster's password appears in the files above"; exit 1
-fi
+lung_password=${lung_url#postgresql://rwe:}; lung_password=${lung_password%%@*}
+for secret in "$password" "$lung_password"; do
+  if grep -rlF --exclude-dir=cluster --exclude-dir=lung-cluster -- "$secret" "$work"; then
+    echo "a cluster's password appears in the files above"; exit 1
+  fi
+done

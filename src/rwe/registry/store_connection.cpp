@@ -76,7 +76,12 @@ public:
     std::unique_ptr<StoreCursor> execute(const std::string& sql, const std::vector<std::string>& parameters) override {
         sqlite3_stmt* statement = nullptr;
         if (sqlite3_prepare_v2(db_, sql.c_str(), -1, &statement, nullptr) != SQLITE_OK) {
-            throw IoError(path_ + ": not a registry store of this version (" + sqlite3_errmsg(db_) + ")");
+            // A table or column rwe reads is missing: the file is not what rwe import writes.
+            // Anything else is the statement's own failure, said as SQLite says it.
+            const std::string message = sqlite3_errmsg(db_);
+            const bool schema = message.rfind("no such table", 0) == 0 || message.rfind("no such column", 0) == 0;
+            throw IoError(path_ + (schema ? ": not a registry store of this version (" : ": SQLite cannot run rwe's statement (") +
+                          message + ")");
         }
         for (std::size_t k = 0; k < parameters.size(); ++k) {
             sqlite3_bind_text(statement, static_cast<int>(k + 1), parameters[k].data(), static_cast<int>(parameters[k].size()),

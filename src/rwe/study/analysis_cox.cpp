@@ -165,26 +165,38 @@ CoxInput cox_input(const Context& c, const TimeToEvent& endpoint, const std::vec
     if (found == c.counted->patterns.end()) throw Error(ErrorKind::internal, "the store did not count the rows of a Cox model");
     std::vector<const Variable*> variables;
     for (const auto& name : used) variables.push_back(&c.data.adsl.at(name));
+    const StoreCounts::Patterns& patterns = *found->second;
+    if (patterns.width != used.size()) throw Error(ErrorKind::internal, "the store counted another Cox model");
+    // Each value's level in its column, found once (store_level) and kept: per covariate,
+    // then the stratum. The values of all columns share one list of texts.
+    constexpr std::int32_t unknown = -2;
+    std::vector<std::vector<std::int32_t>> level_of_code(used.size() + 1, std::vector<std::int32_t>(patterns.texts.size(), unknown));
+    const auto level = [&](std::size_t column, const Variable& variable, std::int32_t code) {
+        if (code < 0) return std::int32_t{-1};
+        std::int32_t& known = level_of_code[column][static_cast<std::size_t>(code)];
+        if (known == unknown) known = store_level(c, variable, patterns.texts[static_cast<std::size_t>(code)]);
+        return known;
+    };
     std::vector<double> row;
     std::vector<std::int32_t> levels(used.size());
-    for (const auto& pattern : found->second) {
+    for (std::size_t p = 0; p < patterns.size(); ++p) {
         row.clear();
         for (std::size_t j = 0; j < used.size(); ++j) {
             const Variable& variable = *variables[j];
             if (variable.numeric) {
-                row.push_back(pattern.numbers.at(j));
+                row.push_back(patterns.numbers[p * patterns.width + j]);
                 continue;
             }
-            levels[j] = store_level(c, variable, pattern.texts.at(j));
-            for (std::size_t level = 1; level < variable.levels.size(); ++level) {
-                row.push_back(levels[j] < 0 ? nan : (levels[j] == static_cast<std::int32_t>(level) ? 1.0 : 0.0));
+            levels[j] = level(j, variable, patterns.codes[p * patterns.width + j]);
+            for (std::size_t l = 1; l < variable.levels.size(); ++l) {
+                row.push_back(levels[j] < 0 ? nan : (levels[j] == static_cast<std::int32_t>(l) ? 1.0 : 0.0));
             }
         }
-        const std::int32_t stratum_code = stratum != nullptr ? store_level(c, *stratum, pattern.stratum) : 0;
-        const double stop = static_cast<double>(pattern.days) / c.protocol.days_per_unit;
-        for (std::uint64_t copy = 0; copy < pattern.records; ++copy) {
+        const std::int32_t stratum_code = stratum != nullptr ? level(used.size(), *stratum, patterns.stratum[p]) : 0;
+        const double stop = static_cast<double>(patterns.days[p]) / c.protocol.days_per_unit;
+        for (std::uint64_t copy = 0; copy < patterns.records[p]; ++copy) {
             input.data.stop.push_back(stop);
-            input.data.event.push_back(pattern.event ? 1.0 : 0.0);
+            input.data.event.push_back(patterns.event[p] != 0 ? 1.0 : 0.0);
             input.data.x.insert(input.data.x.end(), row.begin(), row.end());
             if (stratum != nullptr) input.data.stratum.push_back(stratum_code);
             for (std::size_t j = 0; j < used.size(); ++j) {

@@ -110,17 +110,25 @@ struct StoreCounts {
     std::map<std::string, std::vector<std::string>> values;
 
     // A Cox model's records per stratum, day, event and covariate values (the covariates in
-    // the analysis's order: a number in `numbers`, NaN when missing; a category's value in
-    // `texts`), by pattern_key(endpoint, covariates, stratum variable).
-    struct Pattern {
-        std::optional<std::string> stratum;
-        std::int64_t days = 0;
-        bool event = false;
-        std::uint64_t records = 0;
-        std::vector<double> numbers;
-        std::vector<std::optional<std::string>> texts;
+    // the analysis's order: a number in `numbers`, NaN when missing; a category's value as
+    // a code into `texts`, -1 when missing), one pattern a row, by pattern_key(endpoint,
+    // covariates, stratum variable). Columns: a million patterns take about 85 MB.
+    struct Patterns {
+        std::size_t width = 0;               // covariates
+        std::vector<std::int32_t> stratum;   // code into `texts`; -1: missing
+        std::vector<std::int64_t> days;
+        std::vector<std::uint8_t> event;
+        std::vector<std::uint64_t> records;
+        std::vector<double> numbers;         // rows x width
+        std::vector<std::int32_t> codes;     // rows x width
+        std::vector<std::string> texts;      // the distinct values
+
+        std::size_t size() const { return days.size(); }
+        const std::optional<std::string> text(std::int32_t code) const {
+            return code < 0 ? std::nullopt : std::optional<std::string>(texts.at(static_cast<std::size_t>(code)));
+        }
     };
-    std::map<std::string, std::vector<Pattern>> patterns;
+    std::map<std::string, std::shared_ptr<const Patterns>> patterns;
     // Patients per value of a group (`group`) and of an outcome (`stratum`; days and event
     // unused), by crosstab_key(group variable, outcome); and, per adverse event term, how
     // many patients of the population have it.
