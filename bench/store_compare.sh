@@ -24,36 +24,9 @@ source "$state"
 PGPASSWORD=$PG_PASSWORD "$PG_BIN/psql" -X -q -h 127.0.0.1 -p "$PG_PORT" -U rwe -d postgres -c "CREATE DATABASE bench"
 url="$PG_URL/bench"
 
-# The peak summed PSS (kB) of the server's processes (the postmaster and its children),
-# sampled until the file $1 exists.
-server_pss() {
-  local stop=$1 max=0 sum pss pid postmaster
-  postmaster=$(head -n 1 "$PG_DIR/data/postmaster.pid")
-  while [ ! -f "$stop" ]; do
-    sum=0
-    for pid in $postmaster $(pgrep -P "$postmaster"); do
-      pss=$(awk '/^Pss:/ {print $2}' "/proc/$pid/smaps_rollup" 2> /dev/null || true); sum=$((sum + ${pss:-0}))
-    done
-    [ "$sum" -gt "$max" ] && max=$sum
-    sleep 0.5
-  done
-  echo "$max"
-}
-
-measure() {  # label command...
-  local label=$1; shift
-  rm -f "$work/$label.stop"
-  server_pss "$work/$label.stop" > "$work/$label.pss" &
-  local sampler=$!
-  /usr/bin/time -v "$@" > "$work/$label.out" 2> "$work/$label.time" || { touch "$work/$label.stop"; cat "$work/$label.out" "$work/$label.time"; exit 1; }
-  touch "$work/$label.stop"; wait "$sampler"
-  local server=""
-  case "$label" in *postgresql*) server=$(printf '  server PSS %5d MB' $(( $(cat "$work/$label.pss") / 1024 ))) ;; esac
-  printf '%-28s wall %8s  user %7ss  sys %6ss  max RSS %5d MB%s\n' "$label" \
-    "$(grep 'Elapsed (wall clock)' "$work/$label.time" | awk '{print $NF}')" \
-    "$(grep 'User time' "$work/$label.time" | awk '{print $NF}')" "$(grep 'System time' "$work/$label.time" | awk '{print $NF}')" \
-    $(( $(grep 'Maximum resident set size' "$work/$label.time" | awk '{print $NF}') / 1024 )) "$server"
-}
+# Every measurement: rwe, and the server's processes while a command runs (bench/measure.sh).
+server_data="$PG_DIR/data"
+source "$source_dir/bench/measure.sh"
 
 "$rwe" synth --profile "$profile" --patients "$patients" --seed "$seed" --out "$work/registry" > /dev/null
 echo "registry: $profile, $patients patients, $(du -sm "$work/registry" | cut -f1) MB of CSV; protocol $protocol"

@@ -21,6 +21,7 @@
 #include "rwe/study/protocol.hpp"
 #include "rwe/study/registry_data.hpp"
 #include "rwe/study/store_derivation.hpp"
+#include "store_test_support.hpp"
 
 namespace fs = std::filesystem;
 using namespace rwe::study;
@@ -29,24 +30,10 @@ namespace {
 
 const fs::path work = fs::temp_directory_path() / ("rwe_store_reduction_" + std::to_string(::getpid()));
 
-std::string rwe_command(const std::string& arguments) { return std::string(RWE_BINARY) + " " + arguments + " > /dev/null 2>&1"; }
-
-std::string import_store(const fs::path& registry, const std::string& name) {
-    fs::create_directories(work);
-    const fs::path store = work / (name + ".sqlite");
-    fs::remove(store);
-    EXPECT_EQ(std::system(rwe_command("import " + registry.string() + " --db " + store.string()).c_str()), 0) << registry;
-    return store.string();
-}
-
+std::string rwe_command(const std::string& arguments) { return rwe::test::rwe_command(arguments); }
+std::string import_store(const fs::path& registry, const std::string& name) { return rwe::test::import_store(work, registry, name); }
 std::string synthetic_store(const std::string& profile, int patients, int seed) {
-    const fs::path registry = work / (profile + "-" + std::to_string(patients));
-    fs::remove_all(registry);
-    EXPECT_EQ(std::system(rwe_command("synth --profile " + profile + " --patients " + std::to_string(patients) + " --seed " +
-                                      std::to_string(seed) + " --out " + registry.string())
-                              .c_str()),
-              0);
-    return import_store(registry, profile + "-" + std::to_string(patients));
+    return rwe::test::synthetic_store(work, profile, patients, seed);
 }
 
 bool countable(const Analysis& analysis) {

@@ -70,6 +70,18 @@ std::set<std::string> variables_read(const Analysis& analysis) {
 // population has none; the administration days are copied for the analysis that owns them.
 bool reads_adverse_events(const std::string& kind) { return kind == "adverse_events" || kind == "association"; }
 
+// A variable's description without its values and levels.
+Variable column_of(const Variable& variable) {
+    Variable copy;
+    copy.name = variable.name;
+    copy.label = variable.label;
+    copy.numeric = variable.numeric;
+    copy.type = variable.type;
+    copy.value_labels = variable.value_labels;
+    copy.summary = variable.summary;
+    return copy;
+}
+
 // The study data of the patients an analysis's `where` keeps: ADSL rows (of the variables
 // the analysis reads), the records of those patients in the endpoints it names and in ADAE
 // when its kind reads it (above), and its own administration days, renumbered.
@@ -87,14 +99,8 @@ StudyData subset(const StudyData& data, const std::vector<bool>& keep, const Ana
     }
     for (const auto& variable : data.adsl.variables) {
         if (!read.count(variable.name)) continue;
-        Variable copy;
-        copy.name = variable.name;
-        copy.label = variable.label;
-        copy.numeric = variable.numeric;
+        Variable copy = column_of(variable);
         copy.levels = variable.levels;
-        copy.type = variable.type;
-        copy.value_labels = variable.value_labels;
-        copy.summary = variable.summary;
         for (std::size_t row = 0; row < data.adsl.size(); ++row) {
             if (!keep[row]) continue;
             if (variable.numeric) copy.numbers.push_back(variable.numbers[row]);
@@ -179,13 +185,7 @@ json run_counted_analyses(const StudyData& data, const std::vector<StoreCounts>&
         const std::set<std::string> read = variables_read(analysis);
         for (const auto& variable : data.adsl.variables) {
             if (analysis.where && !read.count(variable.name)) continue;
-            Variable copy;
-            copy.name = variable.name;
-            copy.label = variable.label;
-            copy.numeric = variable.numeric;
-            copy.type = variable.type;
-            copy.value_labels = variable.value_labels;
-            copy.summary = variable.summary;
+            Variable copy = column_of(variable);
             if (const auto values = counts[k].values.find(variable.name); values != counts[k].values.end()) {
                 const auto* definition = protocol.variable(variable.name);
                 const std::vector<std::string> declared = definition != nullptr ? definition->levels : std::vector<std::string>{};

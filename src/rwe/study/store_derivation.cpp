@@ -906,6 +906,18 @@ StudyData derive(registry::StoreConnection& store, const Protocol& protocol, con
 
 namespace {
 
+// A connection to the store at `location`, which must be of registry format version 2.
+std::unique_ptr<registry::StoreConnection> open_version_2_store(const std::string& location) {
+    auto store = registry::open_store(location);
+    for (const char* table : {"administration_days", "biomarkers", "observations", "metastases"}) {
+        if (!store->has_table(table)) {
+            throw IoError("registry store " + location + ": no " + table +
+                          " table (imported before registry format version 2): import the registry again");
+        }
+    }
+    return store;
+}
+
 // The kinds that compute from counts (EndpointCounts), and the attrition.
 bool counts_suffice(const std::string& kind) {
     return kind == "attrition" || kind == "km" || kind == "logrank" || kind == "followup" || kind == "cox" || kind == "association";
@@ -1066,13 +1078,7 @@ CountedStudy count_in_store(const std::string& location, const Protocol& protoco
         for (const auto& gap : gaps) message += "\n  " + gap;
         throw UsageError(message);
     }
-    auto store = registry::open_store(location);
-    for (const char* table : {"administration_days", "biomarkers", "observations", "metastases"}) {
-        if (!store->has_table(table)) {
-            throw IoError("registry store " + location + ": no " + table +
-                          " table (imported before registry format version 2): import the registry again");
-        }
-    }
+    auto store = open_version_2_store(location);
     registry = describe_registry(*store, read_plan(protocol));
     const CountPlan plan = count_plan(protocol);
     const StoreQueries queries = store_queries(protocol, store->dialect(), plan.requests);
@@ -1184,13 +1190,7 @@ StudyData derive_in_store(const std::string& location, const Protocol& protocol,
                           const std::function<void(const std::string&)>& progress) {
     // One connection for the account of the registry and the datasets: one snapshot of
     // the store (a PostgreSQL connection reads in one repeatable-read transaction).
-    auto store = registry::open_store(location);
-    for (const char* table : {"administration_days", "biomarkers", "observations", "metastases"}) {
-        if (!store->has_table(table)) {
-            throw IoError("registry store " + location + ": no " + table +
-                          " table (imported before registry format version 2): import the registry again");
-        }
-    }
+    auto store = open_version_2_store(location);
     registry = describe_registry(*store, read_plan(protocol));
     return derive(*store, protocol, registry, progress);
 }
