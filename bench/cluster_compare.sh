@@ -22,37 +22,10 @@ rm -rf "$work"; mkdir -p "$work"
 cluster="$work/cluster"
 trap 'bash "$source_dir/scripts/pg_cluster.sh" stop "$cluster" > /dev/null 2>&1 || true' EXIT
 
-# The peak summed PSS (kB) of every server process of the cluster, sampled until $1 exists.
-servers_pss() {
-  local stop=$1 max=0 sum pss pid postmaster pidfile
-  while [ ! -f "$stop" ]; do
-    sum=0
-    for pidfile in "$cluster"/*/data/postmaster.pid; do
-      [ -f "$pidfile" ] || continue
-      postmaster=$(head -n 1 "$pidfile" 2> /dev/null || true)
-      [ -n "$postmaster" ] || continue
-      for pid in $postmaster $(pgrep -P "$postmaster"); do
-        pss=$(awk '/^Pss:/ {print $2}' "/proc/$pid/smaps_rollup" 2> /dev/null || true); sum=$((sum + ${pss:-0}))
-      done
-    done
-    [ "$sum" -gt "$max" ] && max=$sum
-    sleep 0.5
-  done
-  echo "$max"
-}
-
-measure() {  # label command...
-  local label=$1; shift
-  rm -f "$work/$label.stop"
-  servers_pss "$work/$label.stop" > "$work/$label.pss" &
-  local sampler=$!
-  /usr/bin/time -v "$@" > "$work/$label.out" 2> "$work/$label.time" || { touch "$work/$label.stop"; cat "$work/$label.out" "$work/$label.time"; exit 1; }
-  touch "$work/$label.stop"; wait "$sampler"
-  printf '%-28s wall %8s  user %7ss  sys %6ss  max RSS %5d MB  servers PSS %5d MB\n' "$label" \
-    "$(grep 'Elapsed (wall clock)' "$work/$label.time" | awk '{print $NF}')" \
-    "$(grep 'User time' "$work/$label.time" | awk '{print $NF}')" "$(grep 'System time' "$work/$label.time" | awk '{print $NF}')" \
-    $(( $(grep 'Maximum resident set size' "$work/$label.time" | awk '{print $NF}') / 1024 )) $(( $(cat "$work/$label.pss") / 1024 ))
-}
+# Every measurement: rwe, and the three servers' processes while a command runs
+# (bench/measure.sh; the PSS is 0 before the cluster exists).
+server_data="$cluster/*/data"
+source "$source_dir/bench/measure.sh"
 
 registry=${REGISTRY:-}
 if [ -z "$registry" ]; then
