@@ -143,14 +143,9 @@ where = "HR in ('negative', 'positive')"
 endpoint = "PFS"
 )toml";
 
-class RemoveWork : public ::testing::Environment {
-public:
-    void TearDown() override { fs::remove_all(work); }
-};
-const auto* const remove_work = ::testing::AddGlobalTestEnvironment(new RemoveWork);
-
-const std::string studies = std::string(RWE_SOURCE_DIR) + "/studies/";
-const std::string fixtures = std::string(RWE_TEST_DATA_DIR) + "/study/";
+const auto* const remove_work = ::testing::AddGlobalTestEnvironment(new rwe::test::RemoveWork(work));
+using rwe::test::fixtures;
+using rwe::test::studies;
 
 }  // namespace
 

@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <string>
+#include <utility>
 
 namespace rwe::test {
 
@@ -34,5 +35,18 @@ inline std::string synthetic_store(const std::filesystem::path& work, const std:
               0);
     return import_store(work, registry, profile + "-" + std::to_string(patients));
 }
+
+// Removes a test's work folder when its tests are done (::testing::AddGlobalTestEnvironment).
+class RemoveWork : public ::testing::Environment {
+public:
+    explicit RemoveWork(std::filesystem::path work) : work_(std::move(work)) {}
+    void TearDown() override { std::filesystem::remove_all(work_); }
+
+private:
+    std::filesystem::path work_;
+};
+
+inline const std::string studies = std::string(RWE_SOURCE_DIR) + "/studies/";      // the shipped protocols
+inline const std::string fixtures = std::string(RWE_TEST_DATA_DIR) + "/study/";    // their test registries
 
 }  // namespace rwe::test

@@ -107,12 +107,7 @@ RunSummary run_study(const std::string& protocol_path, const std::string& databa
     // --reduce store: the store counts; `data` then has no rows (run_counted_analyses).
     std::optional<CountedStudy> counted;
     if (reduce_in == ReduceIn::store) {
-        const auto gaps = store_reduction_gaps(protocol);
-        if (!gaps.empty()) {
-            std::string message = "--reduce store: the store cannot count for this protocol (use --reduce rwe):";
-            for (const auto& gap : gaps) message += "\n  " + gap;
-            throw UsageError(message);
-        }
+        // count_in_store refuses what needs the rows before it reads the store.
         TerminalProgress progress;
         counted = count_in_store(database_path, protocol, registry, [&](const std::string& what) { progress.show(what); });
         data = std::move(counted->data);
