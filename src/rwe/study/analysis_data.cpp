@@ -264,9 +264,8 @@ public:
             // given in the protocol is the protocol's.
             const std::vector<std::string> spelled = variable.values.dictionary();
             for (std::uint32_t code = 1; code < spelled.size(); ++code) {
-                for (const auto& level : variable.levels) {
-                    if (spelled[code] != level && lower(spelled[code]) == lower(level)) variable.values.rename(code, level);
-                }
+                const std::string as = declared_spelling(spelled[code], variable.levels);
+                if (as != spelled[code]) variable.values.rename(code, as);
             }
             std::vector<bool> used(variable.values.dictionary().size(), false);
             for (std::size_t row = 0; row < variable.values.size(); ++row) used[variable.values.code(row)] = true;
@@ -581,7 +580,7 @@ void StudyDataBuilder::add(const RegistryData& registry) {
 }
 
 std::string declared_spelling(const std::string& value, const std::vector<std::string>& declared) {
-    // As finish() renames a value: to the last declared level it matches without case.
+    // The last declared level it matches without case.
     std::string as = value;
     for (const auto& level : declared) {
         if (value != level && lower(value) == lower(level)) as = level;
