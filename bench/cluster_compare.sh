@@ -6,8 +6,8 @@
 # 0.5 s). Measured: building the cluster (rwe import into the coordinator, then the rows
 # moved into the shards' partitions), `rwe run` of the protocol (rwe deriving), and with
 # STORE=1 also `--derive store` and the protocol's countable analyses with `--reduce store`
-# (the store's SQL is a correlated subquery per derivation and patient, which the
-# coordinator sends to the shards one patient at a time: hours at 1,000,000 patients).
+# (on the cluster the store's SQL takes its scans form: each table read once, joined to the
+# cohort on the coordinator; docs/scale.md).
 # With REFERENCE (a results.json of the same protocol and registry, e.g. store_compare.sh's
 # out-sqlite-rwe), the cluster's must equal it apart from the recorded source.
 # usage: bench/cluster_compare.sh BUILD_DIR [PATIENTS=228] [PROTOCOL=thp-first-line] [WORK_DIR=/tmp/rwe-cluster-bench]

@@ -133,13 +133,18 @@ void compare(const std::string& protocol_path, const std::string& store, const s
     const Protocol protocol = parse_protocol(protocol_path);
     ASSERT_TRUE(store_derivation_gaps(protocol).empty()) << what << ": " << store_derivation_gaps(protocol).front();
     const StudyData rows = from_rows(store, protocol);
-    RegistryInfo registry;
-    const StudyData derived = derive_in_store(store, protocol, registry);
-    EXPECT_EQ(registry.patients, rows.attrition.front().remaining) << what;
     ASSERT_GT(rows.adsl.size(), 0u) << what;
-    EXPECT_EQ(rows.warnings, derived.warnings) << what;
-    expect_same(rows, derived, what);
-    expect_same_records(rows, derived, what);
+    // Both forms of the store's SQL: probes (a subquery per patient) and scans (each table
+    // joined to the cohort, as on a registry spread over servers).
+    for (const StoreForm form : {StoreForm::probes, StoreForm::scans}) {
+        const std::string as = what + (form == StoreForm::scans ? " (scans)" : " (probes)");
+        RegistryInfo registry;
+        const StudyData derived = derive_in_store(store, protocol, registry, {}, form);
+        EXPECT_EQ(registry.patients, rows.attrition.front().remaining) << as;
+        EXPECT_EQ(rows.warnings, derived.warnings) << as;
+        expect_same(rows, derived, as);
+        expect_same_records(rows, derived, as);
+    }
 }
 
 // The registries and stores made here are removed after the tests.
@@ -200,9 +205,11 @@ TEST(StoreDerivation, RoundWithDigitsWrittenOut) {
     ASSERT_TRUE(store_derivation_gaps(protocol).empty()) << store_derivation_gaps(protocol).front();
     const std::string store = synthetic_store("thp-her2-mbc", 3000, 7);
     const StudyData rows = from_rows(store, protocol);
-    RegistryInfo registry;
-    const StudyData derived = derive_in_store(store, protocol, registry);
-    expect_same(rows, derived, "round");
+    for (const StoreForm form : {StoreForm::probes, StoreForm::scans}) {
+        RegistryInfo registry;
+        const StudyData derived = derive_in_store(store, protocol, registry, {}, form);
+        expect_same(rows, derived, form == StoreForm::scans ? "round (scans)" : "round (probes)");
+    }
     // The halves are there to be rounded.
     const Variable& age = rows.adsl.at("AGE");
     bool odd = false;

@@ -52,7 +52,9 @@ Protocol countable_only(Protocol protocol) {
 
 // The results of `protocol`'s countable analyses from the rows (rwe reads the registry and
 // derives) and from the store's counts: the same JSON, the same warnings, the same cohort.
-void compare(const Protocol& full, const std::string& store, const std::string& what, std::size_t at_least = 3) {
+// Both forms of the store's SQL (StoreForm) unless `forms` says.
+void compare(const Protocol& full, const std::string& store, const std::string& what, std::size_t at_least = 3,
+             std::vector<StoreForm> forms = {StoreForm::probes, StoreForm::scans}) {
     const Protocol protocol = countable_only(full);
     ASSERT_GE(protocol.analyses.size(), at_least) << what;
     ASSERT_TRUE(store_reduction_gaps(protocol).empty()) << what << ": " << store_reduction_gaps(protocol).front();
@@ -62,17 +64,20 @@ void compare(const Protocol& full, const std::string& store, const std::string& 
     std::vector<std::string> row_warnings = rows.warnings;
     const auto expected = run_analyses(rows, protocol, row_warnings);
 
-    RegistryInfo registry;
-    const CountedStudy counted = count_in_store(store, protocol, registry);
-    std::vector<std::string> count_warnings = counted.data.warnings;
-    const auto got = run_counted_analyses(counted.data, counted.analyses, protocol, count_warnings);
     ASSERT_GT(rows.adsl.size(), 0u) << what;
-    EXPECT_EQ(counted.cohort, rows.adsl.size()) << what;
-    EXPECT_EQ(count_warnings, row_warnings) << what;
-    ASSERT_EQ(got.size(), expected.size()) << what;
-    for (std::size_t k = 0; k < got.size(); ++k) {
-        // Compared as text: every number to the last bit (JSON prints doubles round-trip).
-        EXPECT_EQ(got[k].dump(1), expected[k].dump(1)) << what << ": analysis " << expected[k]["id"];
+    for (const StoreForm form : forms) {
+        const std::string as = what + (form == StoreForm::scans ? " (scans)" : " (probes)");
+        RegistryInfo registry;
+        const CountedStudy counted = count_in_store(store, protocol, registry, {}, form);
+        std::vector<std::string> count_warnings = counted.data.warnings;
+        const auto got = run_counted_analyses(counted.data, counted.analyses, protocol, count_warnings);
+        EXPECT_EQ(counted.cohort, rows.adsl.size()) << as;
+        EXPECT_EQ(count_warnings, row_warnings) << as;
+        ASSERT_EQ(got.size(), expected.size()) << as;
+        for (std::size_t k = 0; k < got.size(); ++k) {
+            // Compared as text: every number to the last bit (JSON prints doubles round-trip).
+            EXPECT_EQ(got[k].dump(1), expected[k].dump(1)) << as << ": analysis " << expected[k]["id"];
+        }
     }
 }
 
@@ -187,7 +192,10 @@ TEST(StoreReduction, MoreCountsThanOneCompoundSelectHolds) {
                     std::to_string(30 + k % 40) + " and AGE < " + std::to_string(50 + k) + "\"\n";
     }
     const std::string store = import_store(fixtures + "registry", "demo-many");
-    compare(reference_with(analyses, "many.toml"), store, "180 populations", 180);
+    // Probes only: SQLite copies a CTE into each of the statement's 541 references to it,
+    // and the scans' deeper chain would pass its limit of 65,535 references to one table
+    // (scans serve PostgreSQL clusters, which have no such limit).
+    compare(reference_with(analyses, "many.toml"), store, "180 populations", 180, {StoreForm::probes});
 }
 
 // What needs the rows is named before the store is read, each with its line.

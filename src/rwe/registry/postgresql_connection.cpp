@@ -210,7 +210,20 @@ public:
             }
             connection_.fail("locking the registry tables (is this a registry store written by rwe import?)", locked.get());
         }
+        // A registry spread over servers: its tables are partitioned, the partitions
+        // foreign tables (scripts/pg_cluster.sh). The planner's row estimates of the
+        // derivation's chain of CTEs are far too low (a handful for a whole cohort), and
+        // with them it picks nested loops, which over foreign tables send one remote query
+        // per outer row. Every join rwe writes is on equal keys, so hash and merge joins
+        // always serve; this transaction uses only those.
+        PgResult spread = connection_.query(
+            "SELECT EXISTS (SELECT 1 FROM pg_inherits h JOIN pg_class c ON c.oid = h.inhrelid "
+            "WHERE h.inhparent = to_regclass('assessments') AND c.relkind = 'f')");
+        spread_ = std::string_view(PQgetvalue(spread.get(), 0, 0)) == "t";
+        if (spread_) connection_.execute("SET LOCAL enable_nestloop = off");
     }
+
+    bool spread_over_servers() override { return spread_; }
 
     const SqlDialect& dialect() const override { return postgresql_dialect; }
 
@@ -240,6 +253,7 @@ public:
 
 private:
     std::string location_;
+    bool spread_ = false;  // spread_over_servers()
     PgConnection connection_;
     unsigned long cursors_ = 0;
 };

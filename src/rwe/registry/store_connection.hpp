@@ -46,6 +46,9 @@ public:
     virtual std::unique_ptr<StoreCursor> execute(const std::string& sql, const std::vector<std::string>& parameters = {}) = 0;
     virtual bool has_table(const std::string& table) = 0;
     virtual bool has_column(const std::string& table, const std::string& column) = 0;
+    // True when the registry tables are spread over servers (PostgreSQL partitions on
+    // other servers through postgres_fdw), where a query per patient is a round trip each.
+    virtual bool spread_over_servers() { return false; }
     // Another connection to the same store that sees the same rows, for a reader on
     // another thread (a connection is used by one thread at a time).
     virtual std::unique_ptr<StoreConnection> open_reader() = 0;

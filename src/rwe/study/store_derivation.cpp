@@ -44,7 +44,8 @@ std::string in_list(const std::string& expression, const std::vector<std::string
 // The writer of one query: the SQL of each part, and what has no SQL form yet.
 class StoreWriter {
 public:
-    StoreWriter(const Protocol& protocol, const SqlDialect& dialect) : p_(protocol), d_(dialect) {}
+    StoreWriter(const Protocol& protocol, const SqlDialect& dialect, StoreForm form = StoreForm::probes)
+        : scans_(form == StoreForm::scans), p_(protocol), d_(dialect) {}
 
     std::vector<std::string> gaps;
 
@@ -58,13 +59,86 @@ public:
     // text they order as dates (no conversion per row).
     std::string cutoff_iso() const { return SqlDialect::literal(format_iso_date(*p_.data_cutoff)); }
 
+    // Two forms of every value read from a registry table (StoreForm). Probes: a
+    // correlated subquery per row of a layer, which an index answers at once in SQLite or
+    // a single PostgreSQL server. Scans: one scan of the table joined to the whole layer,
+    // for a store whose tables are spread over servers, where PostgreSQL would send each
+    // probe to a shard as a query of its own (postgres_fdw).
+    // A layer is a CTE (or join) `source` with one row per `key`. A scan is a LEFT JOIN of
+    // one row per key, added to the layer; inside it the layer's alias is bound again to
+    // the layer itself, so a condition written over the layer's columns (`c.index_day`)
+    // reads the same text in both forms.
+    struct Layer {
+        std::string source;  // e.g. "ctx c"
+        std::string key;     // e.g. "c.patient_id"
+        std::string where;   // rows of the source that count, or empty
+        std::vector<std::string> joins;
+        std::map<std::string, std::string> made;  // a scan asked for twice is joined once
+        std::string joined() const {
+            std::string out;
+            for (const auto& join : joins) out += "\n  " + join;
+            return out;
+        }
+    };
+    // The rows read: `from` (a table and its alias) matched to the layer's row by `on`;
+    // `more` follows `from` (a table function over it).
+    struct Rows {
+        std::string from, on, more;
+    };
+    std::string scanned(const Layer& layer, const Rows& rows, const std::string& where) const {
+        const std::string condition = layer.where.empty() ? where : layer.where + " AND " + where;
+        return " FROM " + layer.source + " JOIN " + rows.from + " ON " + rows.on + rows.more + " WHERE " + condition;
+    }
+    static std::string probed(const Rows& rows, const std::string& where) {
+        return " FROM " + rows.from + rows.more + " WHERE " + rows.on + " AND " + where;
+    }
+    std::string join_as(Layer& layer, const std::string& select) const {
+        if (const auto made = layer.made.find(select); made != layer.made.end()) return made->second;
+        const std::string alias = "s" + std::to_string(++pieces_);
+        layer.joins.push_back("LEFT JOIN (" + select + ") " + alias + " ON " + alias + ".k = " + layer.key);
+        return layer.made[select] = alias + ".v";
+    }
+    // The `value` of the first row by `order` (expressions, each ascending or followed by
+    // " DESC") of `rows` where `where`; NULL when none.
+    std::string first_of(Layer& layer, const Rows& rows, const std::string& where, const std::string& value,
+                         const std::vector<std::string>& order) const {
+        std::string keys;
+        for (const auto& key : order) keys += (keys.empty() ? "" : ", ") + key;
+        if (scans_) {
+            return join_as(layer, "SELECT w.k, w.v FROM (SELECT " + layer.key + " AS k, " + value + " AS v, row_number() OVER (PARTITION BY " +
+                                      layer.key + " ORDER BY " + keys + ") AS n" + scanned(layer, rows, where) + ") w WHERE w.n = 1");
+        }
+        // The order is on columns of an inner query: SQLite cannot order a correlated
+        // subquery by an outer column.
+        std::string columns, outer;
+        for (std::size_t k = 0; k < order.size(); ++k) {
+            std::string key = order[k];
+            const bool descending = key.size() > 5 && key.compare(key.size() - 5, 5, " DESC") == 0;
+            if (descending) key.resize(key.size() - 5);
+            columns += ", " + key + " AS o" + std::to_string(k);
+            outer += (k ? ", w.o" : "w.o") + std::to_string(k) + (descending ? " DESC" : "");
+        }
+        return "(SELECT w.v FROM (SELECT " + value + " AS v" + columns + probed(rows, where) + ") w ORDER BY " + outer + " LIMIT 1)";
+    }
+    // An aggregate of `rows` where `where`: NULL when there are none (count too) as a
+    // scan; as a probe, what the aggregate gives on no rows.
+    std::string aggregate_of(Layer& layer, const Rows& rows, const std::string& where, const std::string& aggregate) const {
+        if (!scans_) return "(SELECT " + aggregate + probed(rows, where) + ")";
+        return join_as(layer, "SELECT " + layer.key + " AS k, " + aggregate + " AS v" + scanned(layer, rows, where) + " GROUP BY " + layer.key);
+    }
+    // Whether `rows` has a row where `where` (never NULL).
+    std::string any_of(const Layer& layer, const Rows& rows, const std::string& where) const {
+        if (!scans_) return "EXISTS (SELECT 1" + probed(rows, where) + ")";
+        return "(" + layer.key + " IN (SELECT " + layer.key + scanned(layer, rows, where) + "))";
+    }
+
     // A regimen `r` qualifies for an arm: its code, and the drugs given in it.
     std::string arm_condition(const RegimenChoice& choice) const {
         std::vector<std::string> parts;
         if (!choice.codes.empty()) parts.push_back(in_list("lower(r.regimen)", choice.codes));
         auto given = [&](const std::vector<std::string>& drugs) {
-            return "EXISTS (SELECT 1 FROM administration_days a WHERE a.regimen_id = r.regimen_id AND " +
-                   in_list("lower(a.drug)", drugs) + ")";
+            return "(r.regimen_id IN (SELECT a.regimen_id FROM administration_days a WHERE a.regimen_id IS NOT NULL AND " +
+                   in_list("lower(a.drug)", drugs) + "))";
         };
         for (const auto& drug : choice.drugs_all) parts.push_back(given({drug}));
         if (!choice.drugs_any.empty()) parts.push_back(given(choice.drugs_any));
@@ -90,20 +164,25 @@ public:
             "WITH qualifying AS (SELECT r.patient_id, r.regimen_id, " + start + " AS start_day, " + arms +
             " AS arm FROM regimens r WHERE " + in_list("lower(r.setting)", index.settings) +
             (cut ? " AND r.start_date <= " + cutoff_iso() : std::string()) + "),\n"
-            "first_lines AS (SELECT q.*, row_number() OVER (PARTITION BY q.patient_id ORDER BY q.start_day, q.regimen_id) AS pick"
+            "first_lines AS MATERIALIZED (SELECT q.*, row_number() OVER (PARTITION BY q.patient_id ORDER BY q.start_day, q.regimen_id) AS pick"
             " FROM qualifying q WHERE q.arm IS NOT NULL),\n";
         // The index tumour (derivation.cpp index_tumor): diagnosed on or before the index
         // date, one with a metastasis date first, then the latest diagnosed, then by id.
+        Layer lines{"first_lines i JOIN regimens x ON x.regimen_id = i.regimen_id", "i.patient_id", "i.pick = 1", {}, {}};
         const std::string tumor =
-            "(SELECT t.tumor_id FROM tumors t WHERE t.patient_id = i.patient_id AND t.diagnosis_date <= x.start_date ORDER BY CASE WHEN t.metastasis_date IS NULL THEN 1 ELSE 0 END, t.diagnosis_date DESC, t.tumor_id LIMIT 1)";
+            full ? first_of(lines, {"tumors t", "t.patient_id = i.patient_id", ""}, "t.diagnosis_date <= x.start_date", "t.tumor_id",
+                            {"CASE WHEN t.metastasis_date IS NULL THEN 1 ELSE 0 END", "t.diagnosis_date DESC", "t.tumor_id"})
+                 : std::string("NULL");
         // The next line (derivation.cpp next_line_after): palliative, started after the index
         // line (palliative index line k: line k + 1), the first by start and id; none when
         // it starts after the cut-off.
         const std::string next =
-            std::string("(SELECT n.regimen_id FROM regimens n WHERE n.patient_id = i.patient_id AND lower(n.setting) = 'palliative' AND "
-                        "n.start_date > x.start_date AND n.regimen_id <> i.regimen_id AND (lower(x.setting) <> 'palliative' OR n.line = "
-                        "COALESCE(x.line, 0) + 1)") + (cut ? " AND n.start_date <= " + cutoff_iso() : std::string()) +
-            " ORDER BY n.start_date, n.regimen_id LIMIT 1)";
+            full ? first_of(lines, {"regimens n", "n.patient_id = i.patient_id", ""},
+                            "lower(n.setting) = 'palliative' AND n.start_date > x.start_date AND n.regimen_id <> i.regimen_id AND "
+                            "(lower(x.setting) <> 'palliative' OR n.line = COALESCE(x.line, 0) + 1)" +
+                                (cut ? " AND n.start_date <= " + cutoff_iso() : std::string()),
+                            "n.regimen_id", {"n.start_date", "n.regimen_id"})
+                 : std::string("NULL");
         const std::string death = cut ? "CASE WHEN " + day("p.death_date") + " > " + cutoff() + " THEN NULL ELSE " + day("p.death_date") + " END"
                                       : day("p.death_date");
         const std::string contact = cut ? "CASE WHEN " + day("p.last_contact_date") + " > " + cutoff() + " THEN " + cutoff() +
@@ -119,9 +198,9 @@ public:
                day("p.birth_date") + " AS birth_day, lower(p.sex) AS sex, lower(p.menopausal_status) AS menopausal, " +
                death + " AS death_day, " + contact + " AS contact_day, " + day("p.last_contact_date") + " AS raw_contact_day, " +
                "x.start_date AS index_iso, x.end_date AS end_iso, " + contact_iso + " AS contact_iso, " +
-               (full ? tumor : std::string("NULL")) + " AS tumor_id, " + (full ? next : std::string("NULL")) +
-               " AS next_id FROM first_lines i JOIN regimens x ON x.regimen_id = i.regimen_id JOIN patients p ON p.patient_id = i.patient_id"
-               " WHERE i.pick = 1),\n";
+               tumor + " AS tumor_id, " + next +
+               " AS next_id FROM first_lines i JOIN regimens x ON x.regimen_id = i.regimen_id JOIN patients p ON p.patient_id = i.patient_id" +
+               lines.joined() + "\n WHERE i.pick = 1),\n";
         // The end of the index line: its end when recorded (on or before the cut-off), else
         // the last contact.
         const std::string ended = "(b.end_day IS NOT NULL" + (cut ? " AND b.end_day <= " + cutoff() : std::string()) + ")";
@@ -177,11 +256,25 @@ public:
     std::string assessed_before_cutoff() const {
         return p_.data_cutoff ? " AND a.assessment_date <= " + cutoff_iso() : std::string();
     }
+    // The assessments `a` of the patients of a layer aliased `alias`.
+    static Rows assessments_of(const std::string& alias) { return {"assessments a", "a.patient_id = " + alias + ".patient_id", ""}; }
+    // The index line's assessments from the index date (by the cut-off).
+    std::string index_line_assessments() const {
+        return assesses() + " AND a.assessment_date >= c.index_iso" + assessed_before_cutoff();
+    }
+    static std::string response_rank() {
+        return "CASE lower(a.response) WHEN 'cr' THEN 4 WHEN 'pr' THEN 3 WHEN 'sd' THEN 2 WHEN 'pd' THEN 1 ELSE 0 END";
+    }
+    // The best overall response of the index line (derivation.cpp); NE without one.
+    std::string best_response() {
+        return "CASE " + aggregate_of(derived_, assessments_of("c"), index_line_assessments(), "max(" + response_rank() + ")") +
+               " WHEN 4 THEN 'CR' WHEN 3 THEN 'PR' WHEN 2 THEN 'SD' WHEN 1 THEN 'PD' ELSE 'NE' END";
+    }
 
     // The biomarker derivation: the shorthand columns of tumors.csv and the rows of
     // biomarkers.csv, in the order registry_data.cpp sorts them (test date, missing first;
     // method; the shorthand rows first, in tumour order; then biomarkers.csv in file order).
-    std::string biomarker(const Derivation& v) const {
+    std::string biomarker(const Derivation& v) {
         const bool diagnosis = v.which == "diagnosis";
         const std::string value_column = v.field == "value" ? "value" : "result";
         std::vector<std::string> arms;
@@ -191,28 +284,29 @@ public:
             const std::string column = std::string("t2.") + shorthand.column;
             const bool ratio = shorthand.value;
             const std::string tested = ratio ? column + " IS NOT NULL" : column + " IS NOT NULL AND lower(" + column + ") <> 'unknown'";
-            arms.push_back(std::string("SELECT t2.tumor_id AS tumor_id, '") + shorthand.method + "' AS method, " +
+            arms.push_back(std::string("SELECT t2.patient_id AS patient_id, t2.tumor_id AS tumor_id, '") + shorthand.method + "' AS method, " +
                            (ratio ? std::string("CAST(NULL AS TEXT)") : "lower(" + column + ")") + " AS result, " +
                            (ratio ? real(column) : "CAST(NULL AS " + std::string(d_.real_type) + ")") + " AS value, " +
                            day("t2.diagnosis_date") + " AS test_day, 0 AS kind, t2.tumor_id AS tumor_key, 0 AS line_key"
-                           " FROM tumors t2 WHERE t2.patient_id = c.patient_id AND " + tested);
+                           " FROM tumors t2 WHERE " + tested);
         }
         std::string methods;
         if (!v.methods.empty()) methods = " AND " + in_list("COALESCE(lower(b.method), 'unknown')", v.methods);
-        arms.push_back("SELECT b.tumor_id AS tumor_id, COALESCE(lower(b.method), 'unknown') AS method, lower(b.result) AS result, " +
+        arms.push_back("SELECT b.patient_id AS patient_id, b.tumor_id AS tumor_id, COALESCE(lower(b.method), 'unknown') AS method, lower(b.result) AS result, " +
                        real("b.value") + " AS value, " + day("b.test_date") + " AS test_day, 1 AS kind, '' AS tumor_key, b.source_line AS line_key"
-                       " FROM biomarkers b WHERE b.patient_id = c.patient_id AND lower(b.marker) = " + SqlDialect::literal(v.code) + methods);
+                       " FROM biomarkers b WHERE lower(b.marker) = " + SqlDialect::literal(v.code) + methods);
         std::string rows;
         for (const auto& arm : arms) rows += (rows.empty() ? "" : " UNION ALL ") + arm;
-        std::string sql = "(SELECT " + std::string(value_column == "result" ? "NULLIF(m.result, '')" : "m.value") + " FROM (" + rows + ") m WHERE ";
+        const Rows tests{"(" + rows + ") m", "m.patient_id = c.patient_id", ""};
+        const std::string value = value_column == "result" ? "NULLIF(m.result, '')" : "m.value";
         if (diagnosis) {
             // The index tumour's first test: the earliest dated, else the first undated.
-            sql += "m.tumor_id = c.tumor_id ORDER BY CASE WHEN m.test_day IS NULL THEN 1 ELSE 0 END, m.test_day, m.method, m.kind, m.tumor_key, m.line_key LIMIT 1)";
-        } else {
-            // The latest dated on or before the index date; of equal dates, the last in order.
-            sql += "m.test_day IS NOT NULL AND m.test_day <= c.index_day ORDER BY m.test_day DESC, m.method DESC, m.kind DESC, m.tumor_key DESC, m.line_key DESC LIMIT 1)";
+            return first_of(derived_, tests, "m.tumor_id = c.tumor_id", value,
+                            {"CASE WHEN m.test_day IS NULL THEN 1 ELSE 0 END", "m.test_day", "m.method", "m.kind", "m.tumor_key", "m.line_key"});
         }
-        return sql;
+        // The latest dated on or before the index date; of equal dates, the last in order.
+        return first_of(derived_, tests, "m.test_day IS NOT NULL AND m.test_day <= c.index_day", value,
+                        {"m.test_day DESC", "m.method DESC", "m.kind DESC", "m.tumor_key DESC", "m.line_key DESC"});
     }
 
     // A library derivation over `c` (ctx), `t` (the index tumour) and `nx` (the next line).
@@ -244,72 +338,66 @@ public:
                 const std::string date = day("o.observation_date");
                 const std::string offset = "(" + date + " - c.index_day)";
                 const std::string has = v.field == "value" ? "o.value IS NOT NULL" : "NULLIF(lower(o.result), '') IS NOT NULL";
-                // (The order is on columns of an inner query: SQLite cannot order a
-                // correlated subquery by an outer column.)
-                return "(SELECT m.value FROM (SELECT " + std::string(v.field == "value" ? real("o.value") : "lower(o.result)") +
-                       " AS value, abs" + offset + " AS distance, " + date + " AS day, o.source_line AS line"
-                       " FROM observations o WHERE o.patient_id = c.patient_id AND lower(o.name) = " + SqlDialect::literal(v.code) +
-                       " AND " + offset + " >= " + std::to_string(v.window_from) + " AND " + offset + " <= " +
-                       std::to_string(v.window_to) + " AND " + has + ") m ORDER BY m.distance, m.day, m.line LIMIT 1)";
+                return first_of(derived_, {"observations o", "o.patient_id = c.patient_id", ""},
+                                "lower(o.name) = " + SqlDialect::literal(v.code) + " AND " + offset + " >= " + std::to_string(v.window_from) +
+                                    " AND " + offset + " <= " + std::to_string(v.window_to) + " AND " + has,
+                                v.field == "value" ? real("o.value") : "lower(o.result)", {"abs" + offset, date, "o.source_line"});
             }
             case Kind::metastasis:
-                return "EXISTS (SELECT 1 FROM metastases s WHERE s.patient_id = c.patient_id AND " + day("s.detected_date") +
-                       " <= c.index_day + " + std::to_string(v.window_to) + " AND " + in_list("lower(s.site)", v.sites) + ")";
+                return any_of(derived_, {"metastases s", "s.patient_id = c.patient_id", ""},
+                              day("s.detected_date") + " <= c.index_day + " + std::to_string(v.window_to) + " AND " + in_list("lower(s.site)", v.sites));
             case Kind::prior_exposure: {
                 std::string which = "TRUE";
                 if (!v.drugs.empty() || !v.regimens.empty()) {
                     which = "(" + in_list("lower(r.regimen)", v.regimens) +
-                            " OR EXISTS (SELECT 1 FROM administration_days a WHERE a.regimen_id = r.regimen_id AND " +
+                            " OR r.regimen_id IN (SELECT a.regimen_id FROM administration_days a WHERE a.regimen_id IS NOT NULL AND " +
                             in_list("lower(a.drug)", v.drugs) + "))";
                 }
-                return "EXISTS (SELECT 1 FROM regimens r WHERE r.patient_id = c.patient_id AND r.start_date < c.index_iso AND"
-                       " r.regimen_id <> c.index_id AND " + in_list("lower(r.setting)", v.settings) + " AND " +
-                       which + ")";
+                return any_of(derived_, {"regimens r", "r.patient_id = c.patient_id", ""},
+                              "r.start_date < c.index_iso AND r.regimen_id <> c.index_id AND " + in_list("lower(r.setting)", v.settings) +
+                                  " AND " + which);
             }
             case Kind::administrations: {
                 // Distinct days of the drugs in the index line (administration_days lists
                 // each drug's days).
-                std::string sql = "(SELECT count(DISTINCT j.value) FROM administration_days a, " + d_.days_of("a.days", "j") +
-                                  " WHERE a.regimen_id = c.index_id";
-                if (!v.drugs.empty()) sql += " AND " + in_list("lower(a.drug)", v.drugs);
-                if (v.within_days) sql += " AND j.value <= c.index_day + " + std::to_string(*v.within_days);
-                if (cut) sql += " AND j.value <= " + cutoff();
-                return real("COALESCE(" + sql + "), 0)");
+                std::string where = "TRUE";
+                if (!v.drugs.empty()) where += " AND " + in_list("lower(a.drug)", v.drugs);
+                if (v.within_days) where += " AND j.value <= c.index_day + " + std::to_string(*v.within_days);
+                if (cut) where += " AND j.value <= " + cutoff();
+                return real("COALESCE(" +
+                            aggregate_of(derived_, {"administration_days a", "a.regimen_id = c.index_id", ", " + d_.days_of("a.days", "j")}, where,
+                                         "count(DISTINCT j.value)") +
+                            ", 0)");
             }
             case Kind::index_line: return line_field(v, false);
             case Kind::next_line: return line_field(v, true);
             case Kind::best_response: {
-                const std::string rank = "CASE lower(a.response) WHEN 'cr' THEN 4 WHEN 'pr' THEN 3 WHEN 'sd' THEN 2 WHEN 'pd' THEN 1 ELSE 0 END";
-                std::string sql = "(SELECT CASE max(" + rank + ") WHEN 4 THEN 'CR' WHEN 3 THEN 'PR' WHEN 2 THEN 'SD' WHEN 1 THEN 'PD' ELSE 'NE' END"
-                                  " FROM assessments a WHERE a.patient_id = c.patient_id AND " + assesses() + " AND " +
-                                  "a.assessment_date >= c.index_iso" + assessed_before_cutoff() + ")";
-                if (v.measurable_only) sql = "CASE WHEN c.measurable = 'yes' THEN " + sql + " END";
-                return sql;
+                const std::string sql = best_response();
+                return v.measurable_only ? "CASE WHEN c.measurable = 'yes' THEN " + sql + " END" : sql;
             }
             case Kind::first_response:
-                return day("(SELECT min(a.assessment_date) FROM assessments a WHERE a.patient_id = c.patient_id AND " +
-                           assesses() + " AND a.assessment_date >= c.index_iso AND lower(a.response) IN ('cr', 'pr')" +
-                           assessed_before_cutoff() + ")");
+                return day(aggregate_of(derived_, assessments_of("c"),
+                                        assesses() + " AND a.assessment_date >= c.index_iso AND lower(a.response) IN ('cr', 'pr')" +
+                                            assessed_before_cutoff(),
+                                        "min(a.assessment_date)"));
             case Kind::progression: {
-                const std::string rows = " FROM assessments a WHERE a.patient_id = c.patient_id AND lower(a.response) = 'pd' AND "
-                                         "a.assessment_date > c.index_iso" + assessed_before_cutoff();
-                if (v.field == "date") return day("(SELECT min(a.assessment_date)" + rows + ")");
-                return "EXISTS (SELECT 1" + rows + ")";
+                const std::string where = "lower(a.response) = 'pd' AND a.assessment_date > c.index_iso" + assessed_before_cutoff();
+                if (v.field == "date") return day(aggregate_of(derived_, assessments_of("c"), where, "min(a.assessment_date)"));
+                return any_of(derived_, assessments_of("c"), where);
             }
             case Kind::prior_regimens: {
                 // "setting REGIMEN; ..." in start order (derivation.cpp).
                 const std::string item = "lower(r.setting) || ' ' || " + d_.upper_ascii("lower(r.regimen)");
-                const std::string rows = " FROM regimens r WHERE r.patient_id = c.patient_id AND r.start_date < c.index_iso AND"
-                                         " r.regimen_id <> c.index_id AND " +
-                                         in_list("lower(r.setting)", v.settings);
-                if (d_.numbered_placeholders) {
-                    return "(SELECT string_agg(" + item + ", '; ' ORDER BY r.start_date, r.regimen_id)" + rows + ")";
-                }
+                const Rows rows{"regimens r", "r.patient_id = c.patient_id", ""};
+                const std::string where = "r.start_date < c.index_iso AND r.regimen_id <> c.index_id AND " + in_list("lower(r.setting)", v.settings);
+                const std::string order = "r.start_date, r.regimen_id";  // (as below)
+                if (d_.numbered_placeholders) return aggregate_of(derived_, rows, where, "string_agg(" + item + ", '; ' ORDER BY " + order + ")");
                 // SQLite (before 3.44) has no ORDER BY in an aggregate; a window's
                 // aggregate takes its rows in the window's order.
-                return "(SELECT w.listed FROM (SELECT group_concat(" + item +
-                       ", '; ') OVER (ORDER BY r.start_date, r.regimen_id ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING) AS listed" +
-                       rows + ") w LIMIT 1)";
+                return first_of(derived_, rows, where,
+                                "group_concat(" + item + ", '; ') OVER (PARTITION BY c.patient_id ORDER BY " + order +
+                                    " ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)",
+                                {"r.start_date", "r.regimen_id"});
             }
             case Kind::band: return "NULL";  // written over its source (value_sql)
         }
@@ -393,15 +481,12 @@ public:
             }
         }
         if (best != nullptr) {
-            const std::string rank = "CASE lower(a.response) WHEN 'cr' THEN 4 WHEN 'pr' THEN 3 WHEN 'sd' THEN 2 WHEN 'pd' THEN 1 ELSE 0 END";
-            const std::string rows = " FROM assessments a WHERE a.patient_id = c.patient_id AND " + assesses() + " AND " +
-                                     "a.assessment_date >= c.index_iso" + assessed_before_cutoff();
+            // (The same join as the variable's: a piece asked for twice is made once.)
             const std::string present = best->derivation->measurable_only ? "c.measurable = 'yes'" : "TRUE";
-            derived += ",\n  CASE WHEN " + present + " THEN (SELECT CASE max(" + rank +
-                       ") WHEN 4 THEN 'CR' WHEN 3 THEN 'PR' WHEN 2 THEN 'SD' WHEN 1 THEN 'PD' ELSE 'NE' END" + rows + ") END AS adrs_response";
-            derived += ",\n  (SELECT " + day("m.day") + " FROM (SELECT a.assessment_date AS day, " + rank +
-                       " AS rank, COALESCE(a.regimen_id, '') AS regimen, a.source_line AS line" + rows +
-                       ") m WHERE m.rank > 0 ORDER BY m.rank DESC, m.day, m.regimen, m.line LIMIT 1) AS adrs_day";
+            derived += ",\n  CASE WHEN " + present + " THEN " + best_response() + " END AS adrs_response";
+            derived += ",\n  " + day(first_of(derived_, assessments_of("c"), index_line_assessments() + " AND " + response_rank() + " > 0",
+                                               "a.assessment_date", {response_rank() + " DESC", "a.assessment_date", "COALESCE(a.regimen_id, '')", "a.source_line"})) +
+                       " AS adrs_day";
         } else {
             derived += ",\n  CAST(NULL AS TEXT) AS adrs_response, CAST(NULL AS INTEGER) AS adrs_day";
         }
@@ -452,6 +537,7 @@ public:
 
         // Layer y: the end of follow-up (f), why it ends (k: 0 last contact, 1 data
         // cut-off, 2 start of the next line) and the first progression after the origin.
+        Layer after_x{"x", "x.patient_id", "", {}, {}};
         std::string y = "y AS MATERIALIZED (SELECT x.*";
         for (std::size_t e = 0; e < p_.endpoints.size(); ++e) {
             const auto& endpoint = p_.endpoints[e];
@@ -468,14 +554,16 @@ public:
             y += ",\n  " + end + " AS f" + std::to_string(e) + ", " + kind + " AS k" + std::to_string(e);
             if (contains(endpoint.censor, "last_assessment")) y += ", " + d_.iso_of(end) + " AS fi" + std::to_string(e);
             if (contains(endpoint.events, "progression")) {
-                y += ",\n  " + day("(SELECT min(a.assessment_date) FROM assessments a WHERE a.patient_id = x.patient_id AND lower(a.response) = 'pd' AND "
-                                    "a.assessment_date > x.oi" + std::to_string(e) + ")") + " AS p" + std::to_string(e);
+                y += ",\n  " + day(aggregate_of(after_x, assessments_of("x"), "lower(a.response) = 'pd' AND a.assessment_date > x.oi" + std::to_string(e),
+                                                 "min(a.assessment_date)")) +
+                     " AS p" + std::to_string(e);
             }
         }
-        y += "\n FROM x)";
+        y += "\n FROM x" + after_x.joined() + ")";
 
         // Layer z: each event's date when it counts (on or after the origin as the rules
         // say, and by the end of follow-up): ev<endpoint>_<event>; and the last assessment.
+        Layer after_y{"y", "y.patient_id", "", {}, {}};
         std::string z = "z AS (SELECT y.*";
         for (std::size_t e = 0; e < p_.endpoints.size(); ++e) {
             const auto& endpoint = p_.endpoints[e];
@@ -493,16 +581,18 @@ public:
                      " END AS ev" + std::to_string(e) + "_" + std::to_string(j);
             }
             if (contains(endpoint.censor, "last_assessment")) {
-                z += ",\n  " + day("(SELECT max(a.assessment_date) FROM assessments a WHERE a.patient_id = y.patient_id AND "
-                                    "a.assessment_date >= y.oi" + std::to_string(e) + " AND a.assessment_date <= y.fi" + std::to_string(e) + ")") +
+                z += ",\n  " + day(aggregate_of(after_y, assessments_of("y"),
+                                                 "a.assessment_date >= y.oi" + std::to_string(e) + " AND a.assessment_date <= y.fi" + std::to_string(e),
+                                                 "max(a.assessment_date)")) +
                      " AS la" + std::to_string(e);
             }
         }
-        z += "\n FROM y)";
+        z += "\n FROM y" + after_y.joined() + ")";
 
         std::string sql = context();
         sql += ",\nd AS MATERIALIZED (SELECT c.*" + derived +
-               "\n FROM ctx c LEFT JOIN tumors t ON t.tumor_id = c.tumor_id LEFT JOIN regimens nx ON nx.regimen_id = c.next_id),\n";
+               "\n FROM ctx c LEFT JOIN tumors t ON t.tumor_id = c.tumor_id LEFT JOIN regimens nx ON nx.regimen_id = c.next_id" +
+               derived_.joined() + "),\n";
         sql += x + ",\n" + y + ",\n" + z;
         with_ = sql;
         sql += "\nSELECT z.patient_id, z.index_day, z.arm, z.step";
@@ -600,6 +690,7 @@ public:
             if (request.analysis) populations.insert(*request.analysis);
         }
         // Layer r: only what the counts read, once per patient.
+        Layer lines{"z", "z.index_id", "", {}, {}};  // joined by the index line
         std::string r = ",\nr AS MATERIALIZED (SELECT z.step AS step";
         for (std::size_t k : slots) {
             const std::string value = "z.x" + std::to_string(k);
@@ -614,9 +705,15 @@ public:
         for (std::size_t k : numbers) r += ",\n  " + real("z.x" + std::to_string(k)) + " AS n" + std::to_string(k);
         // As ADAE's worst grade (adverse_events()): NULL when the index line has none.
         for (const auto& term : terms) {
-            r += ",\n  (SELECT max(COALESCE(e.grade, 0)) FROM adverse_events e WHERE e.regimen_id = z.index_id AND lower(e.term) = " +
-                 SqlDialect::literal(term) + (p_.data_cutoff ? " AND e.onset_date <= " + cutoff_iso() : std::string()) + ") AS " +
-                 term_column(term);
+            const std::string where =
+                "lower(e.term) = " + SqlDialect::literal(term) + (p_.data_cutoff ? " AND e.onset_date <= " + cutoff_iso() : std::string());
+            // As a scan: every regimen's worst grade, joined by the index line (z is not
+            // read again inside).
+            r += ",\n  " +
+                 (scans_ ? join_as(lines, "SELECT e.regimen_id AS k, max(COALESCE(e.grade, 0)) AS v FROM adverse_events e WHERE " + where +
+                                              " GROUP BY e.regimen_id")
+                         : aggregate_of(lines, {"adverse_events e", "e.regimen_id = z.index_id", ""}, where, "max(COALESCE(e.grade, 0))")) +
+                 " AS " + term_column(term);
         }
         for (std::size_t e : endpoints) {
             const std::string suffix = std::to_string(e);
@@ -641,7 +738,7 @@ public:
             }
             r += ",\n  CASE WHEN COALESCE(" + sql.value_or("NULL") + ", FALSE) THEN 1 ELSE 0 END AS w" + std::to_string(a);
         }
-        r += "\n FROM z)";
+        r += "\n FROM z" + lines.joined() + ")";
         std::vector<std::string> selects;  // one per part
         for (std::size_t part = 0; part < requests.size(); ++part) {
             const auto& request = requests[part];
@@ -724,6 +821,9 @@ public:
 
 private:
     std::string with_;  // the derivation up to layer z (adsl())
+    bool scans_ = false;              // StoreForm::scans
+    mutable std::size_t pieces_ = 0;  // scans joined (their aliases s1, s2, ...)
+    Layer derived_{"ctx c", "c.patient_id", "", {}, {}};  // layer d: the library derivations
     std::vector<std::string> endpoint_date_, endpoint_cause_;  // per endpoint, over z
     std::size_t slot_of(const std::string& name) const {
         const VariableDefinition* variable = p_.variable(name);
@@ -747,9 +847,13 @@ std::vector<std::string> store_derivation_gaps(const Protocol& protocol) {
     return writer.gaps;
 }
 
+StoreForm store_form(registry::StoreConnection& store) {
+    return store.spread_over_servers() ? StoreForm::scans : StoreForm::probes;
+}
+
 StoreQueries store_queries(const Protocol& protocol, const registry::SqlDialect& dialect,
-                           const std::vector<StoreCountRequest>& requests) {
-    StoreWriter writer(protocol, dialect);
+                           const std::vector<StoreCountRequest>& requests, StoreForm form) {
+    StoreWriter writer(protocol, dialect, form);
     StoreQueries queries;
     queries.adsl = writer.adsl();
     if (!requests.empty()) queries.counts = writer.counts(requests);
@@ -766,11 +870,11 @@ StoreQueries store_queries(const Protocol& protocol, const registry::SqlDialect&
 namespace {
 
 StudyData derive(registry::StoreConnection& store, const Protocol& protocol, const RegistryInfo& registry,
-                 const std::function<void(const std::string&)>& progress) {
+                 const std::function<void(const std::string&)>& progress, std::optional<StoreForm> form) {
     auto say = [&](const std::string& what) {
         if (progress) progress(what);
     };
-    const StoreQueries queries = store_queries(protocol, store.dialect());
+    const StoreQueries queries = store_queries(protocol, store.dialect(), {}, form.value_or(store_form(store)));
     const std::size_t width = protocol.variables.size();
     const std::size_t endpoints = protocol.endpoints.size();
     const int endpoint_column = StoreQueries::first_variable + static_cast<int>(width);
@@ -1071,7 +1175,8 @@ std::vector<std::string> store_reduction_gaps(const Protocol& protocol) {
 }
 
 CountedStudy count_in_store(const std::string& location, const Protocol& protocol, RegistryInfo& registry,
-                            const std::function<void(const std::string&)>& progress) {
+                            const std::function<void(const std::string&)>& progress,
+                            std::optional<StoreForm> form) {
     const auto gaps = store_reduction_gaps(protocol);
     if (!gaps.empty()) {
         std::string message = "--reduce store: the store cannot count for this protocol (use --reduce rwe):";
@@ -1081,7 +1186,7 @@ CountedStudy count_in_store(const std::string& location, const Protocol& protoco
     auto store = open_version_2_store(location);
     registry = describe_registry(*store, read_plan(protocol));
     const CountPlan plan = count_plan(protocol);
-    const StoreQueries queries = store_queries(protocol, store->dialect(), plan.requests);
+    const StoreQueries queries = store_queries(protocol, store->dialect(), plan.requests, form.value_or(store_form(*store)));
     // The rows of each part.
     struct Row {
         std::optional<std::string> group, stratum;
@@ -1187,12 +1292,12 @@ CountedStudy count_in_store(const std::string& location, const Protocol& protoco
 }
 
 StudyData derive_in_store(const std::string& location, const Protocol& protocol, RegistryInfo& registry,
-                          const std::function<void(const std::string&)>& progress) {
+                          const std::function<void(const std::string&)>& progress, std::optional<StoreForm> form) {
     // One connection for the account of the registry and the datasets: one snapshot of
     // the store (a PostgreSQL connection reads in one repeatable-read transaction).
     auto store = open_version_2_store(location);
     registry = describe_registry(*store, read_plan(protocol));
-    return derive(*store, protocol, registry, progress);
+    return derive(*store, protocol, registry, progress, form);
 }
 
 }  // namespace rwe::study

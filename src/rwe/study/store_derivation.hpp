@@ -80,9 +80,19 @@ struct StoreCountRequest {
 // when the store can derive it all.
 std::vector<std::string> store_derivation_gaps(const Protocol& protocol);
 
+// How the queries read a registry table. `probes`: a correlated subquery per patient,
+// which an index answers at once (SQLite, one PostgreSQL server; the faster there).
+// `scans`: each table joined to the whole cohort in one pass, for a store whose tables are
+// spread over servers (postgres_fdw partitions), where every probe would be a query sent
+// to a shard. The same values either way (store_derivation_test runs both).
+enum class StoreForm { probes, scans };
+
+// The form for a store: scans when its registry tables are spread over servers.
+StoreForm store_form(registry::StoreConnection& store);
+
 // The queries in `dialect`. Throws UsageError listing the gaps when there are any.
 StoreQueries store_queries(const Protocol& protocol, const registry::SqlDialect& dialect,
-                           const std::vector<StoreCountRequest>& requests = {});
+                           const std::vector<StoreCountRequest>& requests = {}, StoreForm form = StoreForm::probes);
 
 // Runs the queries on the registry store at `location` (an SQLite file or a PostgreSQL
 // URI) of registry format version 2, and returns the analysis datasets and the attrition
@@ -92,8 +102,9 @@ StoreQueries store_queries(const Protocol& protocol, const registry::SqlDialect&
 // cannot be read or is older than format version 2.
 // `progress`, when given, hears what the store is doing, in words ("the store is deriving
 // ADSL and the endpoints", "ADSL: 20000 patients received", ...).
+// `form`: the form of the queries (StoreForm); by default the store's (store_form).
 StudyData derive_in_store(const std::string& location, const Protocol& protocol, RegistryInfo& registry,
-                          const std::function<void(const std::string&)>& progress = {});
+                          const std::function<void(const std::string&)>& progress = {}, std::optional<StoreForm> form = {});
 
 // rwe run --reduce store: what of `protocol` needs the patients' rows, each as
 // `file:line: key: problem (value)` (the store derivation's gaps too); empty when the
@@ -111,6 +122,6 @@ struct CountedStudy {
 // Runs the counts on the registry store at `location` (as derive_in_store). Throws
 // UsageError listing store_reduction_gaps when there are any.
 CountedStudy count_in_store(const std::string& location, const Protocol& protocol, RegistryInfo& registry,
-                            const std::function<void(const std::string&)>& progress = {});
+                            const std::function<void(const std::string&)>& progress = {}, std::optional<StoreForm> form = {});
 
 }  // namespace rwe::study
