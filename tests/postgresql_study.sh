@@ -36,9 +36,12 @@ for entry in "${registries[@]}"; do
     for derive in rwe store; do
       "$rwe" run "$source/studies/$protocol.toml" --db "$work/$profile.sqlite" --derive $derive --out "$work/$protocol-sqlite-$derive" \
         > "$work/$protocol-sqlite-$derive.txt" 2>&1 || { cat "$work/$protocol-sqlite-$derive.txt"; exit 1; }
-      "$rwe" run "$source/studies/$protocol.toml" --db "$url" --derive $derive --out "$work/$protocol-postgresql-$derive" \
+      RWE_TIMING=1 "$rwe" run "$source/studies/$protocol.toml" --db "$url" --derive $derive --out "$work/$protocol-postgresql-$derive" \
         > "$work/$protocol-postgresql-$derive.txt" 2>&1 || { cat "$work/$protocol-postgresql-$derive.txt"; exit 1; }
     done
+    # One server: the store's SQL probes (the scans are for a registry spread over servers).
+    grep -q "the store's SQL in its probes form" "$work/$protocol-postgresql-store.txt" ||
+      { echo "$protocol on one PostgreSQL server: the store's SQL did not take its probes form"; exit 1; }
     # Its analyses that the store can count for, reduced by rwe (the reference: SQLite with
     # rwe deriving) and counted by the store (`--reduce store`) on SQLite and PostgreSQL.
     python3 "$source/tests/countable_protocol.py" "$source/studies/$protocol.toml" "$work/$protocol-counted.toml"

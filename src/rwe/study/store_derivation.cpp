@@ -851,6 +851,21 @@ StoreForm store_form(registry::StoreConnection& store) {
     return store.spread_over_servers() ? StoreForm::scans : StoreForm::probes;
 }
 
+namespace {
+
+// `form`, else the store's; with RWE_TIMING said on stderr (tests/postgresql_cluster.sh
+// checks that the cluster gets the scans).
+StoreForm chosen_form(registry::StoreConnection& store, std::optional<StoreForm> form) {
+    const StoreForm chosen = form.value_or(store_form(store));
+    if (std::getenv("RWE_TIMING") != nullptr) {
+        std::fprintf(stderr, "rwe run: the store's SQL in its %s\n",
+                     chosen == StoreForm::scans ? "scans form (the registry is spread over servers)" : "probes form");
+    }
+    return chosen;
+}
+
+}  // namespace
+
 StoreQueries store_queries(const Protocol& protocol, const registry::SqlDialect& dialect,
                            const std::vector<StoreCountRequest>& requests, StoreForm form) {
     StoreWriter writer(protocol, dialect, form);
@@ -874,7 +889,7 @@ StudyData derive(registry::StoreConnection& store, const Protocol& protocol, con
     auto say = [&](const std::string& what) {
         if (progress) progress(what);
     };
-    const StoreQueries queries = store_queries(protocol, store.dialect(), {}, form.value_or(store_form(store)));
+    const StoreQueries queries = store_queries(protocol, store.dialect(), {}, chosen_form(store, form));
     const std::size_t width = protocol.variables.size();
     const std::size_t endpoints = protocol.endpoints.size();
     const int endpoint_column = StoreQueries::first_variable + static_cast<int>(width);
@@ -1186,7 +1201,7 @@ CountedStudy count_in_store(const std::string& location, const Protocol& protoco
     auto store = open_version_2_store(location);
     registry = describe_registry(*store, read_plan(protocol));
     const CountPlan plan = count_plan(protocol);
-    const StoreQueries queries = store_queries(protocol, store->dialect(), plan.requests, form.value_or(store_form(*store)));
+    const StoreQueries queries = store_queries(protocol, store->dialect(), plan.requests, chosen_form(*store, form));
     // The rows of each part.
     struct Row {
         std::optional<std::string> group, stratum;
