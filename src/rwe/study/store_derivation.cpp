@@ -98,6 +98,14 @@ public:
         layer.joins.push_back("LEFT JOIN (" + select + ") " + alias + " ON " + alias + ".k = " + layer.key);
         return layer.made[select] = alias + ".v";
     }
+    // As scans, the index tumour's and the next line's rows are joined by the patient
+    // (never NULL, one row each), not by their ids: PostgreSQL keeps a preserved side's
+    // NULL keys in one batch of its hash table, which, for the ~40% of patients without a
+    // next line, would split into thousands of batches without ever fitting.
+    static std::string by_patient(const std::string& table, const std::string& alias, const std::string& id, const std::string& ctx_id) {
+        return "LEFT JOIN (SELECT c.patient_id AS k, " + alias + ".* FROM ctx c JOIN " + table + " " + alias + " ON " + alias + "." + id +
+               " = c." + ctx_id + ") " + alias + " ON " + alias + ".k = c.patient_id";
+    }
     // The `value` of the first row by `order` (expressions, each ascending or followed by
     // " DESC") of `rows` where `where`; NULL when none.
     std::string first_of(Layer& layer, const Rows& rows, const std::string& where, const std::string& value,
@@ -591,7 +599,8 @@ public:
 
         std::string sql = context();
         sql += ",\nd AS MATERIALIZED (SELECT c.*" + derived +
-               "\n FROM ctx c LEFT JOIN tumors t ON t.tumor_id = c.tumor_id LEFT JOIN regimens nx ON nx.regimen_id = c.next_id" +
+               "\n FROM ctx c " + (scans_ ? by_patient("tumors", "t", "tumor_id", "tumor_id") + " " + by_patient("regimens", "nx", "regimen_id", "next_id")
+                                           : std::string("LEFT JOIN tumors t ON t.tumor_id = c.tumor_id LEFT JOIN regimens nx ON nx.regimen_id = c.next_id")) +
                derived_.joined() + "),\n";
         sql += x + ",\n" + y + ",\n" + z;
         with_ = sql;
