@@ -488,15 +488,22 @@ public:
                 break;
             }
         }
+        std::string adrs_response = "z.adrs_response";
         if (best != nullptr) {
-            // (The same join as the variable's: a piece asked for twice is made once.)
-            const std::string present = best->derivation->measurable_only ? "c.measurable = 'yes'" : "TRUE";
-            derived += ",\n  CASE WHEN " + present + " THEN " + best_response() + " END AS adrs_response";
+            // The response is the variable's value, as derivation() writes it (TRTSDT and
+            // ARM are written from the index line instead).
+            if (best->name != "TRTSDT" && best->name != "ARM") {
+                adrs_response = "z.v" + std::to_string(static_cast<std::size_t>(best - p_.variables.data()));
+            } else {
+                const std::string present = best->derivation->measurable_only ? "c.measurable = 'yes'" : "TRUE";
+                derived += ",\n  CASE WHEN " + present + " THEN " + best_response() + " END AS adrs_response";
+            }
             derived += ",\n  " + day(first_of(derived_, assessments_of("c"), index_line_assessments() + " AND " + response_rank() + " > 0",
                                                "a.assessment_date", {response_rank() + " DESC", "a.assessment_date", "COALESCE(a.regimen_id, '')", "a.source_line"})) +
                        " AS adrs_day";
         } else {
-            derived += ",\n  CAST(NULL AS TEXT) AS adrs_response, CAST(NULL AS INTEGER) AS adrs_day";
+            adrs_response = "CAST(NULL AS TEXT)";
+            derived += ",\n  CAST(NULL AS INTEGER) AS adrs_day";
         }
         const bool from_response = std::any_of(p_.endpoints.begin(), p_.endpoints.end(), [](const EndpointDefinition& endpoint) {
             return endpoint.origin == "first_response";
@@ -639,7 +646,7 @@ public:
             endpoint_date_.push_back("COALESCE(" + first + ", " + censored_at + ")");
             endpoint_cause_.push_back(cause);
         }
-        sql += ",\n  z.adrs_response, z.adrs_day\nFROM z ORDER BY z.patient_id";
+        sql += ",\n  " + adrs_response + ", z.adrs_day\nFROM z ORDER BY z.patient_id";
         return sql;
     }
 
