@@ -122,9 +122,16 @@ for table in $tables; do
                                ALTER TABLE $table RENAME TO ${table}_imported;
                                CREATE TABLE $table (LIKE ${table}_imported) PARTITION BY HASH ($key);
                                $partitions
-                               INSERT INTO $table SELECT * FROM ${table}_imported;
-                               DROP TABLE ${table}_imported;
                                COMMIT;"
+  # Each shard's rows copied straight to it (COPY out of the coordinator, COPY into the
+  # shard), rather than inserted through postgres_fdw a batch at a time.
+  for ((k = 1; k <= shards; k++)); do
+    port_var="PORT_shard$k"
+    # (A backslash command is one line.)
+    rows="SELECT * FROM ${table}_imported WHERE satisfies_hash_partition('$table'::regclass, $shards, $((k - 1)), $key)"
+    sql "$PORT_coordinator" -c "\copy ($rows) TO STDOUT" | sql "${!port_var}" -c "\copy $table FROM STDIN"
+  done
+  sql "$PORT_coordinator" -c "DROP TABLE ${table}_imported"
 done
 shard_urls=""
 for ((k = 1; k <= shards; k++)); do

@@ -140,14 +140,20 @@ public:
         return "(" + layer.key + " IN (SELECT " + layer.key + scanned(layer, rows, where) + "))";
     }
 
+    // Whether any of `drugs` was given in the regimen `r`.
+    std::string given_in(const std::vector<std::string>& drugs) const {
+        if (!scans_) {
+            return "EXISTS (SELECT 1 FROM administration_days a WHERE a.regimen_id = r.regimen_id AND " + in_list("lower(a.drug)", drugs) + ")";
+        }
+        return "(r.regimen_id IN (SELECT a.regimen_id FROM administration_days a WHERE a.regimen_id IS NOT NULL AND " +
+               in_list("lower(a.drug)", drugs) + "))";
+    }
+
     // A regimen `r` qualifies for an arm: its code, and the drugs given in it.
     std::string arm_condition(const RegimenChoice& choice) const {
         std::vector<std::string> parts;
         if (!choice.codes.empty()) parts.push_back(in_list("lower(r.regimen)", choice.codes));
-        auto given = [&](const std::vector<std::string>& drugs) {
-            return "(r.regimen_id IN (SELECT a.regimen_id FROM administration_days a WHERE a.regimen_id IS NOT NULL AND " +
-                   in_list("lower(a.drug)", drugs) + "))";
-        };
+        auto given = [&](const std::vector<std::string>& drugs) { return given_in(drugs); };
         for (const auto& drug : choice.drugs_all) parts.push_back(given({drug}));
         if (!choice.drugs_any.empty()) parts.push_back(given(choice.drugs_any));
         if (!choice.drugs_none.empty()) parts.push_back("NOT " + given(choice.drugs_none));
@@ -172,7 +178,7 @@ public:
             "WITH qualifying AS (SELECT r.patient_id, r.regimen_id, " + start + " AS start_day, " + arms +
             " AS arm FROM regimens r WHERE " + in_list("lower(r.setting)", index.settings) +
             (cut ? " AND r.start_date <= " + cutoff_iso() : std::string()) + "),\n"
-            "first_lines AS MATERIALIZED (SELECT q.*, row_number() OVER (PARTITION BY q.patient_id ORDER BY q.start_day, q.regimen_id) AS pick"
+            "first_lines AS " + std::string(scans_ ? "MATERIALIZED " : "") + "(SELECT q.*, row_number() OVER (PARTITION BY q.patient_id ORDER BY q.start_day, q.regimen_id) AS pick"
             " FROM qualifying q WHERE q.arm IS NOT NULL),\n";
         // The index tumour (derivation.cpp index_tumor): diagnosed on or before the index
         // date, one with a metastasis date first, then the latest diagnosed, then by id.
@@ -358,8 +364,7 @@ public:
                 std::string which = "TRUE";
                 if (!v.drugs.empty() || !v.regimens.empty()) {
                     which = "(" + in_list("lower(r.regimen)", v.regimens) +
-                            " OR r.regimen_id IN (SELECT a.regimen_id FROM administration_days a WHERE a.regimen_id IS NOT NULL AND " +
-                            in_list("lower(a.drug)", v.drugs) + "))";
+                            " OR " + given_in(v.drugs) + ")";
                 }
                 return any_of(derived_, {"regimens r", "r.patient_id = c.patient_id", ""},
                               "r.start_date < c.index_iso AND r.regimen_id <> c.index_id AND " + in_list("lower(r.setting)", v.settings) +
