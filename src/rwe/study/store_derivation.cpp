@@ -403,7 +403,7 @@ public:
                 const std::string item = "lower(r.setting) || ' ' || " + d_.upper_ascii("lower(r.regimen)");
                 const Rows rows{"regimens r", "r.patient_id = c.patient_id", ""};
                 const std::string where = "r.start_date < c.index_iso AND r.regimen_id <> c.index_id AND " + in_list("lower(r.setting)", v.settings);
-                const std::string order = "r.start_date, r.regimen_id";  // (as below)
+                const std::string order = "r.start_date, r.regimen_id";
                 if (d_.numbered_placeholders) return aggregate_of(derived_, rows, where, "string_agg(" + item + ", '; ' ORDER BY " + order + ")");
                 // SQLite (before 3.44) has no ORDER BY in an aggregate; a window's
                 // aggregate takes its rows in the window's order.
@@ -493,21 +493,15 @@ public:
                 break;
             }
         }
-        std::string adrs_response = "z.adrs_response";
+        std::string adrs_response = "CAST(NULL AS TEXT)";
         if (best != nullptr) {
-            // The response is the variable's value, as derivation() writes it (TRTSDT and
-            // ARM are written from the index line instead).
-            if (best->name != "TRTSDT" && best->name != "ARM") {
-                adrs_response = "z.v" + std::to_string(static_cast<std::size_t>(best - p_.variables.data()));
-            } else {
-                const std::string present = best->derivation->measurable_only ? "c.measurable = 'yes'" : "TRUE";
-                derived += ",\n  CASE WHEN " + present + " THEN " + best_response() + " END AS adrs_response";
-            }
+            // The response is the variable's value, derived in `d` (a library derivation:
+            // TRTSDT and ARM, written from the index line, are reserved names).
+            adrs_response = "z.v" + std::to_string(static_cast<std::size_t>(best - p_.variables.data()));
             derived += ",\n  " + day(first_of(derived_, assessments_of("c"), index_line_assessments() + " AND " + response_rank() + " > 0",
                                                "a.assessment_date", {response_rank() + " DESC", "a.assessment_date", "COALESCE(a.regimen_id, '')", "a.source_line"})) +
                        " AS adrs_day";
         } else {
-            adrs_response = "CAST(NULL AS TEXT)";
             derived += ",\n  CAST(NULL AS INTEGER) AS adrs_day";
         }
         const bool from_response = std::any_of(p_.endpoints.begin(), p_.endpoints.end(), [](const EndpointDefinition& endpoint) {
