@@ -28,155 +28,17 @@
 #include "rwe/report/methods_text.hpp"
 #include "rwe/report/table.hpp"
 #include "rwe/report/table_writers.hpp"
+#include "rwe/report/report_cells.hpp"
+#include "rwe/report/report_kinds.hpp"
 
 namespace rwe::report {
 
 namespace {
 
-using nlohmann::json;
 constexpr double nan = std::numeric_limits<double>::quiet_NaN();
 
-double number(const json& value) { return value.is_number() ? value.get<double>() : nan; }
-
-// `object[key]`, the suppression marker when the whole object was withheld, else null.
-json field(const json& object, const char* key) {
-    if (is_suppressed(object)) return object;
-    if (object.is_object() && object.contains(key)) return object[key];
-    return json();
-}
-
-std::string fixed(const json& value, int decimals = 1) {
-    if (is_suppressed(value)) return suppressed_cell;
-    return value.is_number() ? format_fixed(value.get<double>(), decimals) : "NR";
-}
-
-// "19.1 (16.2–21.9)"; NR = not reached; S = suppressed (docs/report.md).
-std::string estimate_ci(const json& estimate, const json& lower, const json& upper, int decimals = 1) {
-    if (is_suppressed(estimate) || is_suppressed(lower) || is_suppressed(upper)) return suppressed_cell;
-    if (!estimate.is_number()) return "NR";
-    return fixed(estimate, decimals) + " (" + fixed(lower, decimals) + "–" + fixed(upper, decimals) + ")";
-}
-
-std::string ci_text(const json& lower, const json& upper) {
-    if (is_suppressed(lower) || is_suppressed(upper)) return suppressed_cell;
-    return fixed(lower) + "–" + fixed(upper);
-}
-
-// A count as published: the marker when suppressed.
-std::string count_only(const json& n) {
-    if (is_suppressed(n)) return suppressed_cell;
-    return n.is_number() ? std::to_string(std::lround(n.get<double>())) : "–";
-}
-
-// "n (p%)": the percentage is left out when the denominator is suppressed (with n it would
-// give the denominator back).
-std::string count(const json& n, const json& of, int decimals = 1) {
-    if (is_suppressed(n)) return suppressed_cell;
-    if (is_suppressed(of)) return count_only(n) + " (" + suppressed_cell + ")";
-    if (!n.is_number() || !of.is_number()) return count_only(n);
-    return count_percent(std::lround(n.get<double>()), std::lround(of.get<double>()), 0, decimals);
-}
-
-// Three significant digits for small values (p-values, proportions), one decimal above 1.
-std::string significant(double value) {
-    if (value == std::round(value) && std::fabs(value) < 1e9) return format_fixed(value, 0);
-    if (std::fabs(value) >= 1) return format_fixed(value, 1);
-    return fmt::format("{:.3g}", value);
-}
-
-// In running text and annotations: "p = 0.043", "p < 0.001".
-// "E-value of the HR: 2.31 (of the CI limit nearer 1: 1.42); ..." from a hazard ratio's
-// "e_value" object (docs/methods.md §8.5); empty when there is none.
-std::string e_value_note(const json& hr, const std::string& what) {
-    if (!hr.is_object() || !hr.contains("e_value") || !hr["e_value"].is_object()) return "";
-    const json& e = hr["e_value"];
-    // withheld with the HR under small-cell suppression (the outcome's frequency with it)
-    if (is_suppressed(e.value("e_value", json())) || is_suppressed(e.value("outcome", json()))) return "";
-    const bool common = e.value("outcome", "") == "common";
-    return fmt::format("E-value of the {}: {} (of the CI limit nearer 1: {}), the risk ratio an unmeasured confounder would need "
-                       "with both the groups and the outcome to explain it away (VanderWeele & Ding 2017); the outcome taken as {} "
-                       "({}).",
-                       what, fixed(e["e_value"], 2), fixed(e["e_value_limit"], 2), common ? "common" : "rare",
-                       common ? "Kaplan–Meier risk of 15% or more by the last follow-up: the HR turned into a risk ratio by the "
-                                "square-root transform"
-                              : "Kaplan–Meier risk below 15% by the last follow-up: the HR taken as the risk ratio");
-}
-
-std::string p_phrase(const json& p) {
-    if (is_suppressed(p)) return suppressed_cell;
-    if (p.is_string()) return "p " + p.get<std::string>();
-    if (!p.is_number()) return "p = NA";
-    return format_p_value(p.get<double>());
-}
-
-// In a table's p column: "0.043", "<0.001" (two significant digits).
-std::string p_cell(const json& p) {
-    if (is_suppressed(p)) return suppressed_cell;
-    if (p.is_string()) return p.get<std::string>();
-    if (!p.is_number()) return "–";
-    return format_p_number(p.get<double>());
-}
-
-std::string published_text(const json& value) {
-    if (value.is_null()) return "";
-    if (is_suppressed(value)) return suppressed_cell;
-    if (value.is_string()) return value.get<std::string>();
-    if (value.is_number_integer()) return std::to_string(value.get<long>());
-    if (value.is_number()) return significant(value.get<double>());
-    return value.dump();
-}
-
-// A test's name in a table's Test column.
-std::string test_name(const json& test) {
-    if (!test.is_string()) return "";
-    const std::string t = test;
-    if (t == "none") return "";
-    if (t == "chi-square") return "Pearson's \u03c7\u00b2";
-    if (t == "fisher") return "Fisher's exact";
-    if (t == "wilcoxon") return "Wilcoxon rank-sum";
-    if (t == "kruskal-wallis") return "Kruskal–Wallis";
-    return t;
-}
-
-std::string summary_name(const std::string& summary) {
-    if (summary == "median_iqr") return "median (IQR)";
-    if (summary == "mean_sd") return "mean (SD)";
-    return "median (range)";
-}
-
-// A number of an integer variable (age, a count) without decimals when it is a whole
-// number; a median or quartile halfway between two keeps one decimal.
-std::string integer_or_fixed(const json& value, bool integer) {
-    if (integer && value.is_number() && value.get<double>() == std::round(value.get<double>())) return fixed(value, 0);
-    return fixed(value, 1);
-}
-
-// "55 (26–78)", "55 (47–63)", "55.3 (11.3)" for a numeric summary (describe_variable).
-std::string numeric_cell(const json& summary, const std::string& statistic, bool integer) {
-    if (is_suppressed(summary)) return suppressed_cell;
-    if (statistic == "mean_sd") {
-        if (is_suppressed(summary["mean"])) return suppressed_cell;
-        return fixed(summary["mean"], 1) + " (" + fixed(summary["sd"], 1) + ")";
-    }
-    if (is_suppressed(summary["median"])) return suppressed_cell;
-    const bool range = statistic == "median_range" && !is_suppressed(summary["min"]);
-    const json& low = summary[range ? "min" : "q1"];
-    const json& high = summary[range ? "max" : "q3"];
-    if (is_suppressed(low) || is_suppressed(high)) return integer_or_fixed(summary["median"], integer);
-    return integer_or_fixed(summary["median"], integer) + " (" + integer_or_fixed(low, integer) + "–" + integer_or_fixed(high, integer) + ")";
-}
-
-// The method of the median's CI, as a table footnote (docs/methods.md §1).
-std::string median_ci_footnote(const std::string& method, const std::string& conf_type) {
-    if (method == "spss") {
-        return "NR: not reached. 95% CI of the median as SPSS computes it: median ± 1.96 SE, the SE from the Greenwood "
-               "variance and a density estimate of the survival curve.";
-    }
-    return "NR: not reached. 95% CI of the median by the method of Brookmeyer and Crowley (1982): the times whose " +
-           (conf_type.empty() ? std::string("pointwise") : conf_type) + " confidence interval of S(t) contains 0.5, as R's survfit.";
-}
-
-class Builder {
+using nlohmann::json;
+class Builder final : public ReportContext {
 public:
     Builder(const json& results, std::filesystem::path directory)
         : results_(results), dir_(std::move(directory)), threshold_(results["protocol"].value("small_cell", 0)) {}
@@ -274,9 +136,8 @@ public:
         return files;
     }
 
-private:
-
-    Section& section(const std::string& id, const std::string& heading) {
+    // ReportContext: what each kind's report (report_<kind>.cpp) writes into.
+    Section& section(const std::string& id, const std::string& heading) override {
         for (auto& s : sections_) {
             if (s.id == "sec-" + id) return s;
         }
@@ -284,7 +145,7 @@ private:
         return sections_.back();
     }
 
-    void add_table(Section& target, Table table) {
+    void add_table(Section& target, Table table) override {
         // The protocol's title names the analysis's main table; a "(N = …)" or "(n = …)"
         // the generated title ends with is kept.
         if (!title_.empty() && table.id == analysis_id_) {
@@ -308,7 +169,7 @@ private:
         tables_.push_back(table);
         target.blocks.push_back(std::move(table));
     }
-    void add_figure(Section& target, const std::string& id, const std::string& caption, Figure figure) {
+    void add_figure(Section& target, const std::string& id, const std::string& caption, Figure figure) override {
         figures_.emplace_back(id, figure);
         const std::string stem = "figures/" + id;
         target.blocks.push_back(FigureBlock{id, caption, "", std::move(figure),
@@ -316,7 +177,7 @@ private:
     }
 
     // The analysis' figure options (its `figure` table), an error naming the analysis.
-    void apply_figure(const std::string& id, KmPlotInput& input) const {
+    void apply_figure(const std::string& id, KmPlotInput& input) const override {
         try {
             apply_figure_options(figure_, input);
         } catch (const UsageError& error) {
@@ -324,6 +185,11 @@ private:
         }
     }
 
+    const FigureOptions& figure_options() const override { return figure_; }
+    long small_cell() const override { return threshold_; }
+    const json& protocol() const override { return results_["protocol"]; }
+
+private:
     void add_comparisons(const json& analysis) {
         if (comparisons_.id.empty()) {
             comparisons_.id = "published-comparison";
@@ -356,41 +222,23 @@ private:
         } catch (const UsageError& error) {
             throw UsageError("analysis." + id + "." + error.what());
         }
-        if (kind == "attrition") attrition(id, r);
+        const std::string pointer = "/analyses/" + std::to_string(index_) + "/result";
+        ++index_;
+        if (kind == "attrition") report_attrition(*this, id, results::decoded<results::AttritionResult>(r, pointer));
         else if (kind == "table1") table1(id, r, analysis.value("published", json::object()));
-        else if (kind == "followup") followup(id, r);
-        else if (kind == "km") km(id, r);
-        else if (kind == "logrank") logrank(id, r);
+        else if (kind == "followup") report_followup(*this, id, results::decoded<results::FollowUpResult>(r, pointer));
+        else if (kind == "km") report_km(*this, id, results::decoded<results::KmResult>(r, pointer));
+        else if (kind == "logrank") report_logrank(*this, id, results::decoded<results::LogRankResult>(r, pointer));
         else if (kind == "response") response(id, r);
         else if (kind == "adverse_events") adverse_events(id, r);
         else if (kind == "association") association(id, r);
-        else if (kind == "cox") cox(id, r);
+        else if (kind == "cox") report_cox(*this, id, results::decoded<results::CoxResult>(r, pointer));
         else if (kind == "landmark") landmark(id, r);
         else if (kind == "cuminc") cuminc(id, r);
         else if (kind == "iptw") iptw(id, r);
         else if (kind == "ps_match") iptw(id, r, true);
         else if (kind == "target_trial") target_trial(id, r);
         if (analysis.contains("comparison")) add_comparisons(analysis);
-    }
-
-    void attrition(const std::string& id, const json& r) {
-        Section& s = section("cohort", "Cohort selection");
-        AttritionInput input;
-        Table table{id, "Cohort selection", {"Criterion", "Excluded", "Remaining"}, {}, {}, {}, {}};
-        const auto& steps = r["steps"];
-        for (std::size_t i = 0; i < steps.size(); ++i) {
-            const auto& step = steps[i];
-            table.rows.push_back({step["criterion"], i == 0 ? "" : count_only(step["excluded"]), count_only(step["remaining"])});
-            if (threshold_ > 1) continue;  // the diagram's boxes would print every count
-            if (i == 0) {
-                input.steps.push_back({step["criterion"], step["remaining"].get<long>(), {}});
-            } else {
-                input.steps.back().excluded.push_back({step["reason"].get<std::string>(), step["excluded"].get<long>()});
-                if (i + 1 == steps.size()) input.steps.push_back({"Analysed", step["remaining"].get<long>(), {}});
-            }
-        }
-        if (threshold_ <= 1) add_figure(s, "fig-" + id, "Cohort selection.", attrition_diagram(input));
-        add_table(s, table);
     }
 
     // Table 1 as tbl_summary shows it: overall, and with `by` a column per group (its N in
@@ -532,20 +380,6 @@ private:
         add_table(s, table);
     }
 
-    void followup(const std::string& id, const json& r) {
-        Section& s = section("survival", "Survival");
-        const auto& o = r["observed"];
-        const std::string range = is_suppressed(o["min"]) ? "range withheld" : "range " + fixed(o["min"]) + "–" + fixed(o["max"]);
-        std::string text = fmt::format("Median follow-up: {} {} ({}) as the median of observed times",
-                                       fixed(o["median"]), results_["protocol"].value("time_unit", "months"), range);
-        if (r.contains("reverse_km")) {
-            const auto& k = r["reverse_km"];
-            text += "; " + estimate_ci(k["median"], k["lower"], k["upper"]) + " by the reverse Kaplan–Meier method.";
-        }
-        s.blocks.push_back(Paragraph{text});
-        (void)id;
-    }
-
     KmPlotInput km_input(const json& r) const {
         KmPlotInput input;
         input.risk_table_threshold = threshold_;
@@ -567,152 +401,6 @@ private:
             input.curves.push_back(std::move(curve));
         }
         return input;
-    }
-
-    // A figure legend as a journal prints it: what is estimated in whom (n and events per
-    // curve), then what each element of the drawing is, as the options drew it.
-    std::string km_legend(const json& r, const KmPlotInput& input) const {
-        std::string legend = "Kaplan–Meier estimate" + std::string(input.curves.size() > 1 ? "s" : "") + " of " +
-                             lower_first(r["description"].get<std::string>());
-        std::vector<std::string> groups;
-        for (const auto& stratum : r["strata"]) {
-            const std::string name = stratum["name"].get<std::string>().empty() ? "" : stratum.value("label", stratum["name"].get<std::string>()) + ", ";
-            groups.push_back(fmt::format("{}n = {}, {} events", name, count_only(stratum["n"]), count_only(stratum["events"])));
-        }
-        std::string list;
-        for (const auto& g : groups) list += (list.empty() ? "" : "; ") + g;
-        legend += r.contains("by") ? fmt::format(" by {}: {}", lower_first(r.value("by_label", r["by"].get<std::string>())), list)
-                                   : fmt::format(" ({})", list);
-        legend += ".";
-        const json& cutoff = results_["protocol"].value("data_cutoff", json());
-        if (cutoff.is_string()) legend += " Data cut-off " + cutoff.get<std::string>() + ".";
-        if (input.confidence_bands) legend += fmt::format(" Shaded: pointwise 95% confidence band ({} scale).", r["conf_type"].get<std::string>());
-        if (input.censor_marks) legend += " Tick marks: censored patients.";
-        if (input.risk_table) {
-            std::vector<std::string> rows;
-            if (input.risk_rows.at_risk) rows.push_back("numbers at risk");
-            if (input.risk_rows.censored) rows.push_back("cumulative numbers censored");
-            if (input.risk_rows.events) rows.push_back("cumulative numbers of events");
-            std::string joined;
-            for (std::size_t k = 0; k < rows.size(); ++k) joined += (k == 0 ? "" : k + 1 == rows.size() ? " and " : ", ") + rows[k];
-            if (!joined.empty()) legend += " Below the plot: " + joined + " at each time mark.";
-        }
-        if (r.contains("log_rank") && figure_.p_value.value_or(true)) legend += " p: log-rank test.";
-        if (threshold_ > 1) legend += fmt::format(" Counts below {} are shown as <{} or S.", threshold_, threshold_);
-        return legend;
-    }
-
-    static std::string lower_first(std::string text) {
-        // "Overall survival" → "overall survival"; an acronym ("ECOG …") keeps its case
-        if (text.size() > 1 && std::isupper(static_cast<unsigned char>(text[0])) && std::islower(static_cast<unsigned char>(text[1]))) {
-            text[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(text[0])));
-        }
-        return text;
-    }
-
-    void km(const std::string& id, const json& r) {
-        Section& s = section("survival", "Time-to-event endpoints");
-        KmPlotInput input = km_input(r);
-        input.confidence_bands = input.curves.size() == 1;
-        input.y_label = survival_axis_label(r.value("description", std::string()));
-        if (r.contains("log_rank") && figure_.p_value.value_or(true)) input.annotation.push_back("Log-rank " + p_phrase(r["log_rank"]["p"]));
-        if (figure_.hazard_ratio.value_or(false) && r.contains("hazard_ratio") && !r["hazard_ratio"]["coefficients"].empty()) {
-            const auto& c = r["hazard_ratio"]["coefficients"][0];
-            std::string compared = c["name"];  // "second vs first" in level names; in labels when the groups have them
-            const json& strata = r["strata"];
-            if (strata.size() == 2 && strata[0].contains("label") && strata[1].contains("label")) {
-                compared = strata[1]["label"].get<std::string>() + " vs " + strata[0]["label"].get<std::string>();
-            }
-            input.annotation.push_back(fmt::format("HR {} {} (95% CI {}–{})", compared, fixed(c["exp_coef"], 2),
-                                                   fixed(c["lower"], 2), fixed(c["upper"], 2)));
-        }
-        for (const auto& stratum : r["strata"]) {
-            if (input.curves.size() > 1 || !stratum["curve"]["rows"].is_array()) break;  // group medians are in the table below the figure
-            const auto& m = stratum["median_primary"];
-            input.annotation.push_back(fmt::format("{}median {} ({})", input.curves.size() > 1 ? stratum.value("label", stratum["name"].get<std::string>()) + ": " : "",
-                                                   estimate_ci(field(m, "estimate"), field(m, "lower"), field(m, "upper")),
-                                                   field(m, "method") == "spss" ? "95% CI, SPSS" : "95% CI"));
-        }
-        if (!input.curves.empty() && !input.curves.front().time.empty()) {
-            apply_figure(id, input);
-            add_figure(s, "fig-" + id, km_legend(r, input), km_plot(input));
-        }
-        // Summary table: the median with the convention's CI (the other method's stays in
-        // results.json) and S(t) at the protocol's times.
-        Table table{id, r["description"].get<std::string>() + ": Kaplan–Meier summary", {"Group", "Patients", "Events", "Median (95% CI)"},
-                    {}, {}, {}, {}};
-        std::string median_method;
-        std::vector<double> times;
-        // The times and the RMST's tau from the first group that is not suppressed (all groups have them).
-        json rmst_tau;
-        bool with_rmst = false;
-        for (const auto& stratum : r["strata"]) {
-            if (stratum.contains("rmst")) with_rmst = true;
-            if (!stratum["at_times"].is_array() || (stratum.contains("rmst") && !stratum["rmst"].is_object())) continue;
-            for (const auto& at : stratum["at_times"]) times.push_back(at["time"].get<double>());
-            if (stratum.contains("rmst")) rmst_tau = stratum["rmst"]["tau"];
-            break;
-        }
-        for (double t : times) table.columns.push_back(fmt::format("S({:g}) (95% CI)", t));
-        if (with_rmst) table.columns.push_back(rmst_tau.is_number() ? fmt::format("RMST to {:g} (95% CI)", rmst_tau.get<double>()) : "RMST (95% CI)");
-        for (const auto& stratum : r["strata"]) {
-            const json& primary = stratum["median_primary"];
-            if (median_method.empty() && primary.is_object() && primary.contains("method")) median_method = primary["method"];
-            std::vector<std::string> row{stratum["name"].get<std::string>().empty() ? "All" : stratum.value("label", stratum["name"].get<std::string>()),
-                                         count_only(stratum["n"]), count_only(stratum["events"]),
-                                         estimate_ci(field(primary, "estimate"), field(primary, "lower"), field(primary, "upper"))};
-            for (double t : times) {
-                std::string cell = "–";
-                if (is_suppressed(stratum["at_times"])) cell = suppressed_cell;
-                else {
-                    for (const auto& at : stratum["at_times"]) {
-                        if (at["time"].get<double>() == t) cell = estimate_ci(at["surv"], at["lower"], at["upper"], 3);
-                    }
-                }
-                row.push_back(cell);
-            }
-            if (with_rmst) {
-                const json& rmst = stratum["rmst"];
-                row.push_back(estimate_ci(field(rmst, "rmean"), field(rmst, "lower"), field(rmst, "upper")));
-            }
-            table.rows.push_back(row);
-        }
-        table.footnotes.push_back(median_ci_footnote(median_method, r.value("conf_type", std::string())));
-        if (with_rmst) {
-            table.footnotes.push_back("RMST: restricted mean survival time, the area under the Kaplan–Meier curve up to the time given "
-                                      "(the curve carried flat beyond the last observation); 95% CI as RMST ± 1.96 SE.");
-        }
-        add_table(s, table);
-    }
-
-    void logrank(const std::string& id, const json& r) {
-        Section& s = section("subgroups", "Subgroup comparisons");
-        Table table{id, "Log-rank tests by subgroup", {"Endpoint", "Characteristic", "Group", "Patients", "Events", "Median (95% CI)", "p"}, {}, {}, {}, {}};
-        std::string median_method;
-        for (const auto& test : r["tests"]) {
-            bool first = true;
-            for (const auto& group : test.value("groups", json::array())) {
-                const json primary = group.value("median_primary", json());
-                if (median_method.empty() && primary.is_object()) median_method = primary.value("method", "");
-                table.rows.push_back({first ? test.value("endpoint_label", test["endpoint"].get<std::string>()) : "",
-                                      first ? test.value("label", test["by"].get<std::string>()) : "",
-                                      group.value("label", group["name"].get<std::string>()), count_only(group["n"]), count_only(group["events"]),
-                                      primary.is_object() || is_suppressed(primary)
-                                          ? estimate_ci(field(primary, "estimate"), field(primary, "lower"), field(primary, "upper"))
-                                          : estimate_ci(group.value("median", json()), group.value("median_lower", json()), group.value("median_upper", json())),
-                                      first ? p_cell(test["p"]) : ""});
-                first = false;
-            }
-        }
-        std::string method = "Log-rank test";
-        std::string strata;
-        for (const auto& test : r["tests"]) {
-            if (test.contains("method") && test["method"] != "log-rank") method = "Weighted log-rank test, " + test["method"].get<std::string>();
-            if (test.contains("strata")) strata = test["strata"].get<std::string>();
-        }
-        table.footnotes.push_back(method + (strata.empty() ? "" : ", stratified by " + strata + "; medians over all strata of each group") + ".");
-        table.footnotes.push_back(median_ci_footnote(median_method.empty() ? "r" : median_method, results_["protocol"].value("conf_type", "")));
-        add_table(s, table);
     }
 
     void response(const std::string& id, const json& r) {
@@ -819,137 +507,6 @@ private:
         table.footnotes.push_back("n (%): patients with the outcome (grade k or higher of an adverse event term) in the group. "
                                   "Fisher's exact test when an expected count is small (Cochran's rule), else Pearson's \u03c7\u00b2 test.");
         add_table(s, table);
-    }
-
-    // The rows of a Cox table as gtsummary's tbl_regression lays them out: a number on one
-    // row; a category as a heading and a row per level, the first the reference ("—"), with
-    // the patients and events of each level among the model's patients. With univariable
-    // models, their HR and p in two columns before the multivariable model's.
-    void cox_term_rows(const json& r, Table& table, std::set<std::string>& explained) {
-        const bool univariable = r.contains("univariable") && !r["univariable"].empty();
-        table.columns = {"Characteristic", "N", "Events"};
-        if (univariable) table.columns.insert(table.columns.end(), {"Univariable HR (95% CI)", "p"});
-        table.columns.insert(table.columns.end(), {univariable ? "Multivariable HR (95% CI)" : "HR (95% CI)", "p"});
-        std::vector<std::string> not_estimable;
-        auto hr = [&](const json& c, const std::string& label, const std::string& model, std::vector<std::string>& row) {
-            if (c.contains("not_estimable")) {
-                row.insert(row.end(), {"NE", ""});
-                not_estimable.push_back(fmt::format("{}{}: {}", label, model, c["not_estimable"].get<std::string>()));
-                explained.insert(c["name"].get<std::string>());
-                return;
-            }
-            row.insert(row.end(), {estimate_ci(c["exp_coef"], c["lower"], c["upper"], 2), p_cell(c["p"])});
-        };
-        std::vector<std::string> univariable_n;
-        for (const auto& term : r["terms"]) {
-            const json* single = nullptr;
-            if (univariable) {
-                for (const auto& model : r["univariable"]) {
-                    if (model.value("covariate", "") == term["name"].get<std::string>()) single = &model;
-                }
-                if (single != nullptr && !(*single)["n"].is_string() && !r["n"].is_string() && (*single)["n"] != r["n"]) {
-                    univariable_n.push_back(fmt::format("{} n = {} ({} events)", term["label"].get<std::string>(),
-                                                        count_only((*single)["n"]), count_only((*single)["events"])));
-                }
-            }
-            const std::string term_label = term["label"];
-            if (term["type"] == "numeric") {
-                std::vector<std::string> row{term_label, count_only(r["n"]), count_only(r["events"])};
-                const std::size_t k = term["coefficient"];
-                if (single != nullptr) hr((*single)["coefficients"][0], term_label, " (univariable)", row);
-                hr(r["coefficients"][k], term_label, univariable ? " (multivariable)" : "", row);
-                if (single == nullptr && univariable) row.insert(row.begin() + 3, {"", ""});
-                table.rows.push_back(std::move(row));
-                table.indent.push_back(0);
-                continue;
-            }
-            table.rows.push_back(std::vector<std::string>(table.columns.size(), ""));
-            table.rows.back()[0] = term_label;
-            table.indent.push_back(0);
-            for (std::size_t l = 0; l < term["levels"].size(); ++l) {
-                const json& level = term["levels"][l];
-                const std::string label = level.value("label", level["level"].get<std::string>());
-                std::vector<std::string> row{label, count_only(level["n"]), count_only(level["events"])};
-                if (level.value("reference", false)) {
-                    for (int model = 0; model < (single != nullptr ? 2 : 1); ++model) row.insert(row.end(), {"\u2014", ""});
-                } else {
-                    const std::string named = term_label + ": " + label;
-                    if (single != nullptr) hr((*single)["coefficients"][l - 1], named, " (univariable)", row);
-                    hr(r["coefficients"][level["coefficient"].get<std::size_t>()], named, univariable ? " (multivariable)" : "", row);
-                }
-                if (single == nullptr && univariable) row.insert(row.begin() + 3, {"", ""});
-                table.rows.push_back(std::move(row));
-                table.indent.push_back(1);
-            }
-        }
-        table.footnotes.push_back("HR: hazard ratio; CI: confidence interval (Wald); p: Wald test; \u2014: reference level. "
-                                  "A number's HR is per unit increase.");
-        if (univariable) {
-            table.footnotes.push_back(fmt::format("Univariable: a model of each covariate alone; multivariable: all covariates together "
-                                                  "(n = {}, {} events). N and Events: patients and events in each level among the multivariable model's patients.",
-                                                  count_only(r["n"]), count_only(r["events"])));
-            if (!univariable_n.empty()) {
-                std::string list;
-                for (const auto& item : univariable_n) list += (list.empty() ? "" : "; ") + item;
-                table.footnotes.push_back("Univariable models use the patients with the covariate recorded: " + list + ".");
-            }
-        } else {
-            table.footnotes.push_back("N and Events: patients and events in each level among the model's patients.");
-        }
-        for (const auto& note : not_estimable) table.footnotes.push_back("NE, not estimable: " + note + ".");
-    }
-
-    void cox(const std::string& id, const json& r) {
-        Section& s = section("cox", "Multivariable Cox models");
-        const std::string endpoint = r["endpoint"];
-        const std::string strata = r.contains("strata") ? fmt::format("; stratified by {}", r.value("strata_label", r["strata"].get<std::string>())) : "";
-        Table table{id, fmt::format("Cox model for {} (n = {}, {} events; ties {}{})", endpoint, count_only(r["n"]), count_only(r["events"]), r["ties"].get<std::string>(), strata),
-                    {"Covariate", "HR (95% CI)", "p"}, {}, {}, {}, {}};
-        ForestPlotInput forest;
-        forest.label_header = "Covariate";
-        for (const auto& c : r["coefficients"]) {
-            const std::string label = c.value("label", c["name"].get<std::string>());
-            ForestRow row;
-            row.label = label;
-            row.estimate = number(c["exp_coef"]);
-            row.lower = number(c["lower"]);
-            row.upper = number(c["upper"]);
-            row.p = number(c["p"]);
-            if (c.contains("not_estimable") || !(row.lower > 0) || !std::isfinite(row.upper)) {
-                row.estimate = row.lower = row.upper = nan;
-                row.note = "not estimable";
-            }
-            forest.rows.push_back(row);
-        }
-        std::set<std::string> explained;  // coefficient names whose diagnostic a not-estimable note replaces
-        if (r.contains("terms")) {
-            cox_term_rows(r, table, explained);
-        } else {  // results of an earlier version: one row per coefficient
-            for (const auto& c : r["coefficients"]) {
-                table.rows.push_back({c.value("label", c["name"].get<std::string>()), estimate_ci(c["exp_coef"], c["lower"], c["upper"], 2), p_cell(c["p"])});
-            }
-        }
-        table.footnotes.push_back(fmt::format("Likelihood-ratio test {} on {} df; concordance {}.", p_phrase(r["lr"]["p"]), r["lr"]["df"].get<int>(), fixed(r["concordance"], 3)));
-        for (const auto& d : r["diagnostics"]) {
-            const std::string text = d.get<std::string>();
-            const bool repeated = std::any_of(explained.begin(), explained.end(),
-                                              [&](const std::string& name) { return text.find("'" + name + "'") != std::string::npos; });
-            if (!repeated) table.footnotes.push_back(text);
-        }
-        add_table(s, table);
-        const bool any_estimable = std::any_of(forest.rows.begin(), forest.rows.end(),
-                                               [](const ForestRow& row) { return std::isfinite(row.estimate); });
-        if (any_estimable) {
-            if (figure_.x_label) forest.x_label = *figure_.x_label;
-            if (!figure_.colours.empty()) forest.colour = figure_.colours.front();
-            forest.p_column = figure_.p_value.value_or(true);
-            add_figure(s, "fig-" + id,
-                       fmt::format("Hazard ratios (squares) with 95% confidence intervals (lines) of the {}Cox model for {} (n = {}, {} events{}), "
-                                   "on a log scale; the dashed line marks a hazard ratio of 1{}.",
-                                   r.contains("univariable") ? "multivariable " : "", endpoint, count_only(r["n"]), count_only(r["events"]),
-                                   strata, forest.p_column ? "; p: Wald test" : ""),
-                       forest_plot(forest));
-        }
     }
 
     // "nearest-neighbour matching 1:k on the propensity score, caliper c SD, without replacement"
@@ -1404,6 +961,7 @@ private:
     std::vector<Table> tables_;
     Table comparisons_;
     FigureOptions figure_;  // of the analysis being added
+    std::size_t index_ = 0;  // of the analysis being added, in results.json's analyses
 };
 
 }  // namespace
@@ -1451,6 +1009,8 @@ StudyReportFiles render_study_report(const std::filesystem::path& results_json, 
             files = write_study_report(results, output.path());
         } catch (const json::exception& error) {
             throw InputError(name + ": not a results.json this version of rwe can render (" + error.what() + ")");
+        } catch (const results::DecodeError& error) {
+            throw InputError(name + ": " + error.what() + " (not a results.json this version of rwe can render)");
         }
         // The page links results.json and the analysis datasets: keep them beside it (also
         // when the report is written again in their own folder).

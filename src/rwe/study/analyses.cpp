@@ -36,15 +36,21 @@ namespace {
 
 using Runner = json (*)(const Context&, const Analysis&);
 
+// A kind whose runner returns its typed result: written through the results codec.
+template <auto run>
+json typed(const Context& c, const Analysis& analysis) {
+    return results::encode(run(c, analysis));
+}
+
 // The runner of each kind; every kind of analysis_kinds() has one (tests/analysis_kinds_test.cpp).
 const std::map<std::string, Runner>& runners() {
     static const std::map<std::string, Runner> table{
-        {"attrition", run_attrition},   {"table1", run_table1},
-        {"followup", run_followup},     {"km", run_km},
-        {"logrank", run_logrank},       {"response", run_response},
+        {"attrition", typed<run_attrition>}, {"table1", run_table1},
+        {"followup", typed<run_followup>},   {"km", typed<run_km>},
+        {"logrank", typed<run_logrank>},     {"response", run_response},
         {"adverse_events", run_adverse_events},
         {"association", run_association},
-        {"cox", run_cox},               {"landmark", run_landmark},
+        {"cox", typed<run_cox>},             {"landmark", run_landmark},
         {"cuminc", run_cuminc},         {"iptw", run_iptw},
         {"ps_match", run_ps_match},     {"target_trial", run_target_trial},
     };

@@ -26,13 +26,11 @@
 
 namespace rwe::study::kit {
 
-json run_attrition(const Context& c, const Analysis&) {
-    json steps = json::array();
-    for (const auto& step : c.data.attrition) {
-        steps.push_back({{"criterion", step.criterion}, {"reason", step.reason}, {"excluded", step.excluded},
-                         {"remaining", step.remaining}});
-    }
-    return {{"steps", steps}, {"n", c.counted != nullptr ? c.counted->population : c.data.adsl.size()}};
+results::AttritionResult run_attrition(const Context& c, const Analysis&) {
+    results::AttritionResult out;
+    for (const auto& step : c.data.attrition) out.steps.push_back({step.criterion, step.reason, step.excluded, step.remaining});
+    out.n = c.counted != nullptr ? c.counted->population : c.data.adsl.size();
+    return out;
 }
 
 }  // namespace rwe::study::kit

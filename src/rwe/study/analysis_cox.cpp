@@ -233,36 +233,36 @@ CoxInput single(const CoxInput& model, std::size_t j, const std::string& name) {
     return out;
 }
 
-json fit_json(const CoxInput& input, const stats::CoxRegression& fit) {
-    json out = cox_json(fit);
-    for (std::size_t k = 0; k < input.labels.size() && k < out["coefficients"].size(); ++k) {
-        out["coefficients"][k]["label"] = input.labels[k];
-    }
+results::CoxFit labelled_fit(const CoxInput& input, const stats::CoxRegression& fit) {
+    results::CoxFit out = cox_fit_of(fit);
+    for (std::size_t k = 0; k < input.labels.size() && k < out.coefficients.size(); ++k) out.coefficients[k].label = input.labels[k];
     return out;
 }
 
 // Per covariate of the model, its rows as a table shows them: a number's one coefficient, a
 // category's levels (the first the reference) with the patients and events of each among the
 // model's patients, and the index of each level's coefficient.
-json model_terms(const Context& c, const std::vector<std::string>& covariates, const CoxInput& input,
-                 const stats::CoxRegression& fit) {
+std::vector<results::CoxTerm> model_terms(const Context& c, const std::vector<std::string>& covariates, const CoxInput& input,
+                                          const stats::CoxRegression& fit) {
     const stats::CoxData& data = input.data;
     // (used_rows is empty when no row was dropped; with every row dropped, none is used)
     std::vector<bool> used(data.stop.size(), fit.used_rows.empty() && fit.dropped == 0);
     for (auto row : fit.used_rows) used[row] = true;
-    json terms = json::array();
+    std::vector<results::CoxTerm> terms;
     std::size_t coefficient = 0;
     for (std::size_t j = 0; j < covariates.size(); ++j) {
         const std::string& name = covariates[j];
         const Variable& variable = c.data.adsl.at(name);
-        json term{{"name", name}, {"label", variable.label}};
+        results::CoxTerm term;
+        term.name = name;
+        term.label = variable.label;
         if (variable.numeric) {
-            term["type"] = "numeric";
-            term["coefficient"] = coefficient++;
-            terms.push_back(term);
+            term.type = "numeric";
+            term.coefficient = coefficient++;
+            terms.push_back(std::move(term));
             continue;
         }
-        term["type"] = "categorical";
+        term.type = "categorical";
         std::vector<std::size_t> n(variable.levels.size(), 0), events(variable.levels.size(), 0);
         for (std::size_t row = 0; row < data.stop.size(); ++row) {
             const std::int32_t level = input.levels[j][row];
@@ -270,23 +270,25 @@ json model_terms(const Context& c, const std::vector<std::string>& covariates, c
             n[static_cast<std::size_t>(level)] += 1;
             events[static_cast<std::size_t>(level)] += data.event[row] != 0 ? 1 : 0;
         }
-        json levels = json::array();
+        term.levels.emplace();
         for (std::size_t l = 0; l < variable.levels.size(); ++l) {
-            json level{{"level", variable.levels[l]}, {"label", level_text(variable, variable.levels[l])},
-                       {"n", n[l]}, {"events", events[l]}};
-            if (l == 0) level["reference"] = true;
-            else level["coefficient"] = coefficient++;
-            levels.push_back(level);
+            results::CoxLevel level;
+            level.level = variable.levels[l];
+            level.label = level_text(variable, variable.levels[l]);
+            level.n = n[l];
+            level.events = events[l];
+            if (l == 0) level.reference = true;
+            else level.coefficient = coefficient++;
+            term.levels->push_back(std::move(level));
         }
-        term["levels"] = levels;
-        terms.push_back(term);
+        terms.push_back(std::move(term));
     }
     return terms;
 }
 
 }  // namespace
 
-json run_cox(const Context& c, const Analysis& analysis) {
+results::CoxResult run_cox(const Context& c, const Analysis& analysis) {
     const auto& endpoint = c.data.endpoint(string_option(analysis.options, "endpoint", "OS"));
     const auto covariates = strings(analysis.options, "covariates");
     const Variable* stratum = optional_categorical(c, analysis, "strata");
@@ -294,13 +296,14 @@ json run_cox(const Context& c, const Analysis& analysis) {
     options.ties = ties_of(string_option(analysis.options, "ties", c.protocol.stats.ties));
     const CoxInput input = cox_input(c, endpoint, covariates, stratum);
     const auto fit = stats::cox_regression(input.data, options);
-    json out = fit_json(input, fit);
-    out["terms"] = model_terms(c, covariates, input, fit);
-    out["endpoint"] = endpoint.paramcd;
-    out["covariates"] = covariates;
+    results::CoxResult out;
+    out.fit = labelled_fit(input, fit);
+    out.terms = model_terms(c, covariates, input, fit);
+    out.endpoint = endpoint.paramcd;
+    out.covariates = covariates;
     if (stratum != nullptr) {
-        out["strata"] = stratum->name;
-        out["strata_label"] = stratum->label;
+        out.strata = stratum->name;
+        out.strata_label = stratum->label;
     }
     // Univariable models, one per covariate on the patients with that covariate known (as
     // R's coxph with its default na.action fits each), with the same ties and strata; by
@@ -311,15 +314,12 @@ json run_cox(const Context& c, const Analysis& analysis) {
         c.warn(analysis, "univariable", "with one covariate the univariable model is the model itself; no second column", "true");
     }
     if (univariable && covariates.size() > 1) {
-        json models = json::array();
+        out.univariable.emplace();
         for (std::size_t j = 0; j < covariates.size(); ++j) {
             const std::string& name = covariates[j];
             const CoxInput alone = single(input, j, name);
-            json model = fit_json(alone, stats::cox_regression(alone.data, options));
-            model["covariate"] = name;
-            models.push_back(std::move(model));
+            out.univariable->push_back({labelled_fit(alone, stats::cox_regression(alone.data, options)), name});
         }
-        out["univariable"] = std::move(models);
     }
     return out;
 }

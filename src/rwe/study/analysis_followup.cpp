@@ -26,20 +26,20 @@
 
 namespace rwe::study::kit {
 
-json run_followup(const Context& c, const Analysis& analysis) {
+results::FollowUpResult run_followup(const Context& c, const Analysis& analysis) {
     const auto& endpoint = c.data.endpoint(string_option(analysis.options, "endpoint", "OS"));
     const auto s = stats::describe_numeric(endpoint_times(c, endpoint));
-    json out{{"endpoint", endpoint.paramcd},
-             {"observed", {{"method", "median and range of observed times (death or last contact)"},
-                           {"n", s.n}, {"median", num(s.median)}, {"min", num(s.min)}, {"max", num(s.max)}}}};
+    results::FollowUpResult out;
+    out.endpoint = endpoint.paramcd;
+    out.observed = {"median and range of observed times (death or last contact)", s.n, s.median, s.min, s.max};
     const auto counted = endpoint_counts(c, endpoint, nullptr, nullptr, true);
     if (counted.rows() > 0) {
         stats::KaplanMeierOptions options;
         options.reverse = true;
         const auto km = stats::kaplan_meier(counted.counts, {}, {}, options);
         const auto median = stats::median_survival(km.curves.front());
-        out["reverse_km"] = {{"method", "reverse Kaplan-Meier (censoring as the event; Schemper & Smith 1996)"},
-                             {"median", num(median.estimate)}, {"lower", num(median.lower)}, {"upper", num(median.upper)}};
+        out.reverse_km = results::ReverseKmFollowUp{"reverse Kaplan-Meier (censoring as the event; Schemper & Smith 1996)",
+                                                    median.estimate, median.lower, median.upper};
     }
     return out;
 }

@@ -226,45 +226,51 @@ json grouped_medians(const stats::SurvivalData& data, const Protocol& protocol) 
     return out;
 }
 
-json curve_summary(const stats::KaplanMeierCurve& curve, const std::vector<double>& times) {
+results::CurveSummary curve_summary_of(const stats::KaplanMeierCurve& curve, const std::vector<double>& times) {
     const auto median = stats::median_survival(curve);
     const auto spss = stats::spss_median(curve);
-    json out{{"name", curve.name},
-             {"n", curve.n},
-             {"events", curve.events},
-             {"median", num(median.estimate)},
-             {"median_lower", num(median.lower)},
-             {"median_upper", num(median.upper)},
-             {"median_spss", {{"estimate", num(spss.estimate)}, {"std_err", num(spss.std_err)},
-                              {"lower", num(spss.lower)}, {"upper", num(spss.upper)}}}};
-    json at = json::array();
+    results::CurveSummary out;
+    out.name = curve.name;
+    out.n = curve.n;
+    out.events = curve.events;
+    out.median = median.estimate;
+    out.median_lower = median.lower;
+    out.median_upper = median.upper;
+    out.median_spss = results::SpssMedian{spss.estimate, spss.std_err, spss.lower, spss.upper};
     const auto at_times = stats::survival_at_times(curve, times);
     for (const auto& row : at_times.rows) {
-        at.push_back({{"time", row.time}, {"n_risk", row.n_risk}, {"surv", num(row.surv)},
-                      {"std_err", num(row.std_err_surv)}, {"lower", num(row.lower)}, {"upper", num(row.upper)}});
+        out.at_times->push_back({row.time, row.n_risk, row.surv, row.std_err_surv, row.lower, row.upper});
     }
-    out["at_times"] = at;
-    if (!at_times.beyond_follow_up.empty()) out["times_beyond_follow_up"] = at_times.beyond_follow_up;
+    if (!at_times.beyond_follow_up.empty()) out.times_beyond_follow_up = at_times.beyond_follow_up;
     // The curve itself, for figures: steps, censoring marks and bands.
-    json steps = json::array();
     for (std::size_t row = 0; row < curve.rows(); ++row) {
-        steps.push_back({curve.time[row], curve.n_risk[row], curve.n_event[row], curve.n_censor[row],
-                         num(curve.surv[row]), num(curve.lower[row]), num(curve.upper[row])});
+        out.curve.rows->push_back({curve.time[row], curve.n_risk[row], curve.n_event[row], curve.n_censor[row], curve.surv[row],
+                                   curve.lower[row], curve.upper[row]});
     }
-    out["curve"] = {{"columns", {"time", "n_risk", "n_event", "n_censor", "surv", "lower", "upper"}},
-                    {"rows", steps}};
     return out;
 }
 
-// Median with its CI by the method the protocol's convention uses, and the other one.
-json primary_median(const json& summary, const Protocol& protocol, const json& options) {
+json curve_summary(const stats::KaplanMeierCurve& curve, const std::vector<double>& times) {
+    return results::encode(curve_summary_of(curve, times));
+}
+
+results::MedianEstimate primary_median_of(const results::CurveSummary& summary, const Protocol& protocol, const json& options) {
     const std::string method = string_option(options, "median_ci", protocol.stats.median_ci);
     if (method == "spss") {
-        const auto& m = summary["median_spss"];
-        return {{"method", "spss"}, {"estimate", m["estimate"]}, {"lower", m["lower"]}, {"upper", m["upper"]}};
+        const auto& m = *summary.median_spss;
+        return {"spss", m.estimate, m.lower, m.upper};
     }
-    return {{"method", "r"}, {"estimate", summary["median"]}, {"lower", summary["median_lower"]},
-            {"upper", summary["median_upper"]}};
+    return {"r", summary.median, summary.median_lower, summary.median_upper};
+}
+
+json primary_median(const json& summary, const Protocol& protocol, const json& options) {
+    // (the summary's medians only: a caller may have taken parts of it away)
+    results::CurveSummary medians;
+    medians.median = results::decoded<results::Number>(summary.at("median"));
+    medians.median_lower = results::decoded<results::Number>(summary.at("median_lower"));
+    medians.median_upper = results::decoded<results::Number>(summary.at("median_upper"));
+    medians.median_spss = results::decoded<results::SpssMedian>(summary.at("median_spss"));
+    return results::encode(primary_median_of(medians, protocol, options));
 }
 
 // An ADSL variable that defines groups (or a categorical outcome): numeric variables have
@@ -394,7 +400,8 @@ json proportion(double x, double n) {
 
 std::string lower(const std::string& text) { return ascii_lower(text); }
 
-json two_group_cox(const stats::SurvivalData& data, const std::string& first, const std::string& second, const Protocol& protocol) {
+results::CoxFit two_group_cox_fit(const stats::SurvivalData& data, const std::string& first, const std::string& second,
+                                  const Protocol& protocol) {
     stats::CoxData cox;
     for (std::size_t row = 0; row < data.size(); ++row) {
         cox.stop.push_back(data.time[row]);
@@ -402,38 +409,58 @@ json two_group_cox(const stats::SurvivalData& data, const std::string& first, co
         cox.x.push_back(data.group[row] == 1 ? 1.0 : 0.0);
     }
     cox.names = {second + " vs " + first};
-    return cox_json(stats::cox_regression(cox, {.ties = ties_of(protocol.stats.ties)}));
+    return cox_fit_of(stats::cox_regression(cox, {.ties = ties_of(protocol.stats.ties)}));
 }
 
-json cox_json(const stats::CoxRegression& fit) {
-    json coefficients = json::array();
+json two_group_cox(const stats::SurvivalData& data, const std::string& first, const std::string& second, const Protocol& protocol) {
+    return results::encode(two_group_cox_fit(data, first, second, protocol));
+}
+
+results::CoxFit cox_fit_of(const stats::CoxRegression& fit) {
+    results::CoxFit out;
     for (std::size_t k = 0; k < fit.names.size(); ++k) {
-        coefficients.push_back({{"name", fit.names[k]}, {"coef", num(fit.coef[k])}, {"exp_coef", num(fit.exp_coef[k])},
-                                {"se", num(fit.se[k])}, {"z", num(fit.z[k])}, {"p", num(fit.p[k])},
-                                {"lower", num(fit.lower[k])}, {"upper", num(fit.upper[k])}});
+        results::CoxCoefficient coefficient;
+        coefficient.name = fit.names[k];
+        coefficient.coef = fit.coef[k];
+        coefficient.exp_coef = fit.exp_coef[k];
+        coefficient.se = fit.se[k];
+        coefficient.z = fit.z[k];
+        coefficient.p = fit.p[k];
+        coefficient.lower = fit.lower[k];
+        coefficient.upper = fit.upper[k];
+        out.coefficients.push_back(std::move(coefficient));
     }
     // Why a coefficient has no (finite) estimate, in a reader's words, from the diagnostics.
     for (const auto& d : fit.diagnostics) {
-        if (d.covariate < 0 || static_cast<std::size_t>(d.covariate) >= coefficients.size()) continue;
-        json& coefficient = coefficients[static_cast<std::size_t>(d.covariate)];
+        if (d.covariate < 0 || static_cast<std::size_t>(d.covariate) >= out.coefficients.size()) continue;
+        auto& coefficient = out.coefficients[static_cast<std::size_t>(d.covariate)];
         if (d.kind == stats::CoxDiagnostic::Kind::singular) {
-            coefficient["not_estimable"] = "no variation, or collinear with the other covariates (coefficient NA)";
+            coefficient.not_estimable = "no variation, or collinear with the other covariates (coefficient NA)";
         } else if (d.kind == stats::CoxDiagnostic::Kind::infinite) {
-            coefficient["not_estimable"] = "monotone likelihood: the coefficient tends to infinity (e.g. no events in a level)";
+            coefficient.not_estimable = "monotone likelihood: the coefficient tends to infinity (e.g. no events in a level)";
         }
     }
-    for (auto& coefficient : coefficients) {
-        if (!coefficient.contains("not_estimable") && !coefficient["exp_coef"].is_number()) coefficient["not_estimable"] = "no estimate";
+    for (auto& coefficient : out.coefficients) {
+        if (!coefficient.not_estimable && !coefficient.exp_coef.has_value()) coefficient.not_estimable = "no estimate";
     }
-    json diagnostics = json::array();
-    for (const auto& d : fit.diagnostics) diagnostics.push_back(d.message);
-    auto test = [](const stats::CoxTest& t) { return json{{"chisq", num(t.chisq)}, {"df", t.df}, {"p", num(t.p)}}; };
-    return {{"n", fit.n}, {"events", fit.events}, {"dropped", fit.dropped}, {"coefficients", coefficients},
-            {"loglik", {num(fit.loglik_null), num(fit.loglik_final)}}, {"wald", test(fit.wald)}, {"lr", test(fit.lr)},
-            {"score", test(fit.score)}, {"concordance", num(fit.concordance)}, {"concordance_se", num(fit.concordance_se)},
-            {"iterations", fit.iterations}, {"converged", fit.converged}, {"ties", fit.ties == stats::CoxTies::efron ? "efron" : "breslow"},
-            {"diagnostics", diagnostics}};
+    for (const auto& d : fit.diagnostics) out.diagnostics.push_back(d.message);
+    auto test = [](const stats::CoxTest& t) { return results::ChiSquareTest{t.chisq, static_cast<long>(t.df), t.p}; };
+    out.n = fit.n;
+    out.events = fit.events;
+    out.dropped = fit.dropped;
+    out.loglik = {fit.loglik_null, fit.loglik_final};
+    out.wald = test(fit.wald);
+    out.lr = test(fit.lr);
+    out.score = test(fit.score);
+    out.concordance = fit.concordance;
+    out.concordance_se = fit.concordance_se;
+    out.iterations = fit.iterations;
+    out.converged = fit.converged;
+    out.ties = fit.ties == stats::CoxTies::efron ? "efron" : "breslow";
+    return out;
 }
+
+json cox_json(const stats::CoxRegression& fit) { return results::encode(cox_fit_of(fit)); }
 
 stats::CoxTies ties_of(const std::string& name) {
     if (name == "efron") return stats::CoxTies::efron;

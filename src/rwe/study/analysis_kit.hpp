@@ -4,6 +4,11 @@
 // tables and tests, and the runner of each kind. Internal to the study module.
 
 #include <nlohmann/json.hpp>
+#include "rwe/results/attrition.hpp"
+#include "rwe/results/cox.hpp"
+#include "rwe/results/followup.hpp"
+#include "rwe/results/km.hpp"
+#include "rwe/results/logrank.hpp"
 
 #include <limits>
 #include <functional>
@@ -86,9 +91,13 @@ stats::ConfType conf_type_of(const std::string& name);
 // two groups or more.
 json grouped_medians(const stats::SurvivalData& data, const Protocol& protocol);
 
+// A curve and its summary: n, events, medians by both methods, S(t) at `times`, the steps.
+results::CurveSummary curve_summary_of(const stats::KaplanMeierCurve& curve, const std::vector<double>& times);
 json curve_summary(const stats::KaplanMeierCurve& curve, const std::vector<double>& times);
 
-// Median with its CI by the method the protocol's convention uses, and the other one.
+// Median with its CI by the method the protocol's convention uses (the analysis's
+// median_ci, else the protocol's).
+results::MedianEstimate primary_median_of(const results::CurveSummary& summary, const Protocol& protocol, const json& options);
 json primary_median(const json& summary, const Protocol& protocol, const json& options);
 
 // An ADSL variable that defines groups (or a categorical outcome): numeric variables have
@@ -117,10 +126,13 @@ std::string lower(const std::string& text);
 // Whether any patient of the cohort has an adverse event with this (lower-case) term.
 bool term_in_cohort(const StudyData& data, const std::string& term);
 
+results::CoxFit cox_fit_of(const stats::CoxRegression& fit);
 json cox_json(const stats::CoxRegression& fit);
 
 // The Cox model of a two-group survival data set on its group alone (second group against
-// the first, named "<second> vs <first>"), with the protocol's ties: its cox_json.
+// the first, named "<second> vs <first>"), with the protocol's ties.
+results::CoxFit two_group_cox_fit(const stats::SurvivalData& data, const std::string& first, const std::string& second,
+                                  const Protocol& protocol);
 json two_group_cox(const stats::SurvivalData& data, const std::string& first, const std::string& second, const Protocol& protocol);
 
 // Covariates by ADSL name for the rows of `subjects`, row-major into `x`: numeric as they
@@ -157,15 +169,15 @@ json hazard_ratio_e_value(double hr, double lower, double upper, const std::vect
 // terminal.
 std::function<void(std::size_t, std::size_t)> bootstrap_progress(const Analysis& analysis);
 
-json run_attrition(const Context& c, const Analysis&);
+results::AttritionResult run_attrition(const Context& c, const Analysis&);
 json run_table1(const Context& c, const Analysis& analysis);
-json run_km(const Context& c, const Analysis& analysis);
-json run_followup(const Context& c, const Analysis& analysis);
-json run_logrank(const Context& c, const Analysis& analysis);
+results::KmResult run_km(const Context& c, const Analysis& analysis);
+results::FollowUpResult run_followup(const Context& c, const Analysis& analysis);
+results::LogRankResult run_logrank(const Context& c, const Analysis& analysis);
 json run_response(const Context& c, const Analysis& analysis);
 json run_adverse_events(const Context& c, const Analysis& analysis);
 json run_association(const Context& c, const Analysis& analysis);
-json run_cox(const Context& c, const Analysis& analysis);
+results::CoxResult run_cox(const Context& c, const Analysis& analysis);
 json run_landmark(const Context& c, const Analysis& analysis);
 json run_cuminc(const Context& c, const Analysis& analysis);
 json run_iptw(const Context& c, const Analysis& analysis);

@@ -27,7 +27,7 @@
 
 namespace rwe::study::kit {
 
-json run_km(const Context& c, const Analysis& analysis) {
+results::KmResult run_km(const Context& c, const Analysis& analysis) {
     const auto& endpoint = c.data.endpoint(string_option(analysis.options, "endpoint", "OS"));
     const Variable* group = optional_categorical(c, analysis, "by");
     std::vector<double> times;
@@ -38,39 +38,40 @@ json run_km(const Context& c, const Analysis& analysis) {
     const std::string conf = string_option(analysis.options, "conf_type", c.protocol.stats.conf_type);
     stats::KaplanMeierOptions options;
     options.conf_type = conf_type_of(conf);
-    json out{{"endpoint", endpoint.paramcd}, {"description", endpoint.param}, {"time_unit", c.protocol.time_unit},
-             {"conf_type", conf}, {"dropped", counted.dropped}};
+    results::KmResult out;
+    out.endpoint = endpoint.paramcd;
+    out.description = endpoint.param;
+    out.time_unit = c.protocol.time_unit;
+    out.conf_type = conf;
+    out.dropped = counted.dropped;
     if (group != nullptr) {
-        out["by"] = group->name;
-        out["by_label"] = group->label;
+        out.by = group->name;
+        out.by_label = group->label;
     }
     const bool with_rmst = analysis.options.contains("rmst_tau");
-    json strata = json::array();
     if (counted.rows() > 0) {
         const auto km = stats::kaplan_meier(counted.counts, counted.group_names, {}, options);
         for (const auto& curve : km.curves) {
-            json summary = curve_summary(curve, times);
-            summary["median_primary"] = primary_median(summary, c.protocol, analysis.options);
+            results::CurveSummary summary = curve_summary_of(curve, times);
+            summary.median_primary = primary_median_of(summary, c.protocol, analysis.options);
             if (with_rmst) {
                 // RMST up to tau with a normal-approximation CI (docs/methods.md §1.8).
                 const auto rmst = stats::restricted_mean(curve, analysis.options["rmst_tau"].get<double>());
-                summary["rmst"] = {{"tau", rmst.tau}, {"rmean", num(rmst.rmean)}, {"se", num(rmst.se)},
-                                   {"lower", num(rmst.rmean - km.z * rmst.se)}, {"upper", num(rmst.rmean + km.z * rmst.se)},
-                                   {"beyond_follow_up", curve.rows() > 0 && rmst.tau > curve.time.back()}};
+                summary.rmst = results::RestrictedMean{rmst.tau, rmst.rmean, rmst.se, rmst.rmean - km.z * rmst.se,
+                                                       rmst.rmean + km.z * rmst.se, curve.rows() > 0 && rmst.tau > curve.time.back()};
             }
             if (group != nullptr) {
                 // The protocol's value label, for the legend and risk table of the figure.
                 if (const auto label = group->value_labels.find(curve.name); label != group->value_labels.end()) {
-                    summary["label"] = label->second;
+                    summary.label = label->second;
                 }
             }
-            strata.push_back(summary);
+            out.strata.push_back(std::move(summary));
         }
     }
-    out["strata"] = strata;
     if (group != nullptr && counted.rows() > 0) {
         const auto test = stats::log_rank_test(stats::group_risk_table(counted.counts, counted.group_names, {}, counted.dropped));
-        out["log_rank"] = {{"chisq", num(test.chisq)}, {"df", test.df}, {"p", num(test.p)}};
+        out.log_rank = results::ChiSquareTest{test.chisq, static_cast<long>(test.df), test.p};
     }
     // The hazard ratio of the second group against the first, for the figure's text box
     // (figure.hazard_ratio): a Cox model of the group alone, with the protocol's ties.
@@ -79,7 +80,7 @@ json run_km(const Context& c, const Analysis& analysis) {
         // A Cox model needs the rows (rwe run --reduce store refuses this option).
         if (c.counted != nullptr) throw Error(ErrorKind::internal, "a hazard ratio from the store's counts");
         const auto data = survival_data(endpoint, group);
-        out["hazard_ratio"] = two_group_cox(data, data.group_names[0], data.group_names[1], c.protocol);
+        out.hazard_ratio = two_group_cox_fit(data, data.group_names[0], data.group_names[1], c.protocol);
     } else if (hazard_ratio) {
         c.warn(analysis, "figure", "the hazard ratio needs exactly two groups with data; the figure shows none",
                std::to_string(counted.group_names.size()) + " groups");

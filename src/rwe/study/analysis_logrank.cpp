@@ -27,20 +27,24 @@
 
 namespace rwe::study::kit {
 
-json run_logrank(const Context& c, const Analysis& analysis) {
+results::LogRankResult run_logrank(const Context& c, const Analysis& analysis) {
     const Variable* stratum = optional_categorical(c, analysis, "strata");
-    json tests = json::array();
+    results::LogRankResult out;
     for (const auto& paramcd : strings(analysis.options, "endpoints")) {
         const auto& endpoint = c.data.endpoint(paramcd);
         for (const auto& by : strings(analysis.options, "by")) {
             const Variable& group = categorical(c, analysis, "by", by);
             const auto counted = endpoint_counts(c, endpoint, &group, stratum);
-            json test{{"endpoint", paramcd}, {"endpoint_label", endpoint.param}, {"by", by}, {"label", group.label}, {"dropped", counted.dropped}};
-            if (stratum != nullptr) test["strata"] = stratum->name;
+            results::LogRankTest test;
+            test.endpoint = paramcd;
+            test.endpoint_label = endpoint.param;
+            test.by = by;
+            test.label = group.label;
+            test.dropped = counted.dropped;
+            if (stratum != nullptr) test.strata = stratum->name;
             if (group.levels.size() < 2 || counted.rows() == 0) {
-                test["p"] = nullptr;
-                test["note"] = "fewer than two groups present";
-                tests.push_back(test);
+                test.note = "fewer than two groups present";
+                out.tests.push_back(std::move(test));
                 continue;
             }
             stats::LogRankOptions options;
@@ -53,41 +57,42 @@ json run_logrank(const Context& c, const Analysis& analysis) {
             // Medians per group over all strata (the rows the test used).
             const auto km = stats::kaplan_meier(counted.pooled(), counted.group_names, {},
                                                 {.conf_type = conf_type_of(c.protocol.stats.conf_type)});
-            json groups = json::array();
+            test.groups.emplace();
             for (std::size_t g = 0; g < result.groups.size(); ++g) {
-                json entry{{"name", result.groups[g].name}, {"n", result.groups[g].n}, {"events", result.groups[g].events},
-                           {"observed", result.groups[g].observed}, {"expected", result.groups[g].expected}};
+                results::LogRankGroup entry;
+                entry.name = result.groups[g].name;
+                entry.n = result.groups[g].n;
+                entry.events = result.groups[g].events;
+                entry.observed = result.groups[g].observed;
+                entry.expected = result.groups[g].expected;
                 if (const auto label = group.value_labels.find(result.groups[g].name); label != group.value_labels.end()) {
-                    entry["label"] = label->second;
+                    entry.label = label->second;
                 }
                 for (const auto& curve : km.curves) {
                     if (curve.name == result.groups[g].name) {
                         const auto median = stats::median_survival(curve);
-                        entry["median"] = num(median.estimate);
-                        entry["median_lower"] = num(median.lower);
-                        entry["median_upper"] = num(median.upper);
+                        entry.median = median.estimate;
+                        entry.median_lower = median.lower;
+                        entry.median_upper = median.upper;
                         // The convention's median CI, as the km kind's median_primary.
                         if (c.protocol.stats.median_ci == "spss") {
                             const auto spss = stats::spss_median(curve);
-                            entry["median_primary"] = {{"method", "spss"}, {"estimate", num(spss.estimate)},
-                                                       {"lower", num(spss.lower)}, {"upper", num(spss.upper)}};
+                            entry.median_primary = results::MedianEstimate{"spss", spss.estimate, spss.lower, spss.upper};
                         } else {
-                            entry["median_primary"] = {{"method", "r"}, {"estimate", num(median.estimate)},
-                                                       {"lower", num(median.lower)}, {"upper", num(median.upper)}};
+                            entry.median_primary = results::MedianEstimate{"r", median.estimate, median.lower, median.upper};
                         }
                     }
                 }
-                groups.push_back(entry);
+                test.groups->push_back(std::move(entry));
             }
-            test["groups"] = groups;
-            test["method"] = result.method;
-            test["chisq"] = num(result.chisq);
-            test["df"] = result.df;
-            test["p"] = num(result.p);
-            tests.push_back(test);
+            test.method = result.method;
+            test.chisq = result.chisq;
+            test.df = static_cast<long>(result.df);
+            test.p = result.p;
+            out.tests.push_back(std::move(test));
         }
     }
-    return {{"tests", tests}};
+    return out;
 }
 
 }  // namespace rwe::study::kit
