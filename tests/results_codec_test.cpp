@@ -15,12 +15,18 @@
 #include <sstream>
 #include <string>
 
+#include "rwe/results/adverse_events.hpp"
+#include "rwe/results/association.hpp"
 #include "rwe/results/attrition.hpp"
 #include "rwe/results/codec.hpp"
 #include "rwe/results/cox.hpp"
+#include "rwe/results/cuminc.hpp"
 #include "rwe/results/followup.hpp"
 #include "rwe/results/km.hpp"
+#include "rwe/results/landmark.hpp"
 #include "rwe/results/logrank.hpp"
+#include "rwe/results/response.hpp"
+#include "rwe/results/table1.hpp"
 
 namespace fs = std::filesystem;
 using namespace rwe::results;
@@ -113,6 +119,17 @@ std::string slurp(const fs::path& path) {
     return out.str();
 }
 
+template <class T> json again(const json& result, const std::string& pointer) { return encode(decoded<T>(result, pointer)); }
+
+const std::map<std::string, json (*)(const json&, const std::string&)>& typed_kinds() {
+    static const std::map<std::string, json (*)(const json&, const std::string&)> kinds{
+        {"attrition", again<AttritionResult>}, {"followup", again<FollowUpResult>}, {"km", again<KmResult>},
+        {"logrank", again<LogRankResult>},     {"cox", again<CoxResult>},           {"table1", again<Table1Result>},
+        {"response", again<ResponseResult>},   {"adverse_events", again<AdverseEventsResult>},
+        {"association", again<AssociationResult>}, {"landmark", again<LandmarkResult>}, {"cuminc", again<CumincResult>}};
+    return kinds;
+}
+
 // Each typed kind's result decoded and encoded again: the same JSON text. Returns the
 // kinds checked, and in `withheld` those of them with a suppressed part.
 std::map<std::string, int> round_trips(const json& results, std::set<std::string>& withheld) {
@@ -122,13 +139,9 @@ std::map<std::string, int> round_trips(const json& results, std::set<std::string
         const json& result = analysis["result"];
         const std::string kind = analysis["kind"];
         const std::string pointer = "/analyses/" + std::to_string(i) + "/result";
-        json again;
-        if (kind == "attrition") again = encode(decoded<AttritionResult>(result, pointer));
-        else if (kind == "followup") again = encode(decoded<FollowUpResult>(result, pointer));
-        else if (kind == "km") again = encode(decoded<KmResult>(result, pointer));
-        else if (kind == "logrank") again = encode(decoded<LogRankResult>(result, pointer));
-        else if (kind == "cox") again = encode(decoded<CoxResult>(result, pointer));
-        else continue;
+        const auto typed = typed_kinds().find(kind);
+        if (typed == typed_kinds().end()) continue;
+        const json again = typed->second(result, pointer);
         EXPECT_EQ(again.dump(), result.dump()) << analysis["id"];
         ++checked[kind];
         if (result.dump().find("\"suppressed\"") != std::string::npos) withheld.insert(kind);
@@ -138,36 +151,46 @@ std::map<std::string, int> round_trips(const json& results, std::set<std::string
 
 }  // namespace
 
-TEST(ResultsCodec, EveryTypedResultOfTheReferenceProtocolRoundTrips) {
+TEST(ResultsCodec, EveryTypedResultRoundTrips) {
     const fs::path dir = fs::temp_directory_path() / ("rwe_results_codec_" + std::to_string(::getpid()));
     fs::remove_all(dir);
     fs::create_directories(dir);
     const std::string rwe = RWE_BINARY;
     ASSERT_EQ(run(rwe + " synth --profile thp-her2-mbc --patients 400 --seed 7 --out " + (dir / "registry").string()), 0);
     ASSERT_EQ(run(rwe + " import " + (dir / "registry").string() + " --db " + (dir / "registry.sqlite").string()), 0);
-    // The reference protocol as shipped, and with small_cell = 11 (groups of a few patients
-    // suppressed, with their curves, medians and tests).
-    std::string text = slurp(fs::path(RWE_SOURCE_DIR) / "studies" / "thp-first-line.toml");
-    const auto at = text.find("small_cell = 0");
-    ASSERT_NE(at, std::string::npos);
-    std::ofstream(dir / "plain.toml") << text;
-    text.replace(at, 14, "small_cell = 11");
-    std::ofstream(dir / "suppressed.toml") << text;
-    for (const char* name : {"plain", "suppressed"}) {
-        const fs::path out = dir / (std::string(name) + "-out");
-        ASSERT_EQ(run(rwe + " run " + (dir / (std::string(name) + ".toml")).string() + " --db " + (dir / "registry.sqlite").string() +
-                      " --out " + out.string()),
-                  0)
-            << name;
-        const json results = json::parse(slurp(out / "results.json"));
-        std::set<std::string> withheld;
-        const auto checked = round_trips(results, withheld);
-        // The reference protocol has every typed kind; with small_cell = 11 each of them has
-        // suppressed parts (400 patients: some groups are smaller), and none without it.
-        for (const char* kind : {"attrition", "followup", "km", "logrank", "cox"}) {
-            EXPECT_GT(checked.count(kind), 0u) << name << " " << kind;
-            EXPECT_EQ(withheld.count(kind), std::string(name) == "suppressed" ? 1u : 0u) << name << " " << kind;
+    // The reference protocol and the competing-risks test protocol (which have every typed
+    // kind between them) as they are, and with small_cell = 11: groups of a few patients
+    // suppressed, with their curves, medians and tests.
+    std::map<std::string, int> checked;
+    std::set<std::string> withheld;
+    for (const fs::path protocol : {fs::path(RWE_SOURCE_DIR) / "studies" / "thp-first-line.toml",
+                                    fs::path(RWE_TEST_DATA_DIR) / "study" / "competing-risks" / "protocol.toml"}) {
+        const std::string text = slurp(protocol);
+        for (const bool suppressed : {false, true}) {
+            std::string written = text;
+            const auto at = written.find("small_cell = ");
+            if (at != std::string::npos) written.replace(at, written.find('\n', at) - at, suppressed ? "small_cell = 11" : "small_cell = 0");
+            else written.replace(written.find("[study]\n"), 8, suppressed ? "[study]\nsmall_cell = 11\n" : "[study]\n");
+            const std::string name = protocol.parent_path().filename().string() + (suppressed ? "-suppressed" : "-plain");
+            std::ofstream(dir / (name + ".toml")) << written;
+            const fs::path out = dir / (name + "-out");
+            // (run beside the protocol: a relative path in it is the protocol's)
+            ASSERT_EQ(run("cd " + protocol.parent_path().string() + " && " + rwe + " run " + (dir / (name + ".toml")).string() + " --db " +
+                          (dir / "registry.sqlite").string() + " --out " + out.string()),
+                      0)
+                << name;
+            const json results = json::parse(slurp(out / "results.json"));
+            std::set<std::string> own_withheld;
+            for (const auto& [kind, count] : round_trips(results, own_withheld)) checked[kind] += count;
+            if (suppressed) withheld.insert(own_withheld.begin(), own_withheld.end());
+            else EXPECT_TRUE(own_withheld.empty()) << name;
         }
+    }
+    // Every typed kind was checked, and with suppression each has suppressed parts (400
+    // patients: some groups are smaller than 11).
+    for (const auto& [kind, decode] : typed_kinds()) {
+        EXPECT_GT(checked[kind], 0) << kind;
+        EXPECT_EQ(withheld.count(kind), 1u) << kind;
     }
     fs::remove_all(dir);
 }

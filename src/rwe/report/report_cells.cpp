@@ -204,4 +204,23 @@ std::string p_cell(const results::Number& p) {
     return format_p_number(p.value());
 }
 
+std::string count(const results::Number& n, const results::Number& of, int decimals) {
+    if (n.is_suppressed()) return suppressed_cell;
+    if (of.is_suppressed()) return count_only(n) + " (" + suppressed_cell + ")";
+    if (!n.has_value() || !of.has_value()) return count_only(n);
+    return count_percent(std::lround(n.value()), std::lround(of.value()), 0, decimals);
+}
+
+std::string integer_or_fixed(const results::Number& value, bool integer) {
+    if (integer && value.has_value() && value.value() == std::round(value.value())) return fixed(value, 0);
+    return fixed(value, 1);
+}
+
+std::string test_name(const std::string& test) { return test_name(json(test)); }
+
+std::string ci_text(const results::Number& lower, const results::Number& upper) {
+    if (lower.is_suppressed() || upper.is_suppressed()) return suppressed_cell;
+    return fixed(lower) + "–" + fixed(upper);
+}
+
 }  // namespace rwe::report

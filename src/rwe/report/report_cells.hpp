@@ -57,5 +57,9 @@ std::string count_only(const results::Count& n);
 std::string count_only(const results::Number& n);
 std::string p_phrase(const results::Number& p);
 std::string p_cell(const results::Number& p);
+std::string count(const results::Number& n, const results::Number& of, int decimals = 1);
+std::string integer_or_fixed(const results::Number& value, bool integer);
+std::string test_name(const std::string& test);
+std::string ci_text(const results::Number& lower, const results::Number& upper);
 
 }  // namespace rwe::report

@@ -12,7 +12,13 @@
 #include "rwe/report/html_page.hpp"
 #include "rwe/report/km_plot.hpp"
 #include "rwe/report/table.hpp"
+#include "rwe/results/adverse_events.hpp"
+#include "rwe/results/association.hpp"
 #include "rwe/results/attrition.hpp"
+#include "rwe/results/cuminc.hpp"
+#include "rwe/results/landmark.hpp"
+#include "rwe/results/response.hpp"
+#include "rwe/results/table1.hpp"
 #include "rwe/results/cox.hpp"
 #include "rwe/results/followup.hpp"
 #include "rwe/results/km.hpp"
@@ -47,5 +53,12 @@ void report_followup(ReportContext& context, const std::string& id, const result
 void report_km(ReportContext& context, const std::string& id, const results::KmResult& result);
 void report_logrank(ReportContext& context, const std::string& id, const results::LogRankResult& result);
 void report_cox(ReportContext& context, const std::string& id, const results::CoxResult& result);
+// `published`: the protocol's published figures of the analysis, shown beside the table.
+void report_table1(ReportContext& context, const std::string& id, const results::Table1Result& result, const nlohmann::json& published);
+void report_response(ReportContext& context, const std::string& id, const results::ResponseResult& result);
+void report_adverse_events(ReportContext& context, const std::string& id, const results::AdverseEventsResult& result);
+void report_association(ReportContext& context, const std::string& id, const results::AssociationResult& result);
+void report_landmark(ReportContext& context, const std::string& id, const results::LandmarkResult& result);
+void report_cuminc(ReportContext& context, const std::string& id, const results::CumincResult& result);
 
 }  // namespace rwe::report

@@ -10,8 +10,9 @@
 //
 // Field types: std::string, bool, integers, double (NaN written as null), Number and Count
 // (which may also be suppressed), Suppressible<T> (a whole part withheld by small-cell
-// suppression), std::optional<T> (absent key), std::vector<T>, std::map<std::string, T>,
-// other typed results, and json (a protocol's own table, passed through as written).
+// suppression), std::optional<T> (absent key), Nullable<T> (written null), std::vector<T>,
+// std::map<std::string, T>, std::variant<T...> (read as the first form that fits), other
+// typed results, and json (a protocol's own table, passed through as written).
 // Decoding refuses a missing key, an unknown key and a value of another type, naming the
 // JSON pointer of the value.
 
@@ -25,6 +26,7 @@
 #include <optional>
 #include <string>
 #include <type_traits>
+#include <variant>
 #include <vector>
 
 #include "rwe/common/error.hpp"
@@ -103,6 +105,26 @@ private:
     bool suppressed_ = false;
 };
 
+// A value that is written null when there is none (std::optional's absent key is for a
+// part that is left out).
+template <class T>
+class Nullable {
+public:
+    Nullable() = default;
+    Nullable(T value) : value_(std::move(value)) {}  // NOLINT(google-explicit-constructor)
+    static Nullable null() { return Nullable(); }
+    bool has_value() const { return value_.has_value(); }
+    const T& operator*() const { return *value_; }
+    T& operator*() { return *value_; }
+    const T* operator->() const { return &*value_; }
+    T value_or(T fallback) const { return value_.value_or(std::move(fallback)); }
+    void emplace() { value_.emplace(); }
+    void reset() { value_.reset(); }
+
+private:
+    std::optional<T> value_;
+};
+
 // A results.json that does not hold what its schema says: the JSON pointer and the problem.
 class DecodeError : public InputError {
 public:
@@ -120,6 +142,10 @@ template <class T> struct is_map : std::false_type {};
 template <class T> struct is_map<std::map<std::string, T>> : std::true_type {};
 template <class T> struct is_suppressible : std::false_type {};
 template <class T> struct is_suppressible<Suppressible<T>> : std::true_type {};
+template <class T> struct is_nullable : std::false_type {};
+template <class T> struct is_nullable<Nullable<T>> : std::true_type {};
+template <class T> struct is_variant : std::false_type {};
+template <class... T> struct is_variant<std::variant<T...>> : std::true_type {};
 
 struct FieldProbe {
     template <class T> void operator()(const char*, T&) {}
@@ -204,6 +230,26 @@ struct ElementDecoder {
 
 }  // namespace codec
 
+namespace codec {
+
+template <class Variant, std::size_t k>
+bool decode_alternative(const json& in, Variant& out, const std::string& pointer) {
+    if constexpr (k == std::variant_size_v<Variant>) {
+        return false;
+    } else {
+        try {
+            std::variant_alternative_t<k, Variant> value{};
+            decode(in, value, pointer);
+            out = std::move(value);
+            return true;
+        } catch (const DecodeError&) {
+            return decode_alternative<Variant, k + 1>(in, out, pointer);
+        }
+    }
+}
+
+}  // namespace codec
+
 template <class T> json encode(const T& value) {
     using namespace codec;
     if constexpr (std::is_same_v<T, Number>) {
@@ -219,6 +265,10 @@ template <class T> json encode(const T& value) {
         return value;
     } else if constexpr (is_suppressible<T>::value) {
         return value.is_suppressed() ? json(suppressed_marker) : encode(*value);
+    } else if constexpr (is_nullable<T>::value) {
+        return value.has_value() ? encode(*value) : json(nullptr);
+    } else if constexpr (is_variant<T>::value) {
+        return std::visit([](const auto& alternative) { return encode(alternative); }, value);
     } else if constexpr (is_vector<T>::value) {
         json out = json::array();
         for (const auto& item : value) out.push_back(encode(item));
@@ -276,6 +326,15 @@ template <class T> void decode(const json& in, T& out, const std::string& pointe
             out = T();
             decode(in, *out, pointer);
         }
+    } else if constexpr (is_nullable<T>::value) {
+        if (in.is_null()) out.reset();
+        else {
+            out.emplace();
+            decode(in, *out, pointer);
+        }
+    } else if constexpr (is_variant<T>::value) {
+        // The first form the value decodes as (the forms differ in their keys).
+        if (!decode_alternative<T, 0>(in, out, pointer)) throw expected("one of the forms this result can take");
     } else if constexpr (is_vector<T>::value) {
         if (!in.is_array()) throw expected("an array");
         out.clear();

@@ -45,13 +45,13 @@ json typed(const Context& c, const Analysis& analysis) {
 // The runner of each kind; every kind of analysis_kinds() has one (tests/analysis_kinds_test.cpp).
 const std::map<std::string, Runner>& runners() {
     static const std::map<std::string, Runner> table{
-        {"attrition", typed<run_attrition>}, {"table1", run_table1},
+        {"attrition", typed<run_attrition>}, {"table1", typed<run_table1>},
         {"followup", typed<run_followup>},   {"km", typed<run_km>},
-        {"logrank", typed<run_logrank>},     {"response", run_response},
-        {"adverse_events", run_adverse_events},
-        {"association", run_association},
-        {"cox", typed<run_cox>},             {"landmark", run_landmark},
-        {"cuminc", run_cuminc},         {"iptw", run_iptw},
+        {"logrank", typed<run_logrank>},     {"response", typed<run_response>},
+        {"adverse_events", typed<run_adverse_events>},
+        {"association", typed<run_association>},
+        {"cox", typed<run_cox>},             {"landmark", typed<run_landmark>},
+        {"cuminc", typed<run_cuminc>},         {"iptw", run_iptw},
         {"ps_match", run_ps_match},     {"target_trial", run_target_trial},
     };
     return table;

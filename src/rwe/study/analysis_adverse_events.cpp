@@ -27,7 +27,7 @@
 namespace rwe::study::kit {
 
 
-json run_adverse_events(const Context& c, const Analysis& analysis) {
+results::AdverseEventsResult run_adverse_events(const Context& c, const Analysis& analysis) {
     const double n = static_cast<double>(c.data.adsl.size());
     std::vector<std::string> terms = strings(analysis.options, "terms");
     for (auto& term : terms) term = lower(term);
@@ -36,7 +36,7 @@ json run_adverse_events(const Context& c, const Analysis& analysis) {
         for (const auto& record : c.data.adae) seen.insert(c.data.ae_term(record));
         terms.assign(seen.begin(), seen.end());
     }
-    json rows = json::array();
+    results::AdverseEventsResult out;
     for (const auto& term : terms) {
         std::map<int, double> by_grade;
         std::map<std::string, double> actions;
@@ -49,16 +49,15 @@ json run_adverse_events(const Context& c, const Analysis& analysis) {
         }
         if (by_grade.empty()) c.warn(analysis, "terms", "no adverse event with this term in the cohort", term);
         const double g12 = by_grade[1] + by_grade[2], g3 = by_grade[3], g4 = by_grade[4], g5 = by_grade[5];
-        auto cell = [&](double count) { return json{{"n", count}, {"percent", percent(count, n)}}; };
-        rows.push_back({{"term", term}, {"any", cell(g12 + g3 + g4 + g5)}, {"grade_1_2", cell(g12)}, {"grade_3", cell(g3)},
-                        {"grade_4", cell(g4)}, {"grade_3_4", cell(g3 + g4)}, {"grade_5", cell(g5)},
-                        {"grade_3_plus", cell(g3 + g4 + g5)}, {"actions", actions}});
+        auto cell = [&](double count) { return results::GradeCount{count, n > 0 ? results::Number(100.0 * count / n) : results::Number()}; };
+        out.terms.push_back({term, cell(g12 + g3 + g4 + g5), cell(g12), cell(g3), cell(g4), cell(g3 + g4), cell(g5), cell(g3 + g4 + g5),
+                             std::map<std::string, results::Number>(actions.begin(), actions.end())});
     }
     const std::string scale = string_option(analysis.options, "grading", "CTCAE");
-    return {{"n", n},
-            {"grading_scale", scale},
-            {"grading", fmt::format("worst {} grade per patient and term, events of the index line", scale)},
-            {"terms", rows}};
+    out.n = n;
+    out.grading_scale = scale;
+    out.grading = fmt::format("worst {} grade per patient and term, events of the index line", scale);
+    return out;
 }
 
 }  // namespace rwe::study::kit

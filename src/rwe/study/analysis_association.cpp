@@ -26,10 +26,10 @@
 
 namespace rwe::study::kit {
 
-json run_association(const Context& c, const Analysis& analysis) {
+results::AssociationResult run_association(const Context& c, const Analysis& analysis) {
     const auto& adsl = c.data.adsl;
     const Variable& by = categorical(c, analysis, "by", string_option(analysis.options, "by", ""));
-    json tests = json::array();
+    results::AssociationResult out;
     for (const auto& outcome : strings(analysis.options, "outcomes")) {
         // "term:k" = worst grade >= k of that term (k checked when the protocol is read); a
         // plain ADSL name is used as it is.
@@ -66,12 +66,7 @@ json run_association(const Context& c, const Analysis& analysis) {
                 }
                 counts[static_cast<std::size_t>(r) * levels.size() + static_cast<std::size_t>(k)] += static_cast<double>(tally.records);
             }
-            json test = association_test(by.levels, levels, counts, dropped);
-            test["outcome"] = outcome;
-            test["outcome_label"] = label;
-            test["by"] = by.name;
-            test["by_label"] = by.label;
-            tests.push_back(test);
+            out.tests.push_back({association_test(by.levels, levels, counts, dropped), outcome, label, by.name, by.label});
             continue;
         }
         TextColumn values(adsl.size(), "N");
@@ -92,14 +87,9 @@ json run_association(const Context& c, const Analysis& analysis) {
             levels = variable.levels;
             label = variable.label;
         }
-        json test = association_test(by.values, by.levels, values, levels);
-        test["outcome"] = outcome;
-        test["outcome_label"] = label;
-        test["by"] = by.name;
-        test["by_label"] = by.label;
-        tests.push_back(test);
+        out.tests.push_back({association_test(by.values, by.levels, values, levels), outcome, label, by.name, by.label});
     }
-    return {{"tests", tests}};
+    return out;
 }
 
 }  // namespace rwe::study::kit

@@ -59,7 +59,7 @@ stats::CompetingRisksData competing_risks_data(const TimeToEvent& endpoint, cons
 
 }  // namespace
 
-json run_cuminc(const Context& c, const Analysis& analysis) {
+results::CumincResult run_cuminc(const Context& c, const Analysis& analysis) {
     const std::string paramcd = string_option(analysis.options, "endpoint", "");
     const auto& endpoint = c.data.endpoint(paramcd);
     const EndpointDefinition* definition = c.protocol.endpoint(paramcd);
@@ -88,54 +88,56 @@ json run_cuminc(const Context& c, const Analysis& analysis) {
 
     std::vector<std::size_t> subjects;
     const auto data = competing_risks_data(endpoint, event_of_cause, cause_names, group, stratum, subjects);
-    json out{{"endpoint", endpoint.paramcd}, {"description", endpoint.param}, {"time_unit", c.protocol.time_unit},
-             {"event", cause_names.front()}, {"competing", std::vector<std::string>(cause_names.begin() + 1, cause_names.end())},
-             {"causes", cause_names}, {"conf_type", "log"}, {"conf_level", 0.95}, {"dropped", data.dropped}};
+    results::CumincResult out;
+    out.endpoint = endpoint.paramcd;
+    out.description = endpoint.param;
+    out.time_unit = c.protocol.time_unit;
+    out.event = cause_names.front();
+    out.competing.assign(cause_names.begin() + 1, cause_names.end());
+    out.causes = cause_names;
+    out.conf_type = "log";
+    out.conf_level = 0.95;
+    out.dropped = data.dropped;
     if (group != nullptr) {
-        out["by"] = group->name;
-        out["by_label"] = group->label;
+        out.by = group->name;
+        out.by_label = group->label;
     }
-    if (stratum != nullptr) out["strata"] = stratum->name;
-    json curves = json::array();
+    if (stratum != nullptr) out.strata = stratum->name;
     const auto fit = stats::cumulative_incidence(data);
     for (const auto& curve : fit.curves) {
-        json causes = json::array();
+        results::CumincCurve entry;
+        entry.name = curve.name;
+        entry.n = curve.n;
         for (std::size_t cause = 0; cause < cause_names.size(); ++cause) {
-            json at = json::array();
+            results::CumincCause summary;
+            summary.cause = cause_names[cause];
+            summary.events = curve.events[cause];
             for (double t : times) {
                 const auto value = stats::incidence_at(curve, cause, t);
-                at.push_back({{"time", t}, {"n_risk", value.n_risk}, {"incidence", num(value.incidence)},
-                              {"std_err", num(value.std_err)}, {"lower", num(value.lower)}, {"upper", num(value.upper)}});
+                summary.at_times.push_back({t, value.n_risk, value.incidence, value.std_err, value.lower, value.upper});
             }
+            summary.final = curve.rows() ? results::Number(curve.incidence[cause].back()) : results::Number(0.0);
             // The curve itself, for figures: steps, censoring marks and bands.
-            json rows = json::array();
             for (std::size_t row = 0; row < curve.rows(); ++row) {
-                rows.push_back({curve.time[row], curve.n_risk[row], curve.n_event[cause][row], curve.n_censor[row],
-                                num(curve.incidence[cause][row]), num(curve.std_err[cause][row]),
-                                num(curve.lower[cause][row]), num(curve.upper[cause][row])});
+                summary.curve.rows->push_back({curve.time[row], curve.n_risk[row], curve.n_event[cause][row], curve.n_censor[row],
+                                               curve.incidence[cause][row], curve.std_err[cause][row], curve.lower[cause][row],
+                                               curve.upper[cause][row]});
             }
-            causes.push_back({{"cause", cause_names[cause]}, {"events", curve.events[cause]}, {"at_times", at},
-                              {"final", curve.rows() ? num(curve.incidence[cause].back()) : num(0)},
-                              {"curve", {{"columns", {"time", "n_risk", "n_event", "n_censor", "incidence", "std_err", "lower", "upper"}},
-                                         {"rows", rows}}}});
+            entry.causes.push_back(std::move(summary));
         }
-        json entry{{"name", curve.name}, {"n", curve.n}, {"causes", causes}};
         if (group != nullptr) {
             // The protocol's value label, for the legend and the table.
-            if (const auto label = group->value_labels.find(curve.name); label != group->value_labels.end()) entry["label"] = label->second;
+            if (const auto label = group->value_labels.find(curve.name); label != group->value_labels.end()) entry.label = label->second;
         }
-        curves.push_back(std::move(entry));
+        out.curves.push_back(std::move(entry));
     }
-    out["curves"] = curves;
     if (group != nullptr && fit.curves.size() >= 2) {
         stats::GrayTestOptions options;
         options.rho = rho;
-        json tests = json::array();
+        out.gray_test.emplace();
         for (const auto& test : stats::gray_test(data, options)) {
-            tests.push_back({{"cause", test.cause}, {"chisq", num(test.statistic)}, {"df", test.df}, {"p", num(test.p)},
-                             {"rho", rho}, {"messages", test.messages}});
+            out.gray_test->push_back({test.cause, test.statistic, test.df, test.p, rho, test.messages});
         }
-        out["gray_test"] = tests;
     } else if (group != nullptr) {
         c.warn(analysis, "by", "fewer than two groups with patients: no Gray's test", group->name);
     }
@@ -146,30 +148,40 @@ json run_cuminc(const Context& c, const Analysis& analysis) {
         std::vector<double> x;
         std::vector<std::string> names, terms;
         const auto labels = covariate_columns(c.data, covariates, subjects, x, names, terms);
-        json model{{"method", "crr"}, {"cause", cause_names.front()}, {"covariates", covariates}};
+        results::FineGrayModel model;
+        model.method = "crr";
+        model.cause = cause_names.front();
+        model.covariates = covariates;
         if (names.empty()) {
-            model["messages"] = {"no covariate column: every categorical covariate has one level"};
+            model.messages = {"no covariate column: every categorical covariate has one level"};
         } else {
             const auto model_fit = stats::fine_gray_crr(data, x, names, {});
-            json coefficients = json::array();
+            model.coefficients.emplace();
             for (std::size_t k = 0; k < model_fit.names.size(); ++k) {
-                coefficients.push_back({{"name", model_fit.names[k]}, {"label", labels[k]}, {"coef", num(model_fit.coef[k])},
-                                        {"exp_coef", num(model_fit.exp_coef[k])}, {"se", num(model_fit.se[k])}, {"z", num(model_fit.z[k])},
-                                        {"p", num(model_fit.p[k])}, {"lower", num(model_fit.lower[k])}, {"upper", num(model_fit.upper[k])}});
+                results::CoxCoefficient coefficient;
+                coefficient.name = model_fit.names[k];
+                coefficient.label = labels[k];
+                coefficient.coef = model_fit.coef[k];
+                coefficient.exp_coef = model_fit.exp_coef[k];
+                coefficient.se = model_fit.se[k];
+                coefficient.z = model_fit.z[k];
+                coefficient.p = model_fit.p[k];
+                coefficient.lower = model_fit.lower[k];
+                coefficient.upper = model_fit.upper[k];
+                model.coefficients->push_back(std::move(coefficient));
             }
-            model["n"] = model_fit.n;
-            model["dropped"] = model_fit.dropped;
-            model["events"] = model_fit.events;
-            model["converged"] = model_fit.converged;
-            model["loglik"] = {num(model_fit.loglik_null), num(model_fit.loglik)};
-            model["coefficients"] = coefficients;
-            model["messages"] = model_fit.messages;
+            model.n = model_fit.n;
+            model.dropped = model_fit.dropped;
+            model.events = model_fit.events;
+            model.converged = model_fit.converged;
+            model.loglik = std::vector<results::Number>{model_fit.loglik_null, model_fit.loglik};
+            model.messages = model_fit.messages;
         }
-        out["fine_gray"] = model;
+        out.fine_gray = std::move(model);
         // Cause-specific Cox models: for each cause, its hazard with the other causes'
         // events censored (R: coxph(Surv(time, status == k) ~ covariates)), the protocol's ties.
         if (!names.empty()) {
-            json models = json::array();
+            out.cause_specific.emplace();
             stats::CoxOptions options;
             options.ties = ties_of(c.protocol.stats.ties);
             for (std::size_t cause = 1; cause <= cause_names.size(); ++cause) {
@@ -179,12 +191,10 @@ json run_cuminc(const Context& c, const Analysis& analysis) {
                 cox.x = x;
                 cox.names = names;
                 cox.terms = terms;
-                json cause_model = cox_json(stats::cox_regression(cox, options));
-                for (std::size_t k = 0; k < labels.size() && k < cause_model["coefficients"].size(); ++k) cause_model["coefficients"][k]["label"] = labels[k];
-                cause_model["cause"] = cause_names[cause - 1];
-                models.push_back(std::move(cause_model));
+                results::CauseSpecificCox cause_model{cox_fit_of(stats::cox_regression(cox, options)), cause_names[cause - 1]};
+                for (std::size_t k = 0; k < labels.size() && k < cause_model.fit.coefficients.size(); ++k) cause_model.fit.coefficients[k].label = labels[k];
+                out.cause_specific->push_back(std::move(cause_model));
             }
-            out["cause_specific"] = std::move(models);
         }
     }
     return out;

@@ -209,19 +209,17 @@ stats::ConfType conf_type_of(const std::string& name) {
 
 // Per group: n, events and the median with its CI; and the log-rank test when there are
 // two groups or more.
-json grouped_medians(const stats::SurvivalData& data, const Protocol& protocol) {
-    json out{{"strata", json::array()}};
+GroupedMedians grouped_medians(const stats::SurvivalData& data, const Protocol& protocol) {
+    GroupedMedians out;
     if (data.size() == 0) return out;
     const auto km = stats::kaplan_meier(data, {.conf_type = conf_type_of(protocol.stats.conf_type)});
     for (const auto& curve : km.curves) {
         const auto median = stats::median_survival(curve);
-        out["strata"].push_back({{"name", curve.name}, {"n", curve.n}, {"events", curve.events},
-                                 {"median", num(median.estimate)}, {"median_lower", num(median.lower)},
-                                 {"median_upper", num(median.upper)}});
+        out.strata.push_back({curve.name, curve.n, curve.events, median.estimate, median.lower, median.upper});
     }
     if (km.curves.size() > 1) {
         const auto test = stats::log_rank_test(data);
-        out["log_rank"] = {{"chisq", num(test.chisq)}, {"df", test.df}, {"p", num(test.p)}};
+        out.log_rank = results::ChiSquareTest{test.chisq, static_cast<long>(test.df), test.p};
     }
     return out;
 }
@@ -299,7 +297,7 @@ Mask rows_at_level(const Variable& variable, const std::string& level) {
     return mask;
 }
 
-json describe_variable(const Variable& variable, const Mask& mask) {
+results::VariableSummary describe_variable(const Variable& variable, const Mask& mask) {
     // A date is summarised by calendar year: its minimum, maximum or quantiles, or a count per
     // day, would publish patients' own dates (a last contact, a death).
     if (variable.type == ValueType::date) {
@@ -315,8 +313,8 @@ json describe_variable(const Variable& variable, const Mask& mask) {
             if (!year.empty()) seen.insert(year);
         }
         years.levels.assign(seen.begin(), seen.end());
-        json summary = describe_variable(years, mask);
-        summary["by"] = "year";
+        auto summary = std::get<results::CategoricalSummary>(describe_variable(years, mask));
+        summary.by = "year";
         return summary;
     }
     if (variable.numeric) {
@@ -325,9 +323,17 @@ json describe_variable(const Variable& variable, const Mask& mask) {
             if (mask.empty() || mask[row]) values.push_back(variable.numbers[row]);
         }
         const auto s = stats::describe_numeric(values);
-        return {{"type", "numeric"}, {"n", s.n}, {"missing", s.missing}, {"mean", num(s.mean)},
-                {"sd", num(s.sd)}, {"median", num(s.median)}, {"q1", num(s.q1)}, {"q3", num(s.q3)},
-                {"min", num(s.min)}, {"max", num(s.max)}};
+        results::NumericSummary out;
+        out.n = s.n;
+        out.missing = s.missing;
+        out.mean = s.mean;
+        out.sd = s.sd;
+        out.median = s.median;
+        out.q1 = s.q1;
+        out.q3 = s.q3;
+        out.min = s.min;
+        out.max = s.max;
+        return out;
     }
     std::vector<std::int32_t> codes;
     const auto level_of = variable.values.level_index(variable.levels);
@@ -336,20 +342,22 @@ json describe_variable(const Variable& variable, const Mask& mask) {
         codes.push_back(level_of[variable.values.code(row)]);
     }
     const auto table = stats::frequency_table(codes, variable.levels);
-    json levels = json::array();
+    results::CategoricalSummary out;
     for (const auto& level : table.levels) {
-        json entry{{"level", level.level}, {"n", level.n}, {"percent", num(level.percent)}};
+        results::LevelCount entry{level.level, std::nullopt, level.n, level.percent};
         if (auto label = variable.value_labels.find(level.level); label != variable.value_labels.end()) {
-            entry["label"] = label->second;  // the protocol's value label, for tables
+            entry.label = label->second;  // the protocol's value label, for tables
         }
-        levels.push_back(std::move(entry));
+        out.levels.push_back(std::move(entry));
     }
-    return {{"type", "categorical"}, {"levels", levels}, {"missing", table.missing.n}, {"denominator", table.denominator}};
+    out.missing = table.missing.n;
+    out.denominator = table.denominator;
+    return out;
 }
 
 // A test of independence between two categorical variables, chosen by Cochran's rule.
-json association_test(const TextColumn& rows_of, const std::vector<std::string>& row_levels,
-                      const TextColumn& cols_of, const std::vector<std::string>& col_levels) {
+results::ContingencyTest association_test(const TextColumn& rows_of, const std::vector<std::string>& row_levels,
+                                          const TextColumn& cols_of, const std::vector<std::string>& col_levels) {
     std::vector<double> counts(row_levels.size() * col_levels.size(), 0.0);
     std::size_t dropped = 0;
     const auto row_level = rows_of.level_index(row_levels), col_level = cols_of.level_index(col_levels);
@@ -364,20 +372,19 @@ json association_test(const TextColumn& rows_of, const std::vector<std::string>&
     return association_test(row_levels, col_levels, counts, dropped);
 }
 
-json association_test(const std::vector<std::string>& row_levels, const std::vector<std::string>& col_levels,
-                      const std::vector<double>& counts, std::size_t dropped) {
-    json out{{"rows", row_levels}, {"columns", col_levels}, {"dropped", dropped}};
-    json matrix = json::array();
+results::ContingencyTest association_test(const std::vector<std::string>& row_levels, const std::vector<std::string>& col_levels,
+                                          const std::vector<double>& counts, std::size_t dropped) {
+    results::ContingencyTest out;
+    out.rows = row_levels;
+    out.columns = col_levels;
+    out.dropped = dropped;
     for (std::size_t r = 0; r < row_levels.size(); ++r) {
-        json row = json::array();
-        for (std::size_t k = 0; k < col_levels.size(); ++k) row.push_back(counts[r * col_levels.size() + k]);
-        matrix.push_back(row);
+        out.counts.emplace_back(counts.begin() + static_cast<std::ptrdiff_t>(r * col_levels.size()),
+                                counts.begin() + static_cast<std::ptrdiff_t>((r + 1) * col_levels.size()));
     }
-    out["counts"] = matrix;
     if (row_levels.size() < 2 || col_levels.size() < 2) {
-        out["test"] = "none";
-        out["p"] = nullptr;
-        out["note"] = "fewer than two levels present: no test";
+        out.test = "none";
+        out.note = "fewer than two levels present: no test";
         return out;
     }
     const stats::ContingencyTable table = stats::drop_empty_margins(
@@ -385,17 +392,17 @@ json association_test(const std::vector<std::string>& row_levels, const std::vec
     const auto choice = stats::choose_test(table);
     const auto chi = stats::chi_square_test(table, {.continuity_correction = false});
     const auto fisher = stats::fisher_exact_test(table);
-    out["chi_square"] = {{"statistic", num(chi.statistic)}, {"df", chi.df}, {"p", num(chi.p)}};
-    out["fisher_p"] = num(fisher.p);
-    out["test"] = stats::to_string(choice.test);
-    out["test_reason"] = choice.reason;
-    out["p"] = choice.test == stats::ChosenTest::fisher ? num(fisher.p) : num(chi.p);
+    out.chi_square = results::PearsonChiSquare{chi.statistic, chi.df, chi.p};
+    out.fisher_p = fisher.p;
+    out.test = stats::to_string(choice.test);
+    out.test_reason = choice.reason;
+    out.p = choice.test == stats::ChosenTest::fisher ? fisher.p : chi.p;
     return out;
 }
 
-json proportion(double x, double n) {
+results::Proportion proportion(double x, double n) {
     const auto ci = stats::binomial_ci(x, n);
-    return {{"n", x}, {"of", n}, {"percent", percent(x, n)}, {"lower", num(100 * ci.lower)}, {"upper", num(100 * ci.upper)}};
+    return {x, n, n > 0 ? results::Number(100.0 * x / n) : results::Number(), 100 * ci.lower, 100 * ci.upper};
 }
 
 std::string lower(const std::string& text) { return ascii_lower(text); }

@@ -4,7 +4,13 @@
 // tables and tests, and the runner of each kind. Internal to the study module.
 
 #include <nlohmann/json.hpp>
+#include "rwe/results/adverse_events.hpp"
+#include "rwe/results/association.hpp"
 #include "rwe/results/attrition.hpp"
+#include "rwe/results/cuminc.hpp"
+#include "rwe/results/landmark.hpp"
+#include "rwe/results/response.hpp"
+#include "rwe/results/table1.hpp"
 #include "rwe/results/cox.hpp"
 #include "rwe/results/followup.hpp"
 #include "rwe/results/km.hpp"
@@ -89,7 +95,11 @@ stats::ConfType conf_type_of(const std::string& name);
 
 // Per group: n, events and the median with its CI; and the log-rank test when there are
 // two groups or more.
-json grouped_medians(const stats::SurvivalData& data, const Protocol& protocol);
+struct GroupedMedians {
+    std::vector<results::GroupMedian> strata;
+    std::optional<results::ChiSquareTest> log_rank;
+};
+GroupedMedians grouped_medians(const stats::SurvivalData& data, const Protocol& protocol);
 
 // A curve and its summary: n, events, medians by both methods, S(t) at `times`, the steps.
 results::CurveSummary curve_summary_of(const stats::KaplanMeierCurve& curve, const std::vector<double>& times);
@@ -106,19 +116,21 @@ const Variable& categorical(const Context& c, const Analysis& analysis, const st
 
 const Variable* optional_categorical(const Context& c, const Analysis& analysis, const std::string& key);
 
-json describe_variable(const Variable& variable, const Mask& mask);
+// A variable summarised over the rows of `mask` (all rows when empty).
+results::VariableSummary describe_variable(const Variable& variable, const Mask& mask);
 
 // The rows of a categorical variable at one of its levels.
 Mask rows_at_level(const Variable& variable, const std::string& level);
 
 // A test of independence between two categorical variables, chosen by Cochran's rule.
-json association_test(const TextColumn& rows_of, const std::vector<std::string>& row_levels,
-                      const TextColumn& cols_of, const std::vector<std::string>& col_levels);
+results::ContingencyTest association_test(const TextColumn& rows_of, const std::vector<std::string>& row_levels,
+                                          const TextColumn& cols_of, const std::vector<std::string>& col_levels);
 // The same from the table's counts (row-major, rows x columns) and the patients left out.
-json association_test(const std::vector<std::string>& row_levels, const std::vector<std::string>& col_levels,
-                      const std::vector<double>& counts, std::size_t dropped);
+results::ContingencyTest association_test(const std::vector<std::string>& row_levels, const std::vector<std::string>& col_levels,
+                                          const std::vector<double>& counts, std::size_t dropped);
 
-json proportion(double x, double n);
+// x of n as a percentage with its Clopper–Pearson 95% CI.
+results::Proportion proportion(double x, double n);
 
 // Registry terms are lower case (docs/registry.md); the protocol's are matched without case.
 std::string lower(const std::string& text);
@@ -170,16 +182,16 @@ json hazard_ratio_e_value(double hr, double lower, double upper, const std::vect
 std::function<void(std::size_t, std::size_t)> bootstrap_progress(const Analysis& analysis);
 
 results::AttritionResult run_attrition(const Context& c, const Analysis&);
-json run_table1(const Context& c, const Analysis& analysis);
+results::Table1Result run_table1(const Context& c, const Analysis& analysis);
 results::KmResult run_km(const Context& c, const Analysis& analysis);
 results::FollowUpResult run_followup(const Context& c, const Analysis& analysis);
 results::LogRankResult run_logrank(const Context& c, const Analysis& analysis);
-json run_response(const Context& c, const Analysis& analysis);
-json run_adverse_events(const Context& c, const Analysis& analysis);
-json run_association(const Context& c, const Analysis& analysis);
+results::ResponseResult run_response(const Context& c, const Analysis& analysis);
+results::AdverseEventsResult run_adverse_events(const Context& c, const Analysis& analysis);
+results::AssociationResult run_association(const Context& c, const Analysis& analysis);
 results::CoxResult run_cox(const Context& c, const Analysis& analysis);
-json run_landmark(const Context& c, const Analysis& analysis);
-json run_cuminc(const Context& c, const Analysis& analysis);
+results::LandmarkResult run_landmark(const Context& c, const Analysis& analysis);
+results::CumincResult run_cuminc(const Context& c, const Analysis& analysis);
 json run_iptw(const Context& c, const Analysis& analysis);
 json run_ps_match(const Context& c, const Analysis& analysis);
 json run_target_trial(const Context& c, const Analysis& analysis);

@@ -31,7 +31,7 @@ namespace {
 // Cox model with "min_cycles received" as a time-varying covariate, in counting-process
 // form: each patient is unexposed on (0, t_k] and exposed on (t_k, T], t_k the day of the
 // k-th cycle (Mantel & Byar 1974; docs/methods.md §5). Uses every patient and all follow-up.
-json time_dependent_cycles_cox(const Context& c, const DayLists& cycle_days,
+results::TimeDependentCox time_dependent_cycles_cox(const Context& c, const DayLists& cycle_days,
                                const TimeToEvent& endpoint, int min_cycles) {
     stats::CoxData cox;
     for (const auto& record : endpoint.records) {
@@ -58,27 +58,27 @@ json time_dependent_cycles_cox(const Context& c, const DayLists& cycle_days,
         }
     }
     cox.names = {fmt::format(">= {} cycles received (time-varying)", min_cycles)};
-    json out = cox_json(stats::cox_regression(cox, {.ties = ties_of(c.protocol.stats.ties)}));
-    out["method"] = "Cox model with the cycles received as a time-varying covariate (counting process)";
-    return out;
+    return {cox_fit_of(stats::cox_regression(cox, {.ties = ties_of(c.protocol.stats.ties)})),
+            "Cox model with the cycles received as a time-varying covariate (counting process)"};
 }
 
 }  // namespace
 
-json run_landmark(const Context& c, const Analysis& analysis) {
+results::LandmarkResult run_landmark(const Context& c, const Analysis& analysis) {
     const int landmark = analysis.options.value("landmark_days", 105);
     const int min_cycles = analysis.options.value("min_count", 6);
     const auto& cycle_days = c.data.administration_days.at(analysis.id);
     const double landmark_time = landmark / c.protocol.days_per_unit;
-    json out{{"landmark_days", landmark}, {"landmark_time", landmark_time}, {"min_cycles", min_cycles},
-             {"explanation",
-              fmt::format("Patients who die or progress early cannot receive many cycles, so comparing patients by the "
+    results::LandmarkResult out;
+    out.landmark_days = landmark;
+    out.landmark_time = landmark_time;
+    out.min_cycles = min_cycles;
+    out.explanation = fmt::format("Patients who die or progress early cannot receive many cycles, so comparing patients by the "
                           "number of cycles they eventually received credits the long-cycle group with survival time "
                           "during which it was guaranteed to be alive (immortal-time bias). Here groups are fixed at a "
                           "landmark, day {} after the index date, by the cycles received by then (>= {} or fewer), and "
                           "only patients still event-free at the landmark are compared, from the landmark onwards.",
-                          landmark, min_cycles)}};
-    json results = json::array();
+                          landmark, min_cycles);
     Variable group;
     group.name = "LMGROUP";
     group.label = "cycles by the landmark";
@@ -103,17 +103,19 @@ json run_landmark(const Context& c, const Analysis& analysis) {
             shifted.records.push_back(record);
         }
         const auto data = survival_data(shifted, &group);
-        json entry{{"endpoint", paramcd}, {"at_risk_at_landmark", data.size()}, {"excluded_before_landmark", excluded}};
-        const json medians = grouped_medians(data, c.protocol);
-        entry["strata"] = medians["strata"];
-        if (medians.contains("log_rank")) {
-            entry["log_rank"] = medians["log_rank"];
-            entry["cox"] = two_group_cox(data, group.levels[0], group.levels[1], c.protocol);
+        results::LandmarkEndpoint entry;
+        entry.endpoint = paramcd;
+        entry.at_risk_at_landmark = data.size();
+        entry.excluded_before_landmark = excluded;
+        auto medians = grouped_medians(data, c.protocol);
+        entry.strata = std::move(medians.strata);
+        if (medians.log_rank) {
+            entry.log_rank = medians.log_rank;
+            entry.cox = two_group_cox_fit(data, group.levels[0], group.levels[1], c.protocol);
         }
-        entry["time_dependent_cox"] = time_dependent_cycles_cox(c, cycle_days, endpoint, min_cycles);
-        results.push_back(entry);
+        entry.time_dependent_cox = time_dependent_cycles_cox(c, cycle_days, endpoint, min_cycles);
+        out.results.push_back(std::move(entry));
     }
-    out["results"] = results;
     return out;
 }
 

@@ -29,7 +29,7 @@ namespace rwe::study::kit {
 namespace {
 
 // Best overall response counts of the subjects selected by `mask` (measurable disease only).
-json response_counts(const Variable& bor, const Mask& mask) {
+results::ResponseCounts response_counts(const Variable& bor, const Mask& mask) {
     std::map<std::string, double> counts;
     double measurable = 0;
     for (std::size_t i = 0; i < bor.values.size(); ++i) {
@@ -37,42 +37,42 @@ json response_counts(const Variable& bor, const Mask& mask) {
         ++measurable;
         ++counts[bor.values[i]];
     }
-    json categories = json::object();
-    for (const char* level : {"CR", "PR", "SD", "PD", "NE"}) categories[level] = proportion(counts[level], measurable);
-    return {{"measurable", measurable},
-            {"best_response", categories},
-            {"orr", proportion(counts["CR"] + counts["PR"], measurable)},
-            {"cr_rate", proportion(counts["CR"], measurable)},
-            {"dcr", proportion(counts["CR"] + counts["PR"] + counts["SD"], measurable)}};
+    results::ResponseCounts out;
+    out.measurable = measurable;
+    for (const char* level : {"CR", "PR", "SD", "PD", "NE"}) out.best_response[level] = proportion(counts[level], measurable);
+    out.orr = proportion(counts["CR"] + counts["PR"], measurable);
+    out.cr_rate = proportion(counts["CR"], measurable);
+    out.dcr = proportion(counts["CR"] + counts["PR"] + counts["SD"], measurable);
+    return out;
 }
 
 }  // namespace
 
-json run_response(const Context& c, const Analysis& analysis) {
+results::ResponseResult run_response(const Context& c, const Analysis& analysis) {
     const auto& adsl = c.data.adsl;
     const Variable& bor = adsl.at(string_option(analysis.options, "variable", "BOR"));
-    json out = response_counts(bor, {});
-    out["not_measurable"] = static_cast<double>(adsl.size()) - out["measurable"].get<double>();
-    out["ci_method"] = "Clopper-Pearson exact 95% CI, percent";
-    json by = json::array();
+    results::ResponseResult out;
+    out.counts = response_counts(bor, {});
+    out.not_measurable = static_cast<double>(adsl.size()) - out.counts.measurable.value();
+    out.ci_method = "Clopper-Pearson exact 95% CI, percent";
     for (const auto& name : strings(analysis.options, "by")) {
         const Variable& group = categorical(c, analysis, "by", name);
-        json levels = json::array();
+        results::ResponseBy by;
+        by.by = name;
+        by.label = group.label;
         TextColumn responders;
         for (std::size_t i = 0; i < adsl.size(); ++i) {
             responders.push_back(bor.values[i].empty() ? "" : (bor.values[i] == "CR" || bor.values[i] == "PR" ? "Y" : "N"));
         }
         for (const auto& level : group.levels) {
-            const Mask mask = rows_at_level(group, level);
-            json entry = response_counts(bor, mask);
-            entry["level"] = level;
-            if (const auto label = group.value_labels.find(level); label != group.value_labels.end()) entry["label"] = label->second;
-            levels.push_back(entry);
+            results::ResponseLevel entry{response_counts(bor, rows_at_level(group, level)), level, std::nullopt};
+            if (const auto label = group.value_labels.find(level); label != group.value_labels.end()) entry.label = label->second;
+            by.levels.push_back(std::move(entry));
         }
-        by.push_back({{"by", name}, {"label", group.label}, {"levels", levels},
-                      {"orr_test", association_test(group.values, group.levels, responders, {"Y", "N"})}});
+        by.orr_test = association_test(group.values, group.levels, responders, {"Y", "N"});
+        if (!out.by) out.by.emplace();
+        out.by->push_back(std::move(by));
     }
-    if (!by.empty()) out["by"] = by;
     return out;
 }
 

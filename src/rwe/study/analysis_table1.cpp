@@ -32,7 +32,7 @@ namespace {
 
 // A numeric variable compared between the groups that have values: Wilcoxon rank-sum for
 // two, Kruskal–Wallis for more (R's wilcox.test and kruskal.test defaults).
-json rank_comparison(const Variable& variable, const Variable& group) {
+results::RankComparison rank_comparison(const Variable& variable, const Variable& group) {
     std::vector<std::vector<double>> values;
     std::vector<std::string> compared;
     for (const auto& level : group.levels) {
@@ -45,26 +45,25 @@ json rank_comparison(const Variable& variable, const Variable& group) {
         values.push_back(std::move(x));
         compared.push_back(level);
     }
-    json out{{"groups", compared}};
+    results::RankComparison out;
+    out.groups = compared;
     if (values.size() < 2) {
-        out["test"] = nullptr;
-        out["p"] = nullptr;
-        out["note"] = "fewer than two groups with values";
+        out.note = "fewer than two groups with values";
         return out;
     }
     const auto t = values.size() == 2 ? stats::wilcoxon_rank_sum(values[0], values[1]) : stats::kruskal_wallis(values);
-    out["test"] = values.size() == 2 ? "wilcoxon" : "kruskal-wallis";
-    out["method"] = t.method;
-    out["statistic"] = num(t.statistic);
-    if (values.size() > 2) out["df"] = t.df;
-    else out["exact"] = t.exact;
-    out["p"] = num(t.p);
-    if (!t.messages.empty()) out["note"] = t.messages.front();
+    out.test = std::string(values.size() == 2 ? "wilcoxon" : "kruskal-wallis");
+    out.method = t.method;
+    out.statistic = t.statistic;
+    if (values.size() > 2) out.df = t.df;
+    else out.exact = t.exact;
+    out.p = t.p;
+    if (!t.messages.empty()) out.note = t.messages.front();
     return out;
 }
 
 // The standardized difference between the first two groups (docs/methods.md §3.8).
-json standardized_difference(const Variable& variable, const Variable& group) {
+results::Number standardized_difference(const Variable& variable, const Variable& group) {
     const Mask first = rows_at_level(group, group.levels[0]);
     const Mask second = rows_at_level(group, group.levels[1]);
     if (variable.numeric) {
@@ -73,7 +72,7 @@ json standardized_difference(const Variable& variable, const Variable& group) {
             if (first[row]) a.push_back(variable.numbers[row]);
             if (second[row]) b.push_back(variable.numbers[row]);
         }
-        return num(stats::standardized_difference_numeric(a, b));
+        return stats::standardized_difference_numeric(a, b);
     }
     std::vector<double> a(variable.levels.size(), 0), b(variable.levels.size(), 0);
     for (std::size_t l = 0; l < variable.levels.size(); ++l) {
@@ -84,7 +83,7 @@ json standardized_difference(const Variable& variable, const Variable& group) {
             if (second[row]) b[l] += 1;
         }
     }
-    return num(stats::standardized_difference_categorical(a, b));
+    return stats::standardized_difference_categorical(a, b);
 }
 
 bool all_integers(const Variable& variable) {
@@ -94,7 +93,7 @@ bool all_integers(const Variable& variable) {
 
 }  // namespace
 
-json run_table1(const Context& c, const Analysis& analysis) {
+results::Table1Result run_table1(const Context& c, const Analysis& analysis) {
     const auto& adsl = c.data.adsl;
     const Variable* group = optional_categorical(c, analysis, "by");
     const std::string numeric_summary = string_option(analysis.options, "numeric", "median_range");
@@ -103,39 +102,36 @@ json run_table1(const Context& c, const Analysis& analysis) {
     if (smd && group != nullptr && group->levels.size() != 2) {
         c.warn(analysis, "smd", "standardized differences are given for exactly two groups", std::to_string(group->levels.size()) + " groups");
     }
-    json rows = json::array();
+    results::Table1Result out;
     for (const auto& name : strings(analysis.options, "variables")) {
         const Variable& variable = adsl.at(name);
-        json row{{"variable", name}, {"label", variable.label}, {"overall", describe_variable(variable, {})}};
+        results::Table1Row row;
+        row.variable = name;
+        row.label = variable.label;
+        row.overall = describe_variable(variable, {});
         if (variable.numeric) {
-            row["summary"] = variable.summary.empty() ? numeric_summary : variable.summary;
-            row["integer"] = all_integers(variable);
+            row.summary = variable.summary.empty() ? numeric_summary : variable.summary;
+            row.integer = all_integers(variable);
         }
         if (group != nullptr) {
-            json by_group = json::object();
-            for (const auto& level : group->levels) {
-                const Mask mask = rows_at_level(*group, level);
-                by_group[level] = describe_variable(variable, mask);
-            }
-            row["by_group"] = by_group;
+            row.by_group.emplace();
+            for (const auto& level : group->levels) (*row.by_group)[level] = describe_variable(variable, rows_at_level(*group, level));
             if (variable.numeric) {
-                row["comparison"] = rank_comparison(variable, *group);
+                row.comparison = rank_comparison(variable, *group);
             } else {
-                row["comparison"] = association_test(variable.values, variable.levels, group->values, group->levels);
+                row.comparison = association_test(variable.values, variable.levels, group->values, group->levels);
             }
-            if (smd && group->levels.size() == 2) row["smd"] = standardized_difference(variable, *group);
+            if (smd && group->levels.size() == 2) row.smd = standardized_difference(variable, *group);
         }
-        rows.push_back(row);
+        out.rows.push_back(std::move(row));
     }
-    json out{{"n", adsl.size()}, {"rows", rows}};
-    if (analysis.options.contains("percent_decimals")) out["percent_decimals"] = analysis.options["percent_decimals"];
+    out.n = adsl.size();
+    if (analysis.options.contains("percent_decimals")) out.percent_decimals = analysis.options["percent_decimals"].get<long>();
     if (group != nullptr) {
-        out["by"] = group->name;
-        out["by_label"] = group->label;
-        out["by_levels"] = group->levels;
-        json labels = json::object();
-        for (const auto& [level, text] : group->value_labels) labels[level] = text;
-        out["by_value_labels"] = labels;
+        out.by = group->name;
+        out.by_label = group->label;
+        out.by_levels = group->levels;
+        out.by_value_labels.emplace(group->value_labels.begin(), group->value_labels.end());
     }
     return out;
 }
