@@ -22,11 +22,13 @@
 #include "rwe/results/cox.hpp"
 #include "rwe/results/cuminc.hpp"
 #include "rwe/results/followup.hpp"
+#include "rwe/results/iptw.hpp"
 #include "rwe/results/km.hpp"
 #include "rwe/results/landmark.hpp"
 #include "rwe/results/logrank.hpp"
 #include "rwe/results/response.hpp"
 #include "rwe/results/table1.hpp"
+#include "rwe/results/target_trial.hpp"
 
 namespace fs = std::filesystem;
 using namespace rwe::results;
@@ -126,7 +128,8 @@ const std::map<std::string, json (*)(const json&, const std::string&)>& typed_ki
         {"attrition", again<AttritionResult>}, {"followup", again<FollowUpResult>}, {"km", again<KmResult>},
         {"logrank", again<LogRankResult>},     {"cox", again<CoxResult>},           {"table1", again<Table1Result>},
         {"response", again<ResponseResult>},   {"adverse_events", again<AdverseEventsResult>},
-        {"association", again<AssociationResult>}, {"landmark", again<LandmarkResult>}, {"cuminc", again<CumincResult>}};
+        {"association", again<AssociationResult>}, {"landmark", again<LandmarkResult>}, {"cuminc", again<CumincResult>},
+        {"iptw", again<IptwResult>},           {"ps_match", again<PsMatchResult>},  {"target_trial", again<TargetTrialResult>}};
     return kinds;
 }
 

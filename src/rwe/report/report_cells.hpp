@@ -10,56 +10,44 @@
 
 #include "rwe/results/codec.hpp"
 #include "rwe/results/common.hpp"
+#include "rwe/results/target_trial.hpp"
 
 namespace rwe::report {
 
 using nlohmann::json;
 
-double number(const json& value);  // NaN unless a number
-// `object[key]`, the suppression marker when the whole object was withheld, else null.
-json field(const json& object, const char* key);
 std::string fixed(const json& value, int decimals = 1);
-// "19.1 (16.2–21.9)"; NR = not reached; S = suppressed (docs/report.md).
-std::string estimate_ci(const json& estimate, const json& lower, const json& upper, int decimals = 1);
-std::string ci_text(const json& lower, const json& upper);
-// A count as published: the marker when suppressed.
-std::string count_only(const json& n);
-// "n (p%)": the percentage is left out when the denominator is suppressed (with n it would
-// give the denominator back).
-std::string count(const json& n, const json& of, int decimals = 1);
 // Three significant digits for small values (p-values, proportions), one decimal above 1.
 std::string significant(double value);
-// "E-value of the HR: 2.31 (of the CI limit nearer 1: 1.42); ..." from a hazard ratio's
-// "e_value" object (docs/methods.md §8.5); empty when there is none.
-std::string e_value_note(const json& hr, const std::string& what);
-// In running text and annotations: "p = 0.043", "p < 0.001".
-std::string p_phrase(const json& p);
-// In a table's p column: "0.043", "<0.001" (two significant digits).
-std::string p_cell(const json& p);
 std::string published_text(const json& value);
-// A test's name in a table's Test column.
-std::string test_name(const json& test);
 std::string summary_name(const std::string& summary);
-// A number of an integer variable without decimals when it is a whole number.
-std::string integer_or_fixed(const json& value, bool integer);
-// "55 (26–78)", "55 (47–63)", "55.3 (11.3)" for a numeric summary (describe_variable).
-std::string numeric_cell(const json& summary, const std::string& statistic, bool integer);
 // The method of the median's CI, as a table footnote (docs/methods.md §1).
 std::string median_ci_footnote(const std::string& method, const std::string& conf_type);
 // "Overall survival" → "overall survival"; an acronym ("ECOG …") keeps its case.
 std::string lower_first(std::string text);
 
-// From typed results: the same rules.
+// From typed results.
 std::string fixed(const results::Number& value, int decimals = 1);
+// "19.1 (16.2–21.9)"; NR = not reached; S = suppressed (docs/report.md).
 std::string estimate_ci(const results::Number& estimate, const results::Number& lower, const results::Number& upper, int decimals = 1);
 std::string estimate_ci(const results::Suppressible<results::MedianEstimate>& median, int decimals = 1);
+// A count as published: the marker when suppressed.
 std::string count_only(const results::Count& n);
 std::string count_only(const results::Number& n);
+// In running text and annotations: "p = 0.043", "p < 0.001".
 std::string p_phrase(const results::Number& p);
+// In a table's p column: "0.043", "<0.001" (two significant digits).
 std::string p_cell(const results::Number& p);
+// "n (p%)": the percentage is left out when the denominator is suppressed (with n it would
+// give the denominator back).
 std::string count(const results::Number& n, const results::Number& of, int decimals = 1);
+// A number of an integer variable without decimals when it is a whole number.
 std::string integer_or_fixed(const results::Number& value, bool integer);
+// A test's name in a table's Test column.
 std::string test_name(const std::string& test);
 std::string ci_text(const results::Number& lower, const results::Number& upper);
+// "E-value of the HR: 2.31 (of the CI limit nearer 1: 1.42); ..." (docs/methods.md §8.5);
+// empty when withheld.
+std::string e_value_note(const results::EValue& e, const std::string& what);
 
 }  // namespace rwe::report

@@ -19,8 +19,10 @@
 #include "rwe/results/landmark.hpp"
 #include "rwe/results/response.hpp"
 #include "rwe/results/table1.hpp"
+#include "rwe/results/target_trial.hpp"
 #include "rwe/results/cox.hpp"
 #include "rwe/results/followup.hpp"
+#include "rwe/results/iptw.hpp"
 #include "rwe/results/km.hpp"
 #include "rwe/results/logrank.hpp"
 
@@ -45,6 +47,8 @@ public:
     virtual const nlohmann::json& protocol() const = 0;
 };
 
+// A curve of a Kaplan–Meier figure from its steps (suppressed counts as NaN).
+KmCurveInput km_curve_input(const std::string& label, const results::CurveTable& curve, double median);
 // A Kaplan–Meier figure's input from curve summaries (suppressed curves left out).
 KmPlotInput km_plot_input(const ReportContext& context, const std::vector<results::CurveSummary>& strata);
 
@@ -60,5 +64,8 @@ void report_adverse_events(ReportContext& context, const std::string& id, const 
 void report_association(ReportContext& context, const std::string& id, const results::AssociationResult& result);
 void report_landmark(ReportContext& context, const std::string& id, const results::LandmarkResult& result);
 void report_cuminc(ReportContext& context, const std::string& id, const results::CumincResult& result);
+void report_iptw(ReportContext& context, const std::string& id, const results::IptwResult& result);
+void report_ps_match(ReportContext& context, const std::string& id, const results::PsMatchResult& result);
+void report_target_trial(ReportContext& context, const std::string& id, const results::TargetTrialResult& result);
 
 }  // namespace rwe::report

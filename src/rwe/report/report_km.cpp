@@ -8,26 +8,31 @@
 
 namespace rwe::report {
 
+KmCurveInput km_curve_input(const std::string& label, const results::CurveTable& curve, double median) {
+    KmCurveInput out;
+    out.label = label;
+    for (const auto& step : *curve.rows) {
+        out.time.push_back(step.time);
+        out.n_risk.push_back(step.n_risk.value());
+        out.n_event.push_back(step.n_event.value());
+        out.n_censor.push_back(step.n_censor.value());
+        out.surv.push_back(step.surv.value());
+        out.lower.push_back(step.lower.value());
+        out.upper.push_back(step.upper.value());
+    }
+    out.median = median;
+    return out;
+}
+
 KmPlotInput km_plot_input(const ReportContext& context, const std::vector<results::CurveSummary>& strata) {
     KmPlotInput input;
     input.risk_table_threshold = context.small_cell();
     input.x_label = "Time (" + context.protocol().value("time_unit", "months") + ")";
     for (const auto& stratum : strata) {
         if (stratum.curve.rows.is_suppressed()) continue;  // a suppressed group: no curve
-        KmCurveInput curve;
-        curve.label = stratum.name.empty() ? "All patients" : stratum.shown_name();
-        for (const auto& step : *stratum.curve.rows) {
-            curve.time.push_back(step.time);
-            curve.n_risk.push_back(step.n_risk.value());
-            curve.n_event.push_back(step.n_event.value());
-            curve.n_censor.push_back(step.n_censor.value());
-            curve.surv.push_back(step.surv.value());
-            curve.lower.push_back(step.lower.value());
-            curve.upper.push_back(step.upper.value());
-        }
         const bool median = stratum.median_primary && !stratum.median_primary->is_suppressed();
-        curve.median = median ? (*stratum.median_primary)->estimate.value() : std::numeric_limits<double>::quiet_NaN();
-        input.curves.push_back(std::move(curve));
+        input.curves.push_back(km_curve_input(stratum.name.empty() ? "All patients" : stratum.shown_name(), stratum.curve,
+                                              median ? (*stratum.median_primary)->estimate.value() : std::numeric_limits<double>::quiet_NaN()));
     }
     return input;
 }

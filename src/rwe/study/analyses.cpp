@@ -51,8 +51,8 @@ const std::map<std::string, Runner>& runners() {
         {"adverse_events", typed<run_adverse_events>},
         {"association", typed<run_association>},
         {"cox", typed<run_cox>},             {"landmark", typed<run_landmark>},
-        {"cuminc", typed<run_cuminc>},         {"iptw", run_iptw},
-        {"ps_match", run_ps_match},     {"target_trial", run_target_trial},
+        {"cuminc", typed<run_cuminc>},         {"iptw", typed<run_iptw>},
+        {"ps_match", typed<run_ps_match>},     {"target_trial", typed<run_target_trial>},
     };
     return table;
 }

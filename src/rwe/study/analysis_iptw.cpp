@@ -58,16 +58,20 @@ std::vector<double> row_major(const std::vector<std::vector<double>>& columns, s
     return x;
 }
 
-json weight_summary(const std::vector<double>& treated, const std::vector<double>& weight, double group) {
+results::GroupWeights weight_summary(const std::vector<double>& treated, const std::vector<double>& weight, double group) {
     const auto w = stats::summarize_weights(weight, treated, group);
-    return {{"n", w.n}, {"n_weighted", w.n_weighted}, {"sum", num(w.sum)}, {"min", num(w.min)}, {"max", num(w.max)}, {"ess", num(w.ess)}};
+    return {w.n, w.n_weighted, w.sum, w.min, w.max, w.ess};
+}
+
+results::WeightsByGroup weights_by_group(const std::vector<double>& treated, const std::vector<double>& weight) {
+    return {weight_summary(treated, weight, 1), weight_summary(treated, weight, 0)};
 }
 
 // One comparison (unadjusted or weighted) of the rows with a positive weight: a Kaplan–Meier
 // curve per group with its median, and the Cox hazard ratio of the treated against the
 // controls (robust variance when weighted, as R's coxph(weights =, robust = TRUE); summed
 // within `cluster`, when given, as coxph(cluster =)).
-json comparison(const Context& c, const std::vector<double>& time, const std::vector<double>& event,
+results::GroupComparison comparison(const Context& c, const std::vector<double>& time, const std::vector<double>& event,
                 const std::vector<double>& treated, const std::vector<double>* weight, const Variable& treatment,
                 const std::vector<std::string>& levels, const std::vector<std::int32_t>* cluster = nullptr) {
     stats::SurvivalData data;
@@ -92,43 +96,59 @@ json comparison(const Context& c, const std::vector<double>& time, const std::ve
     stats::KaplanMeierOptions options;
     options.conf_type = conf_type_of(conf);
     const auto km = stats::kaplan_meier(data, options);
-    json strata = json::array();
+    results::GroupComparison out;
+    out.weighted = weight != nullptr;
+    out.robust_km = km.robust;
     for (const auto& curve : km.curves) {
-        json summary = curve_summary(curve, {});
-        summary.erase("at_times");
-        summary["median_primary"] = primary_median(summary, c.protocol, json::object());
+        const results::CurveSummary summary = curve_summary_of(curve, {});
+        results::ComparisonStratum stratum;
+        stratum.name = summary.name;
+        stratum.n = summary.n;
+        stratum.median = summary.median;
+        stratum.median_lower = summary.median_lower;
+        stratum.median_upper = summary.median_upper;
+        stratum.median_spss = summary.median_spss;
+        stratum.median_primary = primary_median_of(summary, c.protocol, json::object());
+        stratum.curve = summary.curve;
         const std::size_t g = curve.name == levels[1] ? 1 : 0;
-        summary["label"] = level_text(treatment, levels[g]);
+        stratum.label = level_text(treatment, levels[g]);
         std::size_t events = 0;
         for (std::size_t i = 0; i < data.size(); ++i) events += data.group[i] == static_cast<std::int32_t>(g) && data.event[i] ? 1 : 0;
-        summary["events"] = events;  // patients with the event; the weighted sum is weighted_events
+        stratum.events = events;  // patients with the event; the weighted sum is weighted_events
         if (weight != nullptr) {
             double sum = 0;
             for (std::size_t i = 0; i < data.size(); ++i) sum += data.group[i] == static_cast<std::int32_t>(g) ? data.weight[i] : 0;
-            summary["weighted_n"] = num(sum);
-            summary["weighted_events"] = num(curve.events);
+            stratum.weighted_n = sum;
+            stratum.weighted_events = curve.events;
         }
-        strata.push_back(std::move(summary));
+        out.strata.push_back(std::move(stratum));
     }
     cox.names = {levels[1] + " vs " + levels[0]};
     stats::CoxOptions cox_options;
     cox_options.ties = ties_of(c.protocol.stats.ties);
     cox_options.variance = weight != nullptr ? stats::CoxVariance::robust : stats::CoxVariance::model;
     const auto fit = stats::cox_regression(cox, cox_options);
-    json diagnostics = json::array();
-    for (const auto& d : fit.diagnostics) diagnostics.push_back(d.message);
-    json hr{{"name", cox.names[0]}, {"n", fit.n}, {"events", fit.events}, {"coef", num(fit.coef[0])},
-            {"exp_coef", num(fit.exp_coef[0])}, {"se", num(fit.se[0])}, {"z", num(fit.z[0])}, {"p", num(fit.p[0])},
-            {"lower", num(fit.lower[0])}, {"upper", num(fit.upper[0])}, {"robust", fit.robust},
-            {"ties", fit.ties == stats::CoxTies::efron ? "efron" : "breslow"}, {"diagnostics", diagnostics}};
-    if (fit.robust) hr["robust_se"] = num(fit.robust_se[0]);
+    results::ComparisonHazardRatio& hr = out.hazard_ratio;
+    for (const auto& d : fit.diagnostics) hr.diagnostics.push_back(d.message);
+    hr.name = cox.names[0];
+    hr.n = fit.n;
+    hr.events = fit.events;
+    hr.coef = fit.coef[0];
+    hr.exp_coef = fit.exp_coef[0];
+    hr.se = fit.se[0];
+    hr.z = fit.z[0];
+    hr.p = fit.p[0];
+    hr.lower = fit.lower[0];
+    hr.upper = fit.upper[0];
+    hr.robust = fit.robust;
+    hr.ties = fit.ties == stats::CoxTies::efron ? "efron" : "breslow";
+    if (fit.robust) hr.robust_se = fit.robust_se[0];
     if (cluster != nullptr) {
         std::vector<std::int32_t> used = cox.cluster;
         std::sort(used.begin(), used.end());
-        hr["clusters"] = static_cast<std::size_t>(std::unique(used.begin(), used.end()) - used.begin());
+        hr.clusters = static_cast<std::size_t>(std::unique(used.begin(), used.end()) - used.begin());
     }
-    json out{{"weighted", weight != nullptr}, {"robust_km", km.robust}, {"strata", strata}, {"hazard_ratio", hr}};
-    if (!km.messages.empty()) out["messages"] = km.messages;
+    if (!km.messages.empty()) out.messages = km.messages;
     return out;
 }
 
@@ -247,7 +267,7 @@ struct Prepared {
     stats::LogisticRegression model;
 };
 
-Prepared prepare(const Context& c, const Analysis& analysis, json& out) {
+Prepared prepare(const Context& c, const Analysis& analysis, results::PropensityComparison& out) {
     Prepared p;
     const auto& endpoint = c.data.endpoint(string_option(analysis.options, "endpoint", "OS"));
     const Variable& treatment = categorical(c, analysis, "treatment", analysis.options["treatment"].get<std::string>());
@@ -296,10 +316,18 @@ Prepared prepare(const Context& c, const Analysis& analysis, json& out) {
     }
     const std::size_t n = subjects.size();
     const std::size_t n_treated = static_cast<std::size_t>(std::count(treated.begin(), treated.end(), 1.0));
-    out.update(json{{"endpoint", endpoint.paramcd}, {"description", endpoint.param}, {"time_unit", c.protocol.time_unit},
-                     {"conf_type", c.protocol.stats.conf_type}, {"treatment", treatment.name}, {"treatment_label", treatment.label},
-                     {"levels", levels}, {"covariates", covariates}, {"n", n}, {"dropped", dropped}, {"treated", n_treated},
-                     {"controls", n - n_treated}});
+    out.endpoint = endpoint.paramcd;
+    out.description = endpoint.param;
+    out.time_unit = c.protocol.time_unit;
+    out.conf_type = c.protocol.stats.conf_type;
+    out.treatment = treatment.name;
+    out.treatment_label = treatment.label;
+    out.levels = levels;
+    out.covariates = covariates;
+    out.n = n;
+    out.dropped = dropped;
+    out.treated = n_treated;
+    out.controls = n - n_treated;
     // A cohort (or analysis population) without both groups has no comparison: a result that
     // says so, and a warning, rather than a stopped run (the same protocol serves other cuts).
     if (levels.size() < 2 || n_treated == 0 || n_treated == n) {
@@ -313,32 +341,27 @@ Prepared prepare(const Context& c, const Analysis& analysis, json& out) {
                               "a propensity score needs both groups",
                               n, level_text(treatment, n_treated ? levels[1] : levels[0]));
         c.warn(analysis, "treatment", reason, treatment.name);
-        out["estimable"] = false;
-        out["reason"] = reason;
+        out.estimable = false;
+        out.reason = reason;
         return p;
     }
-    out["estimable"] = true;
-    json covariate_labels = json::array();
+    out.estimable = true;
+    out.covariate_labels.emplace();
     for (const auto& name : covariates) {
         const Variable& variable = c.data.adsl.at(name);
-        covariate_labels.push_back(variable.label.empty() ? name : variable.label);
+        out.covariate_labels->push_back(variable.label.empty() ? name : variable.label);
     }
-    out["covariate_labels"] = std::move(covariate_labels);
-    out["level_labels"] = {level_text(treatment, levels[0]), level_text(treatment, levels[1])};
+    out.level_labels = std::vector<std::string>{level_text(treatment, levels[0]), level_text(treatment, levels[1])};
 
     p.columns = covariate_matrix(c.data, covariates, subjects);
     p.model = stats::logistic_regression(treated, row_major(p.columns.model, n), p.columns.model_names);
     for (const auto& message : p.model.messages) c.warn(analysis, "covariates", "propensity model: " + message, join_names(covariates, ", "));
-    json coefficients = json::array();
     const auto& model = p.model;
+    results::PropensityModel fitted{{}, model.null_deviance, model.deviance, model.aic, model.iterations, model.converged, model.messages};
     for (std::size_t k = 0; k < model.names.size(); ++k) {
-        coefficients.push_back({{"name", model.names[k]}, {"coef", num(model.coef[k])}, {"se", num(model.se[k])},
-                                {"z", num(model.z[k])}, {"p", num(model.p[k])}, {"lower", num(model.lower[k])},
-                                {"upper", num(model.upper[k])}});
+        fitted.coefficients.push_back({model.names[k], model.coef[k], model.se[k], model.z[k], model.p[k], model.lower[k], model.upper[k]});
     }
-    out["model"] = {{"coefficients", std::move(coefficients)}, {"null_deviance", num(model.null_deviance)},
-                    {"deviance", num(model.deviance)}, {"aic", num(model.aic)}, {"iterations", model.iterations},
-                    {"converged", model.converged}, {"messages", model.messages}};
+    out.model = std::move(fitted);
     p.estimable = true;
     p.endpoint = &endpoint;
     p.treatment = &treatment;
@@ -354,30 +377,31 @@ Prepared prepare(const Context& c, const Analysis& analysis, json& out) {
 
 // The balance table: per column (a numeric covariate, or a level of a category) the group
 // means, SMD and variance ratio before and after.
-json balance_json(const stats::BalanceTable& balance, const Columns& columns) {
-    json rows = json::array();
+std::vector<results::BalanceRow> balance_rows(const stats::BalanceTable& balance, const Columns& columns) {
+    std::vector<results::BalanceRow> rows;
     for (std::size_t k = 0; k < balance.rows.size(); ++k) {
         const auto& row = balance.rows[k];
-        rows.push_back({{"name", row.name}, {"label", columns.balance_labels[k]}, {"binary", row.binary},
-                        {"mean_treated", num(row.mean_treated)}, {"mean_control", num(row.mean_control)}, {"smd", num(row.smd)},
-                        {"variance_ratio", num(row.variance_ratio)}, {"mean_treated_adjusted", num(row.mean_treated_adjusted)},
-                        {"mean_control_adjusted", num(row.mean_control_adjusted)}, {"smd_adjusted", num(row.smd_adjusted)},
-                        {"variance_ratio_adjusted", num(row.variance_ratio_adjusted)}});
+        rows.push_back({row.name, columns.balance_labels[k], row.binary, row.mean_treated, row.mean_control, row.smd, row.variance_ratio,
+                        row.mean_treated_adjusted, row.mean_control_adjusted, row.smd_adjusted, row.variance_ratio_adjusted});
     }
     return rows;
 }
 
 }  // namespace
 
-json run_iptw(const Context& c, const Analysis& analysis) {
+results::IptwResult run_iptw(const Context& c, const Analysis& analysis) {
     const std::string estimand_text = string_option(analysis.options, "estimand", "ate");
     const stats::Estimand estimand = estimand_text == "att" ? stats::Estimand::att : stats::Estimand::ate;
     const bool stabilize = analysis.options.value("stabilize", true);
     const double trim = analysis.options.value("trim", 0.0);
     const double truncate = analysis.options.value("truncate", 0.0);
-    json out{{"estimand", estimand_text}, {"stabilize", stabilize}, {"trim", num(trim > 0 ? trim : nan)},
-             {"truncate", num(truncate > 0 ? truncate : nan)}, {"smd_denominator", estimand == stats::Estimand::att ? "treated" : "pooled"}};
-    const Prepared p = prepare(c, analysis, out);
+    results::IptwResult out;
+    out.comparison.estimand = estimand_text;
+    out.stabilize = stabilize;
+    out.trim = trim > 0 ? trim : nan;
+    out.truncate = truncate > 0 ? truncate : nan;
+    out.comparison.smd_denominator = estimand == stats::Estimand::att ? "treated" : "pooled";
+    const Prepared p = prepare(c, analysis, out.comparison);
     if (!p.estimable) return out;
     const Variable& treatment = *p.treatment;
     const auto& levels = p.levels;
@@ -407,7 +431,7 @@ json run_iptw(const Context& c, const Analysis& analysis) {
 
     // The patients a trim left out, and their events, per group (the unadjusted groups less
     // the weighted ones).
-    json trimmed_by_group = json::object();
+    std::map<std::string, results::LeftOut> trimmed_by_group;
     std::size_t trimmed_events = 0;
     for (double group : {0.0, 1.0}) {
         std::size_t count = 0, events = 0;
@@ -416,20 +440,19 @@ json run_iptw(const Context& c, const Analysis& analysis) {
             ++count;
             events += event[i] != 0 ? 1 : 0;
         }
-        trimmed_by_group[group == 1 ? "treated" : "control"] = {{"n", count}, {"events", events}};
+        trimmed_by_group[group == 1 ? "treated" : "control"] = {count, events};
         trimmed_events += events;
     }
-    out["weighting"] = {{"trimmed", weighting.n_trimmed}, {"trimmed_events", trimmed_events}, {"trimmed_by_group", trimmed_by_group}, {"truncated", weighting.n_truncated},
-                        {"cap", num(weighting.cap)}, {"treated_share", num(weighting.treated_share)}};
-    out["weights"] = {{"treated", weight_summary(treated, weighting.weight, 1)}, {"control", weight_summary(treated, weighting.weight, 0)}};
-    out["balance"] = balance_json(balance, columns);
-    out["unadjusted"] = comparison(c, time, event, treated, nullptr, treatment, levels);
-    out["weighted"] = comparison(c, time, event, treated, &weighting.weight, treatment, levels);
+    out.weighting = results::IptwWeighting{weighting.n_trimmed, trimmed_events, std::move(trimmed_by_group), weighting.n_truncated,
+                                           weighting.cap, weighting.treated_share};
+    out.comparison.weights = weights_by_group(treated, weighting.weight);
+    out.comparison.balance = balance_rows(balance, columns);
+    out.comparison.unadjusted = comparison(c, time, event, treated, nullptr, treatment, levels);
+    out.weighted = comparison(c, time, event, treated, &weighting.weight, treatment, levels);
     {
         // How strong an unmeasured confounder would have to be to explain the weighted HR away.
-        json& hr = out["weighted"]["hazard_ratio"];
-        auto value = [](const json& v) { return v.is_number() ? v.get<double>() : NAN; };
-        hr["e_value"] = hazard_ratio_e_value(value(hr["exp_coef"]), value(hr["lower"]), value(hr["upper"]), time, event);
+        auto& hr = out.weighted->hazard_ratio;
+        hr.e_value = hazard_ratio_e_value(hr.exp_coef.value(), hr.lower.value(), hr.upper.value(), time, event);
     }
 
     // Differences of the weighted curves, treated minus control: survival at `times` and the
@@ -482,32 +505,36 @@ json run_iptw(const Context& c, const Analysis& analysis) {
             if (tau > 0) draws.back().push_back(r->rmst[1] - r->rmst[0]);
         }
         const double alpha = 0.05;
-        auto interval = [&](json& entry, const std::vector<double>& values) {
+        auto interval = [&](results::WeightedDifference& entry, const std::vector<double>& values) {
             const auto limits = stats::percentile_interval(values, 1 - alpha);
-            entry["lower"] = num(limits.lower);
-            entry["upper"] = num(limits.upper);
+            entry.lower = limits.lower;
+            entry.upper = limits.upper;
         };
-        json differences{{"bootstrap", {{"replicates", replicates}, {"seed", seed}, {"failed", failed},
-                                        {"method", "percentile (R quantile type 7)"}, {"conf_level", 1 - alpha}}}};
-        json at_times = json::array();
+        results::WeightedDifferences differences;
+        differences.bootstrap = {replicates, seed, failed, "percentile (R quantile type 7)", 1 - alpha};
         for (std::size_t k = 0; k < times.size(); ++k) {
-            json entry{{"time", times[k]}, {"treated", num(point.surv[1][k])}, {"control", num(point.surv[0][k])},
-                       {"difference", num(point.surv[1][k] - point.surv[0][k])}};
+            results::WeightedDifference entry;
+            entry.time = times[k];
+            entry.treated = point.surv[1][k];
+            entry.control = point.surv[0][k];
+            entry.difference = point.surv[1][k] - point.surv[0][k];
             interval(entry, draws[k]);
-            at_times.push_back(std::move(entry));
+            differences.survival.push_back(std::move(entry));
         }
-        differences["survival"] = std::move(at_times);
         if (tau > 0) {
-            json entry{{"tau", tau}, {"treated", num(point.rmst[1])}, {"control", num(point.rmst[0])},
-                       {"difference", num(point.rmst[1] - point.rmst[0])}};
+            results::WeightedDifference entry;
+            entry.tau = tau;
+            entry.treated = point.rmst[1];
+            entry.control = point.rmst[0];
+            entry.difference = point.rmst[1] - point.rmst[0];
             interval(entry, draws.back());
-            differences["rmst"] = std::move(entry);
+            differences.rmst = std::move(entry);
         }
         if (replicates > 0 && failed * 10 > static_cast<std::size_t>(replicates)) {
             c.warn(analysis, "bootstrap", fmt::format("{} of {} resamples had one group only and were left out", failed, replicates),
                    std::to_string(replicates));
         }
-        out["differences"] = std::move(differences);
+        out.differences = std::move(differences);
     }
     return out;
 }
@@ -517,7 +544,7 @@ json run_iptw(const Context& c, const Analysis& analysis) {
 // and the groups' Kaplan–Meier curves and Cox hazard ratio unadjusted and in the matched
 // sample (weighted by the matching weights; robust variance clustered by matched set without
 // replacement, by patient with it, as MatchIt's documentation advises).
-json run_ps_match(const Context& c, const Analysis& analysis) {
+results::PsMatchResult run_ps_match(const Context& c, const Analysis& analysis) {
     stats::MatchingOptions options;
     options.ratio = static_cast<std::size_t>(analysis.options.value("ratio", 1));
     options.caliper = analysis.options.value("caliper", 0.0);
@@ -525,8 +552,10 @@ json run_ps_match(const Context& c, const Analysis& analysis) {
     const std::string order = string_option(analysis.options, "order", "largest");
     options.order = order == "smallest" ? stats::MatchOrder::smallest : order == "data" ? stats::MatchOrder::data : stats::MatchOrder::largest;
     const std::string distance_text = string_option(analysis.options, "distance", "score");
-    json out{{"estimand", "att"}, {"smd_denominator", "treated"}};
-    const Prepared p = prepare(c, analysis, out);
+    results::PsMatchResult out;
+    out.comparison.estimand = "att";
+    out.comparison.smd_denominator = "treated";
+    const Prepared p = prepare(c, analysis, out.comparison);
     if (!p.estimable) return out;
     const std::size_t n = p.n;
     const auto& treated = p.treated;
@@ -570,7 +599,7 @@ json run_ps_match(const Context& c, const Analysis& analysis) {
             }
         }
     }
-    json left_out = json::object();
+    std::map<std::string, results::LeftOut> left_out;
     std::size_t unmatched = 0, unmatched_events = 0;
     for (double group : {0.0, 1.0}) {
         std::size_t count = 0, events = 0;
@@ -579,19 +608,17 @@ json run_ps_match(const Context& c, const Analysis& analysis) {
             ++count;
             events += event[i] != 0 ? 1 : 0;
         }
-        left_out[group == 1 ? "treated" : "control"] = {{"n", count}, {"events", events}};
+        left_out[group == 1 ? "treated" : "control"] = {count, events};
         unmatched += count;
         unmatched_events += events;
     }
-    out["matching"] = {{"ratio", options.ratio}, {"caliper", num(options.caliper > 0 ? options.caliper : nan)},
-                       {"caliper_distance", num(matching.caliper_distance)}, {"replace", options.replace}, {"order", order},
-                       {"distance", distance_text}, {"unmatched", unmatched}, {"unmatched_events", unmatched_events},
-                       {"unmatched_by_group", left_out}};
-    out["weights"] = {{"treated", weight_summary(treated, weight, 1)}, {"control", weight_summary(treated, weight, 0)}};
+    out.matching = results::Matching{options.ratio, options.caliper > 0 ? options.caliper : nan, matching.caliper_distance, options.replace,
+                                     order, distance_text, unmatched, unmatched_events, std::move(left_out)};
+    out.comparison.weights = weights_by_group(treated, weight);
     const auto balance = stats::covariate_balance(treated, row_major(p.columns.balance, n), p.columns.balance_names, weight, stats::Estimand::att);
-    out["balance"] = balance_json(balance, p.columns);
-    out["unadjusted"] = comparison(c, time, event, treated, nullptr, *p.treatment, p.levels);
-    out["matched"] = comparison(c, time, event, treated, &weight, *p.treatment, p.levels, options.replace ? nullptr : &subclass);
+    out.comparison.balance = balance_rows(balance, p.columns);
+    out.comparison.unadjusted = comparison(c, time, event, treated, nullptr, *p.treatment, p.levels);
+    out.matched = comparison(c, time, event, treated, &weight, *p.treatment, p.levels, options.replace ? nullptr : &subclass);
     {
         std::vector<double> matched_time, matched_event;
         for (std::size_t i = 0; i < n; ++i) {
@@ -599,9 +626,8 @@ json run_ps_match(const Context& c, const Analysis& analysis) {
             matched_time.push_back(time[i]);
             matched_event.push_back(event[i]);
         }
-        json& hr = out["matched"]["hazard_ratio"];
-        auto value = [](const json& v) { return v.is_number() ? v.get<double>() : NAN; };
-        hr["e_value"] = hazard_ratio_e_value(value(hr["exp_coef"]), value(hr["lower"]), value(hr["upper"]), matched_time, matched_event);
+        auto& hr = out.matched->hazard_ratio;
+        hr.e_value = hazard_ratio_e_value(hr.exp_coef.value(), hr.lower.value(), hr.upper.value(), matched_time, matched_event);
     }
     if (c.datasets != nullptr) {
         // The matched data, as MatchIt's match.data() with the unmatched kept (weight 0): one

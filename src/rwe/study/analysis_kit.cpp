@@ -30,13 +30,6 @@
 
 namespace rwe::study::kit {
 
-json num(double value) {
-    if (std::isnan(value) || std::isinf(value)) return nullptr;
-    return value;
-}
-
-json percent(double part, double whole) { return whole > 0 ? num(100.0 * part / whole) : json(nullptr); }
-
 std::vector<std::string> strings(const json& options, const char* key) {
     std::vector<std::string> out;
     if (options.contains(key)) {
@@ -248,10 +241,6 @@ results::CurveSummary curve_summary_of(const stats::KaplanMeierCurve& curve, con
     return out;
 }
 
-json curve_summary(const stats::KaplanMeierCurve& curve, const std::vector<double>& times) {
-    return results::encode(curve_summary_of(curve, times));
-}
-
 results::MedianEstimate primary_median_of(const results::CurveSummary& summary, const Protocol& protocol, const json& options) {
     const std::string method = string_option(options, "median_ci", protocol.stats.median_ci);
     if (method == "spss") {
@@ -259,16 +248,6 @@ results::MedianEstimate primary_median_of(const results::CurveSummary& summary, 
         return {"spss", m.estimate, m.lower, m.upper};
     }
     return {"r", summary.median, summary.median_lower, summary.median_upper};
-}
-
-json primary_median(const json& summary, const Protocol& protocol, const json& options) {
-    // (the summary's medians only: a caller may have taken parts of it away)
-    results::CurveSummary medians;
-    medians.median = results::decoded<results::Number>(summary.at("median"));
-    medians.median_lower = results::decoded<results::Number>(summary.at("median_lower"));
-    medians.median_upper = results::decoded<results::Number>(summary.at("median_upper"));
-    medians.median_spss = results::decoded<results::SpssMedian>(summary.at("median_spss"));
-    return results::encode(primary_median_of(medians, protocol, options));
 }
 
 // An ADSL variable that defines groups (or a categorical outcome): numeric variables have
@@ -419,10 +398,6 @@ results::CoxFit two_group_cox_fit(const stats::SurvivalData& data, const std::st
     return cox_fit_of(stats::cox_regression(cox, {.ties = ties_of(protocol.stats.ties)}));
 }
 
-json two_group_cox(const stats::SurvivalData& data, const std::string& first, const std::string& second, const Protocol& protocol) {
-    return results::encode(two_group_cox_fit(data, first, second, protocol));
-}
-
 results::CoxFit cox_fit_of(const stats::CoxRegression& fit) {
     results::CoxFit out;
     for (std::size_t k = 0; k < fit.names.size(); ++k) {
@@ -467,8 +442,6 @@ results::CoxFit cox_fit_of(const stats::CoxRegression& fit) {
     return out;
 }
 
-json cox_json(const stats::CoxRegression& fit) { return results::encode(cox_fit_of(fit)); }
-
 stats::CoxTies ties_of(const std::string& name) {
     if (name == "efron") return stats::CoxTies::efron;
     if (name == "breslow") return stats::CoxTies::breslow;
@@ -480,9 +453,10 @@ bool term_in_cohort(const StudyData& data, const std::string& term) {
     return code && std::any_of(data.adae.begin(), data.adae.end(), [&](const AdverseEventRecord& record) { return record.term == *code; });
 }
 
-json hazard_ratio_e_value(double hr, double lower, double upper, const std::vector<double>& time, const std::vector<double>& event) {
+results::Nullable<results::EValue> hazard_ratio_e_value(double hr, double lower, double upper, const std::vector<double>& time,
+                                                         const std::vector<double>& event) {
     auto positive = [](double v) { return std::isfinite(v) && v > 0; };
-    if (!positive(hr) || !positive(lower) || !positive(upper) || time.empty()) return nullptr;
+    if (!positive(hr) || !positive(lower) || !positive(upper) || time.empty()) return {};
     stats::SurvivalData data;
     data.time = time;
     for (const double e : event) data.event.push_back(static_cast<std::uint8_t>(e != 0 ? 1 : 0));
@@ -491,8 +465,7 @@ json hazard_ratio_e_value(double hr, double lower, double upper, const std::vect
     const double risk = km.curves.empty() || km.curves[0].surv.empty() ? 0.0 : 1 - km.curves[0].surv.back();
     const bool rare = risk < 0.15;
     const auto e = stats::e_value_hazard_ratio(hr, std::min(lower, hr), std::max(upper, hr), rare);
-    return {{"outcome", rare ? "rare" : "common"}, {"risk_at_end", num(risk)}, {"rr", num(e.rr)},
-            {"e_value", num(e.point)}, {"e_value_limit", num(e.limit)}};
+    return results::EValue{rare ? "rare" : "common", risk, e.rr, e.point, e.limit};
 }
 
 std::function<void(std::size_t, std::size_t)> bootstrap_progress(const Analysis& analysis) {

@@ -11,8 +11,10 @@
 #include "rwe/results/landmark.hpp"
 #include "rwe/results/response.hpp"
 #include "rwe/results/table1.hpp"
+#include "rwe/results/target_trial.hpp"
 #include "rwe/results/cox.hpp"
 #include "rwe/results/followup.hpp"
+#include "rwe/results/iptw.hpp"
 #include "rwe/results/km.hpp"
 #include "rwe/results/logrank.hpp"
 
@@ -52,10 +54,6 @@ struct Context {
         warnings.push_back(analysis_warning(protocol.path, analysis, key, problem, value));
     }
 };
-
-json num(double value);
-
-json percent(double part, double whole);
 
 std::vector<std::string> strings(const json& options, const char* key);
 
@@ -103,12 +101,10 @@ GroupedMedians grouped_medians(const stats::SurvivalData& data, const Protocol& 
 
 // A curve and its summary: n, events, medians by both methods, S(t) at `times`, the steps.
 results::CurveSummary curve_summary_of(const stats::KaplanMeierCurve& curve, const std::vector<double>& times);
-json curve_summary(const stats::KaplanMeierCurve& curve, const std::vector<double>& times);
 
 // Median with its CI by the method the protocol's convention uses (the analysis's
 // median_ci, else the protocol's).
 results::MedianEstimate primary_median_of(const results::CurveSummary& summary, const Protocol& protocol, const json& options);
-json primary_median(const json& summary, const Protocol& protocol, const json& options);
 
 // An ADSL variable that defines groups (or a categorical outcome): numeric variables have
 // no levels, so every patient would silently drop out.
@@ -139,13 +135,11 @@ std::string lower(const std::string& text);
 bool term_in_cohort(const StudyData& data, const std::string& term);
 
 results::CoxFit cox_fit_of(const stats::CoxRegression& fit);
-json cox_json(const stats::CoxRegression& fit);
 
 // The Cox model of a two-group survival data set on its group alone (second group against
 // the first, named "<second> vs <first>"), with the protocol's ties.
 results::CoxFit two_group_cox_fit(const stats::SurvivalData& data, const std::string& first, const std::string& second,
                                   const Protocol& protocol);
-json two_group_cox(const stats::SurvivalData& data, const std::string& first, const std::string& second, const Protocol& protocol);
 
 // Covariates by ADSL name for the rows of `subjects`, row-major into `x`: numeric as they
 // are; categorical as treatment-contrast dummies against the first level (NaN when
@@ -174,7 +168,8 @@ Columns covariate_matrix(const StudyData& data, const std::vector<std::string>& 
 // transform, when the Kaplan–Meier risk of the event by the last follow-up time of all these
 // patients is 15% or more; as rare (HR taken as the risk ratio) otherwise. Null when the HR
 // or a limit is not finite and positive.
-json hazard_ratio_e_value(double hr, double lower, double upper, const std::vector<double>& time, const std::vector<double>& event);
+results::Nullable<results::EValue> hazard_ratio_e_value(double hr, double lower, double upper, const std::vector<double>& time,
+                                                         const std::vector<double>& event);
 
 // A bootstrap's progress on stderr, "rwe run: analysis ID: bootstrap k of B", rewritten in
 // place, and erased when the last resample is done; empty (no output) when stderr is not a
@@ -192,8 +187,8 @@ results::AssociationResult run_association(const Context& c, const Analysis& ana
 results::CoxResult run_cox(const Context& c, const Analysis& analysis);
 results::LandmarkResult run_landmark(const Context& c, const Analysis& analysis);
 results::CumincResult run_cuminc(const Context& c, const Analysis& analysis);
-json run_iptw(const Context& c, const Analysis& analysis);
-json run_ps_match(const Context& c, const Analysis& analysis);
-json run_target_trial(const Context& c, const Analysis& analysis);
+results::IptwResult run_iptw(const Context& c, const Analysis& analysis);
+results::PsMatchResult run_ps_match(const Context& c, const Analysis& analysis);
+results::TargetTrialResult run_target_trial(const Context& c, const Analysis& analysis);
 
 }  // namespace rwe::study::kit

@@ -21,16 +21,14 @@ namespace rwe::study::kit {
 
 namespace {
 
-json weight_json(const stats::WeightSummary& w) {
-    return {{"rows", w.n}, {"sum", num(w.sum)}, {"min", num(w.min)}, {"max", num(w.max)}, {"ess", num(w.ess)}};
-}
+results::WeightSummary weight_summary_of(const stats::WeightSummary& w) { return {w.n, w.sum, w.min, w.max, w.ess}; }
 
 // The comparison the emulation replaces, beside it: the patients grouped by the
 // administrations they received over their whole follow-up (>= k against fewer), compared
 // from the index date by Kaplan–Meier and an unweighted Cox model. A patient must live to
 // receive k administrations, so this credits the >= k group with that survival (immortal
 // time); it is reported so that the two answers can be read side by side.
-json as_received(const Context& c, const stats::TargetTrialData& data, int min_count) {
+results::AsReceived as_received(const Context& c, const stats::TargetTrialData& data, int min_count) {
     stats::SurvivalData survival;
     survival.group_names = {"fewer", "at least"};
     stats::CoxData cox;
@@ -50,42 +48,41 @@ json as_received(const Context& c, const stats::TargetTrialData& data, int min_c
     stats::KaplanMeierOptions options;
     options.conf_type = conf_type_of(c.protocol.stats.conf_type);
     const auto km = stats::kaplan_meier(survival, options);
-    json groups = json::array();
+    results::AsReceived out;
+    out.definition = fmt::format(">= {} administrations received at any time vs fewer, from the index date", min_count);
     for (int g = 1; g >= 0; --g) {
-        json entry{{"name", fmt::format("{} {}", g == 1 ? ">=" : "<", min_count)}, {"n", 0}, {"events", 0},
-                   {"median", nullptr}, {"median_lower", nullptr}, {"median_upper", nullptr}};  // null: an empty group
+        results::AsReceivedGroup entry;  // medians null: an empty group
+        entry.name = fmt::format("{} {}", g == 1 ? ">=" : "<", min_count);
         std::size_t n = 0, events = 0;
         for (std::size_t i = 0; i < survival.size(); ++i) {
             if (survival.group[i] != g) continue;
             ++n;
             events += survival.event[i] ? 1 : 0;
         }
-        entry["n"] = n;
-        entry["events"] = events;
+        entry.n = n;
+        entry.events = events;
         for (const auto& curve : km.curves) {
             if (curve.name != survival.group_names[static_cast<std::size_t>(g)]) continue;
-            const json summary = curve_summary(curve, {});
-            entry["median"] = summary["median"];
-            entry["median_lower"] = summary["median_lower"];
-            entry["median_upper"] = summary["median_upper"];
+            const auto median = stats::median_survival(curve);
+            entry.median = median.estimate;
+            entry.median_lower = median.lower;
+            entry.median_upper = median.upper;
         }
-        groups.push_back(std::move(entry));
+        out.groups.push_back(std::move(entry));
     }
-    json out{{"definition", fmt::format(">= {} administrations received at any time vs fewer, from the index date", min_count)},
-             {"groups", std::move(groups)}};
     cox.names = {"at least vs fewer"};
     stats::CoxOptions cox_options;
     cox_options.ties = ties_of(c.protocol.stats.ties);
     const auto fit = stats::cox_regression(cox, cox_options);
     if (fit.coef.size() == 1 && std::isfinite(fit.exp_coef[0])) {
-        out["hr"] = {{"hr", num(fit.exp_coef[0])}, {"lower", num(fit.lower[0])}, {"upper", num(fit.upper[0])}, {"p", num(fit.p[0])}};
+        out.hr = results::HazardRatioEstimate{fit.exp_coef[0], fit.lower[0], fit.upper[0], fit.p[0]};
     }
     return out;
 }
 
 }  // namespace
 
-json run_target_trial(const Context& c, const Analysis& analysis) {
+results::TargetTrialResult run_target_trial(const Context& c, const Analysis& analysis) {
     const auto& endpoint = c.data.endpoint(string_option(analysis.options, "endpoint", "OS"));
     const auto& days = c.data.administration_days.at(analysis.id);
     const auto covariates = strings(analysis.options, "covariates");
@@ -135,83 +132,92 @@ json run_target_trial(const Context& c, const Analysis& analysis) {
         }
     }
 
-    json out{{"endpoint", endpoint.paramcd}, {"description", endpoint.param}, {"time_unit", c.protocol.time_unit},
-             {"drugs", strings(analysis.options, "drugs")}, {"min_count", min_count}, {"grace_days", grace_days},
-             {"interval_days", interval_days}, {"covariates", covariates}, {"stabilize", options.stabilize},
-             {"truncate", num(options.truncate > 0 ? options.truncate : std::nan(""))},
-             {"patients", subjects.size()}, {"clones", 2 * subjects.size()}, {"dropped", dropped},
-             {"strategies",
-              {fmt::format(">= {} administrations by day {}", min_count, grace_days),
-               fmt::format("< {} administrations by day {}", min_count, grace_days)}}};
+    results::TargetTrialResult out;
+    out.endpoint = endpoint.paramcd;
+    out.description = endpoint.param;
+    out.time_unit = c.protocol.time_unit;
+    out.drugs = strings(analysis.options, "drugs");
+    out.min_count = min_count;
+    out.grace_days = grace_days;
+    out.interval_days = interval_days;
+    out.covariates = covariates;
+    out.stabilize = options.stabilize;
+    out.truncate = options.truncate > 0 ? options.truncate : std::nan("");
+    out.patients = subjects.size();
+    out.clones = 2 * subjects.size();
+    out.dropped = dropped;
+    out.strategies = {fmt::format(">= {} administrations by day {}", min_count, grace_days),
+                      fmt::format("< {} administrations by day {}", min_count, grace_days)};
     if (subjects.empty()) {
         const std::string reason = "not estimable: no patient with the endpoint and every covariate known";
         c.warn(analysis, "endpoint", reason, endpoint.paramcd);
-        out["estimable"] = false;
-        out["reason"] = reason;
+        out.estimable = false;
+        out.reason = reason;
         return out;
     }
-    out["as_received"] = as_received(c, data, min_count);
+    out.as_received = as_received(c, data, min_count);
     options.keep_rows = false;  // only their count is reported
     const auto result = stats::target_trial(data, options);
     for (const auto& message : result.messages) c.warn(analysis, "min_count", message, std::to_string(min_count));
 
-    json coefficients = json::array();
     const auto& model = result.censoring_model;
+    results::CensoringModel censoring{result.model_rows, result.intervals, {}, model.converged, model.iterations, model.messages};
     for (std::size_t k = 0; k < model.names.size(); ++k) {
-        coefficients.push_back({{"name", model.names[k]}, {"coef", num(model.coef[k])}, {"se", num(model.se[k])},
-                                {"z", num(model.z[k])}, {"p", num(model.p[k])}});
+        censoring.coefficients.push_back({model.names[k], model.coef[k], model.se[k], model.z[k], model.p[k]});
     }
-    out["censoring_model"] = {{"rows", result.model_rows}, {"intervals", result.intervals},
-                              {"coefficients", std::move(coefficients)}, {"converged", model.converged},
-                              {"iterations", model.iterations}, {"messages", model.messages}};
-    out["weighting"] = {{"cap", num(std::isfinite(result.truncation_cap) ? result.truncation_cap : std::nan(""))},
-                        {"truncated_rows", result.truncated_rows}, {"rows", result.row_count}};
-    json arms = json::array();
+    out.censoring_model = std::move(censoring);
+    out.weighting = results::TrialWeighting{std::isfinite(result.truncation_cap) ? result.truncation_cap : std::nan(""),
+                                            result.truncated_rows, result.row_count};
+    out.arms.emplace();
     for (const auto& arm : result.arms) {
-        json entry{{"name", arm.name}, {"clones", arm.clones}, {"events", arm.events},
-                   {"censored_deviation", arm.censored_deviation}, {"weights", weight_json(arm.weights)}};
+        results::TrialArm entry;
+        entry.name = arm.name;
+        entry.clones = arm.clones;
+        entry.events = arm.events;
+        entry.censored_deviation = arm.censored_deviation;
+        entry.weights = weight_summary_of(arm.weights);
         if (!arm.curve.time.empty()) {
-            entry["km"] = curve_summary(arm.curve, options.times);
-            entry["rmst"] = num(arm.rmst.rmean);
+            entry.km = curve_summary_of(arm.curve, options.times);
+            entry.rmst = arm.rmst.rmean;
         }
-        arms.push_back(std::move(entry));
+        out.arms->push_back(std::move(entry));
     }
-    out["arms"] = std::move(arms);
     const bool estimable = result.estimable && result.arms[0].clones > 0 && result.arms[1].clones > 0;
-    out["estimable"] = estimable;
+    out.estimable = estimable;
     if (!estimable) {
         const std::string reason = "not estimable: " + (result.messages.empty() ? std::string("an arm is empty or has no events")
                                                                                  : result.messages.back());
         c.warn(analysis, "min_count", reason, std::to_string(min_count));
-        out["reason"] = reason;
+        out.reason = reason;
         return out;
     }
-    json differences = json::array();
-    for (std::size_t i = 0; i < options.times.size(); ++i) {
-        differences.push_back({{"time", options.times[i]}, {"surv_difference", num(result.surv_difference[i])}});
-    }
-    out["differences"] = {{"at_times", std::move(differences)}, {"rmst_tau", num(options.rmst_tau > 0 ? options.rmst_tau : std::nan(""))},
-                          {"rmst_difference", num(result.rmst_difference)}};
-    out["hr"] = {{"name", "A vs B"}, {"hr", num(result.hr)}, {"lower", num(result.hr_lower)}, {"upper", num(result.hr_upper)},
-                 {"p", num(result.hr_p)}, {"log_hr", num(result.cox.coef[0])}, {"robust_se", num(result.cox.robust_se[0])}};
+    results::TrialDifferences differences;
+    for (std::size_t i = 0; i < options.times.size(); ++i) differences.at_times.push_back({options.times[i], result.surv_difference[i]});
+    differences.rmst_tau = options.rmst_tau > 0 ? options.rmst_tau : std::nan("");
+    differences.rmst_difference = result.rmst_difference;
+    out.differences = std::move(differences);
+    results::TrialHazardRatio hr{"A vs B", result.hr, result.hr_lower, result.hr_upper, result.hr_p, result.cox.coef[0], result.cox.robust_se[0], {}};
     {
         std::vector<double> events(data.event.begin(), data.event.end());
-        out["hr"]["e_value"] = hazard_ratio_e_value(result.hr, result.hr_lower, result.hr_upper, data.time, events);
+        hr.e_value = hazard_ratio_e_value(result.hr, result.hr_lower, result.hr_upper, data.time, events);
     }
+    out.hr = std::move(hr);
     const long long resamples = analysis.options.value("bootstrap", 0LL);
     if (resamples > 0) {
         const auto seed = static_cast<std::uint64_t>(analysis.options.value("seed", 20160101LL));
         const auto boot = stats::target_trial_bootstrap(data, options, static_cast<std::size_t>(resamples), seed, bootstrap_progress(analysis));
-        json at_times = json::array();
+        results::TrialBootstrap bootstrap;
+        bootstrap.resamples = boot.resamples;
+        bootstrap.seed = boot.seed;
+        bootstrap.failed = boot.failed;
+        bootstrap.hr_lower = boot.hr_lower;
+        bootstrap.hr_upper = boot.hr_upper;
         for (std::size_t i = 0; i < options.times.size(); ++i) {
-            at_times.push_back({{"time", options.times[i]}, {"lower", num(boot.surv_difference_lower[i])},
-                                {"upper", num(boot.surv_difference_upper[i])}});
+            bootstrap.surv_difference.push_back({options.times[i], boot.surv_difference_lower[i], boot.surv_difference_upper[i]});
         }
-        out["bootstrap"] = {{"resamples", boot.resamples}, {"seed", boot.seed}, {"failed", boot.failed},
-                            {"hr_lower", num(boot.hr_lower)}, {"hr_upper", num(boot.hr_upper)},
-                            {"surv_difference", std::move(at_times)},
-                            {"rmst_difference_lower", num(boot.rmst_difference_lower)},
-                            {"rmst_difference_upper", num(boot.rmst_difference_upper)}};
+        bootstrap.rmst_difference_lower = boot.rmst_difference_lower;
+        bootstrap.rmst_difference_upper = boot.rmst_difference_upper;
+        out.bootstrap = std::move(bootstrap);
         if (boot.failed > 0) {
             c.warn(analysis, "bootstrap", fmt::format("{} of {} resamples not estimable, left out of the intervals", boot.failed, resamples),
                    std::to_string(resamples));
