@@ -1031,11 +1031,17 @@ json suppress_results(const json& results, long threshold, bool patient_level_da
         if (kind != "km" && kind != "iptw" && kind != "ps_match" && kind != "target_trial" && kind != "cuminc") continue;
         json& result = out["analyses"][i]["result"];
         std::vector<json*> curves;  // the objects holding a "curve"
+        // (a comparison that is not estimable has neither part: none is made here)
+        auto strata_of = [&](const char* part) {
+            if (result.contains(part) && result[part].contains("strata")) {
+                for (auto& stratum : result[part]["strata"]) curves.push_back(&stratum);
+            }
+        };
         if (kind == "km") {
             for (auto& stratum : result["strata"]) curves.push_back(&stratum);
         } else if (kind == "iptw" || kind == "ps_match") {
-            for (auto& stratum : result["unadjusted"]["strata"]) curves.push_back(&stratum);
-            for (auto& stratum : result[kind == "iptw" ? "weighted" : "matched"]["strata"]) curves.push_back(&stratum);
+            strata_of("unadjusted");
+            strata_of(kind == "iptw" ? "weighted" : "matched");
         } else if (kind == "cuminc" && result.contains("curves")) {
             for (auto& curve : result["curves"]) {
                 for (auto& cause : curve["causes"]) curves.push_back(&cause);
