@@ -3,6 +3,7 @@
 // small constructed study, run-time warnings, the report's wording, and `rwe report`.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
@@ -12,6 +13,7 @@
 #include "rwe/common/error.hpp"
 #include "rwe/report/disclosure_control.hpp"
 #include "rwe/report/study_report.hpp"
+#include "rwe/results/analysis.hpp"
 #include "rwe/study/analyses.hpp"
 #include "rwe/study/analysis_data.hpp"
 #include "rwe/study/analysis_options.hpp"
@@ -158,6 +160,13 @@ TEST(AnalysisOptions, EveryKindHasARunnerAndEveryPublishedAComparison) {
         EXPECT_EQ(analysis_accepts_published(kind), has_published_comparison(kind)) << kind;
         EXPECT_NO_THROW(analysis_options(kind));
     }
+    // Every kind has a typed result (src/rwe/results/analysis.hpp), and no result type is
+    // without its kind.
+    auto typed = rwe::results::result_kinds();
+    auto kinds = analysis_kinds();
+    std::sort(typed.begin(), typed.end());
+    std::sort(kinds.begin(), kinds.end());
+    EXPECT_EQ(typed, kinds);
     EXPECT_THROW(analysis_options("kaplan"), rwe::UsageError);
     ASSERT_NE(find_analysis_option("cox", "strata"), nullptr);
     EXPECT_EQ(find_analysis_option("cox", "strata")->type, OptionType::categorical_variable);

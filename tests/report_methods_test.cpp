@@ -8,13 +8,42 @@
 #include <string>
 
 #include "rwe/report/methods_text.hpp"
+#include "rwe/results/analysis.hpp"
 
 using nlohmann::json;
-using rwe::report::statistical_analysis;
+using rwe::report::MethodsText;
+using namespace rwe::results;
+using Analyses = std::vector<AnalysisResult>;
 
 namespace {
 
-std::string all_text(const rwe::report::MethodsText& text) {
+MethodsText statistical_analysis(const json& results, const Analyses& analyses = {}) {
+    return rwe::report::statistical_analysis(results, analyses);
+}
+
+// A Kaplan–Meier result of one curve whose median CI is by `method`.
+KmResult km_of(const std::string& endpoint, const std::string& conf_type, const std::string& method) {
+    KmResult km;
+    km.endpoint = endpoint;
+    km.conf_type = conf_type;
+    km.strata.emplace_back();
+    km.strata.back().median_primary = MedianEstimate{method, {}, {}, {}};
+    return km;
+}
+
+PsMatchResult matching_of(std::size_t ratio, Number caliper, bool replace, const std::string& distance) {
+    PsMatchResult r;
+    r.comparison.endpoint = "OS";
+    r.comparison.estimable = true;
+    r.matching = Matching{ratio, caliper, {}, replace, "largest", distance, {}, {}, {}};
+    return r;
+}
+
+}  // namespace
+
+namespace {
+
+std::string all_text(const MethodsText& text) {
     std::string out;
     for (const auto& p : text.paragraphs) out += p + "\n";
     return out;
@@ -38,9 +67,7 @@ json base_results() {
 
 TEST(StatisticalAnalysisText, CohortDatesAndEndpointsComeFromTheResults) {
     json r = base_results();
-    r["analyses"].push_back({{"kind", "km"}, {"result", {{"endpoint", "TTD"}, {"conf_type", "log-log"},
-                                                        {"strata", {{{"median_primary", {{"method", "r"}}}}}}}}});
-    const auto text = statistical_analysis(r);
+    const auto text = statistical_analysis(r, {km_of("TTD", "log-log", "r")});
     const std::string t = all_text(text);
     EXPECT_NE(t.find("120 of the registry's 300 patients who started osimertinib between 2018-01-01 and 2021-12-31"), std::string::npos) << t;
     EXPECT_NE(t.find("data cut-off on 2023-06-30"), std::string::npos) << t;
@@ -62,12 +89,20 @@ TEST(StatisticalAnalysisText, CohortDatesAndEndpointsComeFromTheResults) {
 TEST(StatisticalAnalysisText, ReferencesAreNumberedInOrderOfCitation) {
     json r = base_results();
     r["protocol"].erase("data_cutoff");
-    r["analyses"].push_back({{"kind", "table1"}, {"result", {{"rows", {{{"by_group", json::object()}, {"smd", 0.1},
-                                                                         {"comparison", {{"test", "wilcoxon"}}}}}}}}});
-    r["analyses"].push_back({{"kind", "km"}, {"result", {{"endpoint", "OS"}, {"conf_type", "plain"}, {"log_rank", json::object()},
-                                                        {"strata", {{{"median_primary", {{"method", "spss"}}}}}}}}});
-    r["analyses"].push_back({{"kind", "cox"}, {"result", {{"endpoint", "OS"}, {"ties", "efron"}, {"univariable", json::array()}}}});
-    const auto text = statistical_analysis(r);
+    Table1Result table1;
+    table1.rows.emplace_back();
+    table1.rows.back().by_group.emplace();
+    table1.rows.back().smd = 0.1;
+    RankComparison rank;
+    rank.test = std::string("wilcoxon");
+    table1.rows.back().comparison = rank;
+    KmResult km = km_of("OS", "plain", "spss");
+    km.log_rank = ChiSquareTest{};
+    CoxResult cox;
+    cox.endpoint = "OS";
+    cox.fit.ties = "efron";
+    cox.univariable.emplace();
+    const auto text = statistical_analysis(r, {table1, km, cox});
     const std::string t = all_text(text);
     EXPECT_NE(t.find("No data cut-off date was set"), std::string::npos) << t;
     EXPECT_NE(t.find("imported on 2026-01-02"), std::string::npos) << t;
@@ -103,10 +138,17 @@ TEST(StatisticalAnalysisText, SuppressionIsStatedWithItsThreshold) {
 // (Robins before Austin, Hernán before Maringe; the bootstrap once).
 TEST(StatisticalAnalysisText, WeightingAndTargetTrialCiteInTextOrder) {
     json r = base_results();
-    r["analyses"].push_back({{"kind", "iptw"}, {"result", {{"endpoint", "OS"}, {"estimand", "ate"},
-                                                          {"differences", {{"bootstrap", {{"replicates", 200}}}}}}}});
-    r["analyses"].push_back({{"kind", "target_trial"}, {"result", {{"endpoint", "OS"}, {"estimable", true}, {"bootstrap", json::object()}}}});
-    const auto text = statistical_analysis(r);
+    IptwResult iptw;
+    iptw.comparison.endpoint = "OS";
+    iptw.comparison.estimand = "ate";
+    iptw.comparison.estimable = true;
+    iptw.differences.emplace();
+    iptw.differences->bootstrap.replicates = 200;
+    TargetTrialResult trial;
+    trial.endpoint = "OS";
+    trial.estimable = true;
+    trial.bootstrap.emplace();
+    const auto text = statistical_analysis(r, {iptw, trial});
     const std::string t = all_text(text);
     EXPECT_NE(t.find("inverse probability of treatment weighting [1]"), std::string::npos) << t;
     EXPECT_NE(t.find("before and after weighting [2]"), std::string::npos) << t;
@@ -122,10 +164,7 @@ TEST(StatisticalAnalysisText, WeightingAndTargetTrialCiteInTextOrder) {
 
     // Matching: Rosenbaum & Rubin for the score, Austin 2011 for the caliper, Austin 2009 (cited
     // already above, so [2]) for the balance; the settings of the one matching in words.
-    json matched = base_results();
-    matched["analyses"].push_back({{"kind", "ps_match"}, {"result", {{"endpoint", "OS"}, {"estimable", true},
-                                   {"matching", {{"ratio", 2}, {"caliper", 0.2}, {"replace", false}, {"distance", "logit"}}}}}});
-    const auto with_matching = statistical_analysis(matched);
+    const auto with_matching = statistical_analysis(base_results(), {matching_of(2, 0.2, false, "logit")});
     const std::string m = all_text(with_matching);
     EXPECT_NE(m.find("Patients were matched on the propensity score [1] from a logistic regression of the treatment on the baseline "
                      "covariates, by greedy 1:2 nearest-neighbour matching on the logit of the propensity score within a caliper of 0.2 "
@@ -138,14 +177,12 @@ TEST(StatisticalAnalysisText, WeightingAndTargetTrialCiteInTextOrder) {
     EXPECT_EQ(with_matching.references[2].rfind("3. Austin PC. Balance", 0), 0u);
 
     // With replacement only: the variance by patient.
-    json reused = base_results();
-    reused["analyses"].push_back({{"kind", "ps_match"}, {"result", {{"endpoint", "OS"}, {"matching", {{"ratio", 1}, {"replace", true}}}}}});
-    const std::string r1 = all_text(statistical_analysis(reused));
+    const std::string r1 = all_text(statistical_analysis(base_results(), {matching_of(1, Number(), true, "score")}));
     EXPECT_NE(r1.find("1:1 nearest-neighbour matching on the propensity score, with replacement; the effect"), std::string::npos) << r1;
     EXPECT_NE(r1.find("with a robust variance by patient (controls could serve several treated patients)"), std::string::npos) << r1;
 
     // A target trial that was not estimable is not described.
-    json none = base_results();
-    none["analyses"].push_back({{"kind", "target_trial"}, {"result", {{"endpoint", "OS"}, {"estimable", false}}}});
-    EXPECT_EQ(all_text(statistical_analysis(none)).find("target trial"), std::string::npos);
+    TargetTrialResult not_estimable;
+    not_estimable.endpoint = "OS";
+    EXPECT_EQ(all_text(statistical_analysis(base_results(), {not_estimable})).find("target trial"), std::string::npos);
 }

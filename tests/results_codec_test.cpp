@@ -114,6 +114,16 @@ namespace {
 
 int run(const std::string& command) { return std::system((command + " > /dev/null 2>&1").c_str()); }
 
+// The exit status of a command, and what it wrote to stderr.
+int run_capturing(const std::string& command, std::string& errors, const fs::path& stderr_file) {
+    const int status = std::system((command + " > /dev/null 2> " + stderr_file.string()).c_str());
+    std::ifstream in(stderr_file);
+    std::stringstream text;
+    text << in.rdbuf();
+    errors = text.str();
+    return status;
+}
+
 std::string slurp(const fs::path& path) {
     std::ifstream in(path, std::ios::binary);
     std::stringstream out;
@@ -195,5 +205,25 @@ TEST(ResultsCodec, EveryTypedResultRoundTrips) {
         EXPECT_GT(checked[kind], 0) << kind;
         EXPECT_EQ(withheld.count(kind), 1u) << kind;
     }
+
+    // rwe report on a results.json edited by hand: a count written as text is refused with
+    // its JSON pointer, exit status non-zero, and no report folder.
+    json edited = json::parse(slurp(dir / "studies-plain-out" / "results.json"));
+    std::size_t first_km = 0;
+    while (edited["analyses"][first_km]["kind"] != "km") ++first_km;
+    edited["analyses"][first_km]["result"]["strata"][0]["n"] = "12";
+    fs::create_directories(dir / "edited");
+    std::ofstream(dir / "edited" / "results.json") << edited.dump(2);
+    std::string errors;
+    EXPECT_NE(run_capturing(rwe + " report " + (dir / "edited" / "results.json").string() + " --out " + (dir / "edited-report").string(),
+                            errors, dir / "stderr.txt"),
+              0);
+    EXPECT_NE(errors.find("/analyses/" + std::to_string(first_km) + "/result/strata/0/n: expected a whole number or \"suppressed\" (\"12\")"),
+              std::string::npos)
+        << errors;
+    EXPECT_FALSE(fs::exists(dir / "edited-report"));
+    // The same file as written renders.
+    EXPECT_EQ(run(rwe + " report " + (dir / "studies-plain-out" / "results.json").string() + " --out " + (dir / "again").string()), 0);
+    EXPECT_TRUE(fs::exists(dir / "again" / "report.html"));
     fs::remove_all(dir);
 }

@@ -6,6 +6,8 @@
 #include <cmath>
 #include <map>
 #include <set>
+#include <type_traits>
+#include <variant>
 
 namespace rwe::report {
 namespace {
@@ -137,122 +139,121 @@ struct Used {
     bool target_trial = false, target_trial_bootstrap = false;
 };
 
-Used gather(const json& results) {
+Used gather(const std::vector<results::AnalysisResult>& analyses) {
     Used used;
-    auto endpoint = [&](const json& code) {
-        if (code.is_string() && std::find(used.endpoints.begin(), used.endpoints.end(), code.get<std::string>()) == used.endpoints.end()) {
-            used.endpoints.push_back(code);
-        }
+    auto endpoint = [&](const std::string& code) {
+        if (!code.empty() && std::find(used.endpoints.begin(), used.endpoints.end(), code) == used.endpoints.end()) used.endpoints.push_back(code);
     };
-    for (const auto& analysis : results.value("analyses", json::array())) {
-        const std::string kind = analysis.value("kind", "");
-        const json& r = analysis.contains("result") ? analysis["result"] : json::object();
-        if (kind == "table1") {
-            used.table1 = true;
-            for (const auto& row : r.value("rows", json::array())) {
-                if (row.contains("by_group")) used.table1_by = true;
-                if (row.contains("smd")) used.smd = true;
-                if (row.contains("comparison") && row["comparison"].is_object() && row["comparison"].contains("test")) {
-                    used.table1_tests.insert(row["comparison"]["test"].get<std::string>());
-                }
-            }
-        } else if (kind == "km") {
-            used.km = true;
-            endpoint(r.value("endpoint", json()));
-            if (r.contains("conf_type")) used.conf_types.insert(r["conf_type"].get<std::string>());
-            if (r.contains("log_rank")) used.log_rank = true;
-            for (const auto& stratum : r.value("strata", json::array())) {
-                if (stratum.contains("median_primary") && stratum["median_primary"].is_object()) {
-                    used.median_methods.insert(stratum["median_primary"].value("method", "r"));
-                }
-            }
-        } else if (kind == "followup") {
-            used.followup = true;
-            endpoint(r.value("endpoint", json()));
-        } else if (kind == "logrank") {
-            used.km = true;
-            for (const auto& test : r.value("tests", json::array())) {
-                endpoint(test.value("endpoint", json()));
-                const std::string method = test.value("method", "log-rank");
-                if (method == "log-rank") used.log_rank = true;
-                else used.weighted_tests.insert(method);
-                for (const auto& group : test.value("groups", json::array())) {
-                    if (group.contains("median_primary") && group["median_primary"].is_object()) {
-                        used.median_methods.insert(group["median_primary"].value("method", "r"));
+    auto median_method = [&](const auto& median) {
+        if (median && !median->is_suppressed()) used.median_methods.insert((*median)->method);
+    };
+    for (const auto& analysis : analyses) {
+        std::visit(
+            [&](const auto& r) {
+                using T = std::decay_t<decltype(r)>;
+                if constexpr (std::is_same_v<T, results::Table1Result>) {
+                    used.table1 = true;
+                    for (const auto& row : r.rows) {
+                        if (row.by_group) used.table1_by = true;
+                        if (row.smd) used.smd = true;
+                        if (!row.comparison) continue;
+                        if (const auto* rank = std::get_if<results::RankComparison>(&*row.comparison)) {
+                            if (rank->test.has_value()) used.table1_tests.insert(*rank->test);
+                        } else {
+                            used.table1_tests.insert(std::get<results::ContingencyTest>(*row.comparison).test);
+                        }
                     }
-                }
-            }
-        } else if (kind == "response") {
-            used.response = true;
-            if (!r.value("by", json::array()).empty()) used.response_by = true;
-        } else if (kind == "adverse_events") {
-            if (r.contains("grading")) used.grading.push_back(r["grading"]);
-        } else if (kind == "association") {
-            used.association = true;
-        } else if (kind == "cox") {
-            used.cox = true;
-            endpoint(r.value("endpoint", json()));
-            if (r.contains("ties")) used.ties.insert(r["ties"].get<std::string>());
-            if (r.contains("univariable")) used.cox_univariable = true;
-            if (r.contains("strata")) used.cox_strata = true;
-        } else if (kind == "landmark") {
-            used.km = true;
-            used.log_rank = true;
-            if (r.contains("landmark_days")) used.landmark_days.push_back(r["landmark_days"].get<long>());
-            for (const auto& e : r.value("results", json::array())) {
-                endpoint(e.value("endpoint", json()));
-                for (const char* model : {"cox", "time_dependent_cox"}) {
-                    if (!e.contains(model) || !e[model].is_object()) continue;
+                } else if constexpr (std::is_same_v<T, results::KmResult>) {
+                    used.km = true;
+                    endpoint(r.endpoint);
+                    used.conf_types.insert(r.conf_type);
+                    if (r.log_rank) used.log_rank = true;
+                    for (const auto& stratum : r.strata) median_method(stratum.median_primary);
+                } else if constexpr (std::is_same_v<T, results::FollowUpResult>) {
+                    used.followup = true;
+                    endpoint(r.endpoint);
+                } else if constexpr (std::is_same_v<T, results::LogRankResult>) {
+                    used.km = true;
+                    for (const auto& test : r.tests) {
+                        endpoint(test.endpoint);
+                        const std::string method = test.method.value_or("log-rank");
+                        if (method == "log-rank") used.log_rank = true;
+                        else used.weighted_tests.insert(method);
+                        if (test.groups) {
+                            for (const auto& group : *test.groups) median_method(group.median_primary);
+                        }
+                    }
+                } else if constexpr (std::is_same_v<T, results::ResponseResult>) {
+                    used.response = true;
+                    if (r.by && !r.by->empty()) used.response_by = true;
+                } else if constexpr (std::is_same_v<T, results::AdverseEventsResult>) {
+                    used.grading.push_back(r.grading);
+                } else if constexpr (std::is_same_v<T, results::AssociationResult>) {
+                    used.association = true;
+                } else if constexpr (std::is_same_v<T, results::CoxResult>) {
                     used.cox = true;
-                    if (e[model].contains("ties")) used.ties.insert(e[model]["ties"].get<std::string>());
+                    endpoint(r.endpoint);
+                    used.ties.insert(r.fit.ties);
+                    if (r.univariable) used.cox_univariable = true;
+                    if (r.strata) used.cox_strata = true;
+                } else if constexpr (std::is_same_v<T, results::LandmarkResult>) {
+                    used.km = true;
+                    used.log_rank = true;
+                    used.landmark_days.push_back(r.landmark_days);
+                    for (const auto& e : r.results) {
+                        endpoint(e.endpoint);
+                        used.cox = true;
+                        if (e.cox) used.ties.insert(e.cox->ties);
+                        used.ties.insert(e.time_dependent_cox.fit.ties);
+                    }
+                } else if constexpr (std::is_same_v<T, results::IptwResult>) {
+                    if (!r.comparison.estimable) return;
+                    used.iptw = true;
+                    endpoint(r.comparison.endpoint);
+                    used.iptw_estimands.insert(r.comparison.estimand);
+                    if (r.differences && r.differences->bootstrap.replicates > 0) used.iptw_bootstrap = true;
+                } else if constexpr (std::is_same_v<T, results::PsMatchResult>) {
+                    if (!r.comparison.estimable || !r.matching) return;
+                    const results::Matching& m = *r.matching;
+                    endpoint(r.comparison.endpoint);
+                    std::string how = fmt::format("1:{} nearest-neighbour matching on the {}", m.ratio,
+                                                  m.distance == "logit" ? "logit of the propensity score" : "propensity score");
+                    if (m.caliper.has_value()) {
+                        how += fmt::format(" within a caliper of {:g} standard deviations", m.caliper.value());
+                        used.matching_caliper = true;
+                    }
+                    if (m.replace) {
+                        how += ", with replacement";
+                        used.matching_replace = true;
+                    } else {
+                        how += ", without replacement";
+                        used.matching_without = true;
+                    }
+                    used.matchings.insert(how);
+                } else if constexpr (std::is_same_v<T, results::TargetTrialResult>) {
+                    if (!r.estimable) return;
+                    used.target_trial = true;
+                    endpoint(r.endpoint);
+                    if (r.bootstrap) used.target_trial_bootstrap = true;
+                } else if constexpr (std::is_same_v<T, results::CumincResult>) {
+                    used.cuminc = true;
+                    endpoint(r.endpoint);
+                    if (r.gray_test) used.gray = true;
+                    if (r.fine_gray) used.fine_gray = true;
+                    if (r.cause_specific) used.cause_specific = true;
                 }
-            }
-        } else if (kind == "iptw" && r.value("estimable", true)) {
-            used.iptw = true;
-            endpoint(r.value("endpoint", json()));
-            if (r.contains("estimand") && r["estimand"].is_string()) used.iptw_estimands.insert(r["estimand"].get<std::string>());
-            if (r.contains("differences") && r["differences"].contains("bootstrap") &&
-                r["differences"]["bootstrap"].value("replicates", 0) > 0) {
-                used.iptw_bootstrap = true;
-            }
-        } else if (kind == "ps_match" && r.value("estimable", true) && r.contains("matching")) {
-            const json& m = r["matching"];
-            endpoint(r.value("endpoint", json()));
-            std::string how = fmt::format("1:{} nearest-neighbour matching on the {}", m.value("ratio", 1),
-                                          m.value("distance", std::string("score")) == "logit" ? "logit of the propensity score" : "propensity score");
-            if (m.contains("caliper") && m["caliper"].is_number()) {
-                how += fmt::format(" within a caliper of {:g} standard deviations", m["caliper"].get<double>());
-                used.matching_caliper = true;
-            }
-            if (m.value("replace", false)) {
-                how += ", with replacement";
-                used.matching_replace = true;
-            } else {
-                how += ", without replacement";
-                used.matching_without = true;
-            }
-            used.matchings.insert(how);
-        } else if (kind == "target_trial" && r.value("estimable", false)) {
-            used.target_trial = true;
-            endpoint(r.value("endpoint", json()));
-            if (r.contains("bootstrap")) used.target_trial_bootstrap = true;
-        } else if (kind == "cuminc") {
-            used.cuminc = true;
-            endpoint(r.value("endpoint", json()));
-            if (r.contains("gray_test")) used.gray = true;
-            if (r.contains("fine_gray")) used.fine_gray = true;
-            if (r.contains("cause_specific")) used.cause_specific = true;
-        }
+            },
+            analysis);
     }
     return used;
 }
 
 }  // namespace
 
-MethodsText statistical_analysis(const json& results) {
+MethodsText statistical_analysis(const json& results, const std::vector<::rwe::results::AnalysisResult>& analyses) {
     MethodsText text;
     Citations cite;
-    const Used used = gather(results);
+    const Used used = gather(analyses);
     const json& protocol = results.value("protocol", json::object());
 
     // The cohort and its dates.

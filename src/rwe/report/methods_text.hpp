@@ -10,6 +10,8 @@
 #include <string>
 #include <vector>
 
+#include "rwe/results/analysis.hpp"
+
 namespace rwe::report {
 
 struct MethodsText {
@@ -17,6 +19,8 @@ struct MethodsText {
     std::vector<std::string> references;  // "1. Kaplan EL, Meier P. …", in citation order
 };
 
-MethodsText statistical_analysis(const nlohmann::json& results);
+// `results`: results.json (its protocol, registry and cohort); `analyses`: its analyses'
+// typed results, in order.
+MethodsText statistical_analysis(const nlohmann::json& results, const std::vector<::rwe::results::AnalysisResult>& analyses);
 
 }  // namespace rwe::report

@@ -12,19 +12,8 @@
 #include "rwe/report/html_page.hpp"
 #include "rwe/report/km_plot.hpp"
 #include "rwe/report/table.hpp"
-#include "rwe/results/adverse_events.hpp"
-#include "rwe/results/association.hpp"
-#include "rwe/results/attrition.hpp"
-#include "rwe/results/cuminc.hpp"
-#include "rwe/results/landmark.hpp"
-#include "rwe/results/response.hpp"
+#include "rwe/results/analysis.hpp"
 #include "rwe/results/table1.hpp"
-#include "rwe/results/target_trial.hpp"
-#include "rwe/results/cox.hpp"
-#include "rwe/results/followup.hpp"
-#include "rwe/results/iptw.hpp"
-#include "rwe/results/km.hpp"
-#include "rwe/results/logrank.hpp"
 
 namespace rwe::report {
 
@@ -45,7 +34,12 @@ public:
     virtual long small_cell() const = 0;
     // results.json's "protocol" entry (time unit, data cut-off, conventions).
     virtual const nlohmann::json& protocol() const = 0;
+    // The analysis's published figures (the protocol's `published` table), shown beside ours.
+    virtual const nlohmann::json& published() const = 0;
 };
+
+// The report of an analysis: its kind's tables and figures (the functions below).
+void report_analysis(ReportContext& context, const std::string& id, const results::AnalysisResult& result);
 
 // A curve of a Kaplan–Meier figure from its steps (suppressed counts as NaN).
 KmCurveInput km_curve_input(const std::string& label, const results::CurveTable& curve, double median);

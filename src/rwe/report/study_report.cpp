@@ -66,10 +66,16 @@ public:
                                      std::string(threshold_ > 1 ? " (small-cell suppression is on)" : "") +
                                      "; the protocol's patient_level_datasets = true writes them");
         }
-        for (const auto& analysis : results_["analyses"]) add(analysis);
+        // Every analysis read as its kind's typed result, then reported.
+        std::vector<results::AnalysisResult> typed;
+        for (std::size_t k = 0; k < results_["analyses"].size(); ++k) {
+            const json& analysis = results_["analyses"][k];
+            typed.push_back(results::decode_result(analysis["kind"], analysis["result"], "/analyses/" + std::to_string(k) + "/result"));
+        }
+        for (std::size_t k = 0; k < typed.size(); ++k) add(results_["analyses"][k], typed[k]);
         // The methods a manuscript needs, from what the analyses used, before the results.
         {
-            const MethodsText methods = statistical_analysis(results_);
+            const MethodsText methods = statistical_analysis(results_, typed);
             Section section{"sec-methods", "Statistical analysis", {}};
             for (const auto& paragraph : methods.paragraphs) section.blocks.push_back(Paragraph{paragraph});
             if (!methods.references.empty()) {
@@ -187,6 +193,7 @@ public:
     const FigureOptions& figure_options() const override { return figure_; }
     long small_cell() const override { return threshold_; }
     const json& protocol() const override { return results_["protocol"]; }
+    const json& published() const override { return published_; }
 
 private:
     void add_comparisons(const json& analysis) {
@@ -210,33 +217,17 @@ private:
         }
     }
 
-    void add(const json& analysis) {
+    void add(const json& analysis, const results::AnalysisResult& typed) {
         title_ = analysis.value("title", "");
         analysis_id_ = analysis["id"];
-        const std::string kind = analysis["kind"];
-        const json& r = analysis["result"];
         const std::string id = analysis["id"];
         try {
             figure_ = figure_options_from_json(analysis.value("figure", json::object()));
         } catch (const UsageError& error) {
             throw UsageError("analysis." + id + "." + error.what());
         }
-        const std::string pointer = "/analyses/" + std::to_string(index_) + "/result";
-        ++index_;
-        if (kind == "attrition") report_attrition(*this, id, results::decoded<results::AttritionResult>(r, pointer));
-        else if (kind == "table1") report_table1(*this, id, results::decoded<results::Table1Result>(r, pointer), analysis.value("published", json::object()));
-        else if (kind == "followup") report_followup(*this, id, results::decoded<results::FollowUpResult>(r, pointer));
-        else if (kind == "km") report_km(*this, id, results::decoded<results::KmResult>(r, pointer));
-        else if (kind == "logrank") report_logrank(*this, id, results::decoded<results::LogRankResult>(r, pointer));
-        else if (kind == "response") report_response(*this, id, results::decoded<results::ResponseResult>(r, pointer));
-        else if (kind == "adverse_events") report_adverse_events(*this, id, results::decoded<results::AdverseEventsResult>(r, pointer));
-        else if (kind == "association") report_association(*this, id, results::decoded<results::AssociationResult>(r, pointer));
-        else if (kind == "cox") report_cox(*this, id, results::decoded<results::CoxResult>(r, pointer));
-        else if (kind == "landmark") report_landmark(*this, id, results::decoded<results::LandmarkResult>(r, pointer));
-        else if (kind == "cuminc") report_cuminc(*this, id, results::decoded<results::CumincResult>(r, pointer));
-        else if (kind == "iptw") report_iptw(*this, id, results::decoded<results::IptwResult>(r, pointer));
-        else if (kind == "ps_match") report_ps_match(*this, id, results::decoded<results::PsMatchResult>(r, pointer));
-        else if (kind == "target_trial") report_target_trial(*this, id, results::decoded<results::TargetTrialResult>(r, pointer));
+        published_ = analysis.value("published", json::object());
+        report_analysis(*this, id, typed);
         if (analysis.contains("comparison")) add_comparisons(analysis);
     }
 
@@ -251,7 +242,7 @@ private:
     std::vector<Table> tables_;
     Table comparisons_;
     FigureOptions figure_;  // of the analysis being added
-    std::size_t index_ = 0;  // of the analysis being added, in results.json's analyses
+    json published_;  // of the analysis being added
 };
 
 }  // namespace
