@@ -326,6 +326,9 @@ template <class T> void decode(const json& in, T& out, const std::string& pointe
             out = T();
             decode(in, *out, pointer);
         }
+    } else if constexpr (is_optional<T>::value) {
+        out.emplace();
+        decode(in, *out, pointer);
     } else if constexpr (is_nullable<T>::value) {
         if (in.is_null()) out.reset();
         else {

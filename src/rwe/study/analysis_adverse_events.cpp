@@ -27,9 +27,23 @@
 namespace rwe::study::kit {
 
 
+namespace {
+
+struct AdverseEventOptions {
+    std::vector<std::string> terms;  // every term in the cohort when empty
+    std::string grading = "CTCAE";
+    template <class V> void fields(V& v) {
+        v("terms", terms);
+        v("grading", grading);
+    }
+};
+
+}  // namespace
+
 results::AdverseEventsResult run_adverse_events(const Context& c, const Analysis& analysis) {
     const double n = static_cast<double>(c.data.adsl.size());
-    std::vector<std::string> terms = strings(analysis.options, "terms");
+    const auto options = read_options<AdverseEventOptions>(analysis);
+    std::vector<std::string> terms = options.terms;
     for (auto& term : terms) term = lower(term);
     if (terms.empty()) {
         std::set<std::string> seen;
@@ -53,7 +67,7 @@ results::AdverseEventsResult run_adverse_events(const Context& c, const Analysis
         out.terms.push_back({term, cell(g12 + g3 + g4 + g5), cell(g12), cell(g3), cell(g4), cell(g3 + g4), cell(g5), cell(g3 + g4 + g5),
                              std::map<std::string, results::Number>(actions.begin(), actions.end())});
     }
-    const std::string scale = string_option(analysis.options, "grading", "CTCAE");
+    const std::string& scale = options.grading;
     out.n = n;
     out.grading_scale = scale;
     out.grading = fmt::format("worst {} grade per patient and term, events of the index line", scale);

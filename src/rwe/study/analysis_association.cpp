@@ -26,11 +26,25 @@
 
 namespace rwe::study::kit {
 
+namespace {
+
+struct AssociationOptions {
+    std::string by;
+    std::vector<std::string> outcomes;  // variables, or "term:k" (worst grade k or more)
+    template <class V> void fields(V& v) {
+        v("by", by);
+        v("outcomes", outcomes);
+    }
+};
+
+}  // namespace
+
 results::AssociationResult run_association(const Context& c, const Analysis& analysis) {
     const auto& adsl = c.data.adsl;
-    const Variable& by = categorical(c, analysis, "by", string_option(analysis.options, "by", ""));
+    const auto options = read_options<AssociationOptions>(analysis);
+    const Variable& by = categorical(c, analysis, "by", options.by);
     results::AssociationResult out;
-    for (const auto& outcome : strings(analysis.options, "outcomes")) {
+    for (const auto& outcome : options.outcomes) {
         // "term:k" = worst grade >= k of that term (k checked when the protocol is read); a
         // plain ADSL name is used as it is.
         const auto colon = outcome.rfind(':');

@@ -26,7 +26,16 @@
 
 namespace rwe::study::kit {
 
-results::AttritionResult run_attrition(const Context& c, const Analysis&) {
+namespace {
+
+struct AttritionOptions {
+    template <class V> void fields(V&) {}
+};
+
+}  // namespace
+
+results::AttritionResult run_attrition(const Context& c, const Analysis& analysis) {
+    read_options<AttritionOptions>(analysis);  // none: every key of the table is refused but id, kind and title
     results::AttritionResult out;
     for (const auto& step : c.data.attrition) out.steps.push_back({step.criterion, step.reason, step.excluded, step.remaining});
     out.n = c.counted != nullptr ? c.counted->population : c.data.adsl.size();

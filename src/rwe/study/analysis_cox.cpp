@@ -286,14 +286,30 @@ std::vector<results::CoxTerm> model_terms(const Context& c, const std::vector<st
     return terms;
 }
 
+struct CoxOptions {
+    std::string endpoint = "OS";
+    std::vector<std::string> covariates;
+    std::optional<std::string> ties;  // the protocol's when absent
+    std::optional<std::string> strata;
+    std::optional<bool> univariable;  // by default with two covariates or more
+    template <class V> void fields(V& v) {
+        v("endpoint", endpoint);
+        v("covariates", covariates);
+        v("ties", ties);
+        v("strata", strata);
+        v("univariable", univariable);
+    }
+};
+
 }  // namespace
 
 results::CoxResult run_cox(const Context& c, const Analysis& analysis) {
-    const auto& endpoint = c.data.endpoint(string_option(analysis.options, "endpoint", "OS"));
-    const auto covariates = strings(analysis.options, "covariates");
-    const Variable* stratum = optional_categorical(c, analysis, "strata");
+    const auto options_read = read_options<CoxOptions>(analysis);
+    const auto& endpoint = c.data.endpoint(options_read.endpoint);
+    const auto& covariates = options_read.covariates;
+    const Variable* stratum = optional_categorical(c, analysis, "strata", options_read.strata);
     stats::CoxOptions options;
-    options.ties = ties_of(string_option(analysis.options, "ties", c.protocol.stats.ties));
+    options.ties = ties_of(options_read.ties.value_or(c.protocol.stats.ties));
     const CoxInput input = cox_input(c, endpoint, covariates, stratum);
     const auto fit = stats::cox_regression(input.data, options);
     results::CoxResult out;
@@ -308,8 +324,7 @@ results::CoxResult run_cox(const Context& c, const Analysis& analysis) {
     // Univariable models, one per covariate on the patients with that covariate known (as
     // R's coxph with its default na.action fits each), with the same ties and strata; by
     // default when the model has more than one covariate.
-    const bool univariable = analysis.options.contains("univariable") ? analysis.options["univariable"].get<bool>()
-                                                                       : covariates.size() > 1;
+    const bool univariable = options_read.univariable.value_or(covariates.size() > 1);
     if (univariable && covariates.size() == 1) {
         c.warn(analysis, "univariable", "with one covariate the univariable model is the model itself; no second column", "true");
     }

@@ -57,22 +57,44 @@ stats::CompetingRisksData competing_risks_data(const TimeToEvent& endpoint, cons
     return out;
 }
 
+struct CumincOptions {
+    std::string endpoint;
+    std::string event;                                 // the event of interest
+    std::optional<std::vector<std::string>> competing;  // every other event of the endpoint when absent
+    std::optional<std::string> by;
+    std::optional<std::string> strata;
+    std::vector<double> times;
+    double rho = 0;  // Gray's test weight
+    std::optional<std::vector<std::string>> covariates;  // the Fine–Gray and cause-specific models
+    template <class V> void fields(V& v) {
+        v("endpoint", endpoint);
+        v("event", event);
+        v("competing", competing);
+        v("by", by);
+        v("strata", strata);
+        v("times", times);
+        v("rho", rho);
+        v("covariates", covariates);
+    }
+};
+
 }  // namespace
 
 results::CumincResult run_cuminc(const Context& c, const Analysis& analysis) {
-    const std::string paramcd = string_option(analysis.options, "endpoint", "");
+    const auto options_read = read_options<CumincOptions>(analysis);
+    const std::string& paramcd = options_read.endpoint;
     const auto& endpoint = c.data.endpoint(paramcd);
     const EndpointDefinition* definition = c.protocol.endpoint(paramcd);
     if (definition == nullptr) throw Error(ErrorKind::internal, "cuminc: endpoint without a definition: " + paramcd);
-    const Variable* group = optional_categorical(c, analysis, "by");
-    const Variable* stratum = optional_categorical(c, analysis, "strata");
+    const Variable* group = optional_categorical(c, analysis, "by", options_read.by);
+    const Variable* stratum = optional_categorical(c, analysis, "strata", options_read.strata);
 
     // Cause 1 is the event of interest; then the competing events (default: every other
     // event of the endpoint, in its order). The protocol check made every name an event.
-    const int event = endpoint_event_index(*definition, analysis.options["event"].get<std::string>());
+    const int event = endpoint_event_index(*definition, options_read.event);
     std::vector<int> event_of_cause{event};
-    if (analysis.options.contains("competing")) {
-        for (const auto& name : strings(analysis.options, "competing")) event_of_cause.push_back(endpoint_event_index(*definition, name));
+    if (options_read.competing) {
+        for (const auto& name : *options_read.competing) event_of_cause.push_back(endpoint_event_index(*definition, name));
     } else {
         for (int index = 0; index < static_cast<int>(definition->events.size()); ++index) {
             if (index != event) event_of_cause.push_back(index);
@@ -80,11 +102,8 @@ results::CumincResult run_cuminc(const Context& c, const Analysis& analysis) {
     }
     std::vector<std::string> cause_names;
     for (int index : event_of_cause) cause_names.push_back(definition->events[static_cast<std::size_t>(index)]);
-    std::vector<double> times;
-    if (analysis.options.contains("times")) {
-        for (const auto& t : analysis.options["times"]) times.push_back(t.get<double>());
-    }
-    const double rho = analysis.options.value("rho", 0.0);
+    const std::vector<double>& times = options_read.times;
+    const double rho = options_read.rho;
 
     std::vector<std::size_t> subjects;
     const auto data = competing_risks_data(endpoint, event_of_cause, cause_names, group, stratum, subjects);
@@ -141,10 +160,10 @@ results::CumincResult run_cuminc(const Context& c, const Analysis& analysis) {
     } else if (group != nullptr) {
         c.warn(analysis, "by", "fewer than two groups with patients: no Gray's test", group->name);
     }
-    if (analysis.options.contains("covariates") && data.size() > 0) {
+    if (options_read.covariates && data.size() > 0) {
         // Fine–Gray regression of the event of interest (cmprsk::crr's estimator and variance,
         // docs/methods.md §7.4); categorical covariates as contrasts against their first level.
-        const auto covariates = strings(analysis.options, "covariates");
+        const auto& covariates = *options_read.covariates;
         std::vector<double> x;
         std::vector<std::string> names, terms;
         const auto labels = covariate_columns(c.data, covariates, subjects, x, names, terms);

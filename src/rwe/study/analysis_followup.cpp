@@ -26,8 +26,17 @@
 
 namespace rwe::study::kit {
 
+namespace {
+
+struct FollowUpOptions {
+    std::string endpoint = "OS";
+    template <class V> void fields(V& v) { v("endpoint", endpoint); }
+};
+
+}  // namespace
+
 results::FollowUpResult run_followup(const Context& c, const Analysis& analysis) {
-    const auto& endpoint = c.data.endpoint(string_option(analysis.options, "endpoint", "OS"));
+    const auto& endpoint = c.data.endpoint(read_options<FollowUpOptions>(analysis).endpoint);
     const auto s = stats::describe_numeric(endpoint_times(c, endpoint));
     results::FollowUpResult out;
     out.endpoint = endpoint.paramcd;

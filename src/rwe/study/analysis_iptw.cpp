@@ -108,7 +108,7 @@ results::GroupComparison comparison(const Context& c, const std::vector<double>&
         stratum.median_lower = summary.median_lower;
         stratum.median_upper = summary.median_upper;
         stratum.median_spss = summary.median_spss;
-        stratum.median_primary = primary_median_of(summary, c.protocol, json::object());
+        stratum.median_primary = primary_median_of(summary, c.protocol.stats.median_ci);
         stratum.curve = summary.curve;
         const std::size_t g = curve.name == levels[1] ? 1 : 0;
         stratum.label = level_text(treatment, levels[g]);
@@ -267,11 +267,23 @@ struct Prepared {
     stats::LogisticRegression model;
 };
 
-Prepared prepare(const Context& c, const Analysis& analysis, results::PropensityComparison& out) {
+// What iptw and ps_match share in their options.
+struct PropensityOptions {
+    std::string endpoint = "OS";
+    std::string treatment;
+    std::vector<std::string> covariates;
+    template <class V> void fields(V& v) {
+        v("endpoint", endpoint);
+        v("treatment", treatment);
+        v("covariates", covariates);
+    }
+};
+
+Prepared prepare(const Context& c, const Analysis& analysis, const PropensityOptions& options, results::PropensityComparison& out) {
     Prepared p;
-    const auto& endpoint = c.data.endpoint(string_option(analysis.options, "endpoint", "OS"));
-    const Variable& treatment = categorical(c, analysis, "treatment", analysis.options["treatment"].get<std::string>());
-    const auto covariates = strings(analysis.options, "covariates");
+    const auto& endpoint = c.data.endpoint(options.endpoint);
+    const Variable& treatment = categorical(c, analysis, "treatment", options.treatment);
+    const auto& covariates = options.covariates;
     if (std::find(covariates.begin(), covariates.end(), treatment.name) != covariates.end()) {
         refuse(c, analysis, "covariates", "the treatment cannot be its own covariate", treatment.name);
     }
@@ -389,19 +401,64 @@ std::vector<results::BalanceRow> balance_rows(const stats::BalanceTable& balance
 
 }  // namespace
 
+namespace {
+
+struct IptwOptions {
+    PropensityOptions comparison;
+    std::string estimand = "ate";
+    bool stabilize = true;
+    double trim = 0;      // none when 0
+    double truncate = 0;  // none when 0
+    std::vector<double> times;
+    double rmst_tau = 0;  // none when 0
+    long bootstrap = 0;   // resamples
+    std::uint64_t seed = 1;
+    template <class V> void fields(V& v) {
+        comparison.fields(v);
+        v("estimand", estimand);
+        v("stabilize", stabilize);
+        v("trim", trim);
+        v("truncate", truncate);
+        v("times", times);
+        v("rmst_tau", rmst_tau);
+        v("bootstrap", bootstrap);
+        v("seed", seed);
+    }
+};
+
+struct PsMatchOptions {
+    PropensityOptions comparison;
+    long ratio = 1;
+    double caliper = 0;  // none when 0
+    bool replace = false;
+    std::string order = "largest";
+    std::string distance = "score";
+    template <class V> void fields(V& v) {
+        comparison.fields(v);
+        v("ratio", ratio);
+        v("caliper", caliper);
+        v("replace", replace);
+        v("order", order);
+        v("distance", distance);
+    }
+};
+
+}  // namespace
+
 results::IptwResult run_iptw(const Context& c, const Analysis& analysis) {
-    const std::string estimand_text = string_option(analysis.options, "estimand", "ate");
+    const auto options_read = read_options<IptwOptions>(analysis);
+    const std::string& estimand_text = options_read.estimand;
     const stats::Estimand estimand = estimand_text == "att" ? stats::Estimand::att : stats::Estimand::ate;
-    const bool stabilize = analysis.options.value("stabilize", true);
-    const double trim = analysis.options.value("trim", 0.0);
-    const double truncate = analysis.options.value("truncate", 0.0);
+    const bool stabilize = options_read.stabilize;
+    const double trim = options_read.trim;
+    const double truncate = options_read.truncate;
     results::IptwResult out;
     out.comparison.estimand = estimand_text;
     out.stabilize = stabilize;
     out.trim = trim > 0 ? trim : nan;
     out.truncate = truncate > 0 ? truncate : nan;
     out.comparison.smd_denominator = estimand == stats::Estimand::att ? "treated" : "pooled";
-    const Prepared p = prepare(c, analysis, out.comparison);
+    const Prepared p = prepare(c, analysis, options_read.comparison, out.comparison);
     if (!p.estimable) return out;
     const Variable& treatment = *p.treatment;
     const auto& levels = p.levels;
@@ -458,18 +515,15 @@ results::IptwResult run_iptw(const Context& c, const Analysis& analysis) {
     // Differences of the weighted curves, treated minus control: survival at `times` and the
     // restricted mean to `rmst_tau`, with percentile intervals from `bootstrap` resamples of
     // the patients, each refitting the propensity model and its weights (docs/methods.md §8.6).
-    std::vector<double> times;
-    if (analysis.options.contains("times")) {
-        for (const auto& t : analysis.options["times"]) times.push_back(t.get<double>());
-    }
-    const double tau = analysis.options.value("rmst_tau", 0.0);
-    const int replicates = analysis.options.value("bootstrap", 0);
+    const std::vector<double>& times = options_read.times;
+    const double tau = options_read.rmst_tau;
+    const int replicates = static_cast<int>(options_read.bootstrap);
     if (!times.empty() || tau > 0) {
         const Contrast point = contrast(time, event, treated, &weighting.weight, times, tau);
         const bool time_fix = replicates > 0 && resamples_need_time_fix(time);
         std::vector<std::vector<double>> draws(times.size() + 1);  // per time, then the RMST difference
         std::size_t failed = 0;
-        const std::uint64_t seed = analysis.options.value("seed", static_cast<std::uint64_t>(1));
+        const std::uint64_t seed = options_read.seed;
         // Resample b = i + 1 on two threads; the differences are gathered in resample order.
         std::vector<std::optional<Contrast>> replicate(static_cast<std::size_t>(std::max(replicates, 0)));
         const auto progress = bootstrap_progress(analysis);
@@ -545,17 +599,18 @@ results::IptwResult run_iptw(const Context& c, const Analysis& analysis) {
 // sample (weighted by the matching weights; robust variance clustered by matched set without
 // replacement, by patient with it, as MatchIt's documentation advises).
 results::PsMatchResult run_ps_match(const Context& c, const Analysis& analysis) {
+    const auto options_read = read_options<PsMatchOptions>(analysis);
     stats::MatchingOptions options;
-    options.ratio = static_cast<std::size_t>(analysis.options.value("ratio", 1));
-    options.caliper = analysis.options.value("caliper", 0.0);
-    options.replace = analysis.options.value("replace", false);
-    const std::string order = string_option(analysis.options, "order", "largest");
+    options.ratio = static_cast<std::size_t>(options_read.ratio);
+    options.caliper = options_read.caliper;
+    options.replace = options_read.replace;
+    const std::string& order = options_read.order;
     options.order = order == "smallest" ? stats::MatchOrder::smallest : order == "data" ? stats::MatchOrder::data : stats::MatchOrder::largest;
-    const std::string distance_text = string_option(analysis.options, "distance", "score");
+    const std::string& distance_text = options_read.distance;
     results::PsMatchResult out;
     out.comparison.estimand = "att";
     out.comparison.smd_denominator = "treated";
-    const Prepared p = prepare(c, analysis, out.comparison);
+    const Prepared p = prepare(c, analysis, options_read.comparison, out.comparison);
     if (!p.estimable) return out;
     const std::size_t n = p.n;
     const auto& treated = p.treated;

@@ -241,8 +241,7 @@ results::CurveSummary curve_summary_of(const stats::KaplanMeierCurve& curve, con
     return out;
 }
 
-results::MedianEstimate primary_median_of(const results::CurveSummary& summary, const Protocol& protocol, const json& options) {
-    const std::string method = string_option(options, "median_ci", protocol.stats.median_ci);
+results::MedianEstimate primary_median_of(const results::CurveSummary& summary, const std::string& method) {
     if (method == "spss") {
         const auto& m = *summary.median_spss;
         return {"spss", m.estimate, m.lower, m.upper};
@@ -263,9 +262,18 @@ const Variable& categorical(const Context& c, const Analysis& analysis, const st
     return variable;
 }
 
-const Variable* optional_categorical(const Context& c, const Analysis& analysis, const std::string& key) {
-    const std::string name = string_option(analysis.options, key.c_str(), "");
-    return name.empty() ? nullptr : &categorical(c, analysis, key, name);
+const Variable* optional_categorical(const Context& c, const Analysis& analysis, const std::string& key,
+                                     const std::optional<std::string>& name) {
+    return name ? &categorical(c, analysis, key, *name) : nullptr;
+}
+
+void check_options_read(const Analysis& analysis, const std::vector<std::string>& listed) {
+    for (const auto& [key, value] : analysis.options.items()) {
+        if (key == "id" || key == "kind" || key == "title" || key == "figure") continue;
+        if (std::find(listed.begin(), listed.end(), key) == listed.end()) {
+            throw Error(ErrorKind::internal, "analysis kind " + analysis.kind + " does not read its option " + key);
+        }
+    }
 }
 
 Mask rows_at_level(const Variable& variable, const std::string& level) {

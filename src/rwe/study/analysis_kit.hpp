@@ -102,15 +102,39 @@ GroupedMedians grouped_medians(const stats::SurvivalData& data, const Protocol& 
 // A curve and its summary: n, events, medians by both methods, S(t) at `times`, the steps.
 results::CurveSummary curve_summary_of(const stats::KaplanMeierCurve& curve, const std::vector<double>& times);
 
-// Median with its CI by the method the protocol's convention uses (the analysis's
-// median_ci, else the protocol's).
-results::MedianEstimate primary_median_of(const results::CurveSummary& summary, const Protocol& protocol, const json& options);
+// Median with its CI by `method` ("r": Brookmeyer–Crowley; "spss").
+results::MedianEstimate primary_median_of(const results::CurveSummary& summary, const std::string& method);
 
 // An ADSL variable that defines groups (or a categorical outcome): numeric variables have
 // no levels, so every patient would silently drop out.
 const Variable& categorical(const Context& c, const Analysis& analysis, const std::string& key, const std::string& name);
 
-const Variable* optional_categorical(const Context& c, const Analysis& analysis, const std::string& key);
+// The categorical variable an optional option names (`key` for messages); nullptr when absent.
+const Variable* optional_categorical(const Context& c, const Analysis& analysis, const std::string& key,
+                                     const std::optional<std::string>& name);
+
+// A kind's typed options, read from its [[analysis]] table (checked when the protocol was
+// read, docs/protocols.md): each key the options list that the table has is read into its
+// field; an absent key leaves the field's default. Every key of the table must be listed by
+// the kind's options (or be one every analysis has: id, kind, title, figure): one the
+// runner does not read would be accepted and ignored, an internal error.
+struct OptionsReader {
+    const Analysis& analysis;
+    std::vector<std::string> listed;
+    template <class T> void operator()(const char* key, T& value) {
+        listed.emplace_back(key);
+        const auto found = analysis.options.find(key);
+        if (found != analysis.options.end()) results::decode(*found, value, "analysis." + analysis.id + "." + key);
+    }
+};
+void check_options_read(const Analysis& analysis, const std::vector<std::string>& listed);
+template <class Options> Options read_options(const Analysis& analysis) {
+    Options options;
+    OptionsReader reader{analysis, {}};
+    options.fields(reader);
+    check_options_read(analysis, reader.listed);
+    return options;
+}
 
 // A variable summarised over the rows of `mask` (all rows when empty).
 results::VariableSummary describe_variable(const Variable& variable, const Mask& mask);

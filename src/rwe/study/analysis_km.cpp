@@ -27,15 +27,36 @@
 
 namespace rwe::study::kit {
 
-results::KmResult run_km(const Context& c, const Analysis& analysis) {
-    const auto& endpoint = c.data.endpoint(string_option(analysis.options, "endpoint", "OS"));
-    const Variable* group = optional_categorical(c, analysis, "by");
+namespace {
+
+struct KmOptions {
+    std::string endpoint = "OS";
+    std::optional<std::string> by;
     std::vector<double> times;
-    if (analysis.options.contains("times")) {
-        for (const auto& t : analysis.options["times"]) times.push_back(t.get<double>());
+    std::optional<std::string> conf_type;  // the protocol's when absent
+    std::optional<std::string> median_ci;  // the protocol's when absent
+    std::optional<double> rmst_tau;
+    std::optional<json> figure;  // drawn by the report; the hazard ratio it asks for is fitted here
+    template <class V> void fields(V& v) {
+        v("endpoint", endpoint);
+        v("by", by);
+        v("times", times);
+        v("conf_type", conf_type);
+        v("median_ci", median_ci);
+        v("rmst_tau", rmst_tau);
+        v("figure", figure);
     }
+};
+
+}  // namespace
+
+results::KmResult run_km(const Context& c, const Analysis& analysis) {
+    const auto options_read = read_options<KmOptions>(analysis);
+    const auto& endpoint = c.data.endpoint(options_read.endpoint);
+    const Variable* group = optional_categorical(c, analysis, "by", options_read.by);
+    const std::vector<double>& times = options_read.times;
     const auto counted = endpoint_counts(c, endpoint, group);
-    const std::string conf = string_option(analysis.options, "conf_type", c.protocol.stats.conf_type);
+    const std::string conf = options_read.conf_type.value_or(c.protocol.stats.conf_type);
     stats::KaplanMeierOptions options;
     options.conf_type = conf_type_of(conf);
     results::KmResult out;
@@ -48,15 +69,15 @@ results::KmResult run_km(const Context& c, const Analysis& analysis) {
         out.by = group->name;
         out.by_label = group->label;
     }
-    const bool with_rmst = analysis.options.contains("rmst_tau");
+    const bool with_rmst = options_read.rmst_tau.has_value();
     if (counted.rows() > 0) {
         const auto km = stats::kaplan_meier(counted.counts, counted.group_names, {}, options);
         for (const auto& curve : km.curves) {
             results::CurveSummary summary = curve_summary_of(curve, times);
-            summary.median_primary = primary_median_of(summary, c.protocol, analysis.options);
+            summary.median_primary = primary_median_of(summary, options_read.median_ci.value_or(c.protocol.stats.median_ci));
             if (with_rmst) {
                 // RMST up to tau with a normal-approximation CI (docs/methods.md §1.8).
-                const auto rmst = stats::restricted_mean(curve, analysis.options["rmst_tau"].get<double>());
+                const auto rmst = stats::restricted_mean(curve, *options_read.rmst_tau);
                 summary.rmst = results::RestrictedMean{rmst.tau, rmst.rmean, rmst.se, rmst.rmean - km.z * rmst.se,
                                                        rmst.rmean + km.z * rmst.se, curve.rows() > 0 && rmst.tau > curve.time.back()};
             }
@@ -75,7 +96,7 @@ results::KmResult run_km(const Context& c, const Analysis& analysis) {
     }
     // The hazard ratio of the second group against the first, for the figure's text box
     // (figure.hazard_ratio): a Cox model of the group alone, with the protocol's ties.
-    const bool hazard_ratio = analysis.options.contains("figure") && analysis.options["figure"].value("hazard_ratio", false);
+    const bool hazard_ratio = options_read.figure && options_read.figure->value("hazard_ratio", false);
     if (hazard_ratio && group != nullptr && counted.group_names.size() == 2) {
         // A Cox model needs the rows (rwe run --reduce store refuses this option).
         if (c.counted != nullptr) throw Error(ErrorKind::internal, "a hazard ratio from the store's counts");

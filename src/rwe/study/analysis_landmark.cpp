@@ -62,11 +62,26 @@ results::TimeDependentCox time_dependent_cycles_cox(const Context& c, const DayL
             "Cox model with the cycles received as a time-varying covariate (counting process)"};
 }
 
+// (drugs: the administrations counted, read with the study data: StudyData::administration_days)
+struct LandmarkOptions {
+    std::vector<std::string> endpoints;
+    std::vector<std::string> drugs;
+    long min_count = 0;
+    long landmark_days = 0;
+    template <class V> void fields(V& v) {
+        v("endpoints", endpoints);
+        v("drugs", drugs);
+        v("min_count", min_count);
+        v("landmark_days", landmark_days);
+    }
+};
+
 }  // namespace
 
 results::LandmarkResult run_landmark(const Context& c, const Analysis& analysis) {
-    const int landmark = analysis.options.value("landmark_days", 105);
-    const int min_cycles = analysis.options.value("min_count", 6);
+    const auto options = read_options<LandmarkOptions>(analysis);
+    const int landmark = static_cast<int>(options.landmark_days);
+    const int min_cycles = static_cast<int>(options.min_count);
     const auto& cycle_days = c.data.administration_days.at(analysis.id);
     const double landmark_time = landmark / c.protocol.days_per_unit;
     results::LandmarkResult out;
@@ -89,7 +104,7 @@ results::LandmarkResult run_landmark(const Context& c, const Analysis& analysis)
         const auto received = std::count_if(days.begin(), days.end(), [&](int d) { return d <= landmark; });
         group.values.set(s, received >= min_cycles ? group.levels[0] : group.levels[1]);
     }
-    for (const auto& paramcd : strings(analysis.options, "endpoints")) {
+    for (const auto& paramcd : options.endpoints) {
         const auto& endpoint = c.data.endpoint(paramcd);
         // Event-free at the landmark; time measured from it.
         TimeToEvent shifted{endpoint.paramcd, endpoint.param, {}, endpoint.descriptions};

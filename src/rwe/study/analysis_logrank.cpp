@@ -27,12 +27,30 @@
 
 namespace rwe::study::kit {
 
+namespace {
+
+struct LogRankOptions {
+    std::vector<std::string> endpoints;
+    std::vector<std::string> by;
+    std::optional<double> rho;  // Fleming–Harrington G(rho, 0); the log-rank test when absent
+    std::optional<std::string> strata;
+    template <class V> void fields(V& v) {
+        v("endpoints", endpoints);
+        v("by", by);
+        v("rho", rho);
+        v("strata", strata);
+    }
+};
+
+}  // namespace
+
 results::LogRankResult run_logrank(const Context& c, const Analysis& analysis) {
-    const Variable* stratum = optional_categorical(c, analysis, "strata");
+    const auto options_read = read_options<LogRankOptions>(analysis);
+    const Variable* stratum = optional_categorical(c, analysis, "strata", options_read.strata);
     results::LogRankResult out;
-    for (const auto& paramcd : strings(analysis.options, "endpoints")) {
+    for (const auto& paramcd : options_read.endpoints) {
         const auto& endpoint = c.data.endpoint(paramcd);
-        for (const auto& by : strings(analysis.options, "by")) {
+        for (const auto& by : options_read.by) {
             const Variable& group = categorical(c, analysis, "by", by);
             const auto counted = endpoint_counts(c, endpoint, &group, stratum);
             results::LogRankTest test;
@@ -48,9 +66,9 @@ results::LogRankResult run_logrank(const Context& c, const Analysis& analysis) {
                 continue;
             }
             stats::LogRankOptions options;
-            if (analysis.options.contains("rho")) {
+            if (options_read.rho) {
                 options.weight = stats::LogRankWeight::fleming_harrington;
-                options.fh_p = analysis.options["rho"].get<double>();
+                options.fh_p = *options_read.rho;
             }
             const auto result = stats::log_rank_test(
                 stats::group_risk_table(counted.counts, counted.group_names, counted.stratum_names, counted.dropped), options);

@@ -46,16 +46,26 @@ results::ResponseCounts response_counts(const Variable& bor, const Mask& mask) {
     return out;
 }
 
+struct ResponseOptions {
+    std::vector<std::string> by;
+    std::string variable = "BOR";  // the best-response variable
+    template <class V> void fields(V& v) {
+        v("by", by);
+        v("variable", variable);
+    }
+};
+
 }  // namespace
 
 results::ResponseResult run_response(const Context& c, const Analysis& analysis) {
     const auto& adsl = c.data.adsl;
-    const Variable& bor = adsl.at(string_option(analysis.options, "variable", "BOR"));
+    const auto options = read_options<ResponseOptions>(analysis);
+    const Variable& bor = adsl.at(options.variable);
     results::ResponseResult out;
     out.counts = response_counts(bor, {});
     out.not_measurable = static_cast<double>(adsl.size()) - out.counts.measurable.value();
     out.ci_method = "Clopper-Pearson exact 95% CI, percent";
-    for (const auto& name : strings(analysis.options, "by")) {
+    for (const auto& name : options.by) {
         const Variable& group = categorical(c, analysis, "by", name);
         results::ResponseBy by;
         by.by = name;

@@ -91,19 +91,35 @@ bool all_integers(const Variable& variable) {
                        [](double v) { return std::isnan(v) || (std::isfinite(v) && v == std::round(v)); });
 }
 
+struct Table1Options {
+    std::vector<std::string> variables;
+    std::optional<std::string> by;
+    std::string numeric = "median_range";  // how numbers are summarised (a variable's own summary first)
+    std::optional<long> percent_decimals;
+    bool smd = false;
+    template <class V> void fields(V& v) {
+        v("variables", variables);
+        v("by", by);
+        v("numeric", numeric);
+        v("percent_decimals", percent_decimals);
+        v("smd", smd);
+    }
+};
+
 }  // namespace
 
 results::Table1Result run_table1(const Context& c, const Analysis& analysis) {
     const auto& adsl = c.data.adsl;
-    const Variable* group = optional_categorical(c, analysis, "by");
-    const std::string numeric_summary = string_option(analysis.options, "numeric", "median_range");
-    const bool smd = analysis.options.contains("smd") && analysis.options["smd"].get<bool>();
+    const auto options = read_options<Table1Options>(analysis);
+    const Variable* group = optional_categorical(c, analysis, "by", options.by);
+    const std::string& numeric_summary = options.numeric;
+    const bool smd = options.smd;
     if (smd && group == nullptr) c.warn(analysis, "smd", "standardized differences compare groups; without `by` there are none", "true");
     if (smd && group != nullptr && group->levels.size() != 2) {
         c.warn(analysis, "smd", "standardized differences are given for exactly two groups", std::to_string(group->levels.size()) + " groups");
     }
     results::Table1Result out;
-    for (const auto& name : strings(analysis.options, "variables")) {
+    for (const auto& name : options.variables) {
         const Variable& variable = adsl.at(name);
         results::Table1Row row;
         row.variable = name;
@@ -126,7 +142,7 @@ results::Table1Result run_table1(const Context& c, const Analysis& analysis) {
         out.rows.push_back(std::move(row));
     }
     out.n = adsl.size();
-    if (analysis.options.contains("percent_decimals")) out.percent_decimals = analysis.options["percent_decimals"].get<long>();
+    out.percent_decimals = options.percent_decimals;
     if (group != nullptr) {
         out.by = group->name;
         out.by_label = group->label;

@@ -80,26 +80,55 @@ results::AsReceived as_received(const Context& c, const stats::TargetTrialData& 
     return out;
 }
 
+// (drugs: the administrations counted, read with the study data: StudyData::administration_days)
+struct TargetTrialOptions {
+    std::string endpoint = "OS";
+    std::vector<std::string> drugs;
+    long min_count = 0;
+    long grace_days = 0;
+    long interval_days = 21;
+    std::vector<std::string> covariates;
+    double truncate = 0;  // none when 0
+    bool stabilize = false;
+    std::vector<double> times;
+    double rmst_tau = 0;  // none when 0
+    long bootstrap = 0;   // resamples
+    std::uint64_t seed = 20160101;
+    template <class V> void fields(V& v) {
+        v("endpoint", endpoint);
+        v("drugs", drugs);
+        v("min_count", min_count);
+        v("grace_days", grace_days);
+        v("interval_days", interval_days);
+        v("covariates", covariates);
+        v("truncate", truncate);
+        v("stabilize", stabilize);
+        v("times", times);
+        v("rmst_tau", rmst_tau);
+        v("bootstrap", bootstrap);
+        v("seed", seed);
+    }
+};
+
 }  // namespace
 
 results::TargetTrialResult run_target_trial(const Context& c, const Analysis& analysis) {
-    const auto& endpoint = c.data.endpoint(string_option(analysis.options, "endpoint", "OS"));
+    const auto options_read = read_options<TargetTrialOptions>(analysis);
+    const auto& endpoint = c.data.endpoint(options_read.endpoint);
     const auto& days = c.data.administration_days.at(analysis.id);
-    const auto covariates = strings(analysis.options, "covariates");
-    const int min_count = analysis.options.value("min_count", 6);
-    const int grace_days = analysis.options.value("grace_days", 126);
-    const int interval_days = analysis.options.value("interval_days", 21);
+    const auto& covariates = options_read.covariates;
+    const int min_count = static_cast<int>(options_read.min_count);
+    const int grace_days = static_cast<int>(options_read.grace_days);
+    const int interval_days = static_cast<int>(options_read.interval_days);
     const double unit = c.protocol.days_per_unit;
     stats::TargetTrialOptions options;
     options.min_count = min_count;
     options.grace_days = grace_days / unit;
     options.interval_days = interval_days / unit;
-    options.stabilize = analysis.options.value("stabilize", false);
-    options.truncate = analysis.options.value("truncate", 0.0);
-    if (analysis.options.contains("times")) {
-        for (const auto& t : analysis.options["times"]) options.times.push_back(t.get<double>());
-    }
-    options.rmst_tau = analysis.options.value("rmst_tau", 0.0);
+    options.stabilize = options_read.stabilize;
+    options.truncate = options_read.truncate;
+    options.times = options_read.times;
+    options.rmst_tau = options_read.rmst_tau;
 
     // The patients with the endpoint and every covariate known; times in the protocol's unit.
     std::vector<std::size_t> subjects;
@@ -136,7 +165,7 @@ results::TargetTrialResult run_target_trial(const Context& c, const Analysis& an
     out.endpoint = endpoint.paramcd;
     out.description = endpoint.param;
     out.time_unit = c.protocol.time_unit;
-    out.drugs = strings(analysis.options, "drugs");
+    out.drugs = options_read.drugs;
     out.min_count = min_count;
     out.grace_days = grace_days;
     out.interval_days = interval_days;
@@ -202,9 +231,9 @@ results::TargetTrialResult run_target_trial(const Context& c, const Analysis& an
         hr.e_value = hazard_ratio_e_value(result.hr, result.hr_lower, result.hr_upper, data.time, events);
     }
     out.hr = std::move(hr);
-    const long long resamples = analysis.options.value("bootstrap", 0LL);
+    const long long resamples = options_read.bootstrap;
     if (resamples > 0) {
-        const auto seed = static_cast<std::uint64_t>(analysis.options.value("seed", 20160101LL));
+        const auto seed = options_read.seed;
         const auto boot = stats::target_trial_bootstrap(data, options, static_cast<std::size_t>(resamples), seed, bootstrap_progress(analysis));
         results::TrialBootstrap bootstrap;
         bootstrap.resamples = boot.resamples;
