@@ -14,6 +14,7 @@
 #include "rwe/report/disclosure_control.hpp"
 #include "rwe/report/study_report.hpp"
 #include "rwe/results/analysis.hpp"
+#include "rwe/results/results_file.hpp"
 #include "rwe/study/analyses.hpp"
 #include "rwe/study/analysis_data.hpp"
 #include "rwe/study/analysis_options.hpp"
@@ -507,12 +508,23 @@ std::string slurp(const fs::path& path) {
 
 json results_of(const std::vector<Analysis>& analyses, std::vector<std::string>& warnings) {
     const Protocol protocol = protocol_with(analyses);
+    rwe::results::ProtocolRecord record;
+    record.id = protocol.id;
+    record.title = protocol.title;
+    record.file = "k.toml";
+    record.convention = "r";
+    record.conf_type = "log";
+    record.median_ci = "r";
+    record.ties = "efron";
+    record.time_unit = "months";
+    rwe::results::RegistryRecord registry;
+    registry.checksum = "0";
     json results;
-    results["protocol"] = {{"id", protocol.id}, {"title", protocol.title}, {"file", "k.toml"}, {"convention", "r"},
-                           {"conf_type", "log"}, {"median_ci", "r"}, {"ties", "efron"}, {"time_unit", "months"},
-                           {"small_cell", 0}};
-    results["registry"] = {{"checksum", "0"}};
+    results["protocol"] = rwe::results::encode(record);
+    results["registry"] = rwe::results::encode(registry);
+    results["cohort"] = rwe::results::encode(rwe::results::CohortRecord{});
     results["rwe_version"] = "test";
+    results["schema_version"] = rwe::results::results_schema_version;
     results["analyses"] = run_analyses(small_study(), protocol, warnings);
     results["warnings"] = warnings;
     return results;

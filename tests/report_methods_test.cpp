@@ -8,7 +8,7 @@
 #include <string>
 
 #include "rwe/report/methods_text.hpp"
-#include "rwe/results/analysis.hpp"
+#include "rwe/results/results_file.hpp"
 
 using nlohmann::json;
 using rwe::report::MethodsText;
@@ -17,8 +17,10 @@ using Analyses = std::vector<AnalysisResult>;
 
 namespace {
 
-MethodsText statistical_analysis(const json& results, const Analyses& analyses = {}) {
-    return rwe::report::statistical_analysis(results, analyses);
+// results.json with `analyses` (their kinds from their types).
+MethodsText statistical_analysis(ResultsFile results, const Analyses& analyses = {}) {
+    for (const auto& result : analyses) results.analyses.push_back({kind_of(result), kind_of(result), {}, {}, {}, {}, result});
+    return rwe::report::statistical_analysis(results);
 }
 
 // A Kaplan–Meier result of one curve whose median CI is by `method`.
@@ -49,24 +51,27 @@ std::string all_text(const MethodsText& text) {
     return out;
 }
 
-json base_results() {
-    return json::parse(R"({
-      "rwe_version": "9.9.9",
-      "registry": {"patients": 300, "checksum": "0123456789abcdef", "imported_at": "2026-01-02T03:04:05Z"},
-      "cohort": {"n": 120},
-      "protocol": {"file": "p.toml", "index_label": "osimertinib", "accrual": ["2018-01-01", "2021-12-31"],
-                   "data_cutoff": "2023-06-30", "small_cell": 0,
-                   "endpoints": {"OS": {"label": "Overall survival", "origin": "index", "events": ["death"], "censor": ["last_contact"]},
-                                 "TTD": {"label": "Time to treatment discontinuation", "origin": "index",
-                                         "events": ["index_line_end", "death"], "censor": ["last_contact"]}}},
-      "analyses": []
-    })");
+ResultsFile base_results() {
+    ResultsFile r;
+    r.rwe_version = "9.9.9";
+    r.registry.patients = 300;
+    r.registry.checksum = "0123456789abcdef";
+    r.registry.imported_at = "2026-01-02T03:04:05Z";
+    r.cohort.n = 120;
+    r.protocol.file = "p.toml";
+    r.protocol.index_label = "osimertinib";
+    r.protocol.accrual = {"2018-01-01", "2021-12-31"};
+    r.protocol.data_cutoff = std::string("2023-06-30");
+    r.protocol.small_cell = 0;
+    r.protocol.endpoints["OS"] = {"Overall survival", "index", {"death"}, {"last_contact"}};
+    r.protocol.endpoints["TTD"] = {"Time to treatment discontinuation", "index", {"index_line_end", "death"}, {"last_contact"}};
+    return r;
 }
 
 }  // namespace
 
 TEST(StatisticalAnalysisText, CohortDatesAndEndpointsComeFromTheResults) {
-    json r = base_results();
+    const ResultsFile r = base_results();
     const auto text = statistical_analysis(r, {km_of("TTD", "log-log", "r")});
     const std::string t = all_text(text);
     EXPECT_NE(t.find("120 of the registry's 300 patients who started osimertinib between 2018-01-01 and 2021-12-31"), std::string::npos) << t;
@@ -87,8 +92,8 @@ TEST(StatisticalAnalysisText, CohortDatesAndEndpointsComeFromTheResults) {
 }
 
 TEST(StatisticalAnalysisText, ReferencesAreNumberedInOrderOfCitation) {
-    json r = base_results();
-    r["protocol"].erase("data_cutoff");
+    ResultsFile r = base_results();
+    r.protocol.data_cutoff = {};
     Table1Result table1;
     table1.rows.emplace_back();
     table1.rows.back().by_group.emplace();
@@ -127,8 +132,8 @@ TEST(StatisticalAnalysisText, ReferencesAreNumberedInOrderOfCitation) {
 }
 
 TEST(StatisticalAnalysisText, SuppressionIsStatedWithItsThreshold) {
-    json r = base_results();
-    r["protocol"]["small_cell"] = 10;
+    ResultsFile r = base_results();
+    r.protocol.small_cell = 10;
     const std::string t = all_text(statistical_analysis(r));
     EXPECT_NE(t.find("counts from 1 to 9 are suppressed"), std::string::npos) << t;
 }
@@ -137,7 +142,7 @@ TEST(StatisticalAnalysisText, SuppressionIsStatedWithItsThreshold) {
 // the bootstrap named when one was run, and the references in the order the text cites them
 // (Robins before Austin, Hernán before Maringe; the bootstrap once).
 TEST(StatisticalAnalysisText, WeightingAndTargetTrialCiteInTextOrder) {
-    json r = base_results();
+    const ResultsFile r = base_results();
     IptwResult iptw;
     iptw.comparison.endpoint = "OS";
     iptw.comparison.estimand = "ate";

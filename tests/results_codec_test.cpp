@@ -27,6 +27,7 @@
 #include "rwe/results/landmark.hpp"
 #include "rwe/results/logrank.hpp"
 #include "rwe/results/response.hpp"
+#include "rwe/results/results_file.hpp"
 #include "rwe/results/table1.hpp"
 #include "rwe/results/target_trial.hpp"
 
@@ -193,6 +194,8 @@ TEST(ResultsCodec, EveryTypedResultRoundTrips) {
                       0)
                 << name;
             const json results = json::parse(slurp(out / "results.json"));
+            // The whole file, and each analysis's result on its own.
+            EXPECT_EQ(encode(decoded<ResultsFile>(results)).dump(), results.dump()) << name;
             std::set<std::string> own_withheld;
             for (const auto& [kind, count] : round_trips(results, own_withheld)) checked[kind] += count;
             if (suppressed) withheld.insert(own_withheld.begin(), own_withheld.end());

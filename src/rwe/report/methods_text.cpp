@@ -82,9 +82,8 @@ std::string join(const std::vector<std::string>& items, const std::string& last 
     return out;
 }
 
-std::string whole(const json& value) {
-    return value.is_number() ? std::to_string(std::llround(value.get<double>())) : std::string();
-}
+// A count as the text states it; empty when suppressed.
+std::string whole(const results::Count& value) { return value.is_suppressed() ? std::string() : std::to_string(value.value()); }
 
 std::string origin_words(const std::string& origin) {
     if (origin == "index") return "the index date (start of the index treatment)";
@@ -250,32 +249,31 @@ Used gather(const std::vector<results::AnalysisResult>& analyses) {
 
 }  // namespace
 
-MethodsText statistical_analysis(const json& results, const std::vector<::rwe::results::AnalysisResult>& analyses) {
+MethodsText statistical_analysis(const results::ResultsFile& file) {
     MethodsText text;
     Citations cite;
+    std::vector<results::AnalysisResult> analyses;
+    for (const auto& analysis : file.analyses) analyses.push_back(analysis.result);
     const Used used = gather(analyses);
-    const json& protocol = results.value("protocol", json::object());
+    const results::ProtocolRecord& protocol = file.protocol;
 
     // The cohort and its dates.
     {
         std::string p;
-        const std::string n = whole(results.value("cohort", json::object()).value("n", json()));
-        const std::string registry = whole(results.value("registry", json::object()).value("patients", json()));
-        const std::string index = protocol.value("index_label", "");
-        const json& accrual = protocol.value("accrual", json());
+        const std::string n = whole(file.cohort.n);
+        const std::string registry = whole(file.registry.patients);
+        const std::string& index = protocol.index_label;
+        const std::vector<std::string>& accrual = protocol.accrual;
         p += "The cohort comprised ";
         p += n.empty() ? "the patients" : n + (registry.empty() ? " patients" : " of the registry's " + registry + " patients");
         p += " who started " + (index.empty() ? std::string("the index treatment") : index);
-        if (accrual.is_array() && accrual.size() == 2) {
-            p += fmt::format(" between {} and {}", accrual[0].get<std::string>(), accrual[1].get<std::string>());
-        }
+        if (accrual.size() == 2) p += fmt::format(" between {} and {}", accrual[0], accrual[1]);
         p += " and met the protocol's eligibility criteria; the selection is shown step by step under Cohort selection. ";
-        const json& cutoff = protocol.value("data_cutoff", json());
-        if (cutoff.is_string()) {
-            p += "Data were analysed as of the data cut-off on " + cutoff.get<std::string>() +
+        if (protocol.data_cutoff.has_value()) {
+            p += "Data were analysed as of the data cut-off on " + *protocol.data_cutoff +
                  ": events after it were not counted, and follow-up ended at it.";
         } else {
-            const std::string imported = results.value("registry", json::object()).value("imported_at", "");
+            const std::string& imported = file.registry.imported_at;
             p += "No data cut-off date was set: follow-up ran to the last contact recorded in the registry" +
                  (imported.size() >= 10 ? " (imported on " + imported.substr(0, 10) + ")" : std::string()) + ".";
         }
@@ -284,16 +282,16 @@ MethodsText statistical_analysis(const json& results, const std::vector<::rwe::r
 
     // How each endpoint is measured.
     {
-        const json& definitions = protocol.value("endpoints", json::object());
         std::string p;
         for (const auto& code : used.endpoints) {
-            if (!definitions.contains(code)) continue;
-            const json& e = definitions[code];
+            const auto found = protocol.endpoints.find(code);
+            if (found == protocol.endpoints.end()) continue;
+            const results::EndpointRecord& e = found->second;
             std::vector<std::string> events, censor;
-            for (const auto& event : e.value("events", json::array())) events.push_back(event_words(event));
-            for (const auto& c : e.value("censor", json::array())) censor.push_back(censor_words(c));
-            p += fmt::format("{} ({}) was measured from {} to {}{}{}. ", e.value("label", code), code,
-                             origin_words(e.value("origin", "index")), join(events, " or "), events.size() > 1 ? ", whichever came first" : "",
+            for (const auto& event : e.events) events.push_back(event_words(event));
+            for (const auto& c : e.censor) censor.push_back(censor_words(c));
+            p += fmt::format("{} ({}) was measured from {} to {}{}{}. ", e.label.empty() ? code : e.label, code, origin_words(e.origin),
+                             join(events, " or "), events.size() > 1 ? ", whichever came first" : "",
                              censor.empty() ? "" : "; patients without such an event were censored at " + join(censor, " or "));
         }
         if (!p.empty()) {
@@ -464,18 +462,17 @@ MethodsText statistical_analysis(const json& results, const std::vector<::rwe::r
     // Disclosure control, tests, software.
     {
         std::string p;
-        const json& small = protocol.value("small_cell", json());
-        if (small.is_number() && small.get<double>() > 1) {
+        if (protocol.small_cell > 1) {
             p += fmt::format("To protect patients' privacy, counts from 1 to {} are suppressed, together with further counts from which "
                              "they could be derived and every statistic computed from them. ",
-                             std::llround(small.get<double>()) - 1);
+                             protocol.small_cell - 1);
         }
         p += "All tests are two-sided. ";
-        const std::string version = results.value("rwe_version", "");
-        const std::string file = protocol.value("file", "");
-        const std::string checksum = results.value("registry", json::object()).value("checksum", "");
+        const std::string& version = file.rwe_version;
+        const std::string& protocol_file = protocol.file;
+        const std::string& checksum = file.registry.checksum;
         p += "The analysis was run with rwe" + (version.empty() ? std::string() : " " + version) +
-             (file.empty() ? std::string() : " from the protocol " + file) +
+             (protocol_file.empty() ? std::string() : " from the protocol " + protocol_file) +
              (checksum.size() >= 12 ? " on the registry with checksum " + checksum.substr(0, 12) + "…" : std::string()) +
              "; results.json holds every number in this report.";
         text.paragraphs.push_back(p);

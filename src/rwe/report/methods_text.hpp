@@ -5,12 +5,10 @@
 // the software and the protocol, and the references cited, numbered in order of citation.
 // docs/report.md, "Statistical analysis".
 
-#include <nlohmann/json.hpp>
-
 #include <string>
 #include <vector>
 
-#include "rwe/results/analysis.hpp"
+#include "rwe/results/results_file.hpp"
 
 namespace rwe::report {
 
@@ -19,8 +17,6 @@ struct MethodsText {
     std::vector<std::string> references;  // "1. Kaplan EL, Meier P. …", in citation order
 };
 
-// `results`: results.json (its protocol, registry and cohort); `analyses`: its analyses'
-// typed results, in order.
-MethodsText statistical_analysis(const nlohmann::json& results, const std::vector<::rwe::results::AnalysisResult>& analyses);
+MethodsText statistical_analysis(const ::rwe::results::ResultsFile& results);
 
 }  // namespace rwe::report

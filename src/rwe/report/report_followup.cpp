@@ -11,7 +11,7 @@ void report_followup(ReportContext& context, const std::string&, const results::
     const auto& o = r.observed;
     const std::string range = o.min.is_suppressed() ? "range withheld" : "range " + fixed(o.min) + "–" + fixed(o.max);
     std::string text = fmt::format("Median follow-up: {} {} ({}) as the median of observed times", fixed(o.median),
-                                   context.protocol().value("time_unit", "months"), range);
+                                   context.protocol().time_unit, range);
     if (r.reverse_km) {
         const auto& k = *r.reverse_km;
         text += "; " + estimate_ci(k.median, k.lower, k.upper) + " by the reverse Kaplan–Meier method.";

@@ -127,7 +127,7 @@ void comparison_report(ReportContext& context, const std::string& id, const resu
     }
     KmPlotInput input;
     input.risk_table_threshold = context.small_cell();
-    input.x_label = "Time (" + context.protocol().value("time_unit", "months") + ")";
+    input.x_label = "Time (" + context.protocol().time_unit + ")";
     for (const auto& stratum : adjusted.strata) {
         if (stratum.curve.rows.is_suppressed()) continue;  // a suppressed group: no curve
         const double median = stratum.median_primary.is_suppressed() ? std::nan("") : stratum.median_primary->estimate.value();

@@ -13,6 +13,7 @@
 #include "rwe/report/km_plot.hpp"
 #include "rwe/report/table.hpp"
 #include "rwe/results/analysis.hpp"
+#include "rwe/results/results_file.hpp"
 #include "rwe/results/table1.hpp"
 
 namespace rwe::report {
@@ -32,8 +33,8 @@ public:
     virtual const FigureOptions& figure_options() const = 0;
     // The protocol's small_cell (0 or 1: no suppression).
     virtual long small_cell() const = 0;
-    // results.json's "protocol" entry (time unit, data cut-off, conventions).
-    virtual const nlohmann::json& protocol() const = 0;
+    // The protocol's settings (time unit, data cut-off, conventions).
+    virtual const results::ProtocolRecord& protocol() const = 0;
     // The analysis's published figures (the protocol's `published` table), shown beside ours.
     virtual const nlohmann::json& published() const = 0;
 };

@@ -27,7 +27,7 @@ KmCurveInput km_curve_input(const std::string& label, const results::CurveTable&
 KmPlotInput km_plot_input(const ReportContext& context, const std::vector<results::CurveSummary>& strata) {
     KmPlotInput input;
     input.risk_table_threshold = context.small_cell();
-    input.x_label = "Time (" + context.protocol().value("time_unit", "months") + ")";
+    input.x_label = "Time (" + context.protocol().time_unit + ")";
     for (const auto& stratum : strata) {
         if (stratum.curve.rows.is_suppressed()) continue;  // a suppressed group: no curve
         const bool median = stratum.median_primary && !stratum.median_primary->is_suppressed();
@@ -50,8 +50,8 @@ std::string km_legend(const ReportContext& context, const results::KmResult& r, 
     }
     legend += r.by ? fmt::format(" by {}: {}", lower_first(r.by_label.value_or(*r.by)), list) : fmt::format(" ({})", list);
     legend += ".";
-    const json& cutoff = context.protocol().value("data_cutoff", json());
-    if (cutoff.is_string()) legend += " Data cut-off " + cutoff.get<std::string>() + ".";
+    const auto& cutoff = context.protocol().data_cutoff;
+    if (cutoff.has_value()) legend += " Data cut-off " + *cutoff + ".";
     if (input.confidence_bands) legend += fmt::format(" Shaded: pointwise 95% confidence band ({} scale).", r.conf_type);
     if (input.censor_marks) legend += " Tick marks: censored patients.";
     if (input.risk_table) {

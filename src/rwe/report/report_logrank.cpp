@@ -32,7 +32,7 @@ void report_logrank(ReportContext& context, const std::string& id, const results
         if (test.strata) strata = *test.strata;
     }
     table.footnotes.push_back(method + (strata.empty() ? "" : ", stratified by " + strata + "; medians over all strata of each group") + ".");
-    table.footnotes.push_back(median_ci_footnote(median_method.empty() ? "r" : median_method, context.protocol().value("conf_type", "")));
+    table.footnotes.push_back(median_ci_footnote(median_method.empty() ? "r" : median_method, context.protocol().conf_type));
     context.add_table(s, table);
 }
 

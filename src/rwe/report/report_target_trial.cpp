@@ -36,7 +36,7 @@ void report_target_trial(ReportContext& context, const std::string& id, const re
         k, kth, r.covariates.empty() ? "" : (r.covariates.size() == 1 ? "the covariate and " : "the covariates and "))});
     KmPlotInput input;
     input.risk_table_threshold = context.small_cell();
-    input.x_label = "Time (" + context.protocol().value("time_unit", "months") + ")";
+    input.x_label = "Time (" + context.protocol().time_unit + ")";
     Table table{id, fmt::format("{}: emulated trial of {} vs {}", r.description, a, b),
                 {"Arm", "Clones", "Events", "Censored at deviation", "Weighted median (95% CI)", "RMST"}, {}, {}, {}, {}};
     for (const auto& arm : r.arms.value()) {

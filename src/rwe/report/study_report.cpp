@@ -40,42 +40,34 @@ using nlohmann::json;
 class Builder final : public ReportContext {
 public:
     Builder(const json& results, std::filesystem::path directory)
-        : results_(results), dir_(std::move(directory)), threshold_(results["protocol"].value("small_cell", 0)) {}
+        : file_(results::decoded<results::ResultsFile>(results)), dir_(std::move(directory)), threshold_(file_.protocol.small_cell) {}
 
     StudyReportFiles build() {
         StudyReportFiles files;
-        page_.title = results_["protocol"].value("title", "Study report");
+        const results::ProtocolRecord& protocol = file_.protocol;
+        page_.title = protocol.title.empty() ? "Study report" : protocol.title;
         page_.metadata = {
             fmt::format("Protocol {} ({}), convention {}: KM confidence limits {}, median CI by the {} method, Cox ties {}",
-                        results_["protocol"].value("id", ""), results_["protocol"].value("file", ""),
-                        results_["protocol"].value("convention", ""), results_["protocol"].value("conf_type", ""),
-                        results_["protocol"].value("median_ci", "") == "spss" ? "SPSS" : "Brookmeyer–Crowley",
-                        results_["protocol"].value("ties", "")),
-            "Registry checksum (SHA-256 of the source files) " + results_["registry"].value("checksum", ""),
-            "rwe " + results_.value("rwe_version", "") + "; time in " + results_["protocol"].value("time_unit", "months") +
-                "; every number below is in results.json"};
-        const json control = results_.value("disclosure_control", json::object());
+                        protocol.id, protocol.file, protocol.convention, protocol.conf_type,
+                        protocol.median_ci == "spss" ? "SPSS" : "Brookmeyer–Crowley", protocol.ties),
+            "Registry checksum (SHA-256 of the source files) " + file_.registry.checksum,
+            "rwe " + file_.rwe_version + "; time in " + protocol.time_unit + "; every number below is in results.json"};
+        const bool patient_level_datasets = !file_.disclosure_control || file_.disclosure_control->patient_level_datasets;
         if (threshold_ > 1) {
             page_.metadata.push_back(fmt::format(
                 "Small-cell suppression: counts from 1 to {} and the cells from which one could be derived are shown as {}, "
                 "with every percentage, confidence interval and statistic of theirs; results.json and every table follow the same rule",
                 threshold_ - 1, suppressed_cell));
         }
-        if (!control.value("patient_level_datasets", true)) {
+        if (!patient_level_datasets) {
             page_.metadata.push_back("The patient-level analysis datasets (ADSL, ADTTE, ADRS, ADAE) are not published with this report" +
                                      std::string(threshold_ > 1 ? " (small-cell suppression is on)" : "") +
                                      "; the protocol's patient_level_datasets = true writes them");
         }
-        // Every analysis read as its kind's typed result, then reported.
-        std::vector<results::AnalysisResult> typed;
-        for (std::size_t k = 0; k < results_["analyses"].size(); ++k) {
-            const json& analysis = results_["analyses"][k];
-            typed.push_back(results::decode_result(analysis["kind"], analysis["result"], "/analyses/" + std::to_string(k) + "/result"));
-        }
-        for (std::size_t k = 0; k < typed.size(); ++k) add(results_["analyses"][k], typed[k]);
+        for (const auto& analysis : file_.analyses) add(analysis);
         // The methods a manuscript needs, from what the analyses used, before the results.
         {
-            const MethodsText methods = statistical_analysis(results_, typed);
+            const MethodsText methods = statistical_analysis(file_);
             Section section{"sec-methods", "Statistical analysis", {}};
             for (const auto& paragraph : methods.paragraphs) section.blocks.push_back(Paragraph{paragraph});
             if (!methods.references.empty()) {
@@ -84,9 +76,9 @@ public:
             }
             sections_.insert(sections_.begin(), std::move(section));
         }
-        if (!results_.value("warnings", json::array()).empty()) {
+        if (!file_.warnings.empty()) {
             Section section{"sec-warnings", "Warnings", {}};
-            for (const auto& warning : results_["warnings"]) section.blocks.push_back(Paragraph{warning.get<std::string>()});
+            for (const auto& warning : file_.warnings) section.blocks.push_back(Paragraph{warning});
             sections_.push_back(section);
         }
         if (!comparisons_.rows.empty()) {
@@ -99,24 +91,23 @@ public:
         }
         page_.sections = sections_;
         page_.downloads = {{"All tables (XLSX)", "tables.xlsx"}, {"Every number (results.json)", "results.json"}};
-        if (control.value("patient_level_datasets", true)) {
+        if (patient_level_datasets) {
             page_.downloads.insert(page_.downloads.end(), {{"ADSL", "adsl.csv"}, {"ADTTE", "adtte.csv"}, {"ADRS", "adrs.csv"}, {"ADAE", "adae.csv"}});
         }
-        const json settings = results_["protocol"].value("report", json::object());
-        const json docx_setting = settings.value("docx", json());
-        const bool docx = docx_setting.is_boolean() ? docx_setting.get<bool>() : docx_converter_available();
-        if (docx_setting.is_boolean() && docx && !docx_converter_available()) {
+        const results::ReportSettingsRecord& settings = protocol.report;
+        const bool docx = settings.docx.has_value() ? *settings.docx : docx_converter_available();
+        if (settings.docx.has_value() && docx && !docx_converter_available()) {
             throw IoError("report.docx: the protocol asks for the Word report (report.docx = true), which needs pandoc; "
                           "install it (Debian: apt-get install pandoc) or set docx = false");
         }
         if (docx) page_.downloads.insert(page_.downloads.begin() + 1, Download{"Word report (DOCX)", "report.docx"});
-        if (!docx && !docx_setting.is_boolean()) {
+        if (!docx && !settings.docx.has_value()) {
             page_.metadata.push_back("The Word report (report.docx) was not written: pandoc is not installed (Debian: apt-get install pandoc)");
             files.notes.push_back("report.docx not written: pandoc is not installed (apt-get install pandoc; [report] docx = false silences this)");
         }
         CsvOptions csv;
-        csv.byte_order_mark = settings.value("csv_bom", false);
-        csv.ascii_symbols = settings.value("csv_ascii", false);
+        csv.byte_order_mark = settings.csv_bom;
+        csv.ascii_symbols = settings.csv_ascii;
         std::filesystem::create_directories(dir_ / "figures");
         std::filesystem::create_directories(dir_ / "tables");
         // One figure drawn at a time: cairo 1.16's font caches are shared by all threads, and
@@ -192,46 +183,46 @@ public:
 
     const FigureOptions& figure_options() const override { return figure_; }
     long small_cell() const override { return threshold_; }
-    const json& protocol() const override { return results_["protocol"]; }
+    const results::ProtocolRecord& protocol() const override { return file_.protocol; }
     const json& published() const override { return published_; }
 
 private:
-    void add_comparisons(const json& analysis) {
+    void add_comparisons(const results::AnalysisEntry& analysis) {
         if (comparisons_.id.empty()) {
             comparisons_.id = "published-comparison";
             comparisons_.title = "Published figures beside ours";
             comparisons_.columns = {"Analysis", "Quantity", "This analysis", "Our 95% CI", "Published", "Verdict"};
             comparisons_.published_columns = {4};
         }
-        for (const auto& row : analysis.value("comparison", json::array())) {
+        if (!analysis.comparison) return;
+        for (const auto& row : *analysis.comparison) {
             std::string ci;
-            if (row.contains("ours_lower") && (row["ours_lower"].is_number() || row["ours_upper"].is_number())) {
-                ci = fixed(row["ours_lower"]) + "–" + fixed(row["ours_upper"]);
-            } else if (row.contains("ours_lower") && is_suppressed(row["ours_lower"])) {
+            const results::Number upper = row.ours_upper.value_or(results::Number());
+            if (row.ours_lower && (row.ours_lower->has_value() || upper.has_value())) {
+                ci = fixed(*row.ours_lower) + "–" + fixed(upper);
+            } else if (row.ours_lower && row.ours_lower->is_suppressed()) {
                 ci = suppressed_cell;
             }
-            const auto& ours = row["ours"];
-            comparisons_.rows.push_back({analysis["id"].get<std::string>(), row["quantity"].get<std::string>(),
-                                         ours.is_number() ? significant(ours.get<double>()) : published_text(ours),
-                                         ci, published_text(row["published"]), published_text(row.value("verdict", json("")))});
+            comparisons_.rows.push_back({analysis.id, row.quantity, row.ours.is_number() ? significant(row.ours.get<double>()) : published_text(row.ours),
+                                         ci, published_text(row.published), published_text(json(row.verdict))});
         }
     }
 
-    void add(const json& analysis, const results::AnalysisResult& typed) {
-        title_ = analysis.value("title", "");
-        analysis_id_ = analysis["id"];
-        const std::string id = analysis["id"];
+    void add(const results::AnalysisEntry& analysis) {
+        title_ = analysis.title.value_or("");
+        analysis_id_ = analysis.id;
+        const std::string& id = analysis.id;
         try {
-            figure_ = figure_options_from_json(analysis.value("figure", json::object()));
+            figure_ = figure_options_from_json(analysis.figure.value_or(json::object()));
         } catch (const UsageError& error) {
             throw UsageError("analysis." + id + "." + error.what());
         }
-        published_ = analysis.value("published", json::object());
-        report_analysis(*this, id, typed);
-        if (analysis.contains("comparison")) add_comparisons(analysis);
+        published_ = analysis.published.value_or(json::object());
+        report_analysis(*this, id, analysis.result);
+        add_comparisons(analysis);
     }
 
-    const json& results_;
+    const results::ResultsFile file_;  // results.json, read through the typed results
     std::string title_;        // of the analysis being added ("" when the protocol gives none)
     std::string analysis_id_;
     std::filesystem::path dir_;

@@ -20,6 +20,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <concepts>
 #include <cstdint>
 #include <limits>
 #include <map>
@@ -155,6 +156,11 @@ struct ElementProbe {
 };
 template <class T> concept HasFields = requires(T& value, FieldProbe& probe) { value.fields(probe); };
 template <class T> concept HasElements = requires(T& value, ElementProbe& probe) { value.elements(probe); };
+// A type read and written by code of its own (a part whose type depends on another field).
+template <class T> concept HasOwnCodec = requires(const T& value, const json& in, const std::string& pointer) {
+    { T::decode_from(in, pointer) } -> std::same_as<T>;
+    { value.encode_to() } -> std::same_as<json>;
+};
 
 std::string text_of(const json& value);  // a short rendering of a value for messages
 
@@ -277,6 +283,8 @@ template <class T> json encode(const T& value) {
         json out = json::object();
         for (const auto& [key, item] : value) out[key] = encode(item);
         return out;
+    } else if constexpr (HasOwnCodec<T>) {
+        return value.encode_to();
     } else if constexpr (HasFields<T>) {
         json out = json::object();
         Encoder encoder{out};
@@ -347,6 +355,8 @@ template <class T> void decode(const json& in, T& out, const std::string& pointe
         if (!in.is_object()) throw expected("an object");
         out.clear();
         for (const auto& [key, item] : in.items()) decode(item, out[key], pointer + "/" + key);
+    } else if constexpr (HasOwnCodec<T>) {
+        out = T::decode_from(in, pointer);
     } else if constexpr (HasFields<T>) {
         if (!in.is_object()) throw expected("an object");
         Decoder decoder{in, pointer};

@@ -20,6 +20,7 @@
 #include "rwe/registry/store_location.hpp"
 #include "rwe/report/docx_report.hpp"
 #include "rwe/report/disclosure_control.hpp"
+#include "rwe/results/results_file.hpp"
 #include "rwe/report/study_report.hpp"
 #include "rwe/study/analyses.hpp"
 #include "rwe/study/analysis_data.hpp"
@@ -138,44 +139,39 @@ RunSummary run_study(const std::string& protocol_path, const std::string& databa
 
     nlohmann::json results;
     results["rwe_version"] = RWE_VERSION;
-    // Version 2: protocols in the protocol language (criteria, variables, endpoints,
-    // analysis populations, warnings).
-    results["schema_version"] = 2;
-    results["protocol"] = {{"file", fs::path(protocol_path).filename().string()},
-                           {"id", protocol.id},
-                           {"title", protocol.title},
-                           {"convention", to_string(protocol.convention)},
-                           {"conf_type", protocol.stats.conf_type},
-                           {"median_ci", protocol.stats.median_ci},
-                           {"ties", protocol.stats.ties},
-                           {"time_unit", protocol.time_unit},
-                           {"small_cell", protocol.small_cell},
-                           {"report", {{"docx", protocol.report.docx ? nlohmann::json(*protocol.report.docx) : nlohmann::json()},
-                                       {"csv_bom", protocol.report.csv_bom},
-                                       {"csv_ascii", protocol.report.csv_ascii}}},
-                           {"text", protocol.text}};
-    // What a methods section states: the accrual window, the data cut-off, the index
-    // treatment's label and how each endpoint is measured.
-    results["protocol"]["accrual"] = {format_iso_date(protocol.index.accrual_start), format_iso_date(protocol.index.accrual_end)};
-    results["protocol"]["data_cutoff"] = protocol.data_cutoff ? nlohmann::json(format_iso_date(*protocol.data_cutoff)) : nlohmann::json();
-    results["protocol"]["index_label"] = protocol.index.label;
-    nlohmann::json endpoints = nlohmann::json::object();
+    results["schema_version"] = results::results_schema_version;
+    // What a report and its methods section state: the protocol's settings, the accrual
+    // window, the data cut-off, the index treatment's label and how each endpoint is measured.
+    results::ProtocolRecord record;
+    record.file = fs::path(protocol_path).filename().string();
+    record.id = protocol.id;
+    record.title = protocol.title;
+    record.convention = to_string(protocol.convention);
+    record.conf_type = protocol.stats.conf_type;
+    record.median_ci = protocol.stats.median_ci;
+    record.ties = protocol.stats.ties;
+    record.time_unit = protocol.time_unit;
+    record.small_cell = protocol.small_cell;
+    if (protocol.report.docx) record.report.docx = *protocol.report.docx;
+    record.report.csv_bom = protocol.report.csv_bom;
+    record.report.csv_ascii = protocol.report.csv_ascii;
+    record.text = protocol.text;
+    record.accrual = {format_iso_date(protocol.index.accrual_start), format_iso_date(protocol.index.accrual_end)};
+    if (protocol.data_cutoff) record.data_cutoff = format_iso_date(*protocol.data_cutoff);
+    record.index_label = protocol.index.label;
     for (const auto& endpoint : protocol.endpoints) {
-        endpoints[endpoint.paramcd] = {{"label", endpoint.label}, {"origin", endpoint.origin}, {"events", endpoint.events},
-                                       {"censor", endpoint.censor}};
+        record.endpoints[endpoint.paramcd] = {endpoint.label, endpoint.origin, endpoint.events, endpoint.censor};
     }
-    results["protocol"]["endpoints"] = endpoints;
-    nlohmann::json files = nlohmann::json::object();
-    for (const auto& [file, digest] : registry.source_files) files[file] = digest;
+    results["protocol"] = results::encode(record);
     // The store's engine only: never its location (a PostgreSQL URI may carry a password,
     // a file path says nothing about the data that the checksum does not).
-    results["registry"] = {{"checksum", registry.checksum}, {"source_files", files},
-                           {"imported_at", registry.imported_at}, {"patients", registry.patients},
-                           {"store", registry::is_postgresql_location(database_path) ? "postgresql" : "sqlite"}};
+    results::RegistryRecord provenance{registry.checksum, {registry.source_files.begin(), registry.source_files.end()}, registry.imported_at,
+                                       registry.patients, registry::is_postgresql_location(database_path) ? "postgresql" : "sqlite"};
+    results["registry"] = results::encode(provenance);
     const std::size_t cohort = counted ? counted->cohort : data.adsl.size();
     // Counted by the store, there are no patients' rows to write.
     const bool patient_level_datasets = protocol.patient_level_datasets && !counted;
-    results["cohort"] = {{"n", cohort}};
+    results["cohort"] = results::encode(results::CohortRecord{cohort});
     std::vector<std::string> warnings = data.warnings;
     std::vector<AnalysisDataset> analysis_datasets;
     results["analyses"] = counted ? run_counted_analyses(data, counted->analyses, protocol, warnings)
