@@ -34,12 +34,17 @@ using namespace kit;
 
 namespace {
 
-using Runner = json (*)(const Context&, const Analysis&);
+using Runner = results::AnalysisResult (*)(const Context&, const Analysis&);
 
-// A kind whose runner returns its typed result: written through the results codec.
+// A kind's runner, returning its typed result as the one variant of results.
 template <auto run>
-json typed(const Context& c, const Analysis& analysis) {
-    return results::encode(run(c, analysis));
+results::AnalysisResult typed(const Context& c, const Analysis& analysis) {
+    return run(c, analysis);
+}
+
+// The population of an analysis's `where`, recorded in its result.
+void set_population(results::AnalysisResult& result, const Expression& where, std::size_t n) {
+    std::visit([&](auto& typed) { typed.population = results::Population{where.text(), n}; }, result);
 }
 
 // The runner of each kind; every kind of analysis_kinds() has one (tests/analysis_kinds_test.cpp).
@@ -162,15 +167,15 @@ StudyData subset(const StudyData& data, const std::vector<bool>& keep, const Ana
 
 // An analysis's entry of results.json: its result with what the report needs, and the
 // comparison with the published figures.
-json analysis_entry(const Analysis& analysis, json result, const Protocol& protocol, std::vector<std::string>& warnings) {
-    json entry{{"id", analysis.id}, {"kind", analysis.kind}, {"result", result}};
-    if (analysis.options.contains("title")) entry["title"] = analysis.options["title"];
-    if (analysis.options.contains("figure")) entry["figure"] = analysis.options["figure"];  // for the report's figure
+json analysis_entry(const Analysis& analysis, results::AnalysisResult result, const Protocol& protocol, std::vector<std::string>& warnings) {
+    results::AnalysisEntry entry{analysis.id, analysis.kind, {}, {}, {}, {}, std::move(result)};
+    if (analysis.options.contains("title")) entry.title = analysis.options["title"].get<std::string>();
+    if (analysis.options.contains("figure")) entry.figure = analysis.options["figure"];  // for the report's figure
     if (!analysis.published.empty()) {
-        entry["published"] = analysis.published;
-        entry["comparison"] = compare_with_published(analysis, result, protocol.path, warnings);
+        entry.published = analysis.published;
+        entry.comparison = compare_with_published(analysis, entry.result, protocol.path, warnings);
     }
-    return entry;
+    return results::encode(entry);
 }
 
 }  // namespace
@@ -202,8 +207,8 @@ json run_counted_analyses(const StudyData& data, const std::vector<StoreCounts>&
             columns.adsl.variables.push_back(std::move(copy));
         }
         std::vector<std::string> own_warnings;
-        json result = runner->second(Context{columns, protocol, own_warnings, nullptr, &counts[k]}, analysis);
-        if (analysis.where) result["population"] = {{"where", analysis.where->text()}, {"n", counts[k].population}};
+        results::AnalysisResult result = runner->second(Context{columns, protocol, own_warnings, nullptr, &counts[k]}, analysis);
+        if (analysis.where) set_population(result, *analysis.where, counts[k].population);
         out.push_back(analysis_entry(analysis, std::move(result), protocol, own_warnings));
         warnings.insert(warnings.end(), own_warnings.begin(), own_warnings.end());
     }
@@ -242,12 +247,12 @@ json run_analyses(const StudyData& data, const Protocol& protocol, std::vector<s
         const auto started = std::chrono::steady_clock::now();
         const auto runner = runners().find(analysis.kind);
         if (runner == runners().end()) throw Error(ErrorKind::internal, "analysis kind without a runner: " + analysis.kind);
-        json result;
+        results::AnalysisResult result;
         if (analysis.where) {
             const auto keep = select_rows(data.adsl, analysis.where, protocol);
             const StudyData population = subset(data, keep, analysis);
             result = runner->second(Context{population, protocol, own_warnings, datasets ? &analysis_datasets[k] : nullptr}, analysis);
-            result["population"] = {{"where", analysis.where->text()}, {"n", population.adsl.size()}};
+            set_population(result, *analysis.where, population.adsl.size());
         } else {
             result = runner->second(Context{data, protocol, own_warnings, datasets ? &analysis_datasets[k] : nullptr}, analysis);
         }

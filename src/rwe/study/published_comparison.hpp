@@ -5,20 +5,19 @@
 // Clopper–Pearson; medians: the protocol's median CI), or, for p-values, whether both
 // reach the same conclusion at the 5% level.
 
-#include <nlohmann/json.hpp>
-
 #include <string>
 #include <vector>
 
+#include "rwe/results/results_file.hpp"
 #include "rwe/study/protocol.hpp"
 
 namespace rwe::study {
 
-// `result` is the analysis' result object; returns an array of comparison rows. A published
-// name the results lack (a group, a level, a term) is a warning `source:line: ...` appended
-// to `warnings` (the shape of `published` was checked when the protocol was read).
-nlohmann::json compare_with_published(const Analysis& analysis, const nlohmann::json& result, const std::string& source,
-                                      std::vector<std::string>& warnings);
+// The comparison rows of an analysis's published values with its result. A published name
+// the results lack (a group, a level, a term) is a warning `source:line: ...` appended to
+// `warnings` (the shape of `published` was checked when the protocol was read).
+std::vector<results::PublishedComparisonRow> compare_with_published(const Analysis& analysis, const results::AnalysisResult& result,
+                                                                     const std::string& source, std::vector<std::string>& warnings);
 
 // True when `kind` has a comparison (every kind whose options accept `published` must).
 bool has_published_comparison(const std::string& kind);
