@@ -14,7 +14,6 @@
 #include "rwe/report/table.hpp"
 #include "rwe/results/analysis.hpp"
 #include "rwe/results/results_file.hpp"
-#include "rwe/results/table1.hpp"
 
 namespace rwe::report {
 

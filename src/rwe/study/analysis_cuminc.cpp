@@ -177,17 +177,8 @@ results::CumincResult run_cuminc(const Context& c, const Analysis& analysis) {
             const auto model_fit = stats::fine_gray_crr(data, x, names, {});
             model.coefficients.emplace();
             for (std::size_t k = 0; k < model_fit.names.size(); ++k) {
-                results::CoxCoefficient coefficient;
-                coefficient.name = model_fit.names[k];
-                coefficient.label = labels[k];
-                coefficient.coef = model_fit.coef[k];
-                coefficient.exp_coef = model_fit.exp_coef[k];
-                coefficient.se = model_fit.se[k];
-                coefficient.z = model_fit.z[k];
-                coefficient.p = model_fit.p[k];
-                coefficient.lower = model_fit.lower[k];
-                coefficient.upper = model_fit.upper[k];
-                model.coefficients->push_back(std::move(coefficient));
+                model.coefficients->push_back(coefficient_of(model_fit, k));
+                model.coefficients->back().label = labels[k];
             }
             model.n = model_fit.n;
             model.dropped = model_fit.dropped;

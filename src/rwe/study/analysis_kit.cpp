@@ -408,18 +408,7 @@ results::CoxFit two_group_cox_fit(const stats::SurvivalData& data, const std::st
 
 results::CoxFit cox_fit_of(const stats::CoxRegression& fit) {
     results::CoxFit out;
-    for (std::size_t k = 0; k < fit.names.size(); ++k) {
-        results::CoxCoefficient coefficient;
-        coefficient.name = fit.names[k];
-        coefficient.coef = fit.coef[k];
-        coefficient.exp_coef = fit.exp_coef[k];
-        coefficient.se = fit.se[k];
-        coefficient.z = fit.z[k];
-        coefficient.p = fit.p[k];
-        coefficient.lower = fit.lower[k];
-        coefficient.upper = fit.upper[k];
-        out.coefficients.push_back(std::move(coefficient));
-    }
+    for (std::size_t k = 0; k < fit.names.size(); ++k) out.coefficients.push_back(coefficient_of(fit, k));
     // Why a coefficient has no (finite) estimate, in a reader's words, from the diagnostics.
     for (const auto& d : fit.diagnostics) {
         if (d.covariate < 0 || static_cast<std::size_t>(d.covariate) >= out.coefficients.size()) continue;

@@ -158,6 +158,20 @@ std::string lower(const std::string& text);
 // Whether any patient of the cohort has an adverse event with this (lower-case) term.
 bool term_in_cohort(const StudyData& data, const std::string& term);
 
+// Coefficient k of a proportional-hazards fit (Cox, or Fine–Gray's crr: the same columns).
+template <class Fit> results::CoxCoefficient coefficient_of(const Fit& fit, std::size_t k) {
+    results::CoxCoefficient coefficient;
+    coefficient.name = fit.names[k];
+    coefficient.coef = fit.coef[k];
+    coefficient.exp_coef = fit.exp_coef[k];
+    coefficient.se = fit.se[k];
+    coefficient.z = fit.z[k];
+    coefficient.p = fit.p[k];
+    coefficient.lower = fit.lower[k];
+    coefficient.upper = fit.upper[k];
+    return coefficient;
+}
+
 results::CoxFit cox_fit_of(const stats::CoxRegression& fit);
 
 // The Cox model of a two-group survival data set on its group alone (second group against
