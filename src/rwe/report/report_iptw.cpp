@@ -136,7 +136,7 @@ void comparison_report(ReportContext& context, const std::string& id, const resu
     input.y_label = survival_axis_label(r.description);
     input.confidence_bands = false;
     input.risk_table = false;  // weighted numbers at risk are not patients
-    const auto& hr = adjusted.hazard_ratio;
+    const auto& hr = adjusted.hazard_ratio.estimate;
     if (hr.exp_coef.has_value()) {
         input.annotation.push_back(fmt::format("{} HR {} vs {} {} (95% CI {}–{})", matched ? "Matched" : "Weighted", treated, control, fixed(hr.exp_coef, 2),
                                                fixed(hr.lower, 2), fixed(hr.upper, 2)));
@@ -158,8 +158,8 @@ void comparison_report(ReportContext& context, const std::string& id, const resu
     const auto& unadjusted = r.unadjusted.value();
     for (const auto& [a, name] : {std::pair{&unadjusted, std::string("Unadjusted")},
                                   std::pair{&adjusted, std::string(matched ? "Matched (" : "Weighted (") + estimand + ")"}}) {
-        std::vector<std::string> row{name, estimate_ci(a->hazard_ratio.exp_coef, a->hazard_ratio.lower, a->hazard_ratio.upper, 2),
-                                     p_cell(a->hazard_ratio.p), "", ""};
+        const auto& estimate = a->hazard_ratio.estimate;
+        std::vector<std::string> row{name, estimate_ci(estimate.exp_coef, estimate.lower, estimate.upper, 2), p_cell(estimate.p), "", ""};
         for (const auto& stratum : a->strata) {
             const std::size_t column = stratum.name == r.levels.at(1) ? 3 : 4;
             row[column] = estimate_ci(stratum.median_primary);
@@ -180,8 +180,8 @@ void comparison_report(ReportContext& context, const std::string& id, const resu
         if (!stratum.median_primary.is_suppressed()) method = stratum.median_primary->method;
     }
     table.footnotes.push_back(median_ci_footnote(method, r.conf_type));
-    if (hr.e_value && hr.e_value->has_value()) {
-        if (const std::string note = e_value_note(**hr.e_value, matched ? "matched HR" : "weighted HR"); !note.empty()) table.footnotes.push_back(note);
+    if (const auto& e_value = adjusted.hazard_ratio.e_value; e_value && e_value->has_value()) {
+        if (const std::string note = e_value_note(**e_value, matched ? "matched HR" : "weighted HR"); !note.empty()) table.footnotes.push_back(note);
     }
     context.add_table(s, table);
     if (differences != nullptr) differences_table(context, id, r, *differences, treated, control, estimand);

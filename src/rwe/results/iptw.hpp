@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "rwe/results/common.hpp"
+#include "rwe/results/cox.hpp"
 #include "rwe/results/target_trial.hpp"
 
 namespace rwe::results {
@@ -143,16 +144,9 @@ struct ComparisonStratum {
 // The Cox hazard ratio of the treated against the controls (robust variance when weighted,
 // clustered by matched set when matched without replacement).
 struct ComparisonHazardRatio {
-    std::string name;
+    CoxCoefficient estimate;  // the treated against the controls: name, HR with its CI and p
     Count n;
     Count events;
-    Number coef;
-    Number exp_coef;
-    Number se;
-    Number z;
-    Number p;
-    Number lower;
-    Number upper;
     bool robust = false;
     std::string ties;
     std::vector<std::string> diagnostics;
@@ -160,16 +154,9 @@ struct ComparisonHazardRatio {
     std::optional<Count> clusters;
     std::optional<Nullable<EValue>> e_value;  // the adjusted comparison's
     template <class V> void fields(V& v) {
-        v("name", name);
+        estimate.fields(v);
         v("n", n);
         v("events", events);
-        v("coef", coef);
-        v("exp_coef", exp_coef);
-        v("se", se);
-        v("z", z);
-        v("p", p);
-        v("lower", lower);
-        v("upper", upper);
         v("robust", robust);
         v("ties", ties);
         v("diagnostics", diagnostics);

@@ -130,16 +130,9 @@ results::GroupComparison comparison(const Context& c, const std::vector<double>&
     const auto fit = stats::cox_regression(cox, cox_options);
     results::ComparisonHazardRatio& hr = out.hazard_ratio;
     for (const auto& d : fit.diagnostics) hr.diagnostics.push_back(d.message);
-    hr.name = cox.names[0];
+    hr.estimate = coefficient_of(fit, 0);
     hr.n = fit.n;
     hr.events = fit.events;
-    hr.coef = fit.coef[0];
-    hr.exp_coef = fit.exp_coef[0];
-    hr.se = fit.se[0];
-    hr.z = fit.z[0];
-    hr.p = fit.p[0];
-    hr.lower = fit.lower[0];
-    hr.upper = fit.upper[0];
     hr.robust = fit.robust;
     hr.ties = fit.ties == stats::CoxTies::efron ? "efron" : "breslow";
     if (fit.robust) hr.robust_se = fit.robust_se[0];
@@ -509,7 +502,7 @@ results::IptwResult run_iptw(const Context& c, const Analysis& analysis) {
     {
         // How strong an unmeasured confounder would have to be to explain the weighted HR away.
         auto& hr = out.weighted->hazard_ratio;
-        hr.e_value = hazard_ratio_e_value(hr.exp_coef.value(), hr.lower.value(), hr.upper.value(), time, event);
+        hr.e_value = hazard_ratio_e_value(hr.estimate.exp_coef.value(), hr.estimate.lower.value(), hr.estimate.upper.value(), time, event);
     }
 
     // Differences of the weighted curves, treated minus control: survival at `times` and the
@@ -682,7 +675,7 @@ results::PsMatchResult run_ps_match(const Context& c, const Analysis& analysis) 
             matched_event.push_back(event[i]);
         }
         auto& hr = out.matched->hazard_ratio;
-        hr.e_value = hazard_ratio_e_value(hr.exp_coef.value(), hr.lower.value(), hr.upper.value(), matched_time, matched_event);
+        hr.e_value = hazard_ratio_e_value(hr.estimate.exp_coef.value(), hr.estimate.lower.value(), hr.estimate.upper.value(), matched_time, matched_event);
     }
     if (c.datasets != nullptr) {
         // The matched data, as MatchIt's match.data() with the unmatched kept (weight 0): one

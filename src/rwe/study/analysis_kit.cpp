@@ -30,18 +30,6 @@
 
 namespace rwe::study::kit {
 
-std::vector<std::string> strings(const json& options, const char* key) {
-    std::vector<std::string> out;
-    if (options.contains(key)) {
-        for (const auto& item : options[key]) out.push_back(item.get<std::string>());
-    }
-    return out;
-}
-
-std::string string_option(const json& options, const char* key, const std::string& fallback) {
-    return options.contains(key) ? options[key].get<std::string>() : fallback;
-}
-
 // Survival data for an endpoint, optionally grouped and stratified by ADSL variables and
 // restricted to a subset of subjects; subjects with a missing group or stratum value are
 // dropped and counted.

@@ -55,10 +55,6 @@ struct Context {
     }
 };
 
-std::vector<std::string> strings(const json& options, const char* key);
-
-std::string string_option(const json& options, const char* key, const std::string& fallback);
-
 // Survival data for an endpoint, optionally grouped and stratified by ADSL variables and
 // restricted to a subset of subjects; subjects with a missing group or stratum value are
 // dropped and counted.
